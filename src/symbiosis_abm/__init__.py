@@ -1,0 +1,26 @@
+"""symbiosis-abm: an agent-based model of how industrial symbiosis networks emerge.
+
+The public API is small; everything else is in private-by-convention modules.
+
+Examples
+--------
+>>> import symbiosis_abm as sa
+>>> model = sa.SymbiosisModel("kalundborg", rng=42)
+>>> model.run(12)
+>>> sorted(model.summary())[:3]
+['active_exchanges', 'candidate_pairs', 'co2e_avoided_t_total']
+"""
+
+from .agents import Facilitator, Firm
+from .catalogue import ResourceCatalogue, load_catalogue
+from .errors import ParameterError, RegionError, SymbiosisInputError
+from .model import SymbiosisModel
+from .params import Parameters, parameter_table
+from .region import Region, bundled_regions, load_region
+
+__all__ = [
+    "SymbiosisModel", "Firm", "Facilitator", "Parameters", "parameter_table",
+    "Region", "load_region", "bundled_regions", "ResourceCatalogue", "load_catalogue",
+    "SymbiosisInputError", "RegionError", "ParameterError",
+]
+__version__ = "0.1.0"

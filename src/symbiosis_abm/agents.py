@@ -1,0 +1,278 @@
+"""Mesa agents a user can inspect: :class:`Firm` and :class:`Facilitator`.
+
+The model keeps the hot state in arrays (struct of arrays) so a tick is vectorised; a
+:class:`Firm` is a live view of its row in those arrays, so ``firm.partners`` or
+``firm.trust_in(other)`` always show the current state. The :class:`Facilitator` holds its
+own state (budget, spending, members) and carries out its roles each tick it is active.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .region import SIZES
+from .targeting import rank_matches
+from .trust import toward
+
+if TYPE_CHECKING:
+    from .model import SymbiosisModel
+
+__all__ = ["Firm", "Facilitator"]
+
+
+class Firm(mesa.Agent):
+    """A firm with streams (surplus it could supply) and needs (inputs it could replace).
+
+    Examples
+    --------
+    >>> from symbiosis_abm import SymbiosisModel
+    >>> model = SymbiosisModel("kalundborg", rng=1)
+    >>> firm = model.firm("asnaes")
+    >>> firm.size, firm.is_open
+    ('large', True)
+    >>> isinstance(firm.streams, list)
+    True
+    """
+
+    def __init__(self, model: SymbiosisModel, index: int):
+        super().__init__(model)
+        self.index = index
+
+    # Identity and fixed attributes -------------------------------------------------------
+    @property
+    def firm_id(self) -> str:
+        return self.model.world.firm_ids[self.index]
+
+    @property
+    def name(self) -> str:
+        return self.model.world.region.firms[self.index].name
+
+    @property
+    def sector(self) -> str:
+        return self.model.world.region.firms[self.index].sector
+
+    @property
+    def size(self) -> str:
+        return SIZES[self.model.world.firm_size[self.index]]
+
+    @property
+    def location_km(self) -> tuple[float, float]:
+        x, y = self.model.world.firm_xy[self.index]
+        return float(x), float(y)
+
+    @property
+    def closes_at_tick(self) -> int | None:
+        tick = int(self.model.world.firm_close_tick[self.index])
+        return None if tick < 0 else tick
+
+    # Current state ------------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return bool(self.model.firm_open[self.index])
+
+    @property
+    def member(self) -> bool:
+        """Whether the firm is in the facilitator's registry."""
+        return bool(self.model.firm_member[self.index])
+
+    @property
+    def search_budget(self) -> float:
+        """Search budget, EUR per year."""
+        return float(self.model.firm_search_budget[self.index])
+
+    @property
+    def min_trust(self) -> float:
+        """Trust the firm needs in a partner to sign (its risk attitude)."""
+        return float(self.model.firm_min_trust()[self.index])
+
+    @property
+    def capital_access(self) -> float:
+        """Largest investment (EUR) the firm can fund for one exchange."""
+        return float(self.model.firm_capital()[self.index])
+
+    @property
+    def net_savings(self) -> float:
+        """Gains from exchanges less search and negotiation costs so far, EUR."""
+        return float(self.model.firm_savings[self.index] - self.model.firm_costs[self.index])
+
+    @property
+    def streams(self) -> list[dict]:
+        """Streams with yearly volume and the part not yet placed in an exchange."""
+        return self.model.items_of("stream", self.index)
+
+    @property
+    def needs(self) -> list[dict]:
+        """Needs with yearly volume and the part not yet filled by an exchange."""
+        return self.model.items_of("need", self.index)
+
+    @property
+    def partners(self) -> list[str]:
+        """Ids of firms this firm has an active exchange with."""
+        return self.model.partners_of(self.index)
+
+    @property
+    def known_firms(self) -> list[str]:
+        """Ids of firms this firm is aware of."""
+        store = self.model.pairs
+        mine = (store.src == self.index)[: store.size] & store.aware
+        return sorted({self.model.world.firm_ids[j] for j in store.dst[: store.size][mine]})
+
+    def trust_in(self, other: Firm | str) -> float:
+        """This firm's trust in ``other`` (a Firm or a firm id), in [0, 1]."""
+        j = other.index if isinstance(other, Firm) else self.model.firm(other).index
+        return float(self.model.pairs.trust_of(np.array([self.index]), np.array([j]))[0])
+
+    def __repr__(self) -> str:
+        return f"Firm({self.firm_id!r}, {self.sector}, {self.size})"
+
+
+class Facilitator(mesa.Agent):
+    """The municipality or regional IS centre, with separable roles.
+
+    Roles (each switchable by a parameter): *broker* (a registry of members; proposes up
+    to ``broker_capacity`` matches per tick, chosen by ``targeting``, at no search cost to
+    the firms), *convener* (an event every ``convener_interval_ticks`` that raises
+    attendees' mutual trust and awareness), *co-funder* (pays ``cofund_share`` of a new
+    exchange's capex within ``cofund_budget_eur``) and *expert support* for SME members.
+    Active from ``facilitator_start_tick`` until ``facilitator_end_tick``. What it spends
+    is public cost.
+    """
+
+    def __init__(self, model: SymbiosisModel, name: str = "facilitator"):
+        super().__init__(model)
+        self.name = name
+        p = model.params
+        self.cofund_budget_left = p.cofund_budget_eur
+        self.spent_total = 0.0
+        self.spent_this_year = 0.0
+        self.proposals_made = 0
+        self.events_held = 0
+        self.last_proposals: list[tuple[str, str, str]] = []
+
+    @property
+    def roles(self) -> list[str]:
+        p = self.model.params
+        flags = {"broker": p.broker, "convener": p.convener, "co-funder": p.cofunder,
+                 "expert support": p.expert_support > 0}
+        return [name for name, on in flags.items() if on]
+
+    @property
+    def members(self) -> list[str]:
+        return [self.model.world.firm_ids[i] for i in np.flatnonzero(self.model.firm_member)]
+
+    def is_active(self, tick: int) -> bool:
+        p = self.model.params
+        end = p.facilitator_end_tick
+        return tick >= p.facilitator_start_tick and (end is None or tick < end)
+
+    def budget_left_this_year(self) -> float:
+        ceiling = self.model.params.facilitator_budget_eur_per_year
+        return np.inf if ceiling is None else max(0.0, ceiling - self.spent_this_year)
+
+    def spend(self, amount: float) -> None:
+        self.spent_total += amount
+        self.spent_this_year += amount
+
+    # The tick's work -------------------------------------------------------------------------
+    def act(self, tick: int) -> None:
+        """Carry out the roles for this tick (nothing if not active)."""
+        self.last_proposals = []
+        if not self.is_active(tick):
+            return
+        p = self.model.params
+        if tick % max(1, round(self.model.params.ticks_per_year)) == 0:
+            self.spent_this_year = 0.0
+        self.spend(p.facilitator_staff_cost_eur)
+        self._recruit()
+        if p.convener and (tick - p.facilitator_start_tick) % p.convener_interval_ticks == 0:
+            self._convene()
+        if p.broker and p.broker_capacity > 0:
+            self._broker()
+
+    def _recruit(self) -> None:
+        """Non-members join the registry; joining gets likelier as membership grows."""
+        model, p = self.model, self.model.params
+        share = model.firm_member[model.firm_open].mean() if model.firm_open.any() else 0.0
+        chance = p.registry_join_rate + p.registry_network_effect * share
+        joins = (~model.firm_member) & model.firm_open & (model.rng.random(len(model.firm_open)) < chance)
+        model.firm_member |= joins
+
+    def _convene(self) -> None:
+        """An event: attendees (members first) meet; their mutual trust and awareness rise."""
+        model, p = self.model, self.model.params
+        if p.event_cost_eur > self.budget_left_this_year() or p.convener_attendees < 2:
+            return
+        open_firms = np.flatnonzero(model.firm_open)
+        members = open_firms[model.firm_member[open_firms]]
+        others = open_firms[~model.firm_member[open_firms]]
+        pool = np.concatenate([model.rng.permutation(members), model.rng.permutation(others)])
+        attendees = pool[: p.convener_attendees]
+        if len(attendees) < 2:
+            return
+        i, j = np.meshgrid(attendees, attendees, indexing="ij")
+        off = i != j
+        slots = model.pairs.slots(i[off], j[off])
+        store = model.pairs
+        store.trust[slots] = toward(store.trust[slots], 1.0, p.convener_trust_gain)
+        store.aware[slots] = True
+        store.met[slots] = True
+        store.contact[slots] = True
+        self.events_held += 1
+        self.spend(p.event_cost_eur)
+
+    def _broker(self) -> None:
+        """Propose the best matches among members, as ranked by the targeting strategy."""
+        model, p = self.model, self.model.params
+        affordable = int(min(p.broker_capacity,
+                             self.budget_left_this_year() // max(p.proposal_cost_eur, 1e-9)))
+        if affordable <= 0:
+            return
+        edges = model.open_edges()
+        both_members = model.firm_member[model.world.edge_supplier[edges]] & \
+            model.firm_member[model.world.edge_receiver[edges]]
+        edges = edges[both_members]
+        if len(edges) == 0:
+            return
+        terms, _ = model.expected_terms(edges)
+        worth = terms.surplus > 0
+        edges = edges[worth]
+        if len(edges) == 0:
+            return
+        w = model.world
+        order = rank_matches(
+            p.targeting,
+            stream_value=w.stream_volume[w.edges.stream[edges]] * (
+                w.stream_disposal_cost[w.edges.stream[edges]]
+                + w.need_virgin_price[w.edges.need[edges]]),
+            surplus=terms.surplus[worth],
+            involves_sme=(w.firm_size[w.edge_supplier[edges]] == 0)
+            | (w.firm_size[w.edge_receiver[edges]] == 0),
+            partner_count=model.partner_counts()[w.edge_supplier[edges]]
+            + model.partner_counts()[w.edge_receiver[edges]],
+            rng=model.rng,
+        )
+        chosen = model.open_negotiations(edges[order], via_broker=True, limit=affordable)
+        self.proposals_made += len(chosen)
+        self.spend(p.proposal_cost_eur * len(chosen))
+        self.last_proposals = [(w.firm_ids[w.edge_supplier[e]], w.firm_ids[w.edge_receiver[e]],
+                                w.catalogue.names[w.edge_resource[e]]) for e in chosen]
+
+    def offer_cofunding(self, capex: np.ndarray, tick: int) -> np.ndarray:
+        """Share of each deal's capex the co-funder will pay (0 once the budget runs out)."""
+        p = self.model.params
+        if not (p.cofunder and self.is_active(tick)) or len(capex) == 0:
+            return np.zeros(len(capex))
+        cost = p.cofund_share * capex
+        budget = min(self.cofund_budget_left, self.budget_left_this_year())
+        fits = np.cumsum(cost) <= budget
+        return np.where(fits, p.cofund_share, 0.0)
+
+    def pay_cofunding(self, amount: float) -> None:
+        self.cofund_budget_left -= amount
+        self.spend(amount)
+
+    def __repr__(self) -> str:
+        return f"Facilitator({self.name!r}, roles={self.roles})"

@@ -1,0 +1,61 @@
+"""Allocation: no supply unit is sold twice and no need is over-filled.
+
+Deals that concluded in the same tick may compete for the same stream or need. They are
+served in order of expected surplus (best first); each gets what is left of its stream and
+its need, and is dropped when too little is left to still be worth it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["allocate"]
+
+
+def allocate(
+    stream: np.ndarray,
+    need: np.ndarray,
+    volume: np.ndarray,
+    surplus: np.ndarray,
+    stream_free: np.ndarray,
+    need_free: np.ndarray,
+    min_share: float = 0.5,
+) -> np.ndarray:
+    """Volumes granted to competing deals (0 for a deal that gets nothing).
+
+    Parameters
+    ----------
+    stream, need : int arrays
+        Stream and need of each deal.
+    volume : float array
+        Volume each deal asks for (per year).
+    surplus : float array
+        Expected surplus, the order in which deals are served (highest first, ties by
+        position).
+    stream_free, need_free : float arrays
+        Uncommitted volume of every stream and need; not modified.
+    min_share : float
+        A deal that would get less than this share of what it asked for is dropped
+        (its fixed costs were priced for the full volume).
+
+    Examples
+    --------
+    Two buyers want 80 each from a seller with 100: the better deal gets 80, the other
+    gets 20 of its 80, less than half, and is dropped.
+
+    >>> allocate(np.array([0, 0]), np.array([0, 1]), np.array([80.0, 80.0]),
+    ...          np.array([5.0, 9.0]), np.array([100.0]), np.array([80.0, 80.0]))
+    array([ 0., 80.])
+    """
+    stream_left = np.array(stream_free, dtype=float)
+    need_left = np.array(need_free, dtype=float)
+    granted = np.zeros(len(volume))
+    for d in np.argsort(-np.asarray(surplus), kind="stable"):
+        s, n = stream[d], need[d]
+        give = min(volume[d], stream_left[s], need_left[n])
+        if give <= 0 or give < min_share * volume[d]:
+            continue
+        granted[d] = give
+        stream_left[s] -= give
+        need_left[n] -= give
+    return granted

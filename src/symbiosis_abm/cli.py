@@ -1,0 +1,190 @@
+"""Command line: ``symbiosis-abm run|params|regions|resources|validate ...``.
+
+Bad input (a region file, a ``--set`` value, an unknown region) is reported as one line per
+problem on stderr with exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import SymbiosisInputError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``symbiosis-abm`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.handler(args) or 0
+    except SymbiosisInputError as exc:
+        for line in exc.problems:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symbiosis-abm",
+        description="Agent-based model of how industrial symbiosis networks emerge.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate a region and write its outputs")
+    run.add_argument("region", help="bundled region name, 'synthetic', or a region TOML file")
+    run.add_argument("--steps", type=int, default=120, help="ticks to simulate (default 120)")
+    run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    run.add_argument("--no-facilitator", action="store_true",
+                     help="run without any facilitator")
+    run.add_argument("--out", type=Path, default=None,
+                     help="folder for timeseries.parquet, exchanges.parquet, summary.json, "
+                          "network.graphml")
+    run.set_defaults(handler=_run)
+
+    params = sub.add_parser("params", help="list every parameter with default, unit, meaning")
+    params.add_argument("--group", help="only this group (time, economics, search, ...)")
+    params.set_defaults(handler=_params)
+
+    regions = sub.add_parser("regions", help="list the bundled regions")
+    regions.set_defaults(handler=_regions)
+
+    res = sub.add_parser("resources", help="list the resource catalogue")
+    res.set_defaults(handler=_resources)
+
+    validate = sub.add_parser("validate", help="check a region file and report all problems")
+    validate.add_argument("file", help="region TOML file")
+    validate.set_defaults(handler=_validate)
+    return parser
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``["n_firms=2000", "broker=false"]`` -> typed overrides (errors name the --set)."""
+    from .params import Parameters, coerce
+
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            problems.append(f"--set {pair}: expected NAME=VALUE")
+            continue
+        try:
+            values[name.strip()] = coerce(name.strip(), text)
+        except SymbiosisInputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SymbiosisInputError(problems)
+    try:
+        Parameters().replace(**values)
+    except SymbiosisInputError as exc:
+        raise SymbiosisInputError([f"--set {p.removeprefix('parameter ')}"
+                                   for p in exc.problems]) from None
+    return values
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .model import SymbiosisModel
+    from .output import write_outputs
+
+    if args.steps < 1:
+        raise SymbiosisInputError(f"--steps {args.steps}: must be a whole number >= 1")
+    overrides = parse_overrides(args.overrides)
+    if args.no_facilitator:
+        overrides["facilitator"] = False
+    started = time.perf_counter()
+    model = SymbiosisModel(args.region, rng=args.seed, **overrides)
+    progress = model.world.n_firms >= 500 or args.steps > 600
+    model.run(args.steps, progress=progress and sys.stderr.isatty())
+    elapsed = time.perf_counter() - started
+    summary = model.summary() | {"seed": args.seed, "seconds": round(elapsed, 3)}
+    print(format_summary(summary))
+    if args.out is not None:
+        written = write_outputs(model, args.out, summary)
+        print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}")
+    return 0
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The run summary as an aligned two-column table."""
+    rows = []
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+        elif isinstance(value, float):
+            value = "-" if math.isnan(value) else (f"{value:,.3f}" if abs(value) < 10
+                                                   else f"{value:,.0f}")
+        rows.append((key.replace("_", " "), str(value)))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def _params(args: argparse.Namespace) -> int:
+    from .params import parameter_table
+
+    table = parameter_table()
+    if args.group:
+        groups = sorted(table["group"].unique())
+        if args.group not in groups:
+            raise SymbiosisInputError(f"--group {args.group}: choose one of {', '.join(groups)}")
+        table = table[table["group"] == args.group]
+    with_names = table.reset_index()
+    print(with_names.to_string(index=False, max_colwidth=70))
+    return 0
+
+
+def _regions(args: argparse.Namespace) -> int:
+    from .region import bundled_regions, load_region
+
+    rows = []
+    for name in bundled_regions():
+        region = load_region(name)
+        rows.append((name, str(len(region.firms)), region.description))
+    rows.append(("synthetic", "n_firms", "Generated region (see 'symbiosis-abm params "
+                 "--group synthetic')"))
+    width = max(len(r[0]) for r in rows)
+    for name, count, text in rows:
+        print(f"{name:<{width}}  {count:>7}  {text}")
+    return 0
+
+
+def _resources(args: argparse.Namespace) -> int:
+    from .catalogue import load_catalogue
+
+    cat = load_catalogue()
+    for i, name in enumerate(cat.names):
+        modes = ", ".join(f"{m} <= {d:g} km" for m, d in zip(("pipe", "truck", "ship", "local"),
+                                                              cat.max_distance_km[i]) if d > 0)
+        print(f"{name:<20} {cat.units[i]:<10} {cat.categories[i]:<9} {modes}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .region import load_region
+
+    region = load_region(Path(args.file))
+    n_streams = sum(len(f.streams) for f in region.firms)
+    n_needs = sum(len(f.needs) for f in region.firms)
+    print(json.dumps({"file": args.file, "valid": True, "region": region.name,
+                      "firms": len(region.firms), "streams": n_streams, "needs": n_needs}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Economic rules of an exchange, as pure functions over arrays.
+
+All amounts are EUR per year unless a name says otherwise; volumes are per year in the
+resource's unit; distances in km (route length). The rules (see docs/ODD.md, section 7):
+
+* transport cost = volume x distance x cost per unit-km of the mode;
+* capex = fixed connection cost + cost per km x distance, annualised with
+  :func:`annuity_factor`;
+* transaction cost = base x (1 + distrust factor x (1 - trust)), borne by each side for its
+  own trust in the other;
+* surplus = volume x utilisation x (virgin price + disposal cost) - transport - annuity -
+  both transaction costs, where utilisation is the expected share of the contract that
+  can be delivered given the supply and demand seasons;
+* the price splits the surplus: the supplier gets ``bargaining_power`` x surplus (Nash).
+
+The receiver bears transport and capex (less any co-funding); each side bears its own
+transaction cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "annuity_factor", "transaction_cost", "choose_mode", "ExchangeTerms", "evaluate",
+    "nash_payment", "seasonal_utilisation",
+]
+
+
+def annuity_factor(rate: float, years: float) -> float:
+    """Yearly payment that repays 1 EUR of capex over ``years`` at ``rate``.
+
+    Examples
+    --------
+    >>> round(annuity_factor(0.06, 20), 5)
+    0.08718
+    >>> annuity_factor(0.0, 10)
+    0.1
+    """
+    if rate == 0:
+        return 1.0 / years
+    return rate / (1.0 - (1.0 + rate) ** -years)
+
+
+def transaction_cost(trust: np.ndarray, base: float, distrust_factor: float) -> np.ndarray:
+    """Yearly transaction cost of one side, higher when its trust in the other is low.
+
+    Examples
+    --------
+    >>> transaction_cost(np.array([1.0, 0.5, 0.0]), 1000.0, 2.0)
+    array([1000., 2000., 3000.])
+    """
+    return base * (1.0 + distrust_factor * (1.0 - np.asarray(trust, dtype=float)))
+
+
+def choose_mode(
+    volume: np.ndarray,
+    distance_km: np.ndarray,
+    cost_per_unit_km: np.ndarray,
+    capex_fixed: np.ndarray,
+    capex_per_km: np.ndarray,
+    max_distance_km: np.ndarray,
+    annuity: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cheapest feasible transport mode for each exchange.
+
+    Mode arrays have shape ``(n, n_modes)`` (the rows of the exchange's resource); a mode
+    is feasible where ``0 < distance <= max_distance``.
+
+    Returns
+    -------
+    mode : int array, -1 where no mode is feasible
+    transport : yearly transport cost (0 where infeasible)
+    capex : investment (0 where infeasible)
+    feasible : bool array
+
+    Examples
+    --------
+    >>> m, t, c, ok = choose_mode(np.array([100.0]), np.array([2.0]),
+    ...     np.array([[1.0, 0.5]]), np.array([[0.0, 1000.0]]), np.array([[0.0, 100.0]]),
+    ...     np.array([[50.0, 5.0]]), 0.1)
+    >>> int(m[0]), float(t[0]), float(c[0])
+    (1, 100.0, 1200.0)
+    """
+    volume = np.asarray(volume, dtype=float)[:, None]
+    dist = np.asarray(distance_km, dtype=float)[:, None]
+    capex = capex_fixed + capex_per_km * dist
+    transport = volume * dist * cost_per_unit_km
+    yearly = transport + annuity * capex
+    ok = (max_distance_km > 0) & (dist <= max_distance_km)
+    yearly = np.where(ok, yearly, np.inf)
+    mode = np.argmin(yearly, axis=1)
+    feasible = ok.any(axis=1)
+    rows = np.arange(len(mode))
+    pick = lambda a: np.where(feasible, a[rows, mode], 0.0)  # noqa: E731
+    return np.where(feasible, mode, -1), pick(transport), pick(capex), feasible
+
+
+@dataclass(frozen=True)
+class ExchangeTerms:
+    """The expected yearly economics of candidate exchanges (one entry per candidate)."""
+
+    surplus: np.ndarray          # joint surplus, EUR/year
+    supplier_gain: np.ndarray    # supplier's share, EUR/year
+    receiver_gain: np.ndarray    # receiver's share, EUR/year
+    payment: np.ndarray          # receiver -> supplier, EUR/year (may be negative: a gate fee)
+    transport: np.ndarray        # EUR/year
+    annuity: np.ndarray          # receiver's annualised capex after co-funding, EUR/year
+    tc_supplier: np.ndarray      # EUR/year
+    tc_receiver: np.ndarray      # EUR/year
+
+
+def evaluate(
+    volume: np.ndarray,
+    utilisation: np.ndarray,
+    virgin_price: np.ndarray,
+    disposal_cost: np.ndarray,
+    transport: np.ndarray,
+    capex: np.ndarray,
+    annuity: float,
+    tc_supplier: np.ndarray,
+    tc_receiver: np.ndarray,
+    bargaining_power: float,
+    cofund_share: np.ndarray | float = 0.0,
+) -> ExchangeTerms:
+    """Expected yearly surplus of candidate exchanges and its Nash split.
+
+    ``transport`` is the cost of the full contracted volume; it and the avoided costs scale
+    with ``utilisation`` (the expected delivered share), capex does not.
+
+    Examples
+    --------
+    A 1,000 t/yr stream, virgin price 20, disposal 30, transport 5,000/yr, capex 100,000
+    at an annuity factor of 0.1, transaction costs 1,000 per side, half the surplus each:
+
+    >>> t = evaluate(np.array([1000.0]), np.array([1.0]), np.array([20.0]),
+    ...     np.array([30.0]), np.array([5000.0]), np.array([100000.0]), 0.1,
+    ...     np.array([1000.0]), np.array([1000.0]), 0.5)
+    >>> float(t.surplus[0]), float(t.supplier_gain[0]), float(t.payment[0])
+    (33000.0, 16500.0, -12500.0)
+    """
+    delivered = volume * utilisation
+    avoided_virgin = delivered * virgin_price
+    avoided_disposal = delivered * disposal_cost
+    moved = transport * utilisation
+    annual_capex = annuity * capex * (1.0 - np.asarray(cofund_share, dtype=float))
+    surplus = avoided_virgin + avoided_disposal - moved - annual_capex - tc_supplier - tc_receiver
+    supplier_gain = bargaining_power * surplus
+    payment = nash_payment(surplus, avoided_disposal, tc_supplier, bargaining_power)
+    return ExchangeTerms(surplus, supplier_gain, surplus - supplier_gain, payment, moved,
+                         annual_capex, tc_supplier, tc_receiver)
+
+
+def nash_payment(
+    surplus: np.ndarray, avoided_disposal: np.ndarray, tc_supplier: np.ndarray, beta: float
+) -> np.ndarray:
+    """Yearly payment from receiver to supplier that gives the supplier ``beta`` x surplus.
+
+    The supplier's gain is ``avoided_disposal - tc_supplier + payment``; setting it to
+    ``beta * surplus`` gives the payment. A negative payment is a gate fee the supplier pays.
+
+    Examples
+    --------
+    >>> float(nash_payment(np.array([100.0]), np.array([30.0]), np.array([10.0]), 0.5)[0])
+    30.0
+    """
+    return beta * surplus - avoided_disposal + tc_supplier
+
+
+def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray) -> np.ndarray:
+    """Expected delivered share of a flat contract, given monthly supply and demand factors.
+
+    Each month the delivery is capped by what the stream yields and what the need takes
+    (factors relative to their yearly mean); the result is the yearly mean of that cap.
+
+    Examples
+    --------
+    >>> flat = np.ones((1, 12))
+    >>> winter = np.array([[2.0] * 6 + [0.0] * 6])
+    >>> float(seasonal_utilisation(flat, flat)[0]), float(seasonal_utilisation(flat, winter)[0])
+    (1.0, 0.5)
+    """
+    return np.minimum(1.0, np.minimum(supply_season, demand_season)).mean(axis=1)

@@ -1,0 +1,124 @@
+"""Local partner search: candidate edges from KD-trees, discovery, budgeted evaluation.
+
+Candidate edges are (stream, need) pairs of the same resource within the resource's
+longest transport range. They are found once per run with one KD-tree per resource
+(``scipy.spatial.cKDTree``): each stream's ``k`` nearest needs and each need's ``k``
+nearest streams. That bounds the work per firm, so a tick costs O(N k), never O(N^2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+__all__ = ["CandidateEdges", "candidate_edges", "discovery_chance", "first_per_group"]
+
+
+@dataclass(frozen=True)
+class CandidateEdges:
+    """Candidate exchanges: ``stream[e]`` could supply ``need[e]`` over ``distance_km[e]``."""
+
+    stream: np.ndarray
+    need: np.ndarray
+    distance_km: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.stream)
+
+
+def candidate_edges(
+    stream_xy: np.ndarray,
+    stream_resource: np.ndarray,
+    stream_firm: np.ndarray,
+    need_xy: np.ndarray,
+    need_resource: np.ndarray,
+    need_firm: np.ndarray,
+    max_range_km: np.ndarray,
+    k: int,
+    detour_factor: float = 1.0,
+) -> CandidateEdges:
+    """Up to ``k`` nearest partners per stream and per need, same resource, in range.
+
+    Distances are straight-line distances times ``detour_factor`` (route length); a
+    firm never pairs with itself. The union of both directions is returned, each edge
+    once, sorted by (stream, need).
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0.0], [1.0, 0.0], [50.0, 0.0]])
+    >>> e = candidate_edges(xy[:1], np.array([0]), np.array([0]), xy[1:], np.array([0, 0]),
+    ...                     np.array([1, 2]), np.array([10.0]), k=5)
+    >>> e.need.tolist(), e.distance_km.tolist()
+    ([0], [1.0])
+    """
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for r in np.intersect1d(stream_resource, need_resource):
+        s_idx = np.flatnonzero(stream_resource == r)
+        n_idx = np.flatnonzero(need_resource == r)
+        reach = max_range_km[r] / detour_factor
+        if reach <= 0:
+            continue
+        parts.append(_nearest(s_idx, stream_xy, n_idx, need_xy, k, reach))
+        n_found, s_found = _nearest(n_idx, need_xy, s_idx, stream_xy, k, reach)
+        parts.append((s_found, n_found))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return CandidateEdges(empty, empty, np.zeros(0))
+    streams = np.concatenate([p[0] for p in parts])
+    needs = np.concatenate([p[1] for p in parts])
+    keys = np.unique(streams * (len(need_xy) + 1) + needs)
+    streams, needs = keys // (len(need_xy) + 1), keys % (len(need_xy) + 1)
+    keep = stream_firm[streams] != need_firm[needs]
+    streams, needs = streams[keep], needs[keep]
+    dist = np.hypot(*(stream_xy[streams] - need_xy[needs]).T) * detour_factor
+    return CandidateEdges(streams, needs, dist)
+
+
+def _nearest(
+    from_idx: np.ndarray, from_xy: np.ndarray, to_idx: np.ndarray, to_xy: np.ndarray,
+    k: int, reach: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each point in ``from_idx``, its up to k nearest ``to_idx`` within ``reach``."""
+    tree = cKDTree(to_xy[to_idx])
+    kk = min(k + 1, len(to_idx))  # one extra: the nearest may be the firm itself
+    dist, pos = tree.query(from_xy[from_idx], k=kk, distance_upper_bound=reach)
+    dist, pos = dist.reshape(len(from_idx), kk), pos.reshape(len(from_idx), kk)
+    found = np.isfinite(dist)
+    rows = np.broadcast_to(from_idx[:, None], pos.shape)
+    return rows[found], to_idx[pos[found]]
+
+
+def discovery_chance(distance_km: np.ndarray, rate: float, scale_km: float) -> np.ndarray:
+    """Chance per tick that a firm discovers a candidate at a given distance.
+
+    Examples
+    --------
+    >>> discovery_chance(np.array([0.0, 10.0]), 0.5, 10.0).round(3)
+    array([0.5  , 0.184])
+    """
+    return rate * np.exp(-np.asarray(distance_km) / scale_km)
+
+
+def first_per_group(group: np.ndarray, order_key: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Mask of the first ``limit[group]`` items of each group, in ``order_key`` order.
+
+    Used to let each firm evaluate only as many candidates as its budget allows.
+
+    Examples
+    --------
+    >>> first_per_group(np.array([0, 0, 0, 1]), np.array([3.0, 1.0, 2.0, 0.0]),
+    ...                 np.array([2, 0]))
+    array([False,  True,  True, False])
+    """
+    if len(group) == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((order_key, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    rank = np.arange(len(g)) - run_start
+    mask = np.zeros(len(group), dtype=bool)
+    mask[order] = rank < limit[g]
+    return mask

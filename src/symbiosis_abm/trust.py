@@ -1,0 +1,152 @@
+"""Trust and awareness between firms: sparse, directed pair state and its update rules.
+
+Only pairs that matter are stored: candidate partners found by the KD-tree search, pairs
+that met at a facilitator's event, and pre-existing relationships. Everything else has the
+initial trust and no awareness. Trust is directed: ``trust(i, j)`` is i's trust in j.
+
+The rules are pure functions (``toward``, ``after_delivery``, ``reputation_pull``); the
+:class:`PairStore` only holds arrays and maps pairs to slots.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PairStore", "toward", "after_delivery", "reputation_pull"]
+
+
+def toward(value: np.ndarray, target: float | np.ndarray, rate: float | np.ndarray) -> np.ndarray:
+    """Move ``value`` a share ``rate`` of the way to ``target`` (stays within [0, 1]).
+
+    Examples
+    --------
+    >>> toward(np.array([0.2, 0.8]), 0.5, 0.5)
+    array([0.35, 0.65])
+    """
+    return np.clip(value + rate * (target - value), 0.0, 1.0)
+
+
+def after_delivery(
+    trust: np.ndarray, shortfall: np.ndarray, tolerance: float, gain: float, loss: float
+) -> np.ndarray:
+    """Receiver's trust in its supplier after a delivery with a given shortfall fraction.
+
+    Reliable deliveries (shortfall within ``tolerance``) close a share ``gain`` of the gap
+    to full trust; a larger shortfall costs ``loss`` x (shortfall - tolerance).
+
+    Examples
+    --------
+    >>> after_delivery(np.array([0.5, 0.5]), np.array([0.0, 0.6]), 0.1, 0.1, 0.5)
+    array([0.55, 0.25])
+    """
+    reliable = shortfall <= tolerance
+    better = toward(trust, 1.0, gain)
+    worse = np.clip(trust - loss * (shortfall - tolerance), 0.0, 1.0)
+    return np.where(reliable, better, worse)
+
+
+def reputation_pull(
+    trust_ij: np.ndarray, trust_ik: np.ndarray, trust_kj: np.ndarray, weight: float
+) -> np.ndarray:
+    """Trust of i in j after hearing from a common partner k (Ghali et al. 2017).
+
+    The trust k passes on counts as much as i trusts k: i moves toward
+    ``trust_ik * trust_kj`` when that is higher than its own trust, never down.
+
+    Examples
+    --------
+    >>> reputation_pull(np.array([0.2]), np.array([1.0]), np.array([0.8]), 0.5)
+    array([0.5])
+    """
+    hearsay = trust_ik * trust_kj
+    return np.where(hearsay > trust_ij, toward(trust_ij, hearsay, weight), trust_ij)
+
+
+class PairStore:
+    """Directed pair state (trust, awareness, met, contact this tick) in growable arrays.
+
+    Parameters
+    ----------
+    n_firms : int
+        Number of firms (pair keys are ``i * n_firms + j``).
+    initial_trust : float
+        Trust of a pair that has no slot yet.
+
+    Examples
+    --------
+    >>> store = PairStore(3, initial_trust=0.3)
+    >>> s = store.slots(np.array([0, 1]), np.array([1, 0]))
+    >>> store.trust[s] = [0.9, 0.1]
+    >>> store.trust_of(np.array([0, 2]), np.array([1, 1]))
+    array([0.9, 0.3])
+    """
+
+    def __init__(self, n_firms: int, initial_trust: float, capacity: int = 1024):
+        self.n_firms = n_firms
+        self.initial_trust = initial_trust
+        self._slot: dict[int, int] = {}
+        self.size = 0
+        self.src = np.zeros(capacity, dtype=np.int64)
+        self.dst = np.zeros(capacity, dtype=np.int64)
+        self._trust = np.full(capacity, initial_trust)
+        self._aware = np.zeros(capacity, dtype=bool)
+        self._met = np.zeros(capacity, dtype=bool)
+        self._contact = np.zeros(capacity, dtype=bool)
+
+    # Views over the used part of the arrays: writes go to the store.
+    @property
+    def trust(self) -> np.ndarray:
+        return self._trust[: self.size]
+
+    @property
+    def aware(self) -> np.ndarray:
+        return self._aware[: self.size]
+
+    @property
+    def met(self) -> np.ndarray:
+        return self._met[: self.size]
+
+    @property
+    def contact(self) -> np.ndarray:
+        return self._contact[: self.size]
+
+    def slots(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Slots of pairs (i, j), created with the initial state where missing."""
+        keys = np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
+        lookup = self._slot
+        out = np.fromiter((lookup.get(k, -1) for k in keys.tolist()), dtype=np.int64,
+                          count=len(keys))
+        missing = np.flatnonzero(out < 0)
+        if len(missing):
+            new_keys, first = np.unique(keys[missing], return_index=True)
+            start = self._grow(len(new_keys))
+            new_slots = np.arange(start, start + len(new_keys))
+            lookup.update(zip(new_keys.tolist(), new_slots.tolist()))
+            self.src[new_slots] = new_keys // self.n_firms
+            self.dst[new_slots] = new_keys % self.n_firms
+            out[missing] = new_slots[np.searchsorted(new_keys, keys[missing])]
+        return out
+
+    def find(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Slots of pairs (i, j), -1 where the pair has none (nothing is created)."""
+        keys = np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
+        return np.fromiter((self._slot.get(k, -1) for k in keys.tolist()), dtype=np.int64,
+                           count=len(keys))
+
+    def trust_of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Trust of i in j (the initial trust where the pair has no slot)."""
+        s = self.find(i, j)
+        return np.where(s >= 0, self._trust[np.maximum(s, 0)], self.initial_trust)
+
+    def _grow(self, extra: int) -> int:
+        start, need = self.size, self.size + extra
+        if need > len(self._trust):
+            capacity = max(need, 2 * len(self._trust))
+            for name, fill in (("src", 0), ("dst", 0), ("_trust", self.initial_trust),
+                               ("_aware", False), ("_met", False), ("_contact", False)):
+                old = getattr(self, name)
+                new = np.full(capacity, fill, dtype=old.dtype)
+                new[: len(old)] = old
+                setattr(self, name, new)
+        self.size = need
+        return start

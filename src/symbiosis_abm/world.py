@@ -1,0 +1,113 @@
+"""The static part of a run: firms, streams, needs and candidate edges as arrays.
+
+Built once per model from a :class:`~symbiosis_abm.region.Region`, the catalogue and the
+parameters. Nothing here changes during a run, so the per-edge economics that do not
+depend on trust or volume (distance, prices, seasonal utilisation) are computed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalogue import ResourceCatalogue
+from .economics import seasonal_utilisation
+from .params import Parameters
+from .region import SIZES, Region
+from .search import CandidateEdges, candidate_edges
+
+__all__ = ["World", "build_world", "SME", "LARGE"]
+
+SME, LARGE = SIZES.index("sme"), SIZES.index("large")
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Arrays describing firms (``firm_*``), streams (``stream_*``), needs (``need_*``)
+    and candidate edges (``edge_*``). Volumes are per year."""
+
+    region: Region
+    catalogue: ResourceCatalogue
+    firm_ids: tuple[str, ...]
+    firm_xy: np.ndarray
+    firm_size: np.ndarray
+    firm_close_tick: np.ndarray      # -1: no scheduled closure
+    firm_member: np.ndarray
+    stream_firm: np.ndarray
+    stream_resource: np.ndarray
+    stream_volume: np.ndarray
+    stream_variability: np.ndarray
+    stream_disposal_cost: np.ndarray
+    stream_season: np.ndarray        # (S, 12)
+    need_firm: np.ndarray
+    need_resource: np.ndarray
+    need_volume: np.ndarray
+    need_virgin_price: np.ndarray
+    need_season: np.ndarray          # (D, 12)
+    edges: CandidateEdges
+    edge_supplier: np.ndarray
+    edge_receiver: np.ndarray
+    edge_resource: np.ndarray
+    edge_utilisation: np.ndarray
+
+    @property
+    def n_firms(self) -> int:
+        return len(self.firm_ids)
+
+
+def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
+    """Turn a region into arrays and find the candidate edges with KD-trees."""
+    firms = region.firms
+    index = {f.id: i for i, f in enumerate(firms)}
+    streams = [(index[f.id], s) for f in firms for s in f.streams]
+    needs = [(index[f.id], n) for f in firms for n in f.needs]
+    s_res = np.array([catalogue.index(s.resource) for _, s in streams], dtype=np.int64)
+    n_res = np.array([catalogue.index(n.resource) for _, n in needs], dtype=np.int64)
+    firm_xy = np.array([[f.x_km, f.y_km] for f in firms], dtype=float).reshape(-1, 2)
+    s_firm = np.array([i for i, _ in streams], dtype=np.int64)
+    n_firm = np.array([i for i, _ in needs], dtype=np.int64)
+    edges = candidate_edges(
+        firm_xy[s_firm], s_res, s_firm, firm_xy[n_firm], n_res, n_firm,
+        catalogue.max_range_km(), params.max_candidates, params.detour_factor)
+    s_season = _seasons([s.supply_seasonality for _, s in streams],
+                        catalogue.supply_seasonality[s_res])
+    n_season = _seasons([n.demand_seasonality for _, n in needs],
+                        catalogue.demand_seasonality[n_res])
+    return World(
+        region=region, catalogue=catalogue,
+        firm_ids=tuple(f.id for f in firms),
+        firm_xy=firm_xy,
+        firm_size=np.array([SIZES.index(f.size) for f in firms], dtype=np.int64),
+        firm_close_tick=np.array([-1 if f.closes_at_tick is None else f.closes_at_tick
+                                  for f in firms], dtype=np.int64),
+        firm_member=np.array([f.member for f in firms], dtype=bool),
+        stream_firm=s_firm, stream_resource=s_res,
+        stream_volume=np.array([s.volume_per_year for _, s in streams], dtype=float),
+        stream_variability=np.array([s.variability for _, s in streams], dtype=float),
+        stream_disposal_cost=params.disposal_cost_multiplier * np.array(
+            [catalogue.disposal_cost[r] if s.disposal_cost is None else s.disposal_cost
+             for (_, s), r in zip(streams, s_res)], dtype=float),
+        stream_season=s_season,
+        need_firm=n_firm, need_resource=n_res,
+        need_volume=np.array([n.volume_per_year for _, n in needs], dtype=float),
+        need_virgin_price=params.virgin_price_multiplier * np.array(
+            [catalogue.virgin_price[r] if n.virgin_price is None else n.virgin_price
+             for (_, n), r in zip(needs, n_res)], dtype=float),
+        need_season=n_season,
+        edges=edges,
+        edge_supplier=s_firm[edges.stream],
+        edge_receiver=n_firm[edges.need],
+        edge_resource=s_res[edges.stream],
+        edge_utilisation=seasonal_utilisation(s_season[edges.stream], n_season[edges.need]),
+    )
+
+
+def _seasons(overrides: list, defaults: np.ndarray) -> np.ndarray:
+    """Monthly factors per item: the item's own (normalised to mean 1) or the resource's."""
+    out = np.array(defaults, dtype=float).reshape(-1, 12)
+    for i, own in enumerate(overrides):
+        if own is not None:
+            values = np.asarray(own, dtype=float)
+            out[i] = values / values.mean() if values.mean() > 0 else 1.0
+    return out
