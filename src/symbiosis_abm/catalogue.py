@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -137,17 +138,63 @@ def catalogue_from_dict(data: dict, origin: str) -> ResourceCatalogue:
 
 
 def read_toml(path: Path | str, error: type[Exception] = RegionError) -> dict:
-    """Parse a TOML file; syntax errors become one line with the file, line and column."""
+    r"""Parse a TOML file; syntax errors become one line with the file, line and column.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> bad = os.path.join(tempfile.mkdtemp(), "bad.toml")
+    >>> _ = open(bad, "w").write('name = "x"\nvolume = 12 000\n')
+    >>> read_toml(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbiosis_abm.errors.RegionError: .../bad.toml: line 2, column 13: TOML syntax error: ...
+    """
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: TOML syntax error: {exc}") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder; give a .toml file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError:
-        raise error(f"{path}: not a UTF-8 text file") from None
+        raise error(f"{path}: not a UTF-8 text file; save it as UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: {_syntax_message(str(exc), text)}") from None
+
+
+# tomllib's messages, with what a user should look for (first match wins).
+_SYNTAX_HINTS = (
+    ("Cannot overwrite", "a key is given twice in the same table"),
+    ("Cannot declare", "a [table] is declared twice; use [[name]] for a list of tables"),
+    ("Invalid value", "values are numbers, true/false, \"quoted text\", [lists] or "
+                      "{ inline tables }"),
+    ("Expected '=' after a key", "each line is key = value; keys with spaces need quotes"),
+    ("Illegal character '\\n'", "a quote is not closed on this line"),
+    ("Illegal character", "this character is not allowed here; put text in quotes"),
+    ("Unclosed", "a bracket, brace or quote is not closed"),
+    ("Unescaped", "write a backslash as \\\\ or use 'single quotes'"),
+    ("Expected newline", "one key = value per line; numbers have no spaces (12000, not "
+                         "12 000)"),
+)
+
+
+def _syntax_message(message: str, text: str) -> str:
+    """``line L, column C: TOML syntax error: what; hint`` from a tomllib message."""
+    match = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    if match:
+        line, column = int(match[1]), int(match[2])
+    else:  # "(at end of document)": point at the last line with content
+        lines = text.rstrip().splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    what = re.sub(r"\s*\(at [^)]*\)$", "", message)
+    hint = next((h for key, h in _SYNTAX_HINTS if message.startswith(key)), "")
+    return (f"line {line}, column {column}: TOML syntax error: {what}"
+            + (f"; {hint}" if hint else ""))
 
 
 @lru_cache(maxsize=8)

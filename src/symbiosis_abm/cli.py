@@ -1,4 +1,5 @@
-"""Command line: ``symbiosis-abm run|params|regions|resources|validate ...``.
+"""Command line: ``symbiosis-abm COMMAND ...`` with the commands run, params, regions,
+resources, validate, opportunities and compare-links.
 
 Bad input (a region file, a ``--set`` value, an unknown region) is reported as one line per
 problem on stderr with exit code 2 and no traceback.
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import SymbiosisInputError
+from .errors import ParameterError, SymbiosisInputError
 
 __all__ = ["main"]
 
@@ -70,33 +71,89 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a region file and report all problems")
     validate.add_argument("file", help="region TOML file")
+    validate.add_argument("--provenance", action="store_true",
+                          help="also require a source or assumption for every number "
+                               "(the rule bundled files follow, docs/provenance.md)")
     validate.set_defaults(handler=_validate)
+
+    cmp = sub.add_parser("compare-links",
+                         help="compare the links that emerged in a run with observed links")
+    cmp.add_argument("run_dir", type=Path, metavar="RUN_DIR",
+                     help="folder written by 'run --out' (reads exchanges.parquet)")
+    cmp.add_argument("observed", type=Path, metavar="OBSERVED.csv",
+                     help="CSV with columns supplier, receiver, resource (firm ids of the region)")
+    cmp.add_argument("--active-only", action="store_true",
+                     help="count only exchanges active at the end of the run (default: every "
+                          "link that ever formed)")
+    cmp.add_argument("--csv", type=Path, default=None, metavar="FILE.csv",
+                     help="write every link with its status (matched, missing, unexpected)")
+    cmp.set_defaults(handler=_compare_links)
+
+    opp = sub.add_parser("opportunities",
+                         help="list every feasible exchange of a region before any dynamics")
+    opp.add_argument("region", help="bundled region name, 'synthetic', or a region TOML file")
+    opp.add_argument("--top", type=int, default=None, metavar="N",
+                     help="print only the N best (the CSV always has all)")
+    opp.add_argument("--out", type=Path, default=None, metavar="FILE.csv",
+                     help="write the full table as CSV")
+    opp.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    opp.set_defaults(handler=_opportunities)
     return parser
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """``["n_firms=2000", "broker=false"]`` -> typed overrides (errors name the --set)."""
+    """``["n_firms=2000", "broker=false"]`` -> typed overrides.
+
+    Every bad pair is reported (one line each, naming the ``--set`` and what is allowed)
+    in one :class:`~.errors.ParameterError`.
+
+    Examples
+    --------
+    >>> parse_overrides(["n_firms=50", "broker=false"])
+    {'n_firms': 50, 'broker': False}
+    >>> try:
+    ...     parse_overrides(["bargaining_power=1.5", "n_firm=3"])
+    ... except ParameterError as exc:
+    ...     print(exc)
+    --set bargaining_power=1.5: 1.5 is out of range; allowed >= 0 and <= 1
+    --set n_firm: no such parameter (did you mean 'n_firms'?); see 'symbiosis-abm params'
+    """
     from .params import Parameters, coerce
 
     values: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     problems: list[str] = []
     for pair in pairs:
         name, sep, text = pair.partition("=")
-        if not sep or not name.strip():
-            problems.append(f"--set {pair}: expected NAME=VALUE")
+        name = name.strip()
+        if not sep or not name:
+            problems.append(f"--set {pair}: expected NAME=VALUE, e.g. --set broker=false")
             continue
         try:
-            values[name.strip()] = coerce(name.strip(), text)
+            value = coerce(name, text)
+            Parameters().replace(**{name: value})
         except SymbiosisInputError as exc:
-            problems.extend(exc.problems)
+            problems.extend(_set_message(p, name, text) for p in exc.problems)
+            continue
+        values[name], texts[name] = value, text
+    if not problems:  # values fine alone but not together (end tick before start tick)
+        try:
+            Parameters().replace(**values)
+        except SymbiosisInputError as exc:
+            for p in exc.problems:
+                name = p.split("'")[1] if p.startswith("parameter '") else ""
+                problems.append(_set_message(p, name, texts.get(name, "")))
     if problems:
-        raise SymbiosisInputError(problems)
-    try:
-        Parameters().replace(**values)
-    except SymbiosisInputError as exc:
-        raise SymbiosisInputError([f"--set {p.removeprefix('parameter ')}"
-                                   for p in exc.problems]) from None
+        raise ParameterError(problems)
     return values
+
+
+def _set_message(problem: str, name: str, text: str) -> str:
+    """``--set NAME=VALUE: what is wrong`` from a parameter message."""
+    if problem.startswith("--set"):  # already phrased by coerce()
+        return problem + ("; see 'symbiosis-abm params'" if "no such" in problem else "")
+    return f"--set {name}={text}: {problem.removeprefix(f'parameter {name!r}: ')}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -105,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise SymbiosisInputError(f"--steps {args.steps}: must be a whole number >= 1")
+    if args.seed < 0:
+        raise SymbiosisInputError(f"--seed {args.seed}: must be a whole number >= 0")
     overrides = parse_overrides(args.overrides)
     if args.no_facilitator:
         overrides["facilitator"] = False
@@ -175,14 +234,63 @@ def _resources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _opportunities(args: argparse.Namespace) -> int:
+    from .opportunities import format_opportunities, opportunities
+
+    if args.top is not None and args.top < 1:
+        raise SymbiosisInputError(f"--top {args.top}: must be a whole number >= 1")
+    table = opportunities(args.region, **parse_overrides(args.overrides))
+    if table.empty:
+        print("no feasible exchanges")
+    else:
+        print(format_opportunities(table, top=args.top))
+        shown = len(table) if args.top is None else min(args.top, len(table))
+        print(f"\n{shown} of {len(table)} feasible exchanges, best joint surplus first; "
+              f"trust needed = supplier/receiver")
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
+    from .errors import RegionError
+    from .provenance import check_file
     from .region import load_region
 
     region = load_region(Path(args.file))
+    if args.provenance and (problems := check_file(region.origin)):
+        raise RegionError(problems)
     n_streams = sum(len(f.streams) for f in region.firms)
     n_needs = sum(len(f.needs) for f in region.firms)
     print(json.dumps({"file": args.file, "valid": True, "region": region.name,
                       "firms": len(region.firms), "streams": n_streams, "needs": n_needs}))
+    return 0
+
+
+def _compare_links(args: argparse.Namespace) -> int:
+    import networkx as nx
+    import pandas as pd
+
+    from .catalogue import load_catalogue
+    from .compare import compare_links, format_comparison, read_observed
+
+    log = args.run_dir / "exchanges.parquet"
+    if not log.is_file():
+        raise SymbiosisInputError(f"{args.run_dir}: no exchanges.parquet; write one with "
+                                  f"'symbiosis-abm run REGION --out {args.run_dir}'")
+    emerged = pd.read_parquet(log)
+    # A firm id or resource that the run cannot have would silently lower recall: refuse it.
+    graph = args.run_dir / "network.graphml"
+    firm_ids = list(nx.read_graphml(graph).nodes) if graph.is_file() else None
+    observed = read_observed(args.observed, firm_ids, list(load_catalogue().names))
+    result = compare_links(emerged, observed, active_only=args.active_only)
+    print(format_comparison(result))
+    if args.csv is not None:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        result.table().to_csv(args.csv, index=False)
+        print(f"\nwrote {args.csv}")
     return 0
 
 

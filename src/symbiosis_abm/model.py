@@ -131,6 +131,8 @@ class SymbiosisModel(mesa.Model):
         self.firm_member = w.firm_member.copy()
         self.firm_savings = np.zeros(n)
         self.firm_costs = np.zeros(n)
+        self.firm_paid_in = np.zeros(n)   # payments received as a supplier (EUR)
+        self.firm_paid_out = np.zeros(n)  # payments made as a receiver (EUR)
         self.firm_negotiations = np.zeros(n, dtype=np.int64)
         self.stream_committed = np.zeros(len(w.stream_volume))
         self.need_committed = np.zeros(len(w.need_volume))
@@ -229,6 +231,8 @@ class SymbiosisModel(mesa.Model):
         sup, rec = ex["supplier"][act], ex["receiver"][act]
         np.add.at(self.firm_savings, sup, gain_sup)
         np.add.at(self.firm_savings, rec, gain_rec)
+        np.add.at(self.firm_paid_in, sup, paid)
+        np.add.at(self.firm_paid_out, rec, paid)
         ex["delivered"][act] += delivered
         ex["paid"][act] += paid
         self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
@@ -266,7 +270,7 @@ class SymbiosisModel(mesa.Model):
         if len(due) == 0:
             return
         edges = ex["edge"][due]
-        terms, info = self.expected_terms(edges, volume=ex["volume"][due], committed=True)
+        terms, _ = self.expected_terms(edges, volume=ex["volume"][due])
         keep = (terms.surplus > 0) & self._signs(edges)
         ex["end"][due[keep]] += int(round(self.params.contract_years * self.params.ticks_per_year))
         self._end_exchanges(due[~keep], t, "expired")
@@ -287,8 +291,7 @@ class SymbiosisModel(mesa.Model):
             return
         sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
         unknown = ~(store.aware[sr] | store.aware[rs])
-        found = unknown & (self.rng.random(len(edges)) < discovery_chance(
-            w.edges.distance_km[edges], p.discovery_rate, p.discovery_distance_km))
+        found = unknown & (self.rng.random(len(edges)) < self._edge_discovery()[edges])
         by_supplier = self.rng.random(len(edges)) < 0.5
         store.aware[sr[found & by_supplier]] = True
         store.aware[rs[found & ~by_supplier]] = True
@@ -307,6 +310,16 @@ class SymbiosisModel(mesa.Model):
         self.edge_retry[edges[~good]] = t + p.reconsider_ticks
         order = np.argsort(-terms.surplus[good], kind="stable")
         self.open_negotiations(edges[good][order])
+
+    def _edge_discovery(self) -> np.ndarray:
+        """Discovery chance of every candidate edge (distances are fixed: computed once
+        per discovery rate and distance scale, not over all open edges every tick)."""
+        p = self.params
+        key = (p.discovery_rate, p.discovery_distance_km)
+        if getattr(self, "_discovery_key", None) != key:
+            self._discovery = discovery_chance(self.world.edges.distance_km, *key)
+            self._discovery_key = key
+        return self._discovery
 
     def _search_cost(self) -> np.ndarray:
         """Cost per evaluation for each firm (expert support lowers an SME member's)."""
@@ -341,11 +354,13 @@ class SymbiosisModel(mesa.Model):
         return self.world.need_volume - self.need_committed
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
-                       cofund: np.ndarray | float = 0.0, committed: bool = False):
+                       cofund: np.ndarray | float = 0.0):
         """Expected yearly economics of candidate edges at the current trust.
 
-        ``volume`` defaults to what is still free on both sides (or, with ``committed``,
-        the caller's volumes are already part of the commitments).
+        ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
+        of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
+        a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport`` and whether
+        the receiver can fund its part (``affordable``).
         """
         w, p, cat = self.world, self.params, self.world.catalogue
         s, n = w.edges.stream[edges], w.edges.need[edges]
@@ -777,23 +792,26 @@ def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
 
 
 def _common_partner_triples(hub: np.ndarray, other: np.ndarray):
-    """All (i, k, j) with i != j both partners of k, from sorted (k, partner) links."""
+    """All (i, k, j) with i != j both partners of k, from sorted (k, partner) links.
+
+    Ordered by hub k, then i, then j (the partners' order within the hub's links), all in
+    array operations: a hub with d partners gives its d x d grid without the diagonal.
+    """
     starts = np.flatnonzero(np.r_[True, hub[1:] != hub[:-1]])
-    ends = np.r_[starts[1:], len(hub)]
-    i_parts, k_parts, j_parts = [], [], []
-    for a, b in zip(starts, ends):
-        if b - a < 2:
-            continue
-        ps = other[a:b]
-        ii, jj = np.meshgrid(ps, ps, indexing="ij")
-        off = ii != jj
-        i_parts.append(ii[off])
-        j_parts.append(jj[off])
-        k_parts.append(np.full(off.sum(), hub[a]))
-    if not i_parts:
+    degree = np.diff(np.r_[starts, len(hub)])
+    many = degree >= 2
+    starts, degree = starts[many], degree[many]
+    if len(starts) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    return np.concatenate(i_parts), np.concatenate(k_parts), np.concatenate(j_parts)
+    cells = degree * degree
+    group = np.repeat(np.arange(len(starts)), cells)
+    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
+    d = degree[group]
+    row, col = cell // d, cell % d
+    off = row != col
+    base = starts[group[off]]
+    return other[base + row[off]], hub[base], other[base + col[off]]
 
 
 def _scenario_overrides(scenario: Any) -> dict[str, Any]:

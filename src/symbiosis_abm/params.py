@@ -258,6 +258,10 @@ class Parameters:
 
     def __post_init__(self) -> None:
         problems = [msg for f in fields(self) if (msg := _check(f, getattr(self, f.name)))]
+        end, start = self.facilitator_end_tick, self.facilitator_start_tick
+        if not problems and end is not None and end < start:
+            problems.append(f"parameter 'facilitator_end_tick': {end} is before "
+                            f"facilitator_start_tick {start}; must be >= it, or none")
         if problems:
             raise ParameterError(problems)
 
@@ -266,7 +270,8 @@ class Parameters:
         unknown = [k for k in overrides if k not in _NAMES]
         if unknown:
             raise ParameterError([_unknown_message(k) for k in unknown])
-        plain = {k: v.item() if hasattr(v, "item") else v for k, v in overrides.items()}
+        plain = {k: _whole(k, v.item() if hasattr(v, "item") else v)
+                 for k, v in overrides.items()}
         return dataclasses.replace(self, **plain)
 
     @property
@@ -281,6 +286,13 @@ class Parameters:
 
 _NAMES = frozenset(f.name for f in fields(Parameters))
 _FIELDS = {f.name: f for f in fields(Parameters)}
+
+
+def _whole(name: str, value: Any) -> Any:
+    """A whole float for an integer parameter (``3.0`` from a TOML file) becomes an int."""
+    if isinstance(value, float) and value.is_integer() and _type_of(_FIELDS[name]) is int:
+        return int(value)
+    return value
 
 
 def _unknown_message(name: str) -> str:
@@ -357,7 +369,7 @@ def coerce(name: str, text: str, origin: str = "--set") -> Any:
             return int(number)
         if kind is float:
             return float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # int(float("inf")) overflows
         allowed = {bool: "true or false", int: "a whole number", float: "a number"}[kind]
         raise ParameterError(f"{origin} {name}={text}: must be {allowed}") from None
     return raw

@@ -25,7 +25,8 @@ from typing import Any
 from .catalogue import REFERENCE_SPEC, ResourceCatalogue, load_catalogue, read_toml
 from .errors import ParameterError, RegionError, did_you_mean
 from .params import Parameters
-from .schema import MAX_PROBLEMS, Field, Table, check
+from .provenance import source_problems
+from .schema import PROVENANCE_KEYS, Field, Table, check, limit_problems
 
 __all__ = [
     "Region", "FirmSpec", "StreamSpec", "NeedSpec", "FacilitatorSpec", "Relationship",
@@ -97,7 +98,7 @@ REGION_SPEC = Table({
     "region": Field(_HEADER, required=True),
     "references": Field(list, item=Field(REFERENCE_SPEC)),
     "facilitator": Field(_FACILITATOR),
-    "parameters": Field(Table(values=Field(object)), ),
+    "parameters": Field(Table(values=Field(object), provenance=True)),
     "relationships": Field(list, item=Field(_RELATIONSHIP)),
     "firms": Field(list, required=True, item=Field(_FIRM), min_length=1),
 })
@@ -226,103 +227,175 @@ def load_region(source: str | Path | Region, catalogue: ResourceCatalogue | None
 
 
 def region_from_dict(data: dict, origin: str, catalogue: ResourceCatalogue) -> Region:
-    """Validate parsed region data and build the typed :class:`Region`."""
-    problems = check(REGION_SPEC, data, origin)
-    if not problems:
-        problems = _semantic_problems(data, origin, catalogue)
+    """Validate parsed region data and build the typed :class:`Region`.
+
+    Structure (keys, types, ranges) and meaning (unique ids, known resources, locations,
+    references, parameters) are checked together, so every problem is reported at once.
+    The provenance rule of ``docs/provenance.md`` is *not* applied: a user's own file needs
+    no sources (``symbiosis-abm validate --provenance`` checks it on request), but a source
+    it does give must name one of its ``[[references]]``.
+
+    Examples
+    --------
+    >>> cat = load_catalogue()
+    >>> data = {"schema_version": 1,
+    ...         "region": {"name": "r", "title": "R", "description": "d", "year": 2024},
+    ...         "firms": [{"id": "a", "sector": "x", "size": "sme", "lat": 95.0, "lon": 11.0,
+    ...                    "streams": [{"resource": "stem", "volume_per_year": 0}]}]}
+    >>> try:
+    ...     region_from_dict(data, "my.toml", cat)
+    ... except RegionError as exc:
+    ...     print(exc)
+    my.toml: firms[0].lat: 95.0 is out of range; allowed a number >= -90 and <= 90
+    my.toml: firms[0].streams[0].volume_per_year: 0.0 is out of range; allowed a number > 0
+    my.toml: firms[0].streams[0].resource: unknown resource 'stem' (did you mean 'steam'?); see 'symbiosis-abm resources'
+    """
+    problems = check(REGION_SPEC, data, origin, limit=None)
+    if isinstance(data, dict):
+        problems += _semantic_problems(data, origin, catalogue)
     if problems:
-        raise RegionError(problems[:MAX_PROBLEMS])
+        raise RegionError(limit_problems(problems, origin))
     return _build(data, origin)
 
 
+def _items(node: dict, key: str) -> list[tuple[int, dict]]:
+    """(index, table) of the list ``node[key]``, skipping entries of the wrong type
+    (the schema check reports those)."""
+    value = node.get(key, [])
+    if not isinstance(value, list):
+        return []
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+
+def _text(node: dict, key: str) -> str | None:
+    value = node.get(key)
+    return value if isinstance(value, str) else None
+
+
 def _semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> list[str]:
-    """Checks that need more than one field: ids, references, resources, ranges."""
+    """Checks that need more than one field: ids, references, resources, locations."""
     out: list[str] = []
-    firms = data["firms"]
-    ids = [f["id"] for f in firms]
-    seen: set[str] = set()
-    for i, fid in enumerate(ids):
-        if fid in seen:
+    firms = _items(data, "firms")
+    ids: list[str] = []
+    for i, firm in firms:
+        fid = _text(firm, "id")
+        if fid is not None and fid in ids:
             out.append(f"{origin}: firms[{i}].id: duplicate firm id {fid!r}; ids must be unique")
-        seen.add(fid)
-    for i, firm in enumerate(firms):
+        if fid is not None:
+            ids.append(fid)
         out.extend(_firm_problems(firm, f"firms[{i}]", origin, catalogue))
-    out.extend(_reference_problems(data, origin))
-    fac = data.get("facilitator", {})
-    for j, member in enumerate(fac.get("members", [])):
-        if member not in seen:
-            out.append(f"{origin}: facilitator.members[{j}]: unknown firm id {member!r}"
-                       f"{did_you_mean(member, ids)}")
-    if "start_tick" in fac and "end_tick" in fac and fac["end_tick"] < fac["start_tick"]:
-        out.append(f"{origin}: facilitator.end_tick: {fac['end_tick']} is before start_tick "
-                   f"{fac['start_tick']}; must be >= start_tick")
-    for j, rel in enumerate(data.get("relationships", [])):
-        for k, member in enumerate(rel["firms"]):
-            if member not in seen:
+    out.extend(_location_kind_problems(firms, origin))
+    out.extend(f"{origin}: {path}: {problem}; or write 'assumption: <reason>'"
+               if "[[references]]" in problem else f"{origin}: {path}: {problem}"
+               for path, problem in source_problems(data))
+    out.extend(_facilitator_problems(data.get("facilitator"), ids, origin))
+    for j, rel in _items(data, "relationships"):
+        pair = rel.get("firms")
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(m, str) for m in pair)):
+            continue  # the schema reports it
+        for k, member in enumerate(pair):
+            if member not in ids:
                 out.append(f"{origin}: relationships[{j}].firms[{k}]: unknown firm id "
-                           f"{member!r}{did_you_mean(member, ids)}")
-        if rel["firms"][0] == rel["firms"][1]:
-            out.append(f"{origin}: relationships[{j}].firms: a firm cannot relate to itself")
-    out.extend(_parameter_problems(data.get("parameters", {}), origin))
+                           f"{member!r}{did_you_mean(member, ids)}; use a firm id of this file")
+        if pair[0] == pair[1]:
+            out.append(f"{origin}: relationships[{j}].firms: a firm cannot relate to itself; "
+                       f"name two different firms")
+    if isinstance(data.get("parameters"), dict):
+        out.extend(_parameter_problems(data["parameters"], origin))
     return out
 
 
-def _firm_problems(firm: dict, where: str, origin: str, catalogue: ResourceCatalogue) -> list[str]:
+def _facilitator_problems(fac: Any, ids: list[str], origin: str) -> list[str]:
+    if not isinstance(fac, dict):
+        return []
     out = []
-    has_latlon = "lat" in firm and "lon" in firm
-    has_xy = "x_km" in firm and "y_km" in firm
-    if not (has_latlon or has_xy):
-        out.append(f"{origin}: {where}: location missing; give lat and lon (degrees) "
-                   f"or x_km and y_km")
+    members = fac.get("members", [])
+    for j, member in enumerate(members if isinstance(members, list) else []):
+        if isinstance(member, str) and member not in ids:
+            out.append(f"{origin}: facilitator.members[{j}]: unknown firm id {member!r}"
+                       f"{did_you_mean(member, ids)}; use a firm id of this file")
+    start, end = fac.get("start_tick"), fac.get("end_tick")
+    if _is_int(start) and _is_int(end) and end < start:
+        out.append(f"{origin}: facilitator.end_tick: {end} is before start_tick {start}; "
+                   f"must be >= start_tick (or leave end_tick out: never withdraws)")
+    return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _firm_problems(firm: dict, where: str, origin: str, catalogue: ResourceCatalogue) -> list[str]:
+    out = _location_problems(firm, where, origin)
     for kind in ("streams", "needs"):
-        for j, item in enumerate(firm.get(kind, [])):
-            name = item["resource"]
-            if name not in catalogue.names:
+        for j, item in _items(firm, kind):
+            name = _text(item, "resource")
+            if name is not None and name not in catalogue.names:
                 out.append(f"{origin}: {where}.{kind}[{j}].resource: unknown resource "
                            f"{name!r}{did_you_mean(name, catalogue.names)}; see "
                            f"'symbiosis-abm resources'")
     return out
 
 
-def _reference_problems(data: dict, origin: str) -> list[str]:
-    """Every ``source`` must start with the id of a reference in the file."""
-    known = {r["id"] for r in data.get("references", [])}
-    out = []
-    for path, text in _sources(data, ""):
-        if text.startswith("assumption:") or path.endswith(".assumption"):
-            continue
-        ref = text.split(":", 1)[0].strip()
-        if ref not in known:
-            out.append(f"{origin}: {path}: source {ref!r} is not among the file's "
-                       f"[[references]] ids{did_you_mean(ref, known)}; or write "
-                       f"'assumption: <reason>'")
-    return out
+_PAIRS = (("lat", "lon", "degrees: lat -90 to 90, lon -180 to 180"),
+          ("x_km", "y_km", "km on the region's plane"))
 
 
-def _sources(node: Any, path: str):
-    """Yield (field path, provenance text) for every source string in ``node``."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            sub = f"{path}.{key}" if path else key
-            if key == "source" and isinstance(value, str):
-                yield sub, value
-            elif key == "sources" and isinstance(value, dict):
-                for field_name, text in value.items():
-                    yield f"{sub}.{field_name}", text
-            elif key != "references":
-                yield from _sources(value, sub)
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _sources(item, f"{path}[{i}]")
+def _location_problems(firm: dict, where: str, origin: str) -> list[str]:
+    """A firm is located by both lat and lon, or by both x_km and y_km (not both ways)."""
+    given = [(a, b, unit) for a, b, unit in _PAIRS if a in firm or b in firm]
+    if not given:
+        return [f"{origin}: {where}: location missing; give lat and lon (degrees) "
+                f"or x_km and y_km"]
+    if len(given) == 2:
+        return [f"{origin}: {where}: located twice; give either lat/lon or x_km/y_km, "
+                f"not both"]
+    a, b, unit = given[0]
+    missing = b if a in firm else a
+    if missing not in firm:
+        other = a if missing == b else b
+        return [f"{origin}: {where}.{missing}: missing; {other} is given, so {missing} is "
+                f"required ({unit})"]
+    return []
+
+
+def _location_kind_problems(firms: list[tuple[int, dict]], origin: str) -> list[str]:
+    """Positions in km are on the plane around the lat/lon firms' centre: mixing the two
+    kinds in one file is almost always a mistake, so it is refused."""
+    kinds = [(i, "lat/lon" if "lat" in f or "lon" in f else "x_km/y_km") for i, f in firms
+             if any(k in f for k in ("lat", "lon", "x_km", "y_km"))]
+    if not kinds:
+        return []
+    first_i, first = kinds[0]
+    for i, kind in kinds[1:]:
+        if kind != first:
+            return [f"{origin}: firms[{i}]: located by {kind} but firms[{first_i}] by "
+                    f"{first}; all firms of a region must use the same kind of location"]
+    return []
 
 
 def _parameter_problems(values: dict, origin: str) -> list[str]:
-    plain = {k: v for k, v in values.items() if k not in ("source", "assumption", "sources")}
-    try:
-        Parameters().replace(**plain)
-    except ParameterError as exc:
-        return [f"{origin}: parameters: {p.removeprefix('parameter ')}" for p in exc.problems]
-    return []
+    """Each ``[parameters]`` entry must be a model parameter with an allowed value."""
+    out = []
+    plain = {k: v for k, v in values.items() if k not in PROVENANCE_KEYS}
+    for name, value in plain.items():
+        try:
+            Parameters().replace(**{name: value})
+        except ParameterError as exc:
+            out.extend(f"{origin}: parameters.{name}: {_strip_name(p, name)}"
+                       + ("; see 'symbiosis-abm params'" if "no such" in p else "")
+                       for p in exc.problems)
+    if not out:  # values that are fine alone but not together (e.g. end before start)
+        try:
+            Parameters().replace(**plain)
+        except ParameterError as exc:
+            out.extend(f"{origin}: parameters: {p}" for p in exc.problems)
+    return out
+
+
+def _strip_name(problem: str, name: str) -> str:
+    return problem.removeprefix(f"parameter {name!r}: ")
 
 
 def _build(data: dict, origin: str) -> Region:
@@ -345,7 +418,7 @@ def _build(data: dict, origin: str) -> Region:
         relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]))
                             for r in data.get("relationships", [])),
         parameters={k: v for k, v in data.get("parameters", {}).items()
-                    if k not in ("source", "assumption", "sources")},
+                    if k not in PROVENANCE_KEYS},
         references=tuple(data.get("references", [])),
         origin=origin,
     )

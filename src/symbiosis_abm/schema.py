@@ -15,12 +15,13 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import did_you_mean
 
-__all__ = ["Field", "Table", "check", "MAX_PROBLEMS", "PROVENANCE_KEYS"]
+__all__ = ["Field", "Table", "check", "limit_problems", "MAX_PROBLEMS", "PROVENANCE_KEYS"]
 
 MAX_PROBLEMS = 50
 PROVENANCE_KEYS = ("source", "assumption", "sources")
@@ -56,11 +57,30 @@ class Table:
     provenance: bool = False
 
 
-def check(spec: Table, data: Any, origin: str, path: str = "") -> list[str]:
-    """Return all problems of ``data`` against ``spec`` as one-line messages."""
+def check(spec: Table, data: Any, origin: str, path: str = "",
+          limit: int | None = MAX_PROBLEMS) -> list[str]:
+    """Return all problems of ``data`` against ``spec`` as one-line messages.
+
+    At most ``limit`` lines are returned (None: all); see :func:`limit_problems`.
+    """
     problems: list[str] = []
     _check_table(spec, data, origin, path, problems)
-    return problems[:MAX_PROBLEMS]
+    return problems if limit is None else limit_problems(problems, origin, limit)
+
+
+def limit_problems(problems: list[str], origin: str, limit: int = MAX_PROBLEMS) -> list[str]:
+    """The first ``limit`` problems, and a last line saying how many were left out.
+
+    Examples
+    --------
+    >>> limit_problems(["a", "b", "c"], "f.toml", limit=2)
+    ['a', 'b', 'f.toml: ... and 1 more problem(s) not shown; fix these and validate again']
+    """
+    if len(problems) <= limit:
+        return list(problems)
+    rest = len(problems) - limit
+    return problems[:limit] + [f"{origin}: ... and {rest} more problem(s) not shown; "
+                               f"fix these and validate again"]
 
 
 def _join(path: str, key: str | int) -> str:
@@ -84,11 +104,17 @@ def _check_table(spec: Table, data: Any, origin: str, path: str, out: list[str])
         elif spec.values is not None:
             _check_value(spec.values, value, origin, where, out)
         else:
-            out.append(f"{origin}: {where}: unknown key{did_you_mean(key, allowed)}")
+            out.append(f"{origin}: {where}: unknown key{_key_hint(key, allowed)}")
     for key, f in spec.fields.items():
         if f.required and key not in data:
             out.append(f"{origin}: {_join(path, key)}: missing; required "
                        f"({_allowed_text(f)})")
+
+
+def _key_hint(key: str, allowed: dict[str, Field]) -> str:
+    """'did you mean' when a key is close to a valid one, else the list of valid keys."""
+    return did_you_mean(key, allowed) or (
+        "; allowed keys here: " + ", ".join(allowed) if allowed else "; no keys allowed here")
 
 
 def _check_value(f: Field, value: Any, origin: str, where: str, out: list[str]) -> None:
@@ -98,6 +124,8 @@ def _check_value(f: Field, value: Any, origin: str, where: str, out: list[str]) 
     if f.kind is list:
         _check_list(f, value, origin, where, out)
         return
+    if f.kind is object:  # checked elsewhere (e.g. [parameters] against Parameters)
+        return
     message = scalar_problem(f, value)
     if message:
         out.append(f"{origin}: {where}: {message}")
@@ -105,7 +133,11 @@ def _check_value(f: Field, value: Any, origin: str, where: str, out: list[str]) 
 
 def _check_list(f: Field, value: Any, origin: str, where: str, out: list[str]) -> None:
     if not isinstance(value, list):
-        out.append(f"{origin}: {where}: must be a list, got {_describe(value)}")
+        # The usual cause is [name] written where [[name]] (one per entry) was meant.
+        header = re.sub(r"\[\d+\]", "", where)
+        hint = (f"; write [[{header}]] (double brackets) once per entry"
+                if isinstance(value, dict) else "")
+        out.append(f"{origin}: {where}: must be a list, got {_describe(value)}{hint}")
         return
     if f.length is not None and len(value) != f.length:
         out.append(f"{origin}: {where}: must have exactly {f.length} values, got {len(value)}")
@@ -148,6 +180,8 @@ def _allowed_text(f: Field) -> str:
     if f.choices:
         return "one of " + ", ".join(f.choices)
     word = _TYPE_WORDS.get(f.kind, str(f.kind))
+    if f.low is not None and f.low == f.high:
+        return f"{word} equal to {f.low:g}"
     bounds = []
     if f.low is not None:
         bounds.append(f"> {f.low:g}" if f.low_open else f">= {f.low:g}")

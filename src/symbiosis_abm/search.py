@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ._arrays import unique_sorted
+
 __all__ = ["CandidateEdges", "candidate_edges", "discovery_chance", "first_per_group"]
 
 
@@ -68,7 +70,7 @@ def candidate_edges(
         return CandidateEdges(empty, empty, np.zeros(0))
     streams = np.concatenate([p[0] for p in parts])
     needs = np.concatenate([p[1] for p in parts])
-    keys = np.unique(streams * (len(need_xy) + 1) + needs)
+    keys = unique_sorted(streams * (len(need_xy) + 1) + needs)
     streams, needs = keys // (len(need_xy) + 1), keys % (len(need_xy) + 1)
     keep = stream_firm[streams] != need_firm[needs]
     streams, needs = streams[keep], needs[keep]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import unique_sorted
+
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull"]
 
 
@@ -84,7 +86,10 @@ class PairStore:
     def __init__(self, n_firms: int, initial_trust: float, capacity: int = 1024):
         self.n_firms = n_firms
         self.initial_trust = initial_trust
-        self._slot: dict[int, int] = {}
+        # Lookup index: every pair's key, sorted, and its slot. Slots themselves stay in
+        # creation order (outputs sum over slots in that order), the index does not.
+        self._keys = np.zeros(0, dtype=np.int64)
+        self._key_slot = np.zeros(0, dtype=np.int64)
         self.size = 0
         self.src = np.zeros(capacity, dtype=np.int64)
         self.dst = np.zeros(capacity, dtype=np.int64)
@@ -111,27 +116,42 @@ class PairStore:
         return self._contact[: self.size]
 
     def slots(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Slots of pairs (i, j), created with the initial state where missing."""
-        keys = np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
-        lookup = self._slot
-        out = np.fromiter((lookup.get(k, -1) for k in keys.tolist()), dtype=np.int64,
-                          count=len(keys))
+        """Slots of pairs (i, j), created with the initial state where missing.
+
+        New pairs get consecutive slots in the order of their keys.
+        """
+        keys = self._key(i, j)
+        out = self._lookup(keys)
         missing = np.flatnonzero(out < 0)
         if len(missing):
-            new_keys, first = np.unique(keys[missing], return_index=True)
+            new_keys = unique_sorted(keys[missing])
             start = self._grow(len(new_keys))
             new_slots = np.arange(start, start + len(new_keys))
-            lookup.update(zip(new_keys.tolist(), new_slots.tolist()))
             self.src[new_slots] = new_keys // self.n_firms
             self.dst[new_slots] = new_keys % self.n_firms
+            self._index(new_keys, new_slots)
             out[missing] = new_slots[np.searchsorted(new_keys, keys[missing])]
         return out
 
     def find(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Slots of pairs (i, j), -1 where the pair has none (nothing is created)."""
-        keys = np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
-        return np.fromiter((self._slot.get(k, -1) for k in keys.tolist()), dtype=np.int64,
-                           count=len(keys))
+        return self._lookup(self._key(i, j))
+
+    def _key(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
+
+    def _lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Slot of each key, -1 where absent: one vectorised binary search."""
+        if len(self._keys) == 0 or len(keys) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        return np.where(self._keys[pos] == keys, self._key_slot[pos], -1)
+
+    def _index(self, new_keys: np.ndarray, new_slots: np.ndarray) -> None:
+        """Add sorted keys that are not in the index yet (a merge, O(size))."""
+        at = np.searchsorted(self._keys, new_keys)
+        self._keys = np.insert(self._keys, at, new_keys)
+        self._key_slot = np.insert(self._key_slot, at, new_slots)
 
     def trust_of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Trust of i in j (the initial trust where the pair has no slot)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._arrays import unique_sorted
 from .catalogue import ResourceCatalogue
 from .economics import seasonal_utilisation
 from .params import Parameters
@@ -62,8 +63,8 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
     index = {f.id: i for i, f in enumerate(firms)}
     streams = [(index[f.id], s) for f in firms for s in f.streams]
     needs = [(index[f.id], n) for f in firms for n in f.needs]
-    s_res = np.array([catalogue.index(s.resource) for _, s in streams], dtype=np.int64)
-    n_res = np.array([catalogue.index(n.resource) for _, n in needs], dtype=np.int64)
+    s_res = _resource_rows(catalogue, [s.resource for _, s in streams])
+    n_res = _resource_rows(catalogue, [n.resource for _, n in needs])
     firm_xy = np.array([[f.x_km, f.y_km] for f in firms], dtype=float).reshape(-1, 2)
     s_firm = np.array([i for i, _ in streams], dtype=np.int64)
     n_firm = np.array([i for i, _ in needs], dtype=np.int64)
@@ -99,8 +100,42 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         edge_supplier=s_firm[edges.stream],
         edge_receiver=n_firm[edges.need],
         edge_resource=s_res[edges.stream],
-        edge_utilisation=seasonal_utilisation(s_season[edges.stream], n_season[edges.need]),
+        edge_utilisation=_edge_utilisation(
+            catalogue, s_res, n_res, [s.supply_seasonality for _, s in streams],
+            [n.demand_seasonality for _, n in needs], s_season, n_season, edges),
     )
+
+
+def _resource_rows(catalogue: ResourceCatalogue, names: list[str]) -> np.ndarray:
+    """Catalogue row of each resource name (one dict lookup each, not a tuple search)."""
+    row = {name: r for r, name in enumerate(catalogue.names)}
+    return np.array([row[n] if n in row else catalogue.index(n) for n in names],
+                    dtype=np.int64)
+
+
+def _edge_utilisation(
+    catalogue: ResourceCatalogue, s_res: np.ndarray, n_res: np.ndarray,
+    s_own: list, n_own: list, s_season: np.ndarray, n_season: np.ndarray,
+    edges: CandidateEdges,
+) -> np.ndarray:
+    """:func:`seasonal_utilisation` of every edge, computed once per pair of profiles.
+
+    A stream's (need's) season is its resource's default unless it has its own, so a
+    region of millions of edges has few distinct (supply, demand) profile pairs. The
+    result is the same per edge as evaluating every edge's rows, without the (E, 12)
+    temporaries.
+    """
+    n_cat = len(catalogue.names)
+    s_prof = np.where([o is None for o in s_own], s_res, n_cat + np.arange(len(s_res)))
+    n_prof = np.where([o is None for o in n_own], n_res, n_cat + np.arange(len(n_res)))
+    s_table = np.vstack([np.asarray(catalogue.supply_seasonality, dtype=float).reshape(-1, 12),
+                         s_season])
+    n_table = np.vstack([np.asarray(catalogue.demand_seasonality, dtype=float).reshape(-1, 12),
+                         n_season])
+    width = len(n_table)
+    pairs, inverse = unique_sorted(
+        s_prof[edges.stream].astype(np.int64) * width + n_prof[edges.need], return_inverse=True)
+    return seasonal_utilisation(s_table[pairs // width], n_table[pairs % width])[inverse]
 
 
 def _seasons(overrides: list, defaults: np.ndarray) -> np.ndarray:

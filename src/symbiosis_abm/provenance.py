@@ -1,0 +1,199 @@
+"""The provenance rule of ``docs/provenance.md``, as a check over parsed data files.
+
+Every number in a bundled data file (``resources.toml``, ``sectors.toml``, every region)
+must say where it comes from: a per-field ``sources`` entry, a table-wide ``source``, or an
+``assumption``. :func:`uncovered_numbers` walks a parsed file and returns the path of every
+number the rule does not cover; :func:`source_problems` checks that every ``source`` names a
+reference id of the same file. :func:`check_provenance` combines both into one-line messages.
+
+Users' own region files are *not* held to this rule (``symbiosis-abm validate`` checks their
+structure; ``validate --provenance`` applies this rule too). The bundled files are held to it
+by ``tests/test_provenance.py``.
+
+Examples
+--------
+>>> data = {
+...     "references": [{"id": "ks2024", "citation": "..."}],
+...     "firms": [{"id": "a", "lat": 55.6, "lon": 11.1, "source": "ks2024: map",
+...                "streams": [{"resource": "steam", "volume_per_year": 5.0}]}],
+... }
+>>> uncovered_numbers(data)
+['firms[0].streams[0].volume_per_year']
+>>> data["firms"][0]["streams"][0]["assumption"] = "plant capacity guessed"
+>>> uncovered_numbers(data)
+[]
+>>> data["firms"][0]["source"] = "ks2042: map"
+>>> source_problems(data)
+[('firms[0].source', "source 'ks2042' is not among the file's [[references]] ids (did you mean 'ks2024'?)")]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import did_you_mean
+
+__all__ = ["uncovered_numbers", "source_problems", "check_provenance", "check_file",
+           "EXEMPT_KEYS"]
+
+#: Top-level keys that hold numbers about the file, not data (they need no source).
+EXEMPT_KEYS = frozenset({"schema_version"})
+_ASSUMPTION = "assumption"
+_REF_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _is_number(value: Any) -> bool:
+    # bool is a subclass of int in Python but is not a number in the rule's sense.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _holds_numbers(value: Any) -> bool:
+    """A number, or a list (of lists) of numbers: one field under the rule."""
+    if isinstance(value, list):
+        return any(_holds_numbers(v) for v in value)
+    return _is_number(value)
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _tables(node: Any, path: str = "") -> Iterator[tuple[str, dict]]:
+    """Yield (path, table) for every table in ``node``, outermost first.
+
+    The ``references`` list and the content of ``sources`` tables are skipped: they are
+    provenance, not data.
+    """
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            if key in ("references", "sources"):
+                continue
+            yield from _tables(value, _join(path, key))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            if isinstance(item, (dict, list)):
+                yield from _tables(item, _join(path, i))
+
+
+def uncovered_numbers(data: dict) -> list[str]:
+    """Paths of every number in ``data`` that no ``source``, ``sources`` or ``assumption``
+    covers.
+
+    A table's own ``source`` or ``assumption`` covers all its numeric fields (including
+    lists of numbers); ``sources = {field = ...}`` covers the fields it names. Nested
+    tables do not inherit their parent's provenance. Top-level ``schema_version`` is exempt.
+
+    Examples
+    --------
+    >>> uncovered_numbers({"schema_version": 1, "a": {"x": 1, "y": [1, 2], "n": "t"}})
+    ['a.x', 'a.y']
+    >>> uncovered_numbers({"a": {"x": 1, "y": [1, 2], "sources": {"x": "r1"}}})
+    ['a.y']
+    """
+    found = []
+    for path, table in _tables(data):
+        whole = isinstance(table.get("source"), str) or isinstance(table.get(_ASSUMPTION), str)
+        per_field = table.get("sources") if isinstance(table.get("sources"), dict) else {}
+        for key, value in table.items():
+            if not path and key in EXEMPT_KEYS:
+                continue
+            if key in ("references", "sources") or not _holds_numbers(value):
+                continue
+            if not (whole or key in per_field):
+                found.append(_join(path, key))
+    return found
+
+
+def _provenance_texts(data: dict) -> Iterator[tuple[str, Any, dict, str | None]]:
+    """Yield (path, text, table, field) for every ``source`` (field None) and every
+    ``sources`` entry (field: the key it names)."""
+    for path, table in _tables(data):
+        if "source" in table:
+            yield _join(path, "source"), table["source"], table, None
+        if isinstance(table.get("sources"), dict):
+            for key, text in table["sources"].items():
+                yield _join(_join(path, "sources"), key), text, table, key
+
+
+def source_problems(data: dict) -> list[tuple[str, str]]:
+    """(path, problem) for every provenance text that does not resolve.
+
+    A ``source`` must begin with a reference id of the file (``"id"`` or ``"id: detail"``)
+    or be ``"assumption: reason"``; a ``sources`` entry must name a numeric field of its
+    table; reference ids must be unique and well formed.
+
+    Examples
+    --------
+    >>> source_problems({"references": [{"id": "r1"}], "t": {"x": 1, "sources": {"y": "r1"}}})
+    [('t.sources.y', "names no number of this table; numbers here: 'x'")]
+    """
+    out = _reference_id_problems(data.get("references", []))
+    known = [r["id"] for r in data.get("references", [])
+             if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    for path, text, table, field in _provenance_texts(data):
+        if not isinstance(text, str) or not text.strip():
+            out.append((path, "must be text: a reference id, 'id: detail' or "
+                              "'assumption: reason'"))
+            continue
+        ref, _, detail = text.partition(":")
+        ref = ref.strip()
+        if ref == _ASSUMPTION:
+            if not detail.strip():
+                out.append((path, "an assumption needs a reason: 'assumption: <reason>'"))
+        elif ref not in known:
+            out.append((path, f"source {ref!r} is not among the file's [[references]] ids"
+                              f"{did_you_mean(ref, known)}"))
+        if field is not None and not _holds_numbers(table.get(field)):
+            numbers = [k for k, v in table.items() if k != "sources" and _holds_numbers(v)]
+            out.append((path, f"names no number of this table; numbers here: "
+                              f"{', '.join(repr(n) for n in numbers) or 'none'}"))
+    return out
+
+
+def _reference_id_problems(references: Any) -> list[tuple[str, str]]:
+    if not isinstance(references, list):
+        return [("references", "must be a list of [[references]] tables")]
+    out, seen = [], set()
+    for i, ref in enumerate(references):
+        rid = ref.get("id") if isinstance(ref, dict) else None
+        if not isinstance(rid, str):
+            continue  # the schema reports a missing or non-text id
+        if not _REF_ID.match(rid):
+            out.append((f"references[{i}].id", f"{rid!r}: use lowercase letters, digits, "
+                                               f"'-' or '_'"))
+        if rid in seen:
+            out.append((f"references[{i}].id", f"duplicate reference id {rid!r}"))
+        seen.add(rid)
+    return out
+
+
+def check_provenance(data: dict, origin: str) -> list[str]:
+    """Every provenance problem of a parsed file, one line each (empty if it complies).
+
+    Examples
+    --------
+    >>> check_provenance({"t": {"x": 1.5}}, "f.toml")  # doctest: +NORMALIZE_WHITESPACE
+    ['f.toml: t.x: number without a source; add source = "<reference id>",
+      sources = { x = "..." } or assumption = "<reason>" to this table']
+    """
+    lines = []
+    for path in uncovered_numbers(data):
+        key = path.rpartition(".")[2]
+        lines.append(f"{origin}: {path}: number without a source; add source = "
+                     f"\"<reference id>\", sources = {{ {key} = \"...\" }} or "
+                     f"assumption = \"<reason>\" to this table")
+    lines.extend(f"{origin}: {path}: {problem}" for path, problem in source_problems(data))
+    return lines
+
+
+def check_file(path: Path | str) -> list[str]:
+    """Provenance problems of a TOML data file (syntax errors raise ``RegionError``)."""
+    from .catalogue import read_toml
+
+    return check_provenance(read_toml(path), str(path))

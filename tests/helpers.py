@@ -1,0 +1,31 @@
+"""Helpers for tests: small hand-made regions built in code."""
+
+from __future__ import annotations
+
+from symbiosis_abm.region import FirmSpec, NeedSpec, Region, StreamSpec
+
+
+def make_region(firms: list[dict], name: str = "handmade") -> Region:
+    """A Region from short dicts: id, x, y, size, streams/needs as (resource, volume)."""
+    specs = []
+    for f in firms:
+        specs.append(FirmSpec(
+            id=f["id"], sector=f.get("sector", "test"), size=f.get("size", "large"),
+            x_km=float(f.get("x", 0.0)), y_km=float(f.get("y", 0.0)),
+            member=f.get("member", False), closes_at_tick=f.get("closes_at_tick"),
+            streams=tuple(StreamSpec(r, v, f.get("variability", 0.0)) for r, v in f.get("streams", ())),
+            needs=tuple(NeedSpec(r, v) for r, v in f.get("needs", ()))))
+    return Region(name=name, title=name, firms=tuple(specs))
+
+
+def run_frames(region, seed: int, ticks: int = 48, **overrides):
+    """Time series and exchange log of one run (a top-level function for process pools)."""
+    from symbiosis_abm import SymbiosisModel
+
+    model = SymbiosisModel(region, rng=seed, **overrides)
+    model.run(ticks)
+    return model.timeseries(), model.exchanges_frame()
+
+
+def synthetic_frames(seed: int):
+    return run_frames("synthetic", seed, n_firms=150)
