@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="list every parameter with default, unit, meaning")
     params.add_argument("--group", help="only this group (time, economics, search, ...)")
+    params.add_argument("--markdown", action="store_true",
+                        help="print the Markdown of docs/parameters.md")
     params.set_defaults(handler=_params)
 
     regions = sub.add_parser("regions", help="list the bundled regions")
@@ -195,8 +197,11 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def _params(args: argparse.Namespace) -> int:
-    from .params import parameter_table
+    from .params import parameter_markdown, parameter_table
 
+    if args.markdown:
+        print(parameter_markdown(), end="")
+        return 0
     table = parameter_table()
     if args.group:
         groups = sorted(table["group"].unique())

@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
 from .agents import Facilitator, Firm
+from ._arrays import unique_sorted
 from .allocation import allocate
 from .catalogue import MODES, ResourceCatalogue, load_catalogue
 from .columns import Columns
@@ -396,7 +397,8 @@ class SymbiosisModel(mesa.Model):
         """Open talks on ``edges`` (in priority order) within each firm's capacity."""
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
-        edges = edges[np.unique(edges, return_index=True)[1]] if len(edges) else edges
+        # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
+        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
         rank = np.arange(len(edges), dtype=float)
         for side in (w.edge_supplier, w.edge_receiver):
             room = np.maximum(p.max_negotiations - self.firm_negotiations, 0)
@@ -590,7 +592,7 @@ class SymbiosisModel(mesa.Model):
             return
         a = np.concatenate([ex["supplier"][act], ex["receiver"][act]])
         b = np.concatenate([ex["receiver"][act], ex["supplier"][act]])
-        links = np.unique(a * self.world.n_firms + b)
+        links = unique_sorted(a * self.world.n_firms + b)
         hub, other = links // self.world.n_firms, links % self.world.n_firms
         i, k, j = _common_partner_triples(hub, other)
         if len(i) == 0:
@@ -608,14 +610,14 @@ class SymbiosisModel(mesa.Model):
         ex, w = self.exchanges, self.world
         act = np.flatnonzero(ex["active"])
         sup, rec = ex["supplier"][act], ex["receiver"][act]
-        participating = np.unique(np.concatenate([sup, rec]))
+        participating = unique_sorted(np.concatenate([sup, rec]))
         delivered = self.delivered_by_resource[-1]
         units = np.array(w.catalogue.units)
         diverted_t = float(delivered[units == "t"].sum())
         self._diverted_total = getattr(self, "_diverted_total", 0.0) + diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         n_open = int(self.firm_open.sum())
-        pair_keys = np.unique(np.minimum(sup, rec) * w.n_firms + np.maximum(sup, rec))
+        pair_keys = unique_sorted(np.minimum(sup, rec) * w.n_firms + np.maximum(sup, rec))
         store = self.pairs
         self.stats = {
             "tick": t,
@@ -783,7 +785,7 @@ def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
     """Firms in the largest weakly connected component of the exchange network."""
     if len(sup) == 0:
         return 0
-    nodes, inverse = np.unique(np.concatenate([sup, rec]), return_inverse=True)
+    nodes, inverse = unique_sorted(np.concatenate([sup, rec]), return_inverse=True)
     m = len(nodes)
     graph = coo_matrix((np.ones(len(sup)), (inverse[: len(sup)], inverse[len(sup):])),
                        shape=(m, m))

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .errors import ParameterError, did_you_mean
 
-__all__ = ["Parameters", "TARGETING_STRATEGIES", "parameter_table"]
+__all__ = ["Parameters", "TARGETING_STRATEGIES", "parameter_table", "parameter_markdown", "coerce"]
 
 TARGETING_STRATEGIES = (
     "largest_streams",
@@ -237,8 +237,9 @@ class Parameters:
                                   group="facilitator")
     expert_support: float = _p(
         0.5, "-",
-        "Share of an SME member's barriers (search cost, signing threshold gap, capital "
-        "limit) removed by the facilitator's expert support.", low=0.0, high=1.0,
+        "Expert support: an SME member of an active facilitator's registry moves this share "
+        "of the way to a large firm's search budget, signing threshold and capital access, "
+        "and pays this share less per evaluated candidate.", low=0.0, high=1.0,
         group="facilitator")
 
     # --- synthetic region generator -------------------------------------------------------
@@ -375,6 +376,79 @@ def coerce(name: str, text: str, origin: str = "--set") -> Any:
     return raw
 
 
+#: Where each default comes from: a source, or "assumption: <reason>". The behavioural
+#: parameters are not calibrated (docs/ODD.md, section 9).
+BASIS: dict[str, str] = {
+    "tick_months": "assumption: monthly decisions match firms' reporting cycles (DESIGN.md)",
+    "discount_rate": "assumption: typical real industrial hurdle rate for infrastructure",
+    "lifetime_years": "assumption: pipes and heat exchangers last 20-30 years",
+    "transaction_cost_eur": "assumption: a few person-weeks a year of contract management",
+    "distrust_cost_factor": "assumption: distrust can quadruple monitoring and contract costs",
+    "disposal_cost_multiplier": "policy lever: 1 keeps the catalogue's sourced values",
+    "virgin_price_multiplier": "policy lever: 1 keeps the catalogue's sourced values",
+    "detour_factor": "assumption: road and pipe routes are ~1.2-1.4 x straight-line distance",
+    "search_budget_sme_eur": "assumption: about 12 evaluations a year (Västernorrland seed: "
+                             "SMEs have small development budgets)",
+    "search_budget_large_eur": "assumption: five times an SME's",
+    "search_cost_eur": "assumption: one to two person-days to assess a potential partner",
+    "max_candidates": "assumption: bounds search work; larger values change results little",
+    "discovery_rate": "assumption: a nearby candidate is found within about 3 years unaided",
+    "discovery_distance_km": "assumption: informal knowledge is local (a municipality's "
+                             "scale; NISP's facilitated median distance was ~33 km)",
+    "initial_awareness": "assumption: firms know a few nearby candidates at the start",
+    "reconsider_ticks": "assumption: a rejected option is looked at again after a year",
+    "negotiation_ticks": "assumption: two months between trusting partners",
+    "negotiation_timeout_ticks": "assumption: talks abandoned after a year",
+    "negotiation_cost_eur": "assumption: a few person-days a month on each side",
+    "negotiation_failure_rate": "assumption: many negotiations fail (DESIGN.md); ~45 % break "
+                                "down over a year",
+    "bargaining_power": "assumption: symmetric Nash bargaining",
+    "max_negotiations": "assumption: staff time limits parallel talks",
+    "contract_years": "assumption: typical industrial supply contract length",
+    "initial_trust": "assumption: strangers start below the signing thresholds",
+    "trust_baseline": "assumption: trust without contact settles slightly below strangers'",
+    "trust_decay": "assumption: half of the gap closes in about three years without contact",
+    "trust_gain_contact": "assumption: a year of talks closes ~30 % of the gap",
+    "trust_gain_delivery": "assumption: a year of reliable deliveries closes ~20 % of the gap",
+    "trust_loss_shortfall": "assumption: a complete failure to deliver costs 0.4 trust",
+    "shortfall_tolerance": "assumption: deliveries within 20 % count as reliable",
+    "min_trust_sme": "assumption: SMEs are more risk averse (Västernorrland seed)",
+    "min_trust_large": "assumption",
+    "reputation_weight": "Ghali et al. 2017 (reputation through common partners); the "
+                         "weight is an assumption",
+    "capital_sme_eur": "assumption: an SME can fund a small investment, not a pipeline",
+    "capital_large_eur": "assumption: large firms fund most single links",
+    "closure_rate_per_year": "assumption: off by default; set for closure studies",
+    "unprofitable_patience_ticks": "assumption: half a year of losses",
+    "facilitator": "DESIGN.md: the question is the facilitator's effect; on by default",
+    "facilitator_start_tick": "assumption",
+    "facilitator_end_tick": "assumption: no withdrawal by default",
+    "facilitator_staff_cost_eur": "assumption: about one full-time coordinator",
+    "broker": "DESIGN.md role",
+    "broker_capacity": "assumption: a coordinator prepares a few matches a month",
+    "targeting": "Kalundborg lesson: focus on large, persistent streams (seed 004)",
+    "facilitator_budget_eur_per_year": "assumption: no ceiling unless a region sets one",
+    "proposal_cost_eur": "assumption: one person-day",
+    "registry_join_rate": "assumption",
+    "registry_network_effect": "DESIGN.md: platforms need a critical mass; size assumed",
+    "convener": "DESIGN.md role; workshops and webinars (Kronoberg/Kalmar seed 001)",
+    "convener_interval_ticks": "assumption: two events a year",
+    "convener_attendees": "assumption",
+    "convener_trust_gain": "assumption",
+    "event_cost_eur": "assumption: venue and staff for a half-day workshop",
+    "cofunder": "DESIGN.md role",
+    "cofund_share": "assumption: typical public co-funding share of investment grants",
+    "cofund_budget_eur": "assumption",
+    "expert_support": "Västernorrland seed 003: SMEs need expert support; size assumed",
+    "n_firms": "assumption: a municipal-scale region",
+    "area_km": "assumption: a municipal-scale region",
+    "n_parks": "assumption",
+    "park_share": "assumption",
+    "park_radius_km": "assumption",
+    "region_seed": "derived from the run's seed unless set",
+}
+
+
 def parameter_table() -> pd.DataFrame:
     """All parameters with group, default, unit, allowed range and description.
 
@@ -382,13 +456,35 @@ def parameter_table() -> pd.DataFrame:
     --------
     >>> t = parameter_table()
     >>> t.loc["bargaining_power", "default"]
-    0.5
+    '0.5'
+    >>> t.loc["facilitator_end_tick", "default"]
+    'None'
     """
     rows = []
     for f in fields(Parameters):
         m = f.metadata
         allowed = ", ".join(m["choices"]) if m["choices"] else (
             "true/false" if _type_of(f) is bool else _range_text(m))
-        rows.append({"name": f.name, "group": m["group"], "default": f.default,
-                     "unit": m["unit"], "allowed": allowed, "description": m["description"]})
+        rows.append({"name": f.name, "group": m["group"], "default": repr(f.default),
+                     "unit": m["unit"], "allowed": allowed, "description": m["description"],
+                     "basis": BASIS[f.name]})
     return pd.DataFrame(rows).set_index("name")
+
+
+def parameter_markdown() -> str:
+    """``docs/parameters.md``: one table per group, generated from the record itself."""
+    table = parameter_table()
+    lines = ["# Parameters", "",
+             "Generated by `symbiosis-abm params --markdown` from `src/symbiosis_abm/params.py`;",
+             "a test fails when this file and the code disagree. Override any of them with",
+             "`SymbiosisModel(region, name=value)`, `--set name=value` on the command line, or",
+             "a region file's `[parameters]` table. The basis column says where a default comes",
+             "from; most behavioural defaults are assumptions (docs/ODD.md, section 9).", ""]
+    for group, rows in table.groupby("group", sort=False):
+        lines += [f"## {group}", "", "| name | default | unit | allowed | description | basis |",
+                  "|---|---|---|---|---|---|"]
+        for name, row in rows.iterrows():
+            lines.append(f"| `{name}` | {row['default']} | {row['unit']} | {row['allowed']} | "
+                         f"{row['description']} | {row['basis']} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -281,7 +281,7 @@ def _semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) ->
         fid = _text(firm, "id")
         if fid is not None and fid in ids:
             out.append(f"{origin}: firms[{i}].id: duplicate firm id {fid!r}; ids must be unique")
-        if fid is not None:
+        elif fid is not None:
             ids.append(fid)
         out.extend(_firm_problems(firm, f"firms[{i}]", origin, catalogue))
     out.extend(_location_kind_problems(firms, origin))
@@ -333,9 +333,25 @@ def _firm_problems(firm: dict, where: str, origin: str, catalogue: ResourceCatal
             name = _text(item, "resource")
             if name is not None and name not in catalogue.names:
                 out.append(f"{origin}: {where}.{kind}[{j}].resource: unknown resource "
-                           f"{name!r}{did_you_mean(name, catalogue.names)}; see "
+                           f"{name!r}{_resource_hint(name, catalogue.names)}; see "
                            f"'symbiosis-abm resources'")
     return out
+
+
+def _resource_hint(name: str, names: tuple[str, ...]) -> str:
+    """Close spellings, else catalogue names sharing a word ('wood_chips' -> wood_...).
+
+    Examples
+    --------
+    >>> _resource_hint("wood_chips", ("wood_residues", "steam"))
+    " (did you mean 'wood_residues'?)"
+    """
+    hint = did_you_mean(name, names)
+    if hint:
+        return hint
+    words = set(name.lower().replace("-", "_").split("_")) - {""}
+    related = [n for n in names if words & set(n.split("_"))][:3]
+    return " (did you mean " + " or ".join(repr(n) for n in related) + "?)" if related else ""
 
 
 _PAIRS = (("lat", "lon", "degrees: lat -90 to 90, lon -180 to 180"),
@@ -390,7 +406,9 @@ def _parameter_problems(values: dict, origin: str) -> list[str]:
         try:
             Parameters().replace(**plain)
         except ParameterError as exc:
-            out.extend(f"{origin}: parameters: {p}" for p in exc.problems)
+            for p in exc.problems:
+                name = p.split("'")[1] if p.startswith("parameter '") else ""
+                out.append(f"{origin}: parameters.{name}: {_strip_name(p, name)}")
     return out
 
 

@@ -107,8 +107,18 @@ def _check_table(spec: Table, data: Any, origin: str, path: str, out: list[str])
             out.append(f"{origin}: {where}: unknown key{_key_hint(key, allowed)}")
     for key, f in spec.fields.items():
         if f.required and key not in data:
-            out.append(f"{origin}: {_join(path, key)}: missing; required "
-                       f"({_allowed_text(f)})")
+            where = _join(path, key)
+            out.append(f"{origin}: {where}: missing; required ({_missing_hint(f, where)})")
+
+
+def _missing_hint(f: Field, where: str) -> str:
+    """What to add for a missing key: a value, a [table] or [[tables]]."""
+    header = re.sub(r"\[\d+\]", "", where)
+    if isinstance(f.kind, Table):
+        return f"add a [{header}] table"
+    if f.kind is list and f.item is not None and isinstance(f.item.kind, Table):
+        return f"add one [[{header}]] table per entry"
+    return _allowed_text(f)
 
 
 def _key_hint(key: str, allowed: dict[str, Field]) -> str:

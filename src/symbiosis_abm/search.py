@@ -15,6 +15,8 @@ from scipy.spatial import cKDTree
 
 from ._arrays import unique_sorted
 
+from ._arrays import unique_sorted
+
 __all__ = ["CandidateEdges", "candidate_edges", "discovery_chance", "first_per_group"]
 
 
