@@ -270,8 +270,15 @@ def summary_sentences(frame: pd.DataFrame, table: pd.DataFrame, region: str) -> 
                              f"({'+' if m > 0 else ''}{_fmt(m)})")
         verdict = ("; clearly different from `random`: " + ", ".join(clear)) if clear \
             else "; no strategy differs clearly from `random` (all paired CIs include 0)"
-        out.append(f"- {label}: best mean under `{best}` ({_fmt(sub[best])} vs "
-                   f"{_fmt(sub['random'])} under `random`){verdict}.")
+        versus = "" if best == "random" else f" vs {_fmt(sub['random'])} under `random`"
+        out.append(f"- {label}: best mean under `{best}` ({_fmt(sub[best])}{versus})"
+                   f"{verdict}.")
+    runs = frame[frame["region"] == region]
+    out += ["", f"Context: the broker made {runs['proposals'].mean():.0f} proposals per run "
+            f"on average, against {runs['exchanges_started'].mean():.0f} exchanges started "
+            "in all (the rest come from the firms' own search). The paired CIs are "
+            f"{4 * len(MEASURES)} separate 95% intervals per region, not corrected for "
+            "multiple comparisons: about one of them may exclude 0 by chance alone."]
     return out
 
 

@@ -612,8 +612,8 @@ class SymbiosisModel(mesa.Model):
         sup, rec = ex["supplier"][act], ex["receiver"][act]
         participating = unique_sorted(np.concatenate([sup, rec]))
         delivered = self.delivered_by_resource[-1]
-        units = np.array(w.catalogue.units)
-        diverted_t = float(delivered[units == "t"].sum())
+        units = self._unit_masks()
+        diverted_t = float(delivered[units["t"]].sum())
         self._diverted_total = getattr(self, "_diverted_total", 0.0) + diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         n_open = int(self.firm_open.sum())
@@ -626,8 +626,8 @@ class SymbiosisModel(mesa.Model):
             "largest_component": _largest_component(sup, rec, w.n_firms),
             "density": len(pair_keys) / max(1, n_open * (n_open - 1) / 2),
             "materials_diverted_t": diverted_t,
-            "energy_recovered_mwh": float(delivered[units == "MWh"].sum()),
-            "water_reused_m3": float(delivered[units == "m3"].sum()),
+            "energy_recovered_mwh": float(delivered[units["MWh"]].sum()),
+            "water_reused_m3": float(delivered[units["m3"]].sum()),
             "co2e_avoided_t": float(delivered @ w.catalogue.co2e_avoided),
             "firm_net_savings_eur": float(self.firm_savings.sum() - self.firm_costs.sum()),
             "public_cost_eur": public,
@@ -642,6 +642,13 @@ class SymbiosisModel(mesa.Model):
             "registry_members": int((self.firm_member & self.firm_open).sum()),
             "open_firms": n_open,
         }
+
+    def _unit_masks(self) -> dict[str, np.ndarray]:
+        """Resources measured in t, MWh and m3 (built once: the catalogue is fixed)."""
+        if not hasattr(self, "_units"):
+            units = np.array(self.world.catalogue.units)
+            self._units = {u: units == u for u in ("t", "MWh", "m3")}
+        return self._units
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
@@ -785,12 +792,34 @@ def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
     """Firms in the largest weakly connected component of the exchange network."""
     if len(sup) == 0:
         return 0
+    if len(sup) <= _SMALL_NETWORK:
+        return _largest_component_small(sup.tolist(), rec.tolist())
     nodes, inverse = unique_sorted(np.concatenate([sup, rec]), return_inverse=True)
     m = len(nodes)
     graph = coo_matrix((np.ones(len(sup)), (inverse[: len(sup)], inverse[len(sup):])),
                        shape=(m, m))
     _, labels = connected_components(graph, directed=True, connection="weak")
     return int(np.bincount(labels).max())
+
+
+#: Up to this many exchanges a union-find in Python beats building a sparse graph.
+_SMALL_NETWORK = 512
+
+
+def _largest_component_small(sup: list[int], rec: list[int]) -> int:
+    """:func:`_largest_component` by union-find (regions of a few dozen firms)."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = x = parent[parent[x]]
+        return x
+
+    for a, b in zip(sup, rec):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+    return max(Counter(root(x) for x in list(parent)).values())
 
 
 def _common_partner_triples(hub: np.ndarray, other: np.ndarray):

@@ -134,8 +134,8 @@ def source_problems(data: dict) -> list[tuple[str, str]]:
     [('t.sources.y', "names no number of this table; numbers here: 'x'")]
     """
     out = _reference_id_problems(data.get("references", []))
-    known = [r["id"] for r in data.get("references", [])
-             if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    known = list(dict.fromkeys(r["id"] for r in data.get("references", [])
+                               if isinstance(r, dict) and isinstance(r.get("id"), str)))
     for path, text, table, field in _provenance_texts(data):
         if not isinstance(text, str) or not text.strip():
             out.append((path, "must be text: a reference id, 'id: detail' or "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,17 @@ def load_region(source: str | Path | Region, catalogue: ResourceCatalogue | None
         names = sorted(bundled) + ["synthetic"]
         raise RegionError(f"region {text!r}: not a bundled region nor a file; bundled: "
                           f"{', '.join(names)}{did_you_mean(text, names)}")
-    return region_from_dict(read_toml(path), str(path), catalogue)
+    if not path.is_file():
+        return region_from_dict(read_toml(path), str(path), catalogue)  # raises "not found"
+    stat = path.stat()
+    return _load_file(str(path), stat.st_mtime_ns, stat.st_size, catalogue)
+
+
+@lru_cache(maxsize=32)
+def _load_file(path: str, mtime_ns: int, size: int, catalogue: ResourceCatalogue) -> Region:
+    """Parse and validate a region file once per version of the file (a Region is frozen);
+    sweeps build thousands of models from one file."""
+    return region_from_dict(read_toml(path), path, catalogue)
 
 
 def region_from_dict(data: dict, origin: str, catalogue: ResourceCatalogue) -> Region:
