@@ -152,3 +152,22 @@ def test_candidates_are_only_the_k_nearest(k):
     found, both_sides, n_items = small_k_case(0, k)
     by_stream, by_need = both_sides(k)
     assert found == by_stream | by_need
+
+
+@pytest.mark.parametrize("targeting", ["largest_streams", "random"])
+def test_remembered_surplus_is_the_surplus_computed_anew(targeting):
+    # The broker's cached surplus (model.expected_surplus) must equal expected_terms on
+    # every edge it is asked about, tick after tick, as trust and free volumes change.
+    model = SymbiosisModel("synthetic", rng=4, n_firms=300, targeting=targeting)
+    asked = []
+    inner = model.expected_surplus
+
+    def checked(edges):
+        got = inner(edges)
+        np.testing.assert_array_equal(got, model.expected_terms(edges)[0].surplus)
+        asked.append(len(edges))
+        return got
+
+    model.expected_surplus = checked
+    model.run(30)
+    assert len(asked) >= 20 and sum(asked) > 1000

@@ -149,7 +149,8 @@ def test_validate_provenance_flag(tmp_path, capsys):
 
 # ------------------------------------------------------------------ --set NAME=VALUE
 BAD_SETS = [
-    ("bargaining_power=1.5", "--set bargaining_power=1.5: 1.5 is out of range; allowed >= 0 and <= 1"),
+    ("bargaining_power=1.5",
+     "--set bargaining_power=1.5: 1.5 is out of range; allowed >= 0 and <= 1"),
     ("bargaining_power=nan", "--set bargaining_power=nan: must be a finite number"),
     ("discount_rate=inf", "--set discount_rate=inf: must be a finite number"),
     ("max_candidates=inf", "--set max_candidates=inf: must be a whole number"),

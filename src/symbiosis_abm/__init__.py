@@ -15,11 +15,12 @@ from .agents import Facilitator, Firm
 from .catalogue import ResourceCatalogue, load_catalogue
 from .errors import ParameterError, RegionError, SymbiosisInputError
 from .model import SymbiosisModel
+from .opportunities import opportunities
 from .params import Parameters, parameter_table
 from .region import Region, bundled_regions, load_region
 
 __all__ = [
-    "SymbiosisModel", "Firm", "Facilitator", "Parameters", "parameter_table",
+    "SymbiosisModel", "opportunities", "Firm", "Facilitator", "Parameters", "parameter_table",
     "Region", "load_region", "bundled_regions", "ResourceCatalogue", "load_catalogue",
     "SymbiosisInputError", "RegionError", "ParameterError",
 ]

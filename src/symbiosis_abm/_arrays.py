@@ -27,7 +27,7 @@ def unique_sorted(values: np.ndarray, return_inverse: bool = False):
     values = np.asarray(values)
     ordered = np.sort(values)
     if len(ordered):
-        ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+        ordered = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
     if return_inverse:
         return ordered, np.searchsorted(ordered, values)
     return ordered

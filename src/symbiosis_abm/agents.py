@@ -236,8 +236,8 @@ class Facilitator(mesa.Agent):
         edges = edges[both_members]
         if len(edges) == 0:
             return
-        terms, _ = model.expected_terms(edges)
-        worth = terms.surplus > 0
+        surplus = model.expected_surplus(edges)
+        worth = surplus > 0
         edges = edges[worth]
         if len(edges) == 0:
             return
@@ -247,7 +247,7 @@ class Facilitator(mesa.Agent):
             stream_value=w.stream_volume[w.edges.stream[edges]] * (
                 w.stream_disposal_cost[w.edges.stream[edges]]
                 + w.need_virgin_price[w.edges.need[edges]]),
-            surplus=terms.surplus[worth],
+            surplus=surplus[worth],
             involves_sme=(w.firm_size[w.edge_supplier[edges]] == 0)
             | (w.firm_size[w.edge_receiver[edges]] == 0),
             partner_count=model.partner_counts()[w.edge_supplier[edges]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -208,8 +214,14 @@ def _params(args: argparse.Namespace) -> int:
         if args.group not in groups:
             raise SymbiosisInputError(f"--group {args.group}: choose one of {', '.join(groups)}")
         table = table[table["group"] == args.group]
-    with_names = table.reset_index()
-    print(with_names.to_string(index=False, max_colwidth=70))
+    width = max(len(n) for n in table.index)
+    for group, rows in table.groupby("group", sort=False):
+        print(f"[{group}]")
+        for name, row in rows.iterrows():
+            print(f"  {name:<{width}}  {row['default']:>18} {row['unit']:<14} "
+                  f"{row['description']}")
+    print("\nAllowed ranges and the basis of each default: docs/parameters.md "
+          "(symbiosis-abm params --markdown)")
     return 0
 
 

@@ -175,7 +175,8 @@ def observed_problems(frame: pd.DataFrame, origin: str, firm_ids: list[str] | No
         for col, value in zip(LINK_COLUMNS, row):
             line = f"{origin}: row {i + 1}, {col}"  # row 1 is the first line after the header
             if not isinstance(value, str) or not value.strip():
-                out.append(f"{line}: empty; give a {'resource name' if col == 'resource' else 'firm id'}")
+                wanted = "resource name" if col == "resource" else "firm id"
+                out.append(f"{line}: empty; give a {wanted}")
             elif known[col] is not None and value.strip() not in known[col]:
                 what = "resource" if col == "resource" else "firm id of the run's region"
                 out.append(f"{line}: {value.strip()!r} is not a {what}"

@@ -78,11 +78,15 @@ def choose_mode(
 
     Examples
     --------
-    >>> m, t, c, ok = choose_mode(np.array([100.0]), np.array([2.0]),
+    Mode 0 costs 1 EUR/unit-km and no capex; mode 1 costs 0.5 EUR/unit-km and
+    1,000 + 100/km of capex (0.1 of it per year). For 1,000 units over 2 km mode 0 costs
+    2,000 a year, mode 1 costs 1,000 + 120:
+
+    >>> m, t, c, ok = choose_mode(np.array([1000.0]), np.array([2.0]),
     ...     np.array([[1.0, 0.5]]), np.array([[0.0, 1000.0]]), np.array([[0.0, 100.0]]),
     ...     np.array([[50.0, 5.0]]), 0.1)
     >>> int(m[0]), float(t[0]), float(c[0])
-    (1, 100.0, 1200.0)
+    (1, 1000.0, 1200.0)
     """
     volume = np.asarray(volume, dtype=float)[:, None]
     dist = np.asarray(distance_km, dtype=float)[:, None]

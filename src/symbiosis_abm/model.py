@@ -385,6 +385,35 @@ class SymbiosisModel(mesa.Model):
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport}
 
+    def expected_surplus(self, edges: np.ndarray) -> np.ndarray:
+        """``expected_terms(edges)[0].surplus`` (free volume, no co-funding), remembered.
+
+        The broker ranks every open match among members each tick, and most of them have
+        not changed since it last looked. A surplus is a pure function of the edge, its
+        free volume and the two trusts (the rest of its inputs are fixed for a run), so it
+        is recomputed only for edges where one of those three changed (bit for bit) or the
+        parameters did: the result is the same as computing every edge anew.
+        """
+        w, store = self.world, self.pairs
+        now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
+                          self.need_free()[w.edges.need[edges]]),
+               store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]])
+        cache = getattr(self, "_surplus_cache", None)
+        if cache is None or cache["params"] is not self.params:
+            e = len(w.edges)
+            cache = self._surplus_cache = {
+                "params": self.params, "inputs": [np.full(e, np.nan) for _ in now],
+                "surplus": np.zeros(e)}
+        stale = np.zeros(len(edges), dtype=bool)
+        for seen, value in zip(cache["inputs"], now):       # compare bits, not values
+            stale |= seen[edges].view(np.int64) != value.view(np.int64)
+        if stale.any():
+            redo = edges[stale]
+            cache["surplus"][redo] = self.expected_terms(redo)[0].surplus
+            for seen, value in zip(cache["inputs"], now):
+                seen[redo] = value[stale]
+        return cache["surplus"][edges]
+
     def _signs(self, edges: np.ndarray) -> np.ndarray:
         w, store = self.world, self.pairs
         return can_sign(store.trust[self.edge_slot_sr[edges]],
@@ -594,14 +623,16 @@ class SymbiosisModel(mesa.Model):
         b = np.concatenate([ex["receiver"][act], ex["supplier"][act]])
         links = unique_sorted(a * self.world.n_firms + b)
         hub, other = links // self.world.n_firms, links % self.world.n_firms
-        i, k, j = _common_partner_triples(hub, other)
-        if len(i) == 0:
+        ki, kj = _common_partner_links(hub)
+        if len(ki) == 0:
             return
-        ij = self.pairs.find(i, j)
-        has = ij >= 0
-        i, k, j, ij = i[has], k[has], j[has], ij[has]
         store = self.pairs
-        pulled = reputation_pull(store.trust[ij], store.trust_of(i, k), store.trust_of(k, j),
+        ij = store.find(other[ki], other[kj])
+        has = ij >= 0
+        ki, kj, ij = ki[has], kj[has], ij[has]
+        # Trust along each link is looked up once per link, not once per triple.
+        trust_in_hub, trust_of_hub = store.trust_of(other, hub), store.trust_of(hub, other)
+        pulled = reputation_pull(store.trust[ij], trust_in_hub[ki], trust_of_hub[kj],
                                  self.params.reputation_weight)
         store.trust[ij] = pulled
 
@@ -822,19 +853,26 @@ def _largest_component_small(sup: list[int], rec: list[int]) -> int:
     return max(Counter(root(x) for x in list(parent)).values())
 
 
-def _common_partner_triples(hub: np.ndarray, other: np.ndarray):
-    """All (i, k, j) with i != j both partners of k, from sorted (k, partner) links.
+def _common_partner_links(hub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of links (k, i), (k, j) with i != j, from links sorted by hub k.
 
-    Ordered by hub k, then i, then j (the partners' order within the hub's links), all in
-    array operations: a hub with d partners gives its d x d grid without the diagonal.
+    Returns the two links' positions. Ordered by hub, then i, then j (the partners' order
+    among the hub's links), all in array operations: a hub with d partners gives its d x d
+    grid without the diagonal.
+
+    Examples
+    --------
+    >>> ki, kj = _common_partner_links(np.array([0, 1, 1, 1]))
+    >>> ki.tolist(), kj.tolist()
+    ([1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2])
     """
-    starts = np.flatnonzero(np.r_[True, hub[1:] != hub[:-1]])
-    degree = np.diff(np.r_[starts, len(hub)])
+    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
+    degree = np.diff(np.append(starts, len(hub)))
     many = degree >= 2
     starts, degree = starts[many], degree[many]
     if len(starts) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty, empty
     cells = degree * degree
     group = np.repeat(np.arange(len(starts)), cells)
     cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
@@ -842,7 +880,7 @@ def _common_partner_triples(hub: np.ndarray, other: np.ndarray):
     row, col = cell // d, cell % d
     off = row != col
     base = starts[group[off]]
-    return other[base + row[off]], hub[base], other[base + col[off]]
+    return base + row[off], base + col[off]
 
 
 def _scenario_overrides(scenario: Any) -> dict[str, Any]:

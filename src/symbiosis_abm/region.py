@@ -253,13 +253,13 @@ def region_from_dict(data: dict, origin: str, catalogue: ResourceCatalogue) -> R
     ...         "region": {"name": "r", "title": "R", "description": "d", "year": 2024},
     ...         "firms": [{"id": "a", "sector": "x", "size": "sme", "lat": 95.0, "lon": 11.0,
     ...                    "streams": [{"resource": "stem", "volume_per_year": 0}]}]}
-    >>> try:
+    >>> try:  # doctest: +ELLIPSIS
     ...     region_from_dict(data, "my.toml", cat)
     ... except RegionError as exc:
     ...     print(exc)
     my.toml: firms[0].lat: 95.0 is out of range; allowed a number >= -90 and <= 90
     my.toml: firms[0].streams[0].volume_per_year: 0.0 is out of range; allowed a number > 0
-    my.toml: firms[0].streams[0].resource: unknown resource 'stem' (did you mean 'steam'?); see 'symbiosis-abm resources'
+    my.toml: firms[0].streams[0].resource: unknown resource 'stem' (did you mean 'steam'?); ...
     """
     problems = check(REGION_SPEC, data, origin, limit=None)
     if isinstance(data, dict):
@@ -297,7 +297,7 @@ def _semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) ->
         out.extend(_firm_problems(firm, f"firms[{i}]", origin, catalogue))
     out.extend(_location_kind_problems(firms, origin))
     out.extend(f"{origin}: {path}: {problem}; or write 'assumption: <reason>'"
-               if "[[references]]" in problem else f"{origin}: {path}: {problem}"
+               if "is not among the file's" in problem else f"{origin}: {path}: {problem}"
                for path, problem in source_problems(data))
     out.extend(_facilitator_problems(data.get("facilitator"), ids, origin))
     for j, rel in _items(data, "relationships"):

@@ -88,16 +88,22 @@ def generate_synthetic(params: Parameters, catalogue: ResourceCatalogue,
     sector_of = rng.choice(len(sectors), size=n, p=weights / weights.sum())
     large = rng.random(n) < np.array([s.large_share for s in sectors])[sector_of]
     xy = _locations(params, n, rng)
+    # Draws firm by firm (streams, then needs: the order fixes the region for a seed);
+    # the volumes of all drawn items are then computed in one array operation.
+    # Python scalars, not numpy ones, in the per-firm loop (same values, less overhead).
+    sector_of, large = [sectors[s] for s in sector_of.tolist()], large.tolist()
+    drawn = [(_draw_items(sector.streams, big, rng), _draw_items(sector.needs, big, rng))
+             for sector, big in zip(sector_of, large)]
+    volumes = iter(_volumes([item for pair in drawn for side in pair for item in side]))
+    x_km, y_km = xy[:, 0].tolist(), xy[:, 1].tolist()
     firms = []
-    for i in range(n):
-        sector = sectors[sector_of[i]]
-        streams = tuple(StreamSpec(item["resource"], volume)
-                        for item, volume in _draw_items(sector.streams, large[i], rng))
-        needs = tuple(NeedSpec(item["resource"], volume)
-                      for item, volume in _draw_items(sector.needs, large[i], rng))
+    for i, (own_streams, own_needs) in enumerate(drawn):
+        sector = sector_of[i]
+        streams = tuple(StreamSpec(item["resource"], next(volumes)) for item, _, _ in own_streams)
+        needs = tuple(NeedSpec(item["resource"], next(volumes)) for item, _, _ in own_needs)
         firms.append(FirmSpec(
             id=f"f{i:06d}", sector=sector.name, size="large" if large[i] else "sme",
-            x_km=float(xy[i, 0]), y_km=float(xy[i, 1]), name=f"{sector.name} {i}",
+            x_km=x_km[i], y_km=y_km[i], name=f"{sector.name} {i}",
             streams=streams, needs=needs))
     unknown = {it["resource"] for s in sectors for it in s.streams + s.needs} - set(catalogue.names)
     if unknown:
@@ -119,11 +125,19 @@ def _locations(params: Parameters, n: int, rng: np.random.Generator) -> np.ndarr
     return np.where(in_park[:, None], park_xy, xy)
 
 
-def _draw_items(items: tuple[dict, ...], large: bool, rng: np.random.Generator):
-    """Yield (item, volume) for each template item the firm turns out to have."""
-    draws = rng.random(len(items))
-    noise = rng.standard_normal(len(items))
-    for item, u, z in zip(items, draws, noise):
-        if u < item["probability"]:
-            median = item["volume_large"] if large else item["volume_sme"]
-            yield item, float(median * np.exp(item["sigma"] * z))
+def _draw_items(items: tuple[dict, ...], large: bool,
+                rng: np.random.Generator) -> list[tuple[dict, float, float]]:
+    """(item, median volume, normal draw) for each template item the firm turns out to have."""
+    draws = rng.random(len(items)).tolist()
+    noise = rng.standard_normal(len(items)).tolist()
+    size = "volume_large" if large else "volume_sme"
+    return [(item, item[size], z) for item, u, z in zip(items, draws, noise)
+            if u < item["probability"]]
+
+
+def _volumes(drawn: list[tuple[dict, float, float]]) -> list[float]:
+    """Lognormal volumes, median x exp(sigma x z), of drawn items."""
+    median = np.array([m for _, m, _ in drawn], dtype=float)
+    sigma = np.array([item["sigma"] for item, _, _ in drawn], dtype=float)
+    z = np.array([z for _, _, z in drawn], dtype=float)
+    return (median * np.exp(sigma * z)).tolist()
