@@ -116,6 +116,7 @@ def _time_search_phase(model) -> list[float]:
 def compare_brute_force(n: int, seed: int, search_s: float) -> dict:
     """Brute-force best partners against the model's search on the same (fresh) region."""
     from reference_search import best_per_stream, brute_force_best
+
     from symbiosis_abm import SymbiosisModel
     from symbiosis_abm.search import candidate_edges
 
@@ -218,7 +219,7 @@ def print_table(result: dict) -> None:
     print(head)
     for r in result["sizes"]:
         brute = (f"{r['brute_s']:8.2f} {r['search_ratio']:8.0f} {r['best_ratio']:7.0f} "
-                 f"{r['best_agreement']:6.3f}" if "brute_s" in r else f"{'':>8} {'':>8} {'':>7} {'':>6}")
+                 f"{r['best_agreement']:6.3f}" if "brute_s" in r else "")
         print(f"{r['firms']:>8} {r['candidate_edges']:>9} {r['setup_s']:8.2f} "
               f"{r['tick_ms_median']:8.1f} {r['tick_cpu_ms_median']:8.1f} "
               f"{r['search_ms_median']:9.1f} {r['firm_ticks_per_s']:12.0f} "

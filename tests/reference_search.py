@@ -19,7 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from symbiosis_abm.economics import (
-    annuity_factor, choose_mode, evaluate, seasonal_utilisation, transaction_cost,
+    annuity_factor,
+    choose_mode,
+    evaluate,
+    seasonal_utilisation,
+    transaction_cost,
 )
 
 __all__ = ["brute_force_pairs", "brute_force_surplus", "brute_force_best", "best_per_stream"]

@@ -6,10 +6,10 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-from pandas.testing import assert_frame_equal
-
 from helpers import run_frames as run
 from helpers import synthetic_frames
+from pandas.testing import assert_frame_equal
+
 from symbiosis_abm import SymbiosisModel
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from helpers import make_region
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbiosis_abm import SymbiosisModel
-
-from helpers import make_region
 
 RESOURCES = ["steam", "waste_heat_high", "process_water", "fly_ash", "food_residues",
              "shared_premises"]

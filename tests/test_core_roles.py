@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-
 from helpers import make_region
+
 from symbiosis_abm import SymbiosisModel, load_region
 
 CLUSTER = make_region([

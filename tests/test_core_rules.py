@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from symbiosis_abm.allocation import allocate
-from symbiosis_abm.economics import (annuity_factor, choose_mode, evaluate, nash_payment,
-                                     seasonal_utilisation, transaction_cost)
+from symbiosis_abm.economics import (
+    annuity_factor,
+    choose_mode,
+    evaluate,
+    nash_payment,
+    seasonal_utilisation,
+    transaction_cost,
+)
 from symbiosis_abm.negotiation import can_sign, duration
 from symbiosis_abm.search import candidate_edges, discovery_chance, first_per_group
 from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward

@@ -8,8 +8,13 @@ import pytest
 
 from symbiosis_abm import Parameters, load_catalogue
 from symbiosis_abm.cli import main
-from symbiosis_abm.economics import (annuity_factor, choose_mode, evaluate,
-                                     seasonal_utilisation, transaction_cost)
+from symbiosis_abm.economics import (
+    annuity_factor,
+    choose_mode,
+    evaluate,
+    seasonal_utilisation,
+    transaction_cost,
+)
 from symbiosis_abm.opportunities import OPPORTUNITY_COLUMNS, opportunities
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, StreamSpec
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from reference_search import best_per_stream, brute_force_best, brute_force_pairs
+
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, StreamSpec
 from symbiosis_abm.search import candidate_edges
@@ -145,8 +145,6 @@ def test_small_k_keeps_each_items_k_nearest_feasible_partners(seed, k):
     assert len(found) <= (k + 1) * n_items
 
 
-@pytest.mark.xfail(strict=True, reason="candidate_edges keeps k + 1 neighbours when the "
-                   "firm has no own item of the resource nearby (documented as k)")
 @pytest.mark.parametrize("k", [1, 3])
 def test_candidates_are_only_the_k_nearest(k):
     found, both_sides, n_items = small_k_case(0, k)

@@ -28,8 +28,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
-from .agents import Facilitator, Firm
 from ._arrays import unique_sorted
+from .agents import Facilitator, Firm
 from .allocation import allocate
 from .catalogue import MODES, ResourceCatalogue, load_catalogue
 from .columns import Columns
@@ -570,7 +570,7 @@ class SymbiosisModel(mesa.Model):
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
-        ex, w = self.exchanges, self.world
+        ex = self.exchanges
         rows = rows[ex["active"][rows]]
         if len(rows) == 0:
             return

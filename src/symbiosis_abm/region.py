@@ -17,10 +17,12 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .catalogue import REFERENCE_SPEC, ResourceCatalogue, load_catalogue, read_toml
@@ -177,7 +179,7 @@ class Region:
     country: str = ""
     facilitator: FacilitatorSpec | None = None
     relationships: tuple[Relationship, ...] = ()
-    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     references: tuple[dict, ...] = ()
     origin: str = "<memory>"
 
@@ -446,8 +448,9 @@ def _build(data: dict, origin: str) -> Region:
             end_tick=fac.get("end_tick"), budget_eur_per_year=fac.get("budget_eur_per_year")),
         relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]))
                             for r in data.get("relationships", [])),
-        parameters={k: v for k, v in data.get("parameters", {}).items()
-                    if k not in PROVENANCE_KEYS},
+        # read-only: parsed regions are cached and shared between models
+        parameters=MappingProxyType({k: v for k, v in data.get("parameters", {}).items()
+                                     if k not in PROVENANCE_KEYS}),
         references=tuple(data.get("references", [])),
         origin=origin,
     )

@@ -15,8 +15,6 @@ from scipy.spatial import cKDTree
 
 from ._arrays import unique_sorted
 
-from ._arrays import unique_sorted
-
 __all__ = ["CandidateEdges", "candidate_edges", "discovery_chance", "first_per_group"]
 
 
@@ -64,8 +62,9 @@ def candidate_edges(
         reach = max_range_km[r] / detour_factor
         if reach <= 0:
             continue
-        parts.append(_nearest(s_idx, stream_xy, n_idx, need_xy, k, reach))
-        n_found, s_found = _nearest(n_idx, need_xy, s_idx, stream_xy, k, reach)
+        parts.append(_nearest(s_idx, stream_xy, stream_firm, n_idx, need_xy, need_firm, k, reach))
+        n_found, s_found = _nearest(n_idx, need_xy, need_firm, s_idx, stream_xy, stream_firm,
+                                    k, reach)
         parts.append((s_found, n_found))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
@@ -74,24 +73,25 @@ def candidate_edges(
     needs = np.concatenate([p[1] for p in parts])
     keys = unique_sorted(streams * (len(need_xy) + 1) + needs)
     streams, needs = keys // (len(need_xy) + 1), keys % (len(need_xy) + 1)
-    keep = stream_firm[streams] != need_firm[needs]
-    streams, needs = streams[keep], needs[keep]
     dist = np.hypot(*(stream_xy[streams] - need_xy[needs]).T) * detour_factor
     return CandidateEdges(streams, needs, dist)
 
 
 def _nearest(
-    from_idx: np.ndarray, from_xy: np.ndarray, to_idx: np.ndarray, to_xy: np.ndarray,
-    k: int, reach: float,
+    from_idx: np.ndarray, from_xy: np.ndarray, from_firm: np.ndarray,
+    to_idx: np.ndarray, to_xy: np.ndarray, to_firm: np.ndarray, k: int, reach: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each point in ``from_idx``, its up to k nearest ``to_idx`` within ``reach``."""
+    """For each item in ``from_idx``, its up to k nearest ``to_idx`` of other firms in reach."""
     tree = cKDTree(to_xy[to_idx])
-    kk = min(k + 1, len(to_idx))  # one extra: the nearest may be the firm itself
+    kk = min(k + 1, len(to_idx))  # one extra: the nearest may be the firm's own item
     dist, pos = tree.query(from_xy[from_idx], k=kk, distance_upper_bound=reach)
     dist, pos = dist.reshape(len(from_idx), kk), pos.reshape(len(from_idx), kk)
-    found = np.isfinite(dist)
     rows = np.broadcast_to(from_idx[:, None], pos.shape)
-    return rows[found], to_idx[pos[found]]
+    found = np.isfinite(dist)
+    partner = np.where(found, to_idx[np.minimum(pos, len(to_idx) - 1)], -1)
+    found &= from_firm[rows] != np.where(found, to_firm[np.maximum(partner, 0)], -1)
+    found &= np.cumsum(found, axis=1) <= k  # the k nearest that are not the firm itself
+    return rows[found], partner[found]
 
 
 def discovery_chance(distance_km: np.ndarray, rate: float, scale_km: float) -> np.ndarray:
