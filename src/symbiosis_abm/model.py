@@ -156,6 +156,9 @@ class SymbiosisModel(mesa.Model):
         self.exchanges = Columns(_EXCHANGE_COLUMNS)
         self.delivered_by_resource: list[np.ndarray] = []
         self.counts = Counter()
+        self._diverted_total = 0.0  # tonnes, for the public cost per tonne
+        units = np.array(w.catalogue.units)
+        self._unit_masks = {u: units == u for u in ("t", "MWh", "m3")}
         self.stats: dict[str, float] = {}
         self._firm_traits(0)
 
@@ -643,9 +646,9 @@ class SymbiosisModel(mesa.Model):
         sup, rec = ex["supplier"][act], ex["receiver"][act]
         participating = unique_sorted(np.concatenate([sup, rec]))
         delivered = self.delivered_by_resource[-1]
-        units = self._unit_masks()
+        units = self._unit_masks
         diverted_t = float(delivered[units["t"]].sum())
-        self._diverted_total = getattr(self, "_diverted_total", 0.0) + diverted_t
+        self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         n_open = int(self.firm_open.sum())
         pair_keys = unique_sorted(np.minimum(sup, rec) * w.n_firms + np.maximum(sup, rec))
@@ -673,13 +676,6 @@ class SymbiosisModel(mesa.Model):
             "registry_members": int((self.firm_member & self.firm_open).sum()),
             "open_firms": n_open,
         }
-
-    def _unit_masks(self) -> dict[str, np.ndarray]:
-        """Resources measured in t, MWh and m3 (built once: the catalogue is fixed)."""
-        if not hasattr(self, "_units"):
-            units = np.array(self.world.catalogue.units)
-            self._units = {u: units == u for u in ("t", "MWh", "m3")}
-        return self._units
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
