@@ -241,24 +241,29 @@ class Facilitator(mesa.Agent):
         edges = edges[worth]
         if len(edges) == 0:
             return
-        w = model.world
-        order = rank_matches(
-            p.targeting,
-            stream_value=w.stream_volume[w.edges.stream[edges]] * (
-                w.stream_disposal_cost[w.edges.stream[edges]]
-                + w.need_virgin_price[w.edges.need[edges]]),
-            surplus=surplus[worth],
-            involves_sme=(w.firm_size[w.edge_supplier[edges]] == 0)
-            | (w.firm_size[w.edge_receiver[edges]] == 0),
-            partner_count=model.partner_counts()[w.edge_supplier[edges]]
-            + model.partner_counts()[w.edge_receiver[edges]],
-            rng=model.rng,
-        )
+        order = self._rank(edges, surplus[worth])
         chosen = model.open_negotiations(edges[order], via_broker=True, limit=affordable)
         self.proposals_made += len(chosen)
         self.spend(p.proposal_cost_eur * len(chosen))
+        w = model.world
         self.last_proposals = [(w.firm_ids[w.edge_supplier[e]], w.firm_ids[w.edge_receiver[e]],
                                 w.catalogue.names[w.edge_resource[e]]) for e in chosen]
+
+    def _rank(self, edges: np.ndarray, surplus: np.ndarray) -> np.ndarray:
+        """Order of ``edges`` under the targeting strategy (docs/ODD.md, section 7.12)."""
+        model, w = self.model, self.model.world
+        sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
+        s, n = w.edges.stream[edges], w.edges.need[edges]
+        partners = model.partner_counts()
+        return rank_matches(
+            model.params.targeting,
+            stream_value=w.stream_volume[s] * (w.stream_disposal_cost[s] + w.need_virgin_price[n]),
+            surplus=surplus,
+            involves_sme=(w.firm_size[sup] == SIZES.index("sme"))
+            | (w.firm_size[rec] == SIZES.index("sme")),
+            partner_count=partners[sup] + partners[rec],
+            rng=model.rng,
+        )
 
     def offer_cofunding(self, capex: np.ndarray, tick: int) -> np.ndarray:
         """Share of each deal's capex the co-funder will pay (0 once the budget runs out)."""
