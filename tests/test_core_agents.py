@@ -27,6 +27,10 @@ def test_firm_views_follow_the_state():
     assert stream["free_per_year"] < stream["volume_per_year"]
     assert 0.0 <= supplier.trust_in(active["receiver"]) <= 1.0
     assert active["receiver"] in supplier.known_firms
+    mine = supplier.exchanges
+    assert len(mine) == ((log["supplier"] == supplier.firm_id)
+                         | (log["receiver"] == supplier.firm_id)).sum()
+    assert any(x.receiver == active["receiver"] and x.end is None for x in mine)
     with pytest.raises(KeyError, match="did you mean"):
         model.firm(active["supplier"][:-1] + "x")
 

@@ -14,13 +14,15 @@ Examples
 from .agents import Facilitator, Firm
 from .catalogue import ResourceCatalogue, load_catalogue
 from .errors import ParameterError, RegionError, SymbiosisInputError
+from .exchange import Exchange
 from .model import SymbiosisModel
 from .opportunities import opportunities
 from .params import Parameters, parameter_table
 from .region import Region, bundled_regions, load_region
 
 __all__ = [
-    "SymbiosisModel", "opportunities", "Firm", "Facilitator", "Parameters", "parameter_table",
+    "SymbiosisModel", "opportunities", "Firm", "Facilitator", "Exchange",
+    "Parameters", "parameter_table",
     "Region", "load_region", "bundled_regions", "ResourceCatalogue", "load_catalogue",
     "SymbiosisInputError", "RegionError", "ParameterError",
 ]

@@ -18,6 +18,7 @@ from .targeting import rank_matches
 from .trust import toward
 
 if TYPE_CHECKING:
+    from .exchange import Exchange
     from .model import SymbiosisModel
 
 __all__ = ["Firm", "Facilitator"]
@@ -107,6 +108,14 @@ class Firm(mesa.Agent):
     def needs(self) -> list[dict]:
         """Needs with yearly volume and the part not yet filled by an exchange."""
         return self.model.items_of("need", self.index)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """This firm's exchanges, past and present, as :class:`~.exchange.Exchange` records."""
+        from .exchange import records
+
+        log = self.model.exchanges_frame()
+        return records(log[(log["supplier"] == self.firm_id) | (log["receiver"] == self.firm_id)])
 
     @property
     def partners(self) -> list[str]:
