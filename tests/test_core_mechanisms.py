@@ -81,3 +81,21 @@ def test_e_a_withdrawn_facilitator_stops_spending():
     assert public.loc[23] > public.loc[0] > 0
     assert (public.loc[24:] == public.loc[23]).all()
     assert not model.facilitator.is_active(24)
+
+
+def test_f_tick_length_sets_resolution_not_behaviour():
+    """Ten years in monthly or in quarterly ticks give about the same network."""
+
+    def outcomes(tick_months: float, steps: int) -> np.ndarray:
+        rows = []
+        for seed in range(8):
+            model = SymbiosisModel("synthetic", rng=seed, n_firms=200, region_seed=seed,
+                                   tick_months=tick_months)
+            model.run(steps)
+            s = model.summary()
+            rows.append([s["active_exchanges"], s["materials_diverted_t_total"],
+                         s["public_cost_eur"]])
+        return np.mean(rows, axis=0)
+
+    monthly, quarterly = outcomes(1.0, 120), outcomes(3.0, 40)
+    assert np.all(np.abs(quarterly / monthly - 1.0) < 0.12), (monthly, quarterly)

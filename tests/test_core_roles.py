@@ -34,7 +34,7 @@ def test_broker_proposals_cost_firms_no_search():
 
 def test_convener_events_raise_attendees_trust_and_awareness():
     model = SymbiosisModel(CLUSTER, rng=2, broker=False, cofunder=False,
-                           convener_interval_ticks=1, initial_awareness=0.0,
+                           convener_interval_months=1, initial_awareness=0.0,
                            search_budget_large_eur=0.0, discovery_rate=0.0)
     model.step()
     plant, c = model.firm("plant"), model.firm("c")
@@ -69,7 +69,7 @@ def test_an_anchor_firm_closing_ends_its_exchanges():
 
 
 def test_low_trust_slows_negotiations_into_timeouts():
-    model = SymbiosisModel("synthetic", rng=3, n_firms=150, negotiation_ticks=5,
+    model = SymbiosisModel("synthetic", rng=3, n_firms=150, negotiation_months=5,
                            initial_trust=0.05, trust_gain_contact=0.0, facilitator=False)
     model.run(36)
     assert model.summary()["failure_reasons"].get("timeout", 0) > 0

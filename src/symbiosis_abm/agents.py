@@ -142,8 +142,8 @@ class Facilitator(mesa.Agent):
     """The municipality or regional IS centre, with separable roles.
 
     Roles (each switchable by a parameter): *broker* (a registry of members; proposes up
-    to ``broker_capacity`` matches per tick, chosen by ``targeting``, at no search cost to
-    the firms), *convener* (an event every ``convener_interval_ticks`` that raises
+    to ``broker_capacity`` matches per month, chosen by ``targeting``, at no search cost to
+    the firms), *convener* (an event every ``convener_interval_months`` that raises
     attendees' mutual trust and awareness), *co-funder* (pays ``cofund_share`` of a new
     exchange's capex within ``cofund_budget_eur``) and *expert support* for SME members.
     Active from ``facilitator_start_tick`` until ``facilitator_end_tick``. What it spends
@@ -194,20 +194,21 @@ class Facilitator(mesa.Agent):
         p = self.model.params
         if tick % max(1, round(self.model.params.ticks_per_year)) == 0:
             self.spent_this_year = 0.0
-        self.spend(p.facilitator_staff_cost_eur)
+        self.spend(self.model.rates.staff_cost)
         self._recruit()
-        if p.convener and (tick - p.facilitator_start_tick) % p.convener_interval_ticks == 0:
+        interval = self.model.rates.convener_interval
+        if p.convener and (tick - p.facilitator_start_tick) % interval == 0:
             self._convene()
-        if p.broker and p.broker_capacity > 0:
+        if p.broker and self.model.rates.broker_capacity > 0:
             self._broker()
 
     def _recruit(self) -> None:
         """Non-members join the registry; joining gets likelier as membership grows."""
-        model, p = self.model, self.model.params
+        model, rates = self.model, self.model.rates
         share = model.firm_member[model.firm_open].mean() if model.firm_open.any() else 0.0
-        chance = p.registry_join_rate + p.registry_network_effect * share
-        joins = (~model.firm_member) & model.firm_open & (model.rng.random(len(model.firm_open)) < chance)
-        model.firm_member |= joins
+        chance = rates.join + rates.network_effect * share
+        draws = model.rng.random(len(model.firm_open))
+        model.firm_member |= (~model.firm_member) & model.firm_open & (draws < chance)
 
     def _convene(self) -> None:
         """An event: attendees (members first) meet; their mutual trust and awareness rise."""
@@ -235,7 +236,7 @@ class Facilitator(mesa.Agent):
     def _broker(self) -> None:
         """Propose the best matches among members, as ranked by the targeting strategy."""
         model, p = self.model, self.model.params
-        affordable = int(min(p.broker_capacity,
+        affordable = int(min(model.rates.broker_capacity,
                              self.budget_left_this_year() // max(p.proposal_cost_eur, 1e-9)))
         if affordable <= 0:
             return

@@ -40,6 +40,7 @@ from .params import Parameters
 from .region import Region, load_region
 from .search import discovery_chance, first_per_group
 from .synthetic import generate_synthetic
+from .timing import tick_rates
 from .trust import PairStore, after_delivery, reputation_pull, toward
 from .world import LARGE, SME, World, build_world
 
@@ -92,6 +93,7 @@ class SymbiosisModel(mesa.Model):
         self.params, region = _resolve(region, overrides, catalogue, self.rng)
         self.world: World = build_world(region, catalogue, self.params)
         self.annuity = annuity_factor(self.params.discount_rate, self.params.lifetime_years)
+        self.rates = tick_rates(self.params)  # calendar-time parameters, per tick
         self._init_state()
         self.firms = [Firm(self, i) for i in range(self.world.n_firms)]
         self._firm_by_id = {f.firm_id: f for f in self.firms}
@@ -150,6 +152,9 @@ class SymbiosisModel(mesa.Model):
         self.pairs.aware[self.edge_slot_sr[knows]] = True
         self.pairs.aware[self.edge_slot_rs[knows]] = True
         self._seed_relationships()
+        # chance per tick that one side of each candidate edge discovers the other
+        self.edge_discovery = discovery_chance(w.edges.distance_km, self.rates.discovery,
+                                               p.discovery_distance_km)
         self.negotiations = Columns({"edge": np.int64, "opened": np.int64, "due": np.int64,
                                      "volume": float, "via_broker": bool, "status": np.int8,
                                      "reason": np.int8, "closed": np.int64})
@@ -250,8 +255,8 @@ class SymbiosisModel(mesa.Model):
         p, store, edge = self.params, self.pairs, self.exchanges["edge"][act]
         rs, sr = self.edge_slot_rs[edge], self.edge_slot_sr[edge]
         store.trust[rs] = after_delivery(store.trust[rs], shortfall, p.shortfall_tolerance,
-                                         p.trust_gain_delivery, p.trust_loss_shortfall)
-        store.trust[sr] = toward(store.trust[sr], 1.0, p.trust_gain_delivery)
+                                         self.rates.gain_delivery, p.trust_loss_shortfall)
+        store.trust[sr] = toward(store.trust[sr], 1.0, self.rates.gain_delivery)
         store.contact[rs] = True
         store.contact[sr] = True
 
@@ -264,7 +269,7 @@ class SymbiosisModel(mesa.Model):
         ex["avg_receiver"][act] += alpha * (gain_rec - ex["avg_receiver"][act])
         losing = (ex["avg_supplier"][act] < 0) | (ex["avg_receiver"][act] < 0)
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
-        over = act[ex["losing_ticks"][act] >= self.params.unprofitable_patience_ticks]
+        over = act[ex["losing_ticks"][act] >= self.rates.patience]
         self._end_exchanges(over, t, "unprofitable")
 
     def _renew_or_expire(self, t: int) -> None:
@@ -287,7 +292,7 @@ class SymbiosisModel(mesa.Model):
         discovered this tick with a chance that decays with distance). Each evaluation
         costs the evaluating firm ``search_cost_eur``; a firm evaluates as many as its
         search budget for the tick pays for. Worthwhile candidates open negotiations; the
-        others are not looked at again for ``reconsider_ticks``.
+        others are not looked at again for ``reconsider_months``.
         """
         p, w, store = self.params, self.world, self.pairs
         edges = self.open_edges()
@@ -295,7 +300,7 @@ class SymbiosisModel(mesa.Model):
             return
         sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
         unknown = ~(store.aware[sr] | store.aware[rs])
-        found = unknown & (self.rng.random(len(edges)) < self._edge_discovery()[edges])
+        found = unknown & (self.rng.random(len(edges)) < self.edge_discovery[edges])
         by_supplier = self.rng.random(len(edges)) < 0.5
         store.aware[sr[found & by_supplier]] = True
         store.aware[rs[found & ~by_supplier]] = True
@@ -311,19 +316,9 @@ class SymbiosisModel(mesa.Model):
         self.counts["evaluations"] += len(edges)
         terms, info = self.expected_terms(edges, cofund=self._cofund_hint(t))
         good = (terms.surplus > 0) & info["affordable"]
-        self.edge_retry[edges[~good]] = t + p.reconsider_ticks
+        self.edge_retry[edges[~good]] = t + self.rates.reconsider
         order = np.argsort(-terms.surplus[good], kind="stable")
         self.open_negotiations(edges[good][order])
-
-    def _edge_discovery(self) -> np.ndarray:
-        """Discovery chance of every candidate edge (distances are fixed: computed once
-        per discovery rate and distance scale, not over all open edges every tick)."""
-        p = self.params
-        key = (p.discovery_rate, p.discovery_distance_km)
-        if getattr(self, "_discovery_key", None) != key:
-            self._discovery = discovery_chance(self.world.edges.distance_km, *key)
-            self._discovery_key = key
-        return self._discovery
 
     def _search_cost(self) -> np.ndarray:
         """Cost per evaluation for each firm (expert support lowers an SME member's)."""
@@ -451,7 +446,7 @@ class SymbiosisModel(mesa.Model):
         volume = np.minimum(self.stream_free()[w.edges.stream[edges]],
                             self.need_free()[w.edges.need[edges]])
         self.negotiations.append(
-            edge=edges, opened=t, due=t + duration(low, p.negotiation_ticks), volume=volume,
+            edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
             via_broker=via_broker, status=OPEN, reason=0, closed=-1)
         self.counts["negotiations_opened"] += len(edges)
         return edges
@@ -462,24 +457,24 @@ class SymbiosisModel(mesa.Model):
 
         Returns the rows of negotiations that concluded (to be allocated).
         """
-        book, w, p, store = self.negotiations, self.world, self.params, self.pairs
+        book, w, store = self.negotiations, self.world, self.pairs
         rows = np.flatnonzero(book["status"] == OPEN)
         edges = book["edge"][rows]
         sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
         closed = ~(self.firm_open[sup] & self.firm_open[rec])
         self._fail(rows[closed], t, "partner closed")
         rows, edges, sup, rec = rows[~closed], edges[~closed], sup[~closed], rec[~closed]
-        np.add.at(self.firm_costs, sup, p.negotiation_cost_eur)
-        np.add.at(self.firm_costs, rec, p.negotiation_cost_eur)
+        np.add.at(self.firm_costs, sup, self.rates.negotiation_cost)
+        np.add.at(self.firm_costs, rec, self.rates.negotiation_cost)
         for slots in (self.edge_slot_sr[edges], self.edge_slot_rs[edges]):
-            store.trust[slots] = toward(store.trust[slots], 1.0, p.trust_gain_contact)
+            store.trust[slots] = toward(store.trust[slots], 1.0, self.rates.gain_contact)
             store.contact[slots] = True
-        broke = self.rng.random(len(rows)) < p.negotiation_failure_rate
+        broke = self.rng.random(len(rows)) < self.rates.failure
         self._fail(rows[broke], t, "breakdown")
         rows = rows[~broke]
         age = t - book["opened"][rows]
-        late = book["due"][rows] - book["opened"][rows] > p.negotiation_timeout_ticks
-        timed_out = late & (age >= p.negotiation_timeout_ticks)
+        late = book["due"][rows] - book["opened"][rows] > self.rates.timeout
+        timed_out = late & (age >= self.rates.timeout)
         self._fail(rows[timed_out], t, "timeout")
         rows = rows[~late & (t >= book["due"][rows])]
         return self._decide(rows, t)
@@ -519,7 +514,7 @@ class SymbiosisModel(mesa.Model):
         np.subtract.at(self.firm_negotiations, w.edge_supplier[edges], 1)
         np.subtract.at(self.firm_negotiations, w.edge_receiver[edges], 1)
         if status == IDLE:
-            self.edge_retry[edges] = max(self.tick, 0) + self.params.reconsider_ticks
+            self.edge_retry[edges] = max(self.tick, 0) + self.rates.reconsider
 
     # ------------------------------------------------------------------ 7. allocation
     def _allocate(self, t: int, rows: np.ndarray) -> None:
@@ -583,7 +578,7 @@ class SymbiosisModel(mesa.Model):
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
         self.edge_status[ex["edge"][rows]] = IDLE
-        self.edge_retry[ex["edge"][rows]] = t + self.params.reconsider_ticks
+        self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
 
     # ------------------------------------------------------------------ 8. closures, trust
@@ -611,9 +606,9 @@ class SymbiosisModel(mesa.Model):
         """Trust decays toward the baseline without contact; reputation passes via partners."""
         p, store = self.params, self.pairs
         idle = store.met & ~store.contact
-        store.trust[idle] = toward(store.trust[idle], p.trust_baseline, p.trust_decay)
+        store.trust[idle] = toward(store.trust[idle], p.trust_baseline, self.rates.trust_decay)
         store.contact[:] = False
-        if p.reputation_weight > 0:
+        if self.rates.reputation > 0:
             self._pass_reputation()
 
     def _pass_reputation(self) -> None:
@@ -636,7 +631,7 @@ class SymbiosisModel(mesa.Model):
         # Trust along each link is looked up once per link, not once per triple.
         trust_in_hub, trust_of_hub = store.trust_of(other, hub), store.trust_of(hub, other)
         pulled = reputation_pull(store.trust[ij], trust_in_hub[ki], trust_of_hub[kj],
-                                 self.params.reputation_weight)
+                                 self.rates.reputation)
         store.trust[ij] = pulled
 
     # ------------------------------------------------------------------ 9. data

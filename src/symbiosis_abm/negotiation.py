@@ -17,15 +17,18 @@ OUTCOME_REASONS = ("concluded", "low trust", "no surplus", "timeout", "breakdown
                    "partner closed", "no capacity left", "no capital")
 
 
-def duration(trust_low: np.ndarray, base_ticks: int) -> np.ndarray:
+def duration(trust_low: np.ndarray, base_ticks: float) -> np.ndarray:
     """Ticks needed to negotiate: ``base_ticks`` at full trust, three times it at zero.
 
-    ``trust_low`` is the lower of the two sides' trust in each other.
+    ``trust_low`` is the lower of the two sides' trust in each other; ``base_ticks`` may
+    be fractional (two months in quarterly ticks); the result is rounded up.
 
     Examples
     --------
     >>> duration(np.array([1.0, 0.5, 0.0]), 2)
     array([2, 4, 6])
+    >>> duration(np.array([1.0, 0.0]), 2 / 3)
+    array([1, 2])
     """
     return np.ceil(base_ticks * (1.0 + 2.0 * (1.0 - np.asarray(trust_low)))).astype(np.int64)
 

@@ -74,8 +74,10 @@ class Parameters:
     """
 
     # --- time -------------------------------------------------------------------------
-    tick_months: float = _p(1.0, "months", "Length of one tick.", low=0.0, high=12.0,
-                            low_open=True, group="time")
+    tick_months: float = _p(
+        1.0, "months", "Length of one tick. Rates per month and durations in months are "
+        "converted to ticks (docs/ODD.md, section 2), so this sets the time resolution.",
+        low=0.0, high=12.0, low_open=True, group="time")
 
     # --- economics ----------------------------------------------------------------------
     discount_rate: float = _p(0.06, "1/year", "Discount rate for annualising capex.",
@@ -112,8 +114,8 @@ class Parameters:
         12, "firms", "Candidate partners per stream or need, nearest first (KD-tree).",
         low=1, high=1000, group="search")
     discovery_rate: float = _p(
-        0.03, "1/tick",
-        "Chance per tick of discovering a candidate at zero distance.", low=0.0, high=1.0,
+        0.03, "1/month",
+        "Chance per month of discovering a candidate at zero distance.", low=0.0, high=1.0,
         group="search")
     discovery_distance_km: float = _p(
         10.0, "km", "Distance over which discovery and initial awareness fall by a factor e.",
@@ -121,22 +123,22 @@ class Parameters:
     initial_awareness: float = _p(
         0.15, "-", "Chance that a firm knows a candidate at the start (at zero distance).",
         low=0.0, high=1.0, group="search")
-    reconsider_ticks: int = _p(
-        12, "ticks", "Ticks before a rejected candidate is evaluated again.", low=1,
-        group="search")
+    reconsider_months: float = _p(
+        12.0, "months", "Time before a rejected candidate is evaluated again.", low=0.0,
+        low_open=True, group="search")
 
     # --- negotiation ----------------------------------------------------------------------
-    negotiation_ticks: int = _p(
-        2, "ticks", "Negotiation length between partners who trust each other fully.",
-        low=1, group="negotiation")
-    negotiation_timeout_ticks: int = _p(
-        12, "ticks", "Negotiations still open after this many ticks fail (timeout).",
-        low=1, group="negotiation")
+    negotiation_months: float = _p(
+        2.0, "months", "Negotiation length between partners who trust each other fully.",
+        low=0.0, low_open=True, group="negotiation")
+    negotiation_timeout_months: float = _p(
+        12.0, "months", "Negotiations that would take longer fail at this age (timeout).",
+        low=0.0, low_open=True, group="negotiation")
     negotiation_cost_eur: float = _p(
-        1000.0, "EUR/tick", "Cost to each side of every tick of negotiation.", low=0.0,
+        1000.0, "EUR/month", "Cost to each side of every month of negotiation.", low=0.0,
         group="negotiation")
     negotiation_failure_rate: float = _p(
-        0.05, "1/tick", "Chance per tick that a negotiation breaks down for other reasons.",
+        0.05, "1/month", "Chance per month that a negotiation breaks down for other reasons.",
         low=0.0, high=1.0, group="negotiation")
     bargaining_power: float = _p(
         0.5, "-", "Supplier's share of the surplus in the Nash split.", low=0.0, high=1.0,
@@ -152,15 +154,15 @@ class Parameters:
                               low=0.0, high=1.0, group="trust")
     trust_baseline: float = _p(0.3, "-", "Level trust decays toward without contact.",
                                low=0.0, high=1.0, group="trust")
-    trust_decay: float = _p(0.02, "1/tick",
-                            "Share of the gap to the baseline closed per tick without contact.",
-                            low=0.0, high=1.0, group="trust")
+    trust_decay: float = _p(
+        0.02, "1/month", "Share of the gap to the baseline closed per month without contact.",
+        low=0.0, high=1.0, group="trust")
     trust_gain_contact: float = _p(
-        0.03, "1/tick", "Share of the gap to full trust closed per tick of negotiation.",
+        0.03, "1/month", "Share of the gap to full trust closed per month of negotiation.",
         low=0.0, high=1.0, group="trust")
     trust_gain_delivery: float = _p(
-        0.02, "1/tick", "Share of the gap to full trust closed per reliable delivery.",
-        low=0.0, high=1.0, group="trust")
+        0.02, "1/month", "Share of the gap to full trust closed per month of reliable "
+        "delivery.", low=0.0, high=1.0, group="trust")
     trust_loss_shortfall: float = _p(
         0.5, "-", "Trust lost per unit shortfall fraction beyond the tolerance.",
         low=0.0, high=1.0, group="trust")
@@ -172,7 +174,7 @@ class Parameters:
     min_trust_large: float = _p(0.4, "-", "Trust a large firm needs in a partner to sign.",
                                 low=0.0, high=1.0, group="trust")
     reputation_weight: float = _p(
-        0.05, "1/tick",
+        0.05, "1/month",
         "Pull of trust toward trust passed on by a common partner (Ghali et al. 2017).",
         low=0.0, high=1.0, group="trust")
 
@@ -186,9 +188,9 @@ class Parameters:
     closure_rate_per_year: float = _p(
         0.0, "1/year", "Hazard of a firm closing (besides closures set in the region).",
         low=0.0, high=1.0, group="firms")
-    unprofitable_patience_ticks: int = _p(
-        6, "ticks", "Ticks of running losses after which an exchange ends as unprofitable.",
-        low=1, group="firms")
+    unprofitable_patience_months: float = _p(
+        6.0, "months", "Running losses for this long end an exchange as unprofitable.",
+        low=0.0, low_open=True, group="firms")
 
     # --- facilitator ---------------------------------------------------------------------
     facilitator: bool = _p(True, "-", "Whether the region has a facilitator at all.",
@@ -199,11 +201,11 @@ class Parameters:
         None, "tick", "Tick the facilitator withdraws (None: never).", low=0,
         group="facilitator")
     facilitator_staff_cost_eur: float = _p(
-        8000.0, "EUR/tick", "Public staff cost of an active facilitator.", low=0.0,
+        8000.0, "EUR/month", "Public staff cost of an active facilitator.", low=0.0,
         group="facilitator")
     broker: bool = _p(True, "-", "Broker role: registry and proposed matches.",
                       group="facilitator")
-    broker_capacity: int = _p(3, "proposals/tick", "Matches the broker proposes per tick.",
+    broker_capacity: int = _p(3, "proposals/month", "Matches the broker proposes per month.",
                               low=0, group="facilitator")
     targeting: str = _p("largest_streams", "-", "Which matches the broker proposes first.",
                         choices=TARGETING_STRATEGIES, group="facilitator")
@@ -214,14 +216,14 @@ class Parameters:
     proposal_cost_eur: float = _p(500.0, "EUR", "Public cost of one broker proposal.",
                                   low=0.0, group="facilitator")
     registry_join_rate: float = _p(
-        0.02, "1/tick", "Chance per tick that a non-member joins the registry.",
+        0.02, "1/month", "Chance per month that a non-member joins the registry.",
         low=0.0, high=1.0, group="facilitator")
     registry_network_effect: float = _p(
-        0.1, "1/tick", "Added join chance at full membership (critical mass).",
+        0.1, "1/month", "Added join chance per month at full membership (critical mass).",
         low=0.0, high=1.0, group="facilitator")
     convener: bool = _p(True, "-", "Convener role: networking events.", group="facilitator")
-    convener_interval_ticks: int = _p(6, "ticks", "Ticks between events.", low=1,
-                                      group="facilitator")
+    convener_interval_months: float = _p(6.0, "months", "Time between events.", low=0.0,
+                                         low_open=True, group="facilitator")
     convener_attendees: int = _p(20, "firms", "Firms attending one event.", low=0,
                                  group="facilitator")
     convener_trust_gain: float = _p(
@@ -396,9 +398,9 @@ BASIS: dict[str, str] = {
     "discovery_distance_km": "assumption: informal knowledge is local (a municipality's "
                              "scale; NISP's facilitated median distance was ~33 km)",
     "initial_awareness": "assumption: firms know a few nearby candidates at the start",
-    "reconsider_ticks": "assumption: a rejected option is looked at again after a year",
-    "negotiation_ticks": "assumption: two months between trusting partners",
-    "negotiation_timeout_ticks": "assumption: talks abandoned after a year",
+    "reconsider_months": "assumption: a rejected option is looked at again after a year",
+    "negotiation_months": "assumption: two months between trusting partners",
+    "negotiation_timeout_months": "assumption: talks abandoned after a year",
     "negotiation_cost_eur": "assumption: a few person-days a month on each side",
     "negotiation_failure_rate": "assumption: many negotiations fail (DESIGN.md); ~45 % break "
                                 "down over a year",
@@ -419,7 +421,7 @@ BASIS: dict[str, str] = {
     "capital_sme_eur": "assumption: an SME can fund a small investment, not a pipeline",
     "capital_large_eur": "assumption: large firms fund most single links",
     "closure_rate_per_year": "assumption: off by default; set for closure studies",
-    "unprofitable_patience_ticks": "assumption: half a year of losses",
+    "unprofitable_patience_months": "assumption: half a year of losses",
     "facilitator": "DESIGN.md: the question is the facilitator's effect; on by default",
     "facilitator_start_tick": "assumption",
     "facilitator_end_tick": "assumption: no withdrawal by default",
@@ -432,7 +434,7 @@ BASIS: dict[str, str] = {
     "registry_join_rate": "assumption",
     "registry_network_effect": "DESIGN.md: platforms need a critical mass; size assumed",
     "convener": "DESIGN.md role; workshops and webinars (Kronoberg/Kalmar seed 001)",
-    "convener_interval_ticks": "assumption: two events a year",
+    "convener_interval_months": "assumption: two events a year",
     "convener_attendees": "assumption",
     "convener_trust_gain": "assumption",
     "event_cost_eur": "assumption: venue and staff for a half-day workshop",
