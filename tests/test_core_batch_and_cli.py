@@ -61,3 +61,20 @@ def test_bad_set_value_is_one_line_exit_2(capsys):
     assert main(["run", "kalundborg", "--set", "discount_rate=-1"]) == 2
     err = capsys.readouterr().err
     assert "discount_rate" in err and ">= 0" in err and "Traceback" not in err
+
+
+def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
+    target = tmp_path / "results.txt"
+    target.write_text("keep me")
+    assert main(["run", "kalundborg", "--steps", "2", "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "not a folder" in err and "Traceback" not in err
+    assert target.read_text() == "keep me"
+
+
+def test_unwritable_out_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    assert main(["run", "kalundborg", "--steps", "2", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write" in err[0]

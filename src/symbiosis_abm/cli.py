@@ -172,18 +172,26 @@ def _run(args: argparse.Namespace) -> int:
         raise SymbiosisInputError(f"--steps {args.steps}: must be a whole number >= 1")
     if args.seed < 0:
         raise SymbiosisInputError(f"--seed {args.seed}: must be a whole number >= 0")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise SymbiosisInputError(f"--out {args.out}: exists and is not a folder")
     overrides = parse_overrides(args.overrides)
     if args.no_facilitator:
         overrides["facilitator"] = False
+    interactive = sys.stderr.isatty()
+    if interactive and overrides.get("n_firms", 0) >= 10000:
+        print(f"building a region of {overrides['n_firms']:,} firms ...", file=sys.stderr)
     started = time.perf_counter()
     model = SymbiosisModel(args.region, rng=args.seed, **overrides)
-    progress = model.world.n_firms >= 500 or args.steps > 600
-    model.run(args.steps, progress=progress and sys.stderr.isatty())
+    long_run = model.world.n_firms >= 500 or args.steps > 600
+    model.run(args.steps, progress=long_run and interactive)
     elapsed = time.perf_counter() - started
     summary = model.summary() | {"seed": args.seed, "seconds": round(elapsed, 3)}
     print(format_summary(summary))
     if args.out is not None:
-        written = write_outputs(model, args.out, summary)
+        try:
+            written = write_outputs(model, args.out, summary)
+        except OSError as exc:
+            raise SymbiosisInputError(f"--out {args.out}: cannot write: {exc.strerror}") from None
         print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}")
     return 0
 
