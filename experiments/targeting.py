@@ -26,7 +26,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,11 +34,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm.auto import tqdm
 
 from symbiosis_abm import SymbiosisModel, bundled_regions
 from symbiosis_abm.params import TARGETING_STRATEGIES
+from symbiosis_abm.reporting import code_version, mean_ci
 from symbiosis_abm.world import SME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,18 +117,6 @@ def run_all(runs: list, ticks: int, workers: int) -> pd.DataFrame:
             .sort_values(["region", "_o", "seed"]).drop(columns="_o").reset_index(drop=True))
 
 
-def mean_ci(values: pd.Series) -> tuple[float, float, float]:
-    """Mean and 95% t confidence interval (NaNs dropped)."""
-    x = values.dropna().to_numpy(dtype=float)
-    if len(x) == 0:
-        return np.nan, np.nan, np.nan
-    m = float(x.mean())
-    if len(x) < 2 or x.std() == 0:
-        return m, m, m
-    low, high = stats.t.interval(0.95, len(x) - 1, loc=m, scale=stats.sem(x))
-    return m, float(low), float(high)
-
-
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     """Long table: region, strategy, measure, n, mean, ci_low, ci_high."""
     rows = []
@@ -191,16 +178,6 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def code_version() -> str:
-    """The commit the results came from (and whether the tree had uncommitted changes)."""
-    def git(*cmd: str) -> str:
-        done = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "src")
-    return f"{commit} with uncommitted changes in src/" if dirty else commit
-
-
 def report(frame: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespace,
            seconds: float) -> str:
     """The markdown report: settings, table of means and CIs, generated summary."""
@@ -216,7 +193,7 @@ def report(frame: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespace,
         f"{len(frame)} runs ({frame['seconds'].sum() / 60:.1f} min of run time"
         + (f", {seconds / 60:.1f} min wall time on {args.workers} workers" if seconds else "")
         + "), "
-        f"code at {code_version()}. "
+        f"code at {code_version(ROOT)}. "
         "All other parameters are the defaults (and, for `high_coast`, the region's own "
         "settings, e.g. its facilitator budget). Every strategy ran on the same seeds, so "
         "differences to `random` are paired by seed.",

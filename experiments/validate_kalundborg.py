@@ -39,7 +39,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from collections.abc import Mapping
@@ -55,6 +54,7 @@ from tqdm.auto import tqdm
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.catalogue import load_catalogue
 from symbiosis_abm.compare import LINK_COLUMNS, compare_links, read_observed
+from symbiosis_abm.reporting import code_version, mean_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -234,18 +234,6 @@ def run_all(seeds: int, ticks: int, workers: int, observed: pd.DataFrame
 
 
 # ---------------------------------------------------------------------- summaries
-def mean_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t confidence interval (NaNs dropped)."""
-    x = pd.Series(values).dropna().to_numpy(dtype=float)
-    if len(x) == 0:
-        return np.nan, np.nan, np.nan
-    m = float(x.mean())
-    if len(x) < 2 or x.std() == 0:
-        return m, m, m
-    low, high = stats.t.interval(0.95, len(x) - 1, loc=m, scale=stats.sem(x))
-    return m, float(low), float(high)
-
-
 def share_ci(k: int, n: int) -> tuple[float, float, float]:
     """Share k/n with its 95% Wilson interval."""
     if n == 0:
@@ -343,16 +331,6 @@ def _link(link: tuple[str, str, str]) -> str:
     return f"{link[0]} -> {link[1]} ({link[2]})"
 
 
-def code_version() -> str:
-    """The commit the results came from (and whether src/ had uncommitted changes)."""
-    def git(*cmd: str) -> str:
-        done = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "src")
-    return f"{commit} with uncommitted changes in src/" if dirty else commit
-
-
 def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
            observed_full: pd.DataFrame, args: argparse.Namespace, seconds: float) -> str:
     """The markdown report, generated from the per-run results."""
@@ -374,7 +352,7 @@ def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
         f"(`--seeds {seeds} --ticks {ticks}`); {len(frame)} runs "
         f"({frame['seconds'].sum() / 60:.1f} min of run time"
         + (f", {seconds / 60:.1f} min wall time on {args.workers} workers" if seconds else "")
-        + f"), code at {code_version()}. Region `kalundborg` (2018) with the default "
+        + f"), code at {code_version(ROOT)}. Region `kalundborg` (2018) with the default "
         "parameters, once with its facilitator (the Kalundborg Symbiosis secretariat) and "
         "once without, on the same seeds (so the two arms are paired by seed). "
         f"Scores from `symbiosis_abm.compare.compare_links` against "
