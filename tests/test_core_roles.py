@@ -94,3 +94,18 @@ def test_winter_pause_delivers_no_heat_in_winter():
     assert len(model.exchanges) == 1
     assert np.all(np.array(delivered)[winter] == 0)
     assert np.array(delivered)[~winter].max() > 0
+
+
+def test_yearly_budget_ceiling_limits_optional_spending():
+    ceiling = 30000.0
+    model = SymbiosisModel("synthetic", rng=5, n_firms=200, facilitator_budget_eur_per_year=ceiling)
+    model.run(48)
+    spent = model.timeseries()["public_cost_eur"].diff().fillna(
+        model.timeseries()["public_cost_eur"].iloc[0])
+    optional = spent - model.rates.staff_cost          # staff is outside the ceiling
+    per_year = optional.groupby(optional.index // 12).sum()
+    assert (per_year <= ceiling + 1e-6).all()
+    assert per_year.max() > 0.5 * ceiling             # the ceiling binds, not an idle broker
+    unlimited = SymbiosisModel("synthetic", rng=5, n_firms=200)
+    unlimited.run(48)
+    assert unlimited.facilitator.spent_total > model.facilitator.spent_total

@@ -157,6 +157,7 @@ class Facilitator(mesa.Agent):
         self.cofund_budget_left = p.cofund_budget_eur
         self.spent_total = 0.0
         self.spent_this_year = 0.0
+        self._budget_year = 0       # calendar year (from the start) spent_this_year is for
         self.proposals_made = 0
         self.events_held = 0
         self.last_proposals: list[tuple[str, str, str]] = []
@@ -181,9 +182,12 @@ class Facilitator(mesa.Agent):
         ceiling = self.model.params.facilitator_budget_eur_per_year
         return np.inf if ceiling is None else max(0.0, ceiling - self.spent_this_year)
 
-    def spend(self, amount: float) -> None:
+    def spend(self, amount: float, *, under_ceiling: bool = True) -> None:
+        """Book public spending; staff cost (``under_ceiling=False``) is outside the
+        yearly ceiling, which limits events, proposals and co-funding."""
         self.spent_total += amount
-        self.spent_this_year += amount
+        if under_ceiling:
+            self.spent_this_year += amount
 
     # The tick's work -------------------------------------------------------------------------
     def act(self, tick: int) -> None:
@@ -192,9 +196,10 @@ class Facilitator(mesa.Agent):
         if not self.is_active(tick):
             return
         p = self.model.params
-        if tick % max(1, round(self.model.params.ticks_per_year)) == 0:
-            self.spent_this_year = 0.0
-        self.spend(self.model.rates.staff_cost)
+        year = int(tick * p.tick_months // 12)
+        if year != self._budget_year:  # a new calendar year: the yearly budget starts again
+            self._budget_year, self.spent_this_year = year, 0.0
+        self.spend(self.model.rates.staff_cost, under_ceiling=False)
         self._recruit()
         interval = self.model.rates.convener_interval
         if p.convener and (tick - p.facilitator_start_tick) % interval == 0:
