@@ -284,7 +284,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--region-seed", type=int, default=1,
                         help="seed of the synthetic region's firms (fixed across runs)")
     parser.add_argument("--broker-capacity", type=int, default=1,
-                        help="proposals the broker can make per tick")
+                        help="proposals the broker can make per month")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for targeting.png and targeting.md")
     parser.add_argument("--report-only", action="store_true",
