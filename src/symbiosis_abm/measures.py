@@ -23,7 +23,7 @@ import pandas as pd
 from ._arrays import unique_sorted
 
 __all__ = ["undirected_keys", "tie_counts", "time_to_first", "time_to_share",
-           "endings_per_year", "endings_after", "persistence"]
+           "endings_per_year", "endings_after", "persistence", "largest_key_supplier"]
 
 
 def undirected_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -141,3 +141,24 @@ def persistence(active: np.ndarray, at: int, after: int) -> float:
     if at + after >= len(active) or active[at] <= 0:
         return float("nan")
     return float(active[at + after] / active[at])
+
+
+def largest_key_supplier(region) -> str | None:
+    """The firm with the largest stream of a *key input*: a resource some firm's streams
+    are produced from (``produced_from``). Closing it is where cascades start.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as N
+    >>> a = N(id="a", streams=[N(resource="sludge", volume_per_year=10.0)])
+    >>> b = N(id="b", streams=[N(resource="biogas", volume_per_year=5.0,
+    ...                          produced_from="sludge")])
+    >>> largest_key_supplier(N(firms=[a, b]))
+    'a'
+    """
+    key = {s.produced_from for f in region.firms for s in f.streams
+           if getattr(s, "produced_from", None)}
+    volume = {f.id: max((s.volume_per_year for s in f.streams if s.resource in key),
+                        default=0.0) for f in region.firms}
+    best = max(volume, key=volume.get, default=None)
+    return best if best is not None and volume[best] > 0 else None
