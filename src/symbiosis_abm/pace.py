@@ -4,13 +4,14 @@
   and built. Each transport mode has a lead time in months (parameters
   ``lead_time_<mode>_months``); a pair that already owns the asset (a renewal, a
   re-signed link) needs none.
-* **Projects at once**: a firm pursues at most ``max_projects`` IS projects at a time,
-  counting negotiations and connections under construction.
+* **Projects at once**: a firm pursues at most ``max_negotiations`` IS projects at a
+  time, counting negotiations and connections under construction.
 * **Process changes**: each stream and need changes at a hazard per year (a new process,
-  a new product, an investment). A change draws a new level (a lognormal factor around the
-  old one) or, with chance ``stop_share``, ends the stream or need; a dormant one (level
-  0) reappears at level 1 -- new opportunities appear over time. Exchanges on a stream or
-  need whose level fell end with the reason "process change".
+  a new product, an investment). A change draws a new level, lognormal around the
+  declared volume and at most it (the declared volume is the stream's capacity), or, with
+  chance ``stop_share``, ends the stream or need; a dormant one (level 0) appears at level
+  1 -- new opportunities appear over time. Exchanges on a stream or need whose level fell
+  below what is contracted on it end with the reason "process change".
 
 Examples
 --------
@@ -78,25 +79,24 @@ def process_change(
 
     ``level`` is each item's current size relative to its declared volume (0: dormant or
     stopped). Where ``u_event < hazard`` the process changes: a dormant item appears at
-    level 1; an active one stops where ``u_stop < stop_share``, else its level is
-    multiplied by ``exp(sigma x z)`` (capped at 2, the declared volume being a typical
-    size, not a capacity limit we know). Returns the new levels and where the level fell
-    (its exchanges end: "process change").
+    level 1; an active one stops where ``u_stop < stop_share``, else it takes the level
+    ``min(1, exp(sigma x z))``. Returns the new levels and where the level fell.
 
     Examples
     --------
-    Item 0 is dormant and appears, item 1 stops, item 2 shrinks, item 3 has no event:
+    Item 0 is dormant and appears, item 1 stops, item 2 halves, item 3 has no event, item
+    4 changes back to its full volume:
 
-    >>> new, fell = process_change(np.array([0.0, 1.0, 1.0, 1.0]),
-    ...     np.array([0.0, 0.0, 0.0, 0.9]), np.array([0.9, 0.1, 0.9, 0.9]),
-    ...     np.array([0.0, 0.0, -1.0, 0.0]), 0.5, 0.2, np.log(2.0))
+    >>> new, fell = process_change(np.array([0.0, 1.0, 1.0, 1.0, 0.5]),
+    ...     np.array([0.0, 0.0, 0.0, 0.9, 0.0]), np.array([0.9, 0.1, 0.9, 0.9, 0.9]),
+    ...     np.array([0.0, 0.0, -1.0, 0.0, 2.0]), 0.5, 0.2, np.log(2.0))
     >>> new.tolist(), fell.tolist()
-    ([1.0, 0.0, 0.5, 1.0], [False, True, True, False])
+    ([1.0, 0.0, 0.5, 1.0, 1.0], [False, True, True, False, False])
     """
     level = np.asarray(level, dtype=float)
     event = np.asarray(u_event) < hazard
     dormant = level <= 0
     stop = event & ~dormant & (np.asarray(u_stop) < stop_share)
-    scaled = np.minimum(level * np.exp(sigma * np.asarray(z)), 2.0)
-    new = np.where(event & dormant, 1.0, np.where(stop, 0.0, np.where(event, scaled, level)))
+    drawn = np.minimum(np.exp(sigma * np.asarray(z)), 1.0)
+    new = np.where(event & dormant, 1.0, np.where(stop, 0.0, np.where(event, drawn, level)))
     return new, new < level
