@@ -28,19 +28,23 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
+from . import cofunding
 from ._arrays import unique_sorted
 from .agents import Facilitator, Firm
 from .allocation import allocate
+from .assets import AssetBook
 from .catalogue import MODES, ResourceCatalogue, load_catalogue
 from .columns import Columns
+from .contracts import allocation_reasons, season_at, shortfall, supply_for_contracts
 from .economics import annuity_factor, choose_mode, evaluate, transaction_cost
 from .errors import RegionError
-from .negotiation import can_sign, duration
+from .negotiation import can_sign, duration, within_room
 from .params import Parameters
+from .randomness import random_streams
 from .region import Region, load_region
 from .search import discovery_chance, first_per_group
 from .synthetic import generate_synthetic
-from .timing import tick_rates
+from .timing import in_ticks, tick_rates
 from .trust import PairStore, after_delivery, reputation_pull, toward
 from .world import LARGE, SME, World, build_world
 
@@ -48,7 +52,8 @@ __all__ = ["SymbiosisModel", "REASONS"]
 
 # Why negotiations fail and exchanges end (codes index this tuple).
 REASONS = ("", "low trust", "no surplus", "timeout", "breakdown", "partner closed",
-           "no capacity left", "no capital", "unprofitable", "expired")
+           "no capacity left", "no capital", "unprofitable", "expired", "no co-funding",
+           "no gain at granted volume")
 _R = {name: code for code, name in enumerate(REASONS)}
 IDLE, NEGOTIATING, ACTIVE = 0, 1, 2
 OPEN, CONCLUDED, FAILED = 0, 1, 2
@@ -88,9 +93,11 @@ class SymbiosisModel(mesa.Model):
         **overrides: Any,
     ):
         super().__init__(rng=rng, scenario=scenario)
+        # common random numbers: one stream per random process (randomness.py)
+        self.streams = random_streams(self.rng if isinstance(rng, np.random.Generator) else rng)
         overrides = {**_scenario_overrides(scenario), **overrides}
         catalogue = catalogue or load_catalogue()
-        self.params, region = _resolve(region, overrides, catalogue, self.rng)
+        self.params, region = _resolve(region, overrides, catalogue, self.streams.region)
         self.world: World = build_world(region, catalogue, self.params)
         self.annuity = annuity_factor(self.params.discount_rate, self.params.lifetime_years)
         self.rates = tick_rates(self.params)  # calendar-time parameters, per tick
@@ -144,10 +151,16 @@ class SymbiosisModel(mesa.Model):
         e = len(w.edges)
         self.edge_status = np.zeros(e, dtype=np.int8)
         self.edge_retry = np.zeros(e, dtype=np.int64)
+        # co-funding a negotiation counted on when it opened, and the budget seen when a
+        # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
+        self.edge_counted = np.zeros(e)
+        self.cofund_wait = np.full(e, np.nan)
+        self.assets = AssetBook(e, in_ticks(12 * p.lifetime_years, p.tick_months))
+        self.firm_stranded = np.zeros(n)  # remaining annuity of assets left early (EUR)
         self.pairs = PairStore(n, p.initial_trust, capacity=max(1024, 2 * e))
         self.edge_slot_sr = self.pairs.slots(w.edge_supplier, w.edge_receiver)
         self.edge_slot_rs = self.pairs.slots(w.edge_receiver, w.edge_supplier)
-        knows = self.rng.random(e) < discovery_chance(
+        knows = self.streams.awareness.random(e) < discovery_chance(
             w.edges.distance_km, p.initial_awareness, p.discovery_distance_km)
         self.pairs.aware[self.edge_slot_sr[knows]] = True
         self.pairs.aware[self.edge_slot_rs[knows]] = True
@@ -156,7 +169,7 @@ class SymbiosisModel(mesa.Model):
         self.edge_discovery = discovery_chance(w.edges.distance_km, self.rates.discovery,
                                                p.discovery_distance_km)
         self.negotiations = Columns({"edge": np.int64, "opened": np.int64, "due": np.int64,
-                                     "volume": float, "via_broker": bool, "status": np.int8,
+                                     "volume": float, "via_broker": bool, "cofund": float, "status": np.int8,
                                      "reason": np.int8, "closed": np.int64})
         self.exchanges = Columns(_EXCHANGE_COLUMNS)
         self.delivered_by_resource: list[np.ndarray] = []
@@ -216,10 +229,12 @@ class SymbiosisModel(mesa.Model):
     def _realise_streams(self, t: int) -> None:
         """Realised supply and demand this tick, relative to the yearly mean per tick."""
         w = self.world
-        month = int((t * self.params.tick_months) // 1) % 12
-        noise = 1.0 + w.stream_variability * self.rng.standard_normal(len(w.stream_volume))
-        self.stream_ratio = w.stream_season[:, month] * np.maximum(noise, 0.0)
-        self.need_ratio = w.need_season[:, month].copy()
+        tm = self.params.tick_months
+        self.stream_season_now = season_at(w.stream_season, t, tm)
+        self.need_season_now = season_at(w.need_season, t, tm)
+        noise = 1.0 + w.stream_variability * self.streams.noise.standard_normal(len(w.stream_volume))
+        self.stream_ratio = self.stream_season_now * np.maximum(noise, 0.0)
+        self.need_ratio = self.need_season_now.copy()
         closed_s = ~self.firm_open[w.stream_firm]
         self.stream_ratio[closed_s] = 0.0
         self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
@@ -227,16 +242,15 @@ class SymbiosisModel(mesa.Model):
     # ------------------------------------------------------------------ 2. delivery
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
-        ex, w, p = self.exchanges, self.world, self.params
+        ex, w = self.exchanges, self.world
         act = np.flatnonzero(ex["active"])
-        tpy = p.ticks_per_year
         s, n = ex["stream"][act], ex["need"][act]
-        share = np.minimum(1.0, np.minimum(self.stream_ratio[s], self.need_ratio[n]))
-        delivered = ex["volume"][act] / tpy * share
-        paid = ex["price"][act] * delivered
-        gain_sup = delivered * w.stream_disposal_cost[s] + paid - ex["tc_supplier"][act] / tpy
-        gain_rec = (delivered * (w.need_virgin_price[n] - ex["transport_unit"][act]) - paid
-                    - (ex["annuity"][act] + ex["tc_receiver"][act]) / tpy)
+        avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
+        share = np.minimum(1.0, np.minimum(avail[s], self.need_ratio[n]))
+        planned = np.minimum(1.0, np.minimum(self.stream_season_now[s], self.need_season_now[n]))
+        annuity = ex["annuity"][act] * self._annuity_due(act, t)
+        gain_sup, gain_rec, delivered, paid = self._gains(act, share, annuity)
+        plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity)
         sup, rec = ex["supplier"][act], ex["receiver"][act]
         np.add.at(self.firm_savings, sup, gain_sup)
         np.add.at(self.firm_savings, rec, gain_rec)
@@ -247,27 +261,53 @@ class SymbiosisModel(mesa.Model):
         self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
         self.delivered_by_resource.append(np.bincount(
             ex["resource"][act], weights=delivered, minlength=len(w.catalogue.names)))
-        self._trust_after_delivery(act, 1.0 - np.minimum(1.0, self.stream_ratio[s]))
-        self._track_profit(t, act, gain_sup, gain_rec)
+        self._trust_after_delivery(act, shortfall(share, planned))
+        self._track_profit(t, act, gain_sup - plan_sup, gain_rec - plan_rec)
         self._renew_or_expire(t)
+
+    def _gains(self, act: np.ndarray, share: np.ndarray, annuity: np.ndarray):
+        """Each side's gain this tick when a share ``share`` of the mean volume arrives."""
+        ex, w, tpy = self.exchanges, self.world, self.params.ticks_per_year
+        s, n = ex["stream"][act], ex["need"][act]
+        delivered = ex["volume"][act] / tpy * share
+        paid = ex["price"][act] * delivered
+        gain_sup = delivered * w.stream_disposal_cost[s] + paid - ex["tc_supplier"][act] / tpy
+        gain_rec = (delivered * (w.need_virgin_price[n] - ex["transport_unit"][act]) - paid
+                    - (annuity + ex["tc_receiver"][act]) / tpy)
+        return gain_sup, gain_rec, delivered, paid
+
+    def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """1 where the exchange's asset is still being paid for (within life, not paid off)."""
+        ids = self.exchanges["asset"][rows]
+        has = ids >= 0
+        due = np.zeros(len(rows))
+        table = self.assets.table
+        due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
+        return due
 
     def _trust_after_delivery(self, act: np.ndarray, shortfall: np.ndarray) -> None:
         p, store, edge = self.params, self.pairs, self.exchanges["edge"][act]
         rs, sr = self.edge_slot_rs[edge], self.edge_slot_sr[edge]
         store.trust[rs] = after_delivery(store.trust[rs], shortfall, p.shortfall_tolerance,
-                                         self.rates.gain_delivery, p.trust_loss_shortfall)
+                                         self.rates.gain_delivery, self.rates.loss_shortfall)
         store.trust[sr] = toward(store.trust[sr], 1.0, self.rates.gain_delivery)
         store.contact[rs] = True
         store.contact[sr] = True
 
-    def _track_profit(self, t: int, act: np.ndarray, gain_sup: np.ndarray,
-                      gain_rec: np.ndarray) -> None:
-        """Running yearly average of each side's gain; sustained losses end the exchange."""
-        ex = self.exchanges
-        alpha = 1.0 / max(1.0, self.params.ticks_per_year)
-        ex["avg_supplier"][act] += alpha * (gain_sup - ex["avg_supplier"][act])
-        ex["avg_receiver"][act] += alpha * (gain_rec - ex["avg_receiver"][act])
-        losing = (ex["avg_supplier"][act] < 0) | (ex["avg_receiver"][act] < 0)
+    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
+                      dev_rec: np.ndarray) -> None:
+        """Running yearly average of each side's gain against plan; an exchange whose
+        expected gain, corrected by that running deviation, stays negative ends.
+
+        ``dev_*`` is actual minus expected gain this tick: a planned seasonal trough is
+        no deviation, so the month a contract was signed does not matter.
+        """
+        ex, tpy = self.exchanges, self.params.ticks_per_year
+        alpha = 1.0 / max(1.0, tpy)
+        ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
+        ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
+        losing = ((ex["expected_supplier"][act] / tpy + ex["avg_supplier"][act] < 0)
+                  | (ex["expected_receiver"][act] / tpy + ex["avg_receiver"][act] < 0))
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
         over = act[ex["losing_ticks"][act] >= self.rates.patience]
         self._end_exchanges(over, t, "unprofitable")
@@ -280,8 +320,10 @@ class SymbiosisModel(mesa.Model):
             return
         edges = ex["edge"][due]
         terms, _ = self.expected_terms(edges, volume=ex["volume"][due])
+        # capex of the asset the exchange runs over is sunk: the renewal books none
         keep = (terms.surplus > 0) & self._signs(edges)
         ex["end"][due[keep]] += int(round(self.params.contract_years * self.params.ticks_per_year))
+        self.counts["renewals"] += int(keep.sum())
         self._end_exchanges(due[~keep], t, "expired")
 
     # ------------------------------------------------------------------ 4-5. search
@@ -300,8 +342,8 @@ class SymbiosisModel(mesa.Model):
             return
         sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
         unknown = ~(store.aware[sr] | store.aware[rs])
-        found = unknown & (self.rng.random(len(edges)) < self.edge_discovery[edges])
-        by_supplier = self.rng.random(len(edges)) < 0.5
+        found = unknown & (self.streams.discovery.random(len(edges)) < self.edge_discovery[edges])
+        by_supplier = self.streams.discovery.random(len(edges)) < 0.5
         store.aware[sr[found & by_supplier]] = True
         store.aware[rs[found & ~by_supplier]] = True
         known = ~unknown | found
@@ -310,14 +352,18 @@ class SymbiosisModel(mesa.Model):
         cost = self._search_cost()
         per_tick = self.firm_search_budget / p.ticks_per_year
         limit = np.where(cost > 0, np.floor(per_tick / np.maximum(cost, 1e-12)), len(edges))
-        pick = first_per_group(evaluator, self.rng.random(len(edges)), limit.astype(np.int64))
+        pick = first_per_group(evaluator, self.streams.search.random(len(edges)), limit.astype(np.int64))
         edges, evaluator = edges[pick], evaluator[pick]
         np.add.at(self.firm_costs, evaluator, cost[evaluator])
         self.counts["evaluations"] += len(edges)
-        terms, info = self.expected_terms(edges, cofund=self._cofund_hint(t))
+        terms, info = self.expected_terms(edges)
+        share = cofunding.offer(self, edges, surplus_without=terms.surplus)
+        if share.any():
+            terms, info = self.expected_terms(edges, cofund=share)
         good = (terms.surplus > 0) & info["affordable"]
         self.edge_retry[edges[~good]] = t + self.rates.reconsider
         order = np.argsort(-terms.surplus[good], kind="stable")
+        self.edge_counted[edges] = share
         self.open_negotiations(edges[good][order])
 
     def _search_cost(self) -> np.ndarray:
@@ -329,11 +375,9 @@ class SymbiosisModel(mesa.Model):
             cost[helped] *= 1.0 - p.expert_support
         return cost
 
-    def _cofund_hint(self, t: int) -> float:
-        f = self.facilitator
-        if f is None or not (self.params.cofunder and f.is_active(t)):
-            return 0.0
-        return self.params.cofund_share if f.cofund_budget_left > 0 else 0.0
+    def cofunding_available(self) -> float:
+        """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
+        return cofunding.available(self)
 
     def open_edges(self) -> np.ndarray:
         """Candidate edges that could start a negotiation now."""
@@ -344,6 +388,11 @@ class SymbiosisModel(mesa.Model):
         ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
               & stream_open[s] & need_open[n]
               & self.firm_open[w.edge_supplier] & self.firm_open[w.edge_receiver])
+        # a firm whose negotiation room is full cannot open talks: its candidates wait
+        # (and are not evaluated, so not paid for) until a negotiation closes
+        room = self.firm_negotiations < self.params.max_negotiations
+        ok &= room[w.edge_supplier] & room[w.edge_receiver]
+        ok &= self.cofund_wait != self.cofunding_available()
         return np.flatnonzero(ok)
 
     def stream_free(self) -> np.ndarray:
@@ -366,9 +415,16 @@ class SymbiosisModel(mesa.Model):
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         r = w.edge_resource[edges]
+        capex_fixed, capex_per_km = cat.capex_fixed[r], cat.capex_per_km[r]   # copies
+        ids = self.assets.live(edges, max(self.tick, 0))
+        has = np.flatnonzero(ids >= 0)
+        if len(has):  # an existing asset is sunk: its mode costs no new capex
+            built = self.assets.table["mode"][ids[has]]
+            capex_fixed[has, built] = 0.0
+            capex_per_km[has, built] = 0.0
         mode, transport, capex, feasible = choose_mode(
-            volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], cat.capex_fixed[r],
-            cat.capex_per_km[r], cat.max_distance_km[r], self.annuity)
+            volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
+            capex_per_km, cat.max_distance_km[r], self.annuity)
         half = p.transaction_cost_eur / 2.0
         tc_sup = transaction_cost(self.pairs.trust[self.edge_slot_sr[edges]], half,
                                   p.distrust_cost_factor)
@@ -395,7 +451,8 @@ class SymbiosisModel(mesa.Model):
         w, store = self.world, self.pairs
         now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
                           self.need_free()[w.edges.need[edges]]),
-               store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]])
+               store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
+               self.assets.live(edges, max(self.tick, 0)).astype(float))
         cache = getattr(self, "_surplus_cache", None)
         if cache is None or cache["params"] is not self.params:
             e = len(w.edges)
@@ -426,12 +483,8 @@ class SymbiosisModel(mesa.Model):
         edges = edges[self.edge_status[edges] == IDLE]
         # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
         edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
-        rank = np.arange(len(edges), dtype=float)
-        for side in (w.edge_supplier, w.edge_receiver):
-            room = np.maximum(p.max_negotiations - self.firm_negotiations, 0)
-            keep = first_per_group(side[edges], rank, room)
-            edges, rank = edges[keep], rank[keep]
-        edges = edges[np.argsort(rank, kind="stable")][:limit]
+        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges],
+                            np.maximum(p.max_negotiations - self.firm_negotiations, 0))[:limit]
         if len(edges) == 0:
             return edges
         sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
@@ -447,7 +500,7 @@ class SymbiosisModel(mesa.Model):
                             self.need_free()[w.edges.need[edges]])
         self.negotiations.append(
             edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
-            via_broker=via_broker, status=OPEN, reason=0, closed=-1)
+            via_broker=via_broker, cofund=self.edge_counted[edges], status=OPEN, reason=0, closed=-1)
         self.counts["negotiations_opened"] += len(edges)
         return edges
 
@@ -469,7 +522,7 @@ class SymbiosisModel(mesa.Model):
         for slots in (self.edge_slot_sr[edges], self.edge_slot_rs[edges]):
             store.trust[slots] = toward(store.trust[slots], 1.0, self.rates.gain_contact)
             store.contact[slots] = True
-        broke = self.rng.random(len(rows)) < self.rates.failure
+        broke = self.streams.breakdowns.random(len(rows)) < self.rates.failure
         self._fail(rows[broke], t, "breakdown")
         rows = rows[~broke]
         age = t - book["opened"][rows]
@@ -486,11 +539,13 @@ class SymbiosisModel(mesa.Model):
         s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
         volume = np.minimum(book["volume"][rows],
                             np.minimum(self.stream_free()[s], self.need_free()[n]))
-        terms, info = self.expected_terms(edges, volume=volume, cofund=self._cofund_hint(t))
+        share = cofunding.offer(self, edges, volume)
+        terms, info = self.expected_terms(edges, volume=volume, cofund=share)
         signs = self._signs(edges)
         pays = terms.surplus > 0
+        funded = ~((book["cofund"][rows] > 0) & (share == 0))
         ok = signs & pays & info["affordable"]
-        reason = np.where(~pays, _R["no surplus"],
+        reason = np.where(~pays, np.where(funded, _R["no surplus"], _R["no co-funding"]),
                           np.where(~signs, _R["low trust"], _R["no capital"]))
         for code in np.unique(reason[~ok]):
             self._fail(rows[~ok & (reason == code)], t, REASONS[code])
@@ -505,6 +560,8 @@ class SymbiosisModel(mesa.Model):
         book["reason"][rows] = _R[reason]
         book["closed"][rows] = t
         self._release(book["edge"][rows])
+        if reason == "no co-funding":  # not retried until the budget changes
+            self.cofund_wait[book["edge"][rows]] = self.cofunding_available()
         self.counts["negotiations_failed"] += len(rows)
         self.counts[f"failed: {reason}"] += len(rows)
 
@@ -524,18 +581,23 @@ class SymbiosisModel(mesa.Model):
         book, w = self.negotiations, self.world
         edges = book["edge"][rows]
         s, n = w.edges.stream[edges], w.edges.need[edges]
-        first, _ = self.expected_terms(edges, volume=book["volume"][rows])
+        first, _ = self.expected_terms(edges, volume=book["volume"][rows],
+                                       cofund=book["cofund"][rows])
         granted = allocate(s, n, book["volume"][rows], first.surplus,
                            self.stream_free(), self.need_free())
         order = np.argsort(-first.surplus, kind="stable")
         rows, edges, granted = rows[order], edges[order], granted[order]
-        _, info = self.expected_terms(edges, volume=granted)
-        cofund = (self.facilitator.offer_cofunding(info["capex"] * (granted > 0), t)
-                  if self.facilitator is not None else np.zeros(len(rows)))
+        # the one co-funding rule, on the granted volumes, best deals first
+        cofund = np.zeros(len(rows))
+        some = granted > 0
+        cofund[some] = cofunding.offer(self, edges[some], granted[some])
         terms, info = self.expected_terms(edges, volume=granted, cofund=cofund)
-        ok = ((granted > 0) & (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
-              & info["affordable"])
-        self._fail(rows[~ok], t, "no capacity left")
+        reasons = allocation_reasons(
+            granted, (terms.supplier_gain > 0) & (terms.receiver_gain > 0), info["affordable"],
+            ~((book["cofund"][rows] > 0) & (cofund == 0)))
+        ok = reasons == ""
+        for reason in sorted(set(reasons[~ok])):
+            self._fail(rows[reasons == reason], t, reason)
         book["status"][rows[ok]] = CONCLUDED
         book["closed"][rows[ok]] = t
         self._release(edges[ok], status=ACTIVE)
@@ -548,6 +610,16 @@ class SymbiosisModel(mesa.Model):
         volume = info["volume"][ok]
         expected = volume * w.edge_utilisation[edges]
         subsidy = (cofund * info["capex"])[ok]
+        asset = self.assets.live(edges, t)
+        reuse = asset >= 0
+        reuse[reuse] = self.assets.table["mode"][asset[reuse]] == info["mode"][ok][reuse]
+        self.assets.use(asset[reuse], t)
+        new = ~reuse & (info["capex"][ok] > 0)
+        asset = np.where(reuse, asset, -1)
+        asset[new] = self.assets.build(
+            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
+            w.edge_resource[edges[new]], info["mode"][ok][new], info["capex"][ok][new],
+            subsidy[new], tick=t)
         self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
         self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
         tpy = p.ticks_per_year
@@ -561,8 +633,7 @@ class SymbiosisModel(mesa.Model):
             annuity=terms.annuity[ok], tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
-            avg_supplier=terms.supplier_gain[ok] / tpy, avg_receiver=terms.receiver_gain[ok] / tpy,
-            losing_ticks=0, start=t, end=t + int(round(p.contract_years * tpy)), ended=-1,
+            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t, end=t + int(round(p.contract_years * tpy)), ended=-1,
             reason=0, active=True, delivered=0.0, paid=0.0)
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
@@ -575,11 +646,22 @@ class SymbiosisModel(mesa.Model):
         ex["active"][rows] = False
         ex["ended"][rows] = t
         ex["reason"][rows] = _R[reason]
+        self._strand(rows, t)
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
         self.edge_status[ex["edge"][rows]] = IDLE
         self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
+
+    def _strand(self, rows: np.ndarray, t: int) -> None:
+        """Exchanges ending before their asset's life is over leave its annuity stranded."""
+        ex = self.exchanges
+        rows = rows[ex["asset"][rows] >= 0]
+        if len(rows) == 0:
+            return
+        ids = ex["asset"][rows]
+        amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
+        np.add.at(self.firm_stranded, self.assets.table["owner"][ids], amount)
 
     # ------------------------------------------------------------------ 8. closures, trust
     def _close_firms(self, t: int) -> None:
@@ -588,7 +670,7 @@ class SymbiosisModel(mesa.Model):
         closing = self.firm_open & (w.firm_close_tick == t)
         if p.closure_rate_per_year > 0:
             per_tick = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
-            closing |= self.firm_open & (self.rng.random(w.n_firms) < per_tick)
+            closing |= self.firm_open & (self.streams.closures.random(w.n_firms) < per_tick)
         if not closing.any():
             return
         self.firm_open &= ~closing
@@ -658,7 +740,8 @@ class SymbiosisModel(mesa.Model):
             "energy_recovered_mwh": float(delivered[units["MWh"]].sum()),
             "water_reused_m3": float(delivered[units["m3"]].sum()),
             "co2e_avoided_t": float(delivered @ w.catalogue.co2e_avoided),
-            "firm_net_savings_eur": float(self.firm_savings.sum() - self.firm_costs.sum()),
+            "firm_net_savings_eur": float(self.firm_savings.sum() - self.firm_costs.sum()
+                                          - self.firm_stranded.sum()),
             "public_cost_eur": public,
             "public_cost_per_t_diverted": (public / self._diverted_total
                                            if self._diverted_total > 0 else np.nan),
@@ -692,6 +775,22 @@ class SymbiosisModel(mesa.Model):
             "status": np.where(ex["active"], "active", "ended"),
             "reason": np.array(REASONS, dtype=object)[ex["reason"]],
             "delivered": ex["delivered"].copy(), "paid_eur": ex["paid"].copy(),
+            "asset_id": ex["asset"].copy(),
+        })
+
+    def assets_frame(self) -> pd.DataFrame:
+        """Infrastructure built for exchanges: one row per asset (docs/ODD.md 7.6)."""
+        a, w = self.assets.table, self.world
+        ids = np.array(w.firm_ids, dtype=object)
+        return pd.DataFrame({
+            "asset_id": np.arange(len(a)), "supplier": ids[a["supplier"]],
+            "receiver": ids[a["receiver"]],
+            "resource": np.array(w.catalogue.names, dtype=object)[a["resource"]],
+            "mode": np.array(MODES, dtype=object)[a["mode"]], "capex_eur": a["capex"].copy(),
+            "public_eur": a["public"].copy(), "owner": ids[a["owner"]],
+            "built": a["built"].copy(), "last_used": a["last_used"].copy(),
+            "lifetime_end": a["until"].copy(), "uses": a["uses"].copy(),
+            "stranded_eur": a["stranded"].copy(),
         })
 
     def deliveries_frame(self) -> pd.DataFrame:
@@ -747,6 +846,9 @@ class SymbiosisModel(mesa.Model):
             "water_reused_m3_total": total("water_reused_m3"),
             "co2e_avoided_t_total": total("co2e_avoided_t"),
             "firm_net_savings_eur": last.get("firm_net_savings_eur", 0.0),
+            "stranded_capex_eur": float(self.firm_stranded.sum()),
+            "assets_built": len(self.assets),
+            "renewals": self.counts["renewals"],
             "public_cost_eur": last.get("public_cost_eur", 0.0),
             "negotiations_opened": self.counts["negotiations_opened"],
             "negotiations_concluded": self.counts["negotiations_concluded"],
@@ -798,7 +900,7 @@ _EXCHANGE_COLUMNS = {
     "distance_km": float, "mode": np.int64, "capex": float, "subsidy": float,
     "transport_unit": float, "annuity": float, "tc_supplier": float, "tc_receiver": float,
     "expected_supplier": float, "expected_receiver": float, "avg_supplier": float,
-    "avg_receiver": float, "losing_ticks": np.int64, "start": np.int64, "end": np.int64,
+    "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64, "end": np.int64,
     "ended": np.int64, "reason": np.int8, "active": bool, "delivered": float, "paid": float,
 }
 _STAT_NAMES = (
