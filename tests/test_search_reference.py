@@ -155,14 +155,15 @@ def test_candidates_are_only_the_k_nearest(k):
 @pytest.mark.parametrize("targeting", ["largest_streams", "random"])
 def test_remembered_surplus_is_the_surplus_computed_anew(targeting):
     # The broker's cached surplus (model.expected_surplus) must equal expected_terms on
-    # every edge it is asked about, tick after tick, as trust and free volumes change.
+    # every edge it is asked about (with and without co-funding), tick after tick, as
+    # trust, free volumes and built assets change.
     model = SymbiosisModel("synthetic", rng=4, n_firms=300, targeting=targeting)
     asked = []
     inner = model.expected_surplus
 
-    def checked(edges):
-        got = inner(edges)
-        np.testing.assert_array_equal(got, model.expected_terms(edges)[0].surplus)
+    def checked(edges, cofund=0.0):
+        got = inner(edges, cofund=cofund)
+        np.testing.assert_array_equal(got, model.expected_terms(edges, cofund=cofund)[0].surplus)
         asked.append(len(edges))
         return got
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .cofunding import offer
+from .cofunding import available, offer
 from .region import SIZES
 from .targeting import rank_matches
 from .trust import toward
@@ -261,11 +261,11 @@ class Facilitator(mesa.Agent):
             return
         surplus = model.expected_surplus(edges)
         # the broker ranks with the co-funding it would offer (the one rule, cofunding.py)
-        share = offer(model, edges, surplus_without=surplus)
-        if share.any():
-            helped = share > 0
-            surplus = surplus.copy()
-            surplus[helped] = model.expected_terms(edges[helped], cofund=share[helped])[0].surplus
+        share = np.zeros(len(edges))
+        if available(model) > 0:
+            with_share = model.expected_surplus(edges, cofund=p.cofund_share)
+            share = offer(model, edges, surplus_without=surplus, surplus_with=with_share)
+            surplus = np.where(share > 0, with_share, surplus)
         worth = surplus > 0
         edges, share = edges[worth], share[worth]
         if len(edges) == 0:

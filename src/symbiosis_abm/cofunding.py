@@ -56,22 +56,30 @@ def available(model: SymbiosisModel, tick: int | None = None) -> float:
 
 
 def offer(model: SymbiosisModel, edges: np.ndarray, volume: np.ndarray | None = None,
-          surplus_without: np.ndarray | None = None) -> np.ndarray:
-    """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order."""
+          surplus_without: np.ndarray | None = None,
+          surplus_with: np.ndarray | None = None) -> np.ndarray:
+    """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order.
+
+    ``surplus_without`` / ``surplus_with`` (at the full ``cofund_share``) may be passed
+    when the caller has them; otherwise they are computed here.
+    """
     share = np.zeros(len(edges))
     budget = available(model)
     if budget <= 0 or len(edges) == 0:
         return share
     p = model.params
-    terms, info = model.expected_terms(edges, volume=volume)
-    without = terms.surplus if surplus_without is None else surplus_without
-    need = np.flatnonzero((without <= 0) & (info["capex"] > 0))
+    if surplus_without is None:
+        surplus_without = model.expected_terms(edges, volume=volume)[0].surplus
+    need = np.flatnonzero(surplus_without <= 0)
+    if surplus_with is not None:   # co-funding raises the surplus only where there is capex
+        need = need[additional(surplus_without[need], surplus_with[need])
+                    & (surplus_with[need] > surplus_without[need])]
     if len(need) == 0:
         return share
     vol = None if volume is None else np.asarray(volume)[need]
-    with_terms, _ = model.expected_terms(edges[need], volume=vol, cofund=p.cofund_share)
-    ok = additional(without[need], with_terms.surplus)
-    need = need[ok]
-    fits = fits_budget(p.cofund_share * info["capex"][need], budget)
+    with_terms, info = model.expected_terms(edges[need], volume=vol, cofund=p.cofund_share)
+    ok = additional(surplus_without[need], with_terms.surplus) & (info["capex"] > 0)
+    need, capex = need[ok], info["capex"][ok]
+    fits = fits_budget(p.cofund_share * capex, budget)
     share[need[fits]] = p.cofund_share
     return share

@@ -9,6 +9,10 @@ A planned trough is then neither a delivery failure nor a loss:
   after the stream's uncommitted supply has covered what it can;
 * profit tracking compares each side's actual gain with its expected gain for the tick.
 
+:class:`ContractBook` (a mixin of :class:`~.model.SymbiosisModel`) applies these rules each
+tick: streams realise, exchanges deliver, renew or end, new exchanges start over an asset
+(:mod:`.assets`).
+
 Examples
 --------
 >>> season = np.array([[1.0] * 6 + [0.4] * 6])
@@ -22,7 +26,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons"]
+from .codes import (
+    IDLE,
+    REASON_CODE,
+)
+from .trust import after_delivery, toward
+
+__all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons",
+           "ContractBook"]
 
 
 def season_at(season: np.ndarray, tick: int, tick_months: float) -> np.ndarray:
@@ -84,3 +95,179 @@ def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np
         [granted <= 0, ~funded, ~gains_ok, ~affordable],
         ["no capacity left", "no co-funding", "no gain at granted volume", "no capital"],
         default="").astype(object)
+
+
+class ContractBook:
+    """Delivery of contracts, their trust and profit tracking, renewal, start and end.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _realise_streams(self, t: int) -> None:
+        """Realised supply and demand this tick, relative to the yearly mean per tick."""
+        w = self.world
+        tm = self.params.tick_months
+        self.stream_season_now = season_at(w.stream_season, t, tm)
+        self.need_season_now = season_at(w.need_season, t, tm)
+        noise = 1.0 + w.stream_variability * self.streams.noise.standard_normal(len(w.stream_volume))
+        self.stream_ratio = self.stream_season_now * np.maximum(noise, 0.0)
+        self.need_ratio = self.need_season_now.copy()
+        closed_s = ~self.firm_open[w.stream_firm]
+        self.stream_ratio[closed_s] = 0.0
+        self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
+
+    def _deliver(self, t: int) -> None:
+        """Active exchanges deliver; trust follows reliability; losers and expired end."""
+        ex, w = self.exchanges, self.world
+        act = np.flatnonzero(ex["active"])
+        s, n = ex["stream"][act], ex["need"][act]
+        avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
+        share = np.minimum(1.0, np.minimum(avail[s], self.need_ratio[n]))
+        planned = np.minimum(1.0, np.minimum(self.stream_season_now[s], self.need_season_now[n]))
+        annuity = ex["annuity"][act] * self._annuity_due(act, t)
+        gain_sup, gain_rec, delivered, paid = self._gains(act, share, annuity)
+        plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity)
+        sup, rec = ex["supplier"][act], ex["receiver"][act]
+        np.add.at(self.firm_savings, sup, gain_sup)
+        np.add.at(self.firm_savings, rec, gain_rec)
+        np.add.at(self.firm_paid_in, sup, paid)
+        np.add.at(self.firm_paid_out, rec, paid)
+        ex["delivered"][act] += delivered
+        ex["paid"][act] += paid
+        self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
+        self.delivered_by_resource.append(np.bincount(
+            ex["resource"][act], weights=delivered, minlength=len(w.catalogue.names)))
+        self._trust_after_delivery(act, shortfall(share, planned))
+        self._track_profit(t, act, gain_sup - plan_sup, gain_rec - plan_rec)
+        self._renew_or_expire(t)
+
+    def _gains(self, act: np.ndarray, share: np.ndarray, annuity: np.ndarray):
+        """Each side's gain this tick when a share ``share`` of the mean volume arrives."""
+        ex, w, tpy = self.exchanges, self.world, self.params.ticks_per_year
+        s, n = ex["stream"][act], ex["need"][act]
+        delivered = ex["volume"][act] / tpy * share
+        paid = ex["price"][act] * delivered
+        gain_sup = delivered * w.stream_disposal_cost[s] + paid - ex["tc_supplier"][act] / tpy
+        gain_rec = (delivered * (w.need_virgin_price[n] - ex["transport_unit"][act]) - paid
+                    - (annuity + ex["tc_receiver"][act]) / tpy)
+        return gain_sup, gain_rec, delivered, paid
+
+    def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """1 where the exchange's asset is still being paid for (within life, not paid off)."""
+        ids = self.exchanges["asset"][rows]
+        has = ids >= 0
+        due = np.zeros(len(rows))
+        table = self.assets.table
+        due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
+        return due
+
+    def _trust_after_delivery(self, act: np.ndarray, shortfall: np.ndarray) -> None:
+        p, store, edge = self.params, self.pairs, self.exchanges["edge"][act]
+        rs, sr = self.edge_slot_rs[edge], self.edge_slot_sr[edge]
+        store.trust[rs] = after_delivery(store.trust[rs], shortfall, p.shortfall_tolerance,
+                                         self.rates.gain_delivery, self.rates.loss_shortfall)
+        store.trust[sr] = toward(store.trust[sr], 1.0, self.rates.gain_delivery)
+        store.contact[rs] = True
+        store.contact[sr] = True
+
+    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
+                      dev_rec: np.ndarray) -> None:
+        """Running yearly average of each side's gain against plan; an exchange whose
+        expected gain, corrected by that running deviation, stays negative ends.
+
+        ``dev_*`` is actual minus expected gain this tick: a planned seasonal trough is
+        no deviation, so the month a contract was signed does not matter.
+        """
+        ex, tpy = self.exchanges, self.params.ticks_per_year
+        alpha = 1.0 / max(1.0, tpy)
+        ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
+        ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
+        losing = ((ex["expected_supplier"][act] / tpy + ex["avg_supplier"][act] < 0)
+                  | (ex["expected_receiver"][act] / tpy + ex["avg_receiver"][act] < 0))
+        ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
+        over = act[ex["losing_ticks"][act] >= self.rates.patience]
+        self._end_exchanges(over, t, "unprofitable")
+
+    def _renew_or_expire(self, t: int) -> None:
+        """At contract end, renew if both would still sign and it still pays; else end."""
+        ex = self.exchanges
+        due = np.flatnonzero(ex["active"] & (ex["end"] <= t))
+        if len(due) == 0:
+            return
+        edges = ex["edge"][due]
+        terms, _ = self.expected_terms(edges, volume=ex["volume"][due])
+        # capex of the asset the exchange runs over is sunk: the renewal books none
+        keep = (terms.surplus > 0) & self._signs(edges)
+        ex["end"][due[keep]] += int(round(self.params.contract_years * self.params.ticks_per_year))
+        self.counts["renewals"] += int(keep.sum())
+        self._end_exchanges(due[~keep], t, "expired")
+
+    def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
+        w, p = self.world, self.params
+        s, n = w.edges.stream[edges], w.edges.need[edges]
+        volume = info["volume"][ok]
+        expected = volume * w.edge_utilisation[edges]
+        subsidy = (cofund * info["capex"])[ok]
+        asset = self.assets.live(edges, t)
+        reuse = asset >= 0
+        reuse[reuse] = self.assets.table["mode"][asset[reuse]] == info["mode"][ok][reuse]
+        self.assets.use(asset[reuse], t)
+        new = ~reuse & (info["capex"][ok] > 0)
+        asset = np.where(reuse, asset, -1)
+        asset[new] = self.assets.build(
+            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
+            w.edge_resource[edges[new]], info["mode"][ok][new], info["capex"][ok][new],
+            subsidy[new], tick=t)
+        self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
+        self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
+        tpy = p.ticks_per_year
+        self.exchanges.append(
+            edge=edges, stream=s, need=n, supplier=w.edge_supplier[edges],
+            receiver=w.edge_receiver[edges], resource=w.edge_resource[edges], volume=volume,
+            price=terms.payment[ok] / np.maximum(expected, 1e-12),
+            distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
+            capex=info["capex"][ok], subsidy=subsidy,
+            transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
+            annuity=terms.annuity[ok], tc_supplier=terms.tc_supplier[ok],
+            tc_receiver=terms.tc_receiver[ok],
+            expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
+            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t, end=t + int(round(p.contract_years * tpy)), ended=-1,
+            reason=0, active=True, delivered=0.0, paid=0.0)
+        if self.facilitator is not None and subsidy.sum() > 0:
+            self.facilitator.pay_cofunding(float(subsidy.sum()))
+
+    def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
+        ex = self.exchanges
+        rows = rows[ex["active"][rows]]
+        if len(rows) == 0:
+            return
+        ex["active"][rows] = False
+        ex["ended"][rows] = t
+        ex["reason"][rows] = REASON_CODE[reason]
+        self._strand(rows, t)
+        np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
+        np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
+        self.edge_status[ex["edge"][rows]] = IDLE
+        self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
+        self.counts[f"ended: {reason}"] += len(rows)
+
+    def _strand(self, rows: np.ndarray, t: int) -> None:
+        """Exchanges ending before their asset's life is over leave its annuity stranded."""
+        ex = self.exchanges
+        rows = rows[ex["asset"][rows] >= 0]
+        if len(rows) == 0:
+            return
+        ids = ex["asset"][rows]
+        amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
+        np.add.at(self.firm_stranded, self.assets.table["owner"][ids], amount)
+
+
+_EXCHANGE_COLUMNS = {
+    "edge": np.int64, "stream": np.int64, "need": np.int64, "supplier": np.int64,
+    "receiver": np.int64, "resource": np.int64, "volume": float, "price": float,
+    "distance_km": float, "mode": np.int64, "capex": float, "subsidy": float,
+    "transport_unit": float, "annuity": float, "tc_supplier": float, "tc_receiver": float,
+    "expected_supplier": float, "expected_receiver": float, "avg_supplier": float,
+    "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64, "end": np.int64,
+    "ended": np.int64, "reason": np.int8, "active": bool, "delivered": float, "paid": float,
+}

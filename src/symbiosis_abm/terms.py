@@ -1,0 +1,108 @@
+"""What a deal is worth now: free volumes, expected terms, signing, co-funding left.
+
+A mixin of :class:`~.model.SymbiosisModel` (it reads the model's state).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import cofunding
+from .economics import choose_mode, evaluate, transaction_cost
+from .negotiation import can_sign
+
+__all__ = ["DealTerms"]
+
+
+class DealTerms:
+    """What a deal is worth now: free volumes, expected terms, signing, co-funding available.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def cofunding_available(self) -> float:
+        """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
+        return cofunding.available(self)
+
+    def stream_free(self) -> np.ndarray:
+        return self.world.stream_volume - self.stream_committed
+
+    def need_free(self) -> np.ndarray:
+        return self.world.need_volume - self.need_committed
+
+    def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
+                       cofund: np.ndarray | float = 0.0):
+        """Expected yearly economics of candidate edges at the current trust.
+
+        ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
+        of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
+        a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport`` and whether
+        the receiver can fund its part (``affordable``).
+        """
+        w, p, cat = self.world, self.params, self.world.catalogue
+        s, n = w.edges.stream[edges], w.edges.need[edges]
+        if volume is None:
+            volume = np.minimum(self.stream_free()[s], self.need_free()[n])
+        r = w.edge_resource[edges]
+        capex_fixed, capex_per_km = cat.capex_fixed[r], cat.capex_per_km[r]   # copies
+        ids = self.assets.live(edges, max(self.tick, 0))
+        has = np.flatnonzero(ids >= 0)
+        if len(has):  # an existing asset is sunk: its mode costs no new capex
+            built = self.assets.table["mode"][ids[has]]
+            capex_fixed[has, built] = 0.0
+            capex_per_km[has, built] = 0.0
+        mode, transport, capex, feasible = choose_mode(
+            volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
+            capex_per_km, cat.max_distance_km[r], self.annuity)
+        half = p.transaction_cost_eur / 2.0
+        tc_sup = transaction_cost(self.pairs.trust[self.edge_slot_sr[edges]], half,
+                                  p.distrust_cost_factor)
+        tc_rec = transaction_cost(self.pairs.trust[self.edge_slot_rs[edges]], half,
+                                  p.distrust_cost_factor)
+        terms = evaluate(volume, w.edge_utilisation[edges], w.need_virgin_price[n],
+                         w.stream_disposal_cost[s], transport, capex, self.annuity,
+                         tc_sup, tc_rec, p.bargaining_power, cofund)
+        terms.surplus[~feasible] = -np.inf
+        own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
+        affordable = own_capex <= self._capital[w.edge_receiver[edges]]
+        return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
+                       "transport": transport}
+
+    def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
+        """``expected_terms(edges, cofund=cofund)[0].surplus`` (free volume), remembered.
+
+        The broker ranks every open match among members each tick, and most of them have
+        not changed since it last looked. A surplus is a pure function of the edge, its
+        free volume and the two trusts (the rest of its inputs are fixed for a run), so it
+        is recomputed only for edges where one of those three changed (bit for bit) or the
+        parameters did: the result is the same as computing every edge anew.
+        """
+        w, store = self.world, self.pairs
+        now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
+                          self.need_free()[w.edges.need[edges]]),
+               store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
+               self.assets.live(edges, max(self.tick, 0)).astype(float))
+        caches = getattr(self, "_surplus_caches", None)
+        if caches is None or caches["params"] is not self.params:
+            caches = self._surplus_caches = {"params": self.params}
+        cache = caches.get(cofund)
+        if cache is None:
+            e = len(w.edges)
+            cache = caches[cofund] = {
+                "inputs": [np.full(e, np.nan) for _ in now], "surplus": np.zeros(e)}
+        stale = np.zeros(len(edges), dtype=bool)
+        for seen, value in zip(cache["inputs"], now):       # compare bits, not values
+            stale |= seen[edges].view(np.int64) != value.view(np.int64)
+        if stale.any():
+            redo = edges[stale]
+            cache["surplus"][redo] = self.expected_terms(redo, cofund=cofund)[0].surplus
+            for seen, value in zip(cache["inputs"], now):
+                seen[redo] = value[stale]
+        return cache["surplus"][edges]
+
+    def _signs(self, edges: np.ndarray) -> np.ndarray:
+        w, store = self.world, self.pairs
+        return can_sign(store.trust[self.edge_slot_sr[edges]],
+                        store.trust[self.edge_slot_rs[edges]],
+                        self._min_trust[w.edge_supplier[edges]],
+                        self._min_trust[w.edge_receiver[edges]])
