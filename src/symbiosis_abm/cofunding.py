@@ -56,30 +56,38 @@ def available(model: SymbiosisModel, tick: int | None = None) -> float:
 
 
 def offer(model: SymbiosisModel, edges: np.ndarray, volume: np.ndarray | None = None,
-          surplus_without: np.ndarray | None = None,
+          surplus_without: np.ndarray | None = None, capex: np.ndarray | None = None,
           surplus_with: np.ndarray | None = None) -> np.ndarray:
     """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order.
 
-    ``surplus_without`` / ``surplus_with`` (at the full ``cofund_share``) may be passed
-    when the caller has them; otherwise they are computed here.
+    ``surplus_without`` and the deals' new ``capex`` (or ``surplus_with``, the surplus at
+    the full ``cofund_share``) may be passed when the caller has them; otherwise they are
+    computed here. Co-funding a share of capex raises the yearly surplus by exactly the
+    annuity of that share (:func:`~.economics.evaluate`).
     """
     share = np.zeros(len(edges))
     budget = available(model)
     if budget <= 0 or len(edges) == 0:
         return share
     p = model.params
-    if surplus_without is None:
-        surplus_without = model.expected_terms(edges, volume=volume)[0].surplus
+    if surplus_without is None or (capex is None and surplus_with is None):
+        terms, info = model.expected_terms(edges, volume=volume)
+        surplus_without, capex = terms.surplus, info["capex"]
     need = np.flatnonzero(surplus_without <= 0)
-    if surplus_with is not None:   # co-funding raises the surplus only where there is capex
-        need = need[additional(surplus_without[need], surplus_with[need])
-                    & (surplus_with[need] > surplus_without[need])]
+    if surplus_with is None:
+        gain = model.annuity * capex[need] * p.cofund_share
+        ok = additional(surplus_without[need], surplus_without[need] + gain) & (gain > 0)
+    else:   # co-funding raises the surplus only where there is capex
+        ok = (additional(surplus_without[need], surplus_with[need])
+              & (surplus_with[need] > surplus_without[need]))
+    need = need[ok]
     if len(need) == 0:
         return share
-    vol = None if volume is None else np.asarray(volume)[need]
-    with_terms, info = model.expected_terms(edges[need], volume=vol, cofund=p.cofund_share)
-    ok = additional(surplus_without[need], with_terms.surplus) & (info["capex"] > 0)
-    need, capex = need[ok], info["capex"][ok]
-    fits = fits_budget(p.cofund_share * capex, budget)
+    if capex is None:
+        vol = None if volume is None else np.asarray(volume)[need]
+        capex_need = model.expected_terms(edges[need], volume=vol)[1]["capex"]
+    else:
+        capex_need = capex[need]
+    fits = fits_budget(p.cofund_share * capex_need, budget)
     share[need[fits]] = p.cofund_share
     return share

@@ -56,7 +56,8 @@ class PartnerSearch:
         np.add.at(self.firm_costs, evaluator, cost[evaluator])
         self.counts["evaluations"] += len(edges)
         terms, info = self.expected_terms(edges)
-        share = cofunding.offer(self, edges, surplus_without=terms.surplus)
+        share = cofunding.offer(self, edges, surplus_without=terms.surplus,
+                               capex=info["capex"])
         if share.any():   # the co-funded deals' terms, merged in
             helped = np.flatnonzero(share > 0)
             more, more_info = self.expected_terms(edges[helped], cofund=share[helped])
@@ -84,12 +85,11 @@ class PartnerSearch:
         s, n = w.edges.stream, w.edges.need
         stream_open = self.stream_free() > MIN_OPEN_SHARE * w.stream_volume
         need_open = self.need_free() > MIN_OPEN_SHARE * w.need_volume
-        ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
-              & stream_open[s] & need_open[n]
-              & self.firm_open[w.edge_supplier] & self.firm_open[w.edge_receiver])
         # a firm whose negotiation room is full cannot open talks: its candidates wait
         # (and are not evaluated, so not paid for) until a negotiation closes
-        room = self.firm_negotiations < self.params.max_negotiations
-        ok &= room[w.edge_supplier] & room[w.edge_receiver]
-        ok &= self.cofund_wait != self.cofunding_available()
-        return np.flatnonzero(ok)
+        able = self.firm_open & (self.firm_negotiations < self.params.max_negotiations)
+        ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
+              & stream_open[s] & need_open[n] & able[w.edge_supplier] & able[w.edge_receiver])
+        edges = np.flatnonzero(ok)
+        # deals that failed for want of co-funding wait until the budget changes
+        return edges[self.cofund_wait[edges] != self.cofunding_available()]
