@@ -152,7 +152,8 @@ class Facilitator(mesa.Agent):
     to ``broker_capacity`` matches per month, chosen by ``targeting``, at no search cost to
     the firms), *convener* (an event every ``convener_interval_months`` that raises
     attendees' mutual trust and awareness), *co-funder* (pays ``cofund_share`` of a new
-    exchange's capex within ``cofund_budget_eur``) and *expert support* for SME members.
+    exchange's capex within ``cofund_budget_eur``, only for deals that would not pay
+    without it: :mod:`.cofunding`) and *expert support* for SME members.
     Active from ``facilitator_start_tick`` until ``facilitator_end_tick``. What it spends
     is public cost.
     """
