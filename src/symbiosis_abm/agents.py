@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .cofunding import available, offer
+from .cofunding import offer
 from .region import SIZES
 from .targeting import rank_matches
 from .trust import toward
@@ -260,13 +260,11 @@ class Facilitator(mesa.Agent):
         edges = edges[both_members]
         if len(edges) == 0:
             return
-        surplus = model.expected_surplus(edges)
-        # the broker ranks with the co-funding it would offer (the one rule, cofunding.py)
-        share = np.zeros(len(edges))
-        if available(model) > 0:
-            with_share = model.expected_surplus(edges, cofund=p.cofund_share)
-            share = offer(model, edges, surplus_without=surplus, surplus_with=with_share)
-            surplus = np.where(share > 0, with_share, surplus)
+        surplus, capex = model.expected_surplus(edges, with_capex=True)
+        # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
+        # co-funding a share of capex adds that share's annuity to the surplus
+        share = offer(model, edges, surplus_without=surplus, capex=capex)
+        surplus = surplus + model.annuity * capex * share
         worth = surplus > 0
         edges, share = edges[worth], share[worth]
         if len(edges) == 0:

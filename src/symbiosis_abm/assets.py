@@ -49,6 +49,8 @@ class AssetBook:
 
     def live(self, edges: np.ndarray, tick: int) -> np.ndarray:
         """The asset of each edge that is still within its lifetime at ``tick``, else -1."""
+        if len(self.table) == 0:
+            return np.full(len(edges), -1, dtype=np.int64)
         ids = self.edge_asset[edges]
         has = ids >= 0
         alive = np.zeros(len(ids), dtype=bool)

@@ -68,8 +68,10 @@ class DealTerms:
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport}
 
-    def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
-        """``expected_terms(edges, cofund=cofund)[0].surplus`` (free volume), remembered.
+    def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
+                         with_capex: bool = False):
+        """``expected_terms(edges, cofund=cofund)[0].surplus`` (free volume), remembered;
+        with ``with_capex`` also the new capex each deal needs (``info["capex"]``).
 
         The broker ranks every open match among members each tick, and most of them have
         not changed since it last looked. A surplus is a pure function of the edge, its
@@ -89,15 +91,20 @@ class DealTerms:
         if cache is None:
             e = len(w.edges)
             cache = caches[cofund] = {
-                "inputs": [np.full(e, np.nan) for _ in now], "surplus": np.zeros(e)}
+                "inputs": [np.full(e, np.nan) for _ in now], "surplus": np.zeros(e),
+                "capex": np.zeros(e)}
         stale = np.zeros(len(edges), dtype=bool)
         for seen, value in zip(cache["inputs"], now):       # compare bits, not values
             stale |= seen[edges].view(np.int64) != value.view(np.int64)
         if stale.any():
             redo = edges[stale]
-            cache["surplus"][redo] = self.expected_terms(redo, cofund=cofund)[0].surplus
+            terms, info = self.expected_terms(redo, cofund=cofund)
+            cache["surplus"][redo] = terms.surplus
+            cache["capex"][redo] = info["capex"]
             for seen, value in zip(cache["inputs"], now):
                 seen[redo] = value[stale]
+        if with_capex:
+            return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]
 
     def _signs(self, edges: np.ndarray) -> np.ndarray:
