@@ -82,7 +82,8 @@ class Parameters:
     # --- economics ----------------------------------------------------------------------
     discount_rate: float = _p(0.06, "1/year", "Discount rate for annualising capex.",
                               low=0.0, high=1.0, group="economics")
-    lifetime_years: float = _p(20.0, "years", "Economic lifetime of exchange infrastructure.",
+    lifetime_years: float = _p(20.0, "years", "Economic lifetime of exchange infrastructure "
+                               "(an asset is reused at no new capex within it).",
                                low=0.0, high=100.0, low_open=True, group="economics")
     transaction_cost_eur: float = _p(
         5000.0, "EUR/year",
@@ -164,10 +165,12 @@ class Parameters:
         0.02, "1/month", "Share of the gap to full trust closed per month of reliable "
         "delivery.", low=0.0, high=1.0, group="trust")
     trust_loss_shortfall: float = _p(
-        0.5, "-", "Trust lost per unit shortfall fraction beyond the tolerance.",
+        0.5, "1/month", "Trust lost per month of delivery per unit shortfall (against the "
+        "contract's seasonal profile) beyond the tolerance.",
         low=0.0, high=1.0, group="trust")
     shortfall_tolerance: float = _p(
-        0.2, "-", "Delivered share below contract that still counts as reliable (1 - x).",
+        0.2, "-", "Shortfall against what the contract expected that still counts as "
+        "reliable.",
         low=0.0, high=1.0, group="trust")
     min_trust_sme: float = _p(0.45, "-", "Trust an SME needs in a partner to sign.",
                               low=0.0, high=1.0, group="trust")
@@ -189,7 +192,8 @@ class Parameters:
         0.0, "1/year", "Hazard of a firm closing (besides closures set in the region).",
         low=0.0, high=1.0, group="firms")
     unprofitable_patience_months: float = _p(
-        6.0, "months", "Running losses for this long end an exchange as unprofitable.",
+        6.0, "months", "Losses against plan (expected gain plus the running deviation of "
+        "actual from expected gain below 0) for this long end an exchange as unprofitable.",
         low=0.0, low_open=True, group="firms")
 
     # --- facilitator ---------------------------------------------------------------------
@@ -233,7 +237,8 @@ class Parameters:
                                group="facilitator")
     cofunder: bool = _p(True, "-", "Co-funder role: pays a share of capex.",
                         group="facilitator")
-    cofund_share: float = _p(0.3, "-", "Share of an exchange's capex the facilitator pays.",
+    cofund_share: float = _p(0.3, "-", "Share of a new asset's capex the facilitator pays, "
+                             "only for deals that would not pay without it.",
                              low=0.0, high=1.0, group="facilitator")
     cofund_budget_eur: float = _p(2e6, "EUR", "Total co-funding budget.", low=0.0,
                                   group="facilitator")
