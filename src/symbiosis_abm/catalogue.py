@@ -26,9 +26,11 @@ import numpy as np
 from .errors import RegionError, did_you_mean
 from .schema import Field, Table, check
 
-__all__ = ["ResourceCatalogue", "load_catalogue", "MODES", "CATALOGUE_SPEC"]
+__all__ = ["ResourceCatalogue", "load_catalogue", "MODES", "CATALOGUE_SPEC", "ALTERNATIVES"]
 
 MODES = ("pipe", "truck", "ship", "local")
+#: What a firm does with a stream nobody takes (see docs/regions.md, "alternative").
+ALTERNATIVES = ("landfill", "incineration", "sale", "discharge", "cooling", "none")
 CATEGORIES = ("energy", "water", "material", "service")
 
 _SEASON = Field(list, item=Field(float, low=0.0), length=12)

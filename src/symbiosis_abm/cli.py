@@ -280,8 +280,9 @@ def _opportunities(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .catalogue import read_toml
     from .errors import RegionError
-    from .provenance import check_file
+    from .provenance import check_file, provenance_counts
     from .region import load_region
 
     region = load_region(Path(args.file))
@@ -289,8 +290,12 @@ def _validate(args: argparse.Namespace) -> int:
         raise RegionError(problems)
     n_streams = sum(len(f.streams) for f in region.firms)
     n_needs = sum(len(f.needs) for f in region.firms)
-    print(json.dumps({"file": args.file, "valid": True, "region": region.name,
-                      "firms": len(region.firms), "streams": n_streams, "needs": n_needs}))
+    report = {"file": args.file, "valid": True, "region": region.name,
+              "firms": len(region.firms), "streams": n_streams, "needs": n_needs}
+    if args.provenance:
+        counts = provenance_counts(read_toml(region.origin))
+        report.update(sourced=counts["sourced"], assumptions=counts["assumptions"])
+    print(json.dumps(report))
     return 0
 
 

@@ -34,6 +34,7 @@ class World:
     firm_xy: np.ndarray
     firm_size: np.ndarray
     firm_close_tick: np.ndarray      # -1: no scheduled closure
+    firm_open_tick: np.ndarray       # first tick the firm exists (0: from the start)
     firm_member: np.ndarray
     stream_firm: np.ndarray
     stream_resource: np.ndarray
@@ -80,8 +81,9 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         firm_ids=tuple(f.id for f in firms),
         firm_xy=firm_xy,
         firm_size=np.array([SIZES.index(f.size) for f in firms], dtype=np.int64),
-        firm_close_tick=np.array([-1 if f.closes_at_tick is None else f.closes_at_tick
-                                  for f in firms], dtype=np.int64),
+        firm_close_tick=_close_ticks(region, params.tick_months),
+        firm_open_tick=np.array([f.open_tick(region.start, params.tick_months)
+                                 for f in firms], dtype=np.int64),
         firm_member=np.array([f.member for f in firms], dtype=bool),
         stream_firm=s_firm, stream_resource=s_res,
         stream_volume=np.array([s.volume_per_year for _, s in streams], dtype=float),
@@ -104,6 +106,12 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
             catalogue, s_res, n_res, [s.supply_seasonality for _, s in streams],
             [n.demand_seasonality for _, n in needs], s_season, n_season, edges),
     )
+
+
+def _close_ticks(region: Region, tick_months: float) -> np.ndarray:
+    """Closing tick per firm (-1: none), from ``closes_at_tick`` or the ``closes`` date."""
+    ticks = [f.close_tick(region.start, tick_months) for f in region.firms]
+    return np.array([-1 if t is None else t for t in ticks], dtype=np.int64)
 
 
 def _resource_rows(catalogue: ResourceCatalogue, names: list[str]) -> np.ndarray:
