@@ -44,7 +44,10 @@ def test_convener_events_raise_attendees_trust_and_awareness():
 
 
 def test_cofunding_stays_within_its_budget():
-    model = SymbiosisModel("kalundborg", rng=1, cofund_budget_eur=300000.0, cofund_share=0.5)
+    # kalundborg.toml lists its secretariat's roles without "cofunder" (every project there
+    # pays on its own), so the role is switched on explicitly for this test.
+    model = SymbiosisModel("kalundborg", rng=1, cofunder=True, cofund_budget_eur=300000.0,
+                           cofund_share=0.5)
     model.run(120)
     log = model.exchanges_frame()
     assert 0 < log["subsidy_eur"].sum() <= 300000.0

@@ -241,7 +241,7 @@ def format_opportunities(table: pd.DataFrame, top: int | None = None) -> str:
     --------
     >>> lines = format_opportunities(opportunities("kalundborg"), top=2).splitlines()
     >>> len(lines), lines[1].split()[:3]
-    (3, ['asnaes', 'gyproc', 'fgd_gypsum'])
+    (3, ['asnaes', 'novo', 'steam'])
     """
     shown = table if top is None else table.head(top)
     view = pd.DataFrame({
