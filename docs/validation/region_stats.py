@@ -26,6 +26,7 @@ import tomllib
 from pathlib import Path
 
 from symbiosis_abm import bundled_regions, load_region
+from symbiosis_abm import provenance as _provenance
 from symbiosis_abm.catalogue import load_catalogue
 from symbiosis_abm.params import Parameters
 from symbiosis_abm.world import build_world
@@ -76,51 +77,12 @@ def equal_volume_pairs(path: Path) -> list[tuple[str, str, str, float]]:
     return found
 
 
-def _numbers(value) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, (int, float)):
-        return 1
-    if isinstance(value, list):
-        return sum(_numbers(v) for v in value)
-    return 0
-
-
 def provenance_counts(path: Path) -> tuple[int, int]:
-    """(numbers resting on an assumption, numbers resting on a source) in a region file."""
+    """(fields resting on an assumption, fields resting on a source) in a region file, as
+    ``symbiosis-abm validate --provenance`` counts them (a list of numbers is one field)."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    assumed = sourced = 0
-
-    def walk(node, top=False):
-        nonlocal assumed, sourced
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
-        if not isinstance(node, dict):
-            return
-        per_field = node.get("sources") if isinstance(node.get("sources"), dict) else {}
-        for key, value in node.items():
-            if key in ("references", "sources") or (top and key == "schema_version"):
-                continue
-            if isinstance(value, (dict, list)) and not _numbers(value):
-                walk(value)
-                continue
-            count = _numbers(value)
-            if not count:
-                continue
-            if key in per_field:
-                text = str(per_field[key]).strip().lower()
-                is_assumed = text.startswith("assumption")
-            else:
-                is_assumed = not isinstance(node.get("source"), str)
-            if is_assumed:
-                assumed += count
-            else:
-                sourced += count
-
-    walk(data, top=True)
-    return assumed, sourced
+    counts = _provenance.provenance_counts(data)
+    return counts["assumptions"], counts["sourced"]
 
 
 def stats(name: str) -> dict:
@@ -134,7 +96,7 @@ def stats(name: str) -> dict:
         "documented_links": len(documented),
         "documented_among_candidates": len(documented & cands),
         "ratio": (len(cands) / len(documented)) if documented else float("nan"),
-        "assumed_numbers": assumed, "sourced_numbers": sourced,
+        "assumed_fields": assumed, "sourced_fields": sourced,
         "equal_volume_pairs": len(equal_volume_pairs(path)),
     }
 
@@ -142,7 +104,7 @@ def stats(name: str) -> dict:
 def main(argv: list[str]) -> int:
     names = argv or sorted(bundled_regions())
     cols = ["region", "firms", "candidate_links", "documented_links",
-            "documented_among_candidates", "ratio", "assumed_numbers", "sourced_numbers",
+            "documented_among_candidates", "ratio", "assumed_fields", "sourced_fields",
             "equal_volume_pairs"]
     print(" | ".join(cols))
     for name in names:
