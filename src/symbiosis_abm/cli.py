@@ -257,7 +257,8 @@ def _resources(args: argparse.Namespace) -> int:
     for i, name in enumerate(cat.names):
         modes = ", ".join(f"{m} <= {d:g} km" for m, d in zip(("pipe", "truck", "ship", "local"),
                                                               cat.max_distance_km[i]) if d > 0)
-        print(f"{name:<20} {cat.units[i]:<10} {cat.categories[i]:<9} {modes}")
+        print(f"{name:<20} {cat.units[i]:<10} {cat.categories[i]:<9} "
+              f"{cat.alternatives[i]:<12} {modes}")
     return 0
 
 

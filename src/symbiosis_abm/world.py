@@ -58,6 +58,15 @@ class World:
     def n_firms(self) -> int:
         return len(self.firm_ids)
 
+    def exists_at(self, tick: int) -> np.ndarray:
+        """Which firms exist at ``tick``: opened (``firm_open_tick <= tick``) and not
+        yet at their scheduled closure. Random closures are the model's, not included.
+
+        A firm that does not exist does not search, trade or appear as a candidate.
+        """
+        closed = (self.firm_close_tick >= 0) & (self.firm_close_tick <= tick)
+        return (self.firm_open_tick <= tick) & ~closed
+
 
 def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
     """Turn a region into arrays and find the candidate edges with KD-trees.
