@@ -58,6 +58,14 @@ def test_opening_before_the_start_means_open_from_tick_zero_and_ticks_pass_throu
     assert world.firm_close_tick.tolist() == [-1, 9]
 
 
+def test_exists_at_follows_opening_and_closing():
+    data = tiny(start="2000-01")
+    data["firms"][0].update(opens="2000-04", closes="2000-07")
+    world = build_world(build(data), CAT, Parameters())
+    assert [world.exists_at(t).tolist() for t in (0, 2, 3, 5, 6, 9)] == [
+        [False, True], [False, True], [True, True], [True, True], [False, True], [False, True]]
+
+
 def test_without_dates_every_firm_is_open_from_the_start():
     world = build_world(build(tiny()), CAT, Parameters())
     assert world.firm_open_tick.tolist() == [0, 0]

@@ -368,7 +368,8 @@ class SymbiosisModel(mesa.Model):
         r = w.edge_resource[edges]
         mode, transport, capex, feasible = choose_mode(
             volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], cat.capex_fixed[r],
-            cat.capex_per_km[r], cat.max_distance_km[r], self.annuity)
+            cat.capex_per_km[r], cat.max_distance_km[r], self.annuity,
+            cost_per_unit=cat.cost_per_unit[r])
         half = p.transaction_cost_eur / 2.0
         tc_sup = transaction_cost(self.pairs.trust[self.edge_slot_sr[edges]], half,
                                   p.distrust_cost_factor)
