@@ -121,8 +121,10 @@ def test_danish_and_swedish_tariffs_differ_where_they_should():
     assert dk.co2e_avoided[heat] != se.co2e_avoided[heat]
     steam = dk.index("steam")                                      # CHP steam is not surplus heat
     assert dk.exchange_tax[steam] == 0
-    water = dk.index("process_water")                              # no Danish figure: the same
-    assert dk.virgin_price[water] == se.virgin_price[water]
+    water = dk.index("process_water")                              # Danish water is dearer
+    assert dk.virgin_price[water] > se.virgin_price[water]
+    cooling = dk.index("cooling_water")                            # no Danish figure: the same
+    assert dk.virgin_price[cooling] == se.virgin_price[cooling]
 
 
 def test_the_surplus_heat_tax_lowers_what_the_danish_seller_avoids():
