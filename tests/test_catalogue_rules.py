@@ -121,8 +121,10 @@ def test_danish_and_swedish_tariffs_differ_where_they_should():
     assert dk.co2e_avoided[heat] != se.co2e_avoided[heat]
     steam = dk.index("steam")                                      # CHP steam is not surplus heat
     assert dk.exchange_tax[steam] == 0
-    water = dk.index("process_water")                              # no Danish figure: the same
-    assert dk.virgin_price[water] == se.virgin_price[water]
+    water = dk.index("process_water")                              # Danish water is dearer
+    assert dk.virgin_price[water] > se.virgin_price[water]
+    cooling = dk.index("cooling_water")                            # no Danish figure: the same
+    assert dk.virgin_price[cooling] == se.virgin_price[cooling]
 
 
 def test_the_surplus_heat_tax_lowers_what_the_danish_seller_avoids():
@@ -149,3 +151,18 @@ def test_gypsum_and_fly_ash_change_hands_at_non_negative_prices_in_kalundborg():
     terms, _ = model.expected_terms(edges)
     paying = terms.surplus > 0
     assert paying.any() and (terms.payment[paying] >= 0).all()
+
+
+def test_the_swedish_landfill_tax_is_the_one_in_force_in_the_regions_year():
+    taxes = {}
+    for year in (1995, 2005, 2018, 2023):
+        region = Region("r", "R", (FirmSpec("a", "x", "large", 0.0, 0.0,
+                                            streams=(StreamSpec("biomass_ash", 10.0),)),),
+                        country="SE", year=year)
+        world = build_world(region, CAT, Parameters())
+        taxes[year] = world.catalogue.landfill_tax
+        ash = CAT.index("biomass_ash")
+        assert world.stream_disposal_cost[0] == pytest.approx(
+            CAT.alternative_price[ash] + taxes[year])
+    assert taxes[1995] == 0.0 < taxes[2005] < taxes[2018] < taxes[2023]
+    assert taxes[2018] == pytest.approx(500 / 11.5, abs=0.05)   # 500 SEK/t from 2015

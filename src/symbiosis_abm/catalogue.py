@@ -37,7 +37,7 @@ import numpy as np
 
 from .economics import alternative_cost
 from .errors import RegionError, did_you_mean
-from .schema import Field, Table, check
+from .schema import PROVENANCE_KEYS, Field, Table, check
 
 __all__ = ["ResourceCatalogue", "load_catalogue", "MODES", "CATALOGUE_SPEC", "ALTERNATIVES"]
 
@@ -72,6 +72,7 @@ _COUNTRY_SPEC = Table(
         "name": Field(str, required=True),
         "landfill_tax": Field(float, required=True, low=0.0),
         "incineration_tax": Field(float, required=True, low=0.0),
+        "landfill_tax_by_year": Field(Table(values=Field(float, low=0.0), provenance=True)),
     },
     provenance=True,
 )
@@ -133,10 +134,12 @@ class ResourceCatalogue:
     landfill_tax: float = 0.0       # EUR per t, the country's
     incineration_tax: float = 0.0   # EUR per t, the country's
     countries: tuple[str, ...] = ()
+    year: int | None = None         # the year the taxes are for (None: the catalogue's level)
     data: dict = field(default_factory=dict, repr=False)
 
-    def for_country(self, code: str | None) -> ResourceCatalogue:
-        """The catalogue with ``code``'s taxes, tariffs and CO2e factors.
+    def for_country(self, code: str | None, year: int | None = None) -> ResourceCatalogue:
+        """The catalogue with ``code``'s taxes, tariffs and CO2e factors (and, where the
+        country lists them by year, the landfill tax in force in ``year``).
 
         A country the catalogue does not list (or none) gets the default country's values.
 
@@ -146,11 +149,13 @@ class ResourceCatalogue:
         >>> dk, se = cat.for_country("DK"), cat.for_country("SE")
         >>> dk.country, se.country, cat.for_country("").country == cat.country
         ('DK', 'SE', True)
+        >>> round(cat.for_country("SE", 2018).landfill_tax, 1), cat.for_country("SE", 1995).landfill_tax
+        (43.5, 0.0)
         """
         code = code if code in self.countries else self.data.get("default_country", "")
-        if code == self.country or not self.data:
+        if (code == self.country and year == self.year) or not self.data:
             return self
-        return _for_country(self, code)
+        return _for_country(self, code, year)
 
     def index(self, name: str) -> int:
         """Row of resource ``name``; raises ``KeyError`` with a hint if unknown."""
@@ -169,8 +174,26 @@ class ResourceCatalogue:
 
 
 @lru_cache(maxsize=64)
-def _for_country(catalogue: ResourceCatalogue, code: str) -> ResourceCatalogue:
-    return catalogue_from_dict(catalogue.data, catalogue.origin, code)
+def _for_country(catalogue: ResourceCatalogue, code: str, year: int | None) -> ResourceCatalogue:
+    return catalogue_from_dict(catalogue.data, catalogue.origin, code, year)
+
+
+def landfill_tax_in(country: dict, year: int | None) -> float:
+    """The landfill tax in force in ``year``: the latest ``landfill_tax_by_year`` entry
+    not after it (0 before the first), else ``landfill_tax``.
+
+    Examples
+    --------
+    >>> spec = {"landfill_tax": 55.0, "landfill_tax_by_year": {"2000": 21.7, "2015": 43.5}}
+    >>> landfill_tax_in(spec, 1999), landfill_tax_in(spec, 2014), landfill_tax_in(spec, None)
+    (0.0, 21.7, 55.0)
+    """
+    table = country.get("landfill_tax_by_year")
+    if year is None or not table:
+        return float(country["landfill_tax"])
+    known = sorted((int(y), v) for y, v in table.items() if y not in PROVENANCE_KEYS)
+    past = [v for y, v in known if y <= year]
+    return float(past[-1]) if past else 0.0
 
 
 def _country_problems(data: dict, origin: str) -> list[str]:
@@ -180,6 +203,11 @@ def _country_problems(data: dict, origin: str) -> list[str]:
     if data.get("default_country") not in countries:
         out.append(f"{origin}: default_country: {data.get('default_country')!r} is not "
                    f"among [countries]: {', '.join(countries)}")
+    for code, spec in countries.items():
+        for year in spec.get("landfill_tax_by_year", {}):
+            if year not in PROVENANCE_KEYS and not re.fullmatch(r"\d{4}", year):
+                out.append(f"{origin}: countries.{code}.landfill_tax_by_year.{year}: not a "
+                           f"year; write the year the rate applies from, e.g. \"2015\"")
     for name, spec in data.get("resources", {}).items():
         for code in spec.get("countries", {}):
             if code not in countries:
@@ -198,9 +226,10 @@ def _country_value(spec: dict, code: str, key: str, default: float = 0.0) -> flo
     return float(own.get(key, spec.get(key, default)))
 
 
-def catalogue_from_dict(data: dict, origin: str, country: str | None = None) -> ResourceCatalogue:
+def catalogue_from_dict(data: dict, origin: str, country: str | None = None,
+                        year: int | None = None) -> ResourceCatalogue:
     """Validate catalogue data (as parsed from TOML) and build the arrays for ``country``
-    (default: the catalogue's ``default_country``)."""
+    (default: the catalogue's ``default_country``) and the taxes of ``year``."""
     problems = check(CATALOGUE_SPEC, data, origin)
     if not problems:
         problems = _country_problems(data, origin)
@@ -225,7 +254,8 @@ def catalogue_from_dict(data: dict, origin: str, country: str | None = None) -> 
     alternatives = tuple(s["alternative"] for _, s in items)
     units = tuple(spec["unit"] for _, spec in items)
     price, exchange_tax = value("alternative_price"), value("exchange_tax")
-    avoided = alternative_cost(np.array(alternatives), price, tax["landfill_tax"],
+    landfill_tax = landfill_tax_in(tax, year)
+    avoided = alternative_cost(np.array(alternatives), price, landfill_tax,
                                tax["incineration_tax"], np.array(units) == "t")
     return ResourceCatalogue(
         names=tuple(name for name, _ in items),
@@ -246,9 +276,10 @@ def catalogue_from_dict(data: dict, origin: str, country: str | None = None) -> 
         exchange_tax=exchange_tax,
         cost_per_unit=mode_array("cost_per_unit"),
         country=code,
-        landfill_tax=float(tax["landfill_tax"]),
+        landfill_tax=landfill_tax,
         incineration_tax=float(tax["incineration_tax"]),
         countries=tuple(data["countries"]),
+        year=year,
         data=data,
     )
 

@@ -100,6 +100,13 @@ def _firm_problems(firm: dict, where: str, origin: str, catalogue: ResourceCatal
     out = _location_problems(firm, where, origin)
     for j, stream in _items(firm, "streams"):
         out.extend(alternative_problems(stream, f"{where}.streams[{j}]", origin))
+        name = _text(stream, "resource")
+        if stream.get("alternative") == "landfill" and name in catalogue.names \
+                and catalogue.units[catalogue.index(name)] != "t":
+            out.append(f"{origin}: {where}.streams[{j}].alternative: landfill is for "
+                       f"materials in tonnes; {name} is in "
+                       f"{catalogue.units[catalogue.index(name)]} (use cooling, discharge, "
+                       f"incineration, sale or none)")
     for kind in ("streams", "needs"):
         for j, item in _items(firm, kind):
             name = _text(item, "resource")

@@ -71,10 +71,11 @@ class World:
 def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
     """Turn a region into arrays and find the candidate edges with KD-trees.
 
-    Prices, taxes and CO2e factors are those of the region's country
-    (:meth:`ResourceCatalogue.for_country`); ``world.catalogue`` is that country's.
+    Prices, taxes and CO2e factors are those of the region's country, and the landfill
+    tax that of the region's year where the catalogue lists it by year
+    (:meth:`ResourceCatalogue.for_country`); ``world.catalogue`` is that catalogue.
     """
-    catalogue = catalogue.for_country(region.country)
+    catalogue = catalogue.for_country(region.country, region.year)
     firms = region.firms
     index = {f.id: i for i, f in enumerate(firms)}
     streams = [(index[f.id], s) for f in firms for s in f.streams]
