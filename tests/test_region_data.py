@@ -18,6 +18,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -122,3 +123,27 @@ def test_planned_plants_open_later():
         region = load_region(region_name)
         firm = next(f for f in region.firms if f.id == firm_id)
         assert firm.open_tick(region.start, 1) > 0, (region_name, firm_id)
+
+
+def test_kalundborg_history_opens_and_closes_in_documented_years():
+    """Ticks are months from January 1960: the refinery opens in 1961, the FGD gypsum in
+    1993, the biogas plant in March 2018; coal ash and gypsum end in January 2020, the fish
+    farm in December 2018, the Fredericia sulphur buyer in August 2000."""
+    from symbiosis_abm.catalogue import load_catalogue
+    from symbiosis_abm.params import Parameters
+    from symbiosis_abm.world import build_world
+
+    region = load_region("kalundborg_history")
+    assert region.start == "1960-01"
+    world = build_world(region, load_catalogue(), Parameters())
+    tick = {fid: (int(o), int(c)) for fid, o, c in
+            zip(world.firm_ids, world.firm_open_tick, world.firm_close_tick)}
+    assert tick["asnaes"] == (0, -1) and tick["forsyning"] == (0, -1)
+    assert tick["equinor"][0] == 12 and tick["gyproc"][0] == 12 * 12
+    assert tick["asnaes_fgd"] == (33 * 12, 60 * 12) and tick["asnaes_ash"] == (0, 60 * 12)
+    assert tick["bioenergi"][0] == 58 * 12 + 2 and tick["forsyning_hp"][0] == 59 * 12
+    assert tick["fish_farm"] == (29 * 12, 58 * 12 + 11)
+    assert tick["acid_fredericia"] == (0, 40 * 12 + 7)
+    alive_1970 = set(np.array(world.firm_ids)[world.exists_at(10 * 12)])
+    assert {"asnaes", "equinor", "novo", "forsyning"} <= alive_1970
+    assert not alive_1970 & {"gyproc", "fish_farm", "bioenergi", "asnaes_fgd", "soilrem"}
