@@ -365,5 +365,5 @@ def _resolve(region: Any, overrides: dict[str, Any], catalogue: ResourceCatalogu
     if len(missing) == len(loaded.firms):
         raise RegionError(f"{loaded.origin}: firms: no firm has a stream or a need; "
                           f"nothing could be exchanged")
-    params = Parameters().replace(**loaded.parameter_defaults()).replace(**overrides)
+    params = loaded.resolve_parameters(overrides)
     return params, loaded

@@ -248,6 +248,15 @@ class Parameters:
         "of the way to a large firm's search budget, signing threshold and capital access, "
         "and pays this share less per evaluated candidate.", low=0.0, high=1.0,
         group="facilitator")
+    mapper: bool = _p(
+        False, "-", "Mapper role: publishes the region's opportunity map to its firms, which "
+        "makes the mapped candidates known to them.", group="facilitator")
+    mapping_cost_eur: float = _p(
+        40000.0, "EUR", "Public cost of one opportunity map (survey, analysis, publication).",
+        low=0.0, group="facilitator")
+    mapping_interval_months: float = _p(
+        24.0, "months", "Time between updates of the opportunity map.", low=0.0,
+        low_open=True, group="facilitator")
 
     # --- synthetic region generator -------------------------------------------------------
     n_firms: int = _p(200, "firms", "Synthetic region: number of firms.", low=2,
@@ -447,6 +456,10 @@ BASIS: dict[str, str] = {
     "cofund_share": "assumption: typical public co-funding share of investment grants",
     "cofund_budget_eur": "assumption",
     "expert_support": "Västernorrland seed 003: SMEs need expert support; size assumed",
+    "mapper": "Kronoberg/Kalmar seed 001: the public role was mapping, workshops and "
+              "webinars; off unless a region lists the role",
+    "mapping_cost_eur": "assumption: about four months of an analyst's time and publication",
+    "mapping_interval_months": "assumption: a regional map is revised every two years",
     "n_firms": "assumption: a municipal-scale region",
     "area_km": "assumption: a municipal-scale region",
     "n_parks": "assumption",

@@ -53,7 +53,8 @@ class DealTerms:
             capex_per_km[has, built] = 0.0
         mode, transport, capex, feasible = choose_mode(
             volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
-            capex_per_km, cat.max_distance_km[r], self.annuity)
+            capex_per_km, cat.max_distance_km[r], self.annuity,
+            cost_per_unit=cat.cost_per_unit[r])
         half = p.transaction_cost_eur / 2.0
         tc_sup = transaction_cost(self.pairs.trust[self.edge_slot_sr[edges]], half,
                                   p.distrust_cost_factor)
