@@ -91,7 +91,7 @@ def brute_force_surplus(world, params, stream: np.ndarray, need: np.ndarray,
     volume = np.minimum(world.stream_volume[stream], world.need_volume[need])
     _, transport, capex, feasible = choose_mode(
         volume, distance_km, cat.cost_per_unit_km[r], cat.capex_fixed[r],
-        cat.capex_per_km[r], cat.max_distance_km[r], annuity)
+        cat.capex_per_km[r], cat.max_distance_km[r], annuity, cost_per_unit=cat.cost_per_unit[r])
     tc = transaction_cost(np.full(len(stream), params.initial_trust),
                           params.transaction_cost_eur / 2.0, params.distrust_cost_factor)
     utilisation = seasonal_utilisation(world.stream_season[stream], world.need_season[need])

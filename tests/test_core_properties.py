@@ -31,6 +31,7 @@ knobs = st.fixed_dictionaries({
     "closure_rate_per_year": st.sampled_from([0.0, 0.3]),
     "facilitator": st.booleans(),
     "tick_months": st.sampled_from([1.0, 0.5, 3.0]),
+    "max_negotiations": st.integers(1, 4),
 })
 
 
@@ -52,6 +53,13 @@ def check_tick(model: SymbiosisModel) -> None:
     # money balances: what receivers paid is what suppliers got, in total and per exchange
     assert np.isclose(model.firm_paid_in.sum(), model.firm_paid_out.sum())
     assert np.isclose(model.firm_paid_in.sum(), ex["paid"].sum())
+    # negotiation room: never more than max_negotiations open per firm, both roles counted
+    book = model.negotiations
+    talks = book["edge"][book["status"] == 0]
+    per_firm = np.bincount(np.concatenate([w.edge_supplier[talks], w.edge_receiver[talks]]),
+                           minlength=w.n_firms)
+    assert per_firm.max(initial=0) <= model.params.max_negotiations
+    assert np.array_equal(per_firm, model.firm_negotiations)
     # closed firms have no active exchange
     closed = ~model.firm_open
     assert not np.any(ex["active"] & (closed[ex["supplier"]] | closed[ex["receiver"]]))

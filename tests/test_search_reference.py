@@ -155,16 +155,19 @@ def test_candidates_are_only_the_k_nearest(k):
 @pytest.mark.parametrize("targeting", ["largest_streams", "random"])
 def test_remembered_surplus_is_the_surplus_computed_anew(targeting):
     # The broker's cached surplus (model.expected_surplus) must equal expected_terms on
-    # every edge it is asked about, tick after tick, as trust and free volumes change.
+    # every edge it is asked about (and the capex it remembers with it), tick after tick,
+    # as trust, free volumes and built assets change.
     model = SymbiosisModel("synthetic", rng=4, n_firms=300, targeting=targeting)
     asked = []
     inner = model.expected_surplus
 
-    def checked(edges):
-        got = inner(edges)
-        np.testing.assert_array_equal(got, model.expected_terms(edges)[0].surplus)
+    def checked(edges, cofund=0.0, with_capex=False):
+        surplus, capex = inner(edges, cofund=cofund, with_capex=True)
+        terms, info = model.expected_terms(edges, cofund=cofund)
+        np.testing.assert_array_equal(surplus, terms.surplus)
+        np.testing.assert_array_equal(capex, info["capex"])
         asked.append(len(edges))
-        return got
+        return (surplus, capex) if with_capex else surplus
 
     model.expected_surplus = checked
     model.run(30)

@@ -8,7 +8,7 @@ Examples
 >>> model = sa.SymbiosisModel("kalundborg", rng=42)
 >>> model.run(12)
 >>> sorted(model.summary())[:3]
-['active_exchanges', 'candidate_pairs', 'co2e_avoided_t_total']
+['active_exchanges', 'assets_built', 'candidate_pairs']
 """
 
 from .agents import Facilitator, Firm

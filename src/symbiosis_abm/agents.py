@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .cofunding import offer
 from .region import SIZES
 from .targeting import rank_matches
 from .trust import toward
@@ -96,8 +97,14 @@ class Firm(mesa.Agent):
 
     @property
     def net_savings(self) -> float:
-        """Gains from exchanges less search and negotiation costs so far, EUR."""
-        return float(self.model.firm_savings[self.index] - self.model.firm_costs[self.index])
+        """Gains from exchanges less search, negotiation and stranded costs so far, EUR."""
+        m, i = self.model, self.index
+        return float(m.firm_savings[i] - m.firm_costs[i] - m.firm_stranded[i])
+
+    @property
+    def stranded_cost(self) -> float:
+        """Annuity of this firm's assets left unused before their lifetime ended, EUR."""
+        return float(self.model.firm_stranded[self.index])
 
     @property
     def streams(self) -> list[dict]:
@@ -145,7 +152,8 @@ class Facilitator(mesa.Agent):
     to ``broker_capacity`` matches per month, chosen by ``targeting``, at no search cost to
     the firms), *convener* (an event every ``convener_interval_months`` that raises
     attendees' mutual trust and awareness), *co-funder* (pays ``cofund_share`` of a new
-    exchange's capex within ``cofund_budget_eur``) and *expert support* for SME members.
+    exchange's capex within ``cofund_budget_eur``, only for deals that would not pay
+    without it: :mod:`.cofunding`) and *expert support* for SME members.
     Active from ``facilitator_start_tick`` until ``facilitator_end_tick``. What it spends
     is public cost.
     """
@@ -200,7 +208,8 @@ class Facilitator(mesa.Agent):
         if year != self._budget_year:  # a new calendar year: the yearly budget starts again
             self._budget_year, self.spent_this_year = year, 0.0
         self.spend(self.model.rates.staff_cost, under_ceiling=False)
-        self._recruit()
+        if p.broker or p.expert_support > 0:  # the registry serves these two roles
+            self._recruit()
         interval = self.model.rates.convener_interval
         if p.convener and (tick - p.facilitator_start_tick) % interval == 0:
             self._convene()
@@ -212,7 +221,7 @@ class Facilitator(mesa.Agent):
         model, rates = self.model, self.model.rates
         share = model.firm_member[model.firm_open].mean() if model.firm_open.any() else 0.0
         chance = rates.join + rates.network_effect * share
-        draws = model.rng.random(len(model.firm_open))
+        draws = model.streams.recruitment.random(len(model.firm_open))
         model.firm_member |= (~model.firm_member) & model.firm_open & (draws < chance)
 
     def _convene(self) -> None:
@@ -223,7 +232,7 @@ class Facilitator(mesa.Agent):
         open_firms = np.flatnonzero(model.firm_open)
         members = open_firms[model.firm_member[open_firms]]
         others = open_firms[~model.firm_member[open_firms]]
-        pool = np.concatenate([model.rng.permutation(members), model.rng.permutation(others)])
+        pool = np.concatenate([model.streams.events.permutation(members), model.streams.events.permutation(others)])
         attendees = pool[: p.convener_attendees]
         if len(attendees) < 2:
             return
@@ -251,12 +260,17 @@ class Facilitator(mesa.Agent):
         edges = edges[both_members]
         if len(edges) == 0:
             return
-        surplus = model.expected_surplus(edges)
+        surplus, capex = model.expected_surplus(edges, with_capex=True)
+        # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
+        # co-funding a share of capex adds that share's annuity to the surplus
+        share = offer(model, edges, surplus_without=surplus, capex=capex)
+        surplus = surplus + model.annuity * capex * share
         worth = surplus > 0
-        edges = edges[worth]
+        edges, share = edges[worth], share[worth]
         if len(edges) == 0:
             return
         order = self._rank(edges, surplus[worth])
+        model.edge_counted[edges] = share
         chosen = model.open_negotiations(edges[order], via_broker=True, limit=affordable)
         self.proposals_made += len(chosen)
         self.spend(p.proposal_cost_eur * len(chosen))
@@ -277,18 +291,8 @@ class Facilitator(mesa.Agent):
             involves_sme=(w.firm_size[sup] == SIZES.index("sme"))
             | (w.firm_size[rec] == SIZES.index("sme")),
             partner_count=partners[sup] + partners[rec],
-            rng=model.rng,
+            rng=model.streams.broker,
         )
-
-    def offer_cofunding(self, capex: np.ndarray, tick: int) -> np.ndarray:
-        """Share of each deal's capex the co-funder will pay (0 once the budget runs out)."""
-        p = self.model.params
-        if not (p.cofunder and self.is_active(tick)) or len(capex) == 0:
-            return np.zeros(len(capex))
-        cost = p.cofund_share * capex
-        budget = min(self.cofund_budget_left, self.budget_left_this_year())
-        fits = np.cumsum(cost) <= budget
-        return np.where(fits, p.cofund_share, 0.0)
 
     def pay_cofunding(self, amount: float) -> None:
         self.cofund_budget_left -= amount

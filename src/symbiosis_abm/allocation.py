@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["allocate"]
+from . import cofunding
+from .codes import ACTIVE, CONCLUDED
+from .contracts import allocation_reasons
+
+__all__ = ["allocate", "AllocationPhase"]
 
 
 def allocate(
@@ -59,3 +63,41 @@ def allocate(
         stream_left[s] -= give
         need_left[n] -= give
     return granted
+
+
+class AllocationPhase:
+    """Phase 7: concluded deals get volume, co-funding and start.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _allocate(self, t: int, rows: np.ndarray) -> None:
+        """Concluded deals get volume in surplus order; no unit is sold twice."""
+        if len(rows) == 0:
+            return
+        book, w = self.negotiations, self.world
+        edges = book["edge"][rows]
+        s, n = w.edges.stream[edges], w.edges.need[edges]
+        first, _ = self.expected_terms(edges, volume=book["volume"][rows],
+                                       cofund=book["cofund"][rows])
+        granted = allocate(s, n, book["volume"][rows], first.surplus,
+                           self.stream_free(), self.need_free())
+        order = np.argsort(-first.surplus, kind="stable")
+        rows, edges, granted = rows[order], edges[order], granted[order]
+        trial = book["trial"][rows]
+        # the one co-funding rule, on the granted volumes, best deals first
+        cofund = np.zeros(len(rows))
+        some = granted > 0
+        cofund[some] = cofunding.offer(self, edges[some], granted[some])
+        terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
+        reasons = allocation_reasons(
+            granted, (terms.supplier_gain > 0) & (terms.receiver_gain > 0), info["affordable"],
+            ~((book["cofund"][rows] > 0) & (cofund == 0)))
+        ok = reasons == ""
+        for reason in sorted(set(reasons[~ok])):
+            self._fail(rows[reasons == reason], t, reason)
+        book["status"][rows[ok]] = CONCLUDED
+        book["closed"][rows[ok]] = t
+        self._release(edges[ok], status=ACTIVE)
+        self.counts["negotiations_concluded"] += int(ok.sum())
+        self._start_exchanges(t, edges[ok], terms, info, cofund, ok)

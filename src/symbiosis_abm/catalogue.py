@@ -1,7 +1,16 @@
 """The resource catalogue: what each resource costs, how it travels, what it saves.
 
 The catalogue is data (``data/resources.toml``), validated on load and turned into arrays
-indexed by resource and transport mode, so the economics can be vectorised.
+indexed by resource and transport mode, so the economics can be vectorised. Values depend
+on the country (taxes, tariffs, CO2e factors): :meth:`ResourceCatalogue.for_country` gives
+the arrays for one country; the loaded catalogue holds the default country's.
+
+Each resource names its seller's *alternative* (what the seller does with a stream nobody
+takes: landfill, incineration, sale, discharge, cooling or none) and its price;
+``disposal_cost`` is the resulting cost per unit the seller avoids by exchanging it
+(:func:`~symbiosis_abm.economics.alternative_cost`), negative where the alternative is a
+sale (the seller forgoes that income), less any tax the seller pays on what it delivers
+(Denmark's surplus-heat tax).
 
 Examples
 --------
@@ -10,25 +19,31 @@ Examples
 True
 >>> cat.index("steam") == cat.names.index("steam")
 True
+>>> g = cat.index("fgd_gypsum")
+>>> cat.alternatives[g], bool(cat.disposal_cost[g] < 0)
+('sale', True)
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from .economics import alternative_cost
 from .errors import RegionError, did_you_mean
-from .schema import Field, Table, check
+from .schema import PROVENANCE_KEYS, Field, Table, check
 
-__all__ = ["ResourceCatalogue", "load_catalogue", "MODES", "CATALOGUE_SPEC"]
+__all__ = ["ResourceCatalogue", "load_catalogue", "MODES", "CATALOGUE_SPEC", "ALTERNATIVES"]
 
 MODES = ("pipe", "truck", "ship", "local")
+#: What a firm does with a stream nobody takes (see docs/regions.md, "alternative").
+ALTERNATIVES = ("landfill", "incineration", "sale", "discharge", "cooling", "none")
 CATEGORIES = ("energy", "water", "material", "service")
 
 _SEASON = Field(list, item=Field(float, low=0.0), length=12)
@@ -38,6 +53,26 @@ _MODE_SPEC = Table(
         "capex_per_km": Field(float, low=0.0),
         "capex_fixed": Field(float, low=0.0),
         "max_distance_km": Field(float, required=True, low=0.0, low_open=True),
+        "cost_per_unit": Field(float, low=0.0),
+    },
+    provenance=True,
+)
+#: What a country may change for one resource.
+_COUNTRY_RESOURCE_SPEC = Table(
+    {
+        "virgin_price": Field(float, low=0.0),
+        "alternative_price": Field(float, low=0.0),
+        "co2e_avoided": Field(float),
+        "exchange_tax": Field(float, low=0.0),
+    },
+    provenance=True,
+)
+_COUNTRY_SPEC = Table(
+    {
+        "name": Field(str, required=True),
+        "landfill_tax": Field(float, required=True, low=0.0),
+        "incineration_tax": Field(float, required=True, low=0.0),
+        "landfill_tax_by_year": Field(Table(values=Field(float, low=0.0), provenance=True)),
     },
     provenance=True,
 )
@@ -47,8 +82,10 @@ _RESOURCE_SPEC = Table(
         "category": Field(str, required=True, choices=CATEGORIES),
         "unit": Field(str, required=True),
         "virgin_price": Field(float, required=True, low=0.0),
-        "disposal_cost": Field(float, required=True),
+        "alternative": Field(str, required=True, choices=ALTERNATIVES),
+        "alternative_price": Field(float, required=True, low=0.0),
         "co2e_avoided": Field(float, required=True),
+        "countries": Field(Table(values=Field(_COUNTRY_RESOURCE_SPEC))),
         "supply_seasonality": _SEASON,
         "demand_seasonality": _SEASON,
         "modes": Field(Table({m: Field(_MODE_SPEC) for m in MODES}), required=True),
@@ -60,7 +97,9 @@ REFERENCE_SPEC = Table({"id": Field(str, required=True), "citation": Field(str, 
 CATALOGUE_SPEC = Table(
     {
         "schema_version": Field(int, required=True, low=1, high=1),
+        "default_country": Field(str, required=True),
         "references": Field(list, item=Field(REFERENCE_SPEC)),
+        "countries": Field(Table(values=Field(_COUNTRY_SPEC)), required=True),
         "resources": Field(Table(values=Field(_RESOURCE_SPEC)), required=True),
     }
 )
@@ -78,7 +117,7 @@ class ResourceCatalogue:
     units: tuple[str, ...]
     categories: tuple[str, ...]
     virgin_price: np.ndarray
-    disposal_cost: np.ndarray
+    disposal_cost: np.ndarray       # seller's avoided cost per unit (negative: forgone sale)
     co2e_avoided: np.ndarray
     supply_seasonality: np.ndarray  # (R, 12)
     demand_seasonality: np.ndarray  # (R, 12)
@@ -87,6 +126,36 @@ class ResourceCatalogue:
     capex_fixed: np.ndarray         # (R, M)
     max_distance_km: np.ndarray     # (R, M)
     origin: str = "resources.toml"
+    alternatives: tuple[str, ...] = ()
+    alternative_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    exchange_tax: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cost_per_unit: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MODES))))
+    country: str = ""
+    landfill_tax: float = 0.0       # EUR per t, the country's
+    incineration_tax: float = 0.0   # EUR per t, the country's
+    countries: tuple[str, ...] = ()
+    year: int | None = None         # the year the taxes are for (None: the catalogue's level)
+    data: dict = field(default_factory=dict, repr=False)
+
+    def for_country(self, code: str | None, year: int | None = None) -> ResourceCatalogue:
+        """The catalogue with ``code``'s taxes, tariffs and CO2e factors (and, where the
+        country lists them by year, the landfill tax in force in ``year``).
+
+        A country the catalogue does not list (or none) gets the default country's values.
+
+        Examples
+        --------
+        >>> cat = load_catalogue()
+        >>> dk, se = cat.for_country("DK"), cat.for_country("SE")
+        >>> dk.country, se.country, cat.for_country("").country == cat.country
+        ('DK', 'SE', True)
+        >>> round(cat.for_country("SE", 2018).landfill_tax, 1), cat.for_country("SE", 1995).landfill_tax
+        (43.5, 0.0)
+        """
+        code = code if code in self.countries else self.data.get("default_country", "")
+        if (code == self.country and year == self.year) or not self.data:
+            return self
+        return _for_country(self, code, year)
 
     def index(self, name: str) -> int:
         """Row of resource ``name``; raises ``KeyError`` with a hint if unknown."""
@@ -104,11 +173,70 @@ class ResourceCatalogue:
         return [m for m, d in zip(MODES, row) if d > 0]
 
 
-def catalogue_from_dict(data: dict, origin: str) -> ResourceCatalogue:
-    """Validate catalogue data (as parsed from TOML) and build the arrays."""
+@lru_cache(maxsize=64)
+def _for_country(catalogue: ResourceCatalogue, code: str, year: int | None) -> ResourceCatalogue:
+    return catalogue_from_dict(catalogue.data, catalogue.origin, code, year)
+
+
+def landfill_tax_in(country: dict, year: int | None) -> float:
+    """The landfill tax in force in ``year``: the latest ``landfill_tax_by_year`` entry
+    not after it (0 before the first), else ``landfill_tax``.
+
+    Examples
+    --------
+    >>> spec = {"landfill_tax": 55.0, "landfill_tax_by_year": {"2000": 21.7, "2015": 43.5}}
+    >>> landfill_tax_in(spec, 1999), landfill_tax_in(spec, 2014), landfill_tax_in(spec, None)
+    (0.0, 21.7, 55.0)
+    """
+    table = country.get("landfill_tax_by_year")
+    if year is None or not table:
+        return float(country["landfill_tax"])
+    known = sorted((int(y), v) for y, v in table.items() if y not in PROVENANCE_KEYS)
+    past = [v for y, v in known if y <= year]
+    return float(past[-1]) if past else 0.0
+
+
+def _country_problems(data: dict, origin: str) -> list[str]:
+    """Country codes used must be declared under [countries]; landfill is for tonnes."""
+    countries = data.get("countries", {})
+    out = []
+    if data.get("default_country") not in countries:
+        out.append(f"{origin}: default_country: {data.get('default_country')!r} is not "
+                   f"among [countries]: {', '.join(countries)}")
+    for code, spec in countries.items():
+        for year in spec.get("landfill_tax_by_year", {}):
+            if year not in PROVENANCE_KEYS and not re.fullmatch(r"\d{4}", year):
+                out.append(f"{origin}: countries.{code}.landfill_tax_by_year.{year}: not a "
+                           f"year; write the year the rate applies from, e.g. \"2015\"")
+    for name, spec in data.get("resources", {}).items():
+        for code in spec.get("countries", {}):
+            if code not in countries:
+                out.append(f"{origin}: resources.{name}.countries.{code}: unknown country "
+                           f"{code!r}{did_you_mean(code, list(countries))}; declare it under "
+                           f"[countries]")
+        if spec.get("alternative") == "landfill" and spec.get("unit") != "t":
+            out.append(f"{origin}: resources.{name}.alternative: landfill is for materials "
+                       f"in tonnes (unit 't'), not {spec.get('unit')!r}")
+    return out
+
+
+def _country_value(spec: dict, code: str, key: str, default: float = 0.0) -> float:
+    """A resource's value for a country: the country's own, else the resource's."""
+    own = spec.get("countries", {}).get(code, {})
+    return float(own.get(key, spec.get(key, default)))
+
+
+def catalogue_from_dict(data: dict, origin: str, country: str | None = None,
+                        year: int | None = None) -> ResourceCatalogue:
+    """Validate catalogue data (as parsed from TOML) and build the arrays for ``country``
+    (default: the catalogue's ``default_country``) and the taxes of ``year``."""
     problems = check(CATALOGUE_SPEC, data, origin)
+    if not problems:
+        problems = _country_problems(data, origin)
     if problems:
         raise RegionError(problems)
+    code = country or data["default_country"]
+    tax = data["countries"][code]
     items = sorted(data["resources"].items())
     flat = np.ones(12)
 
@@ -120,13 +248,22 @@ def catalogue_from_dict(data: dict, origin: str) -> ResourceCatalogue:
         return np.array([[spec["modes"].get(m, {}).get(key, 0.0) for m in MODES]
                          for _, spec in items], dtype=float)
 
+    def value(key: str) -> np.ndarray:
+        return np.array([_country_value(s, code, key) for _, s in items], dtype=float)
+
+    alternatives = tuple(s["alternative"] for _, s in items)
+    units = tuple(spec["unit"] for _, spec in items)
+    price, exchange_tax = value("alternative_price"), value("exchange_tax")
+    landfill_tax = landfill_tax_in(tax, year)
+    avoided = alternative_cost(np.array(alternatives), price, landfill_tax,
+                               tax["incineration_tax"], np.array(units) == "t")
     return ResourceCatalogue(
         names=tuple(name for name, _ in items),
-        units=tuple(spec["unit"] for _, spec in items),
+        units=units,
         categories=tuple(spec["category"] for _, spec in items),
-        virgin_price=np.array([s["virgin_price"] for _, s in items], dtype=float),
-        disposal_cost=np.array([s["disposal_cost"] for _, s in items], dtype=float),
-        co2e_avoided=np.array([s["co2e_avoided"] for _, s in items], dtype=float),
+        virgin_price=value("virgin_price"),
+        disposal_cost=avoided - exchange_tax,
+        co2e_avoided=value("co2e_avoided"),
         supply_seasonality=np.array([season(s, "supply_seasonality") for _, s in items]),
         demand_seasonality=np.array([season(s, "demand_seasonality") for _, s in items]),
         cost_per_unit_km=mode_array("cost_per_unit_km"),
@@ -134,6 +271,16 @@ def catalogue_from_dict(data: dict, origin: str) -> ResourceCatalogue:
         capex_fixed=mode_array("capex_fixed"),
         max_distance_km=mode_array("max_distance_km"),
         origin=origin,
+        alternatives=alternatives,
+        alternative_price=price,
+        exchange_tax=exchange_tax,
+        cost_per_unit=mode_array("cost_per_unit"),
+        country=code,
+        landfill_tax=landfill_tax,
+        incineration_tax=float(tax["incineration_tax"]),
+        countries=tuple(data["countries"]),
+        year=year,
+        data=data,
     )
 
 

@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("file", help="region TOML file")
     validate.add_argument("--provenance", action="store_true",
                           help="also require a source or assumption for every number "
-                               "(the rule bundled files follow, docs/provenance.md)")
+                               "and flag equal stream/need volumes without their own sources "
+                               "(the rules bundled files follow, docs/provenance.md); "
+                               "reports the counts of sourced and assumed values")
     validate.set_defaults(handler=_validate)
 
     cmp = sub.add_parser("compare-links",
@@ -255,7 +257,8 @@ def _resources(args: argparse.Namespace) -> int:
     for i, name in enumerate(cat.names):
         modes = ", ".join(f"{m} <= {d:g} km" for m, d in zip(("pipe", "truck", "ship", "local"),
                                                               cat.max_distance_km[i]) if d > 0)
-        print(f"{name:<20} {cat.units[i]:<10} {cat.categories[i]:<9} {modes}")
+        print(f"{name:<20} {cat.units[i]:<10} {cat.categories[i]:<9} "
+              f"{cat.alternatives[i]:<12} {modes}")
     return 0
 
 
@@ -280,17 +283,26 @@ def _opportunities(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .catalogue import read_toml
+    from .checks import equal_volume_problems
     from .errors import RegionError
-    from .provenance import check_file
+    from .provenance import check_file, provenance_counts
     from .region import load_region
 
     region = load_region(Path(args.file))
-    if args.provenance and (problems := check_file(region.origin)):
-        raise RegionError(problems)
+    if args.provenance:
+        problems = check_file(region.origin) + equal_volume_problems(
+            read_toml(region.origin), region.origin)
+        if problems:
+            raise RegionError(problems)
     n_streams = sum(len(f.streams) for f in region.firms)
     n_needs = sum(len(f.needs) for f in region.firms)
-    print(json.dumps({"file": args.file, "valid": True, "region": region.name,
-                      "firms": len(region.firms), "streams": n_streams, "needs": n_needs}))
+    report = {"file": args.file, "valid": True, "region": region.name,
+              "firms": len(region.firms), "streams": n_streams, "needs": n_needs}
+    if args.provenance:
+        counts = provenance_counts(read_toml(region.origin))
+        report.update(sourced=counts["sourced"], assumptions=counts["assumptions"])
+    print(json.dumps(report))
     return 0
 
 

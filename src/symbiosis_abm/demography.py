@@ -1,5 +1,7 @@
 """Firm demography: firms leave the region and new firms take over their sites.
 
+* **Scheduled closures** (a region's ``closes_at_tick``) and the optional uniform hazard
+  ``closure_rate_per_year``.
 * **Exit**: each open firm closes with a yearly hazard by size class
   (``exit_rate_sme``, ``exit_rate_large``). Eurostat's business demography statistics put
   enterprise death rates in the EU business economy at around 9 % a year, mostly among
@@ -9,9 +11,11 @@
   yearly chance ``site_reuse_rate``. The newcomer has no relationships: its pairs start
   again at the initial trust, unaware. Eurostat reports birth rates close to death rates
   (both about 9 %), so over decades the population stays about constant while its
-  members turn over.
+  members turn over. Only hazard exits are re-occupied: closures a region file schedules
+  are history.
 
-Only hazard exits are re-occupied: closures a region file schedules are history.
+The rules are pure functions; :class:`Demography` (a mixin of
+:class:`~.model.SymbiosisModel`) applies them in phase 8.
 
 Examples
 --------
@@ -24,9 +28,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cascade import STARVED
+from .codes import OPEN
 from .pace import hazard_per_tick
+from .world import SME
 
-__all__ = ["exit_hazard", "exits", "entries", "pairs_of"]
+__all__ = ["exit_hazard", "exits", "entries", "pairs_of", "Demography"]
 
 
 def exit_hazard(size: np.ndarray, sme_rate: float, large_rate: float,
@@ -76,3 +83,66 @@ def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray) -> np.ndarray:
                        int(np.max(firms, initial=-1))) + 1, dtype=bool)
     hit[np.asarray(firms, dtype=np.int64)] = True
     return np.flatnonzero(hit[src] | hit[dst])
+
+
+class Demography:
+    """Phase 8: firms close (scheduled, by hazard, by size-class exit) and newcomers enter.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _close_firms(self, t: int) -> None:
+        """Scheduled closures, the uniform hazard, size-class exits; then site take-overs."""
+        p, w = self.params, self.world
+        opening = w.firm_open_tick == t + 1      # firms a region opens later (7.18)
+        closing = self.firm_open & (w.firm_close_tick == t)
+        draws = self.streams.closures.random(w.n_firms)   # one draw per firm and tick
+        if p.closure_rate_per_year > 0:
+            per_tick = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
+            closing |= self.firm_open & (draws < per_tick)
+        u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
+        hazard = exit_hazard(w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months,
+                             SME)
+        leaving = exits(self.firm_open & ~closing, u_exit, hazard)
+        coming = entries(self.firm_vacant, u_entry,
+                         float(hazard_per_tick(p.site_reuse_rate, p.tick_months)))
+        self.counts["firms_exited"] += int(leaving.sum())
+        self._close(closing | leaving, t)
+        self.firm_vacant |= leaving
+        if coming.any():
+            self._newcomers(np.flatnonzero(coming))
+        self.firm_open |= opening
+
+    def _close(self, closing: np.ndarray, t: int) -> None:
+        """Firms in ``closing`` leave: their exchanges end and their talks fail."""
+        if not closing.any():
+            return
+        w = self.world
+        self.firm_open &= ~closing
+        ex = self.exchanges
+        hit = ex["active"] & (closing[ex["supplier"]] | closing[ex["receiver"]])
+        self._end_exchanges(np.flatnonzero(hit), t, "partner closed")
+        book = self.negotiations
+        edges = book["edge"]
+        talks = (book["status"] == OPEN) & (closing[w.edge_supplier[edges]]
+                                            | closing[w.edge_receiver[edges]])
+        self._fail(np.flatnonzero(talks), t, "partner closed")
+        self.counts["firms_closed"] += int(closing.sum())
+        self.closure_log.append((t, np.flatnonzero(closing)))
+
+    def _newcomers(self, firms: np.ndarray) -> None:
+        """A newcomer takes the site: same process, no relationships, not a member."""
+        w, store = self.world, self.pairs
+        self.firm_vacant[firms] = False
+        self.firm_open[firms] = True
+        self.firm_member[firms] = False
+        slots = pairs_of(store.src[: store.size], store.dst[: store.size], firms)
+        store.trust[slots] = store.initial_trust
+        store.aware[slots] = False
+        store.met[slots] = False
+        mine_s, mine_n = np.isin(w.stream_firm, firms), np.isin(w.need_firm, firms)
+        self.stream_level[mine_s] = 1.0
+        self.need_level[mine_n] = 1.0
+        self.need_starved[mine_n] = STARVED
+        self.need_share[mine_n] = 0.0
+        self.counts["firms_entered"] += len(firms)

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "annuity_factor", "transaction_cost", "choose_mode", "ExchangeTerms", "evaluate",
-    "nash_payment", "seasonal_utilisation",
+    "nash_payment", "seasonal_utilisation", "alternative_cost",
 ]
 
 
@@ -63,11 +63,14 @@ def choose_mode(
     capex_per_km: np.ndarray,
     max_distance_km: np.ndarray,
     annuity: float,
+    cost_per_unit: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cheapest feasible transport mode for each exchange.
 
     Mode arrays have shape ``(n, n_modes)`` (the rows of the exchange's resource); a mode
-    is feasible where ``0 < distance <= max_distance``.
+    is feasible where ``0 < distance <= max_distance``. ``cost_per_unit`` is a cost per
+    unit moved whatever the distance (loading and port handling of a ship); it is part
+    of the transport cost.
 
     Returns
     -------
@@ -87,11 +90,21 @@ def choose_mode(
     ...     np.array([[50.0, 5.0]]), 0.1)
     >>> int(m[0]), float(t[0]), float(c[0])
     (1, 1000.0, 1200.0)
+
+    A handling cost of 1.5 per unit on mode 1 makes mode 0 the cheaper one:
+
+    >>> m, t, c, ok = choose_mode(np.array([1000.0]), np.array([2.0]),
+    ...     np.array([[1.0, 0.5]]), np.array([[0.0, 1000.0]]), np.array([[0.0, 100.0]]),
+    ...     np.array([[50.0, 5.0]]), 0.1, cost_per_unit=np.array([[0.0, 1.5]]))
+    >>> int(m[0]), float(t[0])
+    (0, 2000.0)
     """
     volume = np.asarray(volume, dtype=float)[:, None]
     dist = np.asarray(distance_km, dtype=float)[:, None]
     capex = capex_fixed + capex_per_km * dist
     transport = volume * dist * cost_per_unit_km
+    if cost_per_unit is not None:
+        transport = transport + volume * cost_per_unit
     yearly = transport + annuity * capex
     ok = (max_distance_km > 0) & (dist <= max_distance_km)
     yearly = np.where(ok, yearly, np.inf)
@@ -187,3 +200,39 @@ def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray) -
     (1.0, 0.5)
     """
     return np.minimum(1.0, np.minimum(supply_season, demand_season)).mean(axis=1)
+
+
+def alternative_cost(
+    alternative: np.ndarray,
+    price: np.ndarray,
+    landfill_tax: float,
+    incineration_tax: float,
+    taxed: np.ndarray | bool = True,
+    cost_scale: float = 1.0,
+) -> np.ndarray:
+    """What a seller's alternative costs it per unit; negative where it is a sale.
+
+    ``landfill``/``incineration``: the gate fee ``price`` plus the country's tax (where
+    ``taxed``: taxes are per tonne); ``discharge``/``cooling``: ``price``; ``sale``: minus
+    the ``price`` received (the income an exchange makes the seller forgo); ``none``: 0.
+    ``cost_scale`` scales costs (fees and taxes), never sale prices: it is the policy lever
+    ``disposal_cost_multiplier``.
+
+    Examples
+    --------
+    >>> kinds = np.array(["landfill", "incineration", "sale", "discharge", "none"])
+    >>> alternative_cost(kinds, np.array([10.0, 40.0, 5.0, 0.02, 0.0]), 55.0, 0.0).tolist()
+    [65.0, 40.0, -5.0, 0.02, 0.0]
+    >>> alternative_cost(kinds, np.array([10.0, 40.0, 5.0, 0.02, 0.0]), 55.0, 0.0,
+    ...                  cost_scale=2.0).tolist()
+    [130.0, 80.0, -5.0, 0.04, 0.0]
+    """
+    alternative = np.asarray(alternative)
+    price = np.asarray(price, dtype=float)
+    taxed = np.asarray(taxed, dtype=bool)
+    cost = np.select(
+        [alternative == "landfill", alternative == "incineration",
+         (alternative == "discharge") | (alternative == "cooling")],
+        [price + np.where(taxed, landfill_tax, 0.0),
+         price + np.where(taxed, incineration_tax, 0.0), price], default=0.0)
+    return np.where(alternative == "sale", -price, cost_scale * cost)

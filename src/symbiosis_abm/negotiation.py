@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["duration", "can_sign", "OUTCOME_REASONS"]
+__all__ = ["duration", "can_sign", "within_room"]
 
-OUTCOME_REASONS = ("concluded", "low trust", "no surplus", "timeout", "breakdown",
-                   "partner closed", "no capacity left", "no capital")
+from .search import first_per_group
 
 
 def duration(trust_low: np.ndarray, base_ticks: float) -> np.ndarray:
@@ -46,3 +45,37 @@ def can_sign(
     array([ True, False])
     """
     return (trust_sup_in_rec >= min_trust_sup) & (trust_rec_in_sup >= min_trust_rec)
+
+
+def within_room(edges: np.ndarray, supplier: np.ndarray, receiver: np.ndarray,
+                room: np.ndarray, rounds: int = 4) -> np.ndarray:
+    """The ``edges`` (in priority order) that can open without any firm exceeding its room.
+
+    A firm's room counts talks in both roles: an edge takes one place at its supplier and
+    one at its receiver. Each round keeps the edges that rank within the room of both
+    their firms; edges dropped by one side free the other side's place for the next round.
+
+    Examples
+    --------
+    Firm 1 supplies in the first edge and receives in the second; its room is one:
+
+    >>> within_room(np.array([7, 8, 9]), np.array([1, 0, 2]), np.array([0, 1, 3]),
+    ...             np.array([2, 1, 1, 1])).tolist()
+    [7, 9]
+    """
+    rank = np.arange(len(edges))
+    left = np.asarray(room, dtype=np.int64).copy()
+    chosen = np.zeros(len(edges), dtype=bool)
+    for _ in range(rounds):
+        todo = np.flatnonzero(~chosen)
+        if len(todo) == 0:
+            break
+        ends = np.concatenate([supplier[todo], receiver[todo]])
+        fits = first_per_group(ends, np.concatenate([rank[todo], rank[todo]]), left)
+        keep = todo[fits[: len(todo)] & fits[len(todo):]]
+        if len(keep) == 0:
+            break
+        chosen[keep] = True
+        np.subtract.at(left, supplier[keep], 1)
+        np.subtract.at(left, receiver[keep], 1)
+    return edges[chosen]

@@ -38,12 +38,15 @@ from typing import Any
 from .errors import did_you_mean
 
 __all__ = ["uncovered_numbers", "source_problems", "check_provenance", "check_file",
-           "EXEMPT_KEYS"]
+           "provenance_counts", "EXEMPT_KEYS", "DATE_KEYS"]
 
 #: Top-level keys that hold numbers about the file, not data (they need no source).
 EXEMPT_KEYS = frozenset({"schema_version"})
+#: Keys whose "YYYY-MM" text is a date: data under the rule, like a number.
+DATE_KEYS = frozenset({"start", "end", "opens", "closes", "date"})
 _ASSUMPTION = "assumption"
 _REF_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}$")
 
 
 def _is_number(value: Any) -> bool:
@@ -56,6 +59,19 @@ def _holds_numbers(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_numbers(v) for v in value)
     return _is_number(value)
+
+
+def _is_data(key: str, value: Any) -> bool:
+    """A field under the rule: numbers, and dates in the date keys.
+
+    Examples
+    --------
+    >>> _is_data("opens", "2013-04"), _is_data("name", "2013-04"), _is_data("x", [1, 2])
+    (True, False, True)
+    """
+    if key in DATE_KEYS and isinstance(value, str) and _DATE.match(value.strip()):
+        return True
+    return _holds_numbers(value)
 
 
 def _join(path: str, key: str | int) -> str:
@@ -82,12 +98,32 @@ def _tables(node: Any, path: str = "") -> Iterator[tuple[str, dict]]:
                 yield from _tables(item, _join(path, i))
 
 
+def _data_fields(data: dict) -> Iterator[tuple[str, str, str | None]]:
+    """(path, key, provenance text or None) of every field under the rule.
+
+    The text is the field's ``sources`` entry, else the table's ``source``, else its
+    ``assumption`` (prefixed ``"assumption: "``).
+    """
+    for path, table in _tables(data):
+        per_field = table.get("sources") if isinstance(table.get("sources"), dict) else {}
+        whole = table.get("source") if isinstance(table.get("source"), str) else None
+        if whole is None and isinstance(table.get(_ASSUMPTION), str):
+            whole = f"{_ASSUMPTION}: {table[_ASSUMPTION]}"
+        for key, value in table.items():
+            if (not path and key in EXEMPT_KEYS) or key in ("references", "sources"):
+                continue
+            if _is_data(key, value):
+                text = per_field.get(key, whole)
+                yield path, key, text if isinstance(text, str) else whole
+
+
 def uncovered_numbers(data: dict) -> list[str]:
-    """Paths of every number in ``data`` that no ``source``, ``sources`` or ``assumption``
-    covers.
+    """Paths of every number (or date) in ``data`` that no ``source``, ``sources`` or
+    ``assumption`` covers.
 
     A table's own ``source`` or ``assumption`` covers all its numeric fields (including
-    lists of numbers); ``sources = {field = ...}`` covers the fields it names. Nested
+    lists of numbers) and its dates (``start``, ``end``, ``opens``, ``closes``, ``date``
+    as ``"YYYY-MM"``); ``sources = {field = ...}`` covers the fields it names. Nested
     tables do not inherit their parent's provenance. Top-level ``schema_version`` is exempt.
 
     Examples
@@ -96,19 +132,33 @@ def uncovered_numbers(data: dict) -> list[str]:
     ['a.x', 'a.y']
     >>> uncovered_numbers({"a": {"x": 1, "y": [1, 2], "sources": {"x": "r1"}}})
     ['a.y']
+    >>> uncovered_numbers({"firms": [{"id": "a", "opens": "2013-04"}]})
+    ['firms[0].opens']
     """
-    found = []
-    for path, table in _tables(data):
-        whole = isinstance(table.get("source"), str) or isinstance(table.get(_ASSUMPTION), str)
-        per_field = table.get("sources") if isinstance(table.get("sources"), dict) else {}
-        for key, value in table.items():
-            if not path and key in EXEMPT_KEYS:
-                continue
-            if key in ("references", "sources") or not _holds_numbers(value):
-                continue
-            if not (whole or key in per_field):
-                found.append(_join(path, key))
-    return found
+    return [_join(path, key) for path, key, text in _data_fields(data) if text is None]
+
+
+def provenance_counts(data: dict) -> dict[str, int]:
+    """How many fields under the rule are sourced, assumed, or uncovered.
+
+    A field counts as an assumption when the text covering it starts with
+    ``assumption``, as sourced when it names a reference.
+
+    Examples
+    --------
+    >>> provenance_counts({"a": {"x": 1, "y": 2, "z": 3,
+    ...                          "sources": {"x": "r1: p. 3", "y": "assumption: guess"}}})
+    {'sourced': 1, 'assumptions': 1, 'uncovered': 1}
+    """
+    counts = {"sourced": 0, "assumptions": 0, "uncovered": 0}
+    for _, _, text in _data_fields(data):
+        if text is None:
+            counts["uncovered"] += 1
+        elif text.partition(":")[0].strip() == _ASSUMPTION:
+            counts["assumptions"] += 1
+        else:
+            counts["sourced"] += 1
+    return counts
 
 
 def _provenance_texts(data: dict) -> Iterator[tuple[str, Any, dict, str | None]]:
@@ -152,8 +202,8 @@ def source_problems(data: dict) -> list[tuple[str, str]]:
         elif ref not in known:
             out.append((path, f"source {ref!r} is not among the file's [[references]] ids"
                               f"{did_you_mean(ref, known)}"))
-        if field is not None and not _holds_numbers(table.get(field)):
-            numbers = [k for k, v in table.items() if k != "sources" and _holds_numbers(v)]
+        if field is not None and not _is_data(field, table.get(field)):
+            numbers = [k for k, v in table.items() if k != "sources" and _is_data(k, v)]
             out.append((path, f"names no number of this table; numbers here: "
                               f"{', '.join(repr(n) for n in numbers) or 'none'}"))
     return out

@@ -25,86 +25,21 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .catalogue import REFERENCE_SPEC, ResourceCatalogue, load_catalogue, read_toml
-from .errors import ParameterError, RegionError, did_you_mean
+from .catalogue import ResourceCatalogue, load_catalogue, read_toml
+from .dates import tick_of
+from .errors import RegionError, did_you_mean
 from .params import Parameters
-from .provenance import source_problems
-from .schema import PROVENANCE_KEYS, Field, Table, check, limit_problems
+from .region_checks import semantic_problems
+from .region_schema import FACILITATOR_ROLES, REGION_SPEC, SIZES
+from .schema import PROVENANCE_KEYS, check, limit_problems
 
 __all__ = [
     "Region", "FirmSpec", "StreamSpec", "NeedSpec", "FacilitatorSpec", "Relationship",
-    "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
+    "Milestone", "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
+    "role_defaults",
 ]
 
-SIZES = ("sme", "large")
-FACILITATOR_KINDS = ("municipality", "is_centre", "energy_office", "regional_agency")
-RELATIONSHIP_KINDS = ("shared_owner", "business_club", "municipal_ownership", "shared_site",
-                      "supplier_customer")
 EARTH_RADIUS_KM = 6371.0
-
-_SEASON = Field(list, item=Field(float, low=0.0), length=12)
-_STREAM = Table({
-    "resource": Field(str, required=True),
-    "volume_per_year": Field(float, required=True, low=0.0, low_open=True),
-    "variability": Field(float, low=0.0, high=2.0),
-    "disposal_cost": Field(float),
-    "supply_seasonality": _SEASON,
-    "name": Field(str),
-}, provenance=True)
-_NEED = Table({
-    "resource": Field(str, required=True),
-    "volume_per_year": Field(float, required=True, low=0.0, low_open=True),
-    "virgin_price": Field(float, low=0.0),
-    "demand_seasonality": _SEASON,
-    "name": Field(str),
-}, provenance=True)
-_FIRM = Table({
-    "id": Field(str, required=True),
-    "name": Field(str),
-    "sector": Field(str, required=True),
-    "size": Field(str, required=True, choices=SIZES),
-    "lat": Field(float, low=-90.0, high=90.0),
-    "lon": Field(float, low=-180.0, high=180.0),
-    "x_km": Field(float),
-    "y_km": Field(float),
-    "member": Field(bool),
-    "closes_at_tick": Field(int, low=0),
-    "notes": Field(str),
-    "streams": Field(list, item=Field(_STREAM)),
-    "needs": Field(list, item=Field(_NEED)),
-}, provenance=True)
-_FACILITATOR = Table({
-    "name": Field(str, required=True),
-    "kind": Field(str, choices=FACILITATOR_KINDS),
-    "members": Field(list, item=Field(str)),
-    "start_tick": Field(int, low=0),
-    "end_tick": Field(int, low=0),
-    "budget_eur_per_year": Field(float, low=0.0),
-    "notes": Field(str),
-}, provenance=True)
-_RELATIONSHIP = Table({
-    "firms": Field(list, required=True, item=Field(str), length=2),
-    "kind": Field(str, required=True, choices=RELATIONSHIP_KINDS),
-    "trust": Field(float, required=True, low=0.0, high=1.0),
-    "notes": Field(str),
-}, provenance=True)
-_HEADER = Table({
-    "name": Field(str, required=True),
-    "title": Field(str, required=True),
-    "description": Field(str, required=True),
-    "year": Field(int, required=True, low=1900, high=2100),
-    "country": Field(str),
-    "notes": Field(str),
-}, provenance=True)
-REGION_SPEC = Table({
-    "schema_version": Field(int, required=True, low=1, high=1),
-    "region": Field(_HEADER, required=True),
-    "references": Field(list, item=Field(REFERENCE_SPEC)),
-    "facilitator": Field(_FACILITATOR),
-    "parameters": Field(Table(values=Field(object), provenance=True)),
-    "relationships": Field(list, item=Field(_RELATIONSHIP)),
-    "firms": Field(list, required=True, item=Field(_FIRM), min_length=1),
-})
 
 
 @dataclass(frozen=True)
@@ -116,6 +51,10 @@ class StreamSpec:
     variability: float = 0.1
     disposal_cost: float | None = None
     supply_seasonality: tuple[float, ...] | None = None
+    alternative: str | None = None          # None: the catalogue's default alternative
+    alternative_price: float | None = None  # None: the catalogue's price for the country
+    produced_from: str | None = None    # resource of one of the firm's needs (cascades)
+    yield_per_unit: float | None = None  # output per unit of that input
 
 
 @dataclass(frozen=True)
@@ -144,6 +83,38 @@ class FirmSpec:
     needs: tuple[NeedSpec, ...] = ()
     lat: float | None = None
     lon: float | None = None
+    opens_at_tick: int | None = None
+    opens: str | None = None    # "YYYY-MM" (needs the region's start)
+    closes: str | None = None   # "YYYY-MM"
+
+    def open_tick(self, start: str | None, tick_months: float = 1.0) -> int:
+        """First tick the firm exists: 0 unless it opens later.
+
+        Examples
+        --------
+        >>> f = FirmSpec("a", "x", "sme", 0.0, 0.0, opens="2013-01")
+        >>> f.open_tick("1982-01"), f.open_tick("1982-01", 12.0), f.open_tick("2020-01")
+        (372, 31, 0)
+        """
+        if self.opens_at_tick is not None:
+            return self.opens_at_tick
+        if self.opens is None or start is None:
+            return 0
+        return max(0, tick_of(start, self.opens, tick_months))
+
+    def close_tick(self, start: str | None, tick_months: float = 1.0) -> int | None:
+        """Tick the firm closes at (None: it does not close).
+
+        Examples
+        --------
+        >>> FirmSpec("a", "x", "sme", 0.0, 0.0, closes="2001-07").close_tick("2000-01", 3.0)
+        6
+        """
+        if self.closes_at_tick is not None:
+            return self.closes_at_tick
+        if self.closes is None or start is None:
+            return None
+        return max(0, tick_of(start, self.closes, tick_months))
 
 
 @dataclass(frozen=True)
@@ -156,6 +127,38 @@ class FacilitatorSpec:
     start_tick: int | None = None
     end_tick: int | None = None
     budget_eur_per_year: float | None = None
+    roles: tuple[str, ...] | None = None      # None: the model's default role switches
+    start: str | None = None                  # "YYYY-MM"
+    end: str | None = None                    # "YYYY-MM"
+    cofund_budget_eur: float | None = None
+    staff_cost_eur_per_year: float | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated event of the region's history (shown on the time axis, never simulated)."""
+
+    date: str                 # "YYYY-MM"
+    text: str                 # English
+    text_sv: str | None = None
+
+
+def role_defaults(roles: tuple[str, ...]) -> dict[str, Any]:
+    """Role switches for a facilitator with exactly ``roles``: listed on, others off.
+
+    ``expert_support`` is a share, not a switch: listed keeps the model's default share,
+    unlisted sets it to 0.
+
+    Examples
+    --------
+    >>> role_defaults(("mapper", "convener"))  # doctest: +NORMALIZE_WHITESPACE
+    {'mapper': True, 'broker': False, 'convener': True, 'cofunder': False,
+     'expert_support': 0.0}
+    """
+    values: dict[str, Any] = {r: r in roles for r in FACILITATOR_ROLES if r != "expert_support"}
+    if "expert_support" not in roles:
+        values["expert_support"] = 0.0
+    return values
 
 
 @dataclass(frozen=True)
@@ -182,20 +185,61 @@ class Region:
     parameters: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     references: tuple[dict, ...] = ()
     origin: str = "<memory>"
+    start: str | None = None                  # "YYYY-MM" of tick 0
+    milestones: tuple[Milestone, ...] = ()
 
-    def parameter_defaults(self) -> dict[str, Any]:
-        """Parameter values this region sets (facilitator table, then ``[parameters]``)."""
+    def parameter_defaults(self, tick_months: float | None = None) -> dict[str, Any]:
+        """Parameter values this region sets (facilitator table, then ``[parameters]``).
+
+        Facilitator dates become ticks at ``tick_months`` (default: the region's own
+        ``tick_months`` parameter, else 1); pass the run's value when it is overridden
+        (:meth:`resolve_parameters` does).
+        """
+        if tick_months is None:
+            tick_months = float(self.parameters.get("tick_months", 1.0))
         values: dict[str, Any] = {}
-        fac = self.facilitator
-        if fac is not None:
-            if fac.start_tick is not None:
-                values["facilitator_start_tick"] = fac.start_tick
-            if fac.end_tick is not None:
-                values["facilitator_end_tick"] = fac.end_tick
-            if fac.budget_eur_per_year is not None:
-                values["facilitator_budget_eur_per_year"] = fac.budget_eur_per_year
+        if self.facilitator is not None:
+            values.update(_facilitator_defaults(self.facilitator, self.start, tick_months))
         values.update(self.parameters)
         return values
+
+    def resolve_parameters(self, overrides: Mapping[str, Any] | None = None) -> Parameters:
+        """The run's parameters: model defaults < this region < ``overrides`` (user's).
+
+        Examples
+        --------
+        >>> region = Region("r", "R", (), start="2000-01",
+        ...                 facilitator=FacilitatorSpec("f", start="2001-01", roles=("broker",)))
+        >>> p = region.resolve_parameters({"tick_months": 3.0, "convener": True})
+        >>> p.facilitator_start_tick, p.broker, p.cofunder, p.convener
+        (4, True, False, True)
+        """
+        overrides = dict(overrides or {})
+        months = overrides.get("tick_months", self.parameters.get("tick_months"))
+        defaults = self.parameter_defaults(None if months is None else float(months))
+        return Parameters().replace(**defaults).replace(**overrides)
+
+
+def _facilitator_defaults(fac: FacilitatorSpec, start: str | None,
+                          tick_months: float) -> dict[str, Any]:
+    """The parameters a ``[facilitator]`` table sets (roles, dates, money)."""
+    values: dict[str, Any] = {}
+    if fac.roles is not None:
+        values.update(role_defaults(fac.roles))
+    first = fac.start_tick
+    if first is None and fac.start is not None and start is not None:
+        first = max(0, tick_of(start, fac.start, tick_months))
+    last = fac.end_tick
+    if last is None and fac.end is not None and start is not None:
+        last = max(0, tick_of(start, fac.end, tick_months))
+    for name, value in (("facilitator_start_tick", first), ("facilitator_end_tick", last),
+                        ("facilitator_budget_eur_per_year", fac.budget_eur_per_year),
+                        ("cofund_budget_eur", fac.cofund_budget_eur)):
+        if value is not None:
+            values[name] = value
+    if fac.staff_cost_eur_per_year is not None:
+        values["facilitator_staff_cost_eur"] = fac.staff_cost_eur_per_year / 12.0
+    return values
 
 
 def bundled_regions() -> dict[str, Path]:
@@ -265,168 +309,10 @@ def region_from_dict(data: dict, origin: str, catalogue: ResourceCatalogue) -> R
     """
     problems = check(REGION_SPEC, data, origin, limit=None)
     if isinstance(data, dict):
-        problems += _semantic_problems(data, origin, catalogue)
+        problems += semantic_problems(data, origin, catalogue)
     if problems:
         raise RegionError(limit_problems(problems, origin))
     return _build(data, origin)
-
-
-def _items(node: dict, key: str) -> list[tuple[int, dict]]:
-    """(index, table) of the list ``node[key]``, skipping entries of the wrong type
-    (the schema check reports those)."""
-    value = node.get(key, [])
-    if not isinstance(value, list):
-        return []
-    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
-
-
-def _text(node: dict, key: str) -> str | None:
-    value = node.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> list[str]:
-    """Checks that need more than one field: ids, references, resources, locations."""
-    out: list[str] = []
-    firms = _items(data, "firms")
-    ids: list[str] = []
-    for i, firm in firms:
-        fid = _text(firm, "id")
-        if fid is not None and fid in ids:
-            out.append(f"{origin}: firms[{i}].id: duplicate firm id {fid!r}; ids must be unique")
-        elif fid is not None:
-            ids.append(fid)
-        out.extend(_firm_problems(firm, f"firms[{i}]", origin, catalogue))
-    out.extend(_location_kind_problems(firms, origin))
-    out.extend(f"{origin}: {path}: {problem}; or write 'assumption: <reason>'"
-               if "is not among the file's" in problem else f"{origin}: {path}: {problem}"
-               for path, problem in source_problems(data))
-    out.extend(_facilitator_problems(data.get("facilitator"), ids, origin))
-    for j, rel in _items(data, "relationships"):
-        pair = rel.get("firms")
-        if not (isinstance(pair, list) and len(pair) == 2
-                and all(isinstance(m, str) for m in pair)):
-            continue  # the schema reports it
-        for k, member in enumerate(pair):
-            if member not in ids:
-                out.append(f"{origin}: relationships[{j}].firms[{k}]: unknown firm id "
-                           f"{member!r}{did_you_mean(member, ids)}; use a firm id of this file")
-        if pair[0] == pair[1]:
-            out.append(f"{origin}: relationships[{j}].firms: a firm cannot relate to itself; "
-                       f"name two different firms")
-    if isinstance(data.get("parameters"), dict):
-        out.extend(_parameter_problems(data["parameters"], origin))
-    return out
-
-
-def _facilitator_problems(fac: Any, ids: list[str], origin: str) -> list[str]:
-    if not isinstance(fac, dict):
-        return []
-    out = []
-    members = fac.get("members", [])
-    for j, member in enumerate(members if isinstance(members, list) else []):
-        if isinstance(member, str) and member not in ids:
-            out.append(f"{origin}: facilitator.members[{j}]: unknown firm id {member!r}"
-                       f"{did_you_mean(member, ids)}; use a firm id of this file")
-    start, end = fac.get("start_tick"), fac.get("end_tick")
-    if _is_int(start) and _is_int(end) and end < start:
-        out.append(f"{origin}: facilitator.end_tick: {end} is before start_tick {start}; "
-                   f"must be >= start_tick (or leave end_tick out: never withdraws)")
-    return out
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _firm_problems(firm: dict, where: str, origin: str, catalogue: ResourceCatalogue) -> list[str]:
-    out = _location_problems(firm, where, origin)
-    for kind in ("streams", "needs"):
-        for j, item in _items(firm, kind):
-            name = _text(item, "resource")
-            if name is not None and name not in catalogue.names:
-                out.append(f"{origin}: {where}.{kind}[{j}].resource: unknown resource "
-                           f"{name!r}{_resource_hint(name, catalogue.names)}; see "
-                           f"'symbiosis-abm resources'")
-    return out
-
-
-def _resource_hint(name: str, names: tuple[str, ...]) -> str:
-    """Close spellings, else catalogue names sharing a word ('wood_chips' -> wood_...).
-
-    Examples
-    --------
-    >>> _resource_hint("wood_chips", ("wood_residues", "steam"))
-    " (did you mean 'wood_residues'?)"
-    """
-    hint = did_you_mean(name, names)
-    if hint:
-        return hint
-    words = set(name.lower().replace("-", "_").split("_")) - {""}
-    related = [n for n in names if words & set(n.split("_"))][:3]
-    return " (did you mean " + " or ".join(repr(n) for n in related) + "?)" if related else ""
-
-
-_PAIRS = (("lat", "lon", "degrees: lat -90 to 90, lon -180 to 180"),
-          ("x_km", "y_km", "km on the region's plane"))
-
-
-def _location_problems(firm: dict, where: str, origin: str) -> list[str]:
-    """A firm is located by both lat and lon, or by both x_km and y_km (not both ways)."""
-    given = [(a, b, unit) for a, b, unit in _PAIRS if a in firm or b in firm]
-    if not given:
-        return [f"{origin}: {where}: location missing; give lat and lon (degrees) "
-                f"or x_km and y_km"]
-    if len(given) == 2:
-        return [f"{origin}: {where}: located twice; give either lat/lon or x_km/y_km, "
-                f"not both"]
-    a, b, unit = given[0]
-    missing = b if a in firm else a
-    if missing not in firm:
-        other = a if missing == b else b
-        return [f"{origin}: {where}.{missing}: missing; {other} is given, so {missing} is "
-                f"required ({unit})"]
-    return []
-
-
-def _location_kind_problems(firms: list[tuple[int, dict]], origin: str) -> list[str]:
-    """Positions in km are on the plane around the lat/lon firms' centre: mixing the two
-    kinds in one file is almost always a mistake, so it is refused."""
-    kinds = [(i, "lat/lon" if "lat" in f or "lon" in f else "x_km/y_km") for i, f in firms
-             if any(k in f for k in ("lat", "lon", "x_km", "y_km"))]
-    if not kinds:
-        return []
-    first_i, first = kinds[0]
-    for i, kind in kinds[1:]:
-        if kind != first:
-            return [f"{origin}: firms[{i}]: located by {kind} but firms[{first_i}] by "
-                    f"{first}; all firms of a region must use the same kind of location"]
-    return []
-
-
-def _parameter_problems(values: dict, origin: str) -> list[str]:
-    """Each ``[parameters]`` entry must be a model parameter with an allowed value."""
-    out = []
-    plain = {k: v for k, v in values.items() if k not in PROVENANCE_KEYS}
-    for name, value in plain.items():
-        try:
-            Parameters().replace(**{name: value})
-        except ParameterError as exc:
-            out.extend(f"{origin}: parameters.{name}: {_strip_name(p, name)}"
-                       + ("; see 'symbiosis-abm params'" if "no such" in p else "")
-                       for p in exc.problems)
-    if not out:  # values that are fine alone but not together (e.g. end before start)
-        try:
-            Parameters().replace(**plain)
-        except ParameterError as exc:
-            for p in exc.problems:
-                name = p.split("'")[1] if p.startswith("parameter '") else ""
-                out.append(f"{origin}: parameters.{name}: {_strip_name(p, name)}")
-    return out
-
-
-def _strip_name(problem: str, name: str) -> str:
-    return problem.removeprefix(f"parameter {name!r}: ")
 
 
 def _build(data: dict, origin: str) -> Region:
@@ -442,10 +328,7 @@ def _build(data: dict, origin: str) -> Region:
         year=header["year"],
         country=header.get("country", ""),
         firms=tuple(_firm(f, lat0, lon0, members) for f in firms),
-        facilitator=None if fac is None else FacilitatorSpec(
-            name=fac["name"], kind=fac.get("kind", "municipality"),
-            members=tuple(fac.get("members", ())), start_tick=fac.get("start_tick"),
-            end_tick=fac.get("end_tick"), budget_eur_per_year=fac.get("budget_eur_per_year")),
+        facilitator=None if fac is None else _facilitator(fac),
         relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]))
                             for r in data.get("relationships", [])),
         # read-only: parsed regions are cached and shared between models
@@ -453,7 +336,21 @@ def _build(data: dict, origin: str) -> Region:
                                      if k not in PROVENANCE_KEYS}),
         references=tuple(data.get("references", [])),
         origin=origin,
+        start=header.get("start"),
+        milestones=tuple(Milestone(m["date"], m["text"], m.get("text_sv"))
+                         for m in data.get("milestones", [])),
     )
+
+
+def _facilitator(fac: dict) -> FacilitatorSpec:
+    roles = fac.get("roles")
+    return FacilitatorSpec(
+        name=fac["name"], kind=fac.get("kind", "municipality"),
+        members=tuple(fac.get("members", ())), start_tick=fac.get("start_tick"),
+        end_tick=fac.get("end_tick"), budget_eur_per_year=fac.get("budget_eur_per_year"),
+        roles=None if roles is None else tuple(roles), start=fac.get("start"),
+        end=fac.get("end"), cofund_budget_eur=fac.get("cofund_budget_eur"),
+        staff_cost_eur_per_year=fac.get("staff_cost_eur_per_year"))
 
 
 def _centre(firms: list[dict]) -> tuple[float, float]:
@@ -487,9 +384,12 @@ def _firm(f: dict, lat0: float, lon0: float, members: set[str]) -> FirmSpec:
         id=f["id"], name=f.get("name", f["id"]), sector=f["sector"], size=f["size"],
         x_km=float(x), y_km=float(y), lat=f.get("lat"), lon=f.get("lon"),
         member=f.get("member", f["id"] in members), closes_at_tick=f.get("closes_at_tick"),
+        opens_at_tick=f.get("opens_at_tick"), opens=f.get("opens"), closes=f.get("closes"),
         streams=tuple(StreamSpec(
             s["resource"], float(s["volume_per_year"]), float(s.get("variability", 0.1)),
-            s.get("disposal_cost"), _tuple(s.get("supply_seasonality")))
+            s.get("disposal_cost"), _tuple(s.get("supply_seasonality")),
+            s.get("alternative"), s.get("alternative_price"), s.get("produced_from"),
+            s.get("yield_per_unit"))
             for s in f.get("streams", [])),
         needs=tuple(NeedSpec(
             n["resource"], float(n["volume_per_year"]), n.get("virgin_price"),

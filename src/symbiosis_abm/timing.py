@@ -8,7 +8,8 @@ resolution, not the behaviour. This module turns them into what one tick needs:
   (the same as ``tick_months`` monthly steps in a row);
 * a duration of ``d`` months becomes ``d / tick_months`` ticks (rounded to a whole
   number of at least one tick where it schedules something);
-* a cost per month becomes ``cost x tick_months`` per tick;
+* a cost per month (or a trust loss per month of shortfall) becomes ``x tick_months``
+  per tick;
 * the broker's proposals per month become ``round(capacity x tick_months)`` per tick (at
   least one when the capacity is positive).
 
@@ -66,6 +67,7 @@ class TickRates:
     trust_decay: float          # share of the gap to the baseline closed per tick
     gain_contact: float         # share of the gap to 1 closed per tick of talks
     gain_delivery: float        # share of the gap to 1 closed per reliable delivery
+    loss_shortfall: float       # trust lost per tick per unit of shortfall beyond tolerance
     reputation: float           # pull toward hearsay per tick
     join: float                 # registry join chance per tick (base)
     network_effect: float       # added join chance per tick at full membership
@@ -88,6 +90,7 @@ def tick_rates(p: Parameters) -> TickRates:
         trust_decay=per_tick(p.trust_decay, m),
         gain_contact=per_tick(p.trust_gain_contact, m),
         gain_delivery=per_tick(p.trust_gain_delivery, m),
+        loss_shortfall=p.trust_loss_shortfall * m,  # a loss per month of shortfall
         reputation=per_tick(p.reputation_weight, m),
         join=per_tick(p.registry_join_rate, m),
         network_effect=per_tick(p.registry_network_effect, m),

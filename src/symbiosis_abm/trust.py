@@ -5,7 +5,8 @@ that met at a facilitator's event, and pre-existing relationships. Everything el
 initial trust and no awareness. Trust is directed: ``trust(i, j)`` is i's trust in j.
 
 The rules are pure functions (``toward``, ``after_delivery``, ``reputation_pull``); the
-:class:`PairStore` only holds arrays and maps pairs to slots.
+:class:`PairStore` only holds arrays and maps pairs to slots; :class:`TrustUpkeep` (a mixin
+of :class:`~.model.SymbiosisModel`) applies decay and reputation each tick.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from ._arrays import unique_sorted
 
-__all__ = ["PairStore", "toward", "after_delivery", "reputation_pull"]
+__all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
 
 
 def toward(value: np.ndarray, target: float | np.ndarray, rate: float | np.ndarray) -> np.ndarray:
@@ -170,3 +171,72 @@ class PairStore:
                 setattr(self, name, new)
         self.size = need
         return start
+
+
+class TrustUpkeep:
+    """Phase 8: trust decays without contact; reputation passes via partners.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _update_trust(self) -> None:
+        """Trust decays toward the baseline without contact; reputation passes via partners."""
+        p, store = self.params, self.pairs
+        idle = store.met & ~store.contact
+        store.trust[idle] = toward(store.trust[idle], p.trust_baseline, self.rates.trust_decay)
+        store.contact[:] = False
+        if self.rates.reputation > 0:
+            self._pass_reputation()
+
+    def _pass_reputation(self) -> None:
+        """i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k."""
+        ex = self.exchanges
+        act = np.flatnonzero(ex["active"])
+        if len(act) < 2:
+            return
+        a = np.concatenate([ex["supplier"][act], ex["receiver"][act]])
+        b = np.concatenate([ex["receiver"][act], ex["supplier"][act]])
+        links = unique_sorted(a * self.world.n_firms + b)
+        hub, other = links // self.world.n_firms, links % self.world.n_firms
+        ki, kj = _common_partner_links(hub)
+        if len(ki) == 0:
+            return
+        store = self.pairs
+        ij = store.find(other[ki], other[kj])
+        has = ij >= 0
+        ki, kj, ij = ki[has], kj[has], ij[has]
+        # Trust along each link is looked up once per link, not once per triple.
+        trust_in_hub, trust_of_hub = store.trust_of(other, hub), store.trust_of(hub, other)
+        pulled = reputation_pull(store.trust[ij], trust_in_hub[ki], trust_of_hub[kj],
+                                 self.rates.reputation)
+        store.trust[ij] = pulled
+
+
+def _common_partner_links(hub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of links (k, i), (k, j) with i != j, from links sorted by hub k.
+
+    Returns the two links' positions. Ordered by hub, then i, then j (the partners' order
+    among the hub's links), all in array operations: a hub with d partners gives its d x d
+    grid without the diagonal.
+
+    Examples
+    --------
+    >>> ki, kj = _common_partner_links(np.array([0, 1, 1, 1]))
+    >>> ki.tolist(), kj.tolist()
+    ([1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2])
+    """
+    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
+    degree = np.diff(np.append(starts, len(hub)))
+    many = degree >= 2
+    starts, degree = starts[many], degree[many]
+    if len(starts) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    cells = degree * degree
+    group = np.repeat(np.arange(len(starts)), cells)
+    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
+    d = degree[group]
+    row, col = cell // d, cell % d
+    off = row != col
+    base = starts[group[off]]
+    return base + row[off], base + col[off]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._arrays import unique_sorted
 from .catalogue import ResourceCatalogue
-from .economics import seasonal_utilisation
+from .economics import alternative_cost, seasonal_utilisation
 from .params import Parameters
 from .region import SIZES, Region
 from .search import CandidateEdges, candidate_edges
@@ -34,13 +34,17 @@ class World:
     firm_xy: np.ndarray
     firm_size: np.ndarray
     firm_close_tick: np.ndarray      # -1: no scheduled closure
+    firm_open_tick: np.ndarray       # first tick the firm exists (0: from the start)
     firm_member: np.ndarray
     stream_firm: np.ndarray
     stream_resource: np.ndarray
     stream_volume: np.ndarray
     stream_variability: np.ndarray
-    stream_disposal_cost: np.ndarray
+    stream_disposal_cost: np.ndarray  # seller's avoided cost per unit (negative: forgone sale)
+    stream_alternative: np.ndarray    # what the seller does without an exchange (str)
     stream_season: np.ndarray        # (S, 12)
+    stream_input: np.ndarray         # need the stream is produced from (-1: none)
+    stream_yield: np.ndarray         # output per unit of that input (NaN: follows its share)
     need_firm: np.ndarray
     need_resource: np.ndarray
     need_volume: np.ndarray
@@ -56,9 +60,24 @@ class World:
     def n_firms(self) -> int:
         return len(self.firm_ids)
 
+    def exists_at(self, tick: int) -> np.ndarray:
+        """Which firms exist at ``tick``: opened (``firm_open_tick <= tick``) and not
+        yet at their scheduled closure. Random closures are the model's, not included.
+
+        A firm that does not exist does not search, trade or appear as a candidate.
+        """
+        closed = (self.firm_close_tick >= 0) & (self.firm_close_tick <= tick)
+        return (self.firm_open_tick <= tick) & ~closed
+
 
 def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
-    """Turn a region into arrays and find the candidate edges with KD-trees."""
+    """Turn a region into arrays and find the candidate edges with KD-trees.
+
+    Prices, taxes and CO2e factors are those of the region's country, and the landfill
+    tax that of the region's year where the catalogue lists it by year
+    (:meth:`ResourceCatalogue.for_country`); ``world.catalogue`` is that catalogue.
+    """
+    catalogue = catalogue.for_country(region.country, region.year)
     firms = region.firms
     index = {f.id: i for i, f in enumerate(firms)}
     streams = [(index[f.id], s) for f in firms for s in f.streams]
@@ -80,16 +99,22 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         firm_ids=tuple(f.id for f in firms),
         firm_xy=firm_xy,
         firm_size=np.array([SIZES.index(f.size) for f in firms], dtype=np.int64),
-        firm_close_tick=np.array([-1 if f.closes_at_tick is None else f.closes_at_tick
-                                  for f in firms], dtype=np.int64),
+        firm_close_tick=_close_ticks(region, params.tick_months),
+        firm_open_tick=np.array([f.open_tick(region.start, params.tick_months)
+                                 for f in firms], dtype=np.int64),
         firm_member=np.array([f.member for f in firms], dtype=bool),
         stream_firm=s_firm, stream_resource=s_res,
         stream_volume=np.array([s.volume_per_year for _, s in streams], dtype=float),
         stream_variability=np.array([s.variability for _, s in streams], dtype=float),
-        stream_disposal_cost=params.disposal_cost_multiplier * np.array(
-            [catalogue.disposal_cost[r] if s.disposal_cost is None else s.disposal_cost
-             for (_, s), r in zip(streams, s_res)], dtype=float),
+        stream_disposal_cost=_seller_avoided_cost(
+            catalogue, [s for _, s in streams], s_res, params.disposal_cost_multiplier),
+        stream_alternative=np.array(
+            [s.alternative or catalogue.alternatives[r] for (_, s), r in zip(streams, s_res)],
+            dtype=object),
         stream_season=s_season,
+        stream_input=_inputs(streams, needs),
+        stream_yield=np.array([np.nan if s.yield_per_unit is None else s.yield_per_unit
+                               for _, s in streams], dtype=float),
         need_firm=n_firm, need_resource=n_res,
         need_volume=np.array([n.volume_per_year for _, n in needs], dtype=float),
         need_virgin_price=params.virgin_price_multiplier * np.array(
@@ -104,6 +129,39 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
             catalogue, s_res, n_res, [s.supply_seasonality for _, s in streams],
             [n.demand_seasonality for _, n in needs], s_season, n_season, edges),
     )
+
+
+def _seller_avoided_cost(catalogue: ResourceCatalogue, streams: list, rows: np.ndarray,
+                         multiplier: float) -> np.ndarray:
+    """Per stream: what its seller avoids per unit exchanged, less the tax it pays on what
+    it delivers. A stream's own ``disposal_cost`` replaces the alternative's cost; its own
+    ``alternative`` without a price costs only the country's tax (price 0)."""
+    own_kind = [s.alternative for s in streams]
+    kinds = np.array([k or catalogue.alternatives[r] for k, r in zip(own_kind, rows)])
+    prices = np.array([
+        s.alternative_price if s.alternative_price is not None
+        else (catalogue.alternative_price[r] if s.alternative in (None, catalogue.alternatives[r])
+              else 0.0) for s, r in zip(streams, rows)], dtype=float)
+    taxed = np.array([catalogue.units[r] == "t" for r in rows], dtype=bool)
+    cost = alternative_cost(kinds, prices, catalogue.landfill_tax, catalogue.incineration_tax,
+                            taxed, cost_scale=multiplier)
+    explicit = np.array([np.nan if s.disposal_cost is None else s.disposal_cost
+                         for s in streams], dtype=float)
+    cost = np.where(np.isnan(explicit), cost, multiplier * explicit)
+    return cost - catalogue.exchange_tax[rows] if len(rows) else cost
+
+
+def _close_ticks(region: Region, tick_months: float) -> np.ndarray:
+    """Closing tick per firm (-1: none), from ``closes_at_tick`` or the ``closes`` date."""
+    ticks = [f.close_tick(region.start, tick_months) for f in region.firms]
+    return np.array([-1 if t is None else t for t in ticks], dtype=np.int64)
+
+
+def _inputs(streams: list, needs: list) -> np.ndarray:
+    """The need each stream is produced from (its firm's need of that resource), or -1."""
+    need_of = {(i, n.resource): k for k, (i, n) in enumerate(needs)}
+    return np.array([need_of.get((i, s.produced_from), -1) if s.produced_from else -1
+                     for i, s in streams], dtype=np.int64)
 
 
 def _resource_rows(catalogue: ResourceCatalogue, names: list[str]) -> np.ndarray:

@@ -1,0 +1,328 @@
+"""Contract rules: the agreed seasonal profile, delivery shortfall, profit against plan.
+
+A contract agrees a monthly profile: in calendar month ``m`` both sides expect
+``min(1, supply season[m], demand season[m])`` of the contract's mean monthly volume (the
+same profile the deal's expected economics use, :func:`~.economics.seasonal_utilisation`).
+A planned trough is then neither a delivery failure nor a loss:
+
+* the shortfall of a delivery is measured against what the contract expected that tick,
+  after the stream's uncommitted supply has covered what it can;
+* profit tracking compares each side's actual gain with its expected gain for the tick.
+
+:class:`ContractBook` (a mixin of :class:`~.model.SymbiosisModel`) applies these rules each
+tick: streams realise, exchanges deliver, renew or end, new exchanges start over an asset
+(:mod:`.assets`).
+
+Examples
+--------
+>>> season = np.array([[1.0] * 6 + [0.4] * 6])
+>>> season_at(season, tick=6, tick_months=1.0).tolist(), season_at(season, 1, 3.0).tolist()
+([0.4], [1.0])
+>>> season_at(season, tick=1, tick_months=6.0).round(2).tolist()
+[0.4]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .catalogue import MODES
+from .codes import (
+    IDLE,
+    REASON_CODE,
+)
+from .pace import lead_ticks
+from .relations import broken
+from .trust import after_delivery, toward
+
+__all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons",
+           "ContractBook"]
+
+
+def season_at(season: np.ndarray, tick: int, tick_months: float) -> np.ndarray:
+    """Each row's seasonal factor over the months a tick covers (their mean).
+
+    A tick of ``tick_months`` months starting at month ``tick * tick_months`` covers the
+    calendar months it overlaps; a tick shorter than a month reads its month.
+    """
+    start = tick * tick_months
+    if tick_months <= 1.0:
+        return season[:, int(start // 1) % 12]
+    months = (int(start // 1) + np.arange(int(round(tick_months)))) % 12
+    return season[:, months].mean(axis=1)
+
+
+def supply_for_contracts(ratio: np.ndarray, volume: np.ndarray,
+                         committed: np.ndarray) -> np.ndarray:
+    """A stream's realised supply per unit of committed volume (the contracts' ratio).
+
+    The stream's uncommitted volume is used first to cover a shortfall of the committed
+    part: contracts of a stream that is half placed get up to twice its ratio (each is
+    still capped at what it agreed).
+
+    Examples
+    --------
+    >>> supply_for_contracts(np.array([0.8, 0.8]), np.array([100.0, 100.0]),
+    ...                      np.array([50.0, 100.0])).tolist()
+    [1.6, 0.8]
+    """
+    placed = committed > 1e-9 * volume   # ignore rounding left by ended contracts
+    out = np.array(ratio, dtype=float)
+    out[placed] = ratio[placed] * volume[placed] / committed[placed]
+    return out
+
+
+def shortfall(delivered_share: np.ndarray, expected_share: np.ndarray) -> np.ndarray:
+    """Share of what the contract expected this tick that was not delivered (0 if none was
+    expected).
+
+    Examples
+    --------
+    >>> shortfall(np.array([0.4, 0.2, 0.0]), np.array([0.4, 0.4, 0.0])).tolist()
+    [0.0, 0.5, 0.0]
+    """
+    gap = np.maximum(expected_share - delivered_share, 0.0)
+    return np.where(expected_share > 0, gap / np.maximum(expected_share, 1e-300), 0.0)
+
+
+def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np.ndarray,
+                       funded: np.ndarray) -> np.ndarray:
+    """Why each concluded deal fails at allocation ("" if it does not): one code per cause.
+
+    ``granted`` is the volume allocation gave (0: the supply or need was taken by better
+    deals); ``gains_ok`` whether both sides still gain at that volume; ``affordable``
+    whether the receiver can fund its part of the capex; ``funded`` whether the deal gets
+    the co-funding it counted on.
+    """
+    return np.select(
+        [granted <= 0, ~funded, ~gains_ok, ~affordable],
+        ["no capacity left", "no co-funding", "no gain at granted volume", "no capital"],
+        default="").astype(object)
+
+
+class ContractBook:
+    """Delivery of contracts, their trust and profit tracking, renewal, start and end.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _realise_streams(self, t: int) -> None:
+        """Realised supply and demand this tick, relative to the yearly mean per tick."""
+        w = self.world
+        tm = self.params.tick_months
+        self._prices(t)                             # policy levers and price path (7.20)
+        self.stream_season_now = season_at(w.stream_season, t, tm)
+        self.need_season_now = season_at(w.need_season, t, tm)
+        noise = 1.0 + w.stream_variability * self.streams.noise.standard_normal(len(w.stream_volume))
+        self.stream_ratio = self.stream_season_now * np.maximum(noise, 0.0)
+        self.need_ratio = self.need_season_now.copy()
+        # process changes and, for streams made from inputs, what the input receives
+        self.stream_ratio *= self.stream_level * self.stream_made
+        self.need_ratio *= self.need_level
+        closed_s = ~self.firm_open[w.stream_firm]
+        self.stream_ratio[closed_s] = 0.0
+        self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
+
+    def _deliver(self, t: int) -> None:
+        """Active exchanges deliver; trust follows reliability; losers and expired end."""
+        ex, w = self.exchanges, self.world
+        building = ex["active"] & (ex["first"] > t)   # lines under construction: the work
+        for slots in (self.edge_slot_sr, self.edge_slot_rs):   # together is contact
+            self.pairs.contact[slots[ex["edge"][building]]] = True
+        act = np.flatnonzero(ex["active"] & ~building)
+        s, n = ex["stream"][act], ex["need"][act]
+        avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
+        share = np.minimum(1.0, np.minimum(avail[s], self.need_ratio[n]))
+        planned = np.minimum(1.0, np.minimum(self.stream_season_now[s], self.need_season_now[n]))
+        annuity = ex["annuity"][act] * self._annuity_due(act, t)
+        gain_sup, gain_rec, delivered, paid = self._gains(act, share, annuity)
+        plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity, at_signing=True)
+        sup, rec = ex["supplier"][act], ex["receiver"][act]
+        np.add.at(self.firm_savings, sup, gain_sup)
+        np.add.at(self.firm_savings, rec, gain_rec)
+        np.add.at(self.firm_paid_in, sup, paid)
+        np.add.at(self.firm_paid_out, rec, paid)
+        ex["delivered"][act] += delivered
+        ex["paid"][act] += paid
+        self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
+        self.delivered_by_resource.append(np.bincount(
+            ex["resource"][act], weights=delivered, minlength=len(w.catalogue.names)))
+        self._track_inputs(n, delivered)            # produced streams follow (7.19)
+        self._trust_after_delivery(act, shortfall(share, planned))
+        lost = broken(self.pairs.trust[self.edge_slot_rs[ex["edge"][act]]],
+                      self.params.trust_break)
+        self._end_exchanges(act[lost], t, "broken trust")
+        keep = ~lost
+        self._track_profit(t, act[keep], (gain_sup - plan_sup)[keep],
+                           (gain_rec - plan_rec)[keep])
+        self._renew_or_expire(t)
+
+    def _gains(self, act: np.ndarray, share: np.ndarray, annuity: np.ndarray,
+               at_signing: bool = False):
+        """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
+        this tick's prices (or, ``at_signing``, at those the contract was priced at: the
+        plan, so that a price move shows as a deviation from it)."""
+        ex, tpy = self.exchanges, self.params.ticks_per_year
+        s, n = ex["stream"][act], ex["need"][act]
+        delivered = ex["volume"][act] / tpy * share
+        paid = ex["price"][act] * delivered
+        disposal = ex["disposal_unit"][act] if at_signing else self.disposal_now[s]
+        virgin = ex["virgin_unit"][act] if at_signing else self.virgin_now[n]
+        gain_sup = delivered * disposal + paid - ex["tc_supplier"][act] / tpy
+        gain_rec = (delivered * (virgin - ex["transport_unit"][act]) - paid
+                    - (annuity + ex["tc_receiver"][act]) / tpy)
+        return gain_sup, gain_rec, delivered, paid
+
+    def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """1 where the exchange's asset is still being paid for (within life, not paid off)."""
+        ids = self.exchanges["asset"][rows]
+        has = ids >= 0
+        due = np.zeros(len(rows))
+        table = self.assets.table
+        due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
+        return due
+
+    def _trust_after_delivery(self, act: np.ndarray, shortfall: np.ndarray) -> None:
+        p, store, edge = self.params, self.pairs, self.exchanges["edge"][act]
+        rs, sr = self.edge_slot_rs[edge], self.edge_slot_sr[edge]
+        store.trust[rs] = after_delivery(store.trust[rs], shortfall, p.shortfall_tolerance,
+                                         self.rates.gain_delivery, self.rates.loss_shortfall)
+        store.trust[sr] = toward(store.trust[sr], 1.0, self.rates.gain_delivery)
+        store.contact[rs] = True
+        store.contact[sr] = True
+
+    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
+                      dev_rec: np.ndarray) -> None:
+        """Running yearly average of each side's gain against plan; an exchange whose
+        expected gain, corrected by that running deviation, stays negative ends.
+
+        ``dev_*`` is actual minus expected gain this tick: a planned seasonal trough is
+        no deviation, so the month a contract was signed does not matter.
+        """
+        ex, tpy = self.exchanges, self.params.ticks_per_year
+        alpha = 1.0 / max(1.0, tpy)
+        ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
+        ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
+        losing = ((ex["expected_supplier"][act] / tpy + ex["avg_supplier"][act] < 0)
+                  | (ex["expected_receiver"][act] / tpy + ex["avg_receiver"][act] < 0))
+        ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
+        over = act[ex["losing_ticks"][act] >= self.rates.patience]
+        # the side that walks out is the one losing; the other loses trust in it (7.16)
+        walks = ex["expected_supplier"][over] / tpy + ex["avg_supplier"][over] < 0
+        self._breach(over, walks)
+        self._end_exchanges(over, t, "unprofitable")
+
+    def _renew_or_expire(self, t: int) -> None:
+        """At contract end, renew if both would still sign and it still pays; else end."""
+        ex = self.exchanges
+        due = np.flatnonzero(ex["active"] & (ex["end"] <= t))
+        if len(due) == 0:
+            return
+        edges, trial, p = ex["edge"][due], ex["trial"][due], self.params
+        terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial)
+        # capex of the asset the exchange runs over is sunk: the renewal books none
+        keep = (terms.surplus > 0) & self._signs(edges, terms, info)
+        grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
+        if trial.any():                          # full link ends, to grow into it (7.15)
+            full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
+            f_terms, f_info = self.expected_terms(edges[trial], volume=full)
+            grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
+        keep &= ~grown
+        length = np.where(trial, p.trial_months / p.tick_months,
+                          p.contract_years * p.ticks_per_year)
+        ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
+        s, n = ex["stream"][due[keep]], ex["need"][due[keep]]
+        ex["virgin_unit"][due[keep]] = self.virgin_now[n]      # renewed at today's prices
+        ex["disposal_unit"][due[keep]] = self.disposal_now[s]
+        self.counts["renewals"] += int(keep.sum())
+        self._end_exchanges(due[grown], t, "trial completed")
+        self.edge_retry[ex["edge"][due[grown]]] = t
+        self._end_exchanges(due[~keep & ~grown], t, "expired")
+
+    @property
+    def firm_building(self) -> np.ndarray:
+        """Connections each firm has under construction (signed, not yet delivering)."""
+        ex, n = self.exchanges, self.world.n_firms
+        b = ex["active"] & (ex["first"] > max(self.tick, 0))
+        return (np.bincount(ex["supplier"][b], minlength=n)
+                + np.bincount(ex["receiver"][b], minlength=n))
+
+    def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
+        w, p = self.world, self.params
+        s, n = w.edges.stream[edges], w.edges.need[edges]
+        volume = info["volume"][ok]
+        expected = volume * w.edge_utilisation[edges]
+        subsidy = (cofund * info["capex"])[ok]
+        asset = self.assets.live(edges, t)
+        reuse = asset >= 0
+        reuse[reuse] = self.assets.table["mode"][asset[reuse]] == info["mode"][ok][reuse]
+        self.assets.use(asset[reuse], t)
+        new = ~reuse & (info["capex"][ok] > 0)
+        asset = np.where(reuse, asset, -1)
+        asset[new] = self.assets.build(
+            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
+            w.edge_resource[edges[new]], info["mode"][ok][new], info["capex"][ok][new],
+            subsidy[new], tick=t)
+        self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
+        self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
+        tpy = p.ticks_per_year
+        # a new line is designed, permitted and built before it delivers (7.17)
+        mode, trial = info["mode"][ok], info["trial"][ok]
+        months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
+        first = t + lead_ticks(mode, months, p.tick_months, reuse | (info["capex"][ok] <= 0))
+        length = np.where(trial, p.trial_months / p.tick_months, p.contract_years * tpy)
+        self.counts["trials_started"] += int(trial.sum())
+        self.exchanges.append(
+            edge=edges, stream=s, need=n, supplier=w.edge_supplier[edges],
+            receiver=w.edge_receiver[edges], resource=w.edge_resource[edges], volume=volume,
+            price=terms.payment[ok] / np.maximum(expected, 1e-12),
+            distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
+            capex=info["capex"][ok], subsidy=subsidy,
+            transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
+            annuity=terms.annuity[ok], tc_supplier=terms.tc_supplier[ok],
+            tc_receiver=terms.tc_receiver[ok],
+            expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
+            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
+            first=first, end=first + np.maximum(1, np.round(length)).astype(np.int64),
+            ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
+            virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
+        if self.facilitator is not None and subsidy.sum() > 0:
+            self.facilitator.pay_cofunding(float(subsidy.sum()))
+
+    def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
+        ex = self.exchanges
+        rows = rows[ex["active"][rows]]
+        if len(rows) == 0:
+            return
+        ex["active"][rows] = False
+        ex["ended"][rows] = t
+        ex["reason"][rows] = REASON_CODE[reason]
+        self._strand(rows, t)
+        np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
+        np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
+        self.edge_status[ex["edge"][rows]] = IDLE
+        self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
+        self.counts[f"ended: {reason}"] += len(rows)
+
+    def _strand(self, rows: np.ndarray, t: int) -> None:
+        """Exchanges ending before their asset's life is over leave its annuity stranded."""
+        ex = self.exchanges
+        rows = rows[ex["asset"][rows] >= 0]
+        if len(rows) == 0:
+            return
+        ids = ex["asset"][rows]
+        amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
+        np.add.at(self.firm_stranded, self.assets.table["owner"][ids], amount)
+
+
+_EXCHANGE_COLUMNS = {
+    "edge": np.int64, "stream": np.int64, "need": np.int64, "supplier": np.int64,
+    "receiver": np.int64, "resource": np.int64, "volume": float, "price": float,
+    "distance_km": float, "mode": np.int64, "capex": float, "subsidy": float,
+    "transport_unit": float, "annuity": float, "tc_supplier": float, "tc_receiver": float,
+    "expected_supplier": float, "expected_receiver": float, "avg_supplier": float,
+    "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64,
+    "first": np.int64, "end": np.int64, "ended": np.int64, "reason": np.int8, "active": bool,
+    "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
+    "disposal_unit": float,
+}

@@ -1,0 +1,163 @@
+"""Measurement (phase 9) and inspection: the statistics of each tick, partners, items.
+
+A mixin of :class:`~.model.SymbiosisModel`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ._arrays import unique_sorted
+from .codes import (
+    INTERNAL_ENDINGS,
+    OPEN,
+    REASON_CODE,
+)
+from .measures import undirected_keys
+
+__all__ = ["Measurement"]
+
+
+class Measurement:
+    """Phase 9 and inspection: the tick's statistics, partners, free items.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _measure(self, t: int) -> None:
+        ex, w = self.exchanges, self.world
+        act = np.flatnonzero(ex["active"])
+        sup, rec = ex["supplier"][act], ex["receiver"][act]
+        participating = unique_sorted(np.concatenate([sup, rec]))
+        delivered = self.delivered_by_resource[-1]
+        units = self._unit_masks
+        diverted_t = float(delivered[units["t"]].sum())
+        self._diverted_total += diverted_t
+        public = self.facilitator.spent_total if self.facilitator is not None else 0.0
+        n_open = int(self.firm_open.sum())
+        pair_keys = unique_sorted(np.minimum(sup, rec) * w.n_firms + np.maximum(sup, rec))
+        store = self.pairs
+        self.stats = {
+            "tick": t,
+            "active_exchanges": len(act),
+            "participating_firms": len(participating),
+            "largest_component": _largest_component(sup, rec, w.n_firms),
+            "density": len(pair_keys) / max(1, n_open * (n_open - 1) / 2),
+            "materials_diverted_t": diverted_t,
+            "energy_recovered_mwh": float(delivered[units["MWh"]].sum()),
+            "water_reused_m3": float(delivered[units["m3"]].sum()),
+            "co2e_avoided_t": float(delivered @ w.catalogue.co2e_avoided),
+            "firm_net_savings_eur": float(self.firm_savings.sum() - self.firm_costs.sum()
+                                          - self.firm_stranded.sum()),
+            "public_cost_eur": public,
+            "public_cost_per_t_diverted": (public / self._diverted_total
+                                           if self._diverted_total > 0 else np.nan),
+            "mean_trust": float(store.trust[store.met].mean()) if store.met.any()
+            else self.params.initial_trust,
+            "negotiations_open": int((self.negotiations["status"] == OPEN).sum()),
+            "negotiations_opened": self.counts["negotiations_opened"],
+            "negotiations_concluded": self.counts["negotiations_concluded"],
+            "negotiations_failed": self.counts["negotiations_failed"],
+            "registry_members": int((self.firm_member & self.firm_open).sum()),
+            "open_firms": n_open,
+            **self._tie_stats(t),
+        }
+
+    def _tie_stats(self, t: int) -> dict[str, float]:
+        """Strong ties (exchanging or in talks) and weak ties (met only) with their mean
+        trust; exchanges being built; exchanges ended this tick, and for internal reasons."""
+        ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
+        talks = book["edge"][book["status"] == OPEN]
+        act = ex["active"]
+        a = np.concatenate([ex["supplier"][act], w.edge_supplier[talks]])
+        b = np.concatenate([ex["receiver"][act], w.edge_receiver[talks]])
+        slots = store.find(np.concatenate([a, b]), np.concatenate([b, a]))
+        strong = np.zeros(store.size, dtype=bool)
+        strong[slots[slots >= 0]] = True
+        weak = store.met & ~strong
+        # met is set for both directions of a pair together: count each pair once
+        n_weak = int((weak & (store.src[: store.size] < store.dst[: store.size])).sum())
+        ended = ex["ended"] == t
+        internal = np.isin(ex["reason"], [REASON_CODE[r] for r in INTERNAL_ENDINGS])
+        return {
+            "strong_ties": len(undirected_keys(a, b, w.n_firms)), "weak_ties": n_weak,
+            "mean_trust_strong": float(store.trust[strong].mean()) if strong.any() else np.nan,
+            "mean_trust_weak": float(store.trust[weak].mean()) if weak.any() else np.nan,
+            "exchanges_building": int((act & (ex["first"] > t)).sum()),
+            "exchanges_ended": int(ended.sum()),
+            "exchanges_ended_internal": int((ended & internal).sum()),
+        }
+
+    def items_of(self, kind: str, firm: int) -> list[dict]:
+        """Streams (``kind='stream'``) or needs of one firm, with what is still free."""
+        w = self.world
+        owner = w.stream_firm if kind == "stream" else w.need_firm
+        resource = w.stream_resource if kind == "stream" else w.need_resource
+        volume = w.stream_volume if kind == "stream" else w.need_volume
+        free = self.stream_free() if kind == "stream" else self.need_free()
+        return [{"resource": w.catalogue.names[resource[i]], "unit": w.catalogue.units[resource[i]],
+                 "volume_per_year": float(volume[i]), "free_per_year": float(free[i])}
+                for i in np.flatnonzero(owner == firm)]
+
+    def partners_of(self, firm: int) -> list[str]:
+        ex = self.exchanges
+        act = ex["active"]
+        others = np.concatenate([ex["receiver"][act & (ex["supplier"] == firm)],
+                                 ex["supplier"][act & (ex["receiver"] == firm)]])
+        return sorted({self.world.firm_ids[j] for j in others})
+
+    def partner_counts(self) -> np.ndarray:
+        """Number of active exchanges each firm takes part in."""
+        ex, n = self.exchanges, self.world.n_firms
+        act = ex["active"]
+        return (np.bincount(ex["supplier"][act], minlength=n)
+                + np.bincount(ex["receiver"][act], minlength=n))
+
+
+_STAT_NAMES = (
+    "tick", "active_exchanges", "participating_firms", "largest_component", "density",
+    "materials_diverted_t", "energy_recovered_mwh", "water_reused_m3", "co2e_avoided_t",
+    "firm_net_savings_eur", "public_cost_eur", "public_cost_per_t_diverted", "mean_trust",
+    "negotiations_open", "negotiations_opened", "negotiations_concluded",
+    "negotiations_failed", "registry_members", "open_firms", "strong_ties", "weak_ties",
+    "mean_trust_strong", "mean_trust_weak", "exchanges_building", "exchanges_ended",
+    "exchanges_ended_internal",
+)
+
+def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
+    """Firms in the largest weakly connected component of the exchange network."""
+    if len(sup) == 0:
+        return 0
+    if len(sup) <= _SMALL_NETWORK:
+        return _largest_component_small(sup.tolist(), rec.tolist())
+    nodes, inverse = unique_sorted(np.concatenate([sup, rec]), return_inverse=True)
+    m = len(nodes)
+    graph = coo_matrix((np.ones(len(sup)), (inverse[: len(sup)], inverse[len(sup):])),
+                       shape=(m, m))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    return int(np.bincount(labels).max())
+
+#: Up to this many exchanges a union-find in Python beats building a sparse graph.
+
+#: Up to this many exchanges a union-find in Python beats building a sparse graph.
+_SMALL_NETWORK = 512
+
+
+def _largest_component_small(sup: list[int], rec: list[int]) -> int:
+    """:func:`_largest_component` by union-find (regions of a few dozen firms)."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = x = parent[parent[x]]
+        return x
+
+    for a, b in zip(sup, rec):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+    return max(Counter(root(x) for x in list(parent)).values())

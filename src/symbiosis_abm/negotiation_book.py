@@ -1,0 +1,132 @@
+"""The negotiation book (phase 6): opening talks within each firm's room, a tick of
+talks, decisions, failures.
+
+A mixin of :class:`~.model.SymbiosisModel`; the pure rules are in :mod:`.negotiation`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import cofunding
+from .codes import (
+    FAILED,
+    IDLE,
+    NEGOTIATING,
+    OPEN,
+    REASON_CODE,
+    REASONS,
+)
+from .negotiation import duration, within_room
+from .trust import toward
+
+__all__ = ["NegotiationBook"]
+
+
+class NegotiationBook:
+    """Phase 6: the book of open negotiations.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def open_negotiations(self, edges: np.ndarray, *, via_broker: bool = False,
+                          limit: int | None = None) -> np.ndarray:
+        """Open talks on ``edges`` (in priority order) within each firm's capacity."""
+        w, p, store = self.world, self.params, self.pairs
+        edges = edges[self.edge_status[edges] == IDLE]
+        # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
+        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
+        room = p.max_negotiations - self.firm_negotiations - self.firm_building
+        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges],
+                            np.maximum(room, 0))[:limit]
+        if len(edges) == 0:
+            return edges
+        sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
+        for slots in (sr, rs):
+            store.aware[slots] = True
+            store.met[slots] = True
+        low = np.minimum(store.trust[sr], store.trust[rs])
+        np.add.at(self.firm_negotiations, w.edge_supplier[edges], 1)
+        np.add.at(self.firm_negotiations, w.edge_receiver[edges], 1)
+        self.edge_status[edges] = NEGOTIATING
+        t = max(self.tick, 0)
+        volume = np.minimum(self.stream_free()[w.edges.stream[edges]],
+                            self.need_free()[w.edges.need[edges]])
+        self.negotiations.append(
+            edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
+            via_broker=via_broker, cofund=self.edge_counted[edges], trial=False, status=OPEN,
+            reason=0, closed=-1)
+        self.counts["negotiations_opened"] += len(edges)
+        return edges
+
+    def _negotiate(self, t: int) -> np.ndarray:
+        """A tick of talks: costs, contact, breakdowns, timeouts, and decisions when due.
+
+        Returns the rows of negotiations that concluded (to be allocated).
+        """
+        book, w, store = self.negotiations, self.world, self.pairs
+        rows = np.flatnonzero(book["status"] == OPEN)
+        edges = book["edge"][rows]
+        sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
+        closed = ~(self.firm_open[sup] & self.firm_open[rec])
+        self._fail(rows[closed], t, "partner closed")
+        rows, edges, sup, rec = rows[~closed], edges[~closed], sup[~closed], rec[~closed]
+        np.add.at(self.firm_costs, sup, self.rates.negotiation_cost)
+        np.add.at(self.firm_costs, rec, self.rates.negotiation_cost)
+        for slots in (self.edge_slot_sr[edges], self.edge_slot_rs[edges]):
+            store.trust[slots] = toward(store.trust[slots], 1.0, self.rates.gain_contact)
+            store.contact[slots] = True
+        broke = self.streams.breakdowns.random(len(rows)) < self.rates.failure
+        self._fail(rows[broke], t, "breakdown")
+        rows = rows[~broke]
+        age = t - book["opened"][rows]
+        late = book["due"][rows] - book["opened"][rows] > self.rates.timeout
+        timed_out = late & (age >= self.rates.timeout)
+        self._fail(rows[timed_out], t, "timeout")
+        rows = rows[~late & (t >= book["due"][rows])]
+        return self._decide(rows, t)
+
+    def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """Due negotiations conclude if both sign and the deal still pays."""
+        book = self.negotiations
+        edges = book["edge"][rows]
+        s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
+        volume = np.minimum(book["volume"][rows],
+                            np.minimum(self.stream_free()[s], self.need_free()[n]))
+        share = cofunding.offer(self, edges, volume)
+        terms, info = self.expected_terms(edges, volume=volume, cofund=share)
+        signs = self._signs(edges, terms, info)
+        pays = terms.surplus > 0
+        trial = self._trial(edges, volume, ~signs & pays & info["affordable"])
+        signs |= trial                                  # strangers start small (7.15)
+        funded = ~((book["cofund"][rows] > 0) & (share == 0))
+        ok = signs & pays & info["affordable"]
+        reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
+                          np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
+        for code in np.unique(reason[~ok]):
+            self._fail(rows[~ok & (reason == code)], t, REASONS[code])
+        book["trial"][rows] = trial
+        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
+                                            volume)[ok]
+        return rows[ok]
+
+    def _fail(self, rows: np.ndarray, t: int, reason: str) -> None:
+        book = self.negotiations
+        if len(rows) == 0:
+            return
+        book["status"][rows] = FAILED
+        book["reason"][rows] = REASON_CODE[reason]
+        book["closed"][rows] = t
+        self._release(book["edge"][rows])
+        if reason == "no co-funding":  # not retried until the budget changes
+            self.cofund_wait[book["edge"][rows]] = self.cofunding_available()
+        self.counts["negotiations_failed"] += len(rows)
+        self.counts[f"failed: {reason}"] += len(rows)
+
+    def _release(self, edges: np.ndarray, status: int = IDLE) -> None:
+        w = self.world
+        self.edge_status[edges] = status
+        np.subtract.at(self.firm_negotiations, w.edge_supplier[edges], 1)
+        np.subtract.at(self.firm_negotiations, w.edge_receiver[edges], 1)
+        if status == IDLE:
+            self.edge_retry[edges] = max(self.tick, 0) + self.rates.reconsider

@@ -1,0 +1,96 @@
+"""Search (phases 4-5): which candidates can open, discovery, budgeted evaluation.
+
+A mixin of :class:`~.model.SymbiosisModel`; the pure rules are in :mod:`.search`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from . import cofunding
+from .codes import (
+    IDLE,
+    MIN_OPEN_SHARE,
+)
+from .search import first_per_group
+from .world import SME
+
+__all__ = ["PartnerSearch"]
+
+
+class PartnerSearch:
+    """Phase 4-5: open candidates, discovery, budgeted evaluation.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _search(self, t: int) -> None:
+        """Firms with unplaced streams or unmet needs look for partners and evaluate them.
+
+        A candidate is evaluated once one side knows the other (known before, or
+        discovered this tick with a chance that decays with distance). Each evaluation
+        costs the evaluating firm ``search_cost_eur``; a firm evaluates as many as its
+        search budget for the tick pays for. Worthwhile candidates open negotiations; the
+        others are not looked at again for ``reconsider_months``.
+        """
+        p, w, store = self.params, self.world, self.pairs
+        edges = self.open_edges()
+        if len(edges) == 0:
+            return
+        sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
+        unknown = ~(store.aware[sr] | store.aware[rs])
+        found = unknown & (self.streams.discovery.random(len(edges)) < self.edge_discovery[edges])
+        by_supplier = self.streams.discovery.random(len(edges)) < 0.5
+        store.aware[sr[found & by_supplier]] = True
+        store.aware[rs[found & ~by_supplier]] = True
+        known = ~unknown | found
+        edges, sr = edges[known], sr[known]
+        evaluator = np.where(store.aware[sr], w.edge_supplier[edges], w.edge_receiver[edges])
+        cost = self._search_cost()
+        per_tick = self.firm_search_budget / p.ticks_per_year
+        limit = np.where(cost > 0, np.floor(per_tick / np.maximum(cost, 1e-12)), len(edges))
+        pick = first_per_group(evaluator, self.streams.search.random(len(edges)), limit.astype(np.int64))
+        edges, evaluator = edges[pick], evaluator[pick]
+        np.add.at(self.firm_costs, evaluator, cost[evaluator])
+        self.counts["evaluations"] += len(edges)
+        terms, info = self.expected_terms(edges)
+        share = cofunding.offer(self, edges, surplus_without=terms.surplus,
+                               capex=info["capex"])
+        if share.any():   # the co-funded deals' terms, merged in
+            helped = np.flatnonzero(share > 0)
+            more, more_info = self.expected_terms(edges[helped], cofund=share[helped])
+            for field in fields(terms):
+                getattr(terms, field.name)[helped] = getattr(more, field.name)
+            info["affordable"][helped] = more_info["affordable"]
+        good = (terms.surplus > 0) & info["affordable"]
+        self.edge_retry[edges[~good]] = t + self.rates.reconsider
+        order = np.argsort(-terms.surplus[good], kind="stable")
+        self.edge_counted[edges] = share
+        self.open_negotiations(edges[good][order])
+
+    def _search_cost(self) -> np.ndarray:
+        """Cost per evaluation for each firm (expert support lowers an SME member's)."""
+        p, size = self.params, self.world.firm_size
+        cost = np.full(len(size), p.search_cost_eur)
+        if self.facilitator_active() and p.expert_support > 0:
+            helped = (size == SME) & self.firm_member
+            cost[helped] *= 1.0 - p.expert_support
+        return cost
+
+    def open_edges(self) -> np.ndarray:
+        """Candidate edges that could start a negotiation now."""
+        w = self.world
+        s, n = w.edges.stream, w.edges.need
+        stream_open = self.stream_free() > MIN_OPEN_SHARE * w.stream_volume
+        need_open = self.need_free() > MIN_OPEN_SHARE * w.need_volume
+        # a firm whose negotiation room is full cannot open talks: its candidates wait
+        # (and are not evaluated, so not paid for) until a negotiation closes
+        projects = self.firm_negotiations + self.firm_building   # talks and lines being built
+        able = self.firm_open & (projects < self.params.max_negotiations)
+        ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
+              & stream_open[s] & need_open[n] & able[w.edge_supplier] & able[w.edge_receiver])
+        edges = np.flatnonzero(ok)
+        # deals that failed for want of co-funding wait until the budget changes
+        return edges[self.cofund_wait[edges] != self.cofunding_available()]
