@@ -118,10 +118,11 @@ def test_breach_and_broken_trust():
 
 
 def test_lead_times_in_ticks():
-    # pipe 18 months, truck 1 month; quarterly ticks: 6 and 1 (at least one tick)
+    # pipe 18 months, truck 1 month; quarterly ticks: 6 and 0 (under half a tick)
     months = np.array([18.0, 1.0, 3.0, 0.0])
     assert lead_ticks(np.array([0, 1, 2, 3]), months, 3.0,
-                      np.zeros(4, dtype=bool)).tolist() == [6, 1, 1, 0]
+                      np.zeros(4, dtype=bool)).tolist() == [6, 0, 1, 0]
+    assert lead_ticks(np.array([1]), months, 1.0, np.array([False])).tolist() == [1]
     assert lead_ticks(np.array([0]), months, 1.0, np.array([True])).tolist() == [0]
 
 

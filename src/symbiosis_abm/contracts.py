@@ -269,7 +269,8 @@ class ContractBook:
         # a new line is designed, permitted and built before it delivers (7.17)
         mode, trial = info["mode"][ok], info["trial"][ok]
         months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
-        first = t + lead_ticks(mode, months, p.tick_months, reuse | (info["capex"][ok] <= 0))
+        first = t + 1 + lead_ticks(mode, months, p.tick_months,
+                                   reuse | (info["capex"][ok] <= 0))
         length = np.where(trial, p.trial_months / p.tick_months, p.contract_years * tpy)
         self.counts["trials_started"] += int(trial.sum())
         self.exchanges.append(
@@ -283,7 +284,7 @@ class ContractBook:
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
             avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
-            first=first, end=first + np.maximum(1, np.round(length)).astype(np.int64),
+            first=first, end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64),
             ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
             virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
         if self.facilitator is not None and subsidy.sum() > 0:
@@ -300,6 +301,10 @@ class ContractBook:
         self._strand(rows, t)
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
+        for committed, items in ((self.stream_committed, ex["stream"][rows]),
+                                 (self.need_committed, ex["need"][rows])):
+            residue = np.abs(committed[items]) < 1e-9     # rounding left by ended contracts
+            committed[items[residue]] = 0.0
         self.edge_status[ex["edge"][rows]] = IDLE
         self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)

@@ -2,7 +2,7 @@
 
 When a facilitator withdraws, what it did stops and fades as it would:
 
-* **Registry membership lapses**: with no one keeping the registry, members drop out at
+* **Registry membership lapses**: once the facilitator has withdrawn, members drop out at
   ``registry_lapse_rate`` per month (and no one joins).
 * **Awareness fades**: a firm forgets a candidate partner it knows of but has no contact
   with (no exchange, no talks) at ``awareness_fade_rate`` per month -- the opportunity map

@@ -162,13 +162,15 @@ class Lifecycle:
             self._close(closing, t)
 
     def _fade(self, t: int) -> None:
-        """Registry membership lapses while no facilitator keeps it; unused awareness is
+        """Registry membership lapses once the facilitator withdrew; unused awareness is
         forgotten; weak ties back at the baseline dissolve."""
         p, store, rng = self.params, self.pairs, self.streams.fading
-        if not self.facilitator_active(t) and p.registry_lapse_rate > 0:
-            gone = lapse(self.firm_member, rng.random(len(self.firm_member)),
-                         per_tick(p.registry_lapse_rate, p.tick_months))
-            self.firm_member &= ~gone
+        u = rng.random(len(self.firm_member))   # drawn every tick: arms stay aligned
+        end = p.facilitator_end_tick
+        withdrawn = self.facilitator is not None and end is not None and t >= end
+        if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
+            self.firm_member &= ~lapse(self.firm_member, u,
+                                       per_tick(p.registry_lapse_rate, p.tick_months))
         if p.awareness_fade_rate > 0:
             quiet = np.flatnonzero(store.aware & ~store.contact)
             forget = rng.random(len(quiet)) < per_tick(p.awareness_fade_rate, p.tick_months)

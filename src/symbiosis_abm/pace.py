@@ -44,20 +44,21 @@ def hazard_per_tick(per_year: float | np.ndarray, tick_months: float) -> np.ndar
 
 def lead_ticks(mode: np.ndarray, lead_months_by_mode: np.ndarray, tick_months: float,
                has_asset: np.ndarray) -> np.ndarray:
-    """Ticks from signing to first delivery for each new exchange.
+    """Ticks of building between signing and first delivery, for each new exchange.
 
-    ``lead_months_by_mode[m]`` is mode ``m``'s lead time in months; an exchange whose pair
-    already owns the connection starts at once (0).
+    ``lead_months_by_mode[m]`` is mode ``m``'s lead time in months, rounded to whole ticks
+    (a lead time under half a tick is none); an exchange whose pair already owns the
+    connection needs none. Without a lead time a deal signed in tick t delivers from t + 1.
 
     Examples
     --------
     >>> lead_ticks(np.array([0, 0, 1]), np.array([18.0, 1.0]), 3.0,
     ...            np.array([False, True, False]))
-    array([6, 0, 1])
+    array([6, 0, 0])
     """
     months = np.asarray(lead_months_by_mode, dtype=float)[np.asarray(mode)]
-    ticks = np.maximum(1, np.round(months / tick_months)).astype(np.int64)
-    return np.where(np.asarray(has_asset, dtype=bool) | (months <= 0), 0, ticks)
+    ticks = np.round(months / tick_months).astype(np.int64)
+    return np.where(np.asarray(has_asset, dtype=bool), 0, ticks)
 
 
 def project_room(negotiating: np.ndarray, building: np.ndarray, max_projects: int) -> np.ndarray:

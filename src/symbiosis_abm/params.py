@@ -30,7 +30,8 @@ import pandas as pd
 
 from .errors import ParameterError, did_you_mean
 
-__all__ = ["Parameters", "TARGETING_STRATEGIES", "parameter_table", "parameter_markdown", "coerce"]
+__all__ = ["Parameters", "STATIC_WORLD", "TARGETING_STRATEGIES", "parameter_table",
+           "parameter_markdown", "coerce"]
 
 TARGETING_STRATEGIES = (
     "largest_streams",
@@ -39,6 +40,16 @@ TARGETING_STRATEGIES = (
     "most_isolated",
     "random",
 )
+
+
+#: Overrides that switch off every process changing the region over a run (process changes,
+#: exits and entries, price moves, fading): for tests and experiments that study one
+#: mechanism in a world that otherwise stands still (docs/ODD.md 7.18-7.22).
+STATIC_WORLD: dict[str, float] = {
+    "process_change_rate": 0.0, "dormant_share": 0.0, "exit_rate_sme": 0.0,
+    "exit_rate_large": 0.0, "price_volatility": 0.0, "awareness_fade_rate": 0.0,
+    "registry_lapse_rate": 0.0,
+}
 
 
 def _p(
