@@ -32,11 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dedicated_capex", "specificity", "required_trust", "trial_mode", "FULL", "TRIAL",
-           "NONE", "contract_kind"]
-
-#: Contract kinds returned by :func:`contract_kind`.
-NONE, TRIAL, FULL = 0, 1, 2
+__all__ = ["dedicated_capex", "specificity", "required_trust"]
 
 
 def dedicated_capex(capex: np.ndarray, fixed_line: np.ndarray,
@@ -78,44 +74,3 @@ def required_trust(base: np.ndarray, spec: np.ndarray, weight: float) -> np.ndar
     array([0.75, 1.  ])
     """
     return np.clip(np.asarray(base, dtype=float) + weight * np.asarray(spec), 0.0, 1.0)
-
-
-def trial_mode(
-    yearly_cost: np.ndarray, fixed_line: np.ndarray, feasible: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cheapest feasible mode without a fixed line, per exchange (for a trial contract).
-
-    ``yearly_cost``, ``feasible`` have shape ``(n, n_modes)``; ``fixed_line`` has shape
-    ``(n_modes,)`` or ``(n, n_modes)``. Returns the mode (-1 where none) and whether one
-    exists.
-
-    Examples
-    --------
-    Modes (pipe, truck): pipe is cheaper but a fixed line; truck is the trial mode.
-    The second exchange can only go by pipe:
-
-    >>> cost = np.array([[100.0, 300.0], [100.0, np.inf]])
-    >>> ok = np.array([[True, True], [True, False]])
-    >>> trial_mode(cost, np.array([True, False]), ok)
-    (array([ 1, -1]), array([ True, False]))
-    """
-    allowed = np.asarray(feasible, dtype=bool) & ~np.asarray(fixed_line, dtype=bool)
-    cost = np.where(allowed, yearly_cost, np.inf)
-    mode = np.argmin(cost, axis=1)
-    has = allowed.any(axis=1)
-    return np.where(has, mode, -1), has
-
-
-def contract_kind(signs_full: np.ndarray, signs_trial: np.ndarray,
-                  trial_pays: np.ndarray) -> np.ndarray:
-    """What a pair signs: the full deal if both trust enough, else a paying trial, else none.
-
-    Examples
-    --------
-    >>> contract_kind(np.array([True, False, False, False]),
-    ...               np.array([True, True, True, False]),
-    ...               np.array([True, True, False, True]))
-    array([2, 1, 0, 0], dtype=int8)
-    """
-    trial = np.asarray(signs_trial, dtype=bool) & np.asarray(trial_pays, dtype=bool)
-    return np.where(signs_full, FULL, np.where(trial, TRIAL, NONE)).astype(np.int8)

@@ -18,7 +18,7 @@ from .fading import dissolved, lapse
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
 from .policy import carbon_value, landfill_cost, schedule_or_constant
-from .relations import after_breach, common_partner_pairs
+from .relations import after_breach, common_partner_pairs, introduced
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
@@ -189,8 +189,9 @@ class Lifecycle:
         hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
         if len(hit) == 0:
             return
-        chance = per_tick(p.introduction_rate, p.tick_months)
-        got = hit[self.streams.introductions.random(len(hit)) < chance]
+        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
+        u = self.streams.introductions.random(len(hit))
+        got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, p.tick_months))]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)

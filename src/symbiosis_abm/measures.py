@@ -22,7 +22,7 @@ import pandas as pd
 
 from ._arrays import unique_sorted
 
-__all__ = ["undirected_keys", "tie_counts", "time_to_first", "time_to_share",
+__all__ = ["undirected_keys", "time_to_first", "time_to_share",
            "endings_per_year", "endings_after", "persistence", "largest_key_supplier"]
 
 
@@ -38,22 +38,6 @@ def undirected_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     keep = a != b
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
     return unique_sorted(lo * n + hi)
-
-
-def tie_counts(strong_a: np.ndarray, strong_b: np.ndarray, met_a: np.ndarray,
-               met_b: np.ndarray, n: int) -> tuple[int, int]:
-    """Strong ties (pairs exchanging or in talks) and weak ties (met, not strong).
-
-    Examples
-    --------
-    Pair {0, 1} exchanges; {0, 2} and {1, 0} met (the latter is the strong pair):
-
-    >>> tie_counts(np.array([0]), np.array([1]), np.array([0, 2, 1]), np.array([2, 0, 0]), 3)
-    (1, 1)
-    """
-    strong = undirected_keys(strong_a, strong_b, n)
-    met = undirected_keys(met_a, met_b, n)
-    return len(strong), int(len(met) - np.isin(met, strong, assume_unique=True).sum())
 
 
 def time_to_first(active: np.ndarray) -> float:

@@ -18,6 +18,7 @@ from .codes import (
     REASONS,
 )
 from .negotiation import duration, within_room
+from .pace import project_room
 from .trust import toward
 
 __all__ = ["NegotiationBook"]
@@ -36,9 +37,8 @@ class NegotiationBook:
         edges = edges[self.edge_status[edges] == IDLE]
         # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
         edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
-        room = p.max_negotiations - self.firm_negotiations - self.firm_building
-        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges],
-                            np.maximum(room, 0))[:limit]
+        room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
+        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
             return edges
         sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
