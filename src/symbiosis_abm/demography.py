@@ -1,4 +1,4 @@
-"""Demography: firms close at their scheduled tick or by the closure hazard.
+"""Demography: firms open at their scheduled tick; they close at theirs or by the hazard.
 
 A mixin of :class:`~.model.SymbiosisModel`.
 """
@@ -15,10 +15,24 @@ __all__ = ["Demography"]
 
 
 class Demography:
-    """Phase 8: firms close (scheduled or by hazard) and leave.
+    """Firms enter at their opening tick (phase 0) and close, scheduled or by hazard
+    (phase 8).
 
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
+
+    def _open_firms(self, t: int) -> None:
+        """Firms whose opening tick is ``t`` enter: from now on they search and trade.
+
+        A firm that has not opened yet is not open, so it is no candidate, is not
+        recruited and does not attend events (every phase checks ``firm_open``).
+        """
+        if t == 0:
+            return  # the firms that exist at tick 0 are open from the constructor on
+        opening = (self.world.firm_open_tick == t) & ~self.firm_open
+        if opening.any():
+            self.firm_open |= opening
+            self.counts["firms_opened"] += int(opening.sum())
 
     def _close_firms(self, t: int) -> None:
         """Firms close at their scheduled tick or by the closure hazard; they leave."""

@@ -31,8 +31,9 @@ class DealTerms:
         return self.world.need_volume - self.need_committed
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
-                       cofund: np.ndarray | float = 0.0):
-        """Expected yearly economics of candidate edges at the current trust.
+                       cofund: np.ndarray | float = 0.0, trust: float | None = None):
+        """Expected yearly economics of candidate edges at the current trust (or at
+        ``trust`` held by both sides, e.g. 1.0 for an opportunity map).
 
         ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
         of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
@@ -56,10 +57,11 @@ class DealTerms:
             capex_per_km, cat.max_distance_km[r], self.annuity,
             cost_per_unit=cat.cost_per_unit[r])
         half = p.transaction_cost_eur / 2.0
-        tc_sup = transaction_cost(self.pairs.trust[self.edge_slot_sr[edges]], half,
-                                  p.distrust_cost_factor)
-        tc_rec = transaction_cost(self.pairs.trust[self.edge_slot_rs[edges]], half,
-                                  p.distrust_cost_factor)
+        trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
+                               self.pairs.trust[self.edge_slot_rs[edges]]) if trust is None
+                              else (np.full(len(edges), trust),) * 2)
+        tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
+        tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
         terms = evaluate(volume, w.edge_utilisation[edges], w.need_virgin_price[n],
                          w.stream_disposal_cost[s], transport, capex, self.annuity,
                          tc_sup, tc_rec, p.bargaining_power, cofund)
