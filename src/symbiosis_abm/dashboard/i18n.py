@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TEXT", "tr"]
+__all__ = ["LANGUAGES", "TEXT", "PARAM_LABELS_SV", "param_label", "tr"]
 
 LANGUAGES = ("en", "sv")
 
@@ -104,6 +104,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "group_economics": ("Economics and search", "Ekonomi och sökande"),
     "group_synthetic": ("Synthetic region", "Syntetisk region"),
 }
+
+
+#: Swedish labels of controls (English labels come from the parameter name).
+PARAM_LABELS_SV: dict[str, str] = {
+    "facilitator": "Facilitator", "facilitator_start_tick": "Facilitator börjar",
+    "facilitator_end_tick": "Facilitator slutar", "mapper": "Kartläggare",
+    "broker": "Mäklare", "broker_capacity": "Mäklarens förslag",
+    "targeting": "Mäklarens urval", "convener": "Sammankallare",
+    "convener_interval_months": "Tid mellan träffar", "cofunder": "Medfinansiär",
+    "cofund_share": "Medfinansierad andel", "cofund_budget_eur": "Medfinansieringsbudget",
+    "expert_support": "Expertstöd", "initial_trust": "Förtroende från början",
+    "min_trust_sme": "Förtroende SMF behöver", "min_trust_large": "Förtroende stora behöver",
+    "search_cost_eur": "Sökkostnad", "landfill_tax_eur_per_t": "Deponiskatt",
+    "carbon_price_eur_per_t": "Koldioxidpris", "disposal_cost_multiplier": "Deponikostnad (faktor)",
+    "transport_cost_multiplier": "Transportkostnad (faktor)", "detour_factor": "Omvägsfaktor",
+    "n_firms": "Antal företag", "area_km": "Områdets sida",
+}
+
+
+def param_label(name: str, lang: str = "en") -> str:
+    """The label of a parameter's control.
+
+    >>> param_label("initial_trust", "en"), param_label("initial_trust", "sv")
+    ('Initial trust', 'Förtroende från början')
+    """
+    if lang == "sv" and name in PARAM_LABELS_SV:
+        return PARAM_LABELS_SV[name]
+    return name.replace("_eur", "").replace("_", " ").capitalize()
 
 
 def tr(key: str, lang: str = "en", **fields: object) -> str:

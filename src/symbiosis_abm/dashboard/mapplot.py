@@ -179,7 +179,9 @@ def map_figure(model: SymbiosisModel, lang: str = "en", *, tick: int | None = No
                title: str | None = None, size: tuple[float, float] = (8.0, 5.2),
                dpi: int = 100) -> Figure:
     """A figure of the map (not attached to pyplot, so no global state)."""
-    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
-    ax, legend_ax = fig.subplots(1, 2, width_ratios=[1.9, 1.0])
+    # Fixed margins rather than a layout engine: text measuring would double the cost.
+    fig = Figure(figsize=size, dpi=dpi)
+    ax = fig.add_axes((0.07, 0.09, 0.56, 0.84))
+    legend_ax = fig.add_axes((0.65, 0.02, 0.34, 0.94))
     draw_map(ax, map_layers(model, tick), lang, legend_ax=legend_ax, title=title)
     return fig

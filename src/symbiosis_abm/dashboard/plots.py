@@ -31,10 +31,11 @@ def _series(ax, x, y, label: str, colour: str, twin: bool) -> None:
             label=label if not twin else None, alpha=0.8 if twin else 1.0)
 
 
-def twin_figure(run: DashboardRun, lang: str = "en", *, size=(9.0, 5.6), dpi=90) -> Figure:
+def twin_figure(run: DashboardRun, lang: str = "en", *, size=(8.0, 5.6), dpi=90) -> Figure:
     """Four panels: exchanges and firms; delivered by resource; ties; negotiations."""
-    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+    fig = Figure(figsize=size, dpi=dpi)  # fixed margins: a layout engine doubles the cost
     axes = fig.subplots(2, 2).ravel()
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.9, hspace=0.42, wspace=0.2)
     titles = ("plot_exchanges", "plot_diverted", "plot_ties", "plot_negotiations")
     for ax, key in zip(axes, titles):
         ax.set_title(tr(key, lang), fontsize=9)
