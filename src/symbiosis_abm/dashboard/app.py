@@ -47,6 +47,26 @@ def region_names() -> list[str]:
 
 
 @solara.component
+def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict],
+           speed: solara.Reactive[int], code: str):
+    """The sidebar: Mesa's Step/Play/Reset, speed, region, seed and every lever. Only this
+    component reads ``params``, so moving a lever does not redraw the figures."""
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    with solara.Card(tr("controls", code)):
+        ModelController(model, model_parameters=params, play_interval=speed,
+                        render_interval=render_interval, use_threads=use_threads)
+        solara.SliderInt(tr("speed", code), value=speed, min=50, max=3000, step=50)
+        solara.Select(tr("region", code), values=region_names(),
+                      value=params.value.get("region", DEFAULT_REGION),
+                      on_value=lambda v: params.set({**params.value, "region": v}))
+        solara.InputInt(tr("seed", code), value=params.value.get("rng", 1),
+                        on_value=lambda v: params.set({**params.value, "rng": int(v or 0)}))
+        solara.Text(tr("apply_hint", code), style={"font-size": "0.8em"})
+        ControlPanel(model.value, params, code)
+
+
+@solara.component
 def Page():
     lang = solara.use_reactive("en")
     presenter = solara.use_reactive(False)
@@ -54,8 +74,6 @@ def Page():
     params = solara.use_reactive({"region": DEFAULT_REGION, "rng": 1})
     first = solara.use_memo(lambda: DashboardRun(DEFAULT_REGION, rng=1), [])
     model = solara.use_reactive(first)
-    render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
     run: DashboardRun = model.value
     code = lang.value
 
@@ -64,17 +82,7 @@ def Page():
     with solara.AppBar():
         solara.AppBarTitle(tr("title", code))
     with solara.Sidebar():
-        with solara.Card(tr("controls", code)):
-            ModelController(model, model_parameters=params, play_interval=speed,
-                            render_interval=render_interval, use_threads=use_threads)
-            solara.SliderInt(tr("speed", code), value=speed, min=50, max=3000, step=50)
-            solara.Select(tr("region", code), values=region_names(),
-                          value=params.value.get("region", DEFAULT_REGION),
-                          on_value=lambda v: params.set({**params.value, "region": v}))
-            solara.InputInt(tr("seed", code), value=params.value.get("rng", 1),
-                            on_value=lambda v: params.set({**params.value, "rng": int(v or 0)}))
-            solara.Text(tr("apply_hint", code), style={"font-size": "0.8em"})
-            ControlPanel(run, params, code)
+        Levers(model, params, speed, code)
 
     with solara.Column(classes=["presenter"] if presenter.value else [], style={"width": "100%"}):
         with solara.Row(style={"align-items": "baseline", "gap": "16px"}):

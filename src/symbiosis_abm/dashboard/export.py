@@ -91,22 +91,27 @@ def animation_gif(run: DashboardRun, lang: str = "en", *, max_frames: int = 60,
     ticks = frame_ticks(model.steps, max_frames) or [0]
     fig = map_figure(model, lang, tick=ticks[-1], size=size, dpi=dpi, title=" ")
     ax = fig.axes[0]
-    lines = next(c for c in ax.collections if c.get_gid() == "exchanges")
+    every = [*fig.axes, *ax.child_axes]   # the map, its legend and any inset zoom
+    maps = [a for a in every if any(c.get_gid() == "exchanges" for c in a.collections)]
+    lines = [c for a in maps for c in a.collections if c.get_gid() == "exchanges"]
     # Blitting: the land, legend and labels are drawn once; each frame redraws only the
     # exchange lines, the firms above them and the title (about 10x faster than a redraw).
-    moving = [lines, ax.collections[-1], ax.title]
-    for artist in moving:
+    moving = [(a, c) for a in maps for c in a.collections if c.get_gid() in ("exchanges", "firms")]
+    moving.append((ax, ax.title))
+    for _, artist in moving:
         artist.set_animated(True)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
     frames = []
     for tick in ticks:
-        set_exchanges(lines, map_layers(model, tick))
+        layers = map_layers(model, tick)
+        for collection in lines:
+            set_exchanges(collection, layers)
         ax.set_title(_title(run, tick, lang), fontsize=10)
         canvas.restore_region(background)
-        for artist in moving:
-            ax.draw_artist(artist)
+        for axes, artist in moving:
+            axes.draw_artist(artist)
         rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
         frames.append(rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=128))
     buffer = io.BytesIO()

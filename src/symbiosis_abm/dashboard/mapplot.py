@@ -100,15 +100,44 @@ def _scaled(values: np.ndarray, low: float, high: float) -> np.ndarray:
 
 def draw_map(ax, layers: MapLayers, lang: str = "en", *, legend_ax=None,
              title: str | None = None) -> None:
-    """Draw ``layers`` on the matplotlib axes ``ax`` (the legend on ``legend_ax``)."""
-    extent = _extent(layers.firm_xy)
+    """Draw ``layers`` on the matplotlib axes ``ax`` (the legend on ``legend_ax``).
+
+    A region whose firms cluster around a core with a few far-away partners (Kalundborg:
+    a cement works 150 km away) gets an inset zoomed on the core, labelled there.
+    """
+    xy = layers.firm_xy
+    resource_colour = _resource_colours(layers)
+    sector_colour = {s: colormaps["Set2" if len(layers.sectors) <= 8 else "tab20b"](i % 20)
+                     for i, s in enumerate(layers.sectors)}
+    labels = layers.centre is not None and len(xy) <= LABEL_LIMIT
+    full = _extent(xy)
+    core = _core(xy, full)
+    style = (layers, resource_colour, sector_colour)
+    _layer(ax, *style, full, labels and core is None)
+    ax.set_xlabel("km")
+    if core is not None:
+        inside, box = core
+        inset = ax.inset_axes(_corner(xy, full, box))
+        _layer(inset, *style, box, labels, label_only=inside)
+        inset.tick_params(labelsize=6)
+        ax.indicate_inset_zoom(inset, edgecolor="#555555")
+        if labels:
+            _labels(ax, layers, ~inside)
+    if title:
+        ax.set_title(title, fontsize=11)
+    if legend_ax is not None:
+        _legend(legend_ax, layers, sector_colour, resource_colour, lang)
+
+
+def _layer(ax, layers: MapLayers, resource_colour, sector_colour, extent, labels: bool,
+           label_only: np.ndarray | None = None) -> None:
+    """Land, negotiations, exchanges and firms on ``ax`` within ``extent``."""
+    xy = layers.firm_xy
     if layers.centre is not None:
         ax.set_facecolor(_SEA)
         rings = land_rings_km(*layers.centre, extent)
         ax.add_collection(PolyCollection(rings, facecolor=_LAND, edgecolor="#b9b3a3",
                                          linewidth=0.6, zorder=0))
-    xy = layers.firm_xy
-    resource_colour = _resource_colours(layers)
     if layers.negotiations:
         segs = [(xy[a], xy[b]) for a, b in layers.negotiations]
         ax.add_collection(LineCollection(segs, colors="#777777", linewidths=1.0,
@@ -116,24 +145,59 @@ def draw_map(ax, layers: MapLayers, lang: str = "en", *, legend_ax=None,
     lines = LineCollection([], alpha=0.85, zorder=2, capstyle="round", gid="exchanges")
     ax.add_collection(lines)
     set_exchanges(lines, layers, resource_colour)
-    sector_colour = {s: colormaps["Set2" if len(layers.sectors) <= 8 else "tab20b"](i % 20)
-                     for i, s in enumerate(layers.sectors)}
     biggest = 160.0 * min(1.0, (LABEL_LIMIT / len(xy)) ** 0.5)  # crowded maps: smaller dots
     ax.scatter(xy[:, 0], xy[:, 1], s=_scaled(layers.firm_volume, 6.0, biggest),
                c=[sector_colour[s] for s in layers.firm_sector], edgecolors="#333333",
-               linewidths=0.5, zorder=3)
-    if layers.centre is not None and len(xy) <= LABEL_LIMIT:
-        for (x, y), name in zip(xy, layers.firm_name):
-            ax.annotate(_short(name), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6.5,
-                        color="#222222", zorder=4)
+               linewidths=0.5, zorder=3, gid="firms")
+    if labels:
+        _labels(ax, layers, label_only)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect("equal")
-    ax.set_xlabel("km")
-    if title:
-        ax.set_title(title, fontsize=11)
-    if legend_ax is not None:
-        _legend(legend_ax, layers, sector_colour, resource_colour, lang)
+
+
+def _labels(ax, layers: MapLayers, which: np.ndarray | None) -> None:
+    for i, ((x, y), name) in enumerate(zip(layers.firm_xy, layers.firm_name)):
+        if which is None or which[i]:
+            ax.annotate(_short(name), (x, y), xytext=(4, 3), textcoords="offset points",
+                        fontsize=6.5, color="#222222", zorder=4)
+
+
+def _core(xy: np.ndarray, full) -> tuple[np.ndarray, tuple] | None:
+    """(mask, extent) of a dense core worth an inset, or None.
+
+    The core is the firms within three median distances of the median location; it gets
+    an inset when it holds most firms but spans under a quarter of the whole map.
+    """
+    if len(xy) < 4:
+        return None
+    distance = np.hypot(*(xy - np.median(xy, axis=0)).T)
+    inside = distance <= max(2.0, 3.0 * np.median(distance))
+    if inside.sum() < max(3, 0.6 * len(xy)) or inside.all():
+        return None
+    box = _extent(xy[inside])
+    span = max(full[1] - full[0], full[3] - full[2])
+    if max(box[1] - box[0], box[3] - box[2]) > 0.25 * span:
+        return None
+    return inside, box
+
+
+def _corner(xy: np.ndarray, full, box) -> tuple[float, float, float, float]:
+    """Inset bounds (axes fraction) in the corner holding the fewest firms and not the core."""
+    fx = (xy[:, 0] - full[0]) / (full[1] - full[0])
+    fy = (xy[:, 1] - full[2]) / (full[3] - full[2])
+    cx = ((box[0] + box[1]) / 2 - full[0]) / (full[1] - full[0])
+    cy = ((box[2] + box[3]) / 2 - full[2]) / (full[3] - full[2])
+    size = 0.5
+    best = None
+    for x0 in (0.0, 1.0 - size):
+        for y0 in (0.0, 1.0 - size):
+            covers_core = x0 <= cx <= x0 + size and y0 <= cy <= y0 + size
+            count = int(((fx >= x0) & (fx <= x0 + size) & (fy >= y0) & (fy <= y0 + size)).sum())
+            key = (covers_core, count)
+            if best is None or key < best[0]:
+                best = (key, (x0 + 0.01, y0 + 0.01, size - 0.02, size - 0.02))
+    return best[1]
 
 
 def set_exchanges(lines: LineCollection, layers: MapLayers, resource_colour=None) -> None:

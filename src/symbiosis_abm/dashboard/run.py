@@ -44,7 +44,7 @@ class DashboardRun(mesa.Model):
     rng : int
         Seed of both runs.
     scenario : mesa Scenario, optional
-        Passed to Mesa (its Reset supplies one); not used for model parameters.
+        Accepted because Mesa's Reset supplies one; not used (``settings`` are the levers).
     twin : bool
         Whether to run the counterfactual (skipped when the facilitator is off anyway).
     **settings
@@ -53,7 +53,10 @@ class DashboardRun(mesa.Model):
 
     def __init__(self, region: str = "kalundborg", *, rng: int = 1, scenario: Any = None,
                  twin: bool = True, **settings: Any):
-        super().__init__(rng=rng, scenario=scenario)
+        # Mesa's Reset passes a fresh Scenario whose rng is unset; Mesa refuses a scenario
+        # whose rng differs from ``rng``, and the runs below take their parameters from
+        # ``settings``, so the scenario is not forwarded.
+        super().__init__(rng=rng)
         self.region_name, self.seed, self.settings = region, rng, dict(settings)
         self.error: str | None = None
         self.main: SymbiosisModel | None = None
