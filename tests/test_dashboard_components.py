@@ -138,3 +138,59 @@ def test_page_survives_every_slider_at_its_minimum_and_maximum():
         assert all("Traceback" not in m for m in messages)
         counter = having(box, "step-counter")[0].children[0]
         assert counter == "Month 1" or messages, (end, counter)
+
+
+def _dated_kalundborg():
+    """Kalundborg with a start date and milestones, as the region files will give them."""
+    import copy
+
+    from symbiosis_abm.region import load_region
+
+    class Milestone:
+        def __init__(self, date, text, text_sv):
+            self.date, self.text, self.text_sv = date, text, text_sv
+
+    region = copy.copy(load_region("kalundborg"))
+    object.__setattr__(region, "start", "1982-01")
+    object.__setattr__(region, "milestones", (
+        Milestone("1982-02", "Heat from the power station", "Värme från kraftverket"),
+        Milestone("1982-04", "Gypsum to the board plant", "Gips till skivfabriken")))
+    return region
+
+
+def test_presenter_mode_shows_dates_and_milestones_as_they_pass():
+    from symbiosis_abm.dashboard.components import Milestones, StepCounter
+
+    run = DashboardRun(_dated_kalundborg(), rng=1)
+    box, _ = solara.render(solara.Column(children=[StepCounter(run, "sv"),
+                                                   Milestones(run, "sv", large=True)]),
+                           handle_error=False)
+    assert having(box, "milestone") == []
+    for _ in range(3):
+        run.step()
+    box, _ = solara.render(solara.Column(children=[StepCounter(run, "sv"),
+                                                   Milestones(run, "sv", large=True)]),
+                           handle_error=False)
+    assert having(box, "step-counter")[0].children == ["mar 1982 (månad 3)"]
+    shown = [text_of(m) for m in having(box, "milestone")]
+    assert len(shown) == 1 and "Värme från kraftverket" in shown[0]
+    run.step()
+    box, _ = solara.render(Milestones(run, "en"), handle_error=False)
+    shown = [text_of(m) for m in having(box, "milestone")]
+    assert len(shown) == 2 and "Gypsum to the board plant" in shown[0]   # newest first
+
+
+def test_presenter_toggle_enlarges_and_hides_the_detail_panels():
+    box, rc = render_page()
+    assert having(box, "presenter") == [] and having(box, "firm-inspector")
+    button(rc, "Presenter mode").click()
+    assert len(having(box, "presenter")) == 1
+    assert having(box, "firm-inspector") == [] and having(box, "kpi-card")
+
+
+def test_cli_dashboard_rejects_a_bad_port(capsys):
+    from symbiosis_abm.cli import main
+
+    assert main(["dashboard", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: --port 70000: must be between 1 and 65535"
