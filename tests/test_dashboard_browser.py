@@ -36,11 +36,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server_url():
+def server_url(tmp_path_factory):
     port = _free_port()
-    proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    # A file, not a pipe: a full pipe would block the server.
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(),
+                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 90
@@ -50,9 +52,10 @@ def server_url():
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"dashboard server did not start: {proc.stderr.read()[-2000:]}")
+                    pytest.fail(f"dashboard server did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.5)
         yield url
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
