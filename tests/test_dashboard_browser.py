@@ -8,6 +8,7 @@ work offline). In CI (``CI`` set) a missing Chromium fails the test instead of s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -122,12 +123,14 @@ def test_dashboard_in_chromium(server_url, browser):
     outside: list[str] = []
     context, page = _offline_page(browser, server_url, outside)
     # the map and the KPI cards render
-    map_image = page.locator(".map-view img")
-    expect(map_image).to_be_visible()
-    assert map_image.evaluate("img => img.naturalWidth") >= 600
+    map_image = page.locator(".map-view svg image")
+    expect(page.locator(".map-view svg")).to_be_visible()
+    assert page.locator(".map-view svg").evaluate("svg => svg.getBoundingClientRect().width") > 500
+    # firms are named on hover
+    expect(page.locator(".map-view .firm-spot title").first).to_have_text(re.compile(r"\w"))
     expect(page.locator(".twin-plots img")).to_be_visible()
     expect(page.locator(".step-counter")).to_have_text("Month 0")
-    first_map = map_image.get_attribute("src")
+    first_map = map_image.get_attribute("href")
     before = page.locator(".kpi-value").all_inner_texts()
     # step: the counter moves and at least one KPI changes (exchanges form by month 8)
     for month in range(1, 9):
@@ -135,7 +138,7 @@ def test_dashboard_in_chromium(server_url, browser):
     after = page.locator(".kpi-value").all_inner_texts()
     assert after != before
     assert after[0] != before[0], "no exchange formed in Kalundborg after 8 months"
-    assert map_image.get_attribute("src") != first_map
+    assert map_image.get_attribute("href") != first_map
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
     # switch the region and reset

@@ -28,14 +28,26 @@ def _image(box) -> Image.Image:
     return Image.open(io.BytesIO(bytes(images[0].value)))
 
 
-def test_map_renders_the_network_and_changes_with_it():
+def _map_png(box) -> tuple[Image.Image, str]:
+    import base64
+    import re
+
+    html = having(box, "map-view")[0].unsafe_innerHTML
+    data = re.search(r'href="data:image/png;base64,([^"]+)"', html).group(1)
+    return Image.open(io.BytesIO(base64.b64decode(data))), html
+
+
+def test_map_renders_the_network_names_firms_on_hover_and_changes():
     run = _run(0)
     box, _ = solara.render(MapView(run, "en"), handle_error=False)
-    before = _image(box)
-    assert before.format == "PNG" and before.size == (800, 520)
+    before, html = _map_png(box)
+    assert before.format == "PNG" and before.size == (800, 640)
+    # every firm has a hover title on the map (core firms once more on the inset zoom)
+    titles = html.count("<title>")
+    assert titles >= run.main.world.n_firms and "<title>Aalborg Portland" in html
     later = _run(24)
     box, _ = solara.render(MapView(later, "en"), handle_error=False)
-    assert _image(box).tobytes() != before.tobytes()
+    assert _map_png(box)[0].tobytes() != before.tobytes()
 
 
 def test_kpi_cards_show_value_twin_and_difference():

@@ -155,10 +155,10 @@ def test_exports_round_trip(kalundborg_24):
 
 
 def test_animation_of_kalundborg_is_a_playable_gif(kalundborg_24):
-    data = animation_gif(kalundborg_24, max_frames=60, size=(6.4, 4.0), dpi=80)
+    data = animation_gif(kalundborg_24, max_frames=60, size=(6.4, 5.0), dpi=80)
     gif = Image.open(io.BytesIO(data))
     assert gif.format == "GIF" and gif.is_animated
-    assert gif.n_frames == 24 and gif.size == (512, 320)
+    assert gif.n_frames == 24 and gif.size == (512, 400)
     assert gif.info["duration"] == 250 and gif.info.get("loop") == 0
     first, last = (gif.seek(0), gif.convert("RGB"))[1], (gif.seek(23), gif.convert("RGB"))[1]
     assert first.tobytes() != last.tobytes()  # the network forms between the frames

@@ -96,7 +96,7 @@ def Page():
         Messages(run, code)
         Milestones(run, code, large=presenter.value)
         KpiCards(run, code)
-        with solara.Columns([1, 1]):
+        with solara.Columns([4, 3]):
             MapView(run, code)
             TwinPlots(run, code)
         if not presenter.value:

@@ -16,7 +16,7 @@ from .events import event_lines
 from .i18n import param_label, tr
 from .inspector import firm_choices, firm_details, html_table
 from .kpi import format_number, key_figures
-from .mapplot import map_figure
+from .maphtml import map_html
 from .plots import twin_figure
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
@@ -89,8 +89,14 @@ def _Figure(make: Callable[[], Any], name: str, run: DashboardRun, lang: str):
 
 @solara.component
 def MapView(run: DashboardRun, lang: str):
-    _Figure(lambda: map_figure(run.main, lang, title=counter_text(run, lang)), "map-view",
-            run, lang)
+    """The map as an SVG (PNG plus hover names over the firms), redrawn once per step."""
+    counter = update_counter.get()
+    deps = [id(run), run.main.steps if run.main else 0, counter, lang]
+    html = solara.use_memo(
+        lambda: map_html(run.main, lang, title=counter_text(run, lang)) if run.main else None,
+        deps)
+    if html is not None:
+        solara.HTML(tag="div", unsafe_innerHTML=html, classes=["map-view"])
 
 
 @solara.component

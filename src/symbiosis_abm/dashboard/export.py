@@ -81,7 +81,7 @@ def frame_ticks(steps: int, max_frames: int) -> list[int]:
 
 
 def animation_gif(run: DashboardRun, lang: str = "en", *, max_frames: int = 60,
-                  frame_ms: int = 250, size=(6.4, 4.0), dpi: int = 80) -> bytes:
+                  frame_ms: int = 250, size=(6.4, 5.0), dpi: int = 80) -> bytes:
     """A GIF of the network forming, one frame per tick (at most ``max_frames``).
 
     Frames are rebuilt from the exchange log, so they show exchanges (not negotiations).

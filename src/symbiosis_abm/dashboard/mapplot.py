@@ -233,19 +233,19 @@ def _legend(ax, layers: MapLayers, sector_colour, resource_colour, lang: str) ->
                           label=tr("map_negotiating", lang)))
     handles.append(Line2D([], [], linestyle="", label=tr("map_size_note", lang)))
     ax.axis("off")
-    ax.legend(handles=handles, loc="upper left", fontsize=6.5, ncol=2 if len(handles) > 16
-              else 1, frameon=False, handlelength=1.6, columnspacing=0.8,
+    ax.legend(handles=handles, loc="upper left", fontsize=6.5, ncol=5 if len(handles) > 24
+              else 4, frameon=False, handlelength=1.6, columnspacing=0.8,
               title=f"{tr('map_legend_sector', lang)} / {tr('map_legend_resource', lang)}",
               title_fontsize=7, alignment="left")
 
 
 def map_figure(model: SymbiosisModel, lang: str = "en", *, tick: int | None = None,
-               title: str | None = None, size: tuple[float, float] = (8.0, 5.2),
+               title: str | None = None, size: tuple[float, float] = (8.0, 6.4),
                dpi: int = 100) -> Figure:
-    """A figure of the map (not attached to pyplot, so no global state)."""
+    """A figure of the map, the legend below it (not attached to pyplot: no global state)."""
     # Fixed margins rather than a layout engine: text measuring would double the cost.
     fig = Figure(figsize=size, dpi=dpi)
-    ax = fig.add_axes((0.07, 0.09, 0.56, 0.84))
-    legend_ax = fig.add_axes((0.65, 0.02, 0.34, 0.94))
+    ax = fig.add_axes((0.07, 0.29, 0.91, 0.66))
+    legend_ax = fig.add_axes((0.02, 0.0, 0.96, 0.23))
     draw_map(ax, map_layers(model, tick), lang, legend_ax=legend_ax, title=title)
     return fig
