@@ -161,7 +161,14 @@ def test_dashboard_in_chromium(server_url, browser):
     page.locator(".language-toggle").click()
     expect(page.locator(".step-counter")).to_have_text("Month 1")
     expect(page.locator(".kpi-label").first).to_have_text("Active exchanges")
-    page.screenshot(path=str(SCREENSHOTS / "dashboard_after_switches.png"))
+    # presenter mode with playback: the model advances by itself until paused
+    page.locator(".presenter-toggle").click()
+    expect(page.locator(".presenter .kpi-card")).to_have_count(7)
+    page.get_by_role("button", name="▶", exact=True).click()
+    expect(page.locator(".step-counter")).to_have_text(re.compile(r"Month ([3-9]|\d\d)"),
+                                                       timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="❚❚", exact=True).click()
+    page.screenshot(path=str(SCREENSHOTS / "dashboard_presenter.png"))
     context.close()
     assert outside == [], f"the page tried to reach other hosts: {outside[:5]}"
 
