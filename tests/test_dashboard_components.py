@@ -40,14 +40,17 @@ def _map_png(box) -> tuple[Image.Image, str]:
 def test_map_renders_the_network_names_firms_on_hover_and_changes():
     run = _run(0)
     box, _ = solara.render(MapView(run, "en"), handle_error=False)
-    before, html = _map_png(box)
-    assert before.format == "PNG" and before.size == (800, 640)
-    # every firm has a hover title on the map (core firms once more on the inset zoom)
-    titles = html.count("<title>")
-    assert titles >= run.main.world.n_firms and "<title>Aalborg Portland" in html
+    background, html = _map_png(box)
+    assert background.format == "PNG" and background.size == (800, 640)
+    n = run.main.world.n_firms
+    # every firm is drawn and named on hover, on the map and again on the inset zoom
+    assert html.count('class="firm"') == 2 * n and "<title>Aalborg Portland" in html
+    assert html.count('class="exchange"') == 0
     later = _run(24)
     box, _ = solara.render(MapView(later, "en"), handle_error=False)
-    assert _map_png(box)[0].tobytes() != before.tobytes()
+    html = _map_png(box)[1]
+    active = int(later.main.exchanges["active"].sum())
+    assert active > 0 and html.count('class="exchange"') == 2 * active
 
 
 def test_kpi_cards_show_value_twin_and_difference():

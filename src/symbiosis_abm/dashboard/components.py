@@ -16,7 +16,7 @@ from .events import event_lines
 from .i18n import param_label, tr
 from .inspector import firm_choices, firm_details, html_table
 from .kpi import format_number, key_figures
-from .maphtml import map_html
+from .maphtml import map_base, map_html
 from .plots import twin_figure
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
@@ -89,12 +89,13 @@ def _Figure(make: Callable[[], Any], name: str, run: DashboardRun, lang: str):
 
 @solara.component
 def MapView(run: DashboardRun, lang: str):
-    """The map as an SVG (PNG plus hover names over the firms), redrawn once per step."""
+    """The map: a static background drawn once per run and language, firms and exchanges
+    drawn over it as SVG each step (hover names a firm)."""
     counter = update_counter.get()
-    deps = [id(run), run.main.steps if run.main else 0, counter, lang]
-    html = solara.use_memo(
-        lambda: map_html(run.main, lang, title=counter_text(run, lang)) if run.main else None,
-        deps)
+    base = solara.use_memo(lambda: map_base(run.main, lang) if run.main else None,
+                           [id(run), lang])
+    html = solara.use_memo(lambda: map_html(run.main, base) if base else None,
+                           [id(run), run.main.steps if run.main else 0, counter, lang])
     if html is not None:
         solara.HTML(tag="div", unsafe_innerHTML=html, classes=["map-view"])
 

@@ -32,7 +32,8 @@ from ..model import SymbiosisModel
 from .basemap import land_rings_km, region_centre
 from .i18n import tr
 
-__all__ = ["MapLayers", "map_layers", "draw_map", "map_figure", "set_exchanges", "LABEL_LIMIT"]
+__all__ = ["MapLayers", "map_layers", "draw_map", "map_figure", "set_exchanges", "LABEL_LIMIT",
+           "sector_colours", "resource_colours", "firm_sizes", "line_widths"]
 
 #: Real regions up to this many firms get name labels on the map.
 LABEL_LIMIT = 40
@@ -98,27 +99,46 @@ def _scaled(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return low + (high - low) * logs / top
 
 
+def sector_colours(layers: MapLayers) -> dict:
+    """Sector -> colour, stable for a region (sectors sorted)."""
+    return {s: colormaps["Set2" if len(layers.sectors) <= 8 else "tab20b"](i % 20)
+            for i, s in enumerate(layers.sectors)}
+
+
+def firm_sizes(layers: MapLayers) -> np.ndarray:
+    """Marker areas (points^2): log of yearly volume; smaller on crowded maps."""
+    biggest = 160.0 * min(1.0, (LABEL_LIMIT / len(layers.firm_xy)) ** 0.5)
+    return _scaled(layers.firm_volume, 6.0, biggest)
+
+
+def line_widths(layers: MapLayers) -> np.ndarray:
+    """Exchange line widths (points): log of yearly volume."""
+    return _scaled(np.array([v for *_, v in layers.exchanges]), 1.0, 5.0)
+
+
 def draw_map(ax, layers: MapLayers, lang: str = "en", *, legend_ax=None,
-             title: str | None = None) -> None:
+             title: str | None = None, static: bool = False,
+             legend_resources: list[str] | None = None) -> None:
     """Draw ``layers`` on the matplotlib axes ``ax`` (the legend on ``legend_ax``).
 
     A region whose firms cluster around a core with a few far-away partners (Kalundborg:
-    a cement works 150 km away) gets an inset zoomed on the core, labelled there.
+    a cement works 150 km away) gets an inset zoomed on the core, labelled there. With
+    ``static`` only what does not change during a run is drawn (land, axes, names,
+    legend): the page draws firms and exchanges over it (:mod:`.maphtml`).
     """
     xy = layers.firm_xy
     resource_colour = _resource_colours(layers)
-    sector_colour = {s: colormaps["Set2" if len(layers.sectors) <= 8 else "tab20b"](i % 20)
-                     for i, s in enumerate(layers.sectors)}
+    sector_colour = sector_colours(layers)
     labels = layers.centre is not None and len(xy) <= LABEL_LIMIT
     full = _extent(xy)
     core = _core(xy, full)
     style = (layers, resource_colour, sector_colour)
-    _layer(ax, *style, full, labels and core is None)
+    _layer(ax, *style, full, labels and core is None, static=static)
     ax.set_xlabel("km")
     if core is not None:
         inside, box = core
         inset = ax.inset_axes(_corner(xy, full, box))
-        _layer(inset, *style, box, labels, label_only=inside)
+        _layer(inset, *style, box, labels, label_only=inside, static=static)
         inset.tick_params(labelsize=6)
         ax.indicate_inset_zoom(inset, edgecolor="#555555")
         if labels:
@@ -126,11 +146,11 @@ def draw_map(ax, layers: MapLayers, lang: str = "en", *, legend_ax=None,
     if title:
         ax.set_title(title, fontsize=11)
     if legend_ax is not None:
-        _legend(legend_ax, layers, sector_colour, resource_colour, lang)
+        _legend(legend_ax, layers, sector_colour, resource_colour, lang, legend_resources)
 
 
 def _layer(ax, layers: MapLayers, resource_colour, sector_colour, extent, labels: bool,
-           label_only: np.ndarray | None = None) -> None:
+           label_only: np.ndarray | None = None, static: bool = False) -> None:
     """Land, negotiations, exchanges and firms on ``ax`` within ``extent``."""
     xy = layers.firm_xy
     if layers.centre is not None:
@@ -138,17 +158,17 @@ def _layer(ax, layers: MapLayers, resource_colour, sector_colour, extent, labels
         rings = land_rings_km(*layers.centre, extent)
         ax.add_collection(PolyCollection(rings, facecolor=_LAND, edgecolor="#b9b3a3",
                                          linewidth=0.6, zorder=0))
-    if layers.negotiations:
+    if layers.negotiations and not static:
         segs = [(xy[a], xy[b]) for a, b in layers.negotiations]
         ax.add_collection(LineCollection(segs, colors="#777777", linewidths=1.0,
                                          linestyles=(0, (3, 3)), zorder=1))
-    lines = LineCollection([], alpha=0.85, zorder=2, capstyle="round", gid="exchanges")
-    ax.add_collection(lines)
-    set_exchanges(lines, layers, resource_colour)
-    biggest = 160.0 * min(1.0, (LABEL_LIMIT / len(xy)) ** 0.5)  # crowded maps: smaller dots
-    ax.scatter(xy[:, 0], xy[:, 1], s=_scaled(layers.firm_volume, 6.0, biggest),
-               c=[sector_colour[s] for s in layers.firm_sector], edgecolors="#333333",
-               linewidths=0.5, zorder=3, gid="firms")
+    if not static:
+        lines = LineCollection([], alpha=0.85, zorder=2, capstyle="round", gid="exchanges")
+        ax.add_collection(lines)
+        set_exchanges(lines, layers, resource_colour)
+        ax.scatter(xy[:, 0], xy[:, 1], s=firm_sizes(layers),
+                   c=[sector_colour[s] for s in layers.firm_sector], edgecolors="#333333",
+                   linewidths=0.5, zorder=3, gid="firms")
     if labels:
         _labels(ax, layers, label_only)
     ax.set_xlim(extent[0], extent[1])
@@ -206,8 +226,13 @@ def set_exchanges(lines: LineCollection, layers: MapLayers, resource_colour=None
         resource_colour = _resource_colours(layers)
     xy = layers.firm_xy
     lines.set_segments([(xy[a], xy[b]) for a, b, _, _ in layers.exchanges])
-    lines.set_linewidths(_scaled(np.array([v for *_, v in layers.exchanges]), 1.0, 5.0))
+    lines.set_linewidths(line_widths(layers))
     lines.set_colors([resource_colour[r] for _, _, r, _ in layers.exchanges])
+
+
+def resource_colours(layers: MapLayers) -> dict:
+    """Resource -> colour, stable across regions (catalogue order)."""
+    return _resource_colours(layers)
 
 
 def _resource_colours(layers: MapLayers) -> dict:
@@ -224,10 +249,11 @@ def _short(name: str, limit: int = 22) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _legend(ax, layers: MapLayers, sector_colour, resource_colour, lang: str) -> None:
+def _legend(ax, layers: MapLayers, sector_colour, resource_colour, lang: str,
+            resources: list[str] | None = None) -> None:
     handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=sector_colour[s],
-                      markeredgecolor="#333333", label=s) for s in layers.sectors[:14]]
-    used = sorted({r for _, _, r, _ in layers.exchanges})
+                      markeredgecolor="#333333", label=s) for s in layers.sectors]
+    used = resources if resources is not None else sorted({r for _, _, r, _ in layers.exchanges})
     handles += [Line2D([], [], color=resource_colour[r], linewidth=3, label=r) for r in used]
     handles.append(Line2D([], [], color="#777777", linestyle=(0, (3, 3)),
                           label=tr("map_negotiating", lang)))
