@@ -164,3 +164,16 @@ def test_animation_of_kalundborg_is_a_playable_gif(kalundborg_24):
     assert first.tobytes() != last.tobytes()  # the network forms between the frames
     fewer = Image.open(io.BytesIO(animation_gif(kalundborg_24, max_frames=8)))
     assert fewer.n_frames == 8
+
+
+def test_closed_firms_are_hollow_on_the_map():
+    from symbiosis_abm.dashboard.maphtml import map_base, map_html
+
+    run = DashboardRun("kalundborg", rng=1, twin=False)
+    run.step()
+    base = map_base(run.main)
+    assert 'fill="white"' not in map_html(run.main, base)
+    run.main.firm_open[run.main.firm("novo").index] = False   # as a closure would
+    html = map_html(run.main, base)
+    assert html.count('fill="white"') == 2   # on the map and on the inset
+    assert "Novo Nordisk Kalundborg (insulin production) (pharma_biotech, large, closed)" in html

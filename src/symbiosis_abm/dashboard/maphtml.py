@@ -120,10 +120,12 @@ def _panel_svg(i: int, panel: Panel, layers: MapLayers, firm_titles: list[str]) 
                      f'stroke-width="{lw * _PT:.2f}" stroke-linecap="round" class="exchange">'
                      f'<title>{escape(name)}</title></line>')
     radius = np.sqrt(firm_sizes(layers)) / 2 * _PT
+    is_open = layers.firm_open if layers.firm_open is not None else np.ones(len(px), bool)
     for k in np.argsort(-radius):  # small firms on top, still reachable by the mouse
+        fill = sector[layers.firm_sector[k]] if is_open[k] else "white"  # closed: hollow
         parts.append(f'<circle cx="{px[k]:.1f}" cy="{py[k]:.1f}" r="{radius[k]:.1f}" '
-                     f'fill="{sector[layers.firm_sector[k]]}" stroke="#333333" '
-                     f'stroke-width="0.7" class="firm"><title>{firm_titles[k]}</title></circle>')
+                     f'fill="{fill}" stroke="#333333" stroke-width="0.7" '
+                     f'class="firm"><title>{firm_titles[k]}</title></circle>')
     parts.append("</g>")
     return "".join(parts)
 
@@ -132,7 +134,9 @@ def map_html(model: SymbiosisModel, base: MapBase, tick: int | None = None) -> s
     """The map now (or at ``tick``): the static background with firms and exchanges."""
     layers = map_layers(model, tick)
     firms = model.world.region.firms
-    titles = [escape(f"{f.name or f.id} ({f.sector}, {f.size})") for f in firms]
+    titles = [escape(f"{f.name or f.id} ({f.sector}, {f.size}"
+                     f"{'' if layers.firm_open is None or layers.firm_open[i] else ', closed'})")
+              for i, f in enumerate(firms)]
     clips = "".join(
         f'<clipPath id="map-clip-{i}"><rect x="{p.box[0]:.1f}" y="{p.box[1]:.1f}" '
         f'width="{p.box[2]:.1f}" height="{p.box[3]:.1f}"/></clipPath>'

@@ -53,6 +53,7 @@ class MapLayers:
     exchanges: list[tuple[int, int, str, float]]   # supplier, receiver, resource, volume
     negotiations: list[tuple[int, int]]
     centre: tuple[float, float] | None             # (lat, lon) of a real region
+    firm_open: np.ndarray | None = None            # False: closed (or not yet open)
 
 
 def _firm_volume(model: SymbiosisModel) -> np.ndarray:
@@ -84,7 +85,8 @@ def map_layers(model: SymbiosisModel, tick: int | None = None) -> MapLayers:
         firm_xy=w.firm_xy, firm_sector=tuple(f.sector for f in firms),
         firm_name=tuple(f.name or f.id for f in firms), firm_volume=_firm_volume(model),
         sectors=tuple(sorted({f.sector for f in firms})), resources=tuple(names),
-        exchanges=exchanges, negotiations=negotiations, centre=region_centre(w.region))
+        exchanges=exchanges, negotiations=negotiations, centre=region_centre(w.region),
+        firm_open=model.firm_open.copy() if tick is None else None)
 
 
 def _extent(xy: np.ndarray) -> tuple[float, float, float, float]:
@@ -166,8 +168,10 @@ def _layer(ax, layers: MapLayers, resource_colour, sector_colour, extent, labels
         lines = LineCollection([], alpha=0.85, zorder=2, capstyle="round", gid="exchanges")
         ax.add_collection(lines)
         set_exchanges(lines, layers, resource_colour)
-        ax.scatter(xy[:, 0], xy[:, 1], s=firm_sizes(layers),
-                   c=[sector_colour[s] for s in layers.firm_sector], edgecolors="#333333",
+        colours = [sector_colour[s] for s in layers.firm_sector]
+        if layers.firm_open is not None:  # closed firms: hollow
+            colours = [c if ok else "none" for c, ok in zip(colours, layers.firm_open)]
+        ax.scatter(xy[:, 0], xy[:, 1], s=firm_sizes(layers), c=colours, edgecolors="#333333",
                    linewidths=0.5, zorder=3, gid="firms")
     if labels:
         _labels(ax, layers, label_only)
