@@ -42,7 +42,9 @@ def server_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     # A file, not a pipe: a full pipe would block the server.
     with open(log, "wb") as sink:
-        proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(),
+        # `timeout` stops the server by itself should this process die before teardown.
+        watchdog = ["timeout", "900"] if shutil.which("timeout") else []
+        proc = subprocess.Popen([*watchdog, *server_command("127.0.0.1", port)], env=server_env(),
                                 stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
