@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cli_dashboard import register as register_dashboard
 from .errors import ParameterError, SymbiosisInputError
 
 __all__ = ["main"]
@@ -109,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     opp.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="NAME=VALUE", help="override a parameter (repeatable)")
     opp.set_defaults(handler=_opportunities)
+    register_dashboard(sub)
     return parser
 
 
