@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError, SymbiosisInputError
+from .sweep.cli import register_commands as register_sweep_commands
 
 __all__ = ["main"]
 
@@ -107,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     opp.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="NAME=VALUE", help="override a parameter (repeatable)")
     opp.set_defaults(handler=_opportunities)
+    register_sweep_commands(sub)
     return parser
 
 
