@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
@@ -106,14 +107,16 @@ def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | No
         limit = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
+                               dashboard_address=None, host="127.0.0.1",
+                               silence_logs=logging.WARNING)
         client = Client(cluster)
         limit = workers * IN_FLIGHT_PER_WORKER
     try:
         client.run(warm_up)
         pending = iter(chunks)
+        # range first: zip stops before taking a chunk it would drop
         first = [client.submit(run_chunk, c, task, pure=False)
-                 for c, _ in zip(pending, range(limit))]
+                 for _, c in zip(range(limit), pending)]
         stream = as_completed(first)
         for future in stream:
             yield future.result()

@@ -38,6 +38,8 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
                        help="delete the folder's earlier results and start over")
     sweep.add_argument("--chunk", type=int, default=None,
                        help="runs per task sent to a worker (default: automatic)")
+    sweep.add_argument("--batch", type=int, default=200,
+                       help="write results at least every BATCH runs (default 200)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_sweep)
 
@@ -59,6 +61,8 @@ def _sweep(args: argparse.Namespace) -> int:
         raise SymbiosisInputError(f"--workers {args.workers}: must be a whole number >= 1")
     if args.chunk is not None and args.chunk < 1:
         raise SymbiosisInputError(f"--chunk {args.chunk}: must be a whole number >= 1")
+    if args.batch < 1:
+        raise SymbiosisInputError(f"--batch {args.batch}: must be a whole number >= 1")
     if args.scheduler and args.backend == "processes":
         args.backend = "dask"
     if args.scheduler and args.backend != "dask":
@@ -66,7 +70,8 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     report = run_sweep(spec, args.out, backend=args.backend, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh,
-                       progress=not args.no_progress, chunk=args.chunk)
+                       progress=not args.no_progress, chunk=args.chunk,
+                       batch=args.batch)
     print(report.line, file=sys.stderr if report.failed else sys.stdout)
     return EXIT_RUNS_FAILED if report.failed else 0
 

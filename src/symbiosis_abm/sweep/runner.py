@@ -53,7 +53,7 @@ class SweepReport:
 def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
               workers: int | None = None, scheduler: str | None = None,
               fresh: bool = False, progress: bool = True,
-              chunk: int | None = None) -> SweepReport:
+              chunk: int | None = None, batch: int = FLUSH_RUNS) -> SweepReport:
     """Run every run of ``spec`` not yet finished in ``out``; return a :class:`SweepReport`.
 
     Parameters
@@ -67,6 +67,8 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
         Delete the folder's earlier results first.
     chunk : int, optional
         Runs per task sent to a worker (default: about eight tasks per worker, <= 16).
+    batch : int
+        Results are written at least every ``batch`` runs (and every ``FLUSH_SECONDS``).
     """
     started = time.perf_counter()
     workers = workers or (1 if backend == "serial" else default_workers())
@@ -88,7 +90,7 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
             failed += sum(not r["ok"] for r in results)
             bar.update(len(results))
             bar.set_postfix(failed=failed, refresh=False)
-            if len(buffer) >= FLUSH_RUNS or time.monotonic() - last_flush > FLUSH_SECONDS:
+            if len(buffer) >= batch or time.monotonic() - last_flush > FLUSH_SECONDS:
                 store.write_batch(buffer)
                 buffer, last_flush = [], time.monotonic()
         if buffer:
