@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ __all__ = ["SweepSpec", "SpecError", "load_spec", "spec_from_dict", "SAMPLERS",
            "SPEC_SCHEMA"]
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
+_ARM_NAME = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_ARM = "default"
 
 
@@ -73,6 +75,10 @@ SPEC_SCHEMA = Table({
         "exchanges": Field(bool),
         "collect": Field(str),
     })),
+    "quick": Field(Table({
+        "replicates": Field(int, low=1),
+        "ticks": Field(int, low=1),
+    })),
 })
 
 
@@ -104,6 +110,7 @@ class SweepSpec:
     timeseries_every: int = 0
     exchanges: bool = False
     collect: str | None = None
+    quick: dict[str, int] = field(default_factory=dict)
     base_dir: str = "."
     origin: str = "<memory>"
 
@@ -113,6 +120,10 @@ class SweepSpec:
         for key in ("base_dir", "origin"):
             data.pop(key)
         return json.loads(json.dumps(data, default=list))
+
+    def quickened(self) -> SweepSpec:
+        """The spec at the size of its ``[quick]`` table (a smoke test of an experiment)."""
+        return dataclasses.replace(self, **self.quick)
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the runs and their outputs."""
@@ -148,7 +159,7 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> SweepSpec:
         arms={k: dict(v) for k, v in data.get("arms", {}).items()} or {DEFAULT_ARM: {}},
         timeseries_every=outputs.get("timeseries_every", 0),
         exchanges=outputs.get("exchanges", False), collect=outputs.get("collect"),
-        base_dir=base_dir, origin=origin)
+        quick=dict(data.get("quick", {})), base_dir=base_dir, origin=origin)
 
 
 def _meaning_problems(data: dict, origin: str, base_dir: str) -> list[str]:
@@ -164,8 +175,16 @@ def _meaning_problems(data: dict, origin: str, base_dir: str) -> list[str]:
         if isinstance(values, dict):
             out += [p for k, v in values.items()
                     for p in _parameter_problems(table, k, v, origin)]
+    out += [f"{origin}: sweep.{key}: {sweep[key]!r} is not MODULE:NAME or FILE.py:NAME"
+            for key in ("model",) if isinstance(sweep.get(key), str) and ":" not in sweep[key]]
+    outputs = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
+    if isinstance(outputs.get("collect"), str) and ":" not in outputs["collect"]:
+        out.append(f"{origin}: outputs.collect: {outputs['collect']!r} is not MODULE:NAME or "
+                   "FILE.py:NAME")
     arms = data.get("arms")
     if isinstance(arms, dict):
+        out += [f"{origin}: arms.{arm}: arm names may use letters, digits, _ and - only"
+                for arm in arms if not _ARM_NAME.fullmatch(arm)]
         for arm, values in arms.items():
             if isinstance(values, dict):
                 out += [p for k, v in values.items()

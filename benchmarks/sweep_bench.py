@@ -1,0 +1,141 @@
+"""Sweep throughput, scaling and memory, measured against references in the same run.
+
+Three measurements (each can be run alone):
+
+``kalundborg``
+    ``--runs`` runs (default 1,000) of ``kalundborg`` for ``--ticks`` months (default 120)
+    on ``--workers`` workers (default 2): the sweep engine (processes backend, results
+    written to Parquet) against a plain ``ProcessPoolExecutor`` loop that submits one
+    future per run and keeps the summaries in memory. Target: under 60 s on 2 workers.
+``scaling``
+    ``--scaling-runs`` runs (default 40) of a 200-firm synthetic region with the engine on
+    1 worker and on 2 workers: the speedup (expect >= 1.6x on 2 free cores).
+``memory``
+    A ``--memory-runs`` run sweep (default 2,000) of a small region with few ticks; the
+    main process's resident memory is sampled as runs accumulate (it should stay flat).
+
+Usage::
+
+    python benchmarks/sweep_bench.py                       # all three
+    python benchmarks/sweep_bench.py kalundborg --runs 200
+    python benchmarks/sweep_bench.py memory --memory-runs 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import psutil
+
+from symbiosis_abm.sweep import run_sweep
+from symbiosis_abm.sweep.spec import spec_from_dict
+
+
+def plain_run(seed: int, ticks: int) -> dict:
+    """The reference: what an experiment script did per run before the engine."""
+    from symbiosis_abm import SymbiosisModel
+
+    model = SymbiosisModel("kalundborg", rng=seed)
+    model.run(ticks)
+    return model.summary()
+
+
+def plain_pool(runs: int, ticks: int, workers: int) -> float:
+    started = time.perf_counter()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(plain_run, seed, ticks) for seed in range(runs)]
+        summaries = [f.result() for f in futures]
+    assert len(summaries) == runs
+    return time.perf_counter() - started
+
+
+def spec(name: str, region: str, ticks: int, replicates: int, **fixed) -> object:
+    return spec_from_dict({"sweep": {"name": name, "regions": [region], "ticks": ticks,
+                                     "replicates": replicates, "seed": 1},
+                           "fixed": fixed}, f"{name}.toml")
+
+
+def engine(s, workers: int, out: Path) -> float:
+    report = run_sweep(s, out, backend="processes", workers=workers, progress=False,
+                       fresh=True)
+    assert report.failed == 0 and report.ran == report.total
+    return report.seconds
+
+
+def bench_kalundborg(args, tmp: Path) -> None:
+    s = spec("bench_kalundborg", "kalundborg", args.ticks, args.runs)
+    t_engine = engine(s, args.workers, tmp / "kal")
+    t_plain = plain_pool(args.runs, args.ticks, args.workers)
+    print(f"kalundborg: {args.runs} runs x {args.ticks} ticks on {args.workers} workers: "
+          f"engine {t_engine:.1f} s ({args.runs / t_engine:.1f} runs/s, writes Parquet), "
+          f"plain ProcessPoolExecutor loop {t_plain:.1f} s; engine/plain time ratio "
+          f"{t_engine / t_plain:.2f}" + (f"; target < 60 s: {'met' if t_engine < 60 else 'NOT met'}"
+                                          if (args.runs, args.ticks) == (1000, 120) else ""))
+
+
+def bench_scaling(args, tmp: Path) -> None:
+    s = spec("bench_scaling", "synthetic", args.scaling_ticks, args.scaling_runs,
+             n_firms=200, region_seed=1)
+    one = engine(s, 1, tmp / "one")
+    two = engine(s, 2, tmp / "two")
+    print(f"scaling: {args.scaling_runs} runs of a 200-firm synthetic region x "
+          f"{args.scaling_ticks} ticks: 1 worker {one:.1f} s, 2 workers {two:.1f} s; "
+          f"speedup {one / two:.2f}x (expect >= 1.6x on 2 free cores)")
+
+
+def bench_memory(args, tmp: Path) -> None:
+    s = spec("bench_memory", "kalundborg", args.memory_ticks, args.memory_runs)
+    me = psutil.Process()
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            parts = tmp / "mem" / "parts" / "summary"
+            done = sum(1 for _ in parts.glob("*.parquet")) if parts.is_dir() else 0
+            samples.append((done, me.memory_info().rss / 2**20))
+            time.sleep(0.25)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    seconds = engine(s, args.workers, tmp / "mem")
+    stop.set()
+    watcher.join()
+    rss = [m for _, m in samples]
+    quarter = max(1, len(rss) // 4)
+    marks = [max(rss[i * quarter:(i + 1) * quarter] or [rss[-1]]) for i in range(4)]
+    print(f"memory: {args.memory_runs} runs x {args.memory_ticks} ticks in {seconds:.1f} s; "
+          "peak RSS of the sweep process per quarter of the sweep: "
+          + ", ".join(f"{m:.0f} MiB" for m in marks)
+          + f"; overall peak {max(rss):.0f} MiB, growth last vs first quarter "
+          f"{marks[-1] - marks[0]:+.0f} MiB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("which", nargs="*", default=["kalundborg", "scaling", "memory"],
+                        choices=["kalundborg", "scaling", "memory"])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--ticks", type=int, default=120)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scaling-runs", type=int, default=40)
+    parser.add_argument("--scaling-ticks", type=int, default=60)
+    parser.add_argument("--memory-runs", type=int, default=2000)
+    parser.add_argument("--memory-ticks", type=int, default=12)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        for which in args.which:
+            {"kalundborg": bench_kalundborg, "scaling": bench_scaling,
+             "memory": bench_memory}[which](args, tmp)
+
+
+if __name__ == "__main__":
+    main()
