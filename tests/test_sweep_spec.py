@@ -98,3 +98,23 @@ def test_the_example_spec_is_valid_and_has_about_40_runs():
 
     spec = load_spec(ROOT / "experiments" / "example_sweep.toml")
     assert 30 <= len(expand(spec)) <= 60
+
+
+def test_values_valid_alone_but_not_together_are_refused_before_running(tmp_path, capsys):
+    body = "[vary]\nfacilitator_start_tick = [0, 50]\n[fixed]\nfacilitator_end_tick = 24\n"
+    spec = write_spec(tmp_path, body)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "design point 1" in err[0] and "facilitator_end_tick" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_region_file_is_validated_with_the_spec(tmp_path, capsys):
+    (tmp_path / "mine.toml").write_text("[region]\nname = 3\n", encoding="utf-8")
+    spec = write_spec(tmp_path)
+    spec.write_text(spec.read_text().replace('"kalundborg"', '"mine.toml"'))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"error: {tmp_path / 'mine.toml'}: region.name: must be text, got a whole number 3" \
+        in err
+    assert all(e.startswith(f"error: {tmp_path / 'mine.toml'}: ") for e in err)

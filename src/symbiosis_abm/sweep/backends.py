@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
+from ..errors import SymbiosisInputError
 from .design import Run
 from .worker import Task, run_chunk, warm_up
 
@@ -100,10 +101,17 @@ def _processes(chunks: list[list[Run]], task: Task, workers: int
 
 def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | None
           ) -> Iterator[list[dict[str, Any]]]:
-    from dask.distributed import Client, LocalCluster, as_completed
-
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SymbiosisInputError("--backend dask needs Dask: pip install "
+                                  "'symbiosis-abm[dask]'") from None
     if scheduler:
-        client, cluster = Client(scheduler), None
+        try:
+            client, cluster = Client(scheduler, timeout=30), None
+        except OSError as exc:
+            raise SymbiosisInputError(f"--scheduler {scheduler}: cannot connect ({exc})") \
+                from None
         limit = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 
 from ..params import _FIELDS, _type_of
-from .spec import SweepSpec
+from .spec import SpecError, SweepSpec
 
-__all__ = ["Run", "expand", "replicate_seeds", "sample_matrix", "salib_problem",
+__all__ = ["Run", "expand", "check_combinations", "replicate_seeds", "sample_matrix", "salib_problem",
            "region_source", "region_digest", "parameter_columns"]
 
 
@@ -95,12 +95,13 @@ def sample_matrix(spec: SweepSpec) -> np.ndarray:
         unit = qmc.LatinHypercube(d=len(bounds), rng=np.random.default_rng(seed)).random(
             spec.samples)
         return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
+    try:
+        from SALib.sample import morris, sobol
+    except ImportError:
+        raise SpecError(f"{spec.origin}: sampler.method: {spec.sampler} needs SALib; install "
+                        "it with pip install 'symbiosis-abm[experiments]'") from None
     if spec.sampler == "sobol":
-        from SALib.sample import sobol
-
         return sobol.sample(problem, spec.samples, calc_second_order=False, seed=seed)
-    from SALib.sample import morris
-
     return morris.sample(problem, spec.samples, num_levels=spec.levels, seed=seed)
 
 
@@ -137,6 +138,27 @@ def parameter_columns(spec: SweepSpec) -> list[str]:
     for overrides in spec.arms.values():
         names += list(overrides)
     return list(dict.fromkeys(names))
+
+
+def check_combinations(spec: SweepSpec) -> None:
+    """Refuse parameter values that are valid alone but not together (e.g. a facilitator
+    end before its start) in any arm at any design point, before anything runs."""
+    from ..errors import SymbiosisInputError
+    from ..params import Parameters
+
+    fixed = {n: _value(n, v) for n, v in spec.fixed.items()}
+    problems: dict[str, str] = {}
+    for arm, overrides in spec.arms.items():
+        arm_values = {n: _value(n, v) for n, v in overrides.items()}
+        for p, point in enumerate(design_points(spec)):
+            try:
+                Parameters().replace(**{**fixed, **point, **arm_values})
+            except SymbiosisInputError as exc:
+                for line in exc.problems:
+                    problems.setdefault(line, f"{spec.origin}: arm {arm!r}, design point {p} "
+                                              f"({point}): {line}")
+    if problems:
+        raise SpecError(list(problems.values()))
 
 
 def expand(spec: SweepSpec) -> list[Run]:

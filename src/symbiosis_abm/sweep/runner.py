@@ -26,7 +26,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .backends import chunk_size, chunked, default_workers, execute
-from .design import expand
+from .design import check_combinations, expand
 from .spec import SweepSpec
 from .store import Store
 from .worker import Task
@@ -72,6 +72,7 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
     """
     started = time.perf_counter()
     workers = workers or (1 if backend == "serial" else default_workers())
+    check_combinations(spec)
     runs = expand(spec)
     store = Store(out, spec)
     done = store.open(fresh=fresh, extra={"runs": len(runs), "backend": backend,

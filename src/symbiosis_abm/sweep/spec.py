@@ -201,6 +201,12 @@ def _region_problems(name: str, where: str, base_dir: str) -> list[str]:
         return []
     path = Path(name) if Path(name).is_absolute() else Path(base_dir) / name
     if name.endswith(".toml") and path.is_file():
+        from ..region import load_region
+
+        try:
+            load_region(path)
+        except SymbiosisInputError as exc:
+            return list(exc.problems)  # each already names the region file and field
         return []
     names = sorted(bundled_regions()) + ["synthetic"]
     return [f"{where}: {name!r} is neither a bundled region nor a region file; allowed "
