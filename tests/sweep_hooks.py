@@ -20,3 +20,14 @@ def firm_count(model) -> dict:
 
     return {"open_firm_share": float(model.firm_open.mean()),
             "sizes": pd.DataFrame({"n": [model.world.n_firms]})}
+
+
+class DyingModel(SymbiosisModel):
+    """Kills its worker process for ``broker_capacity == 3`` (a crash, not an exception)."""
+
+    def __init__(self, region, *, rng=None, **overrides):
+        if overrides.get("broker_capacity") == 3:
+            import os
+
+            os._exit(3)
+        super().__init__(region, rng=rng, **overrides)

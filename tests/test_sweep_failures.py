@@ -41,3 +41,14 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, capsys, backen
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 1 and "(0 now, 4 already done), 2 failed" in last
     assert len(pd.read_parquet(out / "failures.parquet")) == 2
+
+
+def test_a_worker_that_dies_stops_the_sweep_cleanly(tmp_path, capsys):
+    spec = write_spec(tmp_path, BODY, ticks=3, replicates=1)
+    spec.write_text(spec.read_text().replace('seed = 7', 'seed = 7\nmodel = "sweep_hooks:DyingModel"'))
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "2",
+                 "--chunk", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert "STOPPED: a worker process died" in last and "rerun the same command" in last

@@ -72,8 +72,9 @@ def _sweep(args: argparse.Namespace) -> int:
                        scheduler=args.scheduler, fresh=args.fresh,
                        progress=not args.no_progress, chunk=args.chunk,
                        batch=args.batch)
-    print(report.line, file=sys.stderr if report.failed else sys.stdout)
-    return EXIT_RUNS_FAILED if report.failed else 0
+    bad = report.failed or report.aborted
+    print(report.line, file=sys.stderr if bad else sys.stdout)
+    return EXIT_RUNS_FAILED if bad else 0
 
 
 def _analyze(args: argparse.Namespace) -> int:

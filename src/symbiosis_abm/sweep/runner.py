@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class SweepReport:
     seconds: float
     out: Path
     line: str
+    aborted: str = ""
 
 
 def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
@@ -79,31 +81,49 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
                                           "workers": workers, "scheduler": scheduler})
     todo = [r for r in runs if r.run_id not in done]
     size = chunk or chunk_size(len(todo), workers)
-    failed = 0
-    bar = tqdm(total=len(todo), desc=spec.name, unit="run", disable=not progress,
+    chunks = chunked(todo, size)
+    ok, aborted = _stream(store, execute(chunks, Task.of(spec), backend, workers, scheduler),
+                          len(todo), spec.name, progress, batch)
+    finished, failures = store.finish()
+    seconds = time.perf_counter() - started
+    line = (f"sweep {spec.name}: {finished} runs finished ({ok} now, "
+            f"{len(runs) - len(todo)} already done), {failures} failed in {seconds:.1f} s; "
+            f"results in {store.root}")
+    if failures:
+        line += f"; failed runs: {store.root / 'failures.parquet'} (rerun to retry them)"
+    if aborted:
+        line += (f"; STOPPED: {aborted}; {len(runs) - finished - failures} runs not done, "
+                 "rerun the same command to resume")
+    return SweepReport(len(runs), len(todo), len(runs) - len(todo), failures, seconds,
+                       store.root, line, aborted)
+
+
+def _stream(store: Store, results_stream, total: int, name: str, progress: bool,
+            batch: int) -> tuple[int, str]:
+    """Write results as they arrive; return (runs finished now, why it stopped early or "").
+
+    Whatever arrived is written even when the sweep is interrupted (Ctrl-C) or a worker
+    process dies; a rerun does the rest.
+    """
+    ok = failed = 0
+    bar = tqdm(total=total, desc=name, unit="run", disable=not progress,
                dynamic_ncols=True, postfix={"failed": 0})
     buffer: list[dict] = []
     last_flush = time.monotonic()
     try:
-        for results in execute(chunked(todo, size), Task.of(spec), backend, workers,
-                               scheduler):
+        for results in results_stream:
             buffer.extend(results)
             failed += sum(not r["ok"] for r in results)
+            ok += sum(r["ok"] for r in results)
             bar.update(len(results))
             bar.set_postfix(failed=failed, refresh=False)
             if len(buffer) >= batch or time.monotonic() - last_flush > FLUSH_SECONDS:
                 store.write_batch(buffer)
                 buffer, last_flush = [], time.monotonic()
+    except BrokenProcessPool:
+        return ok, "a worker process died (killed, or out of memory)"
+    finally:
         if buffer:
             store.write_batch(buffer)
-    finally:
         bar.close()
-    finished, failures = store.finish()
-    seconds = time.perf_counter() - started
-    line = (f"sweep {spec.name}: {finished} runs finished ({len(todo) - failed} now, "
-            f"{len(runs) - len(todo)} already done), {failures} failed in {seconds:.1f} s; "
-            f"results in {store.root}")
-    if failures:
-        line += f"; failed runs: {store.root / 'failures.parquet'} (rerun to retry them)"
-    return SweepReport(len(runs), len(todo), len(runs) - len(todo), failures, seconds,
-                       store.root, line)
+    return ok, ""
