@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import tempfile
 import threading
 import time
@@ -46,14 +47,21 @@ def plain_run(seed: int, ticks: int) -> dict:
     return model.summary()
 
 
-def plain_pool(runs: int, ticks: int, workers: int) -> float:
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished (joined) child processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def plain_pool(runs: int, ticks: int, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the reference loop (pool start-up and shut-down included)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(plain_run, seed, ticks) for seed in range(runs)]
         summaries = [f.result() for f in futures]
     assert len(summaries) == runs
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def spec(name: str, region: str, ticks: int, replicates: int, **fixed) -> object:
@@ -62,29 +70,37 @@ def spec(name: str, region: str, ticks: int, replicates: int, **fixed) -> object
                            "fixed": fixed}, f"{name}.toml")
 
 
-def engine(s, workers: int, out: Path) -> float:
+def engine(s, workers: int, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of a sweep (pool start-up, Parquet writing included)."""
+    cpu = cpu_seconds()
     report = run_sweep(s, out, backend="processes", workers=workers, progress=False,
                        fresh=True)
     assert report.failed == 0 and report.ran == report.total
-    return report.seconds
+    return report.seconds, cpu_seconds() - cpu
 
 
 def bench_kalundborg(args, tmp: Path) -> None:
     s = spec("bench_kalundborg", "kalundborg", args.ticks, args.runs)
-    t_engine = engine(s, args.workers, tmp / "kal")
-    t_plain = plain_pool(args.runs, args.ticks, args.workers)
-    print(f"kalundborg: {args.runs} runs x {args.ticks} ticks on {args.workers} workers: "
-          f"engine {t_engine:.1f} s ({args.runs / t_engine:.1f} runs/s, writes Parquet), "
-          f"plain ProcessPoolExecutor loop {t_plain:.1f} s; engine/plain time ratio "
-          f"{t_engine / t_plain:.2f}" + (f"; target < 60 s: {'met' if t_engine < 60 else 'NOT met'}"
-                                          if (args.runs, args.ticks) == (1000, 120) else ""))
+    load = os.getloadavg()[0]
+    t_engine, c_engine = engine(s, args.workers, tmp / "kal")
+    t_plain, c_plain = plain_pool(args.runs, args.ticks, args.workers)
+    n = args.runs
+    print(f"kalundborg: {n} runs x {args.ticks} ticks on {args.workers} workers "
+          f"(load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end): "
+          f"engine {t_engine:.1f} s wall, {1000 * c_engine / n:.0f} ms CPU/run (writes "
+          f"Parquet); plain ProcessPoolExecutor loop {t_plain:.1f} s wall, "
+          f"{1000 * c_plain / n:.0f} ms CPU/run; engine/plain: wall {t_engine / t_plain:.2f}, "
+          f"CPU {c_engine / c_plain:.2f}; CPU/workers = {c_engine / args.workers:.1f} s "
+          f"(the wall time on {args.workers} otherwise idle cores)"
+          + (f"; target < 60 s: {'met' if t_engine < 60 else 'NOT met'}"
+             if (n, args.ticks) == (1000, 120) else ""))
 
 
 def bench_scaling(args, tmp: Path) -> None:
     s = spec("bench_scaling", "synthetic", args.scaling_ticks, args.scaling_runs,
              n_firms=200, region_seed=1)
-    one = engine(s, 1, tmp / "one")
-    two = engine(s, 2, tmp / "two")
+    one, _ = engine(s, 1, tmp / "one")
+    two, _ = engine(s, 2, tmp / "two")
     print(f"scaling: {args.scaling_runs} runs of a 200-firm synthetic region x "
           f"{args.scaling_ticks} ticks: 1 worker {one:.1f} s, 2 workers {two:.1f} s; "
           f"speedup {one / two:.2f}x (expect >= 1.6x on 2 free cores)")
@@ -105,7 +121,7 @@ def bench_memory(args, tmp: Path) -> None:
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()
-    seconds = engine(s, args.workers, tmp / "mem")
+    seconds, _ = engine(s, args.workers, tmp / "mem")
     stop.set()
     watcher.join()
     rss = [m for _, m in samples]
