@@ -27,7 +27,6 @@ import argparse
 import multiprocessing
 import os
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -107,31 +106,32 @@ def bench_scaling(args, tmp: Path) -> None:
 
 
 def bench_memory(args, tmp: Path) -> None:
+    """Resident memory of the sweep process after each written batch, by runs done."""
+    from symbiosis_abm.sweep import store
+
     s = spec("bench_memory", "kalundborg", args.memory_ticks, args.memory_runs)
     me = psutil.Process()
-    samples: list[tuple[float, float]] = []
-    stop = threading.Event()
+    marks: list[tuple[int, float]] = []
+    original = store.Store.write_batch
 
-    def sample() -> None:
-        while not stop.is_set():
-            parts = tmp / "mem" / "parts" / "summary"
-            done = sum(1 for _ in parts.glob("*.parquet")) if parts.is_dir() else 0
-            samples.append((done, me.memory_info().rss / 2**20))
-            time.sleep(0.25)
+    def write_batch(self, results):  # record memory as results accumulate
+        original(self, results)
+        done = (marks[-1][0] if marks else 0) + len(results)
+        marks.append((done, me.memory_info().rss / 2**20))
 
-    watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
-    seconds, _ = engine(s, args.workers, tmp / "mem")
-    stop.set()
-    watcher.join()
-    rss = [m for _, m in samples]
-    quarter = max(1, len(rss) // 4)
-    marks = [max(rss[i * quarter:(i + 1) * quarter] or [rss[-1]]) for i in range(4)]
-    print(f"memory: {args.memory_runs} runs x {args.memory_ticks} ticks in {seconds:.1f} s; "
-          "peak RSS of the sweep process per quarter of the sweep: "
-          + ", ".join(f"{m:.0f} MiB" for m in marks)
-          + f"; overall peak {max(rss):.0f} MiB, growth last vs first quarter "
-          f"{marks[-1] - marks[0]:+.0f} MiB")
+    store.Store.write_batch = write_batch
+    try:
+        seconds, _ = engine(s, args.workers, tmp / "mem")
+    finally:
+        store.Store.write_batch = original
+    after = me.memory_info().rss / 2**20
+    step = max(1, len(marks) // 8)
+    shown = marks[::step] + ([marks[-1]] if (len(marks) - 1) % step else [])
+    print(f"memory: {args.memory_runs} runs x {args.memory_ticks} ticks of kalundborg in "
+          f"{seconds:.1f} s; RSS of the sweep process after N runs written: "
+          + ", ".join(f"{n}: {m:.0f} MiB" for n, m in shown)
+          + f"; after rebuilding summary.parquet: {after:.0f} MiB; growth from the first "
+          f"batch to the last {marks[-1][1] - marks[0][1]:+.1f} MiB")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,6 @@
 """What a sweep shows: paired arm differences, Morris and Sobol' indices (CSV and PNG).
 
+- **Means** of every metric with 95% t intervals per region, arm and ``[vary]`` values.
 - **Arms** (two or more): every arm against the first arm of the spec, paired by region,
   design point and replicate (the arms share seeds): mean difference with its 95% t
   interval (``scipy.stats.t``) and the Wilcoxon signed-rank test (``scipy.stats.wilcoxon``).
@@ -94,12 +95,14 @@ def _write(table: pd.DataFrame, path: Path) -> list[Path]:
 
 
 def _means(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
-    """Mean and 95% CI of every metric per region and arm (over points and replicates)."""
+    """Mean and 95% CI of every metric per region, arm and combination of ``[vary]``
+    values (over sampled points and replicates)."""
+    keys = ["region", "arm", *results.spec.vary]
     rows = []
-    for (region, arm), group in results.summary.groupby(["region", "arm"], sort=False):
+    for values, group in results.summary.groupby(keys, sort=True, dropna=False):
         for metric in metrics:
             m, low, high = mean_ci(group[metric])
-            rows.append({"region": region, "arm": arm, "metric": metric,
+            rows.append({**dict(zip(keys, values)), "metric": metric,
                          "unit": unit_of(metric), "n": int(group[metric].notna().sum()),
                          "mean": m, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)
