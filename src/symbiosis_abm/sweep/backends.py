@@ -26,17 +26,22 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..errors import SymbiosisInputError
 from .design import Run
 from .worker import Task, run_chunk, warm_up
 
-__all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers"]
+__all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers", "WorkerLost"]
 
 BACKENDS = ("serial", "processes", "dask")
 #: Chunks in flight per worker: enough to keep workers busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died (killed, out of memory): the backend cannot go on."""
 
 
 def default_workers() -> int:
@@ -93,7 +98,12 @@ def _processes(chunks: list[list[Run]], task: Task, workers: int
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise WorkerLost("a worker process died (killed, or out of "
+                                     "memory)") from None
+                yield result
                 for chunk in pending:
                     running.add(pool.submit(run_chunk, chunk, task))
                     break
@@ -103,6 +113,7 @@ def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | No
           ) -> Iterator[list[dict[str, Any]]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
+        from distributed.scheduler import KilledWorker
     except ImportError:
         raise SymbiosisInputError("--backend dask needs Dask: pip install "
                                   "'symbiosis-abm[dask]'") from None
@@ -127,7 +138,12 @@ def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | No
                  for _, c in zip(range(limit), pending)]
         stream = as_completed(first)
         for future in stream:
-            yield future.result()
+            try:
+                result = future.result()
+            except KilledWorker:
+                raise WorkerLost("Dask workers died running the same task (killed, or "
+                                 "out of memory)") from None
+            yield result
             future.release()
             for chunk in pending:
                 stream.add(client.submit(run_chunk, chunk, task, pure=False))

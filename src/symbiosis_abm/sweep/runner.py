@@ -20,13 +20,12 @@ Examples
 from __future__ import annotations
 
 import time
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .backends import chunk_size, chunked, default_workers, execute
+from .backends import WorkerLost, chunk_size, chunked, default_workers, execute
 from .design import check_combinations, expand
 from .spec import SweepSpec
 from .store import Store
@@ -120,8 +119,8 @@ def _stream(store: Store, results_stream, total: int, name: str, progress: bool,
             if len(buffer) >= batch or time.monotonic() - last_flush > FLUSH_SECONDS:
                 store.write_batch(buffer)
                 buffer, last_flush = [], time.monotonic()
-    except BrokenProcessPool:
-        return ok, "a worker process died (killed, or out of memory)"
+    except WorkerLost as exc:
+        return ok, str(exc)
     finally:
         if buffer:
             store.write_batch(buffer)
