@@ -80,6 +80,23 @@ def sample_matrix(spec: SweepSpec) -> np.ndarray:
     Latin hypercube of ``samples`` points; ``sobol``: SALib's Saltelli/Sobol' sample of
     base size ``samples`` without second-order terms (``samples x (D + 2)`` rows);
     ``morris``: SALib's ``samples`` trajectories on ``levels`` levels (``samples x (D + 1)``).
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> def spec(method, **extra):
+    ...     return spec_from_dict({"sweep": {"name": "s", "regions": ["kalundborg"],
+    ...         "ticks": 1, "replicates": 1}, "ranges": {"bargaining_power": [0.2, 0.8],
+    ...         "broker_capacity": [0, 4]}, "sampler": {"method": method, **extra}}, "s.toml")
+    >>> sample_matrix(spec("grid", levels=3)).shape
+    (9, 2)
+    >>> x = sample_matrix(spec("lhs", samples=5))
+    >>> x.shape, bool((x[:, 0] >= 0.2).all() and (x[:, 0] <= 0.8).all())
+    ((5, 2), True)
+    >>> sample_matrix(spec("sobol", samples=4)).shape, sample_matrix(spec("morris", samples=3)).shape
+    ((16, 2), (9, 2))
+    >>> sorted({p["broker_capacity"] for p in design_points(spec("grid", levels=3))})
+    [0, 2, 4]
     """
     if not spec.ranges:
         return np.zeros((1, 0))

@@ -10,8 +10,8 @@ Examples
 >>> parser = argparse.ArgumentParser()
 >>> add_experiment_arguments(parser, default_out="runs/x")
 >>> args = parser.parse_args(["--quick", "--workers", "1"])
->>> args.quick, args.workers, args.out
-(True, 1, PosixPath('runs/x'))
+>>> args.quick, args.workers, args.out, args.default_out
+(True, 1, None, 'runs/x')
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str |
     """The options every experiment script takes."""
     parser.add_argument("--quick", action="store_true",
                         help="run at the size of the spec's [quick] table (a smoke test)")
-    parser.add_argument("--out", type=Path, default=Path(default_out),
-                        help="sweep folder (git-ignored; rerunning resumes)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"sweep folder (default {default_out}, with --quick "
+                             f"{default_out}-quick; rerunning resumes)")
+    parser.set_defaults(default_out=str(default_out))
     parser.add_argument("--replicates", type=int, default=None,
                         help="override the spec's replicates")
     parser.add_argument("--ticks", type=int, default=None, help="override the spec's ticks")
@@ -52,7 +54,10 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str |
 
 def run_experiment(spec_file: Path | str, args: argparse.Namespace
                    ) -> tuple[SweepResults, SweepReport | None]:
-    """Run (or, with ``--report-only``, just load) the experiment's sweep."""
+    """Run (or, with ``--report-only``, just load) the experiment's sweep; sets
+    ``args.out`` to the folder used."""
+    if args.out is None:
+        args.out = Path(args.default_out + ("-quick" if args.quick else ""))
     if args.report_only:
         return load_results(args.out), None
     spec = load_spec(spec_file)
