@@ -64,3 +64,15 @@ def test_arms_share_seeds_replicate_by_replicate(spec, tmp_path):
     # The facilitator arm sets its parameter column; the other arm shows the default.
     assert set(frame.loc[frame["arm"] == "off", "facilitator"]) == {False}
     assert set(frame.loc[frame["arm"] == "on", "facilitator"]) == {True}
+
+
+def test_a_running_dask_scheduler_is_used_by_address(spec, tmp_path):
+    from dask.distributed import LocalCluster
+
+    run_sweep(spec, tmp_path / "serial", backend="serial", progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        report = run_sweep(spec, tmp_path / "remote", backend="dask",
+                           scheduler=cluster.scheduler_address, progress=False)
+    assert report.failed == 0 and report.ran == 8
+    pd.testing.assert_frame_equal(_frame(tmp_path / "serial"), _frame(tmp_path / "remote"))
