@@ -18,6 +18,7 @@ from typing import Any
 
 from .cli_dashboard import register as register_dashboard
 from .errors import ParameterError, SymbiosisInputError
+from .sweep.cli import register_commands as register_sweep_commands
 
 __all__ = ["main"]
 
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
                      metavar="NAME=VALUE", help="override a parameter (repeatable)")
     opp.set_defaults(handler=_opportunities)
     register_dashboard(sub)
+    register_sweep_commands(sub)
     return parser
 
 
