@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
-from .economics import choose_mode, evaluate, transaction_cost
+from .economics import choose_mode, direct_use_capex_fixed, evaluate, transaction_cost
 from .negotiation import can_sign
 
 __all__ = ["DealTerms"]
@@ -46,6 +46,8 @@ class DealTerms:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         r = w.edge_resource[edges]
         capex_fixed, capex_per_km = cat.capex_fixed[r], cat.capex_per_km[r]   # copies
+        capex_fixed = direct_use_capex_fixed(capex_fixed, cat.heat_pump_capex[r],
+                                             w.need_direct_use[n])
         ids = self.assets.live(edges, max(self.tick, 0))
         has = np.flatnonzero(ids >= 0)
         if len(has):  # an existing asset is sunk: its mode costs no new capex
