@@ -2,47 +2,44 @@
 
 The five targeting strategies (``symbiosis_abm.targeting``) are compared on a synthetic
 region (fixed ``region_seed``) and on the bundled ``high_coast`` region, with a broker that
-can make only ``--broker-capacity`` proposals a tick (1 by default, so the choice
-matters). Every strategy runs on the same seeds (common random numbers), so differences
-to ``random`` are paired.
+can make only one proposal a month, so the choice matters. The design is the sweep spec
+``experiments/targeting.toml`` (strategies are arms sharing seeds, so differences to
+``random`` are paired); this script adds the measures the model's summary does not have
+(:func:`measures`, the spec's collect hook) and writes the report.
 
 Outputs
 -------
-``OUT/targeting_runs.parquet``
-    One row per run (region, strategy, seed) with the outcome measures (git-ignored).
+``OUT/``
+    The sweep folder (``symbiosis_abm.load_results``; git-ignored).
 ``docs/results/targeting.png``
     Means and 95% confidence intervals per strategy, region and measure.
 ``docs/results/targeting.md``
     The table of means and 95% CIs and a plain-language summary generated from it.
 
-Each run is a pure function of (region, parameters, seed): :func:`run_one`.
-
 Usage::
 
-    python experiments/targeting.py --replicates 20 --ticks 120 --out runs/targeting
-    python experiments/targeting.py --out runs/targeting --report-only   # remake report
+    python experiments/targeting.py                     # the full experiment
+    python experiments/targeting.py --quick --out runs/targeting-quick --results /tmp/t
+    python experiments/targeting.py --report-only       # remake the report from OUT
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from symbiosis_abm import SymbiosisModel, bundled_regions
 from symbiosis_abm.params import TARGETING_STRATEGIES
 from symbiosis_abm.reporting import code_version, mean_ci
-from symbiosis_abm.world import SME
+from symbiosis_abm.sweep.experiment import add_experiment_arguments, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
+SPEC = Path(__file__).with_suffix(".toml")
 
 #: Outcome measures: column, label for tables and figure, whether higher is better.
 MEASURES = (
@@ -54,67 +51,33 @@ MEASURES = (
 )
 
 
-def run_one(region: str, params: dict[str, Any], seed: int, ticks: int) -> dict[str, Any]:
-    """Run one model and return its outcome measures (a pure function of its inputs;
-    only the ``seconds`` it took varies)."""
-    started = time.perf_counter()
-    model = SymbiosisModel(region, rng=seed, **params)
-    model.run(ticks)
-    summary = model.summary()
+def measures(model: Any) -> dict[str, float]:
+    """The spec's collect hook: SMEs, their participation and the broker's proposals."""
+    from symbiosis_abm.world import SME
+
     ex = model.exchanges
     took_part = np.zeros(model.world.n_firms, dtype=bool)
     took_part[ex["supplier"]] = True
     took_part[ex["receiver"]] = True
     sme = model.world.firm_size == SME
-    diverted = summary["materials_diverted_t_total"]
-    public = summary["public_cost_eur"]
-    return {
-        "region": region, "strategy": params["targeting"], "seed": seed, "ticks": ticks,
-        "broker_capacity": params["broker_capacity"],
-        "region_seed": params.get("region_seed", -1),
-        "firms": model.world.n_firms, "smes": int(sme.sum()),
-        "exchanges_started": summary["exchanges_started"],
-        "exchanges_active": summary["active_exchanges"],
-        "participating_firms": summary["participating_firms"],
-        "sme_participation": float(took_part[sme].mean()) if sme.any() else np.nan,
-        "materials_diverted_t": diverted,
-        "energy_recovered_mwh": summary["energy_recovered_mwh_total"],
-        "co2e_avoided_t": summary["co2e_avoided_t_total"],
-        "public_cost_eur": public,
-        "public_cost_per_t": public / diverted if diverted > 0 else np.nan,
-        "proposals": model.facilitator.proposals_made if model.facilitator else 0,
-        "firm_net_savings_eur": summary["firm_net_savings_eur"],
-        "seconds": time.perf_counter() - started,
-    }
+    return {"smes": int(sme.sum()),
+            "sme_participation": float(took_part[sme].mean()) if sme.any() else np.nan,
+            "proposals": model.facilitator.proposals_made if model.facilitator else 0}
 
 
-def design(args: argparse.Namespace) -> list[tuple[str, dict[str, Any], int]]:
-    """Every (region, parameters, seed) of the experiment."""
-    regions = {"synthetic": {"n_firms": args.firms, "region_seed": args.region_seed}}
-    if "high_coast" in bundled_regions():
-        regions["high_coast"] = {}
-    else:
-        print("note: high_coast.toml not found; running on synthetic only", file=sys.stderr)
-    common = {"broker_capacity": args.broker_capacity}
-    return [(region, {**extra, **common, "targeting": strategy}, seed)
-            for region, extra in regions.items()
-            for strategy in TARGETING_STRATEGIES
-            for seed in range(args.replicates)]
-
-
-def run_all(runs: list, ticks: int, workers: int) -> pd.DataFrame:
-    """Run the design in a process pool with a progress bar; rows in design order."""
-    rows: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_one, region, params, seed, ticks)
-                   for region, params, seed in runs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="targeting",
-                           unit="run"):
-            rows.append(future.result())
-    frame = pd.DataFrame(rows)
+def runs_frame(summary: pd.DataFrame, regions: tuple[str, ...]) -> pd.DataFrame:
+    """One row per run with the experiment's names, in region and strategy order."""
+    frame = summary.rename(columns={
+        "targeting": "strategy", "active_exchanges": "exchanges_active",
+        "materials_diverted_t_total": "materials_diverted_t",
+        "co2e_avoided_t_total": "co2e_avoided_t"})
+    diverted = frame["materials_diverted_t"]
+    frame["public_cost_per_t"] = (frame["public_cost_eur"] / diverted).where(diverted > 0)
     order = {s: i for i, s in enumerate(TARGETING_STRATEGIES)}
-    return (frame.assign(_o=frame["strategy"].map(order))
-            .sort_values(["region", "_o", "seed"]).drop(columns="_o").reset_index(drop=True))
+    place = {r: i for i, r in enumerate(regions)}
+    return (frame.assign(_r=frame["region"].map(place), _o=frame["strategy"].map(order))
+            .sort_values(["_r", "_o", "seed"]).drop(columns=["_r", "_o"])
+            .reset_index(drop=True))
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -178,21 +141,23 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def report(frame: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespace,
-           seconds: float) -> str:
+def report(frame: pd.DataFrame, table: pd.DataFrame, manifest: dict, seconds: float) -> str:
     """The markdown report: settings, table of means and CIs, generated summary."""
     synth = frame["region"] == "synthetic"
     lines = [
         "# Experiment `targeting`: which matches should a busy broker propose first?",
         "",
-        "Generated by `experiments/targeting.py` "
-        f"(`--replicates {frame['seed'].nunique()} --ticks {int(frame['ticks'].iloc[0])} "
-        f"--broker-capacity {int(frame['broker_capacity'].iloc[0])} --firms "
-        f"{int(frame.loc[synth, 'firms'].iloc[0]) if synth.any() else '-'} --region-seed "
-        f"{int(frame.loc[synth, 'region_seed'].iloc[0]) if synth.any() else '-'}`); "
-        f"{len(frame)} runs ({frame['seconds'].sum() / 60:.1f} min of run time"
-        + (f", {seconds / 60:.1f} min wall time on {args.workers} workers" if seconds else "")
-        + "), "
+        "Generated by `experiments/targeting.py` from the sweep spec "
+        "`experiments/targeting.toml` "
+        f"(`--replicates {frame['seed'].nunique()} --ticks {int(frame['ticks'].iloc[0])}`; "
+        f"broker capacity {int(frame['broker_capacity'].iloc[0])} proposal(s) a month, "
+        f"synthetic region of "
+        f"{int(frame.loc[synth, 'firms'].iloc[0]) if synth.any() else '-'} firms with "
+        f"region seed {int(frame.loc[synth, 'region_seed'].iloc[0]) if synth.any() else '-'})"
+        f"; {len(frame)} runs"
+        + (f" ({seconds / 60:.1f} min wall time on {manifest.get('workers')} workers)"
+           if seconds else "")
+        + ", "
         f"code at {code_version(ROOT)}. "
         "All other parameters are the defaults (and, for `high_coast`, the region's own "
         "settings, e.g. its facilitator budget). Every strategy ran on the same seeds, so "
@@ -275,41 +240,24 @@ def summary_sentences(frame: pd.DataFrame, table: pd.DataFrame, region: str) -> 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=20, help="seeds per strategy")
-    parser.add_argument("--ticks", type=int, default=120, help="ticks per run (months)")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "targeting",
-                        help="folder for targeting_runs.parquet (git-ignored)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--firms", type=int, default=300, help="firms in the synthetic region")
-    parser.add_argument("--region-seed", type=int, default=1,
-                        help="seed of the synthetic region's firms (fixed across runs)")
-    parser.add_argument("--broker-capacity", type=int, default=1,
-                        help="proposals the broker can make per month")
+    add_experiment_arguments(parser, ROOT / "runs" / "targeting")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for targeting.png and targeting.md")
-    parser.add_argument("--report-only", action="store_true",
-                        help="do not run; remake the figure and report from OUT's Parquet")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    runs_file = args.out / "targeting_runs.parquet"
-    if args.report_only:
-        frame, seconds = pd.read_parquet(runs_file), 0.0
-    else:
-        started = time.perf_counter()
-        frame = run_all(design(args), args.ticks, args.workers)
-        seconds = time.perf_counter() - started
-        args.out.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(runs_file, index=False)
+    results, done = run_experiment(SPEC, args)
+    frame = runs_frame(results.summary, results.spec.regions)
     table = summarise(frame)
+    args.results.mkdir(parents=True, exist_ok=True)
     figure(table, args.results / "targeting.png")
-    (args.results / "targeting.md").write_text(report(frame, table, args, seconds) + "\n",
-                                               encoding="utf-8")
-    print(f"{len(frame)} runs in {seconds:.0f} s; wrote {runs_file}, "
-          f"{args.results / 'targeting.png'}, {args.results / 'targeting.md'}")
-    return 0
+    text = report(frame, table, results.manifest, done.seconds if done else 0.0)
+    (args.results / "targeting.md").write_text(text + "\n", encoding="utf-8")
+    print(f"{len(frame)} runs; wrote {args.results / 'targeting.png'}, "
+          f"{args.results / 'targeting.md'}")
+    return 1 if len(results.failures) else 0
 
 
 if __name__ == "__main__":

@@ -17,54 +17,57 @@ same seeds (common random numbers, so the two arms are paired by seed). For ever
   pairs of the same resource within transport range), averaged over many draws; and a
   harder variant that draws as many links *of each resource* as emerged of it.
 
+The runs are the sweep spec ``experiments/validate_kalundborg.toml`` (two arms sharing
+seeds); :func:`collect`, the spec's collect hook, keeps each run's exchange log and
+candidate links; this script scores them and writes the report.
+
 Outputs
 -------
-``OUT/kalundborg_validation_runs.parquet``
-    One row per run (arm, seed) with the scores and the baselines (git-ignored).
-``OUT/kalundborg_validation_links.parquet``
-    One row per run and link that formed: first tick, whether active at the end, whether
-    observed.
+``OUT/``
+    The sweep folder (``symbiosis_abm.load_results``; git-ignored), and
+    ``OUT/kalundborg_validation_runs.parquet`` (one row per run with the scores and the
+    baselines) and ``OUT/kalundborg_validation_links.parquet`` (one row per run and link
+    that formed: first tick, whether active at the end, whether observed).
 ``docs/results/kalundborg_validation.md``
     Tables (means and 95% CIs) and a plain-language summary generated from them.
 
-Each run is a pure function of (region, parameters, seed): :func:`run_one`. The random
-baselines are pure functions of the run's links and a generator seeded from the run's seed.
+The random baselines are pure functions of the run's links and a generator seeded from
+the run's seed.
 
 Usage::
 
-    python experiments/validate_kalundborg.py --seeds 40 --ticks 120 --out runs/validation
-    python experiments/validate_kalundborg.py --out runs/validation --report-only
+    python experiments/validate_kalundborg.py                      # 40 seeds per arm
+    python experiments/validate_kalundborg.py --quick --out runs/validation-quick --results /tmp/v
+    python experiments/validate_kalundborg.py --report-only        # remake the report
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm.auto import tqdm
 
-from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.catalogue import load_catalogue
 from symbiosis_abm.compare import LINK_COLUMNS, compare_links, read_observed
 from symbiosis_abm.reporting import code_version, mean_ci
+from symbiosis_abm.sweep.experiment import add_experiment_arguments, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
 OBSERVED = ROOT / "docs" / "validation" / "kalundborg_observed_links.csv"
 REGION = "kalundborg"
+SPEC = Path(__file__).with_suffix(".toml")
 
-#: The two arms: label and parameter overrides (everything else is the default).
-ARMS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("facilitator", {"facilitator": True}),
-    ("no facilitator", {"facilitator": False}),
+#: The two arms: label and the spec's arm name (the spec sets their parameters).
+ARMS: tuple[tuple[str, str], ...] = (
+    ("facilitator", "facilitator"),
+    ("no facilitator", "no_facilitator"),
 )
 #: Random networks drawn per run for the baselines.
 BASELINE_DRAWS = 2000
@@ -80,7 +83,7 @@ SOURCES = (
 
 
 # ---------------------------------------------------------------------- running
-def candidate_links(model: SymbiosisModel) -> pd.DataFrame:
+def candidate_links(model: Any) -> pd.DataFrame:
     """The distinct (supplier, receiver, resource) links of the model's candidate edges."""
     w = model.world
     ids = np.array(w.firm_ids, dtype=object)
@@ -90,22 +93,11 @@ def candidate_links(model: SymbiosisModel) -> pd.DataFrame:
     return frame.drop_duplicates().sort_values(list(LINK_COLUMNS)).reset_index(drop=True)
 
 
-def run_one(region: str, params: dict[str, Any], seed: int, ticks: int) -> dict[str, Any]:
-    """Run one model; return its exchange log, candidate links and a few counts (a pure
-    function of its inputs; only the ``seconds`` it took varies)."""
-    started = time.perf_counter()
-    model = SymbiosisModel(region, rng=seed, **params)
-    model.run(ticks)
-    summary = model.summary()
+def collect(model: Any) -> dict[str, pd.DataFrame]:
+    """The spec's collect hook: the run's exchange log and its candidate links."""
     log = model.exchanges_frame()[["supplier", "receiver", "resource", "start", "status",
                                    "reason"]]
-    return {
-        "params": params, "seed": seed, "ticks": ticks, "exchanges": log,
-        "candidates": candidate_links(model),
-        "exchanges_started": summary["exchanges_started"],
-        "negotiations_opened": summary["negotiations_opened"],
-        "seconds": time.perf_counter() - started,
-    }
+    return {"links": log, "candidates": candidate_links(model)}
 
 
 # ---------------------------------------------------------------------- scoring
@@ -182,7 +174,7 @@ def score_run(run: dict[str, Any], arm: str, observed: pd.DataFrame
     row: dict[str, Any] = {"arm": arm, "seed": run["seed"], "ticks": run["ticks"],
                            "exchanges_started": run["exchanges_started"],
                            "negotiations_opened": run["negotiations_opened"],
-                           "candidate_links": len(cand), "seconds": run["seconds"]}
+                           "candidate_links": len(cand)}
     rng = np.random.default_rng([run["seed"], 20180])
     for suffix, _ in COUNTS:
         active_only = suffix == "active"
@@ -210,27 +202,33 @@ def score_run(run: dict[str, Any], arm: str, observed: pd.DataFrame
     return row, links
 
 
-def run_all(seeds: int, ticks: int, workers: int, observed: pd.DataFrame
-            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Both arms on seeds 0..seeds-1 in a process pool; per-run rows, links, candidates."""
-    rows, links, cands = [], [], None
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(run_one, REGION, params, seed, ticks): arm
-                   for arm, params in ARMS for seed in range(seeds)}
-        for future in tqdm(as_completed(futures), total=len(futures), desc="kalundborg",
-                           unit="run"):
-            run = future.result()
-            row, run_links = score_run(run, futures[future], observed)
-            rows.append(row)
-            links.append(run_links)
-            cands = run["candidates"] if cands is None else cands
+def score_all(results: Any, observed: pd.DataFrame
+              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score every finished run of the sweep; per-run rows, links, candidate links."""
+    label = {name: arm for arm, name in ARMS}
+    logs = dict(tuple(results.table("links").groupby("run_id")))
+    cands_all = results.table("candidates")
+    empty = pd.DataFrame(columns=["supplier", "receiver", "resource", "start", "status",
+                                  "reason"])
+    rows, links = [], []
+    for run in results.summary.itertuples():
+        cand = cands_all[cands_all["run_id"] == run.run_id].loc[:, list(LINK_COLUMNS)]
+        one = {"seed": run.seed, "ticks": run.ticks, "candidates": cand.reset_index(drop=True),
+               "exchanges": logs.get(run.run_id, empty).reset_index(drop=True),
+               "exchanges_started": run.exchanges_started,
+               "negotiations_opened": run.negotiations_opened}
+        row, run_links = score_run(one, label[run.arm], observed)
+        rows.append(row)
+        links.append(run_links)
     order = {arm: i for i, (arm, _) in enumerate(ARMS)}
     frame = (pd.DataFrame(rows).assign(_o=lambda f: f["arm"].map(order))
              .sort_values(["_o", "seed"]).drop(columns="_o").reset_index(drop=True))
     link_frame = (pd.concat(links, ignore_index=True).assign(_o=lambda f: f["arm"].map(order))
                   .sort_values(["_o", "seed", *LINK_COLUMNS]).drop(columns="_o")
                   .reset_index(drop=True))
-    return frame, link_frame, cands
+    first = results.summary["run_id"].iloc[0]
+    cands = cands_all[cands_all["run_id"] == first].loc[:, list(LINK_COLUMNS)]
+    return frame, link_frame, cands.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- summaries
@@ -332,7 +330,7 @@ def _link(link: tuple[str, str, str]) -> str:
 
 
 def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
-           observed_full: pd.DataFrame, args: argparse.Namespace, seconds: float) -> str:
+           observed_full: pd.DataFrame, manifest: dict, seconds: float) -> str:
     """The markdown report, generated from the per-run results."""
     observed = observed_full.loc[:, list(LINK_COLUMNS)].drop_duplicates()
     n_obs = len(observed)
@@ -348,11 +346,12 @@ def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
     lines = [
         "# Kalundborg: does the network that emerges resemble the real symbiosis?",
         "",
-        "Generated by `experiments/validate_kalundborg.py` "
-        f"(`--seeds {seeds} --ticks {ticks}`); {len(frame)} runs "
-        f"({frame['seconds'].sum() / 60:.1f} min of run time"
-        + (f", {seconds / 60:.1f} min wall time on {args.workers} workers" if seconds else "")
-        + f"), code at {code_version(ROOT)}. Region `kalundborg` (2018) with the default "
+        "Generated by `experiments/validate_kalundborg.py` from the sweep spec "
+        f"`experiments/validate_kalundborg.toml` (`--replicates {seeds} --ticks {ticks}`); "
+        f"{len(frame)} runs"
+        + (f" ({seconds / 60:.1f} min wall time on {manifest.get('workers')} workers)"
+           if seconds else "")
+        + f", code at {code_version(ROOT)}. Region `kalundborg` (2018) with the default "
         "parameters, once with its facilitator (the Kalundborg Symbiosis secretariat) and "
         "once without, on the same seeds (so the two arms are paired by seed). "
         f"Scores from `symbiosis_abm.compare.compare_links` against "
@@ -713,17 +712,11 @@ def link_diagnosis(link: tuple[str, str, str], pivot: pd.DataFrame, links: pd.Da
 # ---------------------------------------------------------------------- main
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=40, help="seeds per arm (>= 20)")
-    parser.add_argument("--ticks", type=int, default=120, help="ticks per run (months)")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "validation",
-                        help="folder for the Parquet files (git-ignored)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    add_experiment_arguments(parser, ROOT / "runs" / "validation")
     parser.add_argument("--observed", type=Path, default=OBSERVED,
                         help="observed links CSV (supplier, receiver, resource, source, ...)")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for kalundborg_validation.md")
-    parser.add_argument("--report-only", action="store_true",
-                        help="do not run; remake the report from OUT's Parquet files")
     return parser.parse_args(argv)
 
 
@@ -740,27 +733,20 @@ def load_observed(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     observed, full = load_observed(args.observed)
+    results, done = run_experiment(SPEC, args)
+    if results.summary["replicate"].nunique() < 2:
+        raise SystemExit("need at least 2 replicates (confidence intervals)")
+    frame, links, cands = score_all(results, observed)
     runs_file = args.out / "kalundborg_validation_runs.parquet"
     links_file = args.out / "kalundborg_validation_links.parquet"
-    cands_file = args.out / "kalundborg_validation_candidates.parquet"
-    if args.report_only:
-        frame, links = pd.read_parquet(runs_file), pd.read_parquet(links_file)
-        cands, seconds = pd.read_parquet(cands_file), 0.0
-    else:
-        if args.seeds < 2:
-            raise SystemExit("--seeds must be at least 2 (confidence intervals)")
-        started = time.perf_counter()
-        frame, links, cands = run_all(args.seeds, args.ticks, args.workers, observed)
-        seconds = time.perf_counter() - started
-        args.out.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(runs_file, index=False)
-        links.to_parquet(links_file, index=False)
-        cands.to_parquet(cands_file, index=False)
+    frame.to_parquet(runs_file, index=False)
+    links.to_parquet(links_file, index=False)
     args.results.mkdir(parents=True, exist_ok=True)
     path = args.results / "kalundborg_validation.md"
-    path.write_text(report(frame, links, cands, full, args, seconds) + "\n", encoding="utf-8")
-    print(f"{len(frame)} runs in {seconds:.0f} s; wrote {runs_file}, {links_file}, {path}")
-    return 0
+    text = report(frame, links, cands, full, results.manifest, done.seconds if done else 0.0)
+    path.write_text(text + "\n", encoding="utf-8")
+    print(f"{len(frame)} runs; wrote {runs_file}, {links_file}, {path}")
+    return 1 if len(results.failures) else 0
 
 
 if __name__ == "__main__":

@@ -166,3 +166,43 @@ def test_the_swedish_landfill_tax_is_the_one_in_force_in_the_regions_year():
             CAT.alternative_price[ash] + taxes[year])
     assert taxes[1995] == 0.0 < taxes[2005] < taxes[2018] < taxes[2023]
     assert taxes[2018] == pytest.approx(500 / 11.5, abs=0.05)   # 500 SEK/t from 2015
+
+
+# ---------------------------------------------------------------- direct use (no heat pump)
+def test_a_direct_use_need_is_not_charged_the_heat_pump_share():
+    """A fish farm on warm cooling water: the low-grade heat pipe costs its fixed capex less
+    the catalogue's heat-pump share; the same need without ``direct_use`` pays it all."""
+    from symbiosis_abm.catalogue import MODES
+    r = CAT.names.index("waste_heat_low")
+    pipe = MODES.index("pipe")
+    hp, fixed = CAT.heat_pump_capex[r, pipe], CAT.capex_fixed[r, pipe]
+    assert 0 < hp < fixed
+    stream = StreamSpec("waste_heat_low", 20_000.0)
+    capex = {}
+    for direct in (False, True):
+        need = NeedSpec("waste_heat_low", 20_000.0, direct_use=direct)
+        model = SymbiosisModel(seller_region([stream], "DK", 0.7, needs=(need,)), rng=0)
+        _, info = model.expected_terms(np.array([0]), trust=1.0)
+        assert info["mode"][0] == pipe
+        capex[direct] = float(info["capex"][0])
+    assert capex[False] - capex[True] == pytest.approx(hp)
+
+
+def test_direct_use_changes_nothing_for_a_resource_without_a_heat_pump_share():
+    r = CAT.names.index("waste_heat_high")
+    assert not CAT.heat_pump_capex[r].any()
+    stream = StreamSpec("waste_heat_high", 20_000.0)
+    capex = []
+    for direct in (False, True):
+        need = NeedSpec("waste_heat_high", 20_000.0, direct_use=direct)
+        model = SymbiosisModel(seller_region([stream], "SE", 2.0, needs=(need,)), rng=0)
+        capex.append(float(model.expected_terms(np.array([0]), trust=1.0)[1]["capex"][0]))
+    assert capex[0] == capex[1]
+
+
+def test_bundled_fish_farms_use_warm_water_directly():
+    from symbiosis_abm import load_region
+    for name in ("kalundborg", "kalundborg_history"):
+        farm = next(f for f in load_region(name).firms if f.id == "fish_farm")
+        heat = [n for n in farm.needs if n.resource == "waste_heat_low"]
+        assert heat and all(n.direct_use for n in heat)

@@ -17,7 +17,7 @@ from symbiosis_abm.params import STATIC_WORLD, Parameters
 from symbiosis_abm.timing import tick_rates
 
 PLACEBO = dict(facilitator=True, broker=False, convener=False, cofunder=False,
-               expert_support=0.0, facilitator_staff_cost_eur=0.0)
+               expert_support=0.0, mapper=False, facilitator_staff_cost_eur=0.0)
 
 
 def _pair(model, supplier, receiver):

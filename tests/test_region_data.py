@@ -147,3 +147,18 @@ def test_kalundborg_history_opens_and_closes_in_documented_years():
     alive_1970 = set(np.array(world.firm_ids)[world.exists_at(10 * 12)])
     assert {"asnaes", "equinor", "novo", "forsyning"} <= alive_1970
     assert not alive_1970 & {"gyproc", "fish_farm", "bioenergi", "asnaes_fgd", "soilrem"}
+
+
+def test_readme_summary_matches_the_code(stats):
+    """The per-region summary in docs/validation/README.md is what region_stats computes."""
+    text = (ROOT / "docs" / "validation" / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- region-summary:start -->")[1].split("<!-- region-summary:end -->")[0]
+    rows = [line.strip("|").split("|") for line in block.strip().splitlines()[2:]]
+    table = {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+    assert set(table) == set(bundled_regions())
+    for name, cells in table.items():
+        s = stats.stats(name)
+        expected = [str(s["firms"]), str(s["candidate_links"]), str(s["documented_links"]),
+                    f"{s['ratio']:.1f}", str(s["assumed_fields"]), str(s["sourced_fields"]),
+                    str(s["equal_volume_pairs"])]
+        assert cells == expected, name

@@ -178,9 +178,15 @@ def test_score_run_on_toy(experiment):
 
 
 def test_one_kalundborg_run_is_pure(experiment):
-    first = experiment.run_one("kalundborg", {"facilitator": False}, 3, 24)
-    second = experiment.run_one("kalundborg", {"facilitator": False}, 3, 24)
-    pd.testing.assert_frame_equal(first["exchanges"], second["exchanges"])
+    from symbiosis_abm import SymbiosisModel
+
+    def collected():
+        model = SymbiosisModel("kalundborg", rng=3, facilitator=False)
+        model.run(24)
+        return experiment.collect(model)
+
+    first, second = collected(), collected()
+    pd.testing.assert_frame_equal(first["links"], second["links"])
     cands = first["candidates"]
     observed = read_observed(OBSERVED)
     got = set(cands.itertuples(index=False, name=None))

@@ -19,11 +19,12 @@ from .model import SymbiosisModel
 from .opportunities import opportunities
 from .params import Parameters, parameter_table
 from .region import Region, bundled_regions, load_region
+from .sweep import load_results
 
 __all__ = [
     "SymbiosisModel", "opportunities", "Firm", "Facilitator", "Exchange",
     "Parameters", "parameter_table",
     "Region", "load_region", "bundled_regions", "ResourceCatalogue", "load_catalogue",
-    "SymbiosisInputError", "RegionError", "ParameterError",
+    "SymbiosisInputError", "RegionError", "ParameterError", "load_results",
 ]
 __version__ = "0.1.0"

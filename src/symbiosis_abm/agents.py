@@ -168,13 +168,15 @@ class Facilitator(mesa.Agent):
         self._budget_year = 0       # calendar year (from the start) spent_this_year is for
         self.proposals_made = 0
         self.events_held = 0
+        self.maps_published = 0
+        self.links_mapped = 0
         self.last_proposals: list[tuple[str, str, str]] = []
 
     @property
     def roles(self) -> list[str]:
         p = self.model.params
         flags = {"broker": p.broker, "convener": p.convener, "co-funder": p.cofunder,
-                 "expert support": p.expert_support > 0}
+                 "expert support": p.expert_support > 0, "mapper": p.mapper}
         return [name for name, on in flags.items() if on]
 
     @property
@@ -210,8 +212,10 @@ class Facilitator(mesa.Agent):
         self.spend(self.model.rates.staff_cost, under_ceiling=False)
         if p.broker or p.expert_support > 0:  # the registry serves these two roles
             self._recruit()
-        interval = self.model.rates.convener_interval
-        if p.convener and (tick - p.facilitator_start_tick) % interval == 0:
+        since = tick - p.facilitator_start_tick
+        if p.mapper and since % self.model.rates.mapping_interval == 0:
+            self._map()
+        if p.convener and since % self.model.rates.convener_interval == 0:
             self._convene()
         if p.broker and self.model.rates.broker_capacity > 0:
             self._broker()
@@ -223,6 +227,25 @@ class Facilitator(mesa.Agent):
         chance = rates.join + rates.network_effect * share
         draws = model.streams.recruitment.random(len(model.firm_open))
         model.firm_member |= (~model.firm_member) & model.firm_open & (draws < chance)
+
+    def _map(self) -> None:
+        """Publish the opportunity map: both sides of every candidate link that would pay
+        at full trust between open firms learn of each other (seed 001: mapping)."""
+        model, p = self.model, self.model.params
+        if p.mapping_cost_eur > self.budget_left_this_year():
+            return
+        w = model.world
+        edges = np.flatnonzero(model.firm_open[w.edge_supplier] & model.firm_open[w.edge_receiver])
+        if len(edges):
+            terms, _ = model.expected_terms(edges, volume=np.minimum(
+                w.stream_volume[w.edges.stream[edges]], w.need_volume[w.edges.need[edges]]),
+                trust=1.0)
+            mapped = edges[terms.surplus > 0]
+            model.pairs.aware[model.edge_slot_sr[mapped]] = True
+            model.pairs.aware[model.edge_slot_rs[mapped]] = True
+            self.links_mapped = len(mapped)
+        self.maps_published += 1
+        self.spend(p.mapping_cost_eur)
 
     def _convene(self) -> None:
         """An event: attendees (members first) meet; their mutual trust and awareness rise."""

@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cli_dashboard import register as register_dashboard
 from .errors import ParameterError, SymbiosisInputError
+from .sweep.cli import register_commands as register_sweep_commands
 
 __all__ = ["main"]
 
@@ -109,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     opp.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="NAME=VALUE", help="override a parameter (repeatable)")
     opp.set_defaults(handler=_opportunities)
+    register_dashboard(sub)
+    register_sweep_commands(sub)
     return parser
 
 

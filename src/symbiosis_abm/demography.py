@@ -1,4 +1,4 @@
-"""Firm demography: firms leave the region and new firms take over their sites.
+"""Firm demography: firms open and leave the region, and new firms take over their sites.
 
 * **Scheduled closures** (a region's ``closes_at_tick``) and the optional uniform hazard
   ``closure_rate_per_year``.
@@ -85,15 +85,28 @@ def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray, n_firms: int) 
 
 
 class Demography:
-    """Phase 8: firms close (scheduled, by hazard, by size-class exit) and newcomers enter.
+    """Firms enter at their opening tick (phase 0); in phase 8 they close (scheduled, by
+    hazard, by size-class exit) and newcomers take over vacant sites.
 
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    def _open_firms(self, t: int) -> None:
+        """Firms whose opening tick is ``t`` enter: from now on they search and trade.
+
+        A firm that has not opened yet is not open, so it is no candidate, is not
+        recruited and does not attend events (every phase checks ``firm_open``).
+        """
+        if t == 0:
+            return  # the firms that exist at tick 0 are open from the constructor on
+        opening = (self.world.firm_open_tick == t) & ~self.firm_open
+        if opening.any():
+            self.firm_open |= opening
+            self.counts["firms_opened"] += int(opening.sum())
+
     def _close_firms(self, t: int) -> None:
         """Scheduled closures, the uniform hazard, size-class exits; then site take-overs."""
         p, w = self.params, self.world
-        opening = w.firm_open_tick == t + 1      # firms a region opens later (7.18)
         closing = self.firm_open & (w.firm_close_tick == t)
         draws = self.streams.closures.random(w.n_firms)   # one draw per firm and tick
         if p.closure_rate_per_year > 0:
@@ -112,7 +125,6 @@ class Demography:
         self.firm_vacant |= leaving
         if coming.any():
             self._newcomers(np.flatnonzero(coming))
-        self.firm_open |= opening
 
     def _close(self, closing: np.ndarray, t: int) -> None:
         """Firms in ``closing`` leave: their exchanges end and their talks fail."""

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "annuity_factor", "transaction_cost", "choose_mode", "ExchangeTerms", "evaluate",
-    "nash_payment", "seasonal_utilisation", "alternative_cost",
+    "nash_payment", "seasonal_utilisation", "alternative_cost", "direct_use_capex_fixed",
 ]
 
 
@@ -236,3 +236,23 @@ def alternative_cost(
         [price + np.where(taxed, landfill_tax, 0.0),
          price + np.where(taxed, incineration_tax, 0.0), price], default=0.0)
     return np.where(alternative == "sale", -price, cost_scale * cost)
+
+
+def direct_use_capex_fixed(capex_fixed: np.ndarray, heat_pump_capex: np.ndarray,
+                           direct_use: np.ndarray) -> np.ndarray:
+    """Fixed capex per mode of each candidate, without the heat-pump part where the
+    receiver uses the resource as it comes.
+
+    A fish farm runs warm cooling water through its tanks; a district-heating network
+    must lift low-grade heat with a heat pump first. The catalogue's ``capex_fixed`` of
+    low-grade heat includes a heat-pump share (``heat_pump_capex``); a need marked
+    ``direct_use`` is not charged it.
+
+    Examples
+    --------
+    >>> fixed = np.array([[6.0e5, 0.0], [6.0e5, 0.0]])
+    >>> hp = np.array([[5.0e5, 0.0], [5.0e5, 0.0]])
+    >>> direct_use_capex_fixed(fixed, hp, np.array([True, False]))[:, 0].tolist()
+    [100000.0, 600000.0]
+    """
+    return capex_fixed - heat_pump_capex * np.asarray(direct_use, dtype=float)[:, None]

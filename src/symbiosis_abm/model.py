@@ -114,6 +114,7 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
     def step(self) -> None:
         """One tick, in the order of the ODD (docs/ODD.md, section 3)."""
         t = self.tick = self.steps - 1
+        self._open_firms(t)                         # 0. firms due to open this month enter
         self._firm_traits(t)
         self._realise_streams(t)                    # 1. streams realise
         self._deliver(t)                            # 2. exchanges deliver, trust, endings
@@ -139,7 +140,7 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         w, p = self.world, self.params
         n = w.n_firms
         self.tick = -1
-        self.firm_open = np.ones(n, dtype=bool)
+        self.firm_open = self.world.exists_at(0)  # planned plants enter at their date
         self.firm_member = w.firm_member.copy()
         self.firm_savings = np.zeros(n)
         self.firm_costs = np.zeros(n)

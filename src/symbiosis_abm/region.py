@@ -65,6 +65,9 @@ class NeedSpec:
     volume_per_year: float
     virgin_price: float | None = None
     demand_seasonality: tuple[float, ...] | None = None
+    #: uses the resource as it comes (e.g. a fish farm on warm cooling water): a pipe to it
+    #: needs no heat pump, so the catalogue mode's ``heat_pump_capex`` is not charged
+    direct_use: bool = False
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,7 @@ def _firm(f: dict, lat0: float, lon0: float, members: set[str]) -> FirmSpec:
             for s in f.get("streams", [])),
         needs=tuple(NeedSpec(
             n["resource"], float(n["volume_per_year"]), n.get("virgin_price"),
-            _tuple(n.get("demand_seasonality")))
+            _tuple(n.get("demand_seasonality")), bool(n.get("direct_use", False)))
             for n in f.get("needs", [])),
     )
 

@@ -46,6 +46,7 @@ _NEED = Table({
     "volume_per_year": Field(float, required=True, low=0.0, low_open=True),
     "virgin_price": Field(float, low=0.0),
     "demand_seasonality": _SEASON,
+    "direct_use": Field(bool),
     "name": Field(str),
 }, provenance=True)
 _FIRM = Table({

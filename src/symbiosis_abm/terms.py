@@ -9,7 +9,7 @@ import numpy as np
 
 from . import cofunding
 from .catalogue import MODES
-from .economics import choose_mode, evaluate, transaction_cost
+from .economics import choose_mode, direct_use_capex_fixed, evaluate, transaction_cost
 from .holdup import dedicated_capex, required_trust, specificity
 from .negotiation import can_sign
 
@@ -38,8 +38,10 @@ class DealTerms:
         return self.world.need_volume * self.need_level - self.need_committed
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
-                       cofund: np.ndarray | float = 0.0, trial: np.ndarray | bool = False):
-        """Expected yearly economics of candidate edges at the current trust.
+                       cofund: np.ndarray | float = 0.0, trust: float | None = None,
+                       trial: np.ndarray | bool = False):
+        """Expected yearly economics of candidate edges at the current trust (or at
+        ``trust`` held by both sides, e.g. 1.0 for an opportunity map).
 
         ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
         of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
@@ -55,6 +57,8 @@ class DealTerms:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         r = w.edge_resource[edges]
         capex_fixed, capex_per_km = cat.capex_fixed[r], cat.capex_per_km[r]   # copies
+        capex_fixed = direct_use_capex_fixed(capex_fixed, cat.heat_pump_capex[r],
+                                             w.need_direct_use[n])
         ids = self.assets.live(edges, max(self.tick, 0))
         has = np.flatnonzero(ids >= 0)
         if len(has):  # an existing asset is sunk: its mode costs no new capex
@@ -70,10 +74,11 @@ class DealTerms:
             capex_per_km, reach, self.annuity, cost_per_unit=cat.cost_per_unit[r])
         # a trial is a purchase order, not a long-term contract: its cost scales with it
         half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
-        tc_sup = transaction_cost(self.pairs.trust[self.edge_slot_sr[edges]], half,
-                                  p.distrust_cost_factor)
-        tc_rec = transaction_cost(self.pairs.trust[self.edge_slot_rs[edges]], half,
-                                  p.distrust_cost_factor)
+        trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
+                               self.pairs.trust[self.edge_slot_rs[edges]]) if trust is None
+                              else (np.full(len(edges), trust),) * 2)
+        tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
+        tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
         terms = evaluate(volume, w.edge_utilisation[edges], self.virgin_now[n],
                          self.disposal_now[s], transport, capex, self.annuity,
                          tc_sup, tc_rec, p.bargaining_power, cofund)

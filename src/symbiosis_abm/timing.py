@@ -79,6 +79,7 @@ class TickRates:
     reconsider: int             # ticks
     patience: int               # ticks of running losses before an exchange ends
     convener_interval: int      # ticks between events
+    mapping_interval: int       # ticks between updates of the opportunity map
 
 
 def tick_rates(p: Parameters) -> TickRates:
@@ -102,4 +103,5 @@ def tick_rates(p: Parameters) -> TickRates:
         reconsider=in_ticks(p.reconsider_months, m),
         patience=in_ticks(p.unprofitable_patience_months, m),
         convener_interval=in_ticks(p.convener_interval_months, m),
+        mapping_interval=in_ticks(p.mapping_interval_months, m),
     )

@@ -50,6 +50,7 @@ class World:
     need_volume: np.ndarray
     need_virgin_price: np.ndarray
     need_season: np.ndarray          # (D, 12)
+    need_direct_use: np.ndarray      # bool: takes the resource as it comes (no heat pump)
     edges: CandidateEdges
     edge_supplier: np.ndarray
     edge_receiver: np.ndarray
@@ -121,6 +122,7 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
             [catalogue.virgin_price[r] if n.virgin_price is None else n.virgin_price
              for (_, n), r in zip(needs, n_res)], dtype=float),
         need_season=n_season,
+        need_direct_use=np.array([n.direct_use for _, n in needs], dtype=bool),
         edges=edges,
         edge_supplier=s_firm[edges.stream],
         edge_receiver=n_firm[edges.need],

@@ -1,0 +1,63 @@
+"""Dashboard speed: one Step (model and twin advance, every panel redraws) on a bundled
+region and on a synthetic region, against the two model steps alone in the same run.
+
+    python benchmarks/dashboard_bench.py [--steps 10] [--firms 500]
+
+Prints per region: the model and twin step alone (the reference), step plus render of
+the whole page in-process (solara.render: what the server computes per click, without the
+browser's transfer and paint), and their ratio. Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import ipyvuetify as v  # noqa: E402
+from dashboard_support import button, labelled, render_page  # noqa: E402
+
+from symbiosis_abm.dashboard.run import DashboardRun  # noqa: E402
+
+
+def _median_ms(action, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
+def bench(region: str, steps: int, firms: int) -> None:
+    settings = {"n_firms": firms} if region == "synthetic" else {}
+    run = DashboardRun(region, rng=1, **settings)
+    model_ms = _median_ms(run.step, steps)
+    box, rc = render_page()
+    if region != "kalundborg":
+        labelled(box, v.Select, "Region").v_model = region
+        if region == "synthetic":
+            labelled(box, v.Slider, "N firms [firms]").v_model = firms
+        button(rc, "Reset").click()
+    step = button(rc, "Step")
+    page_ms = _median_ms(step.click, steps)
+    name = f"{region} ({run.main.world.n_firms} firms)"
+    print(f"{name:28s} model+twin step {model_ms:7.1f} ms | step + page render "
+          f"{page_ms:7.1f} ms | ratio {page_ms / model_ms:5.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--firms", type=int, default=500)
+    args = parser.parse_args()
+    for region in ("kalundborg", "synthetic"):
+        bench(region, args.steps, args.firms)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Sweep throughput, scaling and memory, measured against references in the same run.
+
+Three measurements (each can be run alone):
+
+``kalundborg``
+    ``--runs`` runs (default 1,000) of ``kalundborg`` for ``--ticks`` months (default 120)
+    on ``--workers`` workers (default 2): the sweep engine (processes backend, results
+    written to Parquet) against a plain ``ProcessPoolExecutor`` loop that submits one
+    future per run and keeps the summaries in memory. Target: under 60 s on 2 workers.
+``scaling``
+    ``--scaling-runs`` runs (default 40) of a 200-firm synthetic region with the engine on
+    1 worker and on 2 workers: the speedup (expect >= 1.6x on 2 free cores).
+``memory``
+    A ``--memory-runs`` run sweep (default 2,000) of a small region with few ticks; the
+    main process's resident memory is sampled as runs accumulate (it should stay flat).
+
+Usage::
+
+    python benchmarks/sweep_bench.py                       # all three
+    python benchmarks/sweep_bench.py kalundborg --runs 200
+    python benchmarks/sweep_bench.py memory --memory-runs 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from symbiosis_abm.sweep import run_sweep
+from symbiosis_abm.sweep.spec import spec_from_dict
+
+
+def plain_run(seed: int, ticks: int) -> dict:
+    """The reference: what an experiment script did per run before the engine."""
+    from symbiosis_abm import SymbiosisModel
+
+    model = SymbiosisModel("kalundborg", rng=seed)
+    model.run(ticks)
+    return model.summary()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished (joined) child processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def plain_pool(runs: int, ticks: int, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the reference loop (pool start-up and shut-down included)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(plain_run, seed, ticks) for seed in range(runs)]
+        summaries = [f.result() for f in futures]
+    assert len(summaries) == runs
+    return time.perf_counter() - started, cpu_seconds() - cpu
+
+
+def spec(name: str, region: str, ticks: int, replicates: int, **fixed) -> object:
+    return spec_from_dict({"sweep": {"name": name, "regions": [region], "ticks": ticks,
+                                     "replicates": replicates, "seed": 1},
+                           "fixed": fixed}, f"{name}.toml")
+
+
+def engine(s, workers: int, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of a sweep (pool start-up, Parquet writing included)."""
+    cpu = cpu_seconds()
+    report = run_sweep(s, out, backend="processes", workers=workers, progress=False,
+                       fresh=True)
+    assert report.failed == 0 and report.ran == report.total
+    return report.seconds, cpu_seconds() - cpu
+
+
+def bench_kalundborg(args, tmp: Path) -> None:
+    """Engine and plain pool in the order engine, plain, plain, engine (ABBA), so a load
+    that drifts during the benchmark does not favour either; means of the two of each."""
+    s = spec("bench_kalundborg", "kalundborg", args.ticks, args.runs)
+    load = os.getloadavg()[0]
+    eng, plain = [], []
+    for i, which in enumerate("EPPE"[:2 * args.rounds] if args.rounds > 1 else "EP"):
+        if which == "E":
+            eng.append(engine(s, args.workers, tmp / f"kal{i}"))
+        else:
+            plain.append(plain_pool(args.runs, args.ticks, args.workers))
+    t_engine, c_engine = (float(np.mean(x)) for x in zip(*eng))
+    t_plain, c_plain = (float(np.mean(x)) for x in zip(*plain))
+    n = args.runs
+    print(f"kalundborg: {n} runs x {args.ticks} ticks on {args.workers} workers "
+          f"(load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; order "
+          f"{'EPPE' if args.rounds > 1 else 'EP'}): engine "
+          + "/".join(f"{t:.1f}" for t, _ in eng) + f" s wall, {1000 * c_engine / n:.0f} ms "
+          "CPU/run (writes Parquet); plain ProcessPoolExecutor loop "
+          + "/".join(f"{t:.1f}" for t, _ in plain) + f" s wall, {1000 * c_plain / n:.0f} ms "
+          f"CPU/run; engine/plain: wall {t_engine / t_plain:.2f}, CPU "
+          f"{c_engine / c_plain:.2f}; engine CPU/workers = {c_engine / args.workers:.1f} s "
+          f"(the wall time on {args.workers} otherwise idle cores)"
+          + (f"; target < 60 s wall: {'met' if min(t for t, _ in eng) < 60 else 'NOT met'}"
+             if (n, args.ticks) == (1000, 120) else ""))
+
+
+def bench_scaling(args, tmp: Path) -> None:
+    s = spec("bench_scaling", "synthetic", args.scaling_ticks, args.scaling_runs,
+             n_firms=200, region_seed=1)
+    one, _ = engine(s, 1, tmp / "one")
+    two, _ = engine(s, 2, tmp / "two")
+    print(f"scaling: {args.scaling_runs} runs of a 200-firm synthetic region x "
+          f"{args.scaling_ticks} ticks: 1 worker {one:.1f} s, 2 workers {two:.1f} s; "
+          f"speedup {one / two:.2f}x (expect >= 1.6x on 2 free cores)")
+
+
+def bench_memory(args, tmp: Path) -> None:
+    """Resident memory of the sweep process after each written batch, by runs done."""
+    from symbiosis_abm.sweep import store
+
+    s = spec("bench_memory", "kalundborg", args.memory_ticks, args.memory_runs)
+    me = psutil.Process()
+    marks: list[tuple[int, float]] = []
+    original = store.Store.write_batch
+
+    def write_batch(self, results):  # record memory as results accumulate
+        original(self, results)
+        done = (marks[-1][0] if marks else 0) + len(results)
+        marks.append((done, me.memory_info().rss / 2**20))
+
+    store.Store.write_batch = write_batch
+    try:
+        seconds, _ = engine(s, args.workers, tmp / "mem")
+    finally:
+        store.Store.write_batch = original
+    after = me.memory_info().rss / 2**20
+    step = max(1, len(marks) // 8)
+    shown = marks[::step] + ([marks[-1]] if (len(marks) - 1) % step else [])
+    print(f"memory: {args.memory_runs} runs x {args.memory_ticks} ticks of kalundborg in "
+          f"{seconds:.1f} s; RSS of the sweep process after N runs written: "
+          + ", ".join(f"{n}: {m:.0f} MiB" for n, m in shown)
+          + f"; after rebuilding summary.parquet: {after:.0f} MiB; growth from the first "
+          f"batch to the last {marks[-1][1] - marks[0][1]:+.1f} MiB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("which", nargs="*", default=["kalundborg", "scaling", "memory"],
+                        choices=["kalundborg", "scaling", "memory"])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--ticks", type=int, default=120)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="kalundborg: 2 = order engine, plain, plain, engine; 1 = once each")
+    parser.add_argument("--scaling-runs", type=int, default=40)
+    parser.add_argument("--scaling-ticks", type=int, default=60)
+    parser.add_argument("--memory-runs", type=int, default=2000)
+    parser.add_argument("--memory-ticks", type=int, default=12)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        for which in args.which:
+            {"kalundborg": bench_kalundborg, "scaling": bench_scaling,
+             "memory": bench_memory}[which](args, tmp)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""A dashboard run: the model with the facilitator and its counterfactual twin, in step.
+
+:class:`DashboardRun` is the Mesa model the dashboard's Step, Play and Reset buttons drive
+(Mesa's ``ModelController`` rebuilds it as ``DashboardRun(**settings, scenario=...)``).
+It holds two :class:`~symbiosis_abm.model.SymbiosisModel` runs of the same region and seed,
+the second with ``facilitator=False``; both draw from the same seeded streams, so the
+difference between them is the facilitator's effect (common random numbers). Bad settings
+never raise: the run keeps the one-line message in :attr:`error` and does nothing on step.
+
+Examples
+--------
+>>> run = DashboardRun("kalundborg", rng=1)
+>>> run.step(); run.step()
+>>> run.main.steps, run.twin.steps, run.error
+(2, 2, None)
+>>> bad = DashboardRun("kalundborg", rng=1, facilitator_start_tick=10, facilitator_end_tick=5)
+>>> bad.error.startswith("parameter 'facilitator_end_tick'")
+True
+>>> bad.step(); bad.running
+False
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import mesa
+import numpy as np
+
+from ..errors import SymbiosisInputError
+from ..model import SymbiosisModel
+
+__all__ = ["DashboardRun", "tie_counts", "failure_reasons"]
+
+
+class DashboardRun(mesa.Model):
+    """The run shown on the page and its twin without facilitator.
+
+    Parameters
+    ----------
+    region : str
+        A bundled region name or ``"synthetic"``.
+    rng : int
+        Seed of both runs.
+    scenario : mesa Scenario, optional
+        Accepted because Mesa's Reset supplies one; not used (``settings`` are the levers).
+    twin : bool
+        Whether to run the counterfactual (skipped when the facilitator is off anyway).
+    **settings
+        Model parameters (see :class:`~symbiosis_abm.params.Parameters`).
+    """
+
+    def __init__(self, region: str = "kalundborg", *, rng: int = 1, scenario: Any = None,
+                 twin: bool = True, **settings: Any):
+        # Mesa's Reset passes a fresh Scenario whose rng is unset; Mesa refuses a scenario
+        # whose rng differs from ``rng``, and the runs below take their parameters from
+        # ``settings``, so the scenario is not forwarded.
+        super().__init__(rng=rng)
+        self.region_name, self.seed, self.settings = region, rng, dict(settings)
+        self.error: str | None = None
+        self.main: SymbiosisModel | None = None
+        self.twin: SymbiosisModel | None = None
+        self.ties: list[tuple[int, int, int, int]] = []  # strong, weak (main), same (twin)
+        try:
+            self.main = SymbiosisModel(region, rng=rng, **settings)
+            if twin and self.main.facilitator is not None:
+                self.twin = SymbiosisModel(region, rng=rng, **{**settings, "facilitator": False})
+        except SymbiosisInputError as exc:
+            self.error = "; ".join(exc.problems)
+        except (ValueError, ArithmeticError, MemoryError) as exc:  # never a traceback
+            self.error = f"{type(exc).__name__}: {exc}"
+        self.running = self.error is None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Translation keys of conditions worth telling the user (not errors)."""
+        if self.main is None:
+            return []
+        out = []
+        if len(self.main.world.edges) == 0:
+            out.append("no_exchange_possible")
+        return out
+
+    def step(self) -> None:
+        """Advance both runs one tick (nothing once an error is set)."""
+        if self.error is not None or self.main is None:
+            self.running = False
+            return
+        try:
+            self.main.step()
+            if self.twin is not None:
+                self.twin.step()
+        except (ValueError, ArithmeticError, IndexError, MemoryError) as exc:
+            self.error = f"{type(exc).__name__} at month {self.main.steps}: {exc}"
+            self.running = False
+            return
+        twin = tie_counts(self.twin) if self.twin is not None else (0, 0)
+        self.ties.append((*tie_counts(self.main), *twin))
+
+
+def tie_counts(model: SymbiosisModel) -> tuple[int, int]:
+    """(strong, weak) ties: pairs of firms that have met, with trust in both directions at
+    least / below a large firm's signing threshold (``min_trust_large``)."""
+    store = model.pairs
+    met = np.flatnonzero(store.met)
+    if len(met) == 0:
+        return 0, 0
+    strong_side = store.trust[met] >= model.params.min_trust_large
+    pair = np.minimum(store.src[met], store.dst[met]) * model.world.n_firms + np.maximum(
+        store.src[met], store.dst[met])
+    keys, inverse = np.unique(pair, return_inverse=True)
+    both = np.ones(len(keys), dtype=bool)
+    np.logical_and.at(both, inverse, strong_side)
+    return int(both.sum()), int((~both).sum())
+
+
+def failure_reasons(model: SymbiosisModel) -> dict[str, int]:
+    """Failed negotiations so far by reason, e.g. ``{"low trust": 4}``."""
+    counts = Counter({k.removeprefix("failed: "): v for k, v in model.counts.items()
+                      if k.startswith("failed: ")})
+    return dict(counts.most_common())

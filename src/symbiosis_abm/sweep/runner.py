@@ -1,0 +1,128 @@
+"""Run a sweep: expand the spec, skip finished runs, execute, stream results to disk.
+
+Results are written in batches as they arrive (every ``FLUSH_RUNS`` runs or
+``FLUSH_SECONDS`` seconds), so memory stays flat however many runs a sweep has, and a
+killed sweep loses at most the last unwritten batch, which a rerun does again.
+
+Examples
+--------
+>>> import tempfile
+>>> from symbiosis_abm.sweep.spec import spec_from_dict
+>>> spec = spec_from_dict({"sweep": {"name": "r", "regions": ["kalundborg"], "ticks": 2,
+...                        "replicates": 2}}, "r.toml")
+>>> out = tempfile.mkdtemp()
+>>> run_sweep(spec, out, backend="serial", progress=False).line  # doctest: +ELLIPSIS
+'sweep r: 2 runs finished (2 now, 0 already done), 0 failed in ... s; results in ...'
+>>> run_sweep(spec, out, backend="serial", progress=False).ran   # resumed: nothing to do
+0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .backends import WorkerLost, chunk_size, chunked, default_workers, execute
+from .design import check_combinations, expand
+from .spec import SweepSpec
+from .store import Store
+from .worker import Task
+
+__all__ = ["run_sweep", "SweepReport", "FLUSH_RUNS", "FLUSH_SECONDS"]
+
+FLUSH_RUNS = 200
+FLUSH_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep did: run counts, failures, time and the closing line."""
+
+    total: int
+    ran: int
+    skipped: int
+    failed: int
+    seconds: float
+    out: Path
+    line: str
+    aborted: str = ""
+
+
+def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
+              workers: int | None = None, scheduler: str | None = None,
+              fresh: bool = False, progress: bool = True,
+              chunk: int | None = None, batch: int = FLUSH_RUNS) -> SweepReport:
+    """Run every run of ``spec`` not yet finished in ``out``; return a :class:`SweepReport`.
+
+    Parameters
+    ----------
+    backend : {"serial", "processes", "dask"}
+        ``processes`` (default): a spawn process pool; ``dask``: an embedded
+        ``LocalCluster`` or the scheduler at ``scheduler``.
+    workers : int, optional
+        Worker processes (default: one per core; ignored with ``scheduler``).
+    fresh : bool
+        Delete the folder's earlier results first.
+    chunk : int, optional
+        Runs per task sent to a worker (default: about eight tasks per worker, <= 16).
+    batch : int
+        Results are written at least every ``batch`` runs (and every ``FLUSH_SECONDS``).
+    """
+    started = time.perf_counter()
+    workers = workers or (1 if backend == "serial" else default_workers())
+    check_combinations(spec)
+    runs = expand(spec)
+    store = Store(out, spec)
+    done = store.open(fresh=fresh, extra={"runs": len(runs), "backend": backend,
+                                          "workers": workers, "scheduler": scheduler})
+    todo = [r for r in runs if r.run_id not in done]
+    size = chunk or chunk_size(len(todo), workers)
+    chunks = chunked(todo, size)
+    ok, aborted = _stream(store, execute(chunks, Task.of(spec), backend, workers, scheduler),
+                          len(todo), spec.name, progress, batch)
+    finished, failures = store.finish()
+    seconds = time.perf_counter() - started
+    line = (f"sweep {spec.name}: {finished} runs finished ({ok} now, "
+            f"{len(runs) - len(todo)} already done), {failures} failed in {seconds:.1f} s; "
+            f"results in {store.root}")
+    if failures:
+        line += f"; failed runs: {store.root / 'failures.parquet'} (rerun to retry them)"
+    if aborted:
+        line += (f"; STOPPED: {aborted}; {len(runs) - finished - failures} runs not done, "
+                 "rerun the same command to resume")
+    return SweepReport(len(runs), len(todo), len(runs) - len(todo), failures, seconds,
+                       store.root, line, aborted)
+
+
+def _stream(store: Store, results_stream, total: int, name: str, progress: bool,
+            batch: int) -> tuple[int, str]:
+    """Write results as they arrive; return (runs finished now, why it stopped early or "").
+
+    Whatever arrived is written even when the sweep is interrupted (Ctrl-C) or a worker
+    process dies; a rerun does the rest.
+    """
+    ok = failed = 0
+    bar = tqdm(total=total, desc=name, unit="run", disable=not progress,
+               dynamic_ncols=True, postfix={"failed": 0})
+    buffer: list[dict] = []
+    last_flush = time.monotonic()
+    try:
+        for results in results_stream:
+            buffer.extend(results)
+            failed += sum(not r["ok"] for r in results)
+            ok += sum(r["ok"] for r in results)
+            bar.update(len(results))
+            bar.set_postfix(failed=failed, refresh=False)
+            if len(buffer) >= batch or time.monotonic() - last_flush > FLUSH_SECONDS:
+                store.write_batch(buffer)
+                buffer, last_flush = [], time.monotonic()
+    except WorkerLost as exc:
+        return ok, str(exc)
+    finally:
+        if buffer:
+            store.write_batch(buffer)
+        bar.close()
+    return ok, ""

@@ -1,0 +1,150 @@
+"""What a worker does: run a chunk of runs and return their results (never raises).
+
+A worker process keeps what is expensive to make once per process: the imported model,
+the resource catalogue and parsed regions (cached by :func:`symbiosis_abm.load_region`),
+the model factory and the collect hook. A result is a plain dict that pickles cheaply:
+the summary row (numeric scalar entries of ``model.summary()`` plus the hook's scalars),
+the thinned time series, the exchange log and the hook's tables, as requested by the
+spec's ``[outputs]``. A run that raises becomes a result with its traceback.
+
+Examples
+--------
+>>> from symbiosis_abm.sweep.design import expand
+>>> from symbiosis_abm.sweep.spec import spec_from_dict
+>>> spec = spec_from_dict({"sweep": {"name": "w", "regions": ["kalundborg"], "ticks": 3,
+...                        "replicates": 1}}, "w.toml")
+>>> [result] = run_chunk(expand(spec), Task.of(spec))
+>>> result["ok"], result["row"]["ticks"]
+(True, 3)
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .design import Run
+from .spec import SweepSpec
+
+__all__ = ["Task", "run_chunk", "run_one", "metrics_of", "warm_up"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """What every run of a sweep shares (sent with each chunk; small)."""
+
+    ticks: int
+    timeseries_every: int = 0
+    exchanges: bool = False
+    collect: str | None = None
+    model: str | None = None
+    base_dir: str = "."
+    param_names: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, spec: SweepSpec) -> Task:
+        from .design import parameter_columns
+
+        return cls(spec.ticks, spec.timeseries_every, spec.exchanges, spec.collect,
+                   spec.model, spec.base_dir, tuple(parameter_columns(spec)))
+
+
+def warm_up() -> None:
+    """Import the model and load the catalogue once per worker process."""
+    from ..catalogue import load_catalogue
+    from ..model import SymbiosisModel  # noqa: F401
+
+    load_catalogue()
+
+
+def run_chunk(runs: list[Run], task: Task) -> list[dict[str, Any]]:
+    """Run each run of a chunk; results in the chunk's order."""
+    return [run_one(run, task) for run in runs]
+
+
+def run_one(run: Run, task: Task) -> dict[str, Any]:
+    """One run's result; a run that raises gives ``ok=False`` and its traceback."""
+    try:
+        factory = _resolve(task.model, task.base_dir) if task.model else _default_model()
+        model = factory(run.source, rng=run.seed, **run.params)
+        model.run(task.ticks)
+        params = {n: getattr(model.params, n, run.params.get(n)) for n in task.param_names}
+        row = metrics_of(model.summary())
+        tables: dict[str, pd.DataFrame] = {}
+        if task.collect:
+            for key, value in _resolve(task.collect, task.base_dir)(model).items():
+                if isinstance(value, pd.DataFrame):
+                    tables[key] = value
+                else:
+                    row[key] = _number(value)
+        if task.timeseries_every:
+            tables["timeseries"] = thin(model.timeseries(), task.timeseries_every, task.ticks)
+        if task.exchanges:
+            tables["exchanges"] = model.exchanges_frame()
+        return {"run": run, "ok": True, "params": params, "row": row, "tables": tables}
+    except Exception:  # noqa: BLE001  (a sweep records a failed run and goes on)
+        return {"run": run, "ok": False, "error": traceback.format_exc(limit=20)}
+
+
+def metrics_of(summary: dict[str, Any]) -> dict[str, float | int]:
+    """The numeric scalar entries of a summary (text, flags and nested tables left out).
+
+    Examples
+    --------
+    >>> metrics_of({"region": "k", "facilitator": True, "firms": 3, "x": 0.5, "d": {}})
+    {'firms': 3, 'x': 0.5}
+    """
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in summary.items()
+            if isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))}
+
+
+def thin(frame: pd.DataFrame, every: int, ticks: int) -> pd.DataFrame:
+    """Every ``every``-th tick and the last one, with ``tick`` as a column."""
+    frame = frame.reset_index()
+    keep = (frame["tick"] % every == 0) | (frame["tick"] == ticks - 1)
+    return frame[keep].reset_index(drop=True)
+
+
+def _number(value: Any) -> float | int:
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"collect hook returned {value!r}; give numbers or DataFrames") from None
+
+
+def _default_model() -> Any:
+    from ..model import SymbiosisModel
+
+    return SymbiosisModel
+
+
+@lru_cache(maxsize=16)
+def _resolve(target: str, base_dir: str) -> Any:
+    """``package.module:name`` or ``file.py:name`` (relative to the spec's folder)."""
+    module_name, _, attr = target.partition(":")
+    if module_name.endswith(".py"):
+        path = Path(module_name)
+        path = path if path.is_absolute() else Path(base_dir) / path
+        name = f"_sweep_hook_{abs(hash(str(path.resolve())))}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling look modules up here
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name)
+    return getattr(module, attr)
+

@@ -1,0 +1,179 @@
+"""Dashboard logic without a browser: controls from the parameter record, translation
+table, the paired run, key figures, extreme values, exports."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import fields
+
+import networkx as nx
+import pandas as pd
+import pytest
+from PIL import Image
+
+from symbiosis_abm.dashboard import controls as ctl
+from symbiosis_abm.dashboard.events import events
+from symbiosis_abm.dashboard.export import (
+    TWIN_SUFFIX,
+    animation_gif,
+    exchanges_csv,
+    graphml,
+    map_png,
+    timeseries_csv,
+)
+from symbiosis_abm.dashboard.i18n import TEXT, tr
+from symbiosis_abm.dashboard.kpi import key_figures
+from symbiosis_abm.dashboard.run import DashboardRun
+from symbiosis_abm.params import Parameters
+
+
+@pytest.fixture(scope="module")
+def kalundborg_24():
+    run = DashboardRun("kalundborg", rng=1)
+    for _ in range(24):
+        run.step()
+    return run
+
+
+def test_controls_take_unit_tooltip_and_range_from_the_record():
+    meta = {f.name: f.metadata for f in fields(Parameters)}
+    shown = ctl.controls()
+    assert {c.name for c in shown} >= {"facilitator", "broker_capacity", "initial_trust",
+                                       "search_cost_eur", "cofund_share", "n_firms"}
+    for c in shown:
+        assert c.tooltip == meta[c.name]["description"] and c.unit == meta[c.name]["unit"]
+        if c.kind.startswith("slider"):
+            assert c.low < c.high
+            if meta[c.name]["low"] is not None:
+                assert c.low >= meta[c.name]["low"]
+            if meta[c.name]["high"] is not None:
+                assert c.high == meta[c.name]["high"]
+            # every slider end is a value the model accepts
+            Parameters().replace(**{c.name: c.low})
+            Parameters().replace(**{c.name: c.high})
+
+
+def test_a_parameter_drops_in_with_one_list_entry(monkeypatch):
+    groups = ctl.CONTROL_GROUPS + (("group_trust", ("reputation_weight", "no_such_lever")),)
+    monkeypatch.setattr(ctl, "CONTROL_GROUPS", groups)
+    names = [c.name for c in ctl.controls()]
+    assert "reputation_weight" in names and "no_such_lever" not in names
+
+
+def test_translation_table_is_complete():
+    for key, (en, sv) in TEXT.items():
+        assert en and sv, key
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", sv)), key
+    assert tr("kpi_active_exchanges", "sv") == "Aktiva utbyten"
+
+
+def test_twin_advances_in_step_and_differs_only_by_the_facilitator(kalundborg_24):
+    run = kalundborg_24
+    assert run.main.steps == run.twin.steps == 24
+    assert run.main.facilitator is not None and run.twin.facilitator is None
+    assert run.twin.params.replace(facilitator=True) == run.main.params
+    # the twin is exactly the plain model without facilitator (same seed, same draws)
+    from symbiosis_abm import SymbiosisModel
+    alone = SymbiosisModel("kalundborg", rng=1, facilitator=False)
+    alone.run(24)
+    pd.testing.assert_frame_equal(alone.timeseries(), run.twin.timeseries())
+
+
+def test_key_figures_show_difference_to_twin(kalundborg_24):
+    figures = {k.key: k for k in key_figures(kalundborg_24)}
+    ts, twin = kalundborg_24.main.timeseries(), kalundborg_24.twin.timeseries()
+    k = figures["kpi_active_exchanges"]
+    assert (k.value, k.twin) == (ts["active_exchanges"].iloc[-1], twin["active_exchanges"].iloc[-1])
+    assert k.difference == k.value - k.twin
+    cost = figures["kpi_public_cost"]
+    assert cost.value > 0 and cost.twin == 0
+    extra = ts["materials_diverted_t"].sum() - twin["materials_diverted_t"].sum()
+    per_tonne = figures["kpi_cost_per_tonne"].value
+    assert extra > 0 and per_tonne == pytest.approx(cost.value / extra)
+    diverted = figures["kpi_diverted"].value
+    assert diverted == pytest.approx(ts["materials_diverted_t"].iloc[-12:].sum())
+
+
+def test_no_twin_without_facilitator():
+    run = DashboardRun("kalundborg", rng=1, facilitator=False)
+    run.step()
+    assert run.twin is None
+    assert all(k.twin is None and k.difference is None for k in key_figures(run))
+
+
+@pytest.mark.parametrize(("name", "value"), ctl.extreme_settings())
+def test_extreme_values_give_a_message_never_an_exception(name, value):
+    region = "synthetic" if ctl.control(name).group == "group_synthetic" else "kalundborg"
+    extra = {"n_firms": 60} if region == "synthetic" and name != "n_firms" else {}
+    run = DashboardRun(region, rng=2, **{name: value}, **extra)
+    for _ in range(3):
+        run.step()
+    if run.error is not None:
+        assert "\n" not in run.error and "Traceback" not in run.error
+        assert name in run.error or "parameter" in run.error
+    else:
+        assert run.main.steps == 3
+
+
+def test_facilitator_ending_before_it_starts_is_a_message():
+    run = DashboardRun("kalundborg", rng=1, facilitator_start_tick=24, facilitator_end_tick=12)
+    run.step()
+    assert run.main is None and not run.running
+    assert run.error == ("parameter 'facilitator_end_tick': 12 is before "
+                         "facilitator_start_tick 24; must be >= it, or none")
+
+
+def test_region_with_no_possible_exchange_warns():
+    run = DashboardRun("synthetic", rng=1, n_firms=2, area_km=200.0, region_seed=3)
+    run.step()
+    assert run.error is None and run.warnings == ["no_exchange_possible"]
+    assert run.main.timeseries()["active_exchanges"].iloc[-1] == 0
+
+
+def test_event_log_is_newest_first_with_reasons():
+    run = DashboardRun("kalundborg", rng=1, closure_rate_per_year=0.3, twin=False)
+    for _ in range(36):
+        run.step()
+    log = events(run.main)
+    assert [e.tick for e in log] == sorted((e.tick for e in log), reverse=True)
+    ended = [e for e in log if e.kind == "ended"]
+    assert ended and all(e.reason for e in ended)
+    assert len([e for e in log if e.kind == "formed"]) == len(run.main.exchanges_frame())
+
+
+def test_exports_round_trip(kalundborg_24):
+    ts = pd.read_csv(io.StringIO(timeseries_csv(kalundborg_24)), index_col="tick")
+    assert len(ts) == 24 and f"active_exchanges{TWIN_SUFFIX}" in ts.columns
+    log = pd.read_csv(io.StringIO(exchanges_csv(kalundborg_24)))
+    assert len(log) == len(kalundborg_24.main.exchanges_frame())
+    g = nx.read_graphml(io.StringIO(graphml(kalundborg_24)))
+    assert g.number_of_nodes() == kalundborg_24.main.world.n_firms
+    assert g.number_of_edges() == kalundborg_24.main.network().number_of_edges() > 0
+    png = Image.open(io.BytesIO(map_png(kalundborg_24)))
+    assert png.format == "PNG" and png.size[0] > 600
+
+
+def test_animation_of_kalundborg_is_a_playable_gif(kalundborg_24):
+    data = animation_gif(kalundborg_24, max_frames=60, size=(6.4, 5.0), dpi=80)
+    gif = Image.open(io.BytesIO(data))
+    assert gif.format == "GIF" and gif.is_animated
+    assert gif.n_frames == 24 and gif.size == (512, 400)
+    assert gif.info["duration"] == 250 and gif.info.get("loop") == 0
+    first, last = (gif.seek(0), gif.convert("RGB"))[1], (gif.seek(23), gif.convert("RGB"))[1]
+    assert first.tobytes() != last.tobytes()  # the network forms between the frames
+    fewer = Image.open(io.BytesIO(animation_gif(kalundborg_24, max_frames=8)))
+    assert fewer.n_frames == 8
+
+
+def test_closed_firms_are_hollow_on_the_map():
+    from symbiosis_abm.dashboard.maphtml import map_base, map_html
+
+    run = DashboardRun("kalundborg", rng=1, twin=False)
+    run.step()
+    base = map_base(run.main)
+    assert 'fill="white"' not in map_html(run.main, base)
+    run.main.firm_open[run.main.firm("novo").index] = False   # as a closure would
+    html = map_html(run.main, base)
+    assert html.count('fill="white"') == 2   # on the map and on the inset
+    assert "Novo Nordisk Kalundborg (insulin production) (pharma_biotech, large, closed)" in html

@@ -1,0 +1,38 @@
+"""The experiment scripts run on the sweep engine (at a tiny size) and write their reports."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(f"exp_{name}", ROOT / "experiments" /
+                                                  f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name, report", [("targeting", "targeting.md"),
+                                          ("validate_kalundborg", "kalundborg_validation.md")])
+def test_experiment_runs_on_the_engine_and_reports(tmp_path, name, report):
+    module = _script(name)
+    code = module.main(["--quick", "--replicates", "2", "--ticks", "6", "--backend", "serial",
+                        "--out", str(tmp_path / "out"), "--results", str(tmp_path / "res")])
+    assert code == 0
+    text = (tmp_path / "res" / report).read_text(encoding="utf-8")
+    assert f"experiments/{name}.toml" in text and "--replicates 2 --ticks 6" in text
+    summary = pd.read_parquet(tmp_path / "out" / "summary.parquet")
+    assert summary.groupby("arm")["seed"].apply(lambda s: sorted(s)).map(tuple).nunique() == 1
+    # --report-only remakes the same report from the folder without running.
+    (tmp_path / "res" / report).unlink()
+    assert module.main(["--report-only", "--out", str(tmp_path / "out"),
+                        "--results", str(tmp_path / "res")]) == 0
+    assert (tmp_path / "res" / report).read_text(encoding="utf-8").split("\n", 3)[3] == \
+        text.split("\n", 3)[3]
