@@ -12,7 +12,8 @@ import pytest
 from helpers import make_region
 
 from symbiosis_abm import SymbiosisModel
-from symbiosis_abm.params import Parameters
+from symbiosis_abm.codes import REASONS
+from symbiosis_abm.params import STATIC_WORLD, Parameters
 from symbiosis_abm.timing import tick_rates
 
 PLACEBO = dict(facilitator=True, broker=False, convener=False, cofunder=False,
@@ -27,7 +28,9 @@ def _pair(model, supplier, receiver):
 # 1. planned seasonality is not a delivery failure ---------------------------------------
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_summer_heat_trough_keeps_forsyning_trust_in_asnaes(seed):
-    model = SymbiosisModel("kalundborg", rng=seed, facilitator=False)
+    # the pipe must be signed for its trough to be tested: no hold-up in the way (issue 9)
+    model = SymbiosisModel("kalundborg", rng=seed, **STATIC_WORLD, facilitator=False,
+                           holdup_weight=0.0)
     forsyning, asnaes = model.firm("forsyning"), model.firm("asnaes")
     lowest = 1.0
     for _ in range(120):
@@ -41,7 +44,8 @@ def test_summer_heat_trough_keeps_forsyning_trust_in_asnaes(seed):
 
 
 def _pair_endings(seed, tick_months):
-    model = SymbiosisModel("kalundborg", rng=seed, facilitator=False, tick_months=tick_months)
+    model = SymbiosisModel("kalundborg", rng=seed, **STATIC_WORLD,
+                           facilitator=False, tick_months=tick_months)
     model.run(int(120 / tick_months))
     pair = _pair(model, "asnaes", "forsyning")
     return sorted(pair.loc[pair["status"] == "ended", "reason"])
@@ -75,7 +79,7 @@ def test_planned_trough_does_not_end_an_exchange_as_unprofitable(months):
     region = make_region([
         {"id": "plant", "streams": [("waste_heat_high", 5000.0)]},
         {"id": "town", "x": 1, "needs": [("waste_heat_high", 5000.0)]}])
-    model = SymbiosisModel(region, rng=1, facilitator=False, initial_trust=0.9,
+    model = SymbiosisModel(region, rng=1, **STATIC_WORLD, facilitator=False, initial_trust=0.9,
                            initial_awareness=1.0, negotiation_months=months,
                            negotiation_failure_rate=0.0)
     model.run(48)
@@ -102,10 +106,10 @@ def test_renewal_over_an_existing_asset_books_no_new_capex():
     region = make_region([
         {"id": "plant", "streams": [("steam", 80000.0)]},
         {"id": "mill", "x": 1.5, "needs": [("steam", 80000.0)]}])
-    model = SymbiosisModel(region, rng=2, facilitator=False, initial_trust=0.9,
+    model = SymbiosisModel(region, rng=2, **STATIC_WORLD, facilitator=False, initial_trust=0.9,
                            initial_awareness=1.0, contract_years=1.0,
                            negotiation_failure_rate=0.0)
-    model.run(60)
+    model.run(72)   # the pipe is built for 18 months first (issue 9)
     log, assets = model.exchanges_frame(), model.assets_frame()
     assert len(log) >= 1 and len(assets) == 1
     assert assets["capex_eur"].iloc[0] > 0
@@ -117,7 +121,7 @@ def test_early_end_strands_the_remaining_annuity_on_the_owner():
     region = make_region([
         {"id": "plant", "closes_at_tick": 30, "streams": [("steam", 80000.0)]},
         {"id": "mill", "x": 1.5, "needs": [("steam", 80000.0)]}])
-    model = SymbiosisModel(region, rng=2, facilitator=False, initial_trust=0.9,
+    model = SymbiosisModel(region, rng=2, **STATIC_WORLD, facilitator=False, initial_trust=0.9,
                            initial_awareness=1.0)
     model.run(40)   # the plant closes at tick 30, 18 years before the pipe is paid
     assets = model.assets_frame()
@@ -136,7 +140,7 @@ def test_cofunding_pays_only_for_deals_that_would_not_pay_without_it():
     region = make_region([
         {"id": "plant", "member": True, "streams": [("steam", 80000.0)]},
         {"id": "mill", "member": True, "x": 1.0, "needs": [("steam", 80000.0)]}])
-    model = SymbiosisModel(region, rng=1, initial_trust=0.9, initial_awareness=1.0)
+    model = SymbiosisModel(region, rng=1, **STATIC_WORLD, initial_trust=0.9, initial_awareness=1.0)
     model.run(24)
     log = model.exchanges_frame()
     assert len(log) >= 1
@@ -151,7 +155,9 @@ def test_a_deal_that_cannot_get_its_cofunding_fails_once_with_its_own_reason():
     ids = np.array(w.firm_ids)
     sup, rec = ids[w.edge_supplier[book["edge"]]], ids[w.edge_receiver[book["edge"]]]
     sel = (sup == "sekab") & (rec == "ovik_energi")
-    assert (book["status"][sel] == 2).sum() <= 1
+    # it fails for want of co-funding once (it may fail for other reasons too: issue 9)
+    cofund = book["reason"] == REASONS.index("no co-funding")
+    assert (book["status"][sel & cofund] == 2).sum() <= 1
     assert reasons.get("no capacity left", 0) <= 2
 
 
@@ -174,7 +180,7 @@ def test_broker_proposes_a_match_that_pays_only_with_its_cofunding():
         {"id": "mill", "member": True, "x": 3.0, "needs": [("waste_heat_high", 10000.0)]}])
     base = dict(initial_trust=0.9, initial_awareness=0.0, discovery_rate=0.0,
                 convener=False, expert_support=0.0)
-    model = SymbiosisModel(region, rng=1, **base)
+    model = SymbiosisModel(region, rng=1, **STATIC_WORLD, **base)
     edges = np.arange(len(model.world.edges))
     without = model.expected_terms(edges)[0].surplus
     with_cofund = model.expected_terms(edges, cofund=model.params.cofund_share)[0].surplus
@@ -198,7 +204,8 @@ def _hub_region():
 
 
 def test_no_firm_exceeds_max_negotiations_counting_both_roles():
-    model = SymbiosisModel(_hub_region(), rng=1, initial_awareness=1.0, initial_trust=0.8,
+    model = SymbiosisModel(_hub_region(), rng=1, **STATIC_WORLD,
+                           initial_awareness=1.0, initial_trust=0.8,
                            max_negotiations=3, negotiation_months=6.0)
     for _ in range(24):
         model.step()
@@ -213,7 +220,8 @@ def test_no_firm_exceeds_max_negotiations_counting_both_roles():
 
 
 def test_candidates_without_negotiation_room_wait_without_being_charged():
-    model = SymbiosisModel(_hub_region(), rng=1, facilitator=False, initial_awareness=1.0,
+    model = SymbiosisModel(_hub_region(), rng=1, **STATIC_WORLD,
+                           facilitator=False, initial_awareness=1.0,
                            initial_trust=0.8, max_negotiations=1, negotiation_months=12.0,
                            negotiation_failure_rate=0.0, search_budget_large_eur=1e6)
     model.step()

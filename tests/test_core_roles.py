@@ -8,6 +8,7 @@ import numpy as np
 from helpers import make_region
 
 from symbiosis_abm import SymbiosisModel, load_region
+from symbiosis_abm.params import STATIC_WORLD
 
 CLUSTER = make_region([
     {"id": "plant", "x": 0, "y": 0, "member": True,
@@ -74,7 +75,9 @@ def test_an_anchor_firm_closing_ends_its_exchanges():
     log = model2.exchanges_frame()
     ended = log[(log["supplier"] == "asnaes") | (log["receiver"] == "asnaes")]
     assert len(ended) > 0 and (ended["status"] == "ended").all()
-    assert (ended["reason"] == "partner closed").all() and (ended["end"] == 48).all()
+    at_close = ended[ended["end"] >= 48]       # those still running when it closed (others
+    assert len(at_close) > 0                   # may have ended before: issue 9 endings)
+    assert (at_close["reason"] == "partner closed").all() and (at_close["end"] == 48).all()
     assert not model2.firm("asnaes").is_open and model2.firm("asnaes").partners == []
 
 
@@ -108,7 +111,10 @@ def test_winter_pause_delivers_no_heat_in_winter():
 
 def test_yearly_budget_ceiling_limits_optional_spending():
     ceiling = 30000.0
-    model = SymbiosisModel("synthetic", rng=5, n_firms=200, facilitator_budget_eur_per_year=ceiling)
+    # enough co-funding demand for the ceiling to bind: no hold-up, a static world (issue 9)
+    busy = dict(STATIC_WORLD, holdup_weight=0.0)
+    model = SymbiosisModel("synthetic", rng=5, n_firms=200,
+                           facilitator_budget_eur_per_year=ceiling, **busy)
     model.run(48)
     spent = model.timeseries()["public_cost_eur"].diff().fillna(
         model.timeseries()["public_cost_eur"].iloc[0])
@@ -116,6 +122,6 @@ def test_yearly_budget_ceiling_limits_optional_spending():
     per_year = optional.groupby(optional.index // 12).sum()
     assert (per_year <= ceiling + 1e-6).all()
     assert per_year.max() > 0.5 * ceiling             # the ceiling binds, not an idle broker
-    unlimited = SymbiosisModel("synthetic", rng=5, n_firms=200)
+    unlimited = SymbiosisModel("synthetic", rng=5, n_firms=200, **busy)
     unlimited.run(48)
     assert unlimited.facilitator.spent_total > model.facilitator.spent_total

@@ -19,7 +19,9 @@ from symbiosis_abm.world import SME
 SEEDS = range(10)
 TICKS = 36
 HIGH_BARRIERS = dict(search_budget_sme_eur=2_000.0, min_trust_sme=0.6,
-                     capital_sme_eur=20_000.0)
+                     capital_sme_eur=20_000.0,
+                     # trials (issue 9) are a second way in for SMEs: isolate expert support
+                     trial_volume_share=0.0)
 
 
 def sme_participation(expert_support: float, seed: int, **overrides) -> float:

@@ -84,11 +84,12 @@ class AllocationPhase:
                            self.stream_free(), self.need_free())
         order = np.argsort(-first.surplus, kind="stable")
         rows, edges, granted = rows[order], edges[order], granted[order]
+        trial = book["trial"][rows]
         # the one co-funding rule, on the granted volumes, best deals first
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = cofunding.offer(self, edges[some], granted[some])
-        terms, info = self.expected_terms(edges, volume=granted, cofund=cofund)
+        terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         reasons = allocation_reasons(
             granted, (terms.supplier_gain > 0) & (terms.receiver_gain > 0), info["affordable"],
             ~((book["cofund"][rows] > 0) & (cofund == 0)))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["REASONS", "REASON_CODE", "IDLE", "NEGOTIATING", "ACTIVE", "OPEN", "CONCLUDED",
+__all__ = ["REASONS", "INTERNAL_ENDINGS", "REASON_CODE", "IDLE", "NEGOTIATING", "ACTIVE", "OPEN", "CONCLUDED",
            "FAILED", "MIN_OPEN_SHARE"]
 
 #: Why negotiations fail and exchanges end (codes index this tuple).
 REASONS = ("", "low trust", "no surplus", "timeout", "breakdown", "partner closed",
            "no capacity left", "no capital", "unprofitable", "expired", "no co-funding",
-           "no gain at granted volume")
+           "no gain at granted volume", "process change", "broken trust", "trial completed")
+#: Reasons an exchange ends from inside the region (not a contract simply running out).
+INTERNAL_ENDINGS = ("unprofitable", "partner closed", "process change", "broken trust")
 REASON_CODE = {name: code for code, name in enumerate(REASONS)}
 IDLE, NEGOTIATING, ACTIVE = 0, 1, 2
 OPEN, CONCLUDED, FAILED = 0, 1, 2

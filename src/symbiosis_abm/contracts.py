@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .catalogue import MODES
 from .codes import (
     IDLE,
     REASON_CODE,
 )
+from .pace import lead_ticks
+from .relations import broken
 from .trust import after_delivery, toward
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons",
@@ -107,11 +110,15 @@ class ContractBook:
         """Realised supply and demand this tick, relative to the yearly mean per tick."""
         w = self.world
         tm = self.params.tick_months
+        self._prices(t)                             # policy levers and price path (7.20)
         self.stream_season_now = season_at(w.stream_season, t, tm)
         self.need_season_now = season_at(w.need_season, t, tm)
         noise = 1.0 + w.stream_variability * self.streams.noise.standard_normal(len(w.stream_volume))
         self.stream_ratio = self.stream_season_now * np.maximum(noise, 0.0)
         self.need_ratio = self.need_season_now.copy()
+        # process changes and, for streams made from inputs, what the input receives
+        self.stream_ratio *= self.stream_level * self.stream_made
+        self.need_ratio *= self.need_level
         closed_s = ~self.firm_open[w.stream_firm]
         self.stream_ratio[closed_s] = 0.0
         self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
@@ -119,14 +126,17 @@ class ContractBook:
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
         ex, w = self.exchanges, self.world
-        act = np.flatnonzero(ex["active"])
+        building = ex["active"] & (ex["first"] > t)   # lines under construction: the work
+        for slots in (self.edge_slot_sr, self.edge_slot_rs):   # together is contact
+            self.pairs.contact[slots[ex["edge"][building]]] = True
+        act = np.flatnonzero(ex["active"] & ~building)
         s, n = ex["stream"][act], ex["need"][act]
         avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
         share = np.minimum(1.0, np.minimum(avail[s], self.need_ratio[n]))
         planned = np.minimum(1.0, np.minimum(self.stream_season_now[s], self.need_season_now[n]))
         annuity = ex["annuity"][act] * self._annuity_due(act, t)
         gain_sup, gain_rec, delivered, paid = self._gains(act, share, annuity)
-        plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity)
+        plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity, at_signing=True)
         sup, rec = ex["supplier"][act], ex["receiver"][act]
         np.add.at(self.firm_savings, sup, gain_sup)
         np.add.at(self.firm_savings, rec, gain_rec)
@@ -137,18 +147,29 @@ class ContractBook:
         self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
         self.delivered_by_resource.append(np.bincount(
             ex["resource"][act], weights=delivered, minlength=len(w.catalogue.names)))
+        self._track_inputs(n, delivered)            # produced streams follow (7.19)
         self._trust_after_delivery(act, shortfall(share, planned))
-        self._track_profit(t, act, gain_sup - plan_sup, gain_rec - plan_rec)
+        lost = broken(self.pairs.trust[self.edge_slot_rs[ex["edge"][act]]],
+                      self.params.trust_break)
+        self._end_exchanges(act[lost], t, "broken trust")
+        keep = ~lost
+        self._track_profit(t, act[keep], (gain_sup - plan_sup)[keep],
+                           (gain_rec - plan_rec)[keep])
         self._renew_or_expire(t)
 
-    def _gains(self, act: np.ndarray, share: np.ndarray, annuity: np.ndarray):
-        """Each side's gain this tick when a share ``share`` of the mean volume arrives."""
-        ex, w, tpy = self.exchanges, self.world, self.params.ticks_per_year
+    def _gains(self, act: np.ndarray, share: np.ndarray, annuity: np.ndarray,
+               at_signing: bool = False):
+        """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
+        this tick's prices (or, ``at_signing``, at those the contract was priced at: the
+        plan, so that a price move shows as a deviation from it)."""
+        ex, tpy = self.exchanges, self.params.ticks_per_year
         s, n = ex["stream"][act], ex["need"][act]
         delivered = ex["volume"][act] / tpy * share
         paid = ex["price"][act] * delivered
-        gain_sup = delivered * w.stream_disposal_cost[s] + paid - ex["tc_supplier"][act] / tpy
-        gain_rec = (delivered * (w.need_virgin_price[n] - ex["transport_unit"][act]) - paid
+        disposal = ex["disposal_unit"][act] if at_signing else self.disposal_now[s]
+        virgin = ex["virgin_unit"][act] if at_signing else self.virgin_now[n]
+        gain_sup = delivered * disposal + paid - ex["tc_supplier"][act] / tpy
+        gain_rec = (delivered * (virgin - ex["transport_unit"][act]) - paid
                     - (annuity + ex["tc_receiver"][act]) / tpy)
         return gain_sup, gain_rec, delivered, paid
 
@@ -186,6 +207,9 @@ class ContractBook:
                   | (ex["expected_receiver"][act] / tpy + ex["avg_receiver"][act] < 0))
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
         over = act[ex["losing_ticks"][act] >= self.rates.patience]
+        # the side that walks out is the one losing; the other loses trust in it (7.16)
+        walks = ex["expected_supplier"][over] / tpy + ex["avg_supplier"][over] < 0
+        self._breach(over, walks)
         self._end_exchanges(over, t, "unprofitable")
 
     def _renew_or_expire(self, t: int) -> None:
@@ -194,13 +218,34 @@ class ContractBook:
         due = np.flatnonzero(ex["active"] & (ex["end"] <= t))
         if len(due) == 0:
             return
-        edges = ex["edge"][due]
-        terms, _ = self.expected_terms(edges, volume=ex["volume"][due])
+        edges, trial, p = ex["edge"][due], ex["trial"][due], self.params
+        terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial)
         # capex of the asset the exchange runs over is sunk: the renewal books none
-        keep = (terms.surplus > 0) & self._signs(edges)
-        ex["end"][due[keep]] += int(round(self.params.contract_years * self.params.ticks_per_year))
+        keep = (terms.surplus > 0) & self._signs(edges, terms, info)
+        grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
+        if trial.any():                          # full link ends, to grow into it (7.15)
+            full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
+            f_terms, f_info = self.expected_terms(edges[trial], volume=full)
+            grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
+        keep &= ~grown
+        length = np.where(trial, p.trial_months / p.tick_months,
+                          p.contract_years * p.ticks_per_year)
+        ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
+        s, n = ex["stream"][due[keep]], ex["need"][due[keep]]
+        ex["virgin_unit"][due[keep]] = self.virgin_now[n]      # renewed at today's prices
+        ex["disposal_unit"][due[keep]] = self.disposal_now[s]
         self.counts["renewals"] += int(keep.sum())
-        self._end_exchanges(due[~keep], t, "expired")
+        self._end_exchanges(due[grown], t, "trial completed")
+        self.edge_retry[ex["edge"][due[grown]]] = t
+        self._end_exchanges(due[~keep & ~grown], t, "expired")
+
+    @property
+    def firm_building(self) -> np.ndarray:
+        """Connections each firm has under construction (signed, not yet delivering)."""
+        ex, n = self.exchanges, self.world.n_firms
+        b = ex["active"] & (ex["first"] > max(self.tick, 0))
+        return (np.bincount(ex["supplier"][b], minlength=n)
+                + np.bincount(ex["receiver"][b], minlength=n))
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
@@ -221,6 +266,13 @@ class ContractBook:
         self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
         self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
         tpy = p.ticks_per_year
+        # a new line is designed, permitted and built before it delivers (7.17)
+        mode, trial = info["mode"][ok], info["trial"][ok]
+        months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
+        first = t + 1 + lead_ticks(mode, months, p.tick_months,
+                                   reuse | (info["capex"][ok] <= 0))
+        length = np.where(trial, p.trial_months / p.tick_months, p.contract_years * tpy)
+        self.counts["trials_started"] += int(trial.sum())
         self.exchanges.append(
             edge=edges, stream=s, need=n, supplier=w.edge_supplier[edges],
             receiver=w.edge_receiver[edges], resource=w.edge_resource[edges], volume=volume,
@@ -231,8 +283,10 @@ class ContractBook:
             annuity=terms.annuity[ok], tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
-            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t, end=t + int(round(p.contract_years * tpy)), ended=-1,
-            reason=0, active=True, delivered=0.0, paid=0.0)
+            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
+            first=first, end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64),
+            ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
+            virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 
@@ -247,6 +301,10 @@ class ContractBook:
         self._strand(rows, t)
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
+        for committed, items in ((self.stream_committed, ex["stream"][rows]),
+                                 (self.need_committed, ex["need"][rows])):
+            residue = np.abs(committed[items]) < 1e-9     # rounding left by ended contracts
+            committed[items[residue]] = 0.0
         self.edge_status[ex["edge"][rows]] = IDLE
         self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
@@ -268,6 +326,8 @@ _EXCHANGE_COLUMNS = {
     "distance_km": float, "mode": np.int64, "capex": float, "subsidy": float,
     "transport_unit": float, "annuity": float, "tc_supplier": float, "tc_receiver": float,
     "expected_supplier": float, "expected_receiver": float, "avg_supplier": float,
-    "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64, "end": np.int64,
-    "ended": np.int64, "reason": np.int8, "active": bool, "delivered": float, "paid": float,
+    "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64,
+    "first": np.int64, "end": np.int64, "ended": np.int64, "reason": np.int8, "active": bool,
+    "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
+    "disposal_unit": float,
 }

@@ -1,22 +1,96 @@
-"""Demography: firms open at their scheduled tick; they close at theirs or by the hazard.
+"""Firm demography: firms open at their scheduled tick, leave the region, and new firms
+take over their sites.
 
-A mixin of :class:`~.model.SymbiosisModel`.
+* **Openings**: a firm a region opens later enters at its opening tick (phase 0).
+
+* **Scheduled closures** (a region's ``closes_at_tick``) and the optional uniform hazard
+  ``closure_rate_per_year``.
+* **Exit**: each open firm closes with a yearly hazard by size class
+  (``exit_rate_sme``, ``exit_rate_large``). Eurostat's business demography statistics put
+  enterprise death rates in the EU business economy at around 9 % a year, mostly among
+  the smallest firms; employer firms and above all large firms close far less often.
+* **Entry**: the site of a firm that exited is taken over by a newcomer of the same
+  sector (same streams and needs: the plant, the permits and the process stay) with a
+  yearly chance ``site_reuse_rate``. The newcomer has no relationships: its pairs start
+  again at the initial trust, unaware. Eurostat reports birth rates close to death rates
+  (both about 9 %), so over decades the population stays about constant while its
+  members turn over. Only hazard exits are re-occupied: closures a region file schedules
+  are history.
+
+The rules are pure functions; :class:`Demography` (a mixin of
+:class:`~.model.SymbiosisModel`) applies them in phase 8.
+
+Examples
+--------
+>>> h = exit_hazard(np.array([0, 1]), sme_rate=0.06, large_rate=0.015, tick_months=12.0)
+>>> h.tolist()
+[0.06, 0.015]
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .codes import (
-    OPEN,
-)
+from .cascade import STARVED
+from .codes import OPEN
+from .pace import hazard_per_tick
+from .world import SME
 
-__all__ = ["Demography"]
+__all__ = ["exit_hazard", "exits", "entries", "pairs_of", "Demography"]
+
+
+def exit_hazard(size: np.ndarray, sme_rate: float, large_rate: float,
+                tick_months: float, sme_code: int = 0) -> np.ndarray:
+    """Chance per tick that each firm closes, by size class (``size == sme_code``: SME).
+
+    Examples
+    --------
+    >>> np.round(exit_hazard(np.array([0, 1]), 0.06, 0.015, 1.0), 5)
+    array([0.00514, 0.00126])
+    """
+    yearly = np.where(np.asarray(size) == sme_code, sme_rate, large_rate)
+    return hazard_per_tick(yearly, tick_months)
+
+
+def exits(is_open: np.ndarray, u: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """Open firms that close this tick.
+
+    Examples
+    --------
+    >>> exits(np.array([True, True, False]), np.array([0.1, 0.9, 0.0]), np.array([0.5] * 3))
+    array([ True, False, False])
+    """
+    return np.asarray(is_open, dtype=bool) & (np.asarray(u) < hazard)
+
+
+def entries(vacant: np.ndarray, u: np.ndarray, reuse_per_tick: float) -> np.ndarray:
+    """Vacant sites a newcomer takes over this tick.
+
+    Examples
+    --------
+    >>> entries(np.array([True, True, False]), np.array([0.1, 0.9, 0.0]), 0.5)
+    array([ True, False, False])
+    """
+    return np.asarray(vacant, dtype=bool) & (np.asarray(u) < reuse_per_tick)
+
+
+def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray) -> np.ndarray:
+    """Pair slots that involve any of ``firms`` (their relationships restart).
+
+    Examples
+    --------
+    >>> pairs_of(np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([0])).tolist()
+    [0, 2]
+    """
+    hit = np.zeros(max(int(np.max(src, initial=-1)), int(np.max(dst, initial=-1)),
+                       int(np.max(firms, initial=-1))) + 1, dtype=bool)
+    hit[np.asarray(firms, dtype=np.int64)] = True
+    return np.flatnonzero(hit[src] | hit[dst])
 
 
 class Demography:
-    """Firms enter at their opening tick (phase 0) and close, scheduled or by hazard
-    (phase 8).
+    """Firms enter at their opening tick (phase 0); in phase 8 they close (scheduled, by
+    hazard, by size-class exit) and newcomers enter.
 
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
@@ -35,14 +109,30 @@ class Demography:
             self.counts["firms_opened"] += int(opening.sum())
 
     def _close_firms(self, t: int) -> None:
-        """Firms close at their scheduled tick or by the closure hazard; they leave."""
+        """Scheduled closures, the uniform hazard, size-class exits; then site take-overs."""
         p, w = self.params, self.world
         closing = self.firm_open & (w.firm_close_tick == t)
+        draws = self.streams.closures.random(w.n_firms)   # one draw per firm and tick
         if p.closure_rate_per_year > 0:
             per_tick = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
-            closing |= self.firm_open & (self.streams.closures.random(w.n_firms) < per_tick)
+            closing |= self.firm_open & (draws < per_tick)
+        u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
+        hazard = exit_hazard(w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months,
+                             SME)
+        leaving = exits(self.firm_open & ~closing, u_exit, hazard)
+        coming = entries(self.firm_vacant, u_entry,
+                         float(hazard_per_tick(p.site_reuse_rate, p.tick_months)))
+        self.counts["firms_exited"] += int(leaving.sum())
+        self._close(closing | leaving, t)
+        self.firm_vacant |= leaving
+        if coming.any():
+            self._newcomers(np.flatnonzero(coming))
+
+    def _close(self, closing: np.ndarray, t: int) -> None:
+        """Firms in ``closing`` leave: their exchanges end and their talks fail."""
         if not closing.any():
             return
+        w = self.world
         self.firm_open &= ~closing
         ex = self.exchanges
         hit = ex["active"] & (closing[ex["supplier"]] | closing[ex["receiver"]])
@@ -53,3 +143,21 @@ class Demography:
                                             | closing[w.edge_receiver[edges]])
         self._fail(np.flatnonzero(talks), t, "partner closed")
         self.counts["firms_closed"] += int(closing.sum())
+        self.closure_log.append((t, np.flatnonzero(closing)))
+
+    def _newcomers(self, firms: np.ndarray) -> None:
+        """A newcomer takes the site: same process, no relationships, not a member."""
+        w, store = self.world, self.pairs
+        self.firm_vacant[firms] = False
+        self.firm_open[firms] = True
+        self.firm_member[firms] = False
+        slots = pairs_of(store.src[: store.size], store.dst[: store.size], firms)
+        store.trust[slots] = store.initial_trust
+        store.aware[slots] = False
+        store.met[slots] = False
+        mine_s, mine_n = np.isin(w.stream_firm, firms), np.isin(w.need_firm, firms)
+        self.stream_level[mine_s] = 1.0
+        self.need_level[mine_n] = 1.0
+        self.need_starved[mine_n] = STARVED
+        self.need_share[mine_n] = 0.0
+        self.counts["firms_entered"] += len(firms)

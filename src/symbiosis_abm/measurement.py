@@ -13,8 +13,11 @@ from scipy.sparse.csgraph import connected_components
 
 from ._arrays import unique_sorted
 from .codes import (
+    INTERNAL_ENDINGS,
     OPEN,
+    REASON_CODE,
 )
+from .measures import undirected_keys
 
 __all__ = ["Measurement"]
 
@@ -61,6 +64,32 @@ class Measurement:
             "negotiations_failed": self.counts["negotiations_failed"],
             "registry_members": int((self.firm_member & self.firm_open).sum()),
             "open_firms": n_open,
+            **self._tie_stats(t),
+        }
+
+    def _tie_stats(self, t: int) -> dict[str, float]:
+        """Strong ties (exchanging or in talks) and weak ties (met only) with their mean
+        trust; exchanges being built; exchanges ended this tick, and for internal reasons."""
+        ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
+        talks = book["edge"][book["status"] == OPEN]
+        act = ex["active"]
+        a = np.concatenate([ex["supplier"][act], w.edge_supplier[talks]])
+        b = np.concatenate([ex["receiver"][act], w.edge_receiver[talks]])
+        slots = store.find(np.concatenate([a, b]), np.concatenate([b, a]))
+        strong = np.zeros(store.size, dtype=bool)
+        strong[slots[slots >= 0]] = True
+        weak = store.met & ~strong
+        # met is set for both directions of a pair together: count each pair once
+        n_weak = int((weak & (store.src[: store.size] < store.dst[: store.size])).sum())
+        ended = ex["ended"] == t
+        internal = np.isin(ex["reason"], [REASON_CODE[r] for r in INTERNAL_ENDINGS])
+        return {
+            "strong_ties": len(undirected_keys(a, b, w.n_firms)), "weak_ties": n_weak,
+            "mean_trust_strong": float(store.trust[strong].mean()) if strong.any() else np.nan,
+            "mean_trust_weak": float(store.trust[weak].mean()) if weak.any() else np.nan,
+            "exchanges_building": int((act & (ex["first"] > t)).sum()),
+            "exchanges_ended": int(ended.sum()),
+            "exchanges_ended_internal": int((ended & internal).sum()),
         }
 
     def items_of(self, kind: str, firm: int) -> list[dict]:
@@ -94,7 +123,9 @@ _STAT_NAMES = (
     "materials_diverted_t", "energy_recovered_mwh", "water_reused_m3", "co2e_avoided_t",
     "firm_net_savings_eur", "public_cost_eur", "public_cost_per_t_diverted", "mean_trust",
     "negotiations_open", "negotiations_opened", "negotiations_concluded",
-    "negotiations_failed", "registry_members", "open_firms",
+    "negotiations_failed", "registry_members", "open_firms", "strong_ties", "weak_ties",
+    "mean_trust_strong", "mean_trust_weak", "exchanges_building", "exchanges_ended",
+    "exchanges_ended_internal",
 )
 
 def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:

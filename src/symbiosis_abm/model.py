@@ -45,6 +45,7 @@ from .contracts import (
 from .demography import Demography
 from .economics import annuity_factor
 from .errors import RegionError
+from .lifecycle import Lifecycle
 from .measurement import _STAT_NAMES, Measurement
 from .negotiation_book import NegotiationBook
 from .params import Parameters
@@ -61,7 +62,7 @@ from .world import LARGE, SME, World, build_world
 __all__ = ["SymbiosisModel", "REASONS"]
 
 class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, AllocationPhase,
-                     TrustUpkeep, Demography, Measurement, mesa.Model):
+                     TrustUpkeep, Demography, Lifecycle, Measurement, mesa.Model):
     """Firms negotiate exchanges of waste, by-products and spare capacity; a facilitator
     lowers search costs and builds relationships.
 
@@ -122,8 +123,9 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         self._search(t)                             # 4-5. search and evaluate
         deals = self._negotiate(t)                  # 6. negotiate
         self._allocate(t, deals)                    # 7. allocate
-        self._close_firms(t)                        # 8. closures, trust decay, reputation
-        self._update_trust()
+        self._close_firms(t)                        # 8. exits and entries, process
+        self._change(t)                             #    changes, cascades, fading,
+        self._update_trust()                        #    trust decay, reputation
         self._measure(t)                            # 9. collect data
         self.datacollector.collect(self)
 
@@ -170,7 +172,8 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         self.edge_discovery = discovery_chance(w.edges.distance_km, self.rates.discovery,
                                                p.discovery_distance_km)
         self.negotiations = Columns({"edge": np.int64, "opened": np.int64, "due": np.int64,
-                                     "volume": float, "via_broker": bool, "cofund": float, "status": np.int8,
+                                     "volume": float, "via_broker": bool, "cofund": float, "trial": bool,
+                                     "status": np.int8,
                                      "reason": np.int8, "closed": np.int64})
         self.exchanges = Columns(_EXCHANGE_COLUMNS)
         self.delivered_by_resource: list[np.ndarray] = []
@@ -179,6 +182,7 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         units = np.array(w.catalogue.units)
         self._unit_masks = {u: units == u for u in ("t", "MWh", "m3")}
         self.stats: dict[str, float] = {}
+        self._init_lifecycle()
         self._firm_traits(0)
 
     def _seed_relationships(self) -> None:

@@ -18,6 +18,7 @@ from .codes import (
     REASONS,
 )
 from .negotiation import duration, within_room
+from .pace import project_room
 from .trust import toward
 
 __all__ = ["NegotiationBook"]
@@ -36,8 +37,8 @@ class NegotiationBook:
         edges = edges[self.edge_status[edges] == IDLE]
         # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
         edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
-        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges],
-                            np.maximum(p.max_negotiations - self.firm_negotiations, 0))[:limit]
+        room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
+        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
             return edges
         sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
@@ -53,7 +54,8 @@ class NegotiationBook:
                             self.need_free()[w.edges.need[edges]])
         self.negotiations.append(
             edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
-            via_broker=via_broker, cofund=self.edge_counted[edges], status=OPEN, reason=0, closed=-1)
+            via_broker=via_broker, cofund=self.edge_counted[edges], trial=False, status=OPEN,
+            reason=0, closed=-1)
         self.counts["negotiations_opened"] += len(edges)
         return edges
 
@@ -93,15 +95,19 @@ class NegotiationBook:
                             np.minimum(self.stream_free()[s], self.need_free()[n]))
         share = cofunding.offer(self, edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share)
-        signs = self._signs(edges)
+        signs = self._signs(edges, terms, info)
         pays = terms.surplus > 0
+        trial = self._trial(edges, volume, ~signs & pays & info["affordable"])
+        signs |= trial                                  # strangers start small (7.15)
         funded = ~((book["cofund"][rows] > 0) & (share == 0))
         ok = signs & pays & info["affordable"]
         reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
                           np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
         for code in np.unique(reason[~ok]):
             self._fail(rows[~ok & (reason == code)], t, REASONS[code])
-        book["volume"][rows[ok]] = volume[ok]
+        book["trial"][rows] = trial
+        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
+                                            volume)[ok]
         return rows[ok]
 
     def _fail(self, rows: np.ndarray, t: int, reason: str) -> None:

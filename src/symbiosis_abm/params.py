@@ -30,7 +30,8 @@ import pandas as pd
 
 from .errors import ParameterError, did_you_mean
 
-__all__ = ["Parameters", "TARGETING_STRATEGIES", "parameter_table", "parameter_markdown", "coerce"]
+__all__ = ["Parameters", "STATIC_WORLD", "TARGETING_STRATEGIES", "parameter_table",
+           "parameter_markdown", "coerce"]
 
 TARGETING_STRATEGIES = (
     "largest_streams",
@@ -39,6 +40,16 @@ TARGETING_STRATEGIES = (
     "most_isolated",
     "random",
 )
+
+
+#: Overrides that switch off every process changing the region over a run (process changes,
+#: exits and entries, price moves, fading): for tests and experiments that study one
+#: mechanism in a world that otherwise stands still (docs/ODD.md 7.18-7.22).
+STATIC_WORLD: dict[str, float] = {
+    "process_change_rate": 0.0, "dormant_share": 0.0, "exit_rate_sme": 0.0,
+    "exit_rate_large": 0.0, "price_volatility": 0.0, "awareness_fade_rate": 0.0,
+    "registry_lapse_rate": 0.0,
+}
 
 
 def _p(
@@ -258,6 +269,130 @@ class Parameters:
         24.0, "months", "Time between updates of the opportunity map.", low=0.0,
         low_open=True, group="facilitator")
 
+    # --- dynamics: hold-up and relationships (issue 9; docs/ODD.md section 7.9) ----------
+    holdup_weight: float = _p(
+        0.45, "-", "Added signing threshold at full asset specificity (hold-up; Williamson "
+        "1985): a side needs base threshold + weight x specificity, specificity = dedicated "
+        "capex / (dedicated capex + payback years x its yearly gain). Assumption: a pipe "
+        "worth several years of gains needs trust well above what first talks build.",
+        low=0.0, high=1.0, group="trust")
+    holdup_payback_years: float = _p(
+        5.0, "years", "Years of gains a side sets against its dedicated investment when "
+        "judging hold-up risk (assumption: the usual industrial payback requirement of "
+        "3-5 years).", low=0.0, low_open=True, group="trust")
+    mobile_specificity: float = _p(
+        0.25, "-", "Share of a mobile mode's capex (containers, storage pits) that is "
+        "specific to one partner; a pipe's is 1 (assumption).", low=0.0, high=1.0,
+        group="trust")
+    trial_volume_share: float = _p(
+        0.25, "-", "Strangers who cannot yet sign a dedicated link may run a trial: this "
+        "share of the volume by a mode without a fixed line (0: no trials; assumption).",
+        low=0.0, high=1.0, group="trust")
+    trial_trust_share: float = _p(
+        0.7, "-", "A trial needs this share of each side's own signing threshold (a purchase "
+        "order risks little: strangers can start small at once).", low=0.0, high=1.0,
+        group="trust")
+    trial_months: float = _p(
+        12.0, "months", "Length of a trial contract; at its end the pair negotiates the full "
+        "link (assumption).", low=0.0, low_open=True, group="trust")
+    introduction_rate: float = _p(
+        0.02, "1/month", "Chance per month that a partner's partner becomes known and is "
+        "trust-pulled through the common partner (knowledge diffusion; Ghali et al. 2017). "
+        "Assumption.", low=0.0, high=1.0, group="trust")
+    trust_loss_breach: float = _p(
+        0.2, "-", "Trust lost in a partner that ends a contract early (assumption).",
+        low=0.0, high=1.0, group="trust")
+    trust_break: float = _p(
+        0.2, "-", "A receiver ends an exchange when its trust in the supplier falls below this "
+        "(broken trust; assumption).", low=0.0, high=1.0, group="trust")
+
+    # --- dynamics: pace (lead times, projects, opportunities over time) -----------------
+    lead_time_pipe_months: float = _p(
+        18.0, "months", "Design, permitting and construction of a dedicated pipe before first "
+        "delivery. Assumption: pipe connections take "
+        "about 1-2 years from decision to first delivery.", low=0.0, group="pace")
+    lead_time_truck_months: float = _p(
+        1.0, "months", "Setting up a trucked exchange (containers, permits for waste "
+        "transport; assumption).", low=0.0, group="pace")
+    lead_time_ship_months: float = _p(
+        3.0, "months", "Setting up shipments (port handling, chartering; assumption).",
+        low=0.0, group="pace")
+    lead_time_local_months: float = _p(
+        1.0, "months", "Setting up a local (on-site, shared premises) exchange (assumption).",
+        low=0.0, group="pace")
+    process_change_rate: float = _p(
+        0.05, "1/year", "Chance per year that a stream or need changes (new process, product "
+        "or investment): a new level, or it stops (assumption; Kalundborg's links changed "
+        "with such changes, Jacobsen 2006).", low=0.0, high=1.0, group="pace")
+    process_stop_share: float = _p(
+        0.25, "-", "Share of process changes that end a stream or need (assumption).",
+        low=0.0, high=1.0, group="pace")
+    process_change_sigma: float = _p(
+        0.4, "-", "Log standard deviation of the new level after a process change "
+        "(assumption).", low=0.0, group="pace")
+    dormant_share: float = _p(
+        0.0, "-", "Share of streams and needs that do not exist yet at the start; each "
+        "appears at the process-change rate (opportunities appearing over time; "
+        "assumption).", low=0.0, high=1.0, group="pace")
+
+    # --- dynamics: demography, cascades, prices, fading ----------------------------------
+    exit_rate_sme: float = _p(
+        0.06, "1/year", "Yearly chance an SME closes. Eurostat business demography: enterprise "
+        "death rates about 9 % a year in the EU business economy, highest among firms "
+        "without employees; 6 % for employer SMEs is our assumption.", low=0.0, high=1.0,
+        group="firms")
+    exit_rate_large: float = _p(
+        0.015, "1/year", "Yearly chance a large firm closes (assumption: a fraction of the SME "
+        "rate, as Eurostat death rates fall steeply with size).", low=0.0, high=1.0,
+        group="firms")
+    site_reuse_rate: float = _p(
+        0.3, "1/year", "Yearly chance a newcomer takes over the site of a firm that exited "
+        "(same sector and streams, no relationships). Eurostat: birth rates close to death "
+        "rates, so the population stays about constant (assumption for the rate).",
+        low=0.0, high=1.0, group="firms")
+    cascade: bool = _p(
+        True, "-", "Streams produced from an input follow what the input receives; a firm "
+        "whose key input stops closes (region field produced_from).", group="firms")
+    cascade_threshold: float = _p(
+        0.5, "-", "A key input below this share of its volume is starved.", low=0.0,
+        high=1.0, group="firms")
+    cascade_patience_months: float = _p(
+        12.0, "months", "A firm whose key input stays starved this long closes "
+        "(assumption).", low=0.0, low_open=True, group="firms")
+    price_volatility: float = _p(
+        0.15, "1/sqrt(year)", "Yearly volatility of virgin-input prices (log, mean-reverting; "
+        "Schwartz 1997). Assumption of the order of energy and commodity price swings.",
+        low=0.0, high=2.0, group="economics")
+    price_reversion: float = _p(
+        0.3, "1/year", "Share of a price deviation that closes per year.", low=0.0,
+        high=1.0, group="economics")
+    registry_lapse_rate: float = _p(
+        0.03, "1/month", "Chance per month that a registry member drops out while no "
+        "facilitator keeps the registry (assumption).", low=0.0, high=1.0,
+        group="facilitator")
+    awareness_fade_rate: float = _p(
+        0.02, "1/month", "Chance per month that a firm forgets a candidate partner it has no "
+        "contact with (assumption: half-life about 3 years).", low=0.0, high=1.0,
+        group="search")
+
+    # --- policy levers -----------------------------------------------------------------
+    landfill_tax_eur_per_t: float = _p(
+        0.0, "EUR/t", "Landfill tax added on top of the catalogue's disposal cost, only for "
+        "streams in tonnes whose alternative is landfill.", low=0.0, group="policy")
+    landfill_tax_schedule: str | None = _p(
+        None, "year:EUR/t", "Landfill tax over time, e.g. '5:50, ~10:100' (from year 5 50, "
+        "rising to 100 by year 10); before the first point the constant parameter applies.",
+        group="policy")
+    carbon_price_eur_per_t: float = _p(
+        0.0, "EUR/t CO2e", "Carbon price on the emissions an exchange avoids, credited to the "
+        "receiver (whose virgin input it replaces).", low=0.0, group="policy")
+    carbon_price_schedule: str | None = _p(
+        None, "year:EUR/t", "Carbon price over time (as landfill_tax_schedule).",
+        group="policy")
+    energy_price_schedule: str | None = _p(
+        None, "year:factor", "Multiplier of energy virgin prices over time, e.g. '3:1.5, "
+        "~6:1.0' (a shock in year 3 fading by year 6).", group="policy")
+
     # --- synthetic region generator -------------------------------------------------------
     n_firms: int = _p(200, "firms", "Synthetic region: number of firms.", low=2,
                       group="synthetic")
@@ -317,11 +452,26 @@ def _unknown_message(name: str) -> str:
 
 
 _NONE_DEFAULT_TYPES = {"facilitator_end_tick": int, "region_seed": int,
-                       "facilitator_budget_eur_per_year": float}
+                       "facilitator_budget_eur_per_year": float,
+                       "landfill_tax_schedule": str, "carbon_price_schedule": str,
+                       "energy_price_schedule": str}
 
 
 def _type_of(f: dataclasses.Field) -> type:
     return type(f.default) if f.default is not None else _NONE_DEFAULT_TYPES[f.name]
+
+
+def _check_schedule(name: str, value: Any) -> str | None:
+    """A message if ``value`` is not a schedule text (``symbiosis_abm.policy.Schedule``)."""
+    from .policy import Schedule
+
+    if not isinstance(value, str):
+        return f"parameter {name!r}: must be a schedule text like '5:50, ~10:100', got {value!r}"
+    try:
+        Schedule.parse(value, name=f"parameter {name!r}")
+    except ParameterError as err:
+        return str(err)
+    return None
 
 
 def _check(f: dataclasses.Field, value: Any) -> str | None:
@@ -332,6 +482,8 @@ def _check(f: dataclasses.Field, value: Any) -> str | None:
         return None if f.default is None else f"{where}: must not be None"
     if kind is bool:
         return None if isinstance(value, bool) else f"{where}: must be true or false, got {value!r}"
+    if kind is str and meta["choices"] is None:
+        return _check_schedule(f.name, value)
     if kind is str:
         if value not in meta["choices"]:
             return (f"{where}: {value!r} is not allowed; choose one of "
@@ -460,6 +612,52 @@ BASIS: dict[str, str] = {
               "webinars; off unless a region lists the role",
     "mapping_cost_eur": "assumption: about four months of an analyst's time and publication",
     "mapping_interval_months": "assumption: a regional map is revised every two years",
+    "holdup_weight": "Williamson 1985 (asset specificity) and Klein, Crawford & Alchian 1978 "
+                     "(hold-up); size assumed: a pipe worth several years of gains needs "
+                     "trust well above what first talks build",
+    "holdup_payback_years": "assumption: the usual industrial payback requirement of 3-5 years",
+    "mobile_specificity": "assumption: containers and storage are partly reusable",
+    "trial_volume_share": "assumption: trials start at a fraction of the volume",
+    "trial_trust_share": "assumption: strangers (trust 0.35, about 0.44 after talks) can "
+                         "sign a trial at the default thresholds (0.4-0.45 x 0.7)",
+    "trial_months": "assumption: a year's trial before a dedicated link",
+    "introduction_rate": "Ghali, Frayret & Ahabchane 2017 (knowledge diffusion through "
+                         "partners); rate assumed",
+    "trust_loss_breach": "assumption",
+    "trust_break": "assumption: below the trust of strangers",
+    "lead_time_pipe_months": "assumption: district-heating and industrial pipe connections "
+                             "take 1-2 years from decision to first delivery (design, "
+                             "permits, construction)",
+    "lead_time_truck_months": "assumption: containers and a waste-transport permit",
+    "lead_time_ship_months": "assumption: port handling and chartering",
+    "lead_time_local_months": "assumption",
+    "process_change_rate": "assumption: a major process change every ~20 years per stream; "
+                           "Kalundborg's links changed with such changes (Jacobsen 2006)",
+    "process_stop_share": "assumption",
+    "process_change_sigma": "assumption",
+    "dormant_share": "assumption: opportunities appear over time (Köping's links 1982, "
+                     "2013, 2017, seed 000)",
+    "exit_rate_sme": "Eurostat business demography: EU enterprise death rate about 9 %/yr, "
+                     "highest among firms without employees; 6 % for employer SMEs assumed",
+    "exit_rate_large": "assumption: death rates fall steeply with size (Eurostat business "
+                       "demography by size class)",
+    "site_reuse_rate": "Eurostat business demography: birth rates close to death rates "
+                       "(about 9 %); the rate of site take-over is assumed",
+    "cascade": "DESIGN.md: streams produced from inputs; on by default",
+    "cascade_threshold": "assumption",
+    "cascade_patience_months": "assumption: a year without its key input",
+    "price_volatility": "assumption of the order of energy and commodity price swings; "
+                        "mean-reverting log price (Schwartz 1997)",
+    "price_reversion": "assumption: a price shock halves in about two years",
+    "registry_lapse_rate": "assumption: a member list not kept up thins out within years",
+    "awareness_fade_rate": "assumption: half-life of about three years",
+    "landfill_tax_eur_per_t": "policy lever: 0 keeps the catalogue's sourced disposal costs "
+                              "(which include today's tax)",
+    "landfill_tax_schedule": "policy lever: none by default",
+    "carbon_price_eur_per_t": "policy lever: 0 by default (catalogue prices include today's "
+                              "carbon costs where stated)",
+    "carbon_price_schedule": "policy lever: none by default",
+    "energy_price_schedule": "policy lever: none by default",
     "n_firms": "assumption: a municipal-scale region",
     "area_km": "assumption: a municipal-scale region",
     "n_parks": "assumption",

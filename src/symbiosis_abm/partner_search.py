@@ -87,7 +87,8 @@ class PartnerSearch:
         need_open = self.need_free() > MIN_OPEN_SHARE * w.need_volume
         # a firm whose negotiation room is full cannot open talks: its candidates wait
         # (and are not evaluated, so not paid for) until a negotiation closes
-        able = self.firm_open & (self.firm_negotiations < self.params.max_negotiations)
+        projects = self.firm_negotiations + self.firm_building   # talks and lines being built
+        able = self.firm_open & (projects < self.params.max_negotiations)
         ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
               & stream_open[s] & need_open[n] & able[w.edge_supplier] & able[w.edge_receiver])
         edges = np.flatnonzero(ok)

@@ -26,7 +26,8 @@ __all__ = ["STREAM_NAMES", "RandomStreams", "random_streams", "seed_sequence"]
 #: The random processes of a run, in the order they are spawned (never reorder: appending
 #: a new name keeps the existing streams as they are).
 STREAM_NAMES = ("region", "awareness", "noise", "discovery", "search", "breakdowns",
-                "closures", "recruitment", "events", "broker")
+                "closures", "recruitment", "events", "broker", "exits", "process", "prices",
+                "fading", "introductions", "levels")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class RandomStreams:
     recruitment: np.random.Generator   # registry joins
     events: np.random.Generator        # convener's attendee lists
     broker: np.random.Generator        # broker's tie-breaks
+    exits: np.random.Generator         # size-class exits and site take-overs
+    process: np.random.Generator       # process changes of streams and needs
+    prices: np.random.Generator        # virgin price paths
+    fading: np.random.Generator        # registry lapses and forgotten candidates
+    introductions: np.random.Generator  # partners' partners becoming known
+    levels: np.random.Generator        # which streams and needs are dormant at the start
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:

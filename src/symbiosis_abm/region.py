@@ -53,6 +53,8 @@ class StreamSpec:
     supply_seasonality: tuple[float, ...] | None = None
     alternative: str | None = None          # None: the catalogue's default alternative
     alternative_price: float | None = None  # None: the catalogue's price for the country
+    produced_from: str | None = None    # resource of one of the firm's needs (cascades)
+    yield_per_unit: float | None = None  # output per unit of that input
 
 
 @dataclass(frozen=True)
@@ -389,7 +391,8 @@ def _firm(f: dict, lat0: float, lon0: float, members: set[str]) -> FirmSpec:
         streams=tuple(StreamSpec(
             s["resource"], float(s["volume_per_year"]), float(s.get("variability", 0.1)),
             s.get("disposal_cost"), _tuple(s.get("supply_seasonality")),
-            s.get("alternative"), s.get("alternative_price"))
+            s.get("alternative"), s.get("alternative_price"), s.get("produced_from"),
+            s.get("yield_per_unit"))
             for s in f.get("streams", [])),
         needs=tuple(NeedSpec(
             n["resource"], float(n["volume_per_year"]), n.get("virgin_price"),

@@ -52,6 +52,7 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
         elif fid is not None:
             ids.append(fid)
         out.extend(_firm_problems(firm, f"firms[{i}]", origin, catalogue))
+        out.extend(_produced_problems(firm, f"firms[{i}]", origin))
     out.extend(_location_kind_problems(firms, origin))
     out.extend(f"{origin}: {path}: {problem}; or write 'assumption: <reason>'"
                if "is not among the file's" in problem else f"{origin}: {path}: {problem}"
@@ -73,6 +74,23 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
                        f"name two different firms")
     if isinstance(data.get("parameters"), dict):
         out.extend(_parameter_problems(data["parameters"], origin))
+    return out
+
+
+def _produced_problems(firm: dict, where: str, origin: str) -> list[str]:
+    """``produced_from`` must name the resource of one of the firm's own needs."""
+    needs = [n.get("resource") for _, n in _items(firm, "needs")]
+    out = []
+    for j, stream in _items(firm, "streams"):
+        source = stream.get("produced_from")
+        if isinstance(source, str) and source not in needs:
+            allowed = ", ".join(repr(n) for n in needs if isinstance(n, str)) or "none"
+            out.append(f"{origin}: {where}.streams[{j}].produced_from: {source!r} is not a "
+                       f"need of this firm; allowed: the resource of one of its needs "
+                       f"({allowed})")
+        if "yield_per_unit" in stream and not isinstance(source, str):
+            out.append(f"{origin}: {where}.streams[{j}].yield_per_unit: needs produced_from "
+                       f"(the input it is a yield of)")
     return out
 
 

@@ -38,6 +38,8 @@ _STREAM = Table({
     "alternative_price": Field(float, low=0.0),
     "supply_seasonality": _SEASON,
     "name": Field(str),
+    "produced_from": Field(str),
+    "yield_per_unit": Field(float, low=0.0, low_open=True),
 }, provenance=True)
 _NEED = Table({
     "resource": Field(str, required=True),

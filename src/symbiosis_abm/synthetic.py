@@ -40,6 +40,8 @@ _ITEM = Table({
     "volume_sme": Field(float, required=True, low=0.0, low_open=True),
     "volume_large": Field(float, required=True, low=0.0, low_open=True),
     "sigma": Field(float, required=True, low=0.0, high=5.0),
+    "produced_from": Field(str),
+    "yield_per_unit": Field(float, low=0.0, low_open=True),
 }, provenance=True)
 _SECTOR = Table({
     "description": Field(str, required=True),
@@ -99,7 +101,10 @@ def generate_synthetic(params: Parameters, catalogue: ResourceCatalogue,
     firms = []
     for i, (own_streams, own_needs) in enumerate(drawn):
         sector = sector_of[i]
-        streams = tuple(StreamSpec(item["resource"], next(volumes)) for item, _, _ in own_streams)
+        streams = tuple(StreamSpec(item["resource"], next(volumes),
+                                   produced_from=item.get("produced_from"),
+                                   yield_per_unit=item.get("yield_per_unit"))
+                        for item, _, _ in own_streams)
         needs = tuple(NeedSpec(item["resource"], next(volumes)) for item, _, _ in own_needs)
         firms.append(FirmSpec(
             id=f"f{i:06d}", sector=sector.name, size="large" if large[i] else "sme",

@@ -8,8 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
+from .catalogue import MODES
 from .economics import choose_mode, direct_use_capex_fixed, evaluate, transaction_cost
+from .holdup import dedicated_capex, required_trust, specificity
 from .negotiation import can_sign
+
+PIPE = MODES.index("pipe")
 
 __all__ = ["DealTerms"]
 
@@ -25,23 +29,30 @@ class DealTerms:
         return cofunding.available(self)
 
     def stream_free(self) -> np.ndarray:
-        return self.world.stream_volume - self.stream_committed
+        """Uncommitted volume of each stream: its level (process changes) and, for a stream
+        made from an input, what that input receives (cascades) less contracts."""
+        cap = self.world.stream_volume * self.stream_level * self.stream_made
+        return cap - self.stream_committed
 
     def need_free(self) -> np.ndarray:
-        return self.world.need_volume - self.need_committed
+        return self.world.need_volume * self.need_level - self.need_committed
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
-                       cofund: np.ndarray | float = 0.0, trust: float | None = None):
+                       cofund: np.ndarray | float = 0.0, trial: np.ndarray | bool = False,
+                       trust: float | None = None):
         """Expected yearly economics of candidate edges at the current trust (or at
         ``trust`` held by both sides, e.g. 1.0 for an opportunity map).
 
         ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
         of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
         a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport`` and whether
-        the receiver can fund its part (``affordable``).
+        the receiver can fund its part (``affordable``). A ``trial`` goes without a fixed
+        line (docs/ODD.md 7.15) at a transaction cost scaled by ``trial_volume_share``.
+        Prices are this tick's (policy levers and price path, 7.20).
         """
         w, p, cat = self.world, self.params, self.world.catalogue
         s, n = w.edges.stream[edges], w.edges.need[edges]
+        trial = np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),))
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         r = w.edge_resource[edges]
@@ -54,24 +65,28 @@ class DealTerms:
             built = self.assets.table["mode"][ids[has]]
             capex_fixed[has, built] = 0.0
             capex_per_km[has, built] = 0.0
+        reach = cat.max_distance_km[r]
+        if trial.any():  # a trial goes without a fixed line
+            reach = reach.copy()
+            reach[trial, PIPE] = 0.0
         mode, transport, capex, feasible = choose_mode(
             volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
-            capex_per_km, cat.max_distance_km[r], self.annuity,
-            cost_per_unit=cat.cost_per_unit[r])
-        half = p.transaction_cost_eur / 2.0
+            capex_per_km, reach, self.annuity, cost_per_unit=cat.cost_per_unit[r])
+        # a trial is a purchase order, not a long-term contract: its cost scales with it
+        half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
         trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
                                self.pairs.trust[self.edge_slot_rs[edges]]) if trust is None
                               else (np.full(len(edges), trust),) * 2)
         tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
         tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
-        terms = evaluate(volume, w.edge_utilisation[edges], w.need_virgin_price[n],
-                         w.stream_disposal_cost[s], transport, capex, self.annuity,
+        terms = evaluate(volume, w.edge_utilisation[edges], self.virgin_now[n],
+                         self.disposal_now[s], transport, capex, self.annuity,
                          tc_sup, tc_rec, p.bargaining_power, cofund)
         terms.surplus[~feasible] = -np.inf
         own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
         affordable = own_capex <= self._capital[w.edge_receiver[edges]]
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
-                       "transport": transport}
+                       "transport": transport, "own_capex": own_capex, "trial": trial}
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
@@ -88,7 +103,8 @@ class DealTerms:
         now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
                           self.need_free()[w.edges.need[edges]]),
                store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
-               self.assets.live(edges, max(self.tick, 0)).astype(float))
+               self.assets.live(edges, max(self.tick, 0)).astype(float),
+               self.virgin_now[w.edges.need[edges]], self.disposal_now[w.edges.stream[edges]])
         caches = getattr(self, "_surplus_caches", None)
         if caches is None or caches["params"] is not self.params:
             caches = self._surplus_caches = {"params": self.params}
@@ -112,9 +128,38 @@ class DealTerms:
             return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]
 
-    def _signs(self, edges: np.ndarray) -> np.ndarray:
-        w, store = self.world, self.pairs
+    def _signs(self, edges: np.ndarray, terms=None, info=None) -> np.ndarray:
+        """Both sides trust each other enough to sign (docs/ODD.md 7.15).
+
+        With the deal's ``terms`` and ``info`` the receiver, who pays the connection, needs
+        more trust the more dedicated capex it risks against what it gains (hold-up); a
+        trial needs only ``trial_trust_share`` of each side's threshold.
+        """
+        w, store, p = self.world, self.pairs, self.params
+        need_sup = self._min_trust[w.edge_supplier[edges]]
+        need_rec = self._min_trust[w.edge_receiver[edges]]
+        if info is not None and p.holdup_weight > 0:
+            fixed = info["mode"] == PIPE
+            sunk = dedicated_capex(info["own_capex"], fixed, p.mobile_specificity)
+            spec = specificity(sunk, terms.receiver_gain, p.holdup_payback_years)
+            need_rec = required_trust(need_rec, spec, p.holdup_weight)
+        if info is not None and info["trial"].any():
+            need_sup = np.where(info["trial"], p.trial_trust_share * need_sup, need_sup)
+            need_rec = np.where(info["trial"], p.trial_trust_share
+                                * self._min_trust[w.edge_receiver[edges]], need_rec)
         return can_sign(store.trust[self.edge_slot_sr[edges]],
-                        store.trust[self.edge_slot_rs[edges]],
-                        self._min_trust[w.edge_supplier[edges]],
-                        self._min_trust[w.edge_receiver[edges]])
+                        store.trust[self.edge_slot_rs[edges]], need_sup, need_rec)
+
+    def _trial(self, edges: np.ndarray, volume: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Where the full deal pays but is not signed for want of trust, would a small trial
+        without a fixed line pay for both sides and be signed? (docs/ODD.md 7.15)"""
+        out = np.zeros(len(edges), dtype=bool)
+        share = self.params.trial_volume_share
+        if share <= 0 or not candidates.any():
+            return out
+        e = edges[candidates]
+        terms, info = self.expected_terms(e, volume=volume[candidates] * share, trial=True)
+        out[candidates] = ((terms.surplus > 0) & (terms.supplier_gain > 0)
+                           & (terms.receiver_gain > 0) & info["affordable"]
+                           & self._signs(e, terms, info))
+        return out

@@ -43,6 +43,8 @@ class World:
     stream_disposal_cost: np.ndarray  # seller's avoided cost per unit (negative: forgone sale)
     stream_alternative: np.ndarray    # what the seller does without an exchange (str)
     stream_season: np.ndarray        # (S, 12)
+    stream_input: np.ndarray         # need the stream is produced from (-1: none)
+    stream_yield: np.ndarray         # output per unit of that input (NaN: follows its share)
     need_firm: np.ndarray
     need_resource: np.ndarray
     need_volume: np.ndarray
@@ -111,6 +113,9 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
             [s.alternative or catalogue.alternatives[r] for (_, s), r in zip(streams, s_res)],
             dtype=object),
         stream_season=s_season,
+        stream_input=_inputs(streams, needs),
+        stream_yield=np.array([np.nan if s.yield_per_unit is None else s.yield_per_unit
+                               for _, s in streams], dtype=float),
         need_firm=n_firm, need_resource=n_res,
         need_volume=np.array([n.volume_per_year for _, n in needs], dtype=float),
         need_virgin_price=params.virgin_price_multiplier * np.array(
@@ -152,6 +157,13 @@ def _close_ticks(region: Region, tick_months: float) -> np.ndarray:
     """Closing tick per firm (-1: none), from ``closes_at_tick`` or the ``closes`` date."""
     ticks = [f.close_tick(region.start, tick_months) for f in region.firms]
     return np.array([-1 if t is None else t for t in ticks], dtype=np.int64)
+
+
+def _inputs(streams: list, needs: list) -> np.ndarray:
+    """The need each stream is produced from (its firm's need of that resource), or -1."""
+    need_of = {(i, n.resource): k for k, (i, n) in enumerate(needs)}
+    return np.array([need_of.get((i, s.produced_from), -1) if s.produced_from else -1
+                     for i, s in streams], dtype=np.int64)
 
 
 def _resource_rows(catalogue: ResourceCatalogue, names: list[str]) -> np.ndarray:

@@ -1,0 +1,97 @@
+"""Cascades: streams made from inputs follow them, and firms that lose a key input close.
+
+A stream may be *produced from* one of its firm's needs (``produced_from`` in the region
+file): a biogas plant's gas and digestate from its feedstock, a fish farm's output from
+warm water. Its available volume follows what the input actually receives through
+exchanges:
+
+    level = min(1, yield_per_unit x need volume x received share / stream volume)
+
+where the received share is a running mean (``alpha`` per tick) of delivered over the
+need's volume per tick. Without a ``yield_per_unit`` the level is the received share
+itself. A firm whose key input has been running (received share at least
+``threshold``) and then stays below ``threshold`` for ``patience`` ticks closes: its
+process depended on the exchange, and its own partners lose it in turn -- the
+second-order endings a closure sets off.
+
+Examples
+--------
+A biogas plant needs 10,000 t of feedstock and yields 0.1 MWh per t; its gas stream is
+declared at 1,000 MWh. Receiving 40 % of its feedstock, it can offer 40 % of its gas:
+
+>>> float(produced_level(np.array([0.4]), np.array([0.1]), np.array([1e4]),
+...                      np.array([1e3]))[0])
+0.4
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["received_share", "smooth", "produced_level", "starvation", "STARVED"]
+
+#: Marker in the starvation counter of a firm whose input never ran (cannot starve).
+STARVED = -1
+
+
+def received_share(delivered: np.ndarray, need_volume_per_tick: np.ndarray) -> np.ndarray:
+    """Delivered this tick over the need's volume per tick, in [0, 1].
+
+    Examples
+    --------
+    >>> received_share(np.array([5.0, 20.0, 1.0]), np.array([10.0, 10.0, 0.0]))
+    array([0.5, 1. , 0. ])
+    """
+    need = np.asarray(need_volume_per_tick, dtype=float)
+    safe = np.where(need > 0, need, 1.0)
+    return np.where(need > 0, np.clip(np.asarray(delivered) / safe, 0.0, 1.0), 0.0)
+
+
+def smooth(previous: np.ndarray, current: np.ndarray, alpha: float) -> np.ndarray:
+    """Running mean: move a share ``alpha`` from ``previous`` toward ``current``.
+
+    Examples
+    --------
+    >>> smooth(np.array([1.0]), np.array([0.0]), 0.25)
+    array([0.75])
+    """
+    return np.asarray(previous) + alpha * (np.asarray(current) - np.asarray(previous))
+
+
+def produced_level(share: np.ndarray, yield_per_unit: np.ndarray, need_volume: np.ndarray,
+                   stream_volume: np.ndarray) -> np.ndarray:
+    """Available share of a produced stream's declared volume, given its input's share.
+
+    ``yield_per_unit`` is NaN where the region gives none: then the level is the share.
+
+    Examples
+    --------
+    >>> produced_level(np.array([0.5, 0.5]), np.array([np.nan, 2.0]), np.array([10.0, 10.0]),
+    ...                np.array([5.0, 5.0]))
+    array([0.5, 1. ])
+    """
+    share = np.asarray(share, dtype=float)
+    y = np.asarray(yield_per_unit, dtype=float)
+    stream = np.asarray(stream_volume, dtype=float)
+    made = np.where(np.isnan(y), share, np.nan_to_num(y) * np.asarray(need_volume) * share
+                    / np.where(stream > 0, stream, 1.0))
+    return np.clip(made, 0.0, 1.0)
+
+
+def starvation(counter: np.ndarray, share: np.ndarray, threshold: float) -> np.ndarray:
+    """Ticks each key input has been starved since it last ran; ``STARVED`` if it never ran.
+
+    A counter at ``STARVED`` (-1) stays there until the input first reaches ``threshold``;
+    from then on it counts consecutive ticks below ``threshold`` and resets to 0 above.
+    The firm closes when the counter reaches the patience in ticks.
+
+    Examples
+    --------
+    >>> c = np.array([STARVED, STARVED, 0, 3])
+    >>> starvation(c, np.array([0.1, 0.9, 0.1, 0.8]), 0.5)
+    array([-1,  0,  1,  0])
+    """
+    counter = np.asarray(counter)
+    below = np.asarray(share) < threshold
+    never = counter == STARVED
+    return np.where(never & below, STARVED, np.where(below, counter + 1, 0)).astype(np.int64)

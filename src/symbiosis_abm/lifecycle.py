@@ -1,0 +1,218 @@
+"""How the region changes over a run: prices, processes, cascades, fading, introductions.
+
+:class:`Lifecycle` is a mixin of :class:`~.model.SymbiosisModel`. It sets this tick's
+prices and policy levels (step 1, :meth:`~Lifecycle._prices`), tracks what produced
+streams' inputs receive (step 2, :meth:`~Lifecycle._track_inputs`), and in step 8 applies
+process changes, closes firms whose key input starved, lets unkept awareness and ties fade
+and introduces partners' partners (:meth:`~Lifecycle._change`). The rules are pure
+functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
+:mod:`.fading` and :mod:`.relations` (docs/ODD.md 7.15-7.21).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cascade import STARVED, produced_level, received_share, smooth, starvation
+from .fading import dissolved, lapse
+from .markets import price_step
+from .pace import hazard_per_tick, process_change
+from .policy import carbon_value, landfill_cost, schedule_or_constant
+from .relations import after_breach, common_partner_pairs, introduced
+from .timing import in_ticks, per_tick
+
+__all__ = ["Lifecycle"]
+
+
+class Lifecycle:
+    """Prices, process changes, cascades, fading and introductions.
+
+    A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
+    """
+
+    def _init_lifecycle(self) -> None:
+        """Levels, produced streams, prices, schedules, starvation counters."""
+        w, p = self.world, self.params
+        u = self.streams.levels.random(len(w.stream_volume) + len(w.need_volume))
+        self.stream_level = np.where(u[: len(w.stream_volume)] < p.dormant_share, 0.0, 1.0)
+        self.need_level = np.where(u[len(w.stream_volume):] < p.dormant_share, 0.0, 1.0)
+        produced = w.stream_input >= 0
+        self.stream_made = np.where(produced & p.cascade, 0.0, 1.0)
+        self.need_share = np.zeros(len(w.need_volume))
+        # a firm at least half of whose streams are made from inputs exists to process
+        # them: its inputs are key, and it closes when they starve (a biogas plant)
+        made = np.bincount(w.stream_firm[produced], minlength=w.n_firms)
+        dependent = (made > 0) & (2 * made >= np.bincount(w.stream_firm, minlength=w.n_firms))
+        key = w.stream_input[produced]
+        self.key_input = np.zeros(len(w.need_volume), dtype=bool)
+        self.key_input[key[dependent[w.need_firm[key]]]] = True
+        self.need_starved = np.full(len(w.need_volume), STARVED, dtype=np.int64)
+        self.price_log = np.zeros(len(w.catalogue.names))
+        self.firm_vacant = np.zeros(w.n_firms, dtype=bool)
+        self.firm_open &= w.firm_open_tick <= 0    # firms a region opens later (7.18)
+        self.closure_log: list[tuple[int, np.ndarray]] = []
+        self.schedules = {
+            "landfill": schedule_or_constant(p.landfill_tax_schedule, p.landfill_tax_eur_per_t,
+                                             "landfill_tax_schedule"),
+            "carbon": schedule_or_constant(p.carbon_price_schedule, p.carbon_price_eur_per_t,
+                                           "carbon_price_schedule"),
+            "energy": schedule_or_constant(p.energy_price_schedule, 1.0, "energy_price_schedule"),
+        }
+        cat = w.catalogue
+        # the catalogue only lets materials in tonnes go to landfill (docs/regions.md)
+        self.stream_landfill = np.asarray(w.stream_alternative == "landfill", dtype=bool)
+        self.need_energy = np.array([cat.categories[r] == "energy" for r in w.need_resource],
+                                    dtype=bool)
+        keys = w.edge_supplier.astype(np.int64) * w.n_firms + w.edge_receiver
+        order = np.argsort(keys, kind="stable")
+        self.edge_keys_sorted = (keys[order], order)
+        self._prices(0, draw=False)
+
+    # ------------------------------------------------------------------ step 1
+    def _prices(self, t: int, draw: bool = True) -> None:
+        """This tick's avoided costs per unit: virgin prices (price path, energy schedule,
+        carbon price) for receivers, disposal costs (landfill tax) for suppliers.
+
+        Price levels move once a year (tariffs and supply contracts are revised yearly).
+        """
+        w, p, cat = self.world, self.params, self.world.catalogue
+        new_year = int(t * p.tick_months // 12) != int((t - 1) * p.tick_months // 12)
+        if draw and new_year and p.price_volatility > 0:
+            z = self.streams.prices.standard_normal(len(self.price_log))
+            self.price_log = price_step(self.price_log, z, p.price_reversion,
+                                        p.price_volatility)
+        year = t * p.tick_months / 12.0
+        energy = np.where(self.need_energy, self.schedules["energy"].at(year), 1.0)
+        self.virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource])
+                           * energy + carbon_value(cat.co2e_avoided[w.need_resource],
+                                                   self.schedules["carbon"].at(year)))
+        self.disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
+                                          self.stream_landfill,
+                                          self.schedules["landfill"].at(year))
+
+    # ------------------------------------------------------------------ step 2
+    def _track_inputs(self, need: np.ndarray, delivered: np.ndarray) -> None:
+        """Received share of each need (running mean over ~3 months); produced streams
+        follow it."""
+        w, p = self.world, self.params
+        got = np.bincount(need, weights=delivered, minlength=len(w.need_volume))
+        share = received_share(got, w.need_volume / p.ticks_per_year)
+        self.need_share = smooth(self.need_share, share, per_tick(1 / 3, p.tick_months))
+        if not p.cascade:
+            return
+        produced = np.flatnonzero(w.stream_input >= 0)
+        k = w.stream_input[produced]
+        self.stream_made[produced] = produced_level(
+            self.need_share[k], w.stream_yield[produced], w.need_volume[k],
+            w.stream_volume[produced])
+
+    def _breach(self, rows: np.ndarray, by_supplier: np.ndarray) -> None:
+        """The side left behind loses trust in the one that ended the contract early."""
+        if len(rows) == 0 or self.params.trust_loss_breach <= 0:
+            return
+        edge = self.exchanges["edge"][rows]
+        slot = np.where(by_supplier, self.edge_slot_rs[edge], self.edge_slot_sr[edge])
+        self.pairs.trust[slot] = after_breach(self.pairs.trust[slot],
+                                              self.params.trust_loss_breach)
+
+    # ------------------------------------------------------------------ step 8
+    def _change(self, t: int) -> None:
+        """Process changes, starved firms close, fading, introductions."""
+        self._process_changes(t)
+        self._starved_firms_close(t)
+        self._fade(t)
+        self._introduce()
+
+    def _process_changes(self, t: int) -> None:
+        w, p, ex = self.world, self.params, self.exchanges
+        h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
+        for kind in ("stream", "need"):
+            level = self.stream_level if kind == "stream" else self.need_level
+            n = len(level)
+            u = self.streams.process.random((2, n))
+            z = self.streams.process.standard_normal(n)
+            new, fell = process_change(level, u[0], u[1], z, h, p.process_stop_share,
+                                       p.process_change_sigma)
+            firm = w.stream_firm if kind == "stream" else w.need_firm
+            closed = ~self.firm_open[firm]
+            new[closed], fell[closed] = level[closed], False
+            level[:] = new
+            # a contract that no longer fits what is left of its stream (need) ends
+            volume = w.stream_volume if kind == "stream" else w.need_volume
+            committed = self.stream_committed if kind == "stream" else self.need_committed
+            fell &= committed > volume * new * (1.0 + 1e-9)
+            if fell.any():
+                rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
+                self._breach(rows, np.full(len(rows), kind == "stream"))
+                self._end_exchanges(rows, t, "process change")
+
+    def _starved_firms_close(self, t: int) -> None:
+        p = self.params
+        if not p.cascade or not self.key_input.any():
+            return
+        key = np.flatnonzero(self.key_input & self.firm_open[self.world.need_firm])
+        self.need_starved[key] = starvation(self.need_starved[key], self.need_share[key],
+                                            p.cascade_threshold)
+        dead = key[self.need_starved[key] >= in_ticks(p.cascade_patience_months,
+                                                      p.tick_months)]
+        closing = np.zeros(self.world.n_firms, dtype=bool)
+        closing[self.world.need_firm[dead]] = True
+        if closing.any():
+            self.counts["firms_closed: input lost"] += int(closing.sum())
+            self._close(closing, t)
+
+    def _fade(self, t: int) -> None:
+        """Registry membership lapses once the facilitator withdrew; unused awareness is
+        forgotten; weak ties back at the baseline dissolve."""
+        p, store, rng = self.params, self.pairs, self.streams.fading
+        u = rng.random(len(self.firm_member))   # drawn every tick: arms stay aligned
+        end = p.facilitator_end_tick
+        withdrawn = self.facilitator is not None and end is not None and t >= end
+        if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
+            self.firm_member &= ~lapse(self.firm_member, u,
+                                       per_tick(p.registry_lapse_rate, p.tick_months))
+        if p.awareness_fade_rate > 0:
+            quiet = np.flatnonzero(store.aware & ~store.contact)
+            forget = rng.random(len(quiet)) < per_tick(p.awareness_fade_rate, p.tick_months)
+            store.aware[quiet[forget]] = False
+        met = np.flatnonzero(store.met & ~store.contact)
+        store.met[met[dissolved(True, False, store.trust[met], p.trust_baseline, 0.01)]] = False
+
+    def _introduce(self) -> None:
+        """Candidates sharing an exchange partner become known to each other (Ghali et al.
+        2017); reputation (trust upkeep) then pulls their trust."""
+        p, ex, w = self.params, self.exchanges, self.world
+        act = ex["active"]
+        if p.introduction_rate <= 0 or act.sum() < 2:
+            return
+        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
+        hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
+        if len(hit) == 0:
+            return
+        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
+        u = self.streams.introductions.random(len(hit))
+        got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, p.tick_months))]
+        self.pairs.aware[self.edge_slot_sr[got]] = True
+        self.pairs.aware[self.edge_slot_rs[got]] = True
+        self.counts["introductions"] += len(got)
+
+
+def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """Candidate edges (sorted) whose (supplier, receiver) key is in ``pairs``.
+
+    Examples
+    --------
+    >>> keys = np.array([5, 7, 7, 9])
+    >>> _edges_of_pairs((keys, np.array([3, 0, 2, 1])), np.array([7, 8])).tolist()
+    [0, 2]
+    """
+    keys, order = sorted_keys
+    if len(pairs) == 0 or len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = np.searchsorted(keys, pairs, side="left")
+    count = np.searchsorted(keys, pairs, side="right") - lo
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    return np.sort(order[start])

@@ -1,0 +1,109 @@
+"""Relationships between firms beyond one pair: introductions, breaches, broken trust.
+
+* **Introductions** (knowledge diffusion through partners, Ghali, Frayret & Ahabchane
+  2017): a firm hears of its partners' partners. Each month, a candidate pair (i, j) with a
+  common partner k becomes known to both with chance ``introduction_rate`` and their trust
+  is pulled toward what k passes on (:func:`symbiosis_abm.trust.reputation_pull`).
+* **Breaches**: a partner that walks out of a contract early (it stopped paying off, its
+  process changed) damages the other side's trust in it by ``trust_loss_breach``.
+* **Broken trust**: a receiver whose trust in its supplier falls below ``trust_break``
+  (after repeated shortfalls) ends the exchange.
+
+Pairs are keyed ``i * n + j`` (directed) as in :class:`symbiosis_abm.trust.PairStore`.
+
+Examples
+--------
+Firm 1 supplies 0 and 2: firms 0 and 2 have a common partner.
+
+>>> common_partner_pairs(np.array([1, 1]), np.array([0, 2]), 3).tolist()
+[2, 6]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import unique_sorted
+
+__all__ = ["common_partner_pairs", "introduced", "after_breach", "broken"]
+
+
+def _links_by_hub(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both directions of each undirected link, unique and sorted by (hub, other)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    keys = unique_sorted(np.concatenate([a * n + b, b * n + a]))
+    return keys // n, keys % n
+
+
+def common_partner_pairs(a: np.ndarray, b: np.ndarray, n: int,
+                         max_degree: int = 64) -> np.ndarray:
+    """Directed keys ``i * n + j`` of pairs i != j that share a partner, sorted, unique.
+
+    ``(a, b)`` are the links of the partner network (undirected). Hubs with more than
+    ``max_degree`` partners introduce only their first ``max_degree`` (in firm order):
+    a hub's d partners make d x (d - 1) pairs, and no firm passes on news about hundreds
+    of partners, so this bounds the work without changing small networks.
+
+    Examples
+    --------
+    >>> common_partner_pairs(np.array([0, 0, 3]), np.array([1, 2, 2]), 4).tolist()
+    [3, 6, 9, 12]
+    """
+    hub, other = _links_by_hub(a, b, n)
+    if len(hub) < 2:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
+    degree = np.minimum(np.diff(np.append(starts, len(hub))), max_degree)
+    many = degree >= 2
+    starts, degree = starts[many], degree[many]
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    cells = degree * degree
+    group = np.repeat(np.arange(len(starts)), cells)
+    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
+    d = degree[group]
+    row, col = cell // d, cell % d
+    off = row != col
+    i = other[starts[group[off]] + row[off]]
+    j = other[starts[group[off]] + col[off]]
+    return unique_sorted(i * n + j)
+
+
+def introduced(candidate_keys: np.ndarray, pair_keys: np.ndarray, u: np.ndarray,
+               chance: float) -> np.ndarray:
+    """Which candidates are introduced now: they share a partner and the draw falls below.
+
+    ``pair_keys`` must be sorted (from :func:`common_partner_pairs`); ``u`` holds one
+    uniform draw per candidate.
+
+    Examples
+    --------
+    >>> introduced(np.array([6, 7, 14]), np.array([6, 14]), np.array([0.1, 0.1, 0.9]), 0.5)
+    array([ True, False, False])
+    """
+    if len(pair_keys) == 0:
+        return np.zeros(len(candidate_keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(pair_keys, candidate_keys), len(pair_keys) - 1)
+    return (pair_keys[pos] == candidate_keys) & (np.asarray(u) < chance)
+
+
+def after_breach(trust: np.ndarray, loss: float) -> np.ndarray:
+    """Trust in a partner that broke a contract early: ``loss`` lower, not below 0.
+
+    Examples
+    --------
+    >>> after_breach(np.array([0.7, 0.1]), 0.2)
+    array([0.5, 0. ])
+    """
+    return np.clip(np.asarray(trust, dtype=float) - loss, 0.0, 1.0)
+
+
+def broken(trust_receiver_in_supplier: np.ndarray, threshold: float) -> np.ndarray:
+    """Exchanges whose receiver no longer trusts its supplier enough to continue.
+
+    Examples
+    --------
+    >>> broken(np.array([0.1, 0.3]), 0.2)
+    array([ True, False])
+    """
+    return np.asarray(trust_receiver_in_supplier) < threshold
