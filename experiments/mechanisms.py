@@ -329,8 +329,12 @@ WHY_INERT = {
                    "stream, the synthetic region has them only at biogas plants",
     "no trials": "a trial must pay at a quarter of the volume by a mode without a fixed line; "
                  "heat, steam and water have no such mode, and few small deals pay",
-    "no introductions": "introductions only add awareness; where firms already know most "
-                        "of their candidates they change little",
+    "no introductions": "introductions only add awareness; in a bundled region of fewer "
+                        "firms than an event's 20 attendees every event makes all firms "
+                        "aware of each other again, so they change nothing",
+    "no fading": "in a bundled region of fewer firms than an event's 20 attendees every "
+                 "event (each 6 months) makes all firms aware and met again, and the registry "
+                 "lapses only after a withdrawal, so forgetting changes nothing",
     "no price moves": "price moves end some exchanges and make others pay; the totals "
                       "barely move",
 }
@@ -372,8 +376,13 @@ def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
     ]
     for region in REGIONS:
         rows, inert = effects_table(frame, region)
-        firms = int(frame.loc[frame["region"] == region, "firms"].iloc[0])
-        lines += [f"### {region} ({firms} firms)", "", *rows, ""]
+        sub = frame[frame["region"] == region]
+        firms = int(sub["firms"].iloc[0])
+        d = sub[sub["arm"] == "defaults"]
+        low = d["low_trust_failures"].sum() / max(1, d["failures"].sum())
+        lines += [f"### {region} ({firms} firms)", "", *rows, "",
+                  f"At the defaults 'low trust' is {100 * low:.0f} % of failed negotiations "
+                  "here (hold-up binds where this share is large).", ""]
         if inert:
             lines += ["Inert here (every CI includes 0): "
                       + "; ".join(f"`{a}` -- {WHY_INERT.get(a, NOISE)}" for a in inert)
