@@ -24,8 +24,32 @@ from symbiosis_abm.sweep.results import SweepResults
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def landfilled(region: str, **params) -> tuple[int, int]:
+    """Streams whose seller's alternative is landfill (what a landfill tax bites on), and
+    all streams, in ``region`` (the synthetic one with the spec's ``n_firms`` and
+    ``region_seed``).
+
+    Examples
+    --------
+    >>> n, total = landfilled("kalundborg")
+    >>> n, total > 0
+    (0, True)
+    """
+    from symbiosis_abm.model import SymbiosisModel
+
+    w = SymbiosisModel(region, rng=0, **params).world
+    return int((w.stream_alternative == "landfill").sum()), len(w.stream_alternative)
+
+
 def notes(results: SweepResults, effects: pd.DataFrame) -> list[str]:
-    out = ["## What it shows", ""]
+    fixed = results.spec.fixed
+    out = ["## What it shows", "",
+           "A landfill tax can only act on streams whose alternative is landfill. Streams "
+           "landfilled at the start, of all streams: " + "; ".join(
+               "{}: {} of {}".format(r, *landfilled(r, **(
+                   {k: fixed[k] for k in ("n_firms", "region_seed") if k in fixed}
+                   if r == "synthetic" else {})))
+               for r in dict.fromkeys(results.summary["region"])) + ".", ""]
     sub = effects[effects["metric"] == "materials_diverted_t_total"]
     for region, group in sub.groupby("region", sort=False):
         g = group.set_index("arm")

@@ -21,10 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from symbiosis_abm.reporting import code_version
 from symbiosis_abm.sweep.analyze import morris_indices
 from symbiosis_abm.sweep.experiment import run_experiment
-from symbiosis_abm.sweep.findings import Design, experiment_parser, fmt, label_of
+from symbiosis_abm.sweep.findings import (
+    Design,
+    experiment_parser,
+    fmt,
+    label_of,
+    run_commit,
+    wall_seconds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("active_exchanges", "materials_diverted_t_total", "participating_firms")
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = experiment_parser(DESIGN, ROOT).parse_args(argv)
     start = time.perf_counter()
     results, done = run_experiment(DESIGN.spec, args)
+    seconds = wall_seconds(done, Path(args.out))
     out_dir = args.results or (args.out / "report" if args.quick else ROOT / "docs" / "results")
     table = morris_indices(results, list(METRICS))
     table.to_parquet(Path(args.out) / "morris.parquet", index=False)
@@ -69,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
              f"{spec.samples} trajectories x {len(spec.ranges) + 1} points x "
              f"{spec.replicates} replicates = {len(results.summary)} runs of {spec.ticks} "
              "months (outcomes averaged over replicates at each point)"
-             + (f"; {done.seconds / 60:.1f} min on {results.manifest.get('workers')} "
-                "worker(s)" if done else "")
-             + f"; code at {code_version(ROOT)}. Command: `symbiosis-abm experiment "
+             + (f"; {seconds / 60:.1f} min on {results.manifest.get('workers')} "
+                "worker(s)" if seconds else "")
+             + f"; runs made with the code at commit {run_commit(results, ROOT)}. Command: `symbiosis-abm experiment "
              f"sensitivity{' --quick' if args.quick else ''}`.", "",
              "![sensitivity](sensitivity.png)", ""]
     for metric in METRICS:
