@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += [f"| {s:.0%} | " + " | ".join(f"{took_off(summary, s, m).mean():.0%}"
                                          for m in (24, 36, 60, spec.ticks)) + " |"
               for s in LINES]
-    lines += [f"At this definition {y.mean():.0%} of the runs took off.", ""]
+    lines += ["", f"At this definition {y.mean():.0%} of the runs took off.", ""]
     # scenario discovery looks for the conditions of the rarer, policy-relevant outcome
     target, case = (y, "took off") if y.mean() <= 0.5 else (~y, "did not take off")
     if 0 < target.sum() < len(target):
