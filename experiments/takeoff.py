@@ -118,6 +118,14 @@ def _qp(table: pd.DataFrame, name: str) -> float:
     return float(values.min()) if len(values) else np.nan
 
 
+def _axis(name: str) -> str:
+    """A parameter's name with its unit (from the parameter record)."""
+    from symbiosis_abm.params import parameter_table
+
+    unit = parameter_table().loc[name, "unit"]
+    return f"{name} ({'multiplier' if unit == '-' else unit})"
+
+
 def figure(x: pd.DataFrame, y: np.ndarray, traj: pd.DataFrame, limits: pd.DataFrame,
            chosen: int, path: Path, case: str = "took off") -> None:
     """Left: PRIM's coverage-density trade-off; right: the runs on the two most
@@ -140,8 +148,8 @@ def figure(x: pd.DataFrame, y: np.ndarray, traj: pd.DataFrame, limits: pd.DataFr
     for _, r in limits[limits["parameter"].isin(names)].iterrows():
         (b.axvline if r["parameter"] == names[0] else b.axhline)(r["low"], color="C3", ls="--")
         (b.axvline if r["parameter"] == names[0] else b.axhline)(r["high"], color="C3", ls="--")
-    b.set_xlabel(names[0], fontsize=8)
-    b.set_ylabel(names[1], fontsize=8)
+    b.set_xlabel(_axis(names[0]), fontsize=8)
+    b.set_ylabel(_axis(names[1]), fontsize=8)
     b.set_title(f"runs (red: {case}); dashed: PRIM box limits", fontsize=8)
     fig.suptitle(f"Take-off (>= {TAKEOFF_SHARE:.0%} of firms in an active exchange within "
                  f"{WITHIN_MONTHS} months): PRIM",

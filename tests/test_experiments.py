@@ -81,3 +81,17 @@ def test_no_effect_when_arms_are_equal():
     row = effects_table(pd.DataFrame(rows), ["a", "b"], ["m"]).iloc[0]
     assert row["mean_diff"] == 0 and np.isnan(row["wilcoxon_p"])
     assert row["verdict"] == "no clear effect"
+
+
+def test_results_overview_covers_every_experiment_and_its_files_exist():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "results.md").read_text(encoding="utf-8")
+    for name in EXPERIMENTS:
+        assert f"symbiosis-abm experiment {name}" in text, name
+    links = re.findall(r"\]\((results/[^)]+)\)", text)
+    assert links
+    missing = [link for link in links if not (root / "docs" / link).is_file()]
+    assert not missing
