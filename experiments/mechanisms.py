@@ -339,6 +339,14 @@ WHY_INERT = {
                       "barely move",
 }
 NOISE = "its effect is within the run-to-run spread at this number of seeds"
+#: Explanations that hold only for the small bundled regions.
+BUNDLED_ONLY = ("no introductions", "no fading")
+
+
+def why_inert(arm: str, region: str) -> str:
+    if arm in BUNDLED_ONLY and region == "synthetic":
+        return NOISE
+    return WHY_INERT.get(arm, NOISE)
 
 
 def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
@@ -385,7 +393,7 @@ def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
                   "here (hold-up binds where this share is large).", ""]
         if inert:
             lines += ["Inert here (every CI includes 0): "
-                      + "; ".join(f"`{a}` -- {WHY_INERT.get(a, NOISE)}" for a in inert)
+                      + "; ".join(f"`{a}` -- {why_inert(a, region)}" for a in inert)
                       + ".", ""]
         else:
             lines += ["Every comparison has at least one measure whose CI excludes 0.", ""]

@@ -42,8 +42,9 @@ FREE_AND_ALL_KNOWN = dict(search_cost_eur=0.0, initial_awareness=1.0,
 
 def test_b_broker_effect_disappears_when_search_is_free_and_everyone_knows_everyone():
     broker_only = dict(convener=False, cofunder=False, expert_support=0.0)
-    # everyone keeps knowing everyone: nobody forgets a candidate (issue 9 fading)
-    known = dict(FREE_AND_ALL_KNOWN, awareness_fade_rate=0.0)
+    # everyone keeps knowing everyone: nobody forgets a candidate and no stranger arrives
+    # (issue 9: fading, newcomers and new opportunities are switched off)
+    known = dict(FREE_AND_ALL_KNOWN, **STATIC_WORLD)
     gain_normal = sample(**broker_only) - sample(facilitator=False)
     gain_free = (sample(**broker_only, **known) - sample(facilitator=False, **known))
     assert gain_normal.mean() > 5

@@ -145,8 +145,8 @@ def test_exit_hazard_by_size_class():
 
 def test_newcomer_relationships_restart():
     src, dst = np.array([0, 1, 2, 3]), np.array([1, 0, 3, 2])
-    assert pairs_of(src, dst, np.array([2])).tolist() == [2, 3]
-    assert pairs_of(src, dst, np.zeros(0, dtype=np.int64)).tolist() == []
+    assert pairs_of(src, dst, np.array([2]), 4).tolist() == [2, 3]
+    assert pairs_of(src, dst, np.zeros(0, dtype=np.int64), 4).tolist() == []
 
 
 # ---------------------------------------------------------------- cascades

@@ -13,6 +13,7 @@ import pytest
 
 from symbiosis_abm import SymbiosisModel, load_catalogue
 from symbiosis_abm.opportunities import opportunities
+from symbiosis_abm.params import STATIC_WORLD
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, Relationship, StreamSpec
 
 SERVICES = ("shared_premises", "logistics_capacity", "competence")
@@ -40,7 +41,8 @@ def premises_region(need: float) -> Region:
 def run_and_watch(need: float, seed: int, ticks: int = 48) -> tuple[SymbiosisModel, np.ndarray]:
     """Run a small model; return it and the landlord's booked volume after every tick."""
     model = SymbiosisModel(premises_region(need), rng=seed, broker_capacity=2,
-                           targeting="highest_surplus", negotiation_failure_rate=0.0)
+                           targeting="highest_surplus", negotiation_failure_rate=0.0,
+                           **STATIC_WORLD)   # no process changes or exits (issue 9)
     stream = int(np.flatnonzero(model.world.stream_resource
                                 == model.world.catalogue.index("shared_premises"))[0])
     booked = []

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.params import STATIC_WORLD
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, Relationship, StreamSpec
 
 START = 6
@@ -66,7 +67,9 @@ def broker_model(targeting: str, seed: int = 0, **overrides) -> SymbiosisModel:
     Search stays on (x and y need it to find each other before the facilitator starts),
     but with no awareness, no discovery and no events it cannot open anything else.
     """
-    settings = dict(targeting=targeting, broker_capacity=1, facilitator_start_tick=START,
+    # the region stands still (issue 9 processes off): the broker is the only change
+    settings = dict(**STATIC_WORLD, targeting=targeting, broker_capacity=1,
+                    facilitator_start_tick=START,
                     convener=False, cofunder=False, expert_support=0.0,
                     initial_awareness=0.0, discovery_rate=0.0, negotiation_failure_rate=0.0,
                     registry_join_rate=0.0, registry_network_effect=0.0)

@@ -74,16 +74,15 @@ def entries(vacant: np.ndarray, u: np.ndarray, reuse_per_tick: float) -> np.ndar
     return np.asarray(vacant, dtype=bool) & (np.asarray(u) < reuse_per_tick)
 
 
-def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray) -> np.ndarray:
+def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray, n_firms: int) -> np.ndarray:
     """Pair slots that involve any of ``firms`` (their relationships restart).
 
     Examples
     --------
-    >>> pairs_of(np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([0])).tolist()
+    >>> pairs_of(np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([0]), 3).tolist()
     [0, 2]
     """
-    hit = np.zeros(max(int(np.max(src, initial=-1)), int(np.max(dst, initial=-1)),
-                       int(np.max(firms, initial=-1))) + 1, dtype=bool)
+    hit = np.zeros(n_firms, dtype=bool)
     hit[np.asarray(firms, dtype=np.int64)] = True
     return np.flatnonzero(hit[src] | hit[dst])
 
@@ -120,8 +119,10 @@ class Demography:
         hazard = exit_hazard(w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months,
                              SME)
         leaving = exits(self.firm_open & ~closing, u_exit, hazard)
-        coming = entries(self.firm_vacant, u_entry,
-                         float(hazard_per_tick(p.site_reuse_rate, p.tick_months)))
+        # sites are taken over at quarter ends (vacancies last years; a third of the work)
+        every = max(1, round(3 / p.tick_months))
+        reuse = float(hazard_per_tick(p.site_reuse_rate, every * p.tick_months))
+        coming = entries(self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
         self.counts["firms_exited"] += int(leaving.sum())
         self._close(closing | leaving, t)
         self.firm_vacant |= leaving
@@ -151,7 +152,7 @@ class Demography:
         self.firm_vacant[firms] = False
         self.firm_open[firms] = True
         self.firm_member[firms] = False
-        slots = pairs_of(store.src[: store.size], store.dst[: store.size], firms)
+        slots = pairs_of(store.src[: store.size], store.dst[: store.size], firms, w.n_firms)
         store.trust[slots] = store.initial_trust
         store.aware[slots] = False
         store.met[slots] = False

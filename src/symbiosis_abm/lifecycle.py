@@ -83,12 +83,16 @@ class Lifecycle:
                                         p.price_volatility)
         year = t * p.tick_months / 12.0
         energy = np.where(self.need_energy, self.schedules["energy"].at(year), 1.0)
-        self.virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource])
-                           * energy + carbon_value(cat.co2e_avoided[w.need_resource],
-                                                   self.schedules["carbon"].at(year)))
-        self.disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                          self.stream_landfill,
-                                          self.schedules["landfill"].at(year))
+        virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
+                      + carbon_value(cat.co2e_avoided[w.need_resource],
+                                     self.schedules["carbon"].at(year)))
+        disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
+                                     self.stream_landfill, self.schedules["landfill"].at(year))
+        old = getattr(self, "virgin_now", None)
+        if old is None or not (np.array_equal(old, virgin_now)
+                               and np.array_equal(self.disposal_now, disposal_now)):
+            self.price_version = getattr(self, "price_version", -1) + 1  # remembered terms
+        self.virgin_now, self.disposal_now = virgin_now, disposal_now   # are stale
 
     # ------------------------------------------------------------------ step 2
     def _track_inputs(self, need: np.ndarray, delivered: np.ndarray) -> None:
@@ -102,9 +106,10 @@ class Lifecycle:
             return
         produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
-        self.stream_made[produced] = produced_level(
-            self.need_share[k], w.stream_yield[produced], w.need_volume[k],
-            w.stream_volume[produced])
+        level = produced_level(self.need_share[k], w.stream_yield[produced], w.need_volume[k],
+                               w.stream_volume[produced])
+        # in whole percent: a steady input leaves the level (and remembered terms) unchanged
+        self.stream_made[produced] = np.round(level * 100.0) / 100.0
 
     def _breach(self, rows: np.ndarray, by_supplier: np.ndarray) -> None:
         """The side left behind loses trust in the one that ended the contract early."""
@@ -117,21 +122,27 @@ class Lifecycle:
 
     # ------------------------------------------------------------------ step 8
     def _change(self, t: int) -> None:
-        """Process changes, starved firms close, fading, introductions."""
+        """Process changes, starved firms close; every quarter fading and introductions
+        (their monthly rates compounded: the same calendar rates, a third of the work)."""
         self._process_changes(t)
         self._starved_firms_close(t)
-        self._fade(t)
-        self._introduce()
+        every = max(1, round(3 / self.params.tick_months))
+        if t % every == 0:
+            months = every * self.params.tick_months
+            self._fade(t, months)
+            self._introduce(months)
 
     def _process_changes(self, t: int) -> None:
         w, p, ex = self.world, self.params, self.exchanges
         h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
         for kind in ("stream", "need"):
             level = self.stream_level if kind == "stream" else self.need_level
-            n = len(level)
-            u = self.streams.process.random((2, n))
-            z = self.streams.process.standard_normal(n)
-            new, fell = process_change(level, u[0], u[1], z, h, p.process_stop_share,
+            rng = self.streams.process
+            u_event = rng.random(len(level))      # one draw per item and tick: arms align
+            event = np.flatnonzero(u_event < h)
+            u_stop, z = np.ones(len(level)), np.zeros(len(level))
+            u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
+            new, fell = process_change(level, u_event, u_stop, z, h, p.process_stop_share,
                                        p.process_change_sigma)
             firm = w.stream_firm if kind == "stream" else w.need_firm
             closed = ~self.firm_open[firm]
@@ -161,7 +172,7 @@ class Lifecycle:
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)
 
-    def _fade(self, t: int) -> None:
+    def _fade(self, t: int, months: float) -> None:
         """Registry membership lapses once the facilitator withdrew; unused awareness is
         forgotten; weak ties back at the baseline dissolve."""
         p, store, rng = self.params, self.pairs, self.streams.fading
@@ -169,16 +180,17 @@ class Lifecycle:
         end = p.facilitator_end_tick
         withdrawn = self.facilitator is not None and end is not None and t >= end
         if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
-            self.firm_member &= ~lapse(self.firm_member, u,
-                                       per_tick(p.registry_lapse_rate, p.tick_months))
+            self.firm_member &= ~lapse(self.firm_member, u, per_tick(p.registry_lapse_rate,
+                                                                     months))
+        idle = ~store.contact
         if p.awareness_fade_rate > 0:
-            quiet = np.flatnonzero(store.aware & ~store.contact)
-            forget = rng.random(len(quiet)) < per_tick(p.awareness_fade_rate, p.tick_months)
-            store.aware[quiet[forget]] = False
-        met = np.flatnonzero(store.met & ~store.contact)
+            quiet = np.flatnonzero(store.aware & idle)
+            u_aware = rng.random(len(quiet), dtype=np.float32)   # many pairs: single precision
+            store.aware[quiet[u_aware < per_tick(p.awareness_fade_rate, months)]] = False
+        met = np.flatnonzero(store.met & idle)
         store.met[met[dissolved(True, False, store.trust[met], p.trust_baseline, 0.01)]] = False
 
-    def _introduce(self) -> None:
+    def _introduce(self, months: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
         2017); reputation (trust upkeep) then pulls their trust."""
         p, ex, w = self.params, self.exchanges, self.world
@@ -191,7 +203,7 @@ class Lifecycle:
             return
         keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
         u = self.streams.introductions.random(len(hit))
-        got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, p.tick_months))]
+        got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, months))]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)

@@ -80,7 +80,7 @@ class Measurement:
         strong[slots[slots >= 0]] = True
         weak = store.met & ~strong
         # met is set for both directions of a pair together: count each pair once
-        n_weak = int((weak & (store.src[: store.size] < store.dst[: store.size])).sum())
+        n_weak = int(np.count_nonzero(weak & (store.src[: store.size] < store.dst[: store.size])))
         ended = ex["ended"] == t
         internal = np.isin(ex["reason"], [REASON_CODE[r] for r in INTERNAL_ENDINGS])
         return {

@@ -95,19 +95,21 @@ class DealTerms:
 
         The broker ranks every open match among members each tick, and most of them have
         not changed since it last looked. A surplus is a pure function of the edge, its
-        free volume and the two trusts (the rest of its inputs are fixed for a run), so it
-        is recomputed only for edges where one of those three changed (bit for bit) or the
-        parameters did: the result is the same as computing every edge anew.
+        free volume, the two trusts, its asset and the prices (the rest of its inputs are
+        fixed for a run), so it is recomputed only for edges where one of those changed
+        (bit for bit), and for all when the prices (``price_version``) or the parameters
+        did: the result is the same as computing every edge anew.
         """
         w, store = self.world, self.pairs
         now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
                           self.need_free()[w.edges.need[edges]]),
                store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
-               self.assets.live(edges, max(self.tick, 0)).astype(float),
-               self.virgin_now[w.edges.need[edges]], self.disposal_now[w.edges.stream[edges]])
+               self.assets.live(edges, max(self.tick, 0)).astype(float))
         caches = getattr(self, "_surplus_caches", None)
-        if caches is None or caches["params"] is not self.params:
-            caches = self._surplus_caches = {"params": self.params}
+        if (caches is None or caches["params"] is not self.params
+                or caches["prices"] != self.price_version):   # prices moved: all stale
+            caches = self._surplus_caches = {"params": self.params,
+                                             "prices": self.price_version}
         cache = caches.get(cofund)
         if cache is None:
             e = len(w.edges)
