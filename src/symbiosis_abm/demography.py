@@ -1,7 +1,4 @@
-"""Firm demography: firms open at their scheduled tick, leave the region, and new firms
-take over their sites.
-
-* **Openings**: a firm a region opens later enters at its opening tick (phase 0).
+"""Firm demography: firms open and leave the region, and new firms take over their sites.
 
 * **Scheduled closures** (a region's ``closes_at_tick``) and the optional uniform hazard
   ``closure_rate_per_year``.
@@ -89,7 +86,7 @@ def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray, n_firms: int) 
 
 class Demography:
     """Firms enter at their opening tick (phase 0); in phase 8 they close (scheduled, by
-    hazard, by size-class exit) and newcomers enter.
+    hazard, by size-class exit) and newcomers take over vacant sites.
 
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """

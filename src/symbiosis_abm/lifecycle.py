@@ -49,7 +49,6 @@ class Lifecycle:
         self.need_starved = np.full(len(w.need_volume), STARVED, dtype=np.int64)
         self.price_log = np.zeros(len(w.catalogue.names))
         self.firm_vacant = np.zeros(w.n_firms, dtype=bool)
-        self.firm_open &= w.firm_open_tick <= 0    # firms a region opens later (7.18)
         self.closure_log: list[tuple[int, np.ndarray]] = []
         self.schedules = {
             "landfill": schedule_or_constant(p.landfill_tax_schedule, p.landfill_tax_eur_per_t,

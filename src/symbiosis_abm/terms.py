@@ -38,8 +38,8 @@ class DealTerms:
         return self.world.need_volume * self.need_level - self.need_committed
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
-                       cofund: np.ndarray | float = 0.0, trial: np.ndarray | bool = False,
-                       trust: float | None = None):
+                       cofund: np.ndarray | float = 0.0, trust: float | None = None,
+                       trial: np.ndarray | bool = False):
         """Expected yearly economics of candidate edges at the current trust (or at
         ``trust`` held by both sides, e.g. 1.0 for an opportunity map).
 
