@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli_dashboard import register as register_dashboard
+from .cli_experiment import register as register_experiment
 from .errors import ParameterError, SymbiosisInputError
 from .sweep.cli import register_commands as register_sweep_commands
 
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     opp.set_defaults(handler=_opportunities)
     register_dashboard(sub)
     register_sweep_commands(sub)
+    register_experiment(sub)
     return parser
 
 

@@ -235,7 +235,7 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
     # ------------------------------------------------------------------ 8. closures, trust
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
-        """One row per tick: the time series of ``docs/ODD.md`` section 8."""
+        """One row per tick: the time series of ``docs/ODD.md`` Appendix A."""
         return self.datacollector.get_model_vars_dataframe().set_index("tick")
 
     def exchanges_frame(self) -> pd.DataFrame:

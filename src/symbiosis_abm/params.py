@@ -545,7 +545,7 @@ def coerce(name: str, text: str, origin: str = "--set") -> Any:
 
 
 #: Where each default comes from: a source, or "assumption: <reason>". The behavioural
-#: parameters are not calibrated (docs/ODD.md, section 9).
+#: parameters are not calibrated (docs/ODD.md, Appendix B).
 BASIS: dict[str, str] = {
     "tick_months": "assumption: monthly decisions match firms' reporting cycles (DESIGN.md)",
     "discount_rate": "assumption: typical real industrial hurdle rate for infrastructure",
@@ -697,7 +697,7 @@ def parameter_markdown() -> str:
              "a test fails when this file and the code disagree. Override any of them with",
              "`SymbiosisModel(region, name=value)`, `--set name=value` on the command line, or",
              "a region file's `[parameters]` table. The basis column says where a default comes",
-             "from; most behavioural defaults are assumptions (docs/ODD.md, section 9).", ""]
+             "from; most behavioural defaults are assumptions (docs/ODD.md, Appendix B).", ""]
     for group, rows in table.groupby("group", sort=False):
         lines += [f"## {group}", "", "| name | default | unit | allowed | description | basis |",
                   "|---|---|---|---|---|---|"]

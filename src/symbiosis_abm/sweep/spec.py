@@ -78,6 +78,7 @@ SPEC_SCHEMA = Table({
     "quick": Field(Table({
         "replicates": Field(int, low=1),
         "ticks": Field(int, low=1),
+        "samples": Field(int, low=1),     # sampler size of a quick run
     })),
 })
 

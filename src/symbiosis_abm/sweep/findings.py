@@ -1,0 +1,315 @@
+"""What the research experiments share: paired effects, figures with CI bands, the report.
+
+An experiment script (``experiments/NAME.py``) names its spec, the outcome metrics and
+the time series to plot, and optionally adds experiment-specific paragraphs; then
+:func:`run_standard` runs the sweep (:func:`.experiment.run_experiment`), writes the data
+(``OUT/effects.parquet``; the runs are already in ``OUT/summary.parquet``), the figures
+``RESULTS/NAME.png`` (time series, mean and 95% CI band over replicates per arm) and
+``RESULTS/NAME_effects.png`` (paired effects with 95% CIs), and the markdown report
+``RESULTS/NAME.md``.
+
+Effects are paired by seed: every arm ran on the same seeds (common random numbers), so
+an arm's effect is the mean of its per-seed differences to the reference arm, with a 95%
+t interval and the Wilcoxon signed-rank test (:func:`.analyze.paired_differences`).
+
+Examples
+--------
+>>> fmt(1234.5), fmt(0.12345), fmt(float("nan"))
+('1,234', '0.123', '-')
+>>> verdict(1.0, 0.2, 1.8, 0.01)
+'clear increase'
+>>> verdict(-0.1, -0.5, 0.3, 0.6)
+'no clear effect'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..reporting import code_version, mean_ci
+from .analyze import unit_of
+from .experiment import add_experiment_arguments, run_experiment
+from .results import SweepResults
+
+__all__ = ["Design", "fmt", "verdict", "effects_table", "band_figure", "effects_figure", "wall_seconds",
+           "run_commit",
+           "experiment_parser", "run_standard", "label_of"]
+
+#: Readable labels (with units) of the model's metrics, for figures and tables.
+LABELS = {
+    "active_exchanges": "active exchanges (count)",
+    "participating_firms": "firms in an active exchange (count)",
+    "largest_component": "largest connected group (firms)",
+    "exchanges_started": "exchanges started (count, whole run)",
+    "materials_diverted_t_total": "materials diverted (t, whole run)",
+    "materials_diverted_t": "materials diverted (t/month)",
+    "co2e_avoided_t_total": "CO2e avoided (t, whole run)",
+    "co2e_avoided_t": "CO2e avoided (t/month)",
+    "energy_recovered_mwh_total": "energy recovered (MWh, whole run)",
+    "firm_net_savings_eur": "firms' net savings (EUR, cumulative)",
+    "public_cost_eur": "public cost (EUR, cumulative)",
+    "stranded_capex_eur": "stranded capex (EUR)",
+    "mean_trust": "mean trust (0-1)",
+    "strong_ties": "strong ties (count)",
+    "weak_ties": "weak ties (count)",
+    "open_firms": "open firms (count)",
+    "registry_members": "registry members (count)",
+    "sme_participation": "SME participation (share of SMEs)",
+    "survived_share": "exchanges alive at month 60 still active at the end (share)",
+    "started_after_y5": "exchanges started after month 60 (count)",
+    "others_exchanges": "active exchanges not involving the anchor (count)",
+    "mean_exchange_km": "mean distance of exchanges started (km)",
+}
+
+
+def label_of(metric: str) -> str:
+    """A readable label with unit for a metric (its name and unit when not listed)."""
+    return LABELS.get(metric, f"{metric.replace('_', ' ')} ({unit_of(metric)})")
+
+
+def fmt(value: float) -> str:
+    """A number for a table: 3 decimals below 10, thousands separators above 1000."""
+    if value is None or not np.isfinite(value):
+        return "-"
+    if abs(value) < 10:
+        return f"{value:.3f}"
+    return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def verdict(mean: float, low: float, high: float, p: float) -> str:
+    """Plain words for a paired effect: clear when the 95% CI excludes 0 and p < 0.05."""
+    if np.isfinite(low) and (low > 0 or high < 0) and np.isfinite(p) and p < 0.05:
+        return "clear increase" if mean > 0 else "clear decrease"
+    return "no clear effect"
+
+
+@dataclass(frozen=True)
+class Design:
+    """What an experiment script declares; :func:`run_standard` does the rest."""
+
+    name: str
+    spec: Path
+    title: str
+    metrics: tuple[str, ...]
+    series: tuple[str, ...] = ("active_exchanges",)
+    question: str = ""
+    notes: Callable[[SweepResults, pd.DataFrame], list[str]] | None = None
+    #: (summary, timeseries) -> (summary, timeseries, arms): regroup runs into arms
+    relabel: Callable[[pd.DataFrame, pd.DataFrame], tuple] | None = None
+
+
+def effects_table(summary: pd.DataFrame, arms: Sequence[str],
+                  metrics: Sequence[str]) -> pd.DataFrame:
+    """Paired effects of every arm against the first (reference) arm, per region.
+
+    Runs pair on (region, point, replicate): the same seed in every arm. One row per
+    region, arm and metric: ``n`` pairs, both means, ``mean_diff`` with its 95% t
+    interval, the Wilcoxon signed-rank p value (NaN when every difference is 0) and a
+    ``verdict``.
+    """
+    keys = ["region", "point", "replicate"]
+    base = summary[summary["arm"] == arms[0]]
+    rows = []
+    for arm in arms[1:]:
+        both = base.merge(summary[summary["arm"] == arm], on=keys, suffixes=("@r", "@a"))
+        for region, pairs in both.groupby("region", sort=False):
+            for metric in metrics:
+                ref, val = pairs[f"{metric}@r"], pairs[f"{metric}@a"]
+                diff = (val - ref).dropna().to_numpy(dtype=float)
+                m, low, high = mean_ci(diff)
+                p = (np.nan if len(diff) < 2 or np.allclose(diff, 0)
+                     else float(stats.wilcoxon(diff).pvalue))
+                rows.append({"region": region, "arm": arm, "reference": arms[0],
+                             "metric": metric, "n": len(diff),
+                             "mean_reference": float(ref.mean()),
+                             "mean_arm": float(val.mean()), "mean_diff": m, "ci_low": low,
+                             "ci_high": high, "wilcoxon_p": p, "verdict": verdict(m, low, high, p)})
+    return pd.DataFrame(rows)
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def band_figure(ts: pd.DataFrame, arms: Sequence[str], series: Sequence[str], path: Path,
+                title: str, tick_months: float = 1.0) -> None:
+    """Mean and 95% CI band over replicates of each series, per arm; a panel per region
+    (rows) and series (columns). ``ts``: kept time series with ``region``, ``arm``,
+    ``run_id``, ``tick``."""
+    plt = _plt()
+    regions = list(dict.fromkeys(ts["region"]))
+    fig, axes = plt.subplots(len(regions), len(series), squeeze=False,
+                             figsize=(4.2 * len(series), 2.8 * len(regions)))
+    for r, region in enumerate(regions):
+        for c, column in enumerate(series):
+            ax = axes[r, c]
+            for k, arm in enumerate(arms):
+                sub = ts[(ts["region"] == region) & (ts["arm"] == arm)]
+                if sub.empty:
+                    continue
+                wide = sub.pivot_table(index="tick", columns="run_id", values=column)
+                stats = [mean_ci(row.dropna()) for _, row in wide.iterrows()]
+                m, low, high = (np.array(x) for x in zip(*stats))
+                years = wide.index.to_numpy() * tick_months / 12.0
+                ax.plot(years, m, color=f"C{k}", lw=1.4, label=arm)
+                ax.fill_between(years, low, high, color=f"C{k}", alpha=0.2, lw=0)
+            ax.set_title(f"{region}: {label_of(column)}", fontsize=8)
+            ax.set_xlabel("years since start", fontsize=8)
+            ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7, frameon=False)
+    fig.suptitle(f"{title}: mean and 95% CI over replicates", fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def effects_figure(effects: pd.DataFrame, path: Path, title: str) -> None:
+    """Paired effect of each arm vs the reference, with 95% CIs; a panel per metric
+    (columns) and region (rows)."""
+    plt = _plt()
+    regions = list(dict.fromkeys(effects["region"]))
+    metrics = list(dict.fromkeys(effects["metric"]))
+    arms = list(dict.fromkeys(effects["arm"]))
+    fig, axes = plt.subplots(len(regions), len(metrics), squeeze=False,
+                             figsize=(3.4 * len(metrics), 0.5 + 0.45 * len(arms) * len(regions)
+                                      + 0.9 * len(regions)))
+    ypos = np.arange(len(arms))
+    for r, region in enumerate(regions):
+        for c, metric in enumerate(metrics):
+            ax = axes[r, c]
+            sub = (effects[(effects["region"] == region) & (effects["metric"] == metric)]
+                   .groupby("arm").first().reindex(arms))
+            err = np.vstack([sub["mean_diff"] - sub["ci_low"], sub["ci_high"] - sub["mean_diff"]])
+            ax.errorbar(sub["mean_diff"], ypos, xerr=np.nan_to_num(err), fmt="o", capsize=3)
+            ax.axvline(0, color="grey", lw=0.8, ls="--")
+            ax.set_yticks(ypos, arms if c == 0 else [""] * len(arms), fontsize=7)
+            ax.invert_yaxis()
+            ax.set_title(f"{region}: {label_of(metric)}", fontsize=7)
+            ax.tick_params(axis="x", labelsize=7)
+    reference = effects["reference"].iloc[0] if len(effects) else "?"
+    fig.suptitle(f"{title}: paired difference to '{reference}' (same seeds), mean and "
+                 "95% CI", fontsize=9)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    _plt().close(fig)
+
+
+def effects_markdown(effects: pd.DataFrame) -> list[str]:
+    """One table per region: arm, metric, means, paired difference [95% CI], Wilcoxon p."""
+    lines: list[str] = []
+    for region, sub in effects.groupby("region", sort=False):
+        n = int(sub["n"].max()) if len(sub) else 0
+        lines += [f"### {region}", "",
+                  f"Paired by seed ({n} pairs); reference arm `{sub['reference'].iloc[0]}`. "
+                  "**Bold**: 95% CI excludes 0 and Wilcoxon p < 0.05.", "",
+                  "| arm | measure | reference mean | arm mean | difference [95% CI] "
+                  "| Wilcoxon p |", "|---|---|---|---|---|---|"]
+        for row in sub.itertuples():
+            diff = f"{fmt(row.mean_diff)} [{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
+            if row.verdict != "no clear effect":
+                diff = f"**{diff}**"
+            p = "-" if not np.isfinite(row.wilcoxon_p) else f"{row.wilcoxon_p:.2g}"
+            lines.append(f"| {row.arm} | {label_of(row.metric)} | {fmt(row.mean_reference)} "
+                         f"| {fmt(row.mean_arm)} | {diff} | {p} |")
+        lines.append("")
+    return lines
+
+
+def experiment_parser(design: Design, root: Path) -> argparse.ArgumentParser:
+    """The shared options plus ``--results`` (default docs/results; with ``--quick``,
+    ``OUT/report`` so that a smoke test never overwrites the committed reports)."""
+    parser = argparse.ArgumentParser(description=design.title)
+    add_experiment_arguments(parser, root / "runs" / design.name)
+    parser.add_argument("--results", type=Path, default=None,
+                        help="folder for NAME.png, NAME_effects.png and NAME.md "
+                             "(default docs/results; with --quick OUT/report)")
+    return parser
+
+
+def size_line(spec, summary: pd.DataFrame, arms: Sequence[str]) -> str:
+    """How big the sweep was: regions, arms, replicates, ticks, runs."""
+    firms = summary.groupby("region")["firms"].first().to_dict() if len(summary) else {}
+    regions = ", ".join(f"{r} ({int(firms[r])} firms)" if r in firms else r
+                        for r in dict.fromkeys(summary["region"]))
+    return (f"{len(summary)} runs: regions {regions}; arms {', '.join(spec.arms)}; "
+            f"{spec.replicates} replicates per arm; {spec.ticks} ticks (months)")
+
+
+def run_commit(results: SweepResults, root: Path) -> str:
+    """The git commit the sweep's runs were made with (from its manifest; else now)."""
+    commit = str(results.manifest.get("git_commit") or "")
+    return commit[:7] if commit else code_version(root)
+
+
+def wall_seconds(done, out: Path) -> float:
+    """Wall time of the sweep that made ``out``: measured when this call ran every run,
+    else the time recorded when they ran (``OUT/wall_seconds.txt``; 0 if unknown), so a
+    report remade with ``--report-only`` or a resumed sweep keeps its run time."""
+    record = out / "wall_seconds.txt"
+    if done is not None and done.ran == done.total and done.total:
+        record.write_text(f"{done.seconds:.1f}\n", encoding="utf-8")
+        return done.seconds
+    return float(record.read_text()) if record.is_file() else 0.0
+
+
+def run_standard(design: Design, argv: list[str] | None, root: Path) -> int:
+    """Run ``design``'s sweep, write data, figures and the report; exit code 0/1."""
+    args = experiment_parser(design, root).parse_args(argv)
+    start = time.perf_counter()
+    results, done = run_experiment(design.spec, args)
+    seconds = wall_seconds(done, Path(args.out))
+    out_dir = args.results or (args.out / "report" if args.quick else root / "docs" / "results")
+    summary, ts, arms = results.summary, results.timeseries(), list(results.spec.arms)
+    if design.relabel:        # e.g. region variants that are really arms
+        summary, ts, arms = design.relabel(summary, ts)
+    effects = effects_table(summary, arms, design.metrics)
+    effects.to_parquet(Path(args.out) / "effects.parquet", index=False)
+    band_figure(ts, arms, design.series, out_dir / f"{design.name}.png", design.title)
+    if len(effects):
+        effects_figure(effects, out_dir / f"{design.name}_effects.png", design.title)
+    notes = design.notes(results, effects) if design.notes else []
+    text = report(design, results, effects, notes, seconds, args, root,
+                  size_line(results.spec, summary, arms))
+    (out_dir / f"{design.name}.md").write_text(text, encoding="utf-8")
+    print(f"{len(results.summary)} runs in {time.perf_counter() - start:.0f} s; wrote "
+          f"{out_dir / design.name}.md", file=sys.stderr)
+    return 1 if len(results.failures) else 0
+
+
+def report(design: Design, results: SweepResults, effects: pd.DataFrame, notes: list[str],
+           seconds: float, args: argparse.Namespace, root: Path, size: str) -> str:
+    """The markdown report, generated from the numbers."""
+    command = f"symbiosis-abm experiment {design.name}" + (" --quick" if args.quick else "")
+    for key in ("replicates", "ticks"):
+        if getattr(args, key) is not None:
+            command += f" --{key} {getattr(args, key)}"
+    lines = [f"# Experiment `{design.name}`: {design.title}", "",
+             design.question, "",
+             f"Generated by `{command}` from `experiments/{design.name}.toml`; {size}"
+             + (f"; {seconds / 60:.1f} min wall time on "
+                f"{results.manifest.get('workers')} worker(s)" if seconds else "")
+             + f"; runs made with the code at commit {run_commit(results, root)}.", "",
+             f"![{design.name}]({design.name}.png)", ""]
+    if len(effects):
+        lines += [f"![{design.name} effects]({design.name}_effects.png)", "",
+                  "## Paired effects", "", *effects_markdown(effects)]
+    lines += [*notes, ""]
+    return "\n".join(lines)
