@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import unique_sorted
+from ._arrays import hub_pair_positions, unique_sorted
 
 __all__ = ["common_partner_pairs", "introduced", "after_breach", "broken"]
 
@@ -52,20 +52,10 @@ def common_partner_pairs(a: np.ndarray, b: np.ndarray, n: int,
     hub, other = _links_by_hub(a, b, n)
     if len(hub) < 2:
         return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
-    degree = np.minimum(np.diff(np.append(starts, len(hub))), max_degree)
-    many = degree >= 2
-    starts, degree = starts[many], degree[many]
-    if len(starts) == 0:
+    ki, kj = hub_pair_positions(hub, max_degree)
+    if len(ki) == 0:
         return np.zeros(0, dtype=np.int64)
-    cells = degree * degree
-    group = np.repeat(np.arange(len(starts)), cells)
-    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
-    d = degree[group]
-    row, col = cell // d, cell % d
-    off = row != col
-    i = other[starts[group[off]] + row[off]]
-    j = other[starts[group[off]] + col[off]]
+    i, j = other[ki], other[kj]
     return unique_sorted(i * n + j)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import unique_sorted
+from ._arrays import hub_pair_positions, unique_sorted
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
 
@@ -225,18 +225,4 @@ def _common_partner_links(hub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> ki.tolist(), kj.tolist()
     ([1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2])
     """
-    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
-    degree = np.diff(np.append(starts, len(hub)))
-    many = degree >= 2
-    starts, degree = starts[many], degree[many]
-    if len(starts) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    cells = degree * degree
-    group = np.repeat(np.arange(len(starts)), cells)
-    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
-    d = degree[group]
-    row, col = cell // d, cell % d
-    off = row != col
-    base = starts[group[off]]
-    return base + row[off], base + col[off]
+    return hub_pair_positions(hub)
