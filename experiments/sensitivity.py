@@ -1,12 +1,15 @@
 """Experiment ``sensitivity``: which parameters move the outcomes most?
 
-Morris elementary effects (``SALib.analyze.morris`` via
-:func:`symbiosis_abm.sweep.analyze.morris_indices`) over the ten parameters in
+Two stages. First, Morris elementary effects (``SALib.analyze.morris`` via
+:func:`symbiosis_abm.sweep.analyze.morris_indices`) over the sixteen parameters in
 ``experiments/sensitivity.toml``, each over its plausible range, on a 300-firm synthetic
 region with the default facilitator. mu* (mean absolute elementary effect, in the
 outcome's unit per move across the range) ranks parameters by influence; sigma large
-against mu* signals interactions or non-linearity. A screening, not a variance
-decomposition: it ranks, it does not apportion.
+against mu* signals interactions or non-linearity. A screening: it ranks. Second, Sobol'
+indices (``SALib.analyze.sobol`` via :func:`symbiosis_abm.sweep.analyze.sobol_indices`)
+over the ``SOBOL_TOP`` parameters with the largest mu* on active exchanges, the others at
+their defaults: S1 (share of the output variance from a parameter alone) and ST (with
+its interactions) apportion the variance among them.
 
 Usage::
 
@@ -15,13 +18,14 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from symbiosis_abm.sweep.analyze import morris_indices
+from symbiosis_abm.sweep.analyze import morris_indices, sobol_indices
 from symbiosis_abm.sweep.experiment import run_experiment
 from symbiosis_abm.sweep.findings import (
     Design,
@@ -31,11 +35,35 @@ from symbiosis_abm.sweep.findings import (
     run_commit,
     wall_seconds,
 )
+from symbiosis_abm.sweep.results import load_results
+from symbiosis_abm.sweep.runner import run_sweep
+from symbiosis_abm.sweep.spec import SweepSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("active_exchanges", "materials_diverted_t_total", "participating_firms")
 DESIGN = Design(name="sensitivity", spec=Path(__file__).with_suffix(".toml"),
                 title="which parameters matter most?", metrics=METRICS)
+#: Sobol' stage: the most influential parameters of the screening, and its base sample
+#: size N (a power of two; N x (SOBOL_TOP + 2) design points, SALib without 2nd order).
+SOBOL_TOP, SOBOL_N, SOBOL_N_QUICK = 4, 16, 2
+
+
+def sobol_stage(morris: pd.DataFrame, screening: SweepSpec, args) -> tuple:
+    """Sobol' indices over the ``SOBOL_TOP`` parameters with the largest mu* on active
+    exchanges, in the screening's ranges, seeds and replicates (written to OUT/sobol)."""
+    ranked = (morris[morris["metric"] == "active_exchanges"]
+              .sort_values("mu_star", ascending=False)["parameter"].tolist())
+    top = ranked[:SOBOL_TOP]
+    spec = dataclasses.replace(
+        screening, name="sensitivity_sobol", ranges={k: screening.ranges[k] for k in top},
+        sampler="sobol", samples=SOBOL_N_QUICK if args.quick else SOBOL_N, quick={})
+    out = Path(args.out) / "sobol"
+    if not args.report_only:
+        report = run_sweep(spec, out, backend="dask" if args.scheduler else args.backend,
+                           workers=args.workers, scheduler=args.scheduler, fresh=args.fresh)
+        print(report.line, file=sys.stderr)
+    results = load_results(out)
+    return sobol_indices(results, list(METRICS)), results
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -59,6 +87,28 @@ def figure(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def sobol_lines(sobol: pd.DataFrame, results) -> list[str]:
+    """The report's Sobol' section: S1 and ST with 95% CIs per metric."""
+    spec = results.spec
+    lines = ["## Sobol' indices of the most influential parameters", "",
+             f"Second stage: {', '.join(f'`{k}`' for k in spec.ranges)} (the {len(spec.ranges)} "
+             f"largest mu* on active exchanges above) over the same ranges, the other "
+             f"parameters at their defaults; Saltelli sample N = {spec.samples} "
+             f"({len(results.summary)} runs with {spec.replicates} replicate(s) per point, "
+             "outcomes averaged per point). S1: share of the outcome's variance from the "
+             "parameter alone; ST: with its interactions. Mean [95% CI].", ""]
+    for metric in METRICS:
+        sub = sobol[sobol["metric"] == metric].sort_values("ST", ascending=False)
+        if not len(sub):
+            continue
+        lines += [f"### {label_of(metric)}", "", "| parameter | S1 | ST |", "|---|---|---|"]
+        lines += [f"| {r.parameter} | {r.S1:.2f} [{r.S1 - r.S1_conf:.2f}, "
+                  f"{r.S1 + r.S1_conf:.2f}] | {r.ST:.2f} [{r.ST - r.ST_conf:.2f}, "
+                  f"{r.ST + r.ST_conf:.2f}] |" for r in sub.itertuples()]
+        lines.append("")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     args = experiment_parser(DESIGN, ROOT).parse_args(argv)
     start = time.perf_counter()
@@ -68,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     table = morris_indices(results, list(METRICS))
     table.to_parquet(Path(args.out) / "morris.parquet", index=False)
     figure(table, out_dir / "sensitivity.png")
+    sobol, sobol_results = sobol_stage(table, results.spec, args)
+    sobol.to_parquet(Path(args.out) / "sobol.parquet", index=False)
     spec = results.spec
     lines = ["# Experiment `sensitivity`: which parameters matter most?", "",
-             "Morris screening (SALib) of ten parameters over the ranges in "
+             f"Morris screening (SALib) of {len(spec.ranges)} parameters over the ranges in "
              "`experiments/sensitivity.toml`, on a synthetic region of "
              f"{int(results.summary['firms'].iloc[0])} firms with the default facilitator; "
              f"{spec.samples} trajectories x {len(spec.ranges) + 1} points x "
@@ -92,9 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             lines += ["", f"Most influential: `{top.parameter}` (mu* {fmt(top.mu_star)}); "
                       f"least: `{sub.iloc[-1].parameter}` (mu* {fmt(sub.iloc[-1].mu_star)})."]
         lines.append("")
+    lines += sobol_lines(sobol, sobol_results)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "sensitivity.md").write_text("\n".join(lines), encoding="utf-8")
-    print(f"{len(results.summary)} runs in {time.perf_counter() - start:.0f} s; wrote "
+    print(f"{len(results.summary) + len(sobol_results.summary)} runs in {time.perf_counter() - start:.0f} s; wrote "
           f"{out_dir / 'sensitivity.md'}", file=sys.stderr)
     return 1 if len(results.failures) else 0
 
