@@ -29,14 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def measures(model: Any) -> dict[str, float]:
     """Collect hook: SME participation and public cost per tonne diverted."""
+    from symbiosis_abm.measures import sme_participation
     from symbiosis_abm.world import SME
 
     ex = model.exchanges
-    took_part = np.zeros(model.world.n_firms, dtype=bool)
-    took_part[ex["supplier"]] = True
-    took_part[ex["receiver"]] = True
     sme = model.world.firm_size == SME
-    return {"sme_participation": float(took_part[sme].mean()) if sme.any() else np.nan}
+    share = sme_participation(sme, ex["supplier"], ex["receiver"])
+    return {"sme_participation": share}
 
 
 def notes(results: SweepResults, effects: pd.DataFrame) -> list[str]:

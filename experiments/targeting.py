@@ -53,15 +53,14 @@ MEASURES = (
 
 def measures(model: Any) -> dict[str, float]:
     """The spec's collect hook: SMEs, their participation and the broker's proposals."""
+    from symbiosis_abm.measures import sme_participation
     from symbiosis_abm.world import SME
 
     ex = model.exchanges
-    took_part = np.zeros(model.world.n_firms, dtype=bool)
-    took_part[ex["supplier"]] = True
-    took_part[ex["receiver"]] = True
     sme = model.world.firm_size == SME
+    share = sme_participation(sme, ex["supplier"], ex["receiver"])
     return {"smes": int(sme.sum()),
-            "sme_participation": float(took_part[sme].mean()) if sme.any() else np.nan,
+            "sme_participation": share,
             "proposals": model.facilitator.proposals_made if model.facilitator else 0}
 
 

@@ -22,8 +22,23 @@ import pandas as pd
 
 from ._arrays import unique_sorted
 
-__all__ = ["undirected_keys", "time_to_first", "time_to_share",
+__all__ = ["sme_participation", "undirected_keys", "time_to_first", "time_to_share",
            "endings_per_year", "endings_after", "persistence", "largest_key_supplier"]
+
+
+def sme_participation(firm_is_sme: np.ndarray, supplier: np.ndarray,
+                      receiver: np.ndarray) -> float:
+    """Share of SMEs in at least one exchange (any in the log), NaN without SMEs.
+
+    Examples
+    --------
+    >>> sme_participation(np.array([True, True, False]), np.array([0]), np.array([2]))
+    0.5
+    """
+    took_part = np.zeros(len(firm_is_sme), dtype=bool)
+    took_part[supplier] = True
+    took_part[receiver] = True
+    return float(took_part[firm_is_sme].mean()) if firm_is_sme.any() else float("nan")
 
 
 def undirected_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
