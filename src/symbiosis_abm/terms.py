@@ -8,7 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
-from .economics import choose_mode, direct_use_capex_fixed, evaluate, transaction_cost
+from .economics import (
+    choose_mode,
+    direct_use_capex_fixed,
+    evaluate,
+    need_room,
+    seasonal_utilisation,
+    transaction_cost,
+)
 from .negotiation import can_sign
 
 __all__ = ["DealTerms"]
@@ -31,14 +38,19 @@ class DealTerms:
         return self.world.need_volume - self.need_committed
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
-                       cofund: np.ndarray | float = 0.0, trust: float | None = None):
+                       cofund: np.ndarray | float = 0.0, trust: float | None = None,
+                       renewal: bool = False):
         """Expected yearly economics of candidate edges at the current trust (or at
         ``trust`` held by both sides, e.g. 1.0 for an opportunity map).
 
         ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
         of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
-        a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport`` and whether
-        the receiver can fund its part (``affordable``).
+        a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport``, the
+        expected delivered share ``utilisation`` (:func:`~.economics.seasonal_utilisation`:
+        the contract follows the supply's profile, capped by the need's own volume shared
+        with its other contracts; with ``renewal`` the edge's own contract of ``volume`` is
+        already counted in the need's committed volume), the mode's ``annuity_factor`` and
+        whether the receiver can fund its part (``affordable``).
         """
         w, p, cat = self.world, self.params, self.world.catalogue
         s, n = w.edges.stream[edges], w.edges.need[edges]
@@ -54,24 +66,30 @@ class DealTerms:
             built = self.assets.table["mode"][ids[has]]
             capex_fixed[has, built] = 0.0
             capex_per_km[has, built] = 0.0
+        mode_annuity = self.mode_annuity[r]
         mode, transport, capex, feasible = choose_mode(
             volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
-            capex_per_km, cat.max_distance_km[r], self.annuity,
+            capex_per_km, cat.max_distance_km[r], mode_annuity,
             cost_per_unit=cat.cost_per_unit[r])
+        factor = np.where(feasible, mode_annuity[np.arange(len(edges)), mode], 0.0)
+        other = self.need_committed[n] - (volume if renewal else 0.0)
+        room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
+        utilisation = seasonal_utilisation(w.stream_season[s], w.need_season[n], room)
         half = p.transaction_cost_eur / 2.0
         trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
                                self.pairs.trust[self.edge_slot_rs[edges]]) if trust is None
                               else (np.full(len(edges), trust),) * 2)
         tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
         tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
-        terms = evaluate(volume, w.edge_utilisation[edges], w.need_virgin_price[n],
-                         w.stream_disposal_cost[s], transport, capex, self.annuity,
+        terms = evaluate(volume, utilisation, w.need_virgin_price[n],
+                         w.stream_disposal_cost[s], transport, capex, factor,
                          tc_sup, tc_rec, p.bargaining_power, cofund)
         terms.surplus[~feasible] = -np.inf
         own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
         affordable = own_capex <= self._capital[w.edge_receiver[edges]]
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
-                       "transport": transport}
+                       "transport": transport, "utilisation": utilisation,
+                       "annuity_factor": factor}
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
@@ -88,7 +106,8 @@ class DealTerms:
         now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
                           self.need_free()[w.edges.need[edges]]),
                store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
-               self.assets.live(edges, max(self.tick, 0)).astype(float))
+               self.assets.live(edges, max(self.tick, 0)).astype(float),
+               self.need_free()[w.edges.need[edges]])   # the need's room (utilisation)
         caches = getattr(self, "_surplus_caches", None)
         if caches is None or caches["params"] is not self.params:
             caches = self._surplus_caches = {"params": self.params}
@@ -97,7 +116,7 @@ class DealTerms:
             e = len(w.edges)
             cache = caches[cofund] = {
                 "inputs": [np.full(e, np.nan) for _ in now], "surplus": np.zeros(e),
-                "capex": np.zeros(e)}
+                "capex": np.zeros(e), "annual": np.zeros(e)}
         stale = np.zeros(len(edges), dtype=bool)
         for seen, value in zip(cache["inputs"], now):       # compare bits, not values
             stale |= seen[edges].view(np.int64) != value.view(np.int64)
@@ -106,11 +125,19 @@ class DealTerms:
             terms, info = self.expected_terms(redo, cofund=cofund)
             cache["surplus"][redo] = terms.surplus
             cache["capex"][redo] = info["capex"]
+            cache["annual"][redo] = info["capex"] * info["annuity_factor"]
             for seen, value in zip(cache["inputs"], now):
                 seen[redo] = value[stale]
         if with_capex:
             return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]
+
+    def expected_annual_capex(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
+        """Yearly capex (the chosen mode's annuity factor x new capex) of each deal as
+        :meth:`expected_surplus` sees it now: co-funding a share of capex raises the
+        surplus by that share of it."""
+        self.expected_surplus(edges, cofund=cofund)
+        return self._surplus_caches[cofund]["annual"][edges]
 
     def _signs(self, edges: np.ndarray) -> np.ndarray:
         w, store = self.world, self.pairs
