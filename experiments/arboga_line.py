@@ -12,9 +12,9 @@ Two parts, both written to ``docs/results/arboga_line.md``:
 1. **Economics** of each Arboga edge under the model's own rules at full trust
    (:meth:`SymbiosisModel.expected_terms` with ``trust=1``): distance, capex, utilisation,
    annuity, joint surplus; and the joint surplus of ``vme -> arboga_dh`` under rule
-   variants that are *not* in the model (a longer pipe life, a delivery cap that uses the
-   receiver's whole need, a contract that follows the supply's profile), to show what
-   would have to change. The variants are arithmetic on the same inputs, not model runs.
+   variants (the model's rule before issue 10's fix, a flat contract with the need capped
+   by its own volume, the model's rule, the documented volume in full) and pipe lives.
+   The variants are arithmetic on the same inputs, not model runs.
 2. **Runs**: 20 seeds x 240 months (2010-2029), with and without the facilitator: the
    share of runs in which each Arboga link forms, the year it first forms, and the mean
    delivered heat per calendar month (from the exchange log's cumulative deliveries read
@@ -71,7 +71,7 @@ def economics(seed: int = 0) -> pd.DataFrame:
         terms, info = model.expected_terms(e, trust=1.0)
         rows[sup] = {"distance_km": float(model.world.edges.distance_km[e][0]),
                      "volume": float(info["volume"][0]), "capex_eur": float(info["capex"][0]),
-                     "utilisation": float(model.world.edge_utilisation[e][0]),
+                     "utilisation": float(info["utilisation"][0]),
                      "annuity_eur": float(terms.annuity[0]),
                      "surplus_eur": float(terms.surplus[0])}
     return pd.DataFrame(rows).T
@@ -109,16 +109,18 @@ def variants(seed: int = 0) -> pd.DataFrame:
     s_season, d_season = w.stream_season[s_i], w.need_season[n_i]
     s_vol, d_vol = float(w.stream_volume[s_i]), float(w.need_volume[n_i])
     utils = {
-        "model rule (flat contract, caps relative to the contract)": float(w.edge_utilisation[e][0]),
+        "old rule (flat contract, caps relative to the contract)":
+            float(np.minimum(1.0, np.minimum(s_season, d_season)).mean()),
         "need capped by its own volume (flat contract)":
             float(monthly_caps(s_season, d_season, s_vol, d_vol, vol).mean()),
-        "contract follows the supply's profile, need capped by its own volume":
+        "model rule: contract follows the supply's profile, need capped by its own volume":
             float(monthly_caps(s_season, d_season, s_vol, d_vol, vol, flat=False).mean()),
         "the documented 38 GWh a season delivered in full": 1.0,
     }
     rows = []
     for label, u in utils.items():
-        for years in (p.lifetime_years, 30.0, 40.0, 50.0):
+        for years in (p.lifetime_years, 30.0, float(model.asset_life_years[w.edge_resource[e][0],
+                                                                           info["mode"][0]]), 50.0):
             ann = annuity_factor(p.discount_rate, years) * capex
             rows.append({"utilisation rule": label, "utilisation": u,
                          "pipe life (years)": years, "delivered_MWh": u * vol,

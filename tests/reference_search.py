@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from symbiosis_abm.economics import (
-    annuity_factor,
+    annuity_factors,
+    asset_lives,
     choose_mode,
     evaluate,
     seasonal_utilisation,
@@ -87,16 +88,22 @@ def brute_force_surplus(world, params, stream: np.ndarray, need: np.ndarray,
     """
     cat = world.catalogue
     r = world.stream_resource[stream]
-    annuity = annuity_factor(params.discount_rate, params.lifetime_years)
+    # each (resource, mode) asset's own economic life: the catalogue's, else the parameter
+    annuity = annuity_factors(params.discount_rate,
+                              asset_lives(cat.lifetime_years, params.lifetime_years))[r]
     volume = np.minimum(world.stream_volume[stream], world.need_volume[need])
-    _, transport, capex, feasible = choose_mode(
+    mode, transport, capex, feasible = choose_mode(
         volume, distance_km, cat.cost_per_unit_km[r], cat.capex_fixed[r],
         cat.capex_per_km[r], cat.max_distance_km[r], annuity, cost_per_unit=cat.cost_per_unit[r])
+    factor = np.where(feasible, annuity[np.arange(len(stream)), mode], 0.0)
     tc = transaction_cost(np.full(len(stream), params.initial_trust),
                           params.transaction_cost_eur / 2.0, params.distrust_cost_factor)
-    utilisation = seasonal_utilisation(world.stream_season[stream], world.need_season[need])
+    # nothing is contracted yet: the need's room is its volume over this contract's
+    room = world.need_volume[need] / volume
+    utilisation = seasonal_utilisation(world.stream_season[stream], world.need_season[need],
+                                       room)
     terms = evaluate(volume, utilisation, world.need_virgin_price[need],
-                     world.stream_disposal_cost[stream], transport, capex, annuity, tc, tc,
+                     world.stream_disposal_cost[stream], transport, capex, factor, tc, tc,
                      params.bargaining_power)
     return np.where(feasible, terms.surplus, -np.inf)
 

@@ -174,10 +174,11 @@ def test_allocation_failure_reasons_say_what_happened():
 
 
 def test_broker_proposes_a_match_that_pays_only_with_its_cofunding():
-    # waste heat over 3 km by pipe: pays with 30 % co-funding, not without
+    # waste heat over 4.5 km by pipe (a 40-year asset): pays with 30 % co-funding, not
+    # without
     region = make_region([
         {"id": "plant", "member": True, "streams": [("waste_heat_high", 10000.0)]},
-        {"id": "mill", "member": True, "x": 3.0, "needs": [("waste_heat_high", 10000.0)]}])
+        {"id": "mill", "member": True, "x": 4.5, "needs": [("waste_heat_high", 10000.0)]}])
     base = dict(initial_trust=0.9, initial_awareness=0.0, discovery_rate=0.0,
                 convener=False, expert_support=0.0)
     model = SymbiosisModel(region, rng=1, **STATIC_WORLD, **base)

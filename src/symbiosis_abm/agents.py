@@ -286,8 +286,9 @@ class Facilitator(mesa.Agent):
         surplus, capex = model.expected_surplus(edges, with_capex=True)
         # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
         # co-funding a share of capex adds that share's annuity to the surplus
-        share = offer(model, edges, surplus_without=surplus, capex=capex)
-        surplus = surplus + model.annuity * capex * share
+        annual = model.expected_annual_capex(edges)
+        share = offer(model, edges, surplus_without=surplus, capex=capex, annual_capex=annual)
+        surplus = surplus + annual * share
         worth = surplus > 0
         edges, share = edges[worth], share[worth]
         if len(edges) == 0:

@@ -39,10 +39,24 @@ ASSET_COLUMNS = {
 class AssetBook:
     """All assets of a run and, per candidate edge, the asset built for it (or -1)."""
 
-    def __init__(self, n_edges: int, lifetime_ticks: int):
+    def __init__(self, n_edges: int, lifetime_ticks: int | np.ndarray):
+        """``lifetime_ticks``: one life for every asset, or a ``(resource, mode)`` table
+        (each mode's asset has its own economic life)."""
         self.table = Columns(ASSET_COLUMNS)
         self.edge_asset = np.full(n_edges, -1, dtype=np.int64)
-        self.lifetime_ticks = int(lifetime_ticks)
+        self.lifetime_ticks = np.asarray(lifetime_ticks, dtype=np.int64)
+
+    def life(self, resource: np.ndarray, mode: np.ndarray) -> np.ndarray:
+        """Lifetime in ticks of an asset of ``resource`` built for ``mode``.
+
+        Examples
+        --------
+        >>> AssetBook(1, np.array([[480, 240]])).life(np.array([0, 0]), np.array([0, 1]))
+        array([480, 240])
+        """
+        if self.lifetime_ticks.ndim == 0:
+            return np.full(len(resource), int(self.lifetime_ticks), dtype=np.int64)
+        return self.lifetime_ticks[resource, mode]
 
     def __len__(self) -> int:
         return len(self.table)
@@ -63,7 +77,7 @@ class AssetBook:
         ids = self.table.append(
             edge=edges, supplier=supplier, receiver=receiver, resource=resource, mode=mode,
             capex=capex, public=public, owner=receiver, built=tick, last_used=tick,
-            until=tick + self.lifetime_ticks, stranded=0.0, paid_off=False, uses=1)
+            until=tick + self.life(resource, mode), stranded=0.0, paid_off=False, uses=1)
         self.edge_asset[edges] = ids
         return ids
 

@@ -55,6 +55,7 @@ _MODE_SPEC = Table(
         "max_distance_km": Field(float, required=True, low=0.0, low_open=True),
         "cost_per_unit": Field(float, low=0.0),
         "heat_pump_capex": Field(float, low=0.0),
+        "lifetime_years": Field(float, low=0.0, low_open=True, high=100.0),
     },
     provenance=True,
 )
@@ -134,6 +135,9 @@ class ResourceCatalogue:
     #: (R, M) the part of ``capex_fixed`` that is a heat pump, not charged to a need with
     #: ``direct_use`` (economics.direct_use_capex_fixed)
     heat_pump_capex: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MODES))))
+    #: (R, M) economic life of the asset a mode builds, years; 0: the parameter
+    #: ``lifetime_years`` (model.py resolves it)
+    lifetime_years: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MODES))))
     country: str = ""
     landfill_tax: float = 0.0       # EUR per t, the country's
     incineration_tax: float = 0.0   # EUR per t, the country's
@@ -280,6 +284,7 @@ def catalogue_from_dict(data: dict, origin: str, country: str | None = None,
         exchange_tax=exchange_tax,
         cost_per_unit=mode_array("cost_per_unit"),
         heat_pump_capex=np.minimum(mode_array("heat_pump_capex"), mode_array("capex_fixed")),
+        lifetime_years=mode_array("lifetime_years"),
         country=code,
         landfill_tax=landfill_tax,
         incineration_tax=float(tax["incineration_tax"]),

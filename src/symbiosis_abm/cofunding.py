@@ -57,25 +57,29 @@ def available(model: SymbiosisModel, tick: int | None = None) -> float:
 
 def offer(model: SymbiosisModel, edges: np.ndarray, volume: np.ndarray | None = None,
           surplus_without: np.ndarray | None = None, capex: np.ndarray | None = None,
-          surplus_with: np.ndarray | None = None) -> np.ndarray:
+          surplus_with: np.ndarray | None = None,
+          annual_capex: np.ndarray | None = None) -> np.ndarray:
     """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order.
 
     ``surplus_without`` and the deals' new ``capex`` (or ``surplus_with``, the surplus at
     the full ``cofund_share``) may be passed when the caller has them; otherwise they are
     computed here. Co-funding a share of capex raises the yearly surplus by exactly the
-    annuity of that share (:func:`~.economics.evaluate`).
+    annuity of that share (:func:`~.economics.evaluate`); ``annual_capex`` is each deal's
+    yearly capex (its mode's annuity factor x capex), computed here when not passed.
     """
     share = np.zeros(len(edges))
     budget = available(model)
     if budget <= 0 or len(edges) == 0:
         return share
     p = model.params
-    if surplus_without is None or (capex is None and surplus_with is None):
+    if surplus_without is None or (capex is None and surplus_with is None) or (
+            surplus_with is None and annual_capex is None):
         terms, info = model.expected_terms(edges, volume=volume)
         surplus_without, capex = terms.surplus, info["capex"]
+        annual_capex = info["capex"] * info["annuity_factor"]
     need = np.flatnonzero(surplus_without <= 0)
     if surplus_with is None:
-        gain = model.annuity * capex[need] * p.cofund_share
+        gain = annual_capex[need] * p.cofund_share
         ok = additional(surplus_without[need], surplus_without[need] + gain) & (gain > 0)
     else:   # co-funding raises the surplus only where there is capex
         ok = (additional(surplus_without[need], surplus_with[need])

@@ -1,8 +1,10 @@
 """Contract rules: the agreed seasonal profile, delivery shortfall, profit against plan.
 
-A contract agrees a monthly profile: in calendar month ``m`` both sides expect
-``min(1, supply season[m], demand season[m])`` of the contract's mean monthly volume (the
-same profile the deal's expected economics use, :func:`~.economics.seasonal_utilisation`).
+A contract agrees a monthly profile that follows the supply: in calendar month ``m`` both
+sides expect ``supply season[m]`` of the contract's mean monthly volume, capped by what the
+need takes that month out of its *own* volume, shared pro rata by its contracts
+(``demand season[m] x need volume / volume contracted on the need``; the same profile the
+deal's expected economics use, :func:`~.economics.seasonal_utilisation`).
 A planned trough is then neither a delivery failure nor a loss:
 
 * the shortfall of a delivery is measured against what the contract expected that tick,
@@ -58,7 +60,9 @@ def supply_for_contracts(ratio: np.ndarray, volume: np.ndarray,
 
     The stream's uncommitted volume is used first to cover a shortfall of the committed
     part: contracts of a stream that is half placed get up to twice its ratio (each is
-    still capped at what it agreed).
+    still capped at what it agreed). The same rule gives a need's room per unit of
+    contracted volume: a need of 100 with contracts for 38 takes up to 100/38 times its
+    seasonal factor of each contract's mean monthly volume.
 
     Examples
     --------
@@ -132,8 +136,13 @@ class ContractBook:
         act = np.flatnonzero(ex["active"] & ~building)
         s, n = ex["stream"][act], ex["need"][act]
         avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
-        share = np.minimum(1.0, np.minimum(avail[s], self.need_ratio[n]))
-        planned = np.minimum(1.0, np.minimum(self.stream_season_now[s], self.need_season_now[n]))
+        # the need takes up to its own volume this month, shared by its contracts
+        room = supply_for_contracts(self.need_ratio, w.need_volume, self.need_committed)
+        room_plan = supply_for_contracts(self.need_season_now, w.need_volume,
+                                         self.need_committed)
+        profile = self.stream_season_now[s]   # the contract follows the supply's profile
+        share = np.minimum(profile, np.minimum(avail[s], room[n]))
+        planned = np.minimum(profile, room_plan[n])
         annuity = ex["annuity"][act] * self._annuity_due(act, t)
         gain_sup, gain_rec, delivered, paid = self._gains(act, share, annuity)
         plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity, at_signing=True)
@@ -219,13 +228,15 @@ class ContractBook:
         if len(due) == 0:
             return
         edges, trial, p = ex["edge"][due], ex["trial"][due], self.params
-        terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial)
+        terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial,
+                                          held=ex["volume"][due])
         # capex of the asset the exchange runs over is sunk: the renewal books none
         keep = (terms.surplus > 0) & self._signs(edges, terms, info)
         grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
         if trial.any():                          # full link ends, to grow into it (7.15)
             full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
-            f_terms, f_info = self.expected_terms(edges[trial], volume=full)
+            f_terms, f_info = self.expected_terms(edges[trial], volume=full,
+                                                  held=ex["volume"][due][trial])
             grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
         keep &= ~grown
         length = np.where(trial, p.trial_months / p.tick_months,
@@ -251,7 +262,7 @@ class ContractBook:
         w, p = self.world, self.params
         s, n = w.edges.stream[edges], w.edges.need[edges]
         volume = info["volume"][ok]
-        expected = volume * w.edge_utilisation[edges]
+        expected = volume * info["utilisation"][ok]
         subsidy = (cofund * info["capex"])[ok]
         asset = self.assets.live(edges, t)
         reuse = asset >= 0

@@ -25,7 +25,8 @@ import numpy as np
 
 __all__ = [
     "annuity_factor", "transaction_cost", "choose_mode", "ExchangeTerms", "evaluate",
-    "nash_payment", "seasonal_utilisation", "alternative_cost", "direct_use_capex_fixed",
+    "nash_payment", "seasonal_utilisation", "need_room", "alternative_cost",
+    "direct_use_capex_fixed", "annuity_factors", "asset_lives",
 ]
 
 
@@ -42,6 +43,31 @@ def annuity_factor(rate: float, years: float) -> float:
     if rate == 0:
         return 1.0 / years
     return rate / (1.0 - (1.0 + rate) ** -years)
+
+
+def annuity_factors(rate: float, years: np.ndarray) -> np.ndarray:
+    """:func:`annuity_factor` of each economic life in ``years`` (any shape).
+
+    Examples
+    --------
+    >>> annuity_factors(0.06, np.array([[20.0, 40.0]])).round(5).tolist()
+    [[0.08718, 0.06646]]
+    """
+    years = np.asarray(years, dtype=float)
+    return np.vectorize(lambda y: annuity_factor(rate, float(y)), otypes=[float])(years)
+
+
+def asset_lives(catalogue_years: np.ndarray, default_years: float) -> np.ndarray:
+    """Economic life of each (resource, mode) asset: the catalogue's where it gives one
+    (> 0), else ``default_years`` (the parameter ``lifetime_years``).
+
+    Examples
+    --------
+    >>> asset_lives(np.array([[40.0, 0.0]]), 20.0).tolist()
+    [[40.0, 20.0]]
+    """
+    years = np.asarray(catalogue_years, dtype=float)
+    return np.where(years > 0, years, float(default_years))
 
 
 def transaction_cost(trust: np.ndarray, base: float, distrust_factor: float) -> np.ndarray:
@@ -62,13 +88,14 @@ def choose_mode(
     capex_fixed: np.ndarray,
     capex_per_km: np.ndarray,
     max_distance_km: np.ndarray,
-    annuity: float,
+    annuity: float | np.ndarray,
     cost_per_unit: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cheapest feasible transport mode for each exchange.
 
     Mode arrays have shape ``(n, n_modes)`` (the rows of the exchange's resource); a mode
-    is feasible where ``0 < distance <= max_distance``. ``cost_per_unit`` is a cost per
+    is feasible where ``0 < distance <= max_distance``; ``annuity`` is one factor or one
+    per mode (shape ``(n, n_modes)``: each mode's asset has its own economic life). ``cost_per_unit`` is a cost per
     unit moved whatever the distance (loading and port handling of a ship); it is part
     of the transport cost.
 
@@ -136,7 +163,7 @@ def evaluate(
     disposal_cost: np.ndarray,
     transport: np.ndarray,
     capex: np.ndarray,
-    annuity: float,
+    annuity: float | np.ndarray,
     tc_supplier: np.ndarray,
     tc_receiver: np.ndarray,
     bargaining_power: float,
@@ -186,11 +213,18 @@ def nash_payment(
     return beta * surplus - avoided_disposal + tc_supplier
 
 
-def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray) -> np.ndarray:
-    """Expected delivered share of a flat contract, given monthly supply and demand factors.
+def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray,
+                         need_room: np.ndarray | float = 1.0) -> np.ndarray:
+    """Expected delivered share of a contract, given monthly supply and demand factors.
 
-    Each month the delivery is capped by what the stream yields and what the need takes
-    (factors relative to their yearly mean); the result is the yearly mean of that cap.
+    The contract follows the supplier's profile: in month ``m`` it expects
+    ``supply_season[m]`` of its mean monthly volume (a stream's whole output is
+    contracted as it comes, peaks included). The receiver's need caps the delivery at its
+    *own* monthly volume: ``demand_season[m] x need_room``, where ``need_room`` is the
+    need's yearly volume over the volume contracted on it (this contract included; >= 1).
+    A contract smaller than the need can therefore take the supply's summer peak while
+    the need is low in summer but still larger than the contract. The result is the
+    yearly mean of that capped profile (factors relative to their yearly mean).
 
     Examples
     --------
@@ -198,8 +232,36 @@ def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray) -
     >>> winter = np.array([[2.0] * 6 + [0.0] * 6])
     >>> float(seasonal_utilisation(flat, flat)[0]), float(seasonal_utilisation(flat, winter)[0])
     (1.0, 0.5)
+
+    A summer-only supply (0 in the first half of the year) to a winter-heavy need
+    (0.5 in the second half) four times the contract: the whole supply is taken.
+
+    >>> summer = np.array([[0.0] * 6 + [2.0] * 6])
+    >>> heating = np.array([[1.5] * 6 + [0.5] * 6])
+    >>> float(seasonal_utilisation(summer, heating)[0]), float(seasonal_utilisation(
+    ...     summer, heating, np.array([4.0]))[0])
+    (0.25, 1.0)
     """
-    return np.minimum(1.0, np.minimum(supply_season, demand_season)).mean(axis=1)
+    room = np.asarray(need_room, dtype=float)
+    if room.ndim:
+        room = room[:, None]
+    return np.minimum(supply_season, demand_season * room).mean(axis=1)
+
+
+def need_room(need_volume: np.ndarray, committed_other: np.ndarray,
+              volume: np.ndarray) -> np.ndarray:
+    """A need's yearly volume over what is contracted on it with a new contract of
+    ``volume`` (``committed_other`` is what other contracts hold); at least 1.
+
+    Examples
+    --------
+    >>> need_room(np.array([100.0, 100.0, 50.0]), np.array([0.0, 50.0, 50.0]),
+    ...           np.array([38.0, 50.0, 0.0])).round(3).tolist()
+    [2.632, 1.0, 1.0]
+    """
+    total = np.asarray(committed_other, dtype=float) + np.asarray(volume, dtype=float)
+    room = np.divide(need_volume, total, out=np.ones(len(total)), where=total > 0)
+    return np.maximum(room, 1.0)
 
 
 def alternative_cost(

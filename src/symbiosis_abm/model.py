@@ -43,7 +43,7 @@ from .contracts import (
     ContractBook,
 )
 from .demography import Demography
-from .economics import annuity_factor
+from .economics import annuity_factor, annuity_factors, asset_lives
 from .errors import RegionError
 from .lifecycle import Lifecycle
 from .measurement import _STAT_NAMES, Measurement
@@ -101,6 +101,11 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         self.params, region = _resolve(region, overrides, catalogue, self.streams.region)
         self.world: World = build_world(region, catalogue, self.params)
         self.annuity = annuity_factor(self.params.discount_rate, self.params.lifetime_years)
+        # economic life per (resource, mode): the catalogue's where it gives one (pipes of
+        # district heat), else the parameter; and its annuity factor
+        self.asset_life_years = asset_lives(self.world.catalogue.lifetime_years,
+                                            self.params.lifetime_years)
+        self.mode_annuity = annuity_factors(self.params.discount_rate, self.asset_life_years)
         self.rates = tick_rates(self.params)  # calendar-time parameters, per tick
         self._init_state()
         self.firms = [Firm(self, i) for i in range(self.world.n_firms)]
@@ -158,7 +163,8 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)
         self.cofund_wait = np.full(e, np.nan)
-        self.assets = AssetBook(e, in_ticks(12 * p.lifetime_years, p.tick_months))
+        self.assets = AssetBook(e, np.vectorize(lambda y: in_ticks(12 * y, p.tick_months),
+                                                otypes=[np.int64])(self.asset_life_years))
         self.firm_stranded = np.zeros(n)  # remaining annuity of assets left early (EUR)
         self.pairs = PairStore(n, p.initial_trust, capacity=max(1024, 2 * e))
         self.edge_slot_sr = self.pairs.slots(w.edge_supplier, w.edge_receiver)

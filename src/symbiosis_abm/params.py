@@ -94,6 +94,7 @@ class Parameters:
     discount_rate: float = _p(0.06, "1/year", "Discount rate for annualising capex.",
                               low=0.0, high=1.0, group="economics")
     lifetime_years: float = _p(20.0, "years", "Economic lifetime of exchange infrastructure "
+                               "where the catalogue gives none for the resource's mode "
                                "(an asset is reused at no new capex within it).",
                                low=0.0, high=100.0, low_open=True, group="economics")
     transaction_cost_eur: float = _p(

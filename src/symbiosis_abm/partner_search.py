@@ -57,7 +57,8 @@ class PartnerSearch:
         self.counts["evaluations"] += len(edges)
         terms, info = self.expected_terms(edges)
         share = cofunding.offer(self, edges, surplus_without=terms.surplus,
-                               capex=info["capex"])
+                               capex=info["capex"],
+                               annual_capex=info["capex"] * info["annuity_factor"])
         if share.any():   # the co-funded deals' terms, merged in
             helped = np.flatnonzero(share > 0)
             more, more_info = self.expected_terms(edges[helped], cofund=share[helped])

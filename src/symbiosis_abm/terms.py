@@ -9,7 +9,14 @@ import numpy as np
 
 from . import cofunding
 from .catalogue import MODES
-from .economics import choose_mode, direct_use_capex_fixed, evaluate, transaction_cost
+from .economics import (
+    choose_mode,
+    direct_use_capex_fixed,
+    evaluate,
+    need_room,
+    seasonal_utilisation,
+    transaction_cost,
+)
 from .holdup import dedicated_capex, required_trust, specificity
 from .negotiation import can_sign
 
@@ -39,16 +46,20 @@ class DealTerms:
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
                        cofund: np.ndarray | float = 0.0, trust: float | None = None,
-                       trial: np.ndarray | bool = False):
+                       trial: np.ndarray | bool = False, held: np.ndarray | float = 0.0):
         """Expected yearly economics of candidate edges at the current trust (or at
         ``trust`` held by both sides, e.g. 1.0 for an opportunity map).
 
         ``volume`` defaults to what is still free on both sides; ``cofund`` is the share
         of capex the facilitator pays. Returns the :class:`~.economics.ExchangeTerms` and
-        a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport`` and whether
-        the receiver can fund its part (``affordable``). A ``trial`` goes without a fixed
-        line (docs/ODD.md 7.15) at a transaction cost scaled by ``trial_volume_share``.
-        Prices are this tick's (policy levers and price path, 7.20).
+        a dict with the chosen ``mode``, ``capex``, ``volume``, ``transport``, the
+        expected delivered share ``utilisation`` (:func:`~.economics.seasonal_utilisation`:
+        the contract follows the supply's profile, capped by the need's own volume shared
+        with its other contracts; ``held`` is what the edge's own current contract already
+        holds of the need's committed volume, on a renewal), the mode's ``annuity_factor``
+        and whether the receiver can fund its part (``affordable``). A ``trial`` goes
+        without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
+        ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
         w, p, cat = self.world, self.params, self.world.catalogue
         s, n = w.edges.stream[edges], w.edges.need[edges]
@@ -69,9 +80,14 @@ class DealTerms:
         if trial.any():  # a trial goes without a fixed line
             reach = reach.copy()
             reach[trial, PIPE] = 0.0
+        mode_annuity = self.mode_annuity[r]
         mode, transport, capex, feasible = choose_mode(
             volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
-            capex_per_km, reach, self.annuity, cost_per_unit=cat.cost_per_unit[r])
+            capex_per_km, reach, mode_annuity, cost_per_unit=cat.cost_per_unit[r])
+        factor = np.where(feasible, mode_annuity[np.arange(len(edges)), mode], 0.0)
+        other = self.need_committed[n] - held
+        room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
+        utilisation = seasonal_utilisation(w.stream_season[s], w.need_season[n], room)
         # a trial is a purchase order, not a long-term contract: its cost scales with it
         half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
         trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
@@ -79,14 +95,15 @@ class DealTerms:
                               else (np.full(len(edges), trust),) * 2)
         tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
         tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
-        terms = evaluate(volume, w.edge_utilisation[edges], self.virgin_now[n],
-                         self.disposal_now[s], transport, capex, self.annuity,
+        terms = evaluate(volume, utilisation, self.virgin_now[n],
+                         self.disposal_now[s], transport, capex, factor,
                          tc_sup, tc_rec, p.bargaining_power, cofund)
         terms.surplus[~feasible] = -np.inf
         own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
         affordable = own_capex <= self._capital[w.edge_receiver[edges]]
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
-                       "transport": transport, "own_capex": own_capex, "trial": trial}
+                       "transport": transport, "own_capex": own_capex, "trial": trial,
+                       "utilisation": utilisation, "annuity_factor": factor}
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
@@ -104,7 +121,8 @@ class DealTerms:
         now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
                           self.need_free()[w.edges.need[edges]]),
                store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
-               self.assets.live(edges, max(self.tick, 0)).astype(float))
+               self.assets.live(edges, max(self.tick, 0)).astype(float),
+               self.need_free()[w.edges.need[edges]])   # the need's room (utilisation)
         caches = getattr(self, "_surplus_caches", None)
         if (caches is None or caches["params"] is not self.params
                 or caches["prices"] != self.price_version):   # prices moved: all stale
@@ -115,7 +133,7 @@ class DealTerms:
             e = len(w.edges)
             cache = caches[cofund] = {
                 "inputs": [np.full(e, np.nan) for _ in now], "surplus": np.zeros(e),
-                "capex": np.zeros(e)}
+                "capex": np.zeros(e), "annual": np.zeros(e)}
         stale = np.zeros(len(edges), dtype=bool)
         for seen, value in zip(cache["inputs"], now):       # compare bits, not values
             stale |= seen[edges].view(np.int64) != value.view(np.int64)
@@ -124,11 +142,19 @@ class DealTerms:
             terms, info = self.expected_terms(redo, cofund=cofund)
             cache["surplus"][redo] = terms.surplus
             cache["capex"][redo] = info["capex"]
+            cache["annual"][redo] = info["capex"] * info["annuity_factor"]
             for seen, value in zip(cache["inputs"], now):
                 seen[redo] = value[stale]
         if with_capex:
             return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]
+
+    def expected_annual_capex(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
+        """Yearly capex (the chosen mode's annuity factor x new capex) of each deal as
+        :meth:`expected_surplus` sees it now: co-funding a share of capex raises the
+        surplus by that share of it."""
+        self.expected_surplus(edges, cofund=cofund)
+        return self._surplus_caches[cofund]["annual"][edges]
 
     def _signs(self, edges: np.ndarray, terms=None, info=None) -> np.ndarray:
         """Both sides trust each other enough to sign (docs/ODD.md 7.15).

@@ -55,7 +55,8 @@ class World:
     edge_supplier: np.ndarray
     edge_receiver: np.ndarray
     edge_resource: np.ndarray
-    edge_utilisation: np.ndarray
+    edge_utilisation: np.ndarray     # at a contract of the need's whole volume (room 1);
+    #                                  the model's terms use the need's room (terms.py)
 
     @property
     def n_firms(self) -> int:
