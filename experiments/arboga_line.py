@@ -62,7 +62,7 @@ def economics(seed: int = 0) -> pd.DataFrame:
     --------
     >>> e = economics()
     >>> bool(e.loc["vme", "surplus_eur"] < 0), round(float(e.loc["vme", "utilisation"]), 2)
-    (True, 0.48)
+    (True, 0.77)
     """
     model = SymbiosisModel(REGION, rng=seed)
     rows = {}
