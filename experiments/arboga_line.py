@@ -223,9 +223,10 @@ def report(econ: pd.DataFrame, var: pd.DataFrame, form: pd.DataFrame,
         lines.append(f"| {'yes' if r.facilitator else 'no'} | {r.supplier} | {r.runs} | "
                      f"{r.formed:.2f} | {yrs[0]} | {yrs[1]} | {yrs[2]} |")
     lines += ["", "## Mean delivered heat per calendar month while the link runs (MWh)", "",
-              "Over the months from a link's first to its last delivery in each run where it "
-              "delivered; `year` is the sum of the twelve means (the documented transit: about "
-              "38,000 MWh a season, April-November, paused December-March).", ""]
+              "In each run where the link delivered: whole 12-month cycles from its first "
+              "delivery to the cycle holding its last; `year` is the sum of the twelve means "
+              "(the documented transit: about 38,000 MWh a season, April-November, paused "
+              "December-March).", ""]
     if len(pattern):
         lines += ["| facilitator | supplier | " + " | ".join(MONTHS) + " | year |",
                   "|---|---|" + "---|" * 13]
