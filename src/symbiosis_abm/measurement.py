@@ -16,6 +16,7 @@ from .codes import (
     INTERNAL_ENDINGS,
     OPEN,
     REASON_CODE,
+    REASONS,
 )
 from .measures import undirected_keys
 
@@ -31,22 +32,20 @@ class Measurement:
     def _measure(self, t: int) -> None:
         ex, w = self.exchanges, self.world
         act = np.flatnonzero(ex["active"])
-        sup, rec = ex["supplier"][act], ex["receiver"][act]
-        participating = unique_sorted(np.concatenate([sup, rec]))
+        participating, n_pairs, largest = self._topology(act)
         delivered = self.delivered_by_resource[-1]
         units = self._unit_masks
         diverted_t = float(delivered[units["t"]].sum())
         self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         n_open = int(self.firm_open.sum())
-        pair_keys = unique_sorted(np.minimum(sup, rec) * w.n_firms + np.maximum(sup, rec))
         store = self.pairs
         self.stats = {
             "tick": t,
             "active_exchanges": len(act),
-            "participating_firms": len(participating),
-            "largest_component": _largest_component(sup, rec, w.n_firms),
-            "density": len(pair_keys) / max(1, n_open * (n_open - 1) / 2),
+            "participating_firms": participating,
+            "largest_component": largest,
+            "density": n_pairs / max(1, n_open * (n_open - 1) / 2),
             "materials_diverted_t": diverted_t,
             "energy_recovered_mwh": float(delivered[units["MWh"]].sum()),
             "water_reused_m3": float(delivered[units["m3"]].sum()),
@@ -56,8 +55,7 @@ class Measurement:
             "public_cost_eur": public,
             "public_cost_per_t_diverted": (public / self._diverted_total
                                            if self._diverted_total > 0 else np.nan),
-            "mean_trust": float(store.trust[store.met].mean()) if store.met.any()
-            else self.params.initial_trust,
+            "mean_trust": _mean(store.trust[store.met], self.params.initial_trust),
             "negotiations_open": int((self.negotiations["status"] == OPEN).sum()),
             "negotiations_opened": self.counts["negotiations_opened"],
             "negotiations_concluded": self.counts["negotiations_concluded"],
@@ -67,26 +65,42 @@ class Measurement:
             **self._tie_stats(t),
         }
 
+    def _topology(self, act: np.ndarray) -> tuple[int, int, int]:
+        """Participating firms, linked pairs and the largest component of the exchanges
+        ``act``: remembered per set of active exchanges, which most ticks do not change
+        (an exchange's supplier and receiver never do)."""
+        key = act.tobytes()
+        cache = self.__dict__.setdefault("_topology_cache", {})
+        if key not in cache:
+            ex, n = self.exchanges, self.world.n_firms
+            sup, rec = ex["supplier"][act], ex["receiver"][act]
+            cache.clear()   # only the last set comes back: keep one entry
+            cache[key] = (len(unique_sorted(np.concatenate([sup, rec]))),
+                          len(unique_sorted(np.minimum(sup, rec) * n + np.maximum(sup, rec))),
+                          _largest_component(sup, rec, n))
+        return cache[key]
+
     def _tie_stats(self, t: int) -> dict[str, float]:
         """Strong ties (exchanging or in talks) and weak ties (met only) with their mean
         trust; exchanges being built; exchanges ended this tick, and for internal reasons."""
         ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
         talks = book["edge"][book["status"] == OPEN]
         act = ex["active"]
-        a = np.concatenate([ex["supplier"][act], w.edge_supplier[talks]])
-        b = np.concatenate([ex["receiver"][act], w.edge_receiver[talks]])
-        slots = store.find(np.concatenate([a, b]), np.concatenate([b, a]))
+        # an exchange runs along its candidate edge: both directions' slots exist
+        tied = np.concatenate([ex["edge"][act], talks])
+        a, b = w.edge_supplier[tied], w.edge_receiver[tied]
         strong = np.zeros(store.size, dtype=bool)
-        strong[slots[slots >= 0]] = True
+        strong[self.edge_slot_sr[tied]] = True
+        strong[self.edge_slot_rs[tied]] = True
         weak = store.met & ~strong
         # met is set for both directions of a pair together: count each pair once
         n_weak = int(np.count_nonzero(weak & (store.src[: store.size] < store.dst[: store.size])))
         ended = ex["ended"] == t
-        internal = np.isin(ex["reason"], [REASON_CODE[r] for r in INTERNAL_ENDINGS])
+        internal = _INTERNAL[ex["reason"]]
         return {
             "strong_ties": len(undirected_keys(a, b, w.n_firms)), "weak_ties": n_weak,
-            "mean_trust_strong": float(store.trust[strong].mean()) if strong.any() else np.nan,
-            "mean_trust_weak": float(store.trust[weak].mean()) if weak.any() else np.nan,
+            "mean_trust_strong": _mean(store.trust[strong], np.nan),
+            "mean_trust_weak": _mean(store.trust[weak], np.nan),
             "exchanges_building": int((act & (ex["first"] > t)).sum()),
             "exchanges_ended": int(ended.sum()),
             "exchanges_ended_internal": int((ended & internal).sum()),
@@ -127,6 +141,16 @@ _STAT_NAMES = (
     "mean_trust_strong", "mean_trust_weak", "exchanges_building", "exchanges_ended",
     "exchanges_ended_internal",
 )
+
+#: Whether each reason code is an internal ending (a lookup instead of np.isin per tick).
+_INTERNAL = np.isin(np.arange(len(REASONS)), [REASON_CODE[r] for r in INTERNAL_ENDINGS])
+
+
+def _mean(values: np.ndarray, empty: float) -> float:
+    """``float(values.mean())`` (``empty`` if there are none), without np.mean's Python
+    overhead: the same sum divided by the same count, so the same bits."""
+    return float(values.sum() / len(values)) if len(values) else empty
+
 
 def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
     """Firms in the largest weakly connected component of the exchange network."""
