@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -20,7 +21,7 @@ from .codes import (
 )
 from .measures import undirected_keys
 
-__all__ = ["Measurement"]
+__all__ = ["Measurement", "TickRecord"]
 
 
 class Measurement:
@@ -141,6 +142,53 @@ _STAT_NAMES = (
     "mean_trust_strong", "mean_trust_weak", "exchanges_building", "exchanges_ended",
     "exchanges_ended_internal",
 )
+
+class TickRecord:
+    """The tick statistics of a run: the model-level part of Mesa's ``DataCollector``.
+
+    Mesa's collector calls one reporter per column each tick and deep-copies each value;
+    at a few dozen firms that was a tenth of a run's time. This one appends the tick's
+    ``model.stats`` values as a row and builds the same frame only when asked
+    (``get_model_vars_dataframe``: one column per statistic, in :data:`_STAT_NAMES`
+    order, as Mesa builds it from ``model_vars``).
+
+    Examples
+    --------
+    >>> record = TickRecord(("tick", "x"))
+    >>> class M: stats = {"tick": 0, "x": 1.5}
+    >>> record.collect(M())
+    >>> record.model_vars
+    {'tick': [0], 'x': [1.5]}
+    >>> record.column("x").tolist()
+    [1.5]
+    """
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names = names
+        self._rows: list[tuple] = []
+
+    def collect(self, model) -> None:
+        """Record the tick's statistics (``model.stats``, scalars: nothing to copy)."""
+        stats = model.stats
+        self._rows.append(tuple([stats[k] for k in self.names]))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """One list per statistic, as in Mesa's ``DataCollector.model_vars``."""
+        columns = list(zip(*self._rows)) if self._rows else [()] * len(self.names)
+        return {k: list(v) for k, v in zip(self.names, columns)}
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        return pd.DataFrame(self.model_vars)
+
+    def column(self, name: str) -> np.ndarray:
+        """One statistic over the ticks, as floats."""
+        i = self.names.index(name)
+        return np.array([row[i] for row in self._rows], dtype=float)
+
 
 #: Whether each reason code is an internal ending (a lookup instead of np.isin per tick).
 _INTERNAL = np.isin(np.arange(len(REASONS)), [REASON_CODE[r] for r in INTERNAL_ENDINGS])
