@@ -88,6 +88,8 @@ class NegotiationBook:
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays."""
+        if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
+            return rows
         book = self.negotiations
         edges = book["edge"][rows]
         s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
