@@ -83,6 +83,6 @@ def remembered(owner: object, name: str, key: object, compute):
     [1, 1, 2]
     """
     last = owner.__dict__.get(name)
-    if last is None or last[0] != key:
+    if last is None or (last[0] is not key and last[0] != key):
         last = owner.__dict__[name] = (key, compute())
     return last[1]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import remembered
 from .cascade import STARVED, produced_level, received_share, smooth, starvation
 from .fading import dissolved, lapse
 from .markets import price_step
@@ -99,11 +100,13 @@ class Lifecycle:
         follow it."""
         w, p = self.world, self.params
         got = np.bincount(need, weights=delivered, minlength=len(w.need_volume))
-        share = received_share(got, w.need_volume / p.ticks_per_year)
-        self.need_share = smooth(self.need_share, share, per_tick(1 / 3, p.tick_months))
-        if not p.cascade:
+        per_tick_volume, alpha, produced = remembered(self, "_input_constants", p, lambda: (
+            w.need_volume / p.ticks_per_year, per_tick(1 / 3, p.tick_months),
+            np.flatnonzero(w.stream_input >= 0)))
+        share = received_share(got, per_tick_volume)
+        self.need_share = smooth(self.need_share, share, alpha)
+        if not p.cascade or len(produced) == 0:
             return
-        produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
         level = produced_level(self.need_share[k], w.stream_yield[produced], w.need_volume[k],
                                w.stream_volume[produced])
@@ -133,7 +136,8 @@ class Lifecycle:
 
     def _process_changes(self, t: int) -> None:
         w, p, ex = self.world, self.params, self.exchanges
-        h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
+        h = remembered(self, "_process_hazard", p, lambda: float(
+            hazard_per_tick(p.process_change_rate, p.tick_months)))
         for kind in ("stream", "need"):
             level = self.stream_level if kind == "stream" else self.need_level
             rng = self.streams.process
@@ -192,20 +196,28 @@ class Lifecycle:
     def _introduce(self, months: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
         2017); reputation (trust upkeep) then pulls their trust."""
-        p, ex, w = self.params, self.exchanges, self.world
+        p, ex = self.params, self.exchanges
         act = ex["active"]
         if p.introduction_rate <= 0 or act.sum() < 2:
             return
-        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
-        hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
+        pairs, hit, keys = remembered(   # the same while the active exchanges are
+            self, "_introductions", act.tobytes(), lambda: self._introducible(act))
         if len(hit) == 0:
             return
-        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
         u = self.streams.introductions.random(len(hit))
         got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, months))]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)
+
+    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs sharing a partner among the exchanges ``act`` (a mask), the candidate
+        edges between them and those edges' pair keys."""
+        ex, w = self.exchanges, self.world
+        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
+        hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
+        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
+        return pairs, hit, keys
 
 
 def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
