@@ -45,7 +45,7 @@ class Columns:
 
         Returns the new row indices.
         """
-        lengths = {len(v) for v in columns.values() if np.ndim(v) > 0}
+        lengths = {len(v) for v in columns.values() if not _is_scalar(v)}
         if set(columns) != set(self._dtypes) or len(lengths) != 1:
             raise ValueError("append needs every column, arrays all of one length")
         n = lengths.pop()
@@ -69,3 +69,8 @@ class Columns:
     def frame(self) -> pd.DataFrame:
         """Copy of the table as a DataFrame."""
         return pd.DataFrame({k: self[k].copy() for k in self._dtypes})
+
+
+def _is_scalar(value: Any) -> bool:
+    """``np.ndim(value) == 0``, without its exception path for Python scalars."""
+    return isinstance(value, (bool, int, float, np.generic)) or np.ndim(value) == 0

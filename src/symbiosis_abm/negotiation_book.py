@@ -36,7 +36,7 @@ class NegotiationBook:
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
         # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
-        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
+        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) > 1 else edges
         room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
