@@ -245,7 +245,8 @@ def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray,
     room = np.asarray(need_room, dtype=float)
     if room.ndim:
         room = room[:, None]
-    return np.minimum(supply_season, demand_season * room).mean(axis=1)
+    monthly = np.minimum(supply_season, demand_season * room)
+    return monthly.sum(axis=1) / monthly.shape[1]   # the mean, without np.mean's overhead
 
 
 def need_room(need_volume: np.ndarray, committed_other: np.ndarray,

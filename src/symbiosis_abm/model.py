@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ._arrays import remembered
 from .agents import Facilitator, Firm
 from .allocation import AllocationPhase
 from .assets import AssetBook
@@ -212,17 +213,11 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         share ``expert_support`` of the way toward a large firm on all three.
         """
         p, size = self.params, self.world.firm_size
-        support = np.zeros(len(size))
-        if self.facilitator_active(t) and p.expert_support > 0:
-            support = np.where((size == SME) & self.firm_member, p.expert_support, 0.0)
-
-        def trait(sme: float, large: float) -> np.ndarray:
-            own = np.where(size == LARGE, large, sme)
-            return own + support * (large - own)
-
-        self.firm_search_budget = trait(p.search_budget_sme_eur, p.search_budget_large_eur)
-        self._min_trust = trait(p.min_trust_sme, p.min_trust_large)
-        self._capital = trait(p.capital_sme_eur, p.capital_large_eur)
+        helped = self.facilitator_active(t) and p.expert_support > 0
+        # the same until the registry or the facilitator's activity changes: remembered
+        key = (p, self.firm_member.tobytes() if helped else None)
+        self.firm_search_budget, self._min_trust, self._capital = remembered(
+            self, "_traits", key, lambda: _traits(p, size, self.firm_member if helped else None))
 
     def facilitator_active(self, t: int | None = None) -> bool:
         """Whether the facilitator exists and is active at tick ``t`` (default: now)."""
@@ -354,6 +349,21 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
             from .errors import did_you_mean
             raise KeyError(f"no firm {firm_id!r}{did_you_mean(firm_id, self._firm_by_id)}") from None
 
+
+
+def _traits(p: Parameters, size: np.ndarray, member: np.ndarray | None) -> tuple:
+    """Search budget, signing threshold and capital access of every firm; SME ``member``s
+    (None: nobody is helped) move ``expert_support`` of the way toward a large firm."""
+    support = np.zeros(len(size))
+    if member is not None:
+        support = np.where((size == SME) & member, p.expert_support, 0.0)
+
+    def trait(sme: float, large: float) -> np.ndarray:
+        own = np.where(size == LARGE, large, sme)
+        return own + support * (large - own)
+
+    return (trait(p.search_budget_sme_eur, p.search_budget_large_eur),
+            trait(p.min_trust_sme, p.min_trust_large), trait(p.capital_sme_eur, p.capital_large_eur))
 
 
 def _scenario_overrides(scenario: Any) -> dict[str, Any]:
