@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import mesa
 import numpy as np
-import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -143,51 +143,37 @@ _STAT_NAMES = (
     "exchanges_ended_internal",
 )
 
-class TickRecord:
-    """The tick statistics of a run: the model-level part of Mesa's ``DataCollector``.
+class TickRecord(mesa.DataCollector):
+    """Mesa's ``DataCollector`` of the tick statistics (``model.stats``), cheaper per tick.
 
-    Mesa's collector calls one reporter per column each tick and deep-copies each value;
-    at a few dozen firms that was a tenth of a run's time. This one appends the tick's
-    ``model.stats`` values as a row and builds the same frame only when asked
-    (``get_model_vars_dataframe``: one column per statistic, in :data:`_STAT_NAMES`
-    order, as Mesa builds it from ``model_vars``).
+    Mesa's ``collect`` calls one reporter per column and deep-copies each value; at a few
+    dozen firms that was a tenth of a run's time. This one appends the tick's values (plain
+    scalars: nothing to copy) to the same ``model_vars`` lists, so everything Mesa reads
+    (``get_model_vars_dataframe``, ``batch_run``) is as before.
 
     Examples
     --------
     >>> record = TickRecord(("tick", "x"))
-    >>> class M: stats = {"tick": 0, "x": 1.5}
+    >>> class M: stats, time = {"tick": 0, "x": 1.5}, 1.0
     >>> record.collect(M())
-    >>> record.model_vars
-    {'tick': [0], 'x': [1.5]}
-    >>> record.column("x").tolist()
-    [1.5]
+    >>> record.model_vars, record.column("x").tolist()
+    ({'tick': [0], 'x': [1.5]}, [1.5])
     """
 
     def __init__(self, names: tuple[str, ...]):
-        self.names = names
-        self._rows: list[tuple] = []
+        super().__init__(model_reporters={k: (lambda m, k=k: m.stats[k]) for k in names})
+        self._columns = [(k, self.model_vars[k]) for k in names]
 
     def collect(self, model) -> None:
-        """Record the tick's statistics (``model.stats``, scalars: nothing to copy)."""
+        """Record the tick's statistics and the model time (as Mesa's collector does)."""
+        self._collection_steps.append(model.time)
         stats = model.stats
-        self._rows.append(tuple([stats[k] for k in self.names]))
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @property
-    def model_vars(self) -> dict[str, list]:
-        """One list per statistic, as in Mesa's ``DataCollector.model_vars``."""
-        columns = list(zip(*self._rows)) if self._rows else [()] * len(self.names)
-        return {k: list(v) for k, v in zip(self.names, columns)}
-
-    def get_model_vars_dataframe(self) -> pd.DataFrame:
-        return pd.DataFrame(self.model_vars)
+        for name, column in self._columns:
+            column.append(stats[name])
 
     def column(self, name: str) -> np.ndarray:
         """One statistic over the ticks, as floats."""
-        i = self.names.index(name)
-        return np.array([row[i] for row in self._rows], dtype=float)
+        return np.array(self.model_vars[name], dtype=float)
 
 
 #: Whether each reason code is an internal ending (a lookup instead of np.isin per tick).

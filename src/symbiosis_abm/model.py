@@ -58,7 +58,7 @@ from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
 from .trust import PairStore, TrustUpkeep
-from .world import LARGE, SME, World, build_world
+from .world import LARGE, SME, World, build_world, shared_world
 
 __all__ = ["SymbiosisModel", "REASONS"]
 
@@ -100,7 +100,10 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         overrides = {**_scenario_overrides(scenario), **overrides}
         catalogue = catalogue or load_catalogue()
         self.params, region = _resolve(region, overrides, catalogue, self.streams.region)
-        self.world: World = build_world(region, catalogue, self.params)
+        # a generated region is new each run; a loaded one is shared, and so is its world
+        synthetic = isinstance(region, Region) and region.origin == "synthetic"
+        make = build_world if synthetic else shared_world
+        self.world: World = make(region, catalogue, self.params)
         self.annuity = annuity_factor(self.params.discount_rate, self.params.lifetime_years)
         # economic life per (resource, mode): the catalogue's where it gives one (pipes of
         # district heat), else the parameter; and its annuity factor
