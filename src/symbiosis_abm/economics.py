@@ -135,8 +135,8 @@ def choose_mode(
     yearly = transport + annuity * capex
     ok = (max_distance_km > 0) & (dist <= max_distance_km)
     yearly = np.where(ok, yearly, np.inf)
-    mode = np.argmin(yearly, axis=1)
-    feasible = ok.any(axis=1)
+    mode = yearly.argmin(axis=1)   # methods and ufuncs: this runs hundreds of times a run
+    feasible = np.logical_or.reduce(ok, axis=1)
     rows = np.arange(len(mode))
     pick = lambda a: np.where(feasible, a[rows, mode], 0.0)  # noqa: E731
     return np.where(feasible, mode, -1), pick(transport), pick(capex), feasible
