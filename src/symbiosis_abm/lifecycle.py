@@ -145,6 +145,8 @@ class Lifecycle:
             event = np.flatnonzero(u_event < h)
             u_stop, z = np.ones(len(level)), np.zeros(len(level))
             u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
+            if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
+                continue
             new, fell = process_change(level, u_event, u_stop, z, h, p.process_stop_share,
                                        p.process_change_sigma)
             firm = w.stream_firm if kind == "stream" else w.need_firm

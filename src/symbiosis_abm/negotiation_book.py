@@ -66,6 +66,8 @@ class NegotiationBook:
         """
         book, w, store = self.negotiations, self.world, self.pairs
         rows = np.flatnonzero(book["status"] == OPEN)
+        if len(rows) == 0:   # no talks: nothing to pay, draw or decide
+            return rows
         edges = book["edge"][rows]
         sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
         closed = ~(self.firm_open[sup] & self.firm_open[rec])
