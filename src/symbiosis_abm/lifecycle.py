@@ -82,12 +82,16 @@ class Lifecycle:
             self.price_log = price_step(self.price_log, z, p.price_reversion,
                                         p.price_volatility)
         year = t * p.tick_months / 12.0
-        energy = np.where(self.need_energy, self.schedules["energy"].at(year), 1.0)
+        levels = {k: self.schedules[k].at(year) for k in ("energy", "carbon", "landfill")}
+        key = (p, self.price_log.tobytes(), *levels.values())
+        if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
+            return
+        self._price_key = key
+        energy = np.where(self.need_energy, levels["energy"], 1.0)
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
-                      + carbon_value(cat.co2e_avoided[w.need_resource],
-                                     self.schedules["carbon"].at(year)))
+                      + carbon_value(cat.co2e_avoided[w.need_resource], levels["carbon"]))
         disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                     self.stream_landfill, self.schedules["landfill"].at(year))
+                                     self.stream_landfill, levels["landfill"])
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):
