@@ -146,7 +146,7 @@ class Lifecycle:
             level = self.stream_level if kind == "stream" else self.need_level
             rng = self.streams.process
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
-            event = np.flatnonzero(u_event < h)
+            event = (u_event < h).nonzero()[0]
             u_stop, z = np.ones(len(level)), np.zeros(len(level))
             u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
             if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
@@ -170,7 +170,7 @@ class Lifecycle:
         p = self.params
         if not p.cascade or not self.key_input.any():
             return
-        key = np.flatnonzero(self.key_input & self.firm_open[self.world.need_firm])
+        key = (self.key_input & self.firm_open[self.world.need_firm]).nonzero()[0]
         self.need_starved[key] = starvation(self.need_starved[key], self.need_share[key],
                                             p.cascade_threshold)
         dead = key[self.need_starved[key] >= in_ticks(p.cascade_patience_months,
@@ -193,10 +193,10 @@ class Lifecycle:
                                                                      months))
         idle = ~store.contact
         if p.awareness_fade_rate > 0:
-            quiet = np.flatnonzero(store.aware & idle)
+            quiet = (store.aware & idle).nonzero()[0]
             u_aware = rng.random(len(quiet), dtype=np.float32)   # many pairs: single precision
             store.aware[quiet[u_aware < per_tick(p.awareness_fade_rate, months)]] = False
-        met = np.flatnonzero(store.met & idle)
+        met = (store.met & idle).nonzero()[0]
         store.met[met[dissolved(True, False, store.trust[met], p.trust_baseline, 0.01)]] = False
 
     def _introduce(self, months: float) -> None:

@@ -32,7 +32,7 @@ class Measurement:
 
     def _measure(self, t: int) -> None:
         ex, w = self.exchanges, self.world
-        act = np.flatnonzero(ex["active"])
+        act = ex["active"].nonzero()[0]
         participating, n_pairs, largest = self._topology(act)
         delivered = self.delivered_by_resource[-1]
         units = self._unit_masks

@@ -65,7 +65,7 @@ class NegotiationBook:
         Returns the rows of negotiations that concluded (to be allocated).
         """
         book, w, store = self.negotiations, self.world, self.pairs
-        rows = np.flatnonzero(book["status"] == OPEN)
+        rows = (book["status"] == OPEN).nonzero()[0]
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
         edges = book["edge"][rows]

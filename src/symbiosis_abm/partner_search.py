@@ -92,6 +92,6 @@ class PartnerSearch:
         able = self.firm_open & (projects < self.params.max_negotiations)
         ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
               & stream_open[s] & need_open[n] & able[w.edge_supplier] & able[w.edge_receiver])
-        edges = np.flatnonzero(ok)
+        edges = ok.nonzero()[0]
         # deals that failed for want of co-funding wait until the budget changes
         return edges[self.cofund_wait[edges] != self.cofunding_available()]
