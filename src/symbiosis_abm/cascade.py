@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["received_share", "smooth", "produced_level", "starvation", "STARVED"]
+__all__ = ["received_share", "smooth", "produced_level", "produced_level_of", "starvation",
+           "STARVED"]
 
 #: Marker in the starvation counter of a firm whose input never ran (cannot starve).
 STARVED = -1
@@ -70,12 +71,31 @@ def produced_level(share: np.ndarray, yield_per_unit: np.ndarray, need_volume: n
     ...                np.array([5.0, 5.0]))
     array([0.5, 1. ])
     """
-    share = np.asarray(share, dtype=float)
+    return produced_level_of(yield_per_unit, need_volume, stream_volume)(share)
+
+
+def produced_level_of(yield_per_unit: np.ndarray, need_volume: np.ndarray,
+                      stream_volume: np.ndarray):
+    """:func:`produced_level` as a function of the share, its other inputs (fixed for a
+    run) prepared once: the model asks every tick.
+
+    Examples
+    --------
+    >>> level = produced_level_of(np.array([2.0]), np.array([10.0]), np.array([5.0]))
+    >>> level(np.array([0.1])).tolist(), level(np.array([0.5])).tolist()
+    ([0.4], [1.0])
+    """
     y = np.asarray(yield_per_unit, dtype=float)
     stream = np.asarray(stream_volume, dtype=float)
-    made = np.where(np.isnan(y), share, np.nan_to_num(y) * np.asarray(need_volume) * share
-                    / np.where(stream > 0, stream, 1.0))
-    return np.clip(made, 0.0, 1.0)
+    follows = np.isnan(y)
+    scale = np.nan_to_num(y) * np.asarray(need_volume)
+    divisor = np.where(stream > 0, stream, 1.0)
+
+    def level(share: np.ndarray) -> np.ndarray:
+        share = np.asarray(share, dtype=float)
+        return np.where(follows, share, scale * share / divisor).clip(0.0, 1.0)
+
+    return level
 
 
 def starvation(counter: np.ndarray, share: np.ndarray, threshold: float) -> np.ndarray:

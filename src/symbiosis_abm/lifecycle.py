@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import remembered
-from .cascade import STARVED, produced_level, received_share, smooth, starvation
+from .cascade import STARVED, produced_level_of, received_share, smooth, starvation
 from .fading import dissolved, lapse
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
@@ -104,18 +104,24 @@ class Lifecycle:
         follow it."""
         w, p = self.world, self.params
         got = np.bincount(need, weights=delivered, minlength=len(w.need_volume))
-        per_tick_volume, alpha, produced = remembered(self, "_input_constants", p, lambda: (
-            w.need_volume / p.ticks_per_year, per_tick(1 / 3, p.tick_months),
-            np.flatnonzero(w.stream_input >= 0)))
+        per_tick_volume, alpha, produced, k, level_of = remembered(
+            self, "_input_constants", p, self._input_constants)
         share = received_share(got, per_tick_volume)
         self.need_share = smooth(self.need_share, share, alpha)
         if not p.cascade or len(produced) == 0:
             return
-        k = w.stream_input[produced]
-        level = produced_level(self.need_share[k], w.stream_yield[produced], w.need_volume[k],
-                               w.stream_volume[produced])
+        level = level_of(self.need_share[k])
         # in whole percent: a steady input leaves the level (and remembered terms) unchanged
-        self.stream_made[produced] = np.round(level * 100.0) / 100.0
+        self.stream_made[produced] = (level * 100.0).round() / 100.0
+
+    def _input_constants(self) -> tuple:
+        """What :meth:`_track_inputs` needs that is fixed for a run's parameters."""
+        w, p = self.world, self.params
+        produced = np.flatnonzero(w.stream_input >= 0)
+        k = w.stream_input[produced]
+        return (w.need_volume / p.ticks_per_year, per_tick(1 / 3, p.tick_months), produced, k,
+                produced_level_of(w.stream_yield[produced], w.need_volume[k],
+                                  w.stream_volume[produced]))
 
     def _breach(self, rows: np.ndarray, by_supplier: np.ndarray) -> None:
         """The side left behind loses trust in the one that ended the contract early."""
