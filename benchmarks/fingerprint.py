@@ -2,9 +2,10 @@
 
 For each case (region, ticks, seed, parameter overrides) it runs the model and prints one
 sha256 over a canonical encoding of ``timeseries()``, ``exchanges_frame()``,
-``deliveries_frame()``, ``assets_frame()`` and ``summary()``: column names, dtypes, index
-and the exact bytes of every value (floats bit for bit), so any change in any output, in
-the order or number of random draws, or in a dtype changes the hash.
+``deliveries_frame()``, ``assets_frame()``, ``summary()`` and the last tick's ``stats``:
+column names, dtypes, index and the exact bytes of every value (floats bit for bit), so
+any change in any output, in the order or number of random draws, or in a dtype changes
+the hash.
 
 Usage::
 
@@ -63,6 +64,7 @@ def fingerprint(region: str, ticks: int, seed: int, overrides: dict) -> str:
     _feed_frame(h, "deliveries", model.deliveries_frame())
     _feed_frame(h, "assets", model.assets_frame())
     h.update(repr(model.summary()).encode())  # repr keeps types (np.float64 vs float)
+    h.update(repr(model.stats).encode())      # the last tick's statistics, with their types
     return h.hexdigest()
 
 

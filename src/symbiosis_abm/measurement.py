@@ -12,7 +12,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._arrays import unique_sorted
+from ._arrays import remembered, unique_sorted
 from .codes import (
     INTERNAL_ENDINGS,
     OPEN,
@@ -39,7 +39,7 @@ class Measurement:
         diverted_t = float(delivered[units["t"]].sum())
         self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
-        n_open = int(self.firm_open.sum())
+        n_open = int(np.count_nonzero(self.firm_open))
         store = self.pairs
         self.stats = {
             "tick": t,
@@ -57,11 +57,11 @@ class Measurement:
             "public_cost_per_t_diverted": (public / self._diverted_total
                                            if self._diverted_total > 0 else np.nan),
             "mean_trust": _mean(store.trust[store.met], self.params.initial_trust),
-            "negotiations_open": int((self.negotiations["status"] == OPEN).sum()),
+            "negotiations_open": int(np.count_nonzero(self.negotiations["status"] == OPEN)),
             "negotiations_opened": self.counts["negotiations_opened"],
             "negotiations_concluded": self.counts["negotiations_concluded"],
             "negotiations_failed": self.counts["negotiations_failed"],
-            "registry_members": int((self.firm_member & self.firm_open).sum()),
+            "registry_members": int(np.count_nonzero(self.firm_member & self.firm_open)),
             "open_firms": n_open,
             **self._tie_stats(t),
         }
@@ -70,16 +70,14 @@ class Measurement:
         """Participating firms, linked pairs and the largest component of the exchanges
         ``act``: remembered per set of active exchanges, which most ticks do not change
         (an exchange's supplier and receiver never do)."""
-        key = act.tobytes()
-        cache = self.__dict__.setdefault("_topology_cache", {})
-        if key not in cache:
+        def topology() -> tuple[int, int, int]:
             ex, n = self.exchanges, self.world.n_firms
             sup, rec = ex["supplier"][act], ex["receiver"][act]
-            cache.clear()   # only the last set comes back: keep one entry
-            cache[key] = (len(unique_sorted(np.concatenate([sup, rec]))),
-                          len(unique_sorted(np.minimum(sup, rec) * n + np.maximum(sup, rec))),
-                          _largest_component(sup, rec, n))
-        return cache[key]
+            return (len(unique_sorted(np.concatenate([sup, rec]))),
+                    len(unique_sorted(np.minimum(sup, rec) * n + np.maximum(sup, rec))),
+                    _largest_component(sup, rec, n))
+
+        return remembered(self, "_topology_last", act.tobytes(), topology)
 
     def _tie_stats(self, t: int) -> dict[str, float]:
         """Strong ties (exchanging or in talks) and weak ties (met only) with their mean
@@ -89,22 +87,28 @@ class Measurement:
         act = ex["active"]
         # an exchange runs along its candidate edge: both directions' slots exist
         tied = np.concatenate([ex["edge"][act], talks])
-        a, b = w.edge_supplier[tied], w.edge_receiver[tied]
-        strong = np.zeros(store.size, dtype=bool)
-        strong[self.edge_slot_sr[tied]] = True
-        strong[self.edge_slot_rs[tied]] = True
+
+        def strong_ties() -> tuple[np.ndarray, int]:   # the same while the ties are
+            strong = np.zeros(store.size, dtype=bool)
+            strong[self.edge_slot_sr[tied]] = True
+            strong[self.edge_slot_rs[tied]] = True
+            a, b = w.edge_supplier[tied], w.edge_receiver[tied]
+            return strong, len(undirected_keys(a, b, w.n_firms))
+
+        strong, n_strong = remembered(self, "_strong_ties", (tied.tobytes(), store.size),
+                                      strong_ties)
         weak = store.met & ~strong
         # met is set for both directions of a pair together: count each pair once
         n_weak = int(np.count_nonzero(weak & (store.src[: store.size] < store.dst[: store.size])))
         ended = ex["ended"] == t
         internal = _INTERNAL[ex["reason"]]
         return {
-            "strong_ties": len(undirected_keys(a, b, w.n_firms)), "weak_ties": n_weak,
+            "strong_ties": n_strong, "weak_ties": n_weak,
             "mean_trust_strong": _mean(store.trust[strong], np.nan),
             "mean_trust_weak": _mean(store.trust[weak], np.nan),
-            "exchanges_building": int((act & (ex["first"] > t)).sum()),
-            "exchanges_ended": int(ended.sum()),
-            "exchanges_ended_internal": int((ended & internal).sum()),
+            "exchanges_building": int(np.count_nonzero(act & (ex["first"] > t))),
+            "exchanges_ended": int(np.count_nonzero(ended)),
+            "exchanges_ended_internal": int(np.count_nonzero(ended & internal)),
         }
 
     def items_of(self, kind: str, firm: int) -> list[dict]:
