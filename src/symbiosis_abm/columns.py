@@ -55,7 +55,7 @@ class Columns:
         Returns the new row indices.
         """
         lengths = {len(v) for v in columns.values() if not _is_scalar(v)}
-        if set(columns) != set(self._dtypes) or len(lengths) != 1:
+        if columns.keys() != self._dtypes.keys() or len(lengths) != 1:
             raise ValueError("append needs every column, arrays all of one length")
         n = lengths.pop()
         start = self._size
@@ -83,4 +83,6 @@ class Columns:
 
 def _is_scalar(value: Any) -> bool:
     """``np.ndim(value) == 0``, without its exception path for Python scalars."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0
     return isinstance(value, (bool, int, float, np.generic)) or np.ndim(value) == 0

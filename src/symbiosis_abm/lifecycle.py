@@ -153,10 +153,10 @@ class Lifecycle:
             rng = self.streams.process
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
             event = (u_event < h).nonzero()[0]
-            u_stop, z = np.ones(len(level)), np.zeros(len(level))
-            u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
             if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
+            u_stop, z = np.ones(len(level)), np.zeros(len(level))
+            u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
             new, fell = process_change(level, u_event, u_stop, z, h, p.process_stop_share,
                                        p.process_change_sigma)
             firm = w.stream_firm if kind == "stream" else w.need_firm
