@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["received_share", "smooth", "produced_level", "produced_level_of", "starvation",
-           "STARVED"]
+__all__ = ["received_share", "received_share_of", "smooth", "produced_level",
+           "produced_level_of", "starvation", "STARVED"]
 
 #: Marker in the starvation counter of a firm whose input never ran (cannot starve).
 STARVED = -1
@@ -43,9 +43,26 @@ def received_share(delivered: np.ndarray, need_volume_per_tick: np.ndarray) -> n
     >>> received_share(np.array([5.0, 20.0, 1.0]), np.array([10.0, 10.0, 0.0]))
     array([0.5, 1. , 0. ])
     """
+    return received_share_of(need_volume_per_tick)(delivered)
+
+
+def received_share_of(need_volume_per_tick: np.ndarray):
+    """:func:`received_share` as a function of what was delivered, the needs' volumes
+    (fixed for a run) prepared once: the model asks every tick.
+
+    Examples
+    --------
+    >>> received_share_of(np.array([10.0, 0.0]))(np.array([5.0, 1.0])).tolist()
+    [0.5, 0.0]
+    """
     need = np.asarray(need_volume_per_tick, dtype=float)
-    safe = np.where(need > 0, need, 1.0)
-    return np.where(need > 0, np.clip(np.asarray(delivered) / safe, 0.0, 1.0), 0.0)
+    positive = need > 0
+    safe = np.where(positive, need, 1.0)
+
+    def share(delivered: np.ndarray) -> np.ndarray:
+        return np.where(positive, np.clip(np.asarray(delivered) / safe, 0.0, 1.0), 0.0)
+
+    return share
 
 
 def smooth(previous: np.ndarray, current: np.ndarray, alpha: float) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import remembered
-from .cascade import STARVED, produced_level_of, received_share, smooth, starvation
+from .cascade import STARVED, produced_level_of, received_share_of, smooth, starvation
 from .fading import dissolved, lapse
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
@@ -104,9 +104,9 @@ class Lifecycle:
         follow it."""
         w, p = self.world, self.params
         got = np.bincount(need, weights=delivered, minlength=len(w.need_volume))
-        per_tick_volume, alpha, produced, k, level_of = remembered(
+        share_of, alpha, produced, k, level_of = remembered(
             self, "_input_constants", p, self._input_constants)
-        share = received_share(got, per_tick_volume)
+        share = share_of(got)
         self.need_share = smooth(self.need_share, share, alpha)
         if not p.cascade or len(produced) == 0:
             return
@@ -119,7 +119,8 @@ class Lifecycle:
         w, p = self.world, self.params
         produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
-        return (w.need_volume / p.ticks_per_year, per_tick(1 / 3, p.tick_months), produced, k,
+        return (received_share_of(w.need_volume / p.ticks_per_year),
+                per_tick(1 / 3, p.tick_months), produced, k,
                 produced_level_of(w.stream_yield[produced], w.need_volume[k],
                                   w.stream_volume[produced]))
 
