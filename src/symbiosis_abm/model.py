@@ -58,7 +58,7 @@ from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
 from .trust import PairStore, TrustUpkeep
-from .world import LARGE, SME, World, build_world, shared_world
+from .world import LARGE, SME, World, build_world, shared_parameters, shared_world
 
 __all__ = ["SymbiosisModel", "REASONS"]
 
@@ -391,5 +391,4 @@ def _resolve(region: Any, overrides: dict[str, Any], catalogue: ResourceCatalogu
     if len(missing) == len(loaded.firms):
         raise RegionError(f"{loaded.origin}: firms: no firm has a stream or a need; "
                           f"nothing could be exchanged")
-    params = loaded.resolve_parameters(overrides)
-    return params, loaded
+    return shared_parameters(loaded, overrides), loaded

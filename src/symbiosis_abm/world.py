@@ -19,7 +19,7 @@ from .params import Parameters
 from .region import SIZES, Region
 from .search import CandidateEdges, candidate_edges
 
-__all__ = ["World", "build_world", "shared_world", "SME", "LARGE"]
+__all__ = ["World", "build_world", "shared_world", "shared_parameters", "SME", "LARGE"]
 
 SME, LARGE = SIZES.index("sme"), SIZES.index("large")
 
@@ -95,7 +95,7 @@ def shared_world(region: Region, catalogue: ResourceCatalogue, params: Parameter
     (True, False)
     """
     for world, cat, p in _SHARED:
-        if world.region is region and cat is catalogue and p == params:
+        if world.region is region and cat is catalogue and (p is params or p == params):
             return world
     world = build_world(region, catalogue, params)
     for value in [*vars(world).values(), *vars(world.edges).values()]:
@@ -103,6 +103,39 @@ def shared_world(region: Region, catalogue: ResourceCatalogue, params: Parameter
             value.flags.writeable = False
     _SHARED.appendleft((world, catalogue, params))
     return world
+
+
+#: Parameters resolved lately in this process: region, overrides, parameters.
+_RESOLVED: deque[tuple[Region, dict, Parameters]] = deque(maxlen=8)
+
+
+def shared_parameters(region: Region, overrides: dict) -> Parameters:
+    """``region.resolve_parameters(overrides)``, shared by the runs of a process with the
+    same loaded region and equal overrides (a sweep's replicates): validating a hundred
+    parameters twice was a measurable share of a small region's run. Parameters are
+    frozen, so sharing them is safe.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.region import load_region
+    >>> region = load_region("kalundborg")
+    >>> p = shared_parameters(region, {"broker_capacity": 2})
+    >>> shared_parameters(region, {"broker_capacity": 2}) is p, p.broker_capacity
+    (True, 2)
+    """
+    for seen, seen_overrides, params in _RESOLVED:
+        if seen is region and _same(seen_overrides, overrides):
+            return params
+    params = region.resolve_parameters(overrides)
+    _RESOLVED.appendleft((region, dict(overrides), params))
+    return params
+
+
+def _same(a: dict, b: dict) -> bool:
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):   # values that do not compare as one bool (arrays)
+        return False
 
 
 def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
