@@ -63,8 +63,8 @@ class DealTerms:
         """
         w, p, cat = self.world, self.params, self.world.catalogue
         s, n = w.edges.stream[edges], w.edges.need[edges]
-        trial = (np.full(len(edges), trial) if isinstance(trial, (bool, np.bool_))   # cheaper
-                 else np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),)))  # than broadcast
+        trial = (np.full(len(edges), trial) if isinstance(trial, (bool, np.bool_))  # one flag:
+                 else np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),)))  # cheaper
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         r = w.edge_resource[edges]
