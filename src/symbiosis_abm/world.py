@@ -94,7 +94,7 @@ def shared_world(region: Region, catalogue: ResourceCatalogue, params: Parameter
     >>> shared_world(region, cat, Parameters()) is world, world.stream_volume.flags.writeable
     (True, False)
     """
-    for world, cat, p in _SHARED:
+    for world, cat, p in tuple(_SHARED):   # a snapshot: other threads may add to it
         if world.region is region and cat is catalogue and (p is params or p == params):
             return world
     world = build_world(region, catalogue, params)
@@ -123,7 +123,7 @@ def shared_parameters(region: Region, overrides: dict) -> Parameters:
     >>> shared_parameters(region, {"broker_capacity": 2}) is p, p.broker_capacity
     (True, 2)
     """
-    for seen, seen_overrides, params in _RESOLVED:
+    for seen, seen_overrides, params in tuple(_RESOLVED):   # a snapshot (threads)
         if seen is region and _same(seen_overrides, overrides):
             return params
     params = region.resolve_parameters(overrides)
