@@ -60,7 +60,8 @@ def sobol_stage(morris: pd.DataFrame, screening: SweepSpec, args) -> tuple:
     out = Path(args.out) / "sobol"
     if not args.report_only:
         report = run_sweep(spec, out, backend="dask" if args.scheduler else args.backend,
-                           workers=args.workers, scheduler=args.scheduler, fresh=args.fresh)
+                           workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
+                           stale="restart")
         print(report.line, file=sys.stderr)
     results = load_results(out)
     return sobol_indices(results, list(METRICS)), results

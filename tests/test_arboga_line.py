@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,3 +69,15 @@ def test_two_seeds_runs_and_report(al):
     text = al.report(al.economics(), al.variants(), al.formation_table(firsts),
                      al.monthly_pattern(deliveries), 2, 36)
     assert "joint surplus" in text and "share formed" in text
+
+
+def test_monthly_pattern_counts_only_the_months_the_link_runs(al):
+    # a link that forms in April of the first year and delivers two seasons (10 MWh a month
+    # April-November, paused December-March), then ends; the run goes on for a year
+    season = [10.0] * 8 + [0.0] * 4
+    delivered = [0.0] * 3 + season + season[:8] + [0.0] * 13
+    frame = pd.DataFrame({"tick": range(36), "delivered": delivered, "supplier": "vme",
+                          "seed": 0, "facilitator": True})
+    row = al.monthly_pattern(frame).loc[(True, "vme")]
+    assert row[["Apr", "Jul", "Nov"]].tolist() == [10.0, 10.0, 10.0]
+    assert row[["Jan", "Dec"]].tolist() == [0.0, 0.0] and row["year"] == 80.0

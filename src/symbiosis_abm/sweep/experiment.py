@@ -68,6 +68,7 @@ def run_experiment(spec_file: Path | str, args: argparse.Namespace
     spec = dataclasses.replace(spec, **sizes)
     backend = "dask" if args.scheduler else args.backend
     report = run_sweep(spec, args.out, backend=backend, workers=args.workers,
-                       scheduler=args.scheduler, fresh=args.fresh)
+                       scheduler=args.scheduler, fresh=args.fresh,
+                       stale="restart")
     print(report.line, file=sys.stderr)
     return load_results(args.out), report

@@ -54,7 +54,8 @@ class SweepReport:
 def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
               workers: int | None = None, scheduler: str | None = None,
               fresh: bool = False, progress: bool = True,
-              chunk: int | None = None, batch: int = FLUSH_RUNS) -> SweepReport:
+              chunk: int | None = None, batch: int = FLUSH_RUNS,
+              stale: str = "refuse") -> SweepReport:
     """Run every run of ``spec`` not yet finished in ``out``; return a :class:`SweepReport`.
 
     Parameters
@@ -66,6 +67,9 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
         Worker processes (default: one per core; ignored with ``scheduler``).
     fresh : bool
         Delete the folder's earlier results first.
+    stale : {"refuse", "restart"}
+        What to do with a folder whose results were made by other code or for other runs
+        (a changed region file): refuse it (default), or delete them and start over.
     chunk : int, optional
         Runs per task sent to a worker (default: about eight tasks per worker, <= 16).
     batch : int
@@ -77,7 +81,8 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
     runs = expand(spec)
     store = Store(out, spec)
     done = store.open(fresh=fresh, extra={"runs": len(runs), "backend": backend,
-                                          "workers": workers, "scheduler": scheduler})
+                                          "workers": workers, "scheduler": scheduler},
+                      run_ids=[r.run_id for r in runs], stale=stale)
     todo = [r for r in runs if r.run_id not in done]
     size = chunk or chunk_size(len(todo), workers)
     chunks = chunked(todo, size)

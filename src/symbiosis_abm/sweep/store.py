@@ -2,7 +2,8 @@
 
 Layout of ``DIR``::
 
-    manifest.json                  spec, package version, git commit, run counts
+    manifest.json                  spec, package version, git commit, code and design
+                                   fingerprints, run counts
     parts/summary/B.parquet        one row per finished run of batch B (the commit marker)
     parts/failures/B.parquet       runs of batch B that raised: parameters, seed, traceback
     timeseries/arm=A/B.parquet     time series (if kept), a partitioned Parquet dataset
@@ -15,15 +16,25 @@ Every file is written to a temporary name and renamed (``os.replace``), so a kil
 leaves no half-written part. A batch counts as done only once its summary part exists
 (written last); on resume, files of unfinished batches and temporary files are removed,
 finished runs are skipped and failed runs are tried again.
+
+A folder is resumed only by the same spec, the same code and the same design: results of
+another model version (any change to the package's code or bundled data,
+:func:`code_fingerprint`) or of changed region files (other run ids) are never mixed with
+new ones. Such a folder is refused (``stale="refuse"``, the ``sweep`` command) or started
+over (``stale="restart"``, the experiments, whose reports must come from the code that
+writes them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
 import shutil
 import subprocess
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +43,7 @@ import pyarrow.parquet as pq
 
 from .spec import SpecError, SweepSpec
 
-__all__ = ["Store", "write_parquet", "read_parts"]
+__all__ = ["Store", "write_parquet", "read_parts", "code_fingerprint", "design_fingerprint"]
 
 MANIFEST = "manifest.json"
 _TMP = ".tmp-"
@@ -63,12 +74,20 @@ class Store:
         self.spec = spec
 
     # ------------------------------------------------------------------ opening
-    def open(self, *, fresh: bool = False, extra: dict[str, Any] | None = None) -> set[str]:
+    def open(self, *, fresh: bool = False, extra: dict[str, Any] | None = None,
+             run_ids: list[str] | None = None, stale: str = "refuse") -> set[str]:
         """Prepare the folder; return the ids of runs already finished (to skip).
 
         Raises :class:`SpecError` when the folder holds another spec's results (or other
-        files) and ``fresh`` is false.
+        files) and ``fresh`` is false. Results of other code or of another design (the
+        ``run_ids`` of this spec differ, e.g. a region file changed) are refused, or
+        deleted first with ``stale="restart"``.
         """
+        self.design = design_fingerprint(run_ids or [])
+        if not fresh and stale == "restart" and self._stale_reason():
+            print(f"--out {self.root}: {self._stale_reason()}; starting over",
+                  file=sys.stderr)
+            fresh = True
         if self.root.exists() and not self.root.is_dir():
             raise SpecError(f"--out {self.root}: exists and is not a folder")
         if fresh and self.root.exists():
@@ -101,13 +120,36 @@ class Store:
                 f"--out {self.root}: holds results of a different spec "
                 f"({old.get('spec', {}).get('name', '?')!r} from {old.get('spec_file', '?')});"
                 " use another --out, or --fresh to delete them and start over")
+        reason = self._stale_reason(old)
+        if reason:
+            raise SpecError(f"--out {self.root}: {reason}, and resuming would mix them with "
+                            "new ones; use another --out, or --fresh to delete them and "
+                            "start over")
+
+    def _stale_reason(self, old: dict | None = None) -> str:
+        """Why the folder's results cannot be resumed by this code and design ("" if they
+        can, or if the folder has no manifest)."""
+        if old is None:
+            try:
+                old = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return ""
+        if old.get("code") != code_fingerprint():
+            return (f"holds results made by other code (package "
+                    f"{old.get('package_version', '?')}, commit "
+                    f"{str(old.get('git_commit') or '?')[:10]}; the model's code or bundled "
+                    "data changed since)")
+        if old.get("design") != self.design:
+            return "holds results of other runs (a region file or the design changed since)"
+        return ""
 
     def _write_manifest(self, extra: dict[str, Any]) -> None:
         from .. import __version__
 
         data = {"fingerprint": self.spec.fingerprint(), "spec_file": self.spec.origin,
                 "spec": self.spec.as_dict(), "package_version": __version__,
-                "git_commit": _git_commit(), **extra}
+                "git_commit": _git_commit(), "code": code_fingerprint(),
+                "design": self.design, **extra}
         tmp = self.root / f"{_TMP}{MANIFEST}"
         tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         os.replace(tmp, self.root / MANIFEST)
@@ -167,6 +209,37 @@ class Store:
             write_parquet(failures.sort_values("run_id").reset_index(drop=True),
                           self.root / "failures.parquet")
         return len(summary), len(failures)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the package's source and bundled data (every file but caches): equal
+    fingerprints mean the same model code, catalogue and regions.
+
+    Examples
+    --------
+    >>> len(code_fingerprint()), code_fingerprint() == code_fingerprint()
+    (16, True)
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts and p.suffix != ".pyc"):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def design_fingerprint(run_ids: list[str]) -> str:
+    """A hash of a sweep's run ids (each hashes its region's content, parameters and
+    seed), in any order.
+
+    Examples
+    --------
+    >>> design_fingerprint(["b", "a"]) == design_fingerprint(["a", "b"])
+    True
+    """
+    return hashlib.sha256("\n".join(sorted(run_ids)).encode()).hexdigest()[:16]
 
 
 def _git_commit() -> str | None:
