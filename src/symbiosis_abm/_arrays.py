@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique_sorted", "hub_pair_positions"]
+__all__ = ["unique_sorted", "hub_pair_positions", "remembered"]
 
 
 def unique_sorted(values: np.ndarray, return_inverse: bool = False):
@@ -66,3 +66,23 @@ def hub_pair_positions(hub: np.ndarray, max_degree: int | None = None
     off = row != col
     base = starts[group[off]]
     return base + row[off], base + col[off]
+
+
+def remembered(owner: object, name: str, key: object, compute):
+    """``compute()``, or what it returned last time for an equal ``key``.
+
+    One entry per ``name`` on ``owner``: for what is recomputed each tick from a state that
+    rarely changes (the set of active exchanges), keyed by that state. The result is
+    shared: callers must not modify it.
+
+    Examples
+    --------
+    >>> class Owner: pass
+    >>> o, calls = Owner(), []
+    >>> [remembered(o, "_x", k, lambda: calls.append(k) or len(calls)) for k in (1, 1, 2)]
+    [1, 1, 2]
+    """
+    last = owner.__dict__.get(name)
+    if last is None or (last[0] is not key and last[0] != key):
+        last = owner.__dict__[name] = (key, compute())
+    return last[1]

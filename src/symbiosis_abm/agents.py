@@ -223,7 +223,8 @@ class Facilitator(mesa.Agent):
     def _recruit(self) -> None:
         """Non-members join the registry; joining gets likelier as membership grows."""
         model, rates = self.model, self.model.rates
-        share = model.firm_member[model.firm_open].mean() if model.firm_open.any() else 0.0
+        n_open = np.count_nonzero(model.firm_open)   # the members' share, as np.mean gives it
+        share = np.count_nonzero(model.firm_member & model.firm_open) / n_open if n_open else 0.0
         chance = rates.join + rates.network_effect * share
         draws = model.streams.recruitment.random(len(model.firm_open))
         model.firm_member |= (~model.firm_member) & model.firm_open & (draws < chance)
@@ -259,8 +260,8 @@ class Facilitator(mesa.Agent):
         attendees = pool[: p.convener_attendees]
         if len(attendees) < 2:
             return
-        i, j = np.meshgrid(attendees, attendees, indexing="ij")
-        off = i != j
+        i, j = np.repeat(attendees, len(attendees)), np.tile(attendees, len(attendees))
+        off = i != j   # every ordered pair of attendees (a meshgrid, row by row)
         slots = model.pairs.slots(i[off], j[off])
         store = model.pairs
         store.trust[slots] = toward(store.trust[slots], 1.0, p.convener_trust_gain)

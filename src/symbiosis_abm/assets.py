@@ -63,12 +63,11 @@ class AssetBook:
 
     def live(self, edges: np.ndarray, tick: int) -> np.ndarray:
         """The asset of each edge that is still within its lifetime at ``tick``, else -1."""
-        if len(self.table) == 0:
+        until = self.table["until"]
+        if len(until) == 0:
             return np.full(len(edges), -1, dtype=np.int64)
         ids = self.edge_asset[edges]
-        has = ids >= 0
-        alive = np.zeros(len(ids), dtype=bool)
-        alive[has] = self.table["until"][ids[has]] > tick
+        alive = (ids >= 0) & (until[np.maximum(ids, 0)] > tick)   # -1 reads a row, unused
         return np.where(alive, ids, -1)
 
     def build(self, edges, supplier, receiver, resource, mode, capex, public, *,

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["received_share", "smooth", "produced_level", "starvation", "STARVED"]
+__all__ = ["received_share", "received_share_of", "smooth", "produced_level",
+           "produced_level_of", "starvation", "STARVED"]
 
 #: Marker in the starvation counter of a firm whose input never ran (cannot starve).
 STARVED = -1
@@ -42,9 +43,26 @@ def received_share(delivered: np.ndarray, need_volume_per_tick: np.ndarray) -> n
     >>> received_share(np.array([5.0, 20.0, 1.0]), np.array([10.0, 10.0, 0.0]))
     array([0.5, 1. , 0. ])
     """
+    return received_share_of(need_volume_per_tick)(delivered)
+
+
+def received_share_of(need_volume_per_tick: np.ndarray):
+    """:func:`received_share` as a function of what was delivered, the needs' volumes
+    (fixed for a run) prepared once: the model asks every tick.
+
+    Examples
+    --------
+    >>> received_share_of(np.array([10.0, 0.0]))(np.array([5.0, 1.0])).tolist()
+    [0.5, 0.0]
+    """
     need = np.asarray(need_volume_per_tick, dtype=float)
-    safe = np.where(need > 0, need, 1.0)
-    return np.where(need > 0, np.clip(np.asarray(delivered) / safe, 0.0, 1.0), 0.0)
+    positive = need > 0
+    safe = np.where(positive, need, 1.0)
+
+    def share(delivered: np.ndarray) -> np.ndarray:
+        return np.where(positive, np.clip(np.asarray(delivered) / safe, 0.0, 1.0), 0.0)
+
+    return share
 
 
 def smooth(previous: np.ndarray, current: np.ndarray, alpha: float) -> np.ndarray:
@@ -70,12 +88,31 @@ def produced_level(share: np.ndarray, yield_per_unit: np.ndarray, need_volume: n
     ...                np.array([5.0, 5.0]))
     array([0.5, 1. ])
     """
-    share = np.asarray(share, dtype=float)
+    return produced_level_of(yield_per_unit, need_volume, stream_volume)(share)
+
+
+def produced_level_of(yield_per_unit: np.ndarray, need_volume: np.ndarray,
+                      stream_volume: np.ndarray):
+    """:func:`produced_level` as a function of the share, its other inputs (fixed for a
+    run) prepared once: the model asks every tick.
+
+    Examples
+    --------
+    >>> level = produced_level_of(np.array([2.0]), np.array([10.0]), np.array([5.0]))
+    >>> level(np.array([0.1])).tolist(), level(np.array([0.5])).tolist()
+    ([0.4], [1.0])
+    """
     y = np.asarray(yield_per_unit, dtype=float)
     stream = np.asarray(stream_volume, dtype=float)
-    made = np.where(np.isnan(y), share, np.nan_to_num(y) * np.asarray(need_volume) * share
-                    / np.where(stream > 0, stream, 1.0))
-    return np.clip(made, 0.0, 1.0)
+    follows = np.isnan(y)
+    scale = np.nan_to_num(y) * np.asarray(need_volume)
+    divisor = np.where(stream > 0, stream, 1.0)
+
+    def level(share: np.ndarray) -> np.ndarray:
+        share = np.asarray(share, dtype=float)
+        return np.where(follows, share, scale * share / divisor).clip(0.0, 1.0)
+
+    return level
 
 
 def starvation(counter: np.ndarray, share: np.ndarray, threshold: float) -> np.ndarray:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
 from .pace import hazard_per_tick
@@ -113,12 +114,13 @@ class Demography:
             per_tick = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
             closing |= self.firm_open & (draws < per_tick)
         u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
-        hazard = exit_hazard(w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months,
-                             SME)
+        hazard = remembered(self, "_exit_hazard", p, lambda: exit_hazard(
+            w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME))
         leaving = exits(self.firm_open & ~closing, u_exit, hazard)
         # sites are taken over at quarter ends (vacancies last years; a third of the work)
         every = max(1, round(3 / p.tick_months))
-        reuse = float(hazard_per_tick(p.site_reuse_rate, every * p.tick_months))
+        reuse = remembered(self, "_reuse_hazard", p, lambda: float(
+            hazard_per_tick(p.site_reuse_rate, every * p.tick_months)))
         coming = entries(self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
         self.counts["firms_exited"] += int(leaving.sum())
         self._close(closing | leaving, t)

@@ -135,8 +135,8 @@ def choose_mode(
     yearly = transport + annuity * capex
     ok = (max_distance_km > 0) & (dist <= max_distance_km)
     yearly = np.where(ok, yearly, np.inf)
-    mode = np.argmin(yearly, axis=1)
-    feasible = ok.any(axis=1)
+    mode = yearly.argmin(axis=1)   # methods and ufuncs: this runs hundreds of times a run
+    feasible = np.logical_or.reduce(ok, axis=1)
     rows = np.arange(len(mode))
     pick = lambda a: np.where(feasible, a[rows, mode], 0.0)  # noqa: E731
     return np.where(feasible, mode, -1), pick(transport), pick(capex), feasible
@@ -245,7 +245,8 @@ def seasonal_utilisation(supply_season: np.ndarray, demand_season: np.ndarray,
     room = np.asarray(need_room, dtype=float)
     if room.ndim:
         room = room[:, None]
-    return np.minimum(supply_season, demand_season * room).mean(axis=1)
+    monthly = np.minimum(supply_season, demand_season * room)
+    return monthly.sum(axis=1) / monthly.shape[1]   # the mean, without np.mean's overhead
 
 
 def need_room(need_volume: np.ndarray, committed_other: np.ndarray,

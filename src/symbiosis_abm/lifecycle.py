@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cascade import STARVED, produced_level, received_share, smooth, starvation
+from ._arrays import remembered
+from .cascade import STARVED, produced_level_of, received_share_of, smooth, starvation
 from .fading import dissolved, lapse
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
@@ -81,12 +82,16 @@ class Lifecycle:
             self.price_log = price_step(self.price_log, z, p.price_reversion,
                                         p.price_volatility)
         year = t * p.tick_months / 12.0
-        energy = np.where(self.need_energy, self.schedules["energy"].at(year), 1.0)
+        levels = {k: self.schedules[k].at(year) for k in ("energy", "carbon", "landfill")}
+        key = (p, self.price_log.tobytes(), *levels.values())
+        if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
+            return
+        self._price_key = key
+        energy = np.where(self.need_energy, levels["energy"], 1.0)
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
-                      + carbon_value(cat.co2e_avoided[w.need_resource],
-                                     self.schedules["carbon"].at(year)))
+                      + carbon_value(cat.co2e_avoided[w.need_resource], levels["carbon"]))
         disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                     self.stream_landfill, self.schedules["landfill"].at(year))
+                                     self.stream_landfill, levels["landfill"])
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):
@@ -99,16 +104,25 @@ class Lifecycle:
         follow it."""
         w, p = self.world, self.params
         got = np.bincount(need, weights=delivered, minlength=len(w.need_volume))
-        share = received_share(got, w.need_volume / p.ticks_per_year)
-        self.need_share = smooth(self.need_share, share, per_tick(1 / 3, p.tick_months))
-        if not p.cascade:
+        share_of, alpha, produced, k, level_of = remembered(
+            self, "_input_constants", p, self._input_constants)
+        share = share_of(got)
+        self.need_share = smooth(self.need_share, share, alpha)
+        if not p.cascade or len(produced) == 0:
             return
+        level = level_of(self.need_share[k])
+        # in whole percent: a steady input leaves the level (and remembered terms) unchanged
+        self.stream_made[produced] = (level * 100.0).round() / 100.0
+
+    def _input_constants(self) -> tuple:
+        """What :meth:`_track_inputs` needs that is fixed for a run's parameters."""
+        w, p = self.world, self.params
         produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
-        level = produced_level(self.need_share[k], w.stream_yield[produced], w.need_volume[k],
-                               w.stream_volume[produced])
-        # in whole percent: a steady input leaves the level (and remembered terms) unchanged
-        self.stream_made[produced] = np.round(level * 100.0) / 100.0
+        return (received_share_of(w.need_volume / p.ticks_per_year),
+                per_tick(1 / 3, p.tick_months), produced, k,
+                produced_level_of(w.stream_yield[produced], w.need_volume[k],
+                                  w.stream_volume[produced]))
 
     def _breach(self, rows: np.ndarray, by_supplier: np.ndarray) -> None:
         """The side left behind loses trust in the one that ended the contract early."""
@@ -133,12 +147,15 @@ class Lifecycle:
 
     def _process_changes(self, t: int) -> None:
         w, p, ex = self.world, self.params, self.exchanges
-        h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
+        h = remembered(self, "_process_hazard", p, lambda: float(
+            hazard_per_tick(p.process_change_rate, p.tick_months)))
         for kind in ("stream", "need"):
             level = self.stream_level if kind == "stream" else self.need_level
             rng = self.streams.process
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
-            event = np.flatnonzero(u_event < h)
+            event = (u_event < h).nonzero()[0]
+            if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
+                continue
             u_stop, z = np.ones(len(level)), np.zeros(len(level))
             u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
             new, fell = process_change(level, u_event, u_stop, z, h, p.process_stop_share,
@@ -160,7 +177,7 @@ class Lifecycle:
         p = self.params
         if not p.cascade or not self.key_input.any():
             return
-        key = np.flatnonzero(self.key_input & self.firm_open[self.world.need_firm])
+        key = (self.key_input & self.firm_open[self.world.need_firm]).nonzero()[0]
         self.need_starved[key] = starvation(self.need_starved[key], self.need_share[key],
                                             p.cascade_threshold)
         dead = key[self.need_starved[key] >= in_ticks(p.cascade_patience_months,
@@ -183,29 +200,37 @@ class Lifecycle:
                                                                      months))
         idle = ~store.contact
         if p.awareness_fade_rate > 0:
-            quiet = np.flatnonzero(store.aware & idle)
+            quiet = (store.aware & idle).nonzero()[0]
             u_aware = rng.random(len(quiet), dtype=np.float32)   # many pairs: single precision
             store.aware[quiet[u_aware < per_tick(p.awareness_fade_rate, months)]] = False
-        met = np.flatnonzero(store.met & idle)
+        met = (store.met & idle).nonzero()[0]
         store.met[met[dissolved(True, False, store.trust[met], p.trust_baseline, 0.01)]] = False
 
     def _introduce(self, months: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
         2017); reputation (trust upkeep) then pulls their trust."""
-        p, ex, w = self.params, self.exchanges, self.world
+        p, ex = self.params, self.exchanges
         act = ex["active"]
         if p.introduction_rate <= 0 or act.sum() < 2:
             return
-        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
-        hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
+        pairs, hit, keys = remembered(   # the same while the active exchanges are
+            self, "_introductions", act.tobytes(), lambda: self._introducible(act))
         if len(hit) == 0:
             return
-        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
         u = self.streams.introductions.random(len(hit))
         got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, months))]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)
+
+    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs sharing a partner among the exchanges ``act`` (a mask), the candidate
+        edges between them and those edges' pair keys."""
+        ex, w = self.exchanges, self.world
+        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
+        hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
+        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
+        return pairs, hit, keys
 
 
 def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:

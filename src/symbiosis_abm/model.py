@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ._arrays import remembered
 from .agents import Facilitator, Firm
 from .allocation import AllocationPhase
 from .assets import AssetBook
@@ -46,7 +47,7 @@ from .demography import Demography
 from .economics import annuity_factor, annuity_factors, asset_lives
 from .errors import RegionError
 from .lifecycle import Lifecycle
-from .measurement import _STAT_NAMES, Measurement
+from .measurement import _STAT_NAMES, Measurement, TickRecord
 from .negotiation_book import NegotiationBook
 from .params import Parameters
 from .partner_search import PartnerSearch
@@ -57,7 +58,7 @@ from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
 from .trust import PairStore, TrustUpkeep
-from .world import LARGE, SME, World, build_world
+from .world import LARGE, SME, World, build_world, shared_parameters, shared_world
 
 __all__ = ["SymbiosisModel", "REASONS"]
 
@@ -99,7 +100,10 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         overrides = {**_scenario_overrides(scenario), **overrides}
         catalogue = catalogue or load_catalogue()
         self.params, region = _resolve(region, overrides, catalogue, self.streams.region)
-        self.world: World = build_world(region, catalogue, self.params)
+        # a generated region is new each run; a loaded one is shared, and so is its world
+        synthetic = isinstance(region, Region) and region.origin == "synthetic"
+        make = build_world if synthetic else shared_world
+        self.world: World = make(region, catalogue, self.params)
         self.annuity = annuity_factor(self.params.discount_rate, self.params.lifetime_years)
         # economic life per (resource, mode): the catalogue's where it gives one (pipes of
         # district heat), else the parameter; and its annuity factor
@@ -111,8 +115,7 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         self.firms = [Firm(self, i) for i in range(self.world.n_firms)]
         self._firm_by_id = {f.firm_id: f for f in self.firms}
         self.facilitator = self._make_facilitator()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.stats[k]) for k in _STAT_NAMES})
+        self.datacollector = TickRecord(_STAT_NAMES)   # Mesa's interface, cheaper per tick
         self.running = True
 
     # ------------------------------------------------------------------ one tick
@@ -213,17 +216,11 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         share ``expert_support`` of the way toward a large firm on all three.
         """
         p, size = self.params, self.world.firm_size
-        support = np.zeros(len(size))
-        if self.facilitator_active(t) and p.expert_support > 0:
-            support = np.where((size == SME) & self.firm_member, p.expert_support, 0.0)
-
-        def trait(sme: float, large: float) -> np.ndarray:
-            own = np.where(size == LARGE, large, sme)
-            return own + support * (large - own)
-
-        self.firm_search_budget = trait(p.search_budget_sme_eur, p.search_budget_large_eur)
-        self._min_trust = trait(p.min_trust_sme, p.min_trust_large)
-        self._capital = trait(p.capital_sme_eur, p.capital_large_eur)
+        helped = self.facilitator_active(t) and p.expert_support > 0
+        # the same until the registry or the facilitator's activity changes: remembered
+        key = (p, self.firm_member.tobytes() if helped else None)
+        self.firm_search_budget, self._min_trust, self._capital = remembered(
+            self, "_traits", key, lambda: _traits(p, size, self.firm_member if helped else None))
 
     def facilitator_active(self, t: int | None = None) -> bool:
         """Whether the facilitator exists and is active at tick ``t`` (default: now)."""
@@ -311,10 +308,13 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the run so far (JSON-serialisable)."""
-        ts = self.timeseries() if self.stats else pd.DataFrame()
+        record = self.datacollector
         last = {k: (float(v) if isinstance(v, (float, np.floating)) else int(v))
                 for k, v in self.stats.items()}
-        total = lambda col: float(ts[col].sum()) if len(ts) else 0.0  # noqa: E731
+
+        def total(col: str) -> float:   # as the time series column's pandas sum (NaN: 0)
+            values = record.column(col) if self.stats else np.zeros(0)
+            return float(np.where(np.isnan(values), 0.0, values).sum()) if len(values) else 0.0
         return {
             "region": self.world.region.name,
             "ticks": int(self.steps),
@@ -354,6 +354,21 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
 
 
 
+def _traits(p: Parameters, size: np.ndarray, member: np.ndarray | None) -> tuple:
+    """Search budget, signing threshold and capital access of every firm; SME ``member``s
+    (None: nobody is helped) move ``expert_support`` of the way toward a large firm."""
+    support = np.zeros(len(size))
+    if member is not None:
+        support = np.where((size == SME) & member, p.expert_support, 0.0)
+
+    def trait(sme: float, large: float) -> np.ndarray:
+        own = np.where(size == LARGE, large, sme)
+        return own + support * (large - own)
+
+    return (trait(p.search_budget_sme_eur, p.search_budget_large_eur),
+            trait(p.min_trust_sme, p.min_trust_large), trait(p.capital_sme_eur, p.capital_large_eur))
+
+
 def _scenario_overrides(scenario: Any) -> dict[str, Any]:
     """Model parameters carried by a Mesa Scenario (its other attributes are ignored)."""
     if scenario is None:
@@ -376,5 +391,4 @@ def _resolve(region: Any, overrides: dict[str, Any], catalogue: ResourceCatalogu
     if len(missing) == len(loaded.firms):
         raise RegionError(f"{loaded.origin}: firms: no firm has a stream or a need; "
                           f"nothing could be exchanged")
-    params = loaded.resolve_parameters(overrides)
-    return params, loaded
+    return shared_parameters(loaded, overrides), loaded

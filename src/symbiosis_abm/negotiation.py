@@ -63,6 +63,9 @@ def within_room(edges: np.ndarray, supplier: np.ndarray, receiver: np.ndarray,
     ...             np.array([2, 1, 1, 1])).tolist()
     [7, 9]
     """
+    ends = np.concatenate([supplier, receiver])
+    if len(ends) == 0 or (np.bincount(ends, minlength=len(room)) <= room).all():
+        return edges.copy()   # no firm is asked for more than its room: all fit at once
     rank = np.arange(len(edges))
     left = np.asarray(room, dtype=np.int64).copy()
     chosen = np.zeros(len(edges), dtype=bool)

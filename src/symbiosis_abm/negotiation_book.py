@@ -36,7 +36,7 @@ class NegotiationBook:
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
         # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
-        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) else edges
+        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) > 1 else edges
         room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
@@ -65,7 +65,9 @@ class NegotiationBook:
         Returns the rows of negotiations that concluded (to be allocated).
         """
         book, w, store = self.negotiations, self.world, self.pairs
-        rows = np.flatnonzero(book["status"] == OPEN)
+        rows = (book["status"] == OPEN).nonzero()[0]
+        if len(rows) == 0:   # no talks: nothing to pay, draw or decide
+            return rows
         edges = book["edge"][rows]
         sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
         closed = ~(self.firm_open[sup] & self.firm_open[rec])
@@ -88,6 +90,8 @@ class NegotiationBook:
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays."""
+        if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
+            return rows
         book = self.negotiations
         edges = book["edge"][rows]
         s, n = self.world.edges.stream[edges], self.world.edges.need[edges]

@@ -55,6 +55,8 @@ class PartnerSearch:
         edges, evaluator = edges[pick], evaluator[pick]
         np.add.at(self.firm_costs, evaluator, cost[evaluator])
         self.counts["evaluations"] += len(edges)
+        if len(edges) == 0:   # no budget left for any: nothing to evaluate
+            return
         terms, info = self.expected_terms(edges)
         share = cofunding.offer(self, edges, surplus_without=terms.surplus,
                                capex=info["capex"],
@@ -83,15 +85,18 @@ class PartnerSearch:
     def open_edges(self) -> np.ndarray:
         """Candidate edges that could start a negotiation now."""
         w = self.world
-        s, n = w.edges.stream, w.edges.need
+        # most candidates are in talks, exchanging or waiting to be reconsidered: the
+        # other conditions are checked for the rest only
+        edges = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))).nonzero()[0]
+        if len(edges) == 0:
+            return edges
         stream_open = self.stream_free() > MIN_OPEN_SHARE * w.stream_volume
         need_open = self.need_free() > MIN_OPEN_SHARE * w.need_volume
         # a firm whose negotiation room is full cannot open talks: its candidates wait
         # (and are not evaluated, so not paid for) until a negotiation closes
         projects = self.firm_negotiations + self.firm_building   # talks and lines being built
         able = self.firm_open & (projects < self.params.max_negotiations)
-        ok = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))
-              & stream_open[s] & need_open[n] & able[w.edge_supplier] & able[w.edge_receiver])
-        edges = np.flatnonzero(ok)
+        edges = edges[stream_open[w.edges.stream[edges]] & need_open[w.edges.need[edges]]
+                      & able[w.edge_supplier[edges]] & able[w.edge_receiver[edges]]]
         # deals that failed for want of co-funding wait until the budget changes
         return edges[self.cofund_wait[edges] != self.cofunding_available()]

@@ -120,8 +120,8 @@ def first_per_group(group: np.ndarray, order_key: np.ndarray, limit: np.ndarray)
         return np.zeros(0, dtype=bool)
     order = np.lexsort((order_key, group))
     g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+    run_start = np.repeat(starts, np.diff(np.append(starts, len(g))))
     rank = np.arange(len(g)) - run_start
     mask = np.zeros(len(group), dtype=bool)
     mask[order] = rank < limit[g]

@@ -63,7 +63,8 @@ class DealTerms:
         """
         w, p, cat = self.world, self.params, self.world.catalogue
         s, n = w.edges.stream[edges], w.edges.need[edges]
-        trial = np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),))
+        trial = (np.full(len(edges), trial) if isinstance(trial, (bool, np.bool_))  # one flag:
+                 else np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),)))  # cheaper
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         r = w.edge_resource[edges]
@@ -71,7 +72,7 @@ class DealTerms:
         capex_fixed = direct_use_capex_fixed(capex_fixed, cat.heat_pump_capex[r],
                                              w.need_direct_use[n])
         ids = self.assets.live(edges, max(self.tick, 0))
-        has = np.flatnonzero(ids >= 0)
+        has = (ids >= 0).nonzero()[0]
         if len(has):  # an existing asset is sunk: its mode costs no new capex
             built = self.assets.table["mode"][ids[has]]
             capex_fixed[has, built] = 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import hub_pair_positions, unique_sorted
+from ._arrays import hub_pair_positions, remembered, unique_sorted
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
 
@@ -26,7 +26,13 @@ def toward(value: np.ndarray, target: float | np.ndarray, rate: float | np.ndarr
     >>> toward(np.array([0.2, 0.8]), 0.5, 0.5)
     array([0.35, 0.65])
     """
-    return np.clip(value + rate * (target - value), 0.0, 1.0)
+    return _unit(value + rate * (target - value))
+
+
+def _unit(x):
+    """``np.clip(x, 0, 1)``; for an array by its method, which skips np.clip's dispatch
+    (trust moves thousands of times a run)."""
+    return x.clip(0.0, 1.0) if isinstance(x, np.ndarray) else np.clip(x, 0.0, 1.0)
 
 
 def after_delivery(
@@ -44,7 +50,7 @@ def after_delivery(
     """
     reliable = shortfall <= tolerance
     better = toward(trust, 1.0, gain)
-    worse = np.clip(trust - loss * (shortfall - tolerance), 0.0, 1.0)
+    worse = _unit(trust - loss * (shortfall - tolerance))
     return np.where(reliable, better, worse)
 
 
@@ -156,7 +162,10 @@ class PairStore:
 
     def trust_of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Trust of i in j (the initial trust where the pair has no slot)."""
-        s = self.find(i, j)
+        return self.trust_at(self.find(i, j))
+
+    def trust_at(self, s: np.ndarray) -> np.ndarray:
+        """Trust at slots ``s`` (the initial trust where a slot is -1: no pair)."""
         return np.where(s >= 0, self._trust[np.maximum(s, 0)], self.initial_trust)
 
     def _grow(self, extra: int) -> int:
@@ -191,25 +200,39 @@ class TrustUpkeep:
     def _pass_reputation(self) -> None:
         """i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k."""
         ex = self.exchanges
-        act = np.flatnonzero(ex["active"])
+        act = ex["active"].nonzero()[0]
         if len(act) < 2:
             return
-        a = np.concatenate([ex["supplier"][act], ex["receiver"][act]])
-        b = np.concatenate([ex["receiver"][act], ex["supplier"][act]])
-        links = unique_sorted(a * self.world.n_firms + b)
-        hub, other = links // self.world.n_firms, links % self.world.n_firms
-        ki, kj = _common_partner_links(hub)
+        store = self.pairs
+        # who is linked to whom and where their pairs sit change only with the active
+        # exchanges or new pair slots: remembered, and only trust is read each tick
+        ki, kj, ij, in_hub, of_hub = remembered(
+            self, "_reputation_links", (act.tobytes(), store.size),
+            lambda: _reputation_links(ex["supplier"][act], ex["receiver"][act], store))
         if len(ki) == 0:
             return
-        store = self.pairs
-        ij = store.find(other[ki], other[kj])
-        has = ij >= 0
-        ki, kj, ij = ki[has], kj[has], ij[has]
         # Trust along each link is looked up once per link, not once per triple.
-        trust_in_hub, trust_of_hub = store.trust_of(other, hub), store.trust_of(hub, other)
+        trust_in_hub, trust_of_hub = store.trust_at(in_hub), store.trust_at(of_hub)
         pulled = reputation_pull(store.trust[ij], trust_in_hub[ki], trust_of_hub[kj],
                                  self.rates.reputation)
         store.trust[ij] = pulled
+
+
+def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tuple:
+    """For the exchanges' links sorted by hub k: positions ``ki``, ``kj`` of link pairs
+    (k, i), (k, j) whose pair (i, j) has a slot ``ij``, and the slots of (i, k) and
+    (k, i) of every link (-1 where none)."""
+    n = store.n_firms
+    a = np.concatenate([sup, rec])
+    b = np.concatenate([rec, sup])
+    links = unique_sorted(a * n + b)
+    hub, other = links // n, links % n
+    ki, kj = _common_partner_links(hub)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    ij = store.find(other[ki], other[kj])
+    has = ij >= 0
+    return ki[has], kj[has], ij[has], store.find(other, hub), store.find(hub, other)
 
 
 def _common_partner_links(hub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ depend on trust or volume (distance, prices, seasonal utilisation) are computed 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from .params import Parameters
 from .region import SIZES, Region
 from .search import CandidateEdges, candidate_edges
 
-__all__ = ["World", "build_world", "SME", "LARGE"]
+__all__ = ["World", "build_world", "shared_world", "shared_parameters", "SME", "LARGE"]
 
 SME, LARGE = SIZES.index("sme"), SIZES.index("large")
 
@@ -70,6 +71,71 @@ class World:
         """
         closed = (self.firm_close_tick >= 0) & (self.firm_close_tick <= tick)
         return (self.firm_open_tick <= tick) & ~closed
+
+
+#: Worlds built lately in this process, with the catalogue and parameters they came from.
+_SHARED: deque[tuple[World, ResourceCatalogue, Parameters]] = deque(maxlen=4)
+
+
+def shared_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
+    """:func:`build_world`, shared by the models of one process built from the same region
+    and catalogue objects (regions and catalogues are loaded once per file and process)
+    with equal parameters: a sweep builds thousands of models from one file, and the
+    candidate search need not run each time. A world is never modified; its arrays are
+    read-only so that stays so.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.catalogue import load_catalogue
+    >>> from symbiosis_abm.region import load_region
+    >>> cat = load_catalogue()
+    >>> region, params = load_region("kalundborg", cat), Parameters()
+    >>> world = shared_world(region, cat, params)
+    >>> shared_world(region, cat, Parameters()) is world, world.stream_volume.flags.writeable
+    (True, False)
+    """
+    for world, cat, p in tuple(_SHARED):   # a snapshot: other threads may add to it
+        if world.region is region and cat is catalogue and (p is params or p == params):
+            return world
+    world = build_world(region, catalogue, params)
+    for value in [*vars(world).values(), *vars(world.edges).values()]:
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    _SHARED.appendleft((world, catalogue, params))
+    return world
+
+
+#: Parameters resolved lately in this process: region, overrides, parameters.
+_RESOLVED: deque[tuple[Region, dict, Parameters]] = deque(maxlen=8)
+
+
+def shared_parameters(region: Region, overrides: dict) -> Parameters:
+    """``region.resolve_parameters(overrides)``, shared by the runs of a process with the
+    same loaded region and equal overrides (a sweep's replicates): validating a hundred
+    parameters twice was a measurable share of a small region's run. Parameters are
+    frozen, so sharing them is safe.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.region import load_region
+    >>> region = load_region("kalundborg")
+    >>> p = shared_parameters(region, {"broker_capacity": 2})
+    >>> shared_parameters(region, {"broker_capacity": 2}) is p, p.broker_capacity
+    (True, 2)
+    """
+    for seen, seen_overrides, params in tuple(_RESOLVED):   # a snapshot (threads)
+        if seen is region and _same(seen_overrides, overrides):
+            return params
+    params = region.resolve_parameters(overrides)
+    _RESOLVED.appendleft((region, dict(overrides), params))
+    return params
+
+
+def _same(a: dict, b: dict) -> bool:
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):   # values that do not compare as one bool (arrays)
+        return False
 
 
 def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:

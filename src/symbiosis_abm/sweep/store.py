@@ -30,9 +30,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import shutil
 import subprocess
+import sys
 import uuid
 from functools import lru_cache
 from pathlib import Path
