@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
+from ._arrays import remembered
 from .catalogue import MODES
 from .economics import (
     choose_mode,
@@ -61,30 +62,27 @@ class DealTerms:
         without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
         ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
-        w, p, cat = self.world, self.params, self.world.catalogue
+        w, p = self.world, self.params
         s, n = w.edges.stream[edges], w.edges.need[edges]
         trial = (np.full(len(edges), trial) if isinstance(trial, (bool, np.bool_))  # one flag:
                  else np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),)))  # cheaper
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
-        r = w.edge_resource[edges]
-        capex_fixed, capex_per_km = cat.capex_fixed[r], cat.capex_per_km[r]   # copies
-        capex_fixed = direct_use_capex_fixed(capex_fixed, cat.heat_pump_capex[r],
-                                             w.need_direct_use[n])
+        costs = self._edge_costs()
+        capex_fixed, capex_per_km = costs["capex_fixed"][edges], costs["capex_per_km"][edges]
         ids = self.assets.live(edges, max(self.tick, 0))
         has = (ids >= 0).nonzero()[0]
         if len(has):  # an existing asset is sunk: its mode costs no new capex
             built = self.assets.table["mode"][ids[has]]
             capex_fixed[has, built] = 0.0
             capex_per_km[has, built] = 0.0
-        reach = cat.max_distance_km[r]
+        reach = costs["reach"][edges]   # a copy (fancy indexing)
         if trial.any():  # a trial goes without a fixed line
-            reach = reach.copy()
             reach[trial, PIPE] = 0.0
-        mode_annuity = self.mode_annuity[r]
+        mode_annuity = costs["annuity"][edges]
         mode, transport, capex, feasible = choose_mode(
-            volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
-            capex_per_km, reach, mode_annuity, cost_per_unit=cat.cost_per_unit[r])
+            volume, w.edges.distance_km[edges], costs["cost_per_unit_km"][edges], capex_fixed,
+            capex_per_km, reach, mode_annuity, cost_per_unit=costs["cost_per_unit"][edges])
         factor = np.where(feasible, mode_annuity[np.arange(len(edges)), mode], 0.0)
         other = self.need_committed[n] - held
         room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
@@ -105,6 +103,23 @@ class DealTerms:
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
                        "utilisation": utilisation, "annuity_factor": factor}
+
+    def _edge_costs(self) -> dict[str, np.ndarray]:
+        """Each candidate edge's mode arrays (rows of its resource in the catalogue, the
+        heat pump left out for a need that uses the resource as it comes), shape
+        ``(edges, modes)``: fixed for a run, so gathered once rather than on each of the
+        hundreds of :meth:`expected_terms` calls (element for element the same values)."""
+        def gather() -> dict[str, np.ndarray]:
+            w, cat = self.world, self.world.catalogue
+            r = w.edge_resource
+            return {"capex_fixed": direct_use_capex_fixed(
+                        cat.capex_fixed[r], cat.heat_pump_capex[r],
+                        w.need_direct_use[w.edges.need]),
+                    "capex_per_km": cat.capex_per_km[r], "reach": cat.max_distance_km[r],
+                    "annuity": self.mode_annuity[r], "cost_per_unit": cat.cost_per_unit[r],
+                    "cost_per_unit_km": cat.cost_per_unit_km[r]}
+
+        return remembered(self, "_edge_cost_table", (self.world, self.params), gather)
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
