@@ -137,11 +137,11 @@ class DealTerms:
         did: the result is the same as computing every edge anew.
         """
         w, store = self.world, self.pairs
-        now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
-                          self.need_free()[w.edges.need[edges]]),
+        need_free = self.need_free()[w.edges.need[edges]]
+        now = (np.minimum(self.stream_free()[w.edges.stream[edges]], need_free),
                store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
                self.assets.live(edges, max(self.tick, 0)).astype(float),
-               self.need_free()[w.edges.need[edges]])   # the need's room (utilisation)
+               need_free)   # the need's room (utilisation)
         caches = getattr(self, "_surplus_caches", None)
         if (caches is None or caches["params"] is not self.params
                 or caches["prices"] != self.price_version):   # prices moved: all stale
