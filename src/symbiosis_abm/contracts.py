@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import remembered
 from .catalogue import MODES
 from .codes import (
     IDLE,
@@ -259,11 +260,19 @@ class ContractBook:
 
     @property
     def firm_building(self) -> np.ndarray:
-        """Connections each firm has under construction (signed, not yet delivering)."""
-        ex, n = self.exchanges, self.world.n_firms
-        b = ex["active"] & (ex["first"] > max(self.tick, 0))
-        return (np.bincount(ex["supplier"][b], minlength=n)
-                + np.bincount(ex["receiver"][b], minlength=n))
+        """Connections each firm has under construction (signed, not yet delivering).
+
+        Read several times a tick: remembered per tick and set of active exchanges (an
+        exchange's firms and first delivery tick are fixed when it is appended). Shared:
+        callers must not modify it."""
+        ex, n, t = self.exchanges, self.world.n_firms, max(self.tick, 0)
+
+        def count() -> np.ndarray:
+            b = ex["active"] & (ex["first"] > t)
+            return (np.bincount(ex["supplier"][b], minlength=n)
+                    + np.bincount(ex["receiver"][b], minlength=n))
+
+        return remembered(self, "_firm_building", (t, ex["active"].tobytes()), count)
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
