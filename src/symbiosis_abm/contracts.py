@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import remembered
 from .catalogue import MODES
 from .codes import (
     IDLE,
@@ -144,8 +145,8 @@ class ContractBook:
         share = np.minimum(profile, np.minimum(avail[s], room[n]))
         planned = np.minimum(profile, room_plan[n])
         annuity = ex["annuity"][act] * self._annuity_due(act, t)
-        gain_sup, gain_rec, delivered, paid = self._gains(act, share, annuity)
-        plan_sup, plan_rec, _, _ = self._gains(act, planned, annuity, at_signing=True)
+        (gain_sup, gain_rec, delivered, paid), (plan_sup, plan_rec) = self._gains(
+            act, share, planned, annuity)
         sup, rec = ex["supplier"][act], ex["receiver"][act]
         np.add.at(self.firm_savings, sup, gain_sup)
         np.add.at(self.firm_savings, rec, gain_rec)
@@ -166,21 +167,28 @@ class ContractBook:
                            (gain_rec - plan_rec)[keep])
         self._renew_or_expire(t)
 
-    def _gains(self, act: np.ndarray, share: np.ndarray, annuity: np.ndarray,
-               at_signing: bool = False):
+    def _gains(self, act: np.ndarray, share: np.ndarray, planned: np.ndarray,
+               annuity: np.ndarray):
         """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
-        this tick's prices (or, ``at_signing``, at those the contract was priced at: the
-        plan, so that a price move shows as a deviation from it)."""
+        this tick's prices, with the volume delivered and paid for; and each side's gain
+        in the plan: a share ``planned`` at the prices the contract was priced at (so that
+        a price move shows as a deviation from it). One pass: the exchanges' columns are
+        read once for both."""
         ex, tpy = self.exchanges, self.params.ticks_per_year
-        s, n = ex["stream"][act], ex["need"][act]
-        delivered = ex["volume"][act] / tpy * share
-        paid = ex["price"][act] * delivered
-        disposal = ex["disposal_unit"][act] if at_signing else self.disposal_now[s]
-        virgin = ex["virgin_unit"][act] if at_signing else self.virgin_now[n]
-        gain_sup = delivered * disposal + paid - ex["tc_supplier"][act] / tpy
-        gain_rec = (delivered * (virgin - ex["transport_unit"][act]) - paid
-                    - (annuity + ex["tc_receiver"][act]) / tpy)
-        return gain_sup, gain_rec, delivered, paid
+        mean, price = ex["volume"][act] / tpy, ex["price"][act]
+        tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
+        transport = ex["transport_unit"][act]
+
+        def sides(share, disposal, virgin):
+            delivered = mean * share
+            paid = price * delivered
+            return (delivered * disposal + paid - tc_sup,
+                    delivered * (virgin - transport) - paid - tc_rec, delivered, paid)
+
+        actual = sides(share, self.disposal_now[ex["stream"][act]],
+                       self.virgin_now[ex["need"][act]])
+        plan = sides(planned, ex["disposal_unit"][act], ex["virgin_unit"][act])
+        return actual, plan[:2]
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off)."""
@@ -252,11 +260,19 @@ class ContractBook:
 
     @property
     def firm_building(self) -> np.ndarray:
-        """Connections each firm has under construction (signed, not yet delivering)."""
-        ex, n = self.exchanges, self.world.n_firms
-        b = ex["active"] & (ex["first"] > max(self.tick, 0))
-        return (np.bincount(ex["supplier"][b], minlength=n)
-                + np.bincount(ex["receiver"][b], minlength=n))
+        """Connections each firm has under construction (signed, not yet delivering).
+
+        Read several times a tick: remembered per tick and set of active exchanges (an
+        exchange's firms and first delivery tick are fixed when it is appended). Shared:
+        callers must not modify it."""
+        ex, n, t = self.exchanges, self.world.n_firms, max(self.tick, 0)
+
+        def count() -> np.ndarray:
+            b = ex["active"] & (ex["first"] > t)
+            return (np.bincount(ex["supplier"][b], minlength=n)
+                    + np.bincount(ex["receiver"][b], minlength=n))
+
+        return remembered(self, "_firm_building", (t, ex["active"].tobytes()), count)
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params

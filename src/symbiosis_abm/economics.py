@@ -126,14 +126,33 @@ def choose_mode(
     >>> int(m[0]), float(t[0])
     (0, 2000.0)
     """
-    volume = np.asarray(volume, dtype=float)[:, None]
     dist = np.asarray(distance_km, dtype=float)[:, None]
     capex = capex_fixed + capex_per_km * dist
+    ok = (max_distance_km > 0) & (dist <= max_distance_km)
+    return cheapest_mode(volume, distance_km, cost_per_unit_km, capex, ok, annuity,
+                         cost_per_unit)
+
+
+def cheapest_mode(volume: np.ndarray, distance_km: np.ndarray, cost_per_unit_km: np.ndarray,
+                  capex: np.ndarray, ok: np.ndarray, annuity: float | np.ndarray,
+                  cost_per_unit: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`choose_mode` given each mode's ``capex`` and whether it is feasible (``ok``),
+    shape ``(n, n_modes)``: for callers that keep those per candidate.
+
+    Examples
+    --------
+    >>> m, t, c, ok = cheapest_mode(np.array([1000.0]), np.array([2.0]),
+    ...     np.array([[1.0, 0.5]]), np.array([[0.0, 1200.0]]), np.array([[True, True]]), 0.1)
+    >>> int(m[0]), float(t[0]), float(c[0])
+    (1, 1000.0, 1200.0)
+    """
+    volume = np.asarray(volume, dtype=float)[:, None]
+    dist = np.asarray(distance_km, dtype=float)[:, None]
     transport = volume * dist * cost_per_unit_km
     if cost_per_unit is not None:
         transport = transport + volume * cost_per_unit
     yearly = transport + annuity * capex
-    ok = (max_distance_km > 0) & (dist <= max_distance_km)
     yearly = np.where(ok, yearly, np.inf)
     mode = yearly.argmin(axis=1)   # methods and ufuncs: this runs hundreds of times a run
     feasible = np.logical_or.reduce(ok, axis=1)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
+from ._arrays import remembered
 from .catalogue import MODES
 from .economics import (
-    choose_mode,
+    cheapest_mode,
     direct_use_capex_fixed,
     evaluate,
     need_room,
@@ -61,30 +62,25 @@ class DealTerms:
         without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
         ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
-        w, p, cat = self.world, self.params, self.world.catalogue
+        w, p = self.world, self.params
         s, n = w.edges.stream[edges], w.edges.need[edges]
-        trial = (np.full(len(edges), trial) if isinstance(trial, (bool, np.bool_))  # one flag:
-                 else np.broadcast_to(np.asarray(trial, dtype=bool), (len(edges),)))  # cheaper
+        trial = np.asarray(trial, dtype=bool)   # one flag for all, or one per edge
+        if trial.shape != (len(edges),):
+            trial = np.full(len(edges), trial)   # (np.broadcast_to costs more)
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
-        r = w.edge_resource[edges]
-        capex_fixed, capex_per_km = cat.capex_fixed[r], cat.capex_per_km[r]   # copies
-        capex_fixed = direct_use_capex_fixed(capex_fixed, cat.heat_pump_capex[r],
-                                             w.need_direct_use[n])
+        costs = self._edge_costs()
+        capex, ok = costs["capex"][edges], costs["ok"][edges]   # copies (fancy indexing)
         ids = self.assets.live(edges, max(self.tick, 0))
         has = (ids >= 0).nonzero()[0]
         if len(has):  # an existing asset is sunk: its mode costs no new capex
-            built = self.assets.table["mode"][ids[has]]
-            capex_fixed[has, built] = 0.0
-            capex_per_km[has, built] = 0.0
-        reach = cat.max_distance_km[r]
+            capex[has, self.assets.table["mode"][ids[has]]] = 0.0
         if trial.any():  # a trial goes without a fixed line
-            reach = reach.copy()
-            reach[trial, PIPE] = 0.0
-        mode_annuity = self.mode_annuity[r]
-        mode, transport, capex, feasible = choose_mode(
-            volume, w.edges.distance_km[edges], cat.cost_per_unit_km[r], capex_fixed,
-            capex_per_km, reach, mode_annuity, cost_per_unit=cat.cost_per_unit[r])
+            ok[trial, PIPE] = False
+        mode_annuity = costs["annuity"][edges]
+        mode, transport, capex, feasible = cheapest_mode(
+            volume, w.edges.distance_km[edges], costs["cost_per_unit_km"][edges], capex, ok,
+            mode_annuity, cost_per_unit=costs["cost_per_unit"][edges])
         factor = np.where(feasible, mode_annuity[np.arange(len(edges)), mode], 0.0)
         other = self.need_committed[n] - held
         room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
@@ -106,6 +102,28 @@ class DealTerms:
                        "transport": transport, "own_capex": own_capex, "trial": trial,
                        "utilisation": utilisation, "annuity_factor": factor}
 
+    def _edge_costs(self) -> dict[str, np.ndarray]:
+        """Each candidate edge's mode arrays, shape ``(edges, modes)``: the new capex of
+        each mode (the heat pump left out for a need that uses the resource as it comes),
+        whether the mode reaches that far, and the catalogue rows of its resource.
+
+        Fixed for a run, so computed once rather than on each of the hundreds of
+        :meth:`expected_terms` calls: element for element what :func:`.choose_mode`
+        computes (a sunk asset's capex, 0 + 0 x distance there, is set to 0 afterwards).
+        """
+        def gather() -> dict[str, np.ndarray]:
+            w, cat = self.world, self.world.catalogue
+            r, dist = w.edge_resource, w.edges.distance_km[:, None]
+            fixed = direct_use_capex_fixed(cat.capex_fixed[r], cat.heat_pump_capex[r],
+                                           w.need_direct_use[w.edges.need])
+            reach = cat.max_distance_km[r]
+            return {"capex": fixed + cat.capex_per_km[r] * dist,
+                    "ok": (reach > 0) & (dist <= reach),
+                    "annuity": self.mode_annuity[r], "cost_per_unit": cat.cost_per_unit[r],
+                    "cost_per_unit_km": cat.cost_per_unit_km[r]}
+
+        return remembered(self, "_edge_cost_table", (self.world, self.params), gather)
+
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
         """``expected_terms(edges, cofund=cofund)[0].surplus`` (free volume), remembered;
@@ -119,11 +137,11 @@ class DealTerms:
         did: the result is the same as computing every edge anew.
         """
         w, store = self.world, self.pairs
-        now = (np.minimum(self.stream_free()[w.edges.stream[edges]],
-                          self.need_free()[w.edges.need[edges]]),
+        need_free = self.need_free()[w.edges.need[edges]]
+        now = (np.minimum(self.stream_free()[w.edges.stream[edges]], need_free),
                store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
                self.assets.live(edges, max(self.tick, 0)).astype(float),
-               self.need_free()[w.edges.need[edges]])   # the need's room (utilisation)
+               need_free)   # the need's room (utilisation)
         caches = getattr(self, "_surplus_caches", None)
         if (caches is None or caches["params"] is not self.params
                 or caches["prices"] != self.price_version):   # prices moved: all stale
