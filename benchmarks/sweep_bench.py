@@ -102,7 +102,7 @@ def bench_kalundborg(args, tmp: Path) -> None:
           f"CPU/run; engine/plain: wall {t_engine / t_plain:.2f}, CPU "
           f"{c_engine / c_plain:.2f}; engine CPU/workers = {c_engine / args.workers:.1f} s "
           f"(the wall time on {args.workers} otherwise idle cores)"
-          + (f"; target < 60 s wall: {'met' if min(t for t, _ in eng) < 60 else 'NOT met'}"
+          + (f"; target < 60 s wall (mean of the engine rounds): {'met' if t_engine < 60 else 'NOT met'}"
              if (n, args.ticks) == (1000, 120) else ""))
 
 
