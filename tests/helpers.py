@@ -1,6 +1,11 @@
-"""Helpers for tests: small hand-made regions built in code."""
+"""Helpers for tests: small hand-made regions built in code, scripts loaded as modules."""
 
 from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, StreamSpec
 
@@ -29,3 +34,13 @@ def run_frames(region, seed: int, ticks: int = 48, **overrides):
 
 def synthetic_frames(seed: int):
     return run_frames("synthetic", seed, n_firms=150)
+
+
+def load_script(path: Path, name: str | None = None) -> ModuleType:
+    """A script (``experiments/*.py``, ``docs/validation/*.py``) imported as a module, and
+    registered in ``sys.modules`` (dataclasses and pickling look a module up by name)."""
+    spec = importlib.util.spec_from_file_location(name or Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "experiments" / "arboga_line.py"
@@ -16,11 +15,7 @@ SCRIPT = ROOT / "experiments" / "arboga_line.py"
 
 @pytest.fixture(scope="module")
 def al():
-    spec = importlib.util.spec_from_file_location("arboga_line", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["arboga_line"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def test_economics_match_the_model_rule(al):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "experiments" / "history_order.py"
@@ -16,11 +15,7 @@ SCRIPT = ROOT / "experiments" / "history_order.py"
 
 @pytest.fixture(scope="module")
 def ho():
-    spec = importlib.util.spec_from_file_location("history_order", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["history_order"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def test_documented_years_parse_every_period(ho):

@@ -14,13 +14,12 @@ figures); they are loaded from there so that the report and the test cannot drif
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import load_script
 
 from symbiosis_abm import bundled_regions, load_region
 
@@ -31,11 +30,7 @@ REAL = ["kalundborg", "vastra_malardalen", "sotenas", "high_coast", "kronoberg_k
 
 @pytest.fixture(scope="module")
 def stats():
-    spec = importlib.util.spec_from_file_location("region_stats", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def _region_text(stream: dict, need: dict) -> str:

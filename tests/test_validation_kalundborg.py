@@ -24,14 +24,13 @@ counted by hand:
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import load_script
 
 from symbiosis_abm import load_region
 from symbiosis_abm.catalogue import load_catalogue
@@ -55,11 +54,7 @@ def region():
 
 @pytest.fixture(scope="module")
 def experiment():
-    spec = importlib.util.spec_from_file_location("validate_kalundborg", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses/pickling look the module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 # ------------------------------------------------------------------ the observed list
