@@ -235,7 +235,7 @@ def test_carbon_price_forms_exchanges_in_order_of_co2e_per_euro():
     edges = np.arange(len(w.edges))
     assert len(edges) == 5                                  # each pair is its own market
     terms, info = probe.expected_terms(edges)
-    co2e = info["volume"] * w.edge_utilisation[edges] * w.catalogue.co2e_avoided[
+    co2e = info["volume"] * info["utilisation"] * w.catalogue.co2e_avoided[
         w.edge_resource[edges]]
     assert (terms.surplus < 0).all()
     break_even = -terms.surplus / co2e                      # EUR per t CO2e

@@ -44,7 +44,7 @@ from .contracts import (
     ContractBook,
 )
 from .demography import Demography
-from .economics import annuity_factor, annuity_factors, asset_lives
+from .economics import annuity_factors, asset_lives
 from .errors import RegionError
 from .lifecycle import Lifecycle
 from .measurement import _STAT_NAMES, Measurement, TickRecord
@@ -104,7 +104,6 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         synthetic = isinstance(region, Region) and region.origin == "synthetic"
         make = build_world if synthetic else shared_world
         self.world: World = make(region, catalogue, self.params)
-        self.annuity = annuity_factor(self.params.discount_rate, self.params.lifetime_years)
         # economic life per (resource, mode): the catalogue's where it gives one (pipes of
         # district heat), else the parameter; and its annuity factor
         self.asset_life_years = asset_lives(self.world.catalogue.lifetime_years,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import unique_sorted
 from .catalogue import ResourceCatalogue
-from .economics import alternative_cost, seasonal_utilisation
+from .economics import alternative_cost
 from .params import Parameters
 from .region import SIZES, Region
 from .search import CandidateEdges, candidate_edges
@@ -56,8 +55,6 @@ class World:
     edge_supplier: np.ndarray
     edge_receiver: np.ndarray
     edge_resource: np.ndarray
-    edge_utilisation: np.ndarray     # at a contract of the need's whole volume (room 1);
-    #                                  the model's terms use the need's room (terms.py)
 
     @property
     def n_firms(self) -> int:
@@ -194,9 +191,6 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         edge_supplier=s_firm[edges.stream],
         edge_receiver=n_firm[edges.need],
         edge_resource=s_res[edges.stream],
-        edge_utilisation=_edge_utilisation(
-            catalogue, s_res, n_res, [s.supply_seasonality for _, s in streams],
-            [n.demand_seasonality for _, n in needs], s_season, n_season, edges),
     )
 
 
@@ -238,31 +232,6 @@ def _resource_rows(catalogue: ResourceCatalogue, names: list[str]) -> np.ndarray
     row = {name: r for r, name in enumerate(catalogue.names)}
     return np.array([row[n] if n in row else catalogue.index(n) for n in names],
                     dtype=np.int64)
-
-
-def _edge_utilisation(
-    catalogue: ResourceCatalogue, s_res: np.ndarray, n_res: np.ndarray,
-    s_own: list, n_own: list, s_season: np.ndarray, n_season: np.ndarray,
-    edges: CandidateEdges,
-) -> np.ndarray:
-    """:func:`seasonal_utilisation` of every edge, computed once per pair of profiles.
-
-    A stream's (need's) season is its resource's default unless it has its own, so a
-    region of millions of edges has few distinct (supply, demand) profile pairs. The
-    result is the same per edge as evaluating every edge's rows, without the (E, 12)
-    temporaries.
-    """
-    n_cat = len(catalogue.names)
-    s_prof = np.where([o is None for o in s_own], s_res, n_cat + np.arange(len(s_res)))
-    n_prof = np.where([o is None for o in n_own], n_res, n_cat + np.arange(len(n_res)))
-    s_table = np.vstack([np.asarray(catalogue.supply_seasonality, dtype=float).reshape(-1, 12),
-                         s_season])
-    n_table = np.vstack([np.asarray(catalogue.demand_seasonality, dtype=float).reshape(-1, 12),
-                         n_season])
-    width = len(n_table)
-    pairs, inverse = unique_sorted(
-        s_prof[edges.stream].astype(np.int64) * width + n_prof[edges.need], return_inverse=True)
-    return seasonal_utilisation(s_table[pairs // width], n_table[pairs % width])[inverse]
 
 
 def _seasons(overrides: list, defaults: np.ndarray) -> np.ndarray:
