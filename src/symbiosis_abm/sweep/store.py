@@ -84,9 +84,9 @@ class Store:
         deleted first with ``stale="restart"``.
         """
         self.design = design_fingerprint(run_ids or [])
-        if not fresh and stale == "restart" and self._stale_reason():
-            print(f"--out {self.root}: {self._stale_reason()}; starting over",
-                  file=sys.stderr)
+        reason = "" if fresh or stale != "restart" else self._stale_reason()
+        if reason:
+            print(f"--out {self.root}: {reason}; starting over", file=sys.stderr)
             fresh = True
         if self.root.exists() and not self.root.is_dir():
             raise SpecError(f"--out {self.root}: exists and is not a folder")
