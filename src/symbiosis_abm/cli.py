@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .calibration.cli import register as register_calibrate
 from .cli_dashboard import register as register_dashboard
 from .cli_experiment import register as register_experiment
 from .errors import ParameterError, SymbiosisInputError
@@ -66,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None,
                      help="folder for timeseries.parquet, exchanges.parquet, summary.json, "
                           "network.graphml")
+    run.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                     help="draw the estimated parameters from a calibration's "
+                          "posterior.parquet (with a stream of --seed); --set wins")
     run.set_defaults(handler=_run)
 
     params = sub.add_parser("params", help="list every parameter with default, unit, meaning")
@@ -115,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     register_dashboard(sub)
     register_sweep_commands(sub)
     register_experiment(sub)
+    register_calibrate(sub)
     return parser
 
 
@@ -185,6 +190,8 @@ def _run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.overrides)
     if args.no_facilitator:
         overrides["facilitator"] = False
+    drawn = _posterior_draw(args.posterior, args.seed, overrides)
+    overrides = {**drawn, **overrides}
     interactive = sys.stderr.isatty()
     if interactive and overrides.get("n_firms", 0) >= 10000:
         print(f"building a region of {overrides['n_firms']:,} firms ...", file=sys.stderr)
@@ -194,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
     model.run(args.steps, progress=long_run and interactive)
     elapsed = time.perf_counter() - started
     summary = model.summary() | {"seed": args.seed, "seconds": round(elapsed, 3)}
+    if drawn:
+        summary["posterior_draw"] = drawn
     print(format_summary(summary))
     if args.out is not None:
         try:
@@ -202,6 +211,17 @@ def _run(args: argparse.Namespace) -> int:
             raise SymbiosisInputError(f"--out {args.out}: cannot write: {exc.strerror}") from None
         print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}")
     return 0
+
+
+def _posterior_draw(path: Path | None, seed: int, overrides: dict[str, Any]
+                    ) -> dict[str, float]:
+    """The run's draw from a posterior file (none without one); --set values win."""
+    if path is None:
+        return {}
+    from .calibration.posterior import load_posterior
+
+    draw = load_posterior(path).draw(seed)
+    return {k: v for k, v in draw.items() if k not in overrides}
 
 
 def format_summary(summary: dict[str, Any]) -> str:

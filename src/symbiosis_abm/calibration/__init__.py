@@ -1,0 +1,28 @@
+"""Calibration: estimate behavioural parameters from documented patterns (ABC-SMC).
+
+``symbiosis-abm calibrate SPEC.toml`` (:mod:`.cli`) reads a spec (:mod:`.spec`), compares
+runs with the documents through patterns (:mod:`.patterns`), fills each population with a
+deterministic sampler (:mod:`.sampler`) under pyabc's ABC-SMC (:mod:`.smc`), and writes a
+posterior file (:mod:`.posterior`) that ``run --posterior`` draws parameters from.
+
+pyabc (the ``calibration`` extra) is imported only when a calibration runs, so the command
+line starts fast and ``run --posterior`` works without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["calibrate", "CalibrationResult", "CalibrationSpec", "CalibrationSpecError",
+           "load_calibration_spec", "Posterior", "load_posterior"]
+
+_HOME = {"calibrate": "smc", "CalibrationResult": "smc", "CalibrationSpec": "spec",
+         "CalibrationSpecError": "spec", "load_calibration_spec": "spec",
+         "Posterior": "posterior", "load_posterior": "posterior"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
