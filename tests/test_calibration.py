@@ -182,3 +182,35 @@ def test_run_draws_its_parameters_from_a_posterior(tmp_path, capsys):
     assert main(["run", "kalundborg", "--steps", "2", "--posterior",
                  str(tmp_path / "none.parquet")]) == 2
     assert "no such posterior file" in capsys.readouterr().err
+
+
+def test_held_out_scores_of_a_hand_made_run():
+    from types import SimpleNamespace
+
+    from symbiosis_abm.calibration.heldout import HeldOut, draws, score_run
+
+    links = read_links(HISTORY_LINKS)
+    setting = HeldOut("kalundborg_history", 12, 1960, 1996, 2020, links,
+                      non_links=links.iloc[:1])  # the 1961 link plays a non-link here
+    window = setting.window_links()
+    # the run forms the first three held-out links in reverse documented order, one
+    # undocumented link inside the window, and the "non-link" in 1965
+    rows = [(*window.iloc[i][["supplier", "receiver", "resource"]], (2015 - 5 * i - 1960) * 12)
+            for i in range(3)]
+    rows += [("x", "y", "steam", (2000 - 1960) * 12), (*links.iloc[0][["supplier", "receiver",
+                                                                        "resource"]], 60)]
+    frame = pd.DataFrame(rows, columns=["supplier", "receiver", "resource", "start"])
+    model = SimpleNamespace(exchanges_frame=lambda: frame, params=SimpleNamespace(tick_months=1.0))
+    scores = score_run(model, setting)
+    assert scores["formed"] == 3 and scores["documented"] == len(window)
+    assert scores["precision"] == pytest.approx(3 / 4)
+    assert scores["recall"] == pytest.approx(3 / len(window))
+    assert scores["non_links"] == 1
+    if window["first"].iloc[:3].nunique() == 3:
+        assert scores["rho_formed"] == pytest.approx(-1.0)
+
+    spec = spec_from_dict(_spec(), "t.toml")
+    prior = draws("prior", spec, [1, 2])
+    assert prior == draws("prior", spec, [1, 2]) and prior[0] != prior[1]
+    assert all(0.01 <= d["discovery_rate"] <= 0.09 for d in prior)
+    assert draws("defaults", spec, [1, 2]) == [{}, {}]

@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a running Dask scheduler (with --backend dask)")
     p.add_argument("--fresh", action="store_true",
                    help="delete the folder's earlier calibration and start over")
+    p.add_argument("--held-out", type=int, default=0, metavar="SEEDS",
+                   help="afterwards, score the held-out patterns on SEEDS paired runs each "
+                        "drawn from the posterior, the defaults and the prior "
+                        "(writes held_out.csv)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=_calibrate)
 
@@ -64,4 +68,31 @@ def _calibrate(args: argparse.Namespace) -> int:
           f"stopped: {result.stop_reason}")
     print(result.posterior.summary().round(4).to_string())
     print(f"wrote posterior.parquet, populations.csv, manifest.json, abc.db to {out}")
+    if args.held_out:
+        _held_out(spec, result.posterior, out, args.held_out, workers)
     return 0
+
+
+def _held_out(spec, posterior, out: Path, n_seeds: int, workers: int) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+
+    from .heldout import REFERENCES, held_out, opening_dates_rho, run_scores, summarise
+
+    try:
+        setting = held_out(spec)
+    except ValueError as exc:
+        raise SymbiosisInputError(str(exc)) from None
+    seeds = list(range(n_seeds))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        frame = pd.concat([run_scores(spec, setting, ref, seeds, posterior, pool.map)
+                           for ref in REFERENCES], ignore_index=True)
+    frame.to_csv(out / "held_out.csv", index=False)
+    print(f"\nheld-out scores ({setting.after}-{setting.until}, {n_seeds} paired seeds; "
+          "mean [95% bootstrap CI]):")
+    print(summarise(frame).round(3).to_string(index=False))
+    print(f"opening dates alone: rho = {opening_dates_rho(setting):.3f}")
+    print(f"wrote held_out.csv to {out}")

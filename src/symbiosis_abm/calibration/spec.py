@@ -61,6 +61,7 @@ _SCHEMA = Table({
         "ticks": Field(int, required=True, low=1),
         "seed": Field(int, low=0),
         "links": Field(str),
+        "non_links": Field(str),
         "after": Field(int, low=1800, high=2200),
         "until": Field(int, low=1800, high=2200),
         "held_out_window": Field(list, item=Field(int, low=1800, high=2200), length=2),
@@ -104,6 +105,7 @@ class CalibrationSpec:
     seed: int = 0
     description: str = ""
     links: str | None = None
+    non_links: str | None = None
     after: int = 0
     until: int = 9999
     held_out_window: tuple[int, int] | None = None
@@ -138,9 +140,16 @@ class CalibrationSpec:
 
     def links_path(self) -> Path | None:
         """The documented-links file, relative to the spec's folder."""
-        if self.links is None:
+        return self._path(self.links)
+
+    def non_links_path(self) -> Path | None:
+        """The documented non-links file (held out), relative to the spec's folder."""
+        return self._path(self.non_links)
+
+    def _path(self, name: str | None) -> Path | None:
+        if name is None:
             return None
-        path = Path(self.links)
+        path = Path(name)
         return path if path.is_absolute() else Path(self.base_dir) / path
 
 
@@ -166,7 +175,7 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> CalibrationS
         training=dict(patterns.get("training", {})),
         held_out=dict(patterns.get("held_out", {})),
         seed=head.get("seed", 0), description=head.get("description", ""),
-        links=head.get("links"), after=head.get("after", 0), until=head.get("until", 9999),
+        links=head.get("links"), non_links=head.get("non_links"), after=head.get("after", 0), until=head.get("until", 9999),
         held_out_window=tuple(head["held_out_window"]) if "held_out_window" in head else None,
         fixed=dict(data.get("fixed", {})), truth=dict(data.get("truth", {})),
         **data.get("schedule", {}), quick=dict(data.get("quick", {})),
@@ -212,10 +221,10 @@ def _meaning_problems(data: dict, origin: str, base_dir: str) -> list[str]:
         out.append(f"{origin}: calibration.links: missing; the patterns "
                    f"{', '.join(n for n in used if n in PATTERNS and PATTERNS[n].needs_links)}"
                    " compare documented links: name the links CSV")
-    elif "links" in head:
-        path = Path(head["links"])
+    for key in ("links", "non_links"):
+        path = Path(head.get(key, ""))
         path = path if path.is_absolute() else Path(base_dir) / path
-        if not path.is_file():
-            out.append(f"{origin}: calibration.links: {head['links']!r}: no such file "
+        if key in head and not path.is_file():
+            out.append(f"{origin}: calibration.{key}: {head[key]!r}: no such file "
                        f"(relative to {base_dir})")
     return out
