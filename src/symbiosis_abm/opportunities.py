@@ -263,7 +263,7 @@ def format_opportunities(table: pd.DataFrame, top: int | None = None) -> str:
 
 def link_census(region: str | Path | Region,
                 documented: set[tuple[str, str, str]] | None = None,
-                **overrides: Any) -> dict[str, Any]:
+                catalogue: Any = None, **overrides: Any) -> dict[str, Any]:
     """How many links a region offers, how many could pay, and how many are documented.
 
     A *candidate* is a (stream, need) pair of one resource at two different firms that a
@@ -273,7 +273,10 @@ def link_census(region: str | Path | Region,
     (the model's own terms at tick 0, as :func:`opportunities`). A *viable distractor*
     is a viable candidate that is not documented: a link a run could form that sources
     do not report, so that a model forming links at random among viable candidates
-    would be wrong for it.
+    would be wrong for it. A stream made from an input (``produced_from``: a biogas
+    plant's gas and digestate) counts at its full volume, as if its input were supplied
+    (``cascade=False`` unless ``overrides`` say otherwise): at tick 0 the model holds it
+    empty until its input arrives, which would make every such link look unable to pay.
 
     Parameters
     ----------
@@ -281,6 +284,10 @@ def link_census(region: str | Path | Region,
         As for :func:`opportunities`.
     documented : set of (supplier, receiver, resource), optional
         The documented links (an observed-links list); None when the region has none.
+    catalogue : ResourceCatalogue, optional
+        The resource catalogue (the bundled one by default).
+    **overrides
+        Model parameters, as for :func:`opportunities`.
 
     Returns
     -------
@@ -301,8 +308,8 @@ def link_census(region: str | Path | Region,
     """
     from .model import SymbiosisModel
 
-    settings = {"max_candidates": MAP_MAX_CANDIDATES, **overrides}
-    model = SymbiosisModel(region, rng=0, **settings)
+    settings = {"max_candidates": MAP_MAX_CANDIDATES, "cascade": False, **overrides}
+    model = SymbiosisModel(region, rng=0, catalogue=catalogue, **settings)
     w = model.world
     edges = np.flatnonzero(_coexist(w.firm_open_tick, w.firm_close_tick,
                                     w.edge_supplier, w.edge_receiver))
