@@ -20,7 +20,7 @@ def ho():
 
 def test_documented_years_parse_every_period(ho):
     d = ho.documented_years()
-    assert len(d) == 24 and d["year"].between(1960, 2020).all()
+    assert len(d) == 26 and d["year"].between(1960, 2020).all()
     # "2010s" and "c. 2018-2019" rows read as their first year
     assert set(d.loc[d.receiver == "novozymes"].query("resource == 'process_water'").year) == {2010}
     assert d.loc[(d.supplier == "gyproc"), "year"].item() == 2018
@@ -28,7 +28,7 @@ def test_documented_years_parse_every_period(ho):
 
 def test_two_seeds_first_ticks_and_correlation(ho):
     runs = ho.run_all([0, 1], workers=1)
-    assert set(runs.seed) == {0, 1} and len(runs) == 48
+    assert set(runs.seed) == {0, 1} and len(runs) == 52
     # a link never forms before both its firms exist (entry dates from the region)
     base = ho.entry_baseline()
     merged = runs.merge(base, on=ho.KEY + ["year"])

@@ -154,6 +154,7 @@ def test_readme_summary_matches_the_code(stats):
     for name, cells in table.items():
         s = stats.stats(name)
         expected = [str(s["firms"]), str(s["candidate_links"]), str(s["documented_links"]),
-                    f"{s['ratio']:.1f}", str(s["assumed_fields"]), str(s["sourced_fields"]),
-                    str(s["equal_volume_pairs"])]
+                    f"{s['ratio']:.1f}", str(s["viable_links"]),
+                    f"{s['distractors_per_documented']:.1f}", str(s["assumed_fields"]),
+                    str(s["sourced_fields"]), str(s["equal_volume_pairs"])]
         assert cells == expected, name

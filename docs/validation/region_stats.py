@@ -1,5 +1,6 @@
 """Figures about the bundled regions' data: firms, candidate links, documented links,
-numbers resting on assumptions, and stream/need pairs with equal volumes.
+links viable at full trust, viable distractors per documented link, numbers resting on
+assumptions, and stream/need pairs with equal volumes.
 
 Run from the repository root::
 
@@ -10,7 +11,11 @@ A *candidate link* is a (supplier stream, receiver need) pair of the same resour
 two different firms, whose route (straight line times the detour factor) is within the
 longest range of the resource's transport modes: exactly the pairs the model's partner
 search can consider (``build_world`` with ``max_candidates=1000``). *Documented links*
-are the rows of ``docs/validation/<region>_observed_links.csv``.
+are the rows of ``docs/validation/<region>_observed_links.csv``. *Viable* links and
+*viable distractors per documented link* are those of ``symbiosis-abm validate REGION
+--provenance`` (:func:`symbiosis_abm.opportunities.link_census`): candidates whose firms
+coexist and whose joint surplus at full trust is positive; the distractors are the viable
+ones that are not documented.
 
 An *equal-volume pair* is a stream and a need of the same resource, of different firms,
 with equal yearly volumes where the two numbers do not each carry their own source: the
@@ -28,6 +33,7 @@ from pathlib import Path
 from symbiosis_abm import bundled_regions, load_region
 from symbiosis_abm import provenance as _provenance
 from symbiosis_abm.catalogue import load_catalogue
+from symbiosis_abm.opportunities import link_census
 from symbiosis_abm.params import Parameters
 from symbiosis_abm.world import build_world
 
@@ -91,11 +97,14 @@ def stats(name: str) -> dict:
     cands = candidate_links(name)
     documented = {(r["supplier"], r["receiver"], r["resource"]) for r in observed_links(name)}
     assumed, sourced = provenance_counts(path)
+    census = link_census(region, documented or None)
     return {
         "region": name, "firms": len(region.firms), "candidate_links": len(cands),
         "documented_links": len(documented),
         "documented_among_candidates": len(documented & cands),
         "ratio": (len(cands) / len(documented)) if documented else float("nan"),
+        "viable_links": census["viable_at_full_trust"],
+        "distractors_per_documented": census["viable_distractors_per_documented_link"],
         "assumed_fields": assumed, "sourced_fields": sourced,
         "equal_volume_pairs": len(equal_volume_pairs(path)),
     }
@@ -104,12 +113,14 @@ def stats(name: str) -> dict:
 def main(argv: list[str]) -> int:
     names = argv or sorted(bundled_regions())
     cols = ["region", "firms", "candidate_links", "documented_links",
-            "documented_among_candidates", "ratio", "assumed_fields", "sourced_fields",
+            "documented_among_candidates", "ratio", "viable_links",
+            "distractors_per_documented", "assumed_fields", "sourced_fields",
             "equal_volume_pairs"]
     print(" | ".join(cols))
     for name in names:
         row = stats(name)
-        print(" | ".join(f"{row[c]:.1f}" if c == "ratio" else str(row[c]) for c in cols))
+        print(" | ".join(f"{row[c]:.1f}" if c in ("ratio", "distractors_per_documented")
+                         else str(row[c]) for c in cols))
     return 0
 
 

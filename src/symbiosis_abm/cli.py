@@ -90,7 +90,12 @@ def _parser() -> argparse.ArgumentParser:
                           help="also require a source or assumption for every number "
                                "and flag equal stream/need volumes without their own sources "
                                "(the rules bundled files follow, docs/provenance.md); "
-                               "reports the counts of sourced and assumed values")
+                               "reports the counts of sourced and assumed values and the "
+                               "region's candidate, viable and documented links")
+    validate.add_argument("--observed", type=Path, default=None, metavar="OBSERVED.csv",
+                          help="with --provenance: the region's documented links (columns "
+                               "supplier, receiver, resource); default "
+                               "docs/validation/<region>_observed_links.csv if it exists")
     validate.set_defaults(handler=_validate)
 
     cmp = sub.add_parser("compare-links",
@@ -328,8 +333,25 @@ def _validate(args: argparse.Namespace) -> int:
     if args.provenance:
         counts = provenance_counts(read_toml(region.origin))
         report.update(sourced=counts["sourced"], assumptions=counts["assumptions"])
+        report.update(_link_report(region, args.observed))
     print(json.dumps(report))
     return 0
+
+
+def _link_report(region, observed: Path | None) -> dict:
+    """The region's candidate, viable and documented links (``opportunities.link_census``)."""
+    from .compare import read_observed
+    from .opportunities import link_census
+
+    if observed is None:
+        default = Path("docs") / "validation" / f"{region.name}_observed_links.csv"
+        observed = default if default.is_file() else None
+    documented = None
+    if observed is not None:
+        table = read_observed(observed, [f.id for f in region.firms])
+        documented = set(zip(table["supplier"], table["receiver"], table["resource"]))
+    census = link_census(region, documented)
+    return {"observed": None if observed is None else str(observed), **census}
 
 
 def _compare_links(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ import pandas as pd
 from .catalogue import MODES
 from .region import SIZES, Region
 
-__all__ = ["opportunities", "OPPORTUNITY_COLUMNS", "format_opportunities"]
+__all__ = ["opportunities", "OPPORTUNITY_COLUMNS", "format_opportunities", "link_census"]
 
 #: The largest ``max_candidates`` the parameters allow; the map uses it so that the
 #: nearest-partner bound of the run's search does not hide feasible pairs.
@@ -259,3 +259,90 @@ def format_opportunities(table: pd.DataFrame, top: int | None = None) -> str:
                                                              shown["trust_needed_receiver"])],
     })
     return view.to_string(index=False)
+
+
+def link_census(region: str | Path | Region,
+                documented: set[tuple[str, str, str]] | None = None,
+                catalogue: Any = None, **overrides: Any) -> dict[str, Any]:
+    """How many links a region offers, how many could pay, and how many are documented.
+
+    A *candidate* is a (stream, need) pair of one resource at two different firms that a
+    transport mode reaches (the pairs the partner search can consider) and whose firms
+    both exist at some time of the run (a firm that closes before the other opens is no
+    partner). A candidate is *viable* when its joint surplus at full trust is positive
+    (the model's own terms at tick 0, as :func:`opportunities`). A *viable distractor*
+    is a viable candidate that is not documented: a link a run could form that sources
+    do not report, so that a model forming links at random among viable candidates
+    would be wrong for it. A stream made from an input (``produced_from``: a biogas
+    plant's gas and digestate) counts at its full volume, as if its input were supplied
+    (``cascade=False`` unless ``overrides`` say otherwise): at tick 0 the model holds it
+    empty until its input arrives, which would make every such link look unable to pay.
+
+    Parameters
+    ----------
+    region : str, path or Region
+        As for :func:`opportunities`.
+    documented : set of (supplier, receiver, resource), optional
+        The documented links (an observed-links list); None when the region has none.
+    catalogue : ResourceCatalogue, optional
+        The resource catalogue (the bundled one by default).
+    **overrides
+        Model parameters, as for :func:`opportunities`.
+
+    Returns
+    -------
+    dict
+        ``candidate_links``, ``viable_at_full_trust``, ``documented_links``,
+        ``documented_among_candidates``, ``documented_viable``, ``viable_distractors``
+        and ``viable_distractors_per_documented_link`` (None without documented links);
+        ``never_coexist`` counts the pairs left out because their firms never exist at
+        the same time.
+
+    Examples
+    --------
+    >>> census = link_census("vastra_malardalen", {("yara", "vme", "waste_heat_high")})
+    >>> census["documented_links"], census["documented_among_candidates"]
+    (1, 1)
+    >>> census["viable_at_full_trust"] <= census["candidate_links"]
+    True
+    """
+    from .model import SymbiosisModel
+
+    settings = {"max_candidates": MAP_MAX_CANDIDATES, "cascade": False, **overrides}
+    model = SymbiosisModel(region, rng=0, catalogue=catalogue, **settings)
+    w = model.world
+    edges = np.flatnonzero(_coexist(w.firm_open_tick, w.firm_close_tick,
+                                    w.edge_supplier, w.edge_receiver))
+    full = _surplus_at_trust(model, edges, 1.0)
+    viable = np.isfinite(full) & (full > 0)
+    ids, names = w.firm_ids, w.catalogue.names
+    links = [(ids[w.edge_supplier[e]], ids[w.edge_receiver[e]], names[w.edge_resource[e]])
+             for e in edges]
+    viable_links = {link for link, ok in zip(links, viable) if ok}
+    docs = set(documented or ())
+    distractors = len(viable_links - docs)
+    return {
+        "candidate_links": len(set(links)),
+        "never_coexist": int(len(w.edge_supplier) - len(edges)),
+        "viable_at_full_trust": len(viable_links),
+        "documented_links": len(docs) if documented is not None else None,
+        "documented_among_candidates": len(docs & set(links)),
+        "documented_viable": len(docs & viable_links),
+        "viable_distractors": distractors,
+        "viable_distractors_per_documented_link":
+            round(distractors / len(docs), 2) if docs else None,
+    }
+
+
+def _coexist(open_tick: np.ndarray, close_tick: np.ndarray, a: np.ndarray,
+             b: np.ndarray) -> np.ndarray:
+    """Whether firms ``a[i]`` and ``b[i]`` both exist in some tick (close -1: never).
+
+    Examples
+    --------
+    >>> _coexist(np.array([0, 10, 0]), np.array([5, -1, -1]), np.array([0, 0]),
+    ...          np.array([1, 2])).tolist()
+    [False, True]
+    """
+    end = np.where(close_tick < 0, np.iinfo(np.int64).max, close_tick)
+    return np.maximum(open_tick[a], open_tick[b]) < np.minimum(end[a], end[b])

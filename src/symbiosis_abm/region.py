@@ -30,13 +30,13 @@ from .dates import tick_of
 from .errors import RegionError, did_you_mean
 from .params import Parameters
 from .region_checks import semantic_problems
-from .region_schema import FACILITATOR_ROLES, REGION_SPEC, SIZES
+from .region_schema import DEFAULT_FIRM_KIND, FACILITATOR_ROLES, FIRM_KINDS, REGION_SPEC, SIZES
 from .schema import PROVENANCE_KEYS, check, limit_problems
 
 __all__ = [
     "Region", "FirmSpec", "StreamSpec", "NeedSpec", "FacilitatorSpec", "Relationship",
     "Milestone", "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
-    "role_defaults",
+    "role_defaults", "FIRM_KINDS",
 ]
 
 EARTH_RADIUS_KM = 6371.0
@@ -89,6 +89,9 @@ class FirmSpec:
     opens_at_tick: int | None = None
     opens: str | None = None    # "YYYY-MM" (needs the region's start)
     closes: str | None = None   # "YYYY-MM"
+    #: one of ``FIRM_KINDS``: plant, utility, municipality, public body or aggregate
+    #: (read and reported; the model does not use it yet)
+    kind: str = DEFAULT_FIRM_KIND
 
     def open_tick(self, start: str | None, tick_months: float = 1.0) -> int:
         """First tick the firm exists: 0 unless it opens later.
@@ -388,6 +391,7 @@ def _firm(f: dict, lat0: float, lon0: float, members: set[str]) -> FirmSpec:
         x_km=float(x), y_km=float(y), lat=f.get("lat"), lon=f.get("lon"),
         member=f.get("member", f["id"] in members), closes_at_tick=f.get("closes_at_tick"),
         opens_at_tick=f.get("opens_at_tick"), opens=f.get("opens"), closes=f.get("closes"),
+        kind=f.get("kind", DEFAULT_FIRM_KIND),
         streams=tuple(StreamSpec(
             s["resource"], float(s["volume_per_year"]), float(s.get("variability", 0.1)),
             s.get("disposal_cost"), _tuple(s.get("supply_seasonality")),

@@ -17,10 +17,17 @@ from __future__ import annotations
 from .catalogue import ALTERNATIVES, REFERENCE_SPEC
 from .schema import Field, Table
 
-__all__ = ["REGION_SPEC", "SIZES", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
+__all__ = ["REGION_SPEC", "SIZES", "FIRM_KINDS", "DEFAULT_FIRM_KIND", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
            "RELATIONSHIP_KINDS", "spec_of"]
 
 SIZES = ("sme", "large")
+#: What sort of actor a firm is (docs/regions.md, "kind"): a private firm's plant or site,
+#: a utility (district heating, water, waste, gas grid; public or co-operative), a
+#: municipality as a participant, another public body (a university station, an agency),
+#: or an aggregate of many small actors (the farms of an area) written as one agent.
+FIRM_KINDS = ("industrial_plant", "utility", "municipality", "public_body", "aggregate")
+#: The kind of a firm that does not say (most firms of a region are plants).
+DEFAULT_FIRM_KIND = "industrial_plant"
 FACILITATOR_KINDS = ("municipality", "is_centre", "energy_office", "regional_agency")
 #: The facilitator's roles; a region listing some makes them its defaults (others off).
 FACILITATOR_ROLES = ("mapper", "broker", "convener", "cofunder", "expert_support")
@@ -54,6 +61,7 @@ _FIRM = Table({
     "name": Field(str),
     "sector": Field(str, required=True),
     "size": Field(str, required=True, choices=SIZES),
+    "kind": Field(str, choices=FIRM_KINDS),
     "lat": Field(float, low=-90.0, high=90.0),
     "lon": Field(float, low=-180.0, high=180.0),
     "x_km": Field(float),
