@@ -298,7 +298,8 @@ def ratios(peer: dict, ours: dict) -> dict:
             "per_year_mean_cpu": peer["tick_cpu_ms_mean"] / (12 * ours["tick_cpu_ms_mean"])}
 
 
-def measure(args) -> dict:
+def measure(args) -> list[dict]:
+    """Every size, ``--repeats`` times, peer and ours alternating who goes first."""
     rows = []
     for n in args.sizes:
         for rep in range(args.repeats):
@@ -315,7 +316,7 @@ def measure(args) -> dict:
                    "ours": got["ours"], "ratio": ratios(got["peer"], got["ours"])}
             rows.append(row)
             print_row(row)
-    return {"machine": machine(), "rows": rows}
+    return rows
 
 
 HEADER = ("| N | rep | peer ms/tick | peer cpu ms | ours ms/tick | ours cpu ms "
@@ -380,10 +381,11 @@ def main(argv=None) -> int:
         return 0
     try:
         check_peer(args)
-        print(f"machine: {machine()}", flush=True)
+        facts = machine()
+        print(f"machine: {facts}", flush=True)
         print(HEADER)
         print("|" + "---:|" * (HEADER.count("|") - 1))
-        result = measure(args)
+        result = {"machine": facts, "rows": measure(args)}
     except BenchError as err:
         print(f"peer_bench: {err}", file=sys.stderr)
         return 2
