@@ -274,7 +274,9 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1),
+            "platform": platform.platform(),
             "when_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "load_avg_start": list(os.getloadavg())}
 
