@@ -285,8 +285,8 @@ def ratios(peer: dict, ours: dict) -> dict:
     """Peer time / our time, per tick and per simulated year (12 of our monthly ticks).
 
     From the medians, and from the means of the steady ticks (``per_year_mean_cpu``): our
-    ticks are not alike (the facilitator's events every 6 months and its opportunity map
-    every 24 are slower ticks), so 12 medians can understate one of our years.
+    ticks are not alike (a tick that revises the facilitator's opportunity map, every 24
+    months, is slower), so 12 medians can understate one of our years.
 
     >>> r = ratios({"tick_ms": 6000.0, "tick_cpu_ms": 3000.0, "tick_cpu_ms_mean": 3000.0},
     ...            {"tick_ms": 10.0, "tick_cpu_ms": 5.0, "tick_cpu_ms_mean": 6.25})
