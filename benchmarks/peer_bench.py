@@ -338,6 +338,21 @@ def print_row(row: dict) -> None:
         print(f"|   | peer tick, median CPU ms: {parts} |", flush=True)
 
 
+def versions(row: dict) -> str:
+    """One line naming both sides' interpreters and libraries.
+
+    >>> versions({"peer": {"python": "3.11.7", "mesa": "0.8.9", "networkx": "2.8.8",
+    ...                    "numpy": "1.26.4"},
+    ...           "ours": {"python": "3.12.1", "mesa": "3.5.1", "numpy": "2.5.5",
+    ...                    "symbiosis_abm": "0.3.0"}})
+    'peer: Python 3.11.7, Mesa 0.8.9, networkx 2.8.8, numpy 1.26.4; ours: symbiosis_abm 0.3.0, Python 3.12.1, Mesa 3.5.1, numpy 2.5.5'
+    """
+    p, o = row["peer"], row["ours"]
+    return (f"peer: Python {p['python']}, Mesa {p['mesa']}, networkx {p['networkx']}, "
+            f"numpy {p['numpy']}; ours: symbiosis_abm {o['symbiosis_abm']}, Python "
+            f"{o['python']}, Mesa {o['mesa']}, numpy {o['numpy']}")
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--peer", help="checkout of marinnapivatto/EC_NREL_Brasil (required)")
@@ -392,6 +407,7 @@ def main(argv=None) -> int:
         print(f"peer_bench: {err}", file=sys.stderr)
         return 2
     result["machine"]["load_avg_end"] = list(os.getloadavg())
+    print(versions(result["rows"][0]))
     result["args"] = {k: v for k, v in vars(args).items() if not k.endswith("_child")}
     out = Path(args.out) if args.out else HERE / "results" / f"peer-{dt.date.today()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
