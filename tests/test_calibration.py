@@ -101,18 +101,27 @@ def test_a_calibration_killed_mid_population_resumes_to_the_uninterrupted_poster
 
 @pytest.mark.slow
 def test_posterior_intervals_contain_a_synthetic_truth(tmp_path):
-    # a run at known values is the observation; the parameters the posterior narrows down
-    # (90% interval under 60% of the prior) must have their true value inside that interval
-    data = _spec(population=30, populations=4, ticks=36, seed=11,
-                 negotiation_failure_rate=[0.0, 0.4], discovery_rate=[0.005, 0.1])
-    data["truth"] = {"negotiation_failure_rate": 0.12, "discovery_rate": 0.05}
-    result = calibrate(spec_from_dict(data, "truth.toml"), tmp_path, backend="processes",
-                       workers=2, progress=False)
-    table = result.posterior.summary()
-    identified = table[table["interval_share_of_prior"] < 0.6]
-    assert len(identified) >= 1, table
-    for name, row in identified.iterrows():
-        assert row["q05"] <= data["truth"][name] <= row["q95"], (name, row)
+    # Runs at known values are the observations. A 90% interval misses its truth one time
+    # in ten even when exact, so three ground truths (seeds) are calibrated: a parameter the
+    # posteriors narrow down (90% interval under 60% of the prior) must be identified in at
+    # least two and contain its true value in at least two of them.
+    truth = {"negotiation_failure_rate": 0.12, "discovery_rate": 0.05}
+    inside: dict[str, int] = {}
+    identified: dict[str, int] = {}
+    for seed in (11, 12, 13):
+        data = _spec(population=30, populations=4, ticks=36, seed=seed,
+                     negotiation_failure_rate=[0.0, 0.4], discovery_rate=[0.005, 0.1])
+        data["truth"] = truth
+        result = calibrate(spec_from_dict(data, "truth.toml"), tmp_path / str(seed),
+                           backend="processes", workers=2, progress=False)
+        for name, row in result.posterior.summary().iterrows():
+            if row["interval_share_of_prior"] < 0.6:
+                identified[name] = identified.get(name, 0) + 1
+                inside[name] = inside.get(name, 0) + int(row["q05"] <= truth[name] <= row["q95"])
+    well_identified = [n for n, k in identified.items() if k >= 2]
+    assert well_identified, identified
+    for name in well_identified:
+        assert inside[name] >= 2, (name, inside, identified)
 
 
 def test_documented_patterns_read_the_links_file():
