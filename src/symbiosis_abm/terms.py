@@ -32,9 +32,16 @@ class DealTerms:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    def cofunding_offer(self, edges: np.ndarray, volume: np.ndarray | None = None,
+                        **known) -> np.ndarray:
+        """The co-funding share each deal gets now (:func:`.cofunding.offer`, with the
+        budget left and this model's terms); ``known`` passes what the caller has."""
+        return cofunding.offer(self.cofunding_available(), self.params.cofund_share,
+                               self.expected_terms, edges, volume, **known)
+
     def cofunding_available(self) -> float:
         """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
-        return cofunding.available(self)
+        return cofunding.available(self.facilitator, self.params, self.tick)
 
     def stream_free(self) -> np.ndarray:
         """Uncommitted volume of each stream: its level (process changes) and, for a stream

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import hub_pair_positions, remembered, unique_sorted
+from .state import phase
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
 
@@ -188,6 +189,9 @@ class TrustUpkeep:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("exchanges", "params", "rates"),
+           writes=("pairs",),
+           draws=())
     def _update_trust(self) -> None:
         """Trust decays toward the baseline without contact; reputation passes via partners."""
         p, store = self.params, self.pairs
