@@ -297,7 +297,7 @@ class Facilitator(mesa.Agent):
         surplus, capex = model.expected_surplus(edges, with_capex=True)
         # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
         # co-funding a share of capex adds that share's annuity to the surplus
-        annual = model.expected_annual_capex(edges)
+        annual = model.remembered_annual_capex(edges)   # as just checked
         share = model.cofunding_offer(edges, surplus_without=surplus, capex=capex,
                                      annual_capex=annual)
         surplus = surplus + annual * share

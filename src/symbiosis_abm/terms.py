@@ -180,6 +180,11 @@ class DealTerms:
         :meth:`expected_surplus` sees it now: co-funding a share of capex raises the
         surplus by that share of it."""
         self.expected_surplus(edges, cofund=cofund)
+        return self.remembered_annual_capex(edges, cofund)
+
+    def remembered_annual_capex(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
+        """:meth:`expected_annual_capex` as remembered by the last :meth:`expected_surplus`
+        on ``edges`` (no new check of what changed: call it right after that)."""
         return self._surplus_caches[cofund]["annual"][edges]
 
     def _signs(self, edges: np.ndarray, terms=None, info=None) -> np.ndarray:
