@@ -11,6 +11,12 @@ process). The rules themselves are pure functions (:mod:`.economics`, :mod:`.sea
 :mod:`.negotiation`, :mod:`.targeting`, ...). :class:`~.agents.Firm` agents are live views
 of the arrays. A run is a pure function of (region, parameters, seed).
 
+The run's state is declared in :mod:`.state` (:data:`~.state.STATE`: what a run changes;
+:data:`~.state.CONTEXT`: what it holds fixed). :data:`SymbiosisModel.PHASES` lists the
+tick's phases in order; each phase function declares what it reads, writes and draws
+(:func:`.state.phase`), a test holds every phase to its declaration, and docs/ODD.md
+section 3 lists them (:mod:`.schedule`).
+
 Examples
 --------
 >>> model = SymbiosisModel("kalundborg", rng=1)
