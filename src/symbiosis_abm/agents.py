@@ -4,6 +4,9 @@ The model keeps the hot state in arrays (struct of arrays) so a tick is vectoris
 :class:`Firm` is a live view of its row in those arrays, so ``firm.partners`` or
 ``firm.trust_in(other)`` always show the current state. The :class:`Facilitator` holds its
 own state (budget, spending, members) and carries out its roles each tick it is active.
+
+Both work on a :class:`~.model.SymbiosisModel` given to them (typed as a ``mesa.Model``:
+this module does not import the model, which imports it).
 """
 
 from __future__ import annotations
@@ -13,14 +16,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .cofunding import offer
 from .region import SIZES
+from .state import phase
 from .targeting import rank_matches
 from .trust import toward
 
 if TYPE_CHECKING:
     from .exchange import Exchange
-    from .model import SymbiosisModel
 
 __all__ = ["Firm", "Facilitator"]
 
@@ -39,7 +41,7 @@ class Firm(mesa.Agent):
     True
     """
 
-    def __init__(self, model: SymbiosisModel, index: int):
+    def __init__(self, model: mesa.Model, index: int):
         super().__init__(model)
         self.index = index
 
@@ -158,7 +160,7 @@ class Facilitator(mesa.Agent):
     is public cost.
     """
 
-    def __init__(self, model: SymbiosisModel, name: str = "facilitator"):
+    def __init__(self, model: mesa.Model, name: str = "facilitator"):
         super().__init__(model)
         self.name = name
         p = model.params
@@ -200,6 +202,14 @@ class Facilitator(mesa.Agent):
             self.spent_this_year += amount
 
     # The tick's work -------------------------------------------------------------------------
+    @phase(reads=("assets", "_capital", "cofund_wait", "disposal_now", "edge_retry",
+                  "edge_slot_rs", "edge_slot_sr", "exchanges", "firm_open", "mode_annuity",
+                  "need_committed", "need_level", "params", "price_version", "rates",
+                  "stream_committed", "stream_level", "stream_made", "streams", "tick",
+                  "virgin_now", "world"),
+           writes=("counts", "edge_counted", "edge_status", "facilitator", "firm_member",
+                   "firm_negotiations", "negotiations", "pairs"),
+           draws=("broker", "events", "recruitment"))
     def act(self, tick: int) -> None:
         """Carry out the roles for this tick (nothing if not active)."""
         self.last_proposals = []
@@ -287,8 +297,9 @@ class Facilitator(mesa.Agent):
         surplus, capex = model.expected_surplus(edges, with_capex=True)
         # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
         # co-funding a share of capex adds that share's annuity to the surplus
-        annual = model.expected_annual_capex(edges)
-        share = offer(model, edges, surplus_without=surplus, capex=capex, annual_capex=annual)
+        annual = model.remembered_annual_capex(edges)   # as just checked
+        share = model.cofunding_offer(edges, surplus_without=surplus, capex=capex,
+                                     annual_capex=annual)
         surplus = surplus + annual * share
         worth = surplus > 0
         edges, share = edges[worth], share[worth]

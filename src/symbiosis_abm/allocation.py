@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import cofunding
 from .codes import ACTIVE, CONCLUDED
 from .contracts import allocation_reasons
+from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
 
@@ -71,6 +71,13 @@ class AllocationPhase:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "need_level",
+                  "pairs", "params", "rates", "stream_level", "stream_made", "tick",
+                  "virgin_now", "world"),
+           writes=("assets", "cofund_wait", "counts", "edge_retry", "edge_status", "exchanges",
+                   "facilitator", "firm_negotiations", "need_committed", "negotiations",
+                   "stream_committed"),
+           draws=())
     def _allocate(self, t: int, rows: np.ndarray) -> None:
         """Concluded deals get volume in surplus order; no unit is sold twice."""
         if len(rows) == 0:
@@ -88,7 +95,7 @@ class AllocationPhase:
         # the one co-funding rule, on the granted volumes, best deals first
         cofund = np.zeros(len(rows))
         some = granted > 0
-        cofund[some] = cofunding.offer(self, edges[some], granted[some])
+        cofund[some] = self.cofunding_offer(edges[some], granted[some])
         terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         reasons = allocation_reasons(
             granted, (terms.supplier_gain > 0) & (terms.receiver_gain > 0), info["affordable"],

@@ -19,12 +19,10 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .model import SymbiosisModel
 
 __all__ = ["additional", "fits_budget", "available", "offer"]
 
@@ -46,20 +44,24 @@ def fits_budget(cost: np.ndarray, budget: float) -> np.ndarray:
     return ok
 
 
-def available(model: SymbiosisModel, tick: int | None = None) -> float:
-    """Co-funding the facilitator can still give now (0 if the role is off or idle)."""
-    f, p = model.facilitator, model.params
-    t = model.tick if tick is None else tick
-    if f is None or not p.cofunder or not f.is_active(max(t, 0)):
+def available(facilitator: Any, params: Any, tick: int) -> float:
+    """Co-funding the ``facilitator`` (None: there is none) can still give at ``tick``
+    (0 if the role is off or the facilitator idle)."""
+    if facilitator is None or not params.cofunder or not facilitator.is_active(max(tick, 0)):
         return 0.0
-    return float(max(0.0, min(f.cofund_budget_left, f.budget_left_this_year())))
+    return float(max(0.0, min(facilitator.cofund_budget_left,
+                              facilitator.budget_left_this_year())))
 
 
-def offer(model: SymbiosisModel, edges: np.ndarray, volume: np.ndarray | None = None,
-          surplus_without: np.ndarray | None = None, capex: np.ndarray | None = None,
-          surplus_with: np.ndarray | None = None,
+def offer(budget: float, cofund_share: float, terms_of: Callable, edges: np.ndarray,
+          volume: np.ndarray | None = None, surplus_without: np.ndarray | None = None,
+          capex: np.ndarray | None = None, surplus_with: np.ndarray | None = None,
           annual_capex: np.ndarray | None = None) -> np.ndarray:
-    """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order.
+    """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order,
+    within ``budget`` (:func:`available`).
+
+    ``terms_of(edges, volume=...)`` gives the deals' expected terms and their info
+    (:meth:`~.terms.DealTerms.expected_terms`).
 
     ``surplus_without`` and the deals' new ``capex`` (or ``surplus_with``, the surplus at
     the full ``cofund_share``) may be passed when the caller has them; otherwise they are
@@ -68,18 +70,16 @@ def offer(model: SymbiosisModel, edges: np.ndarray, volume: np.ndarray | None = 
     yearly capex (its mode's annuity factor x capex), computed here when not passed.
     """
     share = np.zeros(len(edges))
-    budget = available(model)
     if budget <= 0 or len(edges) == 0:
         return share
-    p = model.params
     if surplus_without is None or (capex is None and surplus_with is None) or (
             surplus_with is None and annual_capex is None):
-        terms, info = model.expected_terms(edges, volume=volume)
+        terms, info = terms_of(edges, volume=volume)
         surplus_without, capex = terms.surplus, info["capex"]
         annual_capex = info["capex"] * info["annuity_factor"]
     need = np.flatnonzero(surplus_without <= 0)
     if surplus_with is None:
-        gain = annual_capex[need] * p.cofund_share
+        gain = annual_capex[need] * cofund_share
         ok = additional(surplus_without[need], surplus_without[need] + gain) & (gain > 0)
     else:   # co-funding raises the surplus only where there is capex
         ok = (additional(surplus_without[need], surplus_with[need])
@@ -89,9 +89,9 @@ def offer(model: SymbiosisModel, edges: np.ndarray, volume: np.ndarray | None = 
         return share
     if capex is None:
         vol = None if volume is None else np.asarray(volume)[need]
-        capex_need = model.expected_terms(edges[need], volume=vol)[1]["capex"]
+        capex_need = terms_of(edges[need], volume=vol)[1]["capex"]
     else:
         capex_need = capex[need]
-    fits = fits_budget(p.cofund_share * capex_need, budget)
-    share[need[fits]] = p.cofund_share
+    fits = fits_budget(cofund_share * capex_need, budget)
+    share[need[fits]] = cofund_share
     return share

@@ -25,29 +25,48 @@ import pandas as pd
 __all__ = ["Columns"]
 
 
-class Columns:
-    """A table of equally long numpy columns that grows by appending rows in batches."""
+class Columns(dict):
+    """A table of equally long numpy columns that grows by appending rows in batches.
+
+    It is a ``dict`` of column name -> writable view of the used rows, renewed at each
+    append: a tick reads columns thousands of times, and a dict's own lookup is the
+    cheapest there is. ``len`` is the number of rows.
+
+    Examples
+    --------
+    >>> import copy
+    >>> t = Columns({"a": np.int64})
+    >>> t.append(a=[1, 2])
+    array([0, 1])
+    >>> c = copy.deepcopy(t)
+    >>> c["a"][0] = 9
+    >>> c.append(a=[3])
+    array([2])
+    >>> c["a"].tolist(), t["a"].tolist(), len(c)
+    ([9, 2, 3], [1, 2], 3)
+    """
 
     def __init__(self, dtypes: dict[str, Any], capacity: int = 64):
+        super().__init__()
         self._dtypes = {k: np.dtype(v) for k, v in dtypes.items()}
         self._data = {k: np.zeros(capacity, dtype=d) for k, d in self._dtypes.items()}
         self._size = 0
-        # the views handed out, kept until the next append: a tick reads columns
-        # thousands of times, and slicing anew each time was a measurable share of it
-        self._views: dict[str, np.ndarray] = {}
+        self._renew_views()
 
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_views": {}}   # a copy gets views of its own arrays
+    def __reduce__(self):
+        # a copy is rebuilt from its arrays, so that its views are views of its own arrays
+        return (_rebuilt, (self._dtypes, self._data, self._size))
+
+    def _renew_views(self) -> None:
+        size = self._size
+        for name, column in self._data.items():
+            dict.__setitem__(self, name, column[:size])
 
     def __len__(self) -> int:
         return self._size
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        """A writable view of column ``name`` (valid until the next append)."""
-        view = self._views.get(name)
-        if view is None:
-            view = self._views[name] = self._data[name][: self._size]
-        return view
+    def __bool__(self) -> bool:
+        return self._size > 0
 
     def append(self, **columns: Any) -> np.ndarray:
         """Append rows: every column, as arrays of one length or scalars (broadcast).
@@ -59,11 +78,11 @@ class Columns:
             raise ValueError("append needs every column, arrays all of one length")
         n = lengths.pop()
         start = self._size
-        self._views.clear()
         self._reserve(start + n)
         for name, values in columns.items():
             self._data[name][start: start + n] = values
         self._size = start + n
+        self._renew_views()
         return np.arange(start, start + n)
 
     def _reserve(self, needed: int) -> None:
@@ -79,6 +98,14 @@ class Columns:
     def frame(self) -> pd.DataFrame:
         """Copy of the table as a DataFrame."""
         return pd.DataFrame({k: self[k].copy() for k in self._dtypes})
+
+
+def _rebuilt(dtypes: dict[str, Any], data: dict[str, np.ndarray], size: int) -> Columns:
+    """A :class:`Columns` over ``data`` (for copies and pickles)."""
+    table = Columns(dtypes, capacity=0)
+    table._data, table._size = data, size
+    table._renew_views()
+    return table
 
 
 def _is_scalar(value: Any) -> bool:

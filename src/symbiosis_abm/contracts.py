@@ -36,6 +36,7 @@ from .codes import (
 )
 from .pace import lead_ticks
 from .relations import broken
+from .state import phase
 from .trust import after_delivery, toward
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons",
@@ -111,6 +112,11 @@ class ContractBook:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("firm_open", "need_energy", "need_level", "params", "schedules",
+                  "stream_landfill", "stream_level", "stream_made", "streams", "world"),
+           writes=("disposal_now", "need_ratio", "need_season_now", "_price_key", "price_log",
+                   "price_version", "stream_ratio", "stream_season_now", "virgin_now"),
+           draws=("noise", "prices"))
     def _realise_streams(self, t: int) -> None:
         """Realised supply and demand this tick, relative to the yearly mean per tick."""
         w = self.world
@@ -128,6 +134,14 @@ class ContractBook:
         self.stream_ratio[closed_s] = 0.0
         self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
 
+    @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "_min_trust",
+                  "need_ratio", "need_season_now", "params", "rates", "stream_ratio",
+                  "stream_season_now", "tick", "virgin_now", "world"),
+           writes=("assets", "counts", "delivered_by_resource", "edge_retry", "edge_status",
+                   "exchanges", "firm_paid_in", "firm_paid_out", "firm_savings",
+                   "firm_stranded", "last_delivery", "need_committed", "need_share", "pairs",
+                   "stream_committed", "stream_made"),
+           draws=())
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
         ex, w = self.exchanges, self.world

@@ -32,6 +32,7 @@ from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
 from .pace import hazard_per_tick
+from .state import phase
 from .world import SME
 
 __all__ = ["exit_hazard", "exits", "entries", "pairs_of", "Demography"]
@@ -92,6 +93,9 @@ class Demography:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("world",),
+           writes=("counts", "firm_open"),
+           draws=())
     def _open_firms(self, t: int) -> None:
         """Firms whose opening tick is ``t`` enter: from now on they search and trade.
 
@@ -105,6 +109,12 @@ class Demography:
             self.firm_open |= opening
             self.counts["firms_opened"] += int(opening.sum())
 
+    @phase(reads=("params", "rates", "streams", "tick", "world"),
+           writes=("assets", "closure_log", "counts", "edge_retry", "edge_status", "exchanges",
+                   "firm_member", "firm_negotiations", "firm_open", "firm_stranded",
+                   "firm_vacant", "need_committed", "need_level", "need_share", "need_starved",
+                   "negotiations", "pairs", "stream_committed", "stream_level"),
+           draws=("closures", "exits"))
     def _close_firms(self, t: int) -> None:
         """Scheduled closures, the uniform hazard, size-class exits; then site take-overs."""
         p, w = self.params, self.world

@@ -20,6 +20,7 @@ from .markets import price_step
 from .pace import hazard_per_tick, process_change
 from .policy import carbon_value, landfill_cost, schedule_or_constant
 from .relations import after_breach, common_partner_pairs, introduced
+from .state import phase
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
@@ -134,6 +135,13 @@ class Lifecycle:
                                               self.params.trust_loss_breach)
 
     # ------------------------------------------------------------------ step 8
+    @phase(reads=("edge_keys_sorted", "edge_slot_rs", "edge_slot_sr", "facilitator",
+                  "firm_member", "firm_open", "key_input", "need_share", "params", "rates",
+                  "streams", "world"),
+           writes=("assets", "counts", "edge_retry", "edge_status", "exchanges",
+                   "firm_stranded", "need_committed", "need_level", "need_starved", "pairs",
+                   "stream_committed", "stream_level"),
+           draws=("fading", "introductions", "process"))
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""

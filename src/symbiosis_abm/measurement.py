@@ -20,6 +20,7 @@ from .codes import (
     REASONS,
 )
 from .measures import undirected_keys
+from .state import phase
 
 __all__ = ["Measurement", "TickRecord"]
 
@@ -30,6 +31,12 @@ class Measurement:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("counts", "delivered_by_resource", "edge_slot_rs", "edge_slot_sr",
+                  "exchanges", "facilitator", "firm_costs", "firm_member", "firm_open",
+                  "firm_savings", "firm_stranded", "negotiations", "pairs", "params",
+                  "_unit_masks", "world"),
+           writes=("_diverted_total", "stats"),
+           draws=())
     def _measure(self, t: int) -> None:
         ex, w = self.exchanges, self.world
         act = ex["active"].nonzero()[0]
@@ -168,6 +175,9 @@ class TickRecord(mesa.DataCollector):
         super().__init__(model_reporters={k: (lambda m, k=k: m.stats[k]) for k in names})
         self._columns = [(k, self.model_vars[k]) for k in names]
 
+    @phase(reads=("stats",),
+           writes=("datacollector",),
+           draws=())
     def collect(self, model) -> None:
         """Record the tick's statistics and the model time (as Mesa's collector does)."""
         self._collection_steps.append(model.time)

@@ -11,6 +11,12 @@ process). The rules themselves are pure functions (:mod:`.economics`, :mod:`.sea
 :mod:`.negotiation`, :mod:`.targeting`, ...). :class:`~.agents.Firm` agents are live views
 of the arrays. A run is a pure function of (region, parameters, seed).
 
+The run's state is declared in :mod:`.state` (:data:`~.state.STATE`: what a run changes;
+:data:`~.state.CONTEXT`: what it holds fixed). :data:`SymbiosisModel.PHASES` lists the
+tick's phases in order; each phase function declares what it reads, writes and draws
+(:func:`.state.phase`), a test holds every phase to its declaration, and docs/ODD.md
+section 3 lists them (:mod:`.schedule`).
+
 Examples
 --------
 >>> model = SymbiosisModel("kalundborg", rng=1)
@@ -54,6 +60,7 @@ from .partner_search import PartnerSearch
 from .randomness import random_streams
 from .region import Region, load_region
 from .search import discovery_chance
+from .state import phase
 from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
@@ -84,6 +91,27 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         Any model parameter (see :class:`~.params.Parameters`), e.g. ``n_firms=2000`` or
         ``facilitator=False``.
     """
+
+    #: The tick's phases in the order :meth:`step` runs them: (label, function's path from
+    #: the model). Each function declares what it reads, writes and draws
+    #: (:func:`.state.phase`; docs/ODD.md section 3 lists the declarations).
+    PHASES: tuple[tuple[str, str], ...] = (
+        ("0 firms open", "_open_firms"),
+        ("0 firm traits", "_firm_traits"),
+        ("1 prices and streams", "_realise_streams"),
+        ("2 delivery", "_deliver"),
+        ("3 facilitator", "facilitator.act"),
+        ("4-5 search", "_search"),
+        ("6 negotiate", "_negotiate"),
+        ("7 allocate", "_allocate"),
+        ("8 closures and entries", "_close_firms"),
+        ("8 region changes", "_change"),
+        ("8 trust upkeep", "_update_trust"),
+        ("9 measure", "_measure"),
+        ("9 record", "datacollector.collect"),
+    )
+    #: Classes of the phases carried out by the model's parts.
+    PHASE_OWNERS: dict[str, type] = {"facilitator": Facilitator, "datacollector": TickRecord}
 
     def __init__(
         self,
@@ -208,6 +236,9 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         spec = self.world.region.facilitator
         return Facilitator(self, spec.name if spec else "municipality")
 
+    @phase(reads=("facilitator", "firm_member", "params", "world"),
+           writes=("_capital", "firm_search_budget", "_min_trust"),
+           draws=())
     def _firm_traits(self, t: int) -> None:
         """Search budget, signing threshold and capital access of every firm this tick.
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import cofunding
 from .codes import (
     FAILED,
     IDLE,
@@ -19,6 +18,7 @@ from .codes import (
 )
 from .negotiation import duration, within_room
 from .pace import project_room
+from .state import phase
 from .trust import toward
 
 __all__ = ["NegotiationBook"]
@@ -59,6 +59,13 @@ class NegotiationBook:
         self.counts["negotiations_opened"] += len(edges)
         return edges
 
+    @phase(reads=("assets", "_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr",
+                  "facilitator", "firm_open", "_min_trust", "need_committed", "need_level",
+                  "params", "rates", "stream_committed", "stream_level", "stream_made",
+                  "streams", "tick", "virgin_now", "world"),
+           writes=("cofund_wait", "counts", "edge_retry", "edge_status", "firm_costs",
+                   "firm_negotiations", "negotiations", "pairs"),
+           draws=("breakdowns",))
     def _negotiate(self, t: int) -> np.ndarray:
         """A tick of talks: costs, contact, breakdowns, timeouts, and decisions when due.
 
@@ -97,7 +104,7 @@ class NegotiationBook:
         s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
         volume = np.minimum(book["volume"][rows],
                             np.minimum(self.stream_free()[s], self.need_free()[n]))
-        share = cofunding.offer(self, edges, volume)
+        share = self.cofunding_offer(edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share)
         signs = self._signs(edges, terms, info)
         pays = terms.surplus > 0

@@ -9,12 +9,12 @@ from dataclasses import fields
 
 import numpy as np
 
-from . import cofunding
 from .codes import (
     IDLE,
     MIN_OPEN_SHARE,
 )
 from .search import first_per_group
+from .state import phase
 from .world import SME
 
 __all__ = ["PartnerSearch"]
@@ -26,6 +26,14 @@ class PartnerSearch:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("assets", "_capital", "cofund_wait", "disposal_now", "edge_discovery",
+                  "edge_slot_rs", "edge_slot_sr", "exchanges", "facilitator", "firm_member",
+                  "firm_open", "firm_search_budget", "mode_annuity", "need_committed",
+                  "need_level", "params", "rates", "stream_committed", "stream_level",
+                  "stream_made", "streams", "tick", "virgin_now", "world"),
+           writes=("counts", "edge_counted", "edge_retry", "edge_status", "firm_costs",
+                   "firm_negotiations", "negotiations", "pairs"),
+           draws=("discovery", "search"))
     def _search(self, t: int) -> None:
         """Firms with unplaced streams or unmet needs look for partners and evaluate them.
 
@@ -58,7 +66,7 @@ class PartnerSearch:
         if len(edges) == 0:   # no budget left for any: nothing to evaluate
             return
         terms, info = self.expected_terms(edges)
-        share = cofunding.offer(self, edges, surplus_without=terms.surplus,
+        share = self.cofunding_offer(edges, surplus_without=terms.surplus,
                                capex=info["capex"],
                                annual_capex=info["capex"] * info["annuity_factor"])
         if share.any():   # the co-funded deals' terms, merged in

@@ -32,9 +32,16 @@ class DealTerms:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    def cofunding_offer(self, edges: np.ndarray, volume: np.ndarray | None = None,
+                        **known) -> np.ndarray:
+        """The co-funding share each deal gets now (:func:`.cofunding.offer`, with the
+        budget left and this model's terms); ``known`` passes what the caller has."""
+        return cofunding.offer(self.cofunding_available(), self.params.cofund_share,
+                               self.expected_terms, edges, volume, **known)
+
     def cofunding_available(self) -> float:
         """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
-        return cofunding.available(self)
+        return cofunding.available(self.facilitator, self.params, self.tick)
 
     def stream_free(self) -> np.ndarray:
         """Uncommitted volume of each stream: its level (process changes) and, for a stream
@@ -173,6 +180,11 @@ class DealTerms:
         :meth:`expected_surplus` sees it now: co-funding a share of capex raises the
         surplus by that share of it."""
         self.expected_surplus(edges, cofund=cofund)
+        return self.remembered_annual_capex(edges, cofund)
+
+    def remembered_annual_capex(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
+        """:meth:`expected_annual_capex` as remembered by the last :meth:`expected_surplus`
+        on ``edges`` (no new check of what changed: call it right after that)."""
         return self._surplus_caches[cofund]["annual"][edges]
 
     def _signs(self, edges: np.ndarray, terms=None, info=None) -> np.ndarray:

@@ -15,6 +15,12 @@ import numpy as np
 
 from ._arrays import hub_pair_positions, remembered, unique_sorted
 
+try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
+    from numpy._core.umath import clip as _clip
+except ImportError:  # pragma: no cover
+    from numpy.core.umath import clip as _clip
+from .state import phase
+
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
 
 
@@ -30,9 +36,10 @@ def toward(value: np.ndarray, target: float | np.ndarray, rate: float | np.ndarr
 
 
 def _unit(x):
-    """``np.clip(x, 0, 1)``; for an array by its method, which skips np.clip's dispatch
-    (trust moves thousands of times a run)."""
-    return x.clip(0.0, 1.0) if isinstance(x, np.ndarray) else np.clip(x, 0.0, 1.0)
+    """``np.clip(x, 0, 1)``; for an array by numpy's clip ufunc itself, which skips the
+    Python layers of ``np.clip`` and ``ndarray.clip`` (the same ufunc, the same bits;
+    trust moves thousands of times a run)."""
+    return _clip(x, 0.0, 1.0) if isinstance(x, np.ndarray) else np.clip(x, 0.0, 1.0)
 
 
 def after_delivery(
@@ -188,6 +195,9 @@ class TrustUpkeep:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
+    @phase(reads=("exchanges", "params", "rates"),
+           writes=("pairs",),
+           draws=())
     def _update_trust(self) -> None:
         """Trust decays toward the baseline without contact; reputation passes via partners."""
         p, store = self.params, self.pairs
