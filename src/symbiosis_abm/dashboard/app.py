@@ -213,7 +213,7 @@ def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], 
         solara.Select(tr("region", lang), values=region_names(),
                       value=params.value.get("region", DEFAULT_REGION), on_value=set_region)
         solara.InputInt(tr("seed", lang), value=params.value.get("rng", 1), on_value=set_seed,
-                        classes=["seed-input"])
+                        classes=["seed-input"], continuous_update=True)
         PendingChanges(model.value, params.value, lang)
         ControlPanel(params, lang)
 
@@ -252,11 +252,15 @@ def Page():
                           on_click=lambda: lang.set("sv" if lang.value == "en" else "en"))
         Messages(run, code)
         Milestones(run, code, large=presenter.value)
-        KpiCards(run, code)
-        with solara.Columns([3, 2]):
-            MapView(run, code, on_pick=picked.set, height=430 if presenter.value else 520)
+        KpiCards(run, code, compact=presenter.value)
+        if presenter.value:
+            # 1280x720: the map across the page under the figures; plots below the fold
+            MapView(run, code, on_pick=picked.set, height=400)
             TwinPlots(run, code)
-        if not presenter.value:
+        else:
+            with solara.Columns([3, 2]):
+                MapView(run, code, on_pick=picked.set, height=520)
+                TwinPlots(run, code)
             with solara.Columns([1, 1]):
                 with solara.Card(tr("inspector", code)):
                     FirmInspector(run, code, picked)

@@ -61,9 +61,10 @@ def Messages(run: DashboardRun, lang: str):
 
 
 @solara.component
-def KpiCards(run: DashboardRun, lang: str):
+def KpiCards(run: DashboardRun, lang: str, compact: bool = False):
     """One card per key figure: with facilitator, without it, the difference, and a line
-    explaining a negative or undefined effect."""
+    explaining a negative or undefined effect (in ``compact`` presenter cards, the
+    explanation is the card's tooltip)."""
     update_counter.get()
     with run.lock:
         figures = key_figures(run)
@@ -91,7 +92,7 @@ def KpiCards(run: DashboardRun, lang: str):
                                 classes=["kpi-diff"],
                                 style={"font-size": "0.85em", "color": "#0b4f8a",
                                        "font-weight": "600"})
-                if fig.note:
+                if fig.note and not compact:
                     solara.Text(tr(fig.note, lang), classes=["kpi-note"],
                                 style={"font-size": "0.7em", "color": "#7a4a00",
                                        "line-height": "1.2"})
