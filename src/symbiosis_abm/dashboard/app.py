@@ -45,8 +45,9 @@ __all__ = ["Page", "DEFAULT_REGION", "PRESENTER_CSS", "params_from_query", "quer
 
 DEFAULT_REGION = "kalundborg"
 PRESENTER_CSS = """
-.presenter .kpi-label { font-size: 1.0rem !important; }
-.presenter .kpi-value { font-size: 1.9rem !important; }
+.presenter .kpi-label { font-size: 0.85rem !important; }
+.presenter .kpi-value { font-size: 1.35rem !important; white-space: nowrap; }
+.presenter .kpi-twin, .presenter .kpi-diff { font-size: 0.85rem !important; }
 .presenter .step-counter { font-size: 1.9rem !important; }
 .presenter .milestone { font-size: 1.2rem !important; }
 .step-counter { font-size: 1.4rem; font-weight: 600; }
@@ -255,7 +256,7 @@ def Page():
         KpiCards(run, code, compact=presenter.value)
         if presenter.value:
             # 1280x720: the map across the page under the figures; plots below the fold
-            MapView(run, code, on_pick=picked.set, height=400)
+            MapView(run, code, on_pick=picked.set, height=410, legend="right")
             TwinPlots(run, code)
         else:
             with solara.Columns([3, 2]):

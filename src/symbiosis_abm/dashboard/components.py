@@ -68,16 +68,19 @@ def KpiCards(run: DashboardRun, lang: str, compact: bool = False):
     update_counter.get()
     with run.lock:
         figures = key_figures(run)
-    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "wrap", "gap": "6px"}):
+    card = ({"flex": "1 1 0", "min-width": "0", "padding": "2px 6px"} if compact else
+            {"min-width": "120px", "max-width": "230px", "padding": "4px 8px"})
+    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
+                                                "gap": "6px", "width": "100%"}):
         for fig in figures:
             unit = unit_label(fig.unit, lang) + (f"/{tr('year', lang)}" if fig.per_year
                                                   else "")
             with solara.Column(classes=["kpi-card"], gap="0px",
                                style={"border": "1px solid #ddd", "border-radius": "6px",
-                                      "padding": "4px 8px", "min-width": "120px",
-                                      "max-width": "230px"}):
+                                      **card}):
                 solara.Text(tr(fig.key, lang), classes=["kpi-label"],
-                            style={"font-size": "0.8em", "color": "#444"})
+                            style={"font-size": "0.8em", "color": "#444",
+                                   "line-height": "1.15"})
                 value = (format_number(fig.value, unit=unit, lang=lang)
                          if fig.value is not None else tr("not_defined", lang))
                 solara.Text(value, classes=["kpi-value"],
@@ -100,14 +103,15 @@ def KpiCards(run: DashboardRun, lang: str, compact: bool = False):
 
 @solara.component
 def MapView(run: DashboardRun, lang: str, on_pick: Callable[[str], None] | None = None,
-            height: int = 520):
+            height: int = 520, legend: str = "bottom"):
     """The map, drawn in the browser: its specification once per run and language, its
     rows each step (swapped into the live view: zoom and pan are kept)."""
     counter = update_counter.get()
     main = run.main
     with run.lock:
-        spec = solara.use_memo(lambda: map_spec(main, lang, height=height) if main else None,
-                               [id(run), lang, height])
+        spec = solara.use_memo(
+            lambda: map_spec(main, lang, height=height, legend=legend) if main else None,
+            [id(run), lang, height, legend])
         data = solara.use_memo(lambda: map_data(main, lang) if main else None,
                                [id(run), lang, counter, main.steps if main else 0])
         version = main.steps if main else 0

@@ -134,8 +134,10 @@ def _land(model: SymbiosisModel, extent) -> list[dict[str, Any]]:
     return out
 
 
-def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520) -> dict[str, Any]:
-    """The Vega-Lite specification of ``model``'s map (data sets filled by :func:`map_data`)."""
+def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520,
+             legend: str = "bottom") -> dict[str, Any]:
+    """The Vega-Lite specification of ``model``'s map (data sets filled by :func:`map_data`);
+    ``legend`` "bottom" (three columns) or "right" (one column: presenter mode)."""
     xy = model.world.firm_xy
     xmin, xmax, ymin, ymax = _view_extent(xy)
     # equal km on both axes: widen the shorter side to the view's aspect (4:3)
@@ -149,9 +151,9 @@ def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520) -> dict[str
     sec_colours = [TOL_MUTED[i % len(TOL_MUTED)] for i in range(len(sectors))]
     x = {"field": "x", "type": "quantitative", "scale": {"domain": x_dom}, "title": "km"}
     y = {"field": "y", "type": "quantitative", "scale": {"domain": y_dom}, "title": "km"}
-    legend = {"labelFontSize": 13, "titleFontSize": 13, "symbolSize": 140,
-              "orient": "bottom", "direction": "horizontal", "columns": 3,
-              "labelLimit": 200}
+    legend = ({"orient": "bottom", "direction": "horizontal", "columns": 3}
+              if legend == "bottom" else {"orient": "right", "columns": 1})
+    legend |= {"labelFontSize": 13, "titleFontSize": 13, "symbolSize": 140, "labelLimit": 200}
     exchange_tooltip = [
         {"field": "resource", "title": tr("tt_resource", lang)},
         {"field": "supplier", "title": tr("tt_from", lang)},
