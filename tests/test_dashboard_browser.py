@@ -388,3 +388,56 @@ def test_two_browser_sessions_do_not_share_a_model(server_url, browser):
     context_a.close()
     context_b.close()
     assert outside == []
+
+
+def _step_times(page, steps: int = 10) -> list[float]:
+    """Milliseconds from a Step click to the page showing the new month: the counter, the
+    map and the plots all drawn by the browser (their ``data-version``)."""
+    times = []
+    start = int(re.search(r"\d+$", page.locator(".step-counter").inner_text()).group())
+    for n in range(start + 1, start + steps + 1):
+        t0 = time.perf_counter()
+        page.locator("button.step").click()
+        page.wait_for_selector(f'.map-view .vega-view[data-version="{n}"]',
+                               state="attached", timeout=TIMEOUT_MS)
+        page.wait_for_selector(f'.twin-plots .vega-view[data-version="{n}"]',
+                               state="attached", timeout=TIMEOUT_MS)
+        page.wait_for_function(f"document.querySelector('.step-counter').innerText"
+                               f".endsWith('{n}') || document.querySelector('.step-counter')"
+                               f".innerText.endsWith('{n})')", timeout=TIMEOUT_MS)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def test_step_to_updated_page_timings(server_url, browser):
+    """Must-show 3: the median of 10 Step-to-page times on kalundborg, on a 500-firm
+    synthetic region, and on kalundborg while another session plays. Prints the figures
+    (docs/dashboard.md records them); asserts only generous bounds: targets are 150 ms,
+    300 ms and 2x."""
+    from statistics import median
+
+    from playwright.sync_api import expect
+
+    outside: list[str] = []
+    context, page = _offline_page(browser, server_url, outside)
+    _step_times(page, 2)                                   # warm the page up
+    alone = median(_step_times(page))
+    page.goto(server_url + "?region=synthetic&n_firms=500&seed=1")
+    expect(page.locator(".kpi-card")).to_have_count(9, timeout=TIMEOUT_MS)
+    _step_times(page, 2)
+    large = median(_step_times(page))
+    other_context, other = _offline_page(browser, server_url, outside)
+    other.locator("button.play").click()
+    expect(other.locator(".step-counter")).to_have_text(re.compile(r"Month [2-9]"))
+    page.goto(server_url)
+    expect(page.locator(".kpi-card")).to_have_count(9, timeout=TIMEOUT_MS)
+    _step_times(page, 2)
+    loaded = median(_step_times(page))
+    other.locator("button.play").click()
+    print(f"\nstep to updated page, median of 10: kalundborg {alone:.0f} ms (target 150), "
+          f"synthetic 500 firms {large:.0f} ms (target 300), kalundborg while another "
+          f"session plays {loaded:.0f} ms ({loaded / alone:.1f}x alone, target < 2x)")
+    other_context.close()
+    context.close()
+    assert outside == []
+    assert alone < 1500 and large < 3000 and loaded < 3000, (alone, large, loaded)

@@ -85,7 +85,7 @@ def test_twin_plots_hold_both_runs():
 def test_firm_inspector_follows_the_picked_firm():
     run = _run(24)
     picked = solara.reactive("asnaes")
-    box, rc = solara.render(FirmInspector(run, "en", picked), handle_error=False)
+    box, rc = solara.render(FirmInspector(run, "en", 0, picked), handle_error=False)
     body = text_of(having(box, "inspector-body")[0])
     assert "Ørsted Asnæs" in body and "steam" in body and "Trust back" in body
     assert "Month 6" in body or "Month" in body         # months as on the counter

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import solara
-from mesa.visualization.utils import force_update
+from mesa.visualization.utils import force_update, update_counter
 
 from ..region import bundled_regions
 from .components import (
@@ -228,7 +228,6 @@ def Page():
     params = solara.use_reactive(first_params)
     first = solara.use_memo(lambda: build_run(first_params), [])
     model = solara.use_reactive(first)
-    run: DashboardRun = model.value
     picked = solara.use_reactive(None)      # the firm in the inspector (map click)
     code = lang.value
 
@@ -240,35 +239,45 @@ def Page():
         with solara.Sidebar():
             Levers(model, params, code)
 
+    RunView(model, params, code, lang, presenter, picked)
+
+
+@solara.component
+def RunView(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], code: str,
+            lang: solara.Reactive[str], presenter: solara.Reactive[bool],
+            picked: solara.Reactive[str | None]):
+    """Everything that changes with a step: the only reader of Mesa's ``update_counter``."""
+    counter = update_counter.get()
+    run = model.value
     with solara.Column(classes=["presenter"] if presenter.value else [],
                        style={"width": "100%", "padding": "4px 8px"}, gap="6px"):
         with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
             Playback(model, params, code, presenter)
-            StepCounter(run, code)
+            StepCounter(run, code, counter)
             solara.Text(_region_title(run, code), style={"color": "#555"},
                         classes=["region-title"])
             solara.Button(tr("presenter", code), outlined=True, classes=["presenter-toggle"],
                           on_click=lambda: presenter.set(not presenter.value))
             solara.Button(tr("language", code), outlined=True, classes=["language-toggle"],
                           on_click=lambda: lang.set("sv" if lang.value == "en" else "en"))
-        Messages(run, code)
-        Milestones(run, code, large=presenter.value)
-        KpiCards(run, code, compact=presenter.value)
+        Messages(run, code, counter)
+        Milestones(run, code, counter, large=presenter.value)
+        KpiCards(run, code, counter, compact=presenter.value)
         if presenter.value:
             # 1280x720: the map across the page under the figures; plots below the fold
-            MapView(run, code, on_pick=picked.set, height=410, legend="right")
-            TwinPlots(run, code)
+            MapView(run, code, counter, on_pick=picked.set, height=410, legend="right")
+            TwinPlots(run, code, counter)
         else:
             with solara.Columns([3, 2]):
-                MapView(run, code, on_pick=picked.set, height=520)
-                TwinPlots(run, code)
+                MapView(run, code, counter, on_pick=picked.set, height=520)
+                TwinPlots(run, code, counter)
             with solara.Columns([1, 1]):
                 with solara.Card(tr("inspector", code)):
-                    FirmInspector(run, code, picked)
+                    FirmInspector(run, code, counter, picked)
                 with solara.Card(tr("events", code)):
-                    EventLog(run, code)
+                    EventLog(run, code, counter)
             with solara.Card(tr("downloads", code)):
-                Downloads(run, code)
+                Downloads(run, code, counter)
 
 
 def _region_title(run: DashboardRun, lang: str) -> str:

@@ -1,6 +1,8 @@
-"""Solara components of the dashboard. Each takes the :class:`~.run.DashboardRun` and the
-language and redraws when Mesa's ``update_counter`` moves (after Step or a playback
-redraw). Each reads the run under its lock (a step in progress is never read half done)."""
+"""Solara components of the dashboard. Each takes the :class:`~.run.DashboardRun`, the
+language and ``counter``, Mesa's ``update_counter`` (moved after Step or a playback
+redraw), read once by the page's :func:`~.app.RunView` and passed down: one component
+subscribed means one render pass per step (nine subscribers cost nine passes over the
+whole page). Each reads the run under its lock (a step is never read half done)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from html import escape
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from ..region import load_region
 from . import export
@@ -42,17 +43,15 @@ def counter_text(run: DashboardRun, lang: str) -> str:
 
 
 @solara.component
-def StepCounter(run: DashboardRun, lang: str):
-    update_counter.get()
+def StepCounter(run: DashboardRun, lang: str, counter: int = 0):
     with run.lock:
         text = counter_text(run, lang)
     solara.Text(text, classes=["step-counter"])
 
 
 @solara.component
-def Messages(run: DashboardRun, lang: str):
+def Messages(run: DashboardRun, lang: str, counter: int = 0):
     """The run's error (it could not start or stopped) or warnings, in words."""
-    update_counter.get()
     if run.error:
         title = tr("error_title" if run.main is None else "error_step", lang)
         solara.Error(f"{title}: {run.error}", classes=["run-message"])
@@ -61,11 +60,10 @@ def Messages(run: DashboardRun, lang: str):
 
 
 @solara.component
-def KpiCards(run: DashboardRun, lang: str, compact: bool = False):
+def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = False):
     """One card per key figure: with facilitator, without it, the difference, and a line
     explaining a negative or undefined effect (in ``compact`` presenter cards, the
     explanation is the card's tooltip)."""
-    update_counter.get()
     with run.lock:
         figures = key_figures(run)
     card = ({"flex": "1 1 0", "min-width": "0", "padding": "2px 6px"} if compact else
@@ -102,11 +100,10 @@ def KpiCards(run: DashboardRun, lang: str, compact: bool = False):
 
 
 @solara.component
-def MapView(run: DashboardRun, lang: str, on_pick: Callable[[str], None] | None = None,
+def MapView(run: DashboardRun, lang: str, counter: int = 0, on_pick: Callable[[str], None] | None = None,
             height: int = 520, legend: str = "bottom"):
     """The map, drawn in the browser: its specification once per run and language, its
     rows each step (swapped into the live view: zoom and pan are kept)."""
-    counter = update_counter.get()
     main = run.main
     with run.lock:
         spec = solara.use_memo(
@@ -118,14 +115,28 @@ def MapView(run: DashboardRun, lang: str, on_pick: Callable[[str], None] | None 
     if spec is None:
         return
     with solara.Column(classes=["map-view"], gap="0px", style={"width": "100%"}):
-        VegaView.element(spec=spec, datasets=data, version=version, on_pick=on_pick)
+        LiveVega(spec, data, version, on_pick)
         solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
 
 
 @solara.component
-def TwinPlots(run: DashboardRun, lang: str):
+def LiveVega(spec: dict, datasets: dict, version: int,
+             on_pick: Callable[[str], None] | None = None):
+    """One :class:`~.widgets.VegaView` kept for the component's life; its traits are set
+    directly rather than passed as element arguments, because the renderer walks every
+    argument's nested values on each redraw (thousands of rows: most of a step's cost)."""
+    widget = solara.use_memo(VegaView, [])
+    widget.on_pick = on_pick
+    if widget.spec is not spec:
+        widget.spec = spec
+    widget.datasets = datasets
+    widget.version = version
+    solara.Column(children=[widget], style={"width": "100%"})
+
+
+@solara.component
+def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
     """The runs over time, drawn in the browser (solid: with facilitator, dashed: twin)."""
-    counter = update_counter.get()
     main = run.main
     with run.lock:
         spec = solara.use_memo(lambda: plot_spec(run, lang) if main else None, [id(run), lang])
@@ -135,14 +146,14 @@ def TwinPlots(run: DashboardRun, lang: str):
     if spec is None:
         return
     with solara.Column(classes=["twin-plots"], gap="0px"):
-        VegaView.element(spec=spec, datasets=data, version=version)
+        LiveVega(spec, data, version)
         solara.Text(tr("twin_note", lang), style={"font-size": "0.8em", "color": "#555"})
 
 
 @solara.component
-def FirmInspector(run: DashboardRun, lang: str, picked: solara.Reactive[str | None]):
+def FirmInspector(run: DashboardRun, lang: str, counter: int,
+                  picked: solara.Reactive[str | None]):
     """The picked firm (click it on the map, or choose it here)."""
-    update_counter.get()
     if run.main is None:
         return
     with run.lock:
@@ -163,8 +174,7 @@ def FirmInspector(run: DashboardRun, lang: str, picked: solara.Reactive[str | No
 
 
 @solara.component
-def EventLog(run: DashboardRun, lang: str):
-    update_counter.get()
+def EventLog(run: DashboardRun, lang: str, counter: int = 0):
     if run.main is None:
         return
     with run.lock:
@@ -176,9 +186,8 @@ def EventLog(run: DashboardRun, lang: str):
 
 
 @solara.component
-def Milestones(run: DashboardRun, lang: str, large: bool = False):
+def Milestones(run: DashboardRun, lang: str, counter: int = 0, large: bool = False):
     """The latest of the region's documented milestones reached so far (one banner)."""
-    update_counter.get()
     if run.main is None:
         return
     with run.lock:
@@ -193,8 +202,7 @@ def Milestones(run: DashboardRun, lang: str, large: bool = False):
 
 
 @solara.component
-def Downloads(run: DashboardRun, lang: str):
-    update_counter.get()
+def Downloads(run: DashboardRun, lang: str, counter: int = 0):
     if run.main is None:
         return
     name = f"{run.main.world.region.name}_seed{run.seed}_m{run.main.steps}"
