@@ -274,6 +274,7 @@ def test_bad_input_gives_messages_and_the_run_stays_usable(server_url, browser):
         page.wait_for_timeout(80)
     expect(page.locator("button.play")).to_have_text("❚❚")
     page.locator("button.play").click()
+    expect(page.locator("button.play")).to_have_text("▶")
     expect(page.locator("button.step")).to_be_enabled()
     _no_traceback(page)
     text = page.locator(".step-counter").inner_text()

@@ -140,12 +140,16 @@ def Playback(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict]
     run = model.value
     context = solara.use_memo(_current_context, [])
 
+    def stopped():
+        playing.set(False)
+        force_update()      # a redraw with the final state (buttons enabled again)
+
     def start_stop():
         if not playing.value:
             return None
         player = Player(run, interval_s=lambda: 1.0 / max(1, speed.value),
                         render_every=lambda: every.value, on_render=force_update,
-                        on_stop=lambda: playing.set(False), context=context)
+                        on_stop=stopped, context=context)
         player.start()
         return player.stop        # on pause, Reset, a new run or the page going: stop
 
