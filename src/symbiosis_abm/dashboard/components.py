@@ -277,7 +277,9 @@ def ControlInput(c: Control, value: Any, on_value: Callable[[Any], None], region
                 solara.Checkbox(label=label, value=bool(value), on_value=on_value)
                 return
             if c.kind == "select":
-                solara.Select(label, values=list(c.choices), value=value, on_value=on_value)
+                shown = {choice_label(x, lang): x for x in c.choices}
+                solara.Select(label, values=list(shown), value=choice_label(value, lang),
+                              on_value=lambda v: on_value(shown[v]))
                 return
             with solara.Row(gap="6px", style={"align-items": "baseline"}):
                 solara.Text(label, classes=["lever-label"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 __all__ = ["LANGUAGES", "TEXT", "PARAM_LABELS", "RESOURCES", "SECTORS", "UNITS", "CHOICES",
            "REGION_TITLES_SV", "param_label", "param_description", "resource_label",
-           "sector_label", "unit_label", "choice_label", "tr"]
+           "sector_label", "unit_label", "choice_label", "reason_label", "REASONS", "tr"]
 
 LANGUAGES = ("en", "sv")
 
@@ -95,7 +95,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "plot_water": ("Water delivered", "Levererat vatten"),
     "guided": ("Guided replay", "Guidad uppspelning"),
     "controls": ("Levers", "Spakar"),
-    "apply_hint": ("Changes apply on Reset.", "Ändringar gäller efter Reset."),
+    "apply_hint": ("Changes apply on Reset.", "Ändringar gäller efter Återställ."),
     "step_counter": ("Month {n}", "Månad {n}"),
     "date_counter": ("{date} (month {n})", "{date} (månad {n})"),
     "with_fac": ("with facilitator", "med facilitator"),
@@ -268,6 +268,34 @@ CHOICES: dict[str, tuple[str, str]] = {
     "most_isolated": ("most isolated first", "mest isolerade först"),
     "random": ("at random", "slumpvis"),
 }
+
+#: Reasons a negotiation failed or an exchange ended (the model's REASONS), (en, sv).
+REASONS: dict[str, tuple[str, str]] = {
+    "low trust": ("low trust", "för lite förtroende"),
+    "no surplus": ("no surplus", "inget överskott"), "timeout": ("timeout", "tiden gick ut"),
+    "breakdown": ("breakdown", "förhandlingen bröt samman"),
+    "partner closed": ("partner closed", "partnern stängde"),
+    "no capacity left": ("no capacity left", "ingen kapacitet kvar"),
+    "no capital": ("no capital", "inget kapital"), "unprofitable": ("unprofitable",
+                                                                    "olönsamt"),
+    "expired": ("expired", "avtalet löpte ut"),
+    "no co-funding": ("no co-funding", "ingen medfinansiering"),
+    "no gain at granted volume": ("no gain at granted volume",
+                                  "ingen vinst vid beviljad volym"),
+    "process change": ("process change", "processändring"),
+    "broken trust": ("broken trust", "brutet förtroende"),
+    "trial completed": ("trial completed", "försöket avslutat"),
+}
+
+
+def reason_label(reason: str, lang: str = "en") -> str:
+    """The reason in ``lang``.
+
+    >>> reason_label("low trust", "sv")
+    'för lite förtroende'
+    """
+    return _pick(REASONS, reason, lang) or reason
+
 
 #: Region titles in Swedish (the region files give English titles).
 REGION_TITLES_SV: dict[str, str] = {

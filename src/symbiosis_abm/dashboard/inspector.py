@@ -21,7 +21,7 @@ from html import escape
 from typing import Any
 
 from ..model import SymbiosisModel
-from .i18n import TEXT, resource_label, sector_label, tr, unit_label
+from .i18n import TEXT, reason_label, resource_label, sector_label, tr, unit_label
 from .kpi import format_number
 from .timeline import month_label, region_start
 
@@ -78,7 +78,7 @@ def firm_details(model: SymbiosisModel, firm_id: str, lang: str = "en") -> dict[
         tr("col_end", lang): when(int(r["end"])),
         tr("col_status", lang): tr("status_" + r["status"], lang) if "status_" + r["status"]
         in TEXT else r["status"],
-        tr("col_reason", lang): r["reason"] or "–",
+        tr("col_reason", lang): reason_label(r["reason"], lang) or "–",
     } for r in mine[_HISTORY].to_dict("records")]
     state = "" if firm.is_open else f" ({tr('closed', lang)})"
     return {
