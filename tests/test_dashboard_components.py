@@ -76,7 +76,7 @@ def test_twin_plots_hold_both_runs():
     view = _vega(box, "twin-plots")
     rows = view.datasets["series"]
     twin = [r["value"] for r in rows if r["run"] == "without facilitator"
-            and r["panel"] == "exchanges"]
+            and r["panel"] == "Active exchanges"]
     assert twin == list(run.twin.timeseries()["active_exchanges"])
     dash = view.spec["vconcat"][0]["encoding"]["strokeDash"]["scale"]["range"]
     assert dash[0] == [1, 0] and dash[1] != [1, 0]       # solid with, dashed without

@@ -131,7 +131,8 @@ def LiveVega(spec: dict, datasets: dict, version: int,
         widget.spec = spec
     widget.datasets = datasets
     widget.version = version
-    solara.Column(children=[widget], style={"width": "100%"})
+    solara.Column(children=[widget], style={"width": "100%", "overflow-x": "auto",
+                                            "align-items": "flex-start"})
 
 
 @solara.component

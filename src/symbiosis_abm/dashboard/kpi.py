@@ -111,6 +111,8 @@ def format_number(value: float | None, *, signed: bool = False, unit: str = "",
     ('1,5k m³', '20,000')
     >>> format_number(0.35, exact=True, lang="sv"), format_number(0.0, signed=True)
     ('0,35', '0')
+    >>> format_number(862.5, signed=True, unit="t"), format_number(12.34)
+    ('+862 t', '12.3')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -124,8 +126,9 @@ def format_number(value: float | None, *, signed: bool = False, unit: str = "",
             if size >= limit:
                 text = f"{value / limit:.1f}{suffix}"
                 break
-        if text is None:
+        if text is None:   # three significant digits at most
             text = str(int(value)) if value == int(value) else (
+                f"{value:.0f}" if size >= 100 else f"{value:.1f}" if size >= 10 else
                 f"{value:.2f}" if size >= 0.01 else f"{value:.2g}")
     if lang == "sv":
         text = text.replace(",", "\u202f").replace(".", ",")

@@ -25,7 +25,8 @@ from .run import DashboardRun
 __all__ = ["plot_spec", "plot_data", "PANELS"]
 
 #: (time-series column, translation key of the panel, unit key)
-PANELS = (("active_exchanges", "exchanges", ""), ("participating_firms", "firms", ""),
+PANELS = (("active_exchanges", "kpi_active_exchanges", ""),
+          ("participating_firms", "kpi_participating_firms", ""),
           ("materials_diverted_t", "plot_diverted_t", "t"),
           ("energy_recovered_mwh", "plot_energy", "MWh"),
           ("water_reused_m3", "plot_water", "m3"))
@@ -59,7 +60,7 @@ def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
         title = _panel(column_key, unit, lang)
         return {
             "title": {"text": title, "fontSize": 13, "anchor": "start"},
-            "width": 300, "height": 70,
+            "width": 250, "height": 70,
             "transform": [{"filter": {"field": "panel", "equal": title}}],
             "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2.2},
             "encoding": {
@@ -81,6 +82,8 @@ def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "datasets": plot_data(run, lang),
         "data": {"name": "series"},
+        # room for the y labels and titles, which the first layout (no rows yet) lacks
+        "padding": {"left": 60, "top": 4, "right": 8, "bottom": 4},
         "vconcat": [panel(k, u, i == len(PANELS) - 1) for i, (_, k, u) in enumerate(PANELS)],
         "spacing": 8,
         "config": {"axis": {"labelFontSize": 12, "titleFontSize": 12}},
