@@ -83,6 +83,8 @@ def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
         "datasets": plot_data(run, lang),
         "data": {"name": "series"},
         # room for the y labels and titles, which the first layout (no rows yet) lacks
+        # canvas: five panels redrawn each step cost the browser less than SVG nodes
+        "usermeta": {"renderer": "canvas"},
         "padding": {"left": 60, "top": 4, "right": 8, "bottom": 4},
         "vconcat": [panel(k, u, i == len(PANELS) - 1) for i, (_, k, u) in enumerate(PANELS)],
         "spacing": 8,
