@@ -83,8 +83,9 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Debian chromium not found at {CHROMIUM}: install it with "
                     f"apt-get install -y chromium (the README's test command does)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)   # a loaded 2-core machine redraws slowly
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -277,7 +278,11 @@ def test_bad_input_gives_messages_and_the_run_stays_usable(server_url, browser):
     expect(page.locator("button.play")).to_have_text("▶")
     expect(page.locator("button.step")).to_be_enabled()
     _no_traceback(page)
-    text = page.locator(".step-counter").inner_text()
+    # the player draws the step it finished after the pause: wait until the counter rests
+    text, previous = page.locator(".step-counter").inner_text(), None
+    while text != previous:
+        page.wait_for_timeout(700)
+        previous, text = text, page.locator(".step-counter").inner_text()
     n = int(re.search(r"\d+", text).group())
     assert n >= 2, text
     page.locator("button.step").click()
