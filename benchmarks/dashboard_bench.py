@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import ipyvuetify as v  # noqa: E402
-from dashboard_support import button, labelled, render_page  # noqa: E402
+from dashboard_support import button, having, labelled, render_page, walk  # noqa: E402
 
 from symbiosis_abm.dashboard.run import DashboardRun  # noqa: E402
 
@@ -41,7 +41,9 @@ def bench(region: str, steps: int, firms: int) -> None:
     if region != "kalundborg":
         labelled(box, v.Select, "Region").v_model = region
         if region == "synthetic":
-            labelled(box, v.Slider, "N firms [firms]").v_model = firms
+            lever = having(box, "control-n_firms")[0]
+            [slider] = [x for x in walk(lever) if isinstance(x, v.Slider)]
+            slider.v_model = firms
         button(rc, "Reset").click()
     step = button(rc, "Step")
     page_ms = _median_ms(step.click, steps)

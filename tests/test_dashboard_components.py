@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import ipyvuetify as v
-import ipywidgets as w
 import solara
 from dashboard_support import button, click_step, having, labelled, render_page, text_of, walk
-from PIL import Image
 
 from symbiosis_abm.dashboard.components import FirmInspector, KpiCards, MapView, TwinPlots
 from symbiosis_abm.dashboard.kpi import format_number, key_figures
 from symbiosis_abm.dashboard.run import DashboardRun
+from symbiosis_abm.dashboard.widgets import VegaView
 
 
 def _run(steps: int, **settings) -> DashboardRun:
@@ -22,79 +19,123 @@ def _run(steps: int, **settings) -> DashboardRun:
     return run
 
 
-def _image(box) -> Image.Image:
-    images = [x for x in walk(box) if isinstance(x, w.Image)]
-    assert len(images) == 1
-    return Image.open(io.BytesIO(bytes(images[0].value)))
+def _vega(box, css: str):
+    views = [x for x in walk(having(box, css)[0]) if isinstance(x, VegaView)]
+    assert len(views) == 1
+    return views[0]
 
 
-def _map_png(box) -> tuple[Image.Image, str]:
-    import base64
-    import re
-
-    html = having(box, "map-view")[0].unsafe_innerHTML
-    data = re.search(r'href="data:image/png;base64,([^"]+)"', html).group(1)
-    return Image.open(io.BytesIO(base64.b64decode(data))), html
-
-
-def test_map_renders_the_network_names_firms_on_hover_and_changes():
+def test_map_is_drawn_in_the_browser_with_rows_swapped_each_step():
     run = _run(0)
     box, _ = solara.render(MapView(run, "en"), handle_error=False)
-    background, html = _map_png(box)
-    assert background.format == "PNG" and background.size == (800, 640)
+    view = _vega(box, "map-view")
     n = run.main.world.n_firms
-    # every firm is drawn and named on hover, on the map and again on the inset zoom
-    assert html.count('class="firm"') == 2 * n and "<title>Aalborg Portland" in html
-    assert html.count('class="exchange"') == 0
+    assert len(view.datasets["firms"]) == n and view.datasets["exchanges"] == []
+    names = {r["name"] for r in view.datasets["firms"]}
+    assert "Aalborg Portland" in " ".join(names)
+    # zoom and pan on the firms' layer; tooltips on firms and exchanges
+    firms_layer = [layer for layer in view.spec["layer"] if layer["mark"]["type"] == "point"][0]
+    assert firms_layer["params"][0]["bind"] == "scales"
+    exchange_layer = [layer for layer in view.spec["layer"]
+                      if layer["data"]["name"] == "exchanges"][0]
+    assert [t["field"] for t in exchange_layer["encoding"]["tooltip"]] == [
+        "resource", "supplier", "receiver", "volume", "price", "since"]
+    assert len(view.spec["datasets"]["land"]) > 100       # the coastline
     later = _run(24)
     box, _ = solara.render(MapView(later, "en"), handle_error=False)
-    html = _map_png(box)[1]
-    active = int(later.main.exchanges["active"].sum())
-    assert active > 0 and html.count('class="exchange"') == 2 * active
+    view = _vega(box, "map-view")
+    log = later.main.exchanges_frame()
+    active = int((log["status"] == "active").sum())
+    assert active > 0 and len(view.datasets["exchanges"]) == active
+    assert view.version == 24
 
 
-def test_kpi_cards_show_value_twin_and_difference():
+def test_kpi_cards_show_value_twin_difference_and_units():
     run = _run(24)
     box, _ = solara.render(KpiCards(run, "en"), handle_error=False)
     cards = having(box, "kpi-card")
     figures = key_figures(run)
-    assert len(cards) == len(figures) == 7
+    assert len(cards) == len(figures) == 9
     first = cards[0]
     assert text_of(having(first, "kpi-label")[0]) == "Active exchanges"
     assert text_of(having(first, "kpi-value")[0]) == format_number(figures[0].value)
     assert text_of(having(first, "kpi-diff")[0]) == \
         f"difference: {format_number(figures[0].difference, signed=True)}"
     assert figures[0].difference > 0   # Kalundborg's facilitator adds exchanges by month 24
+    labels = [text_of(having(c, "kpi-label")[0]) for c in cards]
+    assert "Energy recovered" in labels and "Water reused" in labels
+    water = cards[labels.index("Water reused")]
+    assert text_of(having(water, "kpi-value")[0]).endswith("m³/year")
     box, _ = solara.render(KpiCards(run, "sv"), handle_error=False)
     assert text_of(having(box, "kpi-label")[0]) == "Aktiva utbyten"
 
 
-def test_twin_plots_render_both_runs():
-    from symbiosis_abm.dashboard.plots import twin_figure
-
+def test_twin_plots_hold_both_runs():
     run = _run(12)
     box, _ = solara.render(TwinPlots(run, "en"), handle_error=False)
-    assert _image(box).size[0] == 720   # 8 inches at 90 dpi
-    fig = twin_figure(run, "en")
-    styles = [line.get_linestyle() for line in fig.axes[0].get_lines()]
-    assert styles.count("-") == 2 and styles.count("--") == 2   # with and without
-    dashed = fig.axes[0].get_lines()[2].get_ydata()
-    assert list(dashed) == list(run.twin.timeseries()["active_exchanges"])
+    view = _vega(box, "twin-plots")
+    rows = view.datasets["series"]
+    twin = [r["value"] for r in rows if r["run"] == "without facilitator"
+            and r["panel"] == "Active exchanges"]
+    assert twin == list(run.twin.timeseries()["active_exchanges"])
+    dash = view.spec["vconcat"][0]["encoding"]["strokeDash"]["scale"]["range"]
+    assert dash[0] == [1, 0] and dash[1] != [1, 0]       # solid with, dashed without
 
 
-def test_firm_inspector_shows_streams_partners_and_trust():
+def test_firm_inspector_follows_the_picked_firm():
     run = _run(24)
-    box, rc = solara.render(FirmInspector(run, "en"), handle_error=False)
-    picker = rc.find(v.Select).widget
-    assert picker.v_model.endswith("(asnaes)")
+    picked = solara.reactive("asnaes")
+    box, rc = solara.render(FirmInspector(run, "en", 0, picked), handle_error=False)
     body = text_of(having(box, "inspector-body")[0])
-    firm = run.main.firm("asnaes")
-    assert firm.streams[0]["resource"] in body
-    for partner in firm.partners:
-        assert f"<td>{partner}</td><td>{firm.trust_in(partner):.3g}" in body
-    picker.v_model = next(x for x in picker.items if x.endswith("(novo)"))
+    assert "Ørsted Asnæs" in body and "steam" in body and "Trust back" in body
+    assert "Month 6" in body or "Month" in body         # months as on the counter
+    picked.set("novo")
     body = text_of(having(box, "inspector-body")[0])
-    assert "Novo Nordisk" in body and run.main.firm("novo").needs[0]["resource"] in body
+    assert "Novo Nordisk" in body
+
+
+def _lever(box, name: str):
+    return having(box, f"control-{name}")[0]
+
+
+def _slider(box, name: str):
+    found = [x for x in walk(_lever(box, name)) if isinstance(x, v.Slider)]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_levers_follow_each_region_and_reset_never_clamps():
+    from symbiosis_abm.dashboard.controls import controls, region_values
+
+    box, rc = render_page()
+    labelled(box, v.Select, "Region").v_model = "kalundborg_history"
+    button(rc, "Reset").click()
+    own = region_values("kalundborg_history")
+    start = _slider(box, "facilitator_start_tick")
+    assert start.v_model == own["facilitator_start_tick"] == 348
+    assert start.max >= 348                                     # widened, not clamped
+    assert "month 349 (Jan 1989)" in text_of(_lever(box, "facilitator_start_tick"))
+    for region in ("vastra_malardalen", "kalundborg", "sotenas", "high_coast",
+                   "kronoberg_kalmar_water"):
+        labelled(box, v.Select, "Region").v_model = region
+        values = region_values(region)
+        for c in controls():
+            if c.kind.startswith("slider") and values[c.name] is not None \
+                    and c.group != "group_synthetic":
+                assert _slider(box, c.name).v_model == values[c.name], (region, c.name)
+        button(rc, "Reset").click()
+        assert having(box, "pending-changes") == []
+
+
+def test_pending_changes_are_listed_until_reset():
+    box, rc = render_page()
+    assert having(box, "pending-changes") == []
+    labelled(box, v.Checkbox, "Facilitator").v_model = False
+    pending = text_of(having(box, "pending-changes")[0])
+    assert "Facilitator: on → off" in pending
+    button(rc, "Reset").click()
+    assert having(box, "pending-changes") == []
+    assert having(box, "kpi-twin") == []
 
 
 def test_page_steps_switches_language_and_region():
@@ -115,19 +156,25 @@ def test_page_steps_switches_language_and_region():
 
 def test_page_shows_messages_for_impossible_settings():
     box, rc = render_page()
-    start = labelled(box, v.Slider, "Facilitator start tick [tick]")
-    start.v_model = 24
-    labelled(box, v.Checkbox, "Facilitator end tick [tick]: never").v_model = False
+    _slider(box, "facilitator_start_tick").v_model = 24
+    [never] = [x for x in walk(_lever(box, "facilitator_end_tick"))
+               if isinstance(x, v.Checkbox)]
+    never.v_model = False            # the end becomes the slider's low end: 0, before 24
     button(rc, "Reset").click()
     errors = having(box, "run-message")
     assert len(errors) == 1 and "This run cannot start" in text_of(errors[0])
     assert "facilitator_end_tick" in text_of(errors[0])
     click_step(rc)   # stepping a run that could not start does nothing, quietly
     assert having(box, "step-counter")[0].children == ["Month 0"]
+    # a negative seed: a message, and the page stays usable
+    [seed] = [x for x in walk(having(box, "seed-input")[0]) if isinstance(x, v.TextField)]
+    seed.v_model = "-5"
+    button(rc, "Reset").click()
+    assert "seed -5: must be a whole number" in text_of(having(box, "run-message")[0])
+    seed.v_model = "2"
     labelled(box, v.Select, "Region").v_model = "synthetic"
-    start.v_model = 0
-    labelled(box, v.Slider, "N firms [firms]").v_model = 2
-    labelled(box, v.Slider, "Area km [km]").v_model = 200.0
+    _slider(box, "n_firms").v_model = 2
+    _slider(box, "area_km").v_model = 200.0
     button(rc, "Reset").click()
     click_step(rc)
     text = text_of(having(box, "run-message")[0])
@@ -136,17 +183,18 @@ def test_page_shows_messages_for_impossible_settings():
 
 def test_page_survives_every_slider_at_its_minimum_and_maximum():
     from symbiosis_abm.dashboard.controls import controls
-    from symbiosis_abm.dashboard.i18n import param_label
 
     box, rc = render_page()
     labelled(box, v.Select, "Region").v_model = "synthetic"
     for end in ("low", "high"):
         for c in controls():
             if c.kind.startswith("slider"):
-                label = param_label(c.name) + ("" if c.unit in ("-", "") else f" [{c.unit}]")
                 if c.optional:
-                    labelled(box, v.Checkbox, f"{label}: never").v_model = False
-                labelled(box, v.Slider, label).v_model = getattr(c, end)
+                    [never] = [x for x in walk(_lever(box, c.name))
+                               if isinstance(x, v.Checkbox)]
+                    if never.v_model:
+                        never.v_model = False
+                _slider(box, c.name).v_model = getattr(c, end)
         button(rc, "Reset").click()
         click_step(rc)
         messages = [text_of(m) for m in having(box, "run-message")]
@@ -192,7 +240,7 @@ def test_presenter_mode_shows_dates_and_milestones_as_they_pass():
     run.step()
     box, _ = solara.render(Milestones(run, "en"), handle_error=False)
     shown = [text_of(m) for m in having(box, "milestone")]
-    assert len(shown) == 2 and "Gypsum to the board plant" in shown[0]   # newest first
+    assert len(shown) == 1 and "Gypsum to the board plant" in shown[0]   # the latest only
 
 
 def test_presenter_toggle_enlarges_and_hides_the_detail_panels():

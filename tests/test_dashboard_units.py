@@ -169,14 +169,13 @@ def test_animation_of_kalundborg_is_a_playable_gif(kalundborg_24):
     assert fewer.n_frames == 8
 
 
-def test_closed_firms_are_hollow_on_the_map():
-    from symbiosis_abm.dashboard.maphtml import map_base, map_html
+def test_closed_firms_are_marked_on_the_map():
+    from symbiosis_abm.dashboard.vegamap import map_data
 
     run = DashboardRun("kalundborg", rng=1, twin=False)
     run.step()
-    base = map_base(run.main)
-    assert 'fill="white"' not in map_html(run.main, base)
+    states = {r["id"]: r["state"] for r in map_data(run.main, "en")["firms"]}
+    assert set(states.values()) == {"open"}
     run.main.firm_open[run.main.firm("novo").index] = False   # as a closure would
-    html = map_html(run.main, base)
-    assert html.count('fill="white"') == 2   # on the map and on the inset
-    assert "Novo Nordisk Kalundborg (insulin production) (pharma_biotech, large, closed)" in html
+    states = {r["id"]: r["state"] for r in map_data(run.main, "en")["firms"]}
+    assert states["novo"] == "closed" and list(states.values()).count("closed") == 1

@@ -46,9 +46,12 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for an offline server: telemetry off (unless set otherwise)."""
+    """Environment for an offline server: telemetry off, and a session whose page went
+    away without saying so (a dropped connection) closed after two minutes rather than
+    Solara's default day (unless set otherwise)."""
     env = dict(os.environ if base is None else base)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2m")
     return env
 
 
@@ -60,4 +63,11 @@ def _dashboard(args: argparse.Namespace) -> int:
         print(f"error: --port {args.port}: must be between 1 and 65535", file=sys.stderr)
         return 2
     print(f"dashboard: http://{args.host}:{args.port}  (Ctrl+C stops it)", file=sys.stderr)
-    return subprocess.call(server_command(args.host, args.port), env=server_env())
+    command = server_command(args.host, args.port)
+    if hasattr(os, "execve"):
+        # the server replaces this process: stopping this PID stops the server and frees
+        # the port (a child would outlive its parent and keep the port)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(command[0], command, server_env())
+    return subprocess.call(command, env=server_env())

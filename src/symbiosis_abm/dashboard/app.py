@@ -1,16 +1,25 @@
 """The dashboard page: ``solara run symbiosis_abm.dashboard.app`` (or the top-level
 ``app.py``, or ``symbiosis-abm dashboard``).
 
-Every browser session gets its own :class:`~.run.DashboardRun` (built with
-``solara.use_memo`` inside :func:`Page`, never at module level: a module-level model would
-be shared by every visitor). Mesa's ``ModelController`` gives Step, Play and Reset; Reset
-rebuilds the run from the levers (``params``: region, seed and the user's overrides).
+Every browser session gets its own :class:`~.run.DashboardRun` (built inside :func:`Page`,
+never at module level: a module-level model would be shared by every visitor) and its own
+:class:`~.playback.Player`, stopped when the page goes.
+
+The levers hold the user's choices only (``params``: region, seed and the levers the user
+moved); a lever the user did not move shows the chosen region's own value, so switching
+region never carries a value over. Changes wait, listed as pending, until Reset rebuilds
+the run from them; the URL then records region, seed and levers (a shareable link).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
 import solara
-from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import force_update, update_counter
 
 from ..region import bundled_regions
 from .components import (
@@ -22,88 +31,262 @@ from .components import (
     MapView,
     Messages,
     Milestones,
+    PendingChanges,
     StepCounter,
     TwinPlots,
 )
+from .controls import controls
 from .i18n import tr
+from .playback import Player
 from .run import DashboardRun
 
-__all__ = ["Page", "DEFAULT_REGION", "PRESENTER_CSS"]
+__all__ = ["Page", "DEFAULT_REGION", "PRESENTER_CSS", "params_from_query", "query_from_params",
+           "build_run"]
 
 DEFAULT_REGION = "kalundborg"
 PRESENTER_CSS = """
-.presenter .v-card__title, .presenter .kpi-label { font-size: 1.3rem !important; }
-.presenter .kpi-value { font-size: 2.6rem !important; }
-.presenter .step-counter { font-size: 2.6rem !important; }
-.presenter .milestone, .presenter .run-message { font-size: 1.4rem !important; }
+.presenter .kpi-label { font-size: 0.85rem !important; }
+.presenter .kpi-value { font-size: 1.35rem !important; white-space: nowrap; }
+.presenter .kpi-twin, .presenter .kpi-diff { font-size: 0.85rem !important; }
+.presenter .step-counter { font-size: 1.9rem !important; }
+.presenter .milestone { font-size: 1.2rem !important; }
 .step-counter { font-size: 1.4rem; font-weight: 600; }
 .dash-table { border-collapse: collapse; margin-bottom: 6px; }
-.dash-table td, .dash-table th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
+.dash-table td, .dash-table th { border: 1px solid #ddd; padding: 2px 6px; text-align: left;
+                                 vertical-align: top; }
+.lever-value { font-weight: 600; }
+.lever-out { color: #b71c1c; }
 """
+
+
+
+@solara.component_vue(str(Path(__file__).parent / "vue" / "keys.vue"))
+def KeyControl(event_key: Callable[[str], None]):
+    """Keys on the whole page (not while typing in a field) call ``event_key(key)``."""
 
 
 def region_names() -> list[str]:
     return [*bundled_regions(), "synthetic"]
 
 
+def params_from_query(search: str | None) -> dict[str, Any]:
+    """The page's settings from a URL query (region, seed and levers; unknown keys and
+    unreadable values are left out: a link never breaks the page).
+
+    >>> params_from_query("region=vastra_malardalen&seed=7&landfill_tax_eur_per_t=120&x=1")
+    {'region': 'vastra_malardalen', 'rng': 7, 'landfill_tax_eur_per_t': 120.0}
+    >>> params_from_query("seed=abc&facilitator=false")
+    {'region': 'kalundborg', 'rng': 1, 'facilitator': False}
+    """
+    out: dict[str, Any] = {"region": DEFAULT_REGION, "rng": 1}
+    by_name = {c.name: c for c in controls()}
+    for key, text in parse_qsl(search or ""):
+        try:
+            if key == "region" and text in region_names():
+                out["region"] = text
+            elif key == "seed":
+                out["rng"] = int(text)
+            elif key in by_name:
+                out[key] = _parse(by_name[key].kind, text)
+        except ValueError:
+            continue
+    return out
+
+
+def _parse(kind: str, text: str) -> Any:
+    if text == "none":
+        return None
+    if kind == "checkbox":
+        if text not in ("true", "false"):
+            raise ValueError(text)
+        return text == "true"
+    if kind == "slider_int":
+        return int(text)
+    if kind == "slider_float":
+        return float(text)
+    return text
+
+
+def query_from_params(params: dict[str, Any]) -> str:
+    """The URL query of ``params`` (inverse of :func:`params_from_query`).
+
+    >>> query_from_params({"region": "kalundborg", "rng": 3, "facilitator": False})
+    'region=kalundborg&seed=3&facilitator=false'
+    """
+    def text(v: Any) -> str:
+        return "none" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+    pairs = [("region", params.get("region", DEFAULT_REGION)), ("seed", params.get("rng", 1))]
+    pairs += [(k, text(v)) for k, v in params.items() if k not in ("region", "rng")]
+    return urlencode(pairs)
+
+
+def build_run(params: dict[str, Any]) -> DashboardRun:
+    """A run from the page's settings (region, seed and the levers the user moved)."""
+    settings = {k: v for k, v in params.items() if k not in ("region", "rng")}
+    return DashboardRun(params.get("region", DEFAULT_REGION), rng=params.get("rng", 1),
+                        **settings)
+
+
 @solara.component
-def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict],
-           speed: solara.Reactive[int], code: str):
-    """The sidebar: Mesa's Step/Play/Reset, speed, region, seed and every lever. Only this
-    component reads ``params``, so moving a lever does not redraw the figures."""
-    render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
-    with solara.Card(tr("controls", code)):
-        ModelController(model, model_parameters=params, play_interval=speed,
-                        render_interval=render_interval, use_threads=use_threads)
-        solara.SliderInt(tr("speed", code), value=speed, min=50, max=3000, step=50)
-        solara.Select(tr("region", code), values=region_names(),
-                      value=params.value.get("region", DEFAULT_REGION),
-                      on_value=lambda v: params.set({**params.value, "region": v}))
-        solara.InputInt(tr("seed", code), value=params.value.get("rng", 1),
-                        on_value=lambda v: params.set({**params.value, "rng": int(v or 0)}))
-        solara.Text(tr("apply_hint", code), style={"font-size": "0.8em"})
-        ControlPanel(model.value, params, code)
+def Playback(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict],
+             lang: str, presenter: solara.Reactive[bool]):
+    """Reset, play/pause and Step; playback speed and redraw interval; keyboard control
+    (space: play/pause, right arrow: step, r: reset, p: presenter mode)."""
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(4)           # months per second: right is faster
+    every = solara.use_reactive(1)           # redraw every N months while playing
+    router = solara.use_router()
+    run = model.value
+    context = solara.use_memo(_current_context, [])
+
+    def stopped():
+        playing.set(False)
+        force_update()      # a redraw with the final state (buttons enabled again)
+
+    def start_stop():
+        if not playing.value:
+            return None
+        player = Player(run, interval_s=lambda: 1.0 / max(1, speed.value),
+                        render_every=lambda: every.value, on_render=force_update,
+                        on_stop=stopped, context=context)
+        player.start()
+        return player.stop        # on pause, Reset, a new run or the page going: stop
+
+    solara.use_effect(start_stop, [playing.value, id(run)])
+
+    def step():
+        if not playing.value and run.running:
+            run.step()
+            force_update()
+
+    def reset():
+        playing.set(False)
+        model.set(build_run(params.value))
+        force_update()
+        try:
+            router.push(f"{router.path or '/'}?{query_from_params(params.value)}")
+        except Exception:   # outside a server (in-process tests) there is no location
+            pass
+
+    def toggle():
+        if run.running or playing.value:
+            playing.set(not playing.value)
+
+    def key(name: str):
+        {" ": toggle, "ArrowRight": step, "r": reset,
+         "p": lambda: presenter.set(not presenter.value)}.get(name, lambda: None)()
+
+    KeyControl(event_key=key)
+    with solara.Row(classes=["playback"], style={"align-items": "center", "gap": "6px"}):
+        solara.Button(tr("reset", lang), color="primary", on_click=reset, classes=["reset"])
+        solara.Button("❚❚" if playing.value else "▶", color="primary", on_click=toggle,
+                      disabled=not (run.running or playing.value), classes=["play"])
+        solara.Button(tr("step", lang), color="primary", on_click=step,
+                      disabled=playing.value or not run.running, classes=["step"])
+    if not presenter.value:
+        with solara.Sidebar():
+            with solara.Card(tr("playback", lang)):
+                solara.SliderInt(f"{tr('speed', lang)}: {speed.value}", value=speed, min=1,
+                                 max=24)
+                solara.SliderInt(f"{tr('render_every', lang)}: {every.value}", value=every,
+                                 min=1, max=24)
+
+
+def _current_context():
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context() if kernel_context.has_current_context(
+        ) else None
+    except Exception:
+        return None
+
+
+@solara.component
+def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], lang: str):
+    """Region, seed and every lever. Only this component reads ``params``, so moving a
+    lever does not redraw the figures."""
+    def set_region(name: str):
+        # a new region starts from its own values: no lever is carried over
+        params.set({"region": name, "rng": params.value.get("rng", 1)})
+
+    def set_seed(value: int | None):
+        params.set({**params.value, "rng": value if value is not None else 0})
+
+    with solara.Card(tr("controls", lang)):
+        solara.Select(tr("region", lang), values=region_names(),
+                      value=params.value.get("region", DEFAULT_REGION), on_value=set_region)
+        solara.InputInt(tr("seed", lang), value=params.value.get("rng", 1), on_value=set_seed,
+                        classes=["seed-input"], continuous_update=True)
+        PendingChanges(model.value, params.value, lang)
+        ControlPanel(params, lang)
 
 
 @solara.component
 def Page():
     lang = solara.use_reactive("en")
     presenter = solara.use_reactive(False)
-    speed = solara.use_reactive(500)
-    params = solara.use_reactive({"region": DEFAULT_REGION, "rng": 1})
-    first = solara.use_memo(lambda: DashboardRun(DEFAULT_REGION, rng=1), [])
+    router = solara.use_router()
+    first_params = solara.use_memo(lambda: params_from_query(router.search), [])
+    params = solara.use_reactive(first_params)
+    first = solara.use_memo(lambda: build_run(first_params), [])
     model = solara.use_reactive(first)
-    run: DashboardRun = model.value
+    picked = solara.use_reactive(None)      # the firm in the inspector (map click)
     code = lang.value
 
     solara.Style(PRESENTER_CSS)
     solara.Title(tr("title", code))
     with solara.AppBar():
         solara.AppBarTitle(tr("title", code))
-    with solara.Sidebar():
-        Levers(model, params, speed, code)
+    if not presenter.value:
+        with solara.Sidebar():
+            Levers(model, params, code)
 
-    with solara.Column(classes=["presenter"] if presenter.value else [], style={"width": "100%"}):
-        with solara.Row(style={"align-items": "baseline", "gap": "16px"}):
-            StepCounter(run, code)
-            solara.Text(run.main.world.region.title if run.main else run.region_name,
-                        style={"color": "#666"})
+    RunView(model, params, code, lang, presenter, picked)
+
+
+@solara.component
+def RunView(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], code: str,
+            lang: solara.Reactive[str], presenter: solara.Reactive[bool],
+            picked: solara.Reactive[str | None]):
+    """Everything that changes with a step: the only reader of Mesa's ``update_counter``."""
+    counter = update_counter.get()
+    run = model.value
+    with solara.Column(classes=["presenter"] if presenter.value else [],
+                       style={"width": "100%", "padding": "4px 8px"}, gap="6px"):
+        with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
+            Playback(model, params, code, presenter)
+            StepCounter(run, code, counter)
+            solara.Text(_region_title(run, code), style={"color": "#555"},
+                        classes=["region-title"])
             solara.Button(tr("presenter", code), outlined=True, classes=["presenter-toggle"],
                           on_click=lambda: presenter.set(not presenter.value))
             solara.Button(tr("language", code), outlined=True, classes=["language-toggle"],
                           on_click=lambda: lang.set("sv" if lang.value == "en" else "en"))
-        Messages(run, code)
-        Milestones(run, code, large=presenter.value)
-        KpiCards(run, code)
-        with solara.Columns([4, 3]):
-            MapView(run, code)
-            TwinPlots(run, code)
-        if not presenter.value:
+        Messages(run, code, counter)
+        Milestones(run, code, counter, large=presenter.value)
+        KpiCards(run, code, counter, compact=presenter.value)
+        if presenter.value:
+            # 1280x720: the map across the page under the figures; plots below the fold
+            MapView(run, code, counter, on_pick=picked.set, height=410, legend="right")
+            TwinPlots(run, code, counter)
+        else:
+            with solara.Columns([3, 2]):
+                MapView(run, code, counter, on_pick=picked.set, height=520)
+                TwinPlots(run, code, counter)
             with solara.Columns([1, 1]):
                 with solara.Card(tr("inspector", code)):
-                    FirmInspector(run, code)
+                    FirmInspector(run, code, counter, picked)
                 with solara.Card(tr("events", code)):
-                    EventLog(run, code)
+                    EventLog(run, code, counter)
             with solara.Card(tr("downloads", code)):
-                Downloads(run, code)
+                Downloads(run, code, counter)
+
+
+def _region_title(run: DashboardRun, lang: str) -> str:
+    if run.main is None:
+        return run.region_name
+    region = run.main.world.region
+    title = (getattr(region, "title_sv", None) if lang == "sv" else None) or region.title
+    return tr("synthetic", lang) if run.region_name == "synthetic" else title

@@ -1,28 +1,34 @@
-"""Solara components of the dashboard. Each takes the :class:`~.run.DashboardRun` and the
-language and redraws when Mesa's ``update_counter`` moves (after Step or Play)."""
+"""Solara components of the dashboard. Each takes the :class:`~.run.DashboardRun`, the
+language and ``counter``, Mesa's ``update_counter`` (moved after Step or a playback
+redraw), read once by the page's :func:`~.app.RunView` and passed down: one component
+subscribed means one render pass per step (nine subscribers cost nine passes over the
+whole page). Each reads the run under its lock (a step is never read half done)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from html import escape
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
+from ..region import load_region
 from . import export
-from .controls import Control, controls
+from .controls import Control, controls, region_values, slider_range
 from .events import event_lines
-from .i18n import param_label, tr
+from .i18n import choice_label, param_description, param_label, tr, unit_label
 from .inspector import firm_choices, firm_details, html_table
 from .kpi import format_number, key_figures
-from .maphtml import map_base, map_html
-from .plots import twin_figure
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
+from .vegamap import map_data, map_spec
+from .vegaplots import plot_data, plot_spec
+from .widgets import VegaView
 
 __all__ = ["StepCounter", "Messages", "KpiCards", "MapView", "TwinPlots", "FirmInspector",
-           "EventLog", "Downloads", "Milestones", "ControlPanel", "counter_text"]
+           "EventLog", "Downloads", "Milestones", "ControlPanel", "PendingChanges",
+           "counter_text", "pending_changes", "lever_value_text"]
 
 
 def counter_text(run: DashboardRun, lang: str) -> str:
@@ -37,15 +43,15 @@ def counter_text(run: DashboardRun, lang: str) -> str:
 
 
 @solara.component
-def StepCounter(run: DashboardRun, lang: str):
-    update_counter.get()
-    solara.Text(counter_text(run, lang), classes=["step-counter"])
+def StepCounter(run: DashboardRun, lang: str, counter: int = 0):
+    with run.lock:
+        text = counter_text(run, lang)
+    solara.Text(text, classes=["step-counter"])
 
 
 @solara.component
-def Messages(run: DashboardRun, lang: str):
+def Messages(run: DashboardRun, lang: str, counter: int = 0):
     """The run's error (it could not start or stopped) or warnings, in words."""
-    update_counter.get()
     if run.error:
         title = tr("error_title" if run.main is None else "error_step", lang)
         solara.Error(f"{title}: {run.error}", classes=["run-message"])
@@ -54,85 +60,126 @@ def Messages(run: DashboardRun, lang: str):
 
 
 @solara.component
-def KpiCards(run: DashboardRun, lang: str):
-    """One card per key figure: with facilitator, without it, and the difference."""
-    update_counter.get()
-    figures = key_figures(run)
-    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "wrap", "gap": "8px"}):
+def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = False):
+    """One card per key figure: with facilitator, without it, the difference, and a line
+    explaining a negative or undefined effect (in ``compact`` presenter cards, the
+    explanation is the card's tooltip)."""
+    with run.lock:
+        figures = key_figures(run)
+    card = ({"flex": "1 1 0", "min-width": "0", "padding": "2px 6px"} if compact else
+            {"min-width": "120px", "max-width": "230px", "padding": "4px 8px"})
+    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
+                                                "gap": "6px", "width": "100%"}):
         for fig in figures:
+            unit = unit_label(fig.unit, lang) + (f"/{tr('year', lang)}" if fig.per_year
+                                                  else "")
             with solara.Column(classes=["kpi-card"], gap="0px",
                                style={"border": "1px solid #ddd", "border-radius": "6px",
-                                      "padding": "6px 10px", "min-width": "150px"}):
+                                      **card}):
                 solara.Text(tr(fig.key, lang), classes=["kpi-label"],
-                            style={"font-size": "0.8em", "color": "#555"})
-                solara.Text(format_number(fig.value), classes=["kpi-value"],
-                            style={"font-size": "1.6em", "font-weight": "600"})
+                            style={"font-size": "0.8em", "color": "#444",
+                                   "line-height": "1.15"})
+                value = (format_number(fig.value, unit=unit, lang=lang)
+                         if fig.value is not None else tr("not_defined", lang))
+                solara.Text(value, classes=["kpi-value"],
+                            style={"font-size": "1.4em", "font-weight": "600"})
                 if fig.twin is not None:
-                    solara.Text(f"{tr('without_fac', lang)}: {format_number(fig.twin)}",
-                                classes=["kpi-twin"], style={"font-size": "0.75em"})
+                    solara.Text(f"{tr('without_fac', lang)}: "
+                                f"{format_number(fig.twin, unit=unit, lang=lang)}",
+                                classes=["kpi-twin"], style={"font-size": "0.8em"})
                     solara.Text(f"{tr('difference', lang)}: "
-                                f"{format_number(fig.difference, signed=True)}",
+                                f"{format_number(fig.difference, signed=True, unit=unit,
+                                                 lang=lang)}",
                                 classes=["kpi-diff"],
-                                style={"font-size": "0.85em", "color": "#1565c0"})
+                                style={"font-size": "0.85em", "color": "#0b4f8a",
+                                       "font-weight": "600"})
+                if fig.note and not compact:
+                    solara.Text(tr(fig.note, lang), classes=["kpi-note"],
+                                style={"font-size": "0.7em", "color": "#7a4a00",
+                                       "line-height": "1.2"})
 
 
 @solara.component
-def _Figure(make: Callable[[], Any], name: str, run: DashboardRun, lang: str):
-    """A matplotlib figure drawn once per step and language (PNG: cheap for many points)."""
-    counter = update_counter.get()
-    deps = [id(run), run.main.steps if run.main else 0, counter, lang]
-    fig = solara.use_memo(lambda: make() if run.main is not None else None, deps)
-    if fig is not None:
-        with solara.Column(classes=[name]):
-            solara.FigureMatplotlib(fig, format="png", dependencies=deps)
+def MapView(run: DashboardRun, lang: str, counter: int = 0, on_pick: Callable[[str], None] | None = None,
+            height: int = 520, legend: str = "bottom"):
+    """The map, drawn in the browser: its specification once per run and language, its
+    rows each step (swapped into the live view: zoom and pan are kept)."""
+    main = run.main
+    with run.lock:
+        spec = solara.use_memo(
+            lambda: map_spec(main, lang, height=height, legend=legend) if main else None,
+            [id(run), lang, height, legend])
+        data = solara.use_memo(lambda: map_data(main, lang) if main else None,
+                               [id(run), lang, counter, main.steps if main else 0])
+        version = main.steps if main else 0
+    if spec is None:
+        return
+    with solara.Column(classes=["map-view"], gap="0px", style={"width": "100%"}):
+        LiveVega(spec, data, version, on_pick)
+        solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
 
 
 @solara.component
-def MapView(run: DashboardRun, lang: str):
-    """The map: a static background drawn once per run and language, firms and exchanges
-    drawn over it as SVG each step (hover names a firm)."""
-    counter = update_counter.get()
-    base = solara.use_memo(lambda: map_base(run.main, lang) if run.main else None,
-                           [id(run), lang])
-    html = solara.use_memo(lambda: map_html(run.main, base) if base else None,
-                           [id(run), run.main.steps if run.main else 0, counter, lang])
-    if html is not None:
-        solara.HTML(tag="div", unsafe_innerHTML=html, classes=["map-view"])
+def LiveVega(spec: dict, datasets: dict, version: int,
+             on_pick: Callable[[str], None] | None = None):
+    """One :class:`~.widgets.VegaView` kept for the component's life; its traits are set
+    directly rather than passed as element arguments, because the renderer walks every
+    argument's nested values on each redraw (thousands of rows: most of a step's cost)."""
+    widget = solara.use_memo(VegaView, [])
+    widget.on_pick = on_pick
+    if widget.spec is not spec:
+        widget.spec = spec
+    widget.datasets = datasets
+    widget.version = version
+    solara.Column(children=[widget], style={"width": "100%", "overflow-x": "auto",
+                                            "align-items": "flex-start"})
 
 
 @solara.component
-def TwinPlots(run: DashboardRun, lang: str):
-    _Figure(lambda: twin_figure(run, lang), "twin-plots", run, lang)
+def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
+    """The runs over time, drawn in the browser (solid: with facilitator, dashed: twin)."""
+    main = run.main
+    with run.lock:
+        spec = solara.use_memo(lambda: plot_spec(run, lang) if main else None, [id(run), lang])
+        data = solara.use_memo(lambda: plot_data(run, lang) if main else None,
+                               [id(run), lang, counter, main.steps if main else 0])
+        version = main.steps if main else 0
+    if spec is None:
+        return
+    with solara.Column(classes=["twin-plots"], gap="0px"):
+        LiveVega(spec, data, version)
+        solara.Text(tr("twin_note", lang), style={"font-size": "0.8em", "color": "#555"})
 
 
 @solara.component
-def FirmInspector(run: DashboardRun, lang: str):
-    update_counter.get()
-    picked, set_picked = solara.use_state(None)
+def FirmInspector(run: DashboardRun, lang: str, counter: int,
+                  picked: solara.Reactive[str | None]):
+    """The picked firm (click it on the map, or choose it here)."""
     if run.main is None:
         return
-    choices = firm_choices(run.main)
-    if picked not in choices:  # first view, or a reset to another region
-        picked = next(iter(choices))
+    with run.lock:
+        choices = firm_choices(run.main)
+        ids = list(choices.values())
+        firm_id = picked.value if picked.value in ids else ids[0]
+        label = next(k for k, v in choices.items() if v == firm_id)
+        info = firm_details(run.main, firm_id, lang)
     with solara.Column(classes=["firm-inspector"]):
-        solara.Select(tr("pick_firm", lang), values=list(choices), value=picked,
-                      on_value=set_picked)
-        info = firm_details(run.main, choices[picked])
+        solara.Select(tr("pick_firm", lang), values=list(choices), value=label,
+                      on_value=lambda k: picked.set(choices[k]))
         none = tr("none", lang)
-        parts = [f"<b>{escape(info['title'])}</b>"]
-        for key, rows in (("streams", info["streams"]), ("needs", info["needs"]),
-                          ("partners", info["partners"]), ("history", info["history"])):
-            parts.append(f"<p><b>{escape(tr(key, lang))}</b></p>{html_table(rows, none)}")
+        parts = [f"<b class='inspector-title'>{escape(info['title'])}</b>"]
+        for key in ("streams", "needs", "partners", "history"):
+            parts.append(f"<p><b>{escape(tr(key, lang))}</b></p>{html_table(info[key], none)}")
         solara.HTML(tag="div", unsafe_innerHTML="".join(parts), classes=["inspector-body"],
                     style={"overflow-x": "auto", "font-size": "0.85em"})
 
 
 @solara.component
-def EventLog(run: DashboardRun, lang: str):
-    update_counter.get()
+def EventLog(run: DashboardRun, lang: str, counter: int = 0):
     if run.main is None:
         return
-    lines = event_lines(run.main, lang)
+    with run.lock:
+        lines = event_lines(run.main, lang)
     body = ("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>" if lines
             else f"<i>{escape(tr('no_events', lang))}</i>")
     solara.HTML(tag="div", unsafe_innerHTML=body, classes=["event-log"],
@@ -140,74 +187,133 @@ def EventLog(run: DashboardRun, lang: str):
 
 
 @solara.component
-def Milestones(run: DashboardRun, lang: str, large: bool = False):
-    """The region's documented milestones reached so far, newest first."""
-    update_counter.get()
+def Milestones(run: DashboardRun, lang: str, counter: int = 0, large: bool = False):
+    """The latest of the region's documented milestones reached so far (one banner)."""
     if run.main is None:
         return
-    region = run.main.world.region
-    reached = passed_milestones(region_start(region), max(0, run.main.steps - 1),
-                                run.main.params.tick_months, region_milestones(region), lang)
-    for i, (date, text) in enumerate(reached):
-        style = {"font-size": "1.6em" if large and i == 0 else "1em"}
-        solara.Info(f"{date}: {text}", classes=["milestone"], style=style, icon=i == 0)
+    with run.lock:
+        region = run.main.world.region
+        reached = passed_milestones(region_start(region), max(0, run.main.steps - 1),
+                                    run.main.params.tick_months, region_milestones(region),
+                                    lang)
+    if reached:
+        date, text = reached[0]
+        solara.Info(f"{date}: {text}", classes=["milestone"], dense=True,
+                    style={"font-size": "1.2em" if large else "1em"})
 
 
 @solara.component
-def Downloads(run: DashboardRun, lang: str):
-    update_counter.get()
+def Downloads(run: DashboardRun, lang: str, counter: int = 0):
     if run.main is None:
         return
     name = f"{run.main.world.region.name}_seed{run.seed}_m{run.main.steps}"
+
+    def locked(f: Callable[[], Any]) -> Callable[[], Any]:
+        def call():
+            with run.lock:
+                return f()
+        return call
+
     with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.FileDownload(lambda: export.timeseries_csv(run), f"{name}_timeseries.csv",
-                            label=tr("dl_timeseries", lang), mime_type="text/csv")
-        solara.FileDownload(lambda: export.exchanges_csv(run), f"{name}_exchanges.csv",
-                            label=tr("dl_exchanges", lang), mime_type="text/csv")
-        solara.FileDownload(lambda: export.graphml(run), f"{name}.graphml",
+        solara.FileDownload(locked(lambda: export.timeseries_csv(run)),
+                            f"{name}_timeseries.csv", label=tr("dl_timeseries", lang),
+                            mime_type="text/csv")
+        solara.FileDownload(locked(lambda: export.exchanges_csv(run)),
+                            f"{name}_exchanges.csv", label=tr("dl_exchanges", lang),
+                            mime_type="text/csv")
+        solara.FileDownload(locked(lambda: export.graphml(run)), f"{name}.graphml",
                             label=tr("dl_graphml", lang), mime_type="application/xml")
-        solara.FileDownload(lambda: export.map_png(run, lang), f"{name}_map.png",
+        solara.FileDownload(locked(lambda: export.map_png(run, lang)), f"{name}_map.png",
                             label=tr("dl_png", lang), mime_type="image/png")
-        solara.FileDownload(lambda: export.animation_gif(run, lang), f"{name}.gif",
+        solara.FileDownload(locked(lambda: export.animation_gif(run, lang)), f"{name}.gif",
                             label=tr("dl_gif", lang), mime_type="image/gif")
 
 
-def _tooltip(c: Control) -> str:
+def _tooltip(c: Control, lang: str) -> str:
     span = f" [{c.low:g} .. {c.high:g}]" if c.low is not None else ""
-    return f"{c.tooltip} ({c.unit}{span})"
+    return f"{param_description(c.name, c.tooltip, lang)} ({unit_label(c.unit, lang)}{span})"
+
+
+def lever_value_text(c: Control, value: Any, region: str, lang: str) -> str:
+    """The value a lever shows beside its label, with its unit, and a date for a tick
+    in a region with a calendar: ``"348 (Jan 2011)"``.
+
+    >>> from symbiosis_abm.dashboard.controls import control
+    >>> lever_value_text(control("landfill_tax_eur_per_t"), 120.0, "kalundborg", "en")
+    '120 EUR/t'
+    >>> lever_value_text(control("facilitator_start_tick"), 348, "kalundborg_history", "en")
+    'month 349 (Jan 1989)'
+    """
+    if value is None:
+        return tr("never", lang)
+    if c.kind == "checkbox":
+        return tr("on" if value else "off", lang)
+    if c.kind == "select":
+        return choice_label(str(value), lang)
+    if c.name.endswith("_tick"):
+        # a tick t is "month t+1", as on the counter and in the event log
+        text = f"{tr('month_word', lang)} {int(value) + 1}"
+        if region != "synthetic":
+            date = month_label(region_start(_region(region)), int(value), 1.0, lang)
+            if date:
+                text += f" ({date})"
+        return text
+    return format_number(float(value), unit=unit_label(c.unit, lang), lang=lang, exact=True)
+
+
+@lru_cache(maxsize=32)
+def _region(name: str):
+    return load_region(name)
 
 
 @solara.component
-def ControlInput(c: Control, value: Any, on_value: Callable[[Any], None], lang: str):
-    """One control with its unit in the label and the record's description as tooltip."""
-    label = param_label(c.name, lang) + ("" if c.unit in ("-", "") else f" [{c.unit}]")
-    with solara.Tooltip(_tooltip(c)):
-        with solara.Column(gap="0px", classes=[f"control-{c.name}"]):
+def ControlInput(c: Control, value: Any, on_value: Callable[[Any], None], region: str,
+                 lang: str):
+    """One lever: its label, its value in words and units, and the input. A slider's range
+    widens to hold the region's own value (never clamped)."""
+    label = param_label(c.name, lang)
+    with solara.Tooltip(_tooltip(c, lang)):
+        with solara.Column(gap="0px", classes=["lever", f"control-{c.name}"]):
             if c.kind == "checkbox":
                 solara.Checkbox(label=label, value=bool(value), on_value=on_value)
-            elif c.kind == "select":
-                solara.Select(label, values=list(c.choices), value=value, on_value=on_value)
-            else:
-                if c.optional:
-                    never = value is None
-                    solara.Checkbox(label=f"{label}: {tr('never', lang)}", value=never,
-                                    on_value=lambda v: on_value(None if v else c.low))
-                    if never:
-                        return
-                slider = solara.SliderInt if c.kind == "slider_int" else solara.SliderFloat
-                slider(label, value=value, min=c.low, max=c.high, step=c.step,
-                       on_value=on_value)
+                return
+            if c.kind == "select":
+                shown = {choice_label(x, lang): x for x in c.choices}
+                solara.Select(label, values=list(shown), value=choice_label(value, lang),
+                              on_value=lambda v: on_value(shown[v]))
+                return
+            with solara.Row(gap="6px", style={"align-items": "baseline"}):
+                solara.Text(label, classes=["lever-label"])
+                solara.Text(lever_value_text(c, value, region, lang), classes=["lever-value"])
+            if c.optional:
+                never = value is None
+                solara.Checkbox(label=tr("never", lang), value=never,
+                                on_value=lambda v: on_value(None if v else c.low))
+                if never:
+                    return
+            low, high = slider_range(c, value)
+            slider = solara.SliderInt if c.kind == "slider_int" else solara.SliderFloat
+            slider("", value=value, min=low, max=high, step=c.step, on_value=on_value)
 
 
 @solara.component
-def ControlPanel(run: DashboardRun, params: solara.Reactive[dict], lang: str):
-    """Every lever, grouped; the value shown is the user's override or the run's value."""
-    overrides = params.value
+def ControlPanel(params: solara.Reactive[dict], lang: str):
+    """Every lever, grouped. A lever shows the user's choice, else the chosen region's own
+    value (:func:`~.controls.region_values`): nothing is carried over from another region."""
+    choices = params.value
+    region = choices.get("region", "kalundborg")
+    own = region_values(region)
 
     def setter(name: str) -> Callable[[Any], None]:
-        return lambda v: params.set({**params.value, name: v})
+        def set_value(v: Any) -> None:
+            if v == own.get(name) and type(v) is type(own.get(name)):
+                rest = {k: x for k, x in params.value.items() if k != name}
+                params.set(rest)            # back at the region's value: no override
+            else:
+                params.set({**params.value, name: v})
+        return set_value
 
-    synthetic = overrides.get("region") == "synthetic"
+    synthetic = region == "synthetic"
     group = None
     for c in controls():
         if c.group == "group_synthetic" and not synthetic:
@@ -215,11 +321,58 @@ def ControlPanel(run: DashboardRun, params: solara.Reactive[dict], lang: str):
         if c.group != group:
             group = c.group
             solara.Text(tr(group, lang), style={"font-weight": "600", "margin-top": "8px"})
-        current = overrides.get(c.name, _current(run, c))
-        ControlInput(c, current, setter(c.name), lang)
+        ControlInput(c, choices.get(c.name, own[c.name]), setter(c.name), region, lang)
 
 
-def _current(run: DashboardRun, c: Control) -> Any:
-    if run.main is not None:
-        return getattr(run.main.params, c.name, c.default)
-    return c.default
+def applied_settings(run: DashboardRun) -> dict[str, Any]:
+    """What ``run`` was built from, in the page's terms (region, seed, levers moved)."""
+    return {"region": run.region_name, "rng": run.seed, **run.settings}
+
+
+def pending_changes(run: DashboardRun, params: dict[str, Any], lang: str) -> list[str]:
+    """Lines naming each change not yet applied (Reset applies them), e.g.
+    ``"Landfill tax: 0 EUR/t → 120 EUR/t"``.
+
+    >>> run = DashboardRun("kalundborg", rng=1)
+    >>> pending_changes(run, {"region": "kalundborg", "rng": 1}, "en")
+    []
+    >>> pending_changes(run, {"region": "kalundborg", "rng": 2, "facilitator": False}, "en")
+    ['Seed: 1 → 2', 'Facilitator: on → off']
+    """
+    applied = applied_settings(run)
+    lines = []
+    if params.get("region") != applied["region"]:
+        lines.append(f"{tr('region', lang)}: {applied['region']} → {params.get('region')}")
+    if params.get("rng") != applied["rng"]:
+        lines.append(f"{tr('seed', lang)}: {applied['rng']} → {params.get('rng')}")
+    region = params.get("region", "kalundborg")
+    now = region_values(region)
+    if region != applied["region"] or run.main is None:
+        # another region: its own values throughout; list only what the user moved
+        for c in controls():
+            if c.name in params:
+                lines.append(f"{param_label(c.name, lang)}: "
+                             f"{lever_value_text(c, params[c.name], region, lang)}")
+        return lines
+    for c in controls():
+        new, old = params.get(c.name, now[c.name]), getattr(run.main.params, c.name)
+        if new != old:
+            lines.append(f"{param_label(c.name, lang)}: "
+                         f"{lever_value_text(c, old, region, lang)} → "
+                         f"{lever_value_text(c, new, region, lang)}")
+    return lines
+
+
+@solara.component
+def PendingChanges(run: DashboardRun, params: dict[str, Any], lang: str):
+    """Changes waiting for Reset, listed until Reset applies them."""
+    lines = pending_changes(run, params, lang)
+    if not lines:
+        solara.Text(tr("apply_hint", lang), style={"font-size": "0.8em"})
+        return
+    with solara.Column(classes=["pending-changes"], gap="0px",
+                       style={"background": "#fff3e0", "padding": "4px 8px",
+                              "border-radius": "4px", "font-size": "0.85em"}):
+        solara.Text(tr("pending_title", lang), style={"font-weight": "600"})
+        for line in lines:
+            solara.Text(line, classes=["pending-line"])

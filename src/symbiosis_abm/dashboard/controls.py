@@ -16,18 +16,26 @@ Examples
 'checkbox'
 >>> control("negotiation_months").low > 0    # an open lower bound starts one step above
 True
+>>> control("landfill_tax_eur_per_t").high     # policy levers reach realistic prices
+400.0
+>>> region_values("kalundborg_history")["facilitator_start_tick"] > 240
+True
+>>> slider_range(control("facilitator_start_tick"), 348)   # widened, never clamped
+(0, 348)
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from ..params import Parameters
+from ..region import load_region
 
 __all__ = ["Control", "CONTROL_GROUPS", "DASHBOARD_HIGH", "control", "controls",
-           "default_settings", "extreme_settings"]
+           "default_settings", "extreme_settings", "region_values", "slider_range"]
 
 #: (group key in the translation table, parameter names). Unknown names are skipped.
 CONTROL_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -44,7 +52,11 @@ CONTROL_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 #: Upper slider ends for parameters the record leaves unbounded (the dashboard's choice).
+#: Policy prices reach what Europe charges or discusses: landfill taxes of 20-150 EUR/t
+#: (EEA 2023) and carbon prices of 60-130 EUR/t (EU ETS, the Swedish CO2 tax), with room.
+#: A region whose own value lies beyond an end widens that slider (:func:`slider_range`).
 DASHBOARD_HIGH: dict[str, float] = {
+    "landfill_tax_eur_per_t": 400.0, "carbon_price_eur_per_t": 400.0,
     "facilitator_start_tick": 240, "facilitator_end_tick": 240, "broker_capacity": 20,
     "convener_interval_months": 36, "cofund_budget_eur": 2e7, "search_cost_eur": 20000,
     "disposal_cost_multiplier": 5.0, "n_firms": 1000, "area_km": 200.0,
@@ -116,6 +128,29 @@ def _nice_step(raw: float) -> float:
     """
     power = 10.0 ** math.floor(math.log10(raw))
     return max(m * power for m in (1, 2, 5) if m * power <= raw * (1 + 1e-9))
+
+
+def slider_range(c: Control, value: Any) -> tuple[Any, Any]:
+    """(low, high) of ``c``'s slider, widened to hold ``value``: a region's own value is
+    never clamped to the dashboard's default ends."""
+    low, high = c.low, c.high
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        low, high = min(low, value), max(high, value)
+    return low, high
+
+
+@lru_cache(maxsize=32)
+def _region_parameters(region: str) -> Parameters:
+    if region == "synthetic":
+        return Parameters()
+    return load_region(region).resolve_parameters({})
+
+
+def region_values(region: str) -> dict[str, Any]:
+    """Every lever's value in ``region`` (defaults < the region file's ``[parameters]``):
+    what the levers show after choosing the region, before the user moves one."""
+    p = _region_parameters(region)
+    return {c.name: getattr(p, c.name) for c in controls()}
 
 
 def controls() -> list[Control]:

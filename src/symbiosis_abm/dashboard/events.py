@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import SymbiosisModel
-from .i18n import tr
+from .i18n import reason_label, resource_label, tr
 from .timeline import month_label, region_start
 
 __all__ = ["Event", "events", "event_lines"]
@@ -56,5 +56,6 @@ def event_lines(model: SymbiosisModel, lang: str = "en", limit: int = 40) -> lis
         when = month_label(start, e.tick, months, lang) or tr("step_counter", lang, n=e.tick + 1)
         key = "event_formed" if e.kind == "formed" else "event_ended"
         lines.append(tr(key, lang, when=when, supplier=e.supplier, receiver=e.receiver,
-                        resource=e.resource, reason=e.reason))
+                        resource=resource_label(e.resource, lang),
+                        reason=reason_label(e.reason, lang)))
     return lines

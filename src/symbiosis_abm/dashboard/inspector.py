@@ -9,8 +9,10 @@ Examples
 >>> info = firm_details(model, "asnaes")
 >>> sorted(info)
 ['history', 'needs', 'partners', 'streams', 'title']
->>> all(0.0 <= p["trust"] <= 1.0 for p in info["partners"])
+>>> all(0.0 <= float(p["Trust"]) <= 1.0 for p in info["partners"])
 True
+>>> sorted(info["history"][0])[:3]
+['End', 'Reason', 'Receiver']
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from html import escape
 from typing import Any
 
 from ..model import SymbiosisModel
+from .i18n import TEXT, reason_label, resource_label, sector_label, tr, unit_label
+from .kpi import format_number
+from .timeline import month_label, region_start
 
 __all__ = ["firm_details", "firm_choices", "html_table"]
 
@@ -31,20 +36,63 @@ def firm_choices(model: SymbiosisModel) -> dict[str, str]:
     return {f"{f.name or f.id} ({f.id})": f.id for f in model.world.region.firms}
 
 
-def firm_details(model: SymbiosisModel, firm_id: str) -> dict[str, Any]:
-    """Everything the inspector shows for one firm (plain values)."""
+def firm_details(model: SymbiosisModel, firm_id: str, lang: str = "en") -> dict[str, Any]:
+    """Everything the inspector shows for one firm, as rows with translated headers.
+    Months are written as on the counter and in the event log ("month 6" for tick 5)."""
     firm = model.firm(firm_id)
     log = model.exchanges_frame()
     mine = log[(log["supplier"] == firm_id) | (log["receiver"] == firm_id)]
+    names = {f.id: (f.name or f.id) for f in model.world.region.firms}
+    start = region_start(model.world.region)
+
+    def when(tick: int) -> str:
+        if tick < 0:
+            return "–"
+        date = month_label(start, tick, model.params.tick_months, lang)
+        return tr("date_counter", lang, date=date, n=tick + 1) if date else tr(
+            "step_counter", lang, n=tick + 1)
+
+    def unit(resource: str) -> str:
+        c = model.world.catalogue
+        return unit_label(c.units[c.index(resource)], lang)
+
+    def flows(rows: list[dict]) -> list[dict]:
+        out = []
+        for r in rows:
+            row = {tr("col_resource", lang): resource_label(r["resource"], lang)}
+            for k, v in r.items():
+                if k != "resource" and isinstance(v, int | float):
+                    row[tr("col_" + k, lang) if ("col_" + k) in TEXT else k.replace("_", " ")] = \
+                        format_number(float(v), unit=unit(r["resource"]), lang=lang)
+            out.append(row)
+        return out
+
+    history = [{
+        tr("col_supplier", lang): names.get(r["supplier"], r["supplier"]),
+        tr("col_receiver", lang): names.get(r["receiver"], r["receiver"]),
+        tr("col_resource", lang): resource_label(r["resource"], lang),
+        tr("col_volume", lang): format_number(float(r["volume_per_year"]),
+                                              unit=f"{unit(r['resource'])}/{tr('year', lang)}",
+                                              lang=lang),
+        tr("col_start", lang): when(int(r["start"])),
+        tr("col_end", lang): when(int(r["end"])),
+        tr("col_status", lang): tr("status_" + r["status"], lang) if "status_" + r["status"]
+        in TEXT else r["status"],
+        tr("col_reason", lang): reason_label(r["reason"], lang) or "–",
+    } for r in mine[_HISTORY].to_dict("records")]
+    state = "" if firm.is_open else f" ({tr('closed', lang)})"
     return {
-        "title": f"{firm.name} - {firm.sector}, {firm.size}"
-                 + ("" if firm.is_open else " (closed)"),
-        "streams": firm.streams,
-        "needs": firm.needs,
-        "partners": [{"partner": p, "trust": round(firm.trust_in(p), 3),
-                      "trust_back": round(model.firm(p).trust_in(firm), 3)}
+        "title": f"{firm.name} – {sector_label(firm.sector, lang)}, "
+                 f"{tr('size_' + firm.size, lang)}{state}",
+        "streams": flows(firm.streams),
+        "needs": flows(firm.needs),
+        "partners": [{tr("col_partner", lang): names.get(p, p),
+                      tr("col_trust", lang): format_number(round(firm.trust_in(p), 2),
+                                                           lang=lang),
+                      tr("col_trust_back", lang): format_number(
+                          round(model.firm(p).trust_in(firm), 2), lang=lang)}
                      for p in firm.partners],
-        "history": mine[_HISTORY].to_dict("records"),
+        "history": history,
     }
 
 

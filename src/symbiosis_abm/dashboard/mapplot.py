@@ -126,7 +126,7 @@ def draw_map(ax, layers: MapLayers, lang: str = "en", *, legend_ax=None,
     A region whose firms cluster around a core with a few far-away partners (Kalundborg:
     a cement works 150 km away) gets an inset zoomed on the core, labelled there. With
     ``static`` only what does not change during a run is drawn (land, axes, names,
-    legend): the page draws firms and exchanges over it (:mod:`.maphtml`).
+    legend); the page draws its map in the browser instead (:mod:`.vegamap`).
     """
     xy = layers.firm_xy
     resource_colour = _resource_colours(layers)

@@ -18,10 +18,13 @@ Examples
 True
 >>> bad.step(); bad.running
 False
+>>> DashboardRun("kalundborg", rng=-3).error
+'seed -3: must be a whole number from 0 to 4294967295'
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from typing import Any
 
@@ -31,7 +34,22 @@ import numpy as np
 from ..errors import SymbiosisInputError
 from ..model import SymbiosisModel
 
-__all__ = ["DashboardRun", "tie_counts", "failure_reasons"]
+__all__ = ["DashboardRun", "tie_counts", "failure_reasons", "seed_problem", "MAX_SEED"]
+
+#: numpy seeds are non-negative; the dashboard keeps them to 32 bits (readable, shareable).
+MAX_SEED = 2**32 - 1
+
+
+def seed_problem(seed: Any) -> str | None:
+    """Why ``seed`` cannot seed a run, or None.
+
+    >>> seed_problem(7) is None, seed_problem(-1)
+    (True, 'seed -1: must be a whole number from 0 to 4294967295')
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not (
+            0 <= seed <= MAX_SEED):
+        return f"seed {seed}: must be a whole number from 0 to {MAX_SEED}"
+    return None
 
 
 class DashboardRun(mesa.Model):
@@ -56,20 +74,26 @@ class DashboardRun(mesa.Model):
         # Mesa's Reset passes a fresh Scenario whose rng is unset; Mesa refuses a scenario
         # whose rng differs from ``rng``, and the runs below take their parameters from
         # ``settings``, so the scenario is not forwarded.
-        super().__init__(rng=rng)
+        problem = seed_problem(rng)
+        super().__init__(rng=None if problem else rng)
         self.region_name, self.seed, self.settings = region, rng, dict(settings)
-        self.error: str | None = None
+        #: held while a step runs and while the page reads the runs: a redraw never sees
+        #: (nor interrupts) a step half done
+        self.lock = threading.RLock()
+        self.error: str | None = problem
         self.main: SymbiosisModel | None = None
         self.twin: SymbiosisModel | None = None
         self.ties: list[tuple[int, int, int, int]] = []  # strong, weak (main), same (twin)
         try:
+            if problem:
+                raise ValueError(problem)
             self.main = SymbiosisModel(region, rng=rng, **settings)
             if twin and self.main.facilitator is not None:
                 self.twin = SymbiosisModel(region, rng=rng, **{**settings, "facilitator": False})
         except SymbiosisInputError as exc:
             self.error = "; ".join(exc.problems)
         except (ValueError, ArithmeticError, MemoryError) as exc:  # never a traceback
-            self.error = f"{type(exc).__name__}: {exc}"
+            self.error = str(exc) if problem else f"{type(exc).__name__}: {exc}"
         self.running = self.error is None
 
     @property
@@ -84,6 +108,10 @@ class DashboardRun(mesa.Model):
 
     def step(self) -> None:
         """Advance both runs one tick (nothing once an error is set)."""
+        with self.lock:
+            self._step()
+
+    def _step(self) -> None:
         if self.error is not None or self.main is None:
             self.running = False
             return

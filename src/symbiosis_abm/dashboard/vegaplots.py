@@ -1,0 +1,92 @@
+"""The plots over time as one Vega-Lite view drawn in the browser: each panel the run with
+the facilitator (solid) and its twin without it (dashed), with hover values and units.
+As for the map, the specification is sent once per run and language; each step sends the
+rows only (:func:`plot_data`).
+
+Examples
+--------
+>>> from symbiosis_abm.dashboard.run import DashboardRun
+>>> run = DashboardRun("kalundborg", rng=1)
+>>> for _ in range(3): run.step()
+>>> rows = plot_data(run, "en")["series"]
+>>> sorted({r["run"] for r in rows})
+['with facilitator', 'without facilitator']
+>>> len({r["month"] for r in rows})
+3
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .i18n import tr, unit_label
+from .run import DashboardRun
+
+__all__ = ["plot_spec", "plot_data", "PANELS"]
+
+#: (time-series column, translation key of the panel, unit key)
+PANELS = (("active_exchanges", "kpi_active_exchanges", ""),
+          ("participating_firms", "kpi_participating_firms", ""),
+          ("materials_diverted_t", "plot_diverted_t", "t"),
+          ("energy_recovered_mwh", "plot_energy", "MWh"),
+          ("water_reused_m3", "plot_water", "m3"))
+
+
+def _panel(key: str, unit: str, lang: str) -> str:
+    u = unit_label(unit, lang)
+    return tr(key, lang) + (f" ({u}/{tr('month_word', lang)})" if u else "")
+
+
+def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """Rows (month, panel, run, value) of both runs."""
+    rows: list[dict[str, Any]] = []
+    for model, label in ((run.main, "with_fac"), (run.twin, "without_fac")):
+        if model is None or not model.steps:
+            continue
+        ts = model.timeseries()
+        name = tr(label, lang)
+        for column, key, unit in PANELS:
+            panel = _panel(key, unit, lang)
+            for month, value in enumerate(ts[column].tolist(), start=1):
+                rows.append({"month": month, "panel": panel, "run": name,
+                             "value": round(float(value), 3)})
+    return {"series": rows}
+
+
+def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
+    """The Vega-Lite specification of the plots (rows from :func:`plot_data`)."""
+    runs = [tr("with_fac", lang), tr("without_fac", lang)]
+    def panel(column_key: str, unit: str, last: bool) -> dict[str, Any]:
+        title = _panel(column_key, unit, lang)
+        return {
+            "title": {"text": title, "fontSize": 13, "anchor": "start"},
+            "width": 250, "height": 70,
+            "transform": [{"filter": {"field": "panel", "equal": title}}],
+            "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2.2},
+            "encoding": {
+                "x": {"field": "month", "type": "quantitative",
+                      "title": tr("month_axis", lang) if last else None},
+                "y": {"field": "value", "type": "quantitative", "title": None},
+                "color": {"field": "run", "type": "nominal",
+                          "scale": {"domain": runs, "range": ["#0072B2", "#D55E00"]},
+                          "legend": {"orient": "top", "title": None, "labelFontSize": 13}},
+                "strokeDash": {"field": "run", "type": "nominal",
+                               "scale": {"domain": runs, "range": [[1, 0], [6, 4]]},
+                               "legend": None},
+                "tooltip": [{"field": "run", "title": " "},
+                            {"field": "month", "title": tr("month_axis", lang)},
+                            {"field": "value", "title": title, "format": ",.4~g"}]},
+        }
+
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "datasets": plot_data(run, lang),
+        "data": {"name": "series"},
+        # room for the y labels and titles, which the first layout (no rows yet) lacks
+        # canvas: five panels redrawn each step cost the browser less than SVG nodes
+        "usermeta": {"renderer": "canvas"},
+        "padding": {"left": 60, "top": 4, "right": 8, "bottom": 4},
+        "vconcat": [panel(k, u, i == len(PANELS) - 1) for i, (_, k, u) in enumerate(PANELS)],
+        "spacing": 8,
+        "config": {"axis": {"labelFontSize": 12, "titleFontSize": 12}},
+    }
