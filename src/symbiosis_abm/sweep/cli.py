@@ -1,7 +1,8 @@
 """The ``sweep`` and ``analyze`` subcommands (registered by :func:`register_commands`).
 
-Exit codes: 0 all runs finished; 1 some runs failed (the last line says how many);
-2 bad input (a spec, an option, a folder), reported one line per problem.
+Exit codes: 0 all runs finished; 1 some runs failed or the sweep was stopped (the last
+line says how many and why); 2 bad input (a spec, an option, a folder), reported one line
+per problem before any run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from ..errors import SymbiosisInputError
 __all__ = ["register_commands", "EXIT_RUNS_FAILED"]
 
 EXIT_RUNS_FAILED = 1
+#: Sweeps of more runs than this need ``--yes`` (check the size with ``--dry-run`` first).
+CONFIRM_RUNS = 50_000
 
 
 def register_commands(sub: argparse._SubParsersAction) -> None:
@@ -25,8 +28,9 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
                                          "(resumable, parallel; docs/sweeps.md)")
     sweep.add_argument("spec", type=Path, help="sweep spec TOML, e.g. "
                                                "experiments/example_sweep.toml")
-    sweep.add_argument("--out", type=Path, required=True,
-                       help="results folder; rerunning into it resumes")
+    sweep.add_argument("--out", type=Path, default=None,
+                       help="results folder (required unless --dry-run); rerunning into "
+                            "it resumes, and a grown spec runs only its new runs")
     sweep.add_argument("--workers", type=int, default=None,
                        help="worker processes (default: one per core)")
     sweep.add_argument("--backend", choices=BACKENDS, default="processes",
@@ -41,6 +45,14 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--batch", type=int, default=200,
                        help="write results at least every BATCH runs (default 200)")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                       help="stop a run after SECONDS and record it as failed (default: "
+                            "the spec's sweep.timeout, else none)")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="check everything, print the run count and an estimated time; "
+                            "run nothing")
+    sweep.add_argument("--yes", action="store_true",
+                       help=f"run a sweep of more than {CONFIRM_RUNS:,} runs")
     sweep.set_defaults(handler=_sweep)
 
     analyze = sub.add_parser("analyze", help="paired arm differences and sensitivity "
@@ -67,11 +79,26 @@ def _sweep(args: argparse.Namespace) -> int:
         args.backend = "dask"
     if args.scheduler and args.backend != "dask":
         raise SymbiosisInputError(f"--scheduler needs --backend dask, not {args.backend}")
+    if args.out is None and not args.dry_run:
+        raise SymbiosisInputError("sweep: --out FOLDER is required (or --dry-run)")
+    if args.timeout is not None and not args.timeout > 0:
+        raise SymbiosisInputError(f"--timeout {args.timeout}: must be a number of seconds > 0")
     spec = load_spec(args.spec)
+    if args.dry_run:
+        from .dryrun import dry_run
+
+        return dry_run(spec, workers=args.workers)
+    from .design import count_runs
+
+    runs = count_runs(spec)
+    if runs > CONFIRM_RUNS and not args.yes:
+        raise SymbiosisInputError(
+            f"{args.spec}: {runs:,} runs (more than {CONFIRM_RUNS:,}); check the estimate "
+            "with --dry-run, then add --yes to run them")
     report = run_sweep(spec, args.out, backend=args.backend, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh,
                        progress=not args.no_progress, chunk=args.chunk,
-                       batch=args.batch)
+                       batch=args.batch, timeout=args.timeout)
     bad = report.failed or report.aborted
     print(report.line, file=sys.stderr if bad else sys.stdout)
     return EXIT_RUNS_FAILED if bad else 0
