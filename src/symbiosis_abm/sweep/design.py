@@ -244,14 +244,17 @@ def _pairwise_points(spec: SweepSpec) -> list[dict[str, Any]]:
     levels.update({n: [_value(n, float(lo)), _value(n, float(hi))]
                    for n, (lo, hi) in spec.ranges.items()})
     base = {n: values[0] for n, values in levels.items()}
-    points = [base]
+    points = {(): base}
     names = list(levels)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            points += [{**base, a: x, b: y} for x in levels[a] for y in levels[b]]
+            for x in levels[a]:
+                for y in levels[b]:
+                    point = {**base, a: x, b: y}
+                    points.setdefault(tuple(sorted(point.items(), key=str)), point)
         if len(names) == 1:
-            points += [{**base, a: x} for x in levels[a]]
-    return points
+            points.update({(x,): {a: x} for x in levels[a]})
+    return list(points.values())
 
 
 def expand(spec: SweepSpec) -> list[Run]:
