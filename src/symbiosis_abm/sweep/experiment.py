@@ -26,7 +26,40 @@ from .results import SweepResults, load_results
 from .runner import SweepReport, run_sweep
 from .spec import load_spec
 
-__all__ = ["add_experiment_arguments", "run_experiment"]
+__all__ = ["add_experiment_arguments", "run_experiment", "is_smoke", "with_banner",
+           "report_folder", "SMOKE_BANNER"]
+
+#: A file in a sweep folder made with ``--quick`` (a remade report keeps its banner).
+SMOKE_MARK = "SMOKE_TEST"
+#: The first line of every report made from a ``--quick`` sweep.
+SMOKE_BANNER = ("> **SMOKE TEST** (`--quick`): too few runs and ticks for any effect, sign "
+                "or interval in this report to be read; it only shows that the experiment "
+                "runs. Run it without `--quick` for results.")
+
+
+def is_smoke(args: argparse.Namespace) -> bool:
+    """Whether the report is of a ``--quick`` sweep (this call's or the folder's)."""
+    return bool(args.quick) or (Path(args.out) / SMOKE_MARK).is_file()
+
+
+def with_banner(text: str, args: argparse.Namespace) -> str:
+    """``text`` with :data:`SMOKE_BANNER` as its first line for a ``--quick`` sweep.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(quick=True, out="runs/none")
+    >>> with_banner("# Report", args).splitlines()[0].startswith("> **SMOKE TEST**")
+    True
+    """
+    return f"{SMOKE_BANNER}\n\n{text}" if is_smoke(args) else text
+
+
+def report_folder(args: argparse.Namespace, default: Path) -> Path:
+    """Where a report goes: ``--results``; for a ``--quick`` sweep ``OUT/report`` (a smoke
+    test never overwrites the committed reports); else ``default`` (docs/results)."""
+    if args.results is not None:
+        return Path(args.results)
+    return Path(args.out) / "report" if is_smoke(args) else Path(default)
 
 
 def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str | Path
@@ -71,4 +104,6 @@ def run_experiment(spec_file: Path | str, args: argparse.Namespace
                        scheduler=args.scheduler, fresh=args.fresh,
                        stale="restart")
     print(report.line, file=sys.stderr)
+    if args.quick:
+        (Path(args.out) / SMOKE_MARK).write_text(SMOKE_BANNER + "\n", encoding="utf-8")
     return load_results(args.out), report

@@ -37,7 +37,7 @@ from scipy import stats
 
 from ..reporting import code_version, mean_ci
 from .analyze import unit_of
-from .experiment import add_experiment_arguments, run_experiment
+from .experiment import add_experiment_arguments, report_folder, run_experiment, with_banner
 from .results import SweepResults
 
 __all__ = ["Design", "fmt", "verdict", "effects_table", "band_figure", "effects_figure", "wall_seconds",
@@ -276,7 +276,7 @@ def run_standard(design: Design, argv: list[str] | None, root: Path) -> int:
     start = time.perf_counter()
     results, done = run_experiment(design.spec, args)
     seconds = wall_seconds(done, Path(args.out))
-    out_dir = args.results or (args.out / "report" if args.quick else root / "docs" / "results")
+    out_dir = report_folder(args, root / "docs" / "results")
     summary, ts, arms = results.summary, results.timeseries(), list(results.spec.arms)
     if design.relabel:        # e.g. region variants that are really arms
         summary, ts, arms = design.relabel(summary, ts)
@@ -288,7 +288,7 @@ def run_standard(design: Design, argv: list[str] | None, root: Path) -> int:
     notes = design.notes(results, effects) if design.notes else []
     text = report(design, results, effects, notes, seconds, args, root,
                   size_line(results.spec, summary, arms))
-    (out_dir / f"{design.name}.md").write_text(text, encoding="utf-8")
+    (out_dir / f"{design.name}.md").write_text(with_banner(text, args), encoding="utf-8")
     print(f"{len(results.summary)} runs in {time.perf_counter() - start:.0f} s; wrote "
           f"{out_dir / design.name}.md", file=sys.stderr)
     return 1 if len(results.failures) else 0
