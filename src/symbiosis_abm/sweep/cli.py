@@ -62,6 +62,11 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
                          help="folder for the CSV and PNG files (default: DIR/analysis)")
     analyze.add_argument("--metrics", default=None,
                          help="comma-separated metrics (default: every numeric metric)")
+    analyze.add_argument("--correction", choices=("bh", "holm"), default="bh",
+                         help="multiple-comparison correction over each table of tests: "
+                              "Benjamini-Hochberg (default) or Holm")
+    analyze.add_argument("--allow-missing", action="store_true",
+                         help="exit 0 even when some runs failed or are missing")
     analyze.set_defaults(handler=_analyze)
 
 
@@ -105,12 +110,82 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from .analyze import analyze
+    from .analyze import analyze, missing_runs, unstable_indices
     from .results import load_results
 
     results = load_results(args.dir)
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
-    written = analyze(results, args.out or args.dir / "analysis", metrics=metrics)
+    out = args.out or args.dir / "analysis"
+    written = analyze(results, out, metrics=metrics, correction=args.correction)
+    for line in provenance_lines(results.manifest):
+        print(line)
     for path in written:
         print(f"wrote {path}")
+    if (out / "interactions.csv").is_file():
+        _print_interactions(out / "interactions.csv", metrics)
+    if (out / "sobol.csv").is_file():
+        import pandas as pd
+
+        for line in unstable_indices(pd.read_csv(out / "sobol.csv")):
+            print(f"warning: {line}", file=sys.stderr)
+    missing = missing_runs(results)
+    if len(missing):
+        missing.to_csv(out / "missing.csv", index=False)
+        for r in missing.itertuples():
+            print(f"{'warning' if args.allow_missing else 'error'}: {r.region}/{r.arm} "
+                  f"point {r.point}: {r.finished} of {r.expected} runs finished, "
+                  f"{r.failed} failed{f' ({r.failed_runs}: {r.errors})' if r.failed else ''}"
+                  f", {r.missing} not run", file=sys.stderr)
+        if not args.allow_missing:
+            print(f"analyze: {int(missing['expected'].sum() - missing['finished'].sum())} "
+                  f"runs missing in {len(missing)} groups (listed in {out / 'missing.csv'});"
+                  " rerun the sweep, or add --allow-missing to analyse what finished",
+                  file=sys.stderr)
+            return EXIT_RUNS_FAILED
     return 0
+
+
+def _print_interactions(path: Path, metrics: list[str] | None) -> None:
+    import pandas as pd
+
+    table = pd.read_csv(path)
+    print(f"interactions (difference of differences, 95% CI; p adjusted over {len(table)} "
+          f"tests, {table['correction'].iloc[0]}):")
+    for r in table.itertuples():
+        print(f"  {r.region} {r.metric}: effect of {r.arm} vs {r.reference} at "
+              f"{r.group} minus at {r.baseline_group} = {r.interaction:.4g} "
+              f"[{r.ci_low:.4g}, {r.ci_high:.4g}] {r.unit}, n = {r.n}, p = {r.t_p:.3g}, "
+              f"adjusted p = {r.p_adjusted:.3g}")
+
+
+def provenance_lines(manifest: dict) -> list[str]:
+    """Where the sweep's runs came from: sessions, versions, platform, git state.
+
+    Examples
+    --------
+    >>> m = {"package_version": "1.0", "sessions": [{"started": "2026-01-01T00:00:00+00:00",
+    ...      "ended": "2026-01-01T00:01:00+00:00", "ran": 4, "backend": "serial",
+    ...      "workers": 1, "python": "3.12.1", "platform": "Linux",
+    ...      "versions": {"mesa": "3.5.0"}, "git": {"commit": "abcdef123456",
+    ...      "dirty": True, "diff_sha256": "0123"}}]}
+    >>> print("\\n".join(provenance_lines(m)))  # doctest: +NORMALIZE_WHITESPACE
+    provenance: package 1.0; 1 session(s)
+      session 1: 2026-01-01T00:00:00+00:00 to 2026-01-01T00:01:00+00:00, 4 runs, serial x 1;
+      commit abcdef1 (dirty, diff 0123); Python 3.12.1 on Linux; mesa 3.5.0
+    """
+    sessions = manifest.get("sessions", [])
+    out = [f"provenance: package {manifest.get('package_version', '?')}; "
+           f"{len(sessions)} session(s)"]
+    for i, s in enumerate(sessions, 1):
+        git = s.get("git") or {}
+        commit = str(git.get("commit") or "?")[:7]
+        state = (f" (dirty, diff {git.get('diff_sha256')})" if git.get("dirty")
+                 else "" if git.get("dirty") is False else " (git state unknown)")
+        versions = ", ".join(f"{k} {v}" for k, v in (s.get("versions") or {}).items()
+                             if v and k != "symbiosis-abm")
+        stop = f", stopped: {s['aborted']}" if s.get("aborted") else ""
+        out.append(f"  session {i}: {s.get('started')} to {s.get('ended') or '?'}, "
+                   f"{s.get('ran', '?')} runs, {s.get('backend')} x {s.get('workers')}"
+                   f"{stop}; commit {commit}{state}; Python {s.get('python')} on "
+                   f"{s.get('platform')}; {versions}")
+    return out
