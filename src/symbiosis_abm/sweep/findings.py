@@ -256,7 +256,12 @@ def size_line(spec, summary: pd.DataFrame, arms: Sequence[str]) -> str:
 def run_commit(results: SweepResults, root: Path) -> str:
     """The git commit the sweep's runs were made with (from its manifest; else now)."""
     commit = str(results.manifest.get("git_commit") or "")
-    return commit[:7] if commit else code_version(root)
+    if not commit:
+        return code_version(root)
+    dirty = [s["git"].get("diff_sha256") for s in results.manifest.get("sessions", [])
+             if (s.get("git") or {}).get("dirty")]
+    return commit[:7] + (f" with uncommitted changes (diff {', '.join(dirty)})"
+                         if dirty else "")
 
 
 def wall_seconds(done, out: Path) -> float:
