@@ -77,3 +77,24 @@ def test_a_stopped_sweep_leaves_no_worker_and_resumes(tmp_path, backend, stop):
                                   pd.read_parquet(reference / "summary.parquet"))
     sessions = __import__("json").loads((out / "manifest.json").read_text())["sessions"]
     assert [s["aborted"] is not None for s in sessions] == [True, False]
+
+
+def test_workers_exit_by_themselves_when_the_sweep_is_killed_outright(tmp_path):
+    spec = write_spec(tmp_path, BODY, ticks=12, replicates=2)
+    spec.write_text(spec.read_text().replace('seed = 7',
+                                             'seed = 7\nmodel = "sweep_hooks:SlowModel"'))
+    out = tmp_path / "out"
+    env = {**os.environ, "SWEEP_TEST_SLOW": "1",
+           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(_command(spec, out, "processes"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while _parts(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+               if "resource_tracker" not in " ".join(c.cmdline())]
+    assert workers
+    proc.kill()                       # the sweep alone, not its process group
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"orphaned workers: {[p.pid for p in alive]}"
