@@ -65,6 +65,9 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
     analyze.add_argument("--correction", choices=("bh", "holm"), default="bh",
                          help="multiple-comparison correction over each table of tests: "
                               "Benjamini-Hochberg (default) or Holm")
+    analyze.add_argument("--discover", default=None, metavar="CONDITION",
+                         help="scenario discovery (PRIM, CART) on a thresholded outcome, "
+                              "e.g. 'active_exchanges>=10'")
     analyze.add_argument("--allow-missing", action="store_true",
                          help="exit 0 even when some runs failed or are missing")
     analyze.set_defaults(handler=_analyze)
@@ -119,8 +122,16 @@ def _analyze(args: argparse.Namespace) -> int:
     written = analyze(results, out, metrics=metrics, correction=args.correction)
     for line in provenance_lines(results.manifest):
         print(line)
+    lines: list[str] = []
+    if args.discover:
+        from .discovery import discover
+
+        found, lines = discover(results, args.discover, out)
+        written += found
     for path in written:
         print(f"wrote {path}")
+    for line in lines:
+        print(line)
     if (out / "interactions.csv").is_file():
         _print_interactions(out / "interactions.csv", metrics)
     if (out / "sobol.csv").is_file():
