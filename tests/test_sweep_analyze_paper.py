@@ -130,3 +130,16 @@ def test_independent_seeds_per_design_point(tmp_path):
     assert seeds["on", 0] == seeds["off", 0]         # arms still paired
     assert [r.seed for r in shared if r.point == 0 and r.arm == "on"] == \
         [r.seed for r in shared if r.point == 1 and r.arm == "on"]
+
+
+def test_replication_check_reports_the_half_width_against_replicates(two_by_two, capsys):
+    assert main(["analyze", str(two_by_two), "--primary", METRIC]) == 0
+    out = capsys.readouterr().out
+    table = pd.read_csv(two_by_two / "analysis" / "replication.csv")
+    row = table[(table["arm"] == "off") & (table["point"] == 1) & (table["n"] == 4)].iloc[0]
+    s = pd.read_parquet(two_by_two / "summary.parquet")
+    values = s[(s["arm"] == "off") & (s["point"] == 1)].sort_values("replicate")[METRIC]
+    m, low, high = mean_ci(values.to_numpy(float)[:4])
+    assert row["half_width"] == pytest.approx((high - low) / 2)
+    assert sorted(set(table["n"])) == [2, 3, 4, 5, 6]
+    assert f"replication check ({METRIC}" in out and "at n = 6 replicates" in out

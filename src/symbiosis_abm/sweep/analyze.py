@@ -17,6 +17,8 @@
 - **Multiplicity**: each table of tests (arm differences, interactions) gets p values
   adjusted over the table as one family: Benjamini-Hochberg by default
   (``scipy.stats.false_discovery_control``), Holm as an option; raw and adjusted p both.
+- **Replication check** (``primary``): :func:`replication`, the CI half-width of the
+  primary outcome against the number of replicates.
 - **Missing runs**: :func:`missing_runs` counts, per region, arm and design point, the
   runs the spec has that did not finish (failed or never run).
 
@@ -45,7 +47,8 @@ from .design import design_points, salib_problem, sample_matrix
 from .results import SweepResults
 
 __all__ = ["analyze", "paired_differences", "morris_indices", "sobol_indices", "unit_of",
-           "interactions", "adjust_p", "missing_runs", "unstable_indices", "CORRECTIONS"]
+           "interactions", "adjust_p", "missing_runs", "unstable_indices", "CORRECTIONS",
+           "replication"]
 
 #: Multiplicity corrections: Benjamini-Hochberg (false discovery rate; default) and Holm
 #: (family-wise error rate).
@@ -95,7 +98,7 @@ def adjust_p(p: pd.Series | np.ndarray, method: str = "bh") -> np.ndarray:
 
 
 def analyze(results: SweepResults, out: Path | str, metrics: list[str] | None = None,
-            correction: str = "bh") -> list[Path]:
+            correction: str = "bh", primary: str | None = None) -> list[Path]:
     """Write every analysis the sweep's design allows to ``out``; return the files."""
     from .charts import difference_chart, morris_chart, sobol_chart
 
@@ -128,6 +131,8 @@ def analyze(results: SweepResults, out: Path | str, metrics: list[str] | None = 
         written += _per_panel(table, out, "sobol", sobol_chart)
     means = _means(results, metrics)
     written += _write(means, out / "means.csv")
+    if primary and results.spec.replicates > 2:
+        written += _write(replication(results, primary), out / "replication.csv")
     return written
 
 
@@ -248,6 +253,31 @@ def interactions(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
                                  "effect_group": float(effects[c].mean()),
                                  "interaction": m, "ci_low": low, "ci_high": high,
                                  "t_p": p})
+    return pd.DataFrame(rows)
+
+
+def replication(results: SweepResults, metric: str) -> pd.DataFrame:
+    """The replication check: the 95% CI half-width of ``metric``'s mean over the first
+    ``n`` replicates, n = 2 ... replicates, per region, arm and design point; if it still
+    shrinks fast at the last n, more replicates would change what a reader can claim.
+
+    Examples
+    --------
+    >>> import types
+    >>> s = pd.DataFrame({"region": "k", "arm": "a", "point": 0, "replicate": range(4),
+    ...                   "m": [1.0, 3.0, 2.0, 2.0]})
+    >>> replication(types.SimpleNamespace(summary=s), "m")["n"].tolist()
+    [2, 3, 4]
+    """
+    rows = []
+    keys = ["region", "arm", "point"]
+    for values, group in results.summary.groupby(keys, sort=True):
+        series = group.sort_values("replicate")[metric].to_numpy(dtype=float)
+        for n in range(2, len(series) + 1):
+            m, low, high = mean_ci(series[:n])
+            rows.append({**dict(zip(keys, values)), "metric": metric, "n": n, "mean": m,
+                         "half_width": (high - low) / 2,
+                         "relative_half_width": (high - low) / 2 / abs(m) if m else np.nan})
     return pd.DataFrame(rows)
 
 

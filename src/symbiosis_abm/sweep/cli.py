@@ -65,6 +65,9 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
     analyze.add_argument("--correction", choices=("bh", "holm"), default="bh",
                          help="multiple-comparison correction over each table of tests: "
                               "Benjamini-Hochberg (default) or Holm")
+    analyze.add_argument("--primary", default="active_exchanges", metavar="METRIC",
+                         help="the primary outcome of the replication check (default "
+                              "active_exchanges)")
     analyze.add_argument("--discover", default=None, metavar="CONDITION",
                          help="scenario discovery (PRIM, CART) on a thresholded outcome, "
                               "e.g. 'active_exchanges>=10'")
@@ -119,7 +122,9 @@ def _analyze(args: argparse.Namespace) -> int:
     results = load_results(args.dir)
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
     out = args.out or args.dir / "analysis"
-    written = analyze(results, out, metrics=metrics, correction=args.correction)
+    primary = args.primary if args.primary in results.metrics else None
+    written = analyze(results, out, metrics=metrics, correction=args.correction,
+                      primary=primary)
     for line in provenance_lines(results.manifest):
         print(line)
     lines: list[str] = []
@@ -132,6 +137,8 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     for line in lines:
         print(line)
+    if primary and (out / "replication.csv").is_file():
+        _print_replication(out / "replication.csv")
     if (out / "interactions.csv").is_file():
         _print_interactions(out / "interactions.csv", metrics)
     if (out / "sobol.csv").is_file():
@@ -154,6 +161,18 @@ def _analyze(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_RUNS_FAILED
     return 0
+
+
+def _print_replication(path: Path) -> None:
+    import pandas as pd
+
+    table = pd.read_csv(path)
+    last = table.groupby(["region", "arm", "point"]).tail(1)
+    half = table[table["n"] == max(2, int(table["n"].max()) // 2)]
+    print(f"replication check ({table['metric'].iloc[0]}, 95% CI half-width of the mean; "
+          f"{path.name}): at n = {int(table['n'].max())} replicates, median "
+          f"{last['half_width'].median():.4g} ({last['relative_half_width'].median():.0%} of "
+          f"the mean); at n = {int(half['n'].max())}, {half['half_width'].median():.4g}")
 
 
 def _print_interactions(path: Path, metrics: list[str] | None) -> None:
