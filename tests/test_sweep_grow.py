@@ -73,3 +73,28 @@ def test_a_change_to_finished_runs_is_refused(tmp_path, change):
     fewer = write_spec(tmp_path, ticks=2, replicates=1, file="fewer.toml")
     with pytest.raises(SpecError, match="1 finished runs are not runs of this spec"):
         _run(fewer, out)
+
+
+def test_region_seeds_draw_the_synthetic_region_once_per_seed(tmp_path):
+    spec_file = write_spec(tmp_path, "[fixed]\nn_firms = 20\n", ticks=2, replicates=2)
+    spec_file.write_text(spec_file.read_text().replace(
+        '["kalundborg"]', '["synthetic", "kalundborg"]').replace(
+        "seed = 7", "seed = 7\nregion_seeds = [1, 2, 3]"))
+    out = tmp_path / "out"
+    assert _run(spec_file, out).ran == (3 + 1) * 2
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert sorted(set(summary["region"])) == ["kalundborg", "synthetic@1", "synthetic@2",
+                                              "synthetic@3"]
+    synthetic = summary[summary["region"].str.startswith("synthetic")]
+    assert (synthetic["region"]
+            == "synthetic@" + synthetic["region_seed"].astype(int).astype(str)).all()
+    # the same seed draws the same region as a spec fixing region_seed
+    one = write_spec(tmp_path, "[fixed]\nn_firms = 20\nregion_seed = 2\n", ticks=2,
+                     replicates=2, file="one.toml")
+    one.write_text(one.read_text().replace('["kalundborg"]', '["synthetic"]'))
+    _run(one, tmp_path / "one")
+    single = pd.read_parquet(tmp_path / "one" / "summary.parquet")
+    two = synthetic[synthetic["region"] == "synthetic@2"].sort_values("replicate")
+    assert two["firms"].tolist() == single.sort_values("replicate")["firms"].tolist()
+    assert two["active_exchanges"].tolist() == \
+        single.sort_values("replicate")["active_exchanges"].tolist()

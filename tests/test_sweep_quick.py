@@ -36,3 +36,18 @@ def test_quick_writes_only_under_out_and_says_it_is_a_smoke_test(tmp_path, name)
     for report in reports:
         first = report.read_text(encoding="utf-8").splitlines()[0]
         assert first == SMOKE_BANNER, (report, first)
+
+
+def test_region_seeds_option_draws_several_synthetic_regions(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    assert main(["experiment", "withdrawal", "--quick", "--region-seeds", "1,2",
+                 "--replicates", "2", "--ticks", "3", "--backend", "serial",
+                 "--out", str(out)]) == 0
+    regions = set(pd.read_parquet(out / "summary.parquet")["region"])
+    assert regions == {"synthetic@1", "synthetic@2", "kalundborg"}
+    report = (out / "report" / "withdrawal.md").read_text(encoding="utf-8")
+    assert "--region-seeds 1,2" in report and "synthetic@2" in report
+    assert main(["experiment", "distance_trust", "--quick", "--region-seeds", "x",
+                 "--out", str(tmp_path / "bad")]) == 2

@@ -187,13 +187,13 @@ def unstable_indices(table: pd.DataFrame) -> list[str]:
 def missing_runs(results: SweepResults) -> pd.DataFrame:
     """Per region, arm and design point: runs expected, finished, failed and missing
     (rows only where some did not finish). ``failed_runs`` lists the failed run ids."""
-    from .design import count_points
+    from .design import count_points, region_variants
 
     spec = results.spec
     done = results.summary.groupby(["region", "arm", "point"]).size()
     failures = results.failures
     rows = []
-    for region in spec.regions:
+    for region, _, _ in region_variants(spec):
         for arm in spec.arms:
             for point in range(count_points(spec)):
                 finished = int(done.get((region, arm, point), 0))

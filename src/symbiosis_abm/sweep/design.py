@@ -40,7 +40,7 @@ import numpy as np
 from ..params import _FIELDS, _type_of
 from .spec import SpecError, SweepSpec
 
-__all__ = ["Run", "expand", "check_combinations", "count_points", "count_runs", "replicate_seeds", "sample_matrix", "salib_problem",
+__all__ = ["Run", "expand", "check_combinations", "count_points", "count_runs", "region_variants", "replicate_seeds", "sample_matrix", "salib_problem",
            "region_source", "region_digest", "parameter_columns"]
 
 
@@ -109,7 +109,31 @@ def count_points(spec: SweepSpec) -> int:
 
 def count_runs(spec: SweepSpec) -> int:
     """Runs of the spec: regions x arms x design points x replicates (none made)."""
-    return len(spec.regions) * len(spec.arms) * count_points(spec) * spec.replicates
+    return len(region_variants(spec)) * len(spec.arms) * count_points(spec) * spec.replicates
+
+
+def region_variants(spec: SweepSpec) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label, region, extra parameters) of each region the runs use.
+
+    With ``sweep.region_seeds``, ``synthetic`` becomes one region per seed, labelled
+    ``synthetic@SEED`` and generated with ``region_seed = SEED``, so that a result does
+    not rest on one generated region; other regions are unchanged.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> spec = spec_from_dict({"sweep": {"name": "r", "regions": ["synthetic", "kalundborg"],
+    ...     "ticks": 1, "replicates": 1, "region_seeds": [1, 2]}}, "r.toml")
+    >>> [label for label, _, _ in region_variants(spec)]
+    ['synthetic@1', 'synthetic@2', 'kalundborg']
+    """
+    out = []
+    for region in spec.regions:
+        if region == "synthetic" and spec.region_seeds:
+            out += [(f"synthetic@{s}", region, {"region_seed": s}) for s in spec.region_seeds]
+        else:
+            out.append((region, region, {}))
+    return out
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
@@ -200,6 +224,8 @@ def parameter_columns(spec: SweepSpec) -> list[str]:
     names = [*spec.fixed, *spec.vary, *spec.ranges]
     for overrides in spec.arms.values():
         names += list(overrides)
+    if spec.region_seeds:
+        names.append("region_seed")
     return list(dict.fromkeys(names))
 
 
@@ -263,20 +289,20 @@ def expand(spec: SweepSpec) -> list[Run]:
     points = design_points(spec)
     fixed = {n: _value(n, v) for n, v in spec.fixed.items()}
     runs = []
-    for region in spec.regions:
+    for label, region, extra in region_variants(spec):
         source = region_source(region, spec.base_dir)
         digest = region_digest(source)
         for arm, overrides in spec.arms.items():
             arm_values = {n: _value(n, v) for n, v in overrides.items()}
             for p, point in enumerate(points):
-                params = {**fixed, **point, **arm_values}
+                params = {**fixed, **point, **arm_values, **extra}
                 seeds = shared if spec.seeds == "shared" else replicate_seeds(spec, point)
                 for r, seed in enumerate(seeds):
                     key = {"region": digest, "arm": arm, "params": params, "replicate": r,
                            "seed": seed, "ticks": spec.ticks, "model": spec.model}
                     text = json.dumps(key, sort_keys=True, default=str)
                     run_id = hashlib.sha256(text.encode()).hexdigest()[:20]
-                    runs.append(Run(run_id, region, source, arm, p, r, seed, params))
+                    runs.append(Run(run_id, label, source, arm, p, r, seed, params))
     return runs
 
 

@@ -43,7 +43,19 @@ def preflight(spec: SweepSpec) -> list[str]:
     out += _hook_problem(spec, "sweep.model", spec.model)
     out += _hook_problem(spec, "outputs.collect", spec.collect)
     out += unused_parameters(spec)
+    out += _region_seed_problems(spec)
     return out
+
+
+def _region_seed_problems(spec: SweepSpec) -> list[str]:
+    if not spec.region_seeds:
+        return []
+    if "synthetic" not in spec.regions:
+        return [f"{spec.origin}: sweep.region_seeds: no synthetic region to draw; add "
+                "\"synthetic\" to sweep.regions or remove region_seeds"]
+    return [f"{spec.origin}: {where}: also set by sweep.region_seeds; set the synthetic "
+            "region's seeds in one place" for where, name in _settings(spec)
+            if name == "region_seed"]
 
 
 def _hook_problem(spec: SweepSpec, key: str, target: str | None) -> list[str]:

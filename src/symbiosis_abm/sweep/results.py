@@ -62,6 +62,7 @@ class SweepResults:
                             "vary": {k: tuple(v) for k, v in data["vary"].items()},
                             "ranges": {k: tuple(v) for k, v in data["ranges"].items()},
                             "ignore": tuple(data.get("ignore", ())),
+                            "region_seeds": tuple(data.get("region_seeds", ())),
                             "origin": self.manifest.get("spec_file", "<manifest>")})
 
     @property

@@ -65,6 +65,7 @@ SPEC_SCHEMA = Table({
         "timeout": Field(float, low=0.0, low_open=True),  # seconds per run
         "seeds": Field(str, choices=SEED_MODES),
         "ignore": Field(list, item=Field(str)),  # parameters knowingly set where unused
+        "region_seeds": Field(list, item=Field(int, low=0), min_length=1),
     }), required=True),
     "fixed": Field(Table(values=_SCALAR)),
     "vary": Field(Table(values=Field(list, item=_SCALAR, min_length=1))),
@@ -109,6 +110,7 @@ class SweepSpec:
     timeout: float | None = None
     seeds: str = "shared"
     ignore: tuple[str, ...] = ()
+    region_seeds: tuple[int, ...] = ()
     fixed: dict[str, Any] = field(default_factory=dict)
     vary: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -129,7 +131,8 @@ class SweepSpec:
         data = dataclasses.asdict(self)
         for key in ("base_dir", "origin"):
             data.pop(key)
-        for key, default in (("timeout", None), ("seeds", "shared"), ("ignore", [])):
+        for key, default in (("timeout", None), ("seeds", "shared"), ("ignore", []),
+                             ("region_seeds", [])):
             if data[key] == default:   # fingerprints of older specs stay the same
                 data.pop(key)
         return json.loads(json.dumps(data, default=list))
@@ -166,6 +169,7 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> SweepSpec:
         description=sweep.get("description", ""), model=sweep.get("model"),
         timeout=float(sweep["timeout"]) if "timeout" in sweep else None,
         seeds=sweep.get("seeds", "shared"), ignore=tuple(sweep.get("ignore", ())),
+        region_seeds=tuple(sweep.get("region_seeds", ())),
         fixed=dict(data.get("fixed", {})),
         vary={k: tuple(v) for k, v in data.get("vary", {}).items()},
         ranges={k: (float(v[0]), float(v[1])) for k, v in data.get("ranges", {}).items()},
