@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -123,7 +124,7 @@ def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | No
                  for _, c in zip(range(limit), pending)}
         held = dict(first)
         stream = as_completed(list(first))
-        for future in stream:
+        for future in _watched(stream, client):
             chunk = held.pop(future)
             try:
                 yield future.result()
@@ -146,6 +147,39 @@ def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | No
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+#: Seconds a Dask sweep waits with no worker at all (e.g. a nanny that gave up
+#: restarting its worker on an overloaded machine) before it stops; a rerun resumes.
+NO_WORKER_SECONDS = 60.0
+
+
+class NoWorkersLeft(RuntimeError):
+    """The Dask cluster has had no worker for ``NO_WORKER_SECONDS``."""
+
+
+def _watched(stream, client) -> Iterator[Any]:
+    """The futures of ``stream`` as they complete; raise :class:`NoWorkersLeft` when the
+    cluster has had no worker for ``NO_WORKER_SECONDS`` (rather than wait for ever)."""
+    alone_since, checked = None, time.monotonic()
+    while True:
+        batch = stream.next_batch(block=False)
+        if batch:
+            yield from batch
+            continue
+        if stream.is_empty():
+            return
+        time.sleep(0.02)
+        if time.monotonic() - checked < 1.0:
+            continue
+        checked = time.monotonic()
+        if client.nthreads():
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > NO_WORKER_SECONDS:
+            raise NoWorkersLeft(f"the Dask cluster has had no worker for "
+                                f"{NO_WORKER_SECONDS:g} s")
 
 
 def _after_death(chunk: list[Run], tries: dict[str, int], why: str

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .backends import chunk_size, chunked, default_workers, execute
+from .backends import NoWorkersLeft, chunk_size, chunked, default_workers, execute
 from .design import check_combinations, expand
 from .preflight import check_before_running
 from .spec import SweepSpec
@@ -173,6 +173,8 @@ def _stream(store: Store, results_stream, total: int, name: str, progress: bool,
     except KeyboardInterrupt as exc:
         results_stream.close()      # stop the workers before writing what arrived
         return ok, f"interrupted ({exc.args[0] if exc.args else 'SIGINT'})"
+    except NoWorkersLeft as exc:
+        return ok, str(exc)
     finally:
         if buffer:
             store.write_batch(buffer)
