@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from symbiosis_abm.sweep.analyze import morris_indices, sobol_indices
-from symbiosis_abm.sweep.experiment import run_experiment
+from symbiosis_abm.sweep.experiment import report_folder, run_experiment, with_banner
 from symbiosis_abm.sweep.findings import (
     Design,
     experiment_parser,
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results, done = run_experiment(DESIGN.spec, args)
     seconds = wall_seconds(done, Path(args.out))
-    out_dir = args.results or (args.out / "report" if args.quick else ROOT / "docs" / "results")
+    out_dir = report_folder(args, ROOT / "docs" / "results")
     table = morris_indices(results, list(METRICS))
     table.to_parquet(Path(args.out) / "morris.parquet", index=False)
     figure(table, out_dir / "sensitivity.png")
@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append("")
     lines += sobol_lines(sobol, sobol_results)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "sensitivity.md").write_text("\n".join(lines), encoding="utf-8")
+    (out_dir / "sensitivity.md").write_text(with_banner("\n".join(lines), args),
+                                       encoding="utf-8")
     print(f"{len(results.summary) + len(sobol_results.summary)} runs in {time.perf_counter() - start:.0f} s; wrote "
           f"{out_dir / 'sensitivity.md'}", file=sys.stderr)
     return 1 if len(results.failures) else 0

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from symbiosis_abm.sweep.experiment import run_experiment
+from symbiosis_abm.sweep.experiment import report_folder, run_experiment, with_banner
 from symbiosis_abm.sweep.findings import Design, experiment_parser, fmt, run_commit, wall_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results, done = run_experiment(DESIGN.spec, args)
     seconds = wall_seconds(done, Path(args.out))
-    out_dir = args.results or (args.out / "report" if args.quick else ROOT / "docs" / "results")
+    out_dir = report_folder(args, ROOT / "docs" / "results")
     summary, spec = results.summary, results.spec
     x = summary[list(spec.ranges)].astype(float).reset_index(drop=True)
     y = took_off(summary)
@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
               "seed's luck; PRIM boxes describe this model on this synthetic region, not "
               "real regions."]
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "takeoff.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out_dir / "takeoff.md").write_text(with_banner("\n".join(lines), args) + "\n",
+                                   encoding="utf-8")
     print(f"{len(summary)} runs in {time.perf_counter() - start:.0f} s; wrote "
           f"{out_dir / 'takeoff.md'}", file=sys.stderr)
     return 1 if len(results.failures) else 0

@@ -35,7 +35,12 @@ import pandas as pd
 
 from symbiosis_abm.params import TARGETING_STRATEGIES
 from symbiosis_abm.reporting import code_version, mean_ci
-from symbiosis_abm.sweep.experiment import add_experiment_arguments, run_experiment
+from symbiosis_abm.sweep.experiment import (
+    add_experiment_arguments,
+    report_folder,
+    run_experiment,
+    with_banner,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -240,8 +245,9 @@ def summary_sentences(frame: pd.DataFrame, table: pd.DataFrame, region: str) -> 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_experiment_arguments(parser, ROOT / "runs" / "targeting")
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="folder for targeting.png and targeting.md")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="folder for targeting.png and targeting.md (default "
+                             "docs/results; with --quick OUT/report)")
     return parser.parse_args(argv)
 
 
@@ -250,10 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     results, done = run_experiment(SPEC, args)
     frame = runs_frame(results.summary, results.spec.regions)
     table = summarise(frame)
+    args.results = report_folder(args, RESULTS)
     args.results.mkdir(parents=True, exist_ok=True)
     figure(table, args.results / "targeting.png")
     text = report(frame, table, results.manifest, done.seconds if done else 0.0)
-    (args.results / "targeting.md").write_text(text + "\n", encoding="utf-8")
+    (args.results / "targeting.md").write_text(with_banner(text, args) + "\n",
+                                               encoding="utf-8")
     print(f"{len(frame)} runs; wrote {args.results / 'targeting.png'}, "
           f"{args.results / 'targeting.md'}")
     return 1 if len(results.failures) else 0

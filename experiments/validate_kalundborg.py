@@ -56,7 +56,12 @@ from scipy import stats
 from symbiosis_abm.catalogue import load_catalogue
 from symbiosis_abm.compare import LINK_COLUMNS, compare_links, read_observed
 from symbiosis_abm.reporting import code_version, mean_ci
-from symbiosis_abm.sweep.experiment import add_experiment_arguments, run_experiment
+from symbiosis_abm.sweep.experiment import (
+    add_experiment_arguments,
+    report_folder,
+    run_experiment,
+    with_banner,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -715,8 +720,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     add_experiment_arguments(parser, ROOT / "runs" / "validation")
     parser.add_argument("--observed", type=Path, default=OBSERVED,
                         help="observed links CSV (supplier, receiver, resource, source, ...)")
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="folder for kalundborg_validation.md")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="folder for kalundborg_validation.md (default docs/results; "
+                             "with --quick OUT/report)")
     return parser.parse_args(argv)
 
 
@@ -741,10 +747,11 @@ def main(argv: list[str] | None = None) -> int:
     links_file = args.out / "kalundborg_validation_links.parquet"
     frame.to_parquet(runs_file, index=False)
     links.to_parquet(links_file, index=False)
+    args.results = report_folder(args, RESULTS)
     args.results.mkdir(parents=True, exist_ok=True)
     path = args.results / "kalundborg_validation.md"
     text = report(frame, links, cands, full, results.manifest, done.seconds if done else 0.0)
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_text(with_banner(text, args) + "\n", encoding="utf-8")
     print(f"{len(frame)} runs; wrote {runs_file}, {links_file}, {path}")
     return 1 if len(results.failures) else 0
 

@@ -31,3 +31,45 @@ class DyingModel(SymbiosisModel):
 
             os._exit(3)
         super().__init__(region, rng=rng, **overrides)
+
+
+class TroubleModel(SymbiosisModel):
+    """Misbehaves by ``broker_capacity`` at its second tick: 2 raises, 3 leaves through
+    ``os._exit(3)`` (as a crash in native code would), 4 hangs, 5 is killed by SIGKILL (as
+    by the out-of-memory killer); other values run normally."""
+
+    def __init__(self, region, *, rng=None, **overrides):
+        self._trouble = overrides.get("broker_capacity")
+        self._ticks_done = 0
+        super().__init__(region, rng=rng, **overrides)
+
+    def step(self):
+        self._ticks_done += 1
+        if self._ticks_done == 2:
+            import os
+            import signal
+            import time
+
+            if self._trouble == 2:
+                raise RuntimeError("test hook: broker_capacity 2 is refused")
+            if self._trouble == 3:
+                os._exit(3)
+            if self._trouble == 4:
+                while True:
+                    time.sleep(0.01)
+            if self._trouble == 5:
+                os.kill(os.getpid(), signal.SIGKILL)
+        super().step()
+
+
+class SlowModel(SymbiosisModel):
+    """With SWEEP_TEST_SLOW set, each tick takes a tenth of a second longer (a sweep still
+    running when it is stopped); the results are the model's either way."""
+
+    def step(self):
+        import os
+        import time
+
+        if os.environ.get("SWEEP_TEST_SLOW"):
+            time.sleep(0.1)
+        super().step()

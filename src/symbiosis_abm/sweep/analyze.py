@@ -8,7 +8,19 @@
   ``sigma`` per parameter and metric (``SALib.analyze.morris``), on the mean over
   replicates at each point of the Morris sample.
 - **Sobol'** (``method = "sobol"``): first-order ``S1`` and total ``ST`` indices with 95%
-  CIs (``SALib.analyze.sobol``, no second-order terms).
+  CIs (``SALib.analyze.sobol``, no second-order terms); :func:`unstable_indices` flags
+  indices that a larger sample is needed for (S1 < 0, ST > 1, CI wider than the index).
+- **Interactions** (two or more arms and ``[vary]`` lists, shared seeds): how much an
+  arm's paired effect changes between the first ``[vary]`` combination and each other
+  one (difference of differences, paired by region and replicate), with its 95% t
+  interval and one-sample t test.
+- **Multiplicity**: each table of tests (arm differences, interactions) gets p values
+  adjusted over the table as one family: Benjamini-Hochberg by default
+  (``scipy.stats.false_discovery_control``), Holm as an option; raw and adjusted p both.
+- **Replication check** (``primary``): :func:`replication`, the CI half-width of the
+  primary outcome against the number of replicates.
+- **Missing runs**: :func:`missing_runs` counts, per region, arm and design point, the
+  runs the spec has that did not finish (failed or never run).
 
 Each is computed per region, arm and combination of ``[vary]`` values. Charts label axes
 with the metric's unit (:func:`unit_of`).
@@ -34,7 +46,13 @@ from ..reporting import mean_ci
 from .design import design_points, salib_problem, sample_matrix
 from .results import SweepResults
 
-__all__ = ["analyze", "paired_differences", "morris_indices", "sobol_indices", "unit_of"]
+__all__ = ["analyze", "paired_differences", "morris_indices", "sobol_indices", "unit_of",
+           "interactions", "adjust_p", "missing_runs", "unstable_indices", "CORRECTIONS",
+           "replication"]
+
+#: Multiplicity corrections: Benjamini-Hochberg (false discovery rate; default) and Holm
+#: (family-wise error rate).
+CORRECTIONS = ("bh", "holm")
 
 _UNITS = ((r"_eur(_|$)", "EUR"), (r"_t(_total)?$", "t"), (r"_mwh(_|$)", "MWh"),
           (r"_m3(_|$)", "m3"), (r"_km(_|$)", "km"), (r"_per_t", "EUR/t"),
@@ -49,8 +67,38 @@ def unit_of(metric: str) -> str:
     return "-"
 
 
-def analyze(results: SweepResults, out: Path | str, metrics: list[str] | None = None
-            ) -> list[Path]:
+def adjust_p(p: pd.Series | np.ndarray, method: str = "bh") -> np.ndarray:
+    """p values adjusted over one family of tests (NaN stays NaN, not counted).
+
+    Examples
+    --------
+    >>> adjust_p([0.01, 0.04, 0.03, float("nan")], "bh").round(3)
+    array([0.03, 0.04, 0.04,  nan])
+    >>> adjust_p([0.01, 0.04, 0.03], "holm").round(3)
+    array([0.03, 0.06, 0.06])
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if not ok.any():
+        return out
+    if method == "bh":
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    elif method == "holm":
+        values = p[ok]
+        order = np.argsort(values)
+        scaled = values[order] * (len(values) - np.arange(len(values)))
+        adjusted = np.minimum(1.0, np.maximum.accumulate(scaled))
+        result = np.empty_like(values)
+        result[order] = adjusted
+        out[ok] = result
+    else:
+        raise ValueError(f"correction {method!r}: choose one of {', '.join(CORRECTIONS)}")
+    return out
+
+
+def analyze(results: SweepResults, out: Path | str, metrics: list[str] | None = None,
+            correction: str = "bh", primary: str | None = None) -> list[Path]:
     """Write every analysis the sweep's design allows to ``out``; return the files."""
     from .charts import difference_chart, morris_chart, sobol_chart
 
@@ -63,19 +111,174 @@ def analyze(results: SweepResults, out: Path | str, metrics: list[str] | None = 
     spec = results.spec
     if len(spec.arms) > 1:
         table = paired_differences(results, metrics)
+        table["p_adjusted"] = adjust_p(table["wilcoxon_p"], correction)
+        table["correction"] = correction
         written += _write(table, out / "arm_differences.csv")
         written += difference_chart(table, out / "arm_differences.png")
+        if spec.vary and not spec.ranges and spec.seeds == "shared":
+            table = interactions(results, metrics)
+            if len(table):
+                table["p_adjusted"] = adjust_p(table["t_p"], correction)
+                table["correction"] = correction
+                written += _write(table, out / "interactions.csv")
     if spec.sampler == "morris":
         table = morris_indices(results, metrics)
         written += _write(table, out / "morris.csv")
-        written += morris_chart(table, out / "morris.png")
+        written += _per_panel(table, out, "morris", morris_chart)
     elif spec.sampler == "sobol":
         table = sobol_indices(results, metrics)
         written += _write(table, out / "sobol.csv")
-        written += sobol_chart(table, out / "sobol.png")
+        written += _per_panel(table, out, "sobol", sobol_chart)
     means = _means(results, metrics)
     written += _write(means, out / "means.csv")
+    if primary and results.spec.replicates > 2:
+        written += _write(replication(results, primary), out / "replication.csv")
     return written
+
+
+def _per_panel(table: pd.DataFrame, out: Path, name: str, chart) -> list[Path]:
+    """One figure per region, arm and group (``NAME.png`` when there is only one)."""
+    if table.empty:
+        return []
+    keys = ["region", "arm", "group"]
+    groups = list(table.groupby(keys, sort=False))
+    written = []
+    for values, sub in groups:
+        label = "_".join(re.sub(r"[^A-Za-z0-9_.=-]+", "-", str(v)) for v in values
+                         if v != "all")
+        written += chart(sub, out / (f"{name}.png" if len(groups) == 1
+                                     else f"{name}_{label}.png"))
+    return written
+
+
+def unstable_indices(table: pd.DataFrame) -> list[str]:
+    """One line per Sobol' index a reader should not trust, with advice.
+
+    Flags S1 < 0 (impossible; sampling noise), ST > 1 (likewise) and a 95% CI wider
+    than the index itself.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"region": ["k"], "arm": ["a"], "metric": ["m"],
+    ...                   "parameter": ["p"], "S1": [-0.2], "S1_conf": [0.5],
+    ...                   "ST": [1.3], "ST_conf": [0.1]})
+    >>> print(unstable_indices(t)[0])  # doctest: +NORMALIZE_WHITESPACE
+    sobol k/a m, p: S1 = -0.2 < 0; ST = 1.3 > 1; S1's CI (+-0.5) is wider than S1; the
+    sample is too small for these indices: raise sampler.samples (N) and rerun (the sweep
+    grows)
+    """
+    out = []
+    for r in table.itertuples():
+        flags = []
+        if r.S1 < 0:
+            flags.append(f"S1 = {r.S1:.3g} < 0")
+        if r.ST > 1:
+            flags.append(f"ST = {r.ST:.3g} > 1")
+        for name, value, conf in (("S1", r.S1, r.S1_conf), ("ST", r.ST, r.ST_conf)):
+            if np.isfinite(conf) and conf > abs(value):
+                flags.append(f"{name}'s CI (+-{conf:.3g}) is wider than {name}")
+        if flags:
+            out.append(f"sobol {r.region}/{r.arm} {r.metric}, {r.parameter}: "
+                       + "; ".join(flags) + "; the sample is too small for these indices: "
+                       "raise sampler.samples (N) and rerun (the sweep grows)")
+    return out
+
+
+def missing_runs(results: SweepResults) -> pd.DataFrame:
+    """Per region, arm and design point: runs expected, finished, failed and missing
+    (rows only where some did not finish). ``failed_runs`` lists the failed run ids."""
+    from .design import count_points, region_variants
+
+    spec = results.spec
+    done = results.summary.groupby(["region", "arm", "point"]).size()
+    failures = results.failures
+    rows = []
+    for region, _, _ in region_variants(spec):
+        for arm in spec.arms:
+            for point in range(count_points(spec)):
+                finished = int(done.get((region, arm, point), 0))
+                if finished == spec.replicates:
+                    continue
+                bad = failures[(failures["region"] == region) & (failures["arm"] == arm)
+                               & (failures["point"] == point)] if len(failures) else failures
+                rows.append({"region": region, "arm": arm, "point": point,
+                             "expected": spec.replicates, "finished": finished,
+                             "failed": len(bad),
+                             "missing": spec.replicates - finished - len(bad),
+                             "failed_runs": " ".join(bad["run_id"]) if len(bad) else "",
+                             "errors": "; ".join(dict.fromkeys(bad["error"]))
+                             if len(bad) else ""})
+    return pd.DataFrame(rows, columns=["region", "arm", "point", "expected", "finished",
+                                       "failed", "missing", "failed_runs", "errors"])
+
+
+def interactions(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
+    """How each arm's paired effect differs between ``[vary]`` combinations.
+
+    For every non-reference arm, region, metric and ``[vary]`` combination ``c`` after
+    the first (``c0``): per replicate, ``(arm - reference at c) - (arm - reference at
+    c0)``; the mean (the interaction, a difference of differences) with its 95% t
+    interval and the one-sample t test's p. Needs shared seeds (the default), so that a
+    replicate is the same random world at every combination.
+    """
+    spec = results.spec
+    arms = list(spec.arms)
+    combo = _combo_labels(results)
+    summary = results.summary
+    keys = ["region", "point", "replicate"]
+    base = summary[summary["arm"] == arms[0]]
+    rows = []
+    for arm in arms[1:]:
+        both = base.merge(summary[summary["arm"] == arm], on=keys, suffixes=("@ref", "@arm"))
+        for metric in metrics:
+            both[metric] = both[f"{metric}@arm"] - both[f"{metric}@ref"]
+        for region, sub in both.groupby("region", sort=True):
+            wide = sub.pivot_table(index="replicate", columns="point", values=metrics)
+            for metric in metrics:
+                if metric not in wide.columns.get_level_values(0):
+                    continue
+                effects = wide[metric]
+                first = effects.columns.min()
+                for c in effects.columns:
+                    if c == first:
+                        continue
+                    dod = (effects[c] - effects[first]).dropna().to_numpy(dtype=float)
+                    m, low, high = mean_ci(dod)
+                    p = (float(stats.ttest_1samp(dod, 0.0).pvalue)
+                         if len(dod) > 1 and np.ptp(dod) > 0 else np.nan)
+                    rows.append({"region": region, "arm": arm, "reference": arms[0],
+                                 "group": combo[c], "baseline_group": combo[first],
+                                 "metric": metric, "unit": unit_of(metric), "n": len(dod),
+                                 "effect_baseline": float(effects[first].mean()),
+                                 "effect_group": float(effects[c].mean()),
+                                 "interaction": m, "ci_low": low, "ci_high": high,
+                                 "t_p": p})
+    return pd.DataFrame(rows)
+
+
+def replication(results: SweepResults, metric: str) -> pd.DataFrame:
+    """The replication check: the 95% CI half-width of ``metric``'s mean over the first
+    ``n`` replicates, n = 2 ... replicates, per region, arm and design point; if it still
+    shrinks fast at the last n, more replicates would change what a reader can claim.
+
+    Examples
+    --------
+    >>> import types
+    >>> s = pd.DataFrame({"region": "k", "arm": "a", "point": 0, "replicate": range(4),
+    ...                   "m": [1.0, 3.0, 2.0, 2.0]})
+    >>> replication(types.SimpleNamespace(summary=s), "m")["n"].tolist()
+    [2, 3, 4]
+    """
+    rows = []
+    keys = ["region", "arm", "point"]
+    for values, group in results.summary.groupby(keys, sort=True):
+        series = group.sort_values("replicate")[metric].to_numpy(dtype=float)
+        for n in range(2, len(series) + 1):
+            m, low, high = mean_ci(series[:n])
+            rows.append({**dict(zip(keys, values)), "metric": metric, "n": n, "mean": m,
+                         "half_width": (high - low) / 2,
+                         "relative_half_width": (high - low) / 2 / abs(m) if m else np.nan})
+    return pd.DataFrame(rows)
 
 
 def _metrics(results: SweepResults, asked: list[str] | None) -> list[str]:

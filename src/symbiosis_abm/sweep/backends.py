@@ -1,7 +1,10 @@
 """Where runs execute: ``serial``, ``processes`` (a spawn pool) or ``dask``.
 
-Each backend takes chunks of runs and yields each chunk's results as it completes, with a
-bounded number of chunks in flight, so nothing holds all results in memory. Runs are sent
+Each backend takes chunks of runs and yields results as they complete, with a bounded
+number of chunks in flight, so nothing holds all results in memory. A run that raises,
+hangs past the per-run timeout or kills its worker process becomes a failed result; the
+worker is replaced and the other runs go on (:mod:`.pool` for ``processes``; for
+``dask``, the nanny restarts the worker and the chunk is split to find the culprit). Runs are sent
 in chunks because per-run overhead (pickling, scheduling) dominates small regions; a
 worker keeps the imported model, catalogue and parsed regions between chunks.
 
@@ -22,28 +25,20 @@ Examples
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..errors import SymbiosisInputError
 from .design import Run
+from .pool import supervised
 from .worker import Task, run_chunk, warm_up
 
-__all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers", "WorkerLost"]
+__all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers",
+           "DASK_RETRIES"]
 
 BACKENDS = ("serial", "processes", "dask")
-#: Chunks in flight per worker: enough to keep workers busy, few enough to bound memory.
-IN_FLIGHT_PER_WORKER = 2
-
-
-class WorkerLost(RuntimeError):
-    """A worker process died (killed, out of memory): the backend cannot go on."""
-
-
 def default_workers() -> int:
     """One worker per core this process may use."""
     try:
@@ -69,49 +64,35 @@ def chunked(runs: Sequence[Run], size: int) -> list[list[Run]]:
 
 
 def execute(chunks: list[list[Run]], task: Task, backend: str, workers: int = 1,
-            scheduler: str | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Yield each chunk's list of results as chunks complete (any order)."""
+            scheduler: str | None = None, timeout: float | None = None
+            ) -> Iterator[list[dict[str, Any]]]:
+    """Yield lists of results as runs complete (any order).
+
+    A run that raises, hangs past ``timeout`` seconds or kills its worker becomes a
+    failed result (``ok=False``, the cause in ``error``); the other runs go on.
+    """
     if backend == "serial":
         for chunk in chunks:
-            yield run_chunk(chunk, task)
+            yield run_chunk(chunk, task, timeout)
     elif backend == "processes":
-        yield from _processes(chunks, task, workers)
+        runs = [run for chunk in chunks for run in chunk]
+        size = max((len(c) for c in chunks), default=1)
+        yield from supervised(runs, task, workers, size, timeout)
     elif backend == "dask":
-        yield from _dask(chunks, task, workers, scheduler)
+        yield from _dask(chunks, task, workers, scheduler, timeout)
     else:
         raise ValueError(f"backend {backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
-def _processes(chunks: list[list[Run]], task: Task, workers: int
-               ) -> Iterator[list[dict[str, Any]]]:
-    # spawn: no state inherited by fork (threads, open files), the same on every OS.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=warm_up) as pool:
-        pending = iter(chunks)
-        running = set()
-        limit = workers * IN_FLIGHT_PER_WORKER
-        for chunk in pending:
-            running.add(pool.submit(run_chunk, chunk, task))
-            if len(running) >= limit:
-                break
-        while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise WorkerLost("a worker process died (killed, or out of "
-                                     "memory)") from None
-                yield result
-                for chunk in pending:
-                    running.add(pool.submit(run_chunk, chunk, task))
-                    break
+#: Dask: how often a single run whose worker died is tried again before it is recorded
+#: as failed (another run on the same worker may have been the one that killed it).
+DASK_RETRIES = 1
 
 
-def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | None
-          ) -> Iterator[list[dict[str, Any]]]:
+def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | None,
+          timeout: float | None) -> Iterator[list[dict[str, Any]]]:
     try:
+        import dask
         from dask.distributed import Client, LocalCluster, as_completed
         from distributed.scheduler import KilledWorker
     except ImportError:
@@ -123,32 +104,96 @@ def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | No
         except OSError as exc:
             raise SymbiosisInputError(f"--scheduler {scheduler}: cannot connect ({exc})") \
                 from None
-        limit = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1",
-                               silence_logs=logging.WARNING)
+        # A task whose worker dies is failed at once (we split and retry it ourselves,
+        # knowing which runs it held), and a worker holds only the task it runs, so a
+        # death is blamed on that task alone.
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                              "distributed.scheduler.worker-saturation": 1.0}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, host="127.0.0.1",
+                                   silence_logs=logging.CRITICAL)
         client = Client(cluster)
-        limit = workers * IN_FLIGHT_PER_WORKER
+    limit = max(1, sum(client.nthreads().values()))
     try:
         client.run(warm_up)
         pending = iter(chunks)
+        tries: dict[str, int] = {}
         # range first: zip stops before taking a chunk it would drop
-        first = [client.submit(run_chunk, c, task, pure=False)
-                 for _, c in zip(range(limit), pending)]
-        stream = as_completed(first)
-        for future in stream:
+        first = {client.submit(run_chunk, c, task, timeout, pure=False): c
+                 for _, c in zip(range(limit), pending)}
+        held = dict(first)
+        stream = as_completed(list(first))
+        for future in _watched(stream, client):
+            chunk = held.pop(future)
             try:
-                result = future.result()
-            except KilledWorker:
-                raise WorkerLost("Dask workers died running the same task (killed, or "
-                                 "out of memory)") from None
-            yield result
+                yield future.result()
+            except KilledWorker as exc:
+                retry, failed = _after_death(chunk, tries, str(exc).splitlines()[0])
+                if failed:
+                    yield failed
+                for again in retry:
+                    new = client.submit(run_chunk, again, task, timeout, pure=False)
+                    held[new] = again
+                    stream.add(new)
             future.release()
-            for chunk in pending:
-                stream.add(client.submit(run_chunk, chunk, task, pure=False))
-                break
+            if len(held) < limit:
+                for chunk in pending:
+                    new = client.submit(run_chunk, chunk, task, timeout, pure=False)
+                    held[new] = chunk
+                    stream.add(new)
+                    break
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+#: Seconds a Dask sweep waits with no worker at all (e.g. a nanny that gave up
+#: restarting its worker on an overloaded machine) before it stops; a rerun resumes.
+NO_WORKER_SECONDS = 60.0
+
+
+class NoWorkersLeft(RuntimeError):
+    """The Dask cluster has had no worker for ``NO_WORKER_SECONDS``."""
+
+
+def _watched(stream, client) -> Iterator[Any]:
+    """The futures of ``stream`` as they complete; raise :class:`NoWorkersLeft` when the
+    cluster has had no worker for ``NO_WORKER_SECONDS`` (rather than wait for ever)."""
+    alone_since, checked = None, time.monotonic()
+    while True:
+        batch = stream.next_batch(block=False)
+        if batch:
+            yield from batch
+            continue
+        if stream.is_empty():
+            return
+        time.sleep(0.02)
+        if time.monotonic() - checked < 1.0:
+            continue
+        checked = time.monotonic()
+        if client.nthreads():
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > NO_WORKER_SECONDS:
+            raise NoWorkersLeft(f"the Dask cluster has had no worker for "
+                                f"{NO_WORKER_SECONDS:g} s")
+
+
+def _after_death(chunk: list[Run], tries: dict[str, int], why: str
+                 ) -> tuple[list[list[Run]], list[dict[str, Any]]]:
+    """What to do with a chunk whose Dask worker died: a chunk of several runs is split
+    into single runs (to find the culprit); a single run is tried again up to
+    ``DASK_RETRIES`` times, then recorded as failed."""
+    if len(chunk) > 1:
+        return [[run] for run in chunk], []
+    run = chunk[0]
+    tries[run.run_id] = tries.get(run.run_id, 0) + 1
+    if tries[run.run_id] <= DASK_RETRIES:
+        return [chunk], []
+    return [], [{"run": run, "ok": False, "seconds": float("nan"),
+                 "error": f"WorkerDied: the Dask worker process died while running run "
+                          f"{run.run_id} (killed, out of memory, os._exit or stuck past "
+                          f"twice the timeout), {tries[run.run_id]} times; Dask: {why}"}]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -39,7 +40,7 @@ import numpy as np
 from ..params import _FIELDS, _type_of
 from .spec import SpecError, SweepSpec
 
-__all__ = ["Run", "expand", "check_combinations", "replicate_seeds", "sample_matrix", "salib_problem",
+__all__ = ["Run", "expand", "check_combinations", "count_points", "count_runs", "region_variants", "replicate_seeds", "sample_matrix", "salib_problem",
            "region_source", "region_digest", "parameter_columns"]
 
 
@@ -57,12 +58,81 @@ class Run:
     params: dict[str, Any]
 
 
-def replicate_seeds(spec: SweepSpec) -> list[int]:
-    """One seed per replicate from the master seed (spawn key ``(r,)``), shared by arms."""
+def replicate_seeds(spec: SweepSpec, point: dict[str, Any] | None = None) -> list[int]:
+    """One seed per replicate from the master seed, shared by arms.
+
+    With ``seeds = "shared"`` (default) replicate ``r`` has spawn key ``(r,)`` at every
+    design point (common random numbers); with ``seeds = "per_point"`` each design point
+    draws its own: spawn key ``(r, k)`` with ``k`` a hash of the point's values, so a
+    point's seeds do not depend on which other points the spec has.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> spec = spec_from_dict({"sweep": {"name": "s", "regions": ["kalundborg"], "ticks": 1,
+    ...                        "replicates": 2, "seeds": "per_point"}}, "s.toml")
+    >>> replicate_seeds(spec, {"x": 1}) != replicate_seeds(spec, {"x": 2})
+    True
+    """
+    extra: tuple[int, ...] = ()
+    if spec.seeds == "per_point" and point is not None:
+        text = json.dumps(point, sort_keys=True, default=str)
+        extra = (int(hashlib.sha256(text.encode()).hexdigest()[:8], 16),)
     out = []
     for r in range(spec.replicates):
-        child = np.random.SeedSequence(spec.seed, spawn_key=(r,))
+        child = np.random.SeedSequence(spec.seed, spawn_key=(r, *extra))
         out.append(int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+    return out
+
+
+def count_points(spec: SweepSpec) -> int:
+    """How many design points the spec has, without making them (``--dry-run``).
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> spec = spec_from_dict({"sweep": {"name": "c", "regions": ["kalundborg"], "ticks": 1,
+    ...     "replicates": 1}, "vary": {"broker_capacity": [1, 2, 3]},
+    ...     "ranges": {"bargaining_power": [0.2, 0.8], "trust_gain_contact": [0.01, 0.05]},
+    ...     "sampler": {"method": "sobol", "samples": 8}}, "c.toml")
+    >>> count_points(spec) == len(design_points(spec)) == 3 * 8 * (2 + 2)
+    True
+    """
+    factorial = math.prod(len(v) for v in spec.vary.values())
+    d = len(spec.ranges)
+    if not d:
+        return factorial
+    rows = {"grid": (spec.samples or spec.levels) ** d, "lhs": spec.samples or 0,
+            "sobol": (spec.samples or 0) * (d + 2), "morris": (spec.samples or 0) * (d + 1)}
+    return factorial * rows[spec.sampler]
+
+
+def count_runs(spec: SweepSpec) -> int:
+    """Runs of the spec: regions x arms x design points x replicates (none made)."""
+    return len(region_variants(spec)) * len(spec.arms) * count_points(spec) * spec.replicates
+
+
+def region_variants(spec: SweepSpec) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label, region, extra parameters) of each region the runs use.
+
+    With ``sweep.region_seeds``, ``synthetic`` becomes one region per seed, labelled
+    ``synthetic@SEED`` and generated with ``region_seed = SEED``, so that a result does
+    not rest on one generated region; other regions are unchanged.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> spec = spec_from_dict({"sweep": {"name": "r", "regions": ["synthetic", "kalundborg"],
+    ...     "ticks": 1, "replicates": 1, "region_seeds": [1, 2]}}, "r.toml")
+    >>> [label for label, _, _ in region_variants(spec)]
+    ['synthetic@1', 'synthetic@2', 'kalundborg']
+    """
+    out = []
+    for region in spec.regions:
+        if region == "synthetic" and spec.region_seeds:
+            out += [(f"synthetic@{s}", region, {"region_seed": s}) for s in spec.region_seeds]
+        else:
+            out.append((region, region, {}))
     return out
 
 
@@ -154,49 +224,85 @@ def parameter_columns(spec: SweepSpec) -> list[str]:
     names = [*spec.fixed, *spec.vary, *spec.ranges]
     for overrides in spec.arms.values():
         names += list(overrides)
+    if spec.region_seeds:
+        names.append("region_seed")
     return list(dict.fromkeys(names))
+
+
+#: Above this many (arm, design point) pairs, combinations are checked pairwise.
+FULL_CHECK_LIMIT = 20_000
 
 
 def check_combinations(spec: SweepSpec) -> None:
     """Refuse parameter values that are valid alone but not together (e.g. a facilitator
-    end before its start) in any arm at any design point, before anything runs."""
+    end before its start) in any arm at any design point, before anything runs.
+
+    Designs of up to ``FULL_CHECK_LIMIT`` points per arm are checked point by point.
+    Larger ones are checked pairwise: every pair of values of every two varied
+    parameters (ranges at their bounds), the others at their first value; this catches
+    every rule between two parameters, the only kind :class:`~symbiosis_abm.Parameters`
+    has, in a time that does not grow with the design's size.
+    """
     from ..errors import SymbiosisInputError
     from ..params import Parameters
 
     fixed = {n: _value(n, v) for n, v in spec.fixed.items()}
     problems: dict[str, str] = {}
+    large = count_points(spec) * len(spec.arms) > FULL_CHECK_LIMIT
+    points = _pairwise_points(spec) if large else design_points(spec)
     for arm, overrides in spec.arms.items():
         arm_values = {n: _value(n, v) for n, v in overrides.items()}
-        for p, point in enumerate(design_points(spec)):
+        for p, point in enumerate(points):
             try:
                 Parameters().replace(**{**fixed, **point, **arm_values})
             except SymbiosisInputError as exc:
+                where = "the design point" if large else f"design point {p}"
                 for line in exc.problems:
-                    problems.setdefault(line, f"{spec.origin}: arm {arm!r}, design point {p} "
+                    problems.setdefault(line, f"{spec.origin}: arm {arm!r}, {where} "
                                               f"({point}): {line}")
     if problems:
         raise SpecError(list(problems.values()))
 
 
+def _pairwise_points(spec: SweepSpec) -> list[dict[str, Any]]:
+    """Points covering every pair of values of every two varied parameters."""
+    levels = {n: [_value(n, v) for v in values] for n, values in spec.vary.items()}
+    levels.update({n: [_value(n, float(lo)), _value(n, float(hi))]
+                   for n, (lo, hi) in spec.ranges.items()})
+    base = {n: values[0] for n, values in levels.items()}
+    points = {(): base}
+    names = list(levels)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            for x in levels[a]:
+                for y in levels[b]:
+                    point = {**base, a: x, b: y}
+                    points.setdefault(tuple(sorted(point.items(), key=str)), point)
+        if len(names) == 1:
+            points.update({(x,): {a: x} for x in levels[a]})
+    return list(points.values())
+
+
 def expand(spec: SweepSpec) -> list[Run]:
     """Every run of the spec, in a fixed order (region, arm, point, replicate)."""
-    seeds = replicate_seeds(spec)
+    shared = replicate_seeds(spec)
     points = design_points(spec)
     fixed = {n: _value(n, v) for n, v in spec.fixed.items()}
     runs = []
-    for region in spec.regions:
+    for label, region, extra in region_variants(spec):
         source = region_source(region, spec.base_dir)
         digest = region_digest(source)
         for arm, overrides in spec.arms.items():
             arm_values = {n: _value(n, v) for n, v in overrides.items()}
             for p, point in enumerate(points):
-                params = {**fixed, **point, **arm_values}
+                params = {**fixed, **point, **arm_values, **extra}
+                seeds = shared if spec.seeds == "shared" else replicate_seeds(spec, point)
                 for r, seed in enumerate(seeds):
                     key = {"region": digest, "arm": arm, "params": params, "replicate": r,
                            "seed": seed, "ticks": spec.ticks, "model": spec.model}
                     text = json.dumps(key, sort_keys=True, default=str)
                     run_id = hashlib.sha256(text.encode()).hexdigest()[:20]
-                    runs.append(Run(run_id, region, source, arm, p, r, seed, params))
+                    runs.append(Run(run_id, label, source, arm, p, r, seed, params))
     return runs
 
 

@@ -26,7 +26,40 @@ from .results import SweepResults, load_results
 from .runner import SweepReport, run_sweep
 from .spec import load_spec
 
-__all__ = ["add_experiment_arguments", "run_experiment"]
+__all__ = ["add_experiment_arguments", "run_experiment", "is_smoke", "with_banner",
+           "report_folder", "SMOKE_BANNER"]
+
+#: A file in a sweep folder made with ``--quick`` (a remade report keeps its banner).
+SMOKE_MARK = "SMOKE_TEST"
+#: The first line of every report made from a ``--quick`` sweep.
+SMOKE_BANNER = ("> **SMOKE TEST** (`--quick`): too few runs and ticks for any effect, sign "
+                "or interval in this report to be read; it only shows that the experiment "
+                "runs. Run it without `--quick` for results.")
+
+
+def is_smoke(args: argparse.Namespace) -> bool:
+    """Whether the report is of a ``--quick`` sweep (this call's or the folder's)."""
+    return bool(args.quick) or (Path(args.out) / SMOKE_MARK).is_file()
+
+
+def with_banner(text: str, args: argparse.Namespace) -> str:
+    """``text`` with :data:`SMOKE_BANNER` as its first line for a ``--quick`` sweep.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(quick=True, out="runs/none")
+    >>> with_banner("# Report", args).splitlines()[0].startswith("> **SMOKE TEST**")
+    True
+    """
+    return f"{SMOKE_BANNER}\n\n{text}" if is_smoke(args) else text
+
+
+def report_folder(args: argparse.Namespace, default: Path) -> Path:
+    """Where a report goes: ``--results``; for a ``--quick`` sweep ``OUT/report`` (a smoke
+    test never overwrites the committed reports); else ``default`` (docs/results)."""
+    if args.results is not None:
+        return Path(args.results)
+    return Path(args.out) / "report" if is_smoke(args) else Path(default)
 
 
 def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str | Path
@@ -48,8 +81,39 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str |
                         help="a running Dask scheduler (implies --backend dask)")
     parser.add_argument("--fresh", action="store_true",
                         help="delete earlier results in --out first")
+    parser.add_argument("--region-seeds", default=None, metavar="S1,S2,...",
+                        help="draw the synthetic region once per seed (regions "
+                             "synthetic@S1, ...) instead of the spec's one region_seed; "
+                             "into its own --out")
     parser.add_argument("--report-only", action="store_true",
                         help="do not run; remake the report from --out")
+
+
+def with_region_seeds(spec, text: str):
+    """The spec drawing its synthetic region once per seed of ``text`` ("1,2,3").
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> spec = spec_from_dict({"sweep": {"name": "e", "regions": ["synthetic"], "ticks": 1,
+    ...     "replicates": 1}, "fixed": {"region_seed": 1, "n_firms": 30}}, "e.toml")
+    >>> s = with_region_seeds(spec, "1,2,3")
+    >>> s.region_seeds, s.fixed
+    ((1, 2, 3), {'n_firms': 30})
+    """
+    from ..errors import SymbiosisInputError
+
+    try:
+        seeds = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise SymbiosisInputError(f"--region-seeds {text!r}: give whole numbers separated "
+                                  "by commas, e.g. 1,2,3,4") from None
+    if "synthetic" not in spec.regions or min(seeds) < 0:
+        raise SymbiosisInputError(f"--region-seeds {text!r}: needs seeds >= 0 and an "
+                                  f"experiment on the synthetic region (this one runs "
+                                  f"{', '.join(spec.regions)})")
+    fixed = {k: v for k, v in spec.fixed.items() if k != "region_seed"}
+    return dataclasses.replace(spec, region_seeds=seeds, fixed=fixed)
 
 
 def run_experiment(spec_file: Path | str, args: argparse.Namespace
@@ -66,9 +130,13 @@ def run_experiment(spec_file: Path | str, args: argparse.Namespace
     sizes = {k: getattr(args, k) for k in ("replicates", "ticks")
              if getattr(args, k) is not None}
     spec = dataclasses.replace(spec, **sizes)
+    if getattr(args, "region_seeds", None):
+        spec = with_region_seeds(spec, args.region_seeds)
     backend = "dask" if args.scheduler else args.backend
     report = run_sweep(spec, args.out, backend=backend, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh,
                        stale="restart")
     print(report.line, file=sys.stderr)
+    if args.quick:
+        (Path(args.out) / SMOKE_MARK).write_text(SMOKE_BANNER + "\n", encoding="utf-8")
     return load_results(args.out), report

@@ -45,7 +45,8 @@ class SweepResults:
     failures : DataFrame
         One row per failed run with its parameters, seed, error and traceback.
     manifest : dict
-        The spec, package version, git commit and how the sweep ran.
+        The spec, package version, git commit and how the sweep ran; ``sessions`` lists
+        each run of the sweep command (start and end times, versions, platform, git state).
     """
 
     root: Path
@@ -60,6 +61,8 @@ class SweepResults:
         return SweepSpec(**{**data, "regions": tuple(data["regions"]),
                             "vary": {k: tuple(v) for k, v in data["vary"].items()},
                             "ranges": {k: tuple(v) for k, v in data["ranges"].items()},
+                            "ignore": tuple(data.get("ignore", ())),
+                            "region_seeds": tuple(data.get("region_seeds", ())),
                             "origin": self.manifest.get("spec_file", "<manifest>")})
 
     @property

@@ -41,6 +41,9 @@ __all__ = ["SweepSpec", "SpecError", "load_spec", "spec_from_dict", "SAMPLERS",
            "SPEC_SCHEMA"]
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
+#: ``shared``: replicate r has the same seed at every design point (common random numbers);
+#: ``per_point``: each design point draws its own seeds (arms still share them).
+SEED_MODES = ("shared", "per_point")
 _ARM_NAME = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_ARM = "default"
 
@@ -59,6 +62,10 @@ SPEC_SCHEMA = Table({
         "replicates": Field(int, required=True, low=1),
         "seed": Field(int, low=0),
         "model": Field(str),
+        "timeout": Field(float, low=0.0, low_open=True),  # seconds per run
+        "seeds": Field(str, choices=SEED_MODES),
+        "ignore": Field(list, item=Field(str)),  # parameters knowingly set where unused
+        "region_seeds": Field(list, item=Field(int, low=0), min_length=1),
     }), required=True),
     "fixed": Field(Table(values=_SCALAR)),
     "vary": Field(Table(values=Field(list, item=_SCALAR, min_length=1))),
@@ -100,6 +107,10 @@ class SweepSpec:
     seed: int = 0
     description: str = ""
     model: str | None = None
+    timeout: float | None = None
+    seeds: str = "shared"
+    ignore: tuple[str, ...] = ()
+    region_seeds: tuple[int, ...] = ()
     fixed: dict[str, Any] = field(default_factory=dict)
     vary: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -120,6 +131,10 @@ class SweepSpec:
         data = dataclasses.asdict(self)
         for key in ("base_dir", "origin"):
             data.pop(key)
+        for key, default in (("timeout", None), ("seeds", "shared"), ("ignore", []),
+                             ("region_seeds", [])):
+            if data[key] == default:   # fingerprints of older specs stay the same
+                data.pop(key)
         return json.loads(json.dumps(data, default=list))
 
     def quickened(self) -> SweepSpec:
@@ -152,6 +167,9 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> SweepSpec:
         name=sweep["name"], regions=tuple(sweep["regions"]), ticks=sweep["ticks"],
         replicates=sweep["replicates"], seed=sweep.get("seed", 0),
         description=sweep.get("description", ""), model=sweep.get("model"),
+        timeout=float(sweep["timeout"]) if "timeout" in sweep else None,
+        seeds=sweep.get("seeds", "shared"), ignore=tuple(sweep.get("ignore", ())),
+        region_seeds=tuple(sweep.get("region_seeds", ())),
         fixed=dict(data.get("fixed", {})),
         vary={k: tuple(v) for k, v in data.get("vary", {}).items()},
         ranges={k: (float(v[0]), float(v[1])) for k, v in data.get("ranges", {}).items()},

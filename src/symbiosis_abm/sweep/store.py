@@ -3,7 +3,10 @@
 Layout of ``DIR``::
 
     manifest.json                  spec, package version, git commit, code and design
-                                   fingerprints, run counts
+                                   fingerprints, run counts; ``sessions``: one entry per
+                                   run of the command (start, end, versions, platform,
+                                   git commit, dirty flag and diff hash), appended
+    times.parquet                  each run's wall time (seconds) and whether it finished
     parts/summary/B.parquet        one row per finished run of batch B (the commit marker)
     parts/failures/B.parquet       runs of batch B that raised: parameters, seed, traceback
     timeseries/arm=A/B.parquet     time series (if kept), a partitioned Parquet dataset
@@ -17,19 +20,23 @@ leaves no half-written part. A batch counts as done only once its summary part e
 (written last); on resume, files of unfinished batches and temporary files are removed,
 finished runs are skipped and failed runs are tried again.
 
-A folder is resumed only by the same spec, the same code and the same design: results of
-another model version (any change to the package's code or bundled data,
-:func:`code_fingerprint`) or of changed region files (other run ids) are never mixed with
-new ones. Such a folder is refused (``stale="refuse"``, the ``sweep`` command) or started
+A folder grows with its spec: a run is identified by its region's content, parameters,
+seed, ticks and model (its run id), so adding replicates, arms or design points, or
+editing the name or description, reuses every finished run and runs only the new ones.
+Results of another model version (any change to the package's code or bundled data,
+:func:`code_fingerprint`), with other outputs kept, or of runs the spec no longer has (a
+changed region file or parameter) are never mixed with new ones. Such a folder is refused (``stale="refuse"``, the ``sweep`` command) or started
 over (``stale="restart"``, the experiments, whose reports must come from the code that
 writes them).
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -78,29 +85,51 @@ class Store:
              run_ids: list[str] | None = None, stale: str = "refuse") -> set[str]:
         """Prepare the folder; return the ids of runs already finished (to skip).
 
-        Raises :class:`SpecError` when the folder holds another spec's results (or other
-        files) and ``fresh`` is false. Results of other code or of another design (the
-        ``run_ids`` of this spec differ, e.g. a region file changed) are refused, or
-        deleted first with ``stale="restart"``.
+        A folder grows with its spec: every finished run that the spec still has (same
+        region content, parameters, seed, ticks, model; :func:`.design.expand`) is kept and
+        skipped, whatever else changed (more replicates, arms or design points, a new
+        name or description). Raises :class:`SpecError` when the folder holds other
+        files, results of other code, outputs kept differently, or finished runs that
+        this spec no longer has, unless ``fresh``; ``stale="restart"`` deletes such
+        results and starts over instead of refusing.
         """
-        self.design = design_fingerprint(run_ids or [])
-        reason = "" if fresh or stale != "restart" else self._stale_reason()
-        if reason:
-            print(f"--out {self.root}: {reason}; starting over", file=sys.stderr)
-            fresh = True
+        ids = set(run_ids or [])
+        self.design = design_fingerprint(list(ids))
         if self.root.exists() and not self.root.is_dir():
             raise SpecError(f"--out {self.root}: exists and is not a folder")
+        old = None if fresh else self._old_manifest()
+        reason = self._stale_reason(old, ids) if old is not None else ""
+        if reason and stale == "restart":
+            print(f"--out {self.root}: {reason}; starting over", file=sys.stderr)
+            fresh, old = True, None
+        elif reason:
+            raise SpecError(f"--out {self.root}: {reason}, and resuming would mix them with "
+                            "new ones; use another --out, or --fresh to delete them and "
+                            "start over")
         if fresh and self.root.exists():
             self._clear()
         self.root.mkdir(parents=True, exist_ok=True)
-        manifest = self.root / MANIFEST
-        if manifest.exists():
-            self._check_same_spec(manifest)
-        elif any(self.root.iterdir()):
+        if old is None and any(self.root.iterdir()):
             raise SpecError(f"--out {self.root}: not empty and not a sweep folder; choose "
                             "an empty or new folder, or add --fresh to delete its contents")
-        self._write_manifest(extra or {})
+        self._session = {"started": _now(), "ended": None, **(extra or {}),
+                         "spec_fingerprint": self.spec.fingerprint(), **provenance()}
+        self._write_manifest(old)
         self._remove_unfinished()
+        return self._finished_ids() & ids if ids else self._finished_ids()
+
+    def _old_manifest(self) -> dict | None:
+        """The folder's manifest (None when there is none); unreadable: refused."""
+        manifest = self.root / MANIFEST
+        if not manifest.exists():
+            return None
+        try:
+            return json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise SpecError(f"{manifest}: unreadable; rerun with --fresh to start over") \
+                from None
+
+    def _finished_ids(self) -> set[str]:
         return set(read_parts(self.root / "parts" / "summary", ["run_id"])["run_id"])
 
     def _clear(self) -> None:
@@ -109,50 +138,38 @@ class Store:
                             f"{MANIFEST}); this one has none: choose another folder")
         shutil.rmtree(self.root)
 
-    def _check_same_spec(self, manifest: Path) -> None:
-        try:
-            old = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise SpecError(f"{manifest}: unreadable; rerun with --fresh to start over") \
-                from None
-        if old.get("fingerprint") != self.spec.fingerprint():
-            raise SpecError(
-                f"--out {self.root}: holds results of a different spec "
-                f"({old.get('spec', {}).get('name', '?')!r} from {old.get('spec_file', '?')});"
-                " use another --out, or --fresh to delete them and start over")
-        reason = self._stale_reason(old)
-        if reason:
-            raise SpecError(f"--out {self.root}: {reason}, and resuming would mix them with "
-                            "new ones; use another --out, or --fresh to delete them and "
-                            "start over")
-
-    def _stale_reason(self, old: dict | None = None) -> str:
-        """Why the folder's results cannot be resumed by this code and design ("" if they
-        can, or if the folder has no manifest)."""
-        if old is None:
-            try:
-                old = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return ""
+    def _stale_reason(self, old: dict, ids: set[str]) -> str:
+        """Why the folder's results cannot be grown by this code and spec ("" if they can)."""
         if old.get("code") != code_fingerprint():
             return (f"holds results made by other code (package "
                     f"{old.get('package_version', '?')}, commit "
                     f"{str(old.get('git_commit') or '?')[:10]}; the model's code or bundled "
                     "data changed since)")
-        if old.get("design") != self.design:
-            return "holds results of other runs (a region file or the design changed since)"
+        kept = outputs_of(old.get("spec", {}))
+        if kept != outputs_of(self.spec.as_dict()):
+            return (f"holds results that kept other outputs ({kept}); outputs must stay the "
+                    "same for a sweep to grow")
+        gone = self._finished_ids() - ids if ids else set()
+        if gone:
+            return (f"holds results of other runs ({len(gone)} finished runs are not runs "
+                    "of this spec: a region file, parameter, seed, ticks or the model "
+                    "changed, or replicates, arms or points were removed)")
         return ""
 
-    def _write_manifest(self, extra: dict[str, Any]) -> None:
+    def _write_manifest(self, old: dict | None) -> None:
         from .. import __version__
 
+        sessions = list((old or {}).get("sessions", []))
         data = {"fingerprint": self.spec.fingerprint(), "spec_file": self.spec.origin,
                 "spec": self.spec.as_dict(), "package_version": __version__,
-                "git_commit": _git_commit(), "code": code_fingerprint(),
-                "design": self.design, **extra}
-        tmp = self.root / f"{_TMP}{MANIFEST}"
-        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, self.root / MANIFEST)
+                "git_commit": self._session["git"]["commit"], "code": code_fingerprint(),
+                "design": self.design,
+                **{k: self._session.get(k) for k in ("runs", "backend", "workers",
+                                                      "scheduler", "timeout")},
+                "started": (old or {}).get("started", self._session["started"]),
+                "sessions": [*sessions, self._session]}
+        self._write_manifest_data(data)
+        self._manifest = data
 
     def _remove_unfinished(self) -> None:
         """Delete temporary files, parts of batches without a summary part, and earlier
@@ -161,7 +178,7 @@ class Store:
         for path in self.root.rglob("*"):
             if path.is_file() and path.name.startswith(_TMP):
                 path.unlink()
-        for top in _DATASETS:
+        for top in (*_DATASETS, "parts/times"):
             for path in (self.root / top).rglob("*.parquet"):
                 if path.stem not in finished:
                     path.unlink()
@@ -172,11 +189,13 @@ class Store:
     def write_batch(self, results: list[dict[str, Any]]) -> None:
         """Write one batch of results; its summary part last (the batch's commit)."""
         batch = uuid.uuid4().hex[:16]
-        rows, failures, tables = [], [], {}
+        rows, failures, tables, times = [], [], {}, []
         for result in results:
             run = result["run"]
             keys = {"run_id": run.run_id, "region": run.region, "arm": run.arm,
                     "point": run.point, "replicate": run.replicate, "seed": run.seed}
+            times.append({"run_id": run.run_id, "ok": bool(result["ok"]),
+                          "seconds": float(result.get("seconds", float("nan")))})
             if not result["ok"]:
                 failures.append({**keys, "parameters": json.dumps(run.params, default=str),
                                  "error": result["error"].strip().splitlines()[-1],
@@ -196,10 +215,12 @@ class Store:
         if failures:
             write_parquet(pd.DataFrame(failures),
                           self.root / "parts" / "failures" / f"{batch}.parquet")
+        write_parquet(pd.DataFrame(times), self.root / "parts" / "times" / f"{batch}.parquet")
         write_parquet(pd.DataFrame(rows), self.root / "parts" / "summary" / f"{batch}.parquet")
 
-    def finish(self) -> tuple[int, int]:
-        """Rebuild ``summary.parquet`` and ``failures.parquet``; return their row counts."""
+    def finish(self, ran: int = 0, aborted: str = "") -> tuple[int, int]:
+        """Rebuild ``summary.parquet``, ``failures.parquet`` and ``times.parquet``, close
+        this session in the manifest; return the summary's and failures' row counts."""
         summary = read_parts(self.root / "parts" / "summary")
         if len(summary):
             summary = summary.sort_values("run_id").reset_index(drop=True)
@@ -208,7 +229,20 @@ class Store:
         if len(failures):
             write_parquet(failures.sort_values("run_id").reset_index(drop=True),
                           self.root / "failures.parquet")
+        times = read_parts(self.root / "parts" / "times")
+        if len(times):
+            write_parquet(times.sort_values("run_id").reset_index(drop=True),
+                          self.root / "times.parquet")
+        self._session.update(ended=_now(), ran=ran, failed=len(failures),
+                             finished=len(summary), aborted=aborted or None)
+        self._manifest["ended"] = self._session["ended"]
+        self._write_manifest_data(self._manifest)
         return len(summary), len(failures)
+
+    def _write_manifest_data(self, data: dict) -> None:
+        tmp = self.root / f"{_TMP}{MANIFEST}"
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, self.root / MANIFEST)
 
 
 @lru_cache(maxsize=1)
@@ -240,6 +274,65 @@ def design_fingerprint(run_ids: list[str]) -> str:
     True
     """
     return hashlib.sha256("\n".join(sorted(run_ids)).encode()).hexdigest()[:16]
+
+
+def outputs_of(spec: dict) -> dict[str, Any]:
+    """What a sweep keeps of each run (a folder grows only with the same)."""
+    return {k: spec.get(k) for k in ("timeseries_every", "exchanges", "collect")}
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+#: Packages whose versions a manifest records (those that decide or analyse the runs).
+DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "scipy", "SALib",
+                "dask", "distributed")
+
+
+def provenance() -> dict[str, Any]:
+    """Where and with what a sweep session ran: versions, platform, git state.
+
+    Examples
+    --------
+    >>> p = provenance()
+    >>> sorted(p), "numpy" in p["versions"]
+    (['git', 'platform', 'python', 'versions'], True)
+    """
+    from importlib import metadata
+
+    versions = {}
+    for name in ("symbiosis-abm", *DEPENDENCIES):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"versions": versions, "python": sys.version.split()[0],
+            "platform": platform.platform(), "git": git_state()}
+
+
+def git_state() -> dict[str, Any]:
+    """The commit the package runs from, whether its tree differs from it (``dirty``) and
+    a hash of that difference (``diff_sha256``: equal hashes, equal uncommitted changes).
+    All None when the package is not run from a git checkout."""
+    commit = _git_commit()
+    if commit is None:
+        return {"commit": None, "dirty": None, "diff_sha256": None}
+    diff = _git(["diff", "HEAD", "--binary"]) or ""
+    untracked = _git(["ls-files", "--others", "--exclude-standard"]) or ""
+    dirty = bool(diff.strip() or untracked.strip())
+    digest = hashlib.sha256((diff + untracked).encode()).hexdigest()[:16] if dirty else None
+    return {"commit": commit, "dirty": dirty, "diff_sha256": digest}
+
+
+def _git(args: list[str]) -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _git_commit() -> str | None:

@@ -20,9 +20,13 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import importlib.util
+import os
 import sys
+import threading
+import time
 import traceback
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,7 +39,7 @@ import pandas as pd
 from .design import Run
 from .spec import SweepSpec
 
-__all__ = ["Task", "run_chunk", "run_one", "metrics_of", "warm_up"]
+__all__ = ["Task", "run_chunk", "RunTimeout", "STUCK_EXIT", "run_one", "metrics_of", "warm_up"]
 
 
 @dataclass(frozen=True)
@@ -59,20 +63,89 @@ class Task:
 
 
 def warm_up() -> None:
-    """Import the model and load the catalogue once per worker process."""
+    """Import the model and load the catalogue once per worker process.
+
+    tqdm's lock (used by ``model.run``) becomes a thread lock: its default holds a
+    semaphore that a worker killed for a hung or crashed run would leak.
+    """
+    from tqdm import tqdm
+
     from ..catalogue import load_catalogue
     from ..model import SymbiosisModel  # noqa: F401
 
+    tqdm.set_lock(threading.RLock())
     load_catalogue()
 
 
-def run_chunk(runs: list[Run], task: Task) -> list[dict[str, Any]]:
-    """Run each run of a chunk; results in the chunk's order."""
-    return [run_one(run, task) for run in runs]
+def run_chunk(runs: list[Run], task: Task, timeout: float | None = None
+              ) -> list[dict[str, Any]]:
+    """Run each run of a chunk; results in the chunk's order.
+
+    ``timeout`` (seconds per run) is enforced inside this process (the ``dask`` and
+    ``serial`` backends; the ``processes`` backend's parent kills a late worker instead):
+    a late run gets :class:`RunTimeout` raised in its thread and is recorded as failed;
+    one stuck in native code past twice the timeout ends the process (``os._exit``),
+    which the backend reports as a dead worker.
+    """
+    if timeout is None:
+        return [run_one(run, task) for run in runs]
+    return [_guarded(run, task, timeout) for run in runs]
+
+
+class RunTimeout(Exception):
+    """A run took longer than the sweep's per-run timeout."""
+
+
+#: Exit status of a worker that ended itself because a run was stuck past the timeout.
+STUCK_EXIT = 75
+
+
+def _guarded(run: Run, task: Task, timeout: float) -> dict[str, Any]:
+    target, lock, state = threading.get_ident(), threading.Lock(), {"done": False}
+
+    def interrupt() -> None:
+        with lock:
+            if not state["done"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(target), ctypes.py_object(RunTimeout))
+
+    def give_up() -> None:
+        with lock:
+            if not state["done"]:
+                os._exit(STUCK_EXIT)
+
+    timers = [threading.Timer(timeout, interrupt), threading.Timer(2 * timeout + 5, give_up)]
+    for timer in timers:
+        timer.daemon = True
+        timer.start()
+    try:
+        try:
+            result = run_one(run, task)
+        finally:
+            with lock:
+                state["done"] = True
+            for timer in timers:
+                timer.cancel()
+    except RunTimeout:   # raised between the run's end and the guard's release
+        result = {"run": run, "ok": False, "seconds": float(timeout),
+                  "error": "RunTimeout: raised late"}
+    if not result["ok"] and result["error"].rstrip().endswith("RunTimeout"):
+        result["error"] += (f"RunTimeout: no result within the per-run timeout of "
+                            f"{timeout:g} s\n")
+    return result
 
 
 def run_one(run: Run, task: Task) -> dict[str, Any]:
-    """One run's result; a run that raises gives ``ok=False`` and its traceback."""
+    """One run's result; a run that raises gives ``ok=False`` and its traceback.
+
+    ``seconds`` is the run's wall time (provenance; not part of its results)."""
+    started = time.perf_counter()
+    result = _attempt(run, task)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _attempt(run: Run, task: Task) -> dict[str, Any]:
     try:
         factory = _resolve(task.model, task.base_dir) if task.model else _default_model()
         model = factory(run.source, rng=run.seed, **run.params)
