@@ -35,29 +35,45 @@ def parameter_appendix() -> str:
     return "\n".join(lines).strip("\n")
 
 
-def embedded_table(odd: str) -> str | None:
-    """The text between the markers (None when they are missing)."""
-    if BEGIN not in odd or END not in odd:
+def between(text: str, begin: str, end: str) -> str | None:
+    """The text between two marker lines (None when they are missing)."""
+    if begin not in text or end not in text:
         return None
-    return odd.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def replace_between(text: str, begin: str, end: str, body: str) -> str:
+    """``text`` with the part between two marker lines replaced by ``body``."""
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
+def rewrite_between(argv: list[str] | None, begin: str, end: str, body: str, what: str
+                    ) -> int:
+    """Rewrite the marked part of a document (default docs/ODD.md) in place; 2 if the
+    document has no markers."""
+    path = Path((argv or sys.argv[1:] or ["docs/ODD.md"])[0])
+    text = path.read_text(encoding="utf-8")
+    if between(text, begin, end) is None:
+        print(f"error: {path}: no {what} markers ({begin!r} ... {end!r})", file=sys.stderr)
+        return 2
+    path.write_text(replace_between(text, begin, end, body), encoding="utf-8")
+    return 0
+
+
+def embedded_table(odd: str) -> str | None:
+    """The parameter table between the markers (None when they are missing)."""
+    return between(odd, BEGIN, END)
 
 
 def with_parameter_table(odd: str) -> str:
     """``odd`` with the text between the markers replaced by :func:`parameter_appendix`."""
-    head, rest = odd.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    return f"{head}{BEGIN}\n{parameter_appendix()}\n{END}{tail}"
+    return replace_between(odd, BEGIN, END, parameter_appendix())
 
 
 def main(argv: list[str] | None = None) -> int:
-    path = Path((argv or sys.argv[1:] or ["docs/ODD.md"])[0])
-    text = path.read_text(encoding="utf-8")
-    if embedded_table(text) is None:
-        print(f"error: {path}: no parameter-table markers ({BEGIN!r} ... {END!r})",
-              file=sys.stderr)
-        return 2
-    path.write_text(with_parameter_table(text), encoding="utf-8")
-    return 0
+    return rewrite_between(argv, BEGIN, END, parameter_appendix(), "parameter-table")
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from .model import SymbiosisModel
+from .odd import between, rewrite_between
 from .state import CONTEXT, effects_of
 
 __all__ = ["BEGIN", "END", "phase_functions", "effects_table", "embedded_effects"]
@@ -59,28 +59,12 @@ def effects_table(model_class: type = SymbiosisModel) -> str:
 
 
 def embedded_effects(text: str) -> str | None:
-    """The text between the markers (None when they are missing)."""
-    if BEGIN not in text or END not in text:
-        return None
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
-
-
-def with_effects_table(text: str) -> str:
-    """``text`` with the part between the markers replaced by :func:`effects_table`."""
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    return f"{head}{BEGIN}\n{effects_table()}\n{END}{tail}"
+    """The phase-effects table between the markers (None when they are missing)."""
+    return between(text, BEGIN, END)
 
 
 def main(argv: list[str] | None = None) -> int:
-    path = Path((argv or sys.argv[1:] or ["docs/ODD.md"])[0])
-    text = path.read_text(encoding="utf-8")
-    if embedded_effects(text) is None:
-        print(f"error: {path}: no phase-effects markers ({BEGIN!r} ... {END!r})",
-              file=sys.stderr)
-        return 2
-    path.write_text(with_effects_table(text), encoding="utf-8")
-    return 0
+    return rewrite_between(argv, BEGIN, END, effects_table(), "phase-effects")
 
 
 if __name__ == "__main__":

@@ -348,22 +348,9 @@ def _mapper(backend: str, workers: int, scheduler: str | None) -> Iterator[Any]:
 
 
 def _dask_mapper(workers: int, scheduler: str | None) -> Iterator[Any]:
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise SymbiosisInputError("--backend dask needs Dask: pip install "
-                                  "'symbiosis-abm[dask]'") from None
-    if scheduler:
-        try:
-            client, cluster = Client(scheduler, timeout=30), None
-        except OSError as exc:
-            raise SymbiosisInputError(f"--scheduler {scheduler}: cannot connect ({exc})") \
-                from None
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1",
-                               silence_logs=logging.WARNING)
-        client = Client(cluster)
+    from ..sweep.backends import dask_client
+
+    client, cluster = dask_client(workers, scheduler)
 
     def ordered_map(fn: Any, items: Any) -> Iterator[Any]:
         for future in client.map(fn, list(items), pure=False):

@@ -35,7 +35,7 @@ from .design import Run
 from .pool import supervised
 from .worker import Task, run_chunk, warm_up
 
-__all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers",
+__all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers", "dask_client",
            "DASK_RETRIES"]
 
 BACKENDS = ("serial", "processes", "dask")
@@ -89,31 +89,40 @@ def execute(chunks: list[list[Run]], task: Task, backend: str, workers: int = 1,
 DASK_RETRIES = 1
 
 
-def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | None,
-          timeout: float | None) -> Iterator[list[dict[str, Any]]]:
+def dask_client(workers: int, scheduler: str | None, settings: dict[str, Any] | None = None
+                ) -> tuple[Any, Any]:
+    """A Dask client on ``scheduler``, or on a local cluster of ``workers`` single-threaded
+    processes bound to 127.0.0.1 (returned too, to close; None with a scheduler)."""
     try:
         import dask
-        from dask.distributed import Client, LocalCluster, as_completed
-        from distributed.scheduler import KilledWorker
+        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise SymbiosisInputError("--backend dask needs Dask: pip install "
                                   "'symbiosis-abm[dask]'") from None
     if scheduler:
         try:
-            client, cluster = Client(scheduler, timeout=30), None
+            return Client(scheduler, timeout=30), None
         except OSError as exc:
             raise SymbiosisInputError(f"--scheduler {scheduler}: cannot connect ({exc})") \
                 from None
-    else:
-        # A task whose worker dies is failed at once (we split and retry it ourselves,
-        # knowing which runs it held), and a worker holds only the task it runs, so a
-        # death is blamed on that task alone.
-        with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                              "distributed.scheduler.worker-saturation": 1.0}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, host="127.0.0.1",
-                                   silence_logs=logging.CRITICAL)
-        client = Client(cluster)
+    with dask.config.set(settings or {}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, host="127.0.0.1",
+                               silence_logs=logging.CRITICAL)
+    return Client(cluster), cluster
+
+
+def _dask(chunks: list[list[Run]], task: Task, workers: int, scheduler: str | None,
+          timeout: float | None) -> Iterator[list[dict[str, Any]]]:
+    # A task whose worker dies is failed at once (we split and retry it ourselves, knowing
+    # which runs it held), and a worker holds only the task it runs, so a death is blamed
+    # on that task alone.
+    client, cluster = dask_client(workers, scheduler, {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0})
+    from dask.distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
     limit = max(1, sum(client.nthreads().values()))
     try:
         client.run(warm_up)
