@@ -223,3 +223,27 @@ def test_held_out_scores_of_a_hand_made_run():
     assert prior == draws("prior", spec, [1, 2]) and prior[0] != prior[1]
     assert all(0.01 <= d["discovery_rate"] <= 0.09 for d in prior)
     assert draws("defaults", spec, [1, 2]) == [{}, {}]
+
+
+def test_sweeps_and_experiments_draw_from_a_posterior(tmp_path, capsys):
+    from symbiosis_abm.sweep import load_results
+
+    calibrate(spec_from_dict(_spec(population=5, populations=1), "t.toml"), tmp_path / "cal",
+              backend="serial", progress=False)
+    posterior = tmp_path / "cal" / "posterior.parquet"
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\nname = "p"\nregions = ["kalundborg"]\nticks = 2\n'
+                    'replicates = 4\n\n[arms.on]\n[arms.off]\nfacilitator = false\n')
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(spec), "--out", str(out), "--backend", "serial",
+                 "--no-progress", "--posterior", str(posterior)]) == 0
+    summary = load_results(out).summary
+    draws = summary.groupby("replicate")["discovery_rate"]
+    assert (draws.nunique() == 1).all()          # arms of a replicate share the draw
+    assert summary["discovery_rate"].nunique() > 1  # replicates draw anew
+    particles = set(load_posterior(posterior).particles["discovery_rate"])
+    assert set(summary["discovery_rate"]) <= particles
+    capsys.readouterr()
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "bad"), "--posterior",
+                 str(spec)]) == 2
+    assert "not a Parquet file" in capsys.readouterr().err

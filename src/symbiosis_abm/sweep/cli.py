@@ -48,6 +48,10 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                        help="stop a run after SECONDS and record it as failed (default: "
                             "the spec's sweep.timeout, else none)")
+    sweep.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                       help="draw the estimated parameters of every run from a "
+                            "calibration's posterior.parquet (as the spec's "
+                            "sweep.posterior; the spec's own values win)")
     sweep.add_argument("--dry-run", action="store_true",
                        help="check everything, print the run count and an estimated time; "
                             "run nothing")
@@ -95,6 +99,13 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.timeout is not None and not args.timeout > 0:
         raise SymbiosisInputError(f"--timeout {args.timeout}: must be a number of seconds > 0")
     spec = load_spec(args.spec)
+    if args.posterior is not None:
+        import dataclasses
+
+        from ..calibration.posterior import load_posterior
+
+        load_posterior(args.posterior)  # one clear line if it is not a posterior file
+        spec = dataclasses.replace(spec, posterior=str(args.posterior.resolve()))
     if args.dry_run:
         from .dryrun import dry_run
 

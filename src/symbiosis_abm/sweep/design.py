@@ -226,6 +226,8 @@ def parameter_columns(spec: SweepSpec) -> list[str]:
         names += list(overrides)
     if spec.region_seeds:
         names.append("region_seed")
+    if spec.posterior is not None:
+        names += _posterior(spec).parameters
     return list(dict.fromkeys(names))
 
 
@@ -287,6 +289,7 @@ def expand(spec: SweepSpec) -> list[Run]:
     """Every run of the spec, in a fixed order (region, arm, point, replicate)."""
     shared = replicate_seeds(spec)
     points = design_points(spec)
+    posterior = _posterior(spec)
     fixed = {n: _value(n, v) for n, v in spec.fixed.items()}
     runs = []
     for label, region, extra in region_variants(spec):
@@ -298,12 +301,25 @@ def expand(spec: SweepSpec) -> list[Run]:
                 params = {**fixed, **point, **arm_values, **extra}
                 seeds = shared if spec.seeds == "shared" else replicate_seeds(spec, point)
                 for r, seed in enumerate(seeds):
+                    if posterior is not None:  # the spec's own values win over the draw
+                        params = {**posterior.draw(seed), **fixed, **point, **arm_values,
+                                  **extra}
                     key = {"region": digest, "arm": arm, "params": params, "replicate": r,
                            "seed": seed, "ticks": spec.ticks, "model": spec.model}
                     text = json.dumps(key, sort_keys=True, default=str)
                     run_id = hashlib.sha256(text.encode()).hexdigest()[:20]
                     runs.append(Run(run_id, label, source, arm, p, r, seed, params))
     return runs
+
+
+def _posterior(spec: SweepSpec):
+    """The spec's posterior (None without one): each run draws the estimated parameters
+    with its own seed, so replicates integrate over the posterior; arms share draws."""
+    if spec.posterior is None:
+        return None
+    from ..calibration.posterior import load_posterior
+
+    return load_posterior(spec.posterior)
 
 
 def region_source(region: str, base_dir: str) -> str:

@@ -85,6 +85,9 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str |
                         help="draw the synthetic region once per seed (regions "
                              "synthetic@S1, ...) instead of the spec's one region_seed; "
                              "into its own --out")
+    parser.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                        help="draw the estimated parameters of every run from a "
+                             "calibration's posterior.parquet (into its own --out)")
     parser.add_argument("--report-only", action="store_true",
                         help="do not run; remake the report from --out")
 
@@ -132,6 +135,11 @@ def run_experiment(spec_file: Path | str, args: argparse.Namespace
     spec = dataclasses.replace(spec, **sizes)
     if getattr(args, "region_seeds", None):
         spec = with_region_seeds(spec, args.region_seeds)
+    if getattr(args, "posterior", None):
+        from ..calibration.posterior import load_posterior
+
+        load_posterior(args.posterior)  # one clear line if it is not a posterior file
+        spec = dataclasses.replace(spec, posterior=str(Path(args.posterior).resolve()))
     backend = "dask" if args.scheduler else args.backend
     report = run_sweep(spec, args.out, backend=backend, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh,

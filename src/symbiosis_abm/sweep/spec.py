@@ -66,6 +66,7 @@ SPEC_SCHEMA = Table({
         "seeds": Field(str, choices=SEED_MODES),
         "ignore": Field(list, item=Field(str)),  # parameters knowingly set where unused
         "region_seeds": Field(list, item=Field(int, low=0), min_length=1),
+        "posterior": Field(str),   # a calibration's posterior.parquet (docs/calibration.md)
     }), required=True),
     "fixed": Field(Table(values=_SCALAR)),
     "vary": Field(Table(values=Field(list, item=_SCALAR, min_length=1))),
@@ -111,6 +112,7 @@ class SweepSpec:
     seeds: str = "shared"
     ignore: tuple[str, ...] = ()
     region_seeds: tuple[int, ...] = ()
+    posterior: str | None = None
     fixed: dict[str, Any] = field(default_factory=dict)
     vary: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -132,7 +134,7 @@ class SweepSpec:
         for key in ("base_dir", "origin"):
             data.pop(key)
         for key, default in (("timeout", None), ("seeds", "shared"), ("ignore", []),
-                             ("region_seeds", [])):
+                             ("region_seeds", []), ("posterior", None)):
             if data[key] == default:   # fingerprints of older specs stay the same
                 data.pop(key)
         return json.loads(json.dumps(data, default=list))
@@ -170,6 +172,7 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> SweepSpec:
         timeout=float(sweep["timeout"]) if "timeout" in sweep else None,
         seeds=sweep.get("seeds", "shared"), ignore=tuple(sweep.get("ignore", ())),
         region_seeds=tuple(sweep.get("region_seeds", ())),
+        posterior=_posterior_path(sweep.get("posterior"), base_dir),
         fixed=dict(data.get("fixed", {})),
         vary={k: tuple(v) for k, v in data.get("vary", {}).items()},
         ranges={k: (float(v[0]), float(v[1])) for k, v in data.get("ranges", {}).items()},
@@ -181,10 +184,32 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> SweepSpec:
         quick=dict(data.get("quick", {})), base_dir=base_dir, origin=origin)
 
 
+def _posterior_path(name: str | None, base_dir: str) -> str | None:
+    """A posterior file named in a spec, as an absolute path (relative to the spec)."""
+    if name is None:
+        return None
+    path = Path(name)
+    return str(path if path.is_absolute() else (Path(base_dir) / path).resolve())
+
+
+def _posterior_problems(sweep: dict, origin: str, base_dir: str) -> list[str]:
+    name = sweep.get("posterior")
+    if not isinstance(name, str):
+        return []
+    from ..calibration.posterior import load_posterior
+
+    try:
+        load_posterior(_posterior_path(name, base_dir))
+    except SymbiosisInputError as exc:
+        return [f"{origin}: sweep.posterior: {p}" for p in exc.problems]
+    return []
+
+
 def _meaning_problems(data: dict, origin: str, base_dir: str) -> list[str]:
     """What the schema cannot see: parameter names and values, regions, the sampler."""
     out: list[str] = []
     sweep = data.get("sweep") if isinstance(data.get("sweep"), dict) else {}
+    out += _posterior_problems(sweep, origin, base_dir)
     regions = sweep.get("regions")
     if isinstance(regions, list):
         out += [p for i, r in enumerate(regions) if isinstance(r, str)
