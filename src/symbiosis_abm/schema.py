@@ -21,7 +21,8 @@ from typing import Any
 
 from .errors import did_you_mean
 
-__all__ = ["Field", "Table", "check", "limit_problems", "MAX_PROBLEMS", "PROVENANCE_KEYS"]
+__all__ = ["Field", "Table", "check", "limit_problems", "record_data", "MAX_PROBLEMS",
+           "PROVENANCE_KEYS"]
 
 MAX_PROBLEMS = 50
 PROVENANCE_KEYS = ("source", "assumption", "sources")
@@ -205,3 +206,32 @@ def _describe(value: Any) -> str:
              list: "a list", dict: "a table"}
     return f"{names.get(type(value), type(value).__name__)} {value!r}" if not isinstance(
         value, (list, dict)) else names[type(value)]
+
+
+def record_data(record: Any, drop: tuple[str, ...] = ("base_dir", "origin"),
+                defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A spec record as plain JSON-able data, without where it came from (``drop``) and
+    without fields still at the given ``defaults`` (so older fingerprints stay the same).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class R:
+    ...     name: str
+    ...     ticks: tuple = (1, 2)
+    ...     origin: str = "f.toml"
+    ...     base_dir: str = "."
+    >>> record_data(R("x")), record_data(R("x"), defaults={"ticks": (1, 2)})
+    ({'name': 'x', 'ticks': [1, 2]}, {'name': 'x'})
+    """
+    import dataclasses
+    import json
+
+    data = dataclasses.asdict(record)
+    for key in drop:
+        data.pop(key)
+    for key, default in (defaults or {}).items():
+        if data[key] == default:  # compared as stored: a tuple never equals a list
+            data.pop(key)
+    return json.loads(json.dumps(data, default=list))

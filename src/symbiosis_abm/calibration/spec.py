@@ -41,7 +41,7 @@ from typing import Any
 from ..catalogue import read_toml
 from ..errors import SymbiosisInputError, did_you_mean
 from ..params import _FIELDS, _type_of
-from ..schema import Field, Table, check, limit_problems
+from ..schema import Field, Table, check, limit_problems, record_data
 from .patterns import PATTERNS
 
 __all__ = ["CalibrationSpec", "CalibrationSpecError", "load_calibration_spec",
@@ -123,10 +123,7 @@ class CalibrationSpec:
 
     def as_dict(self) -> dict[str, Any]:
         """The spec as JSON-able data (what the manifest stores and compares)."""
-        data = dataclasses.asdict(self)
-        for key in ("base_dir", "origin"):
-            data.pop(key)
-        return json.loads(json.dumps(data, default=list))
+        return record_data(self)
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the calibration's runs (not its text)."""

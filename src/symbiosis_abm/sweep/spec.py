@@ -35,7 +35,7 @@ from typing import Any
 from ..catalogue import read_toml
 from ..errors import SymbiosisInputError, did_you_mean
 from ..params import _FIELDS, Parameters, _type_of
-from ..schema import Field, Table, check, limit_problems
+from ..schema import Field, Table, check, limit_problems, record_data
 
 __all__ = ["SweepSpec", "SpecError", "load_spec", "spec_from_dict", "SAMPLERS",
            "SPEC_SCHEMA"]
@@ -130,14 +130,9 @@ class SweepSpec:
 
     def as_dict(self) -> dict[str, Any]:
         """The spec as plain JSON-able data (what the manifest stores and compares)."""
-        data = dataclasses.asdict(self)
-        for key in ("base_dir", "origin"):
-            data.pop(key)
-        for key, default in (("timeout", None), ("seeds", "shared"), ("ignore", []),
-                             ("region_seeds", []), ("posterior", None)):
-            if data[key] == default:   # fingerprints of older specs stay the same
-                data.pop(key)
-        return json.loads(json.dumps(data, default=list))
+        # fields added later leave out their defaults: older specs' fingerprints stay
+        return record_data(self, defaults={"timeout": None, "seeds": "shared", "ignore": [],
+                                           "region_seeds": [], "posterior": None})
 
     def quickened(self) -> SweepSpec:
         """The spec at the size of its ``[quick]`` table (a smoke test of an experiment)."""
