@@ -138,6 +138,7 @@ DESIGN = Design(
     name="anchor_exit", spec=SPEC, title="the anchor firm closes",
     question=("Industrial symbiosis networks often grow around one large firm (a power "
               "station, a refinery). If it closes, does the rest of the network hold?"),
+    primary="others_exchanges",
     metrics=("active_exchanges", "participating_firms", "materials_diverted_t_total",
              "others_exchanges"),
     series=("active_exchanges", "participating_firms"), notes=notes, relabel=relabel)

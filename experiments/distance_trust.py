@@ -50,6 +50,7 @@ DESIGN = Design(
     question=("Without a facilitator, how much do the reach of discovery (km over which "
               "firms learn of each other) and the trust between firms that have not met "
               "limit exchanges?"),
+    primary="active_exchanges",
     metrics=("active_exchanges", "materials_diverted_t_total", "mean_exchange_km",
              "mean_trust"),
     series=("active_exchanges", "mean_trust"), notes=notes)

@@ -71,6 +71,7 @@ DESIGN = Design(
     question=("Does a facilitator raise the number and volume of exchanges, and which of "
               "its roles (mapper, broker, convener, co-funder, expert support) accounts "
               "for it? Each role alone and all together against no facilitator."),
+    primary="active_exchanges",
     metrics=("active_exchanges", "materials_diverted_t_total", "co2e_avoided_t_total",
              "sme_participation", "public_cost_eur"),
     series=("active_exchanges", "materials_diverted_t"), notes=notes)

@@ -41,14 +41,24 @@ def landfilled(region: str, **params) -> tuple[int, int]:
     return int((w.stream_alternative == "landfill").sum()), len(w.stream_alternative)
 
 
+def landfilled_line(region: str, spec) -> str:
+    """``landfilled`` in words; for the synthetic region summed over its region seeds."""
+    if region != "synthetic":
+        return "{}: {} of {}".format(region, *landfilled(region))
+    fixed = {k: spec.fixed[k] for k in ("n_firms", "region_seed") if k in spec.fixed}
+    seeds = spec.region_seeds if spec.region_seed_draw == "by_replicate" else ()
+    if not seeds:
+        return "{}: {} of {}".format(region, *landfilled(region, **fixed))
+    counts = [landfilled(region, **fixed, region_seed=s) for s in seeds]
+    return (f"{region}: {sum(n for n, _ in counts)} of {sum(t for _, t in counts)} over "
+            f"its {len(seeds)} generated regions")
+
+
 def notes(results: SweepResults, effects: pd.DataFrame) -> list[str]:
-    fixed = results.spec.fixed
     out = ["## What it shows", "",
            "A landfill tax can only act on streams whose alternative is landfill. Streams "
            "landfilled at the start, of all streams: " + "; ".join(
-               "{}: {} of {}".format(r, *landfilled(r, **(
-                   {k: fixed[k] for k in ("n_firms", "region_seed") if k in fixed}
-                   if r == "synthetic" else {})))
+               landfilled_line(r, results.spec)
                for r in dict.fromkeys(results.summary["region"])) + ".", ""]
     sub = effects[effects["metric"] == "materials_diverted_t_total"]
     for region, group in sub.groupby("region", sort=False):
@@ -65,6 +75,7 @@ DESIGN = Design(
     title="landfill tax and carbon price",
     question=("How much do a landfill tax and a carbon price raise the exchanges firms "
               "start and the material they divert, alone, together, and phased in?"),
+    primary="materials_diverted_t_total",
     metrics=("active_exchanges", "materials_diverted_t_total", "co2e_avoided_t_total",
              "firm_net_savings_eur"),
     series=("active_exchanges", "materials_diverted_t"), notes=notes)

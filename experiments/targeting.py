@@ -1,7 +1,7 @@
 """Experiment ``targeting``: which matches should a broker with little staff time propose?
 
 The five targeting strategies (``symbiosis_abm.targeting``) are compared on a synthetic
-region (fixed ``region_seed``) and on the bundled ``high_coast`` region, with a broker that
+region (drawn anew for each replicate from ``sweep.region_seeds``) and on the bundled ``high_coast`` region, with a broker that
 can make only one proposal a month, so the choice matters. The design is the sweep spec
 ``experiments/targeting.toml`` (strategies are arms sharing seeds, so differences to
 ``random`` are paired); this script adds the measures the model's summary does not have
@@ -41,6 +41,7 @@ from symbiosis_abm.sweep.experiment import (
     run_experiment,
     with_banner,
 )
+from symbiosis_abm.sweep.findings import effects_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -96,12 +97,21 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def paired_vs_random(frame: pd.DataFrame, region: str, strategy: str,
-                     column: str) -> tuple[float, float, float]:
-    """Mean paired difference (strategy - random, same seeds) and its 95% CI."""
-    sub = frame[frame["region"] == region].pivot(index="seed", columns="strategy",
-                                                  values=column)
-    return mean_ci(sub[strategy] - sub["random"])
+def paired_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences of every strategy to ``random`` (same seeds), per region and
+    measure, with raw and Benjamini-Hochberg-adjusted p over the whole report
+    (:func:`symbiosis_abm.sweep.findings.effects_table`; the region seed is a random
+    factor where the synthetic region was drawn per replicate)."""
+    others = [s for s in TARGETING_STRATEGIES if s != "random"]
+    return effects_table(frame.assign(arm=frame["strategy"]), ["random", *others],
+                         [column for column, _, _ in MEASURES])
+
+
+def paired_vs_random(paired: pd.DataFrame, region: str, strategy: str,
+                     column: str) -> pd.Series:
+    """The row of :func:`paired_table` for one region, strategy and measure."""
+    return paired[(paired["region"] == region) & (paired["arm"] == strategy)
+                  & (paired["metric"] == column)].iloc[0]
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -137,6 +147,14 @@ def figure(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def _seeds(column: pd.Series) -> str:
+    """The region seeds the runs used, e.g. ``1-10`` or ``1, 3``."""
+    seeds = sorted(int(s) for s in column.dropna().unique())
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
 def _fmt(value: float) -> str:
     if not np.isfinite(value):
         return "-"
@@ -145,7 +163,8 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def report(frame: pd.DataFrame, table: pd.DataFrame, manifest: dict, seconds: float) -> str:
+def report(frame: pd.DataFrame, table: pd.DataFrame, manifest: dict, seconds: float,
+           paired: pd.DataFrame) -> str:
     """The markdown report: settings, table of means and CIs, generated summary."""
     synth = frame["region"] == "synthetic"
     lines = [
@@ -157,7 +176,7 @@ def report(frame: pd.DataFrame, table: pd.DataFrame, manifest: dict, seconds: fl
         f"broker capacity {int(frame['broker_capacity'].iloc[0])} proposal(s) a month, "
         f"synthetic region of "
         f"{int(frame.loc[synth, 'firms'].iloc[0]) if synth.any() else '-'} firms with "
-        f"region seed {int(frame.loc[synth, 'region_seed'].iloc[0]) if synth.any() else '-'})"
+        f"region seeds {_seeds(frame.loc[synth, 'region_seed']) if synth.any() else '-'})"
         f"; {len(frame)} runs"
         + (f" ({seconds / 60:.1f} min wall time on {manifest.get('workers')} workers)"
            if seconds else "")
@@ -190,24 +209,28 @@ def report(frame: pd.DataFrame, table: pd.DataFrame, manifest: dict, seconds: fl
                 cells.append(f"{_fmt(row['mean'])} [{_fmt(row['ci_low'])}, "
                              f"{_fmt(row['ci_high'])}]")
             lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
-        lines += ["", "Paired difference to `random` (same seeds), mean [95% CI]; "
-                  "**bold** where the CI excludes 0:", ""]
+        test = paired[paired["region"] == region]["test"].iloc[0]
+        lines += ["", f"Paired difference to `random` (same seeds; test: {test}), mean "
+                  "[95% CI] (adjusted p); **bold** where the CI excludes 0 and the p value "
+                  f"adjusted for multiple comparisons (Benjamini-Hochberg over the "
+                  f"{len(paired)} tests of this report) is below 0.05:", ""]
         lines += [header, "|---" * (len(MEASURES) + 1) + "|"]
         for strategy in TARGETING_STRATEGIES:
             if strategy == "random":
                 continue
             cells = []
             for column, _, _ in MEASURES:
-                m, low, high = paired_vs_random(frame, region, strategy, column)
-                text = f"{_fmt(m)} [{_fmt(low)}, {_fmt(high)}]"
-                clear = np.isfinite(low) and (low > 0 or high < 0)
-                cells.append(f"**{text}**" if clear else text)
+                row = paired_vs_random(paired, region, strategy, column)
+                p = "-" if not np.isfinite(row.p_adjusted) else f"{row.p_adjusted:.2g}"
+                text = f"{_fmt(row.mean_diff)} [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}] ({p})"
+                cells.append(f"**{text}**" if row.verdict != "no clear effect" else text)
             lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
-        lines += ["", *summary_sentences(frame, table, region), ""]
+        lines += ["", *summary_sentences(frame, table, region, paired), ""]
     return "\n".join(lines)
 
 
-def summary_sentences(frame: pd.DataFrame, table: pd.DataFrame, region: str) -> list[str]:
+def summary_sentences(frame: pd.DataFrame, table: pd.DataFrame, region: str,
+                      paired: pd.DataFrame) -> list[str]:
     """Plain-language findings for one region, read off the numbers (not hand-written)."""
     out = ["What came out:", ""]
     for column, label, higher_better in MEASURES:
@@ -223,22 +246,22 @@ def summary_sentences(frame: pd.DataFrame, table: pd.DataFrame, region: str) -> 
         for strategy in TARGETING_STRATEGIES:
             if strategy == "random":
                 continue
-            m, low, high = paired_vs_random(frame, region, strategy, column)
-            if np.isfinite(low) and (low > 0 or high < 0):
+            row = paired_vs_random(paired, region, strategy, column)
+            m = row.mean_diff
+            if row.verdict != "no clear effect":
                 better = (m > 0) == higher_better
                 clear.append(f"`{strategy}` {'better' if better else 'worse'} "
                              f"({'+' if m > 0 else ''}{_fmt(m)})")
         verdict = ("; clearly different from `random`: " + ", ".join(clear)) if clear \
-            else "; no strategy differs clearly from `random` (all paired CIs include 0)"
+            else ("; no strategy differs clearly from `random` (no paired CI excludes 0 "
+              "with an adjusted p below 0.05)")
         versus = "" if best == "random" else f" vs {_fmt(sub['random'])} under `random`"
         out.append(f"- {label}: best mean under `{best}` ({_fmt(sub[best])}{versus})"
                    f"{verdict}.")
     runs = frame[frame["region"] == region]
     out += ["", f"Context: the broker made {runs['proposals'].mean():.0f} proposals per run "
             f"on average, against {runs['exchanges_started'].mean():.0f} exchanges started "
-            "in all (the rest come from the firms' own search). The paired CIs are "
-            f"{4 * len(MEASURES)} separate 95% intervals per region, not corrected for "
-            "multiple comparisons: about one of them may exclude 0 by chance alone."]
+            "in all (the rest come from the firms' own search)."]
     return out
 
 
@@ -259,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     args.results = report_folder(args, RESULTS)
     args.results.mkdir(parents=True, exist_ok=True)
     figure(table, args.results / "targeting.png")
-    text = report(frame, table, results.manifest, done.seconds if done else 0.0)
+    text = report(frame, table, results.manifest, done.seconds if done else 0.0,
+                  paired_table(frame))
     (args.results / "targeting.md").write_text(with_banner(text, args) + "\n",
                                                encoding="utf-8")
     print(f"{len(frame)} runs; wrote {args.results / 'targeting.png'}, "

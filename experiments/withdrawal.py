@@ -72,6 +72,7 @@ DESIGN = Design(
     title="does the network outlive its facilitator?",
     question=("A facilitator is usually funded for a few years. When it withdraws, do the "
               "exchanges it helped start carry on, and do firms keep starting new ones?"),
+    primary="active_exchanges",
     metrics=("active_exchanges", "materials_diverted_t_total", "survived_share",
              "started_after_y5", "mean_trust", "public_cost_eur"),
     series=("active_exchanges", "mean_trust"), notes=notes)

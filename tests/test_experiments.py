@@ -47,7 +47,7 @@ def test_experiment_runs_quick(name, tmp_path):
     if name in ("facilitator_roles", "distance_trust", "withdrawal", "anchor_exit",
                 "policy"):
         effects = pd.read_parquet(out / "effects.parquet")
-        assert {"mean_diff", "ci_low", "ci_high", "wilcoxon_p"} <= set(effects.columns)
+        assert {"mean_diff", "ci_low", "ci_high", "p", "p_adjusted"} <= set(effects.columns)
         assert len(effects) > 0
 
 
@@ -72,16 +72,64 @@ def test_paired_effects_pair_by_seed():
     assert row["n"] == 6 and row["reference"] == "a"
     assert row["mean_diff"] == pytest.approx(np.mean(np.arange(6) + 1))
     assert row["ci_low"] > 0 and row["verdict"] == "clear increase"
-    assert row["wilcoxon_p"] < 0.05
+    assert row["p"] < 0.05 and row["test"] == "Wilcoxon"
 
 
 def test_no_effect_when_arms_are_equal():
     rows = [{"region": "x", "arm": arm, "point": 0, "replicate": r, "m": float(r)}
             for arm in ("a", "b") for r in range(5)]
     row = effects_table(pd.DataFrame(rows), ["a", "b"], ["m"]).iloc[0]
-    assert row["mean_diff"] == 0 and np.isnan(row["wilcoxon_p"])
+    assert row["mean_diff"] == 0 and np.isnan(row["p"])
     assert row["verdict"] == "no clear effect"
 
+
+def test_region_seeds_are_a_random_factor_of_the_effect():
+    """Six pairs on three generated regions whose effects differ a lot: the interval is
+    the t interval of the three region means (2 degrees of freedom), much wider than the
+    pairs' own interval, which would treat the pairs as independent."""
+    from scipy import stats
+
+    effect = {1: 1.0, 2: 5.0, 3: 9.0}
+    rows = []
+    for r in range(6):
+        seed = 1 + r % 3
+        for arm, add in (("a", 0.0), ("b", effect[seed] + 0.01 * r)):
+            rows.append({"region": "synthetic", "arm": arm, "point": 0, "replicate": r,
+                         "region_seed": seed, "m": 100.0 * r + add})
+    row = effects_table(pd.DataFrame(rows), ["a", "b"], ["m"]).iloc[0]
+    means = [effect[s] + 0.01 * np.mean([r for r in range(6) if 1 + r % 3 == s])
+             for s in (1, 2, 3)]
+    low, high = stats.t.interval(0.95, 2, loc=np.mean(means), scale=stats.sem(means))
+    assert row["mean_diff"] == pytest.approx(np.mean(means))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    assert row["test"] == "t over 3 region seeds" and row["n"] == 6
+    assert row["p"] == pytest.approx(stats.ttest_1samp(means, 0.0).pvalue)
+
+
+def test_verdicts_read_the_adjusted_p():
+    """Twenty metrics: one large effect, one whose raw p (0.0068) and CI alone would call
+    it clear, eighteen with none. Over a family of 20 tests Benjamini-Hochberg lifts the
+    second to 0.068, so its verdict is no longer clear; Holm is stricter still."""
+    moderate = [1, 1.2, 0.8, 1.5, -0.3, 0.9, 1.1, -0.5, 0.7, 1.3, 0.6, -0.4]
+    rows = []
+    for r in range(12):
+        row_a = {"region": "x", "arm": "a", "point": 0, "replicate": r}
+        row_b = dict(row_a, arm="b")
+        for k in range(20):
+            row_a[f"m{k}"] = 0.0
+            row_b[f"m{k}"] = (5.0 + 0.1 * r if k == 0 else moderate[r] if k == 1
+                              else (-1.0) ** r * (1 + r // 2))
+        rows += [row_a, row_b]
+    metrics = [f"m{k}" for k in range(20)]
+    table = effects_table(pd.DataFrame(rows), ["a", "b"], metrics).set_index("metric")
+    assert table.loc["m1", "p"] == pytest.approx(0.0068359375)
+    assert table.loc["m1", "ci_low"] > 0
+    assert table.loc["m1", "p_adjusted"] == pytest.approx(0.0068359375 * 20 / 2)
+    assert table.loc["m1", "verdict"] == "no clear effect"
+    assert table.loc["m0", "verdict"] == "clear increase"
+    holm = effects_table(pd.DataFrame(rows), ["a", "b"], metrics,
+                         correction="holm").set_index("metric")
+    assert (holm["p_adjusted"] >= table["p_adjusted"] - 1e-12).all()
 
 def test_results_overview_covers_every_experiment_and_its_files_exist():
     import re

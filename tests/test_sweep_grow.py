@@ -98,3 +98,30 @@ def test_region_seeds_draw_the_synthetic_region_once_per_seed(tmp_path):
     assert two["firms"].tolist() == single.sort_values("replicate")["firms"].tolist()
     assert two["active_exchanges"].tolist() == \
         single.sort_values("replicate")["active_exchanges"].tolist()
+
+
+def test_region_seeds_by_replicate_draw_one_region_per_replicate_at_no_extra_runs(tmp_path):
+    """Replicate r runs on region seed r % k in every arm (pairs stay on one region), the
+    run count is that of one region, and each run equals a run with that region seed
+    fixed (same seed, same parameters)."""
+    spec_file = write_spec(tmp_path, "[fixed]\nn_firms = 20\n[arms.on]\n[arms.off]\n"
+                           "facilitator = false\n", ticks=3, replicates=3)
+    spec_file.write_text(spec_file.read_text().replace(
+        '["kalundborg"]', '["synthetic"]').replace(
+        "seed = 7", 'seed = 7\nregion_seeds = [4, 5]\nregion_seed_draw = "by_replicate"'))
+    out = tmp_path / "out"
+    assert _run(spec_file, out).ran == 2 * 3
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert set(summary["region"]) == {"synthetic"}
+    assert dict(zip(summary["replicate"], summary["region_seed"])) == {0: 4, 1: 5, 2: 4}
+    fixed = write_spec(tmp_path, "[fixed]\nn_firms = 20\nregion_seed = 5\n[arms.on]\n"
+                       "[arms.off]\nfacilitator = false\n", ticks=3, replicates=3,
+                       file="fixed.toml")
+    fixed.write_text(fixed.read_text().replace('["kalundborg"]', '["synthetic"]'))
+    _run(fixed, tmp_path / "fixed")
+    single = pd.read_parquet(tmp_path / "fixed" / "summary.parquet")
+    key = ["arm", "replicate"]
+    mine = summary[summary["replicate"] == 1].sort_values(key)
+    theirs = single[single["replicate"] == 1].sort_values(key)
+    for column in ("firms", "active_exchanges", "materials_diverted_t_total"):
+        assert mine[column].tolist() == theirs[column].tolist()

@@ -45,9 +45,13 @@ def test_region_seeds_option_draws_several_synthetic_regions(tmp_path):
     assert main(["experiment", "withdrawal", "--quick", "--region-seeds", "1,2",
                  "--replicates", "2", "--ticks", "3", "--backend", "serial",
                  "--out", str(out)]) == 0
-    regions = set(pd.read_parquet(out / "summary.parquet")["region"])
-    assert regions == {"synthetic@1", "synthetic@2", "kalundborg"}
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert set(summary["region"]) == {"synthetic", "kalundborg"}
+    # the spec draws by replicate: replicate r of every arm runs on region seed r + 1
+    synthetic = summary[summary["region"] == "synthetic"]
+    assert dict(zip(synthetic["replicate"], synthetic["region_seed"])) == {0: 1, 1: 2}
+    assert synthetic.groupby("replicate")["region_seed"].nunique().eq(1).all()
     report = (out / "report" / "withdrawal.md").read_text(encoding="utf-8")
-    assert "--region-seeds 1,2" in report and "synthetic@2" in report
+    assert "--region-seeds 1,2" in report and "t over 2 region seeds" in report
     assert main(["experiment", "distance_trust", "--quick", "--region-seeds", "x",
                  "--out", str(tmp_path / "bad")]) == 2

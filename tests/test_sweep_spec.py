@@ -119,3 +119,17 @@ def test_a_region_file_is_validated_with_the_spec(tmp_path, capsys):
     assert f"error: {tmp_path / 'mine.toml'}: region.name: must be text, got a whole number 3" \
         in err
     assert all(e.startswith(f"error: {tmp_path / 'mine.toml'}: ") for e in err)
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('region_seed_draw = "per_run"', "sweep.region_seed_draw: 'per_run' is not allowed; choose one of crossed, by_replicate"),
+    ('region_seed_draw = "by_replicate"',
+     'sweep.region_seed_draw: "by_replicate" needs sweep.region_seeds to draw from'),
+])
+def test_region_seed_draw_is_checked(tmp_path, capsys, line, expected):
+    spec = write_spec(tmp_path)
+    spec.write_text(spec.read_text().replace("seed = 7", f"seed = 7\n{line}"))
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and expected in err[0], err
+    assert not (tmp_path / "out").exists()

@@ -40,7 +40,7 @@ import numpy as np
 from ..params import _FIELDS, _type_of
 from .spec import SpecError, SweepSpec
 
-__all__ = ["Run", "expand", "check_combinations", "count_points", "count_runs", "region_variants", "replicate_seeds", "sample_matrix", "salib_problem",
+__all__ = ["Run", "expand", "check_combinations", "count_points", "count_runs", "region_variants", "replicate_seeds", "replicate_region_seed", "sample_matrix", "salib_problem",
            "region_source", "region_digest", "parameter_columns"]
 
 
@@ -117,7 +117,9 @@ def region_variants(spec: SweepSpec) -> list[tuple[str, str, dict[str, Any]]]:
 
     With ``sweep.region_seeds``, ``synthetic`` becomes one region per seed, labelled
     ``synthetic@SEED`` and generated with ``region_seed = SEED``, so that a result does
-    not rest on one generated region; other regions are unchanged.
+    not rest on one generated region; other regions are unchanged. With
+    ``region_seed_draw = "by_replicate"`` the label stays ``synthetic`` and each replicate
+    draws its region instead (:func:`replicate_region_seed`).
 
     Examples
     --------
@@ -129,11 +131,36 @@ def region_variants(spec: SweepSpec) -> list[tuple[str, str, dict[str, Any]]]:
     """
     out = []
     for region in spec.regions:
-        if region == "synthetic" and spec.region_seeds:
+        if region == "synthetic" and spec.region_seeds and spec.region_seed_draw == "crossed":
             out += [(f"synthetic@{s}", region, {"region_seed": s}) for s in spec.region_seeds]
         else:
             out.append((region, region, {}))
     return out
+
+
+def replicate_region_seed(spec: SweepSpec, region: str, replicate: int) -> dict[str, int]:
+    """The region seed replicate ``replicate`` runs on (``{}`` where none is drawn).
+
+    With ``region_seed_draw = "by_replicate"``, replicate ``r`` of the synthetic region
+    uses ``region_seeds[r % k]``: the same region in every arm and at every design point
+    (the pairing holds), a different generated region across replicates, so an effect
+    averages over regions as well as seeds at no extra runs
+    (:func:`~.findings.effects_table` then treats the region seed as a random factor).
+
+    Examples
+    --------
+    >>> from symbiosis_abm.sweep.spec import spec_from_dict
+    >>> spec = spec_from_dict({"sweep": {"name": "r", "regions": ["synthetic"], "ticks": 1,
+    ...     "replicates": 4, "region_seeds": [7, 8], "region_seed_draw": "by_replicate"}},
+    ...     "r.toml")
+    >>> [replicate_region_seed(spec, "synthetic", r) for r in range(3)]
+    [{'region_seed': 7}, {'region_seed': 8}, {'region_seed': 7}]
+    >>> replicate_region_seed(spec, "kalundborg", 0)
+    {}
+    """
+    if region != "synthetic" or not spec.region_seeds or spec.region_seed_draw != "by_replicate":
+        return {}
+    return {"region_seed": spec.region_seeds[replicate % len(spec.region_seeds)]}
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
@@ -301,9 +328,12 @@ def expand(spec: SweepSpec) -> list[Run]:
                 params = {**fixed, **point, **arm_values, **extra}
                 seeds = shared if spec.seeds == "shared" else replicate_seeds(spec, point)
                 for r, seed in enumerate(seeds):
+                    drawn = replicate_region_seed(spec, region, r)
                     if posterior is not None:  # the spec's own values win over the draw
                         params = {**posterior.draw(seed), **fixed, **point, **arm_values,
-                                  **extra}
+                                  **extra, **drawn}
+                    elif drawn:
+                        params = {**fixed, **point, **arm_values, **extra, **drawn}
                     key = {"region": digest, "arm": arm, "params": params, "replicate": r,
                            "seed": seed, "ticks": spec.ticks, "model": spec.model}
                     text = json.dumps(key, sort_keys=True, default=str)

@@ -36,11 +36,11 @@ import pandas as pd
 from scipy import stats
 
 from ..reporting import code_version, mean_ci
-from .analyze import unit_of
+from .analyze import adjust_p, unit_of
 from .experiment import add_experiment_arguments, report_folder, run_experiment, with_banner
 from .results import SweepResults
 
-__all__ = ["Design", "fmt", "verdict", "effects_table", "band_figure", "effects_figure", "wall_seconds",
+__all__ = ["Design", "fmt", "verdict", "effects_table", "paired_effect", "band_figure", "effects_figure", "wall_seconds",
            "run_commit",
            "experiment_parser", "run_standard", "label_of"]
 
@@ -105,16 +105,42 @@ class Design:
     notes: Callable[[SweepResults, pd.DataFrame], list[str]] | None = None
     #: (summary, timeseries) -> (summary, timeseries, arms): regroup runs into arms
     relabel: Callable[[pd.DataFrame, pd.DataFrame], tuple] | None = None
+    #: the outcome the question is about, named before the runs (default: first metric)
+    primary: str = ""
+
+    @property
+    def primary_outcome(self) -> str:
+        """The primary outcome: ``primary`` or the first metric."""
+        return self.primary or (self.metrics[0] if self.metrics else "")
 
 
 def effects_table(summary: pd.DataFrame, arms: Sequence[str],
-                  metrics: Sequence[str]) -> pd.DataFrame:
+                  metrics: Sequence[str], correction: str = "bh") -> pd.DataFrame:
     """Paired effects of every arm against the first (reference) arm, per region.
 
     Runs pair on (region, point, replicate): the same seed in every arm. One row per
-    region, arm and metric: ``n`` pairs, both means, ``mean_diff`` with its 95% t
-    interval, the Wilcoxon signed-rank p value (NaN when every difference is 0) and a
-    ``verdict``.
+    region, arm and metric: ``n`` pairs, both means, ``mean_diff`` with its 95% interval,
+    a raw ``p``, ``p_adjusted`` over the whole table (the report's family of tests;
+    Benjamini-Hochberg by default, ``correction="holm"`` for Holm) and a ``verdict``
+    read from the adjusted p.
+
+    Where a region's runs were made on several generated regions (a ``region_seed``
+    column with more than one value, ``sweep.region_seed_draw = "by_replicate"``), the
+    region seed is a random factor: the effect is the mean of the per-region-seed mean
+    differences, with a t interval and a one-sample t test over those ``k`` means
+    (``test = "t over k region seeds"``), so that the interval covers the variation
+    between generated regions, not only between seeds. Otherwise the interval is the t
+    interval of the pairs and the test the Wilcoxon signed-rank test (p NaN when every
+    difference is 0).
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"region": "synthetic", "point": 0, "replicate": [0, 1, 2, 3] * 2,
+    ...     "arm": ["a"] * 4 + ["b"] * 4, "region_seed": [1, 2, 1, 2] * 2,
+    ...     "x": [1.0, 5.0, 2.0, 6.0, 2.0, 9.0, 3.0, 10.0]})
+    >>> row = effects_table(runs, ["a", "b"], ["x"]).iloc[0]
+    >>> float(row.mean_diff), row.test, int(row.n)
+    (2.5, 't over 2 region seeds', 4)
     """
     keys = ["region", "point", "replicate"]
     base = summary[summary["arm"] == arms[0]]
@@ -122,18 +148,61 @@ def effects_table(summary: pd.DataFrame, arms: Sequence[str],
     for arm in arms[1:]:
         both = base.merge(summary[summary["arm"] == arm], on=keys, suffixes=("@r", "@a"))
         for region, pairs in both.groupby("region", sort=False):
+            clusters = _region_seed_clusters(pairs)
             for metric in metrics:
                 ref, val = pairs[f"{metric}@r"], pairs[f"{metric}@a"]
-                diff = (val - ref).dropna().to_numpy(dtype=float)
-                m, low, high = mean_ci(diff)
-                p = (np.nan if len(diff) < 2 or np.allclose(diff, 0)
-                     else float(stats.wilcoxon(diff).pvalue))
+                m, low, high, p, test, n = paired_effect(val - ref, clusters)
                 rows.append({"region": region, "arm": arm, "reference": arms[0],
-                             "metric": metric, "n": len(diff),
-                             "mean_reference": float(ref.mean()),
+                             "metric": metric, "n": n, "mean_reference": float(ref.mean()),
                              "mean_arm": float(val.mean()), "mean_diff": m, "ci_low": low,
-                             "ci_high": high, "wilcoxon_p": p, "verdict": verdict(m, low, high, p)})
-    return pd.DataFrame(rows)
+                             "ci_high": high, "p": p, "test": test})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_adjusted"] = adjust_p(table["p"], correction)
+    table["correction"] = correction
+    table["verdict"] = [verdict(r.mean_diff, r.ci_low, r.ci_high, r.p_adjusted)
+                        for r in table.itertuples()]
+    return table
+
+
+def _region_seed_clusters(pairs: pd.DataFrame) -> pd.Series | None:
+    """The region seed of each pair when the pairs span several generated regions."""
+    column = "region_seed@r"
+    if column not in pairs or pairs[column].nunique(dropna=True) < 2:
+        return None
+    return pairs[column]
+
+
+def paired_effect(diff: pd.Series, clusters: pd.Series | None = None
+                  ) -> tuple[float, float, float, float, str, int]:
+    """Mean paired difference, 95% interval, p value, the test's name and the pairs used.
+
+    Without ``clusters``: the pairs' t interval and the Wilcoxon signed-rank test. With
+    ``clusters`` (a label per pair): a two-stage random-effects estimate, the mean of the
+    cluster means with their t interval and one-sample t test (``k - 1`` degrees of
+    freedom), which is what a random factor with balanced clusters calls for.
+
+    Examples
+    --------
+    >>> m, low, high, p, test, n = paired_effect(pd.Series([1.0, 2.0, 3.0, 4.0]))
+    >>> m, test, n
+    (2.5, 'Wilcoxon', 4)
+    >>> paired_effect(pd.Series([0.0, 0.0]))[3]
+    nan
+    """
+    ok = diff.notna()
+    values = diff[ok].to_numpy(dtype=float)
+    if clusters is None:
+        m, low, high = mean_ci(values)
+        p = (np.nan if len(values) < 2 or np.allclose(values, 0)
+             else float(stats.wilcoxon(values).pvalue))
+        return m, low, high, p, "Wilcoxon", len(values)
+    means = pd.Series(values).groupby(clusters[ok].to_numpy()).mean().to_numpy()
+    m, low, high = mean_ci(means)
+    p = (np.nan if len(means) < 2 or np.allclose(means, means[0])
+         else float(stats.ttest_1samp(means, 0.0).pvalue))
+    return m, low, high, p, f"t over {len(means)} region seeds", len(values)
 
 
 def _plt():
@@ -213,24 +282,39 @@ def _save(fig, path: Path) -> None:
 
 
 def effects_markdown(effects: pd.DataFrame) -> list[str]:
-    """One table per region: arm, metric, means, paired difference [95% CI], Wilcoxon p."""
-    lines: list[str] = []
+    """One table per region: arm, metric, means, paired difference [95% CI], raw and
+    adjusted p, after a line saying how the effects were tested and corrected."""
+    if effects.empty:
+        return []
+    family = len(effects)
+    correction = CORRECTION_NAMES.get(effects["correction"].iloc[0], "?")
+    lines = [f"p values are adjusted for multiple comparisons ({correction}) over the "
+             f"{family} tests of this report. **Bold**: 95% CI excludes 0 and adjusted "
+             "p < 0.05.", ""]
     for region, sub in effects.groupby("region", sort=False):
         n = int(sub["n"].max()) if len(sub) else 0
         lines += [f"### {region}", "",
-                  f"Paired by seed ({n} pairs); reference arm `{sub['reference'].iloc[0]}`. "
-                  "**Bold**: 95% CI excludes 0 and Wilcoxon p < 0.05.", "",
+                  f"Paired by seed ({n} pairs; test: {sub['test'].iloc[0]}); reference "
+                  f"arm `{sub['reference'].iloc[0]}`.", "",
                   "| arm | measure | reference mean | arm mean | difference [95% CI] "
-                  "| Wilcoxon p |", "|---|---|---|---|---|---|"]
+                  "| p | adjusted p |", "|---|---|---|---|---|---|---|"]
         for row in sub.itertuples():
             diff = f"{fmt(row.mean_diff)} [{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
             if row.verdict != "no clear effect":
                 diff = f"**{diff}**"
-            p = "-" if not np.isfinite(row.wilcoxon_p) else f"{row.wilcoxon_p:.2g}"
             lines.append(f"| {row.arm} | {label_of(row.metric)} | {fmt(row.mean_reference)} "
-                         f"| {fmt(row.mean_arm)} | {diff} | {p} |")
+                         f"| {fmt(row.mean_arm)} | {diff} | {_p(row.p)} "
+                         f"| {_p(row.p_adjusted)} |")
         lines.append("")
     return lines
+
+
+#: How the reports name the corrections of :func:`.analyze.adjust_p`.
+CORRECTION_NAMES = {"bh": "Benjamini-Hochberg", "holm": "Holm"}
+
+
+def _p(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{value:.2g}"
 
 
 def experiment_parser(design: Design, root: Path) -> argparse.ArgumentParser:
@@ -299,6 +383,30 @@ def run_standard(design: Design, argv: list[str] | None, root: Path) -> int:
     return 1 if len(results.failures) else 0
 
 
+def primary_lines(design: Design, effects: pd.DataFrame) -> list[str]:
+    """The primary outcome and how precisely each arm's effect on it was estimated (the
+    95% CI's half-width with the pairs it rests on), so a reader can judge the replicates.
+
+    Examples
+    --------
+    >>> d = Design("e", Path("e.toml"), "t", metrics=("active_exchanges",))
+    >>> primary_lines(d, pd.DataFrame())[0]
+    '**Primary outcome:** active exchanges (count), named before the runs; the other measures are secondary.'
+    """
+    metric = design.primary_outcome
+    if not metric:
+        return []
+    lines = [f"**Primary outcome:** {label_of(metric)}, named before the runs; the other "
+             "measures are secondary.", ""]
+    rows = effects[effects["metric"] == metric] if len(effects) else effects
+    if len(rows):
+        parts = [f"{r.region} `{r.arm}` ±{fmt((r.ci_high - r.ci_low) / 2)} ({r.n} pairs)"
+                 for r in rows.itertuples()]
+        lines += ["Replication check, half-width of the 95% CI of each effect on it: "
+                  + "; ".join(parts) + ".", ""]
+    return lines
+
+
 def report(design: Design, results: SweepResults, effects: pd.DataFrame, notes: list[str],
            seconds: float, args: argparse.Namespace, root: Path, size: str) -> str:
     """The markdown report, generated from the numbers."""
@@ -312,7 +420,7 @@ def report(design: Design, results: SweepResults, effects: pd.DataFrame, notes: 
              + (f"; {seconds / 60:.1f} min wall time on "
                 f"{results.manifest.get('workers')} worker(s)" if seconds else "")
              + f"; runs made with the code at commit {run_commit(results, root)}.", "",
-             f"![{design.name}]({design.name}.png)", ""]
+             *primary_lines(design, effects), f"![{design.name}]({design.name}.png)", ""]
     if len(effects):
         lines += [f"![{design.name} effects]({design.name}_effects.png)", "",
                   "## Paired effects", "", *effects_markdown(effects)]

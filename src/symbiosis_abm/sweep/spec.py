@@ -44,6 +44,9 @@ SAMPLERS = ("grid", "lhs", "sobol", "morris")
 #: ``shared``: replicate r has the same seed at every design point (common random numbers);
 #: ``per_point``: each design point draws its own seeds (arms still share them).
 SEED_MODES = ("shared", "per_point")
+#: How ``region_seeds`` draw the synthetic region: one region per seed, crossed with every
+#: replicate, or one seed per replicate (cycling), a random factor at no extra runs.
+REGION_SEED_DRAWS = ("crossed", "by_replicate")
 _ARM_NAME = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_ARM = "default"
 
@@ -66,6 +69,7 @@ SPEC_SCHEMA = Table({
         "seeds": Field(str, choices=SEED_MODES),
         "ignore": Field(list, item=Field(str)),  # parameters knowingly set where unused
         "region_seeds": Field(list, item=Field(int, low=0), min_length=1),
+        "region_seed_draw": Field(str, choices=REGION_SEED_DRAWS),
         "posterior": Field(str),   # a calibration's posterior.parquet (docs/calibration.md)
     }), required=True),
     "fixed": Field(Table(values=_SCALAR)),
@@ -112,6 +116,7 @@ class SweepSpec:
     seeds: str = "shared"
     ignore: tuple[str, ...] = ()
     region_seeds: tuple[int, ...] = ()
+    region_seed_draw: str = "crossed"
     posterior: str | None = None
     fixed: dict[str, Any] = field(default_factory=dict)
     vary: dict[str, tuple[Any, ...]] = field(default_factory=dict)
@@ -132,7 +137,8 @@ class SweepSpec:
         """The spec as plain JSON-able data (what the manifest stores and compares)."""
         # fields added later leave out their defaults: older specs' fingerprints stay
         return record_data(self, defaults={"timeout": None, "seeds": "shared", "ignore": [],
-                                           "region_seeds": [], "posterior": None})
+                                           "region_seeds": [], "posterior": None,
+                                           "region_seed_draw": "crossed"})
 
     def quickened(self) -> SweepSpec:
         """The spec at the size of its ``[quick]`` table (a smoke test of an experiment)."""
@@ -167,6 +173,7 @@ def spec_from_dict(data: dict, origin: str, base_dir: str = ".") -> SweepSpec:
         timeout=float(sweep["timeout"]) if "timeout" in sweep else None,
         seeds=sweep.get("seeds", "shared"), ignore=tuple(sweep.get("ignore", ())),
         region_seeds=tuple(sweep.get("region_seeds", ())),
+        region_seed_draw=sweep.get("region_seed_draw", "crossed"),
         posterior=_posterior_path(sweep.get("posterior"), base_dir),
         fixed=dict(data.get("fixed", {})),
         vary={k: tuple(v) for k, v in data.get("vary", {}).items()},
@@ -205,6 +212,9 @@ def _meaning_problems(data: dict, origin: str, base_dir: str) -> list[str]:
     out: list[str] = []
     sweep = data.get("sweep") if isinstance(data.get("sweep"), dict) else {}
     out += _posterior_problems(sweep, origin, base_dir)
+    if sweep.get("region_seed_draw") == "by_replicate" and not sweep.get("region_seeds"):
+        out.append(f"{origin}: sweep.region_seed_draw: \"by_replicate\" needs "
+                   "sweep.region_seeds to draw from")
     regions = sweep.get("regions")
     if isinstance(regions, list):
         out += [p for i, r in enumerate(regions) if isinstance(r, str)
