@@ -5,8 +5,8 @@ lead times, process changes, demography, cascades, price moves, fading) is switc
 in turn against the defaults, on the same seeds (common random numbers: each random
 process has its own stream, so the arms are paired by seed). The policy levers (landfill
 tax, carbon price) and the facilitator (absent; withdrawn after 5 years) are compared the
-same way. Regions: a 300-firm synthetic region (fixed ``region_seed``) and two bundled
-regions. The report also measures the pace of the default network over 20 years, the
+same way. Regions: a 300-firm synthetic region (seed ``r`` runs on generated region
+``region_seeds[r % k]``, so the region is a random factor) and two bundled regions. The report also measures the pace of the default network over 20 years, the
 strong and weak ties, endings per year by reason, a facilitator's withdrawal, and the
 second-order endings after the largest supplier of Kalundborg closes.
 
@@ -42,6 +42,8 @@ from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.measures import largest_key_supplier, time_to_first, time_to_share
 from symbiosis_abm.region import load_region
 from symbiosis_abm.reporting import code_version, mean_ci
+from symbiosis_abm.sweep.analyze import adjust_p
+from symbiosis_abm.sweep.findings import paired_effect, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -89,9 +91,13 @@ MEASURES = (
 INTERNAL = ("unprofitable", "partner closed", "process change", "broken trust")
 
 
-def region_args(region: str, args: argparse.Namespace) -> dict[str, Any]:
-    return {"n_firms": args.firms, "region_seed": args.region_seed} if region == "synthetic" \
-        else {}
+def region_args(region: str, args: argparse.Namespace, seed: int) -> dict[str, Any]:
+    """The synthetic region's size and the generated region seed ``seed`` runs on (every
+    arm of a seed on the same region, so the pairs hold)."""
+    if region != "synthetic":
+        return {}
+    return {"n_firms": args.firms,
+            "region_seed": args.region_seeds[seed % len(args.region_seeds)]}
 
 
 def run_one(region: str, arm: str, params: dict[str, Any], seed: int,
@@ -107,7 +113,7 @@ def run_one(region: str, arm: str, params: dict[str, Any], seed: int,
     internal = ex[ex["reason"].isin(INTERNAL)]
     row = {
         "region": region, "arm": arm, "seed": seed, "ticks": ticks,
-        "firms": model.world.n_firms,
+        "firms": model.world.n_firms, "region_seed": params.get("region_seed", -1),
         "active_exchanges": s["active_exchanges"],
         "diverted_t": s["materials_diverted_t_total"],
         "co2e_t": s["co2e_avoided_t_total"],
@@ -160,7 +166,7 @@ def closure_pair(seed: int, ticks: int, closed_at: int) -> dict[str, Any]:
 
 
 def design(args: argparse.Namespace) -> list[tuple[str, str, dict[str, Any], int]]:
-    return [(region, arm, {**region_args(region, args), **ARMS[arm][0]}, seed)
+    return [(region, arm, {**region_args(region, args, seed), **ARMS[arm][0]}, seed)
             for region in REGIONS for arm in ARMS for seed in range(args.replicates)]
 
 
@@ -186,11 +192,35 @@ def run_all(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
             pd.DataFrame(closures).sort_values("seed").reset_index(drop=True))
 
 
-def paired(frame: pd.DataFrame, region: str, arm: str, column: str,
-           sign: float = 1.0) -> tuple[float, float, float]:
-    """Mean paired difference (arm - defaults) x sign over seeds, with its 95% CI."""
-    sub = frame[frame["region"] == region].pivot(index="seed", columns="arm", values=column)
-    return mean_ci(sign * (sub[arm] - sub["defaults"]))
+def _paired_test(frame: pd.DataFrame, region: str, arm: str, column: str, sign: float):
+    """:func:`~symbiosis_abm.sweep.findings.paired_effect` of (arm - defaults) x sign; the
+    region seed is a random factor where it varies."""
+    sub = frame[frame["region"] == region]
+    wide = sub.pivot(index="seed", columns="arm", values=column)
+    seeds = sub.groupby("seed")["region_seed"].first() if "region_seed" in sub else None
+    clusters = seeds.reindex(wide.index) if seeds is not None and seeds.nunique() > 1 \
+        else None
+    return paired_effect(sign * (wide[arm] - wide["defaults"]), clusters)
+
+
+def tests_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every comparison of the report (region x arm x measure) with its raw p and the p
+    adjusted over all of them (Benjamini-Hochberg): the report's family of tests."""
+    rows = []
+    for region in dict.fromkeys(frame["region"]):
+        for arm in ARMS:
+            if arm == "defaults":
+                continue
+            sign = -1.0 if arm in MECHANISM_OFF else 1.0
+            for column, _ in MEASURES:
+                m, low, high, p, test, n = _paired_test(frame, region, arm, column, sign)
+                rows.append({"region": region, "arm": arm, "measure": column, "mean": m,
+                             "ci_low": low, "ci_high": high, "p": p, "test": test, "n": n})
+    table = pd.DataFrame(rows)
+    table["p_adjusted"] = adjust_p(table["p"], "bh")
+    table["clear"] = [verdict(r.mean, r.ci_low, r.ci_high, r.p_adjusted) != "no clear effect"
+                      for r in table.itertuples()]
+    return table.set_index(["region", "arm", "measure"])
 
 
 def _fmt(value: float) -> str:
@@ -201,13 +231,17 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def _cell(m: float, low: float, high: float) -> str:
+def _cell(m: float, low: float, high: float, clear: bool | None = None) -> str:
+    """``mean [low, high]``, bold when clear (by default: the CI excludes 0)."""
     text = f"{_fmt(m)} [{_fmt(low)}, {_fmt(high)}]"
-    return f"**{text}**" if np.isfinite(low) and (low > 0 or high < 0) else text
+    if clear is None:
+        clear = bool(np.isfinite(low) and (low > 0 or high < 0))
+    return f"**{text}**" if clear else text
 
 
-def effects_table(frame: pd.DataFrame, region: str) -> tuple[list[str], list[str]]:
-    """Markdown rows of effects, and the names of mechanisms inert on every measure."""
+def effects_table(tests: pd.DataFrame, region: str) -> tuple[list[str], list[str]]:
+    """Markdown rows of effects (from :func:`tests_table`), and the names of the arms
+    with no clear effect on any measure."""
     lines = ["| comparison | " + " | ".join(label for _, label in MEASURES) + " |",
              "|---" * (len(MEASURES) + 1) + "|"]
     inert = []
@@ -218,9 +252,11 @@ def effects_table(frame: pd.DataFrame, region: str) -> tuple[list[str], list[str
         label = f"{arm.removeprefix('no ')} (on - off)" if on else f"{arm} (arm - defaults)"
         cells, clear = [], False
         for column, _ in MEASURES:
-            m, low, high = paired(frame, region, arm, column, -1.0 if on else 1.0)
-            clear |= bool(np.isfinite(low) and (low > 0 or high < 0))
-            cells.append(_cell(m, low, high))
+            row = tests.loc[(region, arm, column)]
+            clear |= bool(row["clear"])
+            p = "-" if not np.isfinite(row["p_adjusted"]) else f"{row['p_adjusted']:.2g}"
+            cells.append(_cell(row["mean"], row["ci_low"], row["ci_high"], bool(row["clear"]))
+                         + f" ({p})")
         if not clear:
             inert.append(arm)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -352,17 +388,24 @@ def why_inert(arm: str, region: str) -> str:
 def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
            args: argparse.Namespace, seconds: float) -> str:
     n_seeds = frame["seed"].nunique()
+    tests = tests_table(frame)
     lines = [
         "# Experiment `mechanisms`: each dynamics mechanism off against on",
         "",
         f"Generated by `experiments/mechanisms.py --replicates {n_seeds} --years "
-        f"{int(frame['ticks'].iloc[0] // 12)} --firms {args.firms} --region-seed "
-        f"{args.region_seed}`; {len(frame)} runs ({frame['seconds'].sum() / 60:.1f} min of run "
+        f"{int(frame['ticks'].iloc[0] // 12)} --firms {args.firms} --region-seeds "
+        f"{','.join(map(str, args.region_seeds))}`; {len(frame)} runs ({frame['seconds'].sum() / 60:.1f} min of run "
         "time" + (f", {seconds / 60:.1f} min wall time" if seconds else "") + "), code at "
         f"{code_version(ROOT)}. Every arm ran on the same seeds; each random process draws "
         "from its own stream, so differences are paired by seed (common random numbers). "
-        "Effects are mean paired differences with 95% t intervals; **bold** where the "
-        "interval excludes 0. For a mechanism the effect is *on - off* (defaults minus the "
+        "Effects are mean paired differences with 95% intervals and, in brackets, the p "
+        "value adjusted for multiple comparisons (Benjamini-Hochberg over all "
+        f"{len(tests)} comparisons of this report); **bold** where the interval excludes 0 "
+        "and the adjusted p is below 0.05. On the synthetic region each seed runs on one of "
+        f"{len(args.region_seeds)} generated regions (seed r on region seed "
+        "`region_seeds[r % k]`, every arm alike), and the effect is the mean of the "
+        "per-region means with a t interval and t test over them: the region is a random "
+        "factor. For a mechanism the effect is *on - off* (defaults minus the "
         "arm with it switched off); for the facilitator and policy arms it is *arm - "
         "defaults*.",
         "",
@@ -383,7 +426,7 @@ def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
         "## Effects of each mechanism", "",
     ]
     for region in REGIONS:
-        rows, inert = effects_table(frame, region)
+        rows, inert = effects_table(tests, region)
         sub = frame[frame["region"] == region]
         firms = int(sub["firms"].iloc[0])
         d = sub[sub["arm"] == "defaults"]
@@ -392,11 +435,11 @@ def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
                   f"At the defaults 'low trust' is {100 * low:.0f} % of failed negotiations "
                   "here (hold-up binds where this share is large).", ""]
         if inert:
-            lines += ["Inert here (every CI includes 0): "
+            lines += ["No clear effect here (no CI excludes 0 with an adjusted p below 0.05): "
                       + "; ".join(f"`{a}` -- {why_inert(a, region)}" for a in inert)
                       + ".", ""]
         else:
-            lines += ["Every comparison has at least one measure whose CI excludes 0.", ""]
+            lines += ["Every comparison has a clear effect on at least one measure.", ""]
     lines += ["## Facilitator withdrawal", "", "![withdrawal](mechanisms_withdrawal.png)", "",
               *withdrawal_lines(frame), ""]
     if len(closures):
@@ -413,13 +456,25 @@ def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
     return "\n".join(lines)
 
 
+def _seed_list(text: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give whole numbers separated by "
+                                         "commas, e.g. 1,2,3") from None
+    if not seeds or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: region seeds must be >= 0")
+    return seeds
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicates", type=int, default=20, help="seeds per arm")
     parser.add_argument("--years", type=int, default=20, help="years per run (monthly ticks)")
     parser.add_argument("--firms", type=int, default=300, help="firms in the synthetic region")
-    parser.add_argument("--region-seed", type=int, default=1,
-                        help="seed of the synthetic region's firms (fixed across runs)")
+    parser.add_argument("--region-seeds", type=_seed_list, default=tuple(range(1, 11)),
+                        help="generated synthetic regions, e.g. 1,2,3 (seed r runs on the "
+                             "(r mod k)-th; default 1-10)")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "mechanisms",
                         help="folder for the Parquet files (git-ignored)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
