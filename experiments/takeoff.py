@@ -1,7 +1,8 @@
 """Experiment ``takeoff``: under which conditions does a network take off?
 
-A Latin hypercube (``experiments/takeoff.toml``) over eight parameters, one run per point,
-on a 300-firm synthetic region with the default facilitator over 120 months.
+A Latin hypercube (``experiments/takeoff.toml``) over eight parameters and the synthetic
+region's seed (1-10), one run per point, on 300-firm synthetic regions with the default
+facilitator over 120 months.
 
 **Take-off.** A run takes off when, within :data:`WITHIN_MONTHS` months, at least
 :data:`TAKEOFF_SHARE` of the region's firms are in an active exchange at the same time.
@@ -171,9 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     y = took_off(summary)
     lines = ["# Experiment `takeoff`: under which conditions does a network take off?", "",
              f"A Latin hypercube of {len(summary)} points (one run each, {spec.ticks} "
-             "months) over the eight parameter ranges in `experiments/takeoff.toml`, on a "
-             f"synthetic region of {int(summary['firms'].iloc[0])} firms with the default "
-             "facilitator"
+             f"months) over the {len(spec.ranges) - ('region_seed' in spec.ranges)} "
+             "parameter ranges in `experiments/takeoff.toml`, on synthetic regions of "
+             f"{int(summary['firms'].iloc[0])} firms with the default facilitator"
+             + (f", the region drawn per point from region seeds "
+                f"{int(summary['region_seed'].min())}-{int(summary['region_seed'].max())} "
+                "(`region_seed` is one of PRIM's inputs: a box that cuts it says the result "
+                "rests on some generated regions)" if "region_seed" in spec.ranges else "")
              + (f"; {seconds / 60:.1f} min on {results.manifest.get('workers')} "
                 "worker(s)" if seconds else "")
              + f"; runs made with the code at commit {run_commit(results, ROOT)}. Command: `symbiosis-abm experiment takeoff"
