@@ -2,8 +2,8 @@
 
 Two stages. First, Morris elementary effects (``SALib.analyze.morris`` via
 :func:`symbiosis_abm.sweep.analyze.morris_indices`) over the sixteen parameters in
-``experiments/sensitivity.toml``, each over its plausible range, on a 300-firm synthetic
-region with the default facilitator. mu* (mean absolute elementary effect, in the
+``experiments/sensitivity.toml``, each over its plausible range, on 300-firm synthetic
+regions (one per replicate) with the default facilitator. mu* (mean absolute elementary effect, in the
 outcome's unit per move across the range) ranks parameters by influence; sigma large
 against mu* signals interactions or non-linearity. A screening: it ranks. Second, Sobol'
 indices (``SALib.analyze.sobol`` via :func:`symbiosis_abm.sweep.analyze.sobol_indices`)
@@ -124,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     spec = results.spec
     lines = ["# Experiment `sensitivity`: which parameters matter most?", "",
              f"Morris screening (SALib) of {len(spec.ranges)} parameters over the ranges in "
-             "`experiments/sensitivity.toml`, on a synthetic region of "
+             "`experiments/sensitivity.toml`, on synthetic regions of "
              f"{int(results.summary['firms'].iloc[0])} firms with the default facilitator; "
              f"{spec.samples} trajectories x {len(spec.ranges) + 1} points x "
              f"{spec.replicates} replicates = {len(results.summary)} runs of {spec.ticks} "
-             "months (outcomes averaged over replicates at each point)"
+             "months (outcomes averaged over replicates at each point"
+             + (f"; replicate r runs on generated region "
+                f"{', '.join(map(str, spec.region_seeds))}[r], so each point averages over "
+                "regions as well as seeds" if spec.region_seed_draw == "by_replicate" else "")
+             + ")"
              + (f"; {seconds / 60:.1f} min on {results.manifest.get('workers')} "
                 "worker(s)" if seconds else "")
              + f"; runs made with the code at commit {run_commit(results, ROOT)}. Command: `symbiosis-abm experiment "
