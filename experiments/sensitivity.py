@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
              f"{spec.samples} trajectories x {len(spec.ranges) + 1} points x "
              f"{spec.replicates} replicates = {len(results.summary)} runs of {spec.ticks} "
              "months (outcomes averaged over replicates at each point"
-             + (f"; replicate r runs on generated region "
-                f"{', '.join(map(str, spec.region_seeds))}[r], so each point averages over "
+             + (f"; replicate r runs on the r-th of the generated regions with seeds "
+                f"{', '.join(map(str, spec.region_seeds))}, so each point averages over "
                 "regions as well as seeds" if spec.region_seed_draw == "by_replicate" else "")
              + ")"
              + (f"; {seconds / 60:.1f} min on {results.manifest.get('workers')} "
