@@ -123,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     sobol.to_parquet(Path(args.out) / "sobol.parquet", index=False)
     spec = results.spec
     lines = ["# Experiment `sensitivity`: which parameters matter most?", "",
+             "**Primary outcome:** active exchanges after ten years (the parameters are "
+             "ranked and the Sobol' stage chosen by it); named before the runs, the other "
+             "measures are secondary.",
+             "",
              f"Morris screening (SALib) of {len(spec.ranges)} parameters over the ranges in "
              "`experiments/sensitivity.toml`, on synthetic regions of "
              f"{int(results.summary['firms'].iloc[0])} firms with the default facilitator; "

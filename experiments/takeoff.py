@@ -171,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     x = summary[list(spec.ranges)].astype(float).reset_index(drop=True)
     y = took_off(summary)
     lines = ["# Experiment `takeoff`: under which conditions does a network take off?", "",
+             "**Primary outcome:** whether a run took off (defined below); named before the "
+             "runs, the other measures are secondary.",
+             "",
              f"A Latin hypercube of {len(summary)} points (one run each, {spec.ticks} "
              f"months) over the {len(spec.ranges) - ('region_seed' in spec.ranges)} "
              "parameter ranges in `experiments/takeoff.toml`, on synthetic regions of "
