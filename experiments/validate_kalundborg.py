@@ -55,6 +55,7 @@ from scipy import stats
 
 from symbiosis_abm.catalogue import load_catalogue
 from symbiosis_abm.compare import LINK_COLUMNS, compare_links, read_observed
+from symbiosis_abm.opportunities import viable_links
 from symbiosis_abm.reporting import code_version, mean_ci
 from symbiosis_abm.sweep.experiment import (
     add_experiment_arguments,
@@ -66,6 +67,7 @@ from symbiosis_abm.sweep.experiment import (
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
 OBSERVED = ROOT / "docs" / "validation" / "kalundborg_observed_links.csv"
+NON_LINKS = ROOT / "docs" / "validation" / "kalundborg_non_links.csv"
 REGION = "kalundborg"
 SPEC = Path(__file__).with_suffix(".toml")
 
@@ -84,6 +86,7 @@ SOURCES = (
     ("model", "model"),
     ("rand", "random, uniform over candidate links"),
     ("randres", "random, same number per resource"),
+    ("randviable", "random among viable candidates"),
 )
 
 
@@ -172,9 +175,14 @@ def random_baseline(candidates: pd.DataFrame, observed: pd.DataFrame,
             "f1": float(f1.mean())}
 
 
-def score_run(run: dict[str, Any], arm: str, observed: pd.DataFrame
+def score_run(run: dict[str, Any], arm: str, observed: pd.DataFrame,
+              viable: set[tuple[str, str, str]] | None = None
               ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One row of scores and baselines for a run, and its links (long table)."""
+    """One row of scores and baselines for a run, and its links (long table).
+
+    ``viable``: the links viable at full trust (:func:`~symbiosis_abm.opportunities.
+    viable_links`); the third baseline draws as many of them as the run formed links (all
+    of them if the run formed more)."""
     log, cand = run["exchanges"], run["candidates"]
     row: dict[str, Any] = {"arm": arm, "seed": run["seed"], "ticks": run["ticks"],
                            "exchanges_started": run["exchanges_started"],
@@ -194,6 +202,10 @@ def score_run(run: dict[str, Any], arm: str, observed: pd.DataFrame
                                   links["resource"].value_counts().to_dict(), rng)
         row.update({f"rand_{k}_{suffix}": v for k, v in uniform.items()})
         row.update({f"randres_{k}_{suffix}": v for k, v in per_res.items()})
+        pool = cand[[link in (viable or set()) for link in
+                     cand.loc[:, list(LINK_COLUMNS)].itertuples(index=False, name=None)]]
+        among_viable = random_baseline(pool, observed, min(len(links), len(pool)), rng)
+        row.update({f"randviable_{k}_{suffix}": v for k, v in among_viable.items()})
     seen = set(observed.loc[:, list(LINK_COLUMNS)].itertuples(index=False, name=None))
     links = (log.assign(active=log["status"] == "active")
              .groupby(list(LINK_COLUMNS), as_index=False)
@@ -207,7 +219,8 @@ def score_run(run: dict[str, Any], arm: str, observed: pd.DataFrame
     return row, links
 
 
-def score_all(results: Any, observed: pd.DataFrame
+def score_all(results: Any, observed: pd.DataFrame,
+              viable: set[tuple[str, str, str]] | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Score every finished run of the sweep; per-run rows, links, candidate links."""
     label = {name: arm for arm, name in ARMS}
@@ -222,7 +235,7 @@ def score_all(results: Any, observed: pd.DataFrame
                "exchanges": logs.get(run.run_id, empty).reset_index(drop=True),
                "exchanges_started": run.exchanges_started,
                "negotiations_opened": run.negotiations_opened}
-        row, run_links = score_run(one, label[run.arm], observed)
+        row, run_links = score_run(one, label[run.arm], observed, viable)
         rows.append(row)
         links.append(run_links)
     order = {arm: i for i, (arm, _) in enumerate(ARMS)}
@@ -335,7 +348,8 @@ def _link(link: tuple[str, str, str]) -> str:
 
 
 def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
-           observed_full: pd.DataFrame, manifest: dict, seconds: float) -> str:
+           observed_full: pd.DataFrame, manifest: dict, seconds: float,
+           n_viable: int = 0, non_links: pd.DataFrame | None = None) -> str:
     """The markdown report, generated from the per-run results."""
     observed = observed_full.loc[:, list(LINK_COLUMNS)].drop_duplicates()
     n_obs = len(observed)
@@ -387,7 +401,11 @@ def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
         f"formed, drawn uniformly without replacement from the candidate links "
         f"({BASELINE_DRAWS} draws per run, averaged). *Random, per resource*: as many links "
         "of each resource as the run formed of it, drawn from that resource's candidates "
-        "(a harder baseline: it knows how many steam, water, sludge ... links to make).",
+        "(a harder baseline: it knows how many steam, water, sludge ... links to make). "
+        "*Random among viable candidates*: as many links as the run formed, drawn uniformly "
+        f"from the {n_viable} candidate links whose joint surplus at full trust is positive "
+        "(`symbiosis-abm validate kalundborg --provenance`; all of them when the run formed "
+        "more): it knows which links could pay.",
         "",
     ]
     for suffix, wording in COUNTS:
@@ -452,9 +470,38 @@ def report(frame: pd.DataFrame, links: pd.DataFrame, cands: pd.DataFrame,
         lines += ["", "Candidate links that are not observed and never formed in any run: "
                   + ", ".join(f"`{_link(x)}`" for x in never) + "."]
 
+    lines += ["", *non_link_lines(frame, links, non_links)]
     lines += ["", *what_came_out(frame, shares, extra, links, context, opp, n_obs,
                                   n_obs_cand, n_cand)]
     return "\n".join(lines)
+
+
+def non_link_lines(frame: pd.DataFrame, links: pd.DataFrame,
+                   non_links: pd.DataFrame | None) -> list[str]:
+    """How often each documented non-link (an exchange sources say was considered and
+    not made) formed, per arm, with a 95% Wilson CI: a run that forms one contradicts
+    the sources."""
+    if non_links is None or non_links.empty:
+        return []
+    out = ["## Documented non-links", "",
+           "Exchanges that sources say were considered and not made "
+           "(`docs/validation/kalundborg_non_links.csv`): share of runs in which each formed "
+           "[95% Wilson CI] and share in which it was active at the end.", "",
+           "| non-link | source | " + " | ".join(f"{arm}: formed | {arm}: active at end"
+                                               for arm, _ in ARMS) + " |",
+           "|---|---|" + "---|" * (2 * len(ARMS))]
+    for row in non_links.itertuples(index=False):
+        link = (row.supplier, row.receiver, row.resource)
+        cells = []
+        for arm, _ in ARMS:
+            runs = frame[frame["arm"] == arm]["seed"].nunique()
+            sub = links[(links["arm"] == arm) & (links["supplier"] == link[0])
+                        & (links["receiver"] == link[1]) & (links["resource"] == link[2])]
+            formed, low, high = share_ci(int(sub["seed"].nunique()), runs)
+            active = int(sub[sub["active_end"]]["seed"].nunique()) / max(runs, 1)
+            cells += [f"{formed:.2f} [{low:.2f}, {high:.2f}]", f"{active:.2f}"]
+        out.append(f"| {_link(link)} | {row.source} | " + " | ".join(cells) + " |")
+    return out
 
 
 def in_short(frame: pd.DataFrame, links: pd.DataFrame, observed: pd.DataFrame, n_cand: int,
@@ -466,14 +513,17 @@ def in_short(frame: pd.DataFrame, links: pd.DataFrame, observed: pd.DataFrame, n
         f1 = sub["model_f1_ever"].mean()
         du = mean_ci(sub["model_f1_ever"] - sub["rand_f1_ever"])
         dr = mean_ci(sub["model_f1_ever"] - sub["randres_f1_ever"])
+        dv = mean_ci(sub["model_f1_ever"] - sub["randviable_f1_ever"])
         clear = "clearly" if dr[1] > 0 else "not clearly"
         out.append(
             f"- **{arm}**: F1 {f1:.2f} (precision {sub['model_precision_ever'].mean():.2f}, "
             f"recall {sub['model_recall_ever'].mean():.2f}, every link that ever formed). "
             f"That is {du[0]:+.2f} [{du[1]:+.2f}, {du[2]:+.2f}] above a random network of "
-            f"the same size among the {n_cand} candidate links and {dr[0]:+.2f} "
+            f"the same size among the {n_cand} candidate links, {dr[0]:+.2f} "
             f"[{dr[1]:+.2f}, {dr[2]:+.2f}] above one with the same number of links per "
-            f"resource: {clear} better than chance, but chance alone is already right "
+            f"resource and {dv[0]:+.2f} [{dv[1]:+.2f}, {dv[2]:+.2f}] above one drawn among "
+            f"the viable candidates: {clear} better than the per-resource chance, but chance "
+            "alone is already right "
             f"{n_obs_cand / n_cand:.0%} of the time because the region lists only firms that "
             "have matching streams and needs.")
     paired = frame.pivot(index="seed", columns="arm")
@@ -739,13 +789,21 @@ def load_observed(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return observed, full
 
 
+def load_non_links(path: Path) -> pd.DataFrame:
+    """The documented non-links (supplier, receiver, resource, source, ...)."""
+    if not path.is_file():
+        return pd.DataFrame(columns=[*LINK_COLUMNS, "source"])
+    return pd.read_csv(path, dtype=str, comment="#", skipinitialspace=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     observed, full = load_observed(args.observed)
     results, done = run_experiment(SPEC, args)
     if results.summary["replicate"].nunique() < 2:
         raise SystemExit("need at least 2 replicates (confidence intervals)")
-    frame, links, cands = score_all(results, observed)
+    viable = viable_links(REGION)
+    frame, links, cands = score_all(results, observed, viable)
     runs_file = args.out / "kalundborg_validation_runs.parquet"
     links_file = args.out / "kalundborg_validation_links.parquet"
     frame.to_parquet(runs_file, index=False)
@@ -753,7 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     args.results = report_folder(args, RESULTS)
     args.results.mkdir(parents=True, exist_ok=True)
     path = args.results / "kalundborg_validation.md"
-    text = report(frame, links, cands, full, results.manifest, done.seconds if done else 0.0)
+    text = report(frame, links, cands, full, results.manifest, done.seconds if done else 0.0,
+                  n_viable=len(viable), non_links=load_non_links(NON_LINKS))
     path.write_text(with_banner(text, args) + "\n", encoding="utf-8")
     print(f"{len(frame)} runs; wrote {runs_file}, {links_file}, {path}")
     return 1 if len(results.failures) else 0

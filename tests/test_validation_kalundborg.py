@@ -186,3 +186,34 @@ def test_one_kalundborg_run_is_pure(experiment):
     observed = read_observed(OBSERVED)
     got = set(cands.itertuples(index=False, name=None))
     assert set(observed.itertuples(index=False, name=None)) <= got
+
+
+def test_random_among_viable_candidates_draws_only_viable_links(experiment):
+    """With a->b steam and b->c sludge viable (both observed) and 3 links formed, the
+    pool holds 2 links: the baseline takes both, so precision 1 and recall 2/3; with no
+    viable link it draws nothing."""
+    run = {"seed": 7, "ticks": 12, "exchanges": TOY_LOG, "candidates": TOY_CANDIDATES,
+           "exchanges_started": 4, "negotiations_opened": 6, "seconds": 0.0}
+    viable = {("a", "b", "steam"), ("b", "c", "sludge")}
+    row, _ = experiment.score_run(run, "facilitator", TOY_OBSERVED, viable)
+    assert row["randviable_precision_ever"] == pytest.approx(1.0)
+    assert row["randviable_recall_ever"] == pytest.approx(2 / 3)
+    none, _ = experiment.score_run(run, "facilitator", TOY_OBSERVED, set())
+    assert math.isnan(none["randviable_precision_ever"])
+
+
+def test_non_link_rates_count_runs_that_formed_them(experiment):
+    """A non-link formed in 1 of 4 runs with the facilitator (and active at the end) and in
+    none without: 0.25 and 0.00, with Wilson intervals."""
+    frame = pd.DataFrame({"arm": ["facilitator"] * 4 + ["no facilitator"] * 4,
+                          "seed": [0, 1, 2, 3] * 2})
+    links = pd.DataFrame({"arm": ["facilitator", "facilitator"], "seed": [2, 3],
+                          "supplier": ["x", "a"], "receiver": ["y", "b"],
+                          "resource": ["heat", "steam"], "active_end": [True, False]})
+    non_links = pd.DataFrame({"supplier": ["x"], "receiver": ["y"], "resource": ["heat"],
+                              "source": ["src"]})
+    lines = experiment.non_link_lines(frame, links, non_links)
+    row = [line for line in lines if line.startswith("| x -> y")][0]
+    low, high = experiment.share_ci(1, 4)[1:]
+    assert row.split(" | ")[2:] == [f"0.25 [{low:.2f}, {high:.2f}]", "0.25",
+                                   "0.00 [0.00, 0.49]", "0.00 |"]

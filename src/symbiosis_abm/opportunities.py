@@ -31,7 +31,8 @@ import pandas as pd
 from .catalogue import MODES
 from .region import SIZES, Region
 
-__all__ = ["opportunities", "OPPORTUNITY_COLUMNS", "format_opportunities", "link_census"]
+__all__ = ["opportunities", "OPPORTUNITY_COLUMNS", "format_opportunities", "link_census",
+           "viable_links"]
 
 #: The largest ``max_candidates`` the parameters allow; the map uses it so that the
 #: nearest-partner bound of the run's search does not hide feasible pairs.
@@ -346,3 +347,29 @@ def _coexist(open_tick: np.ndarray, close_tick: np.ndarray, a: np.ndarray,
     """
     end = np.where(close_tick < 0, np.iinfo(np.int64).max, close_tick)
     return np.maximum(open_tick[a], open_tick[b]) < np.minimum(end[a], end[b])
+
+
+def viable_links(region: str | Path | Region, catalogue: Any = None,
+                 **overrides: Any) -> set[tuple[str, str, str]]:
+    """The (supplier, receiver, resource) links that are viable at full trust: candidates
+    whose firms coexist and whose joint surplus at full trust is positive, as counted by
+    :func:`link_census` (the pool a model forming links at random among the links that
+    could pay would draw from).
+
+    Examples
+    --------
+    >>> links = viable_links("vastra_malardalen")
+    >>> len(links) == link_census("vastra_malardalen")["viable_at_full_trust"]
+    True
+    """
+    from .model import SymbiosisModel
+
+    settings = {"max_candidates": MAP_MAX_CANDIDATES, "cascade": False, **overrides}
+    model = SymbiosisModel(region, rng=0, catalogue=catalogue, **settings)
+    w = model.world
+    edges = np.flatnonzero(_coexist(w.firm_open_tick, w.firm_close_tick,
+                                    w.edge_supplier, w.edge_receiver))
+    full = _surplus_at_trust(model, edges, 1.0)
+    ids, names = w.firm_ids, w.catalogue.names
+    return {(ids[w.edge_supplier[e]], ids[w.edge_receiver[e]], names[w.edge_resource[e]])
+            for e, value in zip(edges, full) if np.isfinite(value) and value > 0}
