@@ -217,3 +217,27 @@ def test_non_link_rates_count_runs_that_formed_them(experiment):
     low, high = experiment.share_ci(1, 4)[1:]
     assert row.split(" | ")[2:] == [f"0.25 [{low:.2f}, {high:.2f}]", "0.25",
                                    "0.00 [0.00, 0.49]", "0.00 |"]
+
+
+def test_documented_magnitudes_are_sourced_and_the_script_compares_them(tmp_path):
+    """Every documented magnitude names a measure the script knows, a positive value, a
+    year, a source and a web address; the script's table has one row per figure with the
+    model's first- and last-year means and their ratio."""
+    magnitudes = load_script(ROOT / "experiments" / "magnitudes.py")
+    documented = pd.read_csv(magnitudes.DOCUMENTED, comment="#", skipinitialspace=True)
+    assert set(documented["measure"]) <= set(magnitudes.MEASURES)
+    assert (documented["value"] > 0).all()
+    assert documented[["year", "source", "url"]].notna().all().all()
+    assert documented["url"].str.startswith("http").all()
+    rates = pd.DataFrame([{"seed": s, "year": y, **{m: 10.0 * (1 + y) + s
+                                                     for m in magnitudes.MEASURES}}
+                          for s in (0, 1) for y in (0, 1)])
+    table = magnitudes.compare(rates, documented)
+    assert len(table) == len(documented)
+    first = table.iloc[0]
+    assert first["first_mean"] == pytest.approx(10.5)
+    assert first["last_mean"] == pytest.approx(20.5)
+    assert first["ratio_last"] == pytest.approx(20.5 / first["documented"])
+    assert magnitudes.main(["--seeds", "2", "--ticks", "12", "--results", str(tmp_path)]) == 0
+    text = (tmp_path / "kalundborg_magnitudes.md").read_text(encoding="utf-8")
+    assert text.count("\n| ") == len(documented) + 1   # header and one row per figure
