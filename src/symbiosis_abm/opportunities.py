@@ -307,24 +307,13 @@ def link_census(region: str | Path | Region,
     >>> census["viable_at_full_trust"] <= census["candidate_links"]
     True
     """
-    from .model import SymbiosisModel
-
-    settings = {"max_candidates": MAP_MAX_CANDIDATES, "cascade": False, **overrides}
-    model = SymbiosisModel(region, rng=0, catalogue=catalogue, **settings)
-    w = model.world
-    edges = np.flatnonzero(_coexist(w.firm_open_tick, w.firm_close_tick,
-                                    w.edge_supplier, w.edge_receiver))
-    full = _surplus_at_trust(model, edges, 1.0)
-    viable = np.isfinite(full) & (full > 0)
-    ids, names = w.firm_ids, w.catalogue.names
-    links = [(ids[w.edge_supplier[e]], ids[w.edge_receiver[e]], names[w.edge_resource[e]])
-             for e in edges]
+    n_edges, links, viable = _census_links(region, catalogue, overrides)
     viable_links = {link for link, ok in zip(links, viable) if ok}
     docs = set(documented or ())
     distractors = len(viable_links - docs)
     return {
         "candidate_links": len(set(links)),
-        "never_coexist": int(len(w.edge_supplier) - len(edges)),
+        "never_coexist": int(n_edges - len(links)),
         "viable_at_full_trust": len(viable_links),
         "documented_links": len(docs) if documented is not None else None,
         "documented_among_candidates": len(docs & set(links)),
@@ -351,9 +340,8 @@ def _coexist(open_tick: np.ndarray, close_tick: np.ndarray, a: np.ndarray,
 
 def viable_links(region: str | Path | Region, catalogue: Any = None,
                  **overrides: Any) -> set[tuple[str, str, str]]:
-    """The (supplier, receiver, resource) links that are viable at full trust: candidates
-    whose firms coexist and whose joint surplus at full trust is positive, as counted by
-    :func:`link_census` (the pool a model forming links at random among the links that
+    """The (supplier, receiver, resource) links that are viable at full trust, as counted
+    by :func:`link_census` (the pool a model forming links at random among the links that
     could pay would draw from).
 
     Examples
@@ -362,6 +350,14 @@ def viable_links(region: str | Path | Region, catalogue: Any = None,
     >>> len(links) == link_census("vastra_malardalen")["viable_at_full_trust"]
     True
     """
+    _, links, viable = _census_links(region, catalogue, overrides)
+    return {link for link, ok in zip(links, viable) if ok}
+
+
+def _census_links(region: str | Path | Region, catalogue: Any, overrides: dict[str, Any]
+                  ) -> tuple[int, list[tuple[str, str, str]], np.ndarray]:
+    """All candidate edges' count, and the links of those whose firms coexist with
+    whether each is viable at full trust (the census's rules, :func:`link_census`)."""
     from .model import SymbiosisModel
 
     settings = {"max_candidates": MAP_MAX_CANDIDATES, "cascade": False, **overrides}
@@ -371,5 +367,6 @@ def viable_links(region: str | Path | Region, catalogue: Any = None,
                                     w.edge_supplier, w.edge_receiver))
     full = _surplus_at_trust(model, edges, 1.0)
     ids, names = w.firm_ids, w.catalogue.names
-    return {(ids[w.edge_supplier[e]], ids[w.edge_receiver[e]], names[w.edge_resource[e]])
-            for e, value in zip(edges, full) if np.isfinite(value) and value > 0}
+    links = [(ids[w.edge_supplier[e]], ids[w.edge_receiver[e]], names[w.edge_resource[e]])
+             for e in edges]
+    return len(w.edge_supplier), links, np.isfinite(full) & (full > 0)
