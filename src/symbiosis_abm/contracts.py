@@ -39,8 +39,8 @@ from .relations import broken
 from .state import phase
 from .trust import after_delivery, toward
 
-__all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons",
-           "ContractBook"]
+__all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains",
+           "allocation_reasons", "ContractBook"]
 
 
 def season_at(season: np.ndarray, tick: int, tick_months: float) -> np.ndarray:
@@ -89,6 +89,33 @@ def shortfall(delivered_share: np.ndarray, expected_share: np.ndarray) -> np.nda
     """
     gap = np.maximum(expected_share - delivered_share, 0.0)
     return np.where(expected_share > 0, gap / np.maximum(expected_share, 1e-300), 0.0)
+
+
+def forward_gains(expected_sup: np.ndarray, expected_rec: np.ndarray,
+                  priced_annuity: np.ndarray, planned: np.ndarray, d_disposal: np.ndarray,
+                  d_virgin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each side's expected yearly gain from going on with a contract, at today's prices,
+    against its alternative (ending it).
+
+    ``expected_*`` are the gains the contract was priced at (the Nash split at signing or
+    at its last renewal), ``planned`` its expected yearly delivered volume and ``d_*`` how
+    far the avoided costs per unit moved since. The receiver's annuity of the asset
+    already built (``priced_annuity``, the part of it in ``expected_rec``) is owed whether
+    the exchange goes on or not (ending it strands it, :mod:`.assets`): it is no cost of
+    going on.
+
+    Examples
+    --------
+    Priced at a gain of 100 each, with 30 of the receiver's in an annuity; 10 units a
+    year, the virgin price down by 15 per unit:
+
+    >>> sup, rec = forward_gains(np.array([100.0]), np.array([100.0]), np.array([30.0]),
+    ...                          np.array([10.0]), np.array([0.0]), np.array([-15.0]))
+    >>> sup.tolist(), rec.tolist()
+    ([100.0], [-20.0])
+    """
+    return (expected_sup + planned * d_disposal,
+            expected_rec + priced_annuity + planned * d_virgin)
 
 
 def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np.ndarray,
@@ -177,7 +204,7 @@ class ContractBook:
                       self.params.trust_break)
         self._end_exchanges(act[lost], t, "broken trust")
         keep = ~lost
-        self._track_profit(t, act[keep], (gain_sup - plan_sup)[keep],
+        self._track_profit(t, act[keep], s[keep], n[keep], (gain_sup - plan_sup)[keep],
                            (gain_rec - plan_rec)[keep])
         self._renew_or_expire(t)
 
@@ -185,9 +212,9 @@ class ContractBook:
                annuity: np.ndarray):
         """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
         this tick's prices, with the volume delivered and paid for; and each side's gain
-        in the plan: a share ``planned`` at the prices the contract was priced at (so that
-        a price move shows as a deviation from it). One pass: the exchanges' columns are
-        read once for both."""
+        in the plan: a share ``planned`` at the same prices (the difference is a volume
+        deviation only: a price move shows at once in the expected gain at current prices,
+        :meth:`_track_profit`). One pass: the exchanges' columns are read once for both."""
         ex, tpy = self.exchanges, self.params.ticks_per_year
         mean, price = ex["volume"][act] / tpy, ex["price"][act]
         tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
@@ -199,9 +226,9 @@ class ContractBook:
             return (delivered * disposal + paid - tc_sup,
                     delivered * (virgin - transport) - paid - tc_rec, delivered, paid)
 
-        actual = sides(share, self.disposal_now[ex["stream"][act]],
-                       self.virgin_now[ex["need"][act]])
-        plan = sides(planned, ex["disposal_unit"][act], ex["virgin_unit"][act])
+        disposal, virgin = self.disposal_now[ex["stream"][act]], self.virgin_now[ex["need"][act]]
+        actual = sides(share, disposal, virgin)
+        plan = sides(planned, disposal, virgin)
         return actual, plan[:2]
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
@@ -222,29 +249,38 @@ class ContractBook:
         store.contact[rs] = True
         store.contact[sr] = True
 
-    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
-                      dev_rec: np.ndarray) -> None:
-        """Running yearly average of each side's gain against plan; an exchange whose
-        expected gain, corrected by that running deviation, stays negative ends.
+    def _track_profit(self, t: int, act: np.ndarray, s: np.ndarray, n: np.ndarray,
+                      dev_sup: np.ndarray, dev_rec: np.ndarray) -> None:
+        """Running yearly average of each side's volume deviation from plan; an exchange
+        whose expected gain at this tick's prices (:func:`forward_gains`), corrected by that
+        running deviation, stays negative for ``unprofitable_patience_months`` ends.
 
-        ``dev_*`` is actual minus expected gain this tick: a planned seasonal trough is
-        no deviation, so the month a contract was signed does not matter.
+        ``dev_*`` is actual minus planned gain this tick at this tick's prices: a planned
+        seasonal trough is no deviation, so the month a contract was signed does not
+        matter; a price move is no deviation either but moves the expected gain at once.
         """
         ex, tpy = self.exchanges, self.params.ticks_per_year
         alpha = 1.0 / max(1.0, tpy)
         ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
         ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
-        losing = ((ex["expected_supplier"][act] / tpy + ex["avg_supplier"][act] < 0)
-                  | (ex["expected_receiver"][act] / tpy + ex["avg_receiver"][act] < 0))
+        fwd_sup, fwd_rec = forward_gains(
+            ex["expected_supplier"][act], ex["expected_receiver"][act],
+            ex["priced_annuity"][act], ex["planned"][act],
+            self.disposal_now[s] - ex["disposal_unit"][act],
+            self.virgin_now[n] - ex["virgin_unit"][act])
+        sup_loses = fwd_sup / tpy + ex["avg_supplier"][act] < 0
+        losing = sup_loses | (fwd_rec / tpy + ex["avg_receiver"][act] < 0)
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
-        over = act[ex["losing_ticks"][act] >= self.rates.patience]
+        over = ex["losing_ticks"][act] >= self.rates.patience
         # the side that walks out is the one losing; the other loses trust in it (7.16)
-        walks = ex["expected_supplier"][over] / tpy + ex["avg_supplier"][over] < 0
-        self._breach(over, walks)
-        self._end_exchanges(over, t, "unprofitable")
+        self._breach(act[over], sup_loses[over])
+        self._end_exchanges(act[over], t, "unprofitable")
 
     def _renew_or_expire(self, t: int) -> None:
-        """At contract end, renew if both would still sign and it still pays; else end."""
+        """At contract end, renegotiate: renew at a new price (the Nash split of the surplus
+        at today's prices, with the asset already built sunk) if that surplus is positive
+        and both still sign; end as "renegotiation failed" where no price leaves both
+        sides better off than their alternatives, as "expired" where one will not sign."""
         ex = self.exchanges
         due = np.flatnonzero(ex["active"] & (ex["end"] <= t))
         if len(due) == 0:
@@ -253,7 +289,8 @@ class ContractBook:
         terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial,
                                           held=ex["volume"][due])
         # capex of the asset the exchange runs over is sunk: the renewal books none
-        keep = (terms.surplus > 0) & self._signs(edges, terms, info)
+        viable = terms.surplus > 0
+        keep = viable & self._signs(edges, terms, info)
         grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
         if trial.any():                          # full link ends, to grow into it (7.15)
             full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
@@ -264,13 +301,33 @@ class ContractBook:
         length = np.where(trial, p.trial_months / p.tick_months,
                           p.contract_years * p.ticks_per_year)
         ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
-        s, n = ex["stream"][due[keep]], ex["need"][due[keep]]
-        ex["virgin_unit"][due[keep]] = self.virgin_now[n]      # renewed at today's prices
-        ex["disposal_unit"][due[keep]] = self.disposal_now[s]
+        self._reprice(due[keep], terms, info, keep)
         self.counts["renewals"] += int(keep.sum())
         self._end_exchanges(due[grown], t, "trial completed")
         self.edge_retry[ex["edge"][due[grown]]] = t
-        self._end_exchanges(due[~keep & ~grown], t, "expired")
+        self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
+        self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
+
+    def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray) -> None:
+        """A renewed contract's new terms: price, expected gains and costs of the deal
+        ``terms``/``info`` (rows ``sel`` of them) at today's prices; the plan it is judged
+        against starts afresh."""
+        ex = self.exchanges
+        planned = info["volume"][sel] * info["utilisation"][sel]
+        ex["planned"][rows] = planned
+        ex["price"][rows] = terms.payment[sel] / np.maximum(planned, 1e-12)
+        ex["expected_supplier"][rows] = terms.supplier_gain[sel]
+        ex["expected_receiver"][rows] = terms.receiver_gain[sel]
+        ex["priced_annuity"][rows] = terms.annuity[sel]   # 0 over a sunk asset
+        ex["tc_supplier"][rows] = terms.tc_supplier[sel]
+        ex["tc_receiver"][rows] = terms.tc_receiver[sel]
+        ex["transport_unit"][rows] = info["transport"][sel] / np.maximum(info["volume"][sel],
+                                                                          1e-12)
+        ex["virgin_unit"][rows] = self.virgin_now[ex["need"][rows]]
+        ex["disposal_unit"][rows] = self.disposal_now[ex["stream"][rows]]
+        ex["avg_supplier"][rows] = 0.0
+        ex["avg_receiver"][rows] = 0.0
+        ex["losing_ticks"][rows] = 0
 
     @property
     def firm_building(self) -> np.ndarray:
@@ -321,7 +378,8 @@ class ContractBook:
             distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
             capex=info["capex"][ok], subsidy=subsidy,
             transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
-            annuity=terms.annuity[ok], tc_supplier=terms.tc_supplier[ok],
+            annuity=terms.annuity[ok], priced_annuity=terms.annuity[ok], planned=expected,
+            tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
             avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
@@ -370,5 +428,5 @@ _EXCHANGE_COLUMNS = {
     "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64,
     "first": np.int64, "end": np.int64, "ended": np.int64, "reason": np.int8, "active": bool,
     "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
-    "disposal_unit": float,
+    "disposal_unit": float, "priced_annuity": float, "planned": float,
 }

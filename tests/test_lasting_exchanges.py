@@ -1,0 +1,110 @@
+"""Issue 18: exchanges that last as real ones do.
+
+Hand-made two-firm regions in a static world (no price path, no process changes), where
+the test itself moves a price or a level at a chosen month and follows each side's money.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import make_region
+
+from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.params import STATIC_WORLD
+
+TERM_YEARS = 2.0
+
+
+def _pair(resource: str = "steam", volume: float = 80000.0, x_km: float = 1.5,
+          **overrides) -> SymbiosisModel:
+    """A supplier and a receiver of ``resource`` 1.5 km apart (steam: a pipe)."""
+    region = make_region([
+        {"id": "plant", "streams": [(resource, volume)]},
+        {"id": "mill", "x": x_km, "needs": [(resource, volume)]}])
+    base = dict(STATIC_WORLD, facilitator=False, initial_trust=0.9, initial_awareness=1.0,
+                contract_years=TERM_YEARS, negotiation_failure_rate=0.0)
+    return SymbiosisModel(region, rng=2, **{**base, **overrides})
+
+
+def _first_exchange(model: SymbiosisModel, limit: int = 60) -> None:
+    while len(model.exchanges) == 0:
+        assert model.tick < limit, "the pair never signed"
+        model.step()
+
+
+def _run_with_price_fall(model: SymbiosisModel, fall_tick: int, factor: float, ticks: int):
+    """Step to ``ticks``, the resource's price falling to ``factor`` of itself before tick
+    ``fall_tick``; each tick's gain of each side against its alternative (ending the
+    exchange): its savings that tick, the receiver's owed annuity of its pipe added back
+    (ending the exchange would strand it, docs/ODD.md 7.6)."""
+    resource = int(model.world.need_resource[0])
+    ex, tpy = model.exchanges, model.params.ticks_per_year
+    gains = []
+    while model.tick < ticks - 1:
+        if model.tick + 1 == fall_tick:
+            model.price_log[resource] = np.log(factor)
+        before = model.firm_savings.copy()
+        active = bool(ex["active"][0])
+        model.step()
+        gain = model.firm_savings - before
+        until = model.assets.table["until"][0]
+        owed = ex["annuity"][0] / tpy if model.tick < until else 0.0
+        if active and model.tick >= ex["first"][0]:
+            gains.append((gain[0], gain[1] + owed))
+    return np.array(gains)
+
+
+def _longest_loss(gains: np.ndarray) -> int:
+    longest, run = 0, 0
+    for losing in (gains < -1e-6).any(axis=1):
+        run = run + 1 if losing else 0
+        longest = max(longest, run)
+    return longest
+
+
+# must show 2: renewal re-prices; no side loses money beyond its patience -----------------
+@pytest.mark.parametrize("months_before", range(1, int(TERM_YEARS * 12) + 1))
+@pytest.mark.parametrize("resource", ["steam", "fly_ash"])
+def test_a_price_fall_before_a_renewal_never_leaves_a_side_losing_beyond_patience(
+        resource, months_before):
+    # steam (a pipe): the receiver loses at the signed price, the deal still pays at the
+    # new one; fly ash (a container park): at 30 % of its price the ash is worth less
+    # than the supplier gets selling it elsewhere, and no price pays both sides
+    model = _pair(resource, 80000.0 if resource == "steam" else 50000.0)
+    _first_exchange(model)
+    renewal = int(model.exchanges["end"][0])
+    gains = _run_with_price_fall(model, renewal - months_before + 1, 0.3, renewal + 40)
+    patience = model.rates.patience
+    assert (gains < 0).any()   # the fall makes a side lose
+    assert _longest_loss(gains) <= patience
+    log = model.exchanges_frame()
+    if months_before >= patience:   # the losses ran out the patience before the renewal
+        assert log["reason"].iloc[0] == "unprofitable"
+    elif resource == "steam":     # renewed at the new price
+        assert log["status"].iloc[0] == "active" and model.counts["renewals"] >= 1
+        assert (gains[-12:] > 0).all()
+    else:
+        assert log["reason"].iloc[0] == "renegotiation failed"
+        assert log["end"].iloc[0] == renewal
+
+
+def test_renewal_sets_the_price_at_the_nash_split_of_todays_surplus_with_the_asset_sunk():
+    model = _pair()
+    _first_exchange(model)
+    renewal = int(model.exchanges["end"][0])
+    model.run(renewal - 1 - model.tick)      # up to the renewal
+    steam = list(model.world.catalogue.names).index("steam")
+    model.price_log[steam] = np.log(0.5)
+    signed = model.exchanges["price"][0]
+    model.step()
+    assert model.counts["renewals"] >= 1
+    ex = model.exchanges
+    terms, info = model.expected_terms(ex["edge"][:1], volume=ex["volume"][:1],
+                                       held=ex["volume"][:1])
+    assert info["capex"][0] == 0.0            # the pipe is sunk
+    assert ex["price"][0] < signed             # a cheaper alternative: a lower price
+    assert ex["expected_supplier"][0] == pytest.approx(terms.supplier_gain[0])
+    assert ex["expected_receiver"][0] == pytest.approx(terms.receiver_gain[0])
+    assert ex["expected_supplier"][0] == pytest.approx(ex["expected_receiver"][0])
+    assert ex["price"][0] * ex["planned"][0] == pytest.approx(terms.payment[0])
