@@ -108,3 +108,97 @@ def test_renewal_sets_the_price_at_the_nash_split_of_todays_surplus_with_the_ass
     assert ex["expected_receiver"][0] == pytest.approx(terms.receiver_gain[0])
     assert ex["expected_supplier"][0] == pytest.approx(ex["expected_receiver"][0])
     assert ex["price"][0] * ex["planned"][0] == pytest.approx(terms.payment[0])
+
+
+# volume band: a stream or need that falls adjusts its contracts, or ends them below the
+# minimum ------------------------------------------------------------------------------------
+def _shared_stream(**overrides) -> SymbiosisModel:
+    """One plant's steam (80,000 t) taken by two mills of 40,000 t each."""
+    region = make_region([
+        {"id": "plant", "streams": [("steam", 80000.0)]},
+        {"id": "mill_a", "x": 1.0, "needs": [("steam", 40000.0)]},
+        {"id": "mill_b", "y": 1.0, "needs": [("steam", 40000.0)]}])
+    base = dict(STATIC_WORLD, facilitator=False, initial_trust=0.9, initial_awareness=1.0,
+                negotiation_failure_rate=0.0)
+    model = SymbiosisModel(region, rng=3, **{**base, **overrides})
+    while not (len(model.exchanges) == 2
+               and (model.exchanges["first"] < model.tick).all()):
+        assert model.tick < 80, "the mills never both took steam"
+        model.step()
+    return model
+
+
+def _stream_falls(model: SymbiosisModel, level: float) -> None:
+    """The plant's process change (docs/ODD.md 7.19) to ``level`` of its steam."""
+    model.stream_level[0] = level
+    model._fit_to_capacity("stream", np.array([True]), model.tick)
+
+
+def test_a_stream_that_falls_cuts_its_contracts_pro_rata_within_their_band():
+    model = _shared_stream()
+    ex = model.exchanges
+    volume, planned = ex["volume"].copy(), ex["planned"].copy()
+    gains = ex["expected_supplier"].copy(), ex["expected_receiver"].copy()
+    assert volume.sum() == pytest.approx(80000.0)
+    _stream_falls(model, 0.8)
+    assert ex["active"].all()
+    np.testing.assert_allclose(ex["volume"], 0.8 * volume)
+    np.testing.assert_allclose(ex["planned"], 0.8 * planned)
+    assert ex["max_volume"].tolist() == volume.tolist()    # the band stays as signed
+    assert model.stream_committed[0] == pytest.approx(64000.0)
+    np.testing.assert_allclose(model.need_committed, 0.8 * volume)
+    assert (ex["expected_supplier"] < gains[0]).all() and (ex["expected_receiver"]
+                                                           < gains[1]).all()
+    trust = [model.firm("mill_a").trust_in(model.firm("plant")),
+             model.firm("mill_b").trust_in(model.firm("plant"))]
+    delivered = ex["delivered"].copy()
+    model.step()
+    # the smaller deliveries are what the contracts now expect: no shortfall, no breach
+    np.testing.assert_allclose(ex["delivered"] - delivered, 0.8 * volume / 12)
+    assert model.firm("mill_a").trust_in(model.firm("plant")) >= trust[0]
+    assert model.firm("mill_b").trust_in(model.firm("plant")) >= trust[1]
+    assert model.counts["volumes adjusted"] == 2
+    model.run(24)
+    assert model.exchanges_frame()["status"].eq("active").all()
+
+
+def test_a_stream_that_falls_below_the_contracts_minimum_ends_them_with_that_reason():
+    model = _shared_stream()
+    _stream_falls(model, 0.4)   # below half of each contract (min_volume_share 0.5)
+    log = model.exchanges_frame()
+    assert log["reason"].tolist() == ["below minimum volume"] * 2
+    assert model.stream_committed[0] == 0.0
+    assert model.counts["ended: below minimum volume"] == 2
+
+
+def test_a_wider_band_keeps_the_same_contracts_at_a_smaller_volume():
+    model = _shared_stream(min_volume_share=0.3)
+    _stream_falls(model, 0.4)
+    assert model.exchanges["active"].all()
+    np.testing.assert_allclose(model.exchanges["volume"], 16000.0)
+
+
+def test_a_contract_already_cut_ends_first_and_the_rest_share_what_is_left():
+    model = _shared_stream()
+    ex = model.exchanges
+    model._resize(np.array([1]), np.array([25000.0]))   # mill_b took less before
+    _stream_falls(model, 0.5)   # 40,000 t left of 65,000 t contracted
+    # at 40/65 of 25,000 t mill_b would be under half its 40,000 t; mill_a takes all
+    assert ex["active"].tolist() == [True, False]
+    assert model.exchanges_frame()["reason"].iloc[1] == "below minimum volume"
+    assert ex["volume"][0] == pytest.approx(40000.0)
+    assert model.stream_committed[0] == pytest.approx(40000.0)
+
+
+def test_process_changes_adjust_or_end_contracts_and_never_overcommit_a_stream():
+    model = SymbiosisModel("kalundborg", rng=4, process_change_rate=0.3)
+    w = model.world
+    for _ in range(120):
+        model.step()
+        cap_s = w.stream_volume * model.stream_level
+        cap_n = w.need_volume * model.need_level
+        assert (model.stream_committed <= cap_s * (1 + 1e-9) + 1e-6).all()
+        assert (model.need_committed <= cap_n * (1 + 1e-9) + 1e-6).all()
+    reasons = model.exchanges_frame()["reason"]
+    assert not (reasons == "process change").any()
+    assert model.counts["volumes adjusted"] > 0

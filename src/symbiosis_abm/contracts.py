@@ -39,7 +39,7 @@ from .relations import broken
 from .state import phase
 from .trust import after_delivery, toward
 
-__all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains",
+__all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
            "allocation_reasons", "ContractBook"]
 
 
@@ -116,6 +116,44 @@ def forward_gains(expected_sup: np.ndarray, expected_rec: np.ndarray,
     """
     return (expected_sup + planned * d_disposal,
             expected_rec + priced_annuity + planned * d_virgin)
+
+
+def within_band(items: np.ndarray, capacity: np.ndarray, volume: np.ndarray,
+                max_volume: np.ndarray, min_share: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The contracts on items (streams or needs) whose ``capacity`` fell below what is
+    contracted on them, refitted: which end below their minimum volume, and each
+    contract's new volume (0 for those).
+
+    ``items`` is each contract's stream (need), ``capacity`` each item's volume now, and
+    every contract on those items is given. A contract names a maximum (its contracted
+    volume, ``max_volume``) and a minimum (``min_share`` x maximum). Each contract first
+    takes the same share (capacity / committed) of its volume; those that would go below
+    their minimum end, and the rest share the capacity again, pro rata (never more than
+    they had).
+
+    Examples
+    --------
+    Two contracts of 60 and 40 on a stream that now yields 50, a minimum of 30 % of the
+    maximum; the second was already cut to 40 from 100: at half its volume (20) it would
+    be under its minimum (30) and ends; the first takes the 50.
+
+    >>> below, new = within_band(np.array([0, 0]), np.array([50.0]), np.array([60.0, 40.0]),
+    ...                          np.array([60.0, 100.0]), 0.3)
+    >>> below.tolist(), new.tolist()
+    ([False, True], [50.0, 0.0])
+    """
+    n = len(capacity)
+
+    def share_of(committed: np.ndarray) -> np.ndarray:
+        out = np.ones(n)
+        np.divide(capacity, committed, out=out, where=committed > 0)
+        return np.minimum(out, 1.0)
+
+    share = share_of(np.bincount(items, weights=volume, minlength=n))
+    below = volume * share[items] < min_share * max_volume * (1.0 - 1e-9)
+    share = share_of(np.bincount(items[~below], weights=volume[~below], minlength=n))
+    return below, np.where(below, 0.0, volume * share[items])
 
 
 def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np.ndarray,
@@ -379,6 +417,7 @@ class ContractBook:
             capex=info["capex"][ok], subsidy=subsidy,
             transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
             annuity=terms.annuity[ok], priced_annuity=terms.annuity[ok], planned=expected,
+            max_volume=volume,
             tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
@@ -388,6 +427,43 @@ class ContractBook:
             virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
+
+    def _fit_to_capacity(self, kind: str, fell: np.ndarray, t: int) -> None:
+        """Contracts on streams (``kind="stream"``) or needs whose process level ``fell``
+        below what is contracted on them: those that would go below their minimum volume
+        end ("below minimum volume"; the side whose process changed walks out), the rest
+        deliver pro rata less within their band, at their price per unit (docs/ODD.md
+        7.19)."""
+        ex, w, p = self.exchanges, self.world, self.params
+        stream = kind == "stream"
+        level = self.stream_level if stream else self.need_level
+        volume = w.stream_volume if stream else w.need_volume
+        rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
+        below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
+                                 ex["max_volume"][rows], p.min_volume_share)
+        self._breach(rows[below], np.full(int(below.sum()), stream))
+        self._end_exchanges(rows[below], t, "below minimum volume")
+        self._resize(rows[~below], new[~below])
+
+    def _resize(self, rows: np.ndarray, new_volume: np.ndarray) -> None:
+        """Contracts ``rows`` now run at ``new_volume`` a year, at the same price per unit:
+        commitments, plan and expected gains follow."""
+        ex = self.exchanges
+        delta = new_volume - ex["volume"][rows]
+        w = self.world
+        self.stream_committed += np.bincount(ex["stream"][rows], weights=delta,
+                                             minlength=len(w.stream_volume))
+        self.need_committed += np.bincount(ex["need"][rows], weights=delta,
+                                           minlength=len(w.need_volume))
+        ratio = new_volume / np.maximum(ex["volume"][rows], 1e-300)
+        d_planned = ex["planned"][rows] * (ratio - 1.0)
+        price = ex["price"][rows]
+        ex["expected_supplier"][rows] += d_planned * (ex["disposal_unit"][rows] + price)
+        ex["expected_receiver"][rows] += d_planned * (ex["virgin_unit"][rows]
+                                                      - ex["transport_unit"][rows] - price)
+        ex["planned"][rows] += d_planned
+        ex["volume"][rows] = new_volume
+        self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
         ex = self.exchanges
@@ -428,5 +504,5 @@ _EXCHANGE_COLUMNS = {
     "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64,
     "first": np.int64, "end": np.int64, "ended": np.int64, "reason": np.int8, "active": bool,
     "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
-    "disposal_unit": float, "priced_annuity": float, "planned": float,
+    "disposal_unit": float, "priced_annuity": float, "planned": float, "max_volume": float,
 }

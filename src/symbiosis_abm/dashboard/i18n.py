@@ -286,6 +286,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "broken trust": ("broken trust", "brutet förtroende"),
     "trial completed": ("trial completed", "försöket avslutat"),
     "renegotiation failed": ("renegotiation failed", "omförhandlingen misslyckades"),
+    "below minimum volume": ("below minimum volume", "under minimivolymen"),
 }
 
 
