@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import make_region
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.params import STATIC_WORLD
@@ -202,3 +204,74 @@ def test_process_changes_adjust_or_end_contracts_and_never_overcommit_a_stream()
     reasons = model.exchanges_frame()["reason"]
     assert not (reasons == "process change").any()
     assert model.counts["volumes adjusted"] > 0
+
+
+# co-funding: offered only to deals not viable alone; never the reason a viable deal fails
+def _heat_over_four_km(**overrides) -> SymbiosisModel:
+    """Waste heat over 4.5 km by pipe: pays with 30 % co-funding, not without."""
+    region = make_region([
+        {"id": "plant", "member": True, "streams": [("waste_heat_high", 10000.0)]},
+        {"id": "mill", "member": True, "x": 4.5, "needs": [("waste_heat_high", 10000.0)]}])
+    base = dict(STATIC_WORLD, initial_trust=0.9, initial_awareness=0.0, discovery_rate=0.0,
+                convener=False, expert_support=0.0)
+    return SymbiosisModel(region, rng=1, **{**base, **overrides})
+
+
+def test_a_deal_that_came_to_pay_on_its_own_starts_without_the_cofunding_it_counted_on():
+    model = _heat_over_four_km()
+    model.step()
+    assert model.negotiations["cofund"][0] == model.params.cofund_share   # counted on it
+    heat = int(model.world.need_resource[0])
+    model.price_log[heat] = np.log(1.5)   # heat dearer: the deal now pays on its own
+    model.run(12)
+    log = model.exchanges_frame()
+    assert len(log) == 1 and log["subsidy_eur"].iloc[0] == 0.0
+    assert model.summary()["failure_reasons"].get("no co-funding", 0) == 0
+    assert model.counts["no co-funding while viable alone"] == 0
+
+
+def test_a_grant_refused_for_want_of_budget_leaves_the_deal_as_without_a_cofunder():
+    # the budget is spent between the broker's proposal and the deal's allocation
+    model = _heat_over_four_km()
+    model.step()
+    model.facilitator.cofund_budget_left = 0.0
+    model.run(12)
+    assert len(model.exchanges) == 0   # not viable alone: it fails, as without co-funding
+    assert model.summary()["failure_reasons"] == {"no co-funding": 1}
+    assert model.counts["no co-funding while viable alone"] == 0
+    # once it pays alone, a refused grant does not stop it
+    model = _heat_over_four_km()
+    model.step()
+    model.facilitator.cofund_budget_left = 0.0
+    model.price_log[int(model.world.need_resource[0])] = np.log(1.5)
+    model.run(12)
+    assert len(model.exchanges) == 1 and model.exchanges["subsidy"][0] == 0.0
+
+
+def _heat_run(distance: float, volume: float, factor: float, at: int, budget: float,
+              share: float, cofunder: bool) -> SymbiosisModel:
+    region = make_region([
+        {"id": "plant", "member": True, "streams": [("waste_heat_high", volume)]},
+        {"id": "mill", "member": True, "x": distance, "needs": [("waste_heat_high", volume)]}])
+    model = SymbiosisModel(region, rng=1, **STATIC_WORLD, initial_trust=0.9,
+                           initial_awareness=1.0, convener=False, expert_support=0.0,
+                           cofunder=cofunder, cofund_budget_eur=budget, cofund_share=share)
+    model.run(at)
+    model.price_log[int(model.world.need_resource[0])] = np.log(factor)   # a price move
+    model.run(24 - at)
+    return model
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(distance=st.floats(2.0, 5.0), volume=st.floats(5e3, 2e4),
+       factor=st.floats(0.7, 1.6), at=st.integers(1, 8),
+       budget=st.sampled_from([0.0, 1e5, 1e7]), share=st.floats(0.1, 0.6))
+def test_no_deal_fails_for_want_of_cofunding_while_it_pays_on_its_own(
+        distance, volume, factor, at, budget, share):
+    # a heat link that pays, or not, without co-funding; its price moves during talks
+    args = (distance, volume, factor, at, budget, share)
+    helped, alone = _heat_run(*args, cofunder=True), _heat_run(*args, cofunder=False)
+    assert helped.counts["no co-funding while viable alone"] == 0
+    # a co-funder (whatever its budget) never stops a deal made without one
+    if len(alone.exchanges):
+        assert len(helped.exchanges) >= 1

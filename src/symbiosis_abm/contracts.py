@@ -162,8 +162,9 @@ def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np
 
     ``granted`` is the volume allocation gave (0: the supply or need was taken by better
     deals); ``gains_ok`` whether both sides still gain at that volume; ``affordable``
-    whether the receiver can fund its part of the capex; ``funded`` whether the deal gets
-    the co-funding it counted on.
+    whether the receiver can fund its part of the capex; ``funded`` is False where the
+    deal counted on co-funding, did not get it and does not pay without it (a deal that
+    pays on its own is never refused for want of co-funding).
     """
     return np.select(
         [granted <= 0, ~funded, ~gains_ok, ~affordable],
