@@ -275,3 +275,51 @@ def test_no_deal_fails_for_want_of_cofunding_while_it_pays_on_its_own(
     # a co-funder (whatever its budget) never stops a deal made without one
     if len(alone.exchanges):
         assert len(helped.exchanges) >= 1
+
+
+# assets: paid from the start of construction, replaced (or the exchange ends) when worn out
+def test_the_owner_pays_the_annuity_from_the_start_of_construction():
+    model = _pair()
+    _first_exchange(model)
+    ex, tpy = model.exchanges, model.params.ticks_per_year
+    built, first = int(model.assets.table["built"][0]), int(ex["first"][0])
+    assert first - built >= 12   # a pipe: months of construction
+    while model.tick < first - 1:
+        model.step()
+    # the receiver has paid every month since the pipe was begun, the supplier nothing
+    assert built == ex["start"][0] + 1     # work begins the month after signing
+    months = first - built
+    assert model.firm_savings[1] == pytest.approx(-ex["annuity"][0] / tpy * months, rel=1e-9)
+    assert model.firm_savings[0] == 0.0
+
+
+def _short_lived_pipe(**overrides) -> SymbiosisModel:
+    model = _pair(contract_years=10.0, **overrides)
+    model.assets.lifetime_ticks = np.asarray(36)   # a pipe that lasts three years
+    _first_exchange(model)
+    return model
+
+
+def test_a_worn_out_pipe_is_replaced_and_its_capex_booked_again():
+    model = _short_lived_pipe()
+    until = int(model.assets.table["until"][0])
+    model.run(until + 2 - model.tick)
+    assets = model.assets_frame()
+    assert len(assets) == 2 and assets["capex_eur"].iloc[1] == assets["capex_eur"].iloc[0]
+    assert assets["built"].iloc[1] == until          # no month without a paid-for asset
+    log = model.exchanges_frame()
+    assert log["status"].iloc[0] == "active" and log["asset_id"].iloc[0] == 1
+    assert log["capex_eur"].iloc[0] == pytest.approx(assets["capex_eur"].sum())
+    assert model.counts["assets replaced"] == 1
+    assert model.exchanges["annuity"][0] > 0 and model._annuity_due(np.array([0]),
+                                                                     model.tick)[0] == 1.0
+
+
+def test_an_exchange_whose_worn_out_pipe_does_not_pay_again_ends():
+    model = _short_lived_pipe()
+    model._capital[:] = 0.0   # the mill can no longer fund a pipe
+    until = int(model.assets.table["until"][0])
+    model.run(until + 2 - model.tick)
+    log = model.exchanges_frame()
+    assert log["reason"].iloc[0] == "asset worn out" and log["end"].iloc[0] == until
+    assert len(model.assets_frame()) == 1

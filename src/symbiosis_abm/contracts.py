@@ -200,20 +200,22 @@ class ContractBook:
         self.stream_ratio[closed_s] = 0.0
         self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
 
-    @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "_min_trust",
-                  "need_ratio", "need_season_now", "params", "rates", "stream_ratio",
-                  "stream_season_now", "tick", "virgin_now", "world"),
+    @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
+                  "_min_trust", "need_ratio", "need_season_now", "params", "rates",
+                  "stream_ratio", "stream_season_now", "tick", "virgin_now", "world"),
            writes=("assets", "counts", "delivered_by_resource", "edge_retry", "edge_status",
-                   "exchanges", "firm_paid_in", "firm_paid_out", "firm_savings",
+                   "exchanges", "facilitator", "firm_paid_in", "firm_paid_out", "firm_savings",
                    "firm_stranded", "last_delivery", "need_committed", "need_share", "pairs",
                    "stream_committed", "stream_made"),
            draws=())
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
         ex, w = self.exchanges, self.world
+        self._replace_worn_assets(t)
         building = ex["active"] & (ex["first"] > t)   # lines under construction: the work
         for slots in (self.edge_slot_sr, self.edge_slot_rs):   # together is contact
             self.pairs.contact[slots[ex["edge"][building]]] = True
+        self._pay_while_building(np.flatnonzero(building), t)
         act = np.flatnonzero(ex["active"] & ~building)
         s, n = ex["stream"][act], ex["need"][act]
         avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
@@ -269,6 +271,15 @@ class ContractBook:
         actual = sides(share, disposal, virgin)
         plan = sides(planned, disposal, virgin)
         return actual, plan[:2]
+
+    def _pay_while_building(self, rows: np.ndarray, t: int) -> None:
+        """The owner pays its asset's annuity from the start of construction: the asset's
+        life (and its annuity) runs from the tick it is built (docs/ODD.md 7.6)."""
+        if len(rows) == 0:
+            return
+        cost = self.exchanges["annuity"][rows] * self._annuity_due(rows, t)
+        np.subtract.at(self.firm_savings, self.exchanges["receiver"][rows],
+                       cost / self.params.ticks_per_year)
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off)."""
@@ -368,6 +379,46 @@ class ContractBook:
         ex["avg_receiver"][rows] = 0.0
         ex["losing_ticks"][rows] = 0
 
+    def _replace_worn_assets(self, t: int) -> None:
+        """Exchanges whose asset reached the end of its economic life: the pair prices a
+        new one (new capex, the co-funding rule applied again, the contract re-priced with
+        it) and builds it where that pays both sides, the receiver can fund it and both
+        still sign; otherwise the exchange ends ("asset worn out")."""
+        ex = self.exchanges
+        table = self.assets.table
+        has = np.flatnonzero(ex["active"] & (ex["asset"] >= 0) & (ex["first"] <= t))
+        if len(has) == 0 or len(table) == 0:
+            return
+        rows = has[table["until"][ex["asset"][has]] <= t]   # its life is over
+        if len(rows) == 0:
+            return
+        edges, volume = ex["edge"][rows], ex["volume"][rows]
+        share = self.cofunding_offer(edges, volume)
+        terms, info = self.expected_terms(edges, volume=volume, cofund=share, held=volume)
+        ok = (terms.surplus > 0) & info["affordable"] & self._signs(edges, terms, info)
+        self._end_exchanges(rows[~ok], t, "asset worn out")
+        rows, edges = rows[ok], edges[ok]
+        if len(rows) == 0:
+            return
+        w = self.world
+        capex = info["capex"][ok]
+        subsidy = (share * info["capex"])[ok]
+        new = capex > 0
+        ids = np.full(len(rows), -1, dtype=np.int64)
+        ids[new] = self.assets.build(
+            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
+            w.edge_resource[edges[new]], info["mode"][ok][new], capex[new], subsidy[new],
+            tick=t)
+        ex["asset"][rows] = ids
+        ex["mode"][rows] = info["mode"][ok]
+        ex["capex"][rows] += capex
+        ex["subsidy"][rows] += subsidy
+        ex["annuity"][rows] = terms.annuity[ok]
+        self._reprice(rows, terms, info, ok)
+        self.counts["assets replaced"] += int(new.sum())
+        if self.facilitator is not None and subsidy.sum() > 0:
+            self.facilitator.pay_cofunding(float(subsidy.sum()))
+
     @property
     def firm_building(self) -> np.ndarray:
         """Connections each firm has under construction (signed, not yet delivering).
@@ -399,7 +450,7 @@ class ContractBook:
         asset[new] = self.assets.build(
             edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
             w.edge_resource[edges[new]], info["mode"][ok][new], info["capex"][ok][new],
-            subsidy[new], tick=t)
+            subsidy[new], tick=t + 1)   # its life and annuity run from the first tick of work
         self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
         self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
         tpy = p.ticks_per_year

@@ -287,6 +287,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "trial completed": ("trial completed", "försöket avslutat"),
     "renegotiation failed": ("renegotiation failed", "omförhandlingen misslyckades"),
     "below minimum volume": ("below minimum volume", "under minimivolymen"),
+    "asset worn out": ("asset worn out", "anläggningen utsliten"),
 }
 
 
