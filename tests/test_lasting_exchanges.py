@@ -323,3 +323,23 @@ def test_an_exchange_whose_worn_out_pipe_does_not_pay_again_ends():
     log = model.exchanges_frame()
     assert log["reason"].iloc[0] == "asset worn out" and log["end"].iloc[0] == until
     assert len(model.assets_frame()) == 1
+
+
+def test_a_firm_taking_over_a_closed_site_builds_its_own_connection():
+    region = make_region([
+        {"id": "plant", "closes_at_tick": 40, "streams": [("steam", 80000.0)]},
+        {"id": "mill", "x": 1.5, "needs": [("steam", 80000.0)]}])
+    model = SymbiosisModel(region, rng=2, **STATIC_WORLD, facilitator=False, initial_trust=0.9,
+                           initial_awareness=1.0, negotiation_failure_rate=0.0)
+    model.run(42)
+    assert model.exchanges_frame()["reason"].iloc[0] == "partner closed"
+    edge = model.exchanges["edge"][:1]
+    assert model.assets.live(edge, model.tick).tolist() == [-1]   # retired with the site
+    model.firm_vacant[0] = True
+    model._newcomers(np.array([0]))          # a newcomer takes the plant's site over
+    model.pairs.aware[:] = True
+    model.run(60)
+    assets = model.assets_frame()
+    assert len(model.exchanges) == 2 and len(assets) == 2
+    assert model.exchanges["asset"][1] == 1
+    assert assets["capex_eur"].iloc[1] == pytest.approx(assets["capex_eur"].iloc[0])
