@@ -6,9 +6,10 @@ receiver, who funds the capex) and records the public (co-funded) share. It outl
 contract: a renewal, or a later exchange over the same link and mode within the asset's
 lifetime, uses it at no new capex -- unless a partner's site closed: its assets are retired
 then, and a firm that takes the site over builds its own connection. The owner pays its
-own share as an annuity while exchanges run over it; when an exchange ends before the asset's lifetime is over, the
-annuity still to come is charged to the owner at once as a *stranded* cost (reported
-apart from the exchange's savings) and the asset is paid off: a later reuse costs nothing.
+own share as an annuity while exchanges run over it; when an exchange ends before the
+asset's lifetime is over, the annuity still to come is charged to the owner at once as a
+*stranded* cost (reported apart from the exchange's savings) and the asset is paid off: a
+later reuse costs nothing.
 
 Examples
 --------
