@@ -211,6 +211,7 @@ CONDITIONAL = {
     ("6 negotiate", "cofund_wait"): "a deal failing for want of co-funding",
     ("7 allocate", "cofund_wait"): "a deal failing for want of co-funding",
     ("7 allocate", "facilitator"): "co-funding paid out",
+    ("2 delivery", "facilitator"): "co-funding paid out for a worn-out asset's replacement",
     # a newcomer's needs restart starved with nothing received: written, often unchanged
     ("8 closures and entries", "need_share"): "a newcomer's needs restart",
     ("8 closures and entries", "need_starved"): "a newcomer's needs restart",

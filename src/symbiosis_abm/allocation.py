@@ -97,12 +97,15 @@ class AllocationPhase:
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
         terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
-        reasons = allocation_reasons(
-            granted, (terms.supplier_gain > 0) & (terms.receiver_gain > 0), info["affordable"],
-            ~((book["cofund"][rows] > 0) & (cofund == 0)))
+        gains_ok = (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
+        # a deal refused the co-funding it counted on goes on as it would without a
+        # co-funder: it fails for want of co-funding only if it does not pay on its own
+        # (without co-funding ``terms`` are its terms alone)
+        reasons = allocation_reasons(granted, gains_ok, info["affordable"],
+                                     ~((book["cofund"][rows] > 0) & (cofund == 0) & ~gains_ok))
         ok = reasons == ""
         for reason in sorted(set(reasons[~ok])):
-            self._fail(rows[reasons == reason], t, reason)
+            self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
         book["status"][rows[ok]] = CONCLUDED
         book["closed"][rows[ok]] = t
         self._release(edges[ok], status=ACTIVE)

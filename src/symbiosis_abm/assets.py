@@ -4,10 +4,12 @@ A connection (pipe, heat exchanger, container park) is built with its capex when
 first exchange over a candidate link needs it. It belongs to the party that paid it (the
 receiver, who funds the capex) and records the public (co-funded) share. It outlives the
 contract: a renewal, or a later exchange over the same link and mode within the asset's
-lifetime, uses it at no new capex. The owner pays its own share as an annuity while
-exchanges run over it; when an exchange ends before the asset's lifetime is over, the
-annuity still to come is charged to the owner at once as a *stranded* cost (reported
-apart from the exchange's savings) and the asset is paid off: a later reuse costs nothing.
+lifetime, uses it at no new capex -- unless a partner's site closed: its assets are retired
+then, and a firm that takes the site over builds its own connection. The owner pays its
+own share as an annuity while exchanges run over it; when an exchange ends before the
+asset's lifetime is over, the annuity still to come is charged to the owner at once as a
+*stranded* cost (reported apart from the exchange's savings) and the asset is paid off: a
+later reuse costs nothing.
 
 Examples
 --------
@@ -84,6 +86,11 @@ class AssetBook:
         """An exchange starts over existing assets."""
         self.table["last_used"][ids] = tick
         np.add.at(self.table["uses"], ids, 1)
+
+    def retire(self, ids: np.ndarray, tick: int) -> None:
+        """Assets that end their life at ``tick`` (a partner's site was closed: a firm that
+        takes the site over builds its own connection at the catalogue's capex)."""
+        self.table["until"][ids] = np.minimum(self.table["until"][ids], tick)
 
     def strand(self, ids: np.ndarray, annuity_per_tick: np.ndarray, tick: int) -> np.ndarray:
         """Charge the annuity still to come on assets left before their lifetime is over.

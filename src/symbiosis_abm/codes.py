@@ -8,9 +8,11 @@ __all__ = ["REASONS", "INTERNAL_ENDINGS", "REASON_CODE", "IDLE", "NEGOTIATING", 
 #: Why negotiations fail and exchanges end (codes index this tuple).
 REASONS = ("", "low trust", "no surplus", "timeout", "breakdown", "partner closed",
            "no capacity left", "no capital", "unprofitable", "expired", "no co-funding",
-           "no gain at granted volume", "process change", "broken trust", "trial completed")
+           "no gain at granted volume", "process change", "broken trust", "trial completed",
+           "renegotiation failed", "below minimum volume", "asset worn out")
 #: Reasons an exchange ends from inside the region (not a contract simply running out).
-INTERNAL_ENDINGS = ("unprofitable", "partner closed", "process change", "broken trust")
+INTERNAL_ENDINGS = ("unprofitable", "partner closed", "process change", "broken trust",
+                    "renegotiation failed", "below minimum volume", "asset worn out")
 REASON_CODE = {name: code for code, name in enumerate(REASONS)}
 IDLE, NEGOTIATING, ACTIVE = 0, 1, 2
 OPEN, CONCLUDED, FAILED = 0, 1, 2

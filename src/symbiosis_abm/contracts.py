@@ -39,8 +39,8 @@ from .relations import broken
 from .state import phase
 from .trust import after_delivery, toward
 
-__all__ = ["season_at", "supply_for_contracts", "shortfall", "allocation_reasons",
-           "ContractBook"]
+__all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
+           "allocation_reasons", "ContractBook"]
 
 
 def season_at(season: np.ndarray, tick: int, tick_months: float) -> np.ndarray:
@@ -91,14 +91,80 @@ def shortfall(delivered_share: np.ndarray, expected_share: np.ndarray) -> np.nda
     return np.where(expected_share > 0, gap / np.maximum(expected_share, 1e-300), 0.0)
 
 
+def forward_gains(expected_sup: np.ndarray, expected_rec: np.ndarray,
+                  priced_annuity: np.ndarray, planned: np.ndarray, d_disposal: np.ndarray,
+                  d_virgin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each side's expected yearly gain from going on with a contract, at today's prices,
+    against its alternative (ending it).
+
+    ``expected_*`` are the gains the contract was priced at (the Nash split at signing or
+    at its last renewal), ``planned`` its expected yearly delivered volume and ``d_*`` how
+    far the avoided costs per unit moved since. The receiver's annuity of the asset
+    already built (``priced_annuity``, the part of it in ``expected_rec``) is owed whether
+    the exchange goes on or not (ending it strands it, :mod:`.assets`): it is no cost of
+    going on.
+
+    Examples
+    --------
+    Priced at a gain of 100 each, with 30 of the receiver's in an annuity; 10 units a
+    year, the virgin price down by 15 per unit:
+
+    >>> sup, rec = forward_gains(np.array([100.0]), np.array([100.0]), np.array([30.0]),
+    ...                          np.array([10.0]), np.array([0.0]), np.array([-15.0]))
+    >>> sup.tolist(), rec.tolist()
+    ([100.0], [-20.0])
+    """
+    return (expected_sup + planned * d_disposal,
+            expected_rec + priced_annuity + planned * d_virgin)
+
+
+def within_band(items: np.ndarray, capacity: np.ndarray, volume: np.ndarray,
+                max_volume: np.ndarray, min_share: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The contracts on items (streams or needs) whose ``capacity`` fell below what is
+    contracted on them, refitted: which end below their minimum volume, and each
+    contract's new volume (0 for those).
+
+    ``items`` is each contract's stream (need), ``capacity`` each item's volume now, and
+    every contract on those items is given. A contract names a maximum (its contracted
+    volume, ``max_volume``) and a minimum (``min_share`` x maximum). Each contract first
+    takes the same share (capacity / committed) of its volume; those that would go below
+    their minimum end, and the rest share the capacity again, pro rata (never more than
+    they had).
+
+    Examples
+    --------
+    Two contracts of 60 and 40 on a stream that now yields 50, a minimum of 30 % of the
+    maximum; the second was already cut to 40 from 100: at half its volume (20) it would
+    be under its minimum (30) and ends; the first takes the 50.
+
+    >>> below, new = within_band(np.array([0, 0]), np.array([50.0]), np.array([60.0, 40.0]),
+    ...                          np.array([60.0, 100.0]), 0.3)
+    >>> below.tolist(), new.tolist()
+    ([False, True], [50.0, 0.0])
+    """
+    n = len(capacity)
+
+    def share_of(committed: np.ndarray) -> np.ndarray:
+        out = np.ones(n)
+        np.divide(capacity, committed, out=out, where=committed > 0)
+        return np.minimum(out, 1.0)
+
+    share = share_of(np.bincount(items, weights=volume, minlength=n))
+    below = volume * share[items] < min_share * max_volume * (1.0 - 1e-9)
+    share = share_of(np.bincount(items[~below], weights=volume[~below], minlength=n))
+    return below, np.where(below, 0.0, volume * share[items])
+
+
 def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np.ndarray,
                        funded: np.ndarray) -> np.ndarray:
     """Why each concluded deal fails at allocation ("" if it does not): one code per cause.
 
     ``granted`` is the volume allocation gave (0: the supply or need was taken by better
     deals); ``gains_ok`` whether both sides still gain at that volume; ``affordable``
-    whether the receiver can fund its part of the capex; ``funded`` whether the deal gets
-    the co-funding it counted on.
+    whether the receiver can fund its part of the capex; ``funded`` is False where the
+    deal counted on co-funding, did not get it and does not pay without it (a deal that
+    pays on its own is never refused for want of co-funding).
     """
     return np.select(
         [granted <= 0, ~funded, ~gains_ok, ~affordable],
@@ -134,20 +200,22 @@ class ContractBook:
         self.stream_ratio[closed_s] = 0.0
         self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
 
-    @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "_min_trust",
-                  "need_ratio", "need_season_now", "params", "rates", "stream_ratio",
-                  "stream_season_now", "tick", "virgin_now", "world"),
+    @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
+                  "_min_trust", "need_ratio", "need_season_now", "params", "rates",
+                  "stream_ratio", "stream_season_now", "tick", "virgin_now", "world"),
            writes=("assets", "counts", "delivered_by_resource", "edge_retry", "edge_status",
-                   "exchanges", "firm_paid_in", "firm_paid_out", "firm_savings",
+                   "exchanges", "facilitator", "firm_paid_in", "firm_paid_out", "firm_savings",
                    "firm_stranded", "last_delivery", "need_committed", "need_share", "pairs",
                    "stream_committed", "stream_made"),
            draws=())
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
         ex, w = self.exchanges, self.world
+        self._replace_worn_assets(t)
         building = ex["active"] & (ex["first"] > t)   # lines under construction: the work
         for slots in (self.edge_slot_sr, self.edge_slot_rs):   # together is contact
             self.pairs.contact[slots[ex["edge"][building]]] = True
+        self._pay_while_building(np.flatnonzero(building), t)
         act = np.flatnonzero(ex["active"] & ~building)
         s, n = ex["stream"][act], ex["need"][act]
         avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
@@ -177,7 +245,7 @@ class ContractBook:
                       self.params.trust_break)
         self._end_exchanges(act[lost], t, "broken trust")
         keep = ~lost
-        self._track_profit(t, act[keep], (gain_sup - plan_sup)[keep],
+        self._track_profit(t, act[keep], s[keep], n[keep], (gain_sup - plan_sup)[keep],
                            (gain_rec - plan_rec)[keep])
         self._renew_or_expire(t)
 
@@ -185,9 +253,9 @@ class ContractBook:
                annuity: np.ndarray):
         """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
         this tick's prices, with the volume delivered and paid for; and each side's gain
-        in the plan: a share ``planned`` at the prices the contract was priced at (so that
-        a price move shows as a deviation from it). One pass: the exchanges' columns are
-        read once for both."""
+        in the plan: a share ``planned`` at the same prices (the difference is a volume
+        deviation only: a price move shows at once in the expected gain at current prices,
+        :meth:`_track_profit`). One pass: the exchanges' columns are read once for both."""
         ex, tpy = self.exchanges, self.params.ticks_per_year
         mean, price = ex["volume"][act] / tpy, ex["price"][act]
         tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
@@ -199,10 +267,19 @@ class ContractBook:
             return (delivered * disposal + paid - tc_sup,
                     delivered * (virgin - transport) - paid - tc_rec, delivered, paid)
 
-        actual = sides(share, self.disposal_now[ex["stream"][act]],
-                       self.virgin_now[ex["need"][act]])
-        plan = sides(planned, ex["disposal_unit"][act], ex["virgin_unit"][act])
+        disposal, virgin = self.disposal_now[ex["stream"][act]], self.virgin_now[ex["need"][act]]
+        actual = sides(share, disposal, virgin)
+        plan = sides(planned, disposal, virgin)
         return actual, plan[:2]
+
+    def _pay_while_building(self, rows: np.ndarray, t: int) -> None:
+        """The owner pays its asset's annuity from the start of construction: the asset's
+        life (and its annuity) runs from the tick it is built (docs/ODD.md 7.6)."""
+        if len(rows) == 0:
+            return
+        cost = self.exchanges["annuity"][rows] * self._annuity_due(rows, t)
+        np.subtract.at(self.firm_savings, self.exchanges["receiver"][rows],
+                       cost / self.params.ticks_per_year)
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off)."""
@@ -222,29 +299,38 @@ class ContractBook:
         store.contact[rs] = True
         store.contact[sr] = True
 
-    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
-                      dev_rec: np.ndarray) -> None:
-        """Running yearly average of each side's gain against plan; an exchange whose
-        expected gain, corrected by that running deviation, stays negative ends.
+    def _track_profit(self, t: int, act: np.ndarray, s: np.ndarray, n: np.ndarray,
+                      dev_sup: np.ndarray, dev_rec: np.ndarray) -> None:
+        """Running yearly average of each side's volume deviation from plan; an exchange
+        whose expected gain at this tick's prices (:func:`forward_gains`), corrected by that
+        running deviation, stays negative for ``unprofitable_patience_months`` ends.
 
-        ``dev_*`` is actual minus expected gain this tick: a planned seasonal trough is
-        no deviation, so the month a contract was signed does not matter.
+        ``dev_*`` is actual minus planned gain this tick at this tick's prices: a planned
+        seasonal trough is no deviation, so the month a contract was signed does not
+        matter; a price move is no deviation either but moves the expected gain at once.
         """
         ex, tpy = self.exchanges, self.params.ticks_per_year
         alpha = 1.0 / max(1.0, tpy)
         ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
         ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
-        losing = ((ex["expected_supplier"][act] / tpy + ex["avg_supplier"][act] < 0)
-                  | (ex["expected_receiver"][act] / tpy + ex["avg_receiver"][act] < 0))
+        fwd_sup, fwd_rec = forward_gains(
+            ex["expected_supplier"][act], ex["expected_receiver"][act],
+            ex["priced_annuity"][act], ex["planned"][act],
+            self.disposal_now[s] - ex["disposal_unit"][act],
+            self.virgin_now[n] - ex["virgin_unit"][act])
+        sup_loses = fwd_sup / tpy + ex["avg_supplier"][act] < 0
+        losing = sup_loses | (fwd_rec / tpy + ex["avg_receiver"][act] < 0)
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
-        over = act[ex["losing_ticks"][act] >= self.rates.patience]
+        over = ex["losing_ticks"][act] >= self.rates.patience
         # the side that walks out is the one losing; the other loses trust in it (7.16)
-        walks = ex["expected_supplier"][over] / tpy + ex["avg_supplier"][over] < 0
-        self._breach(over, walks)
-        self._end_exchanges(over, t, "unprofitable")
+        self._breach(act[over], sup_loses[over])
+        self._end_exchanges(act[over], t, "unprofitable")
 
     def _renew_or_expire(self, t: int) -> None:
-        """At contract end, renew if both would still sign and it still pays; else end."""
+        """At contract end, renegotiate: renew at a new price (the Nash split of the surplus
+        at today's prices, with the asset already built sunk) if that surplus is positive
+        and both still sign; end as "renegotiation failed" where no price leaves both
+        sides better off than their alternatives, as "expired" where one will not sign."""
         ex = self.exchanges
         due = np.flatnonzero(ex["active"] & (ex["end"] <= t))
         if len(due) == 0:
@@ -253,7 +339,8 @@ class ContractBook:
         terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial,
                                           held=ex["volume"][due])
         # capex of the asset the exchange runs over is sunk: the renewal books none
-        keep = (terms.surplus > 0) & self._signs(edges, terms, info)
+        viable = terms.surplus > 0
+        keep = viable & self._signs(edges, terms, info)
         grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
         if trial.any():                          # full link ends, to grow into it (7.15)
             full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
@@ -264,13 +351,73 @@ class ContractBook:
         length = np.where(trial, p.trial_months / p.tick_months,
                           p.contract_years * p.ticks_per_year)
         ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
-        s, n = ex["stream"][due[keep]], ex["need"][due[keep]]
-        ex["virgin_unit"][due[keep]] = self.virgin_now[n]      # renewed at today's prices
-        ex["disposal_unit"][due[keep]] = self.disposal_now[s]
+        self._reprice(due[keep], terms, info, keep)
         self.counts["renewals"] += int(keep.sum())
         self._end_exchanges(due[grown], t, "trial completed")
         self.edge_retry[ex["edge"][due[grown]]] = t
-        self._end_exchanges(due[~keep & ~grown], t, "expired")
+        self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
+        self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
+
+    def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray) -> None:
+        """A renewed contract's new terms: price, expected gains and costs of the deal
+        ``terms``/``info`` (rows ``sel`` of them) at today's prices; the plan it is judged
+        against starts afresh."""
+        ex = self.exchanges
+        planned = info["volume"][sel] * info["utilisation"][sel]
+        ex["planned"][rows] = planned
+        ex["price"][rows] = terms.payment[sel] / np.maximum(planned, 1e-12)
+        ex["expected_supplier"][rows] = terms.supplier_gain[sel]
+        ex["expected_receiver"][rows] = terms.receiver_gain[sel]
+        ex["priced_annuity"][rows] = terms.annuity[sel]   # 0 over a sunk asset
+        ex["tc_supplier"][rows] = terms.tc_supplier[sel]
+        ex["tc_receiver"][rows] = terms.tc_receiver[sel]
+        ex["transport_unit"][rows] = info["transport"][sel] / np.maximum(info["volume"][sel],
+                                                                          1e-12)
+        ex["virgin_unit"][rows] = self.virgin_now[ex["need"][rows]]
+        ex["disposal_unit"][rows] = self.disposal_now[ex["stream"][rows]]
+        ex["avg_supplier"][rows] = 0.0
+        ex["avg_receiver"][rows] = 0.0
+        ex["losing_ticks"][rows] = 0
+
+    def _replace_worn_assets(self, t: int) -> None:
+        """Exchanges whose asset reached the end of its economic life: the pair prices a
+        new one (new capex, the co-funding rule applied again, the contract re-priced with
+        it) and builds it where that pays both sides, the receiver can fund it and both
+        still sign; otherwise the exchange ends ("asset worn out")."""
+        ex = self.exchanges
+        table = self.assets.table
+        has = np.flatnonzero(ex["active"] & (ex["asset"] >= 0) & (ex["first"] <= t))
+        if len(has) == 0 or len(table) == 0:
+            return
+        rows = has[table["until"][ex["asset"][has]] <= t]   # its life is over
+        if len(rows) == 0:
+            return
+        edges, volume = ex["edge"][rows], ex["volume"][rows]
+        share = self.cofunding_offer(edges, volume)
+        terms, info = self.expected_terms(edges, volume=volume, cofund=share, held=volume)
+        ok = (terms.surplus > 0) & info["affordable"] & self._signs(edges, terms, info)
+        self._end_exchanges(rows[~ok], t, "asset worn out")
+        rows, edges = rows[ok], edges[ok]
+        if len(rows) == 0:
+            return
+        w = self.world
+        capex = info["capex"][ok]
+        subsidy = (share * info["capex"])[ok]
+        new = capex > 0
+        ids = np.full(len(rows), -1, dtype=np.int64)
+        ids[new] = self.assets.build(
+            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
+            w.edge_resource[edges[new]], info["mode"][ok][new], capex[new], subsidy[new],
+            tick=t)
+        ex["asset"][rows] = ids
+        ex["mode"][rows] = info["mode"][ok]
+        ex["capex"][rows] += capex
+        ex["subsidy"][rows] += subsidy
+        ex["annuity"][rows] = terms.annuity[ok]
+        self._reprice(rows, terms, info, ok)
+        self.counts["assets replaced"] += int(new.sum())
+        if self.facilitator is not None and subsidy.sum() > 0:
+            self.facilitator.pay_cofunding(float(subsidy.sum()))
 
     @property
     def firm_building(self) -> np.ndarray:
@@ -303,7 +450,7 @@ class ContractBook:
         asset[new] = self.assets.build(
             edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
             w.edge_resource[edges[new]], info["mode"][ok][new], info["capex"][ok][new],
-            subsidy[new], tick=t)
+            subsidy[new], tick=t + 1)   # its life and annuity run from the first tick of work
         self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
         self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
         tpy = p.ticks_per_year
@@ -321,7 +468,9 @@ class ContractBook:
             distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
             capex=info["capex"][ok], subsidy=subsidy,
             transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
-            annuity=terms.annuity[ok], tc_supplier=terms.tc_supplier[ok],
+            annuity=terms.annuity[ok], priced_annuity=terms.annuity[ok], planned=expected,
+            max_volume=volume,
+            tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
             avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
@@ -330,6 +479,43 @@ class ContractBook:
             virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
+
+    def _fit_to_capacity(self, kind: str, fell: np.ndarray, t: int) -> None:
+        """Contracts on streams (``kind="stream"``) or needs whose process level ``fell``
+        below what is contracted on them: those that would go below their minimum volume
+        end ("below minimum volume"; the side whose process changed walks out), the rest
+        deliver pro rata less within their band, at their price per unit (docs/ODD.md
+        7.19)."""
+        ex, w, p = self.exchanges, self.world, self.params
+        stream = kind == "stream"
+        level = self.stream_level if stream else self.need_level
+        volume = w.stream_volume if stream else w.need_volume
+        rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
+        below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
+                                 ex["max_volume"][rows], p.min_volume_share)
+        self._breach(rows[below], np.full(int(below.sum()), stream))
+        self._end_exchanges(rows[below], t, "below minimum volume")
+        self._resize(rows[~below], new[~below])
+
+    def _resize(self, rows: np.ndarray, new_volume: np.ndarray) -> None:
+        """Contracts ``rows`` now run at ``new_volume`` a year, at the same price per unit:
+        commitments, plan and expected gains follow."""
+        ex = self.exchanges
+        delta = new_volume - ex["volume"][rows]
+        w = self.world
+        self.stream_committed += np.bincount(ex["stream"][rows], weights=delta,
+                                             minlength=len(w.stream_volume))
+        self.need_committed += np.bincount(ex["need"][rows], weights=delta,
+                                           minlength=len(w.need_volume))
+        ratio = new_volume / np.maximum(ex["volume"][rows], 1e-300)
+        d_planned = ex["planned"][rows] * (ratio - 1.0)
+        price = ex["price"][rows]
+        ex["expected_supplier"][rows] += d_planned * (ex["disposal_unit"][rows] + price)
+        ex["expected_receiver"][rows] += d_planned * (ex["virgin_unit"][rows]
+                                                      - ex["transport_unit"][rows] - price)
+        ex["planned"][rows] += d_planned
+        ex["volume"][rows] = new_volume
+        self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
         ex = self.exchanges
@@ -340,6 +526,9 @@ class ContractBook:
         ex["ended"][rows] = t
         ex["reason"][rows] = REASON_CODE[reason]
         self._strand(rows, t)
+        if reason == "partner closed":   # the site's end of the line is gone with it
+            ids = ex["asset"][rows]
+            self.assets.retire(ids[ids >= 0], t)
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
         for committed, items in ((self.stream_committed, ex["stream"][rows]),
@@ -370,5 +559,5 @@ _EXCHANGE_COLUMNS = {
     "avg_receiver": float, "losing_ticks": np.int64, "asset": np.int64, "start": np.int64,
     "first": np.int64, "end": np.int64, "ended": np.int64, "reason": np.int8, "active": bool,
     "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
-    "disposal_unit": float,
+    "disposal_unit": float, "priced_annuity": float, "planned": float, "max_volume": float,
 }

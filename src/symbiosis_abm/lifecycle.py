@@ -154,7 +154,7 @@ class Lifecycle:
             self._introduce(months)
 
     def _process_changes(self, t: int) -> None:
-        w, p, ex = self.world, self.params, self.exchanges
+        w, p = self.world, self.params
         h = remembered(self, "_process_hazard", p, lambda: float(
             hazard_per_tick(p.process_change_rate, p.tick_months)))
         for kind in ("stream", "need"):
@@ -172,14 +172,13 @@ class Lifecycle:
             closed = ~self.firm_open[firm]
             new[closed], fell[closed] = level[closed], False
             level[:] = new
-            # a contract that no longer fits what is left of its stream (need) ends
+            # contracts that no longer fit what is left of their stream (need) deliver
+            # pro rata less within their volume band, or end below its minimum
             volume = w.stream_volume if kind == "stream" else w.need_volume
             committed = self.stream_committed if kind == "stream" else self.need_committed
             fell &= committed > volume * new * (1.0 + 1e-9)
             if fell.any():
-                rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
-                self._breach(rows, np.full(len(rows), kind == "stream"))
-                self._end_exchanges(rows, t, "process change")
+                self._fit_to_capacity(kind, fell, t)
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params

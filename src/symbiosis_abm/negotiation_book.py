@@ -115,16 +115,28 @@ class NegotiationBook:
         reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
                           np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
         for code in np.unique(reason[~ok]):
-            self._fail(rows[~ok & (reason == code)], t, REASONS[code])
+            sel = ~ok & (reason == code)
+            self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
         book["trial"][rows] = trial
         book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
                                             volume)[ok]
         return rows[ok]
 
-    def _fail(self, rows: np.ndarray, t: int, reason: str) -> None:
+    def _fail(self, rows: np.ndarray, t: int, reason: str,
+              volume: np.ndarray | None = None) -> None:
+        """Negotiations ``rows`` fail for ``reason`` (at the deals' ``volume``, where the
+        caller priced them: a deal failing for want of co-funding is checked, apart from
+        the rule that failed it, for whether it paid on its own; count
+        ``no co-funding while viable alone``, 0 under the co-funding rule, docs/ODD.md
+        7.4)."""
         book = self.negotiations
         if len(rows) == 0:
             return
+        if reason == "no co-funding" and volume is not None:
+            alone = self.expected_terms(book["edge"][rows], volume=volume,
+                                        trial=book["trial"][rows])[0]
+            self.counts["no co-funding while viable alone"] += int(
+                ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
         book["status"][rows] = FAILED
         book["reason"][rows] = REASON_CODE[reason]
         book["closed"][rows] = t

@@ -10,8 +10,9 @@
   a new product, an investment). A change draws a new level, lognormal around the
   declared volume and at most it (the declared volume is the stream's capacity), or, with
   chance ``stop_share``, ends the stream or need; a dormant one (level 0) appears at level
-  1 -- new opportunities appear over time. Exchanges on a stream or need whose level fell
-  below what is contracted on it end with the reason "process change".
+  1 -- new opportunities appear over time. Contracts on a stream or need whose level fell
+  below what is contracted on it are cut pro rata within their volume band, or end below
+  its minimum ("below minimum volume", :func:`.contracts.within_band`).
 
 Examples
 --------

@@ -161,6 +161,11 @@ class Parameters:
     contract_years: float = _p(
         5.0, "years", "Contract length; at expiry an exchange renews if still worth it.",
         low=0.0, low_open=True, group="negotiation")
+    min_volume_share: float = _p(
+        0.5, "-", "A contract's minimum volume as a share of its contracted (maximum) "
+        "volume: a stream or need that falls below what is contracted on it cuts its "
+        "contracts pro rata down to this, and ends those that would go below it.",
+        low=0.0, high=1.0, group="negotiation")
 
     # --- trust --------------------------------------------------------------------------
     initial_trust: float = _p(0.35, "-", "Trust between firms that have not met.",
@@ -574,6 +579,9 @@ BASIS: dict[str, str] = {
     "bargaining_power": "assumption: symmetric Nash bargaining",
     "max_negotiations": "assumption: staff time limits parallel talks",
     "contract_years": "assumption: typical industrial supply contract length",
+    "min_volume_share": "assumption: half the contracted volume; Albino et al. 2016 (J. "
+                        "Clean. Prod. 112) discuss minimum and maximum volumes in IS "
+                        "contracts",
     "initial_trust": "assumption: strangers start below the signing thresholds",
     "trust_baseline": "assumption: trust without contact settles slightly below strangers'",
     "trust_decay": "assumption: half of the gap closes in about three years without contact",

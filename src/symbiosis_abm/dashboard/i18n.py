@@ -285,6 +285,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "process change": ("process change", "processändring"),
     "broken trust": ("broken trust", "brutet förtroende"),
     "trial completed": ("trial completed", "försöket avslutat"),
+    "renegotiation failed": ("renegotiation failed", "omförhandlingen misslyckades"),
+    "below minimum volume": ("below minimum volume", "under minimivolymen"),
+    "asset worn out": ("asset worn out", "anläggningen utsliten"),
 }
 
 
