@@ -90,7 +90,7 @@ class FirmSpec:
     opens: str | None = None    # "YYYY-MM" (needs the region's start)
     closes: str | None = None   # "YYYY-MM"
     #: one of ``FIRM_KINDS``: plant, utility, municipality, public body or aggregate
-    #: (read and reported; the model does not use it yet)
+    #: (demography: only plants of a region with ``random_exit`` close at random)
     kind: str = DEFAULT_FIRM_KIND
 
     def open_tick(self, start: str | None, tick_months: float = 1.0) -> int:
@@ -193,6 +193,9 @@ class Region:
     origin: str = "<memory>"
     start: str | None = None                  # "YYYY-MM" of tick 0
     milestones: tuple[Milestone, ...] = ()
+    #: plants may close at random (the size-class hazard ``exit_rate_sme``,
+    #: ``exit_rate_large``); False: firms close only at their dates (real regions)
+    random_exit: bool = False
 
     def parameter_defaults(self, tick_months: float | None = None) -> dict[str, Any]:
         """Parameter values this region sets (facilitator table, then ``[parameters]``).
@@ -343,6 +346,7 @@ def _build(data: dict, origin: str) -> Region:
         references=tuple(data.get("references", [])),
         origin=origin,
         start=header.get("start"),
+        random_exit=bool(header.get("random_exit", False)),
         milestones=tuple(Milestone(m["date"], m["text"], m.get("text_sv"))
                          for m in data.get("milestones", [])),
     )

@@ -23,7 +23,8 @@ from .params import Parameters
 from .provenance import source_problems
 from .schema import PROVENANCE_KEYS
 
-__all__ = ["semantic_problems", "time_problems", "role_problems", "alternative_problems"]
+__all__ = ["semantic_problems", "time_problems", "role_problems", "alternative_problems",
+           "exit_problems"]
 
 
 def _items(node: dict, key: str) -> list[tuple[int, dict]]:
@@ -74,7 +75,28 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
                        f"name two different firms")
     if isinstance(data.get("parameters"), dict):
         out.extend(_parameter_problems(data["parameters"], origin))
+    out.extend(exit_problems(data, origin))
     return out
+
+
+def exit_problems(data: dict, origin: str) -> list[str]:
+    """A region that lets plants close at random gives the hazard it means, sourced, in
+    ``[parameters]``: the model's size-class rates are a generic assumption.
+
+    Examples
+    --------
+    >>> exit_problems({"region": {"random_exit": True}}, "f.toml")  # doctest: +ELLIPSIS
+    ['f.toml: region.random_exit: true needs the hazard in [parameters]: exit_rate_sme ...']
+    """
+    header = data.get("region")
+    if not (isinstance(header, dict) and header.get("random_exit") is True):
+        return []
+    given = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    missing = [k for k in ("exit_rate_sme", "exit_rate_large") if k not in given]
+    if not missing:
+        return []
+    return [f"{origin}: region.random_exit: true needs the hazard in [parameters]: "
+            f"{' and '.join(missing)} (with its source); or remove random_exit"]
 
 
 def _produced_problems(firm: dict, where: str, origin: str) -> list[str]:

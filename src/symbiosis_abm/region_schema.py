@@ -17,7 +17,7 @@ from __future__ import annotations
 from .catalogue import ALTERNATIVES, REFERENCE_SPEC
 from .schema import Field, Table
 
-__all__ = ["REGION_SPEC", "SIZES", "FIRM_KINDS", "DEFAULT_FIRM_KIND", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
+__all__ = ["REGION_SPEC", "SIZES", "FIRM_KINDS", "DEFAULT_FIRM_KIND", "NEVER_RANDOM_EXIT", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
            "RELATIONSHIP_KINDS", "spec_of"]
 
 SIZES = ("sme", "large")
@@ -26,6 +26,9 @@ SIZES = ("sme", "large")
 #: municipality as a participant, another public body (a university station, an agency),
 #: or an aggregate of many small actors (the farms of an area) written as one agent.
 FIRM_KINDS = ("industrial_plant", "utility", "municipality", "public_body", "aggregate")
+#: Kinds that never close at random: they close only at a date the region gives.
+#: Utilities and public actors outlive firms; an aggregate stands for many small actors.
+NEVER_RANDOM_EXIT = ("utility", "municipality", "public_body", "aggregate")
 #: The kind of a firm that does not say (most firms of a region are plants).
 DEFAULT_FIRM_KIND = "industrial_plant"
 FACILITATOR_KINDS = ("municipality", "is_centre", "energy_office", "regional_agency")
@@ -107,6 +110,9 @@ _HEADER = Table({
     "year": Field(int, required=True, low=1900, high=2100),
     "start": _DATE,
     "country": Field(str),
+    # plants may also close at random (size-class hazard of [parameters]); default: only
+    # at their documented dates (docs/regions.md, "Demography")
+    "random_exit": Field(bool),
     "notes": Field(str),
 }, provenance=True)
 REGION_SPEC = Table({
