@@ -35,7 +35,7 @@ from .schema import PROVENANCE_KEYS, check, limit_problems
 
 __all__ = [
     "Region", "FirmSpec", "StreamSpec", "NeedSpec", "FacilitatorSpec", "Relationship",
-    "Milestone", "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
+    "Milestone", "InitialExchange", "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
     "role_defaults", "FIRM_KINDS",
 ]
 
@@ -177,6 +177,19 @@ class Relationship:
 
 
 @dataclass(frozen=True)
+class InitialExchange:
+    """An exchange documented as running at the region's start (``since`` "YYYY-MM"):
+    the model opens it at tick 0 (:mod:`~.initial_network`). ``volume_per_year`` None:
+    as much as the stream and the need allow."""
+
+    supplier: str
+    receiver: str
+    resource: str
+    since: str
+    volume_per_year: float | None = None
+
+
+@dataclass(frozen=True)
 class Region:
     """A regional case: firms with streams and needs, a facilitator, parameter overrides."""
 
@@ -196,6 +209,7 @@ class Region:
     #: plants may close at random (the size-class hazard ``exit_rate_sme``,
     #: ``exit_rate_large``); False: firms close only at their dates (real regions)
     random_exit: bool = False
+    initial_exchanges: tuple[InitialExchange, ...] = ()
 
     def parameter_defaults(self, tick_months: float | None = None) -> dict[str, Any]:
         """Parameter values this region sets (facilitator table, then ``[parameters]``).
@@ -347,6 +361,9 @@ def _build(data: dict, origin: str) -> Region:
         origin=origin,
         start=header.get("start"),
         random_exit=bool(header.get("random_exit", False)),
+        initial_exchanges=tuple(InitialExchange(
+            x["supplier"], x["receiver"], x["resource"], x["since"], x.get("volume_per_year"))
+            for x in data.get("initial_exchanges", [])),
         milestones=tuple(Milestone(m["date"], m["text"], m.get("text_sv"))
                          for m in data.get("milestones", [])),
     )

@@ -76,6 +76,64 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
     if isinstance(data.get("parameters"), dict):
         out.extend(_parameter_problems(data["parameters"], origin))
     out.extend(exit_problems(data, origin))
+    out.extend(initial_exchange_problems(data, origin))
+    return out
+
+
+def initial_exchange_problems(data: dict, origin: str) -> list[str]:
+    """An exchange running at the start joins a stream and a need of its resource at two
+    firms that exist at the start, and began by the region's start month.
+
+    Examples
+    --------
+    >>> data = {"region": {"start": "2010-01"},
+    ...         "firms": [{"id": "a", "streams": [{"resource": "steam"}]},
+    ...                   {"id": "b", "needs": [{"resource": "steam"}]}],
+    ...         "initial_exchanges": [{"supplier": "a", "receiver": "b",
+    ...                                "resource": "steam", "since": "2012-05"}]}
+    >>> initial_exchange_problems(data, "f.toml")  # doctest: +ELLIPSIS
+    ["f.toml: initial_exchanges[0].since: '2012-05' is after the region's start 2010-01; ..."]
+    """
+    rows = _items(data, "initial_exchanges")
+    if not rows:
+        return []
+    header = data.get("region") if isinstance(data.get("region"), dict) else {}
+    start = _text(header, "start")
+    firms = {f["id"]: f for _, f in _items(data, "firms") if isinstance(f.get("id"), str)}
+    out: list[str] = []
+    for i, row in rows:
+        where = f"{origin}: initial_exchanges[{i}]"
+        since = _text(row, "since")
+        if start is None:
+            out.append(f"{where}: an exchange running at the start needs the region's start "
+                       f"month; add start = \"YYYY-MM\" to [region]")
+        elif since is not None and (p := date_problem(since)):
+            out.append(f"{where}.since: {p}")
+        elif since is not None and date_problem(start) is None \
+                and months_between(start, since) > 0:
+            out.append(f"{where}.since: {since!r} is after the region's start {start}; "
+                       f"allowed a month up to {start} (later links must form in the run)")
+        resource = _text(row, "resource")
+        for role, items in (("supplier", "streams"), ("receiver", "needs")):
+            fid = _text(row, role)
+            if fid is None:
+                continue
+            if fid not in firms:
+                out.append(f"{where}.{role}: unknown firm id {fid!r}"
+                           f"{did_you_mean(fid, list(firms))}; use a firm id of this file")
+                continue
+            firm = firms[fid]
+            have = [x.get("resource") for _, x in _items(firm, items)]
+            if resource is not None and resource not in have:
+                out.append(f"{where}.resource: {fid!r} has no {items[:-1]} of {resource!r}; "
+                           f"allowed: {', '.join(map(str, have)) or 'none'}")
+            if "opens" in firm or "opens_at_tick" in firm:
+                opens = firm.get("opens", firm.get("opens_at_tick"))
+                if opens != 0 and not (isinstance(opens, str) and start
+                                       and date_problem(opens) is None
+                                       and months_between(start, opens) <= 0):
+                    out.append(f"{where}.{role}: {fid!r} opens after the region's start; "
+                               f"allowed a firm that exists at tick 0")
     return out
 
 

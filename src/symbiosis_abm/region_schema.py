@@ -98,6 +98,16 @@ _RELATIONSHIP = Table({
     "trust": Field(float, required=True, low=0.0, high=1.0),
     "notes": Field(str),
 }, provenance=True)
+#: An exchange documented as running at the region's start: open at tick 0 (never a
+#: pair the model is to discover; docs/regions.md, "[[initial_exchanges]]").
+_INITIAL_EXCHANGE = Table({
+    "supplier": Field(str, required=True),
+    "receiver": Field(str, required=True),
+    "resource": Field(str, required=True),
+    "since": Field(str, required=True),   # "YYYY-MM"; checked in region_checks
+    "volume_per_year": Field(float, low=0.0, low_open=True),
+    "notes": Field(str),
+}, provenance=True)
 _MILESTONE = Table({
     "date": Field(str, required=True),
     "text": Field(str, required=True),
@@ -123,6 +133,7 @@ REGION_SPEC = Table({
     "facilitator": Field(_FACILITATOR),
     "parameters": Field(Table(values=Field(object), provenance=True)),
     "relationships": Field(list, item=Field(_RELATIONSHIP)),
+    "initial_exchanges": Field(list, item=Field(_INITIAL_EXCHANGE)),
     "firms": Field(list, required=True, item=Field(_FIRM), min_length=1),
 })
 
