@@ -31,6 +31,7 @@ from .errors import RegionError, did_you_mean
 from .params import Parameters
 from .region_checks import semantic_problems
 from .region_schema import DEFAULT_FIRM_KIND, FACILITATOR_ROLES, FIRM_KINDS, REGION_SPEC, SIZES
+from .routes import RouteSpec
 from .schema import PROVENANCE_KEYS, check, limit_problems
 
 __all__ = [
@@ -210,6 +211,7 @@ class Region:
     #: ``exit_rate_large``); False: firms close only at their dates (real regions)
     random_exit: bool = False
     initial_exchanges: tuple[InitialExchange, ...] = ()
+    routes: tuple[RouteSpec, ...] = ()        # documented lines (routes.py)
 
     def parameter_defaults(self, tick_months: float | None = None) -> dict[str, Any]:
         """Parameter values this region sets (facilitator table, then ``[parameters]``).
@@ -361,6 +363,10 @@ def _build(data: dict, origin: str) -> Region:
         origin=origin,
         start=header.get("start"),
         random_exit=bool(header.get("random_exit", False)),
+        routes=tuple(RouteSpec(tuple(x["firms"]), x["resource"], x.get("mode", "pipe"),
+                               x.get("length_km"), x.get("capex_eur_per_km"),
+                               x.get("capex_fixed_eur"))
+                     for x in data.get("routes", [])),
         initial_exchanges=tuple(InitialExchange(
             x["supplier"], x["receiver"], x["resource"], x["since"], x.get("volume_per_year"))
             for x in data.get("initial_exchanges", [])),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalogue import ResourceCatalogue
+from .catalogue import MODES, ResourceCatalogue
 from .dates import date_problem, months_between
 from .errors import ParameterError, did_you_mean
 from .params import Parameters
@@ -24,7 +24,7 @@ from .provenance import source_problems
 from .schema import PROVENANCE_KEYS
 
 __all__ = ["semantic_problems", "time_problems", "role_problems", "alternative_problems",
-           "exit_problems"]
+           "exit_problems", "initial_exchange_problems", "route_problems"]
 
 
 def _items(node: dict, key: str) -> list[tuple[int, dict]]:
@@ -77,6 +77,58 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
         out.extend(_parameter_problems(data["parameters"], origin))
     out.extend(exit_problems(data, origin))
     out.extend(initial_exchange_problems(data, origin))
+    out.extend(route_problems(data, origin, catalogue))
+    return out
+
+
+def route_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> list[str]:
+    """A route joins two firms of the file that have a stream and a need of its resource
+    (one each, either way), by a mode the catalogue offers for it, and says something.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.catalogue import load_catalogue
+    >>> data = {"firms": [{"id": "a", "streams": [{"resource": "steam"}]},
+    ...                   {"id": "b", "needs": [{"resource": "steam"}]}],
+    ...         "routes": [{"firms": ["a", "b"], "resource": "steam"}]}
+    >>> route_problems(data, "f.toml", load_catalogue())  # doctest: +ELLIPSIS
+    ['f.toml: routes[0]: a route gives length_km, capex_eur_per_km or capex_fixed_eur; ...']
+    """
+    firms = {f["id"]: f for _, f in _items(data, "firms") if isinstance(f.get("id"), str)}
+    out: list[str] = []
+    for i, row in _items(data, "routes"):
+        where = f"{origin}: routes[{i}]"
+        pair, resource = row.get("firms"), _text(row, "resource")
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(m, str) for m in pair)) or resource is None:
+            continue  # the schema reports it
+        unknown = [m for m in pair if m not in firms]
+        for k, member in enumerate(pair):
+            if member in unknown:
+                out.append(f"{where}.firms[{k}]: unknown firm id {member!r}"
+                           f"{did_you_mean(member, list(firms))}; use a firm id of this file")
+        if unknown:
+            continue
+
+        def has(fid: str, items: str, wanted: str = resource) -> bool:
+            return any(x.get("resource") == wanted for _, x in _items(firms[fid], items))
+
+        a, b = pair
+        if not ((has(a, "streams") and has(b, "needs")) or (has(b, "streams")
+                                                             and has(a, "needs"))):
+            out.append(f"{where}.resource: neither firm has a stream of {resource!r} the "
+                       f"other needs; allowed: a resource one of {a!r}, {b!r} offers and "
+                       f"the other needs")
+        mode = row.get("mode", "pipe")
+        if resource in catalogue.names and isinstance(mode, str) and mode in MODES:
+            r = catalogue.names.index(resource)
+            if catalogue.max_distance_km[r, MODES.index(mode)] <= 0:
+                allowed = [m for k, m in enumerate(MODES) if catalogue.max_distance_km[r, k] > 0]
+                out.append(f"{where}.mode: {resource!r} does not go by {mode!r}; allowed: "
+                           f"{', '.join(allowed)}")
+        if not any(k in row for k in ("length_km", "capex_eur_per_km", "capex_fixed_eur")):
+            out.append(f"{where}: a route gives length_km, capex_eur_per_km or "
+                       f"capex_fixed_eur; add at least one")
     return out
 
 

@@ -14,7 +14,7 @@ cofunder, expert_support (did you mean 'mapper'?)"]
 
 from __future__ import annotations
 
-from .catalogue import ALTERNATIVES, REFERENCE_SPEC
+from .catalogue import ALTERNATIVES, MODES, REFERENCE_SPEC
 from .schema import Field, Table
 
 __all__ = ["REGION_SPEC", "SIZES", "FIRM_KINDS", "DEFAULT_FIRM_KIND", "NEVER_RANDOM_EXIT", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
@@ -108,6 +108,16 @@ _INITIAL_EXCHANGE = Table({
     "volume_per_year": Field(float, low=0.0, low_open=True),
     "notes": Field(str),
 }, provenance=True)
+#: A documented line between two firms' sites with its own length and cost (routes.py).
+_ROUTE = Table({
+    "firms": Field(list, required=True, item=Field(str), length=2),
+    "resource": Field(str, required=True),
+    "mode": Field(str, choices=MODES),
+    "length_km": Field(float, low=0.0, low_open=True),
+    "capex_eur_per_km": Field(float, low=0.0),
+    "capex_fixed_eur": Field(float, low=0.0),
+    "notes": Field(str),
+}, provenance=True)
 _MILESTONE = Table({
     "date": Field(str, required=True),
     "text": Field(str, required=True),
@@ -134,6 +144,7 @@ REGION_SPEC = Table({
     "parameters": Field(Table(values=Field(object), provenance=True)),
     "relationships": Field(list, item=Field(_RELATIONSHIP)),
     "initial_exchanges": Field(list, item=Field(_INITIAL_EXCHANGE)),
+    "routes": Field(list, item=Field(_ROUTE)),
     "firms": Field(list, required=True, item=Field(_FIRM), min_length=1),
 })
 

@@ -17,6 +17,7 @@ from .economics import alternative_cost
 from .params import Parameters
 from .region import SIZES, Region
 from .region_schema import NEVER_RANDOM_EXIT
+from .routes import with_route_lengths
 from .search import CandidateEdges, candidate_edges
 
 __all__ = ["World", "build_world", "shared_world", "shared_parameters", "random_exit", "SME",
@@ -178,6 +179,9 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
     edges = candidate_edges(
         firm_xy[s_firm], s_res, s_firm, firm_xy[n_firm], n_res, n_firm,
         catalogue.max_range_km(), params.max_candidates, params.detour_factor)
+    edges = with_route_lengths(edges, region.routes, [f.id for f in firms],
+                               s_firm[edges.stream], n_firm[edges.need], s_res[edges.stream],
+                               catalogue.names)
     s_season = _seasons([s.supply_seasonality for _, s in streams],
                         catalogue.supply_seasonality[s_res])
     n_season = _seasons([n.demand_seasonality for _, n in needs],
