@@ -227,8 +227,9 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
     def _seed_relationships(self) -> None:
         index = {fid: i for i, fid in enumerate(self.world.firm_ids)}
         for rel in self.world.region.relationships:
-            a, b = index[rel.firms[0]], index[rel.firms[1]]
-            slots = self.pairs.slots(np.array([a, b]), np.array([b, a]))
+            members = np.array([index[f] for f in rel.firms], dtype=np.int64)
+            i, j = np.repeat(members, len(members)), np.tile(members, len(members))
+            slots = self.pairs.slots(i[i != j], j[i != j])   # every ordered pair of the group
             self.pairs.trust[slots] = rel.trust
             self.pairs.aware[slots] = True
             self.pairs.met[slots] = True

@@ -170,9 +170,10 @@ def role_defaults(roles: tuple[str, ...]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Relationship:
-    """A tie that existed before the simulation (never an exchange)."""
+    """A tie that existed before the simulation (never an exchange): two firms, or a group
+    (a managers' club, a shared site) every pair of which knows each other."""
 
-    firms: tuple[str, str]
+    firms: tuple[str, ...]
     kind: str
     trust: float
 

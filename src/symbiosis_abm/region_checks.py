@@ -63,16 +63,16 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
     out.extend(time_problems(data, origin))
     for j, rel in _items(data, "relationships"):
         pair = rel.get("firms")
-        if not (isinstance(pair, list) and len(pair) == 2
+        if not (isinstance(pair, list) and len(pair) >= 2
                 and all(isinstance(m, str) for m in pair)):
             continue  # the schema reports it
         for k, member in enumerate(pair):
             if member not in ids:
                 out.append(f"{origin}: relationships[{j}].firms[{k}]: unknown firm id "
                            f"{member!r}{did_you_mean(member, ids)}; use a firm id of this file")
-        if pair[0] == pair[1]:
+        if len(set(pair)) < len(pair):
             out.append(f"{origin}: relationships[{j}].firms: a firm cannot relate to itself; "
-                       f"name two different firms")
+                       f"name different firms, each once")
     if isinstance(data.get("parameters"), dict):
         out.extend(_parameter_problems(data["parameters"], origin))
     out.extend(exit_problems(data, origin))

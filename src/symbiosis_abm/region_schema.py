@@ -92,8 +92,10 @@ _FACILITATOR = Table({
     "staff_cost_eur_per_year": Field(float, low=0.0),
     "notes": Field(str),
 }, provenance=True)
+#: A documented tie: two firms, or a group (a managers' club, a shared site) whose
+#: members all know each other.
 _RELATIONSHIP = Table({
-    "firms": Field(list, required=True, item=Field(str), length=2),
+    "firms": Field(list, required=True, item=Field(str), min_length=2),
     "kind": Field(str, required=True, choices=RELATIONSHIP_KINDS),
     "trust": Field(float, required=True, low=0.0, high=1.0),
     "notes": Field(str),
