@@ -28,7 +28,8 @@ def firm(fid: str, x: float, streams=(), needs=(), size: str = "large", **extra)
 
 
 def region(*firms: FirmSpec) -> Region:
-    return Region(name="handmade", title="handmade", firms=tuple(firms))
+    # random_exit: the closing rules under test apply (QUIET sets the exit rates to 0)
+    return Region(name="handmade", title="handmade", firms=tuple(firms), random_exit=True)
 
 
 def run(reg, ticks: int, seed: int = 1, **overrides) -> SymbiosisModel:

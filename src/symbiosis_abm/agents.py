@@ -267,7 +267,9 @@ class Facilitator(mesa.Agent):
         members = open_firms[model.firm_member[open_firms]]
         others = open_firms[~model.firm_member[open_firms]]
         pool = np.concatenate([model.streams.events.permutation(members), model.streams.events.permutation(others)])
-        attendees = pool[: p.convener_attendees]
+        # a share of the region's firms, at most a room's worth (issue 19)
+        reach = min(p.convener_attendees, int(round(p.convener_share * len(open_firms))))
+        attendees = pool[:reach]
         if len(attendees) < 2:
             return
         i, j = np.repeat(attendees, len(attendees)), np.tile(attendees, len(attendees))

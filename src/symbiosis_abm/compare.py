@@ -58,6 +58,9 @@ class LinkComparison:
     n_emerged: int
     n_observed: int
     active_only: bool = False
+    #: links running at the run's start (exchanges with ``start < 0``, a region's
+    #: ``[[initial_exchanges]]``): given, not formed, so left out of both sides
+    given: tuple[Link, ...] = ()
 
     @property
     def precision(self) -> float:
@@ -101,14 +104,20 @@ def compare_links(emerged: pd.DataFrame, observed: pd.DataFrame, *,
     active_only : bool
         Count only exchanges still active at the end of the run. By default every link that
         ever formed counts: an observed list usually records links that existed at some time.
+        Links running at the start (rows with ``start < 0``) count on neither side: they
+        are reported as ``given``.
     """
+    given: set[Link] = set()
+    if "start" in emerged.columns:   # what ran at the start was not formed in the run
+        given = _links(emerged[emerged["start"] < 0])
+        emerged = emerged[emerged["start"] >= 0]
     if active_only:
         emerged = emerged[emerged["status"] == "active"]
-    got, seen = _links(emerged), _links(observed)
+    got, seen = _links(emerged) - given, _links(observed) - given
     return LinkComparison(
         matched=tuple(sorted(got & seen)), missing=tuple(sorted(seen - got)),
         unexpected=tuple(sorted(got - seen)), n_emerged=len(got), n_observed=len(seen),
-        active_only=active_only)
+        active_only=active_only, given=tuple(sorted(given)))
 
 
 def read_observed(path: Path | str, firm_ids: list[str] | None = None,
@@ -198,6 +207,9 @@ def format_comparison(result: LinkComparison) -> str:
         f"recall          {score(result.recall)}  (matched / observed)",
         f"F1              {score(result.f1)}",
     ]
+    if result.given:
+        lines += ["", f"running at the start (given, not scored): {len(result.given)}"]
+        lines += [f"  {s} -> {r}  {res}" for s, r, res in result.given]
     for title, links in (("missing (observed, did not emerge)", result.missing),
                          ("unexpected (emerged, not observed)", result.unexpected)):
         lines += ["", f"{title}: {len(links)}"]

@@ -1,8 +1,11 @@
 """Firm demography: firms open and leave the region, and new firms take over their sites.
 
-* **Scheduled closures** (a region's ``closes_at_tick``) and the optional uniform hazard
-  ``closure_rate_per_year``.
-* **Exit**: each open firm closes with a yearly hazard by size class
+* **Scheduled closures** (a region's ``closes``, ``closes_at_tick``) and the optional
+  uniform hazard ``closure_rate_per_year`` (a closure-study switch for every firm).
+* **Exit**: each open firm that may close at random (``world.firm_random_exit``: plants
+  of a region with ``random_exit``, such as the synthetic region; never utilities,
+  municipalities, public bodies or aggregates, and no firm of a real region that does
+  not give its own sourced hazard) closes with a yearly hazard by size class
   (``exit_rate_sme``, ``exit_rate_large``). Eurostat's business demography statistics put
   enterprise death rates in the EU business economy at around 9 % a year, mostly among
   the smallest firms; employer firms and above all large firms close far less often.
@@ -124,8 +127,9 @@ class Demography:
             per_tick = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
             closing |= self.firm_open & (draws < per_tick)
         u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
-        hazard = remembered(self, "_exit_hazard", p, lambda: exit_hazard(
-            w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME))
+        hazard = remembered(self, "_exit_hazard", p, lambda: np.where(
+            w.firm_random_exit, exit_hazard(
+                w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME), 0.0))
         leaving = exits(self.firm_open & ~closing, u_exit, hazard)
         # sites are taken over at quarter ends (vacancies last years; a third of the work)
         every = max(1, round(3 / p.tick_months))

@@ -191,6 +191,9 @@ class Lifecycle:
                                                       p.tick_months)]
         closing = np.zeros(self.world.n_firms, dtype=bool)
         closing[self.world.need_firm[dead]] = True
+        # closing is demography (7.19): a real region's plant stays, idle, and may find
+        # its input again; its produced streams already follow the input down to zero
+        closing &= self.world.firm_random_exit
         if closing.any():
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)

@@ -52,6 +52,7 @@ from .contracts import (
 from .demography import Demography
 from .economics import annuity_factors, asset_lives
 from .errors import RegionError
+from .initial_network import open_initial_network
 from .lifecycle import Lifecycle
 from .measurement import _STAT_NAMES, Measurement, TickRecord
 from .negotiation_book import NegotiationBook
@@ -142,6 +143,8 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         self.firms = [Firm(self, i) for i in range(self.world.n_firms)]
         self._firm_by_id = {f.firm_id: f for f in self.firms}
         self.facilitator = self._make_facilitator()
+        # exchanges documented as running at the region's start run from tick 0
+        open_initial_network(self)
         self.datacollector = TickRecord(_STAT_NAMES)   # Mesa's interface, cheaper per tick
         self.running = True
 
@@ -224,8 +227,9 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
     def _seed_relationships(self) -> None:
         index = {fid: i for i, fid in enumerate(self.world.firm_ids)}
         for rel in self.world.region.relationships:
-            a, b = index[rel.firms[0]], index[rel.firms[1]]
-            slots = self.pairs.slots(np.array([a, b]), np.array([b, a]))
+            members = np.array([index[f] for f in rel.firms], dtype=np.int64)
+            i, j = np.repeat(members, len(members)), np.tile(members, len(members))
+            slots = self.pairs.slots(i[i != j], j[i != j])   # every ordered pair of the group
             self.pairs.trust[slots] = rel.trust
             self.pairs.aware[slots] = True
             self.pairs.met[slots] = True

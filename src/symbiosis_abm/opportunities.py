@@ -168,7 +168,9 @@ def _surplus_at_trust(model: Any, edges: np.ndarray, trust: float | np.ndarray) 
     """Joint surplus of ``edges`` if both sides trusted each other at ``trust``.
 
     Sets the pair trust in the model's own store, evaluates with the model's rules and
-    puts the trust back, so no formula is copied here.
+    puts the trust back, so no formula is copied here. Each edge is priced at what its
+    stream and need offer, including what the exchanges running at the start
+    (``[[initial_exchanges]]``) hold: the map is of links, not of what is left.
     """
     store = model.pairs
     slots = np.concatenate([model.edge_slot_sr[edges], model.edge_slot_rs[edges]])
@@ -177,7 +179,10 @@ def _surplus_at_trust(model: Any, edges: np.ndarray, trust: float | np.ndarray) 
     try:
         store.trust[model.edge_slot_sr[edges]] = level
         store.trust[model.edge_slot_rs[edges]] = level
-        terms, _ = model.expected_terms(edges)
+        s, n = model.world.edges.stream[edges], model.world.edges.need[edges]
+        volume = np.minimum((model.stream_free() + model.stream_committed)[s],
+                            (model.need_free() + model.need_committed)[n])
+        terms, _ = model.expected_terms(edges, volume=volume)
     finally:
         store.trust[slots] = saved
     return terms.surplus
@@ -278,6 +283,8 @@ def link_census(region: str | Path | Region,
     plant's gas and digestate) counts at its full volume, as if its input were supplied
     (``cascade=False`` unless ``overrides`` say otherwise): at tick 0 the model holds it
     empty until its input arrives, which would make every such link look unable to pay.
+    Each candidate is priced at what its stream and need offer, including what the
+    exchanges running at the start (``[[initial_exchanges]]``) hold.
 
     Parameters
     ----------

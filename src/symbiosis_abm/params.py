@@ -245,8 +245,11 @@ class Parameters:
     convener: bool = _p(True, "-", "Convener role: networking events.", group="facilitator")
     convener_interval_months: float = _p(6.0, "months", "Time between events.", low=0.0,
                                          low_open=True, group="facilitator")
-    convener_attendees: int = _p(20, "firms", "Firms attending one event.", low=0,
-                                 group="facilitator")
+    convener_attendees: int = _p(20, "firms", "Most firms attending one event (the room).",
+                                 low=0, group="facilitator")
+    convener_share: float = _p(
+        0.5, "-", "Share of the region's open firms one event reaches (at most "
+        "convener_attendees).", low=0.0, high=1.0, group="facilitator")
     convener_trust_gain: float = _p(
         0.15, "-", "Share of the gap to full trust closed between attendees.", low=0.0,
         high=1.0, group="facilitator")
@@ -611,6 +614,8 @@ BASIS: dict[str, str] = {
     "convener": "DESIGN.md role; workshops and webinars (Kronoberg/Kalmar seed 001)",
     "convener_interval_months": "assumption: two events a year",
     "convener_attendees": "assumption",
+    "convener_share": "assumption: half of a region's firms come to one event (no source "
+                      "read gives attendance as a share of a region's firms)",
     "convener_trust_gain": "assumption",
     "event_cost_eur": "assumption: venue and staff for a half-day workshop",
     "cofunder": "DESIGN.md role",

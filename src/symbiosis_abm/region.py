@@ -31,11 +31,12 @@ from .errors import RegionError, did_you_mean
 from .params import Parameters
 from .region_checks import semantic_problems
 from .region_schema import DEFAULT_FIRM_KIND, FACILITATOR_ROLES, FIRM_KINDS, REGION_SPEC, SIZES
+from .routes import RouteSpec
 from .schema import PROVENANCE_KEYS, check, limit_problems
 
 __all__ = [
     "Region", "FirmSpec", "StreamSpec", "NeedSpec", "FacilitatorSpec", "Relationship",
-    "Milestone", "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
+    "Milestone", "InitialExchange", "load_region", "region_from_dict", "bundled_regions", "SIZES", "REGION_SPEC",
     "role_defaults", "FIRM_KINDS",
 ]
 
@@ -90,7 +91,7 @@ class FirmSpec:
     opens: str | None = None    # "YYYY-MM" (needs the region's start)
     closes: str | None = None   # "YYYY-MM"
     #: one of ``FIRM_KINDS``: plant, utility, municipality, public body or aggregate
-    #: (read and reported; the model does not use it yet)
+    #: (demography: only plants of a region with ``random_exit`` close at random)
     kind: str = DEFAULT_FIRM_KIND
 
     def open_tick(self, start: str | None, tick_months: float = 1.0) -> int:
@@ -169,11 +170,25 @@ def role_defaults(roles: tuple[str, ...]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Relationship:
-    """A tie that existed before the simulation (never an exchange)."""
+    """A tie that existed before the simulation (never an exchange): two firms, or a group
+    (a managers' club, a shared site) every pair of which knows each other."""
 
-    firms: tuple[str, str]
+    firms: tuple[str, ...]
     kind: str
     trust: float
+
+
+@dataclass(frozen=True)
+class InitialExchange:
+    """An exchange documented as running at the region's start (``since`` "YYYY-MM"):
+    the model opens it at tick 0 (:mod:`~.initial_network`). ``volume_per_year`` None:
+    as much as the stream and the need allow."""
+
+    supplier: str
+    receiver: str
+    resource: str
+    since: str
+    volume_per_year: float | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +208,11 @@ class Region:
     origin: str = "<memory>"
     start: str | None = None                  # "YYYY-MM" of tick 0
     milestones: tuple[Milestone, ...] = ()
+    #: plants may close at random (the size-class hazard ``exit_rate_sme``,
+    #: ``exit_rate_large``); False: firms close only at their dates (real regions)
+    random_exit: bool = False
+    initial_exchanges: tuple[InitialExchange, ...] = ()
+    routes: tuple[RouteSpec, ...] = ()        # documented lines (routes.py)
 
     def parameter_defaults(self, tick_months: float | None = None) -> dict[str, Any]:
         """Parameter values this region sets (facilitator table, then ``[parameters]``).
@@ -343,6 +363,14 @@ def _build(data: dict, origin: str) -> Region:
         references=tuple(data.get("references", [])),
         origin=origin,
         start=header.get("start"),
+        random_exit=bool(header.get("random_exit", False)),
+        routes=tuple(RouteSpec(tuple(x["firms"]), x["resource"], x.get("mode", "pipe"),
+                               x.get("length_km"), x.get("capex_eur_per_km"),
+                               x.get("capex_fixed_eur"))
+                     for x in data.get("routes", [])),
+        initial_exchanges=tuple(InitialExchange(
+            x["supplier"], x["receiver"], x["resource"], x["since"], x.get("volume_per_year"))
+            for x in data.get("initial_exchanges", [])),
         milestones=tuple(Milestone(m["date"], m["text"], m.get("text_sv"))
                          for m in data.get("milestones", [])),
     )

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalogue import ResourceCatalogue
+from .catalogue import MODES, ResourceCatalogue
 from .dates import date_problem, months_between
 from .errors import ParameterError, did_you_mean
 from .params import Parameters
 from .provenance import source_problems
 from .schema import PROVENANCE_KEYS
 
-__all__ = ["semantic_problems", "time_problems", "role_problems", "alternative_problems"]
+__all__ = ["semantic_problems", "time_problems", "role_problems", "alternative_problems",
+           "exit_problems", "initial_exchange_problems", "route_problems"]
 
 
 def _items(node: dict, key: str) -> list[tuple[int, dict]]:
@@ -62,19 +63,150 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
     out.extend(time_problems(data, origin))
     for j, rel in _items(data, "relationships"):
         pair = rel.get("firms")
-        if not (isinstance(pair, list) and len(pair) == 2
+        if not (isinstance(pair, list) and len(pair) >= 2
                 and all(isinstance(m, str) for m in pair)):
             continue  # the schema reports it
         for k, member in enumerate(pair):
             if member not in ids:
                 out.append(f"{origin}: relationships[{j}].firms[{k}]: unknown firm id "
                            f"{member!r}{did_you_mean(member, ids)}; use a firm id of this file")
-        if pair[0] == pair[1]:
+        if len(set(pair)) < len(pair):
             out.append(f"{origin}: relationships[{j}].firms: a firm cannot relate to itself; "
-                       f"name two different firms")
+                       f"name different firms, each once")
     if isinstance(data.get("parameters"), dict):
         out.extend(_parameter_problems(data["parameters"], origin))
+    out.extend(exit_problems(data, origin))
+    out.extend(initial_exchange_problems(data, origin))
+    out.extend(route_problems(data, origin, catalogue))
     return out
+
+
+def route_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> list[str]:
+    """A route joins two firms of the file that have a stream and a need of its resource
+    (one each, either way), by a mode the catalogue offers for it, and says something.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.catalogue import load_catalogue
+    >>> data = {"firms": [{"id": "a", "streams": [{"resource": "steam"}]},
+    ...                   {"id": "b", "needs": [{"resource": "steam"}]}],
+    ...         "routes": [{"firms": ["a", "b"], "resource": "steam"}]}
+    >>> route_problems(data, "f.toml", load_catalogue())  # doctest: +ELLIPSIS
+    ['f.toml: routes[0]: a route gives length_km, capex_eur_per_km or capex_fixed_eur; ...']
+    """
+    firms = {f["id"]: f for _, f in _items(data, "firms") if isinstance(f.get("id"), str)}
+    out: list[str] = []
+    for i, row in _items(data, "routes"):
+        where = f"{origin}: routes[{i}]"
+        pair, resource = row.get("firms"), _text(row, "resource")
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(m, str) for m in pair)) or resource is None:
+            continue  # the schema reports it
+        unknown = [m for m in pair if m not in firms]
+        for k, member in enumerate(pair):
+            if member in unknown:
+                out.append(f"{where}.firms[{k}]: unknown firm id {member!r}"
+                           f"{did_you_mean(member, list(firms))}; use a firm id of this file")
+        if unknown:
+            continue
+
+        def has(fid: str, items: str, wanted: str = resource) -> bool:
+            return any(x.get("resource") == wanted for _, x in _items(firms[fid], items))
+
+        a, b = pair
+        if not ((has(a, "streams") and has(b, "needs")) or (has(b, "streams")
+                                                             and has(a, "needs"))):
+            out.append(f"{where}.resource: neither firm has a stream of {resource!r} the "
+                       f"other needs; allowed: a resource one of {a!r}, {b!r} offers and "
+                       f"the other needs")
+        mode = row.get("mode", "pipe")
+        if resource in catalogue.names and isinstance(mode, str) and mode in MODES:
+            r = catalogue.names.index(resource)
+            if catalogue.max_distance_km[r, MODES.index(mode)] <= 0:
+                allowed = [m for k, m in enumerate(MODES) if catalogue.max_distance_km[r, k] > 0]
+                out.append(f"{where}.mode: {resource!r} does not go by {mode!r}; allowed: "
+                           f"{', '.join(allowed)}")
+        if not any(k in row for k in ("length_km", "capex_eur_per_km", "capex_fixed_eur")):
+            out.append(f"{where}: a route gives length_km, capex_eur_per_km or "
+                       f"capex_fixed_eur; add at least one")
+    return out
+
+
+def initial_exchange_problems(data: dict, origin: str) -> list[str]:
+    """An exchange running at the start joins a stream and a need of its resource at two
+    firms that exist at the start, and began by the region's start month.
+
+    Examples
+    --------
+    >>> data = {"region": {"start": "2010-01"},
+    ...         "firms": [{"id": "a", "streams": [{"resource": "steam"}]},
+    ...                   {"id": "b", "needs": [{"resource": "steam"}]}],
+    ...         "initial_exchanges": [{"supplier": "a", "receiver": "b",
+    ...                                "resource": "steam", "since": "2012-05"}]}
+    >>> initial_exchange_problems(data, "f.toml")  # doctest: +ELLIPSIS
+    ["f.toml: initial_exchanges[0].since: '2012-05' is after the region's start 2010-01; ..."]
+    """
+    rows = _items(data, "initial_exchanges")
+    if not rows:
+        return []
+    header = data.get("region") if isinstance(data.get("region"), dict) else {}
+    start = _text(header, "start")
+    firms = {f["id"]: f for _, f in _items(data, "firms") if isinstance(f.get("id"), str)}
+    out: list[str] = []
+    for i, row in rows:
+        where = f"{origin}: initial_exchanges[{i}]"
+        since = _text(row, "since")
+        if start is None:
+            out.append(f"{where}: an exchange running at the start needs the region's start "
+                       f"month; add start = \"YYYY-MM\" to [region]")
+        elif since is not None and (p := date_problem(since)):
+            out.append(f"{where}.since: {p}")
+        elif since is not None and date_problem(start) is None \
+                and months_between(start, since) > 0:
+            out.append(f"{where}.since: {since!r} is after the region's start {start}; "
+                       f"allowed a month up to {start} (later links must form in the run)")
+        resource = _text(row, "resource")
+        for role, items in (("supplier", "streams"), ("receiver", "needs")):
+            fid = _text(row, role)
+            if fid is None:
+                continue
+            if fid not in firms:
+                out.append(f"{where}.{role}: unknown firm id {fid!r}"
+                           f"{did_you_mean(fid, list(firms))}; use a firm id of this file")
+                continue
+            firm = firms[fid]
+            have = [x.get("resource") for _, x in _items(firm, items)]
+            if resource is not None and resource not in have:
+                out.append(f"{where}.resource: {fid!r} has no {items[:-1]} of {resource!r}; "
+                           f"allowed: {', '.join(map(str, have)) or 'none'}")
+            if "opens" in firm or "opens_at_tick" in firm:
+                opens = firm.get("opens", firm.get("opens_at_tick"))
+                if opens != 0 and not (isinstance(opens, str) and start
+                                       and date_problem(opens) is None
+                                       and months_between(start, opens) <= 0):
+                    out.append(f"{where}.{role}: {fid!r} opens after the region's start; "
+                               f"allowed a firm that exists at tick 0")
+    return out
+
+
+def exit_problems(data: dict, origin: str) -> list[str]:
+    """A region that lets plants close at random gives the hazard it means, sourced, in
+    ``[parameters]``: the model's size-class rates are a generic assumption.
+
+    Examples
+    --------
+    >>> exit_problems({"region": {"random_exit": True}}, "f.toml")  # doctest: +ELLIPSIS
+    ['f.toml: region.random_exit: true needs the hazard in [parameters]: exit_rate_sme ...']
+    """
+    header = data.get("region")
+    if not (isinstance(header, dict) and header.get("random_exit") is True):
+        return []
+    given = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    missing = [k for k in ("exit_rate_sme", "exit_rate_large") if k not in given]
+    if not missing:
+        return []
+    return [f"{origin}: region.random_exit: true needs the hazard in [parameters]: "
+            f"{' and '.join(missing)} (with its source); or remove random_exit"]
 
 
 def _produced_problems(firm: dict, where: str, origin: str) -> list[str]:

@@ -14,10 +14,10 @@ cofunder, expert_support (did you mean 'mapper'?)"]
 
 from __future__ import annotations
 
-from .catalogue import ALTERNATIVES, REFERENCE_SPEC
+from .catalogue import ALTERNATIVES, MODES, REFERENCE_SPEC
 from .schema import Field, Table
 
-__all__ = ["REGION_SPEC", "SIZES", "FIRM_KINDS", "DEFAULT_FIRM_KIND", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
+__all__ = ["REGION_SPEC", "SIZES", "FIRM_KINDS", "DEFAULT_FIRM_KIND", "NEVER_RANDOM_EXIT", "FACILITATOR_KINDS", "FACILITATOR_ROLES",
            "RELATIONSHIP_KINDS", "spec_of"]
 
 SIZES = ("sme", "large")
@@ -26,6 +26,9 @@ SIZES = ("sme", "large")
 #: municipality as a participant, another public body (a university station, an agency),
 #: or an aggregate of many small actors (the farms of an area) written as one agent.
 FIRM_KINDS = ("industrial_plant", "utility", "municipality", "public_body", "aggregate")
+#: Kinds that never close at random: they close only at a date the region gives.
+#: Utilities and public actors outlive firms; an aggregate stands for many small actors.
+NEVER_RANDOM_EXIT = ("utility", "municipality", "public_body", "aggregate")
 #: The kind of a firm that does not say (most firms of a region are plants).
 DEFAULT_FIRM_KIND = "industrial_plant"
 FACILITATOR_KINDS = ("municipality", "is_centre", "energy_office", "regional_agency")
@@ -89,10 +92,32 @@ _FACILITATOR = Table({
     "staff_cost_eur_per_year": Field(float, low=0.0),
     "notes": Field(str),
 }, provenance=True)
+#: A documented tie: two firms, or a group (a managers' club, a shared site) whose
+#: members all know each other.
 _RELATIONSHIP = Table({
-    "firms": Field(list, required=True, item=Field(str), length=2),
+    "firms": Field(list, required=True, item=Field(str), min_length=2),
     "kind": Field(str, required=True, choices=RELATIONSHIP_KINDS),
     "trust": Field(float, required=True, low=0.0, high=1.0),
+    "notes": Field(str),
+}, provenance=True)
+#: An exchange documented as running at the region's start: open at tick 0 (never a
+#: pair the model is to discover; docs/regions.md, "[[initial_exchanges]]").
+_INITIAL_EXCHANGE = Table({
+    "supplier": Field(str, required=True),
+    "receiver": Field(str, required=True),
+    "resource": Field(str, required=True),
+    "since": Field(str, required=True),   # "YYYY-MM"; checked in region_checks
+    "volume_per_year": Field(float, low=0.0, low_open=True),
+    "notes": Field(str),
+}, provenance=True)
+#: A documented line between two firms' sites with its own length and cost (routes.py).
+_ROUTE = Table({
+    "firms": Field(list, required=True, item=Field(str), length=2),
+    "resource": Field(str, required=True),
+    "mode": Field(str, choices=MODES),
+    "length_km": Field(float, low=0.0, low_open=True),
+    "capex_eur_per_km": Field(float, low=0.0),
+    "capex_fixed_eur": Field(float, low=0.0),
     "notes": Field(str),
 }, provenance=True)
 _MILESTONE = Table({
@@ -107,6 +132,9 @@ _HEADER = Table({
     "year": Field(int, required=True, low=1900, high=2100),
     "start": _DATE,
     "country": Field(str),
+    # plants may also close at random (size-class hazard of [parameters]); default: only
+    # at their documented dates (docs/regions.md, "Demography")
+    "random_exit": Field(bool),
     "notes": Field(str),
 }, provenance=True)
 REGION_SPEC = Table({
@@ -117,6 +145,8 @@ REGION_SPEC = Table({
     "facilitator": Field(_FACILITATOR),
     "parameters": Field(Table(values=Field(object), provenance=True)),
     "relationships": Field(list, item=Field(_RELATIONSHIP)),
+    "initial_exchanges": Field(list, item=Field(_INITIAL_EXCHANGE)),
+    "routes": Field(list, item=Field(_ROUTE)),
     "firms": Field(list, required=True, item=Field(_FIRM), min_length=1),
 })
 

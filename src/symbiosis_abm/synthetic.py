@@ -115,7 +115,7 @@ def generate_synthetic(params: Parameters, catalogue: ResourceCatalogue,
         raise RegionError(f"sectors.toml: resources not in the catalogue: {sorted(unknown)}")
     return Region(name="synthetic", title=f"Synthetic region ({n} firms)",
                   description="Generated from the sector templates in sectors.toml",
-                  firms=tuple(firms), origin="synthetic")
+                  firms=tuple(firms), origin="synthetic", random_exit=True)
 
 
 def _locations(params: Parameters, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -20,6 +20,7 @@ from .economics import (
 )
 from .holdup import dedicated_capex, required_trust, specificity
 from .negotiation import can_sign
+from .routes import route_capex
 
 PIPE = MODES.index("pipe")
 
@@ -124,10 +125,12 @@ class DealTerms:
             fixed = direct_use_capex_fixed(cat.capex_fixed[r], cat.heat_pump_capex[r],
                                            w.need_direct_use[w.edges.need])
             reach = cat.max_distance_km[r]
-            return {"capex": fixed + cat.capex_per_km[r] * dist,
-                    "ok": (reach > 0) & (dist <= reach),
-                    "annuity": self.mode_annuity[r], "cost_per_unit": cat.cost_per_unit[r],
-                    "cost_per_unit_km": cat.cost_per_unit_km[r]}
+            costs = {"capex": fixed + cat.capex_per_km[r] * dist,
+                     "ok": (reach > 0) & (dist <= reach),
+                     "annuity": self.mode_annuity[r], "cost_per_unit": cat.cost_per_unit[r],
+                     "cost_per_unit_km": cat.cost_per_unit_km[r]}
+            route_capex(w, costs["capex"], costs["ok"], fixed)   # documented lines
+            return costs
 
         return remembered(self, "_edge_cost_table", (self.world, self.params), gather)
 

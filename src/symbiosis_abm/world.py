@@ -16,9 +16,12 @@ from .catalogue import ResourceCatalogue
 from .economics import alternative_cost
 from .params import Parameters
 from .region import SIZES, Region
+from .region_schema import NEVER_RANDOM_EXIT
+from .routes import with_route_lengths
 from .search import CandidateEdges, candidate_edges
 
-__all__ = ["World", "build_world", "shared_world", "shared_parameters", "SME", "LARGE"]
+__all__ = ["World", "build_world", "shared_world", "shared_parameters", "random_exit", "SME",
+           "LARGE"]
 
 SME, LARGE = SIZES.index("sme"), SIZES.index("large")
 
@@ -35,6 +38,7 @@ class World:
     firm_size: np.ndarray
     firm_close_tick: np.ndarray      # -1: no scheduled closure
     firm_open_tick: np.ndarray       # first tick the firm exists (0: from the start)
+    firm_random_exit: np.ndarray     # bool: may close at random (demography, 7.19)
     firm_member: np.ndarray
     stream_firm: np.ndarray
     stream_resource: np.ndarray
@@ -135,6 +139,26 @@ def _same(a: dict, b: dict) -> bool:
         return False
 
 
+def random_exit(region: Region) -> np.ndarray:
+    """Which firms may close at random: plants, and only in a region that opts in
+    (``random_exit``: the synthetic region, or a file giving its sourced hazard).
+
+    Utilities, municipalities, public bodies and aggregates close only at a date the
+    region gives; so does every firm of a real region that does not opt in.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.region import FirmSpec
+    >>> firms = (FirmSpec("a", "x", "sme", 0, 0), FirmSpec("u", "x", "large", 0, 0, kind="utility"))
+    >>> random_exit(Region("r", "R", firms, random_exit=True)).tolist()
+    [True, False]
+    >>> random_exit(Region("r", "R", firms)).tolist()
+    [False, False]
+    """
+    return np.array([region.random_exit and f.kind not in NEVER_RANDOM_EXIT
+                     for f in region.firms], dtype=bool).reshape(-1)
+
+
 def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters) -> World:
     """Turn a region into arrays and find the candidate edges with KD-trees.
 
@@ -155,6 +179,9 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
     edges = candidate_edges(
         firm_xy[s_firm], s_res, s_firm, firm_xy[n_firm], n_res, n_firm,
         catalogue.max_range_km(), params.max_candidates, params.detour_factor)
+    edges = with_route_lengths(edges, region.routes, [f.id for f in firms],
+                               s_firm[edges.stream], n_firm[edges.need], s_res[edges.stream],
+                               catalogue.names)
     s_season = _seasons([s.supply_seasonality for _, s in streams],
                         catalogue.supply_seasonality[s_res])
     n_season = _seasons([n.demand_seasonality for _, n in needs],
@@ -167,6 +194,7 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         firm_close_tick=_close_ticks(region, params.tick_months),
         firm_open_tick=np.array([f.open_tick(region.start, params.tick_months)
                                  for f in firms], dtype=np.int64),
+        firm_random_exit=random_exit(region),
         firm_member=np.array([f.member for f in firms], dtype=bool),
         stream_firm=s_firm, stream_resource=s_res,
         stream_volume=np.array([s.volume_per_year for _, s in streams], dtype=float),
