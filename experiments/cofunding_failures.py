@@ -1,13 +1,14 @@
 """Experiment ``cofunding_failures``: negotiations that fail for want of co-funding while
 the deal was viable without it (issue 18, must-show 3).
 
-20 synthetic runs of 240 months at the defaults. For every negotiation that fails with
-reason "no co-funding", a probe prices the deal at that moment without any subsidy (the
-model's own ``expected_terms``, no random draw, so the run is unchanged) and counts it as
-*viable without co-funding* if the joint surplus and both sides' gains are positive.
-Issue 18 asks for zero. The probe wraps the model's private ``_fail`` on the instance (the
-model has no public counter of this yet); where the model no longer has what it needs, the
-script says so and counts only the failures.
+20 synthetic runs of 240 months at the defaults. A negotiation fails "for want of
+co-funding" in two places: when talks end (then the deal has no surplus without the
+grant: not viable) and at allocation, when a concluded deal that counted on a grant gets
+none. For the latter a probe (``paired_runs.cofunding_probe``, reading the model's public
+rule ``contracts.allocation_reasons``) counts those *viable without co-funding*: volume
+granted, both sides gaining and the receiver able to pay, at zero co-funding. Issue 18
+asks for zero. Where the model's rule has changed, the script says so (TODO: read the
+model's own counter then) and counts only the failures.
 
 Usage::
 
@@ -39,19 +40,23 @@ def report(frame, args, seconds: float) -> str:
     cols = [("failed_no_cofunding", "negotiations failed: no co-funding"),
             ("cofunding_grants", "assets co-funded (grants)")]
     if "probe_viable_without" in frame:
-        cols.append(("probe_viable_without", "of the failures: viable without co-funding"))
+        cols += [("probe_allocation_no_cofunding", "of the failures: at allocation"),
+                 ("probe_viable_without", "of the failures: viable without co-funding")]
     for col, label in cols:
         lines.append(f"| {label} | {int(frame[col].sum())} | {frame[col].mean():.2f} | "
                      f"{int((frame[col] > 0).sum())} |")
     if "probe_viable_without" not in frame:
-        lines += ["", "TODO: the probe could not run on this model (no `_fail`, "
-                  "`negotiations` or `expected_terms`): the count of failures viable without "
-                  "co-funding needs the model's own counter."]
+        lines += ["", "TODO: the probe could not run on this model "
+                  "(`contracts.allocation_reasons` is gone or takes other arguments): the "
+                  "count of failures viable without co-funding needs the model's own "
+                  "counter."]
     else:
         viable = int(frame["probe_viable_without"].sum())
-        checked = int(frame["probe_no_cofunding"].sum())
-        lines += ["", f"Viable without co-funding: {viable} of {checked} probed failures "
-                  f"({total} counted by the model). Issue 18 asks for 0."]
+        at_alloc = int(frame["probe_allocation_no_cofunding"].sum())
+        lines += ["", f"Viable without co-funding: **{viable}** of the {total} failures "
+                  f"({at_alloc} at allocation, where the deal had been concluded; the other "
+                  f"{total - at_alloc} when talks ended, without surplus unfunded). Issue 18 "
+                  "asks for 0."]
     return "\n".join(lines)
 
 

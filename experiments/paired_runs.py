@@ -9,8 +9,11 @@ A run is a pure function of (region, parameters, seed); the arms of a seed share
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,35 +29,43 @@ from symbiosis_abm.sweep.experiment import SMOKE_BANNER
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def probe_cofunding(model: SymbiosisModel) -> dict[str, int] | None:
-    """Count, as the run goes, negotiations failing for want of co-funding whose deal paid
-    both sides without any subsidy at that moment (volume as the decision used it).
+@contextmanager
+def cofunding_probe() -> Iterator[dict[str, int] | None]:
+    """While open, count the deals that fail at allocation for want of co-funding although
+    they were viable without it: volume granted, both sides gaining and the receiver able
+    to fund its capex, all at zero co-funding.
 
-    The model has no public counter of this yet, so the probe wraps the model's own
-    ``_fail`` on this one instance and prices the deal with ``expected_terms`` (no random
-    draw: the run is unchanged). Returns None where the model lacks what it needs.
+    The model has no public counter of this yet. At allocation (the only place a concluded
+    deal can lose its co-funding) the model's public rule
+    :func:`symbiosis_abm.contracts.allocation_reasons` receives, per deal, the granted
+    volume, whether both sides gain and whether the receiver can pay, evaluated at the
+    co-funding the deal gets now (zero for one that lost it), and whether it got the
+    co-funding it counted on. The probe wraps it for the run (same results: it only
+    reads). Talks failing earlier with "no co-funding" fail because the deal has no
+    surplus without it, so they are not viable. Yields None where the rule is gone or
+    takes other arguments (the model changed: use its own counter).
     """
-    needed = ("_fail", "negotiations", "expected_terms", "stream_free", "need_free")
-    if not all(hasattr(model, name) for name in needed):
-        return None
+    from symbiosis_abm import allocation
+
+    original = getattr(allocation, "allocation_reasons", None)
+    names = ("granted", "gains_ok", "affordable", "funded")
+    if original is None or tuple(inspect.signature(original).parameters) != names:
+        yield None
+        return
     seen = {"no_cofunding": 0, "viable_without": 0}
-    original = model._fail
 
-    def fail(rows: np.ndarray, t: int, reason: str) -> None:
-        if reason == "no co-funding" and len(rows):
-            book, edges_of = model.negotiations, model.world.edges
-            edges = book["edge"][rows]
-            free = np.minimum(model.stream_free()[edges_of.stream[edges]],
-                              model.need_free()[edges_of.need[edges]])
-            terms, _ = model.expected_terms(edges, volume=np.minimum(book["volume"][rows],
-                                                                     free))
-            viable = (terms.surplus > 0) & (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
-            seen["no_cofunding"] += len(rows)
-            seen["viable_without"] += int(viable.sum())
-        original(rows, t, reason)
+    def wrapped(granted, gains_ok, affordable, funded):
+        reasons = original(granted, gains_ok, affordable, funded)
+        lost = reasons == "no co-funding"
+        seen["no_cofunding"] += int(lost.sum())
+        seen["viable_without"] += int((lost & (granted > 0) & gains_ok & affordable).sum())
+        return reasons
 
-    model._fail = fail
-    return seen
+    allocation.allocation_reasons = wrapped
+    try:
+        yield seen
+    finally:
+        allocation.allocation_reasons = original
 
 
 def run_one(region: str, arm: str, params: dict[str, Any], seed: int, months: int,
@@ -63,9 +74,9 @@ def run_one(region: str, arm: str, params: dict[str, Any], seed: int, months: in
     varies)."""
     started = time.perf_counter()
     model = SymbiosisModel(region, rng=seed, **params)
-    seen = probe_cofunding(model) if probe else None
     ticks = int(round(months / model.params.tick_months))
-    model.run(ticks)
+    with cofunding_probe() if probe else nullcontext() as seen:
+        model.run(ticks)
     s, assets = model.summary(), model.assets_frame()
     row = {"region": region, "arm": arm, "seed": seed, "months": months, "ticks": ticks,
            "active_exchanges": s["active_exchanges"],
@@ -82,7 +93,7 @@ def run_one(region: str, arm: str, params: dict[str, Any], seed: int, months: in
     gains = row["gross_gains_meur"]
     row["stranded_share_pct"] = 100 * row["stranded_meur"] / gains if gains > 0 else np.nan
     if seen is not None:
-        row["probe_no_cofunding"] = seen["no_cofunding"]
+        row["probe_allocation_no_cofunding"] = seen["no_cofunding"]
         row["probe_viable_without"] = seen["viable_without"]
     return row
 

@@ -43,9 +43,11 @@ def report(frame, args, seconds: float) -> str:
                       seconds)
     lines += ["Each seed runs with the hold-up rule at its default and switched off "
               "(`holdup_weight` 0); difference off - on, paired by seed. Stranded capex: "
-              "the remaining annuity of assets whose exchanges ended early; gross gains: the "
-              "firms' gains from exchanges before their costs. The share is per run "
-              "(stranded / gross gains), then averaged.", ""]
+              "the model's `stranded_capex_eur`, the annuity payments still due (interest "
+              "included, not discounted) on assets whose exchanges ended before the asset's "
+              "life was over, so it can exceed the capex built; gross gains: the firms' "
+              "gains from exchanges before their costs. The share is per run (stranded / "
+              "gross gains), then averaged.", ""]
     lines += pr.paired_table(frame, REGIONS, "hold-up on", "hold-up off", MEASURES)
     return "\n".join(lines)
 

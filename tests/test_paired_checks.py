@@ -39,8 +39,26 @@ def test_cofunding_probe_does_not_change_the_run():
     same = [k for k in plain if k != "seconds"]
     assert {k: probed[k] for k in same} == pytest.approx({k: plain[k] for k in same},
                                                          nan_ok=True)
-    assert probed["probe_no_cofunding"] == probed["failed_no_cofunding"]
-    assert 0 <= probed["probe_viable_without"] <= probed["probe_no_cofunding"]
+    assert 0 <= probed["probe_viable_without"] <= probed["probe_allocation_no_cofunding"]
+    assert probed["probe_allocation_no_cofunding"] <= probed["failed_no_cofunding"]
+    # the probe is removed after the run
+    from symbiosis_abm import allocation, contracts
+    assert allocation.allocation_reasons is contracts.allocation_reasons
+
+
+def test_cofunding_probe_counts_viable_deals_that_lose_their_grant():
+    from symbiosis_abm import allocation
+    with pr.cofunding_probe() as seen:
+        reasons = allocation.allocation_reasons(
+            granted=np.array([5.0, 5.0, 0.0, 5.0, 5.0]),
+            gains_ok=np.array([True, False, True, True, True]),
+            affordable=np.array([True, True, True, False, True]),
+            funded=np.array([False, False, False, False, True]))
+    # row 0: lost the grant, viable without it; 1: no gain; 2: nothing granted (its own
+    # reason); 3: cannot pay; 4: funded
+    assert reasons.tolist() == ["no co-funding", "no co-funding", "no capacity left",
+                                "no co-funding", ""]
+    assert seen == {"no_cofunding": 3, "viable_without": 1}
 
 
 def test_run_measures_are_consistent():
