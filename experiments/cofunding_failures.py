@@ -55,8 +55,8 @@ def report(frame, args, seconds: float) -> str:
         at_alloc = int(frame["probe_allocation_no_cofunding"].sum())
         lines += ["", f"Viable without co-funding: **{viable}** of the {total} failures "
                   f"({at_alloc} at allocation, where the deal had been concluded; the other "
-                  f"{total - at_alloc} when talks ended, without surplus unfunded). Issue 18 "
-                  "asks for 0."]
+                  f"{total - at_alloc} when talks ended: no surplus without the grant, so not "
+                  "viable). Issue 18 asks for 0."]
     return "\n".join(lines)
 
 
