@@ -344,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     timing = args.out / "lifetimes_seconds.txt"
     if args.report_only:
+        if not data.is_file():
+            print(f"error: {data}: no runs to report on (run without --report-only first)",
+                  file=sys.stderr)
+            return 2
         frame = pd.read_parquet(data)
         seconds = float(timing.read_text()) if timing.is_file() else np.nan
     else:

@@ -159,3 +159,9 @@ def test_lifetimes_quick_is_a_smoke_test_under_out(script, tmp_path, capsys):
     assert exc.value.code == 2 and "--quick" in capsys.readouterr().err
     args = script.parse(["--quick", "--out", str(tmp_path / "q")])
     assert (args.seeds, args.months) == (script.QUICK["seeds"], script.QUICK["months"])
+    assert script.main(["--quick", "--out", str(tmp_path / "q"), "--workers", "1"]) == 0
+    text = (tmp_path / "q" / "report" / "lifetimes.md").read_text(encoding="utf-8")
+    assert text.startswith("> **SMOKE TEST**") and "lifetimes.py --quick" in text
+    # nothing to report on: one clear line, exit 2
+    assert script.main(["--report-only", "--out", str(tmp_path / "none")]) == 2
+    assert "no runs to report on" in capsys.readouterr().err
