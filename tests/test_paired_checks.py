@@ -13,7 +13,7 @@ import pytest
 from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "experiments"))   # the scripts import their shared engine
+sys.path.append(str(ROOT / "experiments"))   # the scripts import their shared engine
 pr = load_script(ROOT / "experiments" / "paired_runs.py", "paired_runs")
 
 
