@@ -7,8 +7,9 @@ grant: not viable) and at allocation, when a concluded deal that counted on a gr
 none. For the latter a probe (``paired_runs.cofunding_probe``, reading the model's public
 rule ``contracts.allocation_reasons``) counts those *viable without co-funding*: volume
 granted, both sides gaining and the receiver able to pay, at zero co-funding. Issue 18
-asks for zero. Where the model's rule has changed, the script says so (TODO: read the
-model's own counter then) and counts only the failures.
+asks for zero. The model counts the same thing itself
+(``counts["no co-funding while viable alone"]``, checked apart from its rule); the table
+shows both.
 
 Usage::
 
@@ -38,7 +39,8 @@ def report(frame, args, seconds: float) -> str:
     lines += [f"{len(frame)} synthetic runs of {args.months} months at the defaults.", "",
               "| measure | total | per run (mean) | runs with any |", "|---|---:|---:|---:|"]
     cols = [("failed_no_cofunding", "negotiations failed: no co-funding"),
-            ("cofunding_grants", "assets co-funded (grants)")]
+            ("cofunding_grants", "assets co-funded (grants)"),
+            ("model_viable_without", "the model's own count: failed while viable alone")]
     if "probe_viable_without" in frame:
         cols += [("probe_allocation_no_cofunding", "of the failures: at allocation"),
                  ("probe_viable_without", "of the failures: viable without co-funding")]

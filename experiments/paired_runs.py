@@ -89,6 +89,8 @@ def run_one(region: str, arm: str, params: dict[str, Any], seed: int, months: in
            "exchanges_started": s["exchanges_started"],
            "cofunding_grants": int((assets["public_eur"] > 0).sum()),
            "failed_no_cofunding": int(s["failure_reasons"].get("no co-funding", 0)),
+           "model_viable_without": int(model.counts.get("no co-funding while viable alone",
+                                                        0)),
            "seconds": time.perf_counter() - started}
     gains = row["gross_gains_meur"]
     row["stranded_share_pct"] = 100 * row["stranded_meur"] / gains if gains > 0 else np.nan
