@@ -309,6 +309,45 @@ def test_a_link_restores_region_seed_and_levers(server_url, browser):
     assert outside == []
 
 
+def test_ab_mode_advances_both_settings(server_url, browser):
+    """Must-show 4 (A/B): two lever settings of the same region and seed step together,
+    on both maps and in the cards (A, B, B - A), and their figures differ."""
+    from playwright.sync_api import expect
+
+    outside: list[str] = []
+    context, page = _offline_page(browser, server_url, outside)
+    _choose_region(page, "vastra_malardalen")
+    page.locator(".ab-toggle label").click()
+    expect(page.locator(".ab-side")).to_be_visible()
+    # the levers shown are now B's (a copy of A's): B runs without the facilitator
+    page.locator(".control-facilitator label").click()
+    expect(page.locator(".pending-changes")).to_contain_text("B · Facilitator: off")
+    _reset(page)
+    expect(page).to_have_url(re.compile(r"ab=1&b\.facilitator=false"))
+    expect(page.locator(".ab-summary")).to_have_text(
+        "B differs from A in: Facilitator: on → off")
+    for month in range(1, 13):
+        _step(page, month)
+        for side in ("a", "b"):
+            expect(page.locator(f".ab-month-{side}")).to_contain_text(f"(month {month})")
+    for which in ("main", "other"):
+        page.wait_for_selector(f'.map-{which} .vega-view[data-version="12"]',
+                               state="attached")
+    values = page.locator(".kpi-value").all_inner_texts()
+    others = page.locator(".kpi-twin").all_inner_texts()
+    diffs = page.locator(".kpi-diff").all_inner_texts()
+    assert (values[0], others[0], diffs[0]) == ("A: 4", "B: 1", "B − A: -3")
+    assert diffs[7].startswith("B − A: -")            # public cost: B spends nothing
+    # both maps draw their own run: A's four exchanges, B's one
+    expect(page.locator(".map-main g.layer_2_marks line")).to_have_count(4)
+    expect(page.locator(".map-other g.layer_2_marks line")).to_have_count(1)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard_ab.png"))
+    _no_traceback(page)
+    context.close()
+    assert outside == []
+
+
 def test_reloading_a_playing_tab_leaves_no_stepping_thread(server_url, server_proc, browser):
     from playwright.sync_api import expect
 

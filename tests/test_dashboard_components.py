@@ -257,3 +257,33 @@ def test_cli_dashboard_rejects_a_bad_port(capsys):
     assert main(["dashboard", "--port", "70000"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: --port 70000: must be between 1 and 65535"
+
+
+def test_ab_mode_on_the_page_shows_both_settings_in_step():
+    """A/B mode: tick it, move B's facilitator off, Reset: two maps advance together, the
+    cards show A, B and B - A, the plots hold A and B, the summary names the change."""
+    box, rc = render_page()
+    labelled(box, v.Select, "Region").v_model = "vastra_malardalen"
+    labelled(box, v.Checkbox, "A/B comparison").v_model = True
+    # the panel now shows B's levers (a copy of A's): B without facilitator
+    labelled(box, v.Checkbox, "Facilitator").v_model = False
+    assert "B · Facilitator: off" in text_of(having(box, "pending-changes")[0])
+    button(rc, "Reset").click()
+    assert having(box, "pending-changes") == []
+    click_step(rc, 12)
+    assert text_of(having(box, "ab-month-a")[0]) == "A · Dec 2010 (month 12)"
+    assert text_of(having(box, "ab-month-b")[0]) == "B · Dec 2010 (month 12)"
+    assert text_of(having(box, "ab-summary")[0]) == \
+        "B differs from A in: Facilitator: on → off"
+    maps = [_vega(box, "map-main"), _vega(box, "map-other")]
+    assert [m.version for m in maps] == [12, 12]
+    assert len(maps[0].datasets["exchanges"]) == 4 and len(maps[1].datasets["exchanges"]) == 1
+    first = having(box, "kpi-card")[0]
+    assert text_of(having(first, "kpi-value")[0]) == "A: 4"
+    assert text_of(having(first, "kpi-twin")[0]) == "B: 1"
+    assert text_of(having(first, "kpi-diff")[0]) == "B − A: -3"
+    rows = _vega(box, "twin-plots").datasets["series"]
+    assert {r["run"] for r in rows} == {"A", "B"}
+    # the panel switched back to A shows A's facilitator on
+    labelled(box, v.Checkbox, "A/B comparison").v_model = False
+    assert labelled(box, v.Checkbox, "Facilitator").v_model is True

@@ -179,3 +179,48 @@ def test_closed_firms_are_marked_on_the_map():
     run.main.firm_open[run.main.firm("novo").index] = False   # as a closure would
     states = {r["id"]: r["state"] for r in map_data(run.main, "en")["firms"]}
     assert states["novo"] == "closed" and list(states.values()).count("closed") == 1
+
+
+def test_ab_mode_advances_two_lever_settings_in_step():
+    """A/B mode: B is the same region and seed with other levers, stepped with A, and
+    each run equals the plain model with its own settings (bit for bit)."""
+    from symbiosis_abm.model import SymbiosisModel
+
+    run = DashboardRun("vastra_malardalen", rng=1, compare={"facilitator": False})
+    assert run.mode == "ab" and run.twin is None and run.comparison is run.other
+    for _ in range(12):
+        run.step()
+    assert run.main.steps == run.other.steps == 12
+    for model, settings in ((run.main, {}), (run.other, {"facilitator": False})):
+        alone = SymbiosisModel("vastra_malardalen", rng=1, **settings)
+        alone.run(12)
+        pd.testing.assert_frame_equal(alone.timeseries(), model.timeseries())
+    cards = {k.key: k for k in key_figures(run)}
+    a, b = run.main.timeseries().iloc[-1], run.other.timeseries().iloc[-1]
+    k = cards["kpi_active_exchanges"]
+    assert (k.value, k.twin) == (a["active_exchanges"], b["active_exchanges"]) == (4, 1)
+    assert k.difference == k.twin - k.value == -3          # B - A
+    assert cards["kpi_public_cost"].difference == -cards["kpi_public_cost"].value < 0
+    assert cards["kpi_cost_per_tonne"].note == "note_ab_cost"
+    assert len(run.ties) == 12
+    csv = pd.read_csv(io.StringIO(timeseries_csv(run)))
+    assert list(csv["active_exchanges_B"])[-1] == 1
+
+
+def test_ab_mode_in_links_pending_lines_and_resets():
+    from symbiosis_abm.dashboard.app import build_run, params_from_query, query_from_params
+    from symbiosis_abm.dashboard.components import ab_summary, pending_changes
+
+    params = {"region": "kalundborg", "rng": 3, "landfill_tax_eur_per_t": 50.0,
+              "compare": {"landfill_tax_eur_per_t": 250.0}}
+    assert params_from_query(query_from_params(params)) == params
+    run = build_run(params)
+    assert run.main.params.landfill_tax_eur_per_t == 50.0
+    assert run.other.params.landfill_tax_eur_per_t == 250.0
+    assert pending_changes(run, params, "en") == []
+    assert ab_summary(run, "en") == "B differs from A in: Landfill tax: 50 EUR/t → 250 EUR/t"
+    moved = {**params, "compare": {"landfill_tax_eur_per_t": 300.0}}
+    assert pending_changes(run, moved, "en") == ["B · Landfill tax: 250 EUR/t → 300 EUR/t"]
+    off = {k: v for k, v in params.items() if k != "compare"}
+    assert pending_changes(run, off, "en") == ["A/B comparison: on → off"]
+    assert build_run(off).mode == "twin"

@@ -79,6 +79,17 @@ TEXT: dict[str, tuple[str, str]] = {
                  "A: spakarna ovan; B: samma region och slumpfrö med en spak ändrad"),
     "run_a": ("A", "A"),
     "run_b": ("B", "B"),
+    "b_minus_a": ("B − A", "B − A"),
+    "edit_side": ("Levers of", "Spakar för"),
+    "ab_note": ("Solid: A; dashed: B (the same region and seed, other levers).",
+                "Heldragen: A; streckad: B (samma region och slumpfrö, andra spakar)."),
+    "ab_differs": ("B differs from A in", "B skiljer sig från A i"),
+    "ab_same": ("B equals A: choose B above and move a lever.",
+                "B är lika med A: välj B ovan och flytta en spak."),
+    "note_ab_cost": ("Not shown in A/B mode: cost per additional tonne compares a run "
+                     "with the facilitator against the same run without it.",
+                     "Visas inte i A/B-läge: kostnad per extra ton jämför en körning med "
+                     "facilitator mot samma körning utan."),
     "month_word": ("month", "månad"),
     "col_resource": ("Resource", "Resurs"), "col_supplier": ("Supplier", "Leverantör"),
     "col_receiver": ("Receiver", "Mottagare"), "col_volume": ("Volume", "Volym"),

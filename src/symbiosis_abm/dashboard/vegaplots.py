@@ -1,5 +1,6 @@
 """The plots over time as one Vega-Lite view drawn in the browser: each panel the run with
-the facilitator (solid) and its twin without it (dashed), with hover values and units.
+the facilitator (solid) and its twin without it (dashed), or in A/B mode run A (solid) and
+run B (dashed), with hover values and units.
 As for the map, the specification is sent once per run and language; each step sends the
 rows only (:func:`plot_data`).
 
@@ -22,7 +23,7 @@ from typing import Any
 from .i18n import tr, unit_label
 from .run import DashboardRun
 
-__all__ = ["plot_spec", "plot_data", "PANELS"]
+__all__ = ["plot_spec", "plot_data", "run_labels", "PANELS"]
 
 #: (time-series column, translation key of the panel, unit key)
 PANELS = (("active_exchanges", "kpi_active_exchanges", ""),
@@ -37,10 +38,15 @@ def _panel(key: str, unit: str, lang: str) -> str:
     return tr(key, lang) + (f" ({u}/{tr('month_word', lang)})" if u else "")
 
 
+def run_labels(run: DashboardRun) -> tuple[str, str]:
+    """Translation keys of the two lines: facilitator and twin, or A and B."""
+    return ("run_a", "run_b") if run.mode == "ab" else ("with_fac", "without_fac")
+
+
 def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
     """Rows (month, panel, run, value) of both runs."""
     rows: list[dict[str, Any]] = []
-    for model, label in ((run.main, "with_fac"), (run.twin, "without_fac")):
+    for model, label in zip((run.main, run.comparison), run_labels(run)):
         if model is None or not model.steps:
             continue
         ts = model.timeseries()
@@ -55,7 +61,7 @@ def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
 
 def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
     """The Vega-Lite specification of the plots (rows from :func:`plot_data`)."""
-    runs = [tr("with_fac", lang), tr("without_fac", lang)]
+    runs = [tr(k, lang) for k in run_labels(run)]
     def panel(column_key: str, unit: str, last: bool) -> dict[str, Any]:
         title = _panel(column_key, unit, lang)
         return {
