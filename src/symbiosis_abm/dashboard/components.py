@@ -140,15 +140,13 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0,
 @solara.component
 def LiveVega(spec: dict, datasets: dict, version: int,
              on_pick: Callable[[str], None] | None = None):
-    """One :class:`~.widgets.VegaView` kept for the component's life; its traits are set
-    directly rather than passed as element arguments, because the renderer walks every
+    """One :class:`~.widgets.VegaView` kept for the component's life; its rows are given
+    to it directly (:meth:`~.widgets.VegaView.show`, which sends the browser only what
+    changed) rather than passed as element arguments, because the renderer walks every
     argument's nested values on each redraw (thousands of rows: most of a step's cost)."""
     widget = solara.use_memo(VegaView, [])
     widget.on_pick = on_pick
-    if widget.spec is not spec:
-        widget.spec = spec
-    widget.datasets = datasets
-    widget.version = version
+    widget.show(spec, datasets, version)
     solara.Column(children=[widget], style={"width": "100%", "overflow-x": "auto",
                                             "align-items": "flex-start"})
 

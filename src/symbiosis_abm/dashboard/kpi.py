@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..model import SymbiosisModel
+from . import frames
 from .run import DashboardRun
 
 __all__ = ["KeyFigure", "key_figures", "format_number"]
@@ -59,7 +60,7 @@ def _per_year(ts: pd.DataFrame, column: str, model: SymbiosisModel) -> float:
 def _figures(model: SymbiosisModel | None) -> dict[str, float | None]:
     if model is None:
         return {}
-    ts = model.timeseries() if model.steps else pd.DataFrame()
+    ts = frames.timeseries(model) if model.steps else pd.DataFrame()
     last = ts.iloc[-1] if len(ts) else None
     pick = (lambda c: float(last[c])) if last is not None else (lambda c: 0.0)
     return {

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..model import SymbiosisModel
+from . import frames
 from .basemap import land_rings_km, region_centre
 from .i18n import resource_label, sector_label, tr, unit_label
 from .kpi import format_number
@@ -71,7 +72,7 @@ def map_data(model: SymbiosisModel, lang: str) -> dict[str, list[dict[str, Any]]
     open_ = layers.firm_open if layers.firm_open is not None else np.ones(len(xy), bool)
     catalogue = model.world.catalogue
     index = {f.id: i for i, f in enumerate(firms)}
-    log = model.exchanges_frame()
+    log = frames.exchanges(model)
     partners = np.zeros(len(xy), dtype=int)
     exchanges = []
     for row in log[log["status"] == "active"].itertuples(index=False):

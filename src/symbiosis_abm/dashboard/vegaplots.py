@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import frames
 from .i18n import tr, unit_label
 from .run import DashboardRun
 
@@ -49,7 +50,7 @@ def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
     for model, label in zip((run.main, run.comparison), run_labels(run)):
         if model is None or not model.steps:
             continue
-        ts = model.timeseries()
+        ts = frames.timeseries(model)
         name = tr(label, lang)
         for column, key, unit in PANELS:
             panel = _panel(key, unit, lang)
