@@ -81,6 +81,7 @@ def map_data(model: SymbiosisModel, lang: str) -> dict[str, list[dict[str, Any]]
         partners[t] += 1
         unit = catalogue.units[catalogue.index(row.resource)]
         exchanges.append({
+            "_key": f"{row.supplier}>{row.receiver}:{row.resource}:{int(row.start)}",
             "x": float(xy[s, 0]), "y": float(xy[s, 1]), "x2": float(xy[t, 0]),
             "y2": float(xy[t, 1]),
             "resource": resource_label(row.resource, lang),
@@ -98,20 +99,33 @@ def map_data(model: SymbiosisModel, lang: str) -> dict[str, list[dict[str, Any]]
         top = max(float(logs.max()), 1e-9)
         for e, v in zip(exchanges, logs):
             e["_width"] = round(1.5 + 4.5 * float(v) / top, 2)
-    negotiations = [{"x": float(xy[s, 0]), "y": float(xy[s, 1]), "x2": float(xy[t, 0]),
-                     "y2": float(xy[t, 1])} for s, t in layers.negotiations]
+    negotiations = [{"_key": f"{s}>{t}", "x": float(xy[s, 0]), "y": float(xy[s, 1]),
+                     "x2": float(xy[t, 0]), "y2": float(xy[t, 1])}
+                    for s, t in layers.negotiations]
     volume = np.log1p(np.maximum(layers.firm_volume, 0.0))
     vtop = max(float(volume.max()), 1e-9) if len(volume) else 1.0
     crowd = min(1.0, (40 / max(1, len(xy))) ** 0.5)
     firm_rows = [{
-        "id": f.id, "name": f.name or f.id, "x": float(xy[i, 0]), "y": float(xy[i, 1]),
+        "_key": f.id, "id": f.id, "name": f.name or f.id, "x": float(xy[i, 0]), "y": float(xy[i, 1]),
         "sector": sector_label(f.sector, lang), "size": tr(f"size_{f.size}", lang),
         "partners": int(partners[i]),
         "state": tr("open" if open_[i] else "closed", lang),
         "_area": round(30 + 330 * crowd * float(volume[i]) / vtop, 1),
         "_label": (f.name or f.id) if partners[i] and len(xy) <= 60 else "",
     } for i, f in enumerate(firms)]
-    return {"firms": firm_rows, "exchanges": exchanges, "negotiations": negotiations}
+    # ``_key`` names a row from step to step: the browser is sent only rows that changed
+    return {"firms": firm_rows, "exchanges": _unique_keys(exchanges),
+            "negotiations": _unique_keys(negotiations)}
+
+
+def _unique_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make every ``_key`` unique (a repeated one gets ``#2``, ``#3``...)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        n = seen[row["_key"]] = seen.get(row["_key"], 0) + 1
+        if n > 1:
+            row["_key"] += f"#{n}"
+    return rows
 
 
 def _view_extent(xy: np.ndarray) -> tuple[float, float, float, float]:

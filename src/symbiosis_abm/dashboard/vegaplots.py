@@ -45,18 +45,19 @@ def run_labels(run: DashboardRun) -> tuple[str, str]:
 
 
 def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
-    """Rows (month, panel, run, value) of both runs."""
-    rows: list[dict[str, Any]] = []
+    """Rows (month, panel, run, value) of both runs, month by month."""
+    # month by month: a step only appends rows (the browser is sent just those)
+    lines = []
     for model, label in zip((run.main, run.comparison), run_labels(run)):
         if model is None or not model.steps:
             continue
         ts = frames.timeseries(model)
         name = tr(label, lang)
         for column, key, unit in PANELS:
-            panel = _panel(key, unit, lang)
-            for month, value in enumerate(ts[column].tolist(), start=1):
-                rows.append({"month": month, "panel": panel, "run": name,
-                             "value": round(float(value), 3)})
+            lines.append((_panel(key, unit, lang), name, ts[column].tolist()))
+    months = max((len(values) for _, _, values in lines), default=0)
+    rows = [{"month": m + 1, "panel": panel, "run": name, "value": round(float(values[m]), 3)}
+            for m in range(months) for panel, name, values in lines if m < len(values)]
     return {"series": rows}
 
 

@@ -5,8 +5,8 @@ zoom and costing a full layout). :class:`VegaView` embeds its ``spec`` once and,
 (:meth:`VegaView.show`), sends only what changed since the last message: data sets whose
 rows differ are replaced, data sets that only grew (the plots' series) get the new rows
 appended, unchanged ones are not sent at all. The browser applies them to the live view
-(``view.change``), so a 500-firm map whose firms did not change re-sends and redraws no
-firm. Messages are numbered; should the browser miss one (two arriving in one tick), it
+(``view.change``), so a 500-firm map re-sends and redraws only the firms whose rows
+changed (rows with a ``_key`` are updated one by one). Messages are numbered; should the browser miss one (two arriving in one tick), it
 asks for the full data (``resync``). Clicking a mark whose datum has an ``id`` calls
 ``on_pick(id)``. The version of the last message the browser has drawn shows in the
 element's ``data-version`` attribute (tests and timings wait for it). The JavaScript comes
@@ -16,11 +16,11 @@ Examples
 --------
 >>> view, spec = VegaView(), {"mark": "point"}
 >>> view.show(spec, {"a": [{"x": 1}], "b": [{"y": 1}]}, version=1)
->>> sorted(view.changes["set"]), view.changes["full"]
+>>> sorted(view.changes["ops"]), view.changes["full"]
 (['a', 'b'], True)
 >>> view.show(spec, {"a": [{"x": 1}], "b": [{"y": 1}, {"y": 2}]}, version=2)
->>> view.changes["set"], view.changes["append"], view.changes["full"]
-({}, {'b': [{'y': 2}]}, False)
+>>> view.changes["ops"], view.changes["full"]
+({'b': {'append': [{'y': 2}]}}, False)
 >>> view.datasets["b"], view.version
 ([{'y': 1}, {'y': 2}], 2)
 """
@@ -39,27 +39,44 @@ __all__ = ["VegaView", "delta"]
 Rows = list[dict[str, Any]]
 
 
-def delta(old: dict[str, Rows], new: dict[str, Rows]) -> tuple[dict[str, Rows],
-                                                                  dict[str, Rows]]:
-    """(data sets to replace, rows to append) taking ``old`` to ``new``.
+def delta(old: dict[str, Rows], new: dict[str, Rows]) -> dict[str, dict[str, Any]]:
+    """The operations taking data sets ``old`` to ``new``, per changed data set: ``set``
+    (replace every row), ``append`` (rows added at the end) or, where rows carry a
+    ``_key``, ``upsert`` (keys to remove, rows to insert: only the rows that changed).
 
-    >>> delta({"a": [1, 2], "b": [3]}, {"a": [1, 2, 4], "b": [5], "c": []})
-    ({'b': [5], 'c': []}, {'a': [4]})
-    >>> delta({"a": [1, 2]}, {"a": [1, 2]})
-    ({}, {})
+    >>> one, two, three = {"v": 1}, {"v": 2}, {"v": 3}
+    >>> delta({"a": [one, two], "b": [three]}, {"a": [one, two, three], "b": [one], "c": []})
+    {'a': {'append': [{'v': 3}]}, 'b': {'set': [{'v': 1}]}, 'c': {'set': []}}
+    >>> delta({"a": [one, two]}, {"a": [one, two]})
+    {}
+    >>> old = [{"_key": "x", "v": 1}, {"_key": "y", "v": 1}, {"_key": "z", "v": 1}]
+    >>> new = [{"_key": "y", "v": 2}, {"_key": "z", "v": 1}, {"_key": "w", "v": 0}]
+    >>> delta({"f": old}, {"f": new})
+    {'f': {'upsert': {'remove': ['x', 'y'], 'rows': [{'_key': 'y', 'v': 2}, {'_key': 'w', 'v': 0}]}}}
     """
-    replace, append = {}, {}
+    out: dict[str, dict[str, Any]] = {}
     for name, rows in new.items():
         before = old.get(name)
         if before is None:
-            replace[name] = rows
+            out[name] = {"set": rows}
         elif rows is before or rows == before:
             continue
         elif len(rows) > len(before) and rows[:len(before)] == before:
-            append[name] = rows[len(before):]
+            out[name] = {"append": rows[len(before):]}
+        elif rows and before and all("_key" in r for r in rows) and all(
+                "_key" in r for r in before):
+            out[name] = {"upsert": _upsert(before, rows)}
         else:
-            replace[name] = rows
-    return replace, append
+            out[name] = {"set": rows}
+    return out
+
+
+def _upsert(before: Rows, rows: Rows) -> dict[str, Any]:
+    was = {r["_key"]: r for r in before}
+    now = {r["_key"]: r for r in rows}
+    changed = [r for r in rows if was.get(r["_key"]) != r]
+    gone = [k for k in was if k not in now or was[k] != now[k]]
+    return {"remove": gone, "rows": changed}
 
 
 class VegaView(v.VuetifyTemplate):
@@ -67,7 +84,7 @@ class VegaView(v.VuetifyTemplate):
     spec = traitlets.Dict().tag(sync=True)
     #: numbered id of ``spec`` (messages for an older spec are ignored by the browser)
     spec_id = traitlets.Int(0).tag(sync=True)
-    #: the last message: {"seq", "spec", "version", "full", "set", "append"}
+    #: the last message: {"seq", "spec", "version", "full", "ops"} (ops: see :func:`delta`)
     changes = traitlets.Dict().tag(sync=True)
     on_pick = traitlets.Callable(None, allow_none=True)
 
@@ -94,11 +111,11 @@ class VegaView(v.VuetifyTemplate):
 
     def _send_changes(self) -> None:
         full = not self._sent
-        replace, append = delta(self._sent, self.datasets)
+        ops = delta(self._sent, self.datasets)
         self._sent = dict(self.datasets)
         self._seq += 1
         self.changes = {"seq": self._seq, "spec": self.spec_id, "version": self.version,
-                        "full": full, "set": replace, "append": append}
+                        "full": full, "ops": ops}
 
     def vue_resync(self, _data: Any = None) -> None:
         """The browser missed a message: send every data set in full."""
