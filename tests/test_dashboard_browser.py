@@ -176,6 +176,15 @@ def test_dashboard_in_chromium(server_url, browser):
     after = page.locator(".kpi-value").all_inner_texts()
     assert after[0] != before[0], "no exchange formed in Kalundborg after 8 months"
     expect(page.locator(".map-view g.layer_2_marks line")).to_have_count(int(after[0]))
+    # the firms' labels as Chromium drew them: some shown, no two overlapping
+    labels = [b for b in (t.bounding_box() for t in page.locator(
+        ".map-view g.mark-text.role-mark text").all()) if b and b["width"] > 0]
+    assert len(labels) >= 3
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            assert (a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+                    or a["y"] + a["height"] <= b["y"] + 1
+                    or b["y"] + b["height"] <= a["y"] + 1), (a, b)
     # hovering an exchange shows its resource, volume, price and since when
     rules = page.locator(".map-view g.layer_2_marks line")
     box = rules.first.bounding_box()

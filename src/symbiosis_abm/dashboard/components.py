@@ -22,7 +22,7 @@ from .inspector import firm_choices, firm_details, html_table
 from .kpi import format_number, key_figures
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
-from .vegamap import map_data, map_spec
+from .vegamap import map_data, map_spec, view_geometry
 from .vegaplots import plot_data, plot_spec
 from .widgets import VegaView
 
@@ -121,8 +121,11 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0,
         spec = solara.use_memo(
             lambda: map_spec(main, lang, height=height, legend=legend) if main else None,
             [id(run), lang, height, legend, which])
-        data = solara.use_memo(lambda: map_data(main, lang) if main else None,
-                               [id(run), lang, counter, main.steps if main else 0])
+        geometry = solara.use_memo(
+            lambda: view_geometry(main, height=height, legend=legend) if main else None,
+            [id(run), height, legend, which])
+        data = solara.use_memo(lambda: map_data(main, lang, geometry) if main else None,
+                               [id(run), lang, counter, main.steps if main else 0, geometry])
         version = main.steps if main else 0
     if spec is None:
         return
