@@ -357,6 +357,33 @@ def test_ab_mode_advances_both_settings(server_url, browser):
     assert outside == []
 
 
+def test_guided_replay_of_kalundborg_history(server_url, browser):
+    """Presenter: the guided replay plays on to each milestone and shows its caption; the
+    key n (as the button) starts the next chapter."""
+    from playwright.sync_api import expect
+
+    from symbiosis_abm.region import load_region
+
+    dates = sorted(m.date for m in load_region("kalundborg_history").milestones)
+    outside: list[str] = []
+    context, page = _offline_page(browser, server_url + "?region=kalundborg_history", outside)
+    expect(page.locator("button.guided")).to_have_text(re.compile(r"\(8/8\)"))
+    page.locator("body").press("n")
+    expect(page.locator(".step-counter")).to_have_text("Jan 1961 (month 13)",
+                                                       timeout=TIMEOUT_MS)
+    expect(page.locator(".milestone")).to_contain_text(dates[0])
+    expect(page.locator("button.guided")).to_be_enabled(timeout=TIMEOUT_MS)
+    page.locator("button.guided").click()
+    expect(page.locator(".step-counter")).to_have_text("Jan 1972 (month 145)",
+                                                       timeout=120_000)
+    expect(page.locator(".milestone")).to_contain_text(dates[1])
+    expect(page.locator(".milestone")).to_have_count(1)
+    expect(page.locator("button.guided")).to_have_text(re.compile(r"\(6/8\)"))
+    _no_traceback(page)
+    context.close()
+    assert outside == []
+
+
 def test_reloading_a_playing_tab_leaves_no_stepping_thread(server_url, server_proc, browser):
     from playwright.sync_api import expect
 

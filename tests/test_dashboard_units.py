@@ -258,3 +258,26 @@ def test_map_labels_of_kalundborg_do_not_overlap():
             assert not any(overlaps(box, d) for d in discs if d is not mine), r["name"]
     fixed = [label_box(*p, r["name"], "tr") for p, r in zip(points, firms) if r["partners"]]
     assert any(overlaps(a, b) for i, a in enumerate(fixed) for b in fixed[i + 1:])
+
+
+def test_guided_replay_chapters_end_where_each_milestone_first_shows():
+    from symbiosis_abm.dashboard.timeline import (
+        milestone_steps,
+        next_chapter,
+        passed_milestones,
+        region_milestones,
+        region_start,
+    )
+    from symbiosis_abm.region import load_region
+
+    region = load_region("kalundborg_history")
+    start, stones = region_start(region), region_milestones(region)
+    chapters = milestone_steps(region, 1.0)
+    assert len(chapters) == len(stones) == 8
+    dates = sorted(m.date for m in stones)
+    for k, steps in enumerate(chapters):
+        shown = passed_milestones(start, steps - 1, 1.0, stones, "en")
+        before = passed_milestones(start, steps - 2, 1.0, stones, "en")
+        assert shown[0][0] == dates[k] and len(before) == k
+    assert next_chapter(chapters[0], chapters) == chapters[1]
+    assert milestone_steps(load_region("kalundborg"), 1.0) == []

@@ -40,6 +40,7 @@ from .controls import controls
 from .i18n import tr
 from .playback import Player
 from .run import DashboardRun
+from .timeline import milestone_steps, next_chapter
 
 __all__ = ["Page", "DEFAULT_REGION", "PRESENTER_CSS", "params_from_query", "query_from_params",
            "build_run"]
@@ -157,8 +158,10 @@ def build_run(params: dict[str, Any]) -> DashboardRun:
 @solara.component
 def Playback(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict],
              lang: str, presenter: solara.Reactive[bool]):
-    """Reset, play/pause and Step; playback speed and redraw interval; keyboard control
-    (space: play/pause, right arrow: step, r: reset, p: presenter mode)."""
+    """Reset, play/pause and Step; in a region with a dated history, a guided replay that
+    plays on to the next milestone (its caption then shows); playback speed and redraw
+    interval; keyboard control (space: play/pause, right arrow: step, n: next milestone,
+    r: reset, p: presenter mode)."""
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(4)           # months per second: right is faster
     every = solara.use_reactive(1)           # redraw every N months while playing
@@ -168,18 +171,35 @@ def Playback(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict]
 
     def stopped():
         playing.set(False)
+        chapter.set(None)
         force_update()      # a redraw with the final state (buttons enabled again)
+
+    chapter = solara.use_reactive(None)      # guided replay: the steps to stop at
 
     def start_stop():
         if not playing.value:
             return None
-        player = Player(run, interval_s=lambda: 1.0 / max(1, speed.value),
-                        render_every=lambda: every.value, on_render=force_update,
-                        on_stop=stopped, context=context)
+        guided = chapter.value
+        stop_after = None if guided is None else max(1, guided - run.main.steps)
+        # a guided chapter (up to decades) runs at least 24 months/s, drawn every 3 months
+        player = Player(run, interval_s=lambda: 1.0 / max(24 if guided else 1, speed.value),
+                        render_every=lambda: max(3 if guided else 1, every.value),
+                        on_render=force_update, on_stop=stopped, context=context,
+                        stop_after=stop_after)
         player.start()
         return player.stop        # on pause, Reset, a new run or the page going: stop
 
     solara.use_effect(start_stop, [playing.value, id(run)])
+    chapters = (milestone_steps(run.main.world.region, run.main.params.tick_months)
+                if run.main is not None else [])
+
+    def guided_next():
+        """Play on to the next milestone of the region's history (its caption shows)."""
+        target = next_chapter(run.main.steps, chapters) if run.main is not None else None
+        if playing.value or not run.running or target is None:
+            return
+        chapter.set(target)
+        playing.set(True)
 
     def step():
         if not playing.value and run.running:
@@ -197,10 +217,11 @@ def Playback(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict]
 
     def toggle():
         if run.running or playing.value:
+            chapter.set(None)
             playing.set(not playing.value)
 
     def key(name: str):
-        {" ": toggle, "ArrowRight": step, "r": reset,
+        {" ": toggle, "ArrowRight": step, "r": reset, "n": guided_next,
          "p": lambda: presenter.set(not presenter.value)}.get(name, lambda: None)()
 
     KeyControl(event_key=key)
@@ -210,6 +231,11 @@ def Playback(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict]
                       disabled=not (run.running or playing.value), classes=["play"])
         solara.Button(tr("step", lang), color="primary", on_click=step,
                       disabled=playing.value or not run.running, classes=["step"])
+        if chapters:
+            left = sum(c > run.main.steps for c in chapters)
+            solara.Button(f"{tr('guided', lang)} ({left}/{len(chapters)})", outlined=True,
+                          on_click=guided_next, classes=["guided"],
+                          disabled=playing.value or not run.running or not left)
     if not presenter.value:
         with solara.Sidebar():
             with solara.Card(tr("playback", lang)):
