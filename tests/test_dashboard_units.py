@@ -281,3 +281,24 @@ def test_guided_replay_chapters_end_where_each_milestone_first_shows():
         assert shown[0][0] == dates[k] and len(before) == k
     assert next_chapter(chapters[0], chapters) == chapters[1]
     assert milestone_steps(load_region("kalundborg"), 1.0) == []
+
+
+def test_a_region_upload_loads_or_lists_the_loaders_problems(tmp_path):
+    from symbiosis_abm.dashboard.upload import accept_region_upload
+    from symbiosis_abm.model import SymbiosisModel
+    from symbiosis_abm.region import bundled_regions
+
+    good = bundled_regions()["vastra_malardalen"].read_bytes()
+    path, problems = accept_region_upload("my region.toml", good, tmp_path)
+    assert problems == [] and path == str(tmp_path / "my_region.toml")
+    assert SymbiosisModel(path, rng=1).world.n_firms == SymbiosisModel(
+        "vastra_malardalen", rng=1).world.n_firms
+    bad = good.replace(b'size = "large"', b'size = "huge"', 1).replace(
+        b"volume_per_year = 120000", b"volume_per_year = -5", 1)
+    path, problems = accept_region_upload("bad.toml", bad, tmp_path)
+    assert path is None and len(problems) == 2, problems
+    assert all(p.startswith("bad.toml") for p in problems), problems
+    text = " ".join(problems)
+    assert "size" in text and "huge" in text and "volume_per_year" in text
+    assert str(tmp_path) not in text
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["my_region.toml"]

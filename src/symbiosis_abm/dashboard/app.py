@@ -13,6 +13,8 @@ the run from them; the URL then records region, seed and levers (a shareable lin
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ from .i18n import tr
 from .playback import Player
 from .run import DashboardRun
 from .timeline import milestone_steps, next_chapter
+from .upload import accept_region_upload
 
 __all__ = ["Page", "DEFAULT_REGION", "PRESENTER_CSS", "params_from_query", "query_from_params",
            "build_run"]
@@ -261,11 +264,24 @@ def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], 
     lever does not redraw the figures."""
     side = solara.use_reactive("A")          # whose levers the panel shows in A/B mode
     ab = params.value.get("compare") is not None
+    uploaded = solara.use_reactive({})       # label -> path of this session's uploads
+    problems = solara.use_reactive([])
+    folder = solara.use_memo(lambda: tempfile.mkdtemp(prefix="dash-upload-"), [])
+    solara.use_effect(lambda: lambda: shutil.rmtree(folder, ignore_errors=True), [])
+    labels = {path: label for label, path in uploaded.value.items()}
 
     def set_region(name: str):
         # a new region starts from its own values: no lever is carried over (A nor B)
-        fresh = {"region": name, "rng": params.value.get("rng", 1)}
+        fresh = {"region": uploaded.value.get(name, name), "rng": params.value.get("rng", 1)}
         params.set({**fresh, "compare": {}} if ab else fresh)
+
+    def on_file(info: dict):
+        path, found = accept_region_upload(info["name"], info["data"] or b"", Path(folder))
+        problems.set(found)
+        if path is not None:
+            label = Path(info["name"]).name    # a file name: data, not interface text
+            uploaded.set({**uploaded.value, label: path})
+            set_region(label)
 
     def set_seed(value: int | None):
         params.set({**params.value, "rng": value if value is not None else 0})
@@ -278,8 +294,13 @@ def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], 
         side.set("B" if on else "A")
 
     with solara.Card(tr("controls", lang)):
-        solara.Select(tr("region", lang), values=region_names(),
-                      value=params.value.get("region", DEFAULT_REGION), on_value=set_region)
+        region = params.value.get("region", DEFAULT_REGION)
+        solara.Select(tr("region", lang), values=region_names() + list(uploaded.value),
+                      value=labels.get(region, region), on_value=set_region)
+        with solara.Column(classes=["region-upload"], gap="0px"):
+            solara.FileDrop(label=tr("upload_region", lang), on_file=on_file, lazy=False)
+            for line in problems.value:
+                solara.Error(line, dense=True, classes=["upload-problem"])
         solara.InputInt(tr("seed", lang), value=params.value.get("rng", 1), on_value=set_seed,
                         classes=["seed-input"], continuous_update=True)
         with solara.Column(classes=["ab-toggle"], gap="0px"):

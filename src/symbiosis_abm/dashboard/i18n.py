@@ -81,6 +81,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "run_b": ("B", "B"),
     "b_minus_a": ("B − A", "B − A"),
     "edit_side": ("Levers of", "Spakar för"),
+    "upload_region": ("Drop a region file (.toml) here to try it",
+                      "Släpp en regionfil (.toml) här för att prova den"),
     "ab_note": ("Solid: A; dashed: B (the same region and seed, other levers).",
                 "Heldragen: A; streckad: B (samma region och slumpfrö, andra spakar)."),
     "ab_differs": ("B differs from A in", "B skiljer sig från A i"),
