@@ -5,12 +5,15 @@ region and on a synthetic region, against the two model steps alone in the same 
 
 Prints per region: the model and twin step alone (the reference), step plus render of
 the whole page in-process (solara.render: what the server computes per click, without the
-browser's transfer and paint), and their ratio. Not a test: figures depend on the machine.
+browser's transfer and paint), and their ratio; and the data a step sends the browser
+(the map's and plots' changed rows, JSON) against the full data sets. Not a test: figures
+depend on the machine (the byte counts do not).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -22,6 +25,7 @@ import ipyvuetify as v  # noqa: E402
 from dashboard_support import button, having, labelled, render_page, walk  # noqa: E402
 
 from symbiosis_abm.dashboard.run import DashboardRun  # noqa: E402
+from symbiosis_abm.dashboard.widgets import VegaView  # noqa: E402
 
 
 def _median_ms(action, repeats: int) -> float:
@@ -47,9 +51,16 @@ def bench(region: str, steps: int, firms: int) -> None:
         button(rc, "Reset").click()
     step = button(rc, "Step")
     page_ms = _median_ms(step.click, steps)
+    views = [x for x in walk(box) if isinstance(x, VegaView)]
+    sent = full = 0
+    for _ in range(steps):
+        step.click()
+        sent += sum(len(json.dumps(x.changes)) for x in views)
+        full += sum(len(json.dumps(x.datasets)) for x in views)
     name = f"{region} ({run.main.world.n_firms} firms)"
     print(f"{name:28s} model+twin step {model_ms:7.1f} ms | step + page render "
-          f"{page_ms:7.1f} ms | ratio {page_ms / model_ms:5.1f}")
+          f"{page_ms:7.1f} ms | ratio {page_ms / model_ms:5.1f} | sent per step "
+          f"{sent / steps / 1024:5.1f} KiB of {full / steps / 1024:5.1f} KiB")
 
 
 def main() -> None:

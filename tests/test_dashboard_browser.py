@@ -176,6 +176,15 @@ def test_dashboard_in_chromium(server_url, browser):
     after = page.locator(".kpi-value").all_inner_texts()
     assert after[0] != before[0], "no exchange formed in Kalundborg after 8 months"
     expect(page.locator(".map-view g.layer_2_marks line")).to_have_count(int(after[0]))
+    # the firms' labels as Chromium drew them: some shown, no two overlapping
+    labels = [b for b in (t.bounding_box() for t in page.locator(
+        ".map-view g.mark-text.role-mark text").all()) if b and b["width"] > 0]
+    assert len(labels) >= 3
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            assert (a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+                    or a["y"] + a["height"] <= b["y"] + 1
+                    or b["y"] + b["height"] <= a["y"] + 1), (a, b)
     # hovering an exchange shows its resource, volume, price and since when
     rules = page.locator(".map-view g.layer_2_marks line")
     box = rules.first.bounding_box()
@@ -306,6 +315,72 @@ def test_a_link_restores_region_seed_and_levers(server_url, browser):
     expect(page.locator(".kpi-twin")).to_have_count(0)      # the facilitator is off
     _reset(page)
     assert "landfill_tax_eur_per_t=120" in page.url and "seed=7" in page.url
+    context.close()
+    assert outside == []
+
+
+def test_ab_mode_advances_both_settings(server_url, browser):
+    """Must-show 4 (A/B): two lever settings of the same region and seed step together,
+    on both maps and in the cards (A, B, B - A), and their figures differ."""
+    from playwright.sync_api import expect
+
+    outside: list[str] = []
+    context, page = _offline_page(browser, server_url, outside)
+    _choose_region(page, "vastra_malardalen")
+    page.locator(".ab-toggle label").click()
+    expect(page.locator(".ab-side")).to_be_visible()
+    # the levers shown are now B's (a copy of A's): B runs without the facilitator
+    page.locator(".control-facilitator label").click()
+    expect(page.locator(".pending-changes")).to_contain_text("B · Facilitator: off")
+    _reset(page)
+    expect(page).to_have_url(re.compile(r"ab=1&b\.facilitator=false"))
+    expect(page.locator(".ab-summary")).to_have_text(
+        "B differs from A in: Facilitator: on → off")
+    for month in range(1, 13):
+        _step(page, month)
+        for side in ("a", "b"):
+            expect(page.locator(f".ab-month-{side}")).to_contain_text(f"(month {month})")
+    for which in ("main", "other"):
+        page.wait_for_selector(f'.map-{which} .vega-view[data-version="12"]',
+                               state="attached")
+    values = page.locator(".kpi-value").all_inner_texts()
+    others = page.locator(".kpi-twin").all_inner_texts()
+    diffs = page.locator(".kpi-diff").all_inner_texts()
+    assert (values[0], others[0], diffs[0]) == ("A: 4", "B: 1", "B − A: -3")
+    assert diffs[7].startswith("B − A: -")            # public cost: B spends nothing
+    # both maps draw their own run: A's four exchanges, B's one
+    expect(page.locator(".map-main g.layer_2_marks line")).to_have_count(4)
+    expect(page.locator(".map-other g.layer_2_marks line")).to_have_count(1)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard_ab.png"))
+    _no_traceback(page)
+    context.close()
+    assert outside == []
+
+
+def test_guided_replay_of_kalundborg_history(server_url, browser):
+    """Presenter: the guided replay plays on to each milestone and shows its caption; the
+    key n (as the button) starts the next chapter."""
+    from playwright.sync_api import expect
+
+    from symbiosis_abm.region import load_region
+
+    dates = sorted(m.date for m in load_region("kalundborg_history").milestones)
+    outside: list[str] = []
+    context, page = _offline_page(browser, server_url + "?region=kalundborg_history", outside)
+    expect(page.locator("button.guided")).to_have_text(re.compile(r"\(8/8\)"))
+    page.locator("body").press("n")
+    expect(page.locator(".step-counter")).to_have_text("Jan 1961 (month 13)",
+                                                       timeout=TIMEOUT_MS)
+    expect(page.locator(".milestone")).to_contain_text(dates[0])
+    expect(page.locator("button.guided")).to_be_enabled(timeout=TIMEOUT_MS)
+    page.locator("button.guided").click()
+    expect(page.locator(".step-counter")).to_have_text("Jan 1972 (month 145)",
+                                                       timeout=120_000)
+    expect(page.locator(".milestone")).to_contain_text(dates[1])
+    expect(page.locator(".milestone")).to_have_count(1)
+    expect(page.locator("button.guided")).to_have_text(re.compile(r"\(6/8\)"))
+    _no_traceback(page)
     context.close()
     assert outside == []
 

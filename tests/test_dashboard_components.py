@@ -257,3 +257,67 @@ def test_cli_dashboard_rejects_a_bad_port(capsys):
     assert main(["dashboard", "--port", "70000"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: --port 70000: must be between 1 and 65535"
+
+
+def test_ab_mode_on_the_page_shows_both_settings_in_step():
+    """A/B mode: tick it, move B's facilitator off, Reset: two maps advance together, the
+    cards show A, B and B - A, the plots hold A and B, the summary names the change."""
+    box, rc = render_page()
+    labelled(box, v.Select, "Region").v_model = "vastra_malardalen"
+    labelled(box, v.Checkbox, "A/B comparison").v_model = True
+    # the panel now shows B's levers (a copy of A's): B without facilitator
+    labelled(box, v.Checkbox, "Facilitator").v_model = False
+    assert "B · Facilitator: off" in text_of(having(box, "pending-changes")[0])
+    button(rc, "Reset").click()
+    assert having(box, "pending-changes") == []
+    click_step(rc, 12)
+    assert text_of(having(box, "ab-month-a")[0]) == "A · Dec 2010 (month 12)"
+    assert text_of(having(box, "ab-month-b")[0]) == "B · Dec 2010 (month 12)"
+    assert text_of(having(box, "ab-summary")[0]) == \
+        "B differs from A in: Facilitator: on → off"
+    maps = [_vega(box, "map-main"), _vega(box, "map-other")]
+    assert [m.version for m in maps] == [12, 12]
+    assert len(maps[0].datasets["exchanges"]) == 4 and len(maps[1].datasets["exchanges"]) == 1
+    first = having(box, "kpi-card")[0]
+    assert text_of(having(first, "kpi-value")[0]) == "A: 4"
+    assert text_of(having(first, "kpi-twin")[0]) == "B: 1"
+    assert text_of(having(first, "kpi-diff")[0]) == "B − A: -3"
+    rows = _vega(box, "twin-plots").datasets["series"]
+    assert {r["run"] for r in rows} == {"A", "B"}
+    # the panel switched back to A shows A's facilitator on
+    labelled(box, v.Checkbox, "A/B comparison").v_model = False
+    assert labelled(box, v.Checkbox, "Facilitator").v_model is True
+
+
+def _elements(context):
+    """Every reacton element rendered under a component context."""
+    yield from context.elements.values()
+    for child in context.children.values():
+        yield from _elements(child)
+
+
+def test_an_uploaded_region_runs_or_lists_its_problems():
+    """The page's handler of a dropped file (what solara.FileDrop calls with the file's
+    name and bytes): a bad file lists the loader's problems and leaves the run usable; a
+    good one becomes a region to choose, run like the bundled file."""
+    from symbiosis_abm.region import bundled_regions
+
+    box, rc = render_page()
+    drop = [el for el in _elements(rc.context) if el.component is solara.FileDrop]
+    assert len(drop) == 1
+    on_file = drop[0].kwargs["on_file"]
+    good = bundled_regions()["vastra_malardalen"].read_bytes()
+    bad = good.replace(b'size = "large"', b'size = "huge"', 1).replace(
+        b"volume_per_year = 120000", b"volume_per_year = -5", 1)
+    on_file({"name": "bad.toml", "size": len(bad), "data": bad})
+    lines = [text_of(x) for x in having(box, "upload-problem")]
+    assert len(lines) == 2 and all(line.startswith("bad.toml") for line in lines), lines
+    click_step(rc)                                           # still usable
+    on_file({"name": "mine.toml", "size": len(good), "data": good})
+    assert having(box, "upload-problem") == []
+    assert "mine.toml" in labelled(box, v.Select, "Region").items
+    assert labelled(box, v.Select, "Region").v_model == "mine.toml"
+    button(rc, "Reset").click()
+    assert "Västra Mälardalen" in text_of(having(box, "region-title")[0])
+    click_step(rc, 12)
+    assert text_of(having(having(box, "kpi-card")[0], "kpi-value")[0]) == "4"

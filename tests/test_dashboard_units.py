@@ -179,3 +179,126 @@ def test_closed_firms_are_marked_on_the_map():
     run.main.firm_open[run.main.firm("novo").index] = False   # as a closure would
     states = {r["id"]: r["state"] for r in map_data(run.main, "en")["firms"]}
     assert states["novo"] == "closed" and list(states.values()).count("closed") == 1
+
+
+def test_ab_mode_advances_two_lever_settings_in_step():
+    """A/B mode: B is the same region and seed with other levers, stepped with A, and
+    each run equals the plain model with its own settings (bit for bit)."""
+    from symbiosis_abm.model import SymbiosisModel
+
+    run = DashboardRun("vastra_malardalen", rng=1, compare={"facilitator": False})
+    assert run.mode == "ab" and run.twin is None and run.comparison is run.other
+    for _ in range(12):
+        run.step()
+    assert run.main.steps == run.other.steps == 12
+    for model, settings in ((run.main, {}), (run.other, {"facilitator": False})):
+        alone = SymbiosisModel("vastra_malardalen", rng=1, **settings)
+        alone.run(12)
+        pd.testing.assert_frame_equal(alone.timeseries(), model.timeseries())
+    cards = {k.key: k for k in key_figures(run)}
+    a, b = run.main.timeseries().iloc[-1], run.other.timeseries().iloc[-1]
+    k = cards["kpi_active_exchanges"]
+    assert (k.value, k.twin) == (a["active_exchanges"], b["active_exchanges"]) == (4, 1)
+    assert k.difference == k.twin - k.value == -3          # B - A
+    assert cards["kpi_public_cost"].difference == -cards["kpi_public_cost"].value < 0
+    assert cards["kpi_cost_per_tonne"].note == "note_ab_cost"
+    assert len(run.ties) == 12
+    csv = pd.read_csv(io.StringIO(timeseries_csv(run)))
+    assert list(csv["active_exchanges_B"])[-1] == 1
+
+
+def test_ab_mode_in_links_pending_lines_and_resets():
+    from symbiosis_abm.dashboard.app import build_run, params_from_query, query_from_params
+    from symbiosis_abm.dashboard.components import ab_summary, pending_changes
+
+    params = {"region": "kalundborg", "rng": 3, "landfill_tax_eur_per_t": 50.0,
+              "compare": {"landfill_tax_eur_per_t": 250.0}}
+    assert params_from_query(query_from_params(params)) == params
+    run = build_run(params)
+    assert run.main.params.landfill_tax_eur_per_t == 50.0
+    assert run.other.params.landfill_tax_eur_per_t == 250.0
+    assert pending_changes(run, params, "en") == []
+    assert ab_summary(run, "en") == "B differs from A in: Landfill tax: 50 EUR/t → 250 EUR/t"
+    moved = {**params, "compare": {"landfill_tax_eur_per_t": 300.0}}
+    assert pending_changes(run, moved, "en") == ["B · Landfill tax: 250 EUR/t → 300 EUR/t"]
+    off = {k: v for k, v in params.items() if k != "compare"}
+    assert pending_changes(run, off, "en") == ["A/B comparison: on → off"]
+    assert build_run(off).mode == "twin"
+
+
+def test_map_labels_of_kalundborg_do_not_overlap():
+    """Labels placed greedily in pixels: no two label boxes overlap, none covers another
+    firm's point, the best-connected firms keep their name (the rest: tooltip only; the
+    core is about 120 x 80 px at the opening zoom); the former fixed placement (every
+    label above right) did overlap."""
+    import numpy as np
+
+    from symbiosis_abm.dashboard.labels import label_box, overlaps
+    from symbiosis_abm.dashboard.vegamap import map_data, view_geometry
+
+    run = DashboardRun("kalundborg", rng=1, twin=False)
+    for _ in range(36):
+        run.step()
+    geometry = view_geometry(run.main, height=520)
+    firms = map_data(run.main, "en", geometry)["firms"]
+    k = geometry["km_per_px"]
+    points = [(r["x"] / k, -r["y"] / k) for r in firms]
+    boxes = [label_box(*p, r["_label"], r["_pos"]) for p, r in zip(points, firms)
+             if r["_pos"]]
+    candidates = [r for r in firms if r["partners"]]
+    assert len(candidates) >= 8 and len(boxes) >= 5
+    assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    discs = [(x - np.sqrt(r["_area"] / np.pi), y - np.sqrt(r["_area"] / np.pi),
+              x + np.sqrt(r["_area"] / np.pi), y + np.sqrt(r["_area"] / np.pi))
+             for (x, y), r in zip(points, firms)]
+    for (p, r) in zip(points, firms):
+        if r["_pos"]:
+            box = label_box(*p, r["_label"], r["_pos"])
+            mine = discs[firms.index(r)]
+            assert not any(overlaps(box, d) for d in discs if d is not mine), r["name"]
+    fixed = [label_box(*p, r["name"], "tr") for p, r in zip(points, firms) if r["partners"]]
+    assert any(overlaps(a, b) for i, a in enumerate(fixed) for b in fixed[i + 1:])
+
+
+def test_guided_replay_chapters_end_where_each_milestone_first_shows():
+    from symbiosis_abm.dashboard.timeline import (
+        milestone_steps,
+        next_chapter,
+        passed_milestones,
+        region_milestones,
+        region_start,
+    )
+    from symbiosis_abm.region import load_region
+
+    region = load_region("kalundborg_history")
+    start, stones = region_start(region), region_milestones(region)
+    chapters = milestone_steps(region, 1.0)
+    assert len(chapters) == len(stones) == 8
+    dates = sorted(m.date for m in stones)
+    for k, steps in enumerate(chapters):
+        shown = passed_milestones(start, steps - 1, 1.0, stones, "en")
+        before = passed_milestones(start, steps - 2, 1.0, stones, "en")
+        assert shown[0][0] == dates[k] and len(before) == k
+    assert next_chapter(chapters[0], chapters) == chapters[1]
+    assert milestone_steps(load_region("kalundborg"), 1.0) == []
+
+
+def test_a_region_upload_loads_or_lists_the_loaders_problems(tmp_path):
+    from symbiosis_abm.dashboard.upload import accept_region_upload
+    from symbiosis_abm.model import SymbiosisModel
+    from symbiosis_abm.region import bundled_regions
+
+    good = bundled_regions()["vastra_malardalen"].read_bytes()
+    path, problems = accept_region_upload("my region.toml", good, tmp_path)
+    assert problems == [] and path == str(tmp_path / "my_region.toml")
+    assert SymbiosisModel(path, rng=1).world.n_firms == SymbiosisModel(
+        "vastra_malardalen", rng=1).world.n_firms
+    bad = good.replace(b'size = "large"', b'size = "huge"', 1).replace(
+        b"volume_per_year = 120000", b"volume_per_year = -5", 1)
+    path, problems = accept_region_upload("bad.toml", bad, tmp_path)
+    assert path is None and len(problems) == 2, problems
+    assert all(p.startswith("bad.toml") for p in problems), problems
+    text = " ".join(problems)
+    assert "size" in text and "huge" in text and "volume_per_year" in text
+    assert str(tmp_path) not in text
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["my_region.toml"]

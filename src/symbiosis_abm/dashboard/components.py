@@ -22,22 +22,27 @@ from .inspector import firm_choices, firm_details, html_table
 from .kpi import format_number, key_figures
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
-from .vegamap import map_data, map_spec
+from .vegamap import map_data, map_spec, view_geometry
 from .vegaplots import plot_data, plot_spec
 from .widgets import VegaView
 
-__all__ = ["StepCounter", "Messages", "KpiCards", "MapView", "TwinPlots", "FirmInspector",
+__all__ = ["AbSummary", "ab_summary", "model_counter_text", "StepCounter", "Messages", "KpiCards", "MapView", "TwinPlots", "FirmInspector",
            "EventLog", "Downloads", "Milestones", "ControlPanel", "PendingChanges",
            "counter_text", "pending_changes", "lever_value_text"]
 
 
 def counter_text(run: DashboardRun, lang: str) -> str:
     """"Month 3" or, where the region has a start date, "Mar 1984 (month 3)"."""
-    if run.main is None:
+    return model_counter_text(run.main, lang)
+
+
+def model_counter_text(model: Any, lang: str) -> str:
+    """:func:`counter_text` of one model (run A or B in A/B mode)."""
+    if model is None:
         return tr("step_counter", lang, n=0)
-    n = run.main.steps
-    date = month_label(region_start(run.main.world.region), max(0, n - 1),
-                       run.main.params.tick_months, lang)
+    n = model.steps
+    date = month_label(region_start(model.world.region), max(0, n - 1),
+                       model.params.tick_months, lang)
     return tr("date_counter", lang, date=date, n=n) if date and n else tr(
         "step_counter", lang, n=n)
 
@@ -66,6 +71,9 @@ def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = Fal
     explanation is the card's tooltip)."""
     with run.lock:
         figures = key_figures(run)
+    ab = run.mode == "ab"
+    other_label = tr("run_b" if ab else "without_fac", lang)
+    diff_label = tr("b_minus_a" if ab else "difference", lang)
     card = ({"flex": "1 1 0", "min-width": "0", "padding": "2px 6px"} if compact else
             {"min-width": "120px", "max-width": "230px", "padding": "4px 8px"})
     with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
@@ -81,13 +89,15 @@ def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = Fal
                                    "line-height": "1.15"})
                 value = (format_number(fig.value, unit=unit, lang=lang)
                          if fig.value is not None else tr("not_defined", lang))
+                if ab and fig.value is not None:
+                    value = f"{tr('run_a', lang)}: {value}"
                 solara.Text(value, classes=["kpi-value"],
                             style={"font-size": "1.4em", "font-weight": "600"})
                 if fig.twin is not None:
-                    solara.Text(f"{tr('without_fac', lang)}: "
+                    solara.Text(f"{other_label}: "
                                 f"{format_number(fig.twin, unit=unit, lang=lang)}",
                                 classes=["kpi-twin"], style={"font-size": "0.8em"})
-                    solara.Text(f"{tr('difference', lang)}: "
+                    solara.Text(f"{diff_label}: "
                                 f"{format_number(fig.difference, signed=True, unit=unit,
                                                  lang=lang)}",
                                 classes=["kpi-diff"],
@@ -100,21 +110,32 @@ def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = Fal
 
 
 @solara.component
-def MapView(run: DashboardRun, lang: str, counter: int = 0, on_pick: Callable[[str], None] | None = None,
-            height: int = 520, legend: str = "bottom"):
+def MapView(run: DashboardRun, lang: str, counter: int = 0,
+            on_pick: Callable[[str], None] | None = None, height: int = 520,
+            legend: str = "bottom", which: str = "main"):
     """The map, drawn in the browser: its specification once per run and language, its
-    rows each step (swapped into the live view: zoom and pan are kept)."""
-    main = run.main
+    rows each step (swapped into the live view: zoom and pan are kept). ``which`` is
+    "other" for run B's map in A/B mode."""
+    main = getattr(run, which)
     with run.lock:
         spec = solara.use_memo(
             lambda: map_spec(main, lang, height=height, legend=legend) if main else None,
-            [id(run), lang, height, legend])
-        data = solara.use_memo(lambda: map_data(main, lang) if main else None,
-                               [id(run), lang, counter, main.steps if main else 0])
+            [id(run), lang, height, legend, which])
+        geometry = solara.use_memo(
+            lambda: view_geometry(main, height=height, legend=legend) if main else None,
+            [id(run), height, legend, which])
+        data = solara.use_memo(lambda: map_data(main, lang, geometry) if main else None,
+                               [id(run), lang, counter, main.steps if main else 0, geometry])
         version = main.steps if main else 0
     if spec is None:
         return
-    with solara.Column(classes=["map-view"], gap="0px", style={"width": "100%"}):
+    classes = ["map-view"] + ([f"map-{which}"] if run.mode == "ab" else [])
+    with solara.Column(classes=classes, gap="0px", style={"width": "100%"}):
+        if run.mode == "ab":
+            side = "a" if which == "main" else "b"
+            solara.Text(f"{tr('run_' + side, lang)} · {model_counter_text(main, lang)}",
+                        classes=[f"ab-month-{side}"],
+                        style={"font-weight": "600", "font-size": "1.1em"})
         LiveVega(spec, data, version, on_pick)
         solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
 
@@ -122,15 +143,13 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0, on_pick: Callable[[s
 @solara.component
 def LiveVega(spec: dict, datasets: dict, version: int,
              on_pick: Callable[[str], None] | None = None):
-    """One :class:`~.widgets.VegaView` kept for the component's life; its traits are set
-    directly rather than passed as element arguments, because the renderer walks every
+    """One :class:`~.widgets.VegaView` kept for the component's life; its rows are given
+    to it directly (:meth:`~.widgets.VegaView.show`, which sends the browser only what
+    changed) rather than passed as element arguments, because the renderer walks every
     argument's nested values on each redraw (thousands of rows: most of a step's cost)."""
     widget = solara.use_memo(VegaView, [])
     widget.on_pick = on_pick
-    if widget.spec is not spec:
-        widget.spec = spec
-    widget.datasets = datasets
-    widget.version = version
+    widget.show(spec, datasets, version)
     solara.Column(children=[widget], style={"width": "100%", "overflow-x": "auto",
                                             "align-items": "flex-start"})
 
@@ -148,7 +167,34 @@ def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
         return
     with solara.Column(classes=["twin-plots"], gap="0px"):
         LiveVega(spec, data, version)
-        solara.Text(tr("twin_note", lang), style={"font-size": "0.8em", "color": "#555"})
+        solara.Text(tr("ab_note" if run.mode == "ab" else "twin_note", lang),
+                    style={"font-size": "0.8em", "color": "#555"})
+
+
+def ab_summary(run: DashboardRun, lang: str) -> str:
+    """What B's levers differ in from A's, in words (A/B mode), e.g.
+    ``"B differs from A in: Facilitator: on → off"``.
+
+    >>> run = DashboardRun("kalundborg", rng=1, compare={"facilitator": False})
+    >>> ab_summary(run, "en")
+    'B differs from A in: Facilitator: on → off'
+    """
+    if run.main is None or run.other is None:
+        return ""
+    parts = []
+    for c in controls():
+        a, b = getattr(run.main.params, c.name), getattr(run.other.params, c.name)
+        if a != b:
+            parts.append(f"{param_label(c.name, lang)}: "
+                         f"{lever_value_text(c, a, run.region_name, lang)} → "
+                         f"{lever_value_text(c, b, run.region_name, lang)}")
+    return f"{tr('ab_differs', lang)}: {'; '.join(parts)}" if parts else tr("ab_same", lang)
+
+
+@solara.component
+def AbSummary(run: DashboardRun, lang: str):
+    solara.Text(ab_summary(run, lang), classes=["ab-summary"],
+                style={"font-size": "0.95em", "color": "#0b4f8a"})
 
 
 @solara.component
@@ -297,20 +343,23 @@ def ControlInput(c: Control, value: Any, on_value: Callable[[Any], None], region
 
 
 @solara.component
-def ControlPanel(params: solara.Reactive[dict], lang: str):
+def ControlPanel(params: solara.Reactive[dict], lang: str, side: str = "A"):
     """Every lever, grouped. A lever shows the user's choice, else the chosen region's own
-    value (:func:`~.controls.region_values`): nothing is carried over from another region."""
-    choices = params.value
-    region = choices.get("region", "kalundborg")
+    value (:func:`~.controls.region_values`): nothing is carried over from another region.
+    ``side`` "B" shows and sets run B's levers (A/B mode: ``params["compare"]``)."""
+    region = params.value.get("region", "kalundborg")
     own = region_values(region)
+    b = side == "B" and params.value.get("compare") is not None
+    choices = params.value["compare"] if b else params.value
 
     def setter(name: str) -> Callable[[Any], None]:
         def set_value(v: Any) -> None:
+            mine = params.value["compare"] if b else params.value
             if v == own.get(name) and type(v) is type(own.get(name)):
-                rest = {k: x for k, x in params.value.items() if k != name}
-                params.set(rest)            # back at the region's value: no override
+                mine = {k: x for k, x in mine.items() if k != name}  # the region's value
             else:
-                params.set({**params.value, name: v})
+                mine = {**mine, name: v}
+            params.set({**params.value, "compare": mine} if b else mine)
         return set_value
 
     synthetic = region == "synthetic"
@@ -325,8 +374,12 @@ def ControlPanel(params: solara.Reactive[dict], lang: str):
 
 
 def applied_settings(run: DashboardRun) -> dict[str, Any]:
-    """What ``run`` was built from, in the page's terms (region, seed, levers moved)."""
-    return {"region": run.region_name, "rng": run.seed, **run.settings}
+    """What ``run`` was built from, in the page's terms (region, seed, levers moved, and
+    B's levers under ``compare`` in A/B mode)."""
+    out = {"region": run.region_name, "rng": run.seed, **run.settings}
+    if run.compare is not None:
+        out["compare"] = dict(run.compare)
+    return out
 
 
 def pending_changes(run: DashboardRun, params: dict[str, Any], lang: str) -> list[str]:
@@ -338,8 +391,44 @@ def pending_changes(run: DashboardRun, params: dict[str, Any], lang: str) -> lis
     []
     >>> pending_changes(run, {"region": "kalundborg", "rng": 2, "facilitator": False}, "en")
     ['Seed: 1 → 2', 'Facilitator: on → off']
+    >>> pending_changes(run, {"region": "kalundborg", "rng": 1,
+    ...                       "compare": {"facilitator": False}}, "en")
+    ['A/B comparison: off → on', 'B · Facilitator: off']
     """
     applied = applied_settings(run)
+    lines = _ab_pending(run, params, lang)
+    a = {k: v for k, v in params.items() if k != "compare"}
+    return _a_pending(run, a, applied, lang) + lines
+
+
+def _ab_pending(run: DashboardRun, params: dict[str, Any], lang: str) -> list[str]:
+    """Pending lines of the A/B mode: switched on or off, and B's levers."""
+    new, old = params.get("compare"), run.compare
+    lines = []
+    if (new is None) != (old is None):
+        lines.append(f"{tr('ab_mode', lang)}: {tr('on' if old is not None else 'off', lang)}"
+                     f" → {tr('on' if new is not None else 'off', lang)}")
+    if new is None:
+        return lines
+    region = params.get("region", "kalundborg")
+    same = old is not None and region == run.region_name and run.other is not None
+    now = region_values(region)
+    for c in controls():
+        value = new.get(c.name, now[c.name])
+        if same:
+            before = getattr(run.other.params, c.name)
+            if value != before:
+                lines.append(f"B · {param_label(c.name, lang)}: "
+                             f"{lever_value_text(c, before, region, lang)} → "
+                             f"{lever_value_text(c, value, region, lang)}")
+        elif c.name in new:
+            lines.append(f"B · {param_label(c.name, lang)}: "
+                         f"{lever_value_text(c, value, region, lang)}")
+    return lines
+
+
+def _a_pending(run: DashboardRun, params: dict[str, Any], applied: dict[str, Any],
+               lang: str) -> list[str]:
     lines = []
     if params.get("region") != applied["region"]:
         lines.append(f"{tr('region', lang)}: {applied['region']} → {params.get('region')}")

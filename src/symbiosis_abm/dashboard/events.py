@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import SymbiosisModel
+from . import frames
 from .i18n import reason_label, resource_label, tr
 from .timeline import month_label, region_start
 
@@ -36,7 +37,7 @@ class Event:
 
 def events(model: SymbiosisModel, limit: int | None = None) -> list[Event]:
     """Exchanges formed and ended so far, newest first (ties: ended before formed)."""
-    log = model.exchanges_frame()
+    log = frames.exchanges(model)
     names = {f.id: (f.name or f.id) for f in model.world.region.firms}
     out = []
     for row in log.itertuples(index=False):

@@ -29,16 +29,20 @@ from .run import DashboardRun
 from .timeline import month_label, region_start
 
 __all__ = ["timeseries_csv", "exchanges_csv", "graphml", "map_png", "animation_gif",
-           "frame_ticks", "TWIN_SUFFIX"]
+           "frame_ticks", "TWIN_SUFFIX", "B_SUFFIX"]
 
 TWIN_SUFFIX = "_without_facilitator"
+#: suffix of run B's columns in A/B mode
+B_SUFFIX = "_B"
 
 
 def timeseries_csv(run: DashboardRun) -> str:
-    """One row per tick; the twin's columns carry the suffix ``_without_facilitator``."""
+    """One row per tick; the twin's columns carry the suffix ``_without_facilitator``
+    (in A/B mode, run B's the suffix ``_B``)."""
     frame = run.main.timeseries()
-    if run.twin is not None:
-        frame = frame.join(run.twin.timeseries().add_suffix(TWIN_SUFFIX))
+    if run.comparison is not None:
+        suffix = B_SUFFIX if run.mode == "ab" else TWIN_SUFFIX
+        frame = frame.join(run.comparison.timeseries().add_suffix(suffix))
     return frame.to_csv()
 
 

@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 
 from ..model import SymbiosisModel
+from . import frames
 from .i18n import TEXT, reason_label, resource_label, sector_label, tr, unit_label
 from .kpi import format_number
 from .timeline import month_label, region_start
@@ -40,7 +41,7 @@ def firm_details(model: SymbiosisModel, firm_id: str, lang: str = "en") -> dict[
     """Everything the inspector shows for one firm, as rows with translated headers.
     Months are written as on the counter and in the event log ("month 6" for tick 5)."""
     firm = model.firm(firm_id)
-    log = model.exchanges_frame()
+    log = frames.exchanges(model)
     mine = log[(log["supplier"] == firm_id) | (log["receiver"] == firm_id)]
     names = {f.id: (f.name or f.id) for f in model.world.region.firms}
     start = region_start(model.world.region)

@@ -10,6 +10,14 @@ Examples
 >>> k = {k.key: k for k in key_figures(run)}["kpi_active_exchanges"]
 >>> k.difference == k.value - k.twin
 True
+
+In A/B mode ``twin`` holds run B's figure and ``difference`` is B - A:
+
+>>> ab = DashboardRun("kalundborg", rng=1, compare={"facilitator": False})
+>>> for _ in range(24): ab.step()
+>>> k = {k.key: k for k in key_figures(ab)}["kpi_public_cost"]
+>>> k.difference == k.twin - k.value
+True
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..model import SymbiosisModel
+from . import frames
 from .run import DashboardRun
 
 __all__ = ["KeyFigure", "key_figures", "format_number"]
@@ -27,7 +36,8 @@ __all__ = ["KeyFigure", "key_figures", "format_number"]
 
 @dataclass(frozen=True)
 class KeyFigure:
-    """One card: the value with facilitator, without it (twin) and the difference."""
+    """One card: the value with facilitator, without it (twin) and the difference; in A/B
+    mode the value of A, of B (``twin``) and B - A (``difference``)."""
 
     key: str                    # translation key of the label
     value: float | None
@@ -50,7 +60,7 @@ def _per_year(ts: pd.DataFrame, column: str, model: SymbiosisModel) -> float:
 def _figures(model: SymbiosisModel | None) -> dict[str, float | None]:
     if model is None:
         return {}
-    ts = model.timeseries() if model.steps else pd.DataFrame()
+    ts = frames.timeseries(model) if model.steps else pd.DataFrame()
     last = ts.iloc[-1] if len(ts) else None
     pick = (lambda c: float(last[c])) if last is not None else (lambda c: 0.0)
     return {
@@ -70,14 +80,20 @@ def key_figures(run: DashboardRun) -> list[KeyFigure]:
     """The KPI cards of ``run`` (empty when the run could not start)."""
     if run.main is None:
         return []
-    main, twin = _figures(run.main), _figures(run.twin)
+    main, twin = _figures(run.main), _figures(run.comparison)
+    ab = run.mode == "ab"
     out = []
     for key, unit, yearly in _CARDS:
         value, other = main[key], twin.get(key)
-        diff = None if other is None else value - other
-        note = "note_negative" if diff is not None and diff < 0 and key != "kpi_public_cost" \
-            else None
+        diff = None if other is None else (other - value if ab else value - other)
+        note = "note_negative" if (not ab and diff is not None and diff < 0
+                                   and key != "kpi_public_cost") else None
         out.append(KeyFigure(key, value, other, diff, unit, yearly, note))
+    if ab:
+        # cost per additional tonne is the facilitator's (against the twin): not in A/B
+        out.append(KeyFigure("kpi_cost_per_tonne", None, None, None, "EUR/t", False,
+                             "note_ab_cost"))
+        return out
     additional = main["_diverted_total"] - twin.get("_diverted_total", math.nan)
     cost = main["kpi_public_cost"]
     # defined only when the facilitator added tonnes (a difference of 0 or less, or no

@@ -20,6 +20,14 @@ True
 False
 >>> DashboardRun("kalundborg", rng=-3).error
 'seed -3: must be a whole number from 0 to 4294967295'
+
+A/B mode: ``compare`` holds a second lever setting (B) of the same region and seed; B then
+takes the twin's place and advances in step with A:
+
+>>> ab = DashboardRun("kalundborg", rng=1, compare={"landfill_tax_eur_per_t": 200.0})
+>>> ab.step()
+>>> ab.mode, ab.twin is None, ab.main.steps, ab.other.steps
+('ab', True, 1, 1)
 """
 
 from __future__ import annotations
@@ -65,36 +73,55 @@ class DashboardRun(mesa.Model):
         Accepted because Mesa's Reset supplies one; not used (``settings`` are the levers).
     twin : bool
         Whether to run the counterfactual (skipped when the facilitator is off anyway).
+    compare : dict, optional
+        A/B mode: the settings of run B (same region and seed), which then replaces the
+        twin; the page shows A (``main``) and B (``other``) side by side.
     **settings
         Model parameters (see :class:`~symbiosis_abm.params.Parameters`).
     """
 
     def __init__(self, region: str = "kalundborg", *, rng: int = 1, scenario: Any = None,
-                 twin: bool = True, **settings: Any):
+                 twin: bool = True, compare: dict[str, Any] | None = None,
+                 **settings: Any):
         # Mesa's Reset passes a fresh Scenario whose rng is unset; Mesa refuses a scenario
         # whose rng differs from ``rng``, and the runs below take their parameters from
         # ``settings``, so the scenario is not forwarded.
         problem = seed_problem(rng)
         super().__init__(rng=None if problem else rng)
         self.region_name, self.seed, self.settings = region, rng, dict(settings)
+        self.compare = None if compare is None else dict(compare)
         #: held while a step runs and while the page reads the runs: a redraw never sees
         #: (nor interrupts) a step half done
         self.lock = threading.RLock()
         self.error: str | None = problem
         self.main: SymbiosisModel | None = None
         self.twin: SymbiosisModel | None = None
+        #: run B of the A/B mode (None outside it)
+        self.other: SymbiosisModel | None = None
         self.ties: list[tuple[int, int, int, int]] = []  # strong, weak (main), same (twin)
         try:
             if problem:
                 raise ValueError(problem)
             self.main = SymbiosisModel(region, rng=rng, **settings)
-            if twin and self.main.facilitator is not None:
+            if self.compare is not None:
+                self.other = SymbiosisModel(region, rng=rng, **self.compare)
+            elif twin and self.main.facilitator is not None:
                 self.twin = SymbiosisModel(region, rng=rng, **{**settings, "facilitator": False})
         except SymbiosisInputError as exc:
             self.error = "; ".join(exc.problems)
         except (ValueError, ArithmeticError, MemoryError) as exc:  # never a traceback
             self.error = str(exc) if problem else f"{type(exc).__name__}: {exc}"
         self.running = self.error is None
+
+    @property
+    def mode(self) -> str:
+        """``"ab"`` when two lever settings are compared, else ``"twin"``."""
+        return "ab" if self.compare is not None else "twin"
+
+    @property
+    def comparison(self) -> SymbiosisModel | None:
+        """The run shown beside ``main``: B in A/B mode, else the twin (or None)."""
+        return self.other if self.compare is not None else self.twin
 
     @property
     def warnings(self) -> list[str]:
@@ -117,13 +144,14 @@ class DashboardRun(mesa.Model):
             return
         try:
             self.main.step()
-            if self.twin is not None:
-                self.twin.step()
+            if self.comparison is not None:
+                self.comparison.step()
         except (ValueError, ArithmeticError, IndexError, MemoryError) as exc:
             self.error = f"{type(exc).__name__} at month {self.main.steps}: {exc}"
             self.running = False
             return
-        twin = tie_counts(self.twin) if self.twin is not None else (0, 0)
+        other = self.comparison
+        twin = tie_counts(other) if other is not None else (0, 0)
         self.ties.append((*tie_counts(self.main), *twin))
 
 

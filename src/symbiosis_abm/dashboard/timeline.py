@@ -21,11 +21,12 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["month_index", "month_label", "passed_milestones", "region_start",
-           "region_milestones"]
+           "region_milestones", "milestone_steps", "next_chapter"]
 
 _MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                   "Nov", "Dec"),
@@ -76,3 +77,40 @@ def passed_milestones(start: str | None, tick: int, tick_months: float,
         text = (getattr(m, "text_sv", None) if lang == "sv" else None) or getattr(m, "text", "")
         out.append((date, text))
     return sorted(out, reverse=True)
+
+
+def milestone_steps(region: Any, tick_months: float) -> list[int]:
+    """For each milestone of ``region``, in date order, the number of steps after which
+    the page shows it (a guided replay's chapter ends); empty without a start date.
+
+    >>> class M:
+    ...     date = "1983-01"
+    >>> class R:
+    ...     start, milestones = "1982-01", (M,)
+    >>> milestone_steps(R, 1.0)
+    [13]
+    >>> passed_milestones("1982-01", 13 - 1, 1.0, (M,), "en")[0][0]
+    '1983-01'
+    """
+    start = region_start(region)
+    if start is None:
+        return []
+    out = []
+    for m in region_milestones(region):
+        date = getattr(m, "date", None)
+        if not isinstance(date, str):
+            continue
+        tick = max(0, math.ceil((month_index(date) - month_index(start)) / tick_months))
+        while tick > 0 and _calendar_month(start, tick - 1, tick_months) >= month_index(date):
+            tick -= 1
+        out.append(tick + 1)
+    return sorted(set(out))
+
+
+def next_chapter(steps: int, chapters: list[int]) -> int | None:
+    """The first chapter end after ``steps`` (None when the replay is through).
+
+    >>> next_chapter(0, [13, 40]), next_chapter(13, [13, 40]), next_chapter(40, [13, 40])
+    (13, 40, None)
+    """
+    return next((c for c in chapters if c > steps), None)

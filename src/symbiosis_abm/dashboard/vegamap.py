@@ -21,7 +21,7 @@ True
 >>> sorted(k for k in row if not k.startswith("_"))[:4]
 ['price', 'receiver', 'resource', 'since']
 >>> spec = map_spec(model, "en")
->>> [layer["data"]["name"] for layer in spec["layer"]]
+>>> [layer["data"]["name"] for layer in spec["layer"]][:5]
 ['land', 'negotiations', 'exchanges', 'firms', 'firms']
 """
 
@@ -32,9 +32,11 @@ from typing import Any
 import numpy as np
 
 from ..model import SymbiosisModel
+from . import frames
 from .basemap import land_rings_km, region_centre
 from .i18n import resource_label, sector_label, tr, unit_label
 from .kpi import format_number
+from .labels import LIMIT_PX, POSITIONS, place_labels
 from .mapplot import _core, _extent, map_layers
 from .timeline import month_label, region_start
 
@@ -63,15 +65,59 @@ def _when(model: SymbiosisModel, tick: int, lang: str) -> str:
     return tr("date_counter", lang, date=date, n=n) if date else tr("step_counter", lang, n=n)
 
 
-def map_data(model: SymbiosisModel, lang: str) -> dict[str, list[dict[str, Any]]]:
-    """The rows of the map's changing data sets at the model's current tick."""
+def short_name(name: str) -> str:
+    """A firm's name for a map label: without its explanation in brackets or after a comma
+    (the tooltip has the full name).
+
+    >>> short_name("Novo Nordisk Kalundborg (insulin and enzymes)"), short_name("Yara, Köping")
+    ('Novo Nordisk Kalundborg', 'Yara')
+    """
+    return name.split(" (")[0].split(", ")[0].strip() or name
+
+
+def view_geometry(model: SymbiosisModel, *, height: int = 520,
+                  legend: str = "bottom") -> dict[str, Any]:
+    """The map's opening view: x and y domains (km) and an estimate of its km per pixel
+    (the plot's height less axis and legend; equal on both axes: the width is at least
+    the 4:3 of the domains), used to place labels in pixels."""
+    xmin, xmax, ymin, ymax = _view_extent(model.world.firm_xy)
+    # equal km on both axes: widen the shorter side to the view's aspect (4:3)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    half_w = max((xmax - xmin) / 2, (ymax - ymin) / 2 * 4 / 3, 1e-3)
+    half_h = half_w * 3 / 4
+    legend_px = 0
+    if legend == "bottom":
+        n_res = len(_region_resources(model))
+        n_sec = len({f.sector for f in model.world.region.firms})
+        legend_px = sum(26 + 18 * -(-n // 3) for n in (n_res, n_sec) if n)
+    plot_px = max(120, height - 50 - legend_px)
+    return {"x": [cx - half_w, cx + half_w], "y": [cy - half_h, cy + half_h],
+            "km_per_px": 2 * half_h / plot_px}
+
+
+def _label_positions(model: SymbiosisModel, xy: np.ndarray, texts: list[str],
+                     areas: list[float], partners: np.ndarray,
+                     geometry: dict[str, Any]) -> list[str | None]:
+    k = geometry["km_per_px"]
+    (x0, x1), (y0, y1) = geometry["x"], geometry["y"]
+    points = [(float(x) / k, -float(y) / k) for x, y in xy]
+    radii = [(a / np.pi) ** 0.5 + 1 for a in areas]
+    order = sorted(range(len(texts)), key=lambda i: (-int(partners[i]), -areas[i], i))
+    return place_labels(points, radii, texts, (x0 / k, -y1 / k, x1 / k, -y0 / k), order)
+
+
+def map_data(model: SymbiosisModel, lang: str,
+             geometry: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the map's changing data sets at the model's current tick; labels are
+    placed (``_pos``) for the view ``geometry`` (:func:`view_geometry`)."""
+    geometry = geometry or view_geometry(model)
     layers = map_layers(model)
     xy = layers.firm_xy
     firms = model.world.region.firms
     open_ = layers.firm_open if layers.firm_open is not None else np.ones(len(xy), bool)
     catalogue = model.world.catalogue
     index = {f.id: i for i, f in enumerate(firms)}
-    log = model.exchanges_frame()
+    log = frames.exchanges(model)
     partners = np.zeros(len(xy), dtype=int)
     exchanges = []
     for row in log[log["status"] == "active"].itertuples(index=False):
@@ -80,6 +126,7 @@ def map_data(model: SymbiosisModel, lang: str) -> dict[str, list[dict[str, Any]]
         partners[t] += 1
         unit = catalogue.units[catalogue.index(row.resource)]
         exchanges.append({
+            "_key": f"{row.supplier}>{row.receiver}:{row.resource}:{int(row.start)}",
             "x": float(xy[s, 0]), "y": float(xy[s, 1]), "x2": float(xy[t, 0]),
             "y2": float(xy[t, 1]),
             "resource": resource_label(row.resource, lang),
@@ -97,20 +144,37 @@ def map_data(model: SymbiosisModel, lang: str) -> dict[str, list[dict[str, Any]]
         top = max(float(logs.max()), 1e-9)
         for e, v in zip(exchanges, logs):
             e["_width"] = round(1.5 + 4.5 * float(v) / top, 2)
-    negotiations = [{"x": float(xy[s, 0]), "y": float(xy[s, 1]), "x2": float(xy[t, 0]),
-                     "y2": float(xy[t, 1])} for s, t in layers.negotiations]
+    negotiations = [{"_key": f"{s}>{t}", "x": float(xy[s, 0]), "y": float(xy[s, 1]),
+                     "x2": float(xy[t, 0]), "y2": float(xy[t, 1])}
+                    for s, t in layers.negotiations]
     volume = np.log1p(np.maximum(layers.firm_volume, 0.0))
     vtop = max(float(volume.max()), 1e-9) if len(volume) else 1.0
     crowd = min(1.0, (40 / max(1, len(xy))) ** 0.5)
+    areas = [round(30 + 330 * crowd * float(volume[i]) / vtop, 1) for i in range(len(xy))]
+    texts = [short_name(f.name or f.id) if partners[i] and len(xy) <= 60 else ""
+             for i, f in enumerate(firms)]
+    where = _label_positions(model, xy, texts, areas, partners, geometry)
     firm_rows = [{
-        "id": f.id, "name": f.name or f.id, "x": float(xy[i, 0]), "y": float(xy[i, 1]),
+        "_key": f.id, "id": f.id, "name": f.name or f.id, "x": float(xy[i, 0]),
+        "y": float(xy[i, 1]),
         "sector": sector_label(f.sector, lang), "size": tr(f"size_{f.size}", lang),
         "partners": int(partners[i]),
         "state": tr("open" if open_[i] else "closed", lang),
-        "_area": round(30 + 330 * crowd * float(volume[i]) / vtop, 1),
-        "_label": (f.name or f.id) if partners[i] and len(xy) <= 60 else "",
+        "_area": areas[i], "_label": texts[i] if where[i] else "", "_pos": where[i] or "",
     } for i, f in enumerate(firms)]
-    return {"firms": firm_rows, "exchanges": exchanges, "negotiations": negotiations}
+    # ``_key`` names a row from step to step: the browser is sent only rows that changed
+    return {"firms": firm_rows, "exchanges": _unique_keys(exchanges),
+            "negotiations": _unique_keys(negotiations)}
+
+
+def _unique_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make every ``_key`` unique (a repeated one gets ``#2``, ``#3``...)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        n = seen[row["_key"]] = seen.get(row["_key"], 0) + 1
+        if n > 1:
+            row["_key"] += f"#{n}"
+    return rows
 
 
 def _view_extent(xy: np.ndarray) -> tuple[float, float, float, float]:
@@ -140,11 +204,8 @@ def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520,
     ``legend`` "bottom" (three columns) or "right" (one column: presenter mode)."""
     xy = model.world.firm_xy
     xmin, xmax, ymin, ymax = _view_extent(xy)
-    # equal km on both axes: widen the shorter side to the view's aspect (4:3)
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    half_w = max((xmax - xmin) / 2, (ymax - ymin) / 2 * 4 / 3)
-    half_h = half_w * 3 / 4
-    x_dom, y_dom = [cx - half_w, cx + half_w], [cy - half_h, cy + half_h]
+    geometry = view_geometry(model, height=height, legend=legend)
+    x_dom, y_dom = geometry["x"], geometry["y"]
     resources = [resource_label(r, lang) for r in _region_resources(model)]
     sectors = sorted({sector_label(f.sector, lang) for f in model.world.region.firms})
     res_colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(resources))]
@@ -167,7 +228,7 @@ def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520,
         {"field": "size", "title": tr("tt_size", lang)},
         {"field": "partners", "title": tr("tt_partners", lang)},
         {"field": "state", "title": tr("tt_state", lang)}]
-    data = map_data(model, lang)
+    data = map_data(model, lang, geometry)
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": "container", "height": height, "autosize": {"type": "fit", "contains":
@@ -207,10 +268,15 @@ def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520,
                            "legend": {**legend, "title": tr("map_legend_sector", lang)}},
                  "size": {"field": "_area", "type": "quantitative", "scale": None},
                  "tooltip": firm_tooltip}},
-            {"data": {"name": "firms"},
-             "mark": {"type": "text", "align": "left", "dx": 8, "dy": -6, "fontSize": 12,
-                      "clip": True, "color": "#222222"},
-             "encoding": {"x": x, "y": y, "text": {"field": "_label"}}},
+            # one text layer per label position (labels.POSITIONS): pixel offsets
+            *({"data": {"name": "firms"},
+               "transform": [{"filter": {"field": "_pos", "equal": pos}}],
+               "mark": {"type": "text", "align": align, "baseline": baseline, "dx": dx,
+                        "dy": dy, "fontSize": 12, "limit": LIMIT_PX, "clip": True,
+                        "color": "#222222"},
+               "encoding": {"x": x, "y": y, "text": {"field": "_label"}}}
+              for pos, (dx, dy, align, baseline) in POSITIONS.items()),
         ],
+        "usermeta": {"km_per_px": geometry["km_per_px"]},
     }
 

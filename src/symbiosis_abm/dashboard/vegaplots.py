@@ -1,5 +1,6 @@
 """The plots over time as one Vega-Lite view drawn in the browser: each panel the run with
-the facilitator (solid) and its twin without it (dashed), with hover values and units.
+the facilitator (solid) and its twin without it (dashed), or in A/B mode run A (solid) and
+run B (dashed), with hover values and units.
 As for the map, the specification is sent once per run and language; each step sends the
 rows only (:func:`plot_data`).
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import frames
 from .i18n import tr, unit_label
 from .run import DashboardRun
 
-__all__ = ["plot_spec", "plot_data", "PANELS"]
+__all__ = ["plot_spec", "plot_data", "run_labels", "PANELS"]
 
 #: (time-series column, translation key of the panel, unit key)
 PANELS = (("active_exchanges", "kpi_active_exchanges", ""),
@@ -37,25 +39,31 @@ def _panel(key: str, unit: str, lang: str) -> str:
     return tr(key, lang) + (f" ({u}/{tr('month_word', lang)})" if u else "")
 
 
+def run_labels(run: DashboardRun) -> tuple[str, str]:
+    """Translation keys of the two lines: facilitator and twin, or A and B."""
+    return ("run_a", "run_b") if run.mode == "ab" else ("with_fac", "without_fac")
+
+
 def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
-    """Rows (month, panel, run, value) of both runs."""
-    rows: list[dict[str, Any]] = []
-    for model, label in ((run.main, "with_fac"), (run.twin, "without_fac")):
+    """Rows (month, panel, run, value) of both runs, month by month."""
+    # month by month: a step only appends rows (the browser is sent just those)
+    lines = []
+    for model, label in zip((run.main, run.comparison), run_labels(run)):
         if model is None or not model.steps:
             continue
-        ts = model.timeseries()
+        ts = frames.timeseries(model)
         name = tr(label, lang)
         for column, key, unit in PANELS:
-            panel = _panel(key, unit, lang)
-            for month, value in enumerate(ts[column].tolist(), start=1):
-                rows.append({"month": month, "panel": panel, "run": name,
-                             "value": round(float(value), 3)})
+            lines.append((_panel(key, unit, lang), name, ts[column].tolist()))
+    months = max((len(values) for _, _, values in lines), default=0)
+    rows = [{"month": m + 1, "panel": panel, "run": name, "value": round(float(values[m]), 3)}
+            for m in range(months) for panel, name, values in lines if m < len(values)]
     return {"series": rows}
 
 
 def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
     """The Vega-Lite specification of the plots (rows from :func:`plot_data`)."""
-    runs = [tr("with_fac", lang), tr("without_fac", lang)]
+    runs = [tr(k, lang) for k in run_labels(run)]
     def panel(column_key: str, unit: str, last: bool) -> dict[str, Any]:
         title = _panel(column_key, unit, lang)
         return {

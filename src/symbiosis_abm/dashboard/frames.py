@@ -1,0 +1,56 @@
+"""The model's frames, built once per model and month for every panel that reads them.
+
+A step redraws the cards, plots, map, inspector and event log, and each reads the
+model's time series or exchange log; :meth:`SymbiosisModel.timeseries` builds a new
+DataFrame per call (several ms on a 2-core machine). These return the frame of the
+model's current month, built on the first call and shared by the others (read only).
+
+Examples
+--------
+>>> from symbiosis_abm import SymbiosisModel
+>>> model = SymbiosisModel("kalundborg", rng=1)
+>>> model.run(3)
+>>> timeseries(model) is timeseries(model), len(timeseries(model))
+(True, 3)
+>>> model.step()
+>>> len(timeseries(model)), len(exchanges(model)) == len(model.exchanges_frame())
+(4, True)
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+
+import pandas as pd
+
+from ..model import SymbiosisModel
+
+__all__ = ["timeseries", "exchanges"]
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _cached(model: SymbiosisModel, name: str,
+            build: Callable[[SymbiosisModel], pd.DataFrame]) -> pd.DataFrame:
+    with _lock:
+        entry = _cache.setdefault(model, {})
+        hit = entry.get(name)
+    if hit is not None and hit[0] == model.steps:
+        return hit[1]
+    frame = build(model)
+    with _lock:
+        entry[name] = (model.steps, frame)
+    return frame
+
+
+def timeseries(model: SymbiosisModel) -> pd.DataFrame:
+    """``model.timeseries()`` at its current month (shared: do not modify)."""
+    return _cached(model, "timeseries", lambda m: m.timeseries())
+
+
+def exchanges(model: SymbiosisModel) -> pd.DataFrame:
+    """``model.exchanges_frame()`` at its current month (shared: do not modify)."""
+    return _cached(model, "exchanges", lambda m: m.exchanges_frame())
