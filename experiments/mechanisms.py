@@ -100,6 +100,13 @@ def region_args(region: str, args: argparse.Namespace, seed: int) -> dict[str, A
             "region_seed": args.region_seeds[seed % len(args.region_seeds)]}
 
 
+def _stranded_share(stranded_eur: float, firm_savings: np.ndarray) -> float:
+    """Stranded capex as a percentage of the firms' gross gains from exchanges (NaN
+    without gains): what hold-up protects against (docs/ODD.md 7.16)."""
+    gains = float(np.sum(firm_savings))
+    return 100.0 * stranded_eur / gains if gains > 0 else float("nan")
+
+
 def run_one(region: str, arm: str, params: dict[str, Any], seed: int,
             ticks: int) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """One run: its outcome measures, and its yearly series for the default and withdrawal
@@ -133,6 +140,7 @@ def run_one(region: str, arm: str, params: dict[str, Any], seed: int,
         "active_at_60": float(active[59]) if len(active) >= 60 else np.nan,
         "active_at_120": float(active[119]) if len(active) >= 120 else np.nan,
         "low_trust_failures": s["failure_reasons"].get("low trust", 0),
+        "stranded_share_pct": _stranded_share(s["stranded_capex_eur"], model.firm_savings),
         "failures": sum(s["failure_reasons"].values()),
         **{f"ended: {r}": n for r, n in s["end_reasons"].items()},
         "seconds": time.perf_counter() - started,
@@ -302,6 +310,27 @@ def pace_lines(frame: pd.DataFrame, series: pd.DataFrame) -> list[str]:
     return lines
 
 
+def stranded_lines(frame: pd.DataFrame) -> list[str]:
+    """Stranded capex as a share of gross gains with hold-up on (defaults) and off, per
+    region, with the paired difference (issue 18, must-show 4)."""
+    out = ["## Stranded capex with hold-up on and off", "",
+           "Stranded capex (`stranded_capex_eur`: the annuities still owed on assets whose "
+           "exchange ended, undiscounted with interest, so it can exceed the capex) as a "
+           "percentage of the firms' gross gains from exchanges over the run; mean over "
+           "seeds, and the paired difference off - on [95% CI] (the region seed a random "
+           "factor on the synthetic region).", "",
+           "| region | hold-up on (defaults) | hold-up off | off - on |", "|---|---|---|---|"]
+    for region in REGIONS:
+        sub = frame[frame["region"] == region]
+        on = sub[sub["arm"] == "defaults"]["stranded_share_pct"]
+        off = sub[sub["arm"] == "no hold-up"]["stranded_share_pct"]
+        m, low, high, _, _, _ = _paired_test(frame, region, "no hold-up",
+                                             "stranded_share_pct", 1.0)
+        out.append(f"| {region} | {_fmt(on.mean())} % | {_fmt(off.mean())} % | "
+                   f"{_cell(m, low, high)} points |")
+    return [*out, ""]
+
+
 def withdrawal_lines(frame: pd.DataFrame) -> list[str]:
     lines = []
     for region in REGIONS:
@@ -443,6 +472,7 @@ def report(frame: pd.DataFrame, series: pd.DataFrame, closures: pd.DataFrame,
                       + ".", ""]
         else:
             lines += ["Every comparison has a clear effect on at least one measure.", ""]
+    lines += [*stranded_lines(frame)]
     lines += ["## Facilitator withdrawal", "", "![withdrawal](mechanisms_withdrawal.png)", "",
               *withdrawal_lines(frame), ""]
     if len(closures):
