@@ -346,11 +346,11 @@ def test_ab_mode_advances_both_settings(server_url, browser):
     values = page.locator(".kpi-value").all_inner_texts()
     others = page.locator(".kpi-twin").all_inner_texts()
     diffs = page.locator(".kpi-diff").all_inner_texts()
-    assert (values[0], others[0], diffs[0]) == ("A: 4", "B: 1", "B − A: -3")
+    assert (values[0], others[0], diffs[0]) == ("A: 5", "B: 3", "B − A: -2")
     assert diffs[7].startswith("B − A: -")            # public cost: B spends nothing
-    # both maps draw their own run: A's four exchanges, B's one
-    expect(page.locator(".map-main g.layer_2_marks line")).to_have_count(4)
-    expect(page.locator(".map-other g.layer_2_marks line")).to_have_count(1)
+    # both maps draw their own run: A's five exchanges, B's three
+    expect(page.locator(".map-main g.layer_2_marks line")).to_have_count(5)
+    expect(page.locator(".map-other g.layer_2_marks line")).to_have_count(3)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard_ab.png"))
     _no_traceback(page)

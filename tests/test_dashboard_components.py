@@ -277,11 +277,11 @@ def test_ab_mode_on_the_page_shows_both_settings_in_step():
         "B differs from A in: Facilitator: on → off"
     maps = [_vega(box, "map-main"), _vega(box, "map-other")]
     assert [m.version for m in maps] == [12, 12]
-    assert len(maps[0].datasets["exchanges"]) == 4 and len(maps[1].datasets["exchanges"]) == 1
+    assert len(maps[0].datasets["exchanges"]) == 5 and len(maps[1].datasets["exchanges"]) == 3
     first = having(box, "kpi-card")[0]
-    assert text_of(having(first, "kpi-value")[0]) == "A: 4"
-    assert text_of(having(first, "kpi-twin")[0]) == "B: 1"
-    assert text_of(having(first, "kpi-diff")[0]) == "B − A: -3"
+    assert text_of(having(first, "kpi-value")[0]) == "A: 5"
+    assert text_of(having(first, "kpi-twin")[0]) == "B: 3"
+    assert text_of(having(first, "kpi-diff")[0]) == "B − A: -2"
     rows = _vega(box, "twin-plots").datasets["series"]
     assert {r["run"] for r in rows} == {"A", "B"}
     # the panel switched back to A shows A's facilitator on
@@ -320,4 +320,4 @@ def test_an_uploaded_region_runs_or_lists_its_problems():
     button(rc, "Reset").click()
     assert "Västra Mälardalen" in text_of(having(box, "region-title")[0])
     click_step(rc, 12)
-    assert text_of(having(having(box, "kpi-card")[0], "kpi-value")[0]) == "4"
+    assert text_of(having(having(box, "kpi-card")[0], "kpi-value")[0]) == "5"

@@ -198,13 +198,13 @@ def test_ab_mode_advances_two_lever_settings_in_step():
     cards = {k.key: k for k in key_figures(run)}
     a, b = run.main.timeseries().iloc[-1], run.other.timeseries().iloc[-1]
     k = cards["kpi_active_exchanges"]
-    assert (k.value, k.twin) == (a["active_exchanges"], b["active_exchanges"]) == (4, 1)
-    assert k.difference == k.twin - k.value == -3          # B - A
+    assert (k.value, k.twin) == (a["active_exchanges"], b["active_exchanges"]) == (5, 3)
+    assert k.difference == k.twin - k.value == -2          # B - A
     assert cards["kpi_public_cost"].difference == -cards["kpi_public_cost"].value < 0
     assert cards["kpi_cost_per_tonne"].note == "note_ab_cost"
     assert len(run.ties) == 12
     csv = pd.read_csv(io.StringIO(timeseries_csv(run)))
-    assert list(csv["active_exchanges_B"])[-1] == 1
+    assert list(csv["active_exchanges_B"])[-1] == b["active_exchanges"] == 3
 
 
 def test_ab_mode_in_links_pending_lines_and_resets():

@@ -78,21 +78,27 @@ def short_name(name: str) -> str:
 def view_geometry(model: SymbiosisModel, *, height: int = 520,
                   legend: str = "bottom") -> dict[str, Any]:
     """The map's opening view: x and y domains (km) and an estimate of its km per pixel
-    (the plot's height less axis and legend; equal on both axes: the width is at least
-    the 4:3 of the domains), used to place labels in pixels."""
+    (``height`` less the axis is the plot's; a bottom legend is drawn below it, see
+    :func:`legend_px`; equal on both axes: the width is at least the 4:3 of the
+    domains), used to place labels in pixels."""
     xmin, xmax, ymin, ymax = _view_extent(model.world.firm_xy)
     # equal km on both axes: widen the shorter side to the view's aspect (4:3)
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
     half_w = max((xmax - xmin) / 2, (ymax - ymin) / 2 * 4 / 3, 1e-3)
     half_h = half_w * 3 / 4
-    legend_px = 0
-    if legend == "bottom":
-        n_res = len(_region_resources(model))
-        n_sec = len({f.sector for f in model.world.region.firms})
-        legend_px = sum(26 + 18 * -(-n // 3) for n in (n_res, n_sec) if n)
-    plot_px = max(120, height - 50 - legend_px)
+    plot_px = max(120, height - 50)
     return {"x": [cx - half_w, cx + half_w], "y": [cy - half_h, cy + half_h],
             "km_per_px": 2 * half_h / plot_px}
+
+
+def legend_px(model: SymbiosisModel, legend: str = "bottom") -> int:
+    """Pixels a bottom legend (three columns of resources and of sectors) adds below the
+    plot, so that a region with many sectors gets a taller view, not a smaller map."""
+    if legend != "bottom":
+        return 0
+    n_res = len(_region_resources(model))
+    n_sec = len({f.sector for f in model.world.region.firms})
+    return sum(26 + 18 * -(-n // 3) for n in (n_res, n_sec) if n)
 
 
 def _label_positions(model: SymbiosisModel, xy: np.ndarray, texts: list[str],
@@ -212,6 +218,7 @@ def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520,
     sec_colours = [TOL_MUTED[i % len(TOL_MUTED)] for i in range(len(sectors))]
     x = {"field": "x", "type": "quantitative", "scale": {"domain": x_dom}, "title": "km"}
     y = {"field": "y", "type": "quantitative", "scale": {"domain": y_dom}, "title": "km"}
+    legend_side = legend
     legend = ({"orient": "bottom", "direction": "horizontal", "columns": 3}
               if legend == "bottom" else {"orient": "right", "columns": 1})
     legend |= {"labelFontSize": 13, "titleFontSize": 13, "symbolSize": 140, "labelLimit": 200}
@@ -231,7 +238,8 @@ def map_spec(model: SymbiosisModel, lang: str, *, height: int = 520,
     data = map_data(model, lang, geometry)
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": "container", "height": height, "autosize": {"type": "fit", "contains":
+        "width": "container", "height": height + legend_px(model, legend_side),
+        "autosize": {"type": "fit", "contains":
                                                               "padding"},
         "background": "#f4f8fb",
         "config": {"axis": {"labelFontSize": 12, "titleFontSize": 12, "grid": False},
