@@ -311,22 +311,30 @@ def provenance() -> dict[str, Any]:
             "platform": platform.platform(), "git": git_state()}
 
 
-def git_state() -> dict[str, Any]:
-    """The commit the package runs from, whether its tree differs from it (``dirty``) and
-    a hash of that difference (``diff_sha256``: equal hashes, equal uncommitted changes).
-    All None when the package is not run from a git checkout."""
-    commit = _git_commit()
+#: What decides a run's results: the package, the experiment specs and scripts, the
+#: pinned dependencies. Reports and figures written into docs/ by earlier runs are not
+#: among them, so a batch of experiments does not mark its later runs as dirty.
+RESULT_PATHS = (":(top)src", ":(top)experiments", ":(top)pyproject.toml")
+
+
+def git_state(where: Path | None = None) -> dict[str, Any]:
+    """The commit the package runs from (or the checkout holding ``where``), whether the
+    files that decide results (:data:`RESULT_PATHS`) differ from it (``dirty``) and a hash
+    of that difference (``diff_sha256``: equal hashes, equal uncommitted changes). All
+    None when the package is not run from a git checkout."""
+    commit = _git_commit(where)
     if commit is None:
         return {"commit": None, "dirty": None, "diff_sha256": None}
-    diff = _git(["diff", "HEAD", "--binary"]) or ""
-    untracked = _git(["ls-files", "--others", "--exclude-standard"]) or ""
+    diff = _git(["diff", "HEAD", "--binary", "--", *RESULT_PATHS], where) or ""
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "--",
+                      *RESULT_PATHS], where) or ""
     dirty = bool(diff.strip() or untracked.strip())
     digest = hashlib.sha256((diff + untracked).encode()).hexdigest()[:16] if dirty else None
     return {"commit": commit, "dirty": dirty, "diff_sha256": digest}
 
 
-def _git(args: list[str]) -> str | None:
-    here = Path(__file__).resolve().parent
+def _git(args: list[str], where: Path | None = None) -> str | None:
+    here = where or Path(__file__).resolve().parent
     try:
         done = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True,
                               timeout=10)
@@ -335,9 +343,9 @@ def _git(args: list[str]) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _git_commit() -> str | None:
+def _git_commit(where: Path | None = None) -> str | None:
     """The commit of the source tree the package runs from, if it is a git checkout."""
-    here = Path(__file__).resolve().parent
+    here = where or Path(__file__).resolve().parent
     try:
         done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
                               text=True, timeout=10)
