@@ -190,6 +190,8 @@ def paired_effect(diff: pd.Series, clusters: pd.Series | None = None
     (2.5, 'Wilcoxon', 4)
     >>> paired_effect(pd.Series([0.0, 0.0]))[3]
     nan
+    >>> paired_effect(pd.Series([5.0, 5.0, 5.0, 5.0]), pd.Series([1, 2, 1, 2]))[3]  # constant
+    0.0
     """
     ok = diff.notna()
     values = diff[ok].to_numpy(dtype=float)
@@ -200,8 +202,12 @@ def paired_effect(diff: pd.Series, clusters: pd.Series | None = None
         return m, low, high, p, "Wilcoxon", len(values)
     means = pd.Series(values).groupby(clusters[ok].to_numpy()).mean().to_numpy()
     m, low, high = mean_ci(means)
-    p = (np.nan if len(means) < 2 or np.allclose(means, means[0])
-         else float(stats.ttest_1samp(means, 0.0).pvalue))
+    if len(means) < 2:
+        p = np.nan
+    elif np.allclose(means, means[0]):   # no spread: certain unless there is no effect
+        p = np.nan if np.allclose(means, 0) else 0.0
+    else:
+        p = float(stats.ttest_1samp(means, 0.0).pvalue)
     return m, low, high, p, f"t over {len(means)} region seeds", len(values)
 
 
