@@ -394,18 +394,15 @@ WHY_INERT = {
                    "stream, the synthetic region has them only at biogas plants",
     "no trials": "a trial must pay at a quarter of the volume by a mode without a fixed line; "
                  "heat, steam and water have no such mode, and few small deals pay",
-    "no introductions": "introductions only add awareness; in a bundled region of fewer "
-                        "firms than an event's 20 attendees every event makes all firms "
-                        "aware of each other again, so they change nothing",
-    "no fading": "in a bundled region of fewer firms than an event's 20 attendees every "
-                 "event (each 6 months) makes all firms aware and met again, and the registry "
-                 "lapses only after a withdrawal, so forgetting changes nothing",
+    "no demography": "the firms of a bundled region close only at their documented dates "
+                     "(no random exit: issue 19), so switching random exits off changes "
+                     "nothing there",
     "no price moves": "price moves end some exchanges and make others pay; the totals "
                       "barely move",
 }
 NOISE = "its effect is within the run-to-run spread at this number of seeds"
 #: Explanations that hold only for the small bundled regions.
-BUNDLED_ONLY = ("no introductions", "no fading")
+BUNDLED_ONLY = ("no demography",)
 
 
 def why_inert(arm: str, region: str) -> str:

@@ -131,6 +131,7 @@ def test_verdicts_read_the_adjusted_p():
                          correction="holm").set_index("metric")
     assert (holm["p_adjusted"] >= table["p_adjusted"] - 1e-12).all()
 
+
 def test_results_overview_covers_every_experiment_and_its_files_exist():
     import re
     from pathlib import Path
