@@ -79,7 +79,7 @@ def test_swedish_mode_shows_no_english_only_string():
     # the A/B mode and a dated region's guided replay, in Swedish too
     from dashboard_support import labelled
 
-    # (vastra_malardalen: its milestones have Swedish captions; kalundborg_history's not yet)
+    # (vastra_malardalen and kalundborg_history both have Swedish captions for their milestones)
     labelled(box, v.Select, "Region").v_model = "vastra_malardalen"
     labelled(box, v.Checkbox, "A/B-jämförelse").v_model = True
     labelled(box, v.Checkbox, "Facilitator").v_model = False
