@@ -88,6 +88,14 @@ def test_swedish_mode_shows_no_english_only_string():
         button(rc, "Steg").click()
     assert having(box, "ab-summary") and having(box, "guided")
     assert _offenders(box) == [], _offenders(box)[:20]
+    # kalundborg_history's milestones in Swedish: the first one, January 1961
+    labelled(box, v.Checkbox, "A/B-jämförelse").v_model = False
+    labelled(box, v.Select, "Region").v_model = "kalundborg_history"
+    button(rc, "Återställ").click()
+    for _ in range(13):
+        button(rc, "Steg").click()
+    assert any("Raffinaderiet startar" in t for t in _page_texts(box))
+    assert _offenders(box) == [], _offenders(box)[:20]
     # and the test can fail: the English page is full of them
     button(rc, "English").click()
     assert any(re.search(r"\bactive exchanges\b", t.lower()) for t in _page_texts(box))
