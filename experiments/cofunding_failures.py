@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import paired_runs as pr
 
@@ -64,17 +63,8 @@ def report(frame, args, seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     design = [("synthetic", "defaults", {}, seed) for seed in range(args.seeds)]
-    started = time.perf_counter()
-    frame = pr.run_all(design, args.months, args.workers, "cofunding_failures", probe=True)
-    seconds = time.perf_counter() - started
-    frame.to_parquet(args.out / "cofunding_failures_runs.parquet")
-    text = report(frame, args, seconds)
-    (args.out / "cofunding_failures.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"wrote {args.out / 'cofunding_failures.md'}")
-    return 0
+    return pr.run_and_report("cofunding_failures", design, args, report, probe=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -110,6 +110,23 @@ def run_all(design: list[tuple[str, str, dict[str, Any], int]], months: int, wor
         for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run"):
             rows.append(future.result())
     return pd.DataFrame(rows).sort_values(["region", "arm", "seed"]).reset_index(drop=True)
+
+
+def run_and_report(name: str, design: list[tuple[str, str, dict[str, Any], int]],
+                   args: argparse.Namespace, report: Callable[..., str],
+                   probe: bool = False) -> int:
+    """Run ``design``, keep its rows (``OUT/NAME_runs.parquet``), write and print the
+    report ``report(frame, args, seconds)`` (``OUT/NAME.md``); the exit code."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    frame = run_all(design, args.months, args.workers, name, probe=probe)
+    seconds = time.perf_counter() - started
+    frame.to_parquet(args.out / f"{name}_runs.parquet")
+    text = report(frame, args, seconds)
+    (args.out / f"{name}.md").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"wrote {args.out / f'{name}.md'}")
+    return 0
 
 
 def paired(frame: pd.DataFrame, region: str, base: str, other: str, column: str,

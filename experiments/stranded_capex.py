@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import paired_runs as pr
 
@@ -54,18 +53,9 @@ def report(frame, args, seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     design = [(region, arm, params, seed) for region in REGIONS for arm, params in ARMS.items()
               for seed in range(args.seeds)]
-    started = time.perf_counter()
-    frame = pr.run_all(design, args.months, args.workers, "stranded_capex")
-    seconds = time.perf_counter() - started
-    frame.to_parquet(args.out / "stranded_capex_runs.parquet")
-    text = report(frame, args, seconds)
-    (args.out / "stranded_capex.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"wrote {args.out / 'stranded_capex.md'}")
-    return 0
+    return pr.run_and_report("stranded_capex", design, args, report)
 
 
 if __name__ == "__main__":
