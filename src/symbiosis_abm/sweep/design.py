@@ -325,15 +325,12 @@ def expand(spec: SweepSpec) -> list[Run]:
         for arm, overrides in spec.arms.items():
             arm_values = {n: _value(n, v) for n, v in overrides.items()}
             for p, point in enumerate(points):
-                params = {**fixed, **point, **arm_values, **extra}
                 seeds = shared if spec.seeds == "shared" else replicate_seeds(spec, point)
                 for r, seed in enumerate(seeds):
-                    drawn = replicate_region_seed(spec, region, r)
-                    if posterior is not None:  # the spec's own values win over the draw
-                        params = {**posterior.draw(seed), **fixed, **point, **arm_values,
-                                  **extra, **drawn}
-                    elif drawn:
-                        params = {**fixed, **point, **arm_values, **extra, **drawn}
+                    # the spec's own values win over a posterior draw
+                    prior = posterior.draw(seed) if posterior is not None else {}
+                    params = {**prior, **fixed, **point, **arm_values, **extra,
+                              **replicate_region_seed(spec, region, r)}
                     key = {"region": digest, "arm": arm, "params": params, "replicate": r,
                            "seed": seed, "ticks": spec.ticks, "model": spec.model}
                     text = json.dumps(key, sort_keys=True, default=str)
