@@ -290,10 +290,7 @@ class Facilitator(mesa.Agent):
                              self.budget_left_this_year() // max(p.proposal_cost_eur, 1e-9)))
         if affordable <= 0:
             return
-        edges = model.open_edges()
-        both_members = model.firm_member[model.world.edge_supplier[edges]] & \
-            model.firm_member[model.world.edge_receiver[edges]]
-        edges = edges[both_members]
+        edges = model.open_edges(among=model.firm_member)   # matches between members
         if len(edges) == 0:
             return
         surplus, capex = model.expected_surplus(edges, with_capex=True)

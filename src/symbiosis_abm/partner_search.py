@@ -10,9 +10,9 @@ from dataclasses import fields
 import numpy as np
 
 from .codes import (
-    IDLE,
     MIN_OPEN_SHARE,
 )
+from .kernels import open_edge_ids
 from .search import first_per_group
 from .state import phase
 from .world import SME
@@ -90,21 +90,21 @@ class PartnerSearch:
             cost[helped] *= 1.0 - p.expert_support
         return cost
 
-    def open_edges(self) -> np.ndarray:
-        """Candidate edges that could start a negotiation now."""
+    def open_edges(self, among: np.ndarray | None = None) -> np.ndarray:
+        """Candidate edges that could start a negotiation now (ascending); with ``among``
+        (a mask over firms), only those between two such firms."""
         w = self.world
-        # most candidates are in talks, exchanging or waiting to be reconsidered: the
-        # other conditions are checked for the rest only
-        edges = ((self.edge_status == IDLE) & (self.edge_retry <= max(self.tick, 0))).nonzero()[0]
-        if len(edges) == 0:
-            return edges
         stream_open = self.stream_free() > MIN_OPEN_SHARE * w.stream_volume
         need_open = self.need_free() > MIN_OPEN_SHARE * w.need_volume
         # a firm whose negotiation room is full cannot open talks: its candidates wait
         # (and are not evaluated, so not paid for) until a negotiation closes
         projects = self.firm_negotiations + self.firm_building   # talks and lines being built
         able = self.firm_open & (projects < self.params.max_negotiations)
-        edges = edges[stream_open[w.edges.stream[edges]] & need_open[w.edges.need[edges]]
-                      & able[w.edge_supplier[edges]] & able[w.edge_receiver[edges]]]
-        # deals that failed for want of co-funding wait until the budget changes
-        return edges[self.cofund_wait[edges] != self.cofunding_available()]
+        if among is not None:
+            able &= among
+        # idle, not waiting to be reconsidered, both sides open and able; deals that failed
+        # for want of co-funding wait until the budget changes (one compiled pass)
+        return open_edge_ids(self.edge_status, self.edge_retry, max(self.tick, 0),
+                             w.edges.stream, w.edges.need, w.edge_supplier, w.edge_receiver,
+                             stream_open, need_open, able, self.cofund_wait,
+                             self.cofunding_available())

@@ -19,6 +19,7 @@ from .economics import (
     transaction_cost,
 )
 from .holdup import dedicated_capex, required_trust, specificity
+from .kernels import refresh_inputs
 from .negotiation import can_sign
 from .routes import route_capex
 
@@ -147,11 +148,6 @@ class DealTerms:
         did: the result is the same as computing every edge anew.
         """
         w, store = self.world, self.pairs
-        need_free = self.need_free()[w.edges.need[edges]]
-        now = (np.minimum(self.stream_free()[w.edges.stream[edges]], need_free),
-               store.trust[self.edge_slot_sr[edges]], store.trust[self.edge_slot_rs[edges]],
-               self.assets.live(edges, max(self.tick, 0)).astype(float),
-               need_free)   # the need's room (utilisation)
         caches = getattr(self, "_surplus_caches", None)
         if (caches is None or caches["params"] is not self.params
                 or caches["prices"] != self.price_version):   # prices moved: all stale
@@ -161,19 +157,20 @@ class DealTerms:
         if cache is None:
             e = len(w.edges)
             cache = caches[cofund] = {
-                "inputs": [np.full(e, np.nan) for _ in now], "surplus": np.zeros(e),
+                "inputs": [np.full(e, np.nan) for _ in range(5)], "surplus": np.zeros(e),
                 "capex": np.zeros(e), "annual": np.zeros(e)}
-        stale = np.zeros(len(edges), dtype=bool)
-        for seen, value in zip(cache["inputs"], now):       # compare bits, not values
-            stale |= seen[edges].view(np.int64) != value.view(np.int64)
+        # inputs: free volume, the two trusts, the live asset, the need's room (utilisation);
+        # compared bit for bit, the changed ones written back, in one compiled pass
+        stale = refresh_inputs(edges, w.edges.stream, w.edges.need, self.stream_free(),
+                               self.need_free(), store.trust, self.edge_slot_sr,
+                               self.edge_slot_rs, self.assets.edge_asset,
+                               self.assets.table["until"], max(self.tick, 0), *cache["inputs"])
         if stale.any():
             redo = edges[stale]
             terms, info = self.expected_terms(redo, cofund=cofund)
             cache["surplus"][redo] = terms.surplus
             cache["capex"][redo] = info["capex"]
             cache["annual"][redo] = info["capex"] * info["annuity_factor"]
-            for seen, value in zip(cache["inputs"], now):
-                seen[redo] = value[stale]
         if with_capex:
             return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]

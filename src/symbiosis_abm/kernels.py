@@ -1,0 +1,103 @@
+"""Compiled passes over the candidate edges (numba), for the checks made on every edge each tick.
+
+At 10,000 firms and more a tick spends much of its time in a few passes over hundreds of
+thousands of candidate edges that only test and gather: which edges could open talks now
+(:meth:`~.partner_search.PartnerSearch.open_edges`, twice a tick) and which remembered
+surpluses are stale (:meth:`~.terms.DealTerms.expected_surplus`, the broker's scan). In
+numpy each test is a gather into a temporary array of the edges' length, so the pass reads
+memory a dozen times; here each is one loop that reads an edge's inputs once and allocates
+only its result.
+
+The kernels compare and copy numbers, they compute none, so their results are the numpy
+expressions they replace element for element (the tests check this against those
+expressions). Compiled functions are cached on disk (``cache=True``): the first use in a
+fresh checkout compiles them (about a second), later processes load them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .codes import IDLE
+
+__all__ = ["open_edge_ids", "refresh_inputs", "same_bits"]
+
+
+@njit(cache=True, nogil=True)
+def open_edge_ids(status, retry, tick, stream, need, supplier, receiver, stream_open,
+                  need_open, able, cofund_wait, available):  # pragma: no cover - compiled
+    """Ids, ascending, of the edges ``e`` with ``status[e] == IDLE``, ``retry[e] <= tick``,
+    ``stream_open[stream[e]]``, ``need_open[need[e]]``, ``able`` at both ends and
+    ``cofund_wait[e] != available`` (NaN, not waiting, differs from any budget).
+
+    Examples
+    --------
+    >>> z = np.zeros(3, dtype=np.int64)
+    >>> open_edge_ids(np.array([0, 1, 0], dtype=np.int8), np.array([0, 0, 9]), 5, z, z,
+    ...               z, z, np.ones(1, bool), np.ones(1, bool), np.ones(1, bool),
+    ...               np.full(3, np.nan), 10.0)
+    array([0])
+    """
+    out = np.empty(len(status), dtype=np.int64)
+    k = 0
+    for e in range(len(status)):
+        if (status[e] == IDLE and retry[e] <= tick and stream_open[stream[e]]
+                and need_open[need[e]] and able[supplier[e]] and able[receiver[e]]
+                and cofund_wait[e] != available):
+            out[k] = e
+            k += 1
+    return out[:k].copy()
+
+
+@njit(inline="always")
+def same_bits(a: float, b: float) -> bool:  # pragma: no cover - compiled
+    """Whether two floats have the same bits, for values without NaN payloads: equal and,
+    if zero, of the same sign; two NaNs count as the same."""
+    if a != a or b != b:
+        return a != a and b != b
+    return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+@njit(cache=True, nogil=True)
+def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, slot_rs,
+                   edge_asset, until, tick, seen_volume, seen_trust_sr, seen_trust_rs,
+                   seen_asset, seen_room):  # pragma: no cover - compiled
+    """Which of ``edges`` have a remembered surplus whose inputs changed; their new inputs
+    are written into the ``seen_*`` arrays (indexed by edge).
+
+    An edge's inputs are its free volume (the smaller of its stream's and its need's free
+    volume), both trusts, its live asset (as a float, -1.0 for none: an asset counts while
+    ``until > tick``) and its need's free volume. Returns a boolean mask over ``edges``.
+
+    Examples
+    --------
+    >>> i, f = np.zeros(1, dtype=np.int64), np.ones(1)
+    >>> seen = [np.full(1, np.nan) for _ in range(5)]
+    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1), i, 0, *seen)
+    array([ True])
+    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1), i, 0, *seen), seen[3]
+    (array([False]), array([-1.]))
+    """
+    stale = np.zeros(len(edges), dtype=np.bool_)
+    for k in range(len(edges)):
+        e = edges[k]
+        sf, room = stream_free[stream[e]], need_free[need[e]]
+        if sf != sf:               # np.minimum: NaN wins, else the smaller
+            volume = sf
+        elif room != room or room < sf:
+            volume = room
+        else:
+            volume = sf
+        t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]
+        asset = edge_asset[e]
+        live = -1.0 if asset < 0 or until[asset] <= tick else float(asset)
+        if not (same_bits(seen_volume[e], volume) and same_bits(seen_trust_sr[e], t_sr)
+                and same_bits(seen_trust_rs[e], t_rs) and same_bits(seen_asset[e], live)
+                and same_bits(seen_room[e], room)):
+            stale[k] = True
+            seen_volume[e], seen_trust_sr[e], seen_trust_rs[e] = volume, t_sr, t_rs
+            seen_asset[e], seen_room[e] = live, room
+    return stale
