@@ -23,7 +23,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits"]
+__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "seasonal_utilisation_of"]
 
 
 @njit(cache=True, nogil=True)
@@ -44,11 +44,13 @@ def open_edge_ids(status, retry, tick, stream, need, supplier, receiver, stream_
     out = np.empty(len(status), dtype=np.int64)
     k = 0
     for e in range(len(status)):
-        if (status[e] == IDLE and retry[e] <= tick and stream_open[stream[e]]
-                and need_open[need[e]] and able[supplier[e]] and able[receiver[e]]
-                and cofund_wait[e] != available):
-            out[k] = e
-            k += 1
+        # without branches (& not `and`, a store every time): which edges pass is not
+        # predictable, and a mispredicted branch costs more than the reads it saves
+        ok = ((status[e] == IDLE) & (retry[e] <= tick) & stream_open[stream[e]]
+              & need_open[need[e]] & able[supplier[e]] & able[receiver[e]]
+              & (cofund_wait[e] != available))
+        out[k] = e
+        k += np.int64(ok)
     return out[:k].copy()
 
 
@@ -85,12 +87,8 @@ def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, 
     for k in range(len(edges)):
         e = edges[k]
         sf, room = stream_free[stream[e]], need_free[need[e]]
-        if sf != sf:               # np.minimum: NaN wins, else the smaller
-            volume = sf
-        elif room != room or room < sf:
-            volume = room
-        else:
-            volume = sf
+        # np.minimum(sf, room): a NaN wins, else the smaller, the second on a tie (+-0)
+        volume = sf if sf != sf or sf < room else room
         t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]
         asset = edge_asset[e]
         live = -1.0 if asset < 0 or until[asset] <= tick else float(asset)
@@ -101,3 +99,41 @@ def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, 
             seen_volume[e], seen_trust_sr[e], seen_trust_rs[e] = volume, t_sr, t_rs
             seen_asset[e], seen_room[e] = live, room
     return stale
+
+
+@njit(cache=True, nogil=True)
+def capped_months(stream_season, need_season, stream, need, room):  # pragma: no cover
+    """``np.minimum(stream_season[stream], need_season[need] * room[:, None])``, without
+    the two gathered ``(len(stream), 12)`` temporaries (np.minimum's NaN rule kept)."""
+    months = stream_season.shape[1]
+    out = np.empty((len(stream), months))
+    for k in range(len(stream)):
+        s, n, r = stream[k], need[k], room[k]
+        for m in range(months):
+            a, b = stream_season[s, m], need_season[n, m] * r
+            # np.minimum(a, b): a NaN wins, else the smaller, the second on a tie (+-0)
+            out[k, m] = a if a != a or a < b else b
+    return out
+
+
+def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
+                            stream: np.ndarray, need: np.ndarray,
+                            room: np.ndarray) -> np.ndarray:
+    """:func:`.economics.seasonal_utilisation` of ``stream_season[stream]`` and
+    ``need_season[need]`` at ``room``, bit for bit: the capped profile in one compiled
+    pass, its yearly mean by numpy's own sum (the same order of additions).
+
+    Examples
+    --------
+    >>> from symbiosis_abm.economics import seasonal_utilisation
+    >>> season = np.array([[1.0] * 12, [0.0] * 6 + [2.0] * 6, [1.5] * 6 + [0.5] * 6])
+    >>> i, j, room = np.array([0, 1, 1]), np.array([2, 2, 0]), np.array([1.0, 4.0, 1.0])
+    >>> seasonal_utilisation_of(season, season, i, j, room).tolist()
+    [0.75, 1.0, 0.5]
+    >>> bool((seasonal_utilisation(season[i], season[j], room)
+    ...       == seasonal_utilisation_of(season, season, i, j, room)).all())
+    True
+    """
+    monthly = capped_months(stream_season, need_season, stream, need,
+                            np.asarray(room, dtype=float))
+    return monthly.sum(axis=1) / monthly.shape[1]

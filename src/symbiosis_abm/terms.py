@@ -15,11 +15,10 @@ from .economics import (
     direct_use_capex_fixed,
     evaluate,
     need_room,
-    seasonal_utilisation,
     transaction_cost,
 )
 from .holdup import dedicated_capex, required_trust, specificity
-from .kernels import refresh_inputs
+from .kernels import refresh_inputs, seasonal_utilisation_of
 from .negotiation import can_sign
 from .routes import route_capex
 
@@ -93,7 +92,7 @@ class DealTerms:
         factor = np.where(feasible, mode_annuity[np.arange(len(edges)), mode], 0.0)
         other = self.need_committed[n] - held
         room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
-        utilisation = seasonal_utilisation(w.stream_season[s], w.need_season[n], room)
+        utilisation = seasonal_utilisation_of(w.stream_season, w.need_season, s, n, room)
         # a trial is a purchase order, not a long-term contract: its cost scales with it
         half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
         trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],

@@ -1,0 +1,115 @@
+"""The compiled passes (kernels.py) give the numpy expressions they replace, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.codes import IDLE, MIN_OPEN_SHARE
+from symbiosis_abm.economics import seasonal_utilisation
+from symbiosis_abm.kernels import open_edge_ids, refresh_inputs, seasonal_utilisation_of
+
+
+def _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver, stream_open,
+                      need_open, able, cofund_wait, available):
+    """open_edges as it was written in numpy before the kernel."""
+    edges = ((status == IDLE) & (retry <= tick)).nonzero()[0]
+    edges = edges[stream_open[stream[edges]] & need_open[need[edges]]
+                  & able[supplier[edges]] & able[receiver[edges]]]
+    return edges[cofund_wait[edges] != available]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_open_edge_ids_is_the_numpy_selection(seed):
+    rng = np.random.default_rng(seed)
+    e, s, d, f = 5000, 300, 200, 100
+    status = rng.integers(0, 3, e).astype(np.int8)
+    retry = rng.integers(0, 20, e)
+    stream, need = rng.integers(0, s, e), rng.integers(0, d, e)
+    supplier, receiver = rng.integers(0, f, e), rng.integers(0, f, e)
+    masks = [rng.random(n) < 0.8 for n in (s, d, f)]
+    wait = np.where(rng.random(e) < 0.7, np.nan, rng.choice([5.0, 10.0], e))
+    for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
+        args = (status, retry, tick, stream, need, supplier, receiver, *masks, wait, available)
+        got, want = open_edge_ids(*args), _open_edges_numpy(*args)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert 0 < len(got) < e   # the draw exercises both outcomes
+
+
+def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
+    rng = np.random.default_rng(3)
+    e, s, d = 400, 50, 40
+    stream, need = rng.integers(0, s, e), rng.integers(0, d, e)
+    slot_sr, slot_rs = rng.permutation(2 * e)[:e], rng.permutation(2 * e)[:e]
+    edge_asset = np.where(rng.random(e) < 0.3, rng.integers(0, 20, e), -1)
+    until = rng.integers(0, 10, 20)
+    free_s, free_d = rng.random(s), rng.random(d)
+    free_s[:5] = free_d[:5] = 0.0   # ties and zeros
+    trust = rng.random(2 * e)
+    seen = [np.full(e, np.nan) for _ in range(5)]
+    edges = np.sort(rng.choice(e, 300, replace=False))
+
+    def inputs(tick):
+        ids = np.where((edge_asset >= 0) & (until[np.maximum(edge_asset, 0)] > tick),
+                       edge_asset, -1)
+        room = free_d[need[edges]]
+        return [np.minimum(free_s[stream[edges]], room), trust[slot_sr[edges]],
+                trust[slot_rs[edges]], ids[edges].astype(float), room]
+
+    def refresh(tick):
+        return refresh_inputs(edges, stream, need, free_s, free_d, trust, slot_sr, slot_rs,
+                              edge_asset, until, tick, *seen)
+
+    assert refresh(4).all()                      # nothing seen yet
+    for got, want in zip(seen, inputs(4)):
+        assert np.array_equal(got[edges].view(np.int64), want.view(np.int64))
+    assert not refresh(4).any()                  # nothing changed
+    before = inputs(4)
+    trust[slot_sr[edges[::7]]] += 0.1
+    free_d[3] = -0.0                             # the sign of a zero is a change of bits
+    changed = refresh(6)                         # and some assets end their life
+    want = np.zeros(len(edges), dtype=bool)
+    for old, new in zip(before, inputs(6)):
+        want |= old.view(np.int64) != new.view(np.int64)
+    assert want.any() and np.array_equal(changed, want)
+    for got, new in zip(seen, inputs(6)):
+        assert np.array_equal(got[edges].view(np.int64), new.view(np.int64))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 7, 1000])
+def test_seasonal_utilisation_of_is_the_numpy_mean_bit_for_bit(rows):
+    rng = np.random.default_rng(rows)
+    season = rng.gamma(2.0, 0.5, (60, 12))
+    season[:5] = 1.0
+    season[5, :6] = 0.0
+    season[6, :6] = -0.0   # np.minimum's pick on a tie of zeros, and NaN, kept
+    season[7, 3] = np.nan
+    i, j = rng.integers(0, 60, rows), rng.integers(0, 60, rows)
+    room = 1.0 + rng.exponential(1.0, rows)
+    room[::3] = 1.0
+    got = seasonal_utilisation_of(season, season, i, j, room)
+    want = seasonal_utilisation(season[i], season[j], room)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_open_edges_and_remembered_surplus_match_numpy_on_a_running_model():
+    model = SymbiosisModel("synthetic", rng=2, n_firms=300)
+    for _ in range(8):
+        model.step()
+    w = model.world
+    args = (model.edge_status, model.edge_retry, model.tick, w.edges.stream, w.edges.need,
+            w.edge_supplier, w.edge_receiver,
+            model.stream_free() > MIN_OPEN_SHARE * w.stream_volume,
+            model.need_free() > MIN_OPEN_SHARE * w.need_volume,
+            model.firm_open & (model.firm_negotiations + model.firm_building
+                               < model.params.max_negotiations),
+            model.cofund_wait, model.cofunding_available())
+    edges = model.open_edges()
+    assert len(edges) and np.array_equal(edges, _open_edges_numpy(*args))
+    members = model.open_edges(among=model.firm_member)
+    both = model.firm_member[w.edge_supplier[edges]] & model.firm_member[w.edge_receiver[edges]]
+    assert np.array_equal(members, edges[both])
+    remembered = model.expected_surplus(edges)
+    anew = model.expected_terms(edges)[0].surplus
+    assert np.array_equal(remembered.view(np.int64), anew.view(np.int64))
