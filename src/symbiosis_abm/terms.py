@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
-from ._arrays import remembered
+from ._arrays import RowsByKey, remembered
 from .catalogue import MODES
 from .economics import (
     cheapest_mode,
@@ -25,6 +25,11 @@ from .routes import route_capex
 PIPE = MODES.index("pipe")
 
 __all__ = ["DealTerms"]
+
+
+def _blocks(n: int, size: int = 1 << 16):
+    """Slices covering ``range(n)`` in blocks of ``size``."""
+    return (slice(lo, lo + size) for lo in range(0, n, size))
 
 
 class DealTerms:
@@ -122,13 +127,20 @@ class DealTerms:
         def gather() -> dict[str, np.ndarray]:
             w, cat = self.world, self.world.catalogue
             r, dist = w.edge_resource, w.edges.distance_km[:, None]
-            fixed = direct_use_capex_fixed(cat.capex_fixed[r], cat.heat_pump_capex[r],
-                                           w.need_direct_use[w.edges.need])
-            reach = cat.max_distance_km[r]
-            costs = {"capex": fixed + cat.capex_per_km[r] * dist,
-                     "ok": (reach > 0) & (dist <= reach),
-                     "annuity": self.mode_annuity[r], "cost_per_unit": cat.cost_per_unit[r],
-                     "cost_per_unit_km": cat.cost_per_unit_km[r]}
+            shape = (len(r), cat.capex_fixed.shape[1])
+            fixed, capex, ok = np.empty(shape), np.empty(shape), np.empty(shape, dtype=bool)
+            for b in _blocks(len(r)):   # by blocks: no edge-sized temporaries (memory)
+                rb, db = r[b], dist[b]
+                fixed[b] = direct_use_capex_fixed(cat.capex_fixed[rb], cat.heat_pump_capex[rb],
+                                                  w.need_direct_use[w.edges.need[b]])
+                capex[b] = fixed[b] + cat.capex_per_km[rb] * db
+                reach = cat.max_distance_km[rb]
+                ok[b] = (reach > 0) & (db <= reach)
+            costs = {"capex": capex, "ok": ok,
+                     # rows of the resource, gathered for the edges asked for (memory)
+                     "annuity": RowsByKey(self.mode_annuity, r),
+                     "cost_per_unit": RowsByKey(cat.cost_per_unit, r),
+                     "cost_per_unit_km": RowsByKey(cat.cost_per_unit_km, r)}
             route_capex(w, costs["capex"], costs["ok"], fixed)   # documented lines
             return costs
 
