@@ -8,7 +8,12 @@ import pytest
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.codes import IDLE, MIN_OPEN_SHARE
 from symbiosis_abm.economics import seasonal_utilisation
-from symbiosis_abm.kernels import open_edge_ids, refresh_inputs, seasonal_utilisation_of
+from symbiosis_abm.kernels import (
+    discover,
+    open_edge_ids,
+    refresh_inputs,
+    seasonal_utilisation_of,
+)
 
 
 def _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver, stream_open,
@@ -113,3 +118,31 @@ def test_open_edges_and_remembered_surplus_match_numpy_on_a_running_model():
     remembered = model.expected_surplus(edges)
     anew = model.expected_terms(edges)[0].surplus
     assert np.array_equal(remembered.view(np.int64), anew.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_discover_is_the_numpy_discovery(seed):
+    rng = np.random.default_rng(seed)
+    e, pairs = 3000, 1200          # fewer pair slots than edges: slots shared by edges
+    slot_sr, slot_rs = rng.integers(0, pairs, e), rng.integers(0, pairs, e)
+    supplier, receiver = rng.integers(0, 90, e), rng.integers(0, 90, e)
+    chance = rng.random(e)
+    aware = rng.random(pairs) < 0.3
+    edges = np.sort(rng.choice(e, 2000, replace=False))
+    find, side = rng.random(len(edges)), rng.random(len(edges))
+    # the numpy version (partner_search before the kernel)
+    want_aware = aware.copy()
+    sr, rs = slot_sr[edges], slot_rs[edges]
+    unknown = ~(want_aware[sr] | want_aware[rs])
+    found = unknown & (find < chance[edges])
+    by_supplier = side < 0.5
+    want_aware[sr[found & by_supplier]] = True
+    want_aware[rs[found & ~by_supplier]] = True
+    known = ~unknown | found
+    want_edges = edges[known]
+    want_eval = np.where(want_aware[sr[known]], supplier[want_edges], receiver[want_edges])
+    got_edges, got_eval = discover(edges, slot_sr, slot_rs, aware, chance, find, side,
+                                   supplier, receiver)
+    assert found.any() and (~known).any()
+    assert np.array_equal(got_edges, want_edges) and np.array_equal(got_eval, want_eval)
+    assert np.array_equal(aware, want_aware)

@@ -23,7 +23,8 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "seasonal_utilisation_of"]
+__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "seasonal_utilisation_of",
+           "discover"]
 
 
 @njit(cache=True, nogil=True)
@@ -137,3 +138,46 @@ def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
     monthly = capped_months(stream_season, need_season, stream, need,
                             np.asarray(room, dtype=float))
     return monthly.sum(axis=1) / monthly.shape[1]
+
+
+@njit(cache=True, nogil=True)
+def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, supplier,
+             receiver):  # pragma: no cover - compiled
+    """Discovery over the open ``edges``, in place on ``aware`` (by pair slot).
+
+    An edge neither side of which knows the other is found where ``find_draw <
+    chance[edge]``, by the supplier where ``side_draw < 0.5``, else by the receiver
+    (who then knows the other). Returns the edges one side knows now and, for each,
+    the evaluator: the supplier if it knows the receiver, else the receiver.
+
+    Examples
+    --------
+    >>> e, one = np.array([0, 1]), np.ones(2)
+    >>> aware = np.array([False, False, True, False])
+    >>> discover(e, np.array([0, 2]), np.array([1, 3]), aware, one, np.array([0.5, 0.5]),
+    ...          np.array([0.7, 0.1]), np.array([10, 11]), np.array([20, 21]))
+    (array([0, 1]), array([20, 11]))
+    >>> aware.tolist()
+    [False, True, True, False]
+    """
+    n = len(edges)
+    unknown = np.empty(n, dtype=np.bool_)
+    for k in range(n):   # who knew whom before this tick's finds
+        e = edges[k]
+        unknown[k] = not (aware[slot_sr[e]] or aware[slot_rs[e]])
+    known = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        e = edges[k]
+        found = unknown[k] and find_draw[k] < chance[e]
+        if found:
+            if side_draw[k] < 0.5:
+                aware[slot_sr[e]] = True
+            else:
+                aware[slot_rs[e]] = True
+        known[k] = found or not unknown[k]
+    kept = edges[known]
+    evaluator = np.empty(len(kept), dtype=supplier.dtype)
+    for k in range(len(kept)):   # after all finds: a pair's slot may serve several edges
+        e = kept[k]
+        evaluator[k] = supplier[e] if aware[slot_sr[e]] else receiver[e]
+    return kept, evaluator

@@ -12,7 +12,7 @@ import numpy as np
 from .codes import (
     MIN_OPEN_SHARE,
 )
-from .kernels import open_edge_ids
+from .kernels import discover, open_edge_ids
 from .search import first_per_group
 from .state import phase
 from .world import SME
@@ -47,15 +47,12 @@ class PartnerSearch:
         edges = self.open_edges()
         if len(edges) == 0:
             return
-        sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
-        unknown = ~(store.aware[sr] | store.aware[rs])
-        found = unknown & (self.streams.discovery.random(len(edges)) < self.edge_discovery[edges])
-        by_supplier = self.streams.discovery.random(len(edges)) < 0.5
-        store.aware[sr[found & by_supplier]] = True
-        store.aware[rs[found & ~by_supplier]] = True
-        known = ~unknown | found
-        edges, sr = edges[known], sr[known]
-        evaluator = np.where(store.aware[sr], w.edge_supplier[edges], w.edge_receiver[edges])
+        find_draw = self.streams.discovery.random(len(edges))
+        side_draw = self.streams.discovery.random(len(edges))
+        # unknown candidates are discovered (by one side); the known ones are evaluated
+        edges, evaluator = discover(edges, self.edge_slot_sr, self.edge_slot_rs, store.aware,
+                                    self.edge_discovery, find_draw, side_draw,
+                                    w.edge_supplier, w.edge_receiver)
         cost = self._search_cost()
         per_tick = self.firm_search_budget / p.ticks_per_year
         limit = np.where(cost > 0, np.floor(per_tick / np.maximum(cost, 1e-12)), len(edges))
