@@ -10,6 +10,7 @@ from symbiosis_abm.codes import IDLE, MIN_OPEN_SHARE
 from symbiosis_abm.economics import seasonal_utilisation
 from symbiosis_abm.kernels import (
     discover,
+    first_in_groups,
     open_edge_ids,
     refresh_inputs,
     seasonal_utilisation_of,
@@ -146,3 +147,28 @@ def test_discover_is_the_numpy_discovery(seed):
     assert found.any() and (~known).any()
     assert np.array_equal(got_edges, want_edges) and np.array_equal(got_eval, want_eval)
     assert np.array_equal(aware, want_aware)
+
+
+def _first_per_group_numpy(group, order_key, limit):
+    """search.first_per_group as it was written in numpy (a stable lexsort)."""
+    order = np.lexsort((order_key, group))
+    g = group[order]
+    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.append(starts, len(g))))
+    mask = np.zeros(len(group), dtype=bool)
+    mask[order] = rank < limit[g]
+    return mask
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("keys", ["float", "int with ties"])
+def test_first_in_groups_is_the_lexsort_selection(seed, keys):
+    rng = np.random.default_rng(seed)
+    n, groups = 4000, 150
+    group = rng.integers(0, groups, n)
+    key = rng.random(n) if keys == "float" else rng.integers(0, 30, n)
+    limit = rng.integers(0, 40, groups)
+    limit[:10] = 0
+    got = first_in_groups(group, key, limit)
+    want = _first_per_group_numpy(group, key, limit)
+    assert 0 < want.sum() < n and np.array_equal(got, want)

@@ -24,7 +24,7 @@ from numba import njit
 from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "seasonal_utilisation_of",
-           "discover"]
+           "discover", "first_in_groups"]
 
 
 @njit(cache=True, nogil=True)
@@ -181,3 +181,43 @@ def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, suppl
         e = kept[k]
         evaluator[k] = supplier[e] if aware[slot_sr[e]] else receiver[e]
     return kept, evaluator
+
+
+@njit(cache=True, nogil=True)
+def first_in_groups(group, key, limit):  # pragma: no cover - compiled
+    """Mask of the first ``limit[g]`` items of each group ``g`` in ``key`` order, ties in
+    the items' order (:func:`.search.first_per_group`; ``group`` values index ``limit``).
+
+    Items are bucketed by group in one pass; only a group with more items than its limit
+    is sorted (stably), so the cost is linear plus the sorts of the crowded groups.
+
+    Examples
+    --------
+    >>> first_in_groups(np.array([0, 0, 0, 1]), np.array([3.0, 1.0, 2.0, 0.0]),
+    ...                 np.array([2, 0])).tolist()
+    [False, True, True, False]
+    """
+    n, g_count = len(group), len(limit)
+    start = np.zeros(g_count + 1, dtype=np.int64)
+    for i in range(n):
+        start[group[i] + 1] += 1
+    for g in range(g_count):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)   # item ids by group, in their order
+    for i in range(n):
+        g = group[i]
+        members[fill[g]] = i
+        fill[g] += 1
+    mask = np.zeros(n, dtype=np.bool_)
+    for g in range(g_count):
+        lo, hi, cap = start[g], start[g + 1], limit[g]
+        if hi - lo <= cap:
+            for j in range(lo, hi):
+                mask[members[j]] = True
+        elif cap > 0:
+            items = members[lo:hi]
+            order = np.argsort(key[items], kind="mergesort")
+            for j in range(cap):
+                mask[items[order[j]]] = True
+    return mask

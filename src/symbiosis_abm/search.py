@@ -14,6 +14,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._arrays import unique_sorted
+from .kernels import first_in_groups
 
 __all__ = ["CandidateEdges", "candidate_edges", "discovery_chance", "first_per_group"]
 
@@ -118,11 +119,4 @@ def first_per_group(group: np.ndarray, order_key: np.ndarray, limit: np.ndarray)
     """
     if len(group) == 0:
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((order_key, group))
-    g = group[order]
-    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
-    run_start = np.repeat(starts, np.diff(np.append(starts, len(g))))
-    rank = np.arange(len(g)) - run_start
-    mask = np.zeros(len(group), dtype=bool)
-    mask[order] = rank < limit[g]
-    return mask
+    return first_in_groups(group, order_key, limit)   # one compiled pass (kernels.py)
