@@ -172,3 +172,12 @@ def test_first_in_groups_is_the_lexsort_selection(seed, keys):
     got = first_in_groups(group, key, limit)
     want = _first_per_group_numpy(group, key, limit)
     assert 0 < want.sum() < n and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 3, 31, 64, 100, 1000])
+def test_stable_order_is_numpys_stable_argsort(m):
+    from symbiosis_abm.kernels import _stable_order
+
+    rng = np.random.default_rng(m)
+    for keys in (rng.random(m), rng.integers(0, 5, m)):
+        assert np.array_equal(_stable_order(keys), np.argsort(keys, kind="stable"))

@@ -217,7 +217,45 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
                 mask[members[j]] = True
         elif cap > 0:
             items = members[lo:hi]
-            order = np.argsort(key[items], kind="mergesort")
+            order = _stable_order(key[items])
             for j in range(cap):
                 mask[items[order[j]]] = True
     return mask
+
+
+@njit(cache=True, nogil=True)
+def _stable_order(keys):  # pragma: no cover - compiled
+    """``np.argsort(keys, kind="stable")`` for keys without NaN: a bottom-up merge sort
+    (numba's own stable argsort takes seconds to compile, this a fraction of one).
+
+    Examples
+    --------
+    >>> _stable_order(np.array([2.0, 1.0, 2.0, 0.5, 1.0])).tolist()
+    [3, 1, 4, 0, 2]
+    """
+    m = len(keys)
+    idx, tmp = np.arange(m), np.empty(m, dtype=np.int64)
+    width = 1
+    while width < m:
+        for lo in range(0, m, 2 * width):
+            mid, hi = min(lo + width, m), min(lo + 2 * width, m)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:   # the left one first unless the right is smaller
+                if keys[idx[j]] < keys[idx[i]]:
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+        idx, tmp = tmp, idx
+        width *= 2
+    return idx
