@@ -1,17 +1,21 @@
 """Compiled passes over the candidate edges (numba), for the checks made on every edge each tick.
 
 At 10,000 firms and more a tick spends much of its time in a few passes over hundreds of
-thousands of candidate edges that only test and gather: which edges could open talks now
-(:meth:`~.partner_search.PartnerSearch.open_edges`, twice a tick) and which remembered
-surpluses are stale (:meth:`~.terms.DealTerms.expected_surplus`, the broker's scan). In
-numpy each test is a gather into a temporary array of the edges' length, so the pass reads
-memory a dozen times; here each is one loop that reads an edge's inputs once and allocates
-only its result.
+thousands of candidate edges that only test, gather and compare: which edges could open
+talks now (:meth:`~.partner_search.PartnerSearch.open_edges`, twice a tick), which
+remembered surpluses are stale (:meth:`~.terms.DealTerms.expected_surplus`, the broker's
+scan), who discovers whom and who evaluates (:func:`discover`), which candidates each
+firm's budget pays for (:func:`first_in_groups`) and the seasonal cap of a contract's
+monthly profile (:func:`seasonal_utilisation_of`). In numpy each step is a gather into a
+temporary array of the edges' length, so a pass reads memory a dozen times; here each is
+one loop that reads an edge's inputs once and allocates only its result.
 
-The kernels compare and copy numbers, they compute none, so their results are the numpy
-expressions they replace element for element (the tests check this against those
-expressions). Compiled functions are cached on disk (``cache=True``): the first use in a
-fresh checkout compiles them (about a second), later processes load them.
+The kernels compare and copy numbers and make at most one multiplication per value (IEEE,
+as numpy's; no fast-math), and leave sums to numpy, so their results are the numpy
+expressions they replace bit for bit (``tests/test_kernels.py`` checks each against its
+expression, ties of +0/-0 and NaN included). The random draws stay with numpy, in their
+order. Compiled functions are cached on disk (``cache=True``): the first use in a fresh
+checkout compiles them (a few seconds), later processes load them (a fraction of one).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "seasonal_utilisation_of",
-           "discover", "first_in_groups"]
+__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months",
+           "seasonal_utilisation_of", "discover", "first_in_groups"]
 
 
 @njit(cache=True, nogil=True)
