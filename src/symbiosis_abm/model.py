@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 from ._arrays import remembered
 from .agents import Facilitator, Firm
 from .allocation import AllocationPhase
-from .assets import AssetBook
+from .assets import AssetBook, AssetUse, route_keys, sites
 from .catalogue import MODES, ResourceCatalogue, load_catalogue
 from .codes import REASONS
 from .columns import Columns
@@ -70,8 +70,8 @@ from .world import LARGE, SME, World, build_world, shared_parameters, shared_wor
 
 __all__ = ["SymbiosisModel", "REASONS"]
 
-class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, AllocationPhase,
-                     TrustUpkeep, Demography, Lifecycle, Measurement, mesa.Model):
+class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, NegotiationBook,
+                     AllocationPhase, TrustUpkeep, Demography, Lifecycle, Measurement, mesa.Model):
     """Firms negotiate exchanges of waste, by-products and spare capacity; a facilitator
     lowers search costs and builds relationships.
 
@@ -196,8 +196,11 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)
         self.cofund_wait = np.full(e, np.nan)
+        site = sites(w.firm_xy)   # one asset per route: a line between two sites (7.6)
         self.assets = AssetBook(e, np.vectorize(lambda y: in_ticks(12 * y, p.tick_months),
-                                                otypes=[np.int64])(self.asset_life_years))
+                                                otypes=[np.int64])(self.asset_life_years),
+                                edge_route=route_keys(site[w.edge_supplier],
+                                                      site[w.edge_receiver], w.edge_resource))
         self.firm_stranded = np.zeros(n)  # remaining annuity of assets left early (EUR)
         self.pairs = PairStore(n, p.initial_trust, capacity=max(1024, 2 * e))
         self.edge_slot_sr = self.pairs.slots(w.edge_supplier, w.edge_receiver)
