@@ -4,10 +4,11 @@ A connection (pipe, heat exchanger, container park) is built with its capex when
 first exchange over a *route* needs it. A route is the line between two sites for one
 resource (:func:`route_keys`): both directions between the two sites and every contract
 between them (two streams of one site into one need, two suppliers of one site) use the
-same route, so one physical line is one asset, booked and paid once (docs/ODD.md 7.6).
+same route, so one physical line is one asset, booked and paid once (docs/ODD.md 7.15).
 
-An asset has a *capacity*: the peak monthly flow of the contract it was built for (its
-yearly volume times its supply's largest monthly factor). A later contract joins it if,
+A pipe has a *capacity*: the peak monthly flow of the contract it was built for (its
+yearly volume times its supply's largest monthly factor; the assets of other modes --
+containers, loading, berths -- carry what their trips carry). A later contract joins it if,
 in every calendar month, the flows of all contracts on it (both directions added) and its
 own stay within that capacity; otherwise a new asset is built and priced in full
 (:meth:`AssetBook.attach`). Its owner is the receiver that built it; its annuity (the
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .catalogue import MODES
 from .columns import Columns
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
@@ -48,6 +50,10 @@ ASSET_COLUMNS = {
     "uses": np.int64, "route": np.int64, "annuity": float, "capacity": float,
     "volume": float, "ready": np.int64, "changes": np.int64,
 }
+
+#: the mode whose asset is a line with a capacity (a pipe); the assets of other modes
+#: (containers, loading, berths) carry what their trips carry
+LINE = MODES.index("pipe")
 
 #: slack on the capacity check (rounding of volumes re-split pro rata)
 _ROUNDING = 1e-9
@@ -292,8 +298,8 @@ class AssetUse:
                        built: int, ready: np.ndarray, capacity: np.ndarray | None = None):
         """The asset each new contract runs on: its route's live asset of its mode where
         the contract fits its spare capacity (no capex, no subsidy), else a new asset
-        (capex, subsidy and annuity as priced; ``capacity``: given, else the contract's
-        peak flow), or none where the mode has no capex. Contracts on one route are
+        (capex, subsidy and annuity as priced; ``capacity``: given, else a pipe's is the
+        contract's peak flow and other modes' unlimited), or none where the mode has no capex. Contracts on one route are
         placed one after another, so that two signed in one tick share one line where it
         fits. A contract priced as joining an asset that is full by then builds a new
         one at the catalogue's capex (its own annuity, no co-funding).
@@ -303,6 +309,8 @@ class AssetUse:
         book, w = self.assets, self.world
         season = w.stream_season[stream]
         profile = volume[:, None] * season
+        if capacity is None:   # a line is sized for its flow; other modes' assets are not
+            capacity = np.where(mode == LINE, profile.max(axis=1), np.inf)
         capex, subsidy, annuity = capex.copy(), subsidy.copy(), annuity.copy()
         ids = np.full(len(edges), -1, dtype=np.int64)
         route = book.edge_route[edges]
@@ -334,7 +342,7 @@ class AssetUse:
                 ids[new] = book.build(
                     e, w.edge_supplier[e], w.edge_receiver[e], w.edge_resource[e], mode[new],
                     capex[new], subsidy[new], tick=built, annuity=annuity[new],
-                    profile=profile[new] if capacity is None else capacity[new, None],
+                    profile=capacity[new, None],
                     ready=ready[new])
             on = now[ids[now] >= 0]
             book.use(ids[on], built)
@@ -343,13 +351,19 @@ class AssetUse:
 
     def _share_annuity(self, ids: np.ndarray) -> None:
         """The contracts in service on assets ``ids`` pay their annuity pro rata of their
-        contracted volume (docs/ODD.md 7.6)."""
+        contracted volume (docs/ODD.md 7.15)."""
         ex = self.exchanges
         ids = ids[ids >= 0]
         if len(ids) == 0:
             return
         rows = np.flatnonzero(ex["active"] & np.isin(ex["asset"], ids))
         ex["annuity"][rows] = self.assets.user_annuity(ex["asset"][rows], ex["volume"][rows])
+
+    def _asset_users(self) -> np.ndarray:
+        """Contracts in service on each asset now."""
+        ex = self.exchanges
+        on = ex["active"] & (ex["asset"] >= 0)
+        return np.bincount(ex["asset"][on], minlength=len(self.assets)).astype(np.int64)
 
     def _leave_assets(self, rows: np.ndarray) -> None:
         """Contracts ``rows`` stop using their assets."""

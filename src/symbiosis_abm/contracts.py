@@ -385,7 +385,7 @@ class ContractBook:
         it) and builds it where that pays both sides, the receiver can fund it and both
         still sign; otherwise the exchange ends ("asset worn out"). The contracts of one
         worn asset decide one after another: the first prices the whole new line (built
-        at the old one's capacity), the others their share of it (7.6)."""
+        at the old one's capacity), the others their share of it (7.15)."""
         ex = self.exchanges
         table = self.assets.table
         has = np.flatnonzero(ex["active"] & (ex["asset"] >= 0) & (ex["first"] <= t))
@@ -453,7 +453,7 @@ class ContractBook:
         mode, trial = info["mode"][ok], info["trial"][ok]
         months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
         ready = t + 1 + lead_ticks(mode, months, p.tick_months, np.zeros(len(edges), bool))
-        # one asset per route: join its line where it fits, else build (7.6); its life
+        # one asset per route: join its line where it fits, else build (7.15); its life
         # and annuity run from the first tick of work
         asset, capex, subsidy, annuity = self._attach_assets(
             edges, mode, info["capex"][ok], subsidy, terms.annuity[ok], volume, s,
@@ -548,7 +548,7 @@ class ContractBook:
 
     def _strand(self, rows: np.ndarray, t: int) -> None:
         """Exchanges ending before their asset's life is over leave its annuity stranded
-        when no other contract uses it: the leavers' receivers owe it, pro rata (7.6)."""
+        when no other contract uses it: the leavers' receivers owe it, pro rata (7.15)."""
         ex = self.exchanges
         rows = rows[ex["asset"][rows] >= 0]
         if len(rows) == 0:

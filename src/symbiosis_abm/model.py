@@ -196,7 +196,7 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)
         self.cofund_wait = np.full(e, np.nan)
-        site = sites(w.firm_xy)   # one asset per route: a line between two sites (7.6)
+        site = sites(w.firm_xy)   # one asset per route: a line between two sites (7.15)
         self.assets = AssetBook(e, np.vectorize(lambda y: in_ticks(12 * y, p.tick_months),
                                                 otypes=[np.int64])(self.asset_life_years),
                                 edge_route=route_keys(site[w.edge_supplier],
@@ -297,7 +297,8 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         })
 
     def assets_frame(self) -> pd.DataFrame:
-        """Infrastructure built for exchanges: one row per asset (docs/ODD.md 7.6)."""
+        """Infrastructure built for exchanges: one row per asset, one asset per route and
+        build (docs/ODD.md 7.15)."""
         a, w = self.assets.table, self.world
         ids = np.array(w.firm_ids, dtype=object)
         return pd.DataFrame({
@@ -308,7 +309,10 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             "public_eur": a["public"].copy(), "owner": ids[a["owner"]],
             "built": a["built"].copy(), "last_used": a["last_used"].copy(),
             "lifetime_end": a["until"].copy(), "uses": a["uses"].copy(),
-            "stranded_eur": a["stranded"].copy(),
+            "stranded_eur": a["stranded"].copy(), "route": a["route"].copy(),
+            "capacity_per_year": a["capacity"].copy(),
+            "annuity_eur_per_year": a["annuity"].copy(),
+            "users": self._asset_users(),
         })
 
     def deliveries_frame(self) -> pd.DataFrame:

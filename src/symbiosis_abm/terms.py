@@ -81,7 +81,7 @@ class DealTerms:
         costs = self._edge_costs()
         capex, ok = costs["capex"][edges], costs["ok"][edges]   # copies (fancy indexing)
         has, on_mode, share = self._route_asset(edges, volume, s)
-        if len(has):  # the route's asset: no new capex, a share of its annuity (7.6)
+        if len(has):  # the route's asset: no new capex, a share of its annuity (7.15)
             capex[has, on_mode] = 0.0
         if trial.any():  # a trial goes without a fixed line
             ok[trial, PIPE] = False
