@@ -233,7 +233,7 @@ class AssetBook:
         annuity pro rata of contracted volume (the contracts given must be all of those in
         service on their assets)."""
         t = self.table
-        return t["annuity"][ids] * volume / np.maximum(t["volume"][ids], 1e-300)
+        return t["annuity"][ids] * (volume / np.maximum(t["volume"][ids], 1e-300))  # 1: all
 
     def use(self, ids: np.ndarray, tick: int) -> None:
         """An exchange starts over existing assets."""
@@ -295,7 +295,8 @@ class AssetUse:
     """
 
     def _attach_assets(self, edges, mode, capex, subsidy, annuity, volume, stream, *,
-                       built: int, ready: np.ndarray, capacity: np.ndarray | None = None):
+                       built: int, ready: np.ndarray, capacity: np.ndarray | None = None,
+                       signed: int | None = None):
         """The asset each new contract runs on: its route's live asset of its mode where
         the contract fits its spare capacity (no capex, no subsidy), else a new asset
         (capex, subsidy and annuity as priced; ``capacity``: given, else a pipe's is the
@@ -304,7 +305,8 @@ class AssetUse:
         fits. A contract priced as joining an asset that is full by then builds a new
         one at the catalogue's capex (its own annuity, no co-funding).
 
-        Returns the asset ids (-1: none), and the capex, subsidy and yearly annuity booked
+        ``built``: the tick new assets' lives start; ``signed``: the tick an asset joined
+        was last used (default ``built``). Returns the asset ids (-1: none), and the capex, subsidy and yearly annuity booked
         for each contract (re-split by :meth:`_share_annuity` once appended)."""
         book, w = self.assets, self.world
         season = w.stream_season[stream]
@@ -344,8 +346,8 @@ class AssetUse:
                     capex[new], subsidy[new], tick=built, annuity=annuity[new],
                     profile=capacity[new, None],
                     ready=ready[new])
+            book.use(ids[now[join]], built if signed is None else signed)
             on = now[ids[now] >= 0]
-            book.use(ids[on], built)
             book.join(ids[on], edges[on], volume[on], profile[on])
         return ids, capex, subsidy, annuity
 

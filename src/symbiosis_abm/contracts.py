@@ -457,7 +457,7 @@ class ContractBook:
         # and annuity run from the first tick of work
         asset, capex, subsidy, annuity = self._attach_assets(
             edges, mode, info["capex"][ok], subsidy, terms.annuity[ok], volume, s,
-            built=t + 1, ready=ready)
+            built=t + 1, ready=ready, signed=t)
         joined = (asset >= 0) & (capex <= 0)
         self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
         self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
