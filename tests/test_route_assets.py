@@ -213,6 +213,16 @@ def test_the_last_contract_to_leave_a_line_strands_it_once(tmp_path):
     assert model.summary()["stranded_capex_eur"] == pytest.approx(expected)
 
 
+def test_a_closed_supplier_leaves_the_line_to_the_other_firm_of_its_site(tmp_path):
+    model = model_of(tmp_path, ALL[2:])
+    line = model.exchanges["asset"][0]
+    model._end_exchanges(np.array([0]), 5, "partner closed")       # c1 closes
+    assert model.assets.live(edge(model, "c2", "r"), 6).tolist() == [line]
+    assert model.exchanges["annuity"][1] == pytest.approx(model.assets.table["annuity"][line])
+    model._end_exchanges(np.array([1]), 7, "partner closed")       # then c2
+    assert model.assets.live(edge(model, "c2", "r"), 8).tolist() == [-1]   # retired
+
+
 def test_a_resized_contract_resplits_the_annuity(tmp_path):
     model = model_of(tmp_path, ALL[:2])
     annuity = model.assets.table["annuity"][0]

@@ -534,8 +534,9 @@ class ContractBook:
         ex["reason"][rows] = REASON_CODE[reason]
         self._strand(rows, t)
         if reason == "partner closed":   # the site's end of the line is gone with it
-            ids = ex["asset"][rows]
-            self.assets.retire(ids[ids >= 0], t)
+            ids = ex["asset"][rows]     # (unless other firms of the site still use it)
+            ids = ids[ids >= 0]
+            self.assets.retire(ids[self.assets.table["volume"][ids] <= 0], t)
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
         for committed, items in ((self.stream_committed, ex["stream"][rows]),
