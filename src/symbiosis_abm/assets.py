@@ -71,8 +71,12 @@ def route_keys(site_a: np.ndarray, site_b: np.ndarray, resource: np.ndarray) -> 
     """
     if len(resource) == 0:
         return np.zeros(0, dtype=np.int64)
-    key = np.stack([np.minimum(site_a, site_b), np.maximum(site_a, site_b), resource], axis=1)
-    return np.unique(key, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    site_a, site_b = np.asarray(site_a, np.int64), np.asarray(site_b, np.int64)
+    n_sites = int(max(site_a.max(), site_b.max())) + 1
+    n_res = int(np.max(resource)) + 1
+    low, high = np.minimum(site_a, site_b), np.maximum(site_a, site_b)
+    key = (low * n_sites + high) * n_res + resource   # one integer per (pair, resource)
+    return np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def sites(xy: np.ndarray) -> np.ndarray:
