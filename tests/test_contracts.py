@@ -94,11 +94,16 @@ def test_a_link_is_built_and_co_funded_once():
     model.run(120)
     assets = model.assets_frame()
     # a link builds again only once its asset's life is over (worn out, or retired with a
-    # closed partner's site: issue 18)
+    # closed partner's site: issue 18), or, for a pipe, for a contract its line cannot
+    # carry (docs/ODD.md 7.15)
     link = ["supplier", "receiver", "resource", "mode"]
     for _, group in assets.groupby(link):
-        assert (group["built"].iloc[1:].to_numpy()
-                >= group["lifetime_end"].iloc[:-1].to_numpy()).all()
+        again = (group["built"].iloc[1:].to_numpy()
+                 >= group["lifetime_end"].iloc[:-1].to_numpy())
+        larger = ((group["mode"].iloc[1:] == "pipe").to_numpy()
+                  & (group["capacity_per_year"].iloc[1:].to_numpy()
+                     > group["capacity_per_year"].iloc[:-1].to_numpy()))
+        assert (again | larger).all()
     log = model.exchanges_frame()
     built = log[log["capex_eur"] > 0]
     assert len(built) == len(assets)

@@ -64,8 +64,9 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
                 trust[slot_rs[edges]], ids[edges].astype(float), room]
 
     def refresh(tick):
+        asset_key = inputs(tick)[3]   # AssetBook.state_key's role: any float per edge
         return refresh_inputs(edges, stream, need, free_s, free_d, trust, slot_sr, slot_rs,
-                              edge_asset, until, tick, *seen)
+                              asset_key, *seen)
 
     assert refresh(4).all()                      # nothing seen yet
     for got, want in zip(seen, inputs(4)):

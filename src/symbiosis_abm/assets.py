@@ -1,15 +1,27 @@
-"""Infrastructure as sunk assets: built once, owned, reused, stranded when left early.
+"""Infrastructure as sunk assets: one per route, built once, shared, stranded when left.
 
 A connection (pipe, heat exchanger, container park) is built with its capex when the
-first exchange over a candidate link needs it. It belongs to the party that paid it (the
-receiver, who funds the capex) and records the public (co-funded) share. It outlives the
-contract: a renewal, or a later exchange over the same link and mode within the asset's
-lifetime, uses it at no new capex -- unless a partner's site closed: its assets are retired
-then, and a firm that takes the site over builds its own connection. The owner pays its
-own share as an annuity while exchanges run over it; when an exchange ends before the
-asset's lifetime is over, the annuity still to come is charged to the owner at once as a
-*stranded* cost (reported apart from the exchange's savings) and the asset is paid off: a
-later reuse costs nothing.
+first exchange over a *route* needs it. A route is the line between two sites for one
+resource (:func:`route_keys`): both directions between the two sites and every contract
+between them (two streams of one site into one need, two suppliers of one site) use the
+same route, so one physical line is one asset, booked and paid once (docs/ODD.md 7.15).
+
+A pipe has a *capacity*: the peak monthly flow of the contract it was built for (its
+yearly volume times its supply's largest monthly factor; the assets of other modes --
+containers, loading, berths -- carry what their trips carry). A later contract joins it if,
+in every calendar month, the flows of all contracts on it (both directions added) and its
+own stay within that capacity; otherwise a new asset is built and priced in full
+(:meth:`AssetBook.attach`). Its owner is the receiver that built it; its annuity (the
+builder's, after any co-funding) is paid by the contracts in service on it, pro rata of
+their contracted volume (:meth:`AssetBook.user_annuity`, re-split whenever a contract
+joins, leaves or changes volume). A contract that joins an asset pays its share as it
+would be after joining (:meth:`AssetBook.reusable`). It outlives the contracts: a renewal
+or a later exchange over the route within the asset's lifetime uses it at no new capex
+-- unless a partner's site closed: its assets are retired then, and a firm that takes the
+site over builds its own connection. When the last contract on an asset ends before its
+lifetime is over, the annuity still to come is charged at once, to the receivers of the
+contracts that leave it, as a *stranded* cost (reported apart from the exchange's
+savings) and the asset is paid off: a later reuse costs nothing.
 
 Examples
 --------
@@ -26,26 +38,75 @@ from __future__ import annotations
 
 import numpy as np
 
+from .catalogue import MODES
 from .columns import Columns
 
-__all__ = ["AssetBook", "ASSET_COLUMNS"]
+__all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
 
 ASSET_COLUMNS = {
     "edge": np.int64, "supplier": np.int64, "receiver": np.int64, "resource": np.int64,
     "mode": np.int64, "capex": float, "public": float, "owner": np.int64, "built": np.int64,
     "last_used": np.int64, "until": np.int64, "stranded": float, "paid_off": bool,
-    "uses": np.int64,
+    "uses": np.int64, "route": np.int64, "annuity": float, "capacity": float,
+    "volume": float, "ready": np.int64, "changes": np.int64,
 }
+
+#: the mode whose asset is a line with a capacity (a pipe); the assets of other modes
+#: (containers, loading, berths) carry what their trips carry
+LINE = MODES.index("pipe")
+
+#: slack on the capacity check (rounding of volumes re-split pro rata)
+_ROUNDING = 1e-9
+
+
+def route_keys(site_a: np.ndarray, site_b: np.ndarray, resource: np.ndarray) -> np.ndarray:
+    """One route id per edge: the unordered pair of its two sites and its resource.
+
+    Examples
+    --------
+    Edges 0 and 1 are the two directions between sites 3 and 5, edge 2 another resource:
+
+    >>> route_keys(np.array([3, 5, 3]), np.array([5, 3, 5]), np.array([0, 0, 1])).tolist()
+    [0, 0, 1]
+    """
+    if len(resource) == 0:
+        return np.zeros(0, dtype=np.int64)
+    site_a, site_b = np.asarray(site_a, np.int64), np.asarray(site_b, np.int64)
+    n_sites = int(max(site_a.max(), site_b.max())) + 1
+    n_res = int(np.max(resource)) + 1
+    low, high = np.minimum(site_a, site_b), np.maximum(site_a, site_b)
+    key = (low * n_sites + high) * n_res + resource   # one integer per (pair, resource)
+    return np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def sites(xy: np.ndarray) -> np.ndarray:
+    """Site id of each firm: firms at the same coordinates share a site.
+
+    Examples
+    --------
+    >>> sites(np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 1.0]])).tolist()
+    [0, 1, 0]
+    """
+    if len(xy) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(xy, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 class AssetBook:
-    """All assets of a run and, per candidate edge, the asset built for it (or -1)."""
+    """All assets of a run and, per route, the asset last built for it (or -1)."""
 
-    def __init__(self, n_edges: int, lifetime_ticks: int | np.ndarray):
+    def __init__(self, n_edges: int, lifetime_ticks: int | np.ndarray,
+                 edge_route: np.ndarray | None = None):
         """``lifetime_ticks``: one life for every asset, or a ``(resource, mode)`` table
-        (each mode's asset has its own economic life)."""
+        (each mode's asset has its own economic life). ``edge_route``: each candidate
+        edge's route (:func:`route_keys`; default: one route per edge)."""
         self.table = Columns(ASSET_COLUMNS)
-        self.edge_asset = np.full(n_edges, -1, dtype=np.int64)
+        self.edge_route = (np.arange(n_edges, dtype=np.int64) if edge_route is None
+                           else np.asarray(edge_route, dtype=np.int64))
+        n_routes = int(self.edge_route.max()) + 1 if len(self.edge_route) else 0
+        self.route_asset = np.full(n_routes, -1, dtype=np.int64)
+        self.edge_user = np.full(n_edges, -1, dtype=np.int64)   # asset an edge's contract uses
+        self.load = np.zeros((0, 12))   # contracted flow per calendar month (yearly rate)
         self.lifetime_ticks = np.asarray(lifetime_ticks, dtype=np.int64)
 
     def life(self, resource: np.ndarray, mode: np.ndarray) -> np.ndarray:
@@ -64,28 +125,123 @@ class AssetBook:
         return len(self.table)
 
     def live(self, edges: np.ndarray, tick: int) -> np.ndarray:
-        """The asset of each edge that is still within its lifetime at ``tick``, else -1."""
+        """The asset of each edge's route that is still within its lifetime at ``tick``,
+        else -1."""
         until = self.table["until"]
         if len(until) == 0:
             return np.full(len(edges), -1, dtype=np.int64)
-        ids = self.edge_asset[edges]
+        ids = self.route_asset[self.edge_route[edges]]
         alive = (ids >= 0) & (until[np.maximum(ids, 0)] > tick)   # -1 reads a row, unused
         return np.where(alive, ids, -1)
 
+    def state_key(self, edges: np.ndarray, tick: int) -> np.ndarray:
+        """A number that changes whenever what a new contract on each edge would pay for
+        its route's asset may change (the asset, its users, its load), for caches."""
+        ids = self.live(edges, tick)
+        if len(self.table) == 0:
+            return ids.astype(float)
+        changes = self.table["changes"][np.maximum(ids, 0)]
+        own = self.edge_user[edges] == ids
+        return np.where(ids >= 0, ids * 4.0e9 + changes * 2.0 + own, -1.0)
+
+    def reusable(self, ids: np.ndarray, edges: np.ndarray, volume: np.ndarray,
+                 season: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether the contract of each edge may run over the live asset ``ids`` of its
+        route, and the yearly annuity it would pay for it.
+
+        The edge's own contract already runs on it: yes, at no new cost (sunk). Another
+        contract joins if its flow (``volume`` x ``season``, 12 monthly factors) fits the
+        spare capacity in every month, and pays its pro-rata share of the annuity as it
+        would be after joining: ``annuity x volume / (volume in service + volume)``.
+
+        Examples
+        --------
+        A pipe built for a summer flow of 100 a year (peak 150) carries a winter flow of 50
+        in the other direction (peak 100, when the summer flow runs at 50) and charges it
+        50/150 of its annuity; a flat flow of 50 does not fit in summer:
+
+        >>> book = AssetBook(2, 480, edge_route=np.array([0, 0]))
+        >>> summer = np.array([0.5] * 3 + [1.5] * 6 + [0.5] * 3)
+        >>> ids = book.build(np.array([0]), np.array([0]), np.array([1]), np.array([0]),
+        ...                  np.array([0]), np.array([1e6]), np.array([0.0]), tick=0,
+        ...                  annuity=np.array([8e4]), profile=100 * summer[None])
+        >>> book.join(ids, np.array([0]), np.array([100.0]), 100 * summer[None])
+        >>> winter = np.where(summer > 1, 0.0, 2.0)
+        >>> ok, share = book.reusable(np.array([0, 0]), np.array([1, 1]),
+        ...     np.array([50.0, 50.0]), np.stack([winter, np.ones(12)]))
+        >>> ok.tolist(), share.round().tolist()
+        ([True, False], [26667.0, 0.0])
+        """
+        t = self.table
+        own = self.edge_user[edges] == ids
+        fits = np.all(self.load[ids] + volume[:, None] * season
+                      <= t["capacity"][ids, None] * (1.0 + _ROUNDING), axis=1)
+        usable = own | fits
+        due = np.where(t["paid_off"][ids], 0.0, t["annuity"][ids])
+        share = due * volume / np.maximum(t["volume"][ids] + volume, 1e-300)
+        return usable, np.where(usable & ~own, share, 0.0)
+
     def build(self, edges, supplier, receiver, resource, mode, capex, public, *,
-              tick: int) -> np.ndarray:
-        """Record new assets (owner: the receiver) and return their ids."""
+              tick: int, annuity=0.0, profile=None, ready=None) -> np.ndarray:
+        """Record new assets (owner: the receiver) for the routes of ``edges`` and return
+        their ids. ``annuity``: the owner's yearly annuity (after co-funding);
+        ``profile``: the flow each is built for per calendar month (yearly rate, its
+        peak is the capacity; default: unlimited); ``ready``: first tick it carries
+        flow. Contracts use it after :meth:`join`."""
+        n = len(edges)
+        capacity = np.full(n, np.inf) if profile is None else np.asarray(profile).max(axis=1)
         ids = self.table.append(
             edge=edges, supplier=supplier, receiver=receiver, resource=resource, mode=mode,
             capex=capex, public=public, owner=receiver, built=tick, last_used=tick,
-            until=tick + self.life(resource, mode), stranded=0.0, paid_off=False, uses=1)
-        self.edge_asset[edges] = ids
+            until=tick + self.life(resource, mode), stranded=0.0, paid_off=False, uses=0,
+            route=self.edge_route[edges], annuity=annuity, capacity=capacity, volume=0.0,
+            ready=tick if ready is None else ready, changes=0)
+        self.route_asset[self.edge_route[edges]] = ids
+        grown = np.zeros((len(self.table), 12))
+        grown[: len(self.load)] = self.load
+        self.load = grown
         return ids
+
+    def join(self, ids: np.ndarray, edges: np.ndarray, volume: np.ndarray,
+             profile: np.ndarray) -> None:
+        """Contracts of ``edges`` start to use assets ``ids`` with their yearly ``volume``
+        and monthly ``profile`` (yearly rate)."""
+        t = self.table
+        np.add.at(t["uses"], ids, 1)
+        self._move(ids, volume, profile, +1.0)
+        self.edge_user[edges] = ids
+
+    def leave(self, ids: np.ndarray, edges: np.ndarray, volume: np.ndarray,
+              profile: np.ndarray) -> None:
+        """Contracts stop using assets ``ids`` (ended, or moved to another asset)."""
+        self._move(ids, volume, profile, -1.0)
+        mine = self.edge_user[edges] == ids
+        self.edge_user[edges[mine]] = -1
+
+    def _move(self, ids, volume, profile, sign: float) -> None:
+        t = self.table
+        np.add.at(t["volume"], ids, sign * volume)
+        np.add.at(self.load, ids, sign * profile)
+        np.add.at(t["changes"], ids, 1)
+        empty = t["volume"][ids] <= _ROUNDING * np.maximum(volume, 1.0)
+        t["volume"][ids[empty]] = 0.0          # rounding left by contracts that left
+        self.load[ids[empty]] = 0.0
+
+    def adjust(self, ids: np.ndarray, volume: np.ndarray, profile: np.ndarray) -> None:
+        """Contracts on assets ``ids`` change their volume by ``volume`` (their monthly
+        flow by ``profile``)."""
+        self._move(ids, volume, profile, +1.0)
+
+    def user_annuity(self, ids: np.ndarray, volume: np.ndarray) -> np.ndarray:
+        """Yearly annuity each contract in service on assets ``ids`` pays: its asset's
+        annuity pro rata of contracted volume (the contracts given must be all of those in
+        service on their assets)."""
+        t = self.table
+        return t["annuity"][ids] * (volume / np.maximum(t["volume"][ids], 1e-300))  # 1: all
 
     def use(self, ids: np.ndarray, tick: int) -> None:
         """An exchange starts over existing assets."""
         self.table["last_used"][ids] = tick
-        np.add.at(self.table["uses"], ids, 1)
 
     def retire(self, ids: np.ndarray, tick: int) -> None:
         """Assets that end their life at ``tick`` (a partner's site was closed: a firm that
@@ -93,15 +249,146 @@ class AssetBook:
         self.table["until"][ids] = np.minimum(self.table["until"][ids], tick)
 
     def strand(self, ids: np.ndarray, annuity_per_tick: np.ndarray, tick: int) -> np.ndarray:
-        """Charge the annuity still to come on assets left before their lifetime is over.
+        """Charge the annuity still to come on assets that their last contracts leave
+        before their lifetime is over.
 
-        Returns the stranded amount per asset (0 for assets already paid off or at the end
-        of their life); those assets are paid off afterwards.
+        ``ids`` (one per contract leaving, repeats allowed) and each contract's share of
+        the annuity per tick; assets still used by other contracts are not stranded.
+        Returns the stranded amount per contract (0 for assets still used, already paid
+        off or at the end of their life); stranded assets are paid off afterwards.
         """
         t = self.table
         left = np.maximum(t["until"][ids] - (tick + 1), 0)
-        amount = np.where(t["paid_off"][ids], 0.0, annuity_per_tick * left)
-        t["stranded"][ids] += amount
-        t["paid_off"][ids] = True
+        unused = t["volume"][ids] <= 0.0
+        amount = np.where(t["paid_off"][ids] | ~unused, 0.0, annuity_per_tick * left)
+        np.add.at(t["stranded"], ids, amount)
+        t["paid_off"][ids[unused]] = True
         t["last_used"][ids] = tick
         return amount
+
+
+def charge_share(terms, share: np.ndarray, bargaining_power: float) -> None:
+    """Add, in place, a yearly ``share`` of a shared asset's annuity to deals' terms as a
+    cost of the receiver's: exactly what :func:`~.economics.evaluate` gives with that
+    much more annual capex (the surplus falls by it, split by the Nash rule).
+
+    Examples
+    --------
+    >>> from symbiosis_abm.economics import evaluate
+    >>> one = lambda v: np.array([v])
+    >>> t = evaluate(one(1e3), one(1.0), one(20.0), one(30.0), one(5e3), one(0.0), 0.1,
+    ...              one(1e3), one(1e3), 0.5)
+    >>> charge_share(t, one(4e3), 0.5)
+    >>> u = evaluate(one(1e3), one(1.0), one(20.0), one(30.0), one(5e3), one(4e4), 0.1,
+    ...              one(1e3), one(1e3), 0.5)
+    >>> [float(a[0] - b[0]) for a, b in ((t.surplus, u.surplus), (t.payment, u.payment),
+    ...                                  (t.annuity, u.annuity))]
+    [0.0, 0.0, 0.0]
+    """
+    terms.surplus[:] -= share
+    terms.supplier_gain[:] -= bargaining_power * share
+    terms.receiver_gain[:] -= (1.0 - bargaining_power) * share
+    terms.payment[:] -= bargaining_power * share
+    terms.annuity[:] += share
+
+
+class AssetUse:
+    """Contracts on route assets: which asset a new contract runs on, the annuity split.
+
+    A mixin of :class:`~.model.SymbiosisModel` (it works on the model's exchanges).
+    """
+
+    def _attach_assets(self, edges, mode, capex, subsidy, annuity, volume, stream, *,
+                       built: int, ready: np.ndarray, capacity: np.ndarray | None = None,
+                       signed: int | None = None):
+        """The asset each new contract runs on: its route's live asset of its mode where
+        the contract fits its spare capacity (no capex, no subsidy), else a new asset
+        (capex, subsidy and annuity as priced; ``capacity``: given, else a pipe's is the
+        contract's peak flow and other modes' unlimited), or none where the mode has no capex. Contracts on one route are
+        placed one after another, so that two signed in one tick share one line where it
+        fits. A contract priced as joining an asset that is full by then builds a new
+        one at the catalogue's capex (its own annuity, no co-funding).
+
+        ``built``: the tick new assets' lives start; ``signed``: the tick an asset joined
+        was last used (default ``built``). Returns the asset ids (-1: none), and the capex, subsidy and yearly annuity booked
+        for each contract (re-split by :meth:`_share_annuity` once appended)."""
+        book, w = self.assets, self.world
+        season = w.stream_season[stream]
+        profile = volume[:, None] * season
+        if capacity is None:   # a line is sized for its flow; other modes' assets are not
+            capacity = np.where(mode == LINE, profile.max(axis=1), np.inf)
+        capex, subsidy, annuity = capex.copy(), subsidy.copy(), annuity.copy()
+        ids = np.full(len(edges), -1, dtype=np.int64)
+        route = book.edge_route[edges]
+        todo = np.arange(len(edges))
+        while len(todo):
+            _, first = np.unique(route[todo], return_index=True)
+            now = todo[np.sort(first)]
+            todo = todo[~np.isin(todo, now)]
+            live = book.live(edges[now], built)
+            has = np.flatnonzero(live >= 0)
+            same = np.zeros(len(now), dtype=bool)
+            fits = np.zeros(len(now), dtype=bool)
+            if len(has):
+                same[has] = book.table["mode"][live[has]] == mode[now[has]]
+                fits[has] = book.reusable(live[has], edges[now[has]], volume[now[has]],
+                                          season[now[has]])[0]
+            join = same & fits
+            ids[now[join]] = live[join]
+            capex[now[join]] = subsidy[now[join]] = 0.0
+            full = now[same & ~fits & (capex[now] <= 0)]   # priced as joining, no room
+            if len(full):
+                costs = self._edge_costs()
+                capex[full] = costs["capex"][edges[full], mode[full]]
+                annuity[full] = capex[full] * costs["annuity"][edges[full], mode[full]]
+                subsidy[full] = 0.0
+            new = now[~join & (capex[now] > 0)]
+            if len(new):
+                e = edges[new]
+                ids[new] = book.build(
+                    e, w.edge_supplier[e], w.edge_receiver[e], w.edge_resource[e], mode[new],
+                    capex[new], subsidy[new], tick=built, annuity=annuity[new],
+                    profile=capacity[new, None],
+                    ready=ready[new])
+            book.use(ids[now[join]], built if signed is None else signed)
+            on = now[ids[now] >= 0]
+            book.join(ids[on], edges[on], volume[on], profile[on])
+        return ids, capex, subsidy, annuity
+
+    def _share_annuity(self, ids: np.ndarray) -> None:
+        """The contracts in service on assets ``ids`` pay their annuity pro rata of their
+        contracted volume (docs/ODD.md 7.15)."""
+        ex = self.exchanges
+        ids = ids[ids >= 0]
+        if len(ids) == 0:
+            return
+        rows = np.flatnonzero(ex["active"] & np.isin(ex["asset"], ids))
+        ex["annuity"][rows] = self.assets.user_annuity(ex["asset"][rows], ex["volume"][rows])
+
+    def _asset_users(self) -> np.ndarray:
+        """Contracts in service on each asset now."""
+        ex = self.exchanges
+        on = ex["active"] & (ex["asset"] >= 0)
+        return np.bincount(ex["asset"][on], minlength=len(self.assets)).astype(np.int64)
+
+    def _leave_assets(self, rows: np.ndarray) -> None:
+        """Contracts ``rows`` stop using their assets."""
+        ex = self.exchanges
+        rows = rows[ex["asset"][rows] >= 0]
+        volume = ex["volume"][rows]
+        self.assets.leave(ex["asset"][rows], ex["edge"][rows], volume,
+                          volume[:, None] * self.world.stream_season[ex["stream"][rows]])
+
+    def _resize_on_assets(self, rows: np.ndarray, old_volume: np.ndarray) -> None:
+        """Contracts ``rows`` now run at their new volume (was ``old_volume``): their
+        assets' load and the annuity split follow."""
+        ex = self.exchanges
+        on = ex["asset"][rows] >= 0
+        if not on.any():
+            return
+        rows = rows[on]
+        delta = ex["volume"][rows] - old_volume[on]
+        ids = ex["asset"][rows]
+        self.assets.adjust(ids, delta, delta[:, None]
+                           * self.world.stream_season[ex["stream"][rows]])
+        self._share_annuity(ids)

@@ -383,15 +383,23 @@ class ContractBook:
         """Exchanges whose asset reached the end of its economic life: the pair prices a
         new one (new capex, the co-funding rule applied again, the contract re-priced with
         it) and builds it where that pays both sides, the receiver can fund it and both
-        still sign; otherwise the exchange ends ("asset worn out")."""
+        still sign; otherwise the exchange ends ("asset worn out"). The contracts of one
+        worn asset decide one after another: the first prices the whole new line (built
+        at the old one's capacity), the others their share of it (7.15)."""
         ex = self.exchanges
         table = self.assets.table
         has = np.flatnonzero(ex["active"] & (ex["asset"] >= 0) & (ex["first"] <= t))
         if len(has) == 0 or len(table) == 0:
             return
         rows = has[table["until"][ex["asset"][has]] <= t]   # its life is over
-        if len(rows) == 0:
-            return
+        while len(rows):
+            _, first = np.unique(ex["asset"][rows], return_index=True)
+            self._replace_asset(rows[first], t)
+            rows = np.delete(rows, first)
+
+    def _replace_asset(self, rows: np.ndarray, t: int) -> None:
+        """:meth:`_replace_worn_assets` for contracts on distinct worn assets."""
+        ex = self.exchanges
         edges, volume = ex["edge"][rows], ex["volume"][rows]
         share = self.cofunding_offer(edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share, held=volume)
@@ -400,22 +408,21 @@ class ContractBook:
         rows, edges = rows[ok], edges[ok]
         if len(rows) == 0:
             return
-        w = self.world
-        capex = info["capex"][ok]
-        subsidy = (share * info["capex"])[ok]
-        new = capex > 0
-        ids = np.full(len(rows), -1, dtype=np.int64)
-        ids[new] = self.assets.build(
-            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
-            w.edge_resource[edges[new]], info["mode"][ok][new], capex[new], subsidy[new],
-            tick=t)
+        old = ex["asset"][rows]
+        capacity = self.assets.table["capacity"][old]
+        self._leave_assets(rows)
+        ids, capex, subsidy, _ = self._attach_assets(
+            edges, info["mode"][ok], info["capex"][ok], (share * info["capex"])[ok],
+            terms.annuity[ok], volume[ok], ex["stream"][rows], built=t,
+            ready=np.full(len(rows), t), capacity=capacity)
         ex["asset"][rows] = ids
         ex["mode"][rows] = info["mode"][ok]
         ex["capex"][rows] += capex
         ex["subsidy"][rows] += subsidy
         ex["annuity"][rows] = terms.annuity[ok]
         self._reprice(rows, terms, info, ok)
-        self.counts["assets replaced"] += int(new.sum())
+        self._share_annuity(np.unique(ids))
+        self.counts["assets replaced"] += int((capex > 0).sum())
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 
@@ -441,24 +448,21 @@ class ContractBook:
         volume = info["volume"][ok]
         expected = volume * info["utilisation"][ok]
         subsidy = (cofund * info["capex"])[ok]
-        asset = self.assets.live(edges, t)
-        reuse = asset >= 0
-        reuse[reuse] = self.assets.table["mode"][asset[reuse]] == info["mode"][ok][reuse]
-        self.assets.use(asset[reuse], t)
-        new = ~reuse & (info["capex"][ok] > 0)
-        asset = np.where(reuse, asset, -1)
-        asset[new] = self.assets.build(
-            edges[new], w.edge_supplier[edges[new]], w.edge_receiver[edges[new]],
-            w.edge_resource[edges[new]], info["mode"][ok][new], info["capex"][ok][new],
-            subsidy[new], tick=t + 1)   # its life and annuity run from the first tick of work
-        self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
-        self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
         tpy = p.ticks_per_year
         # a new line is designed, permitted and built before it delivers (7.17)
         mode, trial = info["mode"][ok], info["trial"][ok]
         months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
-        first = t + 1 + lead_ticks(mode, months, p.tick_months,
-                                   reuse | (info["capex"][ok] <= 0))
+        ready = t + 1 + lead_ticks(mode, months, p.tick_months, np.zeros(len(edges), bool))
+        # one asset per route: join its line where it fits, else build (7.15); its life
+        # and annuity run from the first tick of work
+        asset, capex, subsidy, annuity = self._attach_assets(
+            edges, mode, info["capex"][ok], subsidy, terms.annuity[ok], volume, s,
+            built=t + 1, ready=ready, signed=t)
+        joined = (asset >= 0) & (capex <= 0)
+        self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
+        self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
+        first = np.where(capex > 0, ready, t + 1)
+        first[joined] = np.maximum(first[joined], self.assets.table["ready"][asset[joined]])
         length = np.where(trial, p.trial_months / p.tick_months, p.contract_years * tpy)
         self.counts["trials_started"] += int(trial.sum())
         self.exchanges.append(
@@ -466,9 +470,9 @@ class ContractBook:
             receiver=w.edge_receiver[edges], resource=w.edge_resource[edges], volume=volume,
             price=terms.payment[ok] / np.maximum(expected, 1e-12),
             distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
-            capex=info["capex"][ok], subsidy=subsidy,
+            capex=capex, subsidy=subsidy,
             transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
-            annuity=terms.annuity[ok], priced_annuity=terms.annuity[ok], planned=expected,
+            annuity=annuity, priced_annuity=terms.annuity[ok], planned=expected,
             max_volume=volume,
             tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
@@ -477,6 +481,7 @@ class ContractBook:
             first=first, end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64),
             ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
             virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
+        self._share_annuity(np.unique(asset))
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 
@@ -514,7 +519,9 @@ class ContractBook:
         ex["expected_receiver"][rows] += d_planned * (ex["virgin_unit"][rows]
                                                       - ex["transport_unit"][rows] - price)
         ex["planned"][rows] += d_planned
+        old = ex["volume"][rows].copy()
         ex["volume"][rows] = new_volume
+        self._resize_on_assets(rows, old)
         self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
@@ -527,8 +534,9 @@ class ContractBook:
         ex["reason"][rows] = REASON_CODE[reason]
         self._strand(rows, t)
         if reason == "partner closed":   # the site's end of the line is gone with it
-            ids = ex["asset"][rows]
-            self.assets.retire(ids[ids >= 0], t)
+            ids = ex["asset"][rows]     # (unless other firms of the site still use it)
+            ids = ids[ids >= 0]
+            self.assets.retire(ids[self.assets.table["volume"][ids] <= 0], t)
         np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
         np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
         for committed, items in ((self.stream_committed, ex["stream"][rows]),
@@ -540,14 +548,17 @@ class ContractBook:
         self.counts[f"ended: {reason}"] += len(rows)
 
     def _strand(self, rows: np.ndarray, t: int) -> None:
-        """Exchanges ending before their asset's life is over leave its annuity stranded."""
+        """Exchanges ending before their asset's life is over leave its annuity stranded
+        when no other contract uses it: the leavers' receivers owe it, pro rata (7.15)."""
         ex = self.exchanges
         rows = rows[ex["asset"][rows] >= 0]
         if len(rows) == 0:
             return
         ids = ex["asset"][rows]
+        self._leave_assets(rows)   # the contracts still on an asset carry its annuity
         amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
-        np.add.at(self.firm_stranded, self.assets.table["owner"][ids], amount)
+        np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
+        self._share_annuity(np.unique(ids))
 
 
 _EXCHANGE_COLUMNS = {

@@ -140,6 +140,7 @@ def _backdate(model, rows: np.ndarray, ages: np.ndarray) -> None:
         table["built"][ids[has]] = built
         table["last_used"][ids[has]] = 0
         table["until"][ids[has]] = built + life
+        table["ready"][ids[has]] = 0   # the line is in service
 
 
 def formed_in_run(exchanges: pd.DataFrame) -> pd.DataFrame:

@@ -70,22 +70,23 @@ def same_bits(a: float, b: float) -> bool:  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, slot_rs,
-                   edge_asset, until, tick, seen_volume, seen_trust_sr, seen_trust_rs,
+                   asset_key, seen_volume, seen_trust_sr, seen_trust_rs,
                    seen_asset, seen_room):  # pragma: no cover - compiled
     """Which of ``edges`` have a remembered surplus whose inputs changed; their new inputs
     are written into the ``seen_*`` arrays (indexed by edge).
 
     An edge's inputs are its free volume (the smaller of its stream's and its need's free
-    volume), both trusts, its live asset (as a float, -1.0 for none: an asset counts while
-    ``until > tick``) and its need's free volume. Returns a boolean mask over ``edges``.
+    volume), both trusts, the state of its route's asset (``asset_key``, one float per edge of
+    ``edges``: ``AssetBook.state_key``) and its need's free volume. Returns a boolean mask
+    over ``edges``.
 
     Examples
     --------
     >>> i, f = np.zeros(1, dtype=np.int64), np.ones(1)
     >>> seen = [np.full(1, np.nan) for _ in range(5)]
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1), i, 0, *seen)
+    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), *seen)
     array([ True])
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1), i, 0, *seen), seen[3]
+    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), *seen), seen[3]
     (array([False]), array([-1.]))
     """
     stale = np.zeros(len(edges), dtype=np.bool_)
@@ -95,8 +96,7 @@ def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, 
         # np.minimum(sf, room): a NaN wins, else the smaller, the second on a tie (+-0)
         volume = sf if sf != sf or sf < room else room
         t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]
-        asset = edge_asset[e]
-        live = -1.0 if asset < 0 or until[asset] <= tick else float(asset)
+        live = asset_key[k]
         if not (same_bits(seen_volume[e], volume) and same_bits(seen_trust_sr[e], t_sr)
                 and same_bits(seen_trust_rs[e], t_rs) and same_bits(seen_asset[e], live)
                 and same_bits(seen_room[e], room)):

@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 from ._arrays import remembered
 from .agents import Facilitator, Firm
 from .allocation import AllocationPhase
-from .assets import AssetBook
+from .assets import AssetBook, AssetUse, route_keys, sites
 from .catalogue import MODES, ResourceCatalogue, load_catalogue
 from .codes import REASONS
 from .columns import Columns
@@ -70,8 +70,8 @@ from .world import LARGE, SME, World, build_world, shared_parameters, shared_wor
 
 __all__ = ["SymbiosisModel", "REASONS"]
 
-class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, AllocationPhase,
-                     TrustUpkeep, Demography, Lifecycle, Measurement, mesa.Model):
+class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, NegotiationBook,
+                     AllocationPhase, TrustUpkeep, Demography, Lifecycle, Measurement, mesa.Model):
     """Firms negotiate exchanges of waste, by-products and spare capacity; a facilitator
     lowers search costs and builds relationships.
 
@@ -196,8 +196,11 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)
         self.cofund_wait = np.full(e, np.nan)
+        site = sites(w.firm_xy)   # one asset per route: a line between two sites (7.15)
         self.assets = AssetBook(e, np.vectorize(lambda y: in_ticks(12 * y, p.tick_months),
-                                                otypes=[np.int64])(self.asset_life_years))
+                                                otypes=[np.int64])(self.asset_life_years),
+                                edge_route=route_keys(site[w.edge_supplier],
+                                                      site[w.edge_receiver], w.edge_resource))
         self.firm_stranded = np.zeros(n)  # remaining annuity of assets left early (EUR)
         self.pairs = PairStore(n, p.initial_trust, capacity=max(1024, 2 * e))
         self.edge_slot_sr = self.pairs.slots(w.edge_supplier, w.edge_receiver)
@@ -294,7 +297,8 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
         })
 
     def assets_frame(self) -> pd.DataFrame:
-        """Infrastructure built for exchanges: one row per asset (docs/ODD.md 7.6)."""
+        """Infrastructure built for exchanges: one row per asset, one asset per route and
+        build (docs/ODD.md 7.15)."""
         a, w = self.assets.table, self.world
         ids = np.array(w.firm_ids, dtype=object)
         return pd.DataFrame({
@@ -305,7 +309,10 @@ class SymbiosisModel(ContractBook, DealTerms, PartnerSearch, NegotiationBook, Al
             "public_eur": a["public"].copy(), "owner": ids[a["owner"]],
             "built": a["built"].copy(), "last_used": a["last_used"].copy(),
             "lifetime_end": a["until"].copy(), "uses": a["uses"].copy(),
-            "stranded_eur": a["stranded"].copy(),
+            "stranded_eur": a["stranded"].copy(), "route": a["route"].copy(),
+            "capacity_per_year": a["capacity"].copy(),
+            "annuity_eur_per_year": a["annuity"].copy(),
+            "users": self._asset_users(),
         })
 
     def deliveries_frame(self) -> pd.DataFrame:

@@ -6,7 +6,8 @@ region documents a real line (VME's transit line between Köping and Arboga), it
 ``[[routes]]`` table (docs/regions.md) replaces, for that pair of firms, resource and
 mode only, the route length (``length_km``) and the cost (``capex_eur_per_km``,
 ``capex_fixed_eur``: all-in, pump stations included); every other pair keeps the
-catalogue's pricing. A route is a line between two sites: it serves both directions.
+catalogue's pricing. A route is a line between two sites: it serves both directions, as
+one asset (:mod:`.assets`).
 
 Two small hooks use it: :func:`with_route_lengths` where the world's candidate edges are
 built, and :func:`route_capex` where a run's per-edge mode costs are gathered

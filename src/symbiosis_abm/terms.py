@@ -9,6 +9,7 @@ import numpy as np
 
 from . import cofunding
 from ._arrays import RowsByKey, remembered
+from .assets import charge_share
 from .catalogue import MODES
 from .economics import (
     cheapest_mode,
@@ -84,10 +85,9 @@ class DealTerms:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
         costs = self._edge_costs()
         capex, ok = costs["capex"][edges], costs["ok"][edges]   # copies (fancy indexing)
-        ids = self.assets.live(edges, max(self.tick, 0))
-        has = (ids >= 0).nonzero()[0]
-        if len(has):  # an existing asset is sunk: its mode costs no new capex
-            capex[has, self.assets.table["mode"][ids[has]]] = 0.0
+        has, on_mode, share = self._route_asset(edges, volume, s)
+        if len(has):  # the route's asset: no new capex, a share of its annuity (7.15)
+            capex[has, on_mode] = 0.0
         if trial.any():  # a trial goes without a fixed line
             ok[trial, PIPE] = False
         mode_annuity = costs["annuity"][edges]
@@ -108,12 +108,30 @@ class DealTerms:
         terms = evaluate(volume, utilisation, self.virgin_now[n],
                          self.disposal_now[s], transport, capex, factor,
                          tc_sup, tc_rec, p.bargaining_power, cofund)
+        if len(has) and share.any():   # joining another's line: its share of the annuity
+            extra = np.zeros(len(edges))
+            extra[has] = np.where(mode[has] == on_mode, share, 0.0)
+            charge_share(terms, extra, p.bargaining_power)
         terms.surplus[~feasible] = -np.inf
         own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
         affordable = own_capex <= self._capital[w.edge_receiver[edges]]
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
                        "utilisation": utilisation, "annuity_factor": factor}
+
+    def _route_asset(self, edges: np.ndarray, volume: np.ndarray, stream: np.ndarray):
+        """Edges whose route has a live asset the deal may use (its own contract's, or
+        another's with room for ``volume``), that asset's mode and the yearly share of its
+        annuity the deal would pay (:meth:`~.assets.AssetBook.reusable`)."""
+        book = self.assets
+        ids = book.live(edges, max(self.tick, 0))
+        has = (ids >= 0).nonzero()[0]
+        if len(has) == 0:
+            return has, has, np.zeros(0)
+        usable, share = book.reusable(ids[has], edges[has], volume[has],
+                                      self.world.stream_season[stream[has]])
+        has = has[usable]
+        return has, book.table["mode"][ids[has]], share[usable]
 
     def _edge_costs(self) -> dict[str, np.ndarray]:
         """Each candidate edge's mode arrays, shape ``(edges, modes)``: the new capex of
@@ -170,12 +188,13 @@ class DealTerms:
             cache = caches[cofund] = {
                 "inputs": [np.full(e, np.nan) for _ in range(5)], "surplus": np.zeros(e),
                 "capex": np.zeros(e), "annual": np.zeros(e)}
-        # inputs: free volume, the two trusts, the live asset, the need's room (utilisation);
-        # compared bit for bit, the changed ones written back, in one compiled pass
+        # inputs: free volume, the two trusts, the route asset's state, the need's room
+        # (utilisation); compared bit for bit, the changed ones written back, in one compiled pass
         stale = refresh_inputs(edges, w.edges.stream, w.edges.need, self.stream_free(),
                                self.need_free(), store.trust, self.edge_slot_sr,
-                               self.edge_slot_rs, self.assets.edge_asset,
-                               self.assets.table["until"], max(self.tick, 0), *cache["inputs"])
+                               self.edge_slot_rs,
+                               self.assets.state_key(edges, max(self.tick, 0)),
+                               *cache["inputs"])
         if stale.any():
             redo = edges[stale]
             terms, info = self.expected_terms(redo, cofund=cofund)
