@@ -413,7 +413,7 @@ class ContractBook:
         ex["mode"][rows] = info["mode"][ok]
         ex["capex"][rows] += capex
         ex["subsidy"][rows] += subsidy
-        ex["annuity"][rows] = terms.annuity[ok]
+        ex["annuity"][rows] = info["booked_annuity"][ok]   # paid at its plain annuity
         self._reprice(rows, terms, info, ok)
         self.counts["assets replaced"] += int(new.sum())
         if self.facilitator is not None and subsidy.sum() > 0:
@@ -468,7 +468,8 @@ class ContractBook:
             distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
             capex=info["capex"][ok], subsidy=subsidy,
             transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
-            annuity=terms.annuity[ok], priced_annuity=terms.annuity[ok], planned=expected,
+            annuity=info["booked_annuity"][ok], priced_annuity=terms.annuity[ok],
+            planned=expected,
             max_volume=volume,
             tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
