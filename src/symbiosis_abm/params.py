@@ -87,8 +87,10 @@ class Parameters:
     # --- time -------------------------------------------------------------------------
     tick_months: float = _p(
         1.0, "months", "Length of one tick. Rates per month and durations in months are "
-        "converted to ticks (docs/ODD.md, section 2), so this sets the time resolution.",
-        low=0.0, high=12.0, low_open=True, group="time")
+        "converted to ticks (docs/ODD.md, section 2). Only monthly ticks are accepted: "
+        "quarterly ticks did not give the same expected outcomes (experiments/"
+        "tick_length.py), so other lengths are refused.",
+        low=1.0, high=1.0, group="time")
 
     # --- economics ----------------------------------------------------------------------
     discount_rate: float = _p(0.06, "1/year", "Discount rate for annualising capex.",
@@ -483,10 +485,20 @@ def _check_schedule(name: str, value: Any) -> str | None:
     return None
 
 
+#: Tick lengths (months) whose outcomes the calendar-time rules are verified to honour:
+#: quarterly ticks gave outcomes 5-20 % off the monthly ones (issue 18, must-show 6), so
+#: only monthly ticks are accepted (docs/ODD.md, section 2).
+HONOURED_TICK_MONTHS = (1.0,)
+
+
 def _check(f: dataclasses.Field, value: Any) -> str | None:
     """Return a message if ``value`` is not allowed for parameter ``f``, else None."""
     meta, kind = f.metadata, _type_of(f)
     where = f"parameter {f.name!r}"
+    if (f.name == "tick_months" and isinstance(value, (int, float))
+            and value not in HONOURED_TICK_MONTHS):
+        return (f"{where}: {value!r} is refused: the model's calendar-time rules give the "
+                f"same expected outcomes only with monthly ticks; allowed: 1")
     if value is None:
         return None if f.default is None else f"{where}: must not be None"
     if kind is bool:
