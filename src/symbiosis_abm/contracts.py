@@ -37,6 +37,7 @@ from .codes import (
 from .pace import lead_ticks
 from .relations import broken
 from .state import phase
+from .termination import early_end_payment
 from .trust import after_delivery, toward
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
@@ -324,6 +325,7 @@ class ContractBook:
         over = ex["losing_ticks"][act] >= self.rates.patience
         # the side that walks out is the one losing; the other loses trust in it (7.16)
         self._breach(act[over], sup_loses[over])
+        self._settle_early_end(act[over], sup_loses[over], t)
         self._end_exchanges(act[over], t, "unprofitable")
 
     def _renew_or_expire(self, t: int) -> None:
@@ -495,6 +497,7 @@ class ContractBook:
         below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
                                  ex["max_volume"][rows], p.min_volume_share)
         self._breach(rows[below], np.full(int(below.sum()), stream))
+        self._settle_early_end(rows[below], np.full(int(below.sum()), stream), t)
         self._end_exchanges(rows[below], t, "below minimum volume")
         self._resize(rows[~below], new[~below])
 
@@ -539,6 +542,28 @@ class ContractBook:
         self.edge_status[ex["edge"][rows]] = IDLE
         self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
+
+    def _settle_early_end(self, rows: np.ndarray, by_supplier: np.ndarray, t: int) -> None:
+        """The side ending contracts ``rows`` early pays the other its notice and, where
+        the supplier ends it, the compensation for the receiver's stranded asset
+        (:func:`.termination.early_end_payment`); call before the contracts end."""
+        p, ex = self.params, self.exchanges
+        if len(rows) == 0 or (p.notice_months <= 0 and p.stranded_compensation_share <= 0):
+            return
+        ids, left = ex["asset"][rows], np.zeros(len(rows))
+        has = ids >= 0
+        table = self.assets.table
+        ticks = np.maximum(table["until"][ids[has]] - (t + 1), 0)
+        left[has] = np.where(table["paid_off"][ids[has]], 0.0,
+                             ex["annuity"][rows[has]] / p.ticks_per_year * ticks)
+        paid = early_end_payment(by_supplier, ex["expected_supplier"][rows],
+                                 ex["expected_receiver"][rows], left, p.notice_months,
+                                 p.stranded_compensation_share)
+        payer = np.where(by_supplier, ex["supplier"][rows], ex["receiver"][rows])
+        payee = np.where(by_supplier, ex["receiver"][rows], ex["supplier"][rows])
+        np.subtract.at(self.firm_savings, payer, paid)
+        np.add.at(self.firm_savings, payee, paid)
+        self.counts["early termination paid (EUR)"] += float(paid.sum())
 
     def _strand(self, rows: np.ndarray, t: int) -> None:
         """Exchanges ending before their asset's life is over leave its annuity stranded."""

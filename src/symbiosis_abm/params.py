@@ -168,6 +168,16 @@ class Parameters:
         "volume: a stream or need that falls below what is contracted on it cuts its "
         "contracts pro rata down to this, and ends those that would go below it.",
         low=0.0, high=1.0, group="negotiation")
+    notice_months: float = _p(
+        3.0, "months", "Notice period of a contract: a side that ends it early (it loses "
+        "money, or its stream or need fell below the contract's minimum) pays the other "
+        "side that side's expected gain for this many months in lieu of notice "
+        "(docs/ODD.md 7.16; assumption).", low=0.0, group="negotiation")
+    stranded_compensation_share: float = _p(
+        0.0, "-", "Share of the receiver's stranded asset (the annuity still to come) that "
+        "a supplier ending a contract early pays the receiver, where contracts say so "
+        "(docs/ODD.md 7.16; assumption: no such clause by default).", low=0.0, high=1.0,
+        group="negotiation")
 
     # --- trust --------------------------------------------------------------------------
     initial_trust: float = _p(0.35, "-", "Trust between firms that have not met.",
@@ -612,6 +622,10 @@ BASIS: dict[str, str] = {
     "capital_large_eur": "assumption: large firms fund most single links",
     "closure_rate_per_year": "assumption: off by default; set for closure studies",
     "unprofitable_patience_months": "assumption: half a year of losses",
+    "notice_months": "assumption: a quarter's notice, paid in lieu (Albino et al. 2016 list "
+                     "notice and termination terms among the clauses of IS contracts)",
+    "stranded_compensation_share": "assumption: no compensation clause by default; a lever "
+                                   "for contract studies",
     "facilitator": "DESIGN.md: the question is the facilitator's effect; on by default",
     "facilitator_start_tick": "assumption",
     "facilitator_end_tick": "assumption: no withdrawal by default",
