@@ -1,4 +1,4 @@
-"""Investment that counts the model's own hazards (docs/ODD.md 7.6).
+"""Investment that counts the model's own hazards (docs/ODD.md 7.2).
 
 A firm that builds a dedicated connection expects the link to end early when one of
 the two firms closes or when the stream or the need changes so much that the contract

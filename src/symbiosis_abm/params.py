@@ -172,11 +172,11 @@ class Parameters:
         3.0, "months", "Notice period of a contract: a side that ends it early (it loses "
         "money, or its stream or need fell below the contract's minimum) pays the other "
         "side that side's expected gain for this many months in lieu of notice "
-        "(docs/ODD.md 7.16; assumption).", low=0.0, group="negotiation")
+        "(docs/ODD.md 7.8; assumption).", low=0.0, group="negotiation")
     stranded_compensation_share: float = _p(
         0.0, "-", "Share of the receiver's stranded asset (the annuity still to come) that "
         "a supplier ending a contract early pays the receiver, where contracts say so "
-        "(docs/ODD.md 7.16; assumption: no such clause by default).", low=0.0, high=1.0,
+        "(docs/ODD.md 7.8; assumption: no such clause by default).", low=0.0, high=1.0,
         group="negotiation")
 
     # --- trust --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Who pays what when a contract ends early (docs/ODD.md 7.16).
+"""Who pays what when a contract ends early (docs/ODD.md 7.8).
 
 A side that ends a contract before its term -- it loses money beyond its patience
 (``unprofitable``), or its own stream or need fell below the contract's minimum volume
