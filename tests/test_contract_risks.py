@@ -130,3 +130,25 @@ def test_a_receiver_ending_early_pays_notice_but_no_compensation():
     paid = early_end_payment(np.array([False]), np.array([6000.0]), np.array([9000.0]),
                              np.array([50000.0]), 6.0, 1.0)
     assert paid.tolist() == [3000.0]
+
+
+@pytest.mark.parametrize("review", [True, False])
+def test_a_losing_receiver_asks_for_a_price_review_before_it_walks_out(review):
+    # steam by pipe, its virgin price down to 30 %: the receiver loses at the signed price,
+    # the deal still pays both at a new one
+    model = _pair(price_review=review, notice_months=0.0)
+    steam = list(model.world.catalogue.names).index("steam")
+    model.price_log[steam] = np.log(0.3)
+    signed = model.exchanges["price"][0]
+    model.run(int(model.rates.patience) + 2)
+    log = model.exchanges_frame()
+    if review:
+        assert log["status"].tolist() == ["active"] and model.counts["price reviews"] == 1
+        assert model.exchanges["price"][0] < signed
+        terms, _ = model.expected_terms(model.exchanges["edge"][:1],
+                                        volume=model.exchanges["volume"][:1],
+                                        held=model.exchanges["volume"][:1])
+        assert terms.supplier_gain[0] > 0 and terms.receiver_gain[0] > 0
+    else:
+        assert log["reason"].tolist() == ["unprofitable"]
+        assert model.counts["price reviews"] == 0

@@ -323,10 +323,28 @@ class ContractBook:
         losing = sup_loses | (fwd_rec / tpy + ex["avg_receiver"][act] < 0)
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
         over = ex["losing_ticks"][act] >= self.rates.patience
+        rows, by_supplier = act[over], sup_loses[over]
+        if self.params.price_review and len(rows):   # re-priced contracts go on
+            kept = self._review_price(rows)
+            rows, by_supplier = rows[~kept], by_supplier[~kept]
         # the side that walks out is the one losing; the other loses trust in it (7.16)
-        self._breach(act[over], sup_loses[over])
-        self._settle_early_end(act[over], sup_loses[over], t)
-        self._end_exchanges(act[over], t, "unprofitable")
+        self._breach(rows, by_supplier)
+        self._settle_early_end(rows, by_supplier, t)
+        self._end_exchanges(rows, t, "unprofitable")
+
+    def _review_price(self, rows: np.ndarray) -> np.ndarray:
+        """A price review of contracts whose side has lost money for its patience: where
+        today's surplus (the asset sunk) is positive and both sides still sign, the
+        contract is re-priced at its Nash split, as at a renewal, and goes on to its term.
+        Returns which contracts were kept."""
+        ex = self.exchanges
+        edges, volume = ex["edge"][rows], ex["volume"][rows]
+        terms, info = self.expected_terms(edges, volume=volume, trial=ex["trial"][rows],
+                                          held=volume)
+        kept = (terms.surplus > 0) & self._signs(edges, terms, info)
+        self._reprice(rows[kept], terms, info, kept)
+        self.counts["price reviews"] += int(kept.sum())
+        return kept
 
     def _renew_or_expire(self, t: int) -> None:
         """At contract end, renegotiate: renew at a new price (the Nash split of the surplus

@@ -168,6 +168,12 @@ class Parameters:
         "volume: a stream or need that falls below what is contracted on it cuts its "
         "contracts pro rata down to this, and ends those that would go below it.",
         low=0.0, high=1.0, group="negotiation")
+    price_review: bool = _p(
+        True, "-", "A side that has lost money for unprofitable_patience_months first asks "
+        "for a price review: the contract is re-priced at the Nash split of today's surplus "
+        "(the asset sunk), as at a renewal, and ends (unprofitable) only where no price "
+        "leaves both sides better off or one side will not sign (docs/ODD.md 7.8; "
+        "assumption).", group="negotiation")
     notice_months: float = _p(
         3.0, "months", "Notice period of a contract: a side that ends it early (it loses "
         "money, or its stream or need fell below the contract's minimum) pays the other "
@@ -622,6 +628,8 @@ BASIS: dict[str, str] = {
     "capital_large_eur": "assumption: large firms fund most single links",
     "closure_rate_per_year": "assumption: off by default; set for closure studies",
     "unprofitable_patience_months": "assumption: half a year of losses",
+    "price_review": "assumption: long-term supply contracts carry price-review (hardship) "
+                    "clauses; Albino et al. 2016 discuss contracts that adapt",
     "notice_months": "assumption: a quarter's notice, paid in lieu (Albino et al. 2016 list "
                      "notice and termination terms among the clauses of IS contracts)",
     "stranded_compensation_share": "assumption: no compensation clause by default; a lever "
