@@ -35,7 +35,7 @@ import numpy as np
 from .world import SME
 
 __all__ = ["process_end_chance", "firm_exit_chance", "link_end_chance", "risk_rate",
-           "annuity_factor_at", "link_annuity"]
+           "annuity_factor_at", "edge_end_chances", "link_annuity"]
 
 
 def process_end_chance(change_rate: float, stop_share: float, sigma: float,
@@ -129,16 +129,21 @@ def annuity_factor_at(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
     return out
 
 
-def link_annuity(model, resource: np.ndarray) -> np.ndarray:
-    """Each candidate edge's annuity factor per mode, shape ``(edges, modes)``, at the
-    rate that counts its link's hazards (:func:`link_end_chance` from ``model``'s
-    parameters and firms) over each mode's economic life (``model.asset_life_years``
-    of the edge's ``resource``)."""
-    w, p = model.world, model.params
-    firm_exit = firm_exit_chance(w.firm_size, w.firm_random_exit, p.exit_rate_sme,
+def edge_end_chances(world, p) -> np.ndarray:
+    """:func:`link_end_chance` of every candidate edge of ``world`` under parameters ``p``."""
+    firm_exit = firm_exit_chance(world.firm_size, world.firm_random_exit, p.exit_rate_sme,
                                  p.exit_rate_large, p.closure_rate_per_year, SME)
     process = process_end_chance(p.process_change_rate, p.process_stop_share,
                                  p.process_change_sigma, p.min_volume_share)
-    end = link_end_chance(firm_exit[w.edge_supplier], firm_exit[w.edge_receiver], process)
-    return annuity_factor_at(risk_rate(p.discount_rate, end)[:, None],
+    return link_end_chance(firm_exit[world.edge_supplier], firm_exit[world.edge_receiver],
+                           process)
+
+
+def link_annuity(model, resource: np.ndarray) -> np.ndarray:
+    """Each candidate edge's annuity factor per mode, shape ``(edges, modes)``, at the
+    rate that counts its link's hazards (:func:`edge_end_chances` from ``model``'s
+    parameters and firms) over each mode's economic life (``model.asset_life_years``
+    of the edge's ``resource``)."""
+    end = edge_end_chances(model.world, model.params)
+    return annuity_factor_at(risk_rate(model.params.discount_rate, end)[:, None],
                              model.asset_life_years[resource])

@@ -15,10 +15,10 @@ resolution, not the behaviour. This module turns them into what one tick needs:
 
 Examples
 --------
->>> from symbiosis_abm.params import Parameters
 The model accepts monthly ticks only (``tick_months``, docs/ODD.md section 2); the
 conversions below are written for any length:
 
+>>> from symbiosis_abm.params import Parameters
 >>> monthly = tick_rates(Parameters())
 >>> monthly.reconsider, in_ticks(12, 3)
 (12, 4)
