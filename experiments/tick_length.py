@@ -8,7 +8,7 @@ diverted and firms' net savings over the 10 years, with the mean paired differen
 asks for the two within 5% of each other (or the tick length refused).
 
 The model now refuses every tick length but one month (``tick_months`` in
-src/symbiosis_abm/params.py: quarterly ticks gave outcomes 5-20 % off the monthly ones, so
+src/symbiosis_abm/params.py: quarterly ticks gave outcomes 5-14 % off the monthly ones, so
 the rules do not honour them). While it does, the script runs nothing: it prints the
 refusal and writes it to ``OUT/tick_length.md``.
 

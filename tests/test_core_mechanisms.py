@@ -93,7 +93,7 @@ def test_e_a_withdrawn_facilitator_stops_spending():
 
 @pytest.mark.parametrize("months", [0.5, 2.0, 3.0, 12.0])
 def test_f_a_tick_length_the_rules_cannot_honour_is_refused(months):
-    """Quarterly ticks gave outcomes 5-20 % off the monthly ones (issue 18, must-show 6):
+    """Quarterly ticks gave outcomes 5-14 % off the monthly ones (issue 18, must-show 6):
     every length but one month is refused, with one line naming the parameter."""
     with pytest.raises(ParameterError) as err:
         SymbiosisModel("synthetic", rng=1, n_firms=20, tick_months=months)

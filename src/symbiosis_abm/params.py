@@ -502,7 +502,7 @@ def _check_schedule(name: str, value: Any) -> str | None:
 
 
 #: Tick lengths (months) whose outcomes the calendar-time rules are verified to honour:
-#: quarterly ticks gave outcomes 5-20 % off the monthly ones (issue 18, must-show 6), so
+#: quarterly ticks gave outcomes 5-14 % off the monthly ones (issue 18, must-show 6), so
 #: only monthly ticks are accepted (docs/ODD.md, section 2).
 HONOURED_TICK_MONTHS = (1.0,)
 
