@@ -34,7 +34,6 @@ CASES: dict[str, tuple[str, int, int, dict]] = {
     "high_coast-120": ("high_coast", 120, 0, {}),
     "kalundborg_history-120": ("kalundborg_history", 120, 0, {}),
     "synthetic300-60": ("synthetic", 60, 3, {"n_firms": 300}),
-    "kalundborg-quarterly": ("kalundborg", 40, 2, {"tick_months": 3}),
 }
 
 

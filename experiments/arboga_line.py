@@ -36,6 +36,7 @@ import pandas as pd
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.economics import annuity_factor
+from symbiosis_abm.hazards import edge_end_chances, risk_rate
 from symbiosis_abm.reporting import code_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,7 @@ def variants(seed: int = 0) -> pd.DataFrame:
     e = _edge(model, "vme")
     terms, info = model.expected_terms(e, trust=1.0)
     s_i, n_i = w.edges.stream[e][0], w.edges.need[e][0]
+    end = edge_end_chances(w, p)[e][0]   # the link's yearly chance of ending early
     vol = float(info["volume"][0])
     per_unit = float(w.need_virgin_price[n_i] + w.stream_disposal_cost[s_i]
                      - info["transport"][0] / vol)
@@ -123,7 +125,8 @@ def variants(seed: int = 0) -> pd.DataFrame:
     for label, u in utils.items():
         for years in (p.lifetime_years, 30.0, float(model.asset_life_years[w.edge_resource[e][0],
                                                                            info["mode"][0]]), 50.0):
-            ann = annuity_factor(p.discount_rate, years) * capex
+            # the model's rule: capex annualised at the rate that counts the link's hazards
+            ann = annuity_factor(float(risk_rate(p.discount_rate, end)), years) * capex
             rows.append({"utilisation rule": label, "utilisation": u,
                          "pipe life (years)": years, "delivered_MWh": u * vol,
                          "surplus_eur": u * vol * per_unit - ann - tc})

@@ -19,12 +19,18 @@ from __future__ import annotations
 import numpy as np
 
 from symbiosis_abm.economics import (
-    annuity_factors,
     asset_lives,
     choose_mode,
     evaluate,
     seasonal_utilisation,
     transaction_cost,
+)
+from symbiosis_abm.hazards import (
+    annuity_factor_at,
+    firm_exit_chance,
+    link_end_chance,
+    process_end_chance,
+    risk_rate,
 )
 
 __all__ = ["brute_force_pairs", "brute_force_surplus", "brute_force_best", "best_per_stream"]
@@ -89,8 +95,15 @@ def brute_force_surplus(world, params, stream: np.ndarray, need: np.ndarray,
     cat = world.catalogue
     r = world.stream_resource[stream]
     # each (resource, mode) asset's own economic life: the catalogue's, else the parameter
-    annuity = annuity_factors(params.discount_rate,
-                              asset_lives(cat.lifetime_years, params.lifetime_years))[r]
+    # priced at the rate that counts the link's hazards (docs/ODD.md 7.2)
+    firm = np.asarray(world.stream_firm)[stream], np.asarray(world.need_firm)[need]
+    exits = firm_exit_chance(world.firm_size, world.firm_random_exit, params.exit_rate_sme,
+                             params.exit_rate_large, params.closure_rate_per_year)
+    end = link_end_chance(exits[firm[0]], exits[firm[1]], process_end_chance(
+        params.process_change_rate, params.process_stop_share, params.process_change_sigma,
+        params.min_volume_share))
+    annuity = annuity_factor_at(risk_rate(params.discount_rate, end)[:, None],
+                                asset_lives(cat.lifetime_years, params.lifetime_years)[r])
     volume = np.minimum(world.stream_volume[stream], world.need_volume[need])
     mode, transport, capex, feasible = choose_mode(
         volume, distance_km, cat.cost_per_unit_km[r], cat.capex_fixed[r],

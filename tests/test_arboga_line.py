@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from helpers import load_script
 
+from symbiosis_abm.economics import annuity_factor
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "experiments" / "arboga_line.py"
 
@@ -25,11 +27,16 @@ def test_economics_match_the_model_rule(al):
     # all-in; it was the catalogue's 0.4 MEUR fixed + 0.6 MEUR/km
     assert vme.capex_eur == pytest.approx(4.35e5 * vme.distance_km, rel=1e-6)
     # contract follows VME's summer profile (zero December-March), Arboga's need (100 GWh)
-    # caps it by its own volume: 0.77 of 38 GWh; a 40-year pipe: factor 0.0665 at 6 %
+    # caps it by its own volume: 0.77 of 38 GWh; a 40-year pipe: factor 0.0665 at 6 %,
+    # priced at the rate that counts the link's hazards (issue 18: 2.8 % a year between
+    # two firms that never close at random): 0.0939
     assert vme.utilisation == pytest.approx(0.775, abs=0.005)
-    assert vme.annuity_eur == pytest.approx(0.066462 * vme.capex_eur, rel=1e-4)
-    # at that cost the transit pays (it lost 0.012 MEUR/yr at the catalogue's)
-    assert 0.2e6 < vme.surplus_eur < e.loc["yara", "surplus_eur"]
+    h = 1 - (1 - 0.05 * (0.25 + 0.75 * 0.0415596)) ** 2
+    assert vme.annuity_eur == pytest.approx(
+        annuity_factor((1.06 / (1 - h)) - 1, 40.0) * vme.capex_eur, rel=1e-4)
+    # at the plain annuity the transit paid 0.235 MEUR/yr; the hazards' premium
+    # (0.235 MEUR/yr) leaves it just short
+    assert -0.05e6 < vme.surplus_eur < 0 < e.loc["yara", "surplus_eur"]
 
 
 def test_variant_arithmetic_reproduces_the_model_row(al):

@@ -11,6 +11,7 @@ from symbiosis_abm.assets import AssetBook
 from symbiosis_abm.catalogue import MODES
 from symbiosis_abm.contracts import supply_for_contracts
 from symbiosis_abm.economics import annuity_factor, asset_lives, need_room, seasonal_utilisation
+from symbiosis_abm.hazards import edge_end_chances, risk_rate
 
 SUMMER = np.array([[0.0] * 3 + [1.5] * 8 + [0.0]])          # Apr-Nov, mean 1
 HEATING = np.array([[1.7, 1.56, 1.46, 1.11, 0.71, 0.39, 0.25, 0.31, 0.6, 1.0, 1.32, 1.59]])
@@ -66,5 +67,11 @@ def test_asset_life_per_resource_and_mode():
     w = m.world
     e = np.flatnonzero(w.edge_resource == heat)[:1]
     terms, info = m.expected_terms(e, trust=1.0)
-    assert info["annuity_factor"][0] == pytest.approx(annuity_factor(0.06, 40.0))
+    # paid at the plain 40-year factor; priced at the rate that counts the link's hazards
+    # (issue 18): the same 40 years
+    assert info["booked_annuity"][0] == pytest.approx(annuity_factor(0.06, 40.0)
+                                                      * info["own_capex"][0])
+    h = edge_end_chances(w, m.params)[e[0]]
+    assert info["annuity_factor"][0] == pytest.approx(
+        annuity_factor(float(risk_rate(0.06, h)), 40.0))
     assert terms.annuity[0] == pytest.approx(info["annuity_factor"][0] * info["capex"][0])

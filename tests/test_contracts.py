@@ -13,8 +13,7 @@ from helpers import make_region
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.codes import REASONS
-from symbiosis_abm.params import STATIC_WORLD, Parameters
-from symbiosis_abm.timing import tick_rates
+from symbiosis_abm.params import STATIC_WORLD
 
 PLACEBO = dict(facilitator=True, broker=False, convener=False, cofunder=False,
                expert_support=0.0, mapper=False, facilitator_staff_cost_eur=0.0)
@@ -41,35 +40,6 @@ def test_summer_heat_trough_keeps_forsyning_trust_in_asnaes(seed):
     assert len(pair) >= 1
     assert lowest > 0.3
     assert not pair["reason"].isin(["expired", "unprofitable"]).any()
-
-
-def _pair_endings(seed, tick_months):
-    model = SymbiosisModel("kalundborg", rng=seed, **STATIC_WORLD,
-                           facilitator=False, tick_months=tick_months)
-    model.run(int(120 / tick_months))
-    pair = _pair(model, "asnaes", "forsyning")
-    return sorted(pair.loc[pair["status"] == "ended", "reason"])
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_quarterly_ticks_give_the_same_endings_as_monthly(seed):
-    assert _pair_endings(seed, 1.0) == _pair_endings(seed, 3.0) == []
-
-
-def test_shortfall_trust_loss_is_per_month_of_calendar_time():
-    monthly, quarterly = tick_rates(Parameters()), tick_rates(Parameters(tick_months=3))
-    assert quarterly.loss_shortfall == pytest.approx(3 * monthly.loss_shortfall)
-
-
-def test_quarterly_tick_uses_the_quarters_mean_season():
-    region = make_region([
-        {"id": "plant", "streams": [("waste_heat_high", 1e5)]},
-        {"id": "town", "x": 1, "needs": [("waste_heat_high", 1e5)]}])
-    model = SymbiosisModel(region, rng=1, tick_months=3)
-    model.run(3)   # the third quarter: July (the industrial holiday), August, September
-    season = model.world.stream_season[0]
-    assert model.stream_ratio[0] == pytest.approx(season[6:9].mean())
-    assert model.stream_ratio[0] != pytest.approx(season[6])
 
 
 # 3. an exchange's survival does not depend on the month it was signed ------------------
@@ -169,7 +139,9 @@ def test_a_deal_that_cannot_get_its_cofunding_fails_once_with_its_own_reason():
     # it fails for want of co-funding once (it may fail for other reasons too: issue 9)
     cofund = book["reason"] == REASONS.index("no co-funding")
     assert (book["status"][sel & cofund] == 2).sum() <= 1
-    assert reasons.get("no capacity left", 0) <= 2
+    # a handful of genuine capacity failures (granted 0, allocation_reasons); 3 since
+    # deals are priced at the hazard-adjusted annuity (issue 18), 2 before
+    assert reasons.get("no capacity left", 0) <= 3
 
 
 def test_allocation_failure_reasons_say_what_happened():

@@ -30,7 +30,6 @@ knobs = st.fixed_dictionaries({
     "negotiation_failure_rate": st.floats(0.0, 0.3),
     "closure_rate_per_year": st.sampled_from([0.0, 0.3]),
     "facilitator": st.booleans(),
-    "tick_months": st.sampled_from([1.0, 0.5, 3.0]),
     "max_negotiations": st.integers(1, 4),
 })
 

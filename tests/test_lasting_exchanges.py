@@ -81,8 +81,13 @@ def test_a_price_fall_before_a_renewal_never_leaves_a_side_losing_beyond_patienc
     assert (gains < 0).any()   # the fall makes a side lose
     assert _longest_loss(gains) <= patience
     log = model.exchanges_frame()
-    if months_before >= patience:   # the losses ran out the patience before the renewal
+    if months_before >= patience and resource == "steam":
+        # the losses ran out the patience before the renewal: a price review re-priced it
+        assert log["status"].iloc[0] == "active" and model.counts["price reviews"] >= 1
+        assert (gains[-12:] > 0).all()
+    elif months_before >= patience:   # no price pays both sides: it ends
         assert log["reason"].iloc[0] == "unprofitable"
+        assert model.counts["price reviews"] == 0
     elif resource == "steam":     # renewed at the new price
         assert log["status"].iloc[0] == "active" and model.counts["renewals"] >= 1
         assert (gains[-12:] > 0).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from symbiosis_abm import Parameters, load_catalogue
 from symbiosis_abm.cli import main
@@ -56,7 +57,15 @@ def brute_force(region: Region, params: Parameters, trust: float) -> pd.DataFram
     """Every same-resource stream/need pair of different firms, valued with the economics
     functions directly (no KD-tree, no candidate bound), at a given common trust."""
     cat = load_catalogue()
-    annuity = annuity_factor(params.discount_rate, params.lifetime_years)
+    # priced at the rate that counts the link's hazards (docs/ODD.md 7.2): firms of a
+    # region without random exits close never at random; the stream and the need each end
+    # the contract with a process change that stops them or takes them below the minimum
+    process = params.process_change_rate * (
+        params.process_stop_share + (1 - params.process_stop_share)
+        * norm.cdf(np.log(params.min_volume_share) / params.process_change_sigma))
+    end = 1 - (1 - process) ** 2
+    annuity = annuity_factor((1 + params.discount_rate) / (1 - end) - 1,
+                             params.lifetime_years)
     rows = []
     for a in region.firms:
         for s in a.streams:

@@ -62,15 +62,26 @@ def test_cofunding_probe_counts_viable_deals_that_lose_their_grant():
 
 
 def test_run_measures_are_consistent():
-    row = pr.run_one("kalundborg", "x", {"tick_months": 3.0}, 1, 24)
-    assert row["ticks"] == 8 and row["months"] == 24
+    row = pr.run_one("kalundborg", "x", {}, 1, 24)
+    assert row["ticks"] == 24 and row["months"] == 24
     assert row["gross_gains_meur"] >= 0 and row["stranded_meur"] >= 0
     if row["gross_gains_meur"] > 0:
         assert row["stranded_share_pct"] == pytest.approx(
             100 * row["stranded_meur"] / row["gross_gains_meur"])
 
 
-@pytest.mark.parametrize("name", ["tick_length", "stranded_capex", "cofunding_failures"])
+def test_tick_length_script_reports_the_refusal(tmp_path, capsys):
+    script = load_script(ROOT / "experiments" / "tick_length.py", "exp_tick_length")
+    assert script.main(["--seeds", "2", "--months", "6", "--workers", "1", "--out",
+                        str(tmp_path)]) == 0
+    text = (tmp_path / "tick_length.md").read_text(encoding="utf-8")
+    assert "quarterly: parameter 'tick_months': 3.0 is refused" in text
+    assert "monthly" not in text.split("quarterly:")[0].split("compare:")[1]
+    assert not (tmp_path / "tick_length_runs.parquet").exists()
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["stranded_capex", "cofunding_failures"])
 def test_script_tiny_run(name, tmp_path, capsys):
     script = load_script(ROOT / "experiments" / f"{name}.py", f"exp_{name}")
     assert script.main(["--seeds", "2", "--months", "6", "--workers", "1", "--out",

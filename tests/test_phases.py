@@ -174,8 +174,10 @@ CASES = {
     "cofunded": ("kalundborg", 36, {"cofund_share": 0.9, "cofund_budget_eur": 1e9,
                                     "landfill_tax_schedule": "1:50, 2:150"}),
     "history": ("kalundborg_history", 48, {"price_volatility": 0.2}),
-    "synthetic": ("synthetic", 24, {"n_firms": 80, "exit_rate_sme": 0.5,
-                                    "process_change_rate": 0.5, "closure_rate_per_year": 0.2}),
+    # hazards high enough for closures and process changes in two years, not so high that
+    # firms pricing them (hazards.py) build nothing for a closure to end
+    "synthetic": ("synthetic", 24, {"n_firms": 80, "exit_rate_sme": 0.3,
+                                    "process_change_rate": 0.3, "closure_rate_per_year": 0.1}),
 }
 
 

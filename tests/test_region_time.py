@@ -39,14 +39,16 @@ def test_start_and_milestones_are_exposed():
         ("2013-01", "Nordkalk joins", "Nordkalk"), ("2017-04", "First transit delivery", None)]
 
 
-@pytest.mark.parametrize("tick_months, opens, closes", [(1.0, 372, 420), (3.0, 124, 140)])
-def test_firm_dates_become_ticks_at_the_runs_resolution(tick_months, opens, closes):
+def test_firm_dates_become_ticks_at_the_runs_resolution():
     data = tiny(start="1982-01")
     data["firms"][0].update(opens="2013-01", closes="2017-01")
     region = build(data)
-    world = build_world(region, CAT, Parameters(tick_months=tick_months))
-    assert world.firm_open_tick.tolist() == [opens, 0]
-    assert world.firm_close_tick.tolist() == [closes, -1]
+    world = build_world(region, CAT, Parameters())
+    assert world.firm_open_tick.tolist() == [372, 0]
+    assert world.firm_close_tick.tolist() == [420, -1]
+    # the conversion itself follows any tick length (the model accepts monthly ticks only)
+    spec = region.firms[0]
+    assert (spec.open_tick(region.start, 3.0), spec.close_tick(region.start, 3.0)) == (124, 140)
 
 
 def test_opening_before_the_start_means_open_from_tick_zero_and_ticks_pass_through():
@@ -117,8 +119,11 @@ def test_budgets_and_staff_cost_set_their_parameters():
 @pytest.mark.parametrize("tick_months, first, last", [(1.0, 24, 60), (3.0, 8, 20), (12.0, 2, 5)])
 def test_facilitator_dates_follow_the_runs_tick_length(tick_months, first, last):
     region = build(facilitated(start="2012-01", end="2015-01"))
-    p = region.resolve_parameters({"tick_months": tick_months})
-    assert (p.facilitator_start_tick, p.facilitator_end_tick) == (first, last)
+    values = region.parameter_defaults(tick_months)
+    assert (values["facilitator_start_tick"], values["facilitator_end_tick"]) == (first, last)
+    if tick_months == 1.0:
+        p = region.resolve_parameters({"tick_months": tick_months})
+        assert (p.facilitator_start_tick, p.facilitator_end_tick) == (first, last)
 
 
 def test_model_runs_a_region_with_every_new_key():

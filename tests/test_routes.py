@@ -50,9 +50,12 @@ def test_the_arboga_line_is_priced_at_vmes_kolsva_cost_and_nothing_else_moves():
 
 
 def test_at_vmes_own_cost_the_transit_pays_at_full_trust():
-    model = SymbiosisModel("vastra_malardalen", rng=0)
+    # without the hazards firms price (issue 18, hazards.py): with them the 20 km line
+    # falls just short at the defaults (docs/results/arboga_line.md)
+    model = SymbiosisModel("vastra_malardalen", rng=0, process_change_rate=0.0)
     terms, _ = full_terms(model, edge(model, "vme", "arboga_dh"))
-    plain = SymbiosisModel(dataclasses.replace(model.world.region, routes=()), rng=0)
+    plain = SymbiosisModel(dataclasses.replace(model.world.region, routes=()), rng=0,
+                           process_change_rate=0.0)
     before, _ = full_terms(plain, edge(plain, "vme", "arboga_dh"))
     assert before.surplus[0] < 0 < terms.surplus[0]
 

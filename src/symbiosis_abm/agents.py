@@ -202,7 +202,8 @@ class Facilitator(mesa.Agent):
             self.spent_this_year += amount
 
     # The tick's work -------------------------------------------------------------------------
-    @phase(reads=("assets", "_capital", "cofund_wait", "disposal_now", "edge_retry",
+    @phase(reads=("asset_life_years", "assets", "_capital", "cofund_wait", "disposal_now",
+                  "edge_retry",
                   "edge_slot_rs", "edge_slot_sr", "exchanges", "firm_open", "mode_annuity",
                   "need_committed", "need_level", "params", "price_version", "rates",
                   "stream_committed", "stream_level", "stream_made", "streams", "tick",

@@ -37,6 +37,7 @@ from .codes import (
 from .pace import lead_ticks
 from .relations import broken
 from .state import phase
+from .termination import early_end_payment
 from .trust import after_delivery, toward
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
@@ -322,9 +323,28 @@ class ContractBook:
         losing = sup_loses | (fwd_rec / tpy + ex["avg_receiver"][act] < 0)
         ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
         over = ex["losing_ticks"][act] >= self.rates.patience
+        rows, by_supplier = act[over], sup_loses[over]
+        if self.params.price_review and len(rows):   # re-priced contracts go on
+            kept = self._review_price(rows)
+            rows, by_supplier = rows[~kept], by_supplier[~kept]
         # the side that walks out is the one losing; the other loses trust in it (7.16)
-        self._breach(act[over], sup_loses[over])
-        self._end_exchanges(act[over], t, "unprofitable")
+        self._breach(rows, by_supplier)
+        self._settle_early_end(rows, by_supplier, t)
+        self._end_exchanges(rows, t, "unprofitable")
+
+    def _review_price(self, rows: np.ndarray) -> np.ndarray:
+        """A price review of contracts whose side has lost money for its patience: where
+        today's surplus (the asset sunk) is positive and both sides still sign, the
+        contract is re-priced at its Nash split, as at a renewal, and goes on to its term.
+        Returns which contracts were kept."""
+        ex = self.exchanges
+        edges, volume = ex["edge"][rows], ex["volume"][rows]
+        terms, info = self.expected_terms(edges, volume=volume, trial=ex["trial"][rows],
+                                          held=volume)
+        kept = (terms.surplus > 0) & self._signs(edges, terms, info)
+        self._reprice(rows[kept], terms, info, kept)
+        self.counts["price reviews"] += int(kept.sum())
+        return kept
 
     def _renew_or_expire(self, t: int) -> None:
         """At contract end, renegotiate: renew at a new price (the Nash split of the surplus
@@ -413,13 +433,13 @@ class ContractBook:
         self._leave_assets(rows)
         ids, capex, subsidy, _ = self._attach_assets(
             edges, info["mode"][ok], info["capex"][ok], (share * info["capex"])[ok],
-            terms.annuity[ok], volume[ok], ex["stream"][rows], built=t,
+            info["booked_annuity"][ok], volume[ok], ex["stream"][rows], built=t,
             ready=np.full(len(rows), t), capacity=capacity)
         ex["asset"][rows] = ids
         ex["mode"][rows] = info["mode"][ok]
         ex["capex"][rows] += capex
         ex["subsidy"][rows] += subsidy
-        ex["annuity"][rows] = terms.annuity[ok]
+        ex["annuity"][rows] = info["booked_annuity"][ok]   # paid at its plain annuity
         self._reprice(rows, terms, info, ok)
         self._share_annuity(np.unique(ids))
         self.counts["assets replaced"] += int((capex > 0).sum())
@@ -454,9 +474,10 @@ class ContractBook:
         months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
         ready = t + 1 + lead_ticks(mode, months, p.tick_months, np.zeros(len(edges), bool))
         # one asset per route: join its line where it fits, else build (7.15); its life
-        # and annuity run from the first tick of work
+        # and annuity run from the first tick of work; an asset is booked at its plain
+        # annuity, the deal was priced at the hazard-adjusted one (hazards.py)
         asset, capex, subsidy, annuity = self._attach_assets(
-            edges, mode, info["capex"][ok], subsidy, terms.annuity[ok], volume, s,
+            edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume, s,
             built=t + 1, ready=ready, signed=t)
         joined = (asset >= 0) & (capex <= 0)
         self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
@@ -499,6 +520,7 @@ class ContractBook:
         below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
                                  ex["max_volume"][rows], p.min_volume_share)
         self._breach(rows[below], np.full(int(below.sum()), stream))
+        self._settle_early_end(rows[below], np.full(int(below.sum()), stream), t)
         self._end_exchanges(rows[below], t, "below minimum volume")
         self._resize(rows[~below], new[~below])
 
@@ -546,6 +568,28 @@ class ContractBook:
         self.edge_status[ex["edge"][rows]] = IDLE
         self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
+
+    def _settle_early_end(self, rows: np.ndarray, by_supplier: np.ndarray, t: int) -> None:
+        """The side ending contracts ``rows`` early pays the other its notice and, where
+        the supplier ends it, the compensation for the receiver's stranded asset
+        (:func:`.termination.early_end_payment`); call before the contracts end."""
+        p, ex = self.params, self.exchanges
+        if len(rows) == 0 or (p.notice_months <= 0 and p.stranded_compensation_share <= 0):
+            return
+        ids, left = ex["asset"][rows], np.zeros(len(rows))
+        has = ids >= 0
+        table = self.assets.table
+        ticks = np.maximum(table["until"][ids[has]] - (t + 1), 0)
+        left[has] = np.where(table["paid_off"][ids[has]], 0.0,
+                             ex["annuity"][rows[has]] / p.ticks_per_year * ticks)
+        paid = early_end_payment(by_supplier, ex["expected_supplier"][rows],
+                                 ex["expected_receiver"][rows], left, p.notice_months,
+                                 p.stranded_compensation_share)
+        payer = np.where(by_supplier, ex["supplier"][rows], ex["receiver"][rows])
+        payee = np.where(by_supplier, ex["receiver"][rows], ex["supplier"][rows])
+        np.subtract.at(self.firm_savings, payer, paid)
+        np.add.at(self.firm_savings, payee, paid)
+        self.counts["early termination paid (EUR)"] += float(paid.sum())
 
     def _strand(self, rows: np.ndarray, t: int) -> None:
         """Exchanges ending before their asset's life is over leave its annuity stranded

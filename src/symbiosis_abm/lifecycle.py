@@ -139,8 +139,8 @@ class Lifecycle:
                   "firm_member", "firm_open", "key_input", "need_share", "params", "rates",
                   "streams", "world"),
            writes=("assets", "counts", "edge_retry", "edge_status", "exchanges",
-                   "firm_stranded", "need_committed", "need_level", "need_starved", "pairs",
-                   "stream_committed", "stream_level"),
+                   "firm_savings", "firm_stranded", "need_committed", "need_level",
+                   "need_starved", "pairs", "stream_committed", "stream_level"),
            draws=("fading", "introductions", "process"))
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions

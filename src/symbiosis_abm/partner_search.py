@@ -26,7 +26,7 @@ class PartnerSearch:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
-    @phase(reads=("assets", "_capital", "cofund_wait", "disposal_now", "edge_discovery",
+    @phase(reads=("asset_life_years", "assets", "_capital", "cofund_wait", "disposal_now", "edge_discovery",
                   "edge_slot_rs", "edge_slot_sr", "exchanges", "facilitator", "firm_member",
                   "firm_open", "firm_search_budget", "mode_annuity", "need_committed",
                   "need_level", "params", "rates", "stream_committed", "stream_level",

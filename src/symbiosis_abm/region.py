@@ -236,9 +236,9 @@ class Region:
         --------
         >>> region = Region("r", "R", (), start="2000-01",
         ...                 facilitator=FacilitatorSpec("f", start="2001-01", roles=("broker",)))
-        >>> p = region.resolve_parameters({"tick_months": 3.0, "convener": True})
+        >>> p = region.resolve_parameters({"convener": True})
         >>> p.facilitator_start_tick, p.broker, p.cofunder, p.convener
-        (4, True, False, True)
+        (12, True, False, True)
         """
         overrides = dict(overrides or {})
         months = overrides.get("tick_months", self.parameters.get("tick_months"))

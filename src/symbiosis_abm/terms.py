@@ -18,6 +18,7 @@ from .economics import (
     need_room,
     transaction_cost,
 )
+from .hazards import link_annuity
 from .holdup import dedicated_capex, required_trust, specificity
 from .kernels import refresh_inputs, seasonal_utilisation_of
 from .negotiation import can_sign
@@ -90,11 +91,15 @@ class DealTerms:
             capex[has, on_mode] = 0.0
         if trial.any():  # a trial goes without a fixed line
             ok[trial, PIPE] = False
-        mode_annuity = costs["annuity"][edges]
+        # firms decide at the annuity that counts the link's hazards (hazards.py); the
+        # asset is paid (booked) at its plain annuity
+        mode_annuity = costs["risk_annuity"][edges]
         mode, transport, capex, feasible = cheapest_mode(
             volume, w.edges.distance_km[edges], costs["cost_per_unit_km"][edges], capex, ok,
             mode_annuity, cost_per_unit=costs["cost_per_unit"][edges])
-        factor = np.where(feasible, mode_annuity[np.arange(len(edges)), mode], 0.0)
+        rows = np.arange(len(edges))
+        factor = np.where(feasible, mode_annuity[rows, mode], 0.0)
+        booked = np.where(feasible, costs["annuity"][edges, mode], 0.0)
         other = self.need_committed[n] - held
         room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
         utilisation = seasonal_utilisation_of(w.stream_season, w.need_season, s, n, room)
@@ -117,7 +122,8 @@ class DealTerms:
         affordable = own_capex <= self._capital[w.edge_receiver[edges]]
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
-                       "utilisation": utilisation, "annuity_factor": factor}
+                       "utilisation": utilisation, "annuity_factor": factor,
+                       "booked_annuity": booked * own_capex}
 
     def _route_asset(self, edges: np.ndarray, volume: np.ndarray, stream: np.ndarray):
         """Edges whose route has a live asset the deal may use (its own contract's, or
@@ -160,6 +166,7 @@ class DealTerms:
                      "cost_per_unit": RowsByKey(cat.cost_per_unit, r),
                      "cost_per_unit_km": RowsByKey(cat.cost_per_unit_km, r)}
             route_capex(w, costs["capex"], costs["ok"], fixed)   # documented lines
+            costs["risk_annuity"] = link_annuity(self, r)
             return costs
 
         return remembered(self, "_edge_cost_table", (self.world, self.params), gather)

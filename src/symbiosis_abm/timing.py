@@ -15,12 +15,15 @@ resolution, not the behaviour. This module turns them into what one tick needs:
 
 Examples
 --------
+The model accepts monthly ticks only (``tick_months``, docs/ODD.md section 2); the
+conversions below are written for any length:
+
 >>> from symbiosis_abm.params import Parameters
->>> monthly, quarterly = tick_rates(Parameters()), tick_rates(Parameters(tick_months=3))
->>> round(quarterly.failure, 4), round(1 - (1 - monthly.failure) ** 3, 4)
-(0.1426, 0.1426)
->>> monthly.reconsider, quarterly.reconsider
+>>> monthly = tick_rates(Parameters())
+>>> monthly.reconsider, in_ticks(12, 3)
 (12, 4)
+>>> round(per_tick(monthly.failure, 3.0), 4) == round(1 - (1 - monthly.failure) ** 3, 4)
+True
 """
 
 from __future__ import annotations
