@@ -193,7 +193,9 @@ def test_a_line_at_capacity_gets_a_second_asset_priced_in_full(tmp_path):
     assert info["capex"][0] == pytest.approx(ONE_PIPE)
     assert len(model.assets) == 2
     assert model.assets_frame()["capex_eur"].tolist() == pytest.approx([ONE_PIPE] * 2)
-    assert model.exchanges["annuity"][1] == pytest.approx(terms.annuity[0])
+    # booked at the plain annuity; priced at the one that counts the link's hazards
+    assert model.exchanges["annuity"][1] == pytest.approx(info["booked_annuity"][0])
+    assert terms.annuity[0] > info["booked_annuity"][0]
 
 
 def test_the_last_contract_to_leave_a_line_strands_it_once(tmp_path):

@@ -103,6 +103,8 @@ class RowsByKey:
     [[3.0, 4.0], [1.0, 2.0]]
     >>> rows.shape
     (3, 2)
+    >>> rows[np.array([2, 1]), np.array([0, 1])].tolist()   # (items, columns) pairs
+    [3.0, 2.0]
     """
 
     def __init__(self, table: np.ndarray, key: np.ndarray):
@@ -116,4 +118,7 @@ class RowsByKey:
         return len(self.key)
 
     def __getitem__(self, items) -> np.ndarray:
+        if isinstance(items, tuple):   # (items, columns): one value per pair
+            rows, *columns = items
+            return self.table[(self.key[rows], *columns)]
         return self.table[self.key[items]]
