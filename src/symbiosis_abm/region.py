@@ -176,6 +176,9 @@ class Relationship:
     firms: tuple[str, ...]
     kind: str
     trust: float
+    #: "YYYY-MM" the tie began (a club's founding, an ownership change); None: before
+    #: the run. Later than the region's start: it begins at that tick (relations.tie_tick).
+    since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,7 +358,8 @@ def _build(data: dict, origin: str) -> Region:
         country=header.get("country", ""),
         firms=tuple(_firm(f, lat0, lon0, members) for f in firms),
         facilitator=None if fac is None else _facilitator(fac),
-        relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]))
+        relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]),
+                                         r.get("since"))
                             for r in data.get("relationships", [])),
         # read-only: parsed regions are cached and shared between models
         parameters=MappingProxyType({k: v for k, v in data.get("parameters", {}).items()

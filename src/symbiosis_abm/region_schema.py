@@ -98,6 +98,7 @@ _RELATIONSHIP = Table({
     "firms": Field(list, required=True, item=Field(str), min_length=2),
     "kind": Field(str, required=True, choices=RELATIONSHIP_KINDS),
     "trust": Field(float, required=True, low=0.0, high=1.0),
+    "since": Field(str),   # "YYYY-MM"; checked in region_checks
     "notes": Field(str),
 }, provenance=True)
 #: An exchange documented as running at the region's start: open at tick 0 (never a
