@@ -56,6 +56,8 @@ class StreamSpec:
     alternative_price: float | None = None  # None: the catalogue's price for the country
     produced_from: str | None = None    # resource of one of the firm's needs (cascades)
     yield_per_unit: float | None = None  # output per unit of that input
+    #: False: the stream is not surplus heat (CHP heat): no surplus-heat tax on it
+    surplus_heat: bool = True
 
 
 @dataclass(frozen=True)
@@ -428,7 +430,7 @@ def _firm(f: dict, lat0: float, lon0: float, members: set[str]) -> FirmSpec:
             s["resource"], float(s["volume_per_year"]), float(s.get("variability", 0.1)),
             s.get("disposal_cost"), _tuple(s.get("supply_seasonality")),
             s.get("alternative"), s.get("alternative_price"), s.get("produced_from"),
-            s.get("yield_per_unit"))
+            s.get("yield_per_unit"), bool(s.get("surplus_heat", True)))
             for s in f.get("streams", [])),
         needs=tuple(NeedSpec(
             n["resource"], float(n["volume_per_year"]), n.get("virgin_price"),

@@ -50,6 +50,8 @@ _STREAM = Table({
     "name": Field(str),
     "produced_from": Field(str),
     "yield_per_unit": Field(float, low=0.0, low_open=True),
+    # false: not surplus heat (heat from combined heat and power), so no surplus-heat tax
+    "surplus_heat": Field(bool),
 }, provenance=True)
 _NEED = Table({
     "resource": Field(str, required=True),
