@@ -23,6 +23,7 @@ Two parts, both written to ``docs/results/arboga_line.md``:
 Usage::
 
     python experiments/arboga_line.py --seeds 20 --ticks 240
+    python experiments/arboga_line.py --out runs/arboga_line.md --set documented_ties=false
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from symbiosis_abm.reporting import code_version
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "results" / "arboga_line.md"
 REGION = "vastra_malardalen"
+#: parameter overrides of the runs (``--set NAME=VALUE``; none: the model's defaults)
+OVERRIDES: dict[str, object] = {}
 RECEIVER = "arboga_dh"
 RESOURCE = "waste_heat_high"
 SUPPLIERS = ("vme", "yara", "nordkalk")
@@ -135,7 +138,7 @@ def variants(seed: int = 0) -> pd.DataFrame:
 
 def run_one(seed: int, facilitator: bool, ticks: int = 240) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One run: first tick per Arboga supplier and delivered heat per tick and supplier."""
-    model = SymbiosisModel(REGION, rng=seed, facilitator=facilitator)
+    model = SymbiosisModel(REGION, rng=seed, facilitator=facilitator, **OVERRIDES)
     ids = list(model.world.firm_ids)
     arb, res = ids.index(RECEIVER), model.world.catalogue.names.index(RESOURCE)
     sups = [ids.index(s) for s in SUPPLIERS]
@@ -247,15 +250,33 @@ def report(econ: pd.DataFrame, var: pd.DataFrame, form: pd.DataFrame,
     return "\n".join(lines)
 
 
+def _number(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--ticks", type=int, default=240)
+    ap.add_argument("--out", type=Path, default=REPORT,
+                    help=f"report file (default {REPORT.relative_to(ROOT)})")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a model parameter for the runs, e.g. documented_ties=false")
     args = ap.parse_args(argv)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        OVERRIDES[name.strip()] = {"true": True, "false": False}.get(
+            value.strip().lower(), _number(value))
     firsts, deliveries = run_all(list(range(args.seeds)), args.ticks)
     text = report(economics(), variants(), formation_table(firsts),
                   monthly_pattern(deliveries), args.seeds, args.ticks)
-    REPORT.write_text(text, encoding="utf-8")
+    if OVERRIDES:
+        text += "\nRuns made with " + ", ".join(f"`{k}={v}`" for k, v in OVERRIDES.items()) + ".\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

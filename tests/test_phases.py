@@ -214,6 +214,8 @@ CONDITIONAL = {
     ("7 allocate", "cofund_wait"): "a deal failing for want of co-funding",
     ("7 allocate", "facilitator"): "co-funding paid out",
     ("2 delivery", "facilitator"): "co-funding paid out for a worn-out asset's replacement",
+    ("0 firms open", "pairs"): "a documented tie dated after the region's start "
+                               "(kalundborg_history's partners from 1989, VME-Arboga 2016)",
     # a newcomer's needs restart starved with nothing received: written, often unchanged
     ("8 closures and entries", "need_share"): "a newcomer's needs restart",
     ("8 closures and entries", "need_starved"): "a newcomer's needs restart",

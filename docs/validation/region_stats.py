@@ -112,6 +112,11 @@ def stats(name: str) -> dict:
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(bundled_regions())
+    unknown = [n for n in names if n not in bundled_regions()]
+    if unknown:
+        print(f"region_stats.py: {unknown[0]!r} is not a bundled region; allowed: "
+              f"{', '.join(sorted(bundled_regions()))} (none: all)", file=sys.stderr)
+        return 2
     cols = ["region", "firms", "candidate_links", "documented_links",
             "documented_among_candidates", "ratio", "viable_links",
             "distractors_per_documented", "assumed_fields", "sourced_fields",

@@ -75,6 +75,12 @@ _COUNTRY_SPEC = Table(
         "landfill_tax": Field(float, required=True, low=0.0),
         "incineration_tax": Field(float, required=True, low=0.0),
         "landfill_tax_by_year": Field(Table(values=Field(float, low=0.0), provenance=True)),
+        # surplus-heat tax by the year each rule took effect (surplus_heat.py): EUR per
+        # unit, and a share of the heat's value
+        "surplus_heat_tax_by_year": Field(Table(values=Field(float, low=0.0),
+                                                provenance=True)),
+        "surplus_heat_value_tax_by_year": Field(Table(values=Field(float, low=0.0, high=1.0),
+                                                      provenance=True)),
     },
     provenance=True,
 )
@@ -87,6 +93,7 @@ _RESOURCE_SPEC = Table(
         "alternative": Field(str, required=True, choices=ALTERNATIVES),
         "alternative_price": Field(float, required=True, low=0.0),
         "co2e_avoided": Field(float, required=True),
+        "surplus_heat": Field(bool),   # pays a country's surplus-heat tax (surplus_heat.py)
         "countries": Field(Table(values=Field(_COUNTRY_RESOURCE_SPEC))),
         "supply_seasonality": _SEASON,
         "demand_seasonality": _SEASON,
@@ -143,6 +150,12 @@ class ResourceCatalogue:
     incineration_tax: float = 0.0   # EUR per t, the country's
     countries: tuple[str, ...] = ()
     year: int | None = None         # the year the taxes are for (None: the catalogue's level)
+    #: (R,) resources the country's surplus-heat tax applies to
+    surplus_heat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: the country's surplus-heat tax: ((year, EUR per unit), ...) and ((year, share of
+    #: the heat's value), ...), each rule from its year (surplus_heat.py)
+    surplus_heat_tax: tuple[tuple[int, float], ...] = ()
+    surplus_heat_value_tax: tuple[tuple[int, float], ...] = ()
     data: dict = field(default_factory=dict, repr=False)
 
     def for_country(self, code: str | None, year: int | None = None) -> ResourceCatalogue:
@@ -212,10 +225,12 @@ def _country_problems(data: dict, origin: str) -> list[str]:
         out.append(f"{origin}: default_country: {data.get('default_country')!r} is not "
                    f"among [countries]: {', '.join(countries)}")
     for code, spec in countries.items():
-        for year in spec.get("landfill_tax_by_year", {}):
-            if year not in PROVENANCE_KEYS and not re.fullmatch(r"\d{4}", year):
-                out.append(f"{origin}: countries.{code}.landfill_tax_by_year.{year}: not a "
-                           f"year; write the year the rate applies from, e.g. \"2015\"")
+        for key in ("landfill_tax_by_year", "surplus_heat_tax_by_year",
+                    "surplus_heat_value_tax_by_year"):
+            for year in spec.get(key, {}):
+                if year not in PROVENANCE_KEYS and not re.fullmatch(r"\d{4}", year):
+                    out.append(f"{origin}: countries.{code}.{key}.{year}: not a year; "
+                               f"write the year the rate applies from, e.g. \"2015\"")
     for name, spec in data.get("resources", {}).items():
         for code in spec.get("countries", {}):
             if code not in countries:
@@ -290,8 +305,24 @@ def catalogue_from_dict(data: dict, origin: str, country: str | None = None,
         incineration_tax=float(tax["incineration_tax"]),
         countries=tuple(data["countries"]),
         year=year,
+        surplus_heat=np.array([bool(s.get("surplus_heat", False)) for _, s in items],
+                              dtype=bool),
+        surplus_heat_tax=_by_year(tax.get("surplus_heat_tax_by_year")),
+        surplus_heat_value_tax=_by_year(tax.get("surplus_heat_value_tax_by_year")),
         data=data,
     )
+
+
+def _by_year(table: dict | None) -> tuple[tuple[int, float], ...]:
+    """A ``{"YYYY": value}`` table as ((year, value), ...) sorted by year.
+
+    Examples
+    --------
+    >>> _by_year({"2022": 12.5, "1996": 0.0, "source": "x"})
+    ((1996, 0.0), (2022, 12.5))
+    """
+    return tuple(sorted((int(y), float(v)) for y, v in (table or {}).items()
+                        if y not in PROVENANCE_KEYS))
 
 
 def read_toml(path: Path | str, error: type[Exception] = RegionError) -> dict:

@@ -35,6 +35,7 @@ from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
 from .pace import hazard_per_tick
+from .relations import tie_trust
 from .state import phase
 from .world import SME
 
@@ -96,15 +97,23 @@ class Demography:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
-    @phase(reads=("world",),
-           writes=("counts", "firm_open"),
+    @phase(reads=("tie_schedule", "world"),
+           writes=("counts", "firm_open", "pairs"),
            draws=())
     def _open_firms(self, t: int) -> None:
         """Firms whose opening tick is ``t`` enter: from now on they search and trade.
+        Documented ties dated at ``t`` begin (their members know each other, trust at
+        least the tie's value: :func:`~.relations.tie_trust`).
 
         A firm that has not opened yet is not open, so it is no candidate, is not
         recruited and does not attend events (every phase checks ``firm_open``).
         """
+        for i, j, trust in self.tie_schedule.get(t, ()):
+            slots = self.pairs.slots(i, j)
+            self.pairs.trust[slots] = tie_trust(self.pairs.trust[slots], trust)
+            self.pairs.aware[slots] = True
+            self.pairs.met[slots] = True
+            self.counts["ties_begun"] += 1
         if t == 0:
             return  # the firms that exist at tick 0 are open from the constructor on
         opening = (self.world.firm_open_tick == t) & ~self.firm_open

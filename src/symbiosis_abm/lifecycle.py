@@ -21,6 +21,7 @@ from .pace import hazard_per_tick, process_change
 from .policy import carbon_value, landfill_cost, schedule_or_constant
 from .relations import after_breach, common_partner_pairs, introduced
 from .state import phase
+from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
@@ -84,6 +85,9 @@ class Lifecycle:
                                         p.price_volatility)
         year = t * p.tick_months / 12.0
         levels = {k: self.schedules[k].at(year) for k in ("energy", "carbon", "landfill")}
+        # the surplus-heat tax in force in this tick's calendar year (surplus_heat.py)
+        levels["heat_tax_year"] = calendar_year(w.region.start, w.region.year, t,
+                                                p.tick_months)
         key = (p, self.price_log.tobytes(), *levels.values())
         if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
             return
@@ -93,6 +97,10 @@ class Lifecycle:
                       + carbon_value(cat.co2e_avoided[w.need_resource], levels["carbon"]))
         disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
                                      self.stream_landfill, levels["landfill"])
+        if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
+            disposal_now = disposal_now - stream_tax(
+                w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
+                cat.surplus_heat_value_tax, levels["heat_tax_year"], cat.virgin_price)
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):

@@ -60,6 +60,7 @@ from .params import Parameters
 from .partner_search import PartnerSearch
 from .randomness import random_streams
 from .region import Region, load_region
+from .relations import group_pairs, tie_tick
 from .search import discovery_chance
 from .state import phase
 from .synthetic import generate_synthetic
@@ -228,11 +229,18 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self._firm_traits(0)
 
     def _seed_relationships(self) -> None:
+        """Documented ties in force at the start set trust and awareness; a tie dated
+        after the start waits in ``tie_schedule`` for its tick (phase 0)."""
         index = {fid: i for i, fid in enumerate(self.world.firm_ids)}
-        for rel in self.world.region.relationships:
-            members = np.array([index[f] for f in rel.firms], dtype=np.int64)
-            i, j = np.repeat(members, len(members)), np.tile(members, len(members))
-            slots = self.pairs.slots(i[i != j], j[i != j])   # every ordered pair of the group
+        region = self.world.region
+        self.tie_schedule: dict[int, list[tuple[np.ndarray, np.ndarray, float]]] = {}
+        for rel in region.relationships if self.params.documented_ties else ():
+            i, j = group_pairs(np.array([index[f] for f in rel.firms], dtype=np.int64))
+            due = tie_tick(region.start, rel.since, self.params.tick_months)
+            if due > 0:
+                self.tie_schedule.setdefault(due, []).append((i, j, rel.trust))
+                continue
+            slots = self.pairs.slots(i, j)
             self.pairs.trust[slots] = rel.trust
             self.pairs.aware[slots] = True
             self.pairs.met[slots] = True

@@ -188,6 +188,10 @@ class Parameters:
     # --- trust --------------------------------------------------------------------------
     initial_trust: float = _p(0.35, "-", "Trust between firms that have not met.",
                               low=0.0, high=1.0, group="trust")
+    documented_ties: bool = _p(
+        True, "-", "Use the region's documented ties ([[relationships]]: awareness and "
+        "trust from their dates); false: every pair starts at initial_awareness and "
+        "initial_trust.", group="trust")
     trust_baseline: float = _p(0.3, "-", "Level trust decays toward without contact.",
                                low=0.0, high=1.0, group="trust")
     trust_decay: float = _p(
@@ -651,6 +655,8 @@ BASIS: dict[str, str] = {
     "convener_share": "assumption: half of a region's firms come to one event (no source "
                       "read gives attendance as a share of a region's firms)",
     "convener_trust_gain": "assumption",
+    "documented_ties": "issue 19: ties as the region's sources give them; false for the "
+                       "defaults-only comparison (experiments/facilitator_roles.toml)",
     "event_cost_eur": "assumption: venue and staff for a half-day workshop",
     "cofunder": "DESIGN.md role",
     "cofund_share": "assumption: typical public co-funding share of investment grants",

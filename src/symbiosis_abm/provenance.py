@@ -43,7 +43,7 @@ __all__ = ["uncovered_numbers", "source_problems", "check_provenance", "check_fi
 #: Top-level keys that hold numbers about the file, not data (they need no source).
 EXEMPT_KEYS = frozenset({"schema_version"})
 #: Keys whose "YYYY-MM" text is a date: data under the rule, like a number.
-DATE_KEYS = frozenset({"start", "end", "opens", "closes", "date"})
+DATE_KEYS = frozenset({"start", "end", "opens", "closes", "date", "since"})
 _ASSUMPTION = "assumption"
 _REF_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}$")

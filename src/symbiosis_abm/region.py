@@ -56,6 +56,8 @@ class StreamSpec:
     alternative_price: float | None = None  # None: the catalogue's price for the country
     produced_from: str | None = None    # resource of one of the firm's needs (cascades)
     yield_per_unit: float | None = None  # output per unit of that input
+    #: False: the stream is not surplus heat (CHP heat): no surplus-heat tax on it
+    surplus_heat: bool = True
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,9 @@ class Relationship:
     firms: tuple[str, ...]
     kind: str
     trust: float
+    #: "YYYY-MM" the tie began (a club's founding, an ownership change); None: before
+    #: the run. Later than the region's start: it begins at that tick (relations.tie_tick).
+    since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,7 +360,8 @@ def _build(data: dict, origin: str) -> Region:
         country=header.get("country", ""),
         firms=tuple(_firm(f, lat0, lon0, members) for f in firms),
         facilitator=None if fac is None else _facilitator(fac),
-        relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]))
+        relationships=tuple(Relationship(tuple(r["firms"]), r["kind"], float(r["trust"]),
+                                         r.get("since"))
                             for r in data.get("relationships", [])),
         # read-only: parsed regions are cached and shared between models
         parameters=MappingProxyType({k: v for k, v in data.get("parameters", {}).items()
@@ -424,7 +430,7 @@ def _firm(f: dict, lat0: float, lon0: float, members: set[str]) -> FirmSpec:
             s["resource"], float(s["volume_per_year"]), float(s.get("variability", 0.1)),
             s.get("disposal_cost"), _tuple(s.get("supply_seasonality")),
             s.get("alternative"), s.get("alternative_price"), s.get("produced_from"),
-            s.get("yield_per_unit"))
+            s.get("yield_per_unit"), bool(s.get("surplus_heat", True)))
             for s in f.get("streams", [])),
         needs=tuple(NeedSpec(
             n["resource"], float(n["volume_per_year"]), n.get("virgin_price"),

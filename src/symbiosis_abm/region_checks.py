@@ -73,12 +73,38 @@ def semantic_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> 
         if len(set(pair)) < len(pair):
             out.append(f"{origin}: relationships[{j}].firms: a firm cannot relate to itself; "
                        f"name different firms, each once")
+        out.extend(f"{origin}: relationships[{j}].since: {problem}"
+                   for problem in tie_date_problems(rel.get("since"), data.get("region")))
     if isinstance(data.get("parameters"), dict):
         out.extend(_parameter_problems(data["parameters"], origin))
     out.extend(exit_problems(data, origin))
     out.extend(initial_exchange_problems(data, origin))
     out.extend(route_problems(data, origin, catalogue))
     return out
+
+
+def tie_date_problems(since: object, header: object) -> list[str]:
+    """A tie's ``since`` is a calendar month, not after the year a region without a
+    start depicts (a region with a start takes later ties at their tick).
+
+    Examples
+    --------
+    >>> tie_date_problems("1989-01", {"year": 2018}), tie_date_problems(None, {})
+    ([], [])
+    >>> tie_date_problems("2020-01", {"year": 2018})
+    ["'2020-01' is after the region's year 2018 and the region has no start; give [region] start or leave the tie out"]
+    """
+    if since is None:
+        return []
+    problem = date_problem(since)
+    if problem:
+        return [problem]
+    header = header if isinstance(header, dict) else {}
+    year = header.get("year")
+    if "start" not in header and isinstance(year, int) and int(str(since)[:4]) > year:
+        return [f"{since!r} is after the region's year {year} and the region has no start; "
+                f"give [region] start or leave the tie out"]
+    return []
 
 
 def route_problems(data: dict, origin: str, catalogue: ResourceCatalogue) -> list[str]:

@@ -50,6 +50,8 @@ _STREAM = Table({
     "name": Field(str),
     "produced_from": Field(str),
     "yield_per_unit": Field(float, low=0.0, low_open=True),
+    # false: not surplus heat (heat from combined heat and power), so no surplus-heat tax
+    "surplus_heat": Field(bool),
 }, provenance=True)
 _NEED = Table({
     "resource": Field(str, required=True),
@@ -98,6 +100,7 @@ _RELATIONSHIP = Table({
     "firms": Field(list, required=True, item=Field(str), min_length=2),
     "kind": Field(str, required=True, choices=RELATIONSHIP_KINDS),
     "trust": Field(float, required=True, low=0.0, high=1.0),
+    "since": Field(str),   # "YYYY-MM"; checked in region_checks
     "notes": Field(str),
 }, provenance=True)
 #: An exchange documented as running at the region's start: open at tick 0 (never a

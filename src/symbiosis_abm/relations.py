@@ -8,6 +8,9 @@
   process changed) damages the other side's trust in it by ``trust_loss_breach``.
 * **Broken trust**: a receiver whose trust in its supplier falls below ``trust_break``
   (after repeated shortfalls) ends the exchange.
+* **Documented ties** (a region's ``[[relationships]]``): every ordered pair of a group
+  knows each other; a tie with a ``since`` date after the region's start begins at its
+  tick (:func:`tie_tick`) and raises trust to at least its value (:func:`tie_trust`).
 
 Pairs are keyed ``i * n + j`` (directed) as in :class:`symbiosis_abm.trust.PairStore`.
 
@@ -24,8 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import hub_pair_positions, unique_sorted
+from .dates import tick_of
 
-__all__ = ["common_partner_pairs", "introduced", "after_breach", "broken"]
+__all__ = ["common_partner_pairs", "introduced", "after_breach", "broken", "group_pairs",
+           "tie_tick", "tie_trust"]
 
 
 def _links_by_hub(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,3 +102,45 @@ def broken(trust_receiver_in_supplier: np.ndarray, threshold: float) -> np.ndarr
     array([ True, False])
     """
     return np.asarray(trust_receiver_in_supplier) < threshold
+
+
+def group_pairs(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j), i != j, of a group of firms: all know each other.
+
+    Examples
+    --------
+    >>> i, j = group_pairs(np.array([4, 7, 9]))
+    >>> list(zip(i.tolist(), j.tolist()))
+    [(4, 7), (4, 9), (7, 4), (7, 9), (9, 4), (9, 7)]
+    """
+    members = np.asarray(members, dtype=np.int64)
+    i, j = np.repeat(members, len(members)), np.tile(members, len(members))
+    return i[i != j], j[i != j]
+
+
+def tie_tick(start: str | None, since: str | None, tick_months: float) -> int:
+    """The tick a documented tie begins: 0 if it predates the region's start (or either
+    date is missing: a region without a start depicts one year, in which its ties hold).
+
+    Examples
+    --------
+    >>> tie_tick("1960-01", "1989-01", 1.0), tie_tick("1960-01", "1950-06", 1.0)
+    (348, 0)
+    >>> tie_tick(None, "1989-01", 1.0), tie_tick("2010-01", None, 1.0)
+    (0, 0)
+    """
+    if start is None or since is None:
+        return 0
+    return max(0, tick_of(start, since, tick_months))
+
+
+def tie_trust(trust: np.ndarray, value: float) -> np.ndarray:
+    """Trust once a dated tie begins: at least the tie's value; a tie does not erase the
+    trust two firms have already earned in exchanges.
+
+    Examples
+    --------
+    >>> tie_trust(np.array([0.35, 0.9]), 0.6)
+    array([0.6, 0.9])
+    """
+    return np.maximum(np.asarray(trust, dtype=float), value)

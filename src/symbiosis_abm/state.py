@@ -98,6 +98,7 @@ CONTEXT: dict[str, str] = {
     "edge_slot_sr": "pair slot of each edge's supplier -> receiver",
     "edge_slot_rs": "pair slot of each edge's receiver -> supplier",
     "edge_discovery": "chance per tick that one side of an edge discovers the other",
+    "tie_schedule": "documented ties dated after the start, by the tick they begin",
     "edge_keys_sorted": "edges sorted by (supplier, receiver) key",
     "key_input": "needs whose starvation closes their firm",
     "stream_landfill": "streams whose alternative is landfill",

@@ -8,7 +8,7 @@ depend on trust or volume (distance, prices, seasonal utilisation) are computed 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,6 +59,9 @@ class World:
     edge_supplier: np.ndarray
     edge_receiver: np.ndarray
     edge_resource: np.ndarray
+    #: bool per stream: pays the country's surplus-heat tax (a surplus-heat resource of
+    #: the catalogue, not marked ``surplus_heat = false`` in the region: surplus_heat.py)
+    stream_surplus_heat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n_firms(self) -> int:
@@ -219,6 +222,8 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         edge_supplier=s_firm[edges.stream],
         edge_receiver=n_firm[edges.need],
         edge_resource=s_res[edges.stream],
+        stream_surplus_heat=catalogue.surplus_heat[s_res] & np.array(
+            [s.surplus_heat for _, s in streams], dtype=bool),
     )
 
 
