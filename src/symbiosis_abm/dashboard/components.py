@@ -6,12 +6,20 @@ whole page). Each reads the run under its lock (a step is never read half done).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import lru_cache
 from html import escape
 from typing import Any
 
 import solara
+
+#: reacton's renderer that skips every subtree a redraw leaves unchanged (opt-in by this
+#: variable, reacton >= 1.11; tested by reacton against the default one): a step then
+#: walks only the components showing per-step figures, not the sidebar, the levers or the
+#: playback buttons (the default walks and re-applies the whole page: about 500 elements
+#: and 240 widgets per step). ``REACTON_FAST=0`` in the environment keeps the default.
+os.environ.setdefault("REACTON_FAST", "1")
 
 from ..region import load_region
 from . import export
@@ -117,6 +125,7 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0,
     rows each step (swapped into the live view: zoom and pan are kept). ``which`` is
     "other" for run B's map in A/B mode."""
     main = getattr(run, which)
+    widget = solara.use_memo(VegaView, [])
     with run.lock:
         spec = solara.use_memo(
             lambda: map_spec(main, lang, height=height, legend=legend) if main else None,
@@ -136,18 +145,23 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0,
             solara.Text(f"{tr('run_' + side, lang)} · {model_counter_text(main, lang)}",
                         classes=[f"ab-month-{side}"],
                         style={"font-weight": "600", "font-size": "1.1em"})
-        LiveVega(spec, data, version, on_pick)
-        solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
+        live_vega(widget, spec, data, version, on_pick)
+        MapHint(lang)
 
 
 @solara.component
-def LiveVega(spec: dict, datasets: dict, version: int,
-             on_pick: Callable[[str], None] | None = None):
-    """One :class:`~.widgets.VegaView` kept for the component's life; its rows are given
-    to it directly (:meth:`~.widgets.VegaView.show`, which sends the browser only what
-    changed) rather than passed as element arguments, because the renderer walks every
-    argument's nested values on each redraw (thousands of rows: most of a step's cost)."""
-    widget = solara.use_memo(VegaView, [])
+def MapHint(lang: str):
+    """The line under the map (a component of its own: not redrawn by a step)."""
+    solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
+
+
+def live_vega(widget: VegaView, spec: dict, datasets: dict, version: int,
+              on_pick: Callable[[str], None] | None = None) -> None:
+    """Show ``datasets`` in ``widget`` (one :class:`~.widgets.VegaView` kept for its
+    component's life) and place it on the page. Its rows are given to the widget directly
+    (:meth:`~.widgets.VegaView.show`, which sends the browser only what changed), never
+    as element arguments: the renderer walks every argument's nested values on each
+    redraw, and compares them with the last (thousands of rows: most of a step's cost)."""
     widget.on_pick = on_pick
     widget.show(spec, datasets, version)
     solara.Column(children=[widget], style={"width": "100%", "overflow-x": "auto",
@@ -158,6 +172,7 @@ def LiveVega(spec: dict, datasets: dict, version: int,
 def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
     """The runs over time, drawn in the browser (solid: with facilitator, dashed: twin)."""
     main = run.main
+    widget = solara.use_memo(VegaView, [])
     with run.lock:
         spec = solara.use_memo(lambda: plot_spec(run, lang) if main else None, [id(run), lang])
         data = solara.use_memo(lambda: plot_data(run, lang) if main else None,
@@ -166,9 +181,14 @@ def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
     if spec is None:
         return
     with solara.Column(classes=["twin-plots"], gap="0px"):
-        LiveVega(spec, data, version)
-        solara.Text(tr("ab_note" if run.mode == "ab" else "twin_note", lang),
-                    style={"font-size": "0.8em", "color": "#555"})
+        live_vega(widget, spec, data, version)
+        PlotNote(lang, run.mode == "ab")
+
+
+@solara.component
+def PlotNote(lang: str, ab: bool):
+    solara.Text(tr("ab_note" if ab else "twin_note", lang),
+                style={"font-size": "0.8em", "color": "#555"})
 
 
 def ab_summary(run: DashboardRun, lang: str) -> str:
