@@ -16,6 +16,12 @@ Examples
 >>> len(timeseries(model)), len(exchanges(model)) == len(model.exchanges_frame())
 (4, True)
 
+One time-series column as the values recorded so far (no frame is built: the cards and
+plots read a few columns every step):
+
+>>> series(model, "active_exchanges") == timeseries(model)["active_exchanges"].tolist()
+True
+
 The exchange log as plain rows (Python values, no pandas per use: the map, the event log
 and the inspector read them every step):
 
@@ -38,7 +44,7 @@ import pandas as pd
 
 from ..model import SymbiosisModel
 
-__all__ = ["timeseries", "exchanges", "exchange_rows"]
+__all__ = ["timeseries", "series", "exchanges", "exchange_rows"]
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -59,6 +65,12 @@ def _cached(model: SymbiosisModel, name: str, build: Callable[[SymbiosisModel], 
 def timeseries(model: SymbiosisModel) -> pd.DataFrame:
     """``model.timeseries()`` at its current month (shared: do not modify)."""
     return _cached(model, "timeseries", lambda m: m.timeseries())
+
+
+def series(model: SymbiosisModel, column: str) -> list:
+    """Column ``column`` of :func:`timeseries`, one value per month so far: the list
+    Mesa's ``DataCollector`` appends to (``model_vars``; read only, under the run's lock)."""
+    return model.datacollector.model_vars[column]
 
 
 def exchanges(model: SymbiosisModel) -> pd.DataFrame:

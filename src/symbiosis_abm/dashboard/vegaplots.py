@@ -65,12 +65,12 @@ def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
         lines += [(model, column, _panel(key, unit, lang), name)
                   for column, key, unit in PANELS]
     keys = tuple((id(m), column, panel, name) for m, column, panel, name in lines)
-    lengths = {len(frames.timeseries(m)) for m, *_ in lines}
+    lengths = {len(frames.series(m, "tick")) for m, *_ in lines}
     months = max(lengths, default=0)
     kept = _drawn.get(run, {}).get(lang)
     done, rows = (kept[1], kept[2]) if kept is not None and kept[0] == keys and len(
         lengths) == 1 and kept[1] <= months else (0, [])
-    values = [frames.timeseries(m)[column].iloc[done:].tolist() for m, column, *_ in lines]
+    values = [frames.series(m, column)[done:months] for m, column, *_ in lines]
     new = [{"month": done + m + 1, "panel": panel, "run": name,
             "value": round(float(v[m]), 3)}
            for m in range(months - done) for (_, _, panel, name), v in zip(lines, values)
