@@ -27,7 +27,7 @@ from .controls import Control, controls, region_values, slider_range
 from .events import event_lines
 from .i18n import choice_label, param_description, param_label, tr, unit_label
 from .inspector import firm_choices, firm_details, html_table
-from .kpi import format_number, key_figures
+from .kpi import KeyFigure, format_number, key_figures
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
 from .vegamap import map_data, map_spec, view_geometry
@@ -76,45 +76,46 @@ def Messages(run: DashboardRun, lang: str, counter: int = 0):
 def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = False):
     """One card per key figure: with facilitator, without it, the difference, and a line
     explaining a negative or undefined effect (in ``compact`` presenter cards, the
-    explanation is the card's tooltip)."""
+    explanation is the card's tooltip). A card whose figures did not change in a step is
+    not redrawn."""
     with run.lock:
         figures = key_figures(run)
     ab = run.mode == "ab"
+    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
+                                                "gap": "6px", "width": "100%"}):
+        for fig in figures:
+            KpiCard(fig, lang, ab, compact)
+
+
+@solara.component
+def KpiCard(fig: KeyFigure, lang: str, ab: bool, compact: bool):
+    """One key figure's card (see :func:`KpiCards`)."""
     other_label = tr("run_b" if ab else "without_fac", lang)
     diff_label = tr("b_minus_a" if ab else "difference", lang)
     card = ({"flex": "1 1 0", "min-width": "0", "padding": "2px 6px"} if compact else
             {"min-width": "120px", "max-width": "230px", "padding": "4px 8px"})
-    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
-                                                "gap": "6px", "width": "100%"}):
-        for fig in figures:
-            unit = unit_label(fig.unit, lang) + (f"/{tr('year', lang)}" if fig.per_year
-                                                  else "")
-            with solara.Column(classes=["kpi-card"], gap="0px",
-                               style={"border": "1px solid #ddd", "border-radius": "6px",
-                                      **card}):
-                solara.Text(tr(fig.key, lang), classes=["kpi-label"],
-                            style={"font-size": "0.8em", "color": "#444",
-                                   "line-height": "1.15"})
-                value = (format_number(fig.value, unit=unit, lang=lang)
-                         if fig.value is not None else tr("not_defined", lang))
-                if ab and fig.value is not None:
-                    value = f"{tr('run_a', lang)}: {value}"
-                solara.Text(value, classes=["kpi-value"],
-                            style={"font-size": "1.4em", "font-weight": "600"})
-                if fig.twin is not None:
-                    solara.Text(f"{other_label}: "
-                                f"{format_number(fig.twin, unit=unit, lang=lang)}",
-                                classes=["kpi-twin"], style={"font-size": "0.8em"})
-                    solara.Text(f"{diff_label}: "
-                                f"{format_number(fig.difference, signed=True, unit=unit,
-                                                 lang=lang)}",
-                                classes=["kpi-diff"],
-                                style={"font-size": "0.85em", "color": "#0b4f8a",
-                                       "font-weight": "600"})
-                if fig.note and not compact:
-                    solara.Text(tr(fig.note, lang), classes=["kpi-note"],
-                                style={"font-size": "0.7em", "color": "#7a4a00",
-                                       "line-height": "1.2"})
+    unit = unit_label(fig.unit, lang) + (f"/{tr('year', lang)}" if fig.per_year else "")
+    with solara.Column(classes=["kpi-card"], gap="0px",
+                       style={"border": "1px solid #ddd", "border-radius": "6px", **card}):
+        solara.Text(tr(fig.key, lang), classes=["kpi-label"],
+                    style={"font-size": "0.8em", "color": "#444", "line-height": "1.15"})
+        value = (format_number(fig.value, unit=unit, lang=lang)
+                 if fig.value is not None else tr("not_defined", lang))
+        if ab and fig.value is not None:
+            value = f"{tr('run_a', lang)}: {value}"
+        solara.Text(value, classes=["kpi-value"],
+                    style={"font-size": "1.4em", "font-weight": "600"})
+        if fig.twin is not None:
+            solara.Text(f"{other_label}: {format_number(fig.twin, unit=unit, lang=lang)}",
+                        classes=["kpi-twin"], style={"font-size": "0.8em"})
+            solara.Text(f"{diff_label}: "
+                        f"{format_number(fig.difference, signed=True, unit=unit, lang=lang)}",
+                        classes=["kpi-diff"],
+                        style={"font-size": "0.85em", "color": "#0b4f8a",
+                               "font-weight": "600"})
+        if fig.note and not compact:
+            solara.Text(tr(fig.note, lang), classes=["kpi-note"],
+                        style={"font-size": "0.7em", "color": "#7a4a00", "line-height": "1.2"})
 
 
 @solara.component
