@@ -321,3 +321,20 @@ def test_an_uploaded_region_runs_or_lists_its_problems():
     assert "Västra Mälardalen" in text_of(having(box, "region-title")[0])
     click_step(rc, 12)
     assert text_of(having(having(box, "kpi-card")[0], "kpi-value")[0]) == "5"
+
+
+def test_a_step_redraws_the_figures_not_the_levers():
+    """Step speed (issue 22, must-show 3): reacton's renderer that skips unchanged subtrees
+    is selected, so a step walks the per-step figures only; the levers' widgets are left
+    alone and the figures still change."""
+    import reacton.core
+
+    assert reacton.core._render_context_class() is reacton.core._RenderContextFast
+    box, rc = render_page()
+    lever = having(box, "control-landfill_tax_eur_per_t")[0]
+    sliders = [x for x in walk(lever) if isinstance(x, v.Slider)]
+    changes = []
+    sliders[0].observe(lambda change: changes.append(change["name"]), names=v.Slider.class_trait_names())
+    click_step(rc, 3)
+    assert changes == []
+    assert having(box, "step-counter")[0].children == ["Month 3"]

@@ -6,6 +6,7 @@ whole page). Each reads the run under its lock (a step is never read half done).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import lru_cache
 from html import escape
@@ -13,13 +14,20 @@ from typing import Any
 
 import solara
 
+#: reacton's renderer that skips every subtree a redraw leaves unchanged (opt-in by this
+#: variable, reacton >= 1.11; tested by reacton against the default one): a step then
+#: walks only the components showing per-step figures, not the sidebar, the levers or the
+#: playback buttons (the default walks and re-applies the whole page: about 500 elements
+#: and 240 widgets per step). ``REACTON_FAST=0`` in the environment keeps the default.
+os.environ.setdefault("REACTON_FAST", "1")
+
 from ..region import load_region
 from . import export
 from .controls import Control, controls, region_values, slider_range
 from .events import event_lines
 from .i18n import choice_label, param_description, param_label, tr, unit_label
 from .inspector import firm_choices, firm_details, html_table
-from .kpi import format_number, key_figures
+from .kpi import KeyFigure, format_number, key_figures
 from .run import DashboardRun
 from .timeline import month_label, passed_milestones, region_milestones, region_start
 from .vegamap import map_data, map_spec, view_geometry
@@ -68,45 +76,46 @@ def Messages(run: DashboardRun, lang: str, counter: int = 0):
 def KpiCards(run: DashboardRun, lang: str, counter: int = 0, compact: bool = False):
     """One card per key figure: with facilitator, without it, the difference, and a line
     explaining a negative or undefined effect (in ``compact`` presenter cards, the
-    explanation is the card's tooltip)."""
+    explanation is the card's tooltip). A card whose figures did not change in a step is
+    not redrawn."""
     with run.lock:
         figures = key_figures(run)
     ab = run.mode == "ab"
+    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
+                                                "gap": "6px", "width": "100%"}):
+        for fig in figures:
+            KpiCard(fig, lang, ab, compact)
+
+
+@solara.component
+def KpiCard(fig: KeyFigure, lang: str, ab: bool, compact: bool):
+    """One key figure's card (see :func:`KpiCards`)."""
     other_label = tr("run_b" if ab else "without_fac", lang)
     diff_label = tr("b_minus_a" if ab else "difference", lang)
     card = ({"flex": "1 1 0", "min-width": "0", "padding": "2px 6px"} if compact else
             {"min-width": "120px", "max-width": "230px", "padding": "4px 8px"})
-    with solara.Row(classes=["kpi-row"], style={"flex-wrap": "nowrap" if compact else "wrap",
-                                                "gap": "6px", "width": "100%"}):
-        for fig in figures:
-            unit = unit_label(fig.unit, lang) + (f"/{tr('year', lang)}" if fig.per_year
-                                                  else "")
-            with solara.Column(classes=["kpi-card"], gap="0px",
-                               style={"border": "1px solid #ddd", "border-radius": "6px",
-                                      **card}):
-                solara.Text(tr(fig.key, lang), classes=["kpi-label"],
-                            style={"font-size": "0.8em", "color": "#444",
-                                   "line-height": "1.15"})
-                value = (format_number(fig.value, unit=unit, lang=lang)
-                         if fig.value is not None else tr("not_defined", lang))
-                if ab and fig.value is not None:
-                    value = f"{tr('run_a', lang)}: {value}"
-                solara.Text(value, classes=["kpi-value"],
-                            style={"font-size": "1.4em", "font-weight": "600"})
-                if fig.twin is not None:
-                    solara.Text(f"{other_label}: "
-                                f"{format_number(fig.twin, unit=unit, lang=lang)}",
-                                classes=["kpi-twin"], style={"font-size": "0.8em"})
-                    solara.Text(f"{diff_label}: "
-                                f"{format_number(fig.difference, signed=True, unit=unit,
-                                                 lang=lang)}",
-                                classes=["kpi-diff"],
-                                style={"font-size": "0.85em", "color": "#0b4f8a",
-                                       "font-weight": "600"})
-                if fig.note and not compact:
-                    solara.Text(tr(fig.note, lang), classes=["kpi-note"],
-                                style={"font-size": "0.7em", "color": "#7a4a00",
-                                       "line-height": "1.2"})
+    unit = unit_label(fig.unit, lang) + (f"/{tr('year', lang)}" if fig.per_year else "")
+    with solara.Column(classes=["kpi-card"], gap="0px",
+                       style={"border": "1px solid #ddd", "border-radius": "6px", **card}):
+        solara.Text(tr(fig.key, lang), classes=["kpi-label"],
+                    style={"font-size": "0.8em", "color": "#444", "line-height": "1.15"})
+        value = (format_number(fig.value, unit=unit, lang=lang)
+                 if fig.value is not None else tr("not_defined", lang))
+        if ab and fig.value is not None:
+            value = f"{tr('run_a', lang)}: {value}"
+        solara.Text(value, classes=["kpi-value"],
+                    style={"font-size": "1.4em", "font-weight": "600"})
+        if fig.twin is not None:
+            solara.Text(f"{other_label}: {format_number(fig.twin, unit=unit, lang=lang)}",
+                        classes=["kpi-twin"], style={"font-size": "0.8em"})
+            solara.Text(f"{diff_label}: "
+                        f"{format_number(fig.difference, signed=True, unit=unit, lang=lang)}",
+                        classes=["kpi-diff"],
+                        style={"font-size": "0.85em", "color": "#0b4f8a",
+                               "font-weight": "600"})
+        if fig.note and not compact:
+            solara.Text(tr(fig.note, lang), classes=["kpi-note"],
+                        style={"font-size": "0.7em", "color": "#7a4a00", "line-height": "1.2"})
 
 
 @solara.component
@@ -117,6 +126,7 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0,
     rows each step (swapped into the live view: zoom and pan are kept). ``which`` is
     "other" for run B's map in A/B mode."""
     main = getattr(run, which)
+    widget = solara.use_memo(VegaView, [])
     with run.lock:
         spec = solara.use_memo(
             lambda: map_spec(main, lang, height=height, legend=legend) if main else None,
@@ -136,18 +146,23 @@ def MapView(run: DashboardRun, lang: str, counter: int = 0,
             solara.Text(f"{tr('run_' + side, lang)} · {model_counter_text(main, lang)}",
                         classes=[f"ab-month-{side}"],
                         style={"font-weight": "600", "font-size": "1.1em"})
-        LiveVega(spec, data, version, on_pick)
-        solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
+        live_vega(widget, spec, data, version, on_pick)
+        MapHint(lang)
 
 
 @solara.component
-def LiveVega(spec: dict, datasets: dict, version: int,
-             on_pick: Callable[[str], None] | None = None):
-    """One :class:`~.widgets.VegaView` kept for the component's life; its rows are given
-    to it directly (:meth:`~.widgets.VegaView.show`, which sends the browser only what
-    changed) rather than passed as element arguments, because the renderer walks every
-    argument's nested values on each redraw (thousands of rows: most of a step's cost)."""
-    widget = solara.use_memo(VegaView, [])
+def MapHint(lang: str):
+    """The line under the map (a component of its own: not redrawn by a step)."""
+    solara.Text(tr("map_hint", lang), style={"font-size": "0.8em", "color": "#555"})
+
+
+def live_vega(widget: VegaView, spec: dict, datasets: dict, version: int,
+              on_pick: Callable[[str], None] | None = None) -> None:
+    """Show ``datasets`` in ``widget`` (one :class:`~.widgets.VegaView` kept for its
+    component's life) and place it on the page. Its rows are given to the widget directly
+    (:meth:`~.widgets.VegaView.show`, which sends the browser only what changed), never
+    as element arguments: the renderer walks every argument's nested values on each
+    redraw, and compares them with the last (thousands of rows: most of a step's cost)."""
     widget.on_pick = on_pick
     widget.show(spec, datasets, version)
     solara.Column(children=[widget], style={"width": "100%", "overflow-x": "auto",
@@ -158,6 +173,7 @@ def LiveVega(spec: dict, datasets: dict, version: int,
 def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
     """The runs over time, drawn in the browser (solid: with facilitator, dashed: twin)."""
     main = run.main
+    widget = solara.use_memo(VegaView, [])
     with run.lock:
         spec = solara.use_memo(lambda: plot_spec(run, lang) if main else None, [id(run), lang])
         data = solara.use_memo(lambda: plot_data(run, lang) if main else None,
@@ -166,9 +182,14 @@ def TwinPlots(run: DashboardRun, lang: str, counter: int = 0):
     if spec is None:
         return
     with solara.Column(classes=["twin-plots"], gap="0px"):
-        LiveVega(spec, data, version)
-        solara.Text(tr("ab_note" if run.mode == "ab" else "twin_note", lang),
-                    style={"font-size": "0.8em", "color": "#555"})
+        live_vega(widget, spec, data, version)
+        PlotNote(lang, run.mode == "ab")
+
+
+@solara.component
+def PlotNote(lang: str, ab: bool):
+    solara.Text(tr("ab_note" if ab else "twin_note", lang),
+                style={"font-size": "0.8em", "color": "#555"})
 
 
 def ab_summary(run: DashboardRun, lang: str) -> str:

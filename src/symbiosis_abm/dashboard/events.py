@@ -37,14 +37,14 @@ class Event:
 
 def events(model: SymbiosisModel, limit: int | None = None) -> list[Event]:
     """Exchanges formed and ended so far, newest first (ties: ended before formed)."""
-    log = frames.exchanges(model)
     names = {f.id: (f.name or f.id) for f in model.world.region.firms}
     out = []
-    for row in log.itertuples(index=False):
-        sup, rec = names[row.supplier], names[row.receiver]
-        out.append(Event(int(row.start), "formed", sup, rec, row.resource))
-        if row.status == "ended":
-            out.append(Event(int(row.end), "ended", sup, rec, row.resource, row.reason))
+    for row in frames.exchange_rows(model):
+        sup, rec = names[row["supplier"]], names[row["receiver"]]
+        out.append(Event(int(row["start"]), "formed", sup, rec, row["resource"]))
+        if row["status"] == "ended":
+            out.append(Event(int(row["end"]), "ended", sup, rec, row["resource"],
+                             row["reason"]))
     out.sort(key=lambda e: (e.tick, e.kind == "ended"), reverse=True)
     return out[:limit] if limit else out
 

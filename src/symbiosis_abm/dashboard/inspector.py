@@ -28,9 +28,6 @@ from .timeline import month_label, region_start
 
 __all__ = ["firm_details", "firm_choices", "html_table"]
 
-_HISTORY = ["supplier", "receiver", "resource", "volume_per_year", "start", "end", "status",
-            "reason"]
-
 
 def firm_choices(model: SymbiosisModel) -> dict[str, str]:
     """Label shown in the picker -> firm id, in region order."""
@@ -41,8 +38,8 @@ def firm_details(model: SymbiosisModel, firm_id: str, lang: str = "en") -> dict[
     """Everything the inspector shows for one firm, as rows with translated headers.
     Months are written as on the counter and in the event log ("month 6" for tick 5)."""
     firm = model.firm(firm_id)
-    log = frames.exchanges(model)
-    mine = log[(log["supplier"] == firm_id) | (log["receiver"] == firm_id)]
+    mine = [r for r in frames.exchange_rows(model)
+            if r["supplier"] == firm_id or r["receiver"] == firm_id]
     names = {f.id: (f.name or f.id) for f in model.world.region.firms}
     start = region_start(model.world.region)
 
@@ -80,7 +77,7 @@ def firm_details(model: SymbiosisModel, firm_id: str, lang: str = "en") -> dict[
         tr("col_status", lang): tr("status_" + r["status"], lang) if "status_" + r["status"]
         in TEXT else r["status"],
         tr("col_reason", lang): reason_label(r["reason"], lang) or "–",
-    } for r in mine[_HISTORY].to_dict("records")]
+    } for r in mine]
     state = "" if firm.is_open else f" ({tr('closed', lang)})"
     return {
         "title": f"{firm.name} – {sector_label(firm.sector, lang)}, "

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pandas as pd
+import numpy as np
 
 from ..model import SymbiosisModel
 from . import frames
@@ -48,31 +48,40 @@ class KeyFigure:
     note: str | None = None     # translation key of an explanation (negative, undefined)
 
 
-def _per_year(ts: pd.DataFrame, column: str, model: SymbiosisModel) -> float:
+def _per_year(values: list, model: SymbiosisModel) -> float:
     """Yearly rate over the last year of ticks (annualised while the run is younger)."""
-    if len(ts) == 0:
+    if not values:
         return 0.0
     per_year = model.params.ticks_per_year
-    window = ts[column].iloc[-max(1, int(round(per_year))):]
-    return float(window.mean() * per_year)
+    window = _floats(values[-max(1, int(round(per_year))):])
+    return float(window.sum() / len(window) * per_year)
+
+
+def _floats(values: list) -> np.ndarray:
+    # the sum pandas takes of a column (numpy's, over float64): the same bits as before
+    return np.asarray(values, dtype=np.float64)
 
 
 def _figures(model: SymbiosisModel | None) -> dict[str, float | None]:
     if model is None:
         return {}
-    ts = frames.timeseries(model) if model.steps else pd.DataFrame()
-    last = ts.iloc[-1] if len(ts) else None
-    pick = (lambda c: float(last[c])) if last is not None else (lambda c: 0.0)
+    def column(name: str) -> list:
+        return frames.series(model, name) if model.steps else []
+
+    def pick(name: str) -> float:
+        values = column(name)
+        return float(values[-1]) if values else 0.0
+
     return {
         "kpi_active_exchanges": pick("active_exchanges"),
         "kpi_participating_firms": pick("participating_firms"),
-        "kpi_diverted": _per_year(ts, "materials_diverted_t", model),
-        "kpi_energy": _per_year(ts, "energy_recovered_mwh", model),
-        "kpi_water": _per_year(ts, "water_reused_m3", model),
-        "kpi_co2e": _per_year(ts, "co2e_avoided_t", model),
+        "kpi_diverted": _per_year(column("materials_diverted_t"), model),
+        "kpi_energy": _per_year(column("energy_recovered_mwh"), model),
+        "kpi_water": _per_year(column("water_reused_m3"), model),
+        "kpi_co2e": _per_year(column("co2e_avoided_t"), model),
         "kpi_savings": pick("firm_net_savings_eur"),
         "kpi_public_cost": pick("public_cost_eur"),
-        "_diverted_total": float(ts["materials_diverted_t"].sum()) if len(ts) else 0.0,
+        "_diverted_total": float(_floats(column("materials_diverted_t")).sum()),
     }
 
 

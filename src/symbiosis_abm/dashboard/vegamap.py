@@ -123,27 +123,29 @@ def map_data(model: SymbiosisModel, lang: str,
     open_ = layers.firm_open if layers.firm_open is not None else np.ones(len(xy), bool)
     catalogue = model.world.catalogue
     index = {f.id: i for i, f in enumerate(firms)}
-    log = frames.exchanges(model)
     partners = np.zeros(len(xy), dtype=int)
     exchanges = []
-    for row in log[log["status"] == "active"].itertuples(index=False):
-        s, t = index[row.supplier], index[row.receiver]
+    for row in frames.exchange_rows(model):
+        if row["status"] != "active":
+            continue
+        s, t = index[row["supplier"]], index[row["receiver"]]
         partners[s] += 1
         partners[t] += 1
-        unit = catalogue.units[catalogue.index(row.resource)]
+        unit = catalogue.units[catalogue.index(row["resource"])]
         exchanges.append({
-            "_key": f"{row.supplier}>{row.receiver}:{row.resource}:{int(row.start)}",
+            "_key": f"{row['supplier']}>{row['receiver']}:{row['resource']}:"
+                    f"{int(row['start'])}",
             "x": float(xy[s, 0]), "y": float(xy[s, 1]), "x2": float(xy[t, 0]),
             "y2": float(xy[t, 1]),
-            "resource": resource_label(row.resource, lang),
+            "resource": resource_label(row["resource"], lang),
             "supplier": firms[s].name or firms[s].id, "receiver": firms[t].name or firms[t].id,
-            "volume": format_number(float(row.volume_per_year),
+            "volume": format_number(float(row["volume_per_year"]),
                                     unit=f"{unit_label(unit, lang)}/{tr('year', lang)}",
                                     lang=lang),
-            "price": format_number(float(row.price_eur_per_unit),
+            "price": format_number(float(row["price_eur_per_unit"]),
                                    unit=f"EUR/{unit_label(unit, lang)}", lang=lang),
-            "since": _when(model, int(row.start), lang),
-            "_width": float(row.volume_per_year),
+            "since": _when(model, int(row["start"]), lang),
+            "_width": float(row["volume_per_year"]),
         })
     if exchanges:
         logs = np.log1p([e["_width"] for e in exchanges])

@@ -14,10 +14,18 @@ Examples
 ['with facilitator', 'without facilitator']
 >>> len({r["month"] for r in rows})
 3
+
+A step adds the new month's rows after the rows already drawn:
+
+>>> run.step()
+>>> more = plot_data(run, "en")["series"]
+>>> more[:len(rows)] == rows, len(more) - len(rows), {r["month"] for r in more[len(rows):]}
+(True, 10, {4})
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from . import frames
@@ -45,20 +53,36 @@ def run_labels(run: DashboardRun) -> tuple[str, str]:
 
 
 def plot_data(run: DashboardRun, lang: str) -> dict[str, list[dict[str, Any]]]:
-    """Rows (month, panel, run, value) of both runs, month by month."""
+    """Rows (month, panel, run, value) of both runs, month by month. The rows of months
+    already shown are kept from the last call (a step adds one month's rows; past months
+    never change): a new list each call, whose start is the last call's rows."""
     # month by month: a step only appends rows (the browser is sent just those)
     lines = []
     for model, label in zip((run.main, run.comparison), run_labels(run)):
         if model is None or not model.steps:
             continue
-        ts = frames.timeseries(model)
         name = tr(label, lang)
-        for column, key, unit in PANELS:
-            lines.append((_panel(key, unit, lang), name, ts[column].tolist()))
-    months = max((len(values) for _, _, values in lines), default=0)
-    rows = [{"month": m + 1, "panel": panel, "run": name, "value": round(float(values[m]), 3)}
-            for m in range(months) for panel, name, values in lines if m < len(values)]
+        lines += [(model, column, _panel(key, unit, lang), name)
+                  for column, key, unit in PANELS]
+    keys = tuple((id(m), column, panel, name) for m, column, panel, name in lines)
+    lengths = {len(frames.series(m, "tick")) for m, *_ in lines}
+    months = max(lengths, default=0)
+    kept = _drawn.get(run, {}).get(lang)
+    done, rows = (kept[1], kept[2]) if kept is not None and kept[0] == keys and len(
+        lengths) == 1 and kept[1] <= months else (0, [])
+    values = [frames.series(m, column)[done:months] for m, column, *_ in lines]
+    new = [{"month": done + m + 1, "panel": panel, "run": name,
+            "value": round(float(v[m]), 3)}
+           for m in range(months - done) for (_, _, panel, name), v in zip(lines, values)
+           if m < len(v)]
+    rows = rows + new
+    if len(lengths) == 1:
+        _drawn.setdefault(run, {})[lang] = (keys, months, rows)
     return {"series": rows}
+
+
+#: per run and language: (lines, months drawn, their rows), kept for the next call
+_drawn: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def plot_spec(run: DashboardRun, lang: str) -> dict[str, Any]:
