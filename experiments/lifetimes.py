@@ -73,12 +73,14 @@ def run_one(region: str, seed: int, months: int) -> pd.DataFrame:
 
 def run_all(seeds: int, months: int, workers: int) -> pd.DataFrame:
     jobs = [(region, seed) for region in REGIONS for seed in range(seeds)]
-    frames = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_one, region, seed, months) for region, seed in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="lifetimes",
-                           unit="run"):
-            frames.append(future.result())
+    if workers <= 1:   # in this process: no pool to start, nothing to pickle
+        frames = [run_one(region, seed, months)
+                  for region, seed in tqdm(jobs, desc="lifetimes", unit="run")]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_one, region, seed, months) for region, seed in jobs]
+            frames = [future.result() for future in tqdm(
+                as_completed(futures), total=len(futures), desc="lifetimes", unit="run")]
     return (pd.concat(frames, ignore_index=True)
             .sort_values(["region", "seed", "start", "supplier", "receiver", "resource"],
                          kind="stable").reset_index(drop=True))

@@ -136,3 +136,28 @@ def test_a_bad_since_is_one_line_naming_file_and_field(since, expected):
         region_from_dict(data, "k.toml", load_catalogue())
     lines = str(err.value).splitlines()
     assert len(lines) == 1 and lines[0].startswith("k.toml: " + expected)
+
+
+def _arboga_signs(documented_ties: bool, ticks: int) -> bool:
+    """Would Arboga's network sign VME's transit line at trust 0.7 after ``ticks``?"""
+    model = SymbiosisModel("vastra_malardalen", rng=0, facilitator=False,
+                           documented_ties=documented_ties)
+    model.run(ticks)
+    ids, w = np.array(model.world.firm_ids), model.world
+    edge = np.flatnonzero((ids[w.edge_supplier] == "vme") & (ids[w.edge_receiver] == "arboga_dh")
+                          & (w.edge_resource == w.catalogue.names.index("waste_heat_high")))
+    model.pairs.trust[model.edge_slot_sr[edge]] = 0.7
+    model.pairs.trust[model.edge_slot_rs[edge]] = 0.7
+    volume = np.array([38000.0])
+    terms, info = model.expected_terms(edge, volume=volume)
+    assert info["capex"][0] > 1e6 and info["mode"][0] == 0   # a new pipe of its own
+    return bool(model._signs(edge, terms, info)[0])
+
+
+def test_one_owner_takes_the_hold_up_risk_out_of_a_deal_from_the_ownership_date():
+    # the receiver pays an 8.7 MEUR line for a small gain: hold-up asks trust above 0.8
+    # between independent firms; VME and the Arboga network have one owner from July
+    # 2016 (tick 78), and then the plain threshold (0.4 for a large firm) applies
+    assert not _arboga_signs(documented_ties=True, ticks=60)
+    assert _arboga_signs(documented_ties=True, ticks=80)
+    assert not _arboga_signs(documented_ties=False, ticks=80)

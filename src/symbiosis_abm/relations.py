@@ -144,3 +144,28 @@ def tie_trust(trust: np.ndarray, value: float) -> np.ndarray:
     array([0.6, 0.9])
     """
     return np.maximum(np.asarray(trust, dtype=float), value)
+
+
+#: Ties that put two firms under one owner: a contract between them is not exposed to the
+#: other side's opportunism, so hold-up does not raise the trust they need (7.9).
+OWNERSHIP_KINDS = ("shared_owner", "municipal_ownership")
+
+
+def common_owner_tick(supplier: np.ndarray, receiver: np.ndarray, groups) -> np.ndarray:
+    """The tick from which each edge's two firms have one owner (``-1``: never).
+
+    ``groups``: ``(members, tick)`` of each ownership tie, members as firm indices.
+
+    Examples
+    --------
+    >>> common_owner_tick(np.array([0, 1, 2]), np.array([1, 2, 0]),
+    ...                   [(np.array([0, 1]), 5), (np.array([0, 1, 2]), 9)])
+    array([5, 9, 9])
+    >>> common_owner_tick(np.array([0]), np.array([1]), [])
+    array([-1])
+    """
+    owned = np.full(len(supplier), -1, dtype=np.int64)
+    for members, tick in groups:
+        both = np.isin(supplier, members) & np.isin(receiver, members)
+        owned[both] = np.where(owned[both] < 0, tick, np.minimum(owned[both], tick))
+    return owned

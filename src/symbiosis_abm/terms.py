@@ -22,6 +22,7 @@ from .hazards import link_annuity
 from .holdup import dedicated_capex, required_trust, specificity
 from .kernels import refresh_inputs, seasonal_utilisation_of
 from .negotiation import can_sign
+from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 from .routes import route_capex
 
 PIPE = MODES.index("pipe")
@@ -238,6 +239,8 @@ class DealTerms:
             fixed = info["mode"] == PIPE
             sunk = dedicated_capex(info["own_capex"], fixed, p.mobile_specificity)
             spec = specificity(sunk, terms.receiver_gain, p.holdup_payback_years)
+            owned = self._edge_owned_from()[edges]   # one owner: nothing to hold up
+            spec = np.where((owned >= 0) & (owned <= max(self.tick, 0)), 0.0, spec)
             need_rec = required_trust(need_rec, spec, p.holdup_weight)
         if info is not None and info["trial"].any():
             need_sup = np.where(info["trial"], p.trial_trust_share * need_sup, need_sup)
@@ -245,6 +248,21 @@ class DealTerms:
                                 * self._min_trust[w.edge_receiver[edges]], need_rec)
         return can_sign(store.trust[self.edge_slot_sr[edges]],
                         store.trust[self.edge_slot_rs[edges]], need_sup, need_rec)
+
+    def _edge_owned_from(self) -> np.ndarray:
+        """The tick from which each candidate edge's firms have one owner (-1: never),
+        from the region's documented ownership ties (``documented_ties``)."""
+        w, p = self.world, self.params
+
+        def compute() -> np.ndarray:
+            index = {fid: i for i, fid in enumerate(w.firm_ids)}
+            groups = [(np.array([index[f] for f in rel.firms]),
+                       tie_tick(w.region.start, rel.since, p.tick_months))
+                      for rel in w.region.relationships
+                      if p.documented_ties and rel.kind in OWNERSHIP_KINDS]
+            return common_owner_tick(w.edge_supplier, w.edge_receiver, groups)
+
+        return remembered(self, "_owned_from", (w, p), compute)
 
     def _trial(self, edges: np.ndarray, volume: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Where the full deal pays but is not signed for want of trust, would a small trial
