@@ -17,7 +17,7 @@ FLAT = "[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]"
 
 #: a (summer heat) and b (winter heat) 5 km apart, each needing the other's heat; c1
 #: (summer) and c2 (winter) on one site, 5 km from the receiver r
-REGION = """schema_version = 1
+HEADER = """schema_version = 1
 
 [region]
 name = "one_route"
@@ -25,67 +25,28 @@ title = "Hand-made: one line each way, two suppliers of one site into one receiv
 description = "test region"
 year = 2020
 start = "2020-01"
-
-[[firms]]
-id = "a"
-sector = "chemicals"
-size = "large"
-x_km = 0.0
-y_km = 0.0
-[[firms.streams]]
-resource = "waste_heat_high"
-volume_per_year = 40000
-supply_seasonality = SUMMER
-[[firms.needs]]
-resource = "waste_heat_high"
-volume_per_year = 100000
-
-[[firms]]
-id = "b"
-sector = "district_heating"
-size = "large"
-x_km = 0.0
-y_km = 5.0
-[[firms.streams]]
-resource = "waste_heat_high"
-volume_per_year = 15000
-supply_seasonality = WINTER
-[[firms.needs]]
-resource = "waste_heat_high"
-volume_per_year = 100000
-
-[[firms]]
-id = "c1"
-sector = "chemicals"
-size = "large"
-x_km = 30.0
-y_km = 0.0
-[[firms.streams]]
-resource = "waste_heat_high"
-volume_per_year = 30000
-supply_seasonality = SUMMER
-
-[[firms]]
-id = "c2"
-sector = "chemicals"
-size = "large"
-x_km = 30.0
-y_km = 0.0
-[[firms.streams]]
-resource = "waste_heat_high"
-volume_per_year = 10000
-supply_seasonality = C2_SEASON
-
-[[firms]]
-id = "r"
-sector = "district_heating"
-size = "large"
-x_km = 30.0
-y_km = 5.0
-[[firms.needs]]
-resource = "waste_heat_high"
-volume_per_year = 100000
 """
+
+def firm(fid: str, sector: str, x: float, y: float, supply: float = 0.0,
+         season: str = "", need: float = 0.0) -> str:
+    """One large firm of the hand-made region with a heat stream and/or a heat need."""
+    text = (f'\n[[firms]]\nid = "{fid}"\nsector = "{sector}"\nsize = "large"\n'
+            f"x_km = {x}\ny_km = {y}\n")
+    if supply:
+        text += ('[[firms.streams]]\nresource = "waste_heat_high"\n'
+                 f"volume_per_year = {supply:g}\nsupply_seasonality = {season}\n")
+    if need:
+        text += ('[[firms.needs]]\nresource = "waste_heat_high"\n'
+                 f"volume_per_year = {need:g}\n")
+    return text
+
+
+REGION = (HEADER
+          + firm("a", "chemicals", 0.0, 0.0, 40000, "SUMMER", need=100000)
+          + firm("b", "district_heating", 0.0, 5.0, 15000, "WINTER", need=100000)
+          + firm("c1", "chemicals", 30.0, 0.0, 30000, "SUMMER")
+          + firm("c2", "chemicals", 30.0, 0.0, 10000, "C2_SEASON")
+          + firm("r", "district_heating", 30.0, 5.0, need=100000))
 
 #: the catalogue's heat pipe: 0.4 MEUR fixed + 0.6 MEUR/km over 5 km x detour 1.3
 ONE_PIPE = 4.0e5 + 6.0e5 * 5.0 * 1.3
