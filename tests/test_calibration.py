@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -209,6 +210,7 @@ def test_held_out_scores_of_a_hand_made_run():
     rows += [("x", "y", "steam", (2000 - 1960) * 12), (*links.iloc[0][["supplier", "receiver",
                                                                         "resource"]], 60)]
     frame = pd.DataFrame(rows, columns=["supplier", "receiver", "resource", "start"])
+    frame["end"] = [-1, -1, -1, -1, 120]     # the "non-link" ends in 1970
     model = SimpleNamespace(exchanges_frame=lambda: frame, params=SimpleNamespace(tick_months=1.0))
     scores = score_run(model, setting)
     assert scores["formed"] == 3 and scores["documented"] == len(window)
@@ -217,6 +219,15 @@ def test_held_out_scores_of_a_hand_made_run():
     assert scores["non_links"] == 1
     if window["first"].iloc[:3].nunique() == 3:
         assert scores["rho_formed"] == pytest.approx(-1.0)
+    # running at the end of 2020: the three held-out links, not the one that ended in 1970
+    running = {tuple(r) for r in window.iloc[:3][["supplier", "receiver", "resource"]]
+               .itertuples(index=False)}
+    still_open = [tuple(r) for r in links.loc[links["last"] >= 2020, ["supplier", "receiver",
+                                                                       "resource"]]
+                  .itertuples(index=False)]
+    assert scores["alive_recall"] == pytest.approx(np.mean([k in running for k in still_open]))
+    # years run: 2015, 2010 and 2005 to the end of 2020 (6, 11, 16), 1965-1969 (5)
+    assert scores["lifetime_years"] == pytest.approx(8.5)
 
     spec = spec_from_dict(_spec(), "t.toml")
     prior = draws("prior", spec, [1, 2])
@@ -243,6 +254,14 @@ def test_sweeps_and_experiments_draw_from_a_posterior(tmp_path, capsys):
     assert summary["discovery_rate"].nunique() > 1  # replicates draw anew
     particles = set(load_posterior(posterior).particles["discovery_rate"])
     assert set(summary["discovery_rate"]) <= particles
+    # an experiment's report says that its runs drew from the posterior, and from which
+    from symbiosis_abm.sweep.findings import posterior_lines, posterior_option
+
+    spec_under = load_results(out).spec
+    text = " ".join(posterior_lines(spec_under))
+    assert "`discovery_rate`" in text and "calibration `t`" in text
+    assert posterior_option(spec_under, tmp_path) == " --posterior cal/posterior.parquet"
+    assert posterior_lines(dataclasses.replace(spec_under, posterior=None)) == []
     capsys.readouterr()
     assert main(["sweep", str(spec), "--out", str(tmp_path / "bad"), "--posterior",
                  str(spec)]) == 2

@@ -14,7 +14,13 @@ Each run is scored on the links documented as first running inside the window:
   formed placed last (as ``experiments/history_order.py`` does);
 * ``precision``, ``recall``, ``f1``: the links that first formed inside the window against
   those documented for it (:func:`~symbiosis_abm.compare.compare_links`);
-* ``non_links``: how many documented non-links formed at any time.
+* ``non_links``: how many documented non-links formed at any time;
+* ``alive_recall``: of the documented links still running at the end of the window (an
+  open period such as ``"1982-"``), the share running in the run then (December of
+  ``until``);
+* ``lifetime_years``: the median years each documented link that formed in the run ran
+  (its first start to its last end, censored at the end of the window), against
+  :func:`documented_lifetime`, the same median over the documents.
 
 :func:`opening_dates_rho` is the fourth reference: the order the firms' opening dates
 alone give (each link forms when the later of its two firms opens).
@@ -35,7 +41,8 @@ from .posterior import Posterior
 from .spec import CalibrationSpec
 
 __all__ = ["HeldOut", "REFERENCES", "held_out", "score_run", "draws", "run_scores",
-           "summarise", "opening_dates_rho"]
+           "summarise", "opening_dates_rho", "opening_dates_window",
+           "documented_lifetime"]
 
 REFERENCES = ("posterior", "defaults", "prior")
 
@@ -93,10 +100,36 @@ def score_run(model: Any, setting: HeldOut) -> dict[str, float]:
     out = {"rho_formed": float(rho_formed), "rho_never_last": float(rho_last),
            "formed": int(mask.sum()), "documented": len(window),
            "precision": links.precision, "recall": links.recall, "f1": links.f1}
+    out.update(_lifetimes(model, setting, first))
     if setting.non_links is not None:
         out["non_links"] = int(sum(tuple(r) in first.index
                                    for r in setting.non_links[KEY].itertuples(index=False)))
     return out
+
+
+def _lifetimes(model: Any, setting: HeldOut, first: pd.Series) -> dict[str, float]:
+    """``alive_recall`` and ``lifetime_years`` of a run (module docstring)."""
+    ex = model.exchanges_frame()
+    months = model.params.tick_months
+    end_tick = (setting.until - setting.start_year + 1) * 12 / months
+    ends = np.where(ex["end"].to_numpy() < 0, end_tick, np.minimum(ex["end"], end_tick))
+    last = pd.Series(ends, index=pd.MultiIndex.from_frame(ex[KEY])).groupby(level=KEY).max()
+    running = {k for k, v in last.items() if v >= end_tick}
+    open_links = [tuple(r) for r in setting.links.loc[setting.links["last"] >= setting.until,
+                                                      KEY].itertuples(index=False)]
+    alive = (float(np.mean([link in running for link in open_links])) if open_links
+             else np.nan)
+    documented = [tuple(r) for r in setting.links[KEY].itertuples(index=False)]
+    years = [(last[k] * months / 12.0) - (first[k] - setting.start_year)
+             for k in documented if k in first.index]
+    return {"alive_recall": alive,
+            "lifetime_years": float(np.median(years)) if years else np.nan}
+
+
+def documented_lifetime(setting: HeldOut) -> float:
+    """Median years the documented links ran, each censored at the end of the window."""
+    links = setting.links
+    return float(np.median(np.minimum(links["last"], setting.until) + 1 - links["first"]))
 
 
 def draws(reference: str, spec: CalibrationSpec, seeds: list[int],
@@ -139,7 +172,8 @@ def _scored_run(job: tuple[HeldOut, dict, dict, int]) -> dict[str, Any]:
 
 
 def summarise(frame: pd.DataFrame, scores: tuple[str, ...] = (
-        "rho_formed", "rho_never_last", "precision", "recall", "f1", "non_links")
+        "rho_formed", "rho_never_last", "precision", "recall", "f1", "non_links",
+        "alive_recall", "lifetime_years")
               ) -> pd.DataFrame:
     """Mean and 95% bootstrap CI (over seeds) of each score, per reference."""
     rows = []
@@ -157,6 +191,32 @@ def summarise(frame: pd.DataFrame, scores: tuple[str, ...] = (
                          "mean": float(x.mean()) if len(x) else np.nan,
                          "low": float(low), "high": float(high)})
     return pd.DataFrame(rows)
+
+
+def opening_dates_window(setting: HeldOut) -> dict[str, float]:
+    """Precision, recall, F1 and non-links if every candidate link formed when the later of
+    its two firms opened (the data alone, no behaviour)."""
+    from ..model import SymbiosisModel
+
+    model = SymbiosisModel(setting.region, rng=0)
+    w = model.world
+    ids = np.array(w.firm_ids, dtype=object)
+    names = np.array(w.catalogue.names, dtype=object)
+    opened = np.maximum(w.firm_open_tick[w.edge_supplier], w.firm_open_tick[w.edge_receiver])
+    years = setting.start_year + np.floor(np.maximum(opened, 0) * model.params.tick_months
+                                          / 12.0)
+    candidates = pd.DataFrame({"supplier": ids[w.edge_supplier],
+                               "receiver": ids[w.edge_receiver],
+                               "resource": names[w.edge_resource], "year": years})
+    inside = candidates[(candidates["year"] >= setting.after)
+                        & (candidates["year"] <= setting.until)].drop_duplicates(KEY)
+    links = compare_links(inside, setting.window_links())
+    out = {"precision": links.precision, "recall": links.recall, "f1": links.f1}
+    if setting.non_links is not None:
+        formed = {tuple(r) for r in candidates[KEY].itertuples(index=False)}
+        out["non_links"] = float(sum(tuple(r) in formed for r in
+                                     setting.non_links[KEY].itertuples(index=False)))
+    return out
 
 
 def opening_dates_rho(setting: HeldOut) -> float:

@@ -255,8 +255,6 @@ def _populations_frame(db: Path) -> pd.DataFrame:
 def _posterior(spec: CalibrationSpec, db: Path, populations: pd.DataFrame) -> Posterior:
     import pyabc
 
-    from ..sweep.store import code_fingerprint
-
     if not len(populations):
         raise SymbiosisInputError(f"{spec.origin}: no population finished; raise "
                                   "schedule.max_simulations or widen the priors")
@@ -268,7 +266,8 @@ def _posterior(spec: CalibrationSpec, db: Path, populations: pd.DataFrame) -> Po
             "epsilon": float(last["epsilon"]), "particles": int(last["particles"]),
             "priors": {k: list(v) for k, v in spec.priors.items()},
             "training": spec.training, "held_out": spec.held_out, "truth": spec.truth,
-            "code": code_fingerprint()}
+            # the code the populations ran on (a resume refuses any other)
+            "code": json.loads((db.parent / _MANIFEST).read_text())["identity"]["code"]}
     weights = np.asarray(weights, float)
     return Posterior(frame, weights / weights.sum(), meta)
 
