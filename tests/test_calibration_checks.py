@@ -88,3 +88,25 @@ def test_a_scored_job_is_a_pure_function_of_its_parameters_and_seed():
     job = ("region", check, {}, {"discovery_rate": 0.08}, 3)
     assert scored_job(job) == scored_job(job)
     assert np.isfinite(scored_job(job)["given_alive"])
+
+
+def test_the_posterior_comparison_pairs_effects_by_replicate_and_region_seed():
+    from helpers import load_script
+    from test_calibration import ROOT
+
+    compare = load_script(ROOT / "experiments" / "posterior_compare.py").compare
+    rng = np.random.default_rng(0)
+    rows = []
+    for replicate in range(6):
+        base = rng.normal(10, 3)   # a seed's own level, shared by its arms
+        for arm, gain in (("none", 0.0), ("all", 2.0), ("all_defaults", 9.0)):
+            rows.append({"region": "synthetic", "replicate": replicate,
+                         "region_seed": replicate % 3 + 1, "arm": arm, "x": base + gain})
+    defaults = pd.DataFrame(rows)
+    # under the posterior the same seeds give an effect larger by 1.5 in every replicate
+    posterior = defaults.assign(x=defaults["x"] + np.where(defaults["arm"] == "all", 1.5, 0))
+    table = compare(defaults, posterior, "none", ("x",))
+    assert table["arm"].tolist() == ["all"]          # *_defaults arms are left out
+    row = table.iloc[0]
+    assert row["defaults"] == pytest.approx(2.0) and row["posterior"] == pytest.approx(3.5)
+    assert row["change"] == pytest.approx(1.5) and row["n"] == 3   # over 3 region seeds
