@@ -89,6 +89,16 @@ def parameter_table(posterior: Posterior) -> pd.DataFrame:
     return table
 
 
+def truth_table(posterior: Posterior, truth: dict[str, float]) -> pd.DataFrame:
+    """A ground-truth calibration: each parameter's truth, posterior interval, whether it
+    is identified and whether the 90% interval contains the truth."""
+    table = posterior.summary()
+    table.insert(0, "truth", [float(truth[n]) for n in table.index])
+    table["identified"] = table["interval_share_of_prior"] < IDENTIFIED_BELOW
+    table["contains"] = (table["q05"] <= table["truth"]) & (table["truth"] <= table["q95"])
+    return table
+
+
 def weighted_correlations(posterior: Posterior, top: int = 4) -> pd.DataFrame:
     """The strongest weighted correlations between two parameters in the posterior."""
     x = posterior.particles.to_numpy(float)
@@ -218,6 +228,38 @@ def parameter_lines(table: pd.DataFrame, correlations: pd.DataFrame) -> list[str
     return out + [""]
 
 
+def truth_lines(folder: Path | None) -> list[str]:
+    """The ground-truth section: could these patterns identify the parameters at all?"""
+    head = ["## Could these patterns identify the parameters? A synthetic ground truth", ""]
+    if folder is None or not (folder / "posterior.parquet").exists():
+        return head + ["Not run: `symbiosis-abm calibrate "
+                       "experiments/calibrate_kalundborg_truth.toml` makes it.", ""]
+    spec = load_calibration_spec(SPEC.with_name("calibrate_kalundborg_truth.toml"))
+    table = truth_table(load_posterior(folder / "posterior.parquet"), spec.truth)
+    pops = pd.read_csv(folder / "populations.csv")
+    out = head + [
+        "`experiments/calibrate_kalundborg_truth.toml`: the same priors, patterns and "
+        "training window, but the documents replaced by one run of the model at known "
+        f"values (the defaults). {len(pops)} populations of {int(pops['particles'].iloc[-1])} particles, "
+        f"{int(pops['samples'].sum()):,} runs, last epsilon {pops['epsilon'].iloc[-1]:.3f}. "
+        "A parameter that stays at its prior here cannot be learned from these patterns "
+        "even when the model is exactly right; one identified here but not on the real "
+        "history points to a misfit between model and case.", "",
+        "| parameter | truth | posterior median [90% interval] | share of prior | "
+        "identified | interval contains the truth |", "|---|---:|---|---:|---|---|"]
+    for name, r in table.iterrows():
+        out.append(f"| `{name}` | {r['truth']:g} | {r['median']:.4g} [{r['q05']:.4g}, "
+                   f"{r['q95']:.4g}] | {r['interval_share_of_prior']:.2f} | "
+                   f"{'yes' if r['identified'] else 'no'} | "
+                   f"{'yes' if r['contains'] else '**no**'} |")
+    identified = table[table["identified"]]
+    out += ["", f"Identified on the ground truth: "
+            f"{', '.join(f'`{n}`' for n in identified.index) or 'none'}; of these, "
+            f"{int(identified['contains'].sum())} of {len(identified)} 90% intervals contain "
+            "the true value.", ""]
+    return out
+
+
 def ppc_lines(runs: pd.DataFrame, observed: dict[str, float], spec: CalibrationSpec
               ) -> list[str]:
     distance = PatternDistance(dict(spec.training))
@@ -305,7 +347,7 @@ def stylized_lines(frame: pd.DataFrame) -> list[str]:
 def report(spec: CalibrationSpec, folder: Path, table: pd.DataFrame,
            correlations: pd.DataFrame, ppc: pd.DataFrame, observed: dict[str, float],
            history: pd.DataFrame, checks: pd.DataFrame, setting: Any, seeds: int,
-           seconds: float) -> str:
+           seconds: float, truth_folder: Path | None = None) -> str:
     manifest = json.loads((folder / "manifest.json").read_text())
     finished = [e for e in manifest["events"] if e["event"] == "finished"]
     pops = pd.read_csv(folder / "populations.csv")
@@ -358,6 +400,7 @@ def report(spec: CalibrationSpec, folder: Path, table: pd.DataFrame,
         f"Identified: {', '.join(f'`{n}`' for n in identified) or 'none'}. "
         f"At (or near) their prior: {', '.join(f'`{n}`' for n in at_prior) or 'none'}.",
         "",
+        *truth_lines(truth_folder),
         "## Posterior predictive check (training patterns)",
         "",
         f"{seeds} runs per reference on the same seeds: parameters drawn from the posterior, "
@@ -405,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
                         default=ROOT / "runs" / "calibration" / "kalundborg_history",
                         help="a finished calibration folder")
     parser.add_argument("--spec", type=Path, default=SPEC, help="its spec")
+    parser.add_argument("--truth", type=Path,
+                        default=ROOT / "runs" / "calibration" / "kalundborg_history_truth",
+                        help="the ground-truth calibration's folder (section left as "
+                             "'not run' if it has no posterior)")
     parser.add_argument("--seeds", type=int, default=40, help="paired seeds per reference")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "calibration_report")
@@ -449,7 +496,7 @@ def _main(args: argparse.Namespace) -> int:
     plot_ppc(ppc, observed, results / "calibration_ppc.png")
     text = report(spec, args.calibration.resolve(), table, weighted_correlations(posterior),
                   ppc, observed, history, checks, setting, args.seeds,
-                  time.perf_counter() - start)
+                  time.perf_counter() - start, args.truth)
     (results / "calibration.md").write_text(text)
     print(f"wrote {results / 'calibration.md'} and per-run scores to {args.out}")
     return 0
