@@ -5,20 +5,17 @@ A mixin of :class:`~.model.SymbiosisModel`.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import mesa
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from ._arrays import remembered, unique_sorted
+from ._arrays import remembered
 from .codes import (
     INTERNAL_ENDINGS,
     OPEN,
     REASON_CODE,
     REASONS,
 )
+from .kernels_tick import exchange_topology
 from .measures import undirected_keys
 from .state import phase
 
@@ -78,11 +75,9 @@ class Measurement:
         ``act``: remembered per set of active exchanges, which most ticks do not change
         (an exchange's supplier and receiver never do)."""
         def topology() -> tuple[int, int, int]:
-            ex, n = self.exchanges, self.world.n_firms
-            sup, rec = ex["supplier"][act], ex["receiver"][act]
-            return (len(unique_sorted(np.concatenate([sup, rec]))),
-                    len(unique_sorted(np.minimum(sup, rec) * n + np.maximum(sup, rec))),
-                    _largest_component(sup, rec, n))
+            ex = self.exchanges
+            return exchange_topology(ex["supplier"][act], ex["receiver"][act],
+                                     self.world.n_firms)
 
         return remembered(self, "_topology_last", act.tobytes(), topology)
 
@@ -198,38 +193,3 @@ def _mean(values: np.ndarray, empty: float) -> float:
     """``float(values.mean())`` (``empty`` if there are none), without np.mean's Python
     overhead: the same sum divided by the same count, so the same bits."""
     return float(values.sum() / len(values)) if len(values) else empty
-
-
-def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
-    """Firms in the largest weakly connected component of the exchange network."""
-    if len(sup) == 0:
-        return 0
-    if len(sup) <= _SMALL_NETWORK:
-        return _largest_component_small(sup.tolist(), rec.tolist())
-    nodes, inverse = unique_sorted(np.concatenate([sup, rec]), return_inverse=True)
-    m = len(nodes)
-    graph = coo_matrix((np.ones(len(sup)), (inverse[: len(sup)], inverse[len(sup):])),
-                       shape=(m, m))
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    return int(np.bincount(labels).max())
-
-#: Up to this many exchanges a union-find in Python beats building a sparse graph.
-
-#: Up to this many exchanges a union-find in Python beats building a sparse graph.
-_SMALL_NETWORK = 512
-
-
-def _largest_component_small(sup: list[int], rec: list[int]) -> int:
-    """:func:`_largest_component` by union-find (regions of a few dozen firms)."""
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = x = parent[parent[x]]
-        return x
-
-    for a, b in zip(sup, rec):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[ra] = rb
-    return max(Counter(root(x) for x in list(parent)).values())
