@@ -34,11 +34,11 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
+from .kernels_tick import deliver_contracts, trust_after_delivery
 from .pace import lead_ticks
 from .relations import broken
 from .state import phase
 from .termination import early_end_payment
-from .trust import after_delivery, toward
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
            "allocation_reasons", "ContractBook"]
@@ -219,59 +219,30 @@ class ContractBook:
         self._pay_while_building(np.flatnonzero(building), t)
         act = np.flatnonzero(ex["active"] & ~building)
         s, n = ex["stream"][act], ex["need"][act]
-        avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
-        # the need takes up to its own volume this month, shared by its contracts
-        room = supply_for_contracts(self.need_ratio, w.need_volume, self.need_committed)
-        room_plan = supply_for_contracts(self.need_season_now, w.need_volume,
-                                         self.need_committed)
-        profile = self.stream_season_now[s]   # the contract follows the supply's profile
-        share = np.minimum(profile, np.minimum(avail[s], room[n]))
-        planned = np.minimum(profile, room_plan[n])
-        annuity = ex["annuity"][act] * self._annuity_due(act, t)
-        (gain_sup, gain_rec, delivered, paid), (plan_sup, plan_rec) = self._gains(
-            act, share, planned, annuity)
-        sup, rec = ex["supplier"][act], ex["receiver"][act]
-        np.add.at(self.firm_savings, sup, gain_sup)
-        np.add.at(self.firm_savings, rec, gain_rec)
-        np.add.at(self.firm_paid_in, sup, paid)
-        np.add.at(self.firm_paid_out, rec, paid)
-        ex["delivered"][act] += delivered
-        ex["paid"][act] += paid
+        # one compiled pass: each contract's share of its volume and of its plan (the
+        # profile it follows, capped by the stream's supply and the need's room), each
+        # side's gain and the payments booked (supply_for_contracts, the Nash split's terms)
+        delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
+            act, ex["stream"], ex["need"], ex["supplier"], ex["receiver"], ex["resource"],
+            ex["volume"], ex["price"], ex["tc_supplier"], ex["tc_receiver"],
+            ex["transport_unit"], ex["annuity"], self._annuity_due(act, t),
+            self.params.ticks_per_year, self.stream_ratio, w.stream_volume,
+            self.stream_committed, self.need_ratio, w.need_volume, self.need_committed,
+            self.need_season_now, self.stream_season_now, self.disposal_now, self.virgin_now,
+            self.firm_savings, self.firm_paid_in, self.firm_paid_out, ex["delivered"],
+            ex["paid"], len(w.catalogue.names))
         self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
-        self.delivered_by_resource.append(np.bincount(
-            ex["resource"][act], weights=delivered, minlength=len(w.catalogue.names)))
+        self.delivered_by_resource.append(by_resource)
         self._track_inputs(n, delivered)            # produced streams follow (7.19)
-        self._trust_after_delivery(act, shortfall(share, planned))
-        lost = broken(self.pairs.trust[self.edge_slot_rs[ex["edge"][act]]],
-                      self.params.trust_break)
+        edge, p = ex["edge"][act], self.params
+        trust_after_delivery(self.edge_slot_rs[edge], self.edge_slot_sr[edge], share, planned,
+                             self.pairs.trust, self.pairs.contact, p.shortfall_tolerance,
+                             self.rates.gain_delivery, self.rates.loss_shortfall)
+        lost = broken(self.pairs.trust[self.edge_slot_rs[edge]], p.trust_break)
         self._end_exchanges(act[lost], t, "broken trust")
         keep = ~lost
-        self._track_profit(t, act[keep], s[keep], n[keep], (gain_sup - plan_sup)[keep],
-                           (gain_rec - plan_rec)[keep])
+        self._track_profit(t, act[keep], s[keep], n[keep], dev_sup[keep], dev_rec[keep])
         self._renew_or_expire(t)
-
-    def _gains(self, act: np.ndarray, share: np.ndarray, planned: np.ndarray,
-               annuity: np.ndarray):
-        """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
-        this tick's prices, with the volume delivered and paid for; and each side's gain
-        in the plan: a share ``planned`` at the same prices (the difference is a volume
-        deviation only: a price move shows at once in the expected gain at current prices,
-        :meth:`_track_profit`). One pass: the exchanges' columns are read once for both."""
-        ex, tpy = self.exchanges, self.params.ticks_per_year
-        mean, price = ex["volume"][act] / tpy, ex["price"][act]
-        tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
-        transport = ex["transport_unit"][act]
-
-        def sides(share, disposal, virgin):
-            delivered = mean * share
-            paid = price * delivered
-            return (delivered * disposal + paid - tc_sup,
-                    delivered * (virgin - transport) - paid - tc_rec, delivered, paid)
-
-        disposal, virgin = self.disposal_now[ex["stream"][act]], self.virgin_now[ex["need"][act]]
-        actual = sides(share, disposal, virgin)
-        plan = sides(planned, disposal, virgin)
-        return actual, plan[:2]
 
     def _pay_while_building(self, rows: np.ndarray, t: int) -> None:
         """The owner pays its asset's annuity from the start of construction: the asset's
@@ -290,15 +261,6 @@ class ContractBook:
         table = self.assets.table
         due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
         return due
-
-    def _trust_after_delivery(self, act: np.ndarray, shortfall: np.ndarray) -> None:
-        p, store, edge = self.params, self.pairs, self.exchanges["edge"][act]
-        rs, sr = self.edge_slot_rs[edge], self.edge_slot_sr[edge]
-        store.trust[rs] = after_delivery(store.trust[rs], shortfall, p.shortfall_tolerance,
-                                         self.rates.gain_delivery, self.rates.loss_shortfall)
-        store.trust[sr] = toward(store.trust[sr], 1.0, self.rates.gain_delivery)
-        store.contact[rs] = True
-        store.contact[sr] = True
 
     def _track_profit(self, t: int, act: np.ndarray, s: np.ndarray, n: np.ndarray,
                       dev_sup: np.ndarray, dev_rec: np.ndarray) -> None:

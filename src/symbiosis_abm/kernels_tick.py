@@ -74,3 +74,129 @@ def exchange_topology(sup, rec, n):  # pragma: no cover - compiled
         if keys[i] != keys[i - 1]:
             pairs += 1
     return participating, pairs, largest
+
+
+@njit(inline="always")
+def _minimum(a, b):  # pragma: no cover - compiled
+    """``np.minimum`` of two floats: NaN wins, a tie gives ``a``."""
+    return a if (a <= b or a != a) else b
+
+
+@njit(inline="always")
+def _maximum(a, b):  # pragma: no cover - compiled
+    """``np.maximum`` of two floats: NaN wins, a tie gives ``a``."""
+    return a if (a >= b or a != a) else b
+
+
+@njit(inline="always")
+def _unit(x):  # pragma: no cover - compiled
+    """``np.clip(x, 0.0, 1.0)`` of a float (NaN stays NaN)."""
+    if x != x:
+        return x
+    y = x if x > 0.0 else 0.0
+    return y if y < 1.0 else 1.0
+
+
+@njit(inline="always")
+def _per_committed(ratio, volume, committed, i):  # pragma: no cover - compiled
+    """One item of :func:`.contracts.supply_for_contracts`."""
+    if committed[i] > 1e-9 * volume[i]:
+        return ratio[i] * volume[i] / committed[i]
+    return ratio[i]
+
+
+@njit(cache=True, nogil=True)
+def deliver_contracts(act, stream, need, supplier, receiver, resource, volume, price,
+                      tc_supplier, tc_receiver, transport_unit, annuity, due, tpy,
+                      stream_ratio, stream_volume, stream_committed, need_ratio,
+                      need_volume, need_committed, need_season_now, stream_season_now,
+                      disposal_now, virgin_now, firm_savings, firm_paid_in, firm_paid_out,
+                      ex_delivered, ex_paid, n_resources):  # pragma: no cover - compiled
+    """The deliveries of the active exchanges ``act`` (rows of the exchange log) this
+    tick, as :meth:`.contracts.ContractBook._deliver` computes them in numpy.
+
+    Each contract gets ``share = min(profile, avail[s], room[n])`` of its mean volume
+    (:func:`.contracts.supply_for_contracts` per stream and need), against a planned
+    ``min(profile, room_plan[n])``; each side's gain this tick and in the plan
+    (:meth:`.contracts.ContractBook._gains`, with ``annuity x due``) are booked: savings
+    (all suppliers' gains first, then all receivers', as two ``np.add.at``), payments
+    in and out, the log's delivered and paid. Returns ``delivered``, ``share``,
+    ``planned``, each side's deviation from plan (actual minus planned gain) and the
+    delivered volume per resource (``np.bincount``).
+    """
+    m = len(act)
+    delivered = np.empty(m)
+    paid = np.empty(m)
+    share = np.empty(m)
+    planned = np.empty(m)
+    gain_sup = np.empty(m)
+    gain_rec = np.empty(m)
+    dev_sup = np.empty(m)
+    dev_rec = np.empty(m)
+    for i in range(m):
+        r = act[i]
+        s, n = stream[r], need[r]
+        avail = _per_committed(stream_ratio, stream_volume, stream_committed, s)
+        room = _per_committed(need_ratio, need_volume, need_committed, n)
+        room_plan = _per_committed(need_season_now, need_volume, need_committed, n)
+        profile = stream_season_now[s]
+        sh = _minimum(profile, _minimum(avail, room))
+        pl = _minimum(profile, room_plan)
+        mean = volume[r] / tpy
+        tc_sup = tc_supplier[r] / tpy
+        tc_rec = (annuity[r] * due[i] + tc_receiver[r]) / tpy
+        disposal, virgin, transport = disposal_now[s], virgin_now[n], transport_unit[r]
+        d = mean * sh
+        p = price[r] * d
+        g_sup = d * disposal + p - tc_sup
+        g_rec = d * (virgin - transport) - p - tc_rec
+        d_plan = mean * pl
+        p_plan = price[r] * d_plan
+        delivered[i], paid[i], share[i], planned[i] = d, p, sh, pl
+        gain_sup[i], gain_rec[i] = g_sup, g_rec
+        dev_sup[i] = g_sup - (d_plan * disposal + p_plan - tc_sup)
+        dev_rec[i] = g_rec - (d_plan * (virgin - transport) - p_plan - tc_rec)
+    by_resource = np.zeros(n_resources)
+    for i in range(m):
+        firm_savings[supplier[act[i]]] += gain_sup[i]
+    for i in range(m):
+        firm_savings[receiver[act[i]]] += gain_rec[i]
+    for i in range(m):
+        r = act[i]
+        firm_paid_in[supplier[r]] += paid[i]
+        firm_paid_out[receiver[r]] += paid[i]
+        ex_delivered[r] += delivered[i]
+        ex_paid[r] += paid[i]
+        by_resource[resource[r]] += delivered[i]
+    return delivered, share, planned, dev_sup, dev_rec, by_resource
+
+
+@njit(cache=True, nogil=True)
+def trust_after_delivery(slot_rs, slot_sr, share, planned, trust, contact, tolerance, gain,
+                         loss):  # pragma: no cover - compiled
+    """Trust after this tick's deliveries (:meth:`.contracts.ContractBook.
+    _trust_after_delivery`): each receiver's trust in its supplier (slots ``slot_rs``)
+    after a delivery with shortfall ``shortfall(share, planned)``
+    (:func:`.trust.after_delivery`), all from the trust before, then each supplier's in
+    its receiver (``slot_sr``) toward 1 (:func:`.trust.toward`); both pairs were in
+    contact. Where slots repeat, the last write wins, as numpy's assignment."""
+    m = len(slot_rs)
+    new = np.empty(m)
+    for i in range(m):
+        expected = planned[i]
+        gap = _maximum(expected - share[i], 0.0)
+        short = gap / _maximum(expected, 1e-300) if expected > 0 else 0.0
+        old = trust[slot_rs[i]]
+        if short <= tolerance:
+            new[i] = _unit(old + gain * (1.0 - old))
+        else:
+            new[i] = _unit(old - loss * (short - tolerance))
+    for i in range(m):
+        trust[slot_rs[i]] = new[i]
+    for i in range(m):
+        old = trust[slot_sr[i]]
+        new[i] = _unit(old + gain * (1.0 - old))
+    for i in range(m):
+        trust[slot_sr[i]] = new[i]
+        contact[slot_rs[i]] = True
+        contact[slot_sr[i]] = True
