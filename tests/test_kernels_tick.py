@@ -8,10 +8,11 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from symbiosis_abm.contracts import shortfall, supply_for_contracts
+from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
     deliver_contracts,
     exchange_topology,
+    track_profit,
     trust_after_delivery,
 )
 from symbiosis_abm.trust import after_delivery, toward
@@ -146,3 +147,40 @@ def test_trust_after_delivery_is_the_numpy_update(seed):
     trust_after_delivery(rs, sr, share, planned, trust, contact, tol, gain, loss)
     assert _bits(trust) == _bits(ref_trust)
     assert contact.tolist() == ref_contact.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_track_profit_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    rows, items, tpy, patience = 50, 10, 12.0, 3
+    ex = {"stream": rng.integers(0, items, rows), "need": rng.integers(0, items, rows),
+          "losing_ticks": rng.integers(0, 4, rows)}
+    for k in ("avg_supplier", "avg_receiver", "expected_supplier", "expected_receiver",
+              "priced_annuity", "planned", "disposal_unit", "virgin_unit"):
+        ex[k] = rng.normal(0, 50, rows)
+    act = np.sort(rng.choice(rows, 35, replace=False))
+    dev_sup, dev_rec = rng.normal(0, 30, len(act)), rng.normal(0, 30, len(act))
+    disposal_now, virgin_now = rng.normal(0, 40, items), rng.normal(0, 40, items)
+    alpha = 1.0 / tpy
+    ref = {k: v.copy() for k, v in ex.items()}
+    s, n = ref["stream"][act], ref["need"][act]
+    ref["avg_supplier"][act] += alpha * (dev_sup - ref["avg_supplier"][act])
+    ref["avg_receiver"][act] += alpha * (dev_rec - ref["avg_receiver"][act])
+    fwd_sup, fwd_rec = forward_gains(
+        ref["expected_supplier"][act], ref["expected_receiver"][act],
+        ref["priced_annuity"][act], ref["planned"][act],
+        disposal_now[s] - ref["disposal_unit"][act], virgin_now[n] - ref["virgin_unit"][act])
+    sup_loses = fwd_sup / tpy + ref["avg_supplier"][act] < 0
+    losing = sup_loses | (fwd_rec / tpy + ref["avg_receiver"][act] < 0)
+    ref["losing_ticks"][act] = np.where(losing, ref["losing_ticks"][act] + 1, 0)
+    over = ref["losing_ticks"][act] >= patience
+    got_over, got_sup = track_profit(
+        act, ex["stream"], ex["need"], dev_sup, dev_rec, ex["avg_supplier"],
+        ex["avg_receiver"], ex["expected_supplier"], ex["expected_receiver"],
+        ex["priced_annuity"], ex["planned"], ex["disposal_unit"], ex["virgin_unit"],
+        ex["losing_ticks"], disposal_now, virgin_now, tpy, alpha, patience)
+    assert got_over.tolist() == over.tolist() and over.any() and not over.all()
+    assert got_sup.tolist() == sup_loses.tolist()
+    for k in ex:
+        assert _bits(ex[k]) == _bits(ref[k]) if ex[k].dtype == float else (
+            ex[k].tolist() == ref[k].tolist())

@@ -34,7 +34,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels_tick import deliver_contracts, trust_after_delivery
+from .kernels_tick import deliver_contracts, track_profit, trust_after_delivery
 from .pace import lead_ticks
 from .relations import broken
 from .state import phase
@@ -241,7 +241,7 @@ class ContractBook:
         lost = broken(self.pairs.trust[self.edge_slot_rs[edge]], p.trust_break)
         self._end_exchanges(act[lost], t, "broken trust")
         keep = ~lost
-        self._track_profit(t, act[keep], s[keep], n[keep], dev_sup[keep], dev_rec[keep])
+        self._track_profit(t, act[keep], dev_sup[keep], dev_rec[keep])
         self._renew_or_expire(t)
 
     def _pay_while_building(self, rows: np.ndarray, t: int) -> None:
@@ -262,10 +262,11 @@ class ContractBook:
         due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
         return due
 
-    def _track_profit(self, t: int, act: np.ndarray, s: np.ndarray, n: np.ndarray,
-                      dev_sup: np.ndarray, dev_rec: np.ndarray) -> None:
+    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
+                      dev_rec: np.ndarray) -> None:
         """Running yearly average of each side's volume deviation from plan; an exchange
-        whose expected gain at this tick's prices (:func:`forward_gains`), corrected by that
+        whose expected gain at this tick's prices (:func:`forward_gains`; :func:`.kernels_tick.
+        track_profit` computes it in one pass), corrected by that
         running deviation, stays negative for ``unprofitable_patience_months`` ends.
 
         ``dev_*`` is actual minus planned gain this tick at this tick's prices: a planned
@@ -273,18 +274,12 @@ class ContractBook:
         matter; a price move is no deviation either but moves the expected gain at once.
         """
         ex, tpy = self.exchanges, self.params.ticks_per_year
-        alpha = 1.0 / max(1.0, tpy)
-        ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
-        ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
-        fwd_sup, fwd_rec = forward_gains(
-            ex["expected_supplier"][act], ex["expected_receiver"][act],
-            ex["priced_annuity"][act], ex["planned"][act],
-            self.disposal_now[s] - ex["disposal_unit"][act],
-            self.virgin_now[n] - ex["virgin_unit"][act])
-        sup_loses = fwd_sup / tpy + ex["avg_supplier"][act] < 0
-        losing = sup_loses | (fwd_rec / tpy + ex["avg_receiver"][act] < 0)
-        ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
-        over = ex["losing_ticks"][act] >= self.rates.patience
+        over, sup_loses = track_profit(   # one compiled pass over the rule's arithmetic
+            act, ex["stream"], ex["need"], dev_sup, dev_rec, ex["avg_supplier"],
+            ex["avg_receiver"], ex["expected_supplier"], ex["expected_receiver"],
+            ex["priced_annuity"], ex["planned"], ex["disposal_unit"], ex["virgin_unit"],
+            ex["losing_ticks"], self.disposal_now, self.virgin_now, tpy,
+            1.0 / max(1.0, tpy), self.rates.patience)
         rows, by_supplier = act[over], sup_loses[over]
         if self.params.price_review and len(rows):   # re-priced contracts go on
             kept = self._review_price(rows)

@@ -200,3 +200,36 @@ def trust_after_delivery(slot_rs, slot_sr, share, planned, trust, contact, toler
         trust[slot_sr[i]] = new[i]
         contact[slot_rs[i]] = True
         contact[slot_sr[i]] = True
+
+
+@njit(cache=True, nogil=True)
+def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver,
+                 expected_supplier, expected_receiver, priced_annuity, planned,
+                 disposal_unit, virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
+                 alpha, patience):  # pragma: no cover - compiled
+    """Profit against plan of the exchanges ``act`` (:meth:`.contracts.ContractBook.
+    _track_profit`): each side's running deviation moves a share ``alpha`` toward this
+    tick's ``dev_*``; an exchange whose expected gain at today's prices
+    (:func:`.contracts.forward_gains`, per tick) plus that deviation is negative for one
+    side counts a losing tick, else starts again at 0. Returns which exchanges have lost
+    for ``patience`` ticks and, for each, whether the supplier is losing."""
+    m = len(act)
+    over = np.zeros(m, dtype=np.bool_)
+    sup_loses = np.zeros(m, dtype=np.bool_)
+    for i in range(m):
+        r = act[i]
+        avg_s = avg_supplier[r] + alpha * (dev_sup[i] - avg_supplier[r])
+        avg_r = avg_receiver[r] + alpha * (dev_rec[i] - avg_receiver[r])
+        avg_supplier[r], avg_receiver[r] = avg_s, avg_r
+        fwd_sup = expected_supplier[r] + planned[r] * (disposal_now[stream[r]]
+                                                         - disposal_unit[r])
+        fwd_rec = (expected_receiver[r] + priced_annuity[r]
+                   + planned[r] * (virgin_now[need[r]] - virgin_unit[r]))
+        loses = fwd_sup / tpy + avg_s < 0
+        sup_loses[i] = loses
+        if loses or fwd_rec / tpy + avg_r < 0:
+            losing_ticks[r] += 1
+        else:
+            losing_ticks[r] = 0
+        over[i] = losing_ticks[r] >= patience
+    return over, sup_loses
