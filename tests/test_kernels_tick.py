@@ -10,12 +10,14 @@ from scipy.sparse.csgraph import connected_components
 
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
+    decay_idle,
     deliver_contracts,
     exchange_topology,
+    pass_reputation,
     track_profit,
     trust_after_delivery,
 )
-from symbiosis_abm.trust import after_delivery, toward
+from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward
 
 
 def _topology_numpy(sup, rec, n):
@@ -184,3 +186,36 @@ def test_track_profit_is_the_numpy_rule(seed):
     for k in ex:
         assert _bits(ex[k]) == _bits(ref[k]) if ex[k].dtype == float else (
             ex[k].tolist() == ref[k].tolist())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_decay_idle_is_the_numpy_decay(seed):
+    rng = np.random.default_rng(seed)
+    size = 200
+    trust = np.where(rng.random(size) < 0.1, 0.0, rng.random(size))
+    met, contact = rng.random(size) < 0.6, rng.random(size) < 0.3
+    ref_trust = trust.copy()
+    idle = met & ~contact
+    ref_trust[idle] = toward(ref_trust[idle], 0.3, 0.02)
+    decay_idle(trust, met, contact, 0.3, 0.02)
+    assert _bits(trust) == _bits(ref_trust)
+    assert not contact.any()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pass_reputation_is_the_numpy_pull(seed):
+    rng = np.random.default_rng(seed)
+    size, links, m = 40, 25, 120
+    trust = rng.random(size)
+    in_hub = np.where(rng.random(links) < 0.2, -1, rng.integers(0, size, links))
+    of_hub = np.where(rng.random(links) < 0.2, -1, rng.integers(0, size, links))
+    ki, kj = rng.integers(0, links, m), rng.integers(0, links, m)
+    ij = rng.integers(0, size, m)   # pairs repeat: several common partners
+    store = PairStore(5, initial_trust=0.35)
+    ref = trust.copy()
+    store._trust, store.size = ref, size
+    pulled = reputation_pull(ref[ij], store.trust_at(in_hub)[ki], store.trust_at(of_hub)[kj],
+                             0.2)
+    ref[ij] = pulled
+    pass_reputation(trust, ij, ki, kj, in_hub, of_hub, 0.35, 0.2)
+    assert _bits(trust) == _bits(ref)

@@ -233,3 +233,32 @@ def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver
             losing_ticks[r] = 0
         over[i] = losing_ticks[r] >= patience
     return over, sup_loses
+
+
+@njit(cache=True, nogil=True)
+def decay_idle(trust, met, contact, baseline, rate):  # pragma: no cover - compiled
+    """Trust of pairs that met but had no contact this tick moves a share ``rate`` toward
+    ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset."""
+    for i in range(len(trust)):
+        if met[i] and not contact[i]:
+            trust[i] = _unit(trust[i] + rate * (baseline - trust[i]))
+        contact[i] = False
+
+
+@njit(cache=True, nogil=True)
+def pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial,
+                    weight):  # pragma: no cover - compiled
+    """i's trust in j (slots ``ij``) after hearing from common partners k
+    (:func:`.trust.reputation_pull`): the trust ``trust(i, k)`` of link ``ki``
+    (``in_hub``; a slot of -1 has the ``initial`` trust) times ``trust(k, j)`` of link
+    ``kj`` (``of_hub``), all from the trust before; where a pair repeats, the last
+    write wins, as numpy's assignment."""
+    m = len(ij)
+    new = np.empty(m)
+    for x in range(m):
+        a, b = in_hub[ki[x]], of_hub[kj[x]]
+        hearsay = ((trust[a] if a >= 0 else initial) * (trust[b] if b >= 0 else initial))
+        own = trust[ij[x]]
+        new[x] = _unit(own + weight * (hearsay - own)) if hearsay > own else own
+    for x in range(m):
+        trust[ij[x]] = new[x]
