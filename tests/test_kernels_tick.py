@@ -51,11 +51,25 @@ def test_exchange_topology_edge_cases():
     assert exchange_topology(sup, rec, 9) == (6, 4, 4)
 
 
-def _deliver_numpy(act, ex, due, tpy, stream_ratio, stream_volume, stream_committed,
-                   need_ratio, need_volume, need_committed, need_season_now,
-                   stream_season_now, disposal_now, virgin_now, savings, paid_in, paid_out,
-                   n_resources):
-    """ContractBook._deliver's deliveries as written in numpy before the kernel."""
+def _deliver_numpy(t, ex, table, slot_sr, slot_rs, contact, tpy, stream_ratio,
+                   stream_volume, stream_committed, need_ratio, need_volume, need_committed,
+                   need_season_now, stream_season_now, disposal_now, virgin_now, savings,
+                   paid_in, paid_out, n_resources):
+    """ContractBook._deliver's work and deliveries as written in numpy before the kernel."""
+    def annuity_due(rows):
+        ids = ex["asset"][rows]
+        has = ids >= 0
+        due = np.zeros(len(rows))
+        due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
+        return due
+
+    building = ex["active"] & (ex["first"] > t)
+    for slots in (slot_sr, slot_rs):
+        contact[slots[ex["edge"][building]]] = True
+    rows = np.flatnonzero(building)
+    cost = ex["annuity"][rows] * annuity_due(rows)
+    np.subtract.at(savings, ex["receiver"][rows], cost / tpy)
+    act = np.flatnonzero(ex["active"] & ~building)
     s, n = ex["stream"][act], ex["need"][act]
     avail = supply_for_contracts(stream_ratio, stream_volume, stream_committed)
     room = supply_for_contracts(need_ratio, need_volume, need_committed)
@@ -63,7 +77,7 @@ def _deliver_numpy(act, ex, due, tpy, stream_ratio, stream_volume, stream_commit
     profile = stream_season_now[s]
     share = np.minimum(profile, np.minimum(avail[s], room[n]))
     planned = np.minimum(profile, room_plan[n])
-    annuity = ex["annuity"][act] * due
+    annuity = ex["annuity"][act] * annuity_due(act)
     mean, price = ex["volume"][act] / tpy, ex["price"][act]
     tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
     transport = ex["transport_unit"][act]
@@ -85,7 +99,8 @@ def _deliver_numpy(act, ex, due, tpy, stream_ratio, stream_volume, stream_commit
     ex["delivered"][act] += delivered
     ex["paid"][act] += paid
     by_resource = np.bincount(ex["resource"][act], weights=delivered, minlength=n_resources)
-    return delivered, share, planned, gain_sup - plan_sup, gain_rec - plan_rec, by_resource
+    return (act, delivered, share, planned, gain_sup - plan_sup, gain_rec - plan_rec,
+            by_resource)
 
 
 def _bits(a):
@@ -95,15 +110,19 @@ def _bits(a):
 @pytest.mark.parametrize("seed", range(10))
 def test_deliver_contracts_is_the_numpy_delivery(seed):
     rng = np.random.default_rng(seed)
-    rows, items, firms, resources = 60, 12, 9, 5
+    rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
     ex = {k: rng.integers(0, m, rows) for k, m in (("stream", items), ("need", items),
                                                   ("supplier", firms), ("receiver", firms),
-                                                  ("resource", resources))}
+                                                  ("resource", resources), ("edge", edges))}
+    ex["active"] = rng.random(rows) < 0.7
+    ex["first"] = rng.integers(t - 10, t + 5, rows)    # some lines still being built
+    ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
     for k in ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit", "annuity",
               "delivered", "paid"):
         ex[k] = rng.random(rows) * rng.choice([1.0, 100.0, 1e5], rows)
-    act = np.sort(rng.choice(rows, 40, replace=False))
-    due = (rng.random(len(act)) < 0.6).astype(float)
+    table = {"paid_off": rng.random(assets) < 0.3, "until": rng.integers(t - 5, t + 20, assets)}
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    contact = rng.random(slots) < 0.2
     volume = rng.random(items) * 100
     committed = np.where(rng.random(items) < 0.3, 0.0, rng.random(items) * 150)
     committed[0] = 1e-12 * volume[0]   # rounding left by an ended contract: not placed
@@ -117,17 +136,23 @@ def test_deliver_contracts_is_the_numpy_delivery(seed):
     tpy = 12.0
     ref_ex = {k: v.copy() for k, v in ex.items()}
     ref_firms = [f.copy() for f in firms_start]
-    expected = _deliver_numpy(act, ref_ex, due, tpy, *items_args, *ref_firms, resources)
-    got = deliver_contracts(act, ex["stream"], ex["need"], ex["supplier"], ex["receiver"],
-                            ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
-                            ex["tc_receiver"], ex["transport_unit"], ex["annuity"], due, tpy,
-                            *items_args, *firms_start, ex["delivered"], ex["paid"], resources)
-    for a, b in zip(got, expected):
+    ref_contact = contact.copy()
+    expected = _deliver_numpy(t, ref_ex, table, slot_sr, slot_rs, ref_contact, tpy,
+                              *items_args, *ref_firms, resources)
+    got = deliver_contracts(
+        t, ex["active"], ex["first"], ex["edge"], ex["asset"], table["paid_off"],
+        table["until"], slot_sr, slot_rs, contact, ex["stream"], ex["need"],
+        ex["supplier"], ex["receiver"], ex["resource"], ex["volume"], ex["price"],
+        ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"], ex["annuity"], tpy,
+        *items_args, *firms_start, ex["delivered"], ex["paid"], resources)
+    assert got[0].tolist() == expected[0].tolist()
+    for a, b in zip(got[1:], expected[1:]):
         assert _bits(a) == _bits(b)
     for a, b in zip(firms_start, ref_firms):
         assert _bits(a) == _bits(b)
     assert _bits(ex["delivered"]) == _bits(ref_ex["delivered"])
     assert _bits(ex["paid"]) == _bits(ref_ex["paid"])
+    assert contact.tolist() == ref_contact.tolist()
 
 
 @pytest.mark.parametrize("seed", range(10))

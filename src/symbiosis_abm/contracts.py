@@ -213,24 +213,22 @@ class ContractBook:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
         ex, w = self.exchanges, self.world
         self._replace_worn_assets(t)
-        building = ex["active"] & (ex["first"] > t)   # lines under construction: the work
-        for slots in (self.edge_slot_sr, self.edge_slot_rs):   # together is contact
-            self.pairs.contact[slots[ex["edge"][building]]] = True
-        self._pay_while_building(np.flatnonzero(building), t)
-        act = np.flatnonzero(ex["active"] & ~building)
-        s, n = ex["stream"][act], ex["need"][act]
-        # one compiled pass: each contract's share of its volume and of its plan (the
-        # profile it follows, capped by the stream's supply and the need's room), each
-        # side's gain and the payments booked (supply_for_contracts, the Nash split's terms)
-        delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
-            act, ex["stream"], ex["need"], ex["supplier"], ex["receiver"], ex["resource"],
+        # one compiled pass: lines under construction are contact and their annuity is
+        # paid; the others deliver: each contract's share of its volume and of its plan
+        # (the profile it follows, capped by the stream's supply and the need's room,
+        # supply_for_contracts), each side's gain and the payments booked
+        table = self.assets.table
+        act, delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
+            t, ex["active"], ex["first"], ex["edge"], ex["asset"], table["paid_off"],
+            table["until"], self.edge_slot_sr, self.edge_slot_rs, self.pairs.contact,
+            ex["stream"], ex["need"], ex["supplier"], ex["receiver"], ex["resource"],
             ex["volume"], ex["price"], ex["tc_supplier"], ex["tc_receiver"],
-            ex["transport_unit"], ex["annuity"], self._annuity_due(act, t),
-            self.params.ticks_per_year, self.stream_ratio, w.stream_volume,
-            self.stream_committed, self.need_ratio, w.need_volume, self.need_committed,
-            self.need_season_now, self.stream_season_now, self.disposal_now, self.virgin_now,
-            self.firm_savings, self.firm_paid_in, self.firm_paid_out, ex["delivered"],
-            ex["paid"], len(w.catalogue.names))
+            ex["transport_unit"], ex["annuity"], self.params.ticks_per_year,
+            self.stream_ratio, w.stream_volume, self.stream_committed, self.need_ratio,
+            w.need_volume, self.need_committed, self.need_season_now, self.stream_season_now,
+            self.disposal_now, self.virgin_now, self.firm_savings, self.firm_paid_in,
+            self.firm_paid_out, ex["delivered"], ex["paid"], len(w.catalogue.names))
+        s, n = ex["stream"][act], ex["need"][act]
         self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
         self.delivered_by_resource.append(by_resource)
         self._track_inputs(n, delivered)            # produced streams follow (7.19)
@@ -243,15 +241,6 @@ class ContractBook:
         keep = ~lost
         self._track_profit(t, act[keep], dev_sup[keep], dev_rec[keep])
         self._renew_or_expire(t)
-
-    def _pay_while_building(self, rows: np.ndarray, t: int) -> None:
-        """The owner pays its asset's annuity from the start of construction: the asset's
-        life (and its annuity) runs from the tick it is built (docs/ODD.md 7.6)."""
-        if len(rows) == 0:
-            return
-        cost = self.exchanges["annuity"][rows] * self._annuity_due(rows, t)
-        np.subtract.at(self.firm_savings, self.exchanges["receiver"][rows],
-                       cost / self.params.ticks_per_year)
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off)."""

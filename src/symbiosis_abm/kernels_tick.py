@@ -106,25 +106,45 @@ def _per_committed(ratio, volume, committed, i):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def deliver_contracts(act, stream, need, supplier, receiver, resource, volume, price,
-                      tc_supplier, tc_receiver, transport_unit, annuity, due, tpy,
+def deliver_contracts(t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs,
+                      contact, stream, need, supplier, receiver, resource, volume, price,
+                      tc_supplier, tc_receiver, transport_unit, annuity, tpy,
                       stream_ratio, stream_volume, stream_committed, need_ratio,
                       need_volume, need_committed, need_season_now, stream_season_now,
                       disposal_now, virgin_now, firm_savings, firm_paid_in, firm_paid_out,
                       ex_delivered, ex_paid, n_resources):  # pragma: no cover - compiled
-    """The deliveries of the active exchanges ``act`` (rows of the exchange log) this
-    tick, as :meth:`.contracts.ContractBook._deliver` computes them in numpy.
+    """The exchanges' work and deliveries at tick ``t``, as
+    :meth:`.contracts.ContractBook._deliver` computed them in numpy.
 
-    Each contract gets ``share = min(profile, avail[s], room[n])`` of its mean volume
+    An active exchange whose line is under construction (``first > t``) is in contact
+    (both pair slots of its edge) and its receiver pays the asset's annuity while it is
+    due (the asset not paid off and within its life: ``annuity x due / tpy``); these
+    payments are booked first, in row order. The other active exchanges (``act``,
+    returned) deliver. Each contract gets ``share = min(profile, avail[s], room[n])`` of its mean volume
     (:func:`.contracts.supply_for_contracts` per stream and need), against a planned
     ``min(profile, room_plan[n])``; each side's gain this tick and in the plan
     (:meth:`.contracts.ContractBook._gains`, with ``annuity x due``) are booked: savings
     (all suppliers' gains first, then all receivers', as two ``np.add.at``), payments
-    in and out, the log's delivered and paid. Returns ``delivered``, ``share``,
+    in and out, the log's delivered and paid. Returns ``act``, ``delivered``, ``share``,
     ``planned``, each side's deviation from plan (actual minus planned gain) and the
     delivered volume per resource (``np.bincount``).
     """
-    m = len(act)
+    act = np.empty(len(active), dtype=np.int64)
+    due = np.empty(len(active))
+    m = 0
+    for r in range(len(active)):
+        if not active[r]:
+            continue
+        a = asset[r]
+        d = 1.0 if a >= 0 and not paid_off[a] and until[a] > t else 0.0
+        if first[r] > t:   # building: the work together is contact; the annuity is paid
+            contact[slot_sr[edge[r]]] = True
+            contact[slot_rs[edge[r]]] = True
+            firm_savings[receiver[r]] -= annuity[r] * d / tpy
+        else:
+            act[m], due[m] = r, d
+            m += 1
+    act = act[:m].copy()
     delivered = np.empty(m)
     paid = np.empty(m)
     share = np.empty(m)
@@ -168,7 +188,7 @@ def deliver_contracts(act, stream, need, supplier, receiver, resource, volume, p
         ex_delivered[r] += delivered[i]
         ex_paid[r] += paid[i]
         by_resource[resource[r]] += delivered[i]
-    return delivered, share, planned, dev_sup, dev_rec, by_resource
+    return act, delivered, share, planned, dev_sup, dev_rec, by_resource
 
 
 @njit(cache=True, nogil=True)
