@@ -10,10 +10,12 @@ from scipy.sparse.csgraph import connected_components
 
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
+    active_and_talks,
     decay_idle,
     deliver_contracts,
     exchange_topology,
     pass_reputation,
+    tick_tallies,
     track_profit,
     trust_after_delivery,
 )
@@ -244,3 +246,43 @@ def test_pass_reputation_is_the_numpy_pull(seed):
     ref[ij] = pulled
     pass_reputation(trust, ij, ki, kj, in_hub, of_hub, 0.35, 0.2)
     assert _bits(trust) == _bits(ref)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_active_and_talks_are_the_numpy_selections(seed):
+    rng = np.random.default_rng(seed)
+    rows, book_rows = int(rng.integers(0, 40)), int(rng.integers(0, 60))
+    active = rng.random(rows) < 0.5
+    ex_edge, book_edge = rng.integers(0, 99, rows), rng.integers(0, 99, book_rows)
+    status = rng.integers(0, 4, book_rows).astype(np.int8)
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, 1)
+    assert act.tolist() == active.nonzero()[0].tolist()
+    assert tied.tolist() == np.concatenate([ex_edge[active], book_edge[status == 1]]).tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_tick_tallies_are_the_numpy_counts(seed):
+    rng = np.random.default_rng(seed)
+    rows, size, firms, t = 50, 120, 30, 7
+    active = rng.random(rows) < 0.6
+    first, ended = rng.integers(0, 12, rows), rng.integers(-1, 9, rows)
+    reason = rng.integers(0, 6, rows).astype(np.int8)
+    internal = rng.random(6) < 0.5
+    trust = rng.random(size)
+    met, strong = rng.random(size) < 0.5, rng.random(size) < 0.2
+    src, dst = rng.integers(0, firms, size), rng.integers(0, firms, size)
+    firm_open, member = rng.random(firms) < 0.8, rng.random(firms) < 0.4
+    got = tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, src,
+                       dst, firm_open, member)
+    weak = met & ~strong
+    expected = (int(np.count_nonzero(active & (first > t))),
+                int(np.count_nonzero(ended == t)),
+                int(np.count_nonzero((ended == t) & internal[reason])),
+                int(np.count_nonzero(weak & (src < dst))), trust[met], trust[strong],
+                trust[weak], int(np.count_nonzero(firm_open)),
+                int(np.count_nonzero(member & firm_open)))
+    for a, b in zip(got, expected):
+        if isinstance(b, np.ndarray):
+            assert _bits(a) == _bits(b) and _bits([a.sum()]) == _bits([b.sum()])
+        else:
+            assert type(a) is int and a == b

@@ -282,3 +282,69 @@ def pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial,
         new[x] = _unit(own + weight * (hearsay - own)) if hearsay > own else own
     for x in range(m):
         trust[ij[x]] = new[x]
+
+
+@njit(cache=True, nogil=True)
+def active_and_talks(active, ex_edge, status, book_edge,
+                     open_code):  # pragma: no cover - compiled
+    """Rows of the active exchanges (``active.nonzero()[0]``) and the ties they and the
+    open talks hold: the exchanges' edges, then the edges of negotiations whose
+    ``status`` is ``open_code``, each in row order."""
+    act = np.empty(len(active), dtype=np.int64)
+    tied = np.empty(len(active) + len(status), dtype=np.int64)
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            act[m] = r
+            tied[m] = ex_edge[r]
+            m += 1
+    k = m
+    for r in range(len(status)):
+        if status[r] == open_code:
+            tied[k] = book_edge[r]
+            k += 1
+    return act[:m].copy(), tied[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, src, dst,
+                 firm_open, firm_member):  # pragma: no cover - compiled
+    """The counts of :meth:`.measurement.Measurement._measure` and the trusts it averages.
+
+    Returns exchanges being built (active, ``first > t``), ended at ``t`` and of those
+    ended for an ``internal`` reason (a lookup by reason code); weak ties (met, not
+    ``strong``) counted once per pair (``src < dst``); the trust of pairs that met, of
+    strong and of weak ties (``trust[mask]``: in slot order, for numpy to sum); open
+    firms and registry members among them.
+    """
+    building = n_ended = n_internal = 0
+    for r in range(len(active)):
+        if active[r] and first[r] > t:
+            building += 1
+        if ended[r] == t:
+            n_ended += 1
+            if internal[reason[r]]:
+                n_internal += 1
+    size = len(trust)
+    met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
+    n_met = n_strong = n_weak = weak_pairs = 0
+    for i in range(size):
+        if met[i]:
+            met_trust[n_met] = trust[i]
+            n_met += 1
+        if strong[i]:
+            strong_trust[n_strong] = trust[i]
+            n_strong += 1
+        elif met[i]:
+            weak_trust[n_weak] = trust[i]
+            n_weak += 1
+            if src[i] < dst[i]:
+                weak_pairs += 1
+    n_open = members = 0
+    for f in range(len(firm_open)):
+        if firm_open[f]:
+            n_open += 1
+            if firm_member[f]:
+                members += 1
+    return (building, n_ended, n_internal, weak_pairs, met_trust[:n_met].copy(),
+            strong_trust[:n_strong].copy(), weak_trust[:n_weak].copy(), n_open, members)
