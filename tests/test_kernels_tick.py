@@ -15,6 +15,7 @@ from symbiosis_abm.kernels_tick import (
     deliver_contracts,
     exchange_topology,
     pass_reputation,
+    talks_tick,
     tick_tallies,
     track_profit,
     trust_after_delivery,
@@ -286,3 +287,31 @@ def test_tick_tallies_are_the_numpy_counts(seed):
             assert _bits(a) == _bits(b) and _bits([a.sum()]) == _bits([b.sum()])
         else:
             assert type(a) is int and a == b
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_talks_tick_is_the_numpy_tick_of_talks(seed):
+    rng = np.random.default_rng(seed)
+    book_rows, edges, firms, slots = 70, 40, 12, 30
+    status = rng.integers(0, 3, book_rows).astype(np.int8)
+    book_edge = rng.integers(0, edges, book_rows)   # an edge talked over again
+    supplier, receiver = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    firm_open = rng.random(firms) < 0.85
+    costs = rng.normal(0, 1e3, firms)
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    trust, contact = rng.random(slots), rng.random(slots) < 0.3
+    ref_costs, ref_trust, ref_contact = costs.copy(), trust.copy(), contact.copy()
+    rows = (status == 1).nonzero()[0]
+    e = book_edge[rows]
+    closed = ~(firm_open[supplier[e]] & firm_open[receiver[e]])
+    e = e[~closed]
+    np.add.at(ref_costs, supplier[e], 41.5)
+    np.add.at(ref_costs, receiver[e], 41.5)
+    for s in (slot_sr[e], slot_rs[e]):
+        ref_trust[s] = toward(ref_trust[s], 1.0, 0.07)
+        ref_contact[s] = True
+    got_rows, got_closed = talks_tick(status, 1, book_edge, supplier, receiver, firm_open,
+                                      costs, 41.5, slot_sr, slot_rs, trust, contact, 0.07)
+    assert got_rows.tolist() == rows.tolist() and got_closed.tolist() == closed.tolist()
+    assert _bits(costs) == _bits(ref_costs) and _bits(trust) == _bits(ref_trust)
+    assert contact.tolist() == ref_contact.tolist()

@@ -348,3 +348,46 @@ def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, 
                 members += 1
     return (building, n_ended, n_internal, weak_pairs, met_trust[:n_met].copy(),
             strong_trust[:n_strong].copy(), weak_trust[:n_weak].copy(), n_open, members)
+
+
+@njit(cache=True, nogil=True)
+def talks_tick(status, open_code, book_edge, supplier, receiver, firm_open, firm_costs, cost,
+               slot_sr, slot_rs, trust, contact, gain):  # pragma: no cover - compiled
+    """A tick of the open talks (negotiations whose ``status`` is ``open_code``), as
+    :meth:`.negotiation_book.NegotiationBook._negotiate` made it in numpy.
+
+    Returns their rows and which have a closed firm at either end. The others' firms pay
+    ``cost`` each (every supplier first, then every receiver, as two ``np.add.at``) and
+    their pairs are in contact: trust moves a share ``gain`` toward 1
+    (:func:`.trust.toward`), the supplier's in the receiver for all talks first, then
+    the receiver's in the supplier (where slots repeat, the last write wins).
+    """
+    rows = np.empty(len(status), dtype=np.int64)
+    m = 0
+    for r in range(len(status)):
+        if status[r] == open_code:
+            rows[m] = r
+            m += 1
+    rows = rows[:m].copy()
+    closed = np.zeros(m, dtype=np.bool_)
+    edges = np.empty(m, dtype=np.int64)
+    k = 0
+    for i in range(m):
+        e = book_edge[rows[i]]
+        closed[i] = not (firm_open[supplier[e]] and firm_open[receiver[e]])
+        if not closed[i]:
+            edges[k] = e
+            k += 1
+    for i in range(k):
+        firm_costs[supplier[edges[i]]] += cost
+    for i in range(k):
+        firm_costs[receiver[edges[i]]] += cost
+    new = np.empty(k)
+    for slots in (slot_sr, slot_rs):
+        for i in range(k):
+            old = trust[slots[edges[i]]]
+            new[i] = _unit(old + gain * (1.0 - old))
+        for i in range(k):
+            trust[slots[edges[i]]] = new[i]
+            contact[slots[edges[i]]] = True
+    return rows, closed
