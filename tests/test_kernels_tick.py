@@ -15,6 +15,7 @@ from symbiosis_abm.kernels_tick import (
     deliver_contracts,
     exchange_topology,
     pass_reputation,
+    realised_ratios,
     talks_tick,
     tick_tallies,
     track_profit,
@@ -315,3 +316,26 @@ def test_talks_tick_is_the_numpy_tick_of_talks(seed):
     assert got_rows.tolist() == rows.tolist() and got_closed.tolist() == closed.tolist()
     assert _bits(costs) == _bits(ref_costs) and _bits(trust) == _bits(ref_trust)
     assert contact.tolist() == ref_contact.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_realised_ratios_are_the_numpy_ratios(seed):
+    rng = np.random.default_rng(seed)
+    streams, needs, firms = 40, 30, 10
+    season = rng.random((streams, 12)) * 1.5
+    need_season = rng.random((needs, 12)) * 1.5
+    s_now, n_now = season[:, 5], need_season[:, 5]   # columns: strided views
+    z, variability = rng.standard_normal(streams), rng.random(streams) * 2
+    level, made = np.where(rng.random(streams) < 0.2, 0.0, rng.random(streams)), rng.random(streams)
+    need_level = rng.random(needs)
+    firm_open = rng.random(firms) < 0.8
+    stream_firm, need_firm = rng.integers(0, firms, streams), rng.integers(0, firms, needs)
+    ratio = s_now * np.maximum(1.0 + variability * z, 0.0)
+    ratio *= level * made
+    ratio[~firm_open[stream_firm]] = 0.0
+    need_ratio = n_now.copy()
+    need_ratio *= need_level
+    need_ratio[~firm_open[need_firm]] = 0.0
+    got = realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
+                          stream_firm, need_firm)
+    assert _bits(got[0]) == _bits(ratio) and _bits(got[1]) == _bits(need_ratio)

@@ -34,7 +34,12 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels_tick import deliver_contracts, track_profit, trust_after_delivery
+from .kernels_tick import (
+    deliver_contracts,
+    realised_ratios,
+    track_profit,
+    trust_after_delivery,
+)
 from .pace import lead_ticks
 from .relations import broken
 from .state import phase
@@ -191,15 +196,13 @@ class ContractBook:
         self._prices(t)                             # policy levers and price path (7.20)
         self.stream_season_now = season_at(w.stream_season, t, tm)
         self.need_season_now = season_at(w.need_season, t, tm)
-        noise = 1.0 + w.stream_variability * self.streams.noise.standard_normal(len(w.stream_volume))
-        self.stream_ratio = self.stream_season_now * np.maximum(noise, 0.0)
-        self.need_ratio = self.need_season_now.copy()
-        # process changes and, for streams made from inputs, what the input receives
-        self.stream_ratio *= self.stream_level * self.stream_made
-        self.need_ratio *= self.need_level
-        closed_s = ~self.firm_open[w.stream_firm]
-        self.stream_ratio[closed_s] = 0.0
-        self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
+        z = self.streams.noise.standard_normal(len(w.stream_volume))
+        # with process changes and, for streams made from inputs, what the input receives;
+        # nothing at a closed firm (one compiled pass)
+        self.stream_ratio, self.need_ratio = realised_ratios(
+            self.stream_season_now, self.need_season_now, z, w.stream_variability,
+            self.stream_level, self.stream_made, self.need_level, self.firm_open,
+            w.stream_firm, w.need_firm)
 
     @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
                   "_min_trust", "need_ratio", "need_season_now", "params", "rates",
