@@ -8,6 +8,7 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from symbiosis_abm._arrays import hub_pair_positions
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
     active_and_talks,
@@ -339,3 +340,35 @@ def test_realised_ratios_are_the_numpy_ratios(seed):
     got = realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
                           stream_firm, need_firm)
     assert _bits(got[0]) == _bits(ratio) and _bits(got[1]) == _bits(need_ratio)
+
+
+def _hub_pairs_numpy(hub, max_degree=None):
+    """_arrays.hub_pair_positions as written in array operations before the kernel."""
+    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
+    degree = np.diff(np.append(starts, len(hub)))
+    if max_degree is not None:
+        degree = np.minimum(degree, max_degree)
+    many = degree >= 2
+    starts, degree = starts[many], degree[many]
+    if len(starts) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    cells = degree * degree
+    group = np.repeat(np.arange(len(starts)), cells)
+    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
+    d = degree[group]
+    row, col = cell // d, cell % d
+    off = row != col
+    base = starts[group[off]]
+    return base + row[off], base + col[off]
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("max_degree", [None, 1, 2, 5])
+def test_hub_pair_positions_are_the_array_grids(seed, max_degree):
+    rng = np.random.default_rng(seed)
+    hub = np.sort(rng.integers(0, int(rng.integers(1, 60)), int(rng.integers(0, 300))))
+    got = hub_pair_positions(hub, max_degree)
+    expected = _hub_pairs_numpy(hub, max_degree)
+    for a, b in zip(got, expected):
+        assert a.dtype == np.int64 and a.tolist() == b.tolist()

@@ -412,3 +412,44 @@ def realised_ratios(stream_season, need_season, z, variability, stream_level, st
     for i in range(len(need_season)):
         need_ratio[i] = need_season[i] * need_level[i] if firm_open[need_firm[i]] else 0.0
     return stream_ratio, need_ratio
+
+
+@njit(cache=True, nogil=True)
+def hub_pairs(hub, max_degree):  # pragma: no cover - compiled
+    """:func:`._arrays.hub_pair_positions` (``max_degree < 0``: no limit): positions of
+    all pairs of links (k, i), (k, j), i != j, in links sorted by hub k, ordered by hub,
+    then i, then j, each hub pairing its first ``max_degree`` links.
+
+    Examples
+    --------
+    >>> [x.tolist() for x in hub_pairs(np.array([0, 1, 1, 1]), -1)]
+    [[1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2]]
+    """
+    n = len(hub)
+    total = 0
+    start = 0
+    while start < n:   # first pass: how many pairs
+        end = start + 1
+        while end < n and hub[end] == hub[start]:
+            end += 1
+        d = end - start if max_degree < 0 else min(end - start, max_degree)
+        if d >= 2:
+            total += d * (d - 1)
+        start = end
+    ki = np.empty(total, dtype=np.int64)
+    kj = np.empty(total, dtype=np.int64)
+    k = 0
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and hub[end] == hub[start]:
+            end += 1
+        d = end - start if max_degree < 0 else min(end - start, max_degree)
+        if d >= 2:
+            for row in range(d):
+                for col in range(d):
+                    if row != col:
+                        ki[k], kj[k] = start + row, start + col
+                        k += 1
+        start = end
+    return ki, kj
