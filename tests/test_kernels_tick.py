@@ -11,6 +11,9 @@ from scipy.sparse.csgraph import connected_components
 from symbiosis_abm._arrays import hub_pair_positions
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
+    _maximum,
+    _minimum,
+    _unit,
     active_and_talks,
     decay_idle,
     deliver_contracts,
@@ -372,3 +375,14 @@ def test_hub_pair_positions_are_the_array_grids(seed, max_degree):
     expected = _hub_pairs_numpy(hub, max_degree)
     for a, b in zip(got, expected):
         assert a.dtype == np.int64 and a.tolist() == b.tolist()
+
+
+_SPECIAL = [np.nan, -np.inf, -1.5, -0.0, 0.0, 1e-300, 0.5, 1.0, 1.5, np.inf]
+
+
+def test_scalar_helpers_are_numpy_minimum_maximum_and_clip():
+    a, b = np.array(_SPECIAL).repeat(len(_SPECIAL)), np.tile(_SPECIAL, len(_SPECIAL))
+    assert _bits([_minimum(x, y) for x, y in zip(a, b)]) == _bits(np.minimum(a, b))
+    assert _bits([_maximum(x, y) for x, y in zip(a, b)]) == _bits(np.maximum(a, b))
+    x = np.array(_SPECIAL)
+    assert _bits([_unit(v) for v in x]) == _bits(np.clip(x, 0.0, 1.0))

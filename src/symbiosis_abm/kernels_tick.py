@@ -78,23 +78,25 @@ def exchange_topology(sup, rec, n):  # pragma: no cover - compiled
 
 @njit(inline="always")
 def _minimum(a, b):  # pragma: no cover - compiled
-    """``np.minimum`` of two floats: NaN wins, a tie gives ``a``."""
-    return a if (a <= b or a != a) else b
+    """``np.minimum`` of two floats: a NaN wins, else the smaller, the second on a tie
+    (+0/-0)."""
+    return a if a != a or a < b else b
 
 
 @njit(inline="always")
 def _maximum(a, b):  # pragma: no cover - compiled
-    """``np.maximum`` of two floats: NaN wins, a tie gives ``a``."""
-    return a if (a >= b or a != a) else b
+    """``np.maximum`` of two floats: a NaN wins, else the larger, the second on a tie."""
+    return a if a != a or a > b else b
 
 
 @njit(inline="always")
 def _unit(x):  # pragma: no cover - compiled
-    """``np.clip(x, 0.0, 1.0)`` of a float (NaN stays NaN)."""
+    """``np.clip(x, 0.0, 1.0)`` of a float: NaN stays NaN, -0.0 stays -0.0 (clip keeps
+    ``x`` where it equals a bound)."""
     if x != x:
         return x
-    y = x if x > 0.0 else 0.0
-    return y if y < 1.0 else 1.0
+    y = x if x >= 0.0 else 0.0
+    return y if y <= 1.0 else 1.0
 
 
 @njit(inline="always")
