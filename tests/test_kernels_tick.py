@@ -9,6 +9,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from symbiosis_abm._arrays import hub_pair_positions
+from symbiosis_abm.cascade import STARVED, starvation
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
     _maximum,
@@ -20,6 +21,7 @@ from symbiosis_abm.kernels_tick import (
     exchange_topology,
     pass_reputation,
     realised_ratios,
+    starved_closing,
     talks_tick,
     tick_tallies,
     track_profit,
@@ -386,3 +388,24 @@ def test_scalar_helpers_are_numpy_minimum_maximum_and_clip():
     assert _bits([_maximum(x, y) for x, y in zip(a, b)]) == _bits(np.maximum(a, b))
     x = np.array(_SPECIAL)
     assert _bits([_unit(v) for v in x]) == _bits(np.clip(x, 0.0, 1.0))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_starved_closing_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    needs, firms, threshold, patience = 40, 12, 0.3, 3
+    key = rng.random(needs) < 0.5
+    firm_open, random_exit = rng.random(firms) < 0.8, rng.random(firms) < 0.7
+    need_firm = rng.integers(0, firms, needs)
+    counter = rng.integers(-1, 4, needs)   # -1: the input never ran
+    share = np.where(rng.random(needs) < 0.1, np.nan, rng.random(needs) * 0.6)
+    ref = counter.copy()
+    k = (key & firm_open[need_firm]).nonzero()[0]
+    ref[k] = starvation(ref[k], share[k], threshold)
+    dead = k[ref[k] >= patience]
+    closing = np.zeros(firms, dtype=bool)
+    closing[need_firm[dead]] = True
+    closing &= random_exit
+    got = starved_closing(key, firm_open, need_firm, counter, share, threshold, patience,
+                          STARVED, random_exit)
+    assert counter.tolist() == ref.tolist() and got.tolist() == closing.tolist()

@@ -455,3 +455,26 @@ def hub_pairs(hub, max_degree):  # pragma: no cover - compiled
                         k += 1
         start = end
     return ki, kj
+
+
+@njit(cache=True, nogil=True)
+def starved_closing(key_input, firm_open, need_firm, need_starved, need_share, threshold,
+                    patience, starved_marker, random_exit):  # pragma: no cover - compiled
+    """Key inputs of open firms count the ticks they have been starved
+    (:func:`.cascade.starvation`: ``starved_marker`` while the input never ran, else
+    consecutive ticks below ``threshold``, 0 at or above it); returns the firms (mask)
+    one of whose key inputs reached ``patience`` and that may close (``random_exit``)."""
+    closing = np.zeros(len(firm_open), dtype=np.bool_)
+    for i in range(len(key_input)):
+        f = need_firm[i]
+        if not (key_input[i] and firm_open[f]):
+            continue
+        below = need_share[i] < threshold
+        if below:
+            if need_starved[i] != starved_marker:
+                need_starved[i] += 1
+        else:
+            need_starved[i] = 0
+        if need_starved[i] >= patience and random_exit[f]:
+            closing[f] = True
+    return closing
