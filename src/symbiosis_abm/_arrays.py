@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels_tick import hub_pairs
+
 __all__ = ["unique_sorted", "hub_pair_positions", "remembered", "RowsByKey"]
 
 
@@ -37,8 +39,8 @@ def hub_pair_positions(hub: np.ndarray, max_degree: int | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of all pairs of links (k, i), (k, j), i != j, in links sorted by hub k.
 
-    Ordered by hub, then i, then j (the partners' order among the hub's links), in array
-    operations: a hub with d partners gives its d x d grid without the diagonal. With
+    Ordered by hub, then i, then j (the partners' order among the hub's links): a hub
+    with d partners gives its d x d grid without the diagonal. With
     ``max_degree``, a hub pairs only its first ``max_degree`` links.
 
     Examples
@@ -49,23 +51,8 @@ def hub_pair_positions(hub: np.ndarray, max_degree: int | None = None
     >>> [x.tolist() for x in hub_pair_positions(np.array([0, 1, 1, 1]), max_degree=2)]
     [[1, 2], [2, 1]]
     """
-    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
-    degree = np.diff(np.append(starts, len(hub)))
-    if max_degree is not None:
-        degree = np.minimum(degree, max_degree)
-    many = degree >= 2
-    starts, degree = starts[many], degree[many]
-    if len(starts) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    cells = degree * degree
-    group = np.repeat(np.arange(len(starts)), cells)
-    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
-    d = degree[group]
-    row, col = cell // d, cell % d
-    off = row != col
-    base = starts[group[off]]
-    return base + row[off], base + col[off]
+    # one compiled pass (kernels_tick.hub_pairs): no temporaries of the grids' size
+    return hub_pairs(np.asarray(hub), -1 if max_degree is None else int(max_degree))
 
 
 def remembered(owner: object, name: str, key: object, compute):

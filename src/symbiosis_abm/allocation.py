@@ -7,10 +7,13 @@ its need, and is dropped when too little is left to still be worth it.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 
 from .codes import ACTIVE, CONCLUDED
 from .contracts import allocation_reasons
+from .economics import ExchangeTerms
 from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
@@ -85,10 +88,9 @@ class AllocationPhase:
         book, w = self.negotiations, self.world
         edges = book["edge"][rows]
         s, n = w.edges.stream[edges], w.edges.need[edges]
-        first, _ = self.expected_terms(edges, volume=book["volume"][rows],
-                                       cofund=book["cofund"][rows])
-        granted = allocate(s, n, book["volume"][rows], first.surplus,
-                           self.stream_free(), self.need_free())
+        asked, counted = book["volume"][rows], book["cofund"][rows]
+        first, first_info = self.expected_terms(edges, volume=asked, cofund=counted)
+        granted = allocate(s, n, asked, first.surplus, self.stream_free(), self.need_free())
         order = np.argsort(-first.surplus, kind="stable")
         rows, edges, granted = rows[order], edges[order], granted[order]
         trial = book["trial"][rows]
@@ -96,7 +98,13 @@ class AllocationPhase:
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
+        if (trial.any() or not _same_bits(granted, asked[order])
+                or not _same_bits(cofund, counted[order])):
+            terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
+        else:   # each deal as first priced (expected_terms is element by element): reorder
+            terms = ExchangeTerms(**{f.name: getattr(first, f.name)[order]
+                                     for f in fields(ExchangeTerms)})
+            info = {k: v[order] for k, v in first_info.items()}
         gains_ok = (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
         # a deal refused the co-funding it counted on goes on as it would without a
         # co-funder: it fails for want of co-funding only if it does not pay on its own
@@ -111,3 +119,8 @@ class AllocationPhase:
         self._release(edges[ok], status=ACTIVE)
         self.counts["negotiations_concluded"] += int(ok.sum())
         self._start_exchanges(t, edges[ok], terms, info, cofund, ok)
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two float arrays hold the same numbers bit for bit (0.0 is not -0.0)."""
+    return bool((a.view(np.uint64) == b.view(np.uint64)).all())

@@ -59,8 +59,7 @@ class Columns(dict):
 
     def _renew_views(self) -> None:
         size = self._size
-        for name, column in self._data.items():
-            dict.__setitem__(self, name, column[:size])
+        self.update({name: column[:size] for name, column in self._data.items()})
 
     def __len__(self) -> int:
         return self._size
@@ -73,17 +72,25 @@ class Columns(dict):
 
         Returns the new row indices.
         """
-        lengths = {len(v) for v in columns.values() if not _is_scalar(v)}
-        if columns.keys() != self._dtypes.keys() or len(lengths) != 1:
+        data = self._data
+        n = -1   # the arrays' one length (a tick appends a few rows: no set, no generator)
+        for values in columns.values():
+            if type(values) is np.ndarray and values.ndim == 1 or not _is_scalar(values):
+                if n < 0:
+                    n = len(values)
+                elif len(values) != n:
+                    n = -2
+                    break
+        if n < 0 or columns.keys() != data.keys():
             raise ValueError("append needs every column, arrays all of one length")
-        n = lengths.pop()
         start = self._size
-        self._reserve(start + n)
+        end = start + n
+        self._reserve(end)
         for name, values in columns.items():
-            self._data[name][start: start + n] = values
-        self._size = start + n
+            data[name][start:end] = values
+        self._size = end
         self._renew_views()
-        return np.arange(start, start + n)
+        return np.arange(start, end)
 
     def _reserve(self, needed: int) -> None:
         capacity = len(next(iter(self._data.values())))

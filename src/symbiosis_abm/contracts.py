@@ -34,11 +34,16 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
+from .kernels_tick import (
+    deliver_contracts,
+    realised_ratios,
+    track_profit,
+    trust_after_delivery,
+)
 from .pace import lead_ticks
 from .relations import broken
 from .state import phase
 from .termination import early_end_payment
-from .trust import after_delivery, toward
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
            "allocation_reasons", "ContractBook"]
@@ -191,15 +196,13 @@ class ContractBook:
         self._prices(t)                             # policy levers and price path (7.20)
         self.stream_season_now = season_at(w.stream_season, t, tm)
         self.need_season_now = season_at(w.need_season, t, tm)
-        noise = 1.0 + w.stream_variability * self.streams.noise.standard_normal(len(w.stream_volume))
-        self.stream_ratio = self.stream_season_now * np.maximum(noise, 0.0)
-        self.need_ratio = self.need_season_now.copy()
-        # process changes and, for streams made from inputs, what the input receives
-        self.stream_ratio *= self.stream_level * self.stream_made
-        self.need_ratio *= self.need_level
-        closed_s = ~self.firm_open[w.stream_firm]
-        self.stream_ratio[closed_s] = 0.0
-        self.need_ratio[~self.firm_open[w.need_firm]] = 0.0
+        z = self.streams.noise.standard_normal(len(w.stream_volume))
+        # with process changes and, for streams made from inputs, what the input receives;
+        # nothing at a closed firm (one compiled pass)
+        self.stream_ratio, self.need_ratio = realised_ratios(
+            self.stream_season_now, self.need_season_now, z, w.stream_variability,
+            self.stream_level, self.stream_made, self.need_level, self.firm_open,
+            w.stream_firm, w.need_firm)
 
     @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
                   "_min_trust", "need_ratio", "need_season_now", "params", "rates",
@@ -213,74 +216,34 @@ class ContractBook:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
         ex, w = self.exchanges, self.world
         self._replace_worn_assets(t)
-        building = ex["active"] & (ex["first"] > t)   # lines under construction: the work
-        for slots in (self.edge_slot_sr, self.edge_slot_rs):   # together is contact
-            self.pairs.contact[slots[ex["edge"][building]]] = True
-        self._pay_while_building(np.flatnonzero(building), t)
-        act = np.flatnonzero(ex["active"] & ~building)
+        # one compiled pass: lines under construction are contact and their annuity is
+        # paid; the others deliver: each contract's share of its volume and of its plan
+        # (the profile it follows, capped by the stream's supply and the need's room,
+        # supply_for_contracts), each side's gain and the payments booked
+        table = self.assets.table
+        act, delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
+            t, ex["active"], ex["first"], ex["edge"], ex["asset"], table["paid_off"],
+            table["until"], self.edge_slot_sr, self.edge_slot_rs, self.pairs.contact,
+            ex["stream"], ex["need"], ex["supplier"], ex["receiver"], ex["resource"],
+            ex["volume"], ex["price"], ex["tc_supplier"], ex["tc_receiver"],
+            ex["transport_unit"], ex["annuity"], self.params.ticks_per_year,
+            self.stream_ratio, w.stream_volume, self.stream_committed, self.need_ratio,
+            w.need_volume, self.need_committed, self.need_season_now, self.stream_season_now,
+            self.disposal_now, self.virgin_now, self.firm_savings, self.firm_paid_in,
+            self.firm_paid_out, ex["delivered"], ex["paid"], len(w.catalogue.names))
         s, n = ex["stream"][act], ex["need"][act]
-        avail = supply_for_contracts(self.stream_ratio, w.stream_volume, self.stream_committed)
-        # the need takes up to its own volume this month, shared by its contracts
-        room = supply_for_contracts(self.need_ratio, w.need_volume, self.need_committed)
-        room_plan = supply_for_contracts(self.need_season_now, w.need_volume,
-                                         self.need_committed)
-        profile = self.stream_season_now[s]   # the contract follows the supply's profile
-        share = np.minimum(profile, np.minimum(avail[s], room[n]))
-        planned = np.minimum(profile, room_plan[n])
-        annuity = ex["annuity"][act] * self._annuity_due(act, t)
-        (gain_sup, gain_rec, delivered, paid), (plan_sup, plan_rec) = self._gains(
-            act, share, planned, annuity)
-        sup, rec = ex["supplier"][act], ex["receiver"][act]
-        np.add.at(self.firm_savings, sup, gain_sup)
-        np.add.at(self.firm_savings, rec, gain_rec)
-        np.add.at(self.firm_paid_in, sup, paid)
-        np.add.at(self.firm_paid_out, rec, paid)
-        ex["delivered"][act] += delivered
-        ex["paid"][act] += paid
         self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
-        self.delivered_by_resource.append(np.bincount(
-            ex["resource"][act], weights=delivered, minlength=len(w.catalogue.names)))
+        self.delivered_by_resource.append(by_resource)
         self._track_inputs(n, delivered)            # produced streams follow (7.19)
-        self._trust_after_delivery(act, shortfall(share, planned))
-        lost = broken(self.pairs.trust[self.edge_slot_rs[ex["edge"][act]]],
-                      self.params.trust_break)
+        edge, p = ex["edge"][act], self.params
+        trust_after_delivery(self.edge_slot_rs[edge], self.edge_slot_sr[edge], share, planned,
+                             self.pairs.trust, self.pairs.contact, p.shortfall_tolerance,
+                             self.rates.gain_delivery, self.rates.loss_shortfall)
+        lost = broken(self.pairs.trust[self.edge_slot_rs[edge]], p.trust_break)
         self._end_exchanges(act[lost], t, "broken trust")
         keep = ~lost
-        self._track_profit(t, act[keep], s[keep], n[keep], (gain_sup - plan_sup)[keep],
-                           (gain_rec - plan_rec)[keep])
+        self._track_profit(t, act[keep], dev_sup[keep], dev_rec[keep])
         self._renew_or_expire(t)
-
-    def _gains(self, act: np.ndarray, share: np.ndarray, planned: np.ndarray,
-               annuity: np.ndarray):
-        """Each side's gain this tick when a share ``share`` of the mean volume arrives, at
-        this tick's prices, with the volume delivered and paid for; and each side's gain
-        in the plan: a share ``planned`` at the same prices (the difference is a volume
-        deviation only: a price move shows at once in the expected gain at current prices,
-        :meth:`_track_profit`). One pass: the exchanges' columns are read once for both."""
-        ex, tpy = self.exchanges, self.params.ticks_per_year
-        mean, price = ex["volume"][act] / tpy, ex["price"][act]
-        tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
-        transport = ex["transport_unit"][act]
-
-        def sides(share, disposal, virgin):
-            delivered = mean * share
-            paid = price * delivered
-            return (delivered * disposal + paid - tc_sup,
-                    delivered * (virgin - transport) - paid - tc_rec, delivered, paid)
-
-        disposal, virgin = self.disposal_now[ex["stream"][act]], self.virgin_now[ex["need"][act]]
-        actual = sides(share, disposal, virgin)
-        plan = sides(planned, disposal, virgin)
-        return actual, plan[:2]
-
-    def _pay_while_building(self, rows: np.ndarray, t: int) -> None:
-        """The owner pays its asset's annuity from the start of construction: the asset's
-        life (and its annuity) runs from the tick it is built (docs/ODD.md 7.6)."""
-        if len(rows) == 0:
-            return
-        cost = self.exchanges["annuity"][rows] * self._annuity_due(rows, t)
-        np.subtract.at(self.firm_savings, self.exchanges["receiver"][rows],
-                       cost / self.params.ticks_per_year)
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off)."""
@@ -291,19 +254,11 @@ class ContractBook:
         due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
         return due
 
-    def _trust_after_delivery(self, act: np.ndarray, shortfall: np.ndarray) -> None:
-        p, store, edge = self.params, self.pairs, self.exchanges["edge"][act]
-        rs, sr = self.edge_slot_rs[edge], self.edge_slot_sr[edge]
-        store.trust[rs] = after_delivery(store.trust[rs], shortfall, p.shortfall_tolerance,
-                                         self.rates.gain_delivery, self.rates.loss_shortfall)
-        store.trust[sr] = toward(store.trust[sr], 1.0, self.rates.gain_delivery)
-        store.contact[rs] = True
-        store.contact[sr] = True
-
-    def _track_profit(self, t: int, act: np.ndarray, s: np.ndarray, n: np.ndarray,
-                      dev_sup: np.ndarray, dev_rec: np.ndarray) -> None:
+    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
+                      dev_rec: np.ndarray) -> None:
         """Running yearly average of each side's volume deviation from plan; an exchange
-        whose expected gain at this tick's prices (:func:`forward_gains`), corrected by that
+        whose expected gain at this tick's prices (:func:`forward_gains`; :func:`.kernels_tick.
+        track_profit` computes it in one pass), corrected by that
         running deviation, stays negative for ``unprofitable_patience_months`` ends.
 
         ``dev_*`` is actual minus planned gain this tick at this tick's prices: a planned
@@ -311,18 +266,12 @@ class ContractBook:
         matter; a price move is no deviation either but moves the expected gain at once.
         """
         ex, tpy = self.exchanges, self.params.ticks_per_year
-        alpha = 1.0 / max(1.0, tpy)
-        ex["avg_supplier"][act] += alpha * (dev_sup - ex["avg_supplier"][act])
-        ex["avg_receiver"][act] += alpha * (dev_rec - ex["avg_receiver"][act])
-        fwd_sup, fwd_rec = forward_gains(
-            ex["expected_supplier"][act], ex["expected_receiver"][act],
-            ex["priced_annuity"][act], ex["planned"][act],
-            self.disposal_now[s] - ex["disposal_unit"][act],
-            self.virgin_now[n] - ex["virgin_unit"][act])
-        sup_loses = fwd_sup / tpy + ex["avg_supplier"][act] < 0
-        losing = sup_loses | (fwd_rec / tpy + ex["avg_receiver"][act] < 0)
-        ex["losing_ticks"][act] = np.where(losing, ex["losing_ticks"][act] + 1, 0)
-        over = ex["losing_ticks"][act] >= self.rates.patience
+        over, sup_loses = track_profit(   # one compiled pass over the rule's arithmetic
+            act, ex["stream"], ex["need"], dev_sup, dev_rec, ex["avg_supplier"],
+            ex["avg_receiver"], ex["expected_supplier"], ex["expected_receiver"],
+            ex["priced_annuity"], ex["planned"], ex["disposal_unit"], ex["virgin_unit"],
+            ex["losing_ticks"], self.disposal_now, self.virgin_now, tpy,
+            1.0 / max(1.0, tpy), self.rates.patience)
         rows, by_supplier = act[over], sup_loses[over]
         if self.params.price_review and len(rows):   # re-priced contracts go on
             kept = self._review_price(rows)

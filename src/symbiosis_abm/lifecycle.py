@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import remembered
-from .cascade import STARVED, produced_level_of, received_share_of, smooth, starvation
+from .cascade import STARVED, produced_level_of, received_share_of, smooth
 from .fading import dissolved, lapse
+from .kernels_tick import starved_closing
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -192,16 +193,13 @@ class Lifecycle:
         p = self.params
         if not p.cascade or not self.key_input.any():
             return
-        key = (self.key_input & self.firm_open[self.world.need_firm]).nonzero()[0]
-        self.need_starved[key] = starvation(self.need_starved[key], self.need_share[key],
-                                            p.cascade_threshold)
-        dead = key[self.need_starved[key] >= in_ticks(p.cascade_patience_months,
-                                                      p.tick_months)]
-        closing = np.zeros(self.world.n_firms, dtype=bool)
-        closing[self.world.need_firm[dead]] = True
-        # closing is demography (7.19): a real region's plant stays, idle, and may find
-        # its input again; its produced streams already follow the input down to zero
-        closing &= self.world.firm_random_exit
+        # the key inputs' starvation counters and the firms they close, in one compiled
+        # pass: closing is demography (7.19): a real region's plant stays, idle, and may
+        # find its input again; its produced streams already follow the input down to zero
+        closing = starved_closing(self.key_input, self.firm_open, self.world.need_firm,
+                                  self.need_starved, self.need_share, p.cascade_threshold,
+                                  in_ticks(p.cascade_patience_months, p.tick_months),
+                                  STARVED, self.world.firm_random_exit)
         if closing.any():
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)

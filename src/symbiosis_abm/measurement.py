@@ -5,20 +5,17 @@ A mixin of :class:`~.model.SymbiosisModel`.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import mesa
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from ._arrays import remembered, unique_sorted
+from ._arrays import remembered
 from .codes import (
     INTERNAL_ENDINGS,
     OPEN,
     REASON_CODE,
     REASONS,
 )
+from .kernels_tick import active_and_talks, exchange_topology, tick_tallies
 from .measures import undirected_keys
 from .state import phase
 
@@ -38,16 +35,22 @@ class Measurement:
            writes=("_diverted_total", "stats"),
            draws=())
     def _measure(self, t: int) -> None:
-        ex, w = self.exchanges, self.world
-        act = ex["active"].nonzero()[0]
+        ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
+        act, tied = active_and_talks(ex["active"], ex["edge"], book["status"], book["edge"],
+                                     OPEN)
         participating, n_pairs, largest = self._topology(act)
+        strong, n_strong = self._strong_tie_slots(tied)
+        # the tick's counts, and the trusts averaged below, in one compiled pass
+        (building, n_ended, n_internal, n_weak, met_trust, strong_trust, weak_trust, n_open,
+         members) = tick_tallies(t, ex["active"], ex["first"], ex["ended"], ex["reason"],
+                                 _INTERNAL, store.trust, store.met, strong,
+                                 store.src[: store.size], store.dst[: store.size],
+                                 self.firm_open, self.firm_member)
         delivered = self.delivered_by_resource[-1]
         units = self._unit_masks
         diverted_t = float(delivered[units["t"]].sum())
         self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
-        n_open = int(np.count_nonzero(self.firm_open))
-        store = self.pairs
         self.stats = {
             "tick": t,
             "active_exchanges": len(act),
@@ -63,14 +66,21 @@ class Measurement:
             "public_cost_eur": public,
             "public_cost_per_t_diverted": (public / self._diverted_total
                                            if self._diverted_total > 0 else np.nan),
-            "mean_trust": _mean(store.trust[store.met], self.params.initial_trust),
-            "negotiations_open": int(np.count_nonzero(self.negotiations["status"] == OPEN)),
+            "mean_trust": _mean(met_trust, self.params.initial_trust),
+            "negotiations_open": len(tied) - len(act),
             "negotiations_opened": self.counts["negotiations_opened"],
             "negotiations_concluded": self.counts["negotiations_concluded"],
             "negotiations_failed": self.counts["negotiations_failed"],
-            "registry_members": int(np.count_nonzero(self.firm_member & self.firm_open)),
+            "registry_members": members,
             "open_firms": n_open,
-            **self._tie_stats(t),
+            # strong ties (exchanging or in talks) and weak ties (met only) with their mean
+            # trust; exchanges being built; ended this tick, and for internal reasons
+            "strong_ties": n_strong, "weak_ties": n_weak,
+            "mean_trust_strong": _mean(strong_trust, np.nan),
+            "mean_trust_weak": _mean(weak_trust, np.nan),
+            "exchanges_building": building,
+            "exchanges_ended": n_ended,
+            "exchanges_ended_internal": n_internal,
         }
 
     def _topology(self, act: np.ndarray) -> tuple[int, int, int]:
@@ -78,45 +88,26 @@ class Measurement:
         ``act``: remembered per set of active exchanges, which most ticks do not change
         (an exchange's supplier and receiver never do)."""
         def topology() -> tuple[int, int, int]:
-            ex, n = self.exchanges, self.world.n_firms
-            sup, rec = ex["supplier"][act], ex["receiver"][act]
-            return (len(unique_sorted(np.concatenate([sup, rec]))),
-                    len(unique_sorted(np.minimum(sup, rec) * n + np.maximum(sup, rec))),
-                    _largest_component(sup, rec, n))
+            ex = self.exchanges
+            return exchange_topology(ex["supplier"][act], ex["receiver"][act],
+                                     self.world.n_firms)
 
         return remembered(self, "_topology_last", act.tobytes(), topology)
 
-    def _tie_stats(self, t: int) -> dict[str, float]:
-        """Strong ties (exchanging or in talks) and weak ties (met only) with their mean
-        trust; exchanges being built; exchanges ended this tick, and for internal reasons."""
-        ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
-        talks = book["edge"][book["status"] == OPEN]
-        act = ex["active"]
-        # an exchange runs along its candidate edge: both directions' slots exist
-        tied = np.concatenate([ex["edge"][act], talks])
+    def _strong_tie_slots(self, tied: np.ndarray) -> tuple[np.ndarray, int]:
+        """Which pair slots are strong ties (both directions of the edges ``tied``: the
+        active exchanges' and the open talks') and how many pairs they are; remembered
+        while the ties and the pair slots are the same."""
+        w, store = self.world, self.pairs
 
-        def strong_ties() -> tuple[np.ndarray, int]:   # the same while the ties are
+        def strong_ties() -> tuple[np.ndarray, int]:
             strong = np.zeros(store.size, dtype=bool)
             strong[self.edge_slot_sr[tied]] = True
             strong[self.edge_slot_rs[tied]] = True
             a, b = w.edge_supplier[tied], w.edge_receiver[tied]
             return strong, len(undirected_keys(a, b, w.n_firms))
 
-        strong, n_strong = remembered(self, "_strong_ties", (tied.tobytes(), store.size),
-                                      strong_ties)
-        weak = store.met & ~strong
-        # met is set for both directions of a pair together: count each pair once
-        n_weak = int(np.count_nonzero(weak & (store.src[: store.size] < store.dst[: store.size])))
-        ended = ex["ended"] == t
-        internal = _INTERNAL[ex["reason"]]
-        return {
-            "strong_ties": n_strong, "weak_ties": n_weak,
-            "mean_trust_strong": _mean(store.trust[strong], np.nan),
-            "mean_trust_weak": _mean(store.trust[weak], np.nan),
-            "exchanges_building": int(np.count_nonzero(act & (ex["first"] > t))),
-            "exchanges_ended": int(np.count_nonzero(ended)),
-            "exchanges_ended_internal": int(np.count_nonzero(ended & internal)),
-        }
+        return remembered(self, "_strong_ties", (tied.tobytes(), store.size), strong_ties)
 
     def items_of(self, kind: str, firm: int) -> list[dict]:
         """Streams (``kind='stream'``) or needs of one firm, with what is still free."""
@@ -198,38 +189,3 @@ def _mean(values: np.ndarray, empty: float) -> float:
     """``float(values.mean())`` (``empty`` if there are none), without np.mean's Python
     overhead: the same sum divided by the same count, so the same bits."""
     return float(values.sum() / len(values)) if len(values) else empty
-
-
-def _largest_component(sup: np.ndarray, rec: np.ndarray, n: int) -> int:
-    """Firms in the largest weakly connected component of the exchange network."""
-    if len(sup) == 0:
-        return 0
-    if len(sup) <= _SMALL_NETWORK:
-        return _largest_component_small(sup.tolist(), rec.tolist())
-    nodes, inverse = unique_sorted(np.concatenate([sup, rec]), return_inverse=True)
-    m = len(nodes)
-    graph = coo_matrix((np.ones(len(sup)), (inverse[: len(sup)], inverse[len(sup):])),
-                       shape=(m, m))
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    return int(np.bincount(labels).max())
-
-#: Up to this many exchanges a union-find in Python beats building a sparse graph.
-
-#: Up to this many exchanges a union-find in Python beats building a sparse graph.
-_SMALL_NETWORK = 512
-
-
-def _largest_component_small(sup: list[int], rec: list[int]) -> int:
-    """:func:`_largest_component` by union-find (regions of a few dozen firms)."""
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = x = parent[parent[x]]
-        return x
-
-    for a, b in zip(sup, rec):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[ra] = rb
-    return max(Counter(root(x) for x in list(parent)).values())

@@ -16,10 +16,10 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
+from .kernels_tick import talks_tick
 from .negotiation import duration, within_room
 from .pace import project_room
 from .state import phase
-from .trust import toward
 
 __all__ = ["NegotiationBook"]
 
@@ -72,19 +72,17 @@ class NegotiationBook:
         Returns the rows of negotiations that concluded (to be allocated).
         """
         book, w, store = self.negotiations, self.world, self.pairs
-        rows = (book["status"] == OPEN).nonzero()[0]
+        # one compiled pass: the open talks, those with a closed firm, and the others'
+        # costs and contact (trust toward 1) this tick
+        rows, closed = talks_tick(book["status"], OPEN, book["edge"], w.edge_supplier,
+                                  w.edge_receiver, self.firm_open, self.firm_costs,
+                                  self.rates.negotiation_cost, self.edge_slot_sr,
+                                  self.edge_slot_rs, store.trust, store.contact,
+                                  self.rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
-        edges = book["edge"][rows]
-        sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
-        closed = ~(self.firm_open[sup] & self.firm_open[rec])
         self._fail(rows[closed], t, "partner closed")
-        rows, edges, sup, rec = rows[~closed], edges[~closed], sup[~closed], rec[~closed]
-        np.add.at(self.firm_costs, sup, self.rates.negotiation_cost)
-        np.add.at(self.firm_costs, rec, self.rates.negotiation_cost)
-        for slots in (self.edge_slot_sr[edges], self.edge_slot_rs[edges]):
-            store.trust[slots] = toward(store.trust[slots], 1.0, self.rates.gain_contact)
-            store.contact[slots] = True
+        rows = rows[~closed]
         broke = self.streams.breakdowns.random(len(rows)) < self.rates.failure
         self._fail(rows[broke], t, "breakdown")
         rows = rows[~broke]

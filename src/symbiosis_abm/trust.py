@@ -19,6 +19,7 @@ try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
+from .kernels_tick import decay_idle, pass_reputation
 from .state import phase
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
@@ -200,10 +201,9 @@ class TrustUpkeep:
            draws=())
     def _update_trust(self) -> None:
         """Trust decays toward the baseline without contact; reputation passes via partners."""
-        p, store = self.params, self.pairs
-        idle = store.met & ~store.contact
-        store.trust[idle] = toward(store.trust[idle], p.trust_baseline, self.rates.trust_decay)
-        store.contact[:] = False
+        store = self.pairs   # (toward the baseline, then the contacts reset: one pass)
+        decay_idle(store.trust, store.met, store.contact, self.params.trust_baseline,
+                   self.rates.trust_decay)
         if self.rates.reputation > 0:
             self._pass_reputation()
 
@@ -221,11 +221,9 @@ class TrustUpkeep:
             lambda: _reputation_links(ex["supplier"][act], ex["receiver"][act], store))
         if len(ki) == 0:
             return
-        # Trust along each link is looked up once per link, not once per triple.
-        trust_in_hub, trust_of_hub = store.trust_at(in_hub), store.trust_at(of_hub)
-        pulled = reputation_pull(store.trust[ij], trust_in_hub[ki], trust_of_hub[kj],
-                                 self.rates.reputation)
-        store.trust[ij] = pulled
+        # reputation_pull over every triple, in one compiled pass
+        pass_reputation(store.trust, ij, ki, kj, in_hub, of_hub, store.initial_trust,
+                        self.rates.reputation)
 
 
 def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tuple:

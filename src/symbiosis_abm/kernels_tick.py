@@ -1,0 +1,480 @@
+"""Compiled passes (numba) of the tick's fixed work on small and medium regions.
+
+A region of a few dozen to a few hundred firms spends its tick in hundreds of small numpy
+calls, each a few microseconds of Python and dispatch for a few dozen numbers. Where one
+phase makes many of them on the same rows every tick, a single compiled loop here does
+the same arithmetic, in the same order, once (:mod:`.kernels` holds the passes over the
+candidate edges of large regions).
+
+Like :mod:`.kernels`, these functions compare, count and make the same IEEE operations
+as the numpy expressions they replace, element by element and in the same order (no
+fast-math, no reassociated sums), so results are bit for bit the same
+(``tests/test_kernels_tick.py`` checks each against its expression). Compiled functions
+are cached on disk (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["exchange_topology"]
+
+
+@njit(cache=True, nogil=True)
+def exchange_topology(sup, rec, n):  # pragma: no cover - compiled
+    """Participating firms, distinct linked pairs and the size of the largest weakly
+    connected component of the links ``sup[i] -> rec[i]`` among ``n`` firms.
+
+    The same three numbers as ``len(np.unique(np.concatenate([sup, rec])))``,
+    ``len(np.unique(np.minimum(sup, rec) * n + np.maximum(sup, rec)))`` and the largest
+    of scipy's ``connected_components(..., connection="weak")`` (0, 0, 0 without links).
+
+    Examples
+    --------
+    >>> exchange_topology(np.array([0, 1, 5, 1]), np.array([1, 0, 6, 2]), 7)
+    (5, 3, 3)
+    """
+    m = len(sup)
+    if m == 0:
+        return 0, 0, 0
+    parent = np.arange(n)
+    seen = np.zeros(n, dtype=np.bool_)
+    keys = np.empty(m, dtype=np.int64)
+    participating = 0
+    for i in range(m):
+        a, b = sup[i], rec[i]
+        for x in (a, b):
+            if not seen[x]:
+                seen[x] = True
+                participating += 1
+        keys[i] = min(a, b) * n + max(a, b)
+        # union by root, with path halving
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            parent[a] = b
+    size = np.zeros(n, dtype=np.int64)
+    largest = 0
+    for x in range(n):
+        if seen[x]:
+            r = x
+            while parent[r] != r:
+                r = parent[r]
+            size[r] += 1
+            if size[r] > largest:
+                largest = size[r]
+    keys.sort()
+    pairs = 1
+    for i in range(1, m):
+        if keys[i] != keys[i - 1]:
+            pairs += 1
+    return participating, pairs, largest
+
+
+@njit(inline="always")
+def _minimum(a, b):  # pragma: no cover - compiled
+    """``np.minimum`` of two floats: a NaN wins, else the smaller, the second on a tie
+    (+0/-0)."""
+    return a if a != a or a < b else b
+
+
+@njit(inline="always")
+def _maximum(a, b):  # pragma: no cover - compiled
+    """``np.maximum`` of two floats: a NaN wins, else the larger, the second on a tie."""
+    return a if a != a or a > b else b
+
+
+@njit(inline="always")
+def _unit(x):  # pragma: no cover - compiled
+    """``np.clip(x, 0.0, 1.0)`` of a float: NaN stays NaN, -0.0 stays -0.0 (clip keeps
+    ``x`` where it equals a bound)."""
+    if x != x:
+        return x
+    y = x if x >= 0.0 else 0.0
+    return y if y <= 1.0 else 1.0
+
+
+@njit(inline="always")
+def _per_committed(ratio, volume, committed, i):  # pragma: no cover - compiled
+    """One item of :func:`.contracts.supply_for_contracts`."""
+    if committed[i] > 1e-9 * volume[i]:
+        return ratio[i] * volume[i] / committed[i]
+    return ratio[i]
+
+
+@njit(cache=True, nogil=True)
+def deliver_contracts(t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs,
+                      contact, stream, need, supplier, receiver, resource, volume, price,
+                      tc_supplier, tc_receiver, transport_unit, annuity, tpy,
+                      stream_ratio, stream_volume, stream_committed, need_ratio,
+                      need_volume, need_committed, need_season_now, stream_season_now,
+                      disposal_now, virgin_now, firm_savings, firm_paid_in, firm_paid_out,
+                      ex_delivered, ex_paid, n_resources):  # pragma: no cover - compiled
+    """The exchanges' work and deliveries at tick ``t``, as
+    :meth:`.contracts.ContractBook._deliver` computed them in numpy.
+
+    An active exchange whose line is under construction (``first > t``) is in contact
+    (both pair slots of its edge) and its receiver pays the asset's annuity while it is
+    due (the asset not paid off and within its life: ``annuity x due / tpy``); these
+    payments are booked first, in row order. The other active exchanges (``act``,
+    returned) deliver. Each contract gets ``share = min(profile, avail[s], room[n])`` of its mean volume
+    (:func:`.contracts.supply_for_contracts` per stream and need), against a planned
+    ``min(profile, room_plan[n])``; each side's gain this tick and in the plan
+    (:meth:`.contracts.ContractBook._gains`, with ``annuity x due``) are booked: savings
+    (all suppliers' gains first, then all receivers', as two ``np.add.at``), payments
+    in and out, the log's delivered and paid. Returns ``act``, ``delivered``, ``share``,
+    ``planned``, each side's deviation from plan (actual minus planned gain) and the
+    delivered volume per resource (``np.bincount``).
+    """
+    act = np.empty(len(active), dtype=np.int64)
+    due = np.empty(len(active))
+    m = 0
+    for r in range(len(active)):
+        if not active[r]:
+            continue
+        a = asset[r]
+        d = 1.0 if a >= 0 and not paid_off[a] and until[a] > t else 0.0
+        if first[r] > t:   # building: the work together is contact; the annuity is paid
+            contact[slot_sr[edge[r]]] = True
+            contact[slot_rs[edge[r]]] = True
+            firm_savings[receiver[r]] -= annuity[r] * d / tpy
+        else:
+            act[m], due[m] = r, d
+            m += 1
+    act = act[:m].copy()
+    delivered = np.empty(m)
+    paid = np.empty(m)
+    share = np.empty(m)
+    planned = np.empty(m)
+    gain_sup = np.empty(m)
+    gain_rec = np.empty(m)
+    dev_sup = np.empty(m)
+    dev_rec = np.empty(m)
+    for i in range(m):
+        r = act[i]
+        s, n = stream[r], need[r]
+        avail = _per_committed(stream_ratio, stream_volume, stream_committed, s)
+        room = _per_committed(need_ratio, need_volume, need_committed, n)
+        room_plan = _per_committed(need_season_now, need_volume, need_committed, n)
+        profile = stream_season_now[s]
+        sh = _minimum(profile, _minimum(avail, room))
+        pl = _minimum(profile, room_plan)
+        mean = volume[r] / tpy
+        tc_sup = tc_supplier[r] / tpy
+        tc_rec = (annuity[r] * due[i] + tc_receiver[r]) / tpy
+        disposal, virgin, transport = disposal_now[s], virgin_now[n], transport_unit[r]
+        d = mean * sh
+        p = price[r] * d
+        g_sup = d * disposal + p - tc_sup
+        g_rec = d * (virgin - transport) - p - tc_rec
+        d_plan = mean * pl
+        p_plan = price[r] * d_plan
+        delivered[i], paid[i], share[i], planned[i] = d, p, sh, pl
+        gain_sup[i], gain_rec[i] = g_sup, g_rec
+        dev_sup[i] = g_sup - (d_plan * disposal + p_plan - tc_sup)
+        dev_rec[i] = g_rec - (d_plan * (virgin - transport) - p_plan - tc_rec)
+    by_resource = np.zeros(n_resources)
+    for i in range(m):
+        firm_savings[supplier[act[i]]] += gain_sup[i]
+    for i in range(m):
+        firm_savings[receiver[act[i]]] += gain_rec[i]
+    for i in range(m):
+        r = act[i]
+        firm_paid_in[supplier[r]] += paid[i]
+        firm_paid_out[receiver[r]] += paid[i]
+        ex_delivered[r] += delivered[i]
+        ex_paid[r] += paid[i]
+        by_resource[resource[r]] += delivered[i]
+    return act, delivered, share, planned, dev_sup, dev_rec, by_resource
+
+
+@njit(cache=True, nogil=True)
+def trust_after_delivery(slot_rs, slot_sr, share, planned, trust, contact, tolerance, gain,
+                         loss):  # pragma: no cover - compiled
+    """Trust after this tick's deliveries (:meth:`.contracts.ContractBook.
+    _trust_after_delivery`): each receiver's trust in its supplier (slots ``slot_rs``)
+    after a delivery with shortfall ``shortfall(share, planned)``
+    (:func:`.trust.after_delivery`), all from the trust before, then each supplier's in
+    its receiver (``slot_sr``) toward 1 (:func:`.trust.toward`); both pairs were in
+    contact. Where slots repeat, the last write wins, as numpy's assignment."""
+    m = len(slot_rs)
+    new = np.empty(m)
+    for i in range(m):
+        expected = planned[i]
+        gap = _maximum(expected - share[i], 0.0)
+        short = gap / _maximum(expected, 1e-300) if expected > 0 else 0.0
+        old = trust[slot_rs[i]]
+        if short <= tolerance:
+            new[i] = _unit(old + gain * (1.0 - old))
+        else:
+            new[i] = _unit(old - loss * (short - tolerance))
+    for i in range(m):
+        trust[slot_rs[i]] = new[i]
+    for i in range(m):
+        old = trust[slot_sr[i]]
+        new[i] = _unit(old + gain * (1.0 - old))
+    for i in range(m):
+        trust[slot_sr[i]] = new[i]
+        contact[slot_rs[i]] = True
+        contact[slot_sr[i]] = True
+
+
+@njit(cache=True, nogil=True)
+def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver,
+                 expected_supplier, expected_receiver, priced_annuity, planned,
+                 disposal_unit, virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
+                 alpha, patience):  # pragma: no cover - compiled
+    """Profit against plan of the exchanges ``act`` (:meth:`.contracts.ContractBook.
+    _track_profit`): each side's running deviation moves a share ``alpha`` toward this
+    tick's ``dev_*``; an exchange whose expected gain at today's prices
+    (:func:`.contracts.forward_gains`, per tick) plus that deviation is negative for one
+    side counts a losing tick, else starts again at 0. Returns which exchanges have lost
+    for ``patience`` ticks and, for each, whether the supplier is losing."""
+    m = len(act)
+    over = np.zeros(m, dtype=np.bool_)
+    sup_loses = np.zeros(m, dtype=np.bool_)
+    for i in range(m):
+        r = act[i]
+        avg_s = avg_supplier[r] + alpha * (dev_sup[i] - avg_supplier[r])
+        avg_r = avg_receiver[r] + alpha * (dev_rec[i] - avg_receiver[r])
+        avg_supplier[r], avg_receiver[r] = avg_s, avg_r
+        fwd_sup = expected_supplier[r] + planned[r] * (disposal_now[stream[r]]
+                                                         - disposal_unit[r])
+        fwd_rec = (expected_receiver[r] + priced_annuity[r]
+                   + planned[r] * (virgin_now[need[r]] - virgin_unit[r]))
+        loses = fwd_sup / tpy + avg_s < 0
+        sup_loses[i] = loses
+        if loses or fwd_rec / tpy + avg_r < 0:
+            losing_ticks[r] += 1
+        else:
+            losing_ticks[r] = 0
+        over[i] = losing_ticks[r] >= patience
+    return over, sup_loses
+
+
+@njit(cache=True, nogil=True)
+def decay_idle(trust, met, contact, baseline, rate):  # pragma: no cover - compiled
+    """Trust of pairs that met but had no contact this tick moves a share ``rate`` toward
+    ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset."""
+    for i in range(len(trust)):
+        if met[i] and not contact[i]:
+            trust[i] = _unit(trust[i] + rate * (baseline - trust[i]))
+        contact[i] = False
+
+
+@njit(cache=True, nogil=True)
+def pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial,
+                    weight):  # pragma: no cover - compiled
+    """i's trust in j (slots ``ij``) after hearing from common partners k
+    (:func:`.trust.reputation_pull`): the trust ``trust(i, k)`` of link ``ki``
+    (``in_hub``; a slot of -1 has the ``initial`` trust) times ``trust(k, j)`` of link
+    ``kj`` (``of_hub``), all from the trust before; where a pair repeats, the last
+    write wins, as numpy's assignment."""
+    m = len(ij)
+    new = np.empty(m)
+    for x in range(m):
+        a, b = in_hub[ki[x]], of_hub[kj[x]]
+        hearsay = ((trust[a] if a >= 0 else initial) * (trust[b] if b >= 0 else initial))
+        own = trust[ij[x]]
+        new[x] = _unit(own + weight * (hearsay - own)) if hearsay > own else own
+    for x in range(m):
+        trust[ij[x]] = new[x]
+
+
+@njit(cache=True, nogil=True)
+def active_and_talks(active, ex_edge, status, book_edge,
+                     open_code):  # pragma: no cover - compiled
+    """Rows of the active exchanges (``active.nonzero()[0]``) and the ties they and the
+    open talks hold: the exchanges' edges, then the edges of negotiations whose
+    ``status`` is ``open_code``, each in row order."""
+    act = np.empty(len(active), dtype=np.int64)
+    tied = np.empty(len(active) + len(status), dtype=np.int64)
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            act[m] = r
+            tied[m] = ex_edge[r]
+            m += 1
+    k = m
+    for r in range(len(status)):
+        if status[r] == open_code:
+            tied[k] = book_edge[r]
+            k += 1
+    return act[:m].copy(), tied[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, src, dst,
+                 firm_open, firm_member):  # pragma: no cover - compiled
+    """The counts of :meth:`.measurement.Measurement._measure` and the trusts it averages.
+
+    Returns exchanges being built (active, ``first > t``), ended at ``t`` and of those
+    ended for an ``internal`` reason (a lookup by reason code); weak ties (met, not
+    ``strong``) counted once per pair (``src < dst``); the trust of pairs that met, of
+    strong and of weak ties (``trust[mask]``: in slot order, for numpy to sum); open
+    firms and registry members among them.
+    """
+    building = n_ended = n_internal = 0
+    for r in range(len(active)):
+        if active[r] and first[r] > t:
+            building += 1
+        if ended[r] == t:
+            n_ended += 1
+            if internal[reason[r]]:
+                n_internal += 1
+    size = len(trust)
+    met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
+    n_met = n_strong = n_weak = weak_pairs = 0
+    for i in range(size):
+        if met[i]:
+            met_trust[n_met] = trust[i]
+            n_met += 1
+        if strong[i]:
+            strong_trust[n_strong] = trust[i]
+            n_strong += 1
+        elif met[i]:
+            weak_trust[n_weak] = trust[i]
+            n_weak += 1
+            if src[i] < dst[i]:
+                weak_pairs += 1
+    n_open = members = 0
+    for f in range(len(firm_open)):
+        if firm_open[f]:
+            n_open += 1
+            if firm_member[f]:
+                members += 1
+    return (building, n_ended, n_internal, weak_pairs, met_trust[:n_met].copy(),
+            strong_trust[:n_strong].copy(), weak_trust[:n_weak].copy(), n_open, members)
+
+
+@njit(cache=True, nogil=True)
+def talks_tick(status, open_code, book_edge, supplier, receiver, firm_open, firm_costs, cost,
+               slot_sr, slot_rs, trust, contact, gain):  # pragma: no cover - compiled
+    """A tick of the open talks (negotiations whose ``status`` is ``open_code``), as
+    :meth:`.negotiation_book.NegotiationBook._negotiate` made it in numpy.
+
+    Returns their rows and which have a closed firm at either end. The others' firms pay
+    ``cost`` each (every supplier first, then every receiver, as two ``np.add.at``) and
+    their pairs are in contact: trust moves a share ``gain`` toward 1
+    (:func:`.trust.toward`), the supplier's in the receiver for all talks first, then
+    the receiver's in the supplier (where slots repeat, the last write wins).
+    """
+    rows = np.empty(len(status), dtype=np.int64)
+    m = 0
+    for r in range(len(status)):
+        if status[r] == open_code:
+            rows[m] = r
+            m += 1
+    rows = rows[:m].copy()
+    closed = np.zeros(m, dtype=np.bool_)
+    edges = np.empty(m, dtype=np.int64)
+    k = 0
+    for i in range(m):
+        e = book_edge[rows[i]]
+        closed[i] = not (firm_open[supplier[e]] and firm_open[receiver[e]])
+        if not closed[i]:
+            edges[k] = e
+            k += 1
+    for i in range(k):
+        firm_costs[supplier[edges[i]]] += cost
+    for i in range(k):
+        firm_costs[receiver[edges[i]]] += cost
+    new = np.empty(k)
+    for slots in (slot_sr, slot_rs):
+        for i in range(k):
+            old = trust[slots[edges[i]]]
+            new[i] = _unit(old + gain * (1.0 - old))
+        for i in range(k):
+            trust[slots[edges[i]]] = new[i]
+            contact[slots[edges[i]]] = True
+    return rows, closed
+
+
+@njit(cache=True, nogil=True)
+def realised_ratios(stream_season, need_season, z, variability, stream_level, stream_made,
+                    need_level, firm_open, stream_firm,
+                    need_firm):  # pragma: no cover - compiled
+    """This tick's realised supply and demand per unit of mean
+    (:meth:`.contracts.ContractBook._realise_streams`): a stream's seasonal factor times
+    ``max(1 + variability x z, 0)`` times its level and made share; a need's seasonal
+    factor times its level; 0 where the item's firm is closed."""
+    stream_ratio = np.empty(len(stream_season))
+    for i in range(len(stream_season)):
+        if firm_open[stream_firm[i]]:
+            noise = _maximum(1.0 + variability[i] * z[i], 0.0)
+            stream_ratio[i] = stream_season[i] * noise * (stream_level[i] * stream_made[i])
+        else:
+            stream_ratio[i] = 0.0
+    need_ratio = np.empty(len(need_season))
+    for i in range(len(need_season)):
+        need_ratio[i] = need_season[i] * need_level[i] if firm_open[need_firm[i]] else 0.0
+    return stream_ratio, need_ratio
+
+
+@njit(cache=True, nogil=True)
+def hub_pairs(hub, max_degree):  # pragma: no cover - compiled
+    """:func:`._arrays.hub_pair_positions` (``max_degree < 0``: no limit): positions of
+    all pairs of links (k, i), (k, j), i != j, in links sorted by hub k, ordered by hub,
+    then i, then j, each hub pairing its first ``max_degree`` links.
+
+    Examples
+    --------
+    >>> [x.tolist() for x in hub_pairs(np.array([0, 1, 1, 1]), -1)]
+    [[1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2]]
+    """
+    n = len(hub)
+    total = 0
+    start = 0
+    while start < n:   # first pass: how many pairs
+        end = start + 1
+        while end < n and hub[end] == hub[start]:
+            end += 1
+        d = end - start if max_degree < 0 else min(end - start, max_degree)
+        if d >= 2:
+            total += d * (d - 1)
+        start = end
+    ki = np.empty(total, dtype=np.int64)
+    kj = np.empty(total, dtype=np.int64)
+    k = 0
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and hub[end] == hub[start]:
+            end += 1
+        d = end - start if max_degree < 0 else min(end - start, max_degree)
+        if d >= 2:
+            for row in range(d):
+                for col in range(d):
+                    if row != col:
+                        ki[k], kj[k] = start + row, start + col
+                        k += 1
+        start = end
+    return ki, kj
+
+
+@njit(cache=True, nogil=True)
+def starved_closing(key_input, firm_open, need_firm, need_starved, need_share, threshold,
+                    patience, starved_marker, random_exit):  # pragma: no cover - compiled
+    """Key inputs of open firms count the ticks they have been starved
+    (:func:`.cascade.starvation`: ``starved_marker`` while the input never ran, else
+    consecutive ticks below ``threshold``, 0 at or above it); returns the firms (mask)
+    one of whose key inputs reached ``patience`` and that may close (``random_exit``)."""
+    closing = np.zeros(len(firm_open), dtype=np.bool_)
+    for i in range(len(key_input)):
+        f = need_firm[i]
+        if not (key_input[i] and firm_open[f]):
+            continue
+        below = need_share[i] < threshold
+        if below:
+            if need_starved[i] != starved_marker:
+                need_starved[i] += 1
+        else:
+            need_starved[i] = 0
+        if need_starved[i] >= patience and random_exit[f]:
+            closing[f] = True
+    return closing

@@ -1,0 +1,33 @@
+"""Columns: appending rows in batches, growing, and refusing malformed batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbiosis_abm.columns import Columns
+
+
+def test_append_broadcasts_scalars_and_grows_past_capacity():
+    t = Columns({"a": np.int64, "b": float, "c": bool}, capacity=2)
+    assert t.append(a=[1, 2, 3], b=0.5, c=True).tolist() == [0, 1, 2]
+    assert t.append(a=np.array([4]), b=np.array([1.5]), c=False).tolist() == [3]
+    assert t["a"].tolist() == [1, 2, 3, 4]
+    assert t["b"].tolist() == [0.5, 0.5, 0.5, 1.5]
+    assert t["c"].tolist() == [True, True, True, False]
+    assert len(t) == 4 and t["a"].dtype == np.int64
+    t["b"][0] = 9.0   # a column is a writable view of the table
+    assert t.frame()["b"].tolist() == [9.0, 0.5, 0.5, 1.5]
+
+
+@pytest.mark.parametrize("batch", [
+    {"a": [1, 2], "b": [1.0]},            # two lengths
+    {"a": 1, "b": 2.0},                   # no array: no length
+    {"a": [1, 2]},                        # a column missing
+    {"a": [1], "b": [1.0], "x": [0]},     # an unknown column
+])
+def test_append_refuses_a_malformed_batch(batch):
+    t = Columns({"a": np.int64, "b": float})
+    with pytest.raises(ValueError, match="every column"):
+        t.append(**batch)
+    assert len(t) == 0 and t["a"].tolist() == []

@@ -1,0 +1,411 @@
+"""The compiled passes of the tick (kernels_tick.py) give the numpy expressions they
+replace, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from symbiosis_abm._arrays import hub_pair_positions
+from symbiosis_abm.cascade import STARVED, starvation
+from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
+from symbiosis_abm.kernels_tick import (
+    _maximum,
+    _minimum,
+    _unit,
+    active_and_talks,
+    decay_idle,
+    deliver_contracts,
+    exchange_topology,
+    pass_reputation,
+    realised_ratios,
+    starved_closing,
+    talks_tick,
+    tick_tallies,
+    track_profit,
+    trust_after_delivery,
+)
+from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward
+
+
+def _topology_numpy(sup, rec, n):
+    """The exchange network's figures as measured before the kernel."""
+    if len(sup) == 0:
+        return 0, 0, 0
+    nodes, inverse = np.unique(np.concatenate([sup, rec]), return_inverse=True)
+    m = len(nodes)
+    graph = coo_matrix((np.ones(len(sup)), (inverse[: len(sup)], inverse[len(sup):])),
+                       shape=(m, m))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    pairs = np.unique(np.minimum(sup, rec) * n + np.maximum(sup, rec))
+    return m, len(pairs), int(np.bincount(labels).max())
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("n,links", [(5, 3), (40, 25), (300, 200), (2000, 3000)])
+def test_exchange_topology_is_the_graph_measure(seed, n, links):
+    rng = np.random.default_rng(seed)
+    sup, rec = rng.integers(0, n, links), rng.integers(0, n, links)
+    got = exchange_topology(sup, rec, n)
+    assert got == _topology_numpy(sup, rec, n)
+    assert all(type(x) is int for x in got)   # the statistics keep Python ints
+
+
+def test_exchange_topology_edge_cases():
+    empty = np.zeros(0, dtype=np.int64)
+    assert exchange_topology(empty, empty, 4) == (0, 0, 0)
+    # a chain of 4 firms and a separate pair; repeated and reversed links count once
+    sup, rec = np.array([0, 1, 2, 1, 7, 8]), np.array([1, 2, 3, 0, 8, 7])
+    assert exchange_topology(sup, rec, 9) == (6, 4, 4)
+
+
+def _deliver_numpy(t, ex, table, slot_sr, slot_rs, contact, tpy, stream_ratio,
+                   stream_volume, stream_committed, need_ratio, need_volume, need_committed,
+                   need_season_now, stream_season_now, disposal_now, virgin_now, savings,
+                   paid_in, paid_out, n_resources):
+    """ContractBook._deliver's work and deliveries as written in numpy before the kernel."""
+    def annuity_due(rows):
+        ids = ex["asset"][rows]
+        has = ids >= 0
+        due = np.zeros(len(rows))
+        due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
+        return due
+
+    building = ex["active"] & (ex["first"] > t)
+    for slots in (slot_sr, slot_rs):
+        contact[slots[ex["edge"][building]]] = True
+    rows = np.flatnonzero(building)
+    cost = ex["annuity"][rows] * annuity_due(rows)
+    np.subtract.at(savings, ex["receiver"][rows], cost / tpy)
+    act = np.flatnonzero(ex["active"] & ~building)
+    s, n = ex["stream"][act], ex["need"][act]
+    avail = supply_for_contracts(stream_ratio, stream_volume, stream_committed)
+    room = supply_for_contracts(need_ratio, need_volume, need_committed)
+    room_plan = supply_for_contracts(need_season_now, need_volume, need_committed)
+    profile = stream_season_now[s]
+    share = np.minimum(profile, np.minimum(avail[s], room[n]))
+    planned = np.minimum(profile, room_plan[n])
+    annuity = ex["annuity"][act] * annuity_due(act)
+    mean, price = ex["volume"][act] / tpy, ex["price"][act]
+    tc_sup, tc_rec = ex["tc_supplier"][act] / tpy, (annuity + ex["tc_receiver"][act]) / tpy
+    transport = ex["transport_unit"][act]
+
+    def sides(share, disposal, virgin):
+        delivered = mean * share
+        paid = price * delivered
+        return (delivered * disposal + paid - tc_sup,
+                delivered * (virgin - transport) - paid - tc_rec, delivered, paid)
+
+    disposal, virgin = disposal_now[s], virgin_now[n]
+    gain_sup, gain_rec, delivered, paid = sides(share, disposal, virgin)
+    plan_sup, plan_rec, _, _ = sides(planned, disposal, virgin)
+    sup, rec = ex["supplier"][act], ex["receiver"][act]
+    np.add.at(savings, sup, gain_sup)
+    np.add.at(savings, rec, gain_rec)
+    np.add.at(paid_in, sup, paid)
+    np.add.at(paid_out, rec, paid)
+    ex["delivered"][act] += delivered
+    ex["paid"][act] += paid
+    by_resource = np.bincount(ex["resource"][act], weights=delivered, minlength=n_resources)
+    return (act, delivered, share, planned, gain_sup - plan_sup, gain_rec - plan_rec,
+            by_resource)
+
+
+def _bits(a):
+    return np.asarray(a, dtype=float).view(np.int64).tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_deliver_contracts_is_the_numpy_delivery(seed):
+    rng = np.random.default_rng(seed)
+    rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
+    ex = {k: rng.integers(0, m, rows) for k, m in (("stream", items), ("need", items),
+                                                  ("supplier", firms), ("receiver", firms),
+                                                  ("resource", resources), ("edge", edges))}
+    ex["active"] = rng.random(rows) < 0.7
+    ex["first"] = rng.integers(t - 10, t + 5, rows)    # some lines still being built
+    ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
+    for k in ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit", "annuity",
+              "delivered", "paid"):
+        ex[k] = rng.random(rows) * rng.choice([1.0, 100.0, 1e5], rows)
+    table = {"paid_off": rng.random(assets) < 0.3, "until": rng.integers(t - 5, t + 20, assets)}
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    contact = rng.random(slots) < 0.2
+    volume = rng.random(items) * 100
+    committed = np.where(rng.random(items) < 0.3, 0.0, rng.random(items) * 150)
+    committed[0] = 1e-12 * volume[0]   # rounding left by an ended contract: not placed
+    season = np.where(rng.random(items) < 0.2, 0.0, rng.random(items) * 1.5)
+    items_args = (rng.random(items) * 1.2, volume, committed, rng.random(items),
+                  rng.random(items) * 80, np.where(rng.random(items) < 0.5, 0.0,
+                                                   rng.random(items) * 90),
+                  season, rng.random(items) * 1.3, rng.normal(20, 30, items),
+                  rng.normal(50, 30, items))
+    firms_start = [rng.normal(0, 1e4, firms) for _ in range(3)]
+    tpy = 12.0
+    ref_ex = {k: v.copy() for k, v in ex.items()}
+    ref_firms = [f.copy() for f in firms_start]
+    ref_contact = contact.copy()
+    expected = _deliver_numpy(t, ref_ex, table, slot_sr, slot_rs, ref_contact, tpy,
+                              *items_args, *ref_firms, resources)
+    got = deliver_contracts(
+        t, ex["active"], ex["first"], ex["edge"], ex["asset"], table["paid_off"],
+        table["until"], slot_sr, slot_rs, contact, ex["stream"], ex["need"],
+        ex["supplier"], ex["receiver"], ex["resource"], ex["volume"], ex["price"],
+        ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"], ex["annuity"], tpy,
+        *items_args, *firms_start, ex["delivered"], ex["paid"], resources)
+    assert got[0].tolist() == expected[0].tolist()
+    for a, b in zip(got[1:], expected[1:]):
+        assert _bits(a) == _bits(b)
+    for a, b in zip(firms_start, ref_firms):
+        assert _bits(a) == _bits(b)
+    assert _bits(ex["delivered"]) == _bits(ref_ex["delivered"])
+    assert _bits(ex["paid"]) == _bits(ref_ex["paid"])
+    assert contact.tolist() == ref_contact.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_trust_after_delivery_is_the_numpy_update(seed):
+    rng = np.random.default_rng(seed)
+    slots, m = 30, 50
+    # repeated slots (several exchanges of one pair) and a pair exchanging both ways
+    rs, sr = rng.integers(0, slots, m), rng.integers(0, slots, m)
+    planned = np.where(rng.random(m) < 0.2, 0.0, rng.random(m))
+    share = np.where(rng.random(m) < 0.5, planned, planned * rng.random(m))
+    trust = np.where(rng.random(slots) < 0.1, 1.0, rng.random(slots))
+    contact = rng.random(slots) < 0.2
+    tol, gain, loss = 0.1, 0.05, 0.6
+    ref_trust, ref_contact = trust.copy(), contact.copy()
+    ref_trust[rs] = after_delivery(ref_trust[rs], shortfall(share, planned), tol, gain, loss)
+    ref_trust[sr] = toward(ref_trust[sr], 1.0, gain)
+    ref_contact[rs] = True
+    ref_contact[sr] = True
+    trust_after_delivery(rs, sr, share, planned, trust, contact, tol, gain, loss)
+    assert _bits(trust) == _bits(ref_trust)
+    assert contact.tolist() == ref_contact.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_track_profit_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    rows, items, tpy, patience = 50, 10, 12.0, 3
+    ex = {"stream": rng.integers(0, items, rows), "need": rng.integers(0, items, rows),
+          "losing_ticks": rng.integers(0, 4, rows)}
+    for k in ("avg_supplier", "avg_receiver", "expected_supplier", "expected_receiver",
+              "priced_annuity", "planned", "disposal_unit", "virgin_unit"):
+        ex[k] = rng.normal(0, 50, rows)
+    act = np.sort(rng.choice(rows, 35, replace=False))
+    dev_sup, dev_rec = rng.normal(0, 30, len(act)), rng.normal(0, 30, len(act))
+    disposal_now, virgin_now = rng.normal(0, 40, items), rng.normal(0, 40, items)
+    alpha = 1.0 / tpy
+    ref = {k: v.copy() for k, v in ex.items()}
+    s, n = ref["stream"][act], ref["need"][act]
+    ref["avg_supplier"][act] += alpha * (dev_sup - ref["avg_supplier"][act])
+    ref["avg_receiver"][act] += alpha * (dev_rec - ref["avg_receiver"][act])
+    fwd_sup, fwd_rec = forward_gains(
+        ref["expected_supplier"][act], ref["expected_receiver"][act],
+        ref["priced_annuity"][act], ref["planned"][act],
+        disposal_now[s] - ref["disposal_unit"][act], virgin_now[n] - ref["virgin_unit"][act])
+    sup_loses = fwd_sup / tpy + ref["avg_supplier"][act] < 0
+    losing = sup_loses | (fwd_rec / tpy + ref["avg_receiver"][act] < 0)
+    ref["losing_ticks"][act] = np.where(losing, ref["losing_ticks"][act] + 1, 0)
+    over = ref["losing_ticks"][act] >= patience
+    got_over, got_sup = track_profit(
+        act, ex["stream"], ex["need"], dev_sup, dev_rec, ex["avg_supplier"],
+        ex["avg_receiver"], ex["expected_supplier"], ex["expected_receiver"],
+        ex["priced_annuity"], ex["planned"], ex["disposal_unit"], ex["virgin_unit"],
+        ex["losing_ticks"], disposal_now, virgin_now, tpy, alpha, patience)
+    assert got_over.tolist() == over.tolist() and over.any() and not over.all()
+    assert got_sup.tolist() == sup_loses.tolist()
+    for k in ex:
+        assert _bits(ex[k]) == _bits(ref[k]) if ex[k].dtype == float else (
+            ex[k].tolist() == ref[k].tolist())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_decay_idle_is_the_numpy_decay(seed):
+    rng = np.random.default_rng(seed)
+    size = 200
+    trust = np.where(rng.random(size) < 0.1, 0.0, rng.random(size))
+    met, contact = rng.random(size) < 0.6, rng.random(size) < 0.3
+    ref_trust = trust.copy()
+    idle = met & ~contact
+    ref_trust[idle] = toward(ref_trust[idle], 0.3, 0.02)
+    decay_idle(trust, met, contact, 0.3, 0.02)
+    assert _bits(trust) == _bits(ref_trust)
+    assert not contact.any()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pass_reputation_is_the_numpy_pull(seed):
+    rng = np.random.default_rng(seed)
+    size, links, m = 40, 25, 120
+    trust = rng.random(size)
+    in_hub = np.where(rng.random(links) < 0.2, -1, rng.integers(0, size, links))
+    of_hub = np.where(rng.random(links) < 0.2, -1, rng.integers(0, size, links))
+    ki, kj = rng.integers(0, links, m), rng.integers(0, links, m)
+    ij = rng.integers(0, size, m)   # pairs repeat: several common partners
+    store = PairStore(5, initial_trust=0.35)
+    ref = trust.copy()
+    store._trust, store.size = ref, size
+    pulled = reputation_pull(ref[ij], store.trust_at(in_hub)[ki], store.trust_at(of_hub)[kj],
+                             0.2)
+    ref[ij] = pulled
+    pass_reputation(trust, ij, ki, kj, in_hub, of_hub, 0.35, 0.2)
+    assert _bits(trust) == _bits(ref)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_active_and_talks_are_the_numpy_selections(seed):
+    rng = np.random.default_rng(seed)
+    rows, book_rows = int(rng.integers(0, 40)), int(rng.integers(0, 60))
+    active = rng.random(rows) < 0.5
+    ex_edge, book_edge = rng.integers(0, 99, rows), rng.integers(0, 99, book_rows)
+    status = rng.integers(0, 4, book_rows).astype(np.int8)
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, 1)
+    assert act.tolist() == active.nonzero()[0].tolist()
+    assert tied.tolist() == np.concatenate([ex_edge[active], book_edge[status == 1]]).tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_tick_tallies_are_the_numpy_counts(seed):
+    rng = np.random.default_rng(seed)
+    rows, size, firms, t = 50, 120, 30, 7
+    active = rng.random(rows) < 0.6
+    first, ended = rng.integers(0, 12, rows), rng.integers(-1, 9, rows)
+    reason = rng.integers(0, 6, rows).astype(np.int8)
+    internal = rng.random(6) < 0.5
+    trust = rng.random(size)
+    met, strong = rng.random(size) < 0.5, rng.random(size) < 0.2
+    src, dst = rng.integers(0, firms, size), rng.integers(0, firms, size)
+    firm_open, member = rng.random(firms) < 0.8, rng.random(firms) < 0.4
+    got = tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, src,
+                       dst, firm_open, member)
+    weak = met & ~strong
+    expected = (int(np.count_nonzero(active & (first > t))),
+                int(np.count_nonzero(ended == t)),
+                int(np.count_nonzero((ended == t) & internal[reason])),
+                int(np.count_nonzero(weak & (src < dst))), trust[met], trust[strong],
+                trust[weak], int(np.count_nonzero(firm_open)),
+                int(np.count_nonzero(member & firm_open)))
+    for a, b in zip(got, expected):
+        if isinstance(b, np.ndarray):
+            assert _bits(a) == _bits(b) and _bits([a.sum()]) == _bits([b.sum()])
+        else:
+            assert type(a) is int and a == b
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_talks_tick_is_the_numpy_tick_of_talks(seed):
+    rng = np.random.default_rng(seed)
+    book_rows, edges, firms, slots = 70, 40, 12, 30
+    status = rng.integers(0, 3, book_rows).astype(np.int8)
+    book_edge = rng.integers(0, edges, book_rows)   # an edge talked over again
+    supplier, receiver = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    firm_open = rng.random(firms) < 0.85
+    costs = rng.normal(0, 1e3, firms)
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    trust, contact = rng.random(slots), rng.random(slots) < 0.3
+    ref_costs, ref_trust, ref_contact = costs.copy(), trust.copy(), contact.copy()
+    rows = (status == 1).nonzero()[0]
+    e = book_edge[rows]
+    closed = ~(firm_open[supplier[e]] & firm_open[receiver[e]])
+    e = e[~closed]
+    np.add.at(ref_costs, supplier[e], 41.5)
+    np.add.at(ref_costs, receiver[e], 41.5)
+    for s in (slot_sr[e], slot_rs[e]):
+        ref_trust[s] = toward(ref_trust[s], 1.0, 0.07)
+        ref_contact[s] = True
+    got_rows, got_closed = talks_tick(status, 1, book_edge, supplier, receiver, firm_open,
+                                      costs, 41.5, slot_sr, slot_rs, trust, contact, 0.07)
+    assert got_rows.tolist() == rows.tolist() and got_closed.tolist() == closed.tolist()
+    assert _bits(costs) == _bits(ref_costs) and _bits(trust) == _bits(ref_trust)
+    assert contact.tolist() == ref_contact.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_realised_ratios_are_the_numpy_ratios(seed):
+    rng = np.random.default_rng(seed)
+    streams, needs, firms = 40, 30, 10
+    season = rng.random((streams, 12)) * 1.5
+    need_season = rng.random((needs, 12)) * 1.5
+    s_now, n_now = season[:, 5], need_season[:, 5]   # columns: strided views
+    z, variability = rng.standard_normal(streams), rng.random(streams) * 2
+    level, made = np.where(rng.random(streams) < 0.2, 0.0, rng.random(streams)), rng.random(streams)
+    need_level = rng.random(needs)
+    firm_open = rng.random(firms) < 0.8
+    stream_firm, need_firm = rng.integers(0, firms, streams), rng.integers(0, firms, needs)
+    ratio = s_now * np.maximum(1.0 + variability * z, 0.0)
+    ratio *= level * made
+    ratio[~firm_open[stream_firm]] = 0.0
+    need_ratio = n_now.copy()
+    need_ratio *= need_level
+    need_ratio[~firm_open[need_firm]] = 0.0
+    got = realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
+                          stream_firm, need_firm)
+    assert _bits(got[0]) == _bits(ratio) and _bits(got[1]) == _bits(need_ratio)
+
+
+def _hub_pairs_numpy(hub, max_degree=None):
+    """_arrays.hub_pair_positions as written in array operations before the kernel."""
+    starts = np.flatnonzero(np.concatenate(([True], hub[1:] != hub[:-1])))
+    degree = np.diff(np.append(starts, len(hub)))
+    if max_degree is not None:
+        degree = np.minimum(degree, max_degree)
+    many = degree >= 2
+    starts, degree = starts[many], degree[many]
+    if len(starts) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    cells = degree * degree
+    group = np.repeat(np.arange(len(starts)), cells)
+    cell = np.arange(int(cells.sum())) - np.repeat(np.cumsum(cells) - cells, cells)
+    d = degree[group]
+    row, col = cell // d, cell % d
+    off = row != col
+    base = starts[group[off]]
+    return base + row[off], base + col[off]
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("max_degree", [None, 1, 2, 5])
+def test_hub_pair_positions_are_the_array_grids(seed, max_degree):
+    rng = np.random.default_rng(seed)
+    hub = np.sort(rng.integers(0, int(rng.integers(1, 60)), int(rng.integers(0, 300))))
+    got = hub_pair_positions(hub, max_degree)
+    expected = _hub_pairs_numpy(hub, max_degree)
+    for a, b in zip(got, expected):
+        assert a.dtype == np.int64 and a.tolist() == b.tolist()
+
+
+_SPECIAL = [np.nan, -np.inf, -1.5, -0.0, 0.0, 1e-300, 0.5, 1.0, 1.5, np.inf]
+
+
+def test_scalar_helpers_are_numpy_minimum_maximum_and_clip():
+    a, b = np.array(_SPECIAL).repeat(len(_SPECIAL)), np.tile(_SPECIAL, len(_SPECIAL))
+    assert _bits([_minimum(x, y) for x, y in zip(a, b)]) == _bits(np.minimum(a, b))
+    assert _bits([_maximum(x, y) for x, y in zip(a, b)]) == _bits(np.maximum(a, b))
+    x = np.array(_SPECIAL)
+    assert _bits([_unit(v) for v in x]) == _bits(np.clip(x, 0.0, 1.0))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_starved_closing_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    needs, firms, threshold, patience = 40, 12, 0.3, 3
+    key = rng.random(needs) < 0.5
+    firm_open, random_exit = rng.random(firms) < 0.8, rng.random(firms) < 0.7
+    need_firm = rng.integers(0, firms, needs)
+    counter = rng.integers(-1, 4, needs)   # -1: the input never ran
+    share = np.where(rng.random(needs) < 0.1, np.nan, rng.random(needs) * 0.6)
+    ref = counter.copy()
+    k = (key & firm_open[need_firm]).nonzero()[0]
+    ref[k] = starvation(ref[k], share[k], threshold)
+    dead = k[ref[k] >= patience]
+    closing = np.zeros(firms, dtype=bool)
+    closing[need_firm[dead]] = True
+    closing &= random_exit
+    got = starved_closing(key, firm_open, need_firm, counter, share, threshold, patience,
+                          STARVED, random_exit)
+    assert counter.tolist() == ref.tolist() and got.tolist() == closing.tolist()
