@@ -373,9 +373,10 @@ def report(spec: CalibrationSpec, folder: Path, table: pd.DataFrame,
         "sources). Nothing after 1995 and no other region was used.",
         f"- ABC-SMC (pyabc {manifest['versions'].get('pyabc')}), populations of "
         f"{spec.population} particles, epsilon at the {spec.epsilon_quantile:g} quantile of "
-        f"the last population's distances; stop at {spec.max_populations} populations, "
-        f"epsilon <= {spec.min_epsilon:g}, acceptance < {spec.min_acceptance:g} or "
-        f"{spec.max_simulations:,} runs.",
+        f"the last population's distances; no population starts after "
+        f"{spec.max_populations} populations, epsilon <= {spec.min_epsilon:g}, acceptance "
+        f"< {spec.min_acceptance:g} or {spec.max_simulations:,} runs (one under way "
+        "finishes).",
         f"- It ran {len(pops)} populations and {int(pops['samples'].sum()):,} runs "
         f"(and {spec.population} runs from the prior that set the first epsilon) in "
         + (f"{finished[-1]['wall_s'] / 60:.1f} min on 2 worker processes; stopped: "
