@@ -28,7 +28,8 @@ from numba import njit
 from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months",
-           "seasonal_utilisation_of", "discover", "first_in_groups"]
+           "seasonal_utilisation_of", "discover", "first_in_groups", "edge_capex",
+           "cheapest_modes"]
 
 
 @njit(cache=True, nogil=True)
@@ -57,6 +58,138 @@ def open_edge_ids(status, retry, tick, stream, need, supplier, receiver, stream_
         out[k] = e
         k += np.int64(ok)
     return out[:k].copy()
+
+
+@njit(inline="always")
+def _capex_row(e, resource, distance, need, direct_use, capex_fixed, heat_pump_capex,
+               capex_per_km, max_distance, routed, routed_capex, routed_ok, capex,
+               ok):  # pragma: no cover - compiled
+    """Edge ``e``'s new capex per mode and whether each mode reaches it, into the rows
+    ``capex`` and ``ok``: as ``DealTerms``' table had them (terms.py), operation for
+    operation; a documented route's edge (``routed``, ascending) takes its row as given."""
+    if len(routed):
+        j = np.searchsorted(routed, e)
+        if j < len(routed) and routed[j] == e:
+            for m in range(len(capex)):
+                capex[m], ok[m] = routed_capex[j, m], routed_ok[j, m]
+            return
+    r, d = resource[e], distance[e]
+    # direct_use_capex_fixed: the heat pump times 1.0 or 0.0 (a float, as numpy's cast)
+    use = 1.0 if direct_use[need[e]] else 0.0
+    for m in range(len(capex)):
+        capex[m] = (capex_fixed[r, m] - heat_pump_capex[r, m] * use) + capex_per_km[r, m] * d
+        reach = max_distance[r, m]
+        ok[m] = (reach > 0) & (d <= reach)
+
+
+@njit(cache=True, nogil=True)
+def edge_capex(edges, resource, distance, need, direct_use, capex_fixed, heat_pump_capex,
+               capex_per_km, max_distance, routed, routed_capex,
+               routed_ok):  # pragma: no cover - compiled
+    """New capex per mode of each of ``edges`` and whether each mode reaches it, shape
+    ``(len(edges), modes)``: the catalogue's fixed capex (less the heat pump where the
+    need uses the resource as it comes, :func:`.economics.direct_use_capex_fixed`) plus
+    its cost per km x the route, and ``0 < distance <= max_distance``; an edge of
+    ``routed`` (ascending) has its row in ``routed_capex`` / ``routed_ok`` (routes.py).
+
+    Examples
+    --------
+    >>> one = np.zeros(1, dtype=np.int64)
+    >>> capex, ok = edge_capex(one, one, np.array([2.0]), one, np.array([True]),
+    ...     np.array([[1000.0, 0.0]]), np.array([[400.0, 0.0]]), np.array([[100.0, 0.0]]),
+    ...     np.array([[5.0, 50.0]]), np.zeros(0, dtype=np.int64), np.zeros((0, 2)),
+    ...     np.zeros((0, 2), dtype=np.bool_))
+    >>> capex.tolist(), ok.tolist()
+    ([[800.0, 0.0]], [[True, True]])
+    """
+    modes = capex_fixed.shape[1]
+    capex = np.empty((len(edges), modes))
+    ok = np.empty((len(edges), modes), dtype=np.bool_)
+    for k in range(len(edges)):
+        _capex_row(edges[k], resource, distance, need, direct_use, capex_fixed,
+                   heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
+                   routed_ok, capex[k], ok[k])
+    return capex, ok
+
+
+@njit(cache=True, nogil=True)
+def cheapest_modes(edges, volume, resource, distance, need, direct_use, capex_fixed,
+                   heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
+                   routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity, firm_class,
+                   n_class, supplier, receiver, plain_annuity, asset_mode, no_pipe,
+                   pipe):  # pragma: no cover - compiled
+    """The cheapest feasible mode of each of ``edges`` and what it costs, in one pass:
+    :func:`.economics.cheapest_mode` over the rows of :func:`edge_capex`, bit for bit.
+
+    ``volume`` is the contract's per edge; a mode's yearly cost is its transport,
+    ``volume x distance x cost_per_unit_km + volume x cost_per_unit`` of the edge's
+    resource, plus its annuity factor x its capex, where the factor is the hazard-adjusted
+    ``risk_annuity[(resource x K + class of the supplier) x K + class of the receiver]``
+    (:func:`.hazards.link_annuity_table`: ``firm_class`` per firm, ``K = n_class``
+    classes). ``asset_mode[k] >= 0``: the route's asset serves
+    that mode, at no new capex; ``no_pipe[k]``: mode ``pipe`` is not open (a trial).
+
+    Returns ``mode`` (-1 where no mode is feasible), its ``transport``, ``capex``,
+    ``feasible``, its risk annuity factor ``factor`` and its plain annuity factor
+    ``booked`` (``plain_annuity[resource, mode]``), the last four 0 where infeasible.
+
+    Examples
+    --------
+    Mode 0 costs 1 EUR/unit-km and no capex; mode 1 costs 0.5 EUR/unit-km and 1,200 of
+    capex at 0.1 a year (:func:`.economics.cheapest_mode`'s example); without mode 1:
+
+    >>> z, one = np.zeros(1, dtype=np.int64), np.ones((1, 2))
+    >>> args = (np.array([2.0]), z, np.array([False]), np.array([[0.0, 1000.0]]),
+    ...         np.zeros((1, 2)), np.array([[0.0, 100.0]]), np.array([[50.0, 5.0]]),
+    ...         np.zeros(0, dtype=np.int64), np.zeros((0, 2)), np.zeros((0, 2), np.bool_),
+    ...         np.array([[1.0, 0.5]]), np.zeros((1, 2)), np.full((1, 2), 0.1), z, 1, z, z,
+    ...         one)
+    >>> out = cheapest_modes(z, np.array([1000.0]), z, *args, np.array([-1]),
+    ...                      np.array([False]), 1)
+    >>> [float(x[0]) for x in out]
+    [1.0, 1000.0, 1200.0, 1.0, 0.1, 1.0]
+    >>> int(cheapest_modes(z, np.array([1000.0]), z, *args, np.array([-1]),
+    ...                    np.array([True]), 1)[0][0])
+    0
+    """
+    n, modes = len(edges), capex_fixed.shape[1]
+    mode = np.empty(n, dtype=np.int64)
+    transport = np.empty(n)
+    capex = np.empty(n)
+    feasible = np.empty(n, dtype=np.bool_)
+    factor = np.empty(n)
+    booked = np.empty(n)
+    row_capex = np.empty(modes)
+    row_ok = np.empty(modes, dtype=np.bool_)
+    row_transport = np.empty(modes)
+    for k in range(n):
+        e = edges[k]
+        _capex_row(e, resource, distance, need, direct_use, capex_fixed, heat_pump_capex,
+                   capex_per_km, max_distance, routed, routed_capex, routed_ok, row_capex,
+                   row_ok)
+        if asset_mode[k] >= 0:
+            row_capex[asset_mode[k]] = 0.0
+        if no_pipe[k]:
+            row_ok[pipe] = False
+        r, v, d = resource[e], volume[k], distance[e]
+        risk = (r * n_class + firm_class[supplier[e]]) * n_class + firm_class[receiver[e]]
+        best, lowest, any_ok = 0, np.inf, False
+        for m in range(modes):
+            t = v * d * cost_per_unit_km[r, m]
+            t = t + v * cost_per_unit[r, m]
+            row_transport[m] = t
+            yearly = t + risk_annuity[risk, m] * row_capex[m] if row_ok[m] else np.inf
+            any_ok = any_ok or row_ok[m]
+            # argmin: the first minimum, or the first NaN (numpy's rule)
+            if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
+                best, lowest = m, yearly
+        feasible[k] = any_ok
+        if any_ok:
+            mode[k], transport[k], capex[k] = best, row_transport[best], row_capex[best]
+            factor[k], booked[k] = risk_annuity[risk, best], plain_annuity[r, best]
+        else:
+            mode[k], transport[k], capex[k], factor[k], booked[k] = -1, 0.0, 0.0, 0.0, 0.0
+    return mode, transport, capex, feasible, factor, booked
 
 
 @njit(inline="always")

@@ -8,31 +8,19 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
-from ._arrays import RowsByKey, remembered
+from ._arrays import remembered
 from .assets import charge_share
 from .catalogue import MODES
-from .economics import (
-    cheapest_mode,
-    direct_use_capex_fixed,
-    evaluate,
-    need_room,
-    transaction_cost,
-)
-from .hazards import link_annuity
+from .economics import evaluate, need_room, transaction_cost
 from .holdup import dedicated_capex, required_trust, specificity
 from .kernels import refresh_inputs, seasonal_utilisation_of
+from .mode_costs import ModeCosts
 from .negotiation import can_sign
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
-from .routes import route_capex
 
 PIPE = MODES.index("pipe")
 
 __all__ = ["DealTerms"]
-
-
-def _blocks(n: int, size: int = 1 << 16):
-    """Slices covering ``range(n)`` in blocks of ``size``."""
-    return (slice(lo, lo + size) for lo in range(0, n, size))
 
 
 class DealTerms:
@@ -85,22 +73,13 @@ class DealTerms:
             trial = np.full(len(edges), trial)   # (np.broadcast_to costs more)
         if volume is None:
             volume = np.minimum(self.stream_free()[s], self.need_free()[n])
-        costs = self._edge_costs()
-        capex, ok = costs["capex"][edges], costs["ok"][edges]   # copies (fancy indexing)
         has, on_mode, share = self._route_asset(edges, volume, s)
-        if len(has):  # the route's asset: no new capex, a share of its annuity (7.15)
-            capex[has, on_mode] = 0.0
-        if trial.any():  # a trial goes without a fixed line
-            ok[trial, PIPE] = False
+        asset_mode = np.full(len(edges), -1, dtype=np.int64)
+        asset_mode[has] = on_mode   # the route's asset: no new capex, a share of its annuity
         # firms decide at the annuity that counts the link's hazards (hazards.py); the
-        # asset is paid (booked) at its plain annuity
-        mode_annuity = costs["risk_annuity"][edges]
-        mode, transport, capex, feasible = cheapest_mode(
-            volume, w.edges.distance_km[edges], costs["cost_per_unit_km"][edges], capex, ok,
-            mode_annuity, cost_per_unit=costs["cost_per_unit"][edges])
-        rows = np.arange(len(edges))
-        factor = np.where(feasible, mode_annuity[rows, mode], 0.0)
-        booked = np.where(feasible, costs["annuity"][edges, mode], 0.0)
+        # asset is paid (booked) at its plain annuity; a trial goes without a fixed line
+        mode, transport, capex, feasible, factor, booked = self._edge_costs().cheapest(
+            edges, volume, asset_mode, trial)
         other = self.need_committed[n] - held
         room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
         utilisation = seasonal_utilisation_of(w.stream_season, w.need_season, s, n, room)
@@ -140,37 +119,16 @@ class DealTerms:
         has = has[usable]
         return has, book.table["mode"][ids[has]], share[usable]
 
-    def _edge_costs(self) -> dict[str, np.ndarray]:
-        """Each candidate edge's mode arrays, shape ``(edges, modes)``: the new capex of
-        each mode (the heat pump left out for a need that uses the resource as it comes),
-        whether the mode reaches that far, and the catalogue rows of its resource.
-
-        Fixed for a run, so computed once rather than on each of the hundreds of
+    def _edge_costs(self) -> ModeCosts:
+        """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
+        plain and hazard-adjusted annuities; ``["capex"]`` reads like an ``(edges, modes)``
+        table), fixed for a run, so set up once rather than on each of the hundreds of
         :meth:`expected_terms` calls: element for element what :func:`.choose_mode`
         computes (a sunk asset's capex, 0 + 0 x distance there, is set to 0 afterwards).
         """
-        def gather() -> dict[str, np.ndarray]:
-            w, cat = self.world, self.world.catalogue
-            r, dist = w.edge_resource, w.edges.distance_km[:, None]
-            shape = (len(r), cat.capex_fixed.shape[1])
-            fixed, capex, ok = np.empty(shape), np.empty(shape), np.empty(shape, dtype=bool)
-            for b in _blocks(len(r)):   # by blocks: no edge-sized temporaries (memory)
-                rb, db = r[b], dist[b]
-                fixed[b] = direct_use_capex_fixed(cat.capex_fixed[rb], cat.heat_pump_capex[rb],
-                                                  w.need_direct_use[w.edges.need[b]])
-                capex[b] = fixed[b] + cat.capex_per_km[rb] * db
-                reach = cat.max_distance_km[rb]
-                ok[b] = (reach > 0) & (db <= reach)
-            costs = {"capex": capex, "ok": ok,
-                     # rows of the resource, gathered for the edges asked for (memory)
-                     "annuity": RowsByKey(self.mode_annuity, r),
-                     "cost_per_unit": RowsByKey(cat.cost_per_unit, r),
-                     "cost_per_unit_km": RowsByKey(cat.cost_per_unit_km, r)}
-            route_capex(w, costs["capex"], costs["ok"], fixed)   # documented lines
-            costs["risk_annuity"] = link_annuity(self, r)
-            return costs
-
-        return remembered(self, "_edge_cost_table", (self.world, self.params), gather)
+        return remembered(self, "_edge_cost_table", (self.world, self.params),
+                          lambda: ModeCosts(self.world, self.params, self.mode_annuity,
+                                            self.asset_life_years))
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
