@@ -61,25 +61,26 @@ def open_edge_ids(status, retry, tick, stream, need, supplier, receiver, stream_
 
 
 @njit(inline="always")
-def _capex_row(e, resource, distance, need, direct_use, capex_fixed, heat_pump_capex,
-               capex_per_km, max_distance, routed, routed_capex, routed_ok, capex,
-               ok):  # pragma: no cover - compiled
-    """Edge ``e``'s new capex per mode and whether each mode reaches it, into the rows
-    ``capex`` and ``ok``: as ``DealTerms``' table had them (terms.py), operation for
-    operation; a documented route's edge (``routed``, ascending) takes its row as given."""
-    if len(routed):
-        j = np.searchsorted(routed, e)
-        if j < len(routed) and routed[j] == e:
-            for m in range(len(capex)):
-                capex[m], ok[m] = routed_capex[j, m], routed_ok[j, m]
-            return
-    r, d = resource[e], distance[e]
-    # direct_use_capex_fixed: the heat pump times 1.0 or 0.0 (a float, as numpy's cast)
-    use = 1.0 if direct_use[need[e]] else 0.0
-    for m in range(len(capex)):
-        capex[m] = (capex_fixed[r, m] - heat_pump_capex[r, m] * use) + capex_per_km[r, m] * d
-        reach = max_distance[r, m]
-        ok[m] = (reach > 0) & (d <= reach)
+def _routed_row(e, routed):  # pragma: no cover - compiled
+    """Row of edge ``e`` in ``routed`` (ascending), or -1."""
+    if len(routed) == 0:
+        return -1
+    j = np.searchsorted(routed, e)
+    return j if j < len(routed) and routed[j] == e else -1
+
+
+@njit(inline="always")
+def _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+              routed_capex, routed_ok):  # pragma: no cover - compiled
+    """Mode ``m``'s new capex of an edge of resource ``r`` over ``d`` km and whether the
+    mode reaches it, as ``DealTerms``' table had them, operation for operation (``use``:
+    1.0 where the need uses the resource as it comes, else 0.0); a routed edge (row
+    ``j >= 0`` of the routes' rows) takes its row as given."""
+    if j >= 0:
+        return routed_capex[j, m], routed_ok[j, m]
+    reach = max_distance[r, m]
+    return ((capex_fixed[r, m] - heat_pump_capex[r, m] * use) + capex_per_km[r, m] * d,
+            (reach > 0) & (d <= reach))
 
 
 @njit(cache=True, nogil=True)
@@ -106,9 +107,14 @@ def edge_capex(edges, resource, distance, need, direct_use, capex_fixed, heat_pu
     capex = np.empty((len(edges), modes))
     ok = np.empty((len(edges), modes), dtype=np.bool_)
     for k in range(len(edges)):
-        _capex_row(edges[k], resource, distance, need, direct_use, capex_fixed,
-                   heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
-                   routed_ok, capex[k], ok[k])
+        e = edges[k]
+        j, r, d = _routed_row(e, routed), resource[e], distance[e]
+        # direct_use_capex_fixed: the heat pump times 1.0 or 0.0 (a float, as numpy's)
+        use = 1.0 if direct_use[need[e]] else 0.0
+        for m in range(modes):
+            capex[k, m], ok[k, m] = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex,
+                                              capex_per_km, max_distance, routed_capex,
+                                              routed_ok)
     return capex, ok
 
 
@@ -159,33 +165,30 @@ def cheapest_modes(edges, volume, resource, distance, need, direct_use, capex_fi
     feasible = np.empty(n, dtype=np.bool_)
     factor = np.empty(n)
     booked = np.empty(n)
-    row_capex = np.empty(modes)
-    row_ok = np.empty(modes, dtype=np.bool_)
-    row_transport = np.empty(modes)
     for k in range(n):
         e = edges[k]
-        _capex_row(e, resource, distance, need, direct_use, capex_fixed, heat_pump_capex,
-                   capex_per_km, max_distance, routed, routed_capex, routed_ok, row_capex,
-                   row_ok)
-        if asset_mode[k] >= 0:
-            row_capex[asset_mode[k]] = 0.0
-        if no_pipe[k]:
-            row_ok[pipe] = False
-        r, v, d = resource[e], volume[k], distance[e]
+        j, r, d, v = _routed_row(e, routed), resource[e], distance[e], volume[k]
+        use = 1.0 if direct_use[need[e]] else 0.0
         risk = (r * n_class + firm_class[supplier[e]]) * n_class + firm_class[receiver[e]]
         best, lowest, any_ok = 0, np.inf, False
+        best_transport, best_capex = 0.0, 0.0
         for m in range(modes):
+            c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
+                              max_distance, routed_capex, routed_ok)
+            if m == asset_mode[k]:
+                c = 0.0
+            if m == pipe and no_pipe[k]:
+                ok = False
             t = v * d * cost_per_unit_km[r, m]
             t = t + v * cost_per_unit[r, m]
-            row_transport[m] = t
-            yearly = t + risk_annuity[risk, m] * row_capex[m] if row_ok[m] else np.inf
-            any_ok = any_ok or row_ok[m]
+            yearly = t + risk_annuity[risk, m] * c if ok else np.inf
+            any_ok = any_ok or ok
             # argmin: the first minimum, or the first NaN (numpy's rule)
             if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
-                best, lowest = m, yearly
+                best, lowest, best_transport, best_capex = m, yearly, t, c
         feasible[k] = any_ok
         if any_ok:
-            mode[k], transport[k], capex[k] = best, row_transport[best], row_capex[best]
+            mode[k], transport[k], capex[k] = best, best_transport, best_capex
             factor[k], booked[k] = risk_annuity[risk, best], plain_annuity[r, best]
         else:
             mode[k], transport[k], capex[k], factor[k], booked[k] = -1, 0.0, 0.0, 0.0, 0.0
