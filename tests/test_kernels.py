@@ -33,14 +33,22 @@ def test_open_edge_ids_is_the_numpy_selection(seed):
     status = rng.integers(0, 3, e).astype(np.int8)
     retry = rng.integers(0, 20, e)
     stream, need = rng.integers(0, s, e), rng.integers(0, d, e)
-    supplier, receiver = rng.integers(0, f, e), rng.integers(0, f, e)
-    masks = [rng.random(n) < 0.8 for n in (s, d, f)]
+    stream_firm, need_firm = rng.integers(0, f, s), rng.integers(0, f, d)
+    supplier, receiver = stream_firm[stream], need_firm[need]   # an edge's firms
     wait = np.where(rng.random(e) < 0.7, np.nan, rng.choice([5.0, 10.0], e))
-    for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
-        args = (status, retry, tick, stream, need, supplier, receiver, *masks, wait, available)
-        got, want = open_edge_ids(*args), _open_edges_numpy(*args)
-        assert got.dtype == want.dtype and np.array_equal(got, want)
-        assert 0 < len(got) < e   # the draw exercises both outcomes
+    for share in (0.8, 0.3):   # most streams, needs and firms pass; few do (members)
+        stream_open, need_open, able = [rng.random(n) < share for n in (s, d, f)]
+        found = []
+        for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
+            want = _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver,
+                                     stream_open, need_open, able, wait, available)
+            for sparse in (False, True):
+                got = open_edge_ids(status, retry, tick, stream, need,
+                                    stream_open & able[stream_firm],
+                                    need_open & able[need_firm], wait, available, sparse)
+                assert got.dtype == want.dtype and np.array_equal(got, want)
+            found.append(len(want))
+        assert 0 < max(found) and min(found) < e   # the draws exercise both outcomes
 
 
 def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():

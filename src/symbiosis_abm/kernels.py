@@ -33,28 +33,37 @@ __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months",
 
 
 @njit(cache=True, nogil=True)
-def open_edge_ids(status, retry, tick, stream, need, supplier, receiver, stream_open,
-                  need_open, able, cofund_wait, available):  # pragma: no cover - compiled
+def open_edge_ids(status, retry, tick, stream, need, stream_ok, need_ok, cofund_wait,
+                  available, sparse):  # pragma: no cover - compiled
     """Ids, ascending, of the edges ``e`` with ``status[e] == IDLE``, ``retry[e] <= tick``,
-    ``stream_open[stream[e]]``, ``need_open[need[e]]``, ``able`` at both ends and
-    ``cofund_wait[e] != available`` (NaN, not waiting, differs from any budget).
+    ``stream_ok[stream[e]]``, ``need_ok[need[e]]`` and ``cofund_wait[e] != available``
+    (NaN, not waiting, differs from any budget).
+
+    ``stream_ok`` and ``need_ok`` hold what depends on the stream or need and its firm
+    (open, and its firm able to talk). With ``sparse`` (few streams or needs pass: the
+    members' matches) an edge's other inputs are read only where both pass.
 
     Examples
     --------
     >>> z = np.zeros(3, dtype=np.int64)
     >>> open_edge_ids(np.array([0, 1, 0], dtype=np.int8), np.array([0, 0, 9]), 5, z, z,
-    ...               z, z, np.ones(1, bool), np.ones(1, bool), np.ones(1, bool),
-    ...               np.full(3, np.nan), 10.0)
+    ...               np.ones(1, bool), np.ones(1, bool), np.full(3, np.nan), 10.0, False)
     array([0])
     """
     out = np.empty(len(status), dtype=np.int64)
     k = 0
+    if sparse:
+        for e in range(len(status)):
+            if stream_ok[stream[e]] and need_ok[need[e]]:
+                out[k] = e
+                k += np.int64((status[e] == IDLE) & (retry[e] <= tick)
+                              & (cofund_wait[e] != available))
+        return out[:k].copy()
     for e in range(len(status)):
         # without branches (& not `and`, a store every time): which edges pass is not
         # predictable, and a mispredicted branch costs more than the reads it saves
-        ok = ((status[e] == IDLE) & (retry[e] <= tick) & stream_open[stream[e]]
-              & need_open[need[e]] & able[supplier[e]] & able[receiver[e]]
-              & (cofund_wait[e] != available))
+        ok = ((status[e] == IDLE) & (retry[e] <= tick) & stream_ok[stream[e]]
+              & need_ok[need[e]] & (cofund_wait[e] != available))
         out[k] = e
         k += np.int64(ok)
     return out[:k].copy()
