@@ -103,8 +103,11 @@ def test_cheapest_modes_is_cheapest_mode_over_the_table(seed):
     asset_mode = np.where(rng.random(len(edges)) < 0.2, rng.integers(0, modes, len(edges)),
                           -1)
     trial = rng.random(len(edges)) < 0.3
-    inputs = (resource, distance, need, direct, fixed, pump, per_km, reach, routed,
-              routed_capex, routed_ok)
+    # the edge's key: its risk row (resource, the firms' classes) x 2 + direct use
+    edge_key = (((resource * 3 + firm_class[supplier]) * 3 + firm_class[receiver]) * 2
+                + direct[need]).astype(np.int32)
+    inputs = (edge_key, 3, distance, fixed, pump, per_km, reach, routed, routed_capex,
+              routed_ok)
     capex, ok = edge_capex(edges, *inputs)
     # the table as numpy computed it, a route's row as given
     r, d = resource[edges], distance[edges][:, None]
@@ -125,8 +128,8 @@ def test_cheapest_modes_is_cheapest_mode_over_the_table(seed):
     rows = np.arange(len(edges))
     factor = np.where(feasible, risk[key][rows, mode], 0.0)
     booked = np.where(feasible, plain[r, mode], 0.0)
-    got = cheapest_modes(edges, volume, *inputs, per_unit_km, per_unit, risk, firm_class, 3,
-                         supplier, receiver, plain, asset_mode, trial, 0)
+    got = cheapest_modes(edges, volume, *inputs, per_unit_km, per_unit, risk, plain,
+                         asset_mode, trial, 0)
     for a, b in zip(got, (mode, transport, cap, feasible, factor, booked)):
         assert a.dtype == b.dtype and _bits(a) == _bits(b)
     assert 0 < feasible.sum() < len(edges) and len(np.unique(mode)) == modes + 1

@@ -92,8 +92,15 @@ def _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km, max_d
             (reach > 0) & (d <= reach))
 
 
+@njit(inline="always")
+def _key_parts(key, n_class):  # pragma: no cover - compiled
+    """An edge key's resource, risk row and ``use`` (see :func:`cheapest_modes`)."""
+    risk = key >> 1
+    return risk // (n_class * n_class), risk, 1.0 if key & 1 else 0.0
+
+
 @njit(cache=True, nogil=True)
-def edge_capex(edges, resource, distance, need, direct_use, capex_fixed, heat_pump_capex,
+def edge_capex(edges, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
                capex_per_km, max_distance, routed, routed_capex,
                routed_ok):  # pragma: no cover - compiled
     """New capex per mode of each of ``edges`` and whether each mode reaches it, shape
@@ -101,11 +108,15 @@ def edge_capex(edges, resource, distance, need, direct_use, capex_fixed, heat_pu
     need uses the resource as it comes, :func:`.economics.direct_use_capex_fixed`) plus
     its cost per km x the route, and ``0 < distance <= max_distance``; an edge of
     ``routed`` (ascending) has its row in ``routed_capex`` / ``routed_ok`` (routes.py).
+    ``edge_key`` gives each edge's resource and whether its need uses the resource as it
+    comes (:func:`cheapest_modes`).
 
     Examples
     --------
+    Resource 0, one class of firm, a need of direct use (key ``0 * 2 + 1``):
+
     >>> one = np.zeros(1, dtype=np.int64)
-    >>> capex, ok = edge_capex(one, one, np.array([2.0]), one, np.array([True]),
+    >>> capex, ok = edge_capex(one, np.array([1]), 1, np.array([2.0]),
     ...     np.array([[1000.0, 0.0]]), np.array([[400.0, 0.0]]), np.array([[100.0, 0.0]]),
     ...     np.array([[5.0, 50.0]]), np.zeros(0, dtype=np.int64), np.zeros((0, 2)),
     ...     np.zeros((0, 2), dtype=np.bool_))
@@ -117,9 +128,8 @@ def edge_capex(edges, resource, distance, need, direct_use, capex_fixed, heat_pu
     ok = np.empty((len(edges), modes), dtype=np.bool_)
     for k in range(len(edges)):
         e = edges[k]
-        j, r, d = _routed_row(e, routed), resource[e], distance[e]
-        # direct_use_capex_fixed: the heat pump times 1.0 or 0.0 (a float, as numpy's)
-        use = 1.0 if direct_use[need[e]] else 0.0
+        r, _, use = _key_parts(edge_key[e], n_class)
+        j, d = _routed_row(e, routed), distance[e]
         for m in range(modes):
             capex[k, m], ok[k, m] = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex,
                                               capex_per_km, max_distance, routed_capex,
@@ -128,21 +138,22 @@ def edge_capex(edges, resource, distance, need, direct_use, capex_fixed, heat_pu
 
 
 @njit(cache=True, nogil=True)
-def cheapest_modes(edges, volume, resource, distance, need, direct_use, capex_fixed,
-                   heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
-                   routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity, firm_class,
-                   n_class, supplier, receiver, plain_annuity, asset_mode, no_pipe,
-                   pipe):  # pragma: no cover - compiled
+def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                   capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                   cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, asset_mode,
+                   no_pipe, pipe):  # pragma: no cover - compiled
     """The cheapest feasible mode of each of ``edges`` and what it costs, in one pass:
     :func:`.economics.cheapest_mode` over the rows of :func:`edge_capex`, bit for bit.
 
     ``volume`` is the contract's per edge; a mode's yearly cost is its transport,
     ``volume x distance x cost_per_unit_km + volume x cost_per_unit`` of the edge's
     resource, plus its annuity factor x its capex, where the factor is the hazard-adjusted
-    ``risk_annuity[(resource x K + class of the supplier) x K + class of the receiver]``
-    (:func:`.hazards.link_annuity_table`: ``firm_class`` per firm, ``K = n_class``
-    classes). ``asset_mode[k] >= 0``: the route's asset serves
-    that mode, at no new capex; ``no_pipe[k]``: mode ``pipe`` is not open (a trial).
+    one of the edge's row of ``risk_annuity`` (:func:`.hazards.link_annuity_table`).
+    An edge's key packs what its costs depend on besides its distance: ``edge_key = row
+    x 2 + use``, with ``row = (resource x K + supplier's class) x K + receiver's class``
+    (``K = n_class`` classes of firm) and ``use`` 1 where the need uses the resource as
+    it comes (no heat pump). ``asset_mode[k] >= 0``: the route's asset serves that mode,
+    at no new capex; ``no_pipe[k]``: mode ``pipe`` is not open (a trial).
 
     Returns ``mode`` (-1 where no mode is feasible), its ``transport``, ``capex``,
     ``feasible``, its risk annuity factor ``factor`` and its plain annuity factor
@@ -153,18 +164,15 @@ def cheapest_modes(edges, volume, resource, distance, need, direct_use, capex_fi
     Mode 0 costs 1 EUR/unit-km and no capex; mode 1 costs 0.5 EUR/unit-km and 1,200 of
     capex at 0.1 a year (:func:`.economics.cheapest_mode`'s example); without mode 1:
 
-    >>> z, one = np.zeros(1, dtype=np.int64), np.ones((1, 2))
-    >>> args = (np.array([2.0]), z, np.array([False]), np.array([[0.0, 1000.0]]),
-    ...         np.zeros((1, 2)), np.array([[0.0, 100.0]]), np.array([[50.0, 5.0]]),
-    ...         np.zeros(0, dtype=np.int64), np.zeros((0, 2)), np.zeros((0, 2), np.bool_),
-    ...         np.array([[1.0, 0.5]]), np.zeros((1, 2)), np.full((1, 2), 0.1), z, 1, z, z,
-    ...         one)
-    >>> out = cheapest_modes(z, np.array([1000.0]), z, *args, np.array([-1]),
-    ...                      np.array([False]), 1)
+    >>> z = np.zeros(1, dtype=np.int64)
+    >>> args = (z, 1, np.array([2.0]), np.array([[0.0, 1000.0]]), np.zeros((1, 2)),
+    ...         np.array([[0.0, 100.0]]), np.array([[50.0, 5.0]]), np.zeros(0, np.int64),
+    ...         np.zeros((0, 2)), np.zeros((0, 2), np.bool_), np.array([[1.0, 0.5]]),
+    ...         np.zeros((1, 2)), np.full((1, 2), 0.1), np.ones((1, 2)), np.array([-1]))
+    >>> out = cheapest_modes(z, np.array([1000.0]), *args, np.array([False]), 1)
     >>> [float(x[0]) for x in out]
     [1.0, 1000.0, 1200.0, 1.0, 0.1, 1.0]
-    >>> int(cheapest_modes(z, np.array([1000.0]), z, *args, np.array([-1]),
-    ...                    np.array([True]), 1)[0][0])
+    >>> int(cheapest_modes(z, np.array([1000.0]), *args, np.array([True]), 1)[0][0])
     0
     """
     n, modes = len(edges), capex_fixed.shape[1]
@@ -176,9 +184,8 @@ def cheapest_modes(edges, volume, resource, distance, need, direct_use, capex_fi
     booked = np.empty(n)
     for k in range(n):
         e = edges[k]
-        j, r, d, v = _routed_row(e, routed), resource[e], distance[e], volume[k]
-        use = 1.0 if direct_use[need[e]] else 0.0
-        risk = (r * n_class + firm_class[supplier[e]]) * n_class + firm_class[receiver[e]]
+        r, risk, use = _key_parts(edge_key[e], n_class)
+        j, d, v = _routed_row(e, routed), distance[e], volume[k]
         best, lowest, any_ok = 0, np.inf, False
         best_transport, best_capex = 0.0, 0.0
         for m in range(modes):

@@ -82,19 +82,20 @@ class ModeCosts:
     def __init__(self, world, params, mode_annuity: np.ndarray, life_years: np.ndarray):
         self.world = world
         cat, r = world.catalogue, world.edge_resource
+        # firms decide at the annuity that counts the link's hazards (hazards.py)
+        self.risk_annuity, self.firm_class = link_annuity_table(world, params, life_years)
+        self.n_class = int(self.firm_class.max()) + 1 if len(self.firm_class) else 0
+        self.edge_key = _edge_keys(world, self.firm_class, self.n_class)
         self.routed, self.routed_capex, self.routed_ok = _routed_rows(world)
-        self.capex_inputs = (r, world.edges.distance_km, world.edges.need,
-                             world.need_direct_use, cat.capex_fixed, cat.heat_pump_capex,
-                             cat.capex_per_km, cat.max_distance_km, self.routed,
-                             self.routed_capex, self.routed_ok)
+        self.capex_inputs = (self.edge_key, self.n_class, world.edges.distance_km,
+                             cat.capex_fixed, cat.heat_pump_capex, cat.capex_per_km,
+                             cat.max_distance_km, self.routed, self.routed_capex,
+                             self.routed_ok)
         self.capex = EdgeCapex(self)
         self.plain_annuity = np.asarray(mode_annuity, dtype=float)
         self.annuity = RowsByKey(self.plain_annuity, r)
         self.cost_per_unit = RowsByKey(cat.cost_per_unit, r)
         self.cost_per_unit_km = RowsByKey(cat.cost_per_unit_km, r)
-        # firms decide at the annuity that counts the link's hazards (hazards.py)
-        self.risk_annuity, self.firm_class = link_annuity_table(world, params, life_years)
-        self.n_class = int(self.firm_class.max()) + 1 if len(self.firm_class) else 0
 
     def __getitem__(self, name: str):
         return getattr(self, name)
@@ -106,12 +107,24 @@ class ModeCosts:
         ``capex``, ``feasible``, risk annuity factor and plain (booked) annuity factor.
         ``asset_mode >= 0``: the route's asset serves that mode at no new capex;
         ``trial``: no fixed line (no pipe)."""
-        w, cat = self.world, self.world.catalogue
+        cat = self.world.catalogue
         return cheapest_modes(
             np.asarray(edges, dtype=np.int64), np.asarray(volume, dtype=float),
             *self.capex_inputs, cat.cost_per_unit_km, cat.cost_per_unit,
-            self.risk_annuity, self.firm_class, self.n_class, w.edge_supplier,
-            w.edge_receiver, self.plain_annuity, asset_mode, trial, PIPE)
+            self.risk_annuity, self.plain_annuity, asset_mode, trial, PIPE)
+
+
+def _edge_keys(world, firm_class: np.ndarray, n_class: int) -> np.ndarray:
+    """Each candidate edge's key (:func:`.kernels.cheapest_modes`): its row of the risk
+    table (resource, the two firms' hazard classes) x 2 + 1 where its need uses the
+    resource as it comes; 4 bytes an edge, read once per priced deal."""
+    key = np.empty(len(world.edges), dtype=np.int32)
+    for lo in range(0, len(key), 1 << 18):   # by blocks: no edge-sized temporaries
+        b = slice(lo, lo + (1 << 18))
+        row = ((world.edge_resource[b] * n_class + firm_class[world.edge_supplier[b]])
+               * n_class + firm_class[world.edge_receiver[b]])
+        key[b] = row * 2 + world.need_direct_use[world.edges.need[b]]
+    return key
 
 
 def _routed_rows(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
