@@ -61,7 +61,7 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
     free_s, free_d = rng.random(s), rng.random(d)
     free_s[:5] = free_d[:5] = 0.0   # ties and zeros
     trust = rng.random(2 * e)
-    seen = [np.full(e, np.nan) for _ in range(5)]
+    seen = np.full((e, 5), np.nan)   # an edge's five inputs in its row
     edges = np.sort(rng.choice(e, 300, replace=False))
 
     def inputs(tick):
@@ -74,10 +74,10 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
     def refresh(tick):
         asset_key = inputs(tick)[3]   # AssetBook.state_key's role: any float per edge
         return refresh_inputs(edges, stream, need, free_s, free_d, trust, slot_sr, slot_rs,
-                              asset_key, *seen)
+                              asset_key, seen)
 
     assert refresh(4).all()                      # nothing seen yet
-    for got, want in zip(seen, inputs(4)):
+    for got, want in zip(seen.T, inputs(4)):
         assert np.array_equal(got[edges].view(np.int64), want.view(np.int64))
     assert not refresh(4).any()                  # nothing changed
     before = inputs(4)
@@ -88,7 +88,7 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
     for old, new in zip(before, inputs(6)):
         want |= old.view(np.int64) != new.view(np.int64)
     assert want.any() and np.array_equal(changed, want)
-    for got, new in zip(seen, inputs(6)):
+    for got, new in zip(seen.T, inputs(6)):
         assert np.array_equal(got[edges].view(np.int64), new.view(np.int64))
 
 

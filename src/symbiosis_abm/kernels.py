@@ -222,23 +222,22 @@ def same_bits(a: float, b: float) -> bool:  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, slot_rs,
-                   asset_key, seen_volume, seen_trust_sr, seen_trust_rs,
-                   seen_asset, seen_room):  # pragma: no cover - compiled
+                   asset_key, seen):  # pragma: no cover - compiled
     """Which of ``edges`` have a remembered surplus whose inputs changed; their new inputs
-    are written into the ``seen_*`` arrays (indexed by edge).
+    are written into ``seen`` (one row per edge, one column per input).
 
     An edge's inputs are its free volume (the smaller of its stream's and its need's free
     volume), both trusts, the state of its route's asset (``asset_key``, one float per edge of
-    ``edges``: ``AssetBook.state_key``) and its need's free volume. Returns a boolean mask
-    over ``edges``.
+    ``edges``: ``AssetBook.state_key``) and its need's free volume, in that order: an
+    edge's five in one row, read together. Returns a boolean mask over ``edges``.
 
     Examples
     --------
     >>> i, f = np.zeros(1, dtype=np.int64), np.ones(1)
-    >>> seen = [np.full(1, np.nan) for _ in range(5)]
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), *seen)
+    >>> seen = np.full((1, 5), np.nan)
+    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), seen)
     array([ True])
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), *seen), seen[3]
+    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), seen), seen[:, 3]
     (array([False]), array([-1.]))
     """
     stale = np.zeros(len(edges), dtype=np.bool_)
@@ -249,12 +248,12 @@ def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, 
         volume = sf if sf != sf or sf < room else room
         t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]
         live = asset_key[k]
-        if not (same_bits(seen_volume[e], volume) and same_bits(seen_trust_sr[e], t_sr)
-                and same_bits(seen_trust_rs[e], t_rs) and same_bits(seen_asset[e], live)
-                and same_bits(seen_room[e], room)):
+        if not (same_bits(seen[e, 0], volume) and same_bits(seen[e, 1], t_sr)
+                and same_bits(seen[e, 2], t_rs) and same_bits(seen[e, 3], live)
+                and same_bits(seen[e, 4], room)):
             stale[k] = True
-            seen_volume[e], seen_trust_sr[e], seen_trust_rs[e] = volume, t_sr, t_rs
-            seen_asset[e], seen_room[e] = live, room
+            seen[e, 0], seen[e, 1], seen[e, 2] = volume, t_sr, t_rs
+            seen[e, 3], seen[e, 4] = live, room
     return stale
 
 

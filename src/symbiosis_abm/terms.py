@@ -152,7 +152,7 @@ class DealTerms:
         if cache is None:
             e = len(w.edges)
             cache = caches[cofund] = {
-                "inputs": [np.full(e, np.nan) for _ in range(5)], "surplus": np.zeros(e),
+                "inputs": np.full((e, 5), np.nan), "surplus": np.zeros(e),
                 "capex": np.zeros(e), "annual": np.zeros(e)}
         # inputs: free volume, the two trusts, the route asset's state, the need's room
         # (utilisation); compared bit for bit, the changed ones written back, in one compiled pass
@@ -160,7 +160,7 @@ class DealTerms:
                                self.need_free(), store.trust, self.edge_slot_sr,
                                self.edge_slot_rs,
                                self.assets.state_key(edges, max(self.tick, 0)),
-                               *cache["inputs"])
+                               cache["inputs"])
         if stale.any():
             redo = edges[stale]
             terms, info = self.expected_terms(redo, cofund=cofund)
