@@ -316,26 +316,29 @@ def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, suppl
     [False, True, True, False]
     """
     n = len(edges)
-    unknown = np.empty(n, dtype=np.bool_)
-    for k in range(n):   # who knew whom before this tick's finds
-        e = edges[k]
-        unknown[k] = not (aware[slot_sr[e]] or aware[slot_rs[e]])
-    known = np.empty(n, dtype=np.bool_)
+    kept = np.empty(n, dtype=edges.dtype)
+    kept_sr = np.empty(n, dtype=slot_sr.dtype)   # the kept edge's supplier -> receiver slot
+    finds = np.empty(n, dtype=slot_sr.dtype)     # slots that learn of the other this tick
+    n_kept = n_found = 0
     for k in range(n):
+        # who knew whom before this tick's finds: the finds are written after the pass
         e = edges[k]
-        found = unknown[k] and find_draw[k] < chance[e]
-        if found:
-            if side_draw[k] < 0.5:
-                aware[slot_sr[e]] = True
-            else:
-                aware[slot_rs[e]] = True
-        known[k] = found or not unknown[k]
-    kept = edges[known]
-    evaluator = np.empty(len(kept), dtype=supplier.dtype)
-    for k in range(len(kept)):   # after all finds: a pair's slot may serve several edges
+        sr, rs = slot_sr[e], slot_rs[e]
+        if aware[sr] or aware[rs]:
+            kept[n_kept], kept_sr[n_kept] = e, sr
+            n_kept += 1
+        elif find_draw[k] < chance[e]:
+            finds[n_found] = sr if side_draw[k] < 0.5 else rs
+            n_found += 1
+            kept[n_kept], kept_sr[n_kept] = e, sr
+            n_kept += 1
+    for i in range(n_found):
+        aware[finds[i]] = True
+    evaluator = np.empty(n_kept, dtype=supplier.dtype)
+    for k in range(n_kept):   # after all finds: a pair's slot may serve several edges
         e = kept[k]
-        evaluator[k] = supplier[e] if aware[slot_sr[e]] else receiver[e]
-    return kept, evaluator
+        evaluator[k] = supplier[e] if aware[kept_sr[k]] else receiver[e]
+    return kept[:n_kept].copy(), evaluator
 
 
 @njit(cache=True, nogil=True)
