@@ -12,7 +12,9 @@ from symbiosis_abm.kernels import (
     discover,
     first_in_groups,
     open_edge_ids,
+    pairwise_sum,
     refresh_inputs,
+    seasonal_means,
     seasonal_utilisation_of,
 )
 
@@ -104,6 +106,27 @@ def test_seasonal_utilisation_of_is_the_numpy_mean_bit_for_bit(rows):
     room = 1.0 + rng.exponential(1.0, rows)
     room[::3] = 1.0
     got = seasonal_utilisation_of(season, season, i, j, room)
+    want = seasonal_utilisation(season[i], season[j], room)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@pytest.mark.parametrize("n", [1, 5, 7, 8, 9, 12, 16, 23, 100, 128])
+def test_pairwise_sum_is_numpys_sum_bit_for_bit(n):
+    rng = np.random.default_rng(n)
+    for _ in range(200):   # magnitudes over many orders: the order of additions shows
+        row = rng.random(n) * np.exp(rng.normal(0.0, 8.0, n)) * rng.choice([-1.0, 1.0], n)
+        assert pairwise_sum(row, n) == row.sum() and (
+            np.float64(pairwise_sum(row, n)).view(np.int64) == row.sum().view(np.int64))
+    assert np.float64(pairwise_sum(np.array([-0.0, -0.0]), 2)).view(np.int64) == 0
+
+
+@pytest.mark.parametrize("months", [3, 12, 24])
+def test_seasonal_means_sum_as_numpy_does(months):
+    rng = np.random.default_rng(months)
+    season = rng.random((50, months)) * np.exp(rng.normal(0.0, 6.0, (50, months)))
+    i, j = rng.integers(0, 50, 5000), rng.integers(0, 50, 5000)
+    room = np.exp(rng.normal(0.0, 3.0, 5000))
+    got = seasonal_means(season, season, i, j, room)
     want = seasonal_utilisation(season[i], season[j], room)
     assert np.array_equal(got.view(np.int64), want.view(np.int64))
 

@@ -27,8 +27,8 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months",
-           "seasonal_utilisation_of", "discover", "first_in_groups", "edge_capex",
+__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
+           "seasonal_means", "seasonal_utilisation_of", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes"]
 
 
@@ -272,12 +272,60 @@ def capped_months(stream_season, need_season, stream, need, room):  # pragma: no
     return out
 
 
+@njit(inline="always")
+def pairwise_sum(values, n):  # pragma: no cover - compiled
+    """The sum of ``values[:n]`` (``n <= 128``) in the order of numpy's ``add.reduce``
+    over a contiguous row: from its identity 0, plus the row's pairwise sum (eight
+    running sums of every eighth value, added in pairs, then the rest one by one;
+    numpy's ``pairwise_sum``, loops_utils.h), so it is ``values[:n].sum()`` bit for bit."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += values[i]
+        return 0.0 + res
+    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
+    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[i]
+        i += 1
+    return 0.0 + res
+
+
+@njit(cache=True, nogil=True)
+def seasonal_means(stream_season, need_season, stream, need, room):  # pragma: no cover
+    """The yearly mean of each row of :func:`capped_months`, summed as numpy sums a row
+    (:func:`pairwise_sum`), without the ``(len(stream), months)`` array."""
+    months = stream_season.shape[1]
+    out = np.empty(len(stream))
+    row = np.empty(months)
+    for k in range(len(stream)):
+        s, n, r = stream[k], need[k], room[k]
+        for m in range(months):
+            a, b = stream_season[s, m], need_season[n, m] * r
+            row[m] = a if a != a or a < b else b   # np.minimum, as capped_months
+        out[k] = pairwise_sum(row, months) / months
+    return out
+
+
 def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
                             stream: np.ndarray, need: np.ndarray,
                             room: np.ndarray) -> np.ndarray:
     """:func:`.economics.seasonal_utilisation` of ``stream_season[stream]`` and
-    ``need_season[need]`` at ``room``, bit for bit: the capped profile in one compiled
-    pass, its yearly mean by numpy's own sum (the same order of additions).
+    ``need_season[need]`` at ``room``, bit for bit: the capped profile and its yearly
+    mean in one compiled pass, summed in numpy's own order (:func:`pairwise_sum`; a
+    profile of more than 128 months, which numpy sums by halves, goes by numpy itself).
 
     Examples
     --------
@@ -290,8 +338,10 @@ def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
     ...       == seasonal_utilisation_of(season, season, i, j, room)).all())
     True
     """
-    monthly = capped_months(stream_season, need_season, stream, need,
-                            np.asarray(room, dtype=float))
+    room = np.asarray(room, dtype=float)
+    if stream_season.shape[1] <= 128:
+        return seasonal_means(stream_season, need_season, stream, need, room)
+    monthly = capped_months(stream_season, need_season, stream, need, room)
     return monthly.sum(axis=1) / monthly.shape[1]
 
 
