@@ -99,7 +99,7 @@ class DealTerms:
             charge_share(terms, extra, p.bargaining_power)
         terms.surplus[~feasible] = -np.inf
         own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
-        affordable = own_capex <= self._capital[w.edge_receiver[edges]]
+        affordable = own_capex <= self._capital[w.need_firm[n]]   # the receiver's
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
                        "utilisation": utilisation, "annuity_factor": factor,
