@@ -213,3 +213,60 @@ def test_stable_order_is_numpys_stable_argsort(m):
     rng = np.random.default_rng(m)
     for keys in (rng.random(m), rng.integers(0, 5, m)):
         assert np.array_equal(_stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def _numpy_terms(model, edges, volume, cofund, trust, trial, held, mode_info):
+    """expected_terms' arithmetic after the mode choice, as numpy wrote it before the
+    kernel (economics.py's rules)."""
+    from symbiosis_abm.economics import evaluate, need_room, transaction_cost
+
+    w, p = model.world, model.params
+    s, n = w.edges.stream[edges], w.edges.need[edges]
+    transport, capex, factor, booked = mode_info
+    other = model.need_committed[n] - held
+    room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
+    utilisation = seasonal_utilisation(w.stream_season[s], w.need_season[n], room)
+    half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
+    trust_sr, trust_rs = ((model.pairs.trust[model.edge_slot_sr[edges]],
+                           model.pairs.trust[model.edge_slot_rs[edges]]) if trust is None
+                          else (np.full(len(edges), trust),) * 2)
+    tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
+    tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
+    terms = evaluate(volume, utilisation, model.virgin_now[n], model.disposal_now[s],
+                     transport, capex, factor, tc_sup, tc_rec, p.bargaining_power, cofund)
+    own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
+    return terms, {"utilisation": utilisation, "own_capex": own_capex,
+                   "affordable": own_capex <= model._capital[w.edge_receiver[edges]],
+                   "booked_annuity": booked * own_capex}
+
+
+@pytest.mark.parametrize("case", ["plain", "cofund", "trust", "trial-held"])
+def test_deal_terms_is_the_numpy_arithmetic_on_a_running_model(case):
+    model = SymbiosisModel("synthetic", rng=3, n_firms=400)
+    model.run(10)
+    rng = np.random.default_rng(7)
+    edges = np.sort(rng.choice(len(model.world.edges), 1500, replace=False))
+    w = model.world
+    volume = np.minimum(model.stream_free()[w.edges.stream[edges]],
+                        model.need_free()[w.edges.need[edges]])
+    volume[::5] = rng.random(len(volume[::5])) * 1e4
+    kwargs = {"plain": {}, "cofund": {"cofund": np.where(rng.random(1500) < 0.5, 0.3, 0.0)},
+              "trust": {"trust": 1.0},
+              "trial-held": {"trial": rng.random(1500) < 0.4,
+                             "held": rng.random(1500) * volume}}[case]
+    terms, info = model.expected_terms(edges, volume=volume, **kwargs)
+    capex, factor = info["capex"], info["annuity_factor"]
+    mode = info["mode"]   # the plain (booked) annuity of the chosen mode
+    booked = np.where(mode >= 0, model.mode_annuity[w.edge_resource[edges], mode], 0.0)
+    want, want_info = _numpy_terms(
+        model, edges, volume, kwargs.get("cofund", 0.0), kwargs.get("trust"),
+        kwargs.get("trial", np.zeros(1500, dtype=bool)), kwargs.get("held", 0.0),
+        (info["transport"], capex, factor, booked))
+    want.surplus[info["mode"] < 0] = -np.inf
+    for name in ("surplus", "supplier_gain", "receiver_gain", "payment", "transport",
+                 "annuity", "tc_supplier", "tc_receiver"):
+        got_v, want_v = getattr(terms, name), getattr(want, name)
+        assert np.array_equal(got_v.view(np.int64), want_v.view(np.int64)), name
+    for name in ("utilisation", "own_capex", "affordable", "booked_annuity"):
+        assert np.array_equal(info[name], want_info[name]), name
+    assert (terms.surplus > 0).any() and (info["mode"] >= 0).any()

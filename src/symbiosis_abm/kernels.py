@@ -28,7 +28,7 @@ from numba import njit
 from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
-           "seasonal_means", "seasonal_utilisation_of", "discover", "first_in_groups", "edge_capex",
+           "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes"]
 
 
@@ -343,6 +343,69 @@ def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
         return seasonal_means(stream_season, need_season, stream, need, room)
     monthly = capped_months(stream_season, need_season, stream, need, room)
     return monthly.sum(axis=1) / monthly.shape[1]
+
+
+@njit(cache=True, nogil=True)
+def deal_terms(edges, stream, need, volume, held, cofund, trial, trust_value, slot_sr, slot_rs,
+               pair_trust, need_committed, need_volume, stream_season, need_season, virgin,
+               disposal, capital, need_firm, transport, capex, factor, booked, half_cost,
+               trial_share, distrust, beta):  # pragma: no cover - compiled
+    """The expected yearly terms of deals ``edges`` (stream ``stream[k]``, need
+    ``need[k]``) at the chosen mode's ``transport``, ``capex`` and annuity ``factor``,
+    element for element what ``DealTerms.expected_terms`` computes in numpy, operation for
+    operation: the need's room (:func:`.economics.need_room`, ``held``: what the edge's
+    own contract holds of the need), the seasonal utilisation
+    (:func:`seasonal_means`), each side's transaction cost
+    (:func:`.economics.transaction_cost`: ``half_cost``, scaled by ``trial_share`` for a
+    ``trial``, at its trust: the pair store's, or ``trust_value`` where that is not NaN)
+    and :func:`.economics.evaluate` with a ``cofund`` share of capex paid.
+
+    Returns the eight fields of :class:`.economics.ExchangeTerms` in their order, then
+    ``utilisation``, ``own_capex``, ``affordable`` (``own_capex <= capital`` of the need's
+    firm) and the booked annuity (``booked x own_capex``).
+    """
+    n, months = len(edges), stream_season.shape[1]
+    surplus, supplier_gain, receiver_gain = np.empty(n), np.empty(n), np.empty(n)
+    payment, moved, annual, tc_sup, tc_rec = (np.empty(n), np.empty(n), np.empty(n),
+                                              np.empty(n), np.empty(n))
+    utilisation, own_capex, booked_annuity = np.empty(n), np.empty(n), np.empty(n)
+    affordable = np.empty(n, dtype=np.bool_)
+    row = np.empty(months)
+    given = trust_value == trust_value
+    for k in range(n):
+        e, si, ni, v = edges[k], stream[k], need[k], volume[k]
+        # need_room: np.maximum(other, 0.0) + volume; a zero's sign there never shows
+        other = need_committed[ni] - held[k]
+        total = (other if other != other or other >= 0.0 else 0.0) + v
+        room = need_volume[ni] / total if total > 0 else 1.0
+        room = room if room != room or room >= 1.0 else 1.0   # np.maximum(room, 1.0)
+        for m in range(months):
+            a, b = stream_season[si, m], need_season[ni, m] * room
+            row[m] = a if a != a or a < b else b
+        u = pairwise_sum(row, months) / months
+        half = half_cost * (trial_share if trial[k] else 1.0)
+        t_sr = trust_value if given else pair_trust[slot_sr[e]]
+        t_rs = trust_value if given else pair_trust[slot_rs[e]]
+        c_sup = half * (1.0 + distrust * (1.0 - t_sr))
+        c_rec = half * (1.0 + distrust * (1.0 - t_rs))
+        # evaluate
+        delivered = v * u
+        avoided_virgin = delivered * virgin[ni]
+        avoided_disposal = delivered * disposal[si]
+        carried = transport[k] * u
+        paid = 1.0 - cofund[k]
+        capex_year = factor[k] * capex[k] * paid
+        s_ = avoided_virgin + avoided_disposal - carried - capex_year - c_sup - c_rec
+        gain = beta * s_
+        surplus[k], supplier_gain[k], receiver_gain[k] = s_, gain, s_ - gain
+        payment[k] = beta * s_ - avoided_disposal + c_sup
+        moved[k], annual[k], tc_sup[k], tc_rec[k] = carried, capex_year, c_sup, c_rec
+        utilisation[k] = u
+        own = capex[k] * paid
+        own_capex[k], affordable[k] = own, own <= capital[need_firm[ni]]
+        booked_annuity[k] = booked[k] * own
+    return (surplus, supplier_gain, receiver_gain, payment, moved, annual, tc_sup, tc_rec,
+            utilisation, own_capex, affordable, booked_annuity)
 
 
 @njit(cache=True, nogil=True)

@@ -11,9 +11,9 @@ from . import cofunding
 from ._arrays import remembered
 from .assets import charge_share
 from .catalogue import MODES
-from .economics import evaluate, need_room, transaction_cost
+from .economics import ExchangeTerms
 from .holdup import dedicated_capex, required_trust, specificity
-from .kernels import refresh_inputs, seasonal_utilisation_of
+from .kernels import deal_terms, refresh_inputs
 from .mode_costs import ModeCosts
 from .negotiation import can_sign
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
@@ -21,6 +21,12 @@ from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 PIPE = MODES.index("pipe")
 
 __all__ = ["DealTerms"]
+
+
+def _per_edge(value, n: int) -> np.ndarray:
+    """``value`` (one for all, or one per edge) as one float per edge."""
+    value = np.asarray(value, dtype=float)
+    return np.full(n, value) if value.ndim == 0 else value
 
 
 class DealTerms:
@@ -80,30 +86,27 @@ class DealTerms:
         # asset is paid (booked) at its plain annuity; a trial goes without a fixed line
         mode, transport, capex, feasible, factor, booked = self._edge_costs().cheapest(
             edges, volume, asset_mode, trial)
-        other = self.need_committed[n] - held
-        room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
-        utilisation = seasonal_utilisation_of(w.stream_season, w.need_season, s, n, room)
-        # a trial is a purchase order, not a long-term contract: its cost scales with it
-        half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
-        trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
-                               self.pairs.trust[self.edge_slot_rs[edges]]) if trust is None
-                              else (np.full(len(edges), trust),) * 2)
-        tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
-        tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
-        terms = evaluate(volume, utilisation, self.virgin_now[n],
-                         self.disposal_now[s], transport, capex, factor,
-                         tc_sup, tc_rec, p.bargaining_power, cofund)
+        # the need's room, utilisation, transaction costs and the terms (economics.py),
+        # element for element in one compiled pass (kernels.deal_terms)
+        k = len(edges)
+        (*fields_, utilisation, own_capex, affordable, booked_annuity) = deal_terms(
+            edges, s, n, np.asarray(volume, dtype=float), _per_edge(held, k),
+            _per_edge(cofund, k), trial, np.nan if trust is None else float(trust),
+            self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust, self.need_committed,
+            w.need_volume, w.stream_season, w.need_season, self.virgin_now,
+            self.disposal_now, self._capital, w.need_firm, transport, capex, factor, booked,
+            p.transaction_cost_eur / 2.0, p.trial_volume_share, p.distrust_cost_factor,
+            p.bargaining_power)
+        terms = ExchangeTerms(*fields_)
         if len(has) and share.any():   # joining another's line: its share of the annuity
             extra = np.zeros(len(edges))
             extra[has] = np.where(mode[has] == on_mode, share, 0.0)
             charge_share(terms, extra, p.bargaining_power)
         terms.surplus[~feasible] = -np.inf
-        own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
-        affordable = own_capex <= self._capital[w.need_firm[n]]   # the receiver's
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
                        "utilisation": utilisation, "annuity_factor": factor,
-                       "booked_annuity": booked * own_capex}
+                       "booked_annuity": booked_annuity}
 
     def _route_asset(self, edges: np.ndarray, volume: np.ndarray, stream: np.ndarray):
         """Edges whose route has a live asset the deal may use (its own contract's, or
