@@ -17,6 +17,7 @@ from symbiosis_abm.kernels import (
     seasonal_means,
     seasonal_utilisation_of,
 )
+from symbiosis_abm.world import stream_edge_starts
 
 
 def _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver, stream_open,
@@ -34,9 +35,10 @@ def test_open_edge_ids_is_the_numpy_selection(seed):
     e, s, d, f = 5000, 300, 200, 100
     status = rng.integers(0, 3, e).astype(np.int8)
     retry = rng.integers(0, 20, e)
-    stream, need = rng.integers(0, s, e), rng.integers(0, d, e)
+    stream, need = np.sort(rng.integers(0, s, e)), rng.integers(0, d, e)   # by stream
     stream_firm, need_firm = rng.integers(0, f, s), rng.integers(0, f, d)
     supplier, receiver = stream_firm[stream], need_firm[need]   # an edge's firms
+    starts = stream_edge_starts(stream, s)
     wait = np.where(rng.random(e) < 0.7, np.nan, rng.choice([5.0, 10.0], e))
     for share in (0.8, 0.3):   # most streams, needs and firms pass; few do (members)
         stream_open, need_open, able = [rng.random(n) < share for n in (s, d, f)]
@@ -45,7 +47,7 @@ def test_open_edge_ids_is_the_numpy_selection(seed):
             want = _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver,
                                      stream_open, need_open, able, wait, available)
             for sparse in (False, True):
-                got = open_edge_ids(status, retry, tick, stream, need,
+                got = open_edge_ids(status, retry, tick, starts, need,
                                     stream_open & able[stream_firm],
                                     need_open & able[need_firm], wait, available, sparse)
                 assert got.dtype == want.dtype and np.array_equal(got, want)

@@ -33,39 +33,47 @@ __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pai
 
 
 @njit(cache=True, nogil=True)
-def open_edge_ids(status, retry, tick, stream, need, stream_ok, need_ok, cofund_wait,
+def open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok, cofund_wait,
                   available, sparse):  # pragma: no cover - compiled
     """Ids, ascending, of the edges ``e`` with ``status[e] == IDLE``, ``retry[e] <= tick``,
-    ``stream_ok[stream[e]]``, ``need_ok[need[e]]`` and ``cofund_wait[e] != available``
+    ``stream_ok`` of its stream, ``need_ok[need[e]]`` and ``cofund_wait[e] != available``
     (NaN, not waiting, differs from any budget).
 
-    ``stream_ok`` and ``need_ok`` hold what depends on the stream or need and its firm
-    (open, and its firm able to talk). With ``sparse`` (few streams or needs pass: the
-    members' matches) an edge's other inputs are read only where both pass.
+    Edges are sorted by stream: stream ``s``'s are ``stream_edges[s]`` up to
+    ``stream_edges[s + 1]`` (``World.stream_edges``), so a stream that is not ok is
+    skipped whole. ``stream_ok`` and ``need_ok`` hold what depends on the stream or need
+    and its firm (open, and its firm able to talk). With ``sparse`` (few needs pass: the
+    members' matches) an edge's other inputs are read only where its need passes.
 
     Examples
     --------
+    Two streams with edges 0-1 and 2; edge 1 is negotiating, edge 2 waits until tick 9:
+
     >>> z = np.zeros(3, dtype=np.int64)
-    >>> open_edge_ids(np.array([0, 1, 0], dtype=np.int8), np.array([0, 0, 9]), 5, z, z,
-    ...               np.ones(1, bool), np.ones(1, bool), np.full(3, np.nan), 10.0, False)
+    >>> open_edge_ids(np.array([0, 1, 0], dtype=np.int8), np.array([0, 0, 9]), 5,
+    ...               np.array([0, 2, 3]), z, np.ones(2, bool), np.ones(1, bool),
+    ...               np.full(3, np.nan), 10.0, False)
     array([0])
     """
     out = np.empty(len(status), dtype=np.int64)
     k = 0
-    if sparse:
-        for e in range(len(status)):
-            if stream_ok[stream[e]] and need_ok[need[e]]:
-                out[k] = e
-                k += np.int64((status[e] == IDLE) & (retry[e] <= tick)
-                              & (cofund_wait[e] != available))
-        return out[:k].copy()
-    for e in range(len(status)):
-        # without branches (& not `and`, a store every time): which edges pass is not
-        # predictable, and a mispredicted branch costs more than the reads it saves
-        ok = ((status[e] == IDLE) & (retry[e] <= tick) & stream_ok[stream[e]]
-              & need_ok[need[e]] & (cofund_wait[e] != available))
-        out[k] = e
-        k += np.int64(ok)
+    for s in range(len(stream_ok)):
+        if not stream_ok[s]:
+            continue
+        if sparse:
+            for e in range(stream_edges[s], stream_edges[s + 1]):
+                if need_ok[need[e]]:
+                    out[k] = e
+                    k += np.int64((status[e] == IDLE) & (retry[e] <= tick)
+                                  & (cofund_wait[e] != available))
+            continue
+        for e in range(stream_edges[s], stream_edges[s + 1]):
+            # without branches (& not `and`, a store every time): which edges pass is not
+            # predictable, and a mispredicted branch costs more than the reads it saves
+            ok = ((status[e] == IDLE) & (retry[e] <= tick) & need_ok[need[e]]
+                  & (cofund_wait[e] != available))
+            out[k] = e
+            k += np.int64(ok)
     return out[:k].copy()
 
 
