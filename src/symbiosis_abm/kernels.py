@@ -380,8 +380,15 @@ def deal_terms(edges, stream, need, volume, held, cofund, trial, trust_value, sl
     affordable = np.empty(n, dtype=np.bool_)
     row = np.empty(months)
     given = trust_value == trust_value
+    # the trusts first, in a tight loop of their own: scattered reads overlap there (the
+    # long loop below would wait for each)
+    trust_sr, trust_rs = np.empty(n), np.empty(n)
     for k in range(n):
-        e, si, ni, v = edges[k], stream[k], need[k], volume[k]
+        e = edges[k]
+        trust_sr[k] = trust_value if given else pair_trust[slot_sr[e]]
+        trust_rs[k] = trust_value if given else pair_trust[slot_rs[e]]
+    for k in range(n):
+        si, ni, v = stream[k], need[k], volume[k]
         # need_room: np.maximum(other, 0.0) + volume; a zero's sign there never shows
         other = need_committed[ni] - held[k]
         total = (other if other != other or other >= 0.0 else 0.0) + v
@@ -392,10 +399,8 @@ def deal_terms(edges, stream, need, volume, held, cofund, trial, trust_value, sl
             row[m] = a if a != a or a < b else b
         u = pairwise_sum(row, months) / months
         half = half_cost * (trial_share if trial[k] else 1.0)
-        t_sr = trust_value if given else pair_trust[slot_sr[e]]
-        t_rs = trust_value if given else pair_trust[slot_rs[e]]
-        c_sup = half * (1.0 + distrust * (1.0 - t_sr))
-        c_rec = half * (1.0 + distrust * (1.0 - t_rs))
+        c_sup = half * (1.0 + distrust * (1.0 - trust_sr[k]))
+        c_rec = half * (1.0 + distrust * (1.0 - trust_rs[k]))
         # evaluate
         delivered = v * u
         avoided_virgin = delivered * virgin[ni]
