@@ -77,7 +77,9 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
 
     def refresh(tick):
         asset_key = inputs(tick)[3]   # AssetBook.state_key's role: any float per edge
-        return refresh_inputs(edges, stream, need, free_s, free_d, trust, slot_sr, slot_rs,
+        # free volumes as volume x level (x made) less committed: 1s and 0s keep the bits
+        free = (free_s, np.ones(s), np.ones(s), np.zeros(s), free_d, np.ones(d), np.zeros(d))
+        return refresh_inputs(edges, stream, need, *free, trust, slot_sr, slot_rs,
                               asset_key, seen)
 
     assert refresh(4).all()                      # nothing seen yet

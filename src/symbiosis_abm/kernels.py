@@ -229,29 +229,34 @@ def same_bits(a: float, b: float) -> bool:  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, slot_rs,
-                   asset_key, seen):  # pragma: no cover - compiled
+def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made,
+                   stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
+                   slot_rs, asset_key, seen):  # pragma: no cover - compiled
     """Which of ``edges`` have a remembered surplus whose inputs changed; their new inputs
     are written into ``seen`` (one row per edge, one column per input).
 
     An edge's inputs are its free volume (the smaller of its stream's and its need's free
-    volume), both trusts, the state of its route's asset (``asset_key``, one float per edge of
+    volume: ``DealTerms.stream_free`` and ``need_free``, from their terms, for the streams
+    and needs of ``edges`` only), both trusts, the state of its route's asset (``asset_key``, one float per edge of
     ``edges``: ``AssetBook.state_key``) and its need's free volume, in that order: an
     edge's five in one row, read together. Returns a boolean mask over ``edges``.
 
     Examples
     --------
-    >>> i, f = np.zeros(1, dtype=np.int64), np.ones(1)
+    >>> i, f, z = np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1)
+    >>> free = (f, f, f, z, f, f, z)   # stream: volume, level, made, committed; need: ...
     >>> seen = np.full((1, 5), np.nan)
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), seen)
+    >>> refresh_inputs(i, i, i, *free, f, i, i, np.full(1, -1.0), seen)
     array([ True])
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), seen), seen[:, 3]
+    >>> refresh_inputs(i, i, i, *free, f, i, i, np.full(1, -1.0), seen), seen[:, 3]
     (array([False]), array([-1.]))
     """
     stale = np.zeros(len(edges), dtype=np.bool_)
     for k in range(len(edges)):
         e = edges[k]
-        sf, room = stream_free[stream[e]], need_free[need[e]]
+        si, ni = stream[e], need[e]
+        sf = stream_volume[si] * stream_level[si] * stream_made[si] - stream_committed[si]
+        room = need_volume[ni] * need_level[ni] - need_committed[ni]
         # np.minimum(sf, room): a NaN wins, else the smaller, the second on a tie (+-0)
         volume = sf if sf != sf or sf < room else room
         t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]

@@ -46,14 +46,28 @@ class DealTerms:
         """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
         return cofunding.available(self.facilitator, self.params, self.tick)
 
-    def stream_free(self) -> np.ndarray:
+    def stream_free(self, at: np.ndarray | None = None) -> np.ndarray:
         """Uncommitted volume of each stream: its level (process changes) and, for a stream
-        made from an input, what that input receives (cascades) less contracts."""
-        cap = self.world.stream_volume * self.stream_level * self.stream_made
-        return cap - self.stream_committed
+        made from an input, what that input receives (cascades) less contracts; with
+        ``at``, of those streams only (the same values, without the others')."""
+        if at is None:
+            cap = self.world.stream_volume * self.stream_level * self.stream_made
+            return cap - self.stream_committed
+        cap = self.world.stream_volume[at] * self.stream_level[at] * self.stream_made[at]
+        return cap - self.stream_committed[at]
 
-    def need_free(self) -> np.ndarray:
-        return self.world.need_volume * self.need_level - self.need_committed
+    def need_free(self, at: np.ndarray | None = None) -> np.ndarray:
+        """Uncommitted volume of each need (of needs ``at``): its level less contracts."""
+        if at is None:
+            return self.world.need_volume * self.need_level - self.need_committed
+        return self.world.need_volume[at] * self.need_level[at] - self.need_committed[at]
+
+    def _free_at(self, items: np.ndarray, side: str) -> np.ndarray:
+        """``stream_free()[items]`` or ``need_free()[items]``: for a few items, from their
+        own rows (at 100,000 firms a full pass over every stream costs more than the deal)."""
+        free, count = ((self.stream_free, len(self.world.stream_volume)) if side == "stream"
+                       else (self.need_free, len(self.world.need_volume)))
+        return free(items) if 4 * len(items) < count else free()[items]
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
                        cofund: np.ndarray | float = 0.0, trust: float | None = None,
@@ -78,7 +92,7 @@ class DealTerms:
         if trial.shape != (len(edges),):
             trial = np.full(len(edges), trial)   # (np.broadcast_to costs more)
         if volume is None:
-            volume = np.minimum(self.stream_free()[s], self.need_free()[n])
+            volume = np.minimum(self._free_at(s, "stream"), self._free_at(n, "need"))
         has, on_mode, share = self._route_asset(edges, volume, s)
         asset_mode = np.full(len(edges), -1, dtype=np.int64)
         asset_mode[has] = on_mode   # the route's asset: no new capex, a share of its annuity
@@ -159,9 +173,10 @@ class DealTerms:
                 "capex": np.zeros(e), "annual": np.zeros(e)}
         # inputs: free volume, the two trusts, the route asset's state, the need's room
         # (utilisation); compared bit for bit, the changed ones written back, in one compiled pass
-        stale = refresh_inputs(edges, w.edges.stream, w.edges.need, self.stream_free(),
-                               self.need_free(), store.trust, self.edge_slot_sr,
-                               self.edge_slot_rs,
+        stale = refresh_inputs(edges, w.edges.stream, w.edges.need, w.stream_volume,
+                               self.stream_level, self.stream_made, self.stream_committed,
+                               w.need_volume, self.need_level, self.need_committed,
+                               store.trust, self.edge_slot_sr, self.edge_slot_rs,
                                self.assets.state_key(edges, max(self.tick, 0)),
                                cache["inputs"])
         if stale.any():
