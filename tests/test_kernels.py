@@ -197,12 +197,13 @@ def _first_per_group_numpy(group, order_key, limit):
 
 
 @pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("keys", ["float", "int with ties"])
+@pytest.mark.parametrize("keys", ["float", "int with ties", "ascending"])
 def test_first_in_groups_is_the_lexsort_selection(seed, keys):
     rng = np.random.default_rng(seed)
     n, groups = 4000, 150
     group = rng.integers(0, groups, n)
-    key = rng.random(n) if keys == "float" else rng.integers(0, 30, n)
+    key = {"float": rng.random(n), "int with ties": rng.integers(0, 30, n),
+           "ascending": np.sort(rng.integers(0, 900, n))}[keys]   # a rank: no sort needed
     limit = rng.integers(0, 40, groups)
     limit[:10] = 0
     got = first_in_groups(group, key, limit)

@@ -478,7 +478,8 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
     the items' order (:func:`.search.first_per_group`; ``group`` values index ``limit``).
 
     Items are bucketed by group in one pass; only a group with more items than its limit
-    is sorted (stably), so the cost is linear plus the sorts of the crowded groups.
+    is sorted (stably), and none where the keys ascend in the items' order already, so
+    the cost is linear plus the sorts of the crowded groups.
 
     Examples
     --------
@@ -498,11 +499,17 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
         g = group[i]
         members[fill[g]] = i
         fill[g] += 1
+    # keys already ascending in the items' order (a rank): every group is in key order
+    ordered = True
+    for i in range(1, n):
+        if not key[i] >= key[i - 1]:   # (a NaN counts as out of order)
+            ordered = False
+            break
     mask = np.zeros(n, dtype=np.bool_)
     for g in range(g_count):
         lo, hi, cap = start[g], start[g + 1], limit[g]
-        if hi - lo <= cap:
-            for j in range(lo, hi):
+        if hi - lo <= cap or ordered:
+            for j in range(lo, lo + min(hi - lo, max(cap, 0))):
                 mask[members[j]] = True
         elif cap > 0:
             items = members[lo:hi]
