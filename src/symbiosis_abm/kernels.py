@@ -2,20 +2,25 @@
 
 At 10,000 firms and more a tick spends much of its time in a few passes over hundreds of
 thousands of candidate edges that only test, gather and compare: which edges could open
-talks now (:meth:`~.partner_search.PartnerSearch.open_edges`, twice a tick), which
-remembered surpluses are stale (:meth:`~.terms.DealTerms.expected_surplus`, the broker's
-scan), who discovers whom and who evaluates (:func:`discover`), which candidates each
-firm's budget pays for (:func:`first_in_groups`) and the seasonal cap of a contract's
-monthly profile (:func:`seasonal_utilisation_of`). In numpy each step is a gather into a
-temporary array of the edges' length, so a pass reads memory a dozen times; here each is
-one loop that reads an edge's inputs once and allocates only its result.
+talks now (:func:`open_edge_ids`, twice a tick, stream by stream), which remembered
+surpluses are stale (:func:`refresh_inputs`, the broker's scan), who discovers whom and
+who evaluates (:func:`discover`), which candidates each firm's budget pays for
+(:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
+(:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
+annuities: no ``(edges, modes)`` table is held) and its terms (:func:`deal_terms`: the
+need's room, the seasonal utilisation, transaction costs and the Nash split). In numpy
+each step is a gather into a temporary array of the edges' length, so a pass reads memory
+a dozen times; here each is one loop that reads an edge's inputs once and allocates only
+its result (scattered reads that would stall a long loop get a short loop of their own).
 
-The kernels compare and copy numbers and make at most one multiplication per value (IEEE,
-as numpy's; no fast-math), and leave sums to numpy, so their results are the numpy
-expressions they replace bit for bit (``tests/test_kernels.py`` checks each against its
-expression, ties of +0/-0 and NaN included). The random draws stay with numpy, in their
-order. Compiled functions are cached on disk (``cache=True``): the first use in a fresh
-checkout compiles them (a few seconds), later processes load them (a fraction of one).
+The kernels do the numpy expressions' own IEEE operations in the same order (numba
+without fast-math: no reassociation, no fused multiply-add) and sum a row as numpy's
+``add.reduce`` does (:func:`pairwise_sum`), so their results are the numpy expressions
+they replace bit for bit (``tests/test_kernels.py`` and ``tests/test_mode_costs.py``
+check each against its expression, ties of +0/-0 and NaN included). The random draws stay
+with numpy, in their order. Compiled functions are cached on disk (``cache=True``): the
+first use in a fresh checkout compiles them (a few seconds), later processes load them (a
+fraction of one).
 """
 
 from __future__ import annotations
