@@ -79,7 +79,7 @@ def open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok, c
                   & (cofund_wait[e] != available))
             out[k] = e
             k += np.int64(ok)
-    return out[:k].copy()
+    return out[:k]   # a view, not a copy: the ids live as long as the buffer
 
 
 @njit(inline="always")
@@ -474,7 +474,7 @@ def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, suppl
     for k in range(n_kept):   # after all finds: a pair's slot may serve several edges
         e = kept[k]
         evaluator[k] = supplier[e] if aware[kept_sr[k]] else receiver[e]
-    return kept[:n_kept].copy(), evaluator
+    return kept[:n_kept], evaluator   # a view (as open_edge_ids)
 
 
 @njit(cache=True, nogil=True)
