@@ -66,6 +66,11 @@ class World:
     #: (edges are sorted by stream: :func:`.search.candidate_edges`)
     stream_edges: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
+    def __post_init__(self):
+        if len(self.stream_edges) != len(self.stream_volume) + 1:   # not given: derived
+            object.__setattr__(self, "stream_edges", stream_edge_starts(
+                self.edges.stream, len(self.stream_volume)))
+
     @property
     def n_firms(self) -> int:
         return len(self.firm_ids)
@@ -227,7 +232,6 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         edge_resource=s_res[edges.stream],
         stream_surplus_heat=catalogue.surplus_heat[s_res] & np.array(
             [s.surplus_heat for _, s in streams], dtype=bool),
-        stream_edges=stream_edge_starts(edges.stream, len(streams)),
     )
 
 
