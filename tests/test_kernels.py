@@ -12,9 +12,12 @@ from symbiosis_abm.kernels import (
     discover,
     first_in_groups,
     open_edge_ids,
+    pairwise_sum,
     refresh_inputs,
+    seasonal_means,
     seasonal_utilisation_of,
 )
+from symbiosis_abm.world import stream_edge_starts
 
 
 def _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver, stream_open,
@@ -32,15 +35,24 @@ def test_open_edge_ids_is_the_numpy_selection(seed):
     e, s, d, f = 5000, 300, 200, 100
     status = rng.integers(0, 3, e).astype(np.int8)
     retry = rng.integers(0, 20, e)
-    stream, need = rng.integers(0, s, e), rng.integers(0, d, e)
-    supplier, receiver = rng.integers(0, f, e), rng.integers(0, f, e)
-    masks = [rng.random(n) < 0.8 for n in (s, d, f)]
+    stream, need = np.sort(rng.integers(0, s, e)), rng.integers(0, d, e)   # by stream
+    stream_firm, need_firm = rng.integers(0, f, s), rng.integers(0, f, d)
+    supplier, receiver = stream_firm[stream], need_firm[need]   # an edge's firms
+    starts = stream_edge_starts(stream, s)
     wait = np.where(rng.random(e) < 0.7, np.nan, rng.choice([5.0, 10.0], e))
-    for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
-        args = (status, retry, tick, stream, need, supplier, receiver, *masks, wait, available)
-        got, want = open_edge_ids(*args), _open_edges_numpy(*args)
-        assert got.dtype == want.dtype and np.array_equal(got, want)
-        assert 0 < len(got) < e   # the draw exercises both outcomes
+    for share in (0.8, 0.3):   # most streams, needs and firms pass; few do (members)
+        stream_open, need_open, able = [rng.random(n) < share for n in (s, d, f)]
+        found = []
+        for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
+            want = _open_edges_numpy(status, retry, tick, stream, need, supplier, receiver,
+                                     stream_open, need_open, able, wait, available)
+            for sparse in (False, True):
+                got = open_edge_ids(status, retry, tick, starts, need,
+                                    stream_open & able[stream_firm],
+                                    need_open & able[need_firm], wait, available, sparse)
+                assert got.dtype == want.dtype and np.array_equal(got, want)
+            found.append(len(want))
+        assert 0 < max(found) and min(found) < e   # the draws exercise both outcomes
 
 
 def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
@@ -53,7 +65,7 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
     free_s, free_d = rng.random(s), rng.random(d)
     free_s[:5] = free_d[:5] = 0.0   # ties and zeros
     trust = rng.random(2 * e)
-    seen = [np.full(e, np.nan) for _ in range(5)]
+    seen = np.full((e, 5), np.nan)   # an edge's five inputs in its row
     edges = np.sort(rng.choice(e, 300, replace=False))
 
     def inputs(tick):
@@ -65,11 +77,13 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
 
     def refresh(tick):
         asset_key = inputs(tick)[3]   # AssetBook.state_key's role: any float per edge
-        return refresh_inputs(edges, stream, need, free_s, free_d, trust, slot_sr, slot_rs,
-                              asset_key, *seen)
+        # free volumes as volume x level (x made) less committed: 1s and 0s keep the bits
+        free = (free_s, np.ones(s), np.ones(s), np.zeros(s), free_d, np.ones(d), np.zeros(d))
+        return refresh_inputs(edges, stream, need, *free, trust, slot_sr, slot_rs,
+                              asset_key, seen)
 
     assert refresh(4).all()                      # nothing seen yet
-    for got, want in zip(seen, inputs(4)):
+    for got, want in zip(seen.T, inputs(4)):
         assert np.array_equal(got[edges].view(np.int64), want.view(np.int64))
     assert not refresh(4).any()                  # nothing changed
     before = inputs(4)
@@ -80,7 +94,7 @@ def test_refresh_inputs_marks_exactly_the_edges_whose_inputs_changed():
     for old, new in zip(before, inputs(6)):
         want |= old.view(np.int64) != new.view(np.int64)
     assert want.any() and np.array_equal(changed, want)
-    for got, new in zip(seen, inputs(6)):
+    for got, new in zip(seen.T, inputs(6)):
         assert np.array_equal(got[edges].view(np.int64), new.view(np.int64))
 
 
@@ -96,6 +110,27 @@ def test_seasonal_utilisation_of_is_the_numpy_mean_bit_for_bit(rows):
     room = 1.0 + rng.exponential(1.0, rows)
     room[::3] = 1.0
     got = seasonal_utilisation_of(season, season, i, j, room)
+    want = seasonal_utilisation(season[i], season[j], room)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@pytest.mark.parametrize("n", [1, 5, 7, 8, 9, 12, 16, 23, 100, 128])
+def test_pairwise_sum_is_numpys_sum_bit_for_bit(n):
+    rng = np.random.default_rng(n)
+    for _ in range(200):   # magnitudes over many orders: the order of additions shows
+        row = rng.random(n) * np.exp(rng.normal(0.0, 8.0, n)) * rng.choice([-1.0, 1.0], n)
+        assert pairwise_sum(row, n) == row.sum() and (
+            np.float64(pairwise_sum(row, n)).view(np.int64) == row.sum().view(np.int64))
+    assert np.float64(pairwise_sum(np.array([-0.0, -0.0]), 2)).view(np.int64) == 0
+
+
+@pytest.mark.parametrize("months", [3, 12, 24])
+def test_seasonal_means_sum_as_numpy_does(months):
+    rng = np.random.default_rng(months)
+    season = rng.random((50, months)) * np.exp(rng.normal(0.0, 6.0, (50, months)))
+    i, j = rng.integers(0, 50, 5000), rng.integers(0, 50, 5000)
+    room = np.exp(rng.normal(0.0, 3.0, 5000))
+    got = seasonal_means(season, season, i, j, room)
     want = seasonal_utilisation(season[i], season[j], room)
     assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
@@ -162,12 +197,13 @@ def _first_per_group_numpy(group, order_key, limit):
 
 
 @pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("keys", ["float", "int with ties"])
+@pytest.mark.parametrize("keys", ["float", "int with ties", "ascending"])
 def test_first_in_groups_is_the_lexsort_selection(seed, keys):
     rng = np.random.default_rng(seed)
     n, groups = 4000, 150
     group = rng.integers(0, groups, n)
-    key = rng.random(n) if keys == "float" else rng.integers(0, 30, n)
+    key = {"float": rng.random(n), "int with ties": rng.integers(0, 30, n),
+           "ascending": np.sort(rng.integers(0, 900, n))}[keys]   # a rank: no sort needed
     limit = rng.integers(0, 40, groups)
     limit[:10] = 0
     got = first_in_groups(group, key, limit)
@@ -182,3 +218,60 @@ def test_stable_order_is_numpys_stable_argsort(m):
     rng = np.random.default_rng(m)
     for keys in (rng.random(m), rng.integers(0, 5, m)):
         assert np.array_equal(_stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def _numpy_terms(model, edges, volume, cofund, trust, trial, held, mode_info):
+    """expected_terms' arithmetic after the mode choice, as numpy wrote it before the
+    kernel (economics.py's rules)."""
+    from symbiosis_abm.economics import evaluate, need_room, transaction_cost
+
+    w, p = model.world, model.params
+    s, n = w.edges.stream[edges], w.edges.need[edges]
+    transport, capex, factor, booked = mode_info
+    other = model.need_committed[n] - held
+    room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
+    utilisation = seasonal_utilisation(w.stream_season[s], w.need_season[n], room)
+    half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
+    trust_sr, trust_rs = ((model.pairs.trust[model.edge_slot_sr[edges]],
+                           model.pairs.trust[model.edge_slot_rs[edges]]) if trust is None
+                          else (np.full(len(edges), trust),) * 2)
+    tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
+    tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
+    terms = evaluate(volume, utilisation, model.virgin_now[n], model.disposal_now[s],
+                     transport, capex, factor, tc_sup, tc_rec, p.bargaining_power, cofund)
+    own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
+    return terms, {"utilisation": utilisation, "own_capex": own_capex,
+                   "affordable": own_capex <= model._capital[w.edge_receiver[edges]],
+                   "booked_annuity": booked * own_capex}
+
+
+@pytest.mark.parametrize("case", ["plain", "cofund", "trust", "trial-held"])
+def test_deal_terms_is_the_numpy_arithmetic_on_a_running_model(case):
+    model = SymbiosisModel("synthetic", rng=3, n_firms=400)
+    model.run(10)
+    rng = np.random.default_rng(7)
+    edges = np.sort(rng.choice(len(model.world.edges), 1500, replace=False))
+    w = model.world
+    volume = np.minimum(model.stream_free()[w.edges.stream[edges]],
+                        model.need_free()[w.edges.need[edges]])
+    volume[::5] = rng.random(len(volume[::5])) * 1e4
+    kwargs = {"plain": {}, "cofund": {"cofund": np.where(rng.random(1500) < 0.5, 0.3, 0.0)},
+              "trust": {"trust": 1.0},
+              "trial-held": {"trial": rng.random(1500) < 0.4,
+                             "held": rng.random(1500) * volume}}[case]
+    terms, info = model.expected_terms(edges, volume=volume, **kwargs)
+    capex, factor = info["capex"], info["annuity_factor"]
+    mode = info["mode"]   # the plain (booked) annuity of the chosen mode
+    booked = np.where(mode >= 0, model.mode_annuity[w.edge_resource[edges], mode], 0.0)
+    want, want_info = _numpy_terms(
+        model, edges, volume, kwargs.get("cofund", 0.0), kwargs.get("trust"),
+        kwargs.get("trial", np.zeros(1500, dtype=bool)), kwargs.get("held", 0.0),
+        (info["transport"], capex, factor, booked))
+    want.surplus[info["mode"] < 0] = -np.inf
+    for name in ("surplus", "supplier_gain", "receiver_gain", "payment", "transport",
+                 "annuity", "tc_supplier", "tc_receiver"):
+        got_v, want_v = getattr(terms, name), getattr(want, name)
+        assert np.array_equal(got_v.view(np.int64), want_v.view(np.int64)), name
+    for name in ("utilisation", "own_capex", "affordable", "booked_annuity"):
+        assert np.array_equal(info[name], want_info[name]), name
+    assert (terms.surplus > 0).any() and (info["mode"] >= 0).any()

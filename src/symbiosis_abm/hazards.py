@@ -32,10 +32,12 @@ import math
 
 import numpy as np
 
+from ._arrays import RowsByKey, unique_sorted
 from .world import SME
 
 __all__ = ["process_end_chance", "firm_exit_chance", "link_end_chance", "risk_rate",
-           "annuity_factor_at", "edge_end_chances", "link_annuity"]
+           "annuity_factor_at", "edge_end_chances", "hazard_classes", "link_annuity_table",
+           "link_annuity"]
 
 
 def process_end_chance(change_rate: float, stop_share: float, sigma: float,
@@ -139,11 +141,58 @@ def edge_end_chances(world, p) -> np.ndarray:
                            process)
 
 
-def link_annuity(model, resource: np.ndarray) -> np.ndarray:
+def hazard_classes(size: np.ndarray, random_exit: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Firms grouped by what their exit chance depends on, their size and whether they
+    may close at random: each firm's class, and each class's size and ``random_exit``.
+
+    Examples
+    --------
+    >>> cls, size, rand = hazard_classes(np.array([0, 1, 0, 1]),
+    ...                                  np.array([True, True, True, False]))
+    >>> cls.tolist(), size.tolist(), rand.tolist()
+    ([0, 2, 0, 1], [0, 1, 1], [True, False, True])
+    """
+    key = np.asarray(size, dtype=np.int64) * 2 + np.asarray(random_exit, dtype=bool)
+    classes, firm_class = unique_sorted(key, return_inverse=True)
+    return firm_class, classes // 2, classes % 2 == 1
+
+
+def link_annuity_table(world, p, life_years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The annuity factor per mode at the rate that counts a link's hazards, for each
+    (resource, supplier's class, receiver's class), and each firm's class
+    (:func:`hazard_classes`).
+
+    A link's hazard depends on its two firms only through their classes, so the factors
+    of all candidate edges are a table of resources x K x K rows: the edge of resource
+    ``r`` between firms ``i`` and ``j`` has row ``(r * K + c[i]) * K + c[j]`` (``K``
+    classes, ``c`` the firm's class); ``life_years`` is each (resource, mode)'s economic
+    life. Each value is computed by the same operations as for the edge itself, so it is
+    the edge's own factor bit for bit (a few hundred values instead of edges x modes).
+    """
+    firm_class, size, random_ = hazard_classes(world.firm_size, world.firm_random_exit)
+    k = len(size)
+    exit_ = firm_exit_chance(size, random_, p.exit_rate_sme, p.exit_rate_large,
+                             p.closure_rate_per_year, SME)
+    process = process_end_chance(p.process_change_rate, p.process_stop_share,
+                                 p.process_change_sigma, p.min_volume_share)
+    sup, rec = np.divmod(np.arange(k * k), k)   # pair (sup, rec) at row sup * K + rec
+    rate = risk_rate(p.discount_rate, link_end_chance(exit_[sup], exit_[rec], process))
+    life = np.asarray(life_years, dtype=float)
+    table = annuity_factor_at(np.tile(rate, len(life))[:, None],
+                              np.repeat(life, k * k, axis=0))
+    return table, firm_class
+
+
+def link_annuity(model, resource: np.ndarray) -> RowsByKey:
     """Each candidate edge's annuity factor per mode, shape ``(edges, modes)``, at the
     rate that counts its link's hazards (:func:`edge_end_chances` from ``model``'s
     parameters and firms) over each mode's economic life (``model.asset_life_years``
-    of the edge's ``resource``)."""
-    end = edge_end_chances(model.world, model.params)
-    return annuity_factor_at(risk_rate(model.params.discount_rate, end)[:, None],
-                             model.asset_life_years[resource])
+    of the edge's ``resource``): rows of :func:`link_annuity_table`, gathered only for
+    the edges asked for (:class:`~._arrays.RowsByKey`)."""
+    w = model.world
+    table, firm_class = link_annuity_table(w, model.params, model.asset_life_years)
+    k = int(firm_class.max()) + 1 if len(firm_class) else 0
+    key = ((np.asarray(resource) * k + firm_class[w.edge_supplier]) * k
+           + firm_class[w.edge_receiver])
+    return RowsByKey(table, key)

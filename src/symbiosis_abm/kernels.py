@@ -2,20 +2,25 @@
 
 At 10,000 firms and more a tick spends much of its time in a few passes over hundreds of
 thousands of candidate edges that only test, gather and compare: which edges could open
-talks now (:meth:`~.partner_search.PartnerSearch.open_edges`, twice a tick), which
-remembered surpluses are stale (:meth:`~.terms.DealTerms.expected_surplus`, the broker's
-scan), who discovers whom and who evaluates (:func:`discover`), which candidates each
-firm's budget pays for (:func:`first_in_groups`) and the seasonal cap of a contract's
-monthly profile (:func:`seasonal_utilisation_of`). In numpy each step is a gather into a
-temporary array of the edges' length, so a pass reads memory a dozen times; here each is
-one loop that reads an edge's inputs once and allocates only its result.
+talks now (:func:`open_edge_ids`, twice a tick, stream by stream), which remembered
+surpluses are stale (:func:`refresh_inputs`, the broker's scan), who discovers whom and
+who evaluates (:func:`discover`), which candidates each firm's budget pays for
+(:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
+(:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
+annuities: no ``(edges, modes)`` table is held) and its terms (:func:`deal_terms`: the
+need's room, the seasonal utilisation, transaction costs and the Nash split). In numpy
+each step is a gather into a temporary array of the edges' length, so a pass reads memory
+a dozen times; here each is one loop that reads an edge's inputs once and allocates only
+its result (scattered reads that would stall a long loop get a short loop of their own).
 
-The kernels compare and copy numbers and make at most one multiplication per value (IEEE,
-as numpy's; no fast-math), and leave sums to numpy, so their results are the numpy
-expressions they replace bit for bit (``tests/test_kernels.py`` checks each against its
-expression, ties of +0/-0 and NaN included). The random draws stay with numpy, in their
-order. Compiled functions are cached on disk (``cache=True``): the first use in a fresh
-checkout compiles them (a few seconds), later processes load them (a fraction of one).
+The kernels do the numpy expressions' own IEEE operations in the same order (numba
+without fast-math: no reassociation, no fused multiply-add) and sum a row as numpy's
+``add.reduce`` does (:func:`pairwise_sum`), so their results are the numpy expressions
+they replace bit for bit (``tests/test_kernels.py`` and ``tests/test_mode_costs.py``
+check each against its expression, ties of +0/-0 and NaN included). The random draws stay
+with numpy, in their order. Compiled functions are cached on disk (``cache=True``): the
+first use in a fresh checkout compiles them (a few seconds), later processes load them (a
+fraction of one).
 """
 
 from __future__ import annotations
@@ -27,36 +32,196 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months",
-           "seasonal_utilisation_of", "discover", "first_in_groups"]
+__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
+           "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
+           "cheapest_modes"]
 
 
 @njit(cache=True, nogil=True)
-def open_edge_ids(status, retry, tick, stream, need, supplier, receiver, stream_open,
-                  need_open, able, cofund_wait, available):  # pragma: no cover - compiled
+def open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok, cofund_wait,
+                  available, sparse):  # pragma: no cover - compiled
     """Ids, ascending, of the edges ``e`` with ``status[e] == IDLE``, ``retry[e] <= tick``,
-    ``stream_open[stream[e]]``, ``need_open[need[e]]``, ``able`` at both ends and
-    ``cofund_wait[e] != available`` (NaN, not waiting, differs from any budget).
+    ``stream_ok`` of its stream, ``need_ok[need[e]]`` and ``cofund_wait[e] != available``
+    (NaN, not waiting, differs from any budget).
+
+    Edges are sorted by stream: stream ``s``'s are ``stream_edges[s]`` up to
+    ``stream_edges[s + 1]`` (``World.stream_edges``), so a stream that is not ok is
+    skipped whole. ``stream_ok`` and ``need_ok`` hold what depends on the stream or need
+    and its firm (open, and its firm able to talk). With ``sparse`` (few needs pass: the
+    members' matches) an edge's other inputs are read only where its need passes.
 
     Examples
     --------
+    Two streams with edges 0-1 and 2; edge 1 is negotiating, edge 2 waits until tick 9:
+
     >>> z = np.zeros(3, dtype=np.int64)
-    >>> open_edge_ids(np.array([0, 1, 0], dtype=np.int8), np.array([0, 0, 9]), 5, z, z,
-    ...               z, z, np.ones(1, bool), np.ones(1, bool), np.ones(1, bool),
-    ...               np.full(3, np.nan), 10.0)
+    >>> open_edge_ids(np.array([0, 1, 0], dtype=np.int8), np.array([0, 0, 9]), 5,
+    ...               np.array([0, 2, 3]), z, np.ones(2, bool), np.ones(1, bool),
+    ...               np.full(3, np.nan), 10.0, False)
     array([0])
     """
     out = np.empty(len(status), dtype=np.int64)
     k = 0
-    for e in range(len(status)):
-        # without branches (& not `and`, a store every time): which edges pass is not
-        # predictable, and a mispredicted branch costs more than the reads it saves
-        ok = ((status[e] == IDLE) & (retry[e] <= tick) & stream_open[stream[e]]
-              & need_open[need[e]] & able[supplier[e]] & able[receiver[e]]
-              & (cofund_wait[e] != available))
-        out[k] = e
-        k += np.int64(ok)
-    return out[:k].copy()
+    for s in range(len(stream_ok)):
+        if not stream_ok[s]:
+            continue
+        if sparse:
+            for e in range(stream_edges[s], stream_edges[s + 1]):
+                if need_ok[need[e]]:
+                    out[k] = e
+                    k += np.int64((status[e] == IDLE) & (retry[e] <= tick)
+                                  & (cofund_wait[e] != available))
+            continue
+        for e in range(stream_edges[s], stream_edges[s + 1]):
+            # without branches (& not `and`, a store every time): which edges pass is not
+            # predictable, and a mispredicted branch costs more than the reads it saves
+            ok = ((status[e] == IDLE) & (retry[e] <= tick) & need_ok[need[e]]
+                  & (cofund_wait[e] != available))
+            out[k] = e
+            k += np.int64(ok)
+    return out[:k]   # a view, not a copy: the ids live as long as the buffer
+
+
+@njit(inline="always")
+def _routed_row(e, routed):  # pragma: no cover - compiled
+    """Row of edge ``e`` in ``routed`` (ascending), or -1."""
+    if len(routed) == 0:
+        return -1
+    j = np.searchsorted(routed, e)
+    return j if j < len(routed) and routed[j] == e else -1
+
+
+@njit(inline="always")
+def _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+              routed_capex, routed_ok):  # pragma: no cover - compiled
+    """Mode ``m``'s new capex of an edge of resource ``r`` over ``d`` km and whether the
+    mode reaches it, as ``DealTerms``' table had them, operation for operation (``use``:
+    1.0 where the need uses the resource as it comes, else 0.0); a routed edge (row
+    ``j >= 0`` of the routes' rows) takes its row as given."""
+    if j >= 0:
+        return routed_capex[j, m], routed_ok[j, m]
+    reach = max_distance[r, m]
+    return ((capex_fixed[r, m] - heat_pump_capex[r, m] * use) + capex_per_km[r, m] * d,
+            (reach > 0) & (d <= reach))
+
+
+@njit(inline="always")
+def _key_parts(key, n_class):  # pragma: no cover - compiled
+    """An edge key's resource, risk row and ``use`` (see :func:`cheapest_modes`)."""
+    risk = key >> 1
+    return risk // (n_class * n_class), risk, 1.0 if key & 1 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def edge_capex(edges, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+               capex_per_km, max_distance, routed, routed_capex,
+               routed_ok):  # pragma: no cover - compiled
+    """New capex per mode of each of ``edges`` and whether each mode reaches it, shape
+    ``(len(edges), modes)``: the catalogue's fixed capex (less the heat pump where the
+    need uses the resource as it comes, :func:`.economics.direct_use_capex_fixed`) plus
+    its cost per km x the route, and ``0 < distance <= max_distance``; an edge of
+    ``routed`` (ascending) has its row in ``routed_capex`` / ``routed_ok`` (routes.py).
+    ``edge_key`` gives each edge's resource and whether its need uses the resource as it
+    comes (:func:`cheapest_modes`).
+
+    Examples
+    --------
+    Resource 0, one class of firm, a need of direct use (key ``0 * 2 + 1``):
+
+    >>> one = np.zeros(1, dtype=np.int64)
+    >>> capex, ok = edge_capex(one, np.array([1]), 1, np.array([2.0]),
+    ...     np.array([[1000.0, 0.0]]), np.array([[400.0, 0.0]]), np.array([[100.0, 0.0]]),
+    ...     np.array([[5.0, 50.0]]), np.zeros(0, dtype=np.int64), np.zeros((0, 2)),
+    ...     np.zeros((0, 2), dtype=np.bool_))
+    >>> capex.tolist(), ok.tolist()
+    ([[800.0, 0.0]], [[True, True]])
+    """
+    modes = capex_fixed.shape[1]
+    capex = np.empty((len(edges), modes))
+    ok = np.empty((len(edges), modes), dtype=np.bool_)
+    for k in range(len(edges)):
+        e = edges[k]
+        r, _, use = _key_parts(edge_key[e], n_class)
+        j, d = _routed_row(e, routed), distance[e]
+        for m in range(modes):
+            capex[k, m], ok[k, m] = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex,
+                                              capex_per_km, max_distance, routed_capex,
+                                              routed_ok)
+    return capex, ok
+
+
+@njit(cache=True, nogil=True)
+def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                   capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                   cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, asset_mode,
+                   no_pipe, pipe):  # pragma: no cover - compiled
+    """The cheapest feasible mode of each of ``edges`` and what it costs, in one pass:
+    :func:`.economics.cheapest_mode` over the rows of :func:`edge_capex`, bit for bit.
+
+    ``volume`` is the contract's per edge; a mode's yearly cost is its transport,
+    ``volume x distance x cost_per_unit_km + volume x cost_per_unit`` of the edge's
+    resource, plus its annuity factor x its capex, where the factor is the hazard-adjusted
+    one of the edge's row of ``risk_annuity`` (:func:`.hazards.link_annuity_table`).
+    An edge's key packs what its costs depend on besides its distance: ``edge_key = row
+    x 2 + use``, with ``row = (resource x K + supplier's class) x K + receiver's class``
+    (``K = n_class`` classes of firm) and ``use`` 1 where the need uses the resource as
+    it comes (no heat pump). ``asset_mode[k] >= 0``: the route's asset serves that mode,
+    at no new capex; ``no_pipe[k]``: mode ``pipe`` is not open (a trial).
+
+    Returns ``mode`` (-1 where no mode is feasible), its ``transport``, ``capex``,
+    ``feasible``, its risk annuity factor ``factor`` and its plain annuity factor
+    ``booked`` (``plain_annuity[resource, mode]``), the last four 0 where infeasible.
+
+    Examples
+    --------
+    Mode 0 costs 1 EUR/unit-km and no capex; mode 1 costs 0.5 EUR/unit-km and 1,200 of
+    capex at 0.1 a year (:func:`.economics.cheapest_mode`'s example); without mode 1:
+
+    >>> z = np.zeros(1, dtype=np.int64)
+    >>> args = (z, 1, np.array([2.0]), np.array([[0.0, 1000.0]]), np.zeros((1, 2)),
+    ...         np.array([[0.0, 100.0]]), np.array([[50.0, 5.0]]), np.zeros(0, np.int64),
+    ...         np.zeros((0, 2)), np.zeros((0, 2), np.bool_), np.array([[1.0, 0.5]]),
+    ...         np.zeros((1, 2)), np.full((1, 2), 0.1), np.ones((1, 2)), np.array([-1]))
+    >>> out = cheapest_modes(z, np.array([1000.0]), *args, np.array([False]), 1)
+    >>> [float(x[0]) for x in out]
+    [1.0, 1000.0, 1200.0, 1.0, 0.1, 1.0]
+    >>> int(cheapest_modes(z, np.array([1000.0]), *args, np.array([True]), 1)[0][0])
+    0
+    """
+    n, modes = len(edges), capex_fixed.shape[1]
+    mode = np.empty(n, dtype=np.int64)
+    transport = np.empty(n)
+    capex = np.empty(n)
+    feasible = np.empty(n, dtype=np.bool_)
+    factor = np.empty(n)
+    booked = np.empty(n)
+    for k in range(n):
+        e = edges[k]
+        r, risk, use = _key_parts(edge_key[e], n_class)
+        j, d, v = _routed_row(e, routed), distance[e], volume[k]
+        best, lowest, any_ok = 0, np.inf, False
+        best_transport, best_capex = 0.0, 0.0
+        for m in range(modes):
+            c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
+                              max_distance, routed_capex, routed_ok)
+            if m == asset_mode[k]:
+                c = 0.0
+            if m == pipe and no_pipe[k]:
+                ok = False
+            t = v * d * cost_per_unit_km[r, m]
+            t = t + v * cost_per_unit[r, m]
+            yearly = t + risk_annuity[risk, m] * c if ok else np.inf
+            any_ok = any_ok or ok
+            # argmin: the first minimum, or the first NaN (numpy's rule)
+            if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
+                best, lowest, best_transport, best_capex = m, yearly, t, c
+        feasible[k] = any_ok
+        if any_ok:
+            mode[k], transport[k], capex[k] = best, best_transport, best_capex
+            factor[k], booked[k] = risk_annuity[risk, best], plain_annuity[r, best]
+        else:
+            mode[k], transport[k], capex[k], factor[k], booked[k] = -1, 0.0, 0.0, 0.0, 0.0
+    return mode, transport, capex, feasible, factor, booked
 
 
 @njit(inline="always")
@@ -69,40 +234,44 @@ def same_bits(a: float, b: float) -> bool:  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def refresh_inputs(edges, stream, need, stream_free, need_free, trust, slot_sr, slot_rs,
-                   asset_key, seen_volume, seen_trust_sr, seen_trust_rs,
-                   seen_asset, seen_room):  # pragma: no cover - compiled
+def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made,
+                   stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
+                   slot_rs, asset_key, seen):  # pragma: no cover - compiled
     """Which of ``edges`` have a remembered surplus whose inputs changed; their new inputs
-    are written into the ``seen_*`` arrays (indexed by edge).
+    are written into ``seen`` (one row per edge, one column per input).
 
     An edge's inputs are its free volume (the smaller of its stream's and its need's free
-    volume), both trusts, the state of its route's asset (``asset_key``, one float per edge of
-    ``edges``: ``AssetBook.state_key``) and its need's free volume. Returns a boolean mask
-    over ``edges``.
+    volume: ``DealTerms.stream_free`` and ``need_free``, from their terms, for the streams
+    and needs of ``edges`` only), both trusts, the state of its route's asset (``asset_key``, one float per edge of
+    ``edges``: ``AssetBook.state_key``) and its need's free volume, in that order: an
+    edge's five in one row, read together. Returns a boolean mask over ``edges``.
 
     Examples
     --------
-    >>> i, f = np.zeros(1, dtype=np.int64), np.ones(1)
-    >>> seen = [np.full(1, np.nan) for _ in range(5)]
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), *seen)
+    >>> i, f, z = np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1)
+    >>> free = (f, f, f, z, f, f, z)   # stream: volume, level, made, committed; need: ...
+    >>> seen = np.full((1, 5), np.nan)
+    >>> refresh_inputs(i, i, i, *free, f, i, i, np.full(1, -1.0), seen)
     array([ True])
-    >>> refresh_inputs(i, i, i, f, f, f, i, i, np.full(1, -1.0), *seen), seen[3]
+    >>> refresh_inputs(i, i, i, *free, f, i, i, np.full(1, -1.0), seen), seen[:, 3]
     (array([False]), array([-1.]))
     """
     stale = np.zeros(len(edges), dtype=np.bool_)
     for k in range(len(edges)):
         e = edges[k]
-        sf, room = stream_free[stream[e]], need_free[need[e]]
+        si, ni = stream[e], need[e]
+        sf = stream_volume[si] * stream_level[si] * stream_made[si] - stream_committed[si]
+        room = need_volume[ni] * need_level[ni] - need_committed[ni]
         # np.minimum(sf, room): a NaN wins, else the smaller, the second on a tie (+-0)
         volume = sf if sf != sf or sf < room else room
         t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]
         live = asset_key[k]
-        if not (same_bits(seen_volume[e], volume) and same_bits(seen_trust_sr[e], t_sr)
-                and same_bits(seen_trust_rs[e], t_rs) and same_bits(seen_asset[e], live)
-                and same_bits(seen_room[e], room)):
+        if not (same_bits(seen[e, 0], volume) and same_bits(seen[e, 1], t_sr)
+                and same_bits(seen[e, 2], t_rs) and same_bits(seen[e, 3], live)
+                and same_bits(seen[e, 4], room)):
             stale[k] = True
-            seen_volume[e], seen_trust_sr[e], seen_trust_rs[e] = volume, t_sr, t_rs
-            seen_asset[e], seen_room[e] = live, room
+            seen[e, 0], seen[e, 1], seen[e, 2] = volume, t_sr, t_rs
+            seen[e, 3], seen[e, 4] = live, room
     return stale
 
 
@@ -121,12 +290,60 @@ def capped_months(stream_season, need_season, stream, need, room):  # pragma: no
     return out
 
 
+@njit(inline="always")
+def pairwise_sum(values, n):  # pragma: no cover - compiled
+    """The sum of ``values[:n]`` (``n <= 128``) in the order of numpy's ``add.reduce``
+    over a contiguous row: from its identity 0, plus the row's pairwise sum (eight
+    running sums of every eighth value, added in pairs, then the rest one by one;
+    numpy's ``pairwise_sum``, loops_utils.h), so it is ``values[:n].sum()`` bit for bit."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += values[i]
+        return 0.0 + res
+    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
+    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[i]
+        i += 1
+    return 0.0 + res
+
+
+@njit(cache=True, nogil=True)
+def seasonal_means(stream_season, need_season, stream, need, room):  # pragma: no cover
+    """The yearly mean of each row of :func:`capped_months`, summed as numpy sums a row
+    (:func:`pairwise_sum`), without the ``(len(stream), months)`` array."""
+    months = stream_season.shape[1]
+    out = np.empty(len(stream))
+    row = np.empty(months)
+    for k in range(len(stream)):
+        s, n, r = stream[k], need[k], room[k]
+        for m in range(months):
+            a, b = stream_season[s, m], need_season[n, m] * r
+            row[m] = a if a != a or a < b else b   # np.minimum, as capped_months
+        out[k] = pairwise_sum(row, months) / months
+    return out
+
+
 def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
                             stream: np.ndarray, need: np.ndarray,
                             room: np.ndarray) -> np.ndarray:
     """:func:`.economics.seasonal_utilisation` of ``stream_season[stream]`` and
-    ``need_season[need]`` at ``room``, bit for bit: the capped profile in one compiled
-    pass, its yearly mean by numpy's own sum (the same order of additions).
+    ``need_season[need]`` at ``room``, bit for bit: the capped profile and its yearly
+    mean in one compiled pass, summed in numpy's own order (:func:`pairwise_sum`; a
+    profile of more than 128 months, which numpy sums by halves, goes by numpy itself).
 
     Examples
     --------
@@ -139,9 +356,79 @@ def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
     ...       == seasonal_utilisation_of(season, season, i, j, room)).all())
     True
     """
-    monthly = capped_months(stream_season, need_season, stream, need,
-                            np.asarray(room, dtype=float))
+    room = np.asarray(room, dtype=float)
+    if stream_season.shape[1] <= 128:
+        return seasonal_means(stream_season, need_season, stream, need, room)
+    monthly = capped_months(stream_season, need_season, stream, need, room)
     return monthly.sum(axis=1) / monthly.shape[1]
+
+
+@njit(cache=True, nogil=True)
+def deal_terms(edges, stream, need, volume, held, cofund, trial, trust_value, slot_sr, slot_rs,
+               pair_trust, need_committed, need_volume, stream_season, need_season, virgin,
+               disposal, capital, need_firm, transport, capex, factor, booked, half_cost,
+               trial_share, distrust, beta):  # pragma: no cover - compiled
+    """The expected yearly terms of deals ``edges`` (stream ``stream[k]``, need
+    ``need[k]``) at the chosen mode's ``transport``, ``capex`` and annuity ``factor``,
+    element for element what ``DealTerms.expected_terms`` computes in numpy, operation for
+    operation: the need's room (:func:`.economics.need_room`, ``held``: what the edge's
+    own contract holds of the need), the seasonal utilisation
+    (:func:`seasonal_means`), each side's transaction cost
+    (:func:`.economics.transaction_cost`: ``half_cost``, scaled by ``trial_share`` for a
+    ``trial``, at its trust: the pair store's, or ``trust_value`` where that is not NaN)
+    and :func:`.economics.evaluate` with a ``cofund`` share of capex paid.
+
+    Returns the eight fields of :class:`.economics.ExchangeTerms` in their order, then
+    ``utilisation``, ``own_capex``, ``affordable`` (``own_capex <= capital`` of the need's
+    firm) and the booked annuity (``booked x own_capex``).
+    """
+    n, months = len(edges), stream_season.shape[1]
+    surplus, supplier_gain, receiver_gain = np.empty(n), np.empty(n), np.empty(n)
+    payment, moved, annual, tc_sup, tc_rec = (np.empty(n), np.empty(n), np.empty(n),
+                                              np.empty(n), np.empty(n))
+    utilisation, own_capex, booked_annuity = np.empty(n), np.empty(n), np.empty(n)
+    affordable = np.empty(n, dtype=np.bool_)
+    row = np.empty(months)
+    given = trust_value == trust_value
+    # the trusts first, in a tight loop of their own: scattered reads overlap there (the
+    # long loop below would wait for each)
+    trust_sr, trust_rs = np.empty(n), np.empty(n)
+    for k in range(n):
+        e = edges[k]
+        trust_sr[k] = trust_value if given else pair_trust[slot_sr[e]]
+        trust_rs[k] = trust_value if given else pair_trust[slot_rs[e]]
+    for k in range(n):
+        si, ni, v = stream[k], need[k], volume[k]
+        # need_room: np.maximum(other, 0.0) + volume; a zero's sign there never shows
+        other = need_committed[ni] - held[k]
+        total = (other if other != other or other >= 0.0 else 0.0) + v
+        room = need_volume[ni] / total if total > 0 else 1.0
+        room = room if room != room or room >= 1.0 else 1.0   # np.maximum(room, 1.0)
+        for m in range(months):
+            a, b = stream_season[si, m], need_season[ni, m] * room
+            row[m] = a if a != a or a < b else b
+        u = pairwise_sum(row, months) / months
+        half = half_cost * (trial_share if trial[k] else 1.0)
+        c_sup = half * (1.0 + distrust * (1.0 - trust_sr[k]))
+        c_rec = half * (1.0 + distrust * (1.0 - trust_rs[k]))
+        # evaluate
+        delivered = v * u
+        avoided_virgin = delivered * virgin[ni]
+        avoided_disposal = delivered * disposal[si]
+        carried = transport[k] * u
+        paid = 1.0 - cofund[k]
+        capex_year = factor[k] * capex[k] * paid
+        s_ = avoided_virgin + avoided_disposal - carried - capex_year - c_sup - c_rec
+        gain = beta * s_
+        surplus[k], supplier_gain[k], receiver_gain[k] = s_, gain, s_ - gain
+        payment[k] = beta * s_ - avoided_disposal + c_sup
+        moved[k], annual[k], tc_sup[k], tc_rec[k] = carried, capex_year, c_sup, c_rec
+        utilisation[k] = u
+        own = capex[k] * paid
+        own_capex[k], affordable[k] = own, own <= capital[need_firm[ni]]
+        booked_annuity[k] = booked[k] * own
+    return (surplus, supplier_gain, receiver_gain, payment, moved, annual, tc_sup, tc_rec,
+            utilisation, own_capex, affordable, booked_annuity)
 
 
 @njit(cache=True, nogil=True)
@@ -165,26 +452,29 @@ def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, suppl
     [False, True, True, False]
     """
     n = len(edges)
-    unknown = np.empty(n, dtype=np.bool_)
-    for k in range(n):   # who knew whom before this tick's finds
-        e = edges[k]
-        unknown[k] = not (aware[slot_sr[e]] or aware[slot_rs[e]])
-    known = np.empty(n, dtype=np.bool_)
+    kept = np.empty(n, dtype=edges.dtype)
+    kept_sr = np.empty(n, dtype=slot_sr.dtype)   # the kept edge's supplier -> receiver slot
+    finds = np.empty(n, dtype=slot_sr.dtype)     # slots that learn of the other this tick
+    n_kept = n_found = 0
     for k in range(n):
+        # who knew whom before this tick's finds: the finds are written after the pass
         e = edges[k]
-        found = unknown[k] and find_draw[k] < chance[e]
-        if found:
-            if side_draw[k] < 0.5:
-                aware[slot_sr[e]] = True
-            else:
-                aware[slot_rs[e]] = True
-        known[k] = found or not unknown[k]
-    kept = edges[known]
-    evaluator = np.empty(len(kept), dtype=supplier.dtype)
-    for k in range(len(kept)):   # after all finds: a pair's slot may serve several edges
+        sr, rs = slot_sr[e], slot_rs[e]
+        if aware[sr] or aware[rs]:
+            kept[n_kept], kept_sr[n_kept] = e, sr
+            n_kept += 1
+        elif find_draw[k] < chance[e]:
+            finds[n_found] = sr if side_draw[k] < 0.5 else rs
+            n_found += 1
+            kept[n_kept], kept_sr[n_kept] = e, sr
+            n_kept += 1
+    for i in range(n_found):
+        aware[finds[i]] = True
+    evaluator = np.empty(n_kept, dtype=supplier.dtype)
+    for k in range(n_kept):   # after all finds: a pair's slot may serve several edges
         e = kept[k]
-        evaluator[k] = supplier[e] if aware[slot_sr[e]] else receiver[e]
-    return kept, evaluator
+        evaluator[k] = supplier[e] if aware[kept_sr[k]] else receiver[e]
+    return kept[:n_kept], evaluator   # a view (as open_edge_ids)
 
 
 @njit(cache=True, nogil=True)
@@ -193,7 +483,8 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
     the items' order (:func:`.search.first_per_group`; ``group`` values index ``limit``).
 
     Items are bucketed by group in one pass; only a group with more items than its limit
-    is sorted (stably), so the cost is linear plus the sorts of the crowded groups.
+    is sorted (stably), and none where the keys ascend in the items' order already, so
+    the cost is linear plus the sorts of the crowded groups.
 
     Examples
     --------
@@ -213,11 +504,17 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
         g = group[i]
         members[fill[g]] = i
         fill[g] += 1
+    # keys already ascending in the items' order (a rank): every group is in key order
+    ordered = True
+    for i in range(1, n):
+        if not key[i] >= key[i - 1]:   # (a NaN counts as out of order)
+            ordered = False
+            break
     mask = np.zeros(n, dtype=np.bool_)
     for g in range(g_count):
         lo, hi, cap = start[g], start[g + 1], limit[g]
-        if hi - lo <= cap:
-            for j in range(lo, hi):
+        if hi - lo <= cap or ordered:
+            for j in range(lo, lo + min(hi - lo, max(cap, 0))):
                 mask[members[j]] = True
         elif cap > 0:
             items = members[lo:hi]

@@ -100,8 +100,9 @@ class PartnerSearch:
         if among is not None:
             able &= among
         # idle, not waiting to be reconsidered, both sides open and able; deals that failed
-        # for want of co-funding wait until the budget changes (one compiled pass)
+        # for want of co-funding wait until the budget changes (one compiled pass, stream
+        # by stream: an edge's firms are its stream's and need's)
         return open_edge_ids(self.edge_status, self.edge_retry, max(self.tick, 0),
-                             w.edges.stream, w.edges.need, w.edge_supplier, w.edge_receiver,
-                             stream_open, need_open, able, self.cofund_wait,
-                             self.cofunding_available())
+                             w.stream_edges, w.edges.need, stream_open & able[w.stream_firm],
+                             need_open & able[w.need_firm], self.cofund_wait,
+                             self.cofunding_available(), among is not None)

@@ -10,8 +10,8 @@ catalogue's pricing. A route is a line between two sites: it serves both directi
 one asset (:mod:`.assets`).
 
 Two small hooks use it: :func:`with_route_lengths` where the world's candidate edges are
-built, and :func:`route_capex` where a run's per-edge mode costs are gathered
-(``DealTerms._edge_costs``).
+built, and :func:`route_capex` where a run's mode costs are set up (the routed edges'
+rows, :mod:`.mode_costs`).
 
 Examples
 --------
@@ -31,7 +31,7 @@ import numpy as np
 
 from .catalogue import MODES
 
-__all__ = ["RouteSpec", "route_matches", "with_route_lengths", "route_capex"]
+__all__ = ["RouteSpec", "route_matches", "with_route_lengths", "routed_edges", "route_capex"]
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,24 @@ def with_route_lengths(edges, routes, firm_ids, supplier, receiver, resource, na
     return replace(edges, distance_km=dist)
 
 
-def route_capex(world, capex: np.ndarray, ok: np.ndarray, fixed: np.ndarray) -> None:
+def routed_edges(world) -> np.ndarray:
+    """The candidate edges of ``world`` that a documented route covers, ascending."""
+    region = world.region
+    if not getattr(region, "routes", ()):
+        return np.zeros(0, dtype=np.int64)
+    rows, _ = route_matches(region.routes, world.firm_ids, world.edge_supplier,
+                            world.edge_receiver, world.edge_resource, world.catalogue.names)
+    return np.unique(rows)
+
+
+def route_capex(world, capex: np.ndarray, ok: np.ndarray, fixed: np.ndarray,
+                edges: np.ndarray | None = None) -> None:
     """Set, in place, the capex of each routed edge's mode from its route and let that
     mode reach it (the line exists). ``fixed``: the catalogue's fixed capex per edge and
     mode as charged (heat pump included where due); a route's ``capex_fixed_eur``
-    replaces the catalogue's own fixed part, its ``capex_eur_per_km`` the per-km cost."""
+    replaces the catalogue's own fixed part, its ``capex_eur_per_km`` the per-km cost.
+    The arrays' rows are the candidate edges, or with ``edges`` (ascending, holding
+    :func:`routed_edges`) those edges."""
     region = world.region
     if not getattr(region, "routes", ()):
         return
@@ -102,10 +115,11 @@ def route_capex(world, capex: np.ndarray, ok: np.ndarray, fixed: np.ndarray) -> 
                                 world.edge_receiver, world.edge_resource, cat.names)
     for e, spec in zip(rows, specs):
         m, r = MODES.index(spec.mode), world.edge_resource[e]
-        base = fixed[e, m]
+        i = e if edges is None else int(np.searchsorted(edges, e))
+        base = fixed[i, m]
         if spec.capex_fixed_eur is not None:   # keep a heat pump the catalogue charges
             base = base - cat.capex_fixed[r, m] + spec.capex_fixed_eur
         per_km = cat.capex_per_km[r, m] if spec.capex_eur_per_km is None \
             else spec.capex_eur_per_km
-        capex[e, m] = base + per_km * world.edges.distance_km[e]
-        ok[e, m] = True
+        capex[i, m] = base + per_km * world.edges.distance_km[e]
+        ok[i, m] = True

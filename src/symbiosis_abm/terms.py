@@ -8,31 +8,25 @@ from __future__ import annotations
 import numpy as np
 
 from . import cofunding
-from ._arrays import RowsByKey, remembered
+from ._arrays import remembered
 from .assets import charge_share
 from .catalogue import MODES
-from .economics import (
-    cheapest_mode,
-    direct_use_capex_fixed,
-    evaluate,
-    need_room,
-    transaction_cost,
-)
-from .hazards import link_annuity
+from .economics import ExchangeTerms
 from .holdup import dedicated_capex, required_trust, specificity
-from .kernels import refresh_inputs, seasonal_utilisation_of
+from .kernels import deal_terms, refresh_inputs
+from .mode_costs import ModeCosts
 from .negotiation import can_sign
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
-from .routes import route_capex
 
 PIPE = MODES.index("pipe")
 
 __all__ = ["DealTerms"]
 
 
-def _blocks(n: int, size: int = 1 << 16):
-    """Slices covering ``range(n)`` in blocks of ``size``."""
-    return (slice(lo, lo + size) for lo in range(0, n, size))
+def _per_edge(value, n: int) -> np.ndarray:
+    """``value`` (one for all, or one per edge) as one float per edge."""
+    value = np.asarray(value, dtype=float)
+    return np.full(n, value) if value.ndim == 0 else value
 
 
 class DealTerms:
@@ -52,14 +46,28 @@ class DealTerms:
         """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
         return cofunding.available(self.facilitator, self.params, self.tick)
 
-    def stream_free(self) -> np.ndarray:
+    def stream_free(self, at: np.ndarray | None = None) -> np.ndarray:
         """Uncommitted volume of each stream: its level (process changes) and, for a stream
-        made from an input, what that input receives (cascades) less contracts."""
-        cap = self.world.stream_volume * self.stream_level * self.stream_made
-        return cap - self.stream_committed
+        made from an input, what that input receives (cascades) less contracts; with
+        ``at``, of those streams only (the same values, without the others')."""
+        if at is None:
+            cap = self.world.stream_volume * self.stream_level * self.stream_made
+            return cap - self.stream_committed
+        cap = self.world.stream_volume[at] * self.stream_level[at] * self.stream_made[at]
+        return cap - self.stream_committed[at]
 
-    def need_free(self) -> np.ndarray:
-        return self.world.need_volume * self.need_level - self.need_committed
+    def need_free(self, at: np.ndarray | None = None) -> np.ndarray:
+        """Uncommitted volume of each need (of needs ``at``): its level less contracts."""
+        if at is None:
+            return self.world.need_volume * self.need_level - self.need_committed
+        return self.world.need_volume[at] * self.need_level[at] - self.need_committed[at]
+
+    def _free_at(self, items: np.ndarray, side: str) -> np.ndarray:
+        """``stream_free()[items]`` or ``need_free()[items]``: for a few items, from their
+        own rows (at 100,000 firms a full pass over every stream costs more than the deal)."""
+        free, count = ((self.stream_free, len(self.world.stream_volume)) if side == "stream"
+                       else (self.need_free, len(self.world.need_volume)))
+        return free(items) if 4 * len(items) < count else free()[items]
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
                        cofund: np.ndarray | float = 0.0, trust: float | None = None,
@@ -84,47 +92,35 @@ class DealTerms:
         if trial.shape != (len(edges),):
             trial = np.full(len(edges), trial)   # (np.broadcast_to costs more)
         if volume is None:
-            volume = np.minimum(self.stream_free()[s], self.need_free()[n])
-        costs = self._edge_costs()
-        capex, ok = costs["capex"][edges], costs["ok"][edges]   # copies (fancy indexing)
+            volume = np.minimum(self._free_at(s, "stream"), self._free_at(n, "need"))
         has, on_mode, share = self._route_asset(edges, volume, s)
-        if len(has):  # the route's asset: no new capex, a share of its annuity (7.15)
-            capex[has, on_mode] = 0.0
-        if trial.any():  # a trial goes without a fixed line
-            ok[trial, PIPE] = False
+        asset_mode = np.full(len(edges), -1, dtype=np.int64)
+        asset_mode[has] = on_mode   # the route's asset: no new capex, a share of its annuity
         # firms decide at the annuity that counts the link's hazards (hazards.py); the
-        # asset is paid (booked) at its plain annuity
-        mode_annuity = costs["risk_annuity"][edges]
-        mode, transport, capex, feasible = cheapest_mode(
-            volume, w.edges.distance_km[edges], costs["cost_per_unit_km"][edges], capex, ok,
-            mode_annuity, cost_per_unit=costs["cost_per_unit"][edges])
-        rows = np.arange(len(edges))
-        factor = np.where(feasible, mode_annuity[rows, mode], 0.0)
-        booked = np.where(feasible, costs["annuity"][edges, mode], 0.0)
-        other = self.need_committed[n] - held
-        room = need_room(w.need_volume[n], np.maximum(other, 0.0), volume)
-        utilisation = seasonal_utilisation_of(w.stream_season, w.need_season, s, n, room)
-        # a trial is a purchase order, not a long-term contract: its cost scales with it
-        half = p.transaction_cost_eur / 2.0 * np.where(trial, p.trial_volume_share, 1.0)
-        trust_sr, trust_rs = ((self.pairs.trust[self.edge_slot_sr[edges]],
-                               self.pairs.trust[self.edge_slot_rs[edges]]) if trust is None
-                              else (np.full(len(edges), trust),) * 2)
-        tc_sup = transaction_cost(trust_sr, half, p.distrust_cost_factor)
-        tc_rec = transaction_cost(trust_rs, half, p.distrust_cost_factor)
-        terms = evaluate(volume, utilisation, self.virgin_now[n],
-                         self.disposal_now[s], transport, capex, factor,
-                         tc_sup, tc_rec, p.bargaining_power, cofund)
+        # asset is paid (booked) at its plain annuity; a trial goes without a fixed line
+        mode, transport, capex, feasible, factor, booked = self._edge_costs().cheapest(
+            edges, volume, asset_mode, trial)
+        # the need's room, utilisation, transaction costs and the terms (economics.py),
+        # element for element in one compiled pass (kernels.deal_terms)
+        k = len(edges)
+        (*fields_, utilisation, own_capex, affordable, booked_annuity) = deal_terms(
+            edges, s, n, np.asarray(volume, dtype=float), _per_edge(held, k),
+            _per_edge(cofund, k), trial, np.nan if trust is None else float(trust),
+            self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust, self.need_committed,
+            w.need_volume, w.stream_season, w.need_season, self.virgin_now,
+            self.disposal_now, self._capital, w.need_firm, transport, capex, factor, booked,
+            p.transaction_cost_eur / 2.0, p.trial_volume_share, p.distrust_cost_factor,
+            p.bargaining_power)
+        terms = ExchangeTerms(*fields_)
         if len(has) and share.any():   # joining another's line: its share of the annuity
             extra = np.zeros(len(edges))
             extra[has] = np.where(mode[has] == on_mode, share, 0.0)
             charge_share(terms, extra, p.bargaining_power)
         terms.surplus[~feasible] = -np.inf
-        own_capex = capex * (1.0 - np.asarray(cofund, dtype=float))
-        affordable = own_capex <= self._capital[w.edge_receiver[edges]]
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
                        "utilisation": utilisation, "annuity_factor": factor,
-                       "booked_annuity": booked * own_capex}
+                       "booked_annuity": booked_annuity}
 
     def _route_asset(self, edges: np.ndarray, volume: np.ndarray, stream: np.ndarray):
         """Edges whose route has a live asset the deal may use (its own contract's, or
@@ -140,37 +136,16 @@ class DealTerms:
         has = has[usable]
         return has, book.table["mode"][ids[has]], share[usable]
 
-    def _edge_costs(self) -> dict[str, np.ndarray]:
-        """Each candidate edge's mode arrays, shape ``(edges, modes)``: the new capex of
-        each mode (the heat pump left out for a need that uses the resource as it comes),
-        whether the mode reaches that far, and the catalogue rows of its resource.
-
-        Fixed for a run, so computed once rather than on each of the hundreds of
+    def _edge_costs(self) -> ModeCosts:
+        """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
+        plain and hazard-adjusted annuities; ``["capex"]`` reads like an ``(edges, modes)``
+        table), fixed for a run, so set up once rather than on each of the hundreds of
         :meth:`expected_terms` calls: element for element what :func:`.choose_mode`
         computes (a sunk asset's capex, 0 + 0 x distance there, is set to 0 afterwards).
         """
-        def gather() -> dict[str, np.ndarray]:
-            w, cat = self.world, self.world.catalogue
-            r, dist = w.edge_resource, w.edges.distance_km[:, None]
-            shape = (len(r), cat.capex_fixed.shape[1])
-            fixed, capex, ok = np.empty(shape), np.empty(shape), np.empty(shape, dtype=bool)
-            for b in _blocks(len(r)):   # by blocks: no edge-sized temporaries (memory)
-                rb, db = r[b], dist[b]
-                fixed[b] = direct_use_capex_fixed(cat.capex_fixed[rb], cat.heat_pump_capex[rb],
-                                                  w.need_direct_use[w.edges.need[b]])
-                capex[b] = fixed[b] + cat.capex_per_km[rb] * db
-                reach = cat.max_distance_km[rb]
-                ok[b] = (reach > 0) & (db <= reach)
-            costs = {"capex": capex, "ok": ok,
-                     # rows of the resource, gathered for the edges asked for (memory)
-                     "annuity": RowsByKey(self.mode_annuity, r),
-                     "cost_per_unit": RowsByKey(cat.cost_per_unit, r),
-                     "cost_per_unit_km": RowsByKey(cat.cost_per_unit_km, r)}
-            route_capex(w, costs["capex"], costs["ok"], fixed)   # documented lines
-            costs["risk_annuity"] = link_annuity(self, r)
-            return costs
-
-        return remembered(self, "_edge_cost_table", (self.world, self.params), gather)
+        return remembered(self, "_edge_cost_table", (self.world, self.params),
+                          lambda: ModeCosts(self.world, self.params, self.mode_annuity,
+                                            self.asset_life_years))
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
@@ -194,15 +169,16 @@ class DealTerms:
         if cache is None:
             e = len(w.edges)
             cache = caches[cofund] = {
-                "inputs": [np.full(e, np.nan) for _ in range(5)], "surplus": np.zeros(e),
+                "inputs": np.full((e, 5), np.nan), "surplus": np.zeros(e),
                 "capex": np.zeros(e), "annual": np.zeros(e)}
         # inputs: free volume, the two trusts, the route asset's state, the need's room
         # (utilisation); compared bit for bit, the changed ones written back, in one compiled pass
-        stale = refresh_inputs(edges, w.edges.stream, w.edges.need, self.stream_free(),
-                               self.need_free(), store.trust, self.edge_slot_sr,
-                               self.edge_slot_rs,
+        stale = refresh_inputs(edges, w.edges.stream, w.edges.need, w.stream_volume,
+                               self.stream_level, self.stream_made, self.stream_committed,
+                               w.need_volume, self.need_level, self.need_committed,
+                               store.trust, self.edge_slot_sr, self.edge_slot_rs,
                                self.assets.state_key(edges, max(self.tick, 0)),
-                               *cache["inputs"])
+                               cache["inputs"])
         if stale.any():
             redo = edges[stale]
             terms, info = self.expected_terms(redo, cofund=cofund)

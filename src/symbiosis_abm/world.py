@@ -21,7 +21,7 @@ from .routes import with_route_lengths
 from .search import CandidateEdges, candidate_edges
 
 __all__ = ["World", "build_world", "shared_world", "shared_parameters", "random_exit", "SME",
-           "LARGE"]
+           "LARGE", "stream_edge_starts"]
 
 SME, LARGE = SIZES.index("sme"), SIZES.index("large")
 
@@ -62,6 +62,14 @@ class World:
     #: bool per stream: pays the country's surplus-heat tax (a surplus-heat resource of
     #: the catalogue, not marked ``surplus_heat = false`` in the region: surplus_heat.py)
     stream_surplus_heat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: the candidate edges of stream ``s`` are ``stream_edges[s]`` to ``stream_edges[s + 1]``
+    #: (edges are sorted by stream: :func:`.search.candidate_edges`)
+    stream_edges: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+    def __post_init__(self):
+        if len(self.stream_edges) != len(self.stream_volume) + 1:   # not given: derived
+            object.__setattr__(self, "stream_edges", stream_edge_starts(
+                self.edges.stream, len(self.stream_volume)))
 
     @property
     def n_firms(self) -> int:
@@ -225,6 +233,21 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         stream_surplus_heat=catalogue.surplus_heat[s_res] & np.array(
             [s.surplus_heat for _, s in streams], dtype=bool),
     )
+
+
+def stream_edge_starts(edge_stream: np.ndarray, n_streams: int) -> np.ndarray:
+    """Where each stream's edges start in ``edge_stream`` (sorted), and where the last
+    ends: stream ``s``'s edges are ``starts[s]`` to ``starts[s + 1]``.
+
+    Examples
+    --------
+    >>> stream_edge_starts(np.array([0, 0, 2]), 4).tolist()
+    [0, 2, 2, 3, 3]
+    """
+    edge_stream = np.asarray(edge_stream)
+    if np.any(edge_stream[1:] < edge_stream[:-1]):
+        raise ValueError("candidate edges must be sorted by stream")
+    return np.searchsorted(edge_stream, np.arange(n_streams + 1)).astype(np.int64)
 
 
 def _seller_avoided_cost(catalogue: ResourceCatalogue, streams: list, rows: np.ndarray,
