@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = {
     "facilitator_roles": ("none", ("active_exchanges", "materials_diverted_t_total")),
     "withdrawal": ("stays", ("active_exchanges", "materials_diverted_t_total",
-                             "started_after_y5")),
+                             "started_after_y5", "survived_share")),
 }
 
 
