@@ -253,11 +253,18 @@ def truth_lines(folder: Path | None) -> list[str]:
                    f"{'yes' if r['identified'] else 'no'} | "
                    f"{'yes' if r['contains'] else '**no**'} |")
     identified = table[table["identified"]]
-    out += ["", f"Identified on the ground truth: "
-            f"{', '.join(f'`{n}`' for n in identified.index) or 'none'}; of these, "
-            f"{int(identified['contains'].sum())} of {len(identified)} 90% intervals contain "
-            "the true value.", ""]
-    return out
+    if len(identified):
+        out += ["", "Identified on the ground truth: "
+                + ", ".join(f"`{n}`" for n in identified.index)
+                + f"; the 90% intervals of {int(identified['contains'].sum())} of "
+                f"{len(identified)} contain the true value."]
+    else:
+        out += ["", "Identified on the ground truth: none. The 90% intervals of "
+                f"{int(table['contains'].sum())} of {len(table)} parameters contain their "
+                "true value, but none narrows to less than "
+                f"{IDENTIFIED_BELOW:.0%} of its prior: these patterns cannot pin the "
+                "behavioural parameters down even when the model is exactly right."]
+    return out + [""]
 
 
 def ppc_lines(runs: pd.DataFrame, observed: dict[str, float], spec: CalibrationSpec
