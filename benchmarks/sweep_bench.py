@@ -145,10 +145,14 @@ def bench_memory(args, tmp: Path) -> None:
           f"batch to the last {marks[-1][1] - marks[0][1]:+.1f} MiB")
 
 
+BENCHES = {"kalundborg": bench_kalundborg, "scaling": bench_scaling, "memory": bench_memory}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("which", nargs="*", default=["kalundborg", "scaling", "memory"],
-                        choices=["kalundborg", "scaling", "memory"])
+    # no list default: argparse checks a nargs="*" default against the choices as one value
+    parser.add_argument("which", nargs="*", choices=list(BENCHES),
+                        help="which benchmarks (default: all three)")
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--ticks", type=int, default=120)
     parser.add_argument("--workers", type=int, default=2)
@@ -161,9 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        for which in args.which:
-            {"kalundborg": bench_kalundborg, "scaling": bench_scaling,
-             "memory": bench_memory}[which](args, tmp)
+        for which in args.which or BENCHES:
+            BENCHES[which](args, tmp)
 
 
 if __name__ == "__main__":
