@@ -27,4 +27,4 @@ __all__ = [
     "Region", "load_region", "bundled_regions", "ResourceCatalogue", "load_catalogue",
     "SymbiosisInputError", "RegionError", "ParameterError", "load_results",
 ]
-__version__ = "0.3.0"
+from ._version import __version__ as __version__  # noqa: E402  (the release number)

@@ -48,6 +48,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from .._version import __version__
 from .spec import SpecError, SweepSpec
 
 __all__ = ["Store", "write_parquet", "read_parts", "code_fingerprint", "design_fingerprint"]
@@ -157,8 +158,6 @@ class Store:
         return ""
 
     def _write_manifest(self, old: dict | None) -> None:
-        from .. import __version__
-
         sessions = list((old or {}).get("sessions", []))
         data = {"fingerprint": self.spec.fingerprint(), "spec_file": self.spec.origin,
                 "spec": self.spec.as_dict(), "package_version": __version__,
