@@ -78,9 +78,14 @@ def region_checks(folder: Path | str = VALIDATION) -> list[RegionCheck]:
     return out
 
 
+def _link_rows(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Each row's (supplier, receiver, resource), in row order."""
+    return [tuple(r) for r in frame[["supplier", "receiver", "resource"]]
+            .itertuples(index=False)]
+
+
 def _links_of(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
-    return {tuple(r) for r in frame[["supplier", "receiver", "resource"]]
-            .itertuples(index=False)}
+    return set(_link_rows(frame))
 
 
 def score_region(model: Any, check: RegionCheck) -> dict[str, float]:
@@ -112,9 +117,9 @@ def opening_dates_region(check: RegionCheck) -> dict[str, float]:
                                "receiver": ids[w.edge_receiver],
                                "resource": names[w.edge_resource]}).drop_duplicates()
     given = _links_of(model.exchanges_frame())
-    candidates = candidates[[link not in given for link in _links_of_rows(candidates)]]
+    candidates = candidates[[link not in given for link in _link_rows(candidates)]]
     result = compare_links(candidates, check.links[[link not in given for link in
-                                                    _links_of_rows(check.links)]])
+                                                    _link_rows(check.links)]])
     out = {"precision": result.precision, "recall": result.recall, "f1": result.f1,
            "documented": result.n_observed, "emerged": result.n_emerged,
            "given": float(len(given & _links_of(check.links))),
@@ -122,11 +127,6 @@ def opening_dates_region(check: RegionCheck) -> dict[str, float]:
     if check.non_links is not None:
         out["non_links"] = float(len(_links_of(check.non_links) & _links_of(candidates)))
     return out
-
-
-def _links_of_rows(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
-    return [tuple(r) for r in frame[["supplier", "receiver", "resource"]]
-            .itertuples(index=False)]
 
 
 def stylized_scores(model: Any) -> dict[str, float]:

@@ -100,17 +100,16 @@ def score_run(model: Any, setting: HeldOut) -> dict[str, float]:
     out = {"rho_formed": float(rho_formed), "rho_never_last": float(rho_last),
            "formed": int(mask.sum()), "documented": len(window),
            "precision": links.precision, "recall": links.recall, "f1": links.f1}
-    out.update(_lifetimes(model, setting, first))
+    out.update(_lifetimes(ex, model.params.tick_months, setting, first))
     if setting.non_links is not None:
         out["non_links"] = int(sum(tuple(r) in first.index
                                    for r in setting.non_links[KEY].itertuples(index=False)))
     return out
 
 
-def _lifetimes(model: Any, setting: HeldOut, first: pd.Series) -> dict[str, float]:
-    """``alive_recall`` and ``lifetime_years`` of a run (module docstring)."""
-    ex = model.exchanges_frame()
-    months = model.params.tick_months
+def _lifetimes(ex: pd.DataFrame, months: float, setting: HeldOut, first: pd.Series
+               ) -> dict[str, float]:
+    """``alive_recall`` and ``lifetime_years`` of a run's exchange log (module docstring)."""
     end_tick = (setting.until - setting.start_year + 1) * 12 / months
     ends = np.where(ex["end"].to_numpy() < 0, end_tick, np.minimum(ex["end"], end_tick))
     last = pd.Series(ends, index=pd.MultiIndex.from_frame(ex[KEY])).groupby(level=KEY).max()
