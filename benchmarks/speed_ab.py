@@ -10,9 +10,11 @@ round by round, so a shared machine's load falls on both alike:
   ``summary()``, after one warm-up run; the median and the minimum over all timed runs
   (on a machine shared with other work the minimum is the steadier figure).
 * **synthetic N**: the synthetic region of N firms at constant density (as
-  ``benchmarks/bench.py``), CPU ms per tick, median and minimum over ticks after
-  ``--warmup`` ticks; the
-  interpreter's peak resident memory (``getrusage``).
+  ``benchmarks/bench.py``), CPU ms per tick, median and minimum over
+  ``--synthetic-ticks`` ticks in two windows: early (after ``--warmup`` ticks) and late
+  (from tick ``--late`` on, when nearly every firm has joined the facilitator's registry
+  and the network has grown: a tick costs most there); the interpreter's peak resident
+  memory (``getrusage``) over the whole run.
 * **dashboard step**: the dashboard's Step on kalundborg without the page (the model and its
   twin advance one tick: ``DashboardRun.step``), CPU ms, median and minimum over the steps.
 
@@ -59,22 +61,28 @@ print(json.dumps({"cpu_s": spent}))
 SYNTHETIC = """
 import json, resource, sys, time
 from symbiosis_abm import SymbiosisModel
-n, warmup, ticks = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+n, warmup, ticks, late = (int(a) for a in sys.argv[1:5])
 overrides = {"n_firms": n, "area_km": 25.0 * (n / 200) ** 0.5,
              "n_parks": max(1, round(4 * n / 200)), "park_share": 0.6,
              "park_radius_km": 1.5, "region_seed": 1}
 started = time.process_time()
 model = SymbiosisModel("synthetic", rng=1, **overrides)
 setup = time.process_time() - started
+def timed(count):
+    spent = []
+    for _ in range(count):
+        started = time.process_time()
+        model.step()
+        spent.append(time.process_time() - started)
+    return spent
 model.run(warmup)
-spent = []
-for _ in range(ticks):
-    started = time.process_time()
-    model.step()
-    spent.append(time.process_time() - started)
+early = timed(ticks)
+model.run(max(0, late - model.steps))
+late_ticks = timed(ticks)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"setup_s": setup, "tick_s": spent, "peak_mb": peak,
-                  "edges": len(model.world.edges)}))
+print(json.dumps({"setup_s": setup, "tick_s": early, "late_tick_s": late_ticks,
+                  "peak_mb": peak, "edges": len(model.world.edges),
+                  "members": int(model.firm_member.sum())}))
 """
 
 DASHBOARD = """
@@ -126,7 +134,8 @@ def measure(trees: dict[str, Path], args) -> dict:
     for n in args.sizes:
         result["synthetic"][n] = {}
         for name in trees:
-            got = child(trees[name], SYNTHETIC, n, args.warmup, args.synthetic_ticks)
+            got = child(trees[name], SYNTHETIC, n, args.warmup, args.synthetic_ticks,
+                        args.late)
             result["synthetic"][n][name] = got
             print(f"  synthetic {n} {name} done", file=sys.stderr)
     return result
@@ -153,8 +162,13 @@ def summarise(raw: dict) -> list[dict]:
         timing("dashboard step, kalundborg (model + twin, CPU)", d["ref"], d["new"])
     for n, by_tree in raw["synthetic"].items():
         ref, new = by_tree["ref"], by_tree["new"]
-        timing(f"synthetic {n:,} firms ({new['edges']:,} edges): tick (CPU)",
+        early = f"ticks {raw['args']['warmup']}-{raw['args']['warmup'] + len(new['tick_s'])}"
+        timing(f"synthetic {n:,} firms ({new['edges']:,} edges): tick (CPU), {early}",
                ref["tick_s"], new["tick_s"])
+        start = raw["args"]["late"]
+        timing(f"synthetic {n:,} firms: tick (CPU), ticks {start}-"
+               f"{start + len(new['late_tick_s'])} ({new['members']:,} members)",
+               ref["late_tick_s"], new["late_tick_s"])
         row(f"synthetic {n:,} firms: setup (CPU)", "s", ref["setup_s"], new["setup_s"])
         row(f"synthetic {n:,} firms: peak memory", "MB", ref["peak_mb"], new["peak_mb"])
     return rows
@@ -180,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="600,10000,100000",
                         help="synthetic region sizes (comma-separated; empty: none)")
     parser.add_argument("--warmup", type=int, default=4, help="synthetic warm-up ticks")
-    parser.add_argument("--synthetic-ticks", type=int, default=12, help="synthetic timed ticks")
+    parser.add_argument("--synthetic-ticks", type=int, default=12,
+                        help="synthetic timed ticks per window")
+    parser.add_argument("--late", type=int, default=60,
+                        help="first tick of the late synthetic window")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.ref],
@@ -197,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             for tree in trees.values():
                 check_imports(tree)
             raw = measure(trees, args)
+            raw["args"] = {"warmup": args.warmup, "late": args.late}
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(ref_tree)], check=False)
