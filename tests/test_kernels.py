@@ -275,3 +275,53 @@ def test_deal_terms_is_the_numpy_arithmetic_on_a_running_model(case):
     for name in ("utilisation", "own_capex", "affordable", "booked_annuity"):
         assert np.array_equal(info[name], want_info[name]), name
     assert (terms.surplus > 0).any() and (info["mode"] >= 0).any()
+
+
+def _route_use_numpy(edges, volume, season, tick, edge_route, route_asset, until, edge_user,
+                     load, capacity, paid_off, annuity, asset_volume, slack):
+    """AssetBook.live and AssetBook.reusable as they were written in numpy before the
+    kernel (season: one row per edge)."""
+    ids = route_asset[edge_route[edges]]
+    ids = np.where((ids >= 0) & (until[np.maximum(ids, 0)] > tick), ids, -1)
+    has = ids >= 0
+    usable, share = np.zeros(len(edges), bool), np.zeros(len(edges))
+    i, e, v = ids[has], edges[has], volume[has]
+    own = edge_user[e] == i
+    fits = np.all(load[i] + v[:, None] * season[has] <= capacity[i, None] * slack, axis=1)
+    usable[has] = own | fits
+    due = np.where(paid_off[i], 0.0, annuity[i])
+    part = due * v / np.maximum(asset_volume[i] + v, 1e-300)
+    share[has] = np.where((own | fits) & ~own, part, 0.0)
+    return ids, usable, share
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_route_asset_use_is_live_and_reusable_in_numpy(seed):
+    from symbiosis_abm.kernels import route_asset_use
+
+    rng = np.random.default_rng(seed)
+    e, routes, a, s = 300, 120, 60, 20
+    edge_route = rng.integers(0, routes, e)
+    route_asset = np.where(rng.random(routes) < 0.6, rng.integers(0, a, routes), -1)
+    until = rng.integers(0, 30, a)
+    edge_user = np.where(rng.random(e) < 0.3, rng.integers(0, a, e), -1)
+    load = rng.random((a, 12)) * 50
+    load[0] = np.nan   # NaN never fits
+    capacity = rng.random(a) * 120
+    paid_off = rng.random(a) < 0.3
+    annuity, asset_volume = rng.random(a) * 1e4, rng.random(a) * 40
+    asset_volume[1] = -5.0   # a total at or below zero takes 1e-300
+    season = rng.random((s, 12)) * 2
+    edges = rng.integers(0, e, 500)
+    volume = rng.random(500) * 60
+    volume[:5] = 5.0 - asset_volume[1]
+    row = rng.integers(0, s, 500)
+    got = route_asset_use(edges, volume, season, row, 15, edge_route, route_asset, until,
+                          edge_user, load, capacity, paid_off, annuity, asset_volume,
+                          1.0 + 1e-9)
+    want = _route_use_numpy(edges, volume, season[row], 15, edge_route, route_asset, until,
+                            edge_user, load, capacity, paid_off, annuity, asset_volume,
+                            1.0 + 1e-9)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g.view(np.uint8), w.view(np.uint8))
+    assert want[1].any() and not want[1][want[0] >= 0].all() and (want[2] > 0).any()

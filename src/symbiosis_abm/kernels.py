@@ -34,7 +34,7 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes"]
+           "cheapest_modes", "route_asset_use"]
 
 
 @njit(cache=True, nogil=True)
@@ -222,6 +222,63 @@ def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat
         else:
             mode[k], transport[k], capex[k], factor[k], booked[k] = -1, 0.0, 0.0, 0.0, 0.0
     return mode, transport, capex, feasible, factor, booked
+
+
+@njit(cache=True, nogil=True)
+def route_asset_use(edges, volume, season, season_row, tick, edge_route, route_asset, until,
+                    edge_user, load, capacity, paid_off, annuity, asset_volume,
+                    slack):  # pragma: no cover - compiled
+    """The live asset of each edge's route, whether the edge's contract may run on it and
+    the yearly share of its annuity it would pay, in one pass: what
+    :meth:`.assets.AssetBook.live` and the numpy rule of
+    :meth:`.assets.AssetBook.reusable` compute, operation for operation.
+
+    An asset is live where its route's last asset (``route_asset[edge_route[e]]``) exists
+    and ``until > tick``. The edge's own contract (``edge_user[e]``) may use it at no
+    share; another fits where ``load + volume x season <= capacity x slack`` in every
+    month (``season[season_row[k]]``) and pays ``annuity x volume / max(volume in
+    service + volume, 1e-300)`` (0 once the asset is paid off).
+
+    Returns ``ids`` (-1: no live asset), ``usable`` and ``share`` (0 where not usable or
+    own).
+
+    Examples
+    --------
+    One asset (capacity 100 a year, 60 in service, annuity 900) on route 0 of edges 0
+    and 1; edge 1's 30 fits and pays 900 x 30 / 90, edge 0 runs on it already:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> ids, ok, share = route_asset_use(
+    ...     i(1, 0), np.array([30.0, 80.0]), np.ones((1, 12)), i(0, 0), 5, i(0, 0), i(0),
+    ...     i(9), i(0, -1), np.full((1, 12), 60.0), np.array([100.0]), np.array([False]),
+    ...     np.array([900.0]), np.array([60.0]), 1.0)
+    >>> ids.tolist(), ok.tolist(), share.tolist()
+    ([0, 0], [True, True], [300.0, 0.0])
+    """
+    n, months = len(edges), season.shape[1]
+    ids = np.empty(n, dtype=np.int64)
+    usable = np.zeros(n, dtype=np.bool_)
+    share = np.zeros(n)
+    for k in range(n):
+        e = edges[k]
+        a = route_asset[edge_route[e]]
+        if a < 0 or not until[a] > tick:
+            ids[k] = -1
+            continue
+        ids[k] = a
+        own = edge_user[e] == a
+        v, cap, row = volume[k], capacity[a] * slack, season_row[k]
+        fits = True
+        for m in range(months):   # np.all(load + volume x season <= cap): NaN fails
+            if not load[a, m] + v * season[row, m] <= cap:
+                fits = False
+                break
+        usable[k] = own or fits
+        if fits and not own:
+            due = 0.0 if paid_off[a] else annuity[a]
+            total = asset_volume[a] + v   # np.maximum(total, 1e-300): NaN stays NaN
+            share[k] = due * v / (total if total != total or total >= 1e-300 else 1e-300)
+    return ids, usable, share
 
 
 @njit(inline="always")
