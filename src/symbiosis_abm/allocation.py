@@ -18,6 +18,8 @@ from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
 
+_TERM_FIELDS = tuple(f.name for f in fields(ExchangeTerms))
+
 
 def allocate(
     stream: np.ndarray,
@@ -102,8 +104,7 @@ class AllocationPhase:
                 or not _same_bits(cofund, counted[order])):
             terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         else:   # each deal as first priced (expected_terms is element by element): reorder
-            terms = ExchangeTerms(**{f.name: getattr(first, f.name)[order]
-                                     for f in fields(ExchangeTerms)})
+            terms = ExchangeTerms(*[getattr(first, name)[order] for name in _TERM_FIELDS])
             info = {k: v[order] for k, v in first_info.items()}
         gains_ok = (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
         # a deal refused the co-funding it counted on goes on as it would without a
@@ -112,7 +113,7 @@ class AllocationPhase:
         reasons = allocation_reasons(granted, gains_ok, info["affordable"],
                                      ~((book["cofund"][rows] > 0) & (cofund == 0) & ~gains_ok))
         ok = reasons == ""
-        for reason in sorted(set(reasons[~ok])):
+        for reason in sorted(set(reasons[~ok].tolist())):
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
         book["status"][rows[ok]] = CONCLUDED
         book["closed"][rows[ok]] = t
