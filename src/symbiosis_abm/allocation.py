@@ -56,18 +56,22 @@ def allocate(
     ...          np.array([5.0, 9.0]), np.array([100.0]), np.array([80.0, 80.0]))
     array([ 0., 80.])
     """
-    stream_left = np.array(stream_free, dtype=float)
-    need_left = np.array(need_free, dtype=float)
-    granted = np.zeros(len(volume))
-    for d in np.argsort(-np.asarray(surplus), kind="stable"):
-        s, n = stream[d], need[d]
-        give = min(volume[d], stream_left[s], need_left[n])
-        if give <= 0 or give < min_share * volume[d]:
+    # in Python floats (the same IEEE arithmetic as numpy's scalars, without their
+    # overhead), over the streams and needs the deals name only
+    streams, needs = np.asarray(stream).tolist(), np.asarray(need).tolist()
+    asked = np.asarray(volume, dtype=float).tolist()
+    stream_left = dict(zip(streams, np.asarray(stream_free, dtype=float)[stream].tolist()))
+    need_left = dict(zip(needs, np.asarray(need_free, dtype=float)[need].tolist()))
+    granted = [0.0] * len(asked)
+    for d in np.argsort(-np.asarray(surplus), kind="stable").tolist():
+        s, n, v = streams[d], needs[d], asked[d]
+        give = min(v, stream_left[s], need_left[n])
+        if give <= 0 or give < min_share * v:
             continue
         granted[d] = give
         stream_left[s] -= give
         need_left[n] -= give
-    return granted
+    return np.array(granted, dtype=float)
 
 
 class AllocationPhase:

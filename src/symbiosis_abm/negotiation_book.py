@@ -31,12 +31,14 @@ class NegotiationBook:
     """
 
     def open_negotiations(self, edges: np.ndarray, *, via_broker: bool = False,
-                          limit: int | None = None) -> np.ndarray:
-        """Open talks on ``edges`` (in priority order) within each firm's capacity."""
+                          limit: int | None = None, distinct: bool = False) -> np.ndarray:
+        """Open talks on ``edges`` (in priority order) within each firm's capacity;
+        ``distinct``: the caller's edges have no repeats (none to drop)."""
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
-        # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
-        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) > 1 else edges
+        if not distinct and len(edges) > 1:
+            # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
+            edges = edges[np.sort(np.unique(edges, return_index=True)[1])]
         room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
