@@ -325,3 +325,51 @@ def test_route_asset_use_is_live_and_reusable_in_numpy(seed):
     for g, w in zip(got, want):
         assert g.dtype == w.dtype and np.array_equal(g.view(np.uint8), w.view(np.uint8))
     assert want[1].any() and not want[1][want[0] >= 0].all() and (want[2] > 0).any()
+
+
+def _signs_numpy(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
+                 mode, own_capex, receiver_gain, owned_from, tick, trial, pipe, mobile, payback,
+                 weight, trial_share):
+    """DealTerms._signs as it was written in numpy (holdup.py's rules) before the kernel."""
+    from symbiosis_abm.holdup import dedicated_capex, required_trust, specificity
+    from symbiosis_abm.negotiation import can_sign
+
+    need_sup = min_trust[supplier[edges]]
+    need_rec = min_trust[receiver[edges]]
+    if holdup:
+        sunk = dedicated_capex(own_capex, mode == pipe, mobile)
+        spec = specificity(sunk, receiver_gain, payback)
+        owned = owned_from[edges]
+        spec = np.where((owned >= 0) & (owned <= tick), 0.0, spec)
+        need_rec = required_trust(need_rec, spec, weight)
+    if trial.any():
+        need_sup = np.where(trial, trial_share * need_sup, need_sup)
+        need_rec = np.where(trial, trial_share * min_trust[receiver[edges]], need_rec)
+    return can_sign(pair_trust[slot_sr[edges]], pair_trust[slot_rs[edges]], need_sup, need_rec)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_deal_signs_is_the_holdup_rule_in_numpy(seed):
+    from symbiosis_abm.kernels import deal_signs
+
+    rng = np.random.default_rng(seed)
+    e, f, k = 200, 30, 600
+    supplier, receiver = rng.integers(0, f, e), rng.integers(0, f, e)
+    min_trust = rng.random(f) * 0.8
+    slot_sr, slot_rs = rng.integers(0, 400, e), rng.integers(0, 400, e)
+    pair_trust = rng.random(400)
+    owned_from = np.where(rng.random(e) < 0.2, rng.integers(0, 20, e), -1)
+    edges = rng.integers(0, e, k)
+    mode = rng.integers(-1, 4, k)
+    own_capex = np.where(rng.random(k) < 0.2, 0.0, rng.random(k) * 1e6)
+    gain = rng.normal(2e4, 5e4, k)
+    gain[:10] = np.nan
+    trial = rng.random(k) < 0.15
+    for holdup in (True, False):
+        for weight in (0.45, 3.0):   # 3.0: thresholds above 1 are clipped
+            args = (edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
+                    holdup, mode, own_capex, gain, owned_from, 10, trial, 0, 0.25, 5.0,
+                    weight, 0.5)
+            want = _signs_numpy(*args)
+            assert np.array_equal(deal_signs(*args), want)
+            assert 0 < want.sum() < k

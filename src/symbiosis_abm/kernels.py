@@ -34,7 +34,7 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes", "route_asset_use"]
+           "cheapest_modes", "route_asset_use", "deal_signs"]
 
 
 @njit(cache=True, nogil=True)
@@ -279,6 +279,57 @@ def route_asset_use(edges, volume, season, season_row, tick, edge_route, route_a
             total = asset_volume[a] + v   # np.maximum(total, 1e-300): NaN stays NaN
             share[k] = due * v / (total if total != total or total >= 1e-300 else 1e-300)
     return ids, usable, share
+
+
+@njit(cache=True, nogil=True)
+def deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
+               mode, own_capex, receiver_gain, owned_from, tick, trial, pipe,
+               mobile_specificity, payback_years, weight, trial_share):  # pragma: no cover
+    """Whether both sides of each deal trust each other enough to sign, in one pass: the
+    thresholds of :mod:`.holdup` and :func:`.negotiation.can_sign` as
+    ``DealTerms._signs`` combines them, operation for operation.
+
+    Each side needs its base ``min_trust``; with ``holdup`` the receiver needs
+    ``clip(base + weight x specificity, 0, 1)`` more, where the specificity is its
+    dedicated capex (all of a ``pipe``'s own capex, ``mobile_specificity`` of another
+    mode's) against ``payback_years`` x its gain (0 where the two firms have one owner
+    from ``owned_from <= tick``); a ``trial`` needs ``trial_share`` of each base.
+
+    Examples
+    --------
+    A pipe of 5e5 against a gain of 1e5 over 5 years: specificity 0.5, the receiver
+    needs 0.4 + 0.4 x 0.5 = 0.6 and trusts 0.5 (no); as a trial it needs 0.2:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> args = (i(0), i(0), i(1), np.array([0.4, 0.4]), i(0), i(1), np.array([0.9, 0.5]),
+    ...         True, i(0), np.array([5e5]), np.array([1e5]), i(-1), 3)
+    >>> deal_signs(*args, np.array([False]), 0, 0.25, 5.0, 0.4, 0.5).tolist()
+    [False]
+    >>> deal_signs(*args, np.array([True]), 0, 0.25, 5.0, 0.4, 0.5).tolist()
+    [True]
+    """
+    n = len(edges)
+    out = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        e = edges[k]
+        need_sup, need_rec = min_trust[supplier[e]], min_trust[receiver[e]]
+        if trial[k]:
+            need_sup, need_rec = trial_share * need_sup, trial_share * need_rec
+        elif holdup:
+            c = own_capex[k]
+            sunk = c if mode[k] == pipe else mobile_specificity * c
+            g = receiver_gain[k]
+            g = g if g >= 0.0 or g != g else 0.0   # np.maximum(gain, 0.0)
+            stake = sunk + payback_years * g
+            spec = sunk / (stake if stake > 0 else 1.0) if sunk > 0 else 0.0
+            if owned_from[e] >= 0 and owned_from[e] <= tick:   # one owner: no hold-up
+                spec = 0.0
+            need = need_rec + weight * spec
+            if need == need:   # np.clip(need, 0, 1): NaN stays NaN
+                need = 0.0 if need < 0.0 else (1.0 if need > 1.0 else need)
+            need_rec = need
+        out[k] = (pair_trust[slot_sr[e]] >= need_sup) & (pair_trust[slot_rs[e]] >= need_rec)
+    return out
 
 
 @njit(inline="always")

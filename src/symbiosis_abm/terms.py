@@ -12,10 +12,8 @@ from ._arrays import remembered
 from .assets import charge_share
 from .catalogue import MODES
 from .economics import ExchangeTerms
-from .holdup import dedicated_capex, required_trust, specificity
-from .kernels import deal_terms, refresh_inputs
+from .kernels import deal_signs, deal_terms, refresh_inputs
 from .mode_costs import ModeCosts
-from .negotiation import can_sign
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
 PIPE = MODES.index("pipe")
@@ -200,25 +198,24 @@ class DealTerms:
         """Both sides trust each other enough to sign (docs/ODD.md 7.15).
 
         With the deal's ``terms`` and ``info`` the receiver, who pays the connection, needs
-        more trust the more dedicated capex it risks against what it gains (hold-up); a
-        trial needs only ``trial_trust_share`` of each side's threshold.
+        more trust the more dedicated capex it risks against what it gains (hold-up,
+        :mod:`.holdup`); a trial needs only ``trial_trust_share`` of each side's threshold
+        (:func:`.negotiation.can_sign` on those thresholds, in one compiled pass,
+        :func:`.kernels.deal_signs`).
         """
-        w, store, p = self.world, self.pairs, self.params
-        need_sup = self._min_trust[w.edge_supplier[edges]]
-        need_rec = self._min_trust[w.edge_receiver[edges]]
-        if info is not None and p.holdup_weight > 0:
-            fixed = info["mode"] == PIPE
-            sunk = dedicated_capex(info["own_capex"], fixed, p.mobile_specificity)
-            spec = specificity(sunk, terms.receiver_gain, p.holdup_payback_years)
-            owned = self._edge_owned_from()[edges]   # one owner: nothing to hold up
-            spec = np.where((owned >= 0) & (owned <= max(self.tick, 0)), 0.0, spec)
-            need_rec = required_trust(need_rec, spec, p.holdup_weight)
-        if info is not None and info["trial"].any():
-            need_sup = np.where(info["trial"], p.trial_trust_share * need_sup, need_sup)
-            need_rec = np.where(info["trial"], p.trial_trust_share
-                                * self._min_trust[w.edge_receiver[edges]], need_rec)
-        return can_sign(store.trust[self.edge_slot_sr[edges]],
-                        store.trust[self.edge_slot_rs[edges]], need_sup, need_rec)
+        w, p = self.world, self.params
+        edges = np.asarray(edges, dtype=np.int64)
+        if info is None:   # the base thresholds only
+            mode = own = gain = np.zeros(0)
+            trial = np.zeros(len(edges), dtype=bool)
+        else:
+            mode, own, gain, trial = info["mode"], info["own_capex"], terms.receiver_gain, info["trial"]
+        return deal_signs(edges, w.edge_supplier, w.edge_receiver, self._min_trust,
+                          self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust,
+                          info is not None and p.holdup_weight > 0, np.asarray(mode, np.int64),
+                          own, gain, self._edge_owned_from(), max(self.tick, 0), trial, PIPE,
+                          p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
+                          p.trial_trust_share)
 
     def _edge_owned_from(self) -> np.ndarray:
         """The tick from which each candidate edge's firms have one owner (-1: never),
