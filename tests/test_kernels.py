@@ -373,3 +373,46 @@ def test_deal_signs_is_the_holdup_rule_in_numpy(seed):
             want = _signs_numpy(*args)
             assert np.array_equal(deal_signs(*args), want)
             assert 0 < want.sum() < k
+
+
+def _within_room_numpy(edges, supplier, receiver, room, rounds=4):
+    """negotiation.within_room as it was written in numpy (first_per_group rounds)."""
+    from symbiosis_abm.search import first_per_group
+
+    ends = np.concatenate([supplier, receiver])
+    if len(ends) == 0 or (np.bincount(ends, minlength=len(room)) <= room).all():
+        return edges.copy()
+    rank = np.arange(len(edges))
+    left = np.asarray(room, dtype=np.int64).copy()
+    chosen = np.zeros(len(edges), dtype=bool)
+    for _ in range(rounds):
+        todo = np.flatnonzero(~chosen)
+        if len(todo) == 0:
+            break
+        ends = np.concatenate([supplier[todo], receiver[todo]])
+        fits = first_per_group(ends, np.concatenate([rank[todo], rank[todo]]), left)
+        keep = todo[fits[: len(todo)] & fits[len(todo):]]
+        if len(keep) == 0:
+            break
+        chosen[keep] = True
+        np.subtract.at(left, supplier[keep], 1)
+        np.subtract.at(left, receiver[keep], 1)
+    return edges[chosen]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_within_room_is_the_numpy_rounds(seed):
+    from symbiosis_abm.negotiation import within_room
+
+    rng = np.random.default_rng(seed)
+    sizes = []
+    for f, k in [(5, 12), (20, 40), (60, 30), (3, 1), (8, 0)]:
+        edges = rng.permutation(1000)[:k]
+        supplier, receiver = rng.integers(0, f, k), rng.integers(0, f, k)
+        room = rng.integers(-1, 4, f)
+        for rounds in (1, 4):
+            want = _within_room_numpy(edges, supplier, receiver, room, rounds)
+            got = within_room(edges, supplier, receiver, room, rounds)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+            sizes.append(len(want) / max(k, 1))
+    assert min(sizes) < 1 and max(sizes) > 0

@@ -34,7 +34,7 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes", "route_asset_use", "deal_signs"]
+           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds"]
 
 
 @njit(cache=True, nogil=True)
@@ -330,6 +330,55 @@ def deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trus
             need_rec = need
         out[k] = (pair_trust[slot_sr[e]] >= need_sup) & (pair_trust[slot_rs[e]] >= need_rec)
     return out
+
+
+@njit(cache=True, nogil=True)
+def room_rounds(supplier, receiver, room, rounds):  # pragma: no cover - compiled
+    """Which talks (in priority order, firms ``supplier[k]`` and ``receiver[k]``) open
+    within each firm's ``room``, in up to ``rounds`` rounds: what
+    :func:`.negotiation.within_room` computes with :func:`.search.first_per_group`.
+
+    In a round each talk not yet chosen takes the next place at its supplier, then at its
+    receiver (a firm's talks in priority order, its supplier place first); it is chosen
+    where both places are within what is left of the firms' rooms. The chosen talks' places
+    are then taken, and the next round offers what the dropped ones freed.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> room_rounds(i(1, 0, 2), i(0, 1, 3), i(2, 1, 1, 1), 4).tolist()
+    [True, False, True]
+    """
+    n = len(supplier)
+    left = room.copy()
+    used = np.zeros(len(room), dtype=np.int64)
+    chosen = np.zeros(n, dtype=np.bool_)
+    keep = np.zeros(n, dtype=np.bool_)
+    for _ in range(rounds):
+        todo, kept = False, False
+        for k in range(n):
+            keep[k] = False
+            if chosen[k]:
+                continue
+            todo = True
+            s, r = supplier[k], receiver[k]
+            at_s = used[s]
+            used[s] += 1
+            at_r = used[r]
+            used[r] += 1
+            if at_s < left[s] and at_r < left[r]:
+                keep[k] = kept = True
+        for k in range(n):   # the places counted this round, back to none
+            used[supplier[k]] = 0
+            used[receiver[k]] = 0
+        if not todo or not kept:
+            break
+        for k in range(n):
+            if keep[k]:
+                chosen[k] = True
+                left[supplier[k]] -= 1
+                left[receiver[k]] -= 1
+    return chosen
 
 
 @njit(inline="always")
