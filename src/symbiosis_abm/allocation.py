@@ -95,16 +95,20 @@ class AllocationPhase:
         edges = book["edge"][rows]
         s, n = w.edges.stream[edges], w.edges.need[edges]
         asked, counted = book["volume"][rows], book["cofund"][rows]
-        first, first_info = self.expected_terms(edges, volume=asked, cofund=counted)
-        granted = allocate(s, n, asked, first.surplus, self.stream_free(), self.need_free())
-        order = np.argsort(-first.surplus, kind="stable")
+        first = None   # one deal competes with none: it is priced once, at what it gets
+        surplus = np.zeros(len(rows))
+        if len(rows) > 1:
+            first, first_info = self.expected_terms(edges, volume=asked, cofund=counted)
+            surplus = first.surplus
+        granted = allocate(s, n, asked, surplus, self.stream_free(), self.need_free())
+        order = np.argsort(-surplus, kind="stable")
         rows, edges, granted = rows[order], edges[order], granted[order]
         trial = book["trial"][rows]
         # the one co-funding rule, on the granted volumes, best deals first
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        if (trial.any() or not _same_bits(granted, asked[order])
+        if (first is None or trial.any() or not _same_bits(granted, asked[order])
                 or not _same_bits(cofund, counted[order])):
             terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         else:   # each deal as first priced (expected_terms is element by element): reorder
