@@ -7,8 +7,10 @@ surpluses are stale (:func:`refresh_inputs`, the broker's scan), who discovers w
 who evaluates (:func:`discover`), which candidates each firm's budget pays for
 (:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
 (:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
-annuities: no ``(edges, modes)`` table is held) and its terms (:func:`deal_terms`: the
-need's room, the seasonal utilisation, transaction costs and the Nash split). In numpy
+annuities: no ``(edges, modes)`` table is held), the route's asset it may share
+(:func:`route_asset_use`), its terms (:func:`deal_terms`: the need's room, the seasonal
+utilisation, transaction costs and the Nash split) and whether both sides sign
+(:func:`deal_signs`), and which talks fit the firms' room (:func:`room_rounds`). In numpy
 each step is a gather into a temporary array of the edges' length, so a pass reads memory
 a dozen times; here each is one loop that reads an edge's inputs once and allocates only
 its result (scattered reads that would stall a long loop get a short loop of their own).
