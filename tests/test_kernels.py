@@ -275,3 +275,144 @@ def test_deal_terms_is_the_numpy_arithmetic_on_a_running_model(case):
     for name in ("utilisation", "own_capex", "affordable", "booked_annuity"):
         assert np.array_equal(info[name], want_info[name]), name
     assert (terms.surplus > 0).any() and (info["mode"] >= 0).any()
+
+
+def _route_use_numpy(edges, volume, season, tick, edge_route, route_asset, until, edge_user,
+                     load, capacity, paid_off, annuity, asset_volume, slack):
+    """AssetBook.live and AssetBook.reusable as they were written in numpy before the
+    kernel (season: one row per edge)."""
+    ids = route_asset[edge_route[edges]]
+    ids = np.where((ids >= 0) & (until[np.maximum(ids, 0)] > tick), ids, -1)
+    has = ids >= 0
+    usable, share = np.zeros(len(edges), bool), np.zeros(len(edges))
+    i, e, v = ids[has], edges[has], volume[has]
+    own = edge_user[e] == i
+    fits = np.all(load[i] + v[:, None] * season[has] <= capacity[i, None] * slack, axis=1)
+    usable[has] = own | fits
+    due = np.where(paid_off[i], 0.0, annuity[i])
+    part = due * v / np.maximum(asset_volume[i] + v, 1e-300)
+    share[has] = np.where((own | fits) & ~own, part, 0.0)
+    return ids, usable, share
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_route_asset_use_is_live_and_reusable_in_numpy(seed):
+    from symbiosis_abm.kernels import route_asset_use
+
+    rng = np.random.default_rng(seed)
+    e, routes, a, s = 300, 120, 60, 20
+    edge_route = rng.integers(0, routes, e)
+    route_asset = np.where(rng.random(routes) < 0.6, rng.integers(0, a, routes), -1)
+    until = rng.integers(0, 30, a)
+    edge_user = np.where(rng.random(e) < 0.3, rng.integers(0, a, e), -1)
+    load = rng.random((a, 12)) * 50
+    load[0] = np.nan   # NaN never fits
+    capacity = rng.random(a) * 120
+    paid_off = rng.random(a) < 0.3
+    annuity, asset_volume = rng.random(a) * 1e4, rng.random(a) * 40
+    asset_volume[1] = -5.0   # a total at or below zero takes 1e-300
+    season = rng.random((s, 12)) * 2
+    edges = rng.integers(0, e, 500)
+    volume = rng.random(500) * 60
+    volume[:5] = 5.0 - asset_volume[1]
+    row = rng.integers(0, s, 500)
+    got = route_asset_use(edges, volume, season, row, 15, edge_route, route_asset, until,
+                          edge_user, load, capacity, paid_off, annuity, asset_volume,
+                          1.0 + 1e-9)
+    want = _route_use_numpy(edges, volume, season[row], 15, edge_route, route_asset, until,
+                            edge_user, load, capacity, paid_off, annuity, asset_volume,
+                            1.0 + 1e-9)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g.view(np.uint8), w.view(np.uint8))
+    assert want[1].any() and not want[1][want[0] >= 0].all() and (want[2] > 0).any()
+
+
+def _signs_numpy(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
+                 mode, own_capex, receiver_gain, owned_from, tick, trial, pipe, mobile, payback,
+                 weight, trial_share):
+    """DealTerms._signs as it was written in numpy (holdup.py's rules) before the kernel."""
+    from symbiosis_abm.holdup import dedicated_capex, required_trust, specificity
+    from symbiosis_abm.negotiation import can_sign
+
+    need_sup = min_trust[supplier[edges]]
+    need_rec = min_trust[receiver[edges]]
+    if holdup:
+        sunk = dedicated_capex(own_capex, mode == pipe, mobile)
+        spec = specificity(sunk, receiver_gain, payback)
+        owned = owned_from[edges]
+        spec = np.where((owned >= 0) & (owned <= tick), 0.0, spec)
+        need_rec = required_trust(need_rec, spec, weight)
+    if trial.any():
+        need_sup = np.where(trial, trial_share * need_sup, need_sup)
+        need_rec = np.where(trial, trial_share * min_trust[receiver[edges]], need_rec)
+    return can_sign(pair_trust[slot_sr[edges]], pair_trust[slot_rs[edges]], need_sup, need_rec)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_deal_signs_is_the_holdup_rule_in_numpy(seed):
+    from symbiosis_abm.kernels import deal_signs
+
+    rng = np.random.default_rng(seed)
+    e, f, k = 200, 30, 600
+    supplier, receiver = rng.integers(0, f, e), rng.integers(0, f, e)
+    min_trust = rng.random(f) * 0.8
+    slot_sr, slot_rs = rng.integers(0, 400, e), rng.integers(0, 400, e)
+    pair_trust = rng.random(400)
+    owned_from = np.where(rng.random(e) < 0.2, rng.integers(0, 20, e), -1)
+    edges = rng.integers(0, e, k)
+    mode = rng.integers(-1, 4, k)
+    own_capex = np.where(rng.random(k) < 0.2, 0.0, rng.random(k) * 1e6)
+    gain = rng.normal(2e4, 5e4, k)
+    gain[:10] = np.nan
+    trial = rng.random(k) < 0.15
+    for holdup in (True, False):
+        for weight in (0.45, 3.0):   # 3.0: thresholds above 1 are clipped
+            args = (edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
+                    holdup, mode, own_capex, gain, owned_from, 10, trial, 0, 0.25, 5.0,
+                    weight, 0.5)
+            want = _signs_numpy(*args)
+            assert np.array_equal(deal_signs(*args), want)
+            assert 0 < want.sum() < k
+
+
+def _within_room_numpy(edges, supplier, receiver, room, rounds=4):
+    """negotiation.within_room as it was written in numpy (first_per_group rounds)."""
+    from symbiosis_abm.search import first_per_group
+
+    ends = np.concatenate([supplier, receiver])
+    if len(ends) == 0 or (np.bincount(ends, minlength=len(room)) <= room).all():
+        return edges.copy()
+    rank = np.arange(len(edges))
+    left = np.asarray(room, dtype=np.int64).copy()
+    chosen = np.zeros(len(edges), dtype=bool)
+    for _ in range(rounds):
+        todo = np.flatnonzero(~chosen)
+        if len(todo) == 0:
+            break
+        ends = np.concatenate([supplier[todo], receiver[todo]])
+        fits = first_per_group(ends, np.concatenate([rank[todo], rank[todo]]), left)
+        keep = todo[fits[: len(todo)] & fits[len(todo):]]
+        if len(keep) == 0:
+            break
+        chosen[keep] = True
+        np.subtract.at(left, supplier[keep], 1)
+        np.subtract.at(left, receiver[keep], 1)
+    return edges[chosen]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_within_room_is_the_numpy_rounds(seed):
+    from symbiosis_abm.negotiation import within_room
+
+    rng = np.random.default_rng(seed)
+    sizes = []
+    for f, k in [(5, 12), (20, 40), (60, 30), (3, 1), (8, 0)]:
+        edges = rng.permutation(1000)[:k]
+        supplier, receiver = rng.integers(0, f, k), rng.integers(0, f, k)
+        room = rng.integers(-1, 4, f)
+        for rounds in (1, 4):
+            want = _within_room_numpy(edges, supplier, receiver, room, rounds)
+            got = within_room(edges, supplier, receiver, room, rounds)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+            sizes.append(len(want) / max(k, 1))
+    assert min(sizes) < 1 and max(sizes) > 0

@@ -18,6 +18,8 @@ from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
 
+_TERM_FIELDS = tuple(f.name for f in fields(ExchangeTerms))
+
 
 def allocate(
     stream: np.ndarray,
@@ -54,18 +56,22 @@ def allocate(
     ...          np.array([5.0, 9.0]), np.array([100.0]), np.array([80.0, 80.0]))
     array([ 0., 80.])
     """
-    stream_left = np.array(stream_free, dtype=float)
-    need_left = np.array(need_free, dtype=float)
-    granted = np.zeros(len(volume))
-    for d in np.argsort(-np.asarray(surplus), kind="stable"):
-        s, n = stream[d], need[d]
-        give = min(volume[d], stream_left[s], need_left[n])
-        if give <= 0 or give < min_share * volume[d]:
+    # in Python floats (the same IEEE arithmetic as numpy's scalars, without their
+    # overhead), over the streams and needs the deals name only
+    streams, needs = np.asarray(stream).tolist(), np.asarray(need).tolist()
+    asked = np.asarray(volume, dtype=float).tolist()
+    stream_left = dict(zip(streams, np.asarray(stream_free, dtype=float)[stream].tolist()))
+    need_left = dict(zip(needs, np.asarray(need_free, dtype=float)[need].tolist()))
+    granted = [0.0] * len(asked)
+    for d in np.argsort(-np.asarray(surplus), kind="stable").tolist():
+        s, n, v = streams[d], needs[d], asked[d]
+        give = min(v, stream_left[s], need_left[n])
+        if give <= 0 or give < min_share * v:
             continue
         granted[d] = give
         stream_left[s] -= give
         need_left[n] -= give
-    return granted
+    return np.array(granted, dtype=float)
 
 
 class AllocationPhase:
@@ -89,21 +95,24 @@ class AllocationPhase:
         edges = book["edge"][rows]
         s, n = w.edges.stream[edges], w.edges.need[edges]
         asked, counted = book["volume"][rows], book["cofund"][rows]
-        first, first_info = self.expected_terms(edges, volume=asked, cofund=counted)
-        granted = allocate(s, n, asked, first.surplus, self.stream_free(), self.need_free())
-        order = np.argsort(-first.surplus, kind="stable")
+        first = None   # one deal competes with none: it is priced once, at what it gets
+        surplus = np.zeros(len(rows))
+        if len(rows) > 1:
+            first, first_info = self.expected_terms(edges, volume=asked, cofund=counted)
+            surplus = first.surplus
+        granted = allocate(s, n, asked, surplus, self.stream_free(), self.need_free())
+        order = np.argsort(-surplus, kind="stable")
         rows, edges, granted = rows[order], edges[order], granted[order]
         trial = book["trial"][rows]
         # the one co-funding rule, on the granted volumes, best deals first
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        if (trial.any() or not _same_bits(granted, asked[order])
+        if (first is None or trial.any() or not _same_bits(granted, asked[order])
                 or not _same_bits(cofund, counted[order])):
             terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         else:   # each deal as first priced (expected_terms is element by element): reorder
-            terms = ExchangeTerms(**{f.name: getattr(first, f.name)[order]
-                                     for f in fields(ExchangeTerms)})
+            terms = ExchangeTerms(*[getattr(first, name)[order] for name in _TERM_FIELDS])
             info = {k: v[order] for k, v in first_info.items()}
         gains_ok = (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
         # a deal refused the co-funding it counted on goes on as it would without a
@@ -112,7 +121,7 @@ class AllocationPhase:
         reasons = allocation_reasons(granted, gains_ok, info["affordable"],
                                      ~((book["cofund"][rows] > 0) & (cofund == 0) & ~gains_ok))
         ok = reasons == ""
-        for reason in sorted(set(reasons[~ok])):
+        for reason in sorted(set(reasons[~ok].tolist())):
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
         book["status"][rows[ok]] = CONCLUDED
         book["closed"][rows[ok]] = t

@@ -40,6 +40,7 @@ import numpy as np
 
 from .catalogue import MODES
 from .columns import Columns
+from .kernels import route_asset_use
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
 
@@ -144,15 +145,18 @@ class AssetBook:
         own = self.edge_user[edges] == ids
         return np.where(ids >= 0, ids * 4.0e9 + changes * 2.0 + own, -1.0)
 
-    def reusable(self, ids: np.ndarray, edges: np.ndarray, volume: np.ndarray,
-                 season: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Whether the contract of each edge may run over the live asset ``ids`` of its
-        route, and the yearly annuity it would pay for it.
+    def reusable(self, edges: np.ndarray, volume: np.ndarray, season: np.ndarray,
+                 season_row: np.ndarray, tick: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The live asset of each edge's route (:meth:`live`, -1: none), whether the
+        edge's contract may run over it, and the yearly annuity it would pay for it (one
+        compiled pass, :func:`.kernels.route_asset_use`).
 
         The edge's own contract already runs on it: yes, at no new cost (sunk). Another
-        contract joins if its flow (``volume`` x ``season``, 12 monthly factors) fits the
-        spare capacity in every month, and pays its pro-rata share of the annuity as it
-        would be after joining: ``annuity x volume / (volume in service + volume)``.
+        contract joins if its flow (``volume`` x its 12 monthly factors
+        ``season[season_row]``) fits the spare capacity in every month, and pays its
+        pro-rata share of the annuity as it would be after joining:
+        ``annuity x volume / (volume in service + volume)``.
 
         Examples
         --------
@@ -167,19 +171,21 @@ class AssetBook:
         ...                  annuity=np.array([8e4]), profile=100 * summer[None])
         >>> book.join(ids, np.array([0]), np.array([100.0]), 100 * summer[None])
         >>> winter = np.where(summer > 1, 0.0, 2.0)
-        >>> ok, share = book.reusable(np.array([0, 0]), np.array([1, 1]),
-        ...     np.array([50.0, 50.0]), np.stack([winter, np.ones(12)]))
-        >>> ok.tolist(), share.round().tolist()
-        ([True, False], [26667.0, 0.0])
+        >>> ids, ok, share = book.reusable(np.array([1, 1]), np.array([50.0, 50.0]),
+        ...     np.stack([winter, np.ones(12)]), np.array([0, 1]), tick=3)
+        >>> ids.tolist(), ok.tolist(), share.round().tolist()
+        ([0, 0], [True, False], [26667.0, 0.0])
         """
+        edges = np.asarray(edges, dtype=np.int64)
+        if len(self.table) == 0:
+            return (np.full(len(edges), -1, dtype=np.int64), np.zeros(len(edges), dtype=bool),
+                    np.zeros(len(edges)))
         t = self.table
-        own = self.edge_user[edges] == ids
-        fits = np.all(self.load[ids] + volume[:, None] * season
-                      <= t["capacity"][ids, None] * (1.0 + _ROUNDING), axis=1)
-        usable = own | fits
-        due = np.where(t["paid_off"][ids], 0.0, t["annuity"][ids])
-        share = due * volume / np.maximum(t["volume"][ids] + volume, 1e-300)
-        return usable, np.where(usable & ~own, share, 0.0)
+        return route_asset_use(edges, np.asarray(volume, dtype=float), season,
+                               np.asarray(season_row, dtype=np.int64), tick, self.edge_route,
+                               self.route_asset, t["until"], self.edge_user, self.load,
+                               t["capacity"], t["paid_off"], t["annuity"], t["volume"],
+                               1.0 + _ROUNDING)
 
     def build(self, edges, supplier, receiver, resource, mode, capex, public, *,
               tick: int, annuity=0.0, profile=None, ready=None) -> np.ndarray:
@@ -313,8 +319,7 @@ class AssetUse:
         was last used (default ``built``). Returns the asset ids (-1: none), and the capex, subsidy and yearly annuity booked
         for each contract (re-split by :meth:`_share_annuity` once appended)."""
         book, w = self.assets, self.world
-        season = w.stream_season[stream]
-        profile = volume[:, None] * season
+        profile = volume[:, None] * w.stream_season[stream]
         if capacity is None:   # a line is sized for its flow; other modes' assets are not
             capacity = np.where(mode == LINE, profile.max(axis=1), np.inf)
         capex, subsidy, annuity = capex.copy(), subsidy.copy(), annuity.copy()
@@ -322,17 +327,13 @@ class AssetUse:
         route = book.edge_route[edges]
         todo = np.arange(len(edges))
         while len(todo):
-            _, first = np.unique(route[todo], return_index=True)
-            now = todo[np.sort(first)]
-            todo = todo[~np.isin(todo, now)]
-            live = book.live(edges[now], built)
-            has = np.flatnonzero(live >= 0)
+            first = _first_of_each(route[todo])   # one contract per route at a time
+            now, todo = todo[first], todo[~first]
+            live, fits, _ = book.reusable(edges[now], volume[now], w.stream_season,
+                                          stream[now], built)
             same = np.zeros(len(now), dtype=bool)
-            fits = np.zeros(len(now), dtype=bool)
-            if len(has):
-                same[has] = book.table["mode"][live[has]] == mode[now[has]]
-                fits[has] = book.reusable(live[has], edges[now[has]], volume[now[has]],
-                                          season[now[has]])[0]
+            if len(book):   # an asset of the contract's mode (-1 reads a row, unused)
+                same = (live >= 0) & (book.table["mode"][live] == mode[now])
             join = same & fits
             ids[now[join]] = live[join]
             capex[now[join]] = subsidy[now[join]] = 0.0
@@ -362,7 +363,10 @@ class AssetUse:
         ids = ids[ids >= 0]
         if len(ids) == 0:
             return
-        rows = np.flatnonzero(ex["active"] & np.isin(ex["asset"], ids))
+        # a mask over assets, one more row for -1 (no asset): np.isin's result, cheaper
+        chosen = np.zeros(len(self.assets) + 1, dtype=bool)
+        chosen[ids] = True
+        rows = np.flatnonzero(ex["active"] & chosen[ex["asset"]])
         ex["annuity"][rows] = self.assets.user_annuity(ex["asset"][rows], ex["volume"][rows])
 
     def _asset_users(self) -> np.ndarray:
@@ -392,3 +396,16 @@ class AssetUse:
         self.assets.adjust(ids, delta, delta[:, None]
                            * self.world.stream_season[ex["stream"][rows]])
         self._share_annuity(ids)
+
+
+def _first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Whether each key is the first of its value (in order); for the few contracts a tick
+    starts, a set is cheaper than ``np.unique``.
+
+    Examples
+    --------
+    >>> _first_of_each(np.array([4, 2, 4, 1, 2])).tolist()
+    [True, True, False, True, False]
+    """
+    seen: set[int] = set()
+    return np.array([k not in seen and not seen.add(k) for k in keys.tolist()], dtype=bool)

@@ -172,10 +172,15 @@ def allocation_reasons(granted: np.ndarray, gains_ok: np.ndarray, affordable: np
     deal counted on co-funding, did not get it and does not pay without it (a deal that
     pays on its own is never refused for want of co-funding).
     """
-    return np.select(
-        [granted <= 0, ~funded, ~gains_ok, ~affordable],
-        ["no capacity left", "no co-funding", "no gain at granted volume", "no capital"],
-        default="").astype(object)
+    # the first cause that holds, as np.select would pick it, by code into the names
+    code = np.where(granted <= 0, 1, np.where(~funded, 2, np.where(~gains_ok, 3,
+                                                                   np.where(~affordable, 4, 0))))
+    return _ALLOCATION_REASONS[code]
+
+
+#: the causes of :func:`allocation_reasons` by code ("" : none), in the order they are checked
+_ALLOCATION_REASONS = np.array(["", "no capacity left", "no co-funding",
+                                "no gain at granted volume", "no capital"], dtype=object)
 
 
 class ContractBook:
@@ -451,7 +456,7 @@ class ContractBook:
             first=first, end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64),
             ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
             virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
-        self._share_annuity(np.unique(asset))
+        self._share_annuity(asset)   # (repeats are harmless: a mask over assets)
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 

@@ -7,8 +7,10 @@ surpluses are stale (:func:`refresh_inputs`, the broker's scan), who discovers w
 who evaluates (:func:`discover`), which candidates each firm's budget pays for
 (:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
 (:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
-annuities: no ``(edges, modes)`` table is held) and its terms (:func:`deal_terms`: the
-need's room, the seasonal utilisation, transaction costs and the Nash split). In numpy
+annuities: no ``(edges, modes)`` table is held), the route's asset it may share
+(:func:`route_asset_use`), its terms (:func:`deal_terms`: the need's room, the seasonal
+utilisation, transaction costs and the Nash split) and whether both sides sign
+(:func:`deal_signs`), and which talks fit the firms' room (:func:`room_rounds`). In numpy
 each step is a gather into a temporary array of the edges' length, so a pass reads memory
 a dozen times; here each is one loop that reads an edge's inputs once and allocates only
 its result (scattered reads that would stall a long loop get a short loop of their own).
@@ -34,7 +36,7 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes"]
+           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds"]
 
 
 @njit(cache=True, nogil=True)
@@ -222,6 +224,163 @@ def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat
         else:
             mode[k], transport[k], capex[k], factor[k], booked[k] = -1, 0.0, 0.0, 0.0, 0.0
     return mode, transport, capex, feasible, factor, booked
+
+
+@njit(cache=True, nogil=True)
+def route_asset_use(edges, volume, season, season_row, tick, edge_route, route_asset, until,
+                    edge_user, load, capacity, paid_off, annuity, asset_volume,
+                    slack):  # pragma: no cover - compiled
+    """The live asset of each edge's route, whether the edge's contract may run on it and
+    the yearly share of its annuity it would pay, in one pass: what
+    :meth:`.assets.AssetBook.live` and the numpy rule of
+    :meth:`.assets.AssetBook.reusable` compute, operation for operation.
+
+    An asset is live where its route's last asset (``route_asset[edge_route[e]]``) exists
+    and ``until > tick``. The edge's own contract (``edge_user[e]``) may use it at no
+    share; another fits where ``load + volume x season <= capacity x slack`` in every
+    month (``season[season_row[k]]``) and pays ``annuity x volume / max(volume in
+    service + volume, 1e-300)`` (0 once the asset is paid off).
+
+    Returns ``ids`` (-1: no live asset), ``usable`` and ``share`` (0 where not usable or
+    own).
+
+    Examples
+    --------
+    One asset (capacity 100 a year, 60 in service, annuity 900) on route 0 of edges 0
+    and 1; edge 1's 30 fits and pays 900 x 30 / 90, edge 0 runs on it already:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> ids, ok, share = route_asset_use(
+    ...     i(1, 0), np.array([30.0, 80.0]), np.ones((1, 12)), i(0, 0), 5, i(0, 0), i(0),
+    ...     i(9), i(0, -1), np.full((1, 12), 60.0), np.array([100.0]), np.array([False]),
+    ...     np.array([900.0]), np.array([60.0]), 1.0)
+    >>> ids.tolist(), ok.tolist(), share.tolist()
+    ([0, 0], [True, True], [300.0, 0.0])
+    """
+    n, months = len(edges), season.shape[1]
+    ids = np.empty(n, dtype=np.int64)
+    usable = np.zeros(n, dtype=np.bool_)
+    share = np.zeros(n)
+    for k in range(n):
+        e = edges[k]
+        a = route_asset[edge_route[e]]
+        if a < 0 or not until[a] > tick:
+            ids[k] = -1
+            continue
+        ids[k] = a
+        own = edge_user[e] == a
+        v, cap, row = volume[k], capacity[a] * slack, season_row[k]
+        fits = True
+        for m in range(months):   # np.all(load + volume x season <= cap): NaN fails
+            if not load[a, m] + v * season[row, m] <= cap:
+                fits = False
+                break
+        usable[k] = own or fits
+        if fits and not own:
+            due = 0.0 if paid_off[a] else annuity[a]
+            total = asset_volume[a] + v   # np.maximum(total, 1e-300): NaN stays NaN
+            share[k] = due * v / (total if total != total or total >= 1e-300 else 1e-300)
+    return ids, usable, share
+
+
+@njit(cache=True, nogil=True)
+def deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
+               mode, own_capex, receiver_gain, owned_from, tick, trial, pipe,
+               mobile_specificity, payback_years, weight, trial_share):  # pragma: no cover
+    """Whether both sides of each deal trust each other enough to sign, in one pass: the
+    thresholds of :mod:`.holdup` and :func:`.negotiation.can_sign` as
+    ``DealTerms._signs`` combines them, operation for operation.
+
+    Each side needs its base ``min_trust``; with ``holdup`` the receiver needs
+    ``clip(base + weight x specificity, 0, 1)`` more, where the specificity is its
+    dedicated capex (all of a ``pipe``'s own capex, ``mobile_specificity`` of another
+    mode's) against ``payback_years`` x its gain (0 where the two firms have one owner
+    from ``owned_from <= tick``); a ``trial`` needs ``trial_share`` of each base.
+
+    Examples
+    --------
+    A pipe of 5e5 against a gain of 1e5 over 5 years: specificity 0.5, the receiver
+    needs 0.4 + 0.4 x 0.5 = 0.6 and trusts 0.5 (no); as a trial it needs 0.2:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> args = (i(0), i(0), i(1), np.array([0.4, 0.4]), i(0), i(1), np.array([0.9, 0.5]),
+    ...         True, i(0), np.array([5e5]), np.array([1e5]), i(-1), 3)
+    >>> deal_signs(*args, np.array([False]), 0, 0.25, 5.0, 0.4, 0.5).tolist()
+    [False]
+    >>> deal_signs(*args, np.array([True]), 0, 0.25, 5.0, 0.4, 0.5).tolist()
+    [True]
+    """
+    n = len(edges)
+    out = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        e = edges[k]
+        need_sup, need_rec = min_trust[supplier[e]], min_trust[receiver[e]]
+        if trial[k]:
+            need_sup, need_rec = trial_share * need_sup, trial_share * need_rec
+        elif holdup:
+            c = own_capex[k]
+            sunk = c if mode[k] == pipe else mobile_specificity * c
+            g = receiver_gain[k]
+            g = g if g >= 0.0 or g != g else 0.0   # np.maximum(gain, 0.0)
+            stake = sunk + payback_years * g
+            spec = sunk / (stake if stake > 0 else 1.0) if sunk > 0 else 0.0
+            if owned_from[e] >= 0 and owned_from[e] <= tick:   # one owner: no hold-up
+                spec = 0.0
+            need = need_rec + weight * spec
+            if need == need:   # np.clip(need, 0, 1): NaN stays NaN
+                need = 0.0 if need < 0.0 else (1.0 if need > 1.0 else need)
+            need_rec = need
+        out[k] = (pair_trust[slot_sr[e]] >= need_sup) & (pair_trust[slot_rs[e]] >= need_rec)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def room_rounds(supplier, receiver, room, rounds):  # pragma: no cover - compiled
+    """Which talks (in priority order, firms ``supplier[k]`` and ``receiver[k]``) open
+    within each firm's ``room``, in up to ``rounds`` rounds: what
+    :func:`.negotiation.within_room` computes with :func:`.search.first_per_group`.
+
+    In a round each talk not yet chosen takes the next place at its supplier, then at its
+    receiver (a firm's talks in priority order, its supplier place first); it is chosen
+    where both places are within what is left of the firms' rooms. The chosen talks' places
+    are then taken, and the next round offers what the dropped ones freed.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> room_rounds(i(1, 0, 2), i(0, 1, 3), i(2, 1, 1, 1), 4).tolist()
+    [True, False, True]
+    """
+    n = len(supplier)
+    left = room.copy()
+    used = np.zeros(len(room), dtype=np.int64)
+    chosen = np.zeros(n, dtype=np.bool_)
+    keep = np.zeros(n, dtype=np.bool_)
+    for _ in range(rounds):
+        todo, kept = False, False
+        for k in range(n):
+            keep[k] = False
+            if chosen[k]:
+                continue
+            todo = True
+            s, r = supplier[k], receiver[k]
+            at_s = used[s]
+            used[s] += 1
+            at_r = used[r]
+            used[r] += 1
+            if at_s < left[s] and at_r < left[r]:
+                keep[k] = kept = True
+        for k in range(n):   # the places counted this round, back to none
+            used[supplier[k]] = 0
+            used[receiver[k]] = 0
+        if not todo or not kept:
+            break
+        for k in range(n):
+            if keep[k]:
+                chosen[k] = True
+                left[supplier[k]] -= 1
+                left[receiver[k]] -= 1
+    return chosen
 
 
 @njit(inline="always")

@@ -96,6 +96,10 @@ class ModeCosts:
         self.annuity = RowsByKey(self.plain_annuity, r)
         self.cost_per_unit = RowsByKey(cat.cost_per_unit, r)
         self.cost_per_unit_km = RowsByKey(cat.cost_per_unit_km, r)
+        # what cheapest_modes reads besides the deals, gathered once (a deal is priced
+        # hundreds of times a run)
+        self._mode_inputs = (*self.capex_inputs, cat.cost_per_unit_km, cat.cost_per_unit,
+                             self.risk_annuity, self.plain_annuity)
 
     def __getitem__(self, name: str):
         return getattr(self, name)
@@ -107,11 +111,8 @@ class ModeCosts:
         ``capex``, ``feasible``, risk annuity factor and plain (booked) annuity factor.
         ``asset_mode >= 0``: the route's asset serves that mode at no new capex;
         ``trial``: no fixed line (no pipe)."""
-        cat = self.world.catalogue
-        return cheapest_modes(
-            np.asarray(edges, dtype=np.int64), np.asarray(volume, dtype=float),
-            *self.capex_inputs, cat.cost_per_unit_km, cat.cost_per_unit,
-            self.risk_annuity, self.plain_annuity, asset_mode, trial, PIPE)
+        return cheapest_modes(np.asarray(edges, dtype=np.int64), np.asarray(volume, dtype=float),
+                              *self._mode_inputs, asset_mode, trial, PIPE)
 
 
 def _edge_keys(world, firm_class: np.ndarray, n_class: int) -> np.ndarray:

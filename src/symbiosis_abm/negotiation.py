@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["duration", "can_sign", "within_room"]
 
-from .search import first_per_group
+from .kernels import room_rounds
 
 
 def duration(trust_low: np.ndarray, base_ticks: float) -> np.ndarray:
@@ -63,22 +63,7 @@ def within_room(edges: np.ndarray, supplier: np.ndarray, receiver: np.ndarray,
     ...             np.array([2, 1, 1, 1])).tolist()
     [7, 9]
     """
-    ends = np.concatenate([supplier, receiver])
-    if len(ends) == 0 or (np.bincount(ends, minlength=len(room)) <= room).all():
-        return edges.copy()   # no firm is asked for more than its room: all fit at once
-    rank = np.arange(len(edges))
-    left = np.asarray(room, dtype=np.int64).copy()
-    chosen = np.zeros(len(edges), dtype=bool)
-    for _ in range(rounds):
-        todo = np.flatnonzero(~chosen)
-        if len(todo) == 0:
-            break
-        ends = np.concatenate([supplier[todo], receiver[todo]])
-        fits = first_per_group(ends, np.concatenate([rank[todo], rank[todo]]), left)
-        keep = todo[fits[: len(todo)] & fits[len(todo):]]
-        if len(keep) == 0:
-            break
-        chosen[keep] = True
-        np.subtract.at(left, supplier[keep], 1)
-        np.subtract.at(left, receiver[keep], 1)
-    return edges[chosen]
+    # one compiled pass per round (kernels.room_rounds)
+    return edges[room_rounds(np.asarray(supplier, dtype=np.int64),
+                             np.asarray(receiver, dtype=np.int64),
+                             np.asarray(room, dtype=np.int64), rounds)]

@@ -31,12 +31,14 @@ class NegotiationBook:
     """
 
     def open_negotiations(self, edges: np.ndarray, *, via_broker: bool = False,
-                          limit: int | None = None) -> np.ndarray:
-        """Open talks on ``edges`` (in priority order) within each firm's capacity."""
+                          limit: int | None = None, distinct: bool = False) -> np.ndarray:
+        """Open talks on ``edges`` (in priority order) within each firm's capacity;
+        ``distinct``: the caller's edges have no repeats (none to drop)."""
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
-        # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
-        edges = edges[np.sort(np.unique(edges, return_index=True)[1])] if len(edges) > 1 else edges
+        if not distinct and len(edges) > 1:
+            # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
+            edges = edges[np.sort(np.unique(edges, return_index=True)[1])]
         room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
@@ -50,8 +52,8 @@ class NegotiationBook:
         np.add.at(self.firm_negotiations, w.edge_receiver[edges], 1)
         self.edge_status[edges] = NEGOTIATING
         t = max(self.tick, 0)
-        volume = np.minimum(self.stream_free()[w.edges.stream[edges]],
-                            self.need_free()[w.edges.need[edges]])
+        volume = np.minimum(self._free_at(w.edges.stream[edges], "stream"),
+                            self._free_at(w.edges.need[edges], "need"))
         self.negotiations.append(
             edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
             via_broker=via_broker, cofund=self.edge_counted[edges], trial=False, status=OPEN,
@@ -81,17 +83,18 @@ class NegotiationBook:
                                   self.rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
-        self._fail(rows[closed], t, "partner closed")
-        rows = rows[~closed]
+        if closed.any():   # (most ticks none fails: no selections to make)
+            self._fail(rows[closed], t, "partner closed")
+            rows = rows[~closed]
         broke = self.streams.breakdowns.random(len(rows)) < self.rates.failure
-        self._fail(rows[broke], t, "breakdown")
-        rows = rows[~broke]
-        age = t - book["opened"][rows]
-        late = book["due"][rows] - book["opened"][rows] > self.rates.timeout
-        timed_out = late & (age >= self.rates.timeout)
-        self._fail(rows[timed_out], t, "timeout")
-        rows = rows[~late & (t >= book["due"][rows])]
-        return self._decide(rows, t)
+        if broke.any():
+            self._fail(rows[broke], t, "breakdown")
+            rows = rows[~broke]
+        opened, due = book["opened"][rows], book["due"][rows]
+        late = due - opened > self.rates.timeout
+        if late.any():
+            self._fail(rows[late & (t - opened >= self.rates.timeout)], t, "timeout")
+        return self._decide(rows[~late & (t >= due)], t)
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays."""
@@ -101,7 +104,7 @@ class NegotiationBook:
         edges = book["edge"][rows]
         s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
         volume = np.minimum(book["volume"][rows],
-                            np.minimum(self.stream_free()[s], self.need_free()[n]))
+                            np.minimum(self._free_at(s, "stream"), self._free_at(n, "need")))
         share = self.cofunding_offer(edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share)
         signs = self._signs(edges, terms, info)
@@ -112,7 +115,7 @@ class NegotiationBook:
         ok = signs & pays & info["affordable"]
         reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
                           np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
-        for code in np.unique(reason[~ok]):
+        for code in sorted(set(reason[~ok].tolist())):   # (np.unique's order, cheaper)
             sel = ~ok & (reason == code)
             self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
         book["trial"][rows] = trial

@@ -12,10 +12,8 @@ from ._arrays import remembered
 from .assets import charge_share
 from .catalogue import MODES
 from .economics import ExchangeTerms
-from .holdup import dedicated_capex, required_trust, specificity
-from .kernels import deal_terms, refresh_inputs
+from .kernels import deal_signs, deal_terms, refresh_inputs
 from .mode_costs import ModeCosts
-from .negotiation import can_sign
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
 PIPE = MODES.index("pipe")
@@ -93,9 +91,9 @@ class DealTerms:
             trial = np.full(len(edges), trial)   # (np.broadcast_to costs more)
         if volume is None:
             volume = np.minimum(self._free_at(s, "stream"), self._free_at(n, "need"))
-        has, on_mode, share = self._route_asset(edges, volume, s)
-        asset_mode = np.full(len(edges), -1, dtype=np.int64)
-        asset_mode[has] = on_mode   # the route's asset: no new capex, a share of its annuity
+        volume = np.asarray(volume, dtype=float)
+        # the route's asset: no new capex, a share of its annuity
+        asset_mode, share = self._route_asset(edges, volume, s)
         # firms decide at the annuity that counts the link's hazards (hazards.py); the
         # asset is paid (booked) at its plain annuity; a trial goes without a fixed line
         mode, transport, capex, feasible, factor, booked = self._edge_costs().cheapest(
@@ -104,7 +102,7 @@ class DealTerms:
         # element for element in one compiled pass (kernels.deal_terms)
         k = len(edges)
         (*fields_, utilisation, own_capex, affordable, booked_annuity) = deal_terms(
-            edges, s, n, np.asarray(volume, dtype=float), _per_edge(held, k),
+            edges, s, n, volume, _per_edge(held, k),
             _per_edge(cofund, k), trial, np.nan if trust is None else float(trust),
             self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust, self.need_committed,
             w.need_volume, w.stream_season, w.need_season, self.virgin_now,
@@ -112,10 +110,8 @@ class DealTerms:
             p.transaction_cost_eur / 2.0, p.trial_volume_share, p.distrust_cost_factor,
             p.bargaining_power)
         terms = ExchangeTerms(*fields_)
-        if len(has) and share.any():   # joining another's line: its share of the annuity
-            extra = np.zeros(len(edges))
-            extra[has] = np.where(mode[has] == on_mode, share, 0.0)
-            charge_share(terms, extra, p.bargaining_power)
+        if share is not None and share.any():   # joining another's line: its annuity share
+            charge_share(terms, np.where(mode == asset_mode, share, 0.0), p.bargaining_power)
         terms.surplus[~feasible] = -np.inf
         return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
                        "transport": transport, "own_capex": own_capex, "trial": trial,
@@ -123,18 +119,15 @@ class DealTerms:
                        "booked_annuity": booked_annuity}
 
     def _route_asset(self, edges: np.ndarray, volume: np.ndarray, stream: np.ndarray):
-        """Edges whose route has a live asset the deal may use (its own contract's, or
-        another's with room for ``volume``), that asset's mode and the yearly share of its
-        annuity the deal would pay (:meth:`~.assets.AssetBook.reusable`)."""
+        """The mode of each edge's route asset the deal may use (its own contract's, or
+        another's with room for ``volume``; -1: none) and the yearly share of its annuity
+        the deal would pay (:meth:`~.assets.AssetBook.reusable`; None: no asset yet)."""
         book = self.assets
-        ids = book.live(edges, max(self.tick, 0))
-        has = (ids >= 0).nonzero()[0]
-        if len(has) == 0:
-            return has, has, np.zeros(0)
-        usable, share = book.reusable(ids[has], edges[has], volume[has],
-                                      self.world.stream_season[stream[has]])
-        has = has[usable]
-        return has, book.table["mode"][ids[has]], share[usable]
+        if len(book) == 0:
+            return np.full(len(edges), -1, dtype=np.int64), None
+        ids, usable, share = book.reusable(edges, volume, self.world.stream_season, stream,
+                                           max(self.tick, 0))
+        return np.where(usable, book.table["mode"][ids], -1), share
 
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
@@ -205,25 +198,24 @@ class DealTerms:
         """Both sides trust each other enough to sign (docs/ODD.md 7.15).
 
         With the deal's ``terms`` and ``info`` the receiver, who pays the connection, needs
-        more trust the more dedicated capex it risks against what it gains (hold-up); a
-        trial needs only ``trial_trust_share`` of each side's threshold.
+        more trust the more dedicated capex it risks against what it gains (hold-up,
+        :mod:`.holdup`); a trial needs only ``trial_trust_share`` of each side's threshold
+        (:func:`.negotiation.can_sign` on those thresholds, in one compiled pass,
+        :func:`.kernels.deal_signs`).
         """
-        w, store, p = self.world, self.pairs, self.params
-        need_sup = self._min_trust[w.edge_supplier[edges]]
-        need_rec = self._min_trust[w.edge_receiver[edges]]
-        if info is not None and p.holdup_weight > 0:
-            fixed = info["mode"] == PIPE
-            sunk = dedicated_capex(info["own_capex"], fixed, p.mobile_specificity)
-            spec = specificity(sunk, terms.receiver_gain, p.holdup_payback_years)
-            owned = self._edge_owned_from()[edges]   # one owner: nothing to hold up
-            spec = np.where((owned >= 0) & (owned <= max(self.tick, 0)), 0.0, spec)
-            need_rec = required_trust(need_rec, spec, p.holdup_weight)
-        if info is not None and info["trial"].any():
-            need_sup = np.where(info["trial"], p.trial_trust_share * need_sup, need_sup)
-            need_rec = np.where(info["trial"], p.trial_trust_share
-                                * self._min_trust[w.edge_receiver[edges]], need_rec)
-        return can_sign(store.trust[self.edge_slot_sr[edges]],
-                        store.trust[self.edge_slot_rs[edges]], need_sup, need_rec)
+        w, p = self.world, self.params
+        edges = np.asarray(edges, dtype=np.int64)
+        if info is None:   # the base thresholds only
+            mode = own = gain = np.zeros(0)
+            trial = np.zeros(len(edges), dtype=bool)
+        else:
+            mode, own, gain, trial = info["mode"], info["own_capex"], terms.receiver_gain, info["trial"]
+        return deal_signs(edges, w.edge_supplier, w.edge_receiver, self._min_trust,
+                          self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust,
+                          info is not None and p.holdup_weight > 0, np.asarray(mode, np.int64),
+                          own, gain, self._edge_owned_from(), max(self.tick, 0), trial, PIPE,
+                          p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
+                          p.trial_trust_share)
 
     def _edge_owned_from(self) -> np.ndarray:
         """The tick from which each candidate edge's firms have one owner (-1: never),
