@@ -32,7 +32,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
+__all__ = ["open_edge_ids", "refresh_inputs", "mark_changed", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes"]
 
@@ -273,6 +273,48 @@ def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made
             seen[e, 0], seen[e, 1], seen[e, 2] = volume, t_sr, t_rs
             seen[e, 3], seen[e, 4] = live, room
     return stale
+
+
+@njit(cache=True, nogil=True)
+def mark_changed(items, now, seen, starts, members, dirty):  # pragma: no cover - compiled
+    """Mark ``dirty`` the edges of every item whose value changed since it was last seen.
+
+    ``now`` holds the items' values as bits (a float array viewed as ``int64``: any
+    change of a float, its sign of zero included, is a change of its bits), ``items`` the
+    item of each (empty: ``now`` holds every item in order). An item ``i`` whose bits
+    differ from ``seen[i]`` is written into ``seen`` and its edges are marked: the edges
+    ``members[starts[i]:starts[i + 1]]``, or ``starts[i]`` up to ``starts[i + 1]``
+    themselves when ``members`` is empty (edges sorted by item), or edge ``i`` itself when
+    ``starts`` is empty. Returns the number of items that changed.
+
+    Examples
+    --------
+    Items 0 and 1 own edges [2] and [0, 1]; item 1 changes:
+
+    >>> seen, dirty = np.array([5, 7]), np.zeros(3, dtype=np.bool_)
+    >>> starts, members = np.array([0, 1, 3]), np.array([2, 0, 1], dtype=np.int32)
+    >>> none = np.zeros(0, dtype=np.int64)
+    >>> mark_changed(none, np.array([5, 8]), seen, starts, members, dirty), dirty.tolist()
+    (1, [True, True, False])
+    >>> seen.tolist()
+    [5, 8]
+    """
+    changed = 0
+    n = len(items) if len(items) else len(now)
+    for k in range(n):
+        i = items[k] if len(items) else k
+        if now[k] == seen[i]:
+            continue
+        seen[i] = now[k]
+        changed += 1
+        if len(starts) == 0:
+            dirty[i] = True
+        elif len(members) == 0:
+            dirty[starts[i]:starts[i + 1]] = True
+        else:
+            for j in range(starts[i], starts[i + 1]):
+                dirty[members[j]] = True
+    return changed
 
 
 @njit(cache=True, nogil=True)
