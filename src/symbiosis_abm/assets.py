@@ -146,9 +146,11 @@ class AssetBook:
 
     def route_state(self, tick: int) -> tuple[np.ndarray, np.ndarray]:
         """The routes that have an asset (one entry per asset: repeats), and for each a
-        number that, with :attr:`edge_user`, decides :meth:`state_key` of its edges: its
-        live asset and that asset's count of changes (-1: none live). The other routes'
-        edges have the key -1 throughout.
+        number that changes whenever :meth:`state_key` of one of its edges may: its live
+        asset and that asset's count of changes (-1: none live). An edge's own use of the
+        live asset changes only as a contract joins it (:meth:`join`: only a route's live
+        asset, or one just built, is joined) or leaves it, and both count a change
+        (:meth:`_move`). The other routes' edges have the key -1 throughout.
 
         Examples
         --------

@@ -17,15 +17,14 @@ Three edges of streams 0, 0, 1 and needs 1, 0, 1; edge 2's need is its only chan
 >>> index = EdgeIndex(np.array([0, 2, 3]), np.array([1, 0, 1]), 2,
 ...                   np.array([0, 1, 2]), np.array([3, 4, 5]), np.array([0, 1, 2]))
 >>> stream, need = np.array([1.0, 2.0]), np.array([3.0, 4.0])
->>> trust, user = np.zeros(6), np.full(3, -1)
->>> watch = InputWatch(index, stream, need, trust, user)
->>> none = (np.zeros(0, dtype=np.int64), np.zeros(0))
->>> watch.changed(np.arange(3), stream, need, trust, *none, user).tolist()   # all at first
+>>> trust, no_assets = np.zeros(6), (np.zeros(0, dtype=np.int64), np.zeros(0))
+>>> watch = InputWatch(index, stream, need, trust)
+>>> watch.changed(np.arange(3), stream, need, trust, *no_assets).tolist()   # all at first
 [0, 1, 2]
 >>> need[1] = 0.0
->>> watch.changed(np.array([0, 2]), stream, need, trust, *none, user).tolist()
+>>> watch.changed(np.array([0, 2]), stream, need, trust, *no_assets).tolist()
 [0, 2]
->>> watch.changed(np.array([1]), stream, need, trust, *none, user).tolist()
+>>> watch.changed(np.array([1]), stream, need, trust, *no_assets).tolist()
 []
 """
 
@@ -82,25 +81,23 @@ class InputWatch:
 
     ``stream_free``, ``need_room``: each stream's and need's free volume; ``trust``: the
     pair store's trust (its first :attr:`EdgeIndex.n_slots` slots are the edges'); the
-    route assets' state comes as the routes that have an asset and one key each
-    (:meth:`~.assets.AssetBook.route_state`), with ``edge_user``, the asset each edge's
-    contract runs on (:meth:`~.assets.AssetBook.state_key`'s inputs). Every edge starts
-    marked: nothing was seen yet.
+    route assets' state comes as the routes that have an asset and one key each, which
+    changes whenever :meth:`~.assets.AssetBook.state_key` of one of the route's edges may
+    (:meth:`~.assets.AssetBook.route_state`). Every edge starts marked: nothing was seen
+    yet.
     """
 
     def __init__(self, index: EdgeIndex, stream_free: np.ndarray, need_room: np.ndarray,
-                 trust: np.ndarray, edge_user: np.ndarray):
+                 trust: np.ndarray):
         self.index = index
         self.dirty = np.ones(index.n_edges, dtype=np.bool_)
         self.stream_seen = _bits(stream_free).copy()
         self.need_seen = _bits(need_room).copy()
         self.slot_seen = _bits(trust[: index.n_slots]).copy()
         self.route_seen = np.full(len(index.route_starts) - 1, -1, dtype=np.int64)
-        self.user_seen = np.asarray(edge_user, dtype=np.int64).copy()
 
     def changed(self, edges: np.ndarray, stream_free: np.ndarray, need_room: np.ndarray,
-                trust: np.ndarray, routes: np.ndarray, route_keys: np.ndarray,
-                edge_user: np.ndarray) -> np.ndarray:
+                trust: np.ndarray, routes: np.ndarray, route_keys: np.ndarray) -> np.ndarray:
         """The ``edges`` (ascending) any of whose inputs changed since each was last
         asked about (or never asked): they are unmarked, the others stay marked."""
         ix, dirty = self.index, self.dirty
@@ -112,8 +109,6 @@ class InputWatch:
                      ix.slot_members, dirty)
         mark_changed(np.asarray(routes, dtype=np.int64), _bits(route_keys), self.route_seen,
                      ix.route_starts, ix.route_members, dirty)
-        mark_changed(_NONE, np.asarray(edge_user, dtype=np.int64), self.user_seen, _NONE,
-                     _ALL, dirty)
         asked = edges[dirty[edges]]
         dirty[asked] = False
         return asked

@@ -32,7 +32,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "mark_changed", "same_bits", "capped_months", "pairwise_sum",
+__all__ = ["open_edge_ids", "refresh_inputs", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes"]
 
@@ -315,6 +315,36 @@ def mark_changed(items, now, seen, starts, members, dirty):  # pragma: no cover 
             for j in range(starts[i], starts[i + 1]):
                 dirty[members[j]] = True
     return changed
+
+
+@njit(cache=True, nogil=True)
+def cofund_shares(surplus_without, annual_capex, capex, cofund_share,
+                  budget):  # pragma: no cover - compiled
+    """The co-funding rule (:mod:`.cofunding`) in one pass over the deals, in order: a
+    deal gets ``cofund_share`` if it is additional (``surplus_without <= 0 <
+    surplus_without + gain``, with ``gain = annual_capex x cofund_share > 0``) and its
+    ``cofund_share x capex`` fits what is left of ``budget`` (then taken from it).
+
+    Examples
+    --------
+    >>> cofund_shares(np.array([-5.0, 3.0, -1.0, -2.0]), np.array([20.0, 20.0, 1.0, 20.0]),
+    ...               np.array([40.0, 40.0, 40.0, 50.0]), 0.5, 30.0).tolist()
+    [0.5, 0.0, 0.0, 0.0]
+    """
+    share = np.zeros(len(surplus_without))
+    left = budget
+    for k in range(len(surplus_without)):
+        without = surplus_without[k]
+        if not without <= 0:
+            continue
+        gain = annual_capex[k] * cofund_share
+        if not (without + gain > 0 and gain > 0):
+            continue
+        cost = cofund_share * capex[k]
+        if cost <= left:
+            share[k] = cofund_share
+            left -= cost
+    return share
 
 
 @njit(cache=True, nogil=True)

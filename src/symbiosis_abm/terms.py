@@ -181,7 +181,7 @@ class DealTerms:
         tick = max(self.tick, 0)
         check = edges if cache["watch"] is None else cache["watch"].changed(
             edges, self.stream_free(), self.need_free(), store.trust,
-            *self.assets.route_state(tick), self.assets.edge_user)
+            *self.assets.route_state(tick))
         # inputs: free volume, the two trusts, the route asset's state, the need's room
         # (utilisation); compared bit for bit, the changed ones written back, in one compiled pass
         stale = refresh_inputs(check, w.edges.stream, w.edges.need, w.stream_volume,
@@ -211,7 +211,7 @@ class DealTerms:
                                         self.edge_slot_sr, self.edge_slot_rs,
                                         self.assets.edge_route)
         return InputWatch(caches["index"], self.stream_free(), self.need_free(),
-                          self.pairs.trust, self.assets.edge_user)
+                          self.pairs.trust)
 
     def expected_annual_capex(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
         """Yearly capex (the chosen mode's annuity factor x new capex) of each deal as
