@@ -21,8 +21,10 @@ from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
 PIPE = MODES.index("pipe")
 
-#: regions with at least this many candidate edges watch what changed (input_watch.py)
-WATCH_FROM_EDGES = 0
+#: regions with at least this many candidate edges watch what changed (input_watch.py);
+#: in smaller ones comparing every edge asked about costs less (measured: Kalundborg's
+#: 102 edges ~4% slower watched, 600 firms' 13,500 edges 1-2% faster)
+WATCH_FROM_EDGES = 5000
 
 __all__ = ["DealTerms"]
 
