@@ -41,9 +41,10 @@ _ALL = np.zeros(0, dtype=np.int32)   # members: the edges sorted by item themsel
 
 
 def _grouped(item: np.ndarray, edge: np.ndarray, n_items: int):
-    """``starts, members``: item ``i``'s edges are ``members[starts[i]:starts[i + 1]]``."""
+    """``starts, members``: item ``i``'s edges are ``members[starts[i]:starts[i + 1]]``
+    (32-bit: at 100,000 firms the index of some 5 million pair slots is held)."""
     order = np.argsort(item, kind="stable")
-    starts = np.zeros(n_items + 1, dtype=np.int64)
+    starts = np.zeros(n_items + 1, dtype=np.int32)
     np.cumsum(np.bincount(item, minlength=n_items), out=starts[1:])
     return starts, edge[order].astype(np.int32)
 
@@ -65,7 +66,7 @@ class EdgeIndex:
     def __init__(self, stream_edges: np.ndarray, need: np.ndarray, n_needs: int,
                  slot_sr: np.ndarray, slot_rs: np.ndarray, route: np.ndarray):
         edges = np.arange(len(need), dtype=np.int64)
-        self.stream_starts = np.asarray(stream_edges, dtype=np.int64)
+        self.stream_starts = np.asarray(stream_edges, dtype=np.int32)
         self.need_starts, self.need_members = _grouped(need, edges, n_needs)
         slots = np.concatenate([slot_sr, slot_rs])
         self.n_slots = int(slots.max()) + 1 if len(slots) else 0
