@@ -34,6 +34,10 @@ CASES: dict[str, tuple[str, int, int, dict]] = {
     "high_coast-120": ("high_coast", 120, 0, {}),
     "kalundborg_history-120": ("kalundborg_history", 120, 0, {}),
     "synthetic300-60": ("synthetic", 60, 3, {"n_firms": 300}),
+    # most firms registry members by tick 40: the broker's remembered surpluses at scale
+    "synthetic2000-80": ("synthetic", 80, 1, {
+        "n_firms": 2000, "area_km": 25.0 * 10 ** 0.5, "n_parks": 40, "park_share": 0.6,
+        "park_radius_km": 1.5, "region_seed": 1}),
 }
 
 

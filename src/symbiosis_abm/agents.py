@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .negotiation import within_room
+from .pace import project_room
 from .region import SIZES
 from .state import phase
 from .targeting import rank_matches
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from .exchange import Exchange
 
 __all__ = ["Firm", "Facilitator"]
+
+#: candidates the broker sorts per proposal it can make (more where too few of them fit)
+RANKED_PER_PROPOSAL = 8
 
 
 class Firm(mesa.Agent):
@@ -305,17 +310,36 @@ class Facilitator(mesa.Agent):
         edges, share = edges[worth], share[worth]
         if len(edges) == 0:
             return
-        order = self._rank(edges, surplus[worth])
+        ranked = self._first_ranked(edges, surplus[worth], affordable)
         model.edge_counted[edges] = share
-        chosen = model.open_negotiations(edges[order], via_broker=True, limit=affordable)
+        chosen = model.open_negotiations(ranked, via_broker=True, limit=affordable)
         self.proposals_made += len(chosen)
         self.spend(p.proposal_cost_eur * len(chosen))
         w = model.world
         self.last_proposals = [(w.firm_ids[w.edge_supplier[e]], w.firm_ids[w.edge_receiver[e]],
                                 w.catalogue.names[w.edge_resource[e]]) for e in chosen]
 
-    def _rank(self, edges: np.ndarray, surplus: np.ndarray) -> np.ndarray:
-        """Order of ``edges`` under the targeting strategy (docs/ODD.md, section 7.12)."""
+    def _first_ranked(self, edges: np.ndarray, surplus: np.ndarray, wanted: int) -> np.ndarray:
+        """The first of ``edges`` in the targeting order: enough of them that ``wanted``
+        fit the firms' room, so that the negotiations opened from them are those opened
+        from the whole order. Which edges of a priority list fit (:func:`.within_room`)
+        depends only on the edges ranked before them; a few thousand candidates need not
+        be sorted for the first few."""
+        model, w = self.model, self.model.world
+        room = project_room(model.firm_negotiations, model.firm_building,
+                            model.params.max_negotiations)
+        first = RANKED_PER_PROPOSAL * wanted
+        while True:
+            ranked = edges[self._rank(edges, surplus, first)]
+            if len(ranked) == len(edges) or len(within_room(
+                    ranked, w.edge_supplier[ranked], w.edge_receiver[ranked], room)) >= wanted:
+                return ranked
+            first *= 8
+
+    def _rank(self, edges: np.ndarray, surplus: np.ndarray,
+              first: int | None = None) -> np.ndarray:
+        """Order of ``edges`` under the targeting strategy (docs/ODD.md, section 7.12);
+        with ``first``, its first ones (:func:`.rank_matches`)."""
         model, w = self.model, self.model.world
         sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
         s, n = w.edges.stream[edges], w.edges.need[edges]
@@ -328,6 +352,7 @@ class Facilitator(mesa.Agent):
             | (w.firm_size[rec] == SIZES.index("sme")),
             partner_count=partners[sup] + partners[rec],
             rng=model.streams.broker,
+            first=first,
         )
 
     def pay_cofunding(self, amount: float) -> None:

@@ -145,6 +145,31 @@ class AssetBook:
         own = self.edge_user[edges] == ids
         return np.where(ids >= 0, ids * 4.0e9 + changes * 2.0 + own, -1.0)
 
+    def route_state(self, tick: int) -> tuple[np.ndarray, np.ndarray]:
+        """The routes that have an asset (one entry per asset: repeats), and for each a
+        number that changes whenever :meth:`state_key` of one of its edges may: its live
+        asset and that asset's count of changes (-1: none live). An edge's own use of the
+        live asset changes only as a contract joins it (:meth:`join`: only a route's live
+        asset, or one just built, is joined) or leaves it, and both count a change
+        (:meth:`_move`). The other routes' edges have the key -1 throughout.
+
+        Examples
+        --------
+        >>> book = AssetBook(n_edges=3, lifetime_ticks=240)
+        >>> ids = book.build(np.array([2]), np.array([0]), np.array([1]), np.array([4]),
+        ...                  np.array([0]), np.array([1e6]), np.array([3e5]), tick=5)
+        >>> [a.tolist() for a in book.route_state(tick=100)]
+        [[2], [0.0]]
+        >>> book.route_state(tick=245)[1].tolist()
+        [-1.0]
+        """
+        routes = self.table["route"]
+        if len(routes) == 0:
+            return routes, np.zeros(0)
+        ids = self.route_asset[routes]
+        alive = self.table["until"][ids] > tick
+        return routes, np.where(alive, ids * 4.0e9 + self.table["changes"][ids] * 2.0, -1.0)
+
     def reusable(self, edges: np.ndarray, volume: np.ndarray, season: np.ndarray,
                  season_row: np.ndarray, tick: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

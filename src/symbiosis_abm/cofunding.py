@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .kernels import cofund_shares
+
 __all__ = ["additional", "fits_budget", "available", "offer"]
 
 
@@ -55,7 +57,7 @@ def available(facilitator: Any, params: Any, tick: int) -> float:
 
 def offer(budget: float, cofund_share: float, terms_of: Callable, edges: np.ndarray,
           volume: np.ndarray | None = None, surplus_without: np.ndarray | None = None,
-          capex: np.ndarray | None = None, surplus_with: np.ndarray | None = None,
+          capex: np.ndarray | None = None,
           annual_capex: np.ndarray | None = None) -> np.ndarray:
     """Share of capex the co-funder offers each deal (0 or ``cofund_share``), in order,
     within ``budget`` (:func:`available`).
@@ -63,35 +65,28 @@ def offer(budget: float, cofund_share: float, terms_of: Callable, edges: np.ndar
     ``terms_of(edges, volume=...)`` gives the deals' expected terms and their info
     (:meth:`~.terms.DealTerms.expected_terms`).
 
-    ``surplus_without`` and the deals' new ``capex`` (or ``surplus_with``, the surplus at
-    the full ``cofund_share``) may be passed when the caller has them; otherwise they are
-    computed here. Co-funding a share of capex raises the yearly surplus by exactly the
-    annuity of that share (:func:`~.economics.evaluate`); ``annual_capex`` is each deal's
-    yearly capex (its mode's annuity factor x capex), computed here when not passed.
+    ``surplus_without``, the deals' new ``capex`` and ``annual_capex`` (each deal's yearly
+    capex: its mode's annuity factor x capex) may be passed when the caller has them;
+    otherwise they are computed here. Co-funding a share of capex raises the yearly
+    surplus by exactly the annuity of that share (:func:`~.economics.evaluate`). The rule
+    is :func:`additional` and :func:`fits_budget`, applied in one compiled pass
+    (:func:`~.kernels.cofund_shares`).
+
+    Examples
+    --------
+    Only the first deal is additional and fits; the third would gain too little:
+
+    >>> offer(30.0, 0.5, None, np.arange(3), surplus_without=np.array([-5.0, 3.0, -1.0]),
+    ...       capex=np.array([40.0, 40.0, 40.0]),
+    ...       annual_capex=np.array([20.0, 20.0, 1.0])).tolist()
+    [0.5, 0.0, 0.0]
     """
-    share = np.zeros(len(edges))
     if budget <= 0 or len(edges) == 0:
-        return share
-    if surplus_without is None or (capex is None and surplus_with is None) or (
-            surplus_with is None and annual_capex is None):
+        return np.zeros(len(edges))
+    if surplus_without is None or capex is None or annual_capex is None:
         terms, info = terms_of(edges, volume=volume)
         surplus_without, capex = terms.surplus, info["capex"]
         annual_capex = info["capex"] * info["annuity_factor"]
-    need = np.flatnonzero(surplus_without <= 0)
-    if surplus_with is None:
-        gain = annual_capex[need] * cofund_share
-        ok = additional(surplus_without[need], surplus_without[need] + gain) & (gain > 0)
-    else:   # co-funding raises the surplus only where there is capex
-        ok = (additional(surplus_without[need], surplus_with[need])
-              & (surplus_with[need] > surplus_without[need]))
-    need = need[ok]
-    if len(need) == 0:
-        return share
-    if capex is None:
-        vol = None if volume is None else np.asarray(volume)[need]
-        capex_need = terms_of(edges[need], volume=vol)[1]["capex"]
-    else:
-        capex_need = capex[need]
-    fits = fits_budget(cofund_share * capex_need, budget)
-    share[need[fits]] = cofund_share
-    return share
+    return cofund_shares(np.asarray(surplus_without, dtype=float),
+                         np.asarray(annual_capex, dtype=float), np.asarray(capex, dtype=float),
+                         float(cofund_share), float(budget))

@@ -3,8 +3,9 @@
 At 10,000 firms and more a tick spends much of its time in a few passes over hundreds of
 thousands of candidate edges that only test, gather and compare: which edges could open
 talks now (:func:`open_edge_ids`, twice a tick, stream by stream), which remembered
-surpluses are stale (:func:`refresh_inputs`, the broker's scan), who discovers whom and
-who evaluates (:func:`discover`), which candidates each firm's budget pays for
+surpluses are stale (:func:`refresh_inputs`, the broker's scan, on the edges
+:func:`mark_changed` marked), what co-funding each deal gets (:func:`cofund_shares`),
+who discovers whom and who evaluates (:func:`discover`), which candidates each firm's budget pays for
 (:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
 (:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
 annuities: no ``(edges, modes)`` table is held), the route's asset it may share
@@ -34,7 +35,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "same_bits", "capped_months", "pairwise_sum",
+__all__ = ["open_edge_ids", "refresh_inputs", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds"]
 
@@ -432,6 +433,78 @@ def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made
             seen[e, 0], seen[e, 1], seen[e, 2] = volume, t_sr, t_rs
             seen[e, 3], seen[e, 4] = live, room
     return stale
+
+
+@njit(cache=True, nogil=True)
+def mark_changed(items, now, seen, starts, members, dirty):  # pragma: no cover - compiled
+    """Mark ``dirty`` the edges of every item whose value changed since it was last seen.
+
+    ``now`` holds the items' values as bits (a float array viewed as ``int64``: any
+    change of a float, its sign of zero included, is a change of its bits), ``items`` the
+    item of each (empty: ``now`` holds every item in order). An item ``i`` whose bits
+    differ from ``seen[i]`` is written into ``seen`` and its edges are marked: the edges
+    ``members[starts[i]:starts[i + 1]]``, or ``starts[i]`` up to ``starts[i + 1]``
+    themselves when ``members`` is empty (edges sorted by item), or edge ``i`` itself when
+    ``starts`` is empty. Returns the number of items that changed.
+
+    Examples
+    --------
+    Items 0 and 1 own edges [2] and [0, 1]; item 1 changes:
+
+    >>> seen, dirty = np.array([5, 7]), np.zeros(3, dtype=np.bool_)
+    >>> starts, members = np.array([0, 1, 3]), np.array([2, 0, 1], dtype=np.int32)
+    >>> none = np.zeros(0, dtype=np.int64)
+    >>> mark_changed(none, np.array([5, 8]), seen, starts, members, dirty), dirty.tolist()
+    (1, [True, True, False])
+    >>> seen.tolist()
+    [5, 8]
+    """
+    changed = 0
+    n = len(items) if len(items) else len(now)
+    for k in range(n):
+        i = items[k] if len(items) else k
+        if now[k] == seen[i]:
+            continue
+        seen[i] = now[k]
+        changed += 1
+        if len(starts) == 0:
+            dirty[i] = True
+        elif len(members) == 0:
+            dirty[starts[i]:starts[i + 1]] = True
+        else:
+            for j in range(starts[i], starts[i + 1]):
+                dirty[members[j]] = True
+    return changed
+
+
+@njit(cache=True, nogil=True)
+def cofund_shares(surplus_without, annual_capex, capex, cofund_share,
+                  budget):  # pragma: no cover - compiled
+    """The co-funding rule (:mod:`.cofunding`) in one pass over the deals, in order: a
+    deal gets ``cofund_share`` if it is additional (``surplus_without <= 0 <
+    surplus_without + gain``, with ``gain = annual_capex x cofund_share > 0``) and its
+    ``cofund_share x capex`` fits what is left of ``budget`` (then taken from it).
+
+    Examples
+    --------
+    >>> cofund_shares(np.array([-5.0, 3.0, -1.0, -2.0]), np.array([20.0, 20.0, 1.0, 20.0]),
+    ...               np.array([40.0, 40.0, 40.0, 50.0]), 0.5, 30.0).tolist()
+    [0.5, 0.0, 0.0, 0.0]
+    """
+    share = np.zeros(len(surplus_without))
+    left = budget
+    for k in range(len(surplus_without)):
+        without = surplus_without[k]
+        if not without <= 0:
+            continue
+        gain = annual_capex[k] * cofund_share
+        if not (without + gain > 0 and gain > 0):
+            continue
+        cost = cofund_share * capex[k]
+        if cost <= left:
+            share[k] = cofund_share
+            left -= cost
+    return share
 
 
 @njit(cache=True, nogil=True)

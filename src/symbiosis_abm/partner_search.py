@@ -99,10 +99,12 @@ class PartnerSearch:
         able = self.firm_open & (projects < self.params.max_negotiations)
         if among is not None:
             able &= among
+        need_ok = need_open & able[w.need_firm]
         # idle, not waiting to be reconsidered, both sides open and able; deals that failed
         # for want of co-funding wait until the budget changes (one compiled pass, stream
-        # by stream: an edge's firms are its stream's and need's)
+        # by stream: an edge's firms are its stream's and need's); the sparse pass pays
+        # where under ~30% of needs pass (measured at 10,000 firms), else it mispredicts
         return open_edge_ids(self.edge_status, self.edge_retry, max(self.tick, 0),
                              w.stream_edges, w.edges.need, stream_open & able[w.stream_firm],
-                             need_open & able[w.need_firm], self.cofund_wait,
-                             self.cofunding_available(), among is not None)
+                             need_ok, self.cofund_wait, self.cofunding_available(),
+                             10 * np.count_nonzero(need_ok) < 3 * len(need_ok))

@@ -24,7 +24,7 @@ import numpy as np
 
 from .params import TARGETING_STRATEGIES
 
-__all__ = ["rank_matches"]
+__all__ = ["rank_matches", "lexsort_first"]
 
 
 def rank_matches(
@@ -35,8 +35,14 @@ def rank_matches(
     involves_sme: np.ndarray,
     partner_count: np.ndarray,
     rng: np.random.Generator,
+    first: int | None = None,
 ) -> np.ndarray:
     """Indices of candidate matches, best first, under ``strategy``.
+
+    With ``first``, only the ``first`` best (the same as the full order's first ones):
+    a broker proposes a few of thousands of candidates, and sorting only those that can
+    come first costs a fraction of sorting all. ``random`` always gives the full order
+    (its draws do not depend on ``first``).
 
     Parameters
     ----------
@@ -59,6 +65,8 @@ def rank_matches(
     [2, 0, 1]
     >>> rank_matches("most_isolated", **kw).tolist()
     [0, 2, 1]
+    >>> rank_matches("largest_streams", first=2, **kw).tolist()
+    [1, 2]
     """
     if strategy not in TARGETING_STRATEGIES:
         raise ValueError(f"targeting {strategy!r}: choose one of {', '.join(TARGETING_STRATEGIES)}")
@@ -73,4 +81,25 @@ def rank_matches(
         keys = (-surplus, ~np.asarray(involves_sme, dtype=bool))
     else:  # most_isolated
         keys = (-surplus, partner_count)
-    return np.lexsort(keys)
+    return lexsort_first(keys, n if first is None else first)
+
+
+def lexsort_first(keys: tuple[np.ndarray, ...], first: int) -> np.ndarray:
+    """``np.lexsort(keys)[:first]``, sorting only the items whose primary key (the last)
+    is at most the ``first``-th smallest: the others cannot come first. Ties keep their
+    order, as in :func:`numpy.lexsort`.
+
+    Examples
+    --------
+    >>> keys = (np.array([0.0, 1.0, 2.0, 3.0]), np.array([2.0, 1.0, 1.0, 0.0]))
+    >>> lexsort_first(keys, 2).tolist(), np.lexsort(keys)[:2].tolist()
+    ([3, 1], [3, 1])
+    """
+    primary = np.asarray(keys[-1])
+    if first >= len(primary):
+        return np.lexsort(keys)
+    kth = np.partition(primary, first - 1)[first - 1] if first > 0 else None
+    if kth is None or kth != kth:   # nothing asked, or NaN among the first: sort all
+        return np.lexsort(keys)[:first]
+    near = np.flatnonzero(primary <= kth)   # ascending: lexsort's order among ties
+    return near[np.lexsort(tuple(np.asarray(k)[near] for k in keys))][:first]
