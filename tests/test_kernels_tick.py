@@ -9,7 +9,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from symbiosis_abm._arrays import hub_pair_positions
-from symbiosis_abm.cascade import STARVED, starvation
+from symbiosis_abm.cascade import (
+    STARVED,
+    produced_level_of,
+    produced_level_table,
+    received_share_of,
+    received_share_table,
+    smooth,
+    starvation,
+)
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.kernels_tick import (
     _maximum,
@@ -18,15 +26,19 @@ from symbiosis_abm.kernels_tick import (
     active_and_talks,
     decay_idle,
     deliver_contracts,
+    deliver_tick,
     exchange_topology,
     pass_reputation,
     realised_ratios,
     starved_closing,
     talks_tick,
     tick_tallies,
+    track_inputs,
     track_profit,
     trust_after_delivery,
+    worn_rows,
 )
+from symbiosis_abm.relations import broken
 from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward
 
 
@@ -409,3 +421,112 @@ def test_starved_closing_is_the_numpy_rule(seed):
     got = starved_closing(key, firm_open, need_firm, counter, share, threshold, patience,
                           STARVED, random_exit)
     assert counter.tolist() == ref.tolist() and got.tolist() == closing.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_worn_rows_are_the_numpy_selection(seed):
+    rng = np.random.default_rng(seed)
+    rows, assets, t = 50, 12, 30
+    active, first = rng.random(rows) < 0.7, rng.integers(t - 5, t + 5, rows)
+    asset = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
+    until = rng.integers(t - 3, t + 3, assets)
+    has = np.flatnonzero(active & (asset >= 0) & (first <= t))
+    expected = has[until[asset[has]] <= t]
+    got = worn_rows(t, active, asset, first, until)
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist() and len(got)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("produced_streams", [0, 7])
+def test_track_inputs_is_the_cascade_rule(seed, produced_streams):
+    rng = np.random.default_rng(seed)
+    needs, m, alpha = 15, 40, 0.28
+    need, delivered = rng.integers(0, needs, m), rng.random(m) * rng.choice([1.0, 50.0], m)
+    per_tick = np.where(rng.random(needs) < 0.2, 0.0, rng.random(needs) * 40)
+    share = rng.random(needs)
+    produced = np.sort(rng.choice(30, produced_streams, replace=False))
+    k = rng.integers(0, needs, produced_streams)
+    y = np.where(rng.random(produced_streams) < 0.4, np.nan, rng.random(produced_streams) * 3)
+    need_volume = rng.random(produced_streams) * 500
+    stream_volume = np.where(rng.random(produced_streams) < 0.2, 0.0,
+                             rng.random(produced_streams) * 400)
+    made = rng.random(30)
+    ref_made = made.copy()
+    got = np.bincount(need, weights=delivered, minlength=needs)
+    ref_share = smooth(share, received_share_of(per_tick)(got), alpha)
+    level = produced_level_of(y, need_volume, stream_volume)(ref_share[k])
+    ref_made[produced] = (level * 100.0).round() / 100.0
+    track_inputs(need, delivered, share, *received_share_table(per_tick), alpha, produced, k,
+                 *produced_level_table(y, need_volume, stream_volume), made)
+    assert _bits(share) == _bits(ref_share) and _bits(made) == _bits(ref_made)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_deliver_tick_is_its_passes_in_turn(seed):
+    """deliver_tick is deliver_contracts, trust_after_delivery, broken and track_profit
+    over the exchanges not broken, and the due rows."""
+    rng = np.random.default_rng(seed)
+    rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
+    ex = {k: rng.integers(0, m, rows) for k, m in (("stream", items), ("need", items),
+                                                  ("supplier", firms), ("receiver", firms),
+                                                  ("resource", resources), ("edge", edges))}
+    ex["active"] = rng.random(rows) < 0.7
+    ex["first"] = rng.integers(t - 10, t + 5, rows)
+    ex["end"] = rng.integers(t - 1, t + 8, rows)
+    ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
+    ex["losing_ticks"] = rng.integers(0, 4, rows)
+    for k in ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit", "annuity",
+              "delivered", "paid"):
+        ex[k] = rng.random(rows) * rng.choice([1.0, 100.0, 1e4], rows)
+    for k in ("avg_supplier", "avg_receiver", "expected_supplier", "expected_receiver",
+              "priced_annuity", "planned", "disposal_unit", "virgin_unit"):
+        ex[k] = rng.normal(0, 50, rows)
+    paid_off, until = rng.random(assets) < 0.3, rng.integers(t - 5, t + 20, assets)
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    trust, contact = rng.random(slots), rng.random(slots) < 0.2
+    items_args = (rng.random(items) * 1.2, rng.random(items) * 100,
+                  rng.random(items) * 150, rng.random(items), rng.random(items) * 80,
+                  rng.random(items) * 90, rng.random(items), rng.random(items) * 1.3,
+                  rng.normal(20, 30, items), rng.normal(50, 30, items))
+    firm_arrays = [rng.normal(0, 1e4, firms) for _ in range(3)]
+    tpy, tol, gain, loss, brk, alpha, patience = 12.0, 0.1, 0.05, 2.5, 0.3, 1 / 12, 2
+    state = (ex, trust, contact, firm_arrays)
+    ref_ex, ref_trust, ref_contact, ref_firms = (
+        {k: v.copy() for k, v in ex.items()}, trust.copy(), contact.copy(),
+        [f.copy() for f in firm_arrays])
+    act, delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
+        t, ref_ex["active"], ref_ex["first"], ref_ex["edge"], ref_ex["asset"], paid_off,
+        until, slot_sr, slot_rs, ref_contact, ref_ex["stream"], ref_ex["need"],
+        ref_ex["supplier"], ref_ex["receiver"], ref_ex["resource"], ref_ex["volume"],
+        ref_ex["price"], ref_ex["tc_supplier"], ref_ex["tc_receiver"],
+        ref_ex["transport_unit"], ref_ex["annuity"], tpy, *items_args, *ref_firms,
+        ref_ex["delivered"], ref_ex["paid"], resources)
+    rs, sr = slot_rs[ref_ex["edge"][act]], slot_sr[ref_ex["edge"][act]]
+    trust_after_delivery(rs, sr, share, planned, ref_trust, ref_contact, tol, gain, loss)
+    lost = broken(ref_trust[rs], brk)
+    over, sup_loses = track_profit(
+        act[~lost], ref_ex["stream"], ref_ex["need"], dev_sup[~lost], dev_rec[~lost],
+        *(ref_ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
+                              "expected_receiver", "priced_annuity", "planned",
+                              "disposal_unit", "virgin_unit", "losing_ticks")),
+        items_args[8], items_args[9], tpy, alpha, patience)
+    expected = (act, delivered, by_resource, act[lost], act[~lost][over], sup_loses[over],
+                np.flatnonzero(ref_ex["active"] & (ref_ex["end"] <= t)))
+    got = deliver_tick(
+        t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"], paid_off, until,
+        slot_sr, slot_rs, trust, contact, ex["stream"], ex["need"], ex["supplier"],
+        ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
+        ex["tc_receiver"], ex["transport_unit"], ex["annuity"], tpy, *items_args,
+        *firm_arrays, ex["delivered"], ex["paid"], resources, tol, gain, loss, brk,
+        *(ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
+                          "expected_receiver", "priced_annuity", "planned", "disposal_unit",
+                          "virgin_unit", "losing_ticks")), alpha, patience)
+    assert lost.any() and len(expected[4]) and len(expected[6])   # the case is not empty
+    for a, b in zip(got, expected):
+        assert a.dtype == b.dtype and _bits(a) == _bits(b)
+    ex, trust, contact, firm_arrays = state
+    for k in ex:
+        assert _bits(ex[k]) == _bits(ref_ex[k])
+    assert _bits(trust) == _bits(ref_trust) and contact.tolist() == ref_contact.tolist()
+    for a, b in zip(firm_arrays, ref_firms):
+        assert _bits(a) == _bits(b)

@@ -478,3 +478,105 @@ def starved_closing(key_input, firm_open, need_firm, need_starved, need_share, t
         if need_starved[i] >= patience and random_exit[f]:
             closing[f] = True
     return closing
+
+
+@njit(cache=True, nogil=True)
+def worn_rows(t, active, asset, first, until):  # pragma: no cover - compiled
+    """Rows of the active, delivering exchanges (``first <= t``) whose asset's life is
+    over at ``t`` (``until <= t``), in row order (:meth:`.contracts.ContractBook.
+    _replace_worn_assets`)."""
+    rows = np.empty(len(active), dtype=np.int64)
+    m = 0
+    for r in range(len(active)):
+        a = asset[r]
+        if active[r] and a >= 0 and first[r] <= t and until[a] <= t:
+            rows[m] = r
+            m += 1
+    return rows[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def track_inputs(need, delivered, need_share, positive, safe, alpha, produced, k, follows,
+                 scale, divisor, stream_made):  # pragma: no cover - compiled
+    """The needs' received shares and the produced streams' levels after this tick's
+    deliveries (:meth:`.lifecycle.Lifecycle._track_inputs`), in place.
+
+    What each need got (``np.bincount(need, weights=delivered)``) over its volume per
+    tick (``safe``; 0 where not ``positive``), clipped to [0, 1]
+    (:func:`.cascade.received_share_of`), moves ``need_share`` a share ``alpha`` toward
+    it (:func:`.cascade.smooth`); each produced stream (``produced``, made from need
+    ``k``) is then at :func:`.cascade.produced_level_of` of its input's share (the share
+    itself where it ``follows`` it, else ``scale x share / divisor``, clipped), in whole
+    percent (``round(level x 100) / 100``, half to even). No ``produced``: no levels.
+    """
+    got = np.zeros(len(need_share))
+    for i in range(len(need)):
+        got[need[i]] += delivered[i]
+    for i in range(len(need_share)):
+        share = _unit(got[i] / safe[i]) if positive[i] else 0.0
+        need_share[i] = need_share[i] + alpha * (share - need_share[i])
+    for x in range(len(produced)):
+        share = need_share[k[x]]
+        level = _unit(share if follows[x] else scale[x] * share / divisor[x])
+        stream_made[produced[x]] = np.rint(level * 100.0) / 100.0
+
+
+@njit(cache=True, nogil=True)
+def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, slot_rs,
+                 trust, contact, stream, need, supplier, receiver, resource, volume, price,
+                 tc_supplier, tc_receiver, transport_unit, annuity, tpy, stream_ratio,
+                 stream_volume, stream_committed, need_ratio, need_volume, need_committed,
+                 need_season_now, stream_season_now, disposal_now, virgin_now, firm_savings,
+                 firm_paid_in, firm_paid_out, ex_delivered, ex_paid, n_resources, tolerance,
+                 gain, loss, trust_break, avg_supplier, avg_receiver, expected_supplier,
+                 expected_receiver, priced_annuity, planned, disposal_unit, virgin_unit,
+                 losing_ticks, alpha, patience):  # pragma: no cover - compiled
+    """A tick's deliveries and what follows from them, in one pass: the arithmetic of
+    :meth:`.contracts.ContractBook._deliver` between its calls that start or end contracts.
+
+    :func:`deliver_contracts`; then :func:`trust_after_delivery` over the delivering
+    exchanges' pairs; those whose receiver's trust in its supplier fell below
+    ``trust_break`` (:func:`.relations.broken`) are ``lost``; :func:`track_profit` over
+    the others. Ending the lost ones (which the caller does next) changes nothing the
+    profit rule reads, so it may run first. Returns the delivering rows ``act``, what
+    each delivered, the delivered volume per resource, the ``lost`` rows, the rows that
+    lost money for ``patience`` ticks with whether the supplier is the side losing, and
+    the active rows whose term ends (``end <= t``; some may end before their renewal).
+    """
+    act, delivered, share, pl, dev_sup, dev_rec, by_resource = deliver_contracts(
+        t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs, contact, stream,
+        need, supplier, receiver, resource, volume, price, tc_supplier, tc_receiver,
+        transport_unit, annuity, tpy, stream_ratio, stream_volume, stream_committed,
+        need_ratio, need_volume, need_committed, need_season_now, stream_season_now,
+        disposal_now, virgin_now, firm_savings, firm_paid_in, firm_paid_out, ex_delivered,
+        ex_paid, n_resources)
+    m = len(act)
+    rs = np.empty(m, dtype=np.int64)
+    sr = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        rs[i], sr[i] = slot_rs[edge[act[i]]], slot_sr[edge[act[i]]]
+    trust_after_delivery(rs, sr, share, pl, trust, contact, tolerance, gain, loss)
+    lost = np.empty(m, dtype=np.int64)
+    kept = np.empty(m, dtype=np.int64)
+    n_lost = n_kept = 0
+    for i in range(m):
+        if trust[rs[i]] < trust_break:
+            lost[n_lost] = act[i]
+            n_lost += 1
+        else:
+            kept[n_kept], dev_sup[n_kept], dev_rec[n_kept] = act[i], dev_sup[i], dev_rec[i]
+            n_kept += 1
+    kept = kept[:n_kept]
+    over, sup_loses = track_profit(kept, stream, need, dev_sup[:n_kept], dev_rec[:n_kept],
+                                   avg_supplier, avg_receiver, expected_supplier,
+                                   expected_receiver, priced_annuity, planned, disposal_unit,
+                                   virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
+                                   alpha, patience)
+    due = np.empty(len(active), dtype=np.int64)
+    n_due = 0
+    for r in range(len(active)):
+        if active[r] and end[r] <= t:
+            due[n_due] = r
+            n_due += 1
+    return (act, delivered, by_resource, lost[:n_lost].copy(), kept[over],
+            sup_loses[over], due[:n_due].copy())
