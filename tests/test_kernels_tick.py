@@ -28,6 +28,8 @@ from symbiosis_abm.kernels_tick import (
     deliver_contracts,
     deliver_tick,
     exchange_topology,
+    measure_tick,
+    numpy_sum,
     pass_reputation,
     realised_ratios,
     starved_closing,
@@ -38,6 +40,7 @@ from symbiosis_abm.kernels_tick import (
     trust_after_delivery,
     worn_rows,
 )
+from symbiosis_abm.measures import undirected_keys
 from symbiosis_abm.relations import broken
 from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward
 
@@ -530,3 +533,48 @@ def test_deliver_tick_is_its_passes_in_turn(seed):
     assert _bits(trust) == _bits(ref_trust) and contact.tolist() == ref_contact.tolist()
     for a, b in zip(firm_arrays, ref_firms):
         assert _bits(a) == _bits(b)
+
+
+@pytest.mark.parametrize("n", [*range(0, 140), 255, 256, 257, 1000, 1031, 8192, 20001])
+def test_numpy_sum_is_numpys_pairwise_sum(n):
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 12, n)
+    assert _bits([numpy_sum(a)]) == _bits([a.sum()])
+    assert _bits([numpy_sum(-np.zeros(n))]) == _bits([(-np.zeros(n)).sum()])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_measure_tick_is_the_numpy_tallies(seed):
+    rng = np.random.default_rng(seed)
+    rows, talks, edges, size, firms, resources, t = 40, 30, 25, 60, 12, 9, 15
+    active, ex_edge = rng.random(rows) < 0.6, rng.integers(0, edges, rows)
+    first, ended = rng.integers(t - 5, t + 5, rows), rng.integers(t - 2, t + 2, rows)
+    reason, internal = rng.integers(0, 6, rows), rng.random(6) < 0.5
+    status, book_edge = rng.integers(0, 3, talks), rng.integers(0, edges, talks)
+    trust, met = rng.random(size), rng.random(size) < 0.5
+    src, dst = rng.integers(0, firms, size), rng.integers(0, firms, size)
+    slot_sr, slot_rs = rng.integers(0, size, edges), rng.integers(0, size, edges)
+    sup, rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    firm_open, member = rng.random(firms) < 0.8, rng.random(firms) < 0.5
+    money = [rng.normal(0, 1e5, firms) for _ in range(3)]
+    delivered = rng.random(resources) * 1e3
+    units = [rng.random(resources) < 0.4 for _ in range(3)]
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, 1)
+    strong = np.zeros(size, dtype=bool)
+    strong[slot_sr[tied]] = strong[slot_rs[tied]] = True
+    tallies = tick_tallies(t, active, first, ended, reason, internal, trust, met, strong,
+                           src, dst, firm_open, member)
+
+    def mean(values, empty):
+        return float(values.sum() / len(values)) if len(values) else empty
+
+    expected = (len(tied) - len(act), len(undirected_keys(sup[tied], rec[tied], firms)),
+                *tallies[:4], *tallies[7:], mean(tallies[4], 0.35), mean(tallies[5], np.nan),
+                mean(tallies[6], np.nan), *(float(delivered[u].sum()) for u in units),
+                *(float(x.sum()) for x in money))
+    got_act, got = measure_tick(t, active, ex_edge, first, ended, reason, internal, status,
+                                book_edge, 1, trust, met, src, dst, slot_sr, slot_rs, sup, rec,
+                                firms, firm_open, member, 0.35, *money, delivered, *units)
+    assert got_act.tolist() == act.tolist()
+    assert [type(x) for x in got] == [type(x) for x in expected]
+    assert _bits(got) == _bits(expected)

@@ -580,3 +580,125 @@ def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, s
             n_due += 1
     return (act, delivered, by_resource, lost[:n_lost].copy(), kept[over],
             sup_loses[over], due[:n_due].copy())
+
+
+@njit(inline="always")
+def _block_sum(a, lo, n):  # pragma: no cover - compiled
+    """numpy's sum of ``a[lo:lo + n]``, ``n <= 128``: in order below 8 items, else over
+    eight interleaved partial sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r = a[lo: lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def numpy_sum(a):  # pragma: no cover - compiled
+    """``float(a.sum())`` of a 1-d contiguous float64 array, bit for bit.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(1).standard_normal(1000) * 1e6
+    >>> numpy_sum(x) == float(x.sum())
+    True
+    """
+    # numpy's pairwise recursion (halves, cut at a multiple of 8, down to blocks of at
+    # most 128), walked with an explicit stack: a recursive compiled function does not
+    # load safely from numba's cache
+    lo_of = np.empty(64, dtype=np.int64)
+    n_of = np.empty(64, dtype=np.int64)
+    step = np.zeros(64, dtype=np.int64)
+    values = np.empty(64)
+    lo_of[0], n_of[0], step[0] = 0, len(a), 0
+    depth, held = 1, 0
+    while depth:
+        top = depth - 1
+        lo, n = lo_of[top], n_of[top]
+        half = n // 2
+        half -= half % 8
+        if n <= 128:
+            values[held] = _block_sum(a, lo, n)
+            held += 1
+            depth -= 1
+        elif step[top] == 0:   # the first half
+            step[top] = 1
+            lo_of[depth], n_of[depth], step[depth] = lo, half, 0
+            depth += 1
+        elif step[top] == 1:   # then the second
+            step[top] = 2
+            lo_of[depth], n_of[depth], step[depth] = lo + half, n - half, 0
+            depth += 1
+        else:                  # both summed: their sum
+            held -= 1
+            values[held - 1] = values[held - 1] + values[held]
+            depth -= 1
+    return 0.0 + values[0]   # numpy adds the sum to the identity: -0.0 becomes 0.0
+
+
+@njit(cache=True, nogil=True)
+def _mean_or(values, empty):  # pragma: no cover - compiled
+    """``values.sum() / len(values)``, ``empty`` if there are none."""
+    return numpy_sum(values) / len(values) if len(values) else empty
+
+
+@njit(cache=True, nogil=True)
+def _masked_sum(values, mask):  # pragma: no cover - compiled
+    """``values[mask].sum()``."""
+    return numpy_sum(values[mask])
+
+
+@njit(cache=True, nogil=True)
+def measure_tick(t, active, ex_edge, first, ended, reason, internal, status, book_edge,
+                 open_code, trust, met, src, dst, slot_sr, slot_rs, edge_supplier,
+                 edge_receiver, n_firms, firm_open, firm_member, initial_trust, savings,
+                 costs, stranded, delivered, unit_t, unit_mwh,
+                 unit_m3):  # pragma: no cover - compiled
+    """The tick's statistics of :meth:`.measurement.Measurement._measure` that need no
+    graph, in one pass.
+
+    :func:`active_and_talks`; the strong ties: both pair slots of the edges the active
+    exchanges and the open talks hold, and how many unordered firm pairs they join
+    (:func:`.measures.undirected_keys`); :func:`tick_tallies`; the mean trust of pairs
+    that met (``initial_trust`` if none), of strong and of weak ties (NaN if none);
+    the delivered volume in tonnes, MWh and m3 (``delivered[unit].sum()``) and the
+    firms' savings, costs and stranded annuities summed, each sum as numpy makes it
+    (:func:`numpy_sum`). Returns the active rows and a tuple of the figures, in the
+    order the code unpacks them.
+    """
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, open_code)
+    strong = np.zeros(len(trust), dtype=np.bool_)
+    keys = np.empty(len(tied), dtype=np.int64)
+    k = 0
+    for e in tied:
+        strong[slot_sr[e]] = True
+        strong[slot_rs[e]] = True
+        a, b = edge_supplier[e], edge_receiver[e]
+        if a != b:
+            keys[k] = min(a, b) * n_firms + max(a, b)
+            k += 1
+    keys = np.sort(keys[:k])
+    n_strong = 1 if k else 0
+    for i in range(1, k):
+        if keys[i] != keys[i - 1]:
+            n_strong += 1
+    (building, n_ended, n_internal, n_weak, met_trust, strong_trust, weak_trust, n_open,
+     members) = tick_tallies(t, active, first, ended, reason, internal, trust, met, strong,
+                             src, dst, firm_open, firm_member)
+    return act, (len(tied) - len(act), n_strong, building, n_ended, n_internal, n_weak,
+                 n_open, members, _mean_or(met_trust, initial_trust),
+                 _mean_or(strong_trust, np.nan), _mean_or(weak_trust, np.nan),
+                 _masked_sum(delivered, unit_t), _masked_sum(delivered, unit_mwh),
+                 _masked_sum(delivered, unit_m3), numpy_sum(savings), numpy_sum(costs),
+                 numpy_sum(stranded))
