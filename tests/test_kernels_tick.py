@@ -19,11 +19,13 @@ from symbiosis_abm.cascade import (
     starvation,
 )
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
+from symbiosis_abm.demography import entries, exits
 from symbiosis_abm.kernels_tick import (
     _maximum,
     _minimum,
     _unit,
     active_and_talks,
+    closures_and_entries,
     decay_idle,
     deliver_contracts,
     deliver_tick,
@@ -578,3 +580,24 @@ def test_measure_tick_is_the_numpy_tallies(seed):
     assert got_act.tolist() == act.tolist()
     assert [type(x) for x in got] == [type(x) for x in expected]
     assert _bits(got) == _bits(expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("chance,reuse", [(0.0, 0.0), (0.1, 0.3)])
+def test_closures_and_entries_are_the_demography_rules(seed, chance, reuse):
+    rng = np.random.default_rng(seed)
+    n, t = 60, 7
+    firm_open, vacant = rng.random(n) < 0.8, rng.random(n) < 0.3
+    vacant &= ~firm_open
+    close_tick = np.where(rng.random(n) < 0.1, t, rng.integers(-1, 20, n))
+    u_close, u_exit, u_entry = rng.random(n), rng.random(n), rng.random(n)
+    hazard = np.where(rng.random(n) < 0.5, 0.0, rng.random(n) * 0.3)
+    closing = firm_open & ((close_tick == t) | (u_close < chance))
+    leaving = exits(firm_open & ~closing, u_exit, hazard)
+    coming = np.flatnonzero(entries(vacant, u_entry, reuse))
+    ref_vacant = vacant | leaving
+    gone, n_gone, n_exits, got_coming = closures_and_entries(
+        t, firm_open, close_tick, u_close, chance, u_exit, hazard, vacant, u_entry, reuse)
+    assert gone.tolist() == (closing | leaving).tolist() and n_gone == gone.sum() > 0
+    assert n_exits == leaving.sum() and got_coming.tolist() == coming.tolist()
+    assert vacant.tolist() == ref_vacant.tolist()

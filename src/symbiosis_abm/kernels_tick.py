@@ -702,3 +702,36 @@ def measure_tick(t, active, ex_edge, first, ended, reason, internal, status, boo
                  _masked_sum(delivered, unit_t), _masked_sum(delivered, unit_mwh),
                  _masked_sum(delivered, unit_m3), numpy_sum(savings), numpy_sum(costs),
                  numpy_sum(stranded))
+
+
+@njit(cache=True, nogil=True)
+def closures_and_entries(t, firm_open, close_tick, u_close, close_chance, u_exit, hazard,
+                         vacant, u_entry, reuse):  # pragma: no cover - compiled
+    """The firms that leave and the sites taken over at tick ``t``
+    (:meth:`.demography.Demography._close_firms`).
+
+    An open firm closes where its scheduled ``close_tick`` is ``t`` or its draw
+    ``u_close`` falls below ``close_chance`` (the uniform hazard; 0: none); another open
+    firm exits where ``u_exit < hazard`` (:func:`.demography.exits`); a vacant site is
+    taken over where ``u_entry < reuse`` (:func:`.demography.entries`, on the vacancies
+    before this tick's exits). The exits' sites become ``vacant`` (in place). Returns
+    which firms leave (closures and exits), how many, how many exited and the sites
+    taken over.
+    """
+    n = len(firm_open)
+    gone = np.zeros(n, dtype=np.bool_)
+    coming = np.empty(n, dtype=np.int64)
+    n_gone = n_exits = n_coming = 0
+    for f in range(n):
+        closing = firm_open[f] and (close_tick[f] == t or u_close[f] < close_chance)
+        leaving = firm_open[f] and not closing and u_exit[f] < hazard[f]
+        if vacant[f] and u_entry[f] < reuse:
+            coming[n_coming] = f
+            n_coming += 1
+        if closing or leaving:
+            gone[f] = True
+            n_gone += 1
+        if leaving:
+            vacant[f] = True
+            n_exits += 1
+    return gone, n_gone, n_exits, coming[:n_coming].copy()
