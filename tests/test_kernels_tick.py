@@ -8,7 +8,7 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from symbiosis_abm._arrays import hub_pair_positions
+from symbiosis_abm._arrays import hub_pair_positions, unique_sorted
 from symbiosis_abm.cascade import (
     STARVED,
     produced_level_of,
@@ -34,6 +34,8 @@ from symbiosis_abm.kernels_tick import (
     numpy_sum,
     pass_reputation,
     realised_ratios,
+    reputation_links,
+    sorted_lookup,
     starved_closing,
     talks_tick,
     tick_tallies,
@@ -601,3 +603,46 @@ def test_closures_and_entries_are_the_demography_rules(seed, chance, reuse):
     assert gone.tolist() == (closing | leaving).tolist() and n_gone == gone.sum() > 0
     assert n_exits == leaving.sum() and got_coming.tolist() == coming.tolist()
     assert vacant.tolist() == ref_vacant.tolist()
+
+
+def _lookup_numpy(keys, values, wanted):
+    """PairStore's lookup as written in numpy before the kernel."""
+    if len(keys) == 0 or len(wanted) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[pos] == wanted, values[pos], -1)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_sorted_lookup_is_the_numpy_search(seed):
+    rng = np.random.default_rng(seed)
+    keys = unique_sorted(rng.integers(0, 500, int(rng.integers(0, 80))))
+    values = rng.permutation(len(keys)).astype(np.int64)
+    wanted = rng.integers(-5, 520, int(rng.integers(0, 100)))
+    got = sorted_lookup(keys, values, wanted)
+    assert got.dtype == np.int64 and got.tolist() == _lookup_numpy(keys, values, wanted).tolist()
+
+
+def _reputation_links_numpy(sup, rec, store):
+    """trust._reputation_links as written in numpy before the kernel."""
+    n = store.n_firms
+    links = unique_sorted(np.concatenate([sup, rec]) * n + np.concatenate([rec, sup]))
+    hub, other = links // n, links % n
+    ki, kj = hub_pair_positions(hub)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    ij = store.find(other[ki], other[kj])
+    has = ij >= 0
+    return ki[has], kj[has], ij[has], store.find(other, hub), store.find(hub, other)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reputation_links_are_the_numpy_links(seed):
+    rng = np.random.default_rng(seed)
+    firms, m = 15, int(rng.integers(0, 30))
+    store = PairStore(firms, initial_trust=0.3)
+    store.slots(rng.integers(0, firms, 120), rng.integers(0, firms, 120))
+    sup, rec = rng.integers(0, firms, m), rng.integers(0, firms, m)
+    got = reputation_links(sup, rec, firms, store._keys, store._key_slot)
+    for a, b in zip(got, _reputation_links_numpy(sup, rec, store)):
+        assert a.dtype == np.int64 and a.tolist() == b.tolist()

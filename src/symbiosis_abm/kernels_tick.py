@@ -735,3 +735,52 @@ def closures_and_entries(t, firm_open, close_tick, u_close, close_chance, u_exit
             vacant[f] = True
             n_exits += 1
     return gone, n_gone, n_exits, coming[:n_coming].copy()
+
+
+@njit(cache=True, nogil=True)
+def sorted_lookup(keys, values, wanted):  # pragma: no cover - compiled
+    """``values[k]`` where ``keys[k] == wanted[x]``, -1 where no key is ``wanted[x]``
+    (``keys`` sorted, distinct): :meth:`.trust.PairStore.find`'s binary search.
+
+    Examples
+    --------
+    >>> sorted_lookup(np.array([3, 8, 9]), np.array([0, 2, 1]), np.array([9, 4, 3, 10]))
+    array([ 1, -1,  0, -1])
+    """
+    out = np.empty(len(wanted), dtype=np.int64)
+    for x in range(len(wanted)):
+        pos = np.searchsorted(keys, wanted[x])
+        out[x] = values[pos] if pos < len(keys) and keys[pos] == wanted[x] else -1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def reputation_links(sup, rec, n, keys, key_slot):  # pragma: no cover - compiled
+    """Who hears about whom from a common partner, over the links ``sup[x] <-> rec[x]``
+    among ``n`` firms and the pair store's sorted ``keys`` and their ``key_slot``
+    (:func:`.trust._reputation_links`).
+
+    The links in both directions, distinct and sorted by key ``hub x n + other``; the
+    positions ``ki``, ``kj`` of every two links (k, i), (k, j) of a hub, i != j
+    (:func:`hub_pairs`), kept where pair (i, j) has a slot ``ij``; and the slots of
+    (i, k) and (k, i) of every link (-1 where none; :func:`sorted_lookup`).
+    """
+    m = len(sup)
+    both = np.empty(2 * m, dtype=np.int64)
+    for x in range(m):
+        both[x] = sup[x] * n + rec[x]
+        both[m + x] = rec[x] * n + sup[x]
+    both.sort()
+    size = 1 if 2 * m else 0
+    for x in range(1, 2 * m):
+        if both[x] != both[size - 1]:
+            both[size] = both[x]
+            size += 1
+    hub, other = both[:size] // n, both[:size] % n
+    ki, kj = hub_pairs(hub, -1)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    ij = sorted_lookup(keys, key_slot, other[ki] * n + other[kj])
+    has = ij >= 0
+    return (ki[has], kj[has], ij[has], sorted_lookup(keys, key_slot, other * n + hub),
+            sorted_lookup(keys, key_slot, hub * n + other))

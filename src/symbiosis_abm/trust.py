@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import hub_pair_positions, remembered, unique_sorted
+from ._arrays import remembered, unique_sorted
 
 try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
-from .kernels_tick import decay_idle, pass_reputation
+from .kernels_tick import decay_idle, pass_reputation, reputation_links, sorted_lookup
 from .state import phase
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
@@ -156,11 +156,8 @@ class PairStore:
         return np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Slot of each key, -1 where absent: one vectorised binary search."""
-        if len(self._keys) == 0 or len(keys) == 0:
-            return np.full(len(keys), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        return np.where(self._keys[pos] == keys, self._key_slot[pos], -1)
+        """Slot of each key, -1 where absent: one compiled binary search."""
+        return sorted_lookup(self._keys, self._key_slot, keys)
 
     def _index(self, new_keys: np.ndarray, new_slots: np.ndarray) -> None:
         """Add sorted keys that are not in the index yet (a merge, O(size))."""
@@ -229,31 +226,21 @@ class TrustUpkeep:
 def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tuple:
     """For the exchanges' links sorted by hub k: positions ``ki``, ``kj`` of link pairs
     (k, i), (k, j) whose pair (i, j) has a slot ``ij``, and the slots of (i, k) and
-    (k, i) of every link (-1 where none)."""
-    n = store.n_firms
-    a = np.concatenate([sup, rec])
-    b = np.concatenate([rec, sup])
-    links = unique_sorted(a * n + b)
-    hub, other = links // n, links % n
-    ki, kj = _common_partner_links(hub)
-    if len(ki) == 0:
-        return ki, kj, ki, ki, ki
-    ij = store.find(other[ki], other[kj])
-    has = ij >= 0
-    return ki[has], kj[has], ij[has], store.find(other, hub), store.find(hub, other)
-
-
-def _common_partner_links(hub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs of links (k, i), (k, j) with i != j, from links sorted by hub k.
-
-    Returns the two links' positions. Ordered by hub, then i, then j (the partners' order
-    among the hub's links), all in array operations: a hub with d partners gives its d x d
-    grid without the diagonal.
+    (k, i) of every link (-1 where none); one compiled pass
+    (:func:`.kernels_tick.reputation_links`).
 
     Examples
     --------
-    >>> ki, kj = _common_partner_links(np.array([0, 1, 1, 1]))
-    >>> ki.tolist(), kj.tolist()
-    ([1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2])
+    Firm 0 exchanges with 1 and with 2; the store has slots for (0, 1), (1, 0) and
+    (1, 2): 1 hears about 2 from 0 (2 has no slot for 1):
+
+    >>> store = PairStore(3, initial_trust=0.3)
+    >>> store.slots(np.array([0, 1, 1]), np.array([1, 0, 2])).tolist()
+    [0, 1, 2]
+    >>> ki, kj, ij, in_hub, of_hub = _reputation_links(np.array([0, 0]), np.array([1, 2]),
+    ...                                                store)
+    >>> ki.tolist(), kj.tolist(), ij.tolist(), in_hub.tolist(), of_hub.tolist()
+    ([0], [1], [2], [1, -1, 0, -1], [0, -1, 1, -1])
     """
-    return hub_pair_positions(hub)
+    return reputation_links(np.asarray(sup, dtype=np.int64), np.asarray(rec, dtype=np.int64),
+                            store.n_firms, store._keys, store._key_slot)
