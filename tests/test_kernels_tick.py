@@ -26,6 +26,7 @@ from symbiosis_abm.kernels_tick import (
     _unit,
     active_and_talks,
     closures_and_entries,
+    common_partner_keys,
     decay_idle,
     deliver_contracts,
     deliver_tick,
@@ -35,6 +36,7 @@ from symbiosis_abm.kernels_tick import (
     pass_reputation,
     realised_ratios,
     reputation_links,
+    rows_of_keys,
     sorted_lookup,
     starved_closing,
     talks_tick,
@@ -646,3 +648,50 @@ def test_reputation_links_are_the_numpy_links(seed):
     got = reputation_links(sup, rec, firms, store._keys, store._key_slot)
     for a, b in zip(got, _reputation_links_numpy(sup, rec, store)):
         assert a.dtype == np.int64 and a.tolist() == b.tolist()
+
+
+def _common_partner_pairs_numpy(a, b, n, max_degree):
+    """relations.common_partner_pairs as written in numpy before the kernel."""
+    keys = unique_sorted(np.concatenate([a * n + b, b * n + a]))
+    hub, other = keys // n, keys % n
+    if len(hub) < 2:
+        return np.zeros(0, dtype=np.int64)
+    ki, kj = hub_pair_positions(hub, max_degree)
+    if len(ki) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return unique_sorted(other[ki] * n + other[kj])
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("max_degree", [64, 2])
+def test_common_partner_keys_are_the_numpy_pairs(seed, max_degree):
+    rng = np.random.default_rng(seed)
+    n, m = 20, int(rng.integers(0, 40))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    got = common_partner_keys(a, b, n, max_degree)
+    expected = _common_partner_pairs_numpy(a, b, n, max_degree)
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+
+
+def _edges_of_pairs_numpy(keys, order, pairs):
+    """lifecycle._edges_of_pairs as written in numpy before the kernel."""
+    if len(pairs) == 0 or len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = np.searchsorted(keys, pairs, side="left")
+    count = np.searchsorted(keys, pairs, side="right") - lo
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    return np.sort(order[start])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_rows_of_keys_are_the_numpy_rows(seed):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 60, int(rng.integers(0, 50)))   # keys repeat: parallel edges
+    order = np.argsort(raw, kind="stable")
+    pairs = unique_sorted(rng.integers(0, 70, int(rng.integers(0, 30))))
+    got = rows_of_keys(raw[order], order, pairs)
+    expected = _edges_of_pairs_numpy(raw[order], order, pairs)
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist()

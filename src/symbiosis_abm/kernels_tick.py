@@ -754,6 +754,66 @@ def sorted_lookup(keys, values, wanted):  # pragma: no cover - compiled
     return out
 
 
+@njit(inline="always")
+def _distinct_sorted(keys):  # pragma: no cover - compiled
+    """``np.unique(keys)`` of int64 keys (sorts ``keys`` in place)."""
+    keys.sort()
+    size = 1 if len(keys) else 0
+    for x in range(1, len(keys)):
+        if keys[x] != keys[size - 1]:
+            keys[size] = keys[x]
+            size += 1
+    return keys[:size].copy()
+
+
+@njit(cache=True, nogil=True)
+def links_by_hub(sup, rec, n):  # pragma: no cover - compiled
+    """Both directions of each link ``sup[x] <-> rec[x]`` among ``n`` firms, distinct and
+    sorted by key ``hub x n + other``: the hubs and the others
+    (:func:`.relations._links_by_hub`)."""
+    m = len(sup)
+    both = np.empty(2 * m, dtype=np.int64)
+    for x in range(m):
+        both[x] = sup[x] * n + rec[x]
+        both[m + x] = rec[x] * n + sup[x]
+    both = _distinct_sorted(both)
+    return both // n, both % n
+
+
+@njit(cache=True, nogil=True)
+def common_partner_keys(sup, rec, n, max_degree):  # pragma: no cover - compiled
+    """:func:`.relations.common_partner_pairs`: the directed keys ``i x n + j`` of pairs
+    i != j sharing a partner over the links ``sup[x] <-> rec[x]``, distinct and sorted
+    (each hub pairing its first ``max_degree`` links)."""
+    hub, other = links_by_hub(sup, rec, n)
+    if len(hub) < 2:
+        return np.zeros(0, dtype=np.int64)
+    ki, kj = hub_pairs(hub, max_degree)
+    keys = np.empty(len(ki), dtype=np.int64)
+    for x in range(len(ki)):
+        keys[x] = other[ki[x]] * n + other[kj[x]]
+    return _distinct_sorted(keys)
+
+
+@njit(cache=True, nogil=True)
+def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
+    """Rows ``order[k]`` of every ``keys[k]`` (sorted, may repeat) that is in ``wanted``,
+    sorted (:func:`.lifecycle._edges_of_pairs`)."""
+    count = 0
+    lo = np.searchsorted(keys, wanted, side="left")
+    hi = np.searchsorted(keys, wanted, side="right")
+    for x in range(len(wanted)):
+        count += hi[x] - lo[x]
+    rows = np.empty(count, dtype=np.int64)
+    k = 0
+    for x in range(len(wanted)):
+        for y in range(lo[x], hi[x]):
+            rows[k] = order[y]
+            k += 1
+    rows.sort()
+    return rows
+
+
 @njit(cache=True, nogil=True)
 def reputation_links(sup, rec, n, keys, key_slot):  # pragma: no cover - compiled
     """Who hears about whom from a common partner, over the links ``sup[x] <-> rec[x]``
@@ -765,18 +825,7 @@ def reputation_links(sup, rec, n, keys, key_slot):  # pragma: no cover - compile
     (:func:`hub_pairs`), kept where pair (i, j) has a slot ``ij``; and the slots of
     (i, k) and (k, i) of every link (-1 where none; :func:`sorted_lookup`).
     """
-    m = len(sup)
-    both = np.empty(2 * m, dtype=np.int64)
-    for x in range(m):
-        both[x] = sup[x] * n + rec[x]
-        both[m + x] = rec[x] * n + sup[x]
-    both.sort()
-    size = 1 if 2 * m else 0
-    for x in range(1, 2 * m):
-        if both[x] != both[size - 1]:
-            both[size] = both[x]
-            size += 1
-    hub, other = both[:size] // n, both[:size] % n
+    hub, other = links_by_hub(sup, rec, n)
     ki, kj = hub_pairs(hub, -1)
     if len(ki) == 0:
         return ki, kj, ki, ki, ki

@@ -22,7 +22,7 @@ from .cascade import (
     received_share_table,
 )
 from .fading import dissolved, lapse
-from .kernels_tick import starved_closing, track_inputs
+from .kernels_tick import rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -270,12 +270,4 @@ def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarra
     [0, 2]
     """
     keys, order = sorted_keys
-    if len(pairs) == 0 or len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
-    lo = np.searchsorted(keys, pairs, side="left")
-    count = np.searchsorted(keys, pairs, side="right") - lo
-    total = int(count.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    start = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-    return np.sort(order[start])
+    return rows_of_keys(keys, order, pairs)   # one compiled pass
