@@ -35,9 +35,7 @@ from symbiosis_abm.kernels_tick import (
     numpy_sum,
     pass_reputation,
     realised_ratios,
-    reputation_links,
     rows_of_keys,
-    sorted_lookup,
     starved_closing,
     talks_tick,
     tick_tallies,
@@ -48,7 +46,13 @@ from symbiosis_abm.kernels_tick import (
 )
 from symbiosis_abm.measures import undirected_keys
 from symbiosis_abm.relations import broken
-from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward
+from symbiosis_abm.trust import (
+    PairStore,
+    _reputation_links,
+    after_delivery,
+    reputation_pull,
+    toward,
+)
 
 
 def _topology_numpy(sup, rec, n):
@@ -607,24 +611,6 @@ def test_closures_and_entries_are_the_demography_rules(seed, chance, reuse):
     assert vacant.tolist() == ref_vacant.tolist()
 
 
-def _lookup_numpy(keys, values, wanted):
-    """PairStore's lookup as written in numpy before the kernel."""
-    if len(keys) == 0 or len(wanted) == 0:
-        return np.full(len(wanted), -1, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    return np.where(keys[pos] == wanted, values[pos], -1)
-
-
-@pytest.mark.parametrize("seed", range(10))
-def test_sorted_lookup_is_the_numpy_search(seed):
-    rng = np.random.default_rng(seed)
-    keys = unique_sorted(rng.integers(0, 500, int(rng.integers(0, 80))))
-    values = rng.permutation(len(keys)).astype(np.int64)
-    wanted = rng.integers(-5, 520, int(rng.integers(0, 100)))
-    got = sorted_lookup(keys, values, wanted)
-    assert got.dtype == np.int64 and got.tolist() == _lookup_numpy(keys, values, wanted).tolist()
-
-
 def _reputation_links_numpy(sup, rec, store):
     """trust._reputation_links as written in numpy before the kernel."""
     n = store.n_firms
@@ -645,7 +631,7 @@ def test_reputation_links_are_the_numpy_links(seed):
     store = PairStore(firms, initial_trust=0.3)
     store.slots(rng.integers(0, firms, 120), rng.integers(0, firms, 120))
     sup, rec = rng.integers(0, firms, m), rng.integers(0, firms, m)
-    got = reputation_links(sup, rec, firms, store._keys, store._key_slot)
+    got = _reputation_links(sup, rec, store)
     for a, b in zip(got, _reputation_links_numpy(sup, rec, store)):
         assert a.dtype == np.int64 and a.tolist() == b.tolist()
 

@@ -737,21 +737,28 @@ def closures_and_entries(t, firm_open, close_tick, u_close, close_chance, u_exit
     return gone, n_gone, n_exits, coming[:n_coming].copy()
 
 
-@njit(cache=True, nogil=True)
-def sorted_lookup(keys, values, wanted):  # pragma: no cover - compiled
-    """``values[k]`` where ``keys[k] == wanted[x]``, -1 where no key is ``wanted[x]``
-    (``keys`` sorted, distinct): :meth:`.trust.PairStore.find`'s binary search.
+@njit(inline="always")
+def _search_left(keys, value, lo, hi):  # pragma: no cover - compiled
+    """The first position in ``keys[lo:hi]`` (sorted) whose key is not below ``value``."""
+    while lo < hi:
+        mid = lo + ((hi - lo) >> 1)
+        if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
-    Examples
-    --------
-    >>> sorted_lookup(np.array([3, 8, 9]), np.array([0, 2, 1]), np.array([9, 4, 3, 10]))
-    array([ 1, -1,  0, -1])
-    """
-    out = np.empty(len(wanted), dtype=np.int64)
-    for x in range(len(wanted)):
-        pos = np.searchsorted(keys, wanted[x])
-        out[x] = values[pos] if pos < len(keys) and keys[pos] == wanted[x] else -1
-    return out
+
+@njit(inline="always")
+def _search_right(keys, value, lo, hi):  # pragma: no cover - compiled
+    """The first position in ``keys[lo:hi]`` (sorted) whose key is above ``value``."""
+    while lo < hi:
+        mid = lo + ((hi - lo) >> 1)
+        if keys[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @njit(inline="always")
@@ -800,9 +807,11 @@ def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
     """Rows ``order[k]`` of every ``keys[k]`` (sorted, may repeat) that is in ``wanted``,
     sorted (:func:`.lifecycle._edges_of_pairs`)."""
     count = 0
-    lo = np.searchsorted(keys, wanted, side="left")
-    hi = np.searchsorted(keys, wanted, side="right")
+    lo = np.empty(len(wanted), dtype=np.int64)
+    hi = np.empty(len(wanted), dtype=np.int64)
     for x in range(len(wanted)):
+        lo[x] = _search_left(keys, wanted[x], 0, len(keys))
+        hi[x] = _search_right(keys, wanted[x], lo[x], len(keys))
         count += hi[x] - lo[x]
     rows = np.empty(count, dtype=np.int64)
     k = 0
@@ -815,21 +824,18 @@ def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def reputation_links(sup, rec, n, keys, key_slot):  # pragma: no cover - compiled
+def reputation_links(sup, rec, n):  # pragma: no cover - compiled
     """Who hears about whom from a common partner, over the links ``sup[x] <-> rec[x]``
-    among ``n`` firms and the pair store's sorted ``keys`` and their ``key_slot``
-    (:func:`.trust._reputation_links`).
+    among ``n`` firms (:func:`.trust._reputation_links`).
 
-    The links in both directions, distinct and sorted by key ``hub x n + other``; the
-    positions ``ki``, ``kj`` of every two links (k, i), (k, j) of a hub, i != j
-    (:func:`hub_pairs`), kept where pair (i, j) has a slot ``ij``; and the slots of
-    (i, k) and (k, i) of every link (-1 where none; :func:`sorted_lookup`).
+    The links in both directions, distinct and sorted by key ``hub x n + other``
+    (:func:`links_by_hub`); the positions ``ki``, ``kj`` of every two links (k, i),
+    (k, j) of a hub, i != j (:func:`hub_pairs`), and the pair keys to look up: of
+    (i, j) for each such two, of (i, k) and of (k, i) for every link.
     """
     hub, other = links_by_hub(sup, rec, n)
     ki, kj = hub_pairs(hub, -1)
-    if len(ki) == 0:
-        return ki, kj, ki, ki, ki
-    ij = sorted_lookup(keys, key_slot, other[ki] * n + other[kj])
-    has = ij >= 0
-    return (ki[has], kj[has], ij[has], sorted_lookup(keys, key_slot, other * n + hub),
-            sorted_lookup(keys, key_slot, hub * n + other))
+    pair = np.empty(len(ki), dtype=np.int64)
+    for x in range(len(ki)):
+        pair[x] = other[ki[x]] * n + other[kj[x]]
+    return ki, kj, pair, other * n + hub, hub * n + other

@@ -19,7 +19,7 @@ try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
-from .kernels_tick import decay_idle, pass_reputation, reputation_links, sorted_lookup
+from .kernels_tick import decay_idle, pass_reputation, reputation_links
 from .state import phase
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
@@ -156,8 +156,11 @@ class PairStore:
         return np.asarray(i, dtype=np.int64) * self.n_firms + np.asarray(j, dtype=np.int64)
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Slot of each key, -1 where absent: one compiled binary search."""
-        return sorted_lookup(self._keys, self._key_slot, keys)
+        """Slot of each key, -1 where absent: one vectorised binary search."""
+        if len(self._keys) == 0 or len(keys) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        return np.where(self._keys[pos] == keys, self._key_slot[pos], -1)
 
     def _index(self, new_keys: np.ndarray, new_slots: np.ndarray) -> None:
         """Add sorted keys that are not in the index yet (a merge, O(size))."""
@@ -226,8 +229,9 @@ class TrustUpkeep:
 def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tuple:
     """For the exchanges' links sorted by hub k: positions ``ki``, ``kj`` of link pairs
     (k, i), (k, j) whose pair (i, j) has a slot ``ij``, and the slots of (i, k) and
-    (k, i) of every link (-1 where none); one compiled pass
-    (:func:`.kernels_tick.reputation_links`).
+    (k, i) of every link (-1 where none): the links in one compiled pass
+    (:func:`.kernels_tick.reputation_links`), the slots by the store's lookup (numpy's
+    search is the faster one at a national region's millions of pairs).
 
     Examples
     --------
@@ -242,5 +246,10 @@ def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tup
     >>> ki.tolist(), kj.tolist(), ij.tolist(), in_hub.tolist(), of_hub.tolist()
     ([0], [1], [2], [1, -1, 0, -1], [0, -1, 1, -1])
     """
-    return reputation_links(np.asarray(sup, dtype=np.int64), np.asarray(rec, dtype=np.int64),
-                            store.n_firms, store._keys, store._key_slot)
+    ki, kj, pair, in_keys, of_keys = reputation_links(
+        np.asarray(sup, dtype=np.int64), np.asarray(rec, dtype=np.int64), store.n_firms)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    ij = store._lookup(pair)
+    has = ij >= 0
+    return ki[has], kj[has], ij[has], store._lookup(in_keys), store._lookup(of_keys)
