@@ -229,8 +229,8 @@ def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver
                  expected_supplier, expected_receiver, priced_annuity, planned,
                  disposal_unit, virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
                  alpha, patience):  # pragma: no cover - compiled
-    """Profit against plan of the exchanges ``act`` (:meth:`.contracts.ContractBook.
-    _track_profit`): each side's running deviation moves a share ``alpha`` toward this
+    """Profit against plan of the exchanges ``act`` (the profit rule of
+    :meth:`.contracts.ContractBook._deliver`, docs/ODD.md 7.8): each side's running deviation moves a share ``alpha`` toward this
     tick's ``dev_*``; an exchange whose expected gain at today's prices
     (:func:`.contracts.forward_gains`, per tick) plus that deviation is negative for one
     side counts a losing tick, else starts again at 0. Returns which exchanges have lost
