@@ -44,3 +44,23 @@ def load_script(path: Path, name: str | None = None) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def check_every_surplus(model) -> list[int]:
+    """Make ``model.expected_surplus`` check each answer (surplus and remembered capex)
+    against ``expected_terms`` computed anew; returns the list to which each call appends
+    how many edges it was asked about."""
+    import numpy as np
+
+    inner, asked = model.expected_surplus, []
+
+    def checked(edges, cofund=0.0, with_capex=False):
+        surplus, capex = inner(edges, cofund=cofund, with_capex=True)
+        fresh, info = model.expected_terms(edges, cofund=cofund)
+        np.testing.assert_array_equal(surplus, fresh.surplus)
+        np.testing.assert_array_equal(capex, info["capex"])
+        asked.append(len(edges))
+        return (surplus, capex) if with_capex else surplus
+
+    model.expected_surplus = checked
+    return asked

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import check_every_surplus
 
 from symbiosis_abm import SymbiosisModel, agents, terms
 from symbiosis_abm.agents import Facilitator
@@ -45,17 +46,7 @@ def test_watched_surplus_is_the_surplus_computed_anew(monkeypatch):
     # expected_terms on every edge asked about, as trust, volumes and assets change
     monkeypatch.setattr(terms, "WATCH_FROM_EDGES", 0)
     model = SymbiosisModel("synthetic", rng=4, **SMALL)
-    inner, asked = model.expected_surplus, []
-
-    def checked(edges, cofund=0.0, with_capex=False):
-        surplus, capex = inner(edges, cofund=cofund, with_capex=True)
-        fresh, info = model.expected_terms(edges, cofund=cofund)
-        np.testing.assert_array_equal(surplus, fresh.surplus)
-        np.testing.assert_array_equal(capex, info["capex"])
-        asked.append(len(edges))
-        return (surplus, capex) if with_capex else surplus
-
-    model.expected_surplus = checked
+    asked = check_every_surplus(model)
     model.run(40)
     assert len(asked) >= 30 and sum(asked) > 2000
     watch = model._surplus_caches[0.0]["watch"]

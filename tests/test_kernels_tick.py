@@ -142,15 +142,22 @@ def _bits(a):
     return np.asarray(a, dtype=float).view(np.int64).tolist()
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_deliver_contracts_is_the_numpy_delivery(seed):
-    rng = np.random.default_rng(seed)
-    rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
+def _random_contracts(rng, rows, items, firms, resources, edges, t) -> dict:
+    """Exchange rows with random streams, needs, firms, resources and edges, 70% active,
+    some of their lines still being built at tick ``t``."""
     ex = {k: rng.integers(0, m, rows) for k, m in (("stream", items), ("need", items),
                                                   ("supplier", firms), ("receiver", firms),
                                                   ("resource", resources), ("edge", edges))}
     ex["active"] = rng.random(rows) < 0.7
-    ex["first"] = rng.integers(t - 10, t + 5, rows)    # some lines still being built
+    ex["first"] = rng.integers(t - 10, t + 5, rows)
+    return ex
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_deliver_contracts_is_the_numpy_delivery(seed):
+    rng = np.random.default_rng(seed)
+    rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
+    ex = _random_contracts(rng, rows, items, firms, resources, edges, t)
     ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
     for k in ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit", "annuity",
               "delivered", "paid"):
@@ -480,11 +487,7 @@ def test_deliver_tick_is_its_passes_in_turn(seed):
     over the exchanges not broken, and the due rows."""
     rng = np.random.default_rng(seed)
     rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
-    ex = {k: rng.integers(0, m, rows) for k, m in (("stream", items), ("need", items),
-                                                  ("supplier", firms), ("receiver", firms),
-                                                  ("resource", resources), ("edge", edges))}
-    ex["active"] = rng.random(rows) < 0.7
-    ex["first"] = rng.integers(t - 10, t + 5, rows)
+    ex = _random_contracts(rng, rows, items, firms, resources, edges, t)
     ex["end"] = rng.integers(t - 1, t + 8, rows)
     ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
     ex["losing_ticks"] = rng.integers(0, 4, rows)

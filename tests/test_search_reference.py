@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import check_every_surplus
 from reference_search import best_per_stream, brute_force_best, brute_force_pairs
 
 from symbiosis_abm import SymbiosisModel
@@ -158,17 +159,6 @@ def test_remembered_surplus_is_the_surplus_computed_anew(targeting):
     # every edge it is asked about (and the capex it remembers with it), tick after tick,
     # as trust, free volumes and built assets change.
     model = SymbiosisModel("synthetic", rng=4, n_firms=300, targeting=targeting)
-    asked = []
-    inner = model.expected_surplus
-
-    def checked(edges, cofund=0.0, with_capex=False):
-        surplus, capex = inner(edges, cofund=cofund, with_capex=True)
-        terms, info = model.expected_terms(edges, cofund=cofund)
-        np.testing.assert_array_equal(surplus, terms.surplus)
-        np.testing.assert_array_equal(capex, info["capex"])
-        asked.append(len(edges))
-        return (surplus, capex) if with_capex else surplus
-
-    model.expected_surplus = checked
+    asked = check_every_surplus(model)
     model.run(30)
     assert len(asked) >= 20 and sum(asked) > 1000
