@@ -24,6 +24,9 @@ PIPE = MODES.index("pipe")
 #: 102 edges ~4% slower watched, 600 firms' 13,500 edges 1-2% faster)
 WATCH_FROM_EDGES = 5000
 
+#: remembered surpluses are recomputed this many edges at a time (bounds the temporaries)
+RECOMPUTE_SLICE = 1 << 17
+
 __all__ = ["DealTerms"]
 
 
@@ -184,12 +187,16 @@ class DealTerms:
                                w.need_volume, self.need_level, self.need_committed,
                                store.trust, self.edge_slot_sr, self.edge_slot_rs,
                                self.assets.state_key(check, tick), cache["inputs"])
-        if stale.any():
-            redo = check[stale]
-            terms, info = self.expected_terms(redo, cofund=cofund)
-            cache["surplus"][redo] = terms.surplus
-            cache["capex"][redo] = info["capex"]
-            cache["annual"][redo] = info["capex"] * info["annuity_factor"]
+        redo = check[stale]
+        # in slices: when the prices move every edge is stale at once, and the terms of
+        # two million edges at a time held some 300 MB of temporaries at 100,000 firms (an
+        # edge's terms do not depend on the other edges priced with it: the same bits)
+        for at in range(0, len(redo), RECOMPUTE_SLICE):
+            part = redo[at: at + RECOMPUTE_SLICE]
+            terms, info = self.expected_terms(part, cofund=cofund)
+            cache["surplus"][part] = terms.surplus
+            cache["capex"][part] = info["capex"]
+            cache["annual"][part] = info["capex"] * info["annuity_factor"]
         if with_capex:
             return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]
