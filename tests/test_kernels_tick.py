@@ -8,26 +8,51 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from symbiosis_abm._arrays import hub_pair_positions
-from symbiosis_abm.cascade import STARVED, starvation
+from symbiosis_abm._arrays import hub_pair_positions, unique_sorted
+from symbiosis_abm.cascade import (
+    STARVED,
+    produced_level_of,
+    produced_level_table,
+    received_share_of,
+    received_share_table,
+    smooth,
+    starvation,
+)
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
+from symbiosis_abm.demography import entries, exits
 from symbiosis_abm.kernels_tick import (
     _maximum,
     _minimum,
     _unit,
     active_and_talks,
+    closures_and_entries,
+    common_partner_keys,
     decay_idle,
     deliver_contracts,
+    deliver_tick,
     exchange_topology,
+    measure_tick,
+    numpy_sum,
     pass_reputation,
     realised_ratios,
+    rows_of_keys,
     starved_closing,
     talks_tick,
     tick_tallies,
+    track_inputs,
     track_profit,
     trust_after_delivery,
+    worn_rows,
 )
-from symbiosis_abm.trust import PairStore, after_delivery, reputation_pull, toward
+from symbiosis_abm.measures import undirected_keys
+from symbiosis_abm.relations import broken
+from symbiosis_abm.trust import (
+    PairStore,
+    _reputation_links,
+    after_delivery,
+    reputation_pull,
+    toward,
+)
 
 
 def _topology_numpy(sup, rec, n):
@@ -409,3 +434,250 @@ def test_starved_closing_is_the_numpy_rule(seed):
     got = starved_closing(key, firm_open, need_firm, counter, share, threshold, patience,
                           STARVED, random_exit)
     assert counter.tolist() == ref.tolist() and got.tolist() == closing.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_worn_rows_are_the_numpy_selection(seed):
+    rng = np.random.default_rng(seed)
+    rows, assets, t = 50, 12, 30
+    active, first = rng.random(rows) < 0.7, rng.integers(t - 5, t + 5, rows)
+    asset = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
+    until = rng.integers(t - 3, t + 3, assets)
+    has = np.flatnonzero(active & (asset >= 0) & (first <= t))
+    expected = has[until[asset[has]] <= t]
+    got = worn_rows(t, active, asset, first, until)
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist() and len(got)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("produced_streams", [0, 7])
+def test_track_inputs_is_the_cascade_rule(seed, produced_streams):
+    rng = np.random.default_rng(seed)
+    needs, m, alpha = 15, 40, 0.28
+    need, delivered = rng.integers(0, needs, m), rng.random(m) * rng.choice([1.0, 50.0], m)
+    per_tick = np.where(rng.random(needs) < 0.2, 0.0, rng.random(needs) * 40)
+    share = rng.random(needs)
+    produced = np.sort(rng.choice(30, produced_streams, replace=False))
+    k = rng.integers(0, needs, produced_streams)
+    y = np.where(rng.random(produced_streams) < 0.4, np.nan, rng.random(produced_streams) * 3)
+    need_volume = rng.random(produced_streams) * 500
+    stream_volume = np.where(rng.random(produced_streams) < 0.2, 0.0,
+                             rng.random(produced_streams) * 400)
+    made = rng.random(30)
+    ref_made = made.copy()
+    got = np.bincount(need, weights=delivered, minlength=needs)
+    ref_share = smooth(share, received_share_of(per_tick)(got), alpha)
+    level = produced_level_of(y, need_volume, stream_volume)(ref_share[k])
+    ref_made[produced] = (level * 100.0).round() / 100.0
+    track_inputs(need, delivered, share, *received_share_table(per_tick), alpha, produced, k,
+                 *produced_level_table(y, need_volume, stream_volume), made)
+    assert _bits(share) == _bits(ref_share) and _bits(made) == _bits(ref_made)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_deliver_tick_is_its_passes_in_turn(seed):
+    """deliver_tick is deliver_contracts, trust_after_delivery, broken and track_profit
+    over the exchanges not broken, and the due rows."""
+    rng = np.random.default_rng(seed)
+    rows, items, firms, resources, assets, edges, slots, t = 60, 12, 9, 5, 15, 30, 40, 20
+    ex = {k: rng.integers(0, m, rows) for k, m in (("stream", items), ("need", items),
+                                                  ("supplier", firms), ("receiver", firms),
+                                                  ("resource", resources), ("edge", edges))}
+    ex["active"] = rng.random(rows) < 0.7
+    ex["first"] = rng.integers(t - 10, t + 5, rows)
+    ex["end"] = rng.integers(t - 1, t + 8, rows)
+    ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
+    ex["losing_ticks"] = rng.integers(0, 4, rows)
+    for k in ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit", "annuity",
+              "delivered", "paid"):
+        ex[k] = rng.random(rows) * rng.choice([1.0, 100.0, 1e4], rows)
+    for k in ("avg_supplier", "avg_receiver", "expected_supplier", "expected_receiver",
+              "priced_annuity", "planned", "disposal_unit", "virgin_unit"):
+        ex[k] = rng.normal(0, 50, rows)
+    paid_off, until = rng.random(assets) < 0.3, rng.integers(t - 5, t + 20, assets)
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    trust, contact = rng.random(slots), rng.random(slots) < 0.2
+    items_args = (rng.random(items) * 1.2, rng.random(items) * 100,
+                  rng.random(items) * 150, rng.random(items), rng.random(items) * 80,
+                  rng.random(items) * 90, rng.random(items), rng.random(items) * 1.3,
+                  rng.normal(20, 30, items), rng.normal(50, 30, items))
+    firm_arrays = [rng.normal(0, 1e4, firms) for _ in range(3)]
+    tpy, tol, gain, loss, brk, alpha, patience = 12.0, 0.1, 0.05, 2.5, 0.3, 1 / 12, 2
+    state = (ex, trust, contact, firm_arrays)
+    ref_ex, ref_trust, ref_contact, ref_firms = (
+        {k: v.copy() for k, v in ex.items()}, trust.copy(), contact.copy(),
+        [f.copy() for f in firm_arrays])
+    act, delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
+        t, ref_ex["active"], ref_ex["first"], ref_ex["edge"], ref_ex["asset"], paid_off,
+        until, slot_sr, slot_rs, ref_contact, ref_ex["stream"], ref_ex["need"],
+        ref_ex["supplier"], ref_ex["receiver"], ref_ex["resource"], ref_ex["volume"],
+        ref_ex["price"], ref_ex["tc_supplier"], ref_ex["tc_receiver"],
+        ref_ex["transport_unit"], ref_ex["annuity"], tpy, *items_args, *ref_firms,
+        ref_ex["delivered"], ref_ex["paid"], resources)
+    rs, sr = slot_rs[ref_ex["edge"][act]], slot_sr[ref_ex["edge"][act]]
+    trust_after_delivery(rs, sr, share, planned, ref_trust, ref_contact, tol, gain, loss)
+    lost = broken(ref_trust[rs], brk)
+    over, sup_loses = track_profit(
+        act[~lost], ref_ex["stream"], ref_ex["need"], dev_sup[~lost], dev_rec[~lost],
+        *(ref_ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
+                              "expected_receiver", "priced_annuity", "planned",
+                              "disposal_unit", "virgin_unit", "losing_ticks")),
+        items_args[8], items_args[9], tpy, alpha, patience)
+    expected = (act, delivered, by_resource, act[lost], act[~lost][over], sup_loses[over],
+                np.flatnonzero(ref_ex["active"] & (ref_ex["end"] <= t)))
+    got = deliver_tick(
+        t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"], paid_off, until,
+        slot_sr, slot_rs, trust, contact, ex["stream"], ex["need"], ex["supplier"],
+        ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
+        ex["tc_receiver"], ex["transport_unit"], ex["annuity"], tpy, *items_args,
+        *firm_arrays, ex["delivered"], ex["paid"], resources, tol, gain, loss, brk,
+        *(ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
+                          "expected_receiver", "priced_annuity", "planned", "disposal_unit",
+                          "virgin_unit", "losing_ticks")), alpha, patience)
+    assert lost.any() and len(expected[4]) and len(expected[6])   # the case is not empty
+    for a, b in zip(got, expected):
+        assert a.dtype == b.dtype and _bits(a) == _bits(b)
+    ex, trust, contact, firm_arrays = state
+    for k in ex:
+        assert _bits(ex[k]) == _bits(ref_ex[k])
+    assert _bits(trust) == _bits(ref_trust) and contact.tolist() == ref_contact.tolist()
+    for a, b in zip(firm_arrays, ref_firms):
+        assert _bits(a) == _bits(b)
+
+
+@pytest.mark.parametrize("n", [*range(0, 140), 255, 256, 257, 1000, 1031, 8192, 20001])
+def test_numpy_sum_is_numpys_pairwise_sum(n):
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 12, n)
+    assert _bits([numpy_sum(a)]) == _bits([a.sum()])
+    assert _bits([numpy_sum(-np.zeros(n))]) == _bits([(-np.zeros(n)).sum()])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_measure_tick_is_the_numpy_tallies(seed):
+    rng = np.random.default_rng(seed)
+    rows, talks, edges, size, firms, resources, t = 40, 30, 25, 60, 12, 9, 15
+    active, ex_edge = rng.random(rows) < 0.6, rng.integers(0, edges, rows)
+    first, ended = rng.integers(t - 5, t + 5, rows), rng.integers(t - 2, t + 2, rows)
+    reason, internal = rng.integers(0, 6, rows), rng.random(6) < 0.5
+    status, book_edge = rng.integers(0, 3, talks), rng.integers(0, edges, talks)
+    trust, met = rng.random(size), rng.random(size) < 0.5
+    src, dst = rng.integers(0, firms, size), rng.integers(0, firms, size)
+    slot_sr, slot_rs = rng.integers(0, size, edges), rng.integers(0, size, edges)
+    sup, rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    firm_open, member = rng.random(firms) < 0.8, rng.random(firms) < 0.5
+    money = [rng.normal(0, 1e5, firms) for _ in range(3)]
+    delivered = rng.random(resources) * 1e3
+    units = [rng.random(resources) < 0.4 for _ in range(3)]
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, 1)
+    strong = np.zeros(size, dtype=bool)
+    strong[slot_sr[tied]] = strong[slot_rs[tied]] = True
+    tallies = tick_tallies(t, active, first, ended, reason, internal, trust, met, strong,
+                           src, dst, firm_open, member)
+
+    def mean(values, empty):
+        return float(values.sum() / len(values)) if len(values) else empty
+
+    expected = (len(tied) - len(act), len(undirected_keys(sup[tied], rec[tied], firms)),
+                *tallies[:4], *tallies[7:], mean(tallies[4], 0.35), mean(tallies[5], np.nan),
+                mean(tallies[6], np.nan), *(float(delivered[u].sum()) for u in units),
+                *(float(x.sum()) for x in money))
+    got_act, got = measure_tick(t, active, ex_edge, first, ended, reason, internal, status,
+                                book_edge, 1, trust, met, src, dst, slot_sr, slot_rs, sup, rec,
+                                firms, firm_open, member, 0.35, *money, delivered, *units)
+    assert got_act.tolist() == act.tolist()
+    assert [type(x) for x in got] == [type(x) for x in expected]
+    assert _bits(got) == _bits(expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("chance,reuse", [(0.0, 0.0), (0.1, 0.3)])
+def test_closures_and_entries_are_the_demography_rules(seed, chance, reuse):
+    rng = np.random.default_rng(seed)
+    n, t = 60, 7
+    firm_open, vacant = rng.random(n) < 0.8, rng.random(n) < 0.3
+    vacant &= ~firm_open
+    close_tick = np.where(rng.random(n) < 0.1, t, rng.integers(-1, 20, n))
+    u_close, u_exit, u_entry = rng.random(n), rng.random(n), rng.random(n)
+    hazard = np.where(rng.random(n) < 0.5, 0.0, rng.random(n) * 0.3)
+    closing = firm_open & ((close_tick == t) | (u_close < chance))
+    leaving = exits(firm_open & ~closing, u_exit, hazard)
+    coming = np.flatnonzero(entries(vacant, u_entry, reuse))
+    ref_vacant = vacant | leaving
+    gone, n_gone, n_exits, got_coming = closures_and_entries(
+        t, firm_open, close_tick, u_close, chance, u_exit, hazard, vacant, u_entry, reuse)
+    assert gone.tolist() == (closing | leaving).tolist() and n_gone == gone.sum() > 0
+    assert n_exits == leaving.sum() and got_coming.tolist() == coming.tolist()
+    assert vacant.tolist() == ref_vacant.tolist()
+
+
+def _reputation_links_numpy(sup, rec, store):
+    """trust._reputation_links as written in numpy before the kernel."""
+    n = store.n_firms
+    links = unique_sorted(np.concatenate([sup, rec]) * n + np.concatenate([rec, sup]))
+    hub, other = links // n, links % n
+    ki, kj = hub_pair_positions(hub)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    ij = store.find(other[ki], other[kj])
+    has = ij >= 0
+    return ki[has], kj[has], ij[has], store.find(other, hub), store.find(hub, other)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reputation_links_are_the_numpy_links(seed):
+    rng = np.random.default_rng(seed)
+    firms, m = 15, int(rng.integers(0, 30))
+    store = PairStore(firms, initial_trust=0.3)
+    store.slots(rng.integers(0, firms, 120), rng.integers(0, firms, 120))
+    sup, rec = rng.integers(0, firms, m), rng.integers(0, firms, m)
+    got = _reputation_links(sup, rec, store)
+    for a, b in zip(got, _reputation_links_numpy(sup, rec, store)):
+        assert a.dtype == np.int64 and a.tolist() == b.tolist()
+
+
+def _common_partner_pairs_numpy(a, b, n, max_degree):
+    """relations.common_partner_pairs as written in numpy before the kernel."""
+    keys = unique_sorted(np.concatenate([a * n + b, b * n + a]))
+    hub, other = keys // n, keys % n
+    if len(hub) < 2:
+        return np.zeros(0, dtype=np.int64)
+    ki, kj = hub_pair_positions(hub, max_degree)
+    if len(ki) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return unique_sorted(other[ki] * n + other[kj])
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("max_degree", [64, 2])
+def test_common_partner_keys_are_the_numpy_pairs(seed, max_degree):
+    rng = np.random.default_rng(seed)
+    n, m = 20, int(rng.integers(0, 40))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    got = common_partner_keys(a, b, n, max_degree)
+    expected = _common_partner_pairs_numpy(a, b, n, max_degree)
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+
+
+def _edges_of_pairs_numpy(keys, order, pairs):
+    """lifecycle._edges_of_pairs as written in numpy before the kernel."""
+    if len(pairs) == 0 or len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = np.searchsorted(keys, pairs, side="left")
+    count = np.searchsorted(keys, pairs, side="right") - lo
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    return np.sort(order[start])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_rows_of_keys_are_the_numpy_rows(seed):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 60, int(rng.integers(0, 50)))   # keys repeat: parallel edges
+    order = np.argsort(raw, kind="stable")
+    pairs = unique_sorted(rng.integers(0, 70, int(rng.integers(0, 30))))
+    got = rows_of_keys(raw[order], order, pairs)
+    expected = _edges_of_pairs_numpy(raw[order], order, pairs)
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist()

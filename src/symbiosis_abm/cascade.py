@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["received_share", "received_share_of", "smooth", "produced_level",
-           "produced_level_of", "starvation", "STARVED"]
+__all__ = ["received_share", "received_share_of", "received_share_table", "smooth",
+           "produced_level", "produced_level_of", "produced_level_table", "starvation",
+           "STARVED"]
 
 #: Marker in the starvation counter of a firm whose input never ran (cannot starve).
 STARVED = -1
@@ -55,14 +56,26 @@ def received_share_of(need_volume_per_tick: np.ndarray):
     >>> received_share_of(np.array([10.0, 0.0]))(np.array([5.0, 1.0])).tolist()
     [0.5, 0.0]
     """
-    need = np.asarray(need_volume_per_tick, dtype=float)
-    positive = need > 0
-    safe = np.where(positive, need, 1.0)
+    positive, safe = received_share_table(need_volume_per_tick)
 
     def share(delivered: np.ndarray) -> np.ndarray:
         return np.where(positive, np.clip(np.asarray(delivered) / safe, 0.0, 1.0), 0.0)
 
     return share
+
+
+def received_share_table(need_volume_per_tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`received_share_of` divides by: which needs have a volume, and the
+    divisor of each (1 where none).
+
+    Examples
+    --------
+    >>> [x.tolist() for x in received_share_table(np.array([10.0, 0.0]))]
+    [[True, False], [10.0, 1.0]]
+    """
+    need = np.asarray(need_volume_per_tick, dtype=float)
+    positive = need > 0
+    return positive, np.where(positive, need, 1.0)
 
 
 def smooth(previous: np.ndarray, current: np.ndarray, alpha: float) -> np.ndarray:
@@ -102,17 +115,31 @@ def produced_level_of(yield_per_unit: np.ndarray, need_volume: np.ndarray,
     >>> level(np.array([0.1])).tolist(), level(np.array([0.5])).tolist()
     ([0.4], [1.0])
     """
-    y = np.asarray(yield_per_unit, dtype=float)
-    stream = np.asarray(stream_volume, dtype=float)
-    follows = np.isnan(y)
-    scale = np.nan_to_num(y) * np.asarray(need_volume)
-    divisor = np.where(stream > 0, stream, 1.0)
+    follows, scale, divisor = produced_level_table(yield_per_unit, need_volume, stream_volume)
 
     def level(share: np.ndarray) -> np.ndarray:
         share = np.asarray(share, dtype=float)
         return np.where(follows, share, scale * share / divisor).clip(0.0, 1.0)
 
     return level
+
+
+def produced_level_table(yield_per_unit: np.ndarray, need_volume: np.ndarray,
+                         stream_volume: np.ndarray) -> tuple[np.ndarray, ...]:
+    """What :func:`produced_level_of` computes with: which streams' level is their input's
+    share (no yield given), and the ``scale`` and ``divisor`` of the others' level
+    ``scale x share / divisor``.
+
+    Examples
+    --------
+    >>> [x.tolist() for x in produced_level_table(np.array([np.nan, 2.0]),
+    ...                                           np.array([10.0, 10.0]), np.array([5.0, 0.0]))]
+    [[True, False], [0.0, 20.0], [5.0, 1.0]]
+    """
+    y = np.asarray(yield_per_unit, dtype=float)
+    stream = np.asarray(stream_volume, dtype=float)
+    return (np.isnan(y), np.nan_to_num(y) * np.asarray(need_volume, dtype=float),
+            np.where(stream > 0, stream, 1.0))
 
 
 def starvation(counter: np.ndarray, share: np.ndarray, threshold: float) -> np.ndarray:

@@ -34,14 +34,8 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels_tick import (
-    deliver_contracts,
-    realised_ratios,
-    track_profit,
-    trust_after_delivery,
-)
+from .kernels_tick import deliver_tick, realised_ratios, worn_rows
 from .pace import lead_ticks
-from .relations import broken
 from .state import phase
 from .termination import early_end_payment
 
@@ -219,36 +213,40 @@ class ContractBook:
            draws=())
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
-        ex, w = self.exchanges, self.world
+        ex, w, p = self.exchanges, self.world, self.params
         self._replace_worn_assets(t)
-        # one compiled pass: lines under construction are contact and their annuity is
-        # paid; the others deliver: each contract's share of its volume and of its plan
-        # (the profile it follows, capped by the stream's supply and the need's room,
-        # supply_for_contracts), each side's gain and the payments booked
-        table = self.assets.table
-        act, delivered, share, planned, dev_sup, dev_rec, by_resource = deliver_contracts(
-            t, ex["active"], ex["first"], ex["edge"], ex["asset"], table["paid_off"],
-            table["until"], self.edge_slot_sr, self.edge_slot_rs, self.pairs.contact,
-            ex["stream"], ex["need"], ex["supplier"], ex["receiver"], ex["resource"],
-            ex["volume"], ex["price"], ex["tc_supplier"], ex["tc_receiver"],
-            ex["transport_unit"], ex["annuity"], self.params.ticks_per_year,
+        # one compiled pass (kernels_tick.deliver_tick): lines under construction are
+        # contact and their annuity is paid; the others deliver: each contract's share of
+        # its volume and of its plan (the profile it follows, capped by the stream's
+        # supply and the need's room, supply_for_contracts), each side's gain and the
+        # payments booked; trust follows (the receiver's may break); profit against plan
+        # (_end_losing); the contracts whose term ends
+        table, store = self.assets.table, self.pairs
+        act, delivered, by_resource, lost, losing, by_supplier, due = deliver_tick(
+            t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
+            table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
+            store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
+            ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
+            ex["tc_receiver"], ex["transport_unit"], ex["annuity"], p.ticks_per_year,
             self.stream_ratio, w.stream_volume, self.stream_committed, self.need_ratio,
             w.need_volume, self.need_committed, self.need_season_now, self.stream_season_now,
             self.disposal_now, self.virgin_now, self.firm_savings, self.firm_paid_in,
-            self.firm_paid_out, ex["delivered"], ex["paid"], len(w.catalogue.names))
-        s, n = ex["stream"][act], ex["need"][act]
-        self.last_delivery = {"stream": s, "need": n, "delivered": delivered}
+            self.firm_paid_out, ex["delivered"], ex["paid"], len(w.catalogue.names),
+            p.shortfall_tolerance, self.rates.gain_delivery, self.rates.loss_shortfall,
+            p.trust_break, ex["avg_supplier"], ex["avg_receiver"], ex["expected_supplier"],
+            ex["expected_receiver"], ex["priced_annuity"], ex["planned"],
+            ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
+            1.0 / max(1.0, p.ticks_per_year), self.rates.patience)
+        n = ex["need"][act]
+        self.last_delivery = {"stream": ex["stream"][act], "need": n, "delivered": delivered}
         self.delivered_by_resource.append(by_resource)
         self._track_inputs(n, delivered)            # produced streams follow (7.19)
-        edge, p = ex["edge"][act], self.params
-        trust_after_delivery(self.edge_slot_rs[edge], self.edge_slot_sr[edge], share, planned,
-                             self.pairs.trust, self.pairs.contact, p.shortfall_tolerance,
-                             self.rates.gain_delivery, self.rates.loss_shortfall)
-        lost = broken(self.pairs.trust[self.edge_slot_rs[edge]], p.trust_break)
-        self._end_exchanges(act[lost], t, "broken trust")
-        keep = ~lost
-        self._track_profit(t, act[keep], dev_sup[keep], dev_rec[keep])
-        self._renew_or_expire(t)
+        if len(lost):
+            self._end_exchanges(lost, t, "broken trust")
+        if len(losing):
+            self._end_losing(t, losing, by_supplier)
+        if len(due):   # those still active after the endings above
+            self._renew_or_expire(t, due[ex["active"][due]])
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off)."""
@@ -259,26 +257,19 @@ class ContractBook:
         due[has] = (~table["paid_off"][ids[has]] & (table["until"][ids[has]] > t)).astype(float)
         return due
 
-    def _track_profit(self, t: int, act: np.ndarray, dev_sup: np.ndarray,
-                      dev_rec: np.ndarray) -> None:
-        """Running yearly average of each side's volume deviation from plan; an exchange
-        whose expected gain at this tick's prices (:func:`forward_gains`; :func:`.kernels_tick.
-        track_profit` computes it in one pass), corrected by that
-        running deviation, stays negative for ``unprofitable_patience_months`` ends.
+    def _end_losing(self, t: int, rows: np.ndarray, by_supplier: np.ndarray) -> None:
+        """Exchanges ``rows`` one of whose sides has lost money for its patience end,
+        unless a price review keeps them; ``by_supplier`` where the supplier is losing.
 
-        ``dev_*`` is actual minus planned gain this tick at this tick's prices: a planned
-        seasonal trough is no deviation, so the month a contract was signed does not
-        matter; a price move is no deviation either but moves the expected gain at once.
+        The rule (:func:`.kernels_tick.track_profit`, run by :meth:`_deliver`): each side
+        keeps a running yearly average of its deviation from plan (actual minus planned
+        gain this tick at this tick's prices: a planned seasonal trough is no deviation,
+        so the month a contract was signed does not matter; a price move is no deviation
+        either but moves the expected gain at once); an exchange whose expected gain at
+        this tick's prices (:func:`forward_gains`), corrected by that running deviation,
+        stays negative for ``unprofitable_patience_months`` loses.
         """
-        ex, tpy = self.exchanges, self.params.ticks_per_year
-        over, sup_loses = track_profit(   # one compiled pass over the rule's arithmetic
-            act, ex["stream"], ex["need"], dev_sup, dev_rec, ex["avg_supplier"],
-            ex["avg_receiver"], ex["expected_supplier"], ex["expected_receiver"],
-            ex["priced_annuity"], ex["planned"], ex["disposal_unit"], ex["virgin_unit"],
-            ex["losing_ticks"], self.disposal_now, self.virgin_now, tpy,
-            1.0 / max(1.0, tpy), self.rates.patience)
-        rows, by_supplier = act[over], sup_loses[over]
-        if self.params.price_review and len(rows):   # re-priced contracts go on
+        if self.params.price_review:   # re-priced contracts go on
             kept = self._review_price(rows)
             rows, by_supplier = rows[~kept], by_supplier[~kept]
         # the side that walks out is the one losing; the other loses trust in it (7.16)
@@ -300,13 +291,13 @@ class ContractBook:
         self.counts["price reviews"] += int(kept.sum())
         return kept
 
-    def _renew_or_expire(self, t: int) -> None:
-        """At contract end, renegotiate: renew at a new price (the Nash split of the surplus
-        at today's prices, with the asset already built sunk) if that surplus is positive
-        and both still sign; end as "renegotiation failed" where no price leaves both
-        sides better off than their alternatives, as "expired" where one will not sign."""
+    def _renew_or_expire(self, t: int, due: np.ndarray) -> None:
+        """Contracts ``due`` (active, at their end), renegotiate: renew at a new price (the
+        Nash split of the surplus at today's prices, with the asset already built sunk) if
+        that surplus is positive and both still sign; end as "renegotiation failed" where
+        no price leaves both sides better off than their alternatives, as "expired" where
+        one will not sign."""
         ex = self.exchanges
-        due = np.flatnonzero(ex["active"] & (ex["end"] <= t))
         if len(due) == 0:
             return
         edges, trial, p = ex["edge"][due], ex["trial"][due], self.params
@@ -361,11 +352,8 @@ class ContractBook:
         worn asset decide one after another: the first prices the whole new line (built
         at the old one's capacity), the others their share of it (7.15)."""
         ex = self.exchanges
-        table = self.assets.table
-        has = np.flatnonzero(ex["active"] & (ex["asset"] >= 0) & (ex["first"] <= t))
-        if len(has) == 0 or len(table) == 0:
-            return
-        rows = has[table["until"][ex["asset"][has]] <= t]   # its life is over
+        rows = worn_rows(t, ex["active"], ex["asset"], ex["first"],
+                         self.assets.table["until"])
         while len(rows):
             _, first = np.unique(ex["asset"][rows], return_index=True)
             self._replace_asset(rows[first], t)

@@ -34,6 +34,7 @@ import numpy as np
 from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
+from .kernels_tick import closures_and_entries
 from .pace import hazard_per_tick
 from .relations import tie_trust
 from .state import phase
@@ -128,28 +129,29 @@ class Demography:
                    "negotiations", "pairs", "stream_committed", "stream_level"),
            draws=("closures", "exits"))
     def _close_firms(self, t: int) -> None:
-        """Scheduled closures, the uniform hazard, size-class exits; then site take-overs."""
+        """Scheduled closures, the uniform hazard, size-class exits; then site take-overs
+        (the rules :func:`exits` and :func:`entries`, in one compiled pass)."""
         p, w = self.params, self.world
-        closing = self.firm_open & (w.firm_close_tick == t)
         draws = self.streams.closures.random(w.n_firms)   # one draw per firm and tick
+        chance = 0.0   # no uniform hazard: no draw falls below it
         if p.closure_rate_per_year > 0:
-            per_tick = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
-            closing |= self.firm_open & (draws < per_tick)
+            chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
         u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
         hazard = remembered(self, "_exit_hazard", p, lambda: np.where(
             w.firm_random_exit, exit_hazard(
                 w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME), 0.0))
-        leaving = exits(self.firm_open & ~closing, u_exit, hazard)
         # sites are taken over at quarter ends (vacancies last years; a third of the work)
         every = max(1, round(3 / p.tick_months))
         reuse = remembered(self, "_reuse_hazard", p, lambda: float(
             hazard_per_tick(p.site_reuse_rate, every * p.tick_months)))
-        coming = entries(self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
-        self.counts["firms_exited"] += int(leaving.sum())
-        self._close(closing | leaving, t)
-        self.firm_vacant |= leaving
-        if coming.any():
-            self._newcomers(np.flatnonzero(coming))
+        gone, n_gone, n_exits, coming = closures_and_entries(
+            t, self.firm_open, w.firm_close_tick, draws, chance, u_exit, hazard,
+            self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
+        self.counts["firms_exited"] += n_exits
+        if n_gone:
+            self._close(gone, t)
+        if len(coming):
+            self._newcomers(coming)
 
     def _close(self, closing: np.ndarray, t: int) -> None:
         """Firms in ``closing`` leave: their exchanges end and their talks fail."""

@@ -478,3 +478,364 @@ def starved_closing(key_input, firm_open, need_firm, need_starved, need_share, t
         if need_starved[i] >= patience and random_exit[f]:
             closing[f] = True
     return closing
+
+
+@njit(cache=True, nogil=True)
+def worn_rows(t, active, asset, first, until):  # pragma: no cover - compiled
+    """Rows of the active, delivering exchanges (``first <= t``) whose asset's life is
+    over at ``t`` (``until <= t``), in row order (:meth:`.contracts.ContractBook.
+    _replace_worn_assets`)."""
+    rows = np.empty(len(active), dtype=np.int64)
+    m = 0
+    for r in range(len(active)):
+        a = asset[r]
+        if active[r] and a >= 0 and first[r] <= t and until[a] <= t:
+            rows[m] = r
+            m += 1
+    return rows[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def track_inputs(need, delivered, need_share, positive, safe, alpha, produced, k, follows,
+                 scale, divisor, stream_made):  # pragma: no cover - compiled
+    """The needs' received shares and the produced streams' levels after this tick's
+    deliveries (:meth:`.lifecycle.Lifecycle._track_inputs`), in place.
+
+    What each need got (``np.bincount(need, weights=delivered)``) over its volume per
+    tick (``safe``; 0 where not ``positive``), clipped to [0, 1]
+    (:func:`.cascade.received_share_of`), moves ``need_share`` a share ``alpha`` toward
+    it (:func:`.cascade.smooth`); each produced stream (``produced``, made from need
+    ``k``) is then at :func:`.cascade.produced_level_of` of its input's share (the share
+    itself where it ``follows`` it, else ``scale x share / divisor``, clipped), in whole
+    percent (``round(level x 100) / 100``, half to even). No ``produced``: no levels.
+    """
+    got = np.zeros(len(need_share))
+    for i in range(len(need)):
+        got[need[i]] += delivered[i]
+    for i in range(len(need_share)):
+        share = _unit(got[i] / safe[i]) if positive[i] else 0.0
+        need_share[i] = need_share[i] + alpha * (share - need_share[i])
+    for x in range(len(produced)):
+        share = need_share[k[x]]
+        level = _unit(share if follows[x] else scale[x] * share / divisor[x])
+        stream_made[produced[x]] = np.rint(level * 100.0) / 100.0
+
+
+@njit(cache=True, nogil=True)
+def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, slot_rs,
+                 trust, contact, stream, need, supplier, receiver, resource, volume, price,
+                 tc_supplier, tc_receiver, transport_unit, annuity, tpy, stream_ratio,
+                 stream_volume, stream_committed, need_ratio, need_volume, need_committed,
+                 need_season_now, stream_season_now, disposal_now, virgin_now, firm_savings,
+                 firm_paid_in, firm_paid_out, ex_delivered, ex_paid, n_resources, tolerance,
+                 gain, loss, trust_break, avg_supplier, avg_receiver, expected_supplier,
+                 expected_receiver, priced_annuity, planned, disposal_unit, virgin_unit,
+                 losing_ticks, alpha, patience):  # pragma: no cover - compiled
+    """A tick's deliveries and what follows from them, in one pass: the arithmetic of
+    :meth:`.contracts.ContractBook._deliver` between its calls that start or end contracts.
+
+    :func:`deliver_contracts`; then :func:`trust_after_delivery` over the delivering
+    exchanges' pairs; those whose receiver's trust in its supplier fell below
+    ``trust_break`` (:func:`.relations.broken`) are ``lost``; :func:`track_profit` over
+    the others. Ending the lost ones (which the caller does next) changes nothing the
+    profit rule reads, so it may run first. Returns the delivering rows ``act``, what
+    each delivered, the delivered volume per resource, the ``lost`` rows, the rows that
+    lost money for ``patience`` ticks with whether the supplier is the side losing, and
+    the active rows whose term ends (``end <= t``; some may end before their renewal).
+    """
+    act, delivered, share, pl, dev_sup, dev_rec, by_resource = deliver_contracts(
+        t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs, contact, stream,
+        need, supplier, receiver, resource, volume, price, tc_supplier, tc_receiver,
+        transport_unit, annuity, tpy, stream_ratio, stream_volume, stream_committed,
+        need_ratio, need_volume, need_committed, need_season_now, stream_season_now,
+        disposal_now, virgin_now, firm_savings, firm_paid_in, firm_paid_out, ex_delivered,
+        ex_paid, n_resources)
+    m = len(act)
+    rs = np.empty(m, dtype=np.int64)
+    sr = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        rs[i], sr[i] = slot_rs[edge[act[i]]], slot_sr[edge[act[i]]]
+    trust_after_delivery(rs, sr, share, pl, trust, contact, tolerance, gain, loss)
+    lost = np.empty(m, dtype=np.int64)
+    kept = np.empty(m, dtype=np.int64)
+    n_lost = n_kept = 0
+    for i in range(m):
+        if trust[rs[i]] < trust_break:
+            lost[n_lost] = act[i]
+            n_lost += 1
+        else:
+            kept[n_kept], dev_sup[n_kept], dev_rec[n_kept] = act[i], dev_sup[i], dev_rec[i]
+            n_kept += 1
+    kept = kept[:n_kept]
+    over, sup_loses = track_profit(kept, stream, need, dev_sup[:n_kept], dev_rec[:n_kept],
+                                   avg_supplier, avg_receiver, expected_supplier,
+                                   expected_receiver, priced_annuity, planned, disposal_unit,
+                                   virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
+                                   alpha, patience)
+    due = np.empty(len(active), dtype=np.int64)
+    n_due = 0
+    for r in range(len(active)):
+        if active[r] and end[r] <= t:
+            due[n_due] = r
+            n_due += 1
+    return (act, delivered, by_resource, lost[:n_lost].copy(), kept[over],
+            sup_loses[over], due[:n_due].copy())
+
+
+@njit(inline="always")
+def _block_sum(a, lo, n):  # pragma: no cover - compiled
+    """numpy's sum of ``a[lo:lo + n]``, ``n <= 128``: in order below 8 items, else over
+    eight interleaved partial sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r = a[lo: lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def numpy_sum(a):  # pragma: no cover - compiled
+    """``float(a.sum())`` of a 1-d contiguous float64 array, bit for bit.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(1).standard_normal(1000) * 1e6
+    >>> numpy_sum(x) == float(x.sum())
+    True
+    """
+    # numpy's pairwise recursion (halves, cut at a multiple of 8, down to blocks of at
+    # most 128), walked with an explicit stack: a recursive compiled function does not
+    # load safely from numba's cache
+    lo_of = np.empty(64, dtype=np.int64)
+    n_of = np.empty(64, dtype=np.int64)
+    step = np.zeros(64, dtype=np.int64)
+    values = np.empty(64)
+    lo_of[0], n_of[0], step[0] = 0, len(a), 0
+    depth, held = 1, 0
+    while depth:
+        top = depth - 1
+        lo, n = lo_of[top], n_of[top]
+        half = n // 2
+        half -= half % 8
+        if n <= 128:
+            values[held] = _block_sum(a, lo, n)
+            held += 1
+            depth -= 1
+        elif step[top] == 0:   # the first half
+            step[top] = 1
+            lo_of[depth], n_of[depth], step[depth] = lo, half, 0
+            depth += 1
+        elif step[top] == 1:   # then the second
+            step[top] = 2
+            lo_of[depth], n_of[depth], step[depth] = lo + half, n - half, 0
+            depth += 1
+        else:                  # both summed: their sum
+            held -= 1
+            values[held - 1] = values[held - 1] + values[held]
+            depth -= 1
+    return 0.0 + values[0]   # numpy adds the sum to the identity: -0.0 becomes 0.0
+
+
+@njit(cache=True, nogil=True)
+def _mean_or(values, empty):  # pragma: no cover - compiled
+    """``values.sum() / len(values)``, ``empty`` if there are none."""
+    return numpy_sum(values) / len(values) if len(values) else empty
+
+
+@njit(cache=True, nogil=True)
+def _masked_sum(values, mask):  # pragma: no cover - compiled
+    """``values[mask].sum()``."""
+    return numpy_sum(values[mask])
+
+
+@njit(cache=True, nogil=True)
+def measure_tick(t, active, ex_edge, first, ended, reason, internal, status, book_edge,
+                 open_code, trust, met, src, dst, slot_sr, slot_rs, edge_supplier,
+                 edge_receiver, n_firms, firm_open, firm_member, initial_trust, savings,
+                 costs, stranded, delivered, unit_t, unit_mwh,
+                 unit_m3):  # pragma: no cover - compiled
+    """The tick's statistics of :meth:`.measurement.Measurement._measure` that need no
+    graph, in one pass.
+
+    :func:`active_and_talks`; the strong ties: both pair slots of the edges the active
+    exchanges and the open talks hold, and how many unordered firm pairs they join
+    (:func:`.measures.undirected_keys`); :func:`tick_tallies`; the mean trust of pairs
+    that met (``initial_trust`` if none), of strong and of weak ties (NaN if none);
+    the delivered volume in tonnes, MWh and m3 (``delivered[unit].sum()``) and the
+    firms' savings, costs and stranded annuities summed, each sum as numpy makes it
+    (:func:`numpy_sum`). Returns the active rows and a tuple of the figures, in the
+    order the code unpacks them.
+    """
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, open_code)
+    strong = np.zeros(len(trust), dtype=np.bool_)
+    keys = np.empty(len(tied), dtype=np.int64)
+    k = 0
+    for e in tied:
+        strong[slot_sr[e]] = True
+        strong[slot_rs[e]] = True
+        a, b = edge_supplier[e], edge_receiver[e]
+        if a != b:
+            keys[k] = min(a, b) * n_firms + max(a, b)
+            k += 1
+    keys = np.sort(keys[:k])
+    n_strong = 1 if k else 0
+    for i in range(1, k):
+        if keys[i] != keys[i - 1]:
+            n_strong += 1
+    (building, n_ended, n_internal, n_weak, met_trust, strong_trust, weak_trust, n_open,
+     members) = tick_tallies(t, active, first, ended, reason, internal, trust, met, strong,
+                             src, dst, firm_open, firm_member)
+    return act, (len(tied) - len(act), n_strong, building, n_ended, n_internal, n_weak,
+                 n_open, members, _mean_or(met_trust, initial_trust),
+                 _mean_or(strong_trust, np.nan), _mean_or(weak_trust, np.nan),
+                 _masked_sum(delivered, unit_t), _masked_sum(delivered, unit_mwh),
+                 _masked_sum(delivered, unit_m3), numpy_sum(savings), numpy_sum(costs),
+                 numpy_sum(stranded))
+
+
+@njit(cache=True, nogil=True)
+def closures_and_entries(t, firm_open, close_tick, u_close, close_chance, u_exit, hazard,
+                         vacant, u_entry, reuse):  # pragma: no cover - compiled
+    """The firms that leave and the sites taken over at tick ``t``
+    (:meth:`.demography.Demography._close_firms`).
+
+    An open firm closes where its scheduled ``close_tick`` is ``t`` or its draw
+    ``u_close`` falls below ``close_chance`` (the uniform hazard; 0: none); another open
+    firm exits where ``u_exit < hazard`` (:func:`.demography.exits`); a vacant site is
+    taken over where ``u_entry < reuse`` (:func:`.demography.entries`, on the vacancies
+    before this tick's exits). The exits' sites become ``vacant`` (in place). Returns
+    which firms leave (closures and exits), how many, how many exited and the sites
+    taken over.
+    """
+    n = len(firm_open)
+    gone = np.zeros(n, dtype=np.bool_)
+    coming = np.empty(n, dtype=np.int64)
+    n_gone = n_exits = n_coming = 0
+    for f in range(n):
+        closing = firm_open[f] and (close_tick[f] == t or u_close[f] < close_chance)
+        leaving = firm_open[f] and not closing and u_exit[f] < hazard[f]
+        if vacant[f] and u_entry[f] < reuse:
+            coming[n_coming] = f
+            n_coming += 1
+        if closing or leaving:
+            gone[f] = True
+            n_gone += 1
+        if leaving:
+            vacant[f] = True
+            n_exits += 1
+    return gone, n_gone, n_exits, coming[:n_coming].copy()
+
+
+@njit(inline="always")
+def _search_left(keys, value, lo, hi):  # pragma: no cover - compiled
+    """The first position in ``keys[lo:hi]`` (sorted) whose key is not below ``value``."""
+    while lo < hi:
+        mid = lo + ((hi - lo) >> 1)
+        if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(inline="always")
+def _search_right(keys, value, lo, hi):  # pragma: no cover - compiled
+    """The first position in ``keys[lo:hi]`` (sorted) whose key is above ``value``."""
+    while lo < hi:
+        mid = lo + ((hi - lo) >> 1)
+        if keys[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(inline="always")
+def _distinct_sorted(keys):  # pragma: no cover - compiled
+    """``np.unique(keys)`` of int64 keys (sorts ``keys`` in place)."""
+    keys.sort()
+    size = 1 if len(keys) else 0
+    for x in range(1, len(keys)):
+        if keys[x] != keys[size - 1]:
+            keys[size] = keys[x]
+            size += 1
+    return keys[:size].copy()
+
+
+@njit(cache=True, nogil=True)
+def links_by_hub(sup, rec, n):  # pragma: no cover - compiled
+    """Both directions of each link ``sup[x] <-> rec[x]`` among ``n`` firms, distinct and
+    sorted by key ``hub x n + other``: the hubs and the others
+    (:func:`.relations._links_by_hub`)."""
+    m = len(sup)
+    both = np.empty(2 * m, dtype=np.int64)
+    for x in range(m):
+        both[x] = sup[x] * n + rec[x]
+        both[m + x] = rec[x] * n + sup[x]
+    both = _distinct_sorted(both)
+    return both // n, both % n
+
+
+@njit(cache=True, nogil=True)
+def common_partner_keys(sup, rec, n, max_degree):  # pragma: no cover - compiled
+    """:func:`.relations.common_partner_pairs`: the directed keys ``i x n + j`` of pairs
+    i != j sharing a partner over the links ``sup[x] <-> rec[x]``, distinct and sorted
+    (each hub pairing its first ``max_degree`` links)."""
+    hub, other = links_by_hub(sup, rec, n)
+    if len(hub) < 2:
+        return np.zeros(0, dtype=np.int64)
+    ki, kj = hub_pairs(hub, max_degree)
+    keys = np.empty(len(ki), dtype=np.int64)
+    for x in range(len(ki)):
+        keys[x] = other[ki[x]] * n + other[kj[x]]
+    return _distinct_sorted(keys)
+
+
+@njit(cache=True, nogil=True)
+def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
+    """Rows ``order[k]`` of every ``keys[k]`` (sorted, may repeat) that is in ``wanted``,
+    sorted (:func:`.lifecycle._edges_of_pairs`)."""
+    count = 0
+    lo = np.empty(len(wanted), dtype=np.int64)
+    hi = np.empty(len(wanted), dtype=np.int64)
+    for x in range(len(wanted)):
+        lo[x] = _search_left(keys, wanted[x], 0, len(keys))
+        hi[x] = _search_right(keys, wanted[x], lo[x], len(keys))
+        count += hi[x] - lo[x]
+    rows = np.empty(count, dtype=np.int64)
+    k = 0
+    for x in range(len(wanted)):
+        for y in range(lo[x], hi[x]):
+            rows[k] = order[y]
+            k += 1
+    rows.sort()
+    return rows
+
+
+@njit(cache=True, nogil=True)
+def reputation_links(sup, rec, n):  # pragma: no cover - compiled
+    """Who hears about whom from a common partner, over the links ``sup[x] <-> rec[x]``
+    among ``n`` firms (:func:`.trust._reputation_links`).
+
+    The links in both directions, distinct and sorted by key ``hub x n + other``
+    (:func:`links_by_hub`); the positions ``ki``, ``kj`` of every two links (k, i),
+    (k, j) of a hub, i != j (:func:`hub_pairs`), and the pair keys to look up: of
+    (i, j) for each such two, of (i, k) and of (k, i) for every link.
+    """
+    hub, other = links_by_hub(sup, rec, n)
+    ki, kj = hub_pairs(hub, -1)
+    pair = np.empty(len(ki), dtype=np.int64)
+    for x in range(len(ki)):
+        pair[x] = other[ki[x]] * n + other[kj[x]]
+    return ki, kj, pair, other * n + hub, hub * n + other

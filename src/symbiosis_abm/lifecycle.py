@@ -14,9 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import remembered
-from .cascade import STARVED, produced_level_of, received_share_of, smooth
+from .cascade import (
+    STARVED,
+    produced_level_of,
+    produced_level_table,
+    received_share_of,
+    received_share_table,
+)
 from .fading import dissolved, lapse
-from .kernels_tick import starved_closing
+from .kernels_tick import rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick, process_change
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -111,21 +117,15 @@ class Lifecycle:
     # ------------------------------------------------------------------ step 2
     def _track_inputs(self, need: np.ndarray, delivered: np.ndarray) -> None:
         """Received share of each need (running mean over ~3 months); produced streams
-        follow it."""
-        w, p = self.world, self.params
-        got = np.bincount(need, weights=delivered, minlength=len(w.need_volume))
-        share_of, alpha, produced, k, level_of = remembered(
-            self, "_input_constants", p, self._input_constants)
-        share = share_of(got)
-        self.need_share = smooth(self.need_share, share, alpha)
-        if not p.cascade or len(produced) == 0:
-            return
-        level = level_of(self.need_share[k])
-        # in whole percent: a steady input leaves the level (and remembered terms) unchanged
-        self.stream_made[produced] = (level * 100.0).round() / 100.0
+        follow it (one compiled pass, kernels_tick.track_inputs)."""
+        positive, safe, alpha, produced, k, follows, scale, divisor = remembered(
+            self, "_input_tables", self.params, self._input_tables)
+        track_inputs(need, delivered, self.need_share, positive, safe, alpha, produced, k,
+                     follows, scale, divisor, self.stream_made)
 
     def _input_constants(self) -> tuple:
-        """What :meth:`_track_inputs` needs that is fixed for a run's parameters."""
+        """What :meth:`_track_inputs` needs that is fixed for a run's parameters, as the
+        functions of :mod:`.cascade`."""
         w, p = self.world, self.params
         produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
@@ -133,6 +133,17 @@ class Lifecycle:
                 per_tick(1 / 3, p.tick_months), produced, k,
                 produced_level_of(w.stream_yield[produced], w.need_volume[k],
                                   w.stream_volume[produced]))
+
+    def _input_tables(self) -> tuple:
+        """:meth:`_input_constants` as the arrays of :func:`.kernels_tick.track_inputs`
+        (no produced streams without cascades: nothing follows its input)."""
+        w, p = self.world, self.params
+        produced = np.flatnonzero(w.stream_input >= 0) if p.cascade else np.zeros(0, int)
+        k = w.stream_input[produced]
+        return (*received_share_table(w.need_volume / p.ticks_per_year),
+                per_tick(1 / 3, p.tick_months), produced, k,
+                *produced_level_table(w.stream_yield[produced], w.need_volume[k],
+                                      w.stream_volume[produced]))
 
     def _breach(self, rows: np.ndarray, by_supplier: np.ndarray) -> None:
         """The side left behind loses trust in the one that ended the contract early."""
@@ -259,12 +270,4 @@ def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarra
     [0, 2]
     """
     keys, order = sorted_keys
-    if len(pairs) == 0 or len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
-    lo = np.searchsorted(keys, pairs, side="left")
-    count = np.searchsorted(keys, pairs, side="right") - lo
-    total = int(count.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    start = np.repeat(lo, count) + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-    return np.sort(order[start])
+    return rows_of_keys(keys, order, pairs)   # one compiled pass

@@ -15,8 +15,7 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels_tick import active_and_talks, exchange_topology, tick_tallies
-from .measures import undirected_keys
+from .kernels_tick import exchange_topology, measure_tick
 from .state import phase
 
 __all__ = ["Measurement", "TickRecord"]
@@ -36,19 +35,19 @@ class Measurement:
            draws=())
     def _measure(self, t: int) -> None:
         ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
-        act, tied = active_and_talks(ex["active"], ex["edge"], book["status"], book["edge"],
-                                     OPEN)
+        units, p = self._unit_masks, self.params
+        # the tick's counts, mean trusts and sums in one compiled pass
+        act, (n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
+              mean_trust, mean_strong, mean_weak, diverted_t, energy, water, savings, costs,
+              stranded) = measure_tick(
+            t, ex["active"], ex["edge"], ex["first"], ex["ended"], ex["reason"], _INTERNAL,
+            book["status"], book["edge"], OPEN, store.trust, store.met,
+            store.src[: store.size], store.dst[: store.size], self.edge_slot_sr,
+            self.edge_slot_rs, w.edge_supplier, w.edge_receiver, w.n_firms, self.firm_open,
+            self.firm_member, p.initial_trust, self.firm_savings, self.firm_costs,
+            self.firm_stranded, self.delivered_by_resource[-1], units["t"], units["MWh"],
+            units["m3"])
         participating, n_pairs, largest = self._topology(act)
-        strong, n_strong = self._strong_tie_slots(tied)
-        # the tick's counts, and the trusts averaged below, in one compiled pass
-        (building, n_ended, n_internal, n_weak, met_trust, strong_trust, weak_trust, n_open,
-         members) = tick_tallies(t, ex["active"], ex["first"], ex["ended"], ex["reason"],
-                                 _INTERNAL, store.trust, store.met, strong,
-                                 store.src[: store.size], store.dst[: store.size],
-                                 self.firm_open, self.firm_member)
-        delivered = self.delivered_by_resource[-1]
-        units = self._unit_masks
-        diverted_t = float(delivered[units["t"]].sum())
         self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         self.stats = {
@@ -58,16 +57,15 @@ class Measurement:
             "largest_component": largest,
             "density": n_pairs / max(1, n_open * (n_open - 1) / 2),
             "materials_diverted_t": diverted_t,
-            "energy_recovered_mwh": float(delivered[units["MWh"]].sum()),
-            "water_reused_m3": float(delivered[units["m3"]].sum()),
-            "co2e_avoided_t": float(delivered @ w.catalogue.co2e_avoided),
-            "firm_net_savings_eur": float(self.firm_savings.sum() - self.firm_costs.sum()
-                                          - self.firm_stranded.sum()),
+            "energy_recovered_mwh": energy,
+            "water_reused_m3": water,
+            "co2e_avoided_t": float(self.delivered_by_resource[-1] @ w.catalogue.co2e_avoided),
+            "firm_net_savings_eur": savings - costs - stranded,
             "public_cost_eur": public,
             "public_cost_per_t_diverted": (public / self._diverted_total
                                            if self._diverted_total > 0 else np.nan),
-            "mean_trust": _mean(met_trust, self.params.initial_trust),
-            "negotiations_open": len(tied) - len(act),
+            "mean_trust": mean_trust,
+            "negotiations_open": n_talks,
             "negotiations_opened": self.counts["negotiations_opened"],
             "negotiations_concluded": self.counts["negotiations_concluded"],
             "negotiations_failed": self.counts["negotiations_failed"],
@@ -76,8 +74,8 @@ class Measurement:
             # strong ties (exchanging or in talks) and weak ties (met only) with their mean
             # trust; exchanges being built; ended this tick, and for internal reasons
             "strong_ties": n_strong, "weak_ties": n_weak,
-            "mean_trust_strong": _mean(strong_trust, np.nan),
-            "mean_trust_weak": _mean(weak_trust, np.nan),
+            "mean_trust_strong": mean_strong,
+            "mean_trust_weak": mean_weak,
             "exchanges_building": building,
             "exchanges_ended": n_ended,
             "exchanges_ended_internal": n_internal,
@@ -93,21 +91,6 @@ class Measurement:
                                      self.world.n_firms)
 
         return remembered(self, "_topology_last", act.tobytes(), topology)
-
-    def _strong_tie_slots(self, tied: np.ndarray) -> tuple[np.ndarray, int]:
-        """Which pair slots are strong ties (both directions of the edges ``tied``: the
-        active exchanges' and the open talks') and how many pairs they are; remembered
-        while the ties and the pair slots are the same."""
-        w, store = self.world, self.pairs
-
-        def strong_ties() -> tuple[np.ndarray, int]:
-            strong = np.zeros(store.size, dtype=bool)
-            strong[self.edge_slot_sr[tied]] = True
-            strong[self.edge_slot_rs[tied]] = True
-            a, b = w.edge_supplier[tied], w.edge_receiver[tied]
-            return strong, len(undirected_keys(a, b, w.n_firms))
-
-        return remembered(self, "_strong_ties", (tied.tobytes(), store.size), strong_ties)
 
     def items_of(self, kind: str, firm: int) -> list[dict]:
         """Streams (``kind='stream'``) or needs of one firm, with what is still free."""
@@ -183,9 +166,3 @@ class TickRecord(mesa.DataCollector):
 
 #: Whether each reason code is an internal ending (a lookup instead of np.isin per tick).
 _INTERNAL = np.isin(np.arange(len(REASONS)), [REASON_CODE[r] for r in INTERNAL_ENDINGS])
-
-
-def _mean(values: np.ndarray, empty: float) -> float:
-    """``float(values.mean())`` (``empty`` if there are none), without np.mean's Python
-    overhead: the same sum divided by the same count, so the same bits."""
-    return float(values.sum() / len(values)) if len(values) else empty

@@ -26,18 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import hub_pair_positions, unique_sorted
 from .dates import tick_of
+from .kernels_tick import common_partner_keys
 
 __all__ = ["common_partner_pairs", "introduced", "after_breach", "broken", "group_pairs",
            "tie_tick", "tie_trust"]
-
-
-def _links_by_hub(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Both directions of each undirected link, unique and sorted by (hub, other)."""
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    keys = unique_sorted(np.concatenate([a * n + b, b * n + a]))
-    return keys // n, keys % n
 
 
 def common_partner_pairs(a: np.ndarray, b: np.ndarray, n: int,
@@ -54,14 +47,9 @@ def common_partner_pairs(a: np.ndarray, b: np.ndarray, n: int,
     >>> common_partner_pairs(np.array([0, 0, 3]), np.array([1, 2, 2]), 4).tolist()
     [3, 6, 9, 12]
     """
-    hub, other = _links_by_hub(a, b, n)
-    if len(hub) < 2:
-        return np.zeros(0, dtype=np.int64)
-    ki, kj = hub_pair_positions(hub, max_degree)
-    if len(ki) == 0:
-        return np.zeros(0, dtype=np.int64)
-    i, j = other[ki], other[kj]
-    return unique_sorted(i * n + j)
+    # one compiled pass: the links by hub, each hub's grid of partner pairs, their keys
+    return common_partner_keys(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64),
+                               n, max_degree)
 
 
 def introduced(candidate_keys: np.ndarray, pair_keys: np.ndarray, u: np.ndarray,

@@ -113,8 +113,8 @@ CONTEXT: dict[str, str] = {
 #: Results remembered from the state (never read as state themselves).
 MEMO = frozenset({
     "_traits", "_edge_cost_table", "_exit_hazard", "_firm_building", "_input_constants",
-    "_introductions", "_owned_from", "_process_hazard", "_reputation_links", "_reuse_hazard",
-    "_strong_ties", "_surplus_caches", "_topology_last",
+    "_input_tables", "_introductions", "_owned_from", "_process_hazard", "_reputation_links",
+    "_reuse_hazard", "_surplus_caches", "_topology_last",
 })
 
 

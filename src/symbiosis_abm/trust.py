@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import hub_pair_positions, remembered, unique_sorted
+from ._arrays import remembered, unique_sorted
 
 try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
-from .kernels_tick import decay_idle, pass_reputation
+from .kernels_tick import decay_idle, pass_reputation, reputation_links
 from .state import phase
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
@@ -229,31 +229,27 @@ class TrustUpkeep:
 def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tuple:
     """For the exchanges' links sorted by hub k: positions ``ki``, ``kj`` of link pairs
     (k, i), (k, j) whose pair (i, j) has a slot ``ij``, and the slots of (i, k) and
-    (k, i) of every link (-1 where none)."""
-    n = store.n_firms
-    a = np.concatenate([sup, rec])
-    b = np.concatenate([rec, sup])
-    links = unique_sorted(a * n + b)
-    hub, other = links // n, links % n
-    ki, kj = _common_partner_links(hub)
-    if len(ki) == 0:
-        return ki, kj, ki, ki, ki
-    ij = store.find(other[ki], other[kj])
-    has = ij >= 0
-    return ki[has], kj[has], ij[has], store.find(other, hub), store.find(hub, other)
-
-
-def _common_partner_links(hub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs of links (k, i), (k, j) with i != j, from links sorted by hub k.
-
-    Returns the two links' positions. Ordered by hub, then i, then j (the partners' order
-    among the hub's links), all in array operations: a hub with d partners gives its d x d
-    grid without the diagonal.
+    (k, i) of every link (-1 where none): the links in one compiled pass
+    (:func:`.kernels_tick.reputation_links`), the slots by the store's lookup (numpy's
+    search is the faster one at a national region's millions of pairs).
 
     Examples
     --------
-    >>> ki, kj = _common_partner_links(np.array([0, 1, 1, 1]))
-    >>> ki.tolist(), kj.tolist()
-    ([1, 1, 2, 2, 3, 3], [2, 3, 1, 3, 1, 2])
+    Firm 0 exchanges with 1 and with 2; the store has slots for (0, 1), (1, 0) and
+    (1, 2): 1 hears about 2 from 0 (2 has no slot for 1):
+
+    >>> store = PairStore(3, initial_trust=0.3)
+    >>> store.slots(np.array([0, 1, 1]), np.array([1, 0, 2])).tolist()
+    [0, 1, 2]
+    >>> ki, kj, ij, in_hub, of_hub = _reputation_links(np.array([0, 0]), np.array([1, 2]),
+    ...                                                store)
+    >>> ki.tolist(), kj.tolist(), ij.tolist(), in_hub.tolist(), of_hub.tolist()
+    ([0], [1], [2], [1, -1, 0, -1], [0, -1, 1, -1])
     """
-    return hub_pair_positions(hub)
+    ki, kj, pair, in_keys, of_keys = reputation_links(
+        np.asarray(sup, dtype=np.int64), np.asarray(rec, dtype=np.int64), store.n_firms)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    ij = store._lookup(pair)
+    has = ij >= 0
+    return ki[has], kj[has], ij[has], store._lookup(in_keys), store._lookup(of_keys)
