@@ -16,6 +16,7 @@ Usage::
 
     python benchmarks/paired_ab.py --ref e31581a                 # kalundborg, 30 pairs
     python benchmarks/paired_ab.py --ref main --firms 600 --pairs 60
+    python benchmarks/paired_ab.py --ref main --firms 100000 --pairs 12 --from-tick 60
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ def synthetic(n: int) -> dict:
             "park_radius_km": 1.5, "region_seed": 1}
 
 
-def measure(mods: dict, firms: int | None, pairs: int) -> dict[str, list[float]]:
-    """CPU seconds per kalundborg run (``firms`` None) or per synthetic tick, alternating
-    the trees (which goes first alternates too)."""
+def measure(mods: dict, firms: int | None, pairs: int,
+            from_tick: int = 4) -> dict[str, list[float]]:
+    """CPU seconds per kalundborg run (``firms`` None) or per synthetic tick from tick
+    ``from_tick`` on, alternating the trees (which goes first alternates too)."""
     spent: dict[str, list[float]] = {name: [] for name in mods}
     if firms is None:
         for m in mods.values():   # warm-up: imports, compiled kernels, the shared world
@@ -59,8 +61,9 @@ def measure(mods: dict, firms: int | None, pairs: int) -> dict[str, list[float]]
     else:
         models = {k: m.SymbiosisModel("synthetic", rng=1, **synthetic(firms))
                   for k, m in mods.items()}
-        for model in models.values():
-            model.run(4)
+        for _ in range(from_tick):   # tick by tick, so that both see the same load
+            for model in models.values():
+                model.step()
     for r in range(pairs):
         for name in (("ref", "new") if r % 2 == 0 else ("new", "ref")):
             started = time.process_time()
@@ -80,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--firms", type=int, help="a synthetic region of this many firms "
                         "(default: kalundborg runs)")
     parser.add_argument("--pairs", type=int, default=30, help="pairs of runs or ticks")
+    parser.add_argument("--from-tick", type=int, default=4, help="synthetic: the ticks "
+                        "before this one run unmeasured (default 4; a large region's "
+                        "steady state, nearly every firm a member: 60)")
     args = parser.parse_args(argv)
     if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "-q",
                        f"{args.ref}^{{commit}}"], capture_output=True).returncode != 0:
@@ -93,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         import symbiosis_abm as new
         if not new.__file__.startswith(str(ROOT / "src")):
             raise RuntimeError(f"the working tree's package came from {new.__file__}")
-        spent = measure({"ref": ref, "new": new}, args.firms, args.pairs)
-    what = "kalundborg run, 120 ticks" if args.firms is None else f"{args.firms} firms, tick"
+        spent = measure({"ref": ref, "new": new}, args.firms, args.pairs, args.from_tick)
+    what = ("kalundborg run, 120 ticks" if args.firms is None
+            else f"{args.firms} firms, ticks {args.from_tick}-{args.from_tick + args.pairs - 1}")
     print(f"{what} (CPU ms), {args.pairs} pairs, reference {args.ref}:")
     for name, values in spent.items():
         print(f"  {name}: median {1e3 * statistics.median(values):.2f}, "

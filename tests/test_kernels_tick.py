@@ -684,3 +684,36 @@ def test_rows_of_keys_are_the_numpy_rows(seed):
     got = rows_of_keys(raw[order], order, pairs)
     expected = _edges_of_pairs_numpy(raw[order], order, pairs)
     assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_merge_into_is_insert_at_the_sorted_positions(seed):
+    # PairStore's index grows in place: the same keys and slots as np.insert gives
+    from symbiosis_abm.kernels_tick import merge_into
+    rng = np.random.default_rng(seed)
+    pool = rng.permutation(10_000)[:3000].astype(np.int64)
+    for n, k in ((0, 50), (2000, 1), (2000, 400), (1500, 1500)):
+        old, new = np.sort(pool[:n]), np.sort(pool[n:n + k])
+        old_v, new_v = rng.integers(0, 10**6, n), rng.integers(0, 10**6, k)
+        keys, values = np.zeros(n + k + 7, dtype=np.int64), np.zeros(n + k + 7, dtype=np.int64)
+        keys[:n], values[:n] = old, old_v
+        merge_into(keys, values, n, new, new_v)
+        at = np.searchsorted(old, new)
+        assert keys[:n + k].tolist() == np.insert(old, at, new).tolist()
+        assert values[:n + k].tolist() == np.insert(old_v, at, new_v).tolist()
+
+
+def test_pair_store_index_grows_past_its_capacity():
+    from symbiosis_abm.trust import PairStore
+    store = PairStore(50, initial_trust=0.3, capacity=4)
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
+    slots = store.slots(i, j)
+    for _ in range(3):   # more pairs, a few at a time, past the buffers' room
+        a, b = rng.integers(0, 50, 40), rng.integers(0, 50, 40)
+        store.slots(a, b)
+    assert (store.find(i, j) == slots).all()
+    keys = store.src[: store.size] * 50 + store.dst[: store.size]
+    assert np.unique(keys).size == store.size
+    assert (store.find(store.src[: store.size], store.dst[: store.size])
+            == np.arange(store.size)).all()

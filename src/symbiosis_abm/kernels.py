@@ -3,8 +3,9 @@
 At 10,000 firms and more a tick spends much of its time in a few passes over hundreds of
 thousands of candidate edges that only test, gather and compare: which edges could open
 talks now (:func:`open_edge_ids`, twice a tick, stream by stream), which remembered
-surpluses are stale (:func:`refresh_inputs`, the broker's scan, on the edges
-:func:`mark_changed` marked), what co-funding each deal gets (:func:`cofund_shares`),
+surpluses are stale (:func:`refresh_inputs`, the broker's scan; in a large region
+:func:`refresh_volumes` on the edges :func:`mark_changed` marked and :func:`take_marked`
+took), what co-funding each deal gets (:func:`cofund_shares`),
 who discovers whom and who evaluates (:func:`discover`), which candidates each firm's budget pays for
 (:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
 (:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
@@ -35,7 +36,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
+__all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds"]
 
@@ -393,6 +394,17 @@ def same_bits(a: float, b: float) -> bool:  # pragma: no cover - compiled
     return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
 
 
+@njit(inline="always")
+def _free_volume(si, ni, stream_volume, stream_level, stream_made, stream_committed,
+                 need_volume, need_level, need_committed):  # pragma: no cover - compiled
+    """A deal's free volume (the smaller of its stream's and its need's, as
+    ``np.minimum(stream_free, need_free)``) and its need's free volume (room)."""
+    sf = stream_volume[si] * stream_level[si] * stream_made[si] - stream_committed[si]
+    room = need_volume[ni] * need_level[ni] - need_committed[ni]
+    # np.minimum(sf, room): a NaN wins, else the smaller, the second on a tie (+-0)
+    return (sf if sf != sf or sf < room else room), room
+
+
 @njit(cache=True, nogil=True)
 def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made,
                    stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
@@ -419,11 +431,9 @@ def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made
     stale = np.zeros(len(edges), dtype=np.bool_)
     for k in range(len(edges)):
         e = edges[k]
-        si, ni = stream[e], need[e]
-        sf = stream_volume[si] * stream_level[si] * stream_made[si] - stream_committed[si]
-        room = need_volume[ni] * need_level[ni] - need_committed[ni]
-        # np.minimum(sf, room): a NaN wins, else the smaller, the second on a tie (+-0)
-        volume = sf if sf != sf or sf < room else room
+        volume, room = _free_volume(stream[e], need[e], stream_volume, stream_level,
+                                    stream_made, stream_committed, need_volume, need_level,
+                                    need_committed)
         t_sr, t_rs = trust[slot_sr[e]], trust[slot_rs[e]]
         live = asset_key[k]
         if not (same_bits(seen[e, 0], volume) and same_bits(seen[e, 1], t_sr)
@@ -433,6 +443,60 @@ def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made
             seen[e, 0], seen[e, 1], seen[e, 2] = volume, t_sr, t_rs
             seen[e, 3], seen[e, 4] = live, room
     return stale
+
+
+@njit(cache=True, nogil=True)
+def refresh_volumes(edges, moved, stream, need, stream_volume, stream_level, stream_made,
+                    stream_committed, need_volume, need_level, need_committed,
+                    seen):  # pragma: no cover - compiled
+    """Which of ``edges`` have a stale remembered surplus, where an :class:`~.input_watch.
+    InputWatch` says which inputs moved: those whose need, trusts or route asset
+    ``moved`` (a mask over ``edges``), and those whose free volume (the smaller of the
+    stream's and the need's, as :func:`refresh_inputs` computes it) differs from ``seen``
+    (one per edge; written). A stream's free volume counts only through that smaller
+    one, so an edge whose stream alone moved is stale only where its volume did.
+
+    Examples
+    --------
+    >>> i, f, z = np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1)
+    >>> free = (f, f, f, z, f, f, z)   # stream: volume, level, made, committed; need: ...
+    >>> seen, no = np.full(1, np.nan), np.zeros(1, dtype=np.bool_)
+    >>> refresh_volumes(i, no, i, i, *free, seen), seen
+    (array([ True]), array([1.]))
+    >>> refresh_volumes(i, no, i, i, *free, seen), refresh_volumes(i, ~no, i, i, *free, seen)
+    (array([False]), array([ True]))
+    """
+    stale = np.empty(len(edges), dtype=np.bool_)
+    for k in range(len(edges)):
+        e = edges[k]
+        volume = _free_volume(stream[e], need[e], stream_volume, stream_level, stream_made,
+                              stream_committed, need_volume, need_level, need_committed)[0]
+        stale[k] = moved[k] or not same_bits(seen[e], volume)
+        seen[e] = volume
+    return stale
+
+
+@njit(cache=True, nogil=True)
+def take_marked(edges, marks, stream_marks):  # pragma: no cover - compiled
+    """The ``edges`` marked in ``marks`` or ``stream_marks`` (ascending as given), and
+    which of them ``marks`` holds; their marks are cleared.
+
+    Examples
+    --------
+    >>> marks, by_stream = np.array([True, False, False]), np.array([False, True, False])
+    >>> asked, moved = take_marked(np.array([0, 1, 2]), marks, by_stream)
+    >>> asked.tolist(), moved.tolist(), bool(marks.any() or by_stream.any())
+    ([0, 1], [True, False], False)
+    """
+    asked = np.empty(len(edges), dtype=np.int64)
+    moved = np.empty(len(edges), dtype=np.bool_)
+    k = 0
+    for e in edges:
+        if marks[e] or stream_marks[e]:
+            asked[k], moved[k] = e, marks[e]
+            marks[e] = stream_marks[e] = False
+            k += 1
+    return asked[:k], moved[:k]
 
 
 @njit(cache=True, nogil=True)

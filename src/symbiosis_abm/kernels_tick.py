@@ -839,3 +839,29 @@ def reputation_links(sup, rec, n):  # pragma: no cover - compiled
     for x in range(len(ki)):
         pair[x] = other[ki[x]] * n + other[kj[x]]
     return ki, kj, pair, other * n + hub, hub * n + other
+
+
+@njit(cache=True, nogil=True)
+def merge_into(keys, values, n, new_keys, new_values):  # pragma: no cover - compiled
+    """Merge sorted ``new_keys`` (none of them among the first ``n`` of ``keys``, which
+    are sorted) and their ``new_values`` into ``keys[:n]``, ``values[:n]``, in place:
+    from the back, so nothing is allocated (``keys`` has room for them). The result is
+    ``np.insert`` at ``np.searchsorted(keys[:n], new_keys)``.
+
+    Examples
+    --------
+    >>> keys, values = np.array([2, 5, 9, 0, 0]), np.array([0, 1, 2, 0, 0])
+    >>> merge_into(keys, values, 3, np.array([1, 7]), np.array([3, 4]))
+    >>> keys.tolist(), values.tolist()
+    ([1, 2, 5, 7, 9], [3, 0, 1, 4, 2])
+    """
+    i, j = n - 1, len(new_keys) - 1
+    for w in range(n + len(new_keys) - 1, -1, -1):
+        if j < 0:   # the rest stays where it is
+            return
+        if i >= 0 and keys[i] > new_keys[j]:
+            keys[w], values[w] = keys[i], values[i]
+            i -= 1
+        else:
+            keys[w], values[w] = new_keys[j], new_values[j]
+            j -= 1

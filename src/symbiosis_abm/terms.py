@@ -13,7 +13,7 @@ from .assets import charge_share
 from .catalogue import MODES
 from .economics import ExchangeTerms
 from .input_watch import EdgeIndex, InputWatch
-from .kernels import deal_signs, deal_terms, refresh_inputs
+from .kernels import deal_signs, deal_terms, refresh_inputs, refresh_volumes
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -23,6 +23,9 @@ PIPE = MODES.index("pipe")
 #: in smaller ones comparing every edge asked about costs less (measured: Kalundborg's
 #: 102 edges ~4% slower watched, 600 firms' 13,500 edges 1-2% faster)
 WATCH_FROM_EDGES = 5000
+
+#: remembered surpluses are recomputed this many edges at a time (bounds the temporaries)
+RECOMPUTE_SLICE = 1 << 17
 
 __all__ = ["DealTerms"]
 
@@ -158,9 +161,9 @@ class DealTerms:
         (bit for bit), and for all when the prices (``price_version``) or the parameters
         did: the result is the same as computing every edge anew. In a large region only
         the edges an :class:`~.input_watch.InputWatch` marked (a stream, need, trust or
-        route asset of theirs moved) are compared, input by input.
+        route asset of theirs moved) are looked at (:meth:`_stale`).
         """
-        w, store = self.world, self.pairs
+        w = self.world
         caches = getattr(self, "_surplus_caches", None)
         if (caches is None or caches["params"] is not self.params
                 or caches["prices"] != self.price_version):   # prices moved: all stale
@@ -169,30 +172,42 @@ class DealTerms:
                                              "prices": self.price_version, "index": index}
         cache = caches.get(cofund)
         if cache is None:
-            e = len(w.edges)
-            cache = caches[cofund] = {
-                "inputs": np.full((e, 5), np.nan), "surplus": np.zeros(e),
-                "capex": np.zeros(e), "annual": np.zeros(e), "watch": self._input_watch()}
-        tick = max(self.tick, 0)
-        check = edges if cache["watch"] is None else cache["watch"].changed(
-            edges, self.stream_free(), self.need_free(), store.trust,
-            *self.assets.route_state(tick))
-        # inputs: free volume, the two trusts, the route asset's state, the need's room
-        # (utilisation); compared bit for bit, the changed ones written back, in one compiled pass
-        stale = refresh_inputs(check, w.edges.stream, w.edges.need, w.stream_volume,
-                               self.stream_level, self.stream_made, self.stream_committed,
-                               w.need_volume, self.need_level, self.need_committed,
-                               store.trust, self.edge_slot_sr, self.edge_slot_rs,
-                               self.assets.state_key(check, tick), cache["inputs"])
-        if stale.any():
-            redo = check[stale]
-            terms, info = self.expected_terms(redo, cofund=cofund)
-            cache["surplus"][redo] = terms.surplus
-            cache["capex"][redo] = info["capex"]
-            cache["annual"][redo] = info["capex"] * info["annuity_factor"]
+            e, watch = len(w.edges), self._input_watch()
+            cache = caches[cofund] = {   # the inputs last seen: all five, or the watch's
+                "inputs": np.full((e, 5) if watch is None else e, np.nan),   # and a volume
+                "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
+                "watch": watch}
+        redo = self._stale(edges, cache)
+        # in slices: when the prices move every edge is stale at once, and the terms of
+        # two million edges at a time held some 300 MB of temporaries at 100,000 firms (an
+        # edge's terms do not depend on the other edges priced with it: the same bits)
+        for at in range(0, len(redo), RECOMPUTE_SLICE):
+            part = redo[at: at + RECOMPUTE_SLICE]
+            terms, info = self.expected_terms(part, cofund=cofund)
+            cache["surplus"][part] = terms.surplus
+            cache["capex"][part] = info["capex"]
+            cache["annual"][part] = info["capex"] * info["annuity_factor"]
         if with_capex:
             return cache["surplus"][edges], cache["capex"][edges]
         return cache["surplus"][edges]
+
+    def _stale(self, edges: np.ndarray, cache: dict) -> np.ndarray:
+        """The ``edges`` whose remembered surplus is stale, the inputs seen written back,
+        in one compiled pass: without a watch all five inputs of each edge (free volume,
+        the two trusts, the route asset's state, the need's room) compared bit for bit;
+        with one, the edges it marked (:meth:`.InputWatch.moved`), of which those whose
+        stream alone moved only where their free volume did."""
+        w, store, watch, tick = self.world, self.pairs, cache["watch"], max(self.tick, 0)
+        free = (w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
+                self.stream_made, self.stream_committed, w.need_volume, self.need_level,
+                self.need_committed)
+        if watch is None:
+            return edges[refresh_inputs(edges, *free, store.trust, self.edge_slot_sr,
+                                        self.edge_slot_rs, self.assets.state_key(edges, tick),
+                                        cache["inputs"])]
+        asked, moved = watch.moved(edges, self.stream_free(), self.need_free(), store.trust,
+                                   *self.assets.route_state(tick))
+        return asked[refresh_volumes(asked, moved, *free, cache["inputs"])]
 
     def _input_watch(self) -> InputWatch | None:
         """A new watch over the remembered surpluses' inputs (None: a region with fewer

@@ -19,7 +19,7 @@ try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
-from .kernels_tick import decay_idle, pass_reputation, reputation_links
+from .kernels_tick import decay_idle, merge_into, pass_reputation, reputation_links
 from .state import phase
 
 __all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
@@ -102,9 +102,12 @@ class PairStore:
         self.n_firms = n_firms
         self.initial_trust = initial_trust
         # Lookup index: every pair's key, sorted, and its slot. Slots themselves stay in
-        # creation order (outputs sum over slots in that order), the index does not.
-        self._keys = np.zeros(0, dtype=np.int64)
-        self._key_slot = np.zeros(0, dtype=np.int64)
+        # creation order (outputs sum over slots in that order), the index does not. Views
+        # of buffers with room to merge new keys in place (at 100,000 firms a copy of the
+        # index is 70 MB, on each event that creates pairs)
+        self._key_buffer = np.zeros(capacity, dtype=np.int64)
+        self._slot_buffer = np.zeros(capacity, dtype=np.int64)
+        self._keys, self._key_slot = self._key_buffer[:0], self._slot_buffer[:0]
         self.size = 0
         self.src = np.zeros(capacity, dtype=np.int64)
         self.dst = np.zeros(capacity, dtype=np.int64)
@@ -163,10 +166,14 @@ class PairStore:
         return np.where(self._keys[pos] == keys, self._key_slot[pos], -1)
 
     def _index(self, new_keys: np.ndarray, new_slots: np.ndarray) -> None:
-        """Add sorted keys that are not in the index yet (a merge, O(size))."""
-        at = np.searchsorted(self._keys, new_keys)
-        self._keys = np.insert(self._keys, at, new_keys)
-        self._key_slot = np.insert(self._key_slot, at, new_slots)
+        """Add sorted keys that are not in the index yet (a merge in place, O(size))."""
+        n, size = len(self._keys), len(self._keys) + len(new_keys)
+        if size > len(self._key_buffer):   # room for as many again, as the slots
+            capacity = max(size, 2 * len(self._key_buffer))
+            self._key_buffer = _extended(self._key_buffer, n, capacity)
+            self._slot_buffer = _extended(self._slot_buffer, n, capacity)
+        merge_into(self._key_buffer, self._slot_buffer, n, new_keys, new_slots)
+        self._keys, self._key_slot = self._key_buffer[:size], self._slot_buffer[:size]
 
     def trust_of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Trust of i in j (the initial trust where the pair has no slot)."""
@@ -188,6 +195,13 @@ class PairStore:
                 setattr(self, name, new)
         self.size = need
         return start
+
+
+def _extended(buffer: np.ndarray, n: int, capacity: int) -> np.ndarray:
+    """A buffer of ``capacity`` holding the first ``n`` of ``buffer``."""
+    out = np.zeros(capacity, dtype=buffer.dtype)
+    out[:n] = buffer[:n]
+    return out
 
 
 class TrustUpkeep:
