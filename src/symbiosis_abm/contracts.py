@@ -249,7 +249,10 @@ class ContractBook:
             self._renew_or_expire(t, due[ex["active"][due]])
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
-        """1 where the exchange's asset is still being paid for (within life, not paid off)."""
+        """1 where the exchange's asset is still being paid for (within life, not paid off).
+
+        For inspection: the tick applies the same rule inside its compiled delivery pass
+        (:func:`.kernels_tick.deliver_contracts`)."""
         ids = self.exchanges["asset"][rows]
         has = ids >= 0
         due = np.zeros(len(rows))
