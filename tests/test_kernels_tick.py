@@ -328,6 +328,24 @@ def test_tick_tallies_are_the_numpy_counts(seed):
             assert type(a) is int and a == b
 
 
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 1001])
+def test_tick_tallies_read_sparse_masks_word_by_word(size):
+    """Sparse masks, set slots in runs and alone, at every tail length: the slots the
+    word-by-word scan visits are exactly the set ones, in order."""
+    rng = np.random.default_rng(size)
+    trust, src, dst = rng.random(size), rng.integers(0, 9, size), rng.integers(0, 9, size)
+    met, strong = rng.random(size) < 0.03, rng.random(size) < 0.01
+    met[size // 3: size // 3 + 11] = True   # a run across words
+    met[size - 1:] = strong[size - 2: size - 1] = True   # the last slots, in the tail
+    none = np.zeros(0, dtype=np.int64)
+    got = tick_tallies(0, none.astype(bool), none, none, none, np.zeros(1, bool), trust,
+                       met, strong, src, dst, np.zeros(0, bool), np.zeros(0, bool))
+    weak = met & ~strong
+    assert got[3] == int(np.count_nonzero(weak & (src < dst)))
+    for values, mask in zip(got[4:7], (met, strong, weak)):
+        assert _bits(values) == _bits(trust[mask])
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_talks_tick_is_the_numpy_tick_of_talks(seed):
     rng = np.random.default_rng(seed)

@@ -308,6 +308,29 @@ def active_and_talks(active, ex_edge, status, book_edge,
     return act[:m].copy(), tied[:k].copy()
 
 
+_BYTE_ONES = np.uint64(0x0101010101010101)
+
+
+@njit(inline="always")
+def _lowest_byte(low):  # pragma: no cover - compiled
+    """The byte (0-7) of a word of boolean bytes whose only set bit is ``low`` (a true
+    byte's bit): how many bytes lie below it, counted by adding up the low bits of the
+    bytes ``low - 1`` sets. Bytes in memory order: a little-endian machine's (the only
+    kind numba targets here: x86-64, arm64)."""
+    return np.int64((((low - np.uint64(1)) & _BYTE_ONES) * _BYTE_ONES) >> np.uint64(56))
+
+
+@njit(inline="always")
+def _tail_word(met, strong, whole):  # pragma: no cover - compiled
+    """The word of ``met | strong`` over the slots from ``whole`` on (fewer than eight),
+    byte ``k`` for slot ``whole + k`` as in the words of the masks' bytes."""
+    word = np.uint64(0)
+    for i in range(whole, len(met)):
+        if met[i] or strong[i]:
+            word |= np.uint64(1) << np.uint64(8 * (i - whole))
+    return word
+
+
 @njit(cache=True, nogil=True)
 def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, src, dst,
                  firm_open, firm_member):  # pragma: no cover - compiled
@@ -330,18 +353,29 @@ def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, 
     size = len(trust)
     met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
     n_met = n_strong = n_weak = weak_pairs = 0
-    for i in range(size):
-        if met[i]:
-            met_trust[n_met] = trust[i]
-            n_met += 1
-        if strong[i]:
-            strong_trust[n_strong] = trust[i]
-            n_strong += 1
-        elif met[i]:
-            weak_trust[n_weak] = trust[i]
-            n_weak += 1
-            if src[i] < dst[i]:
-                weak_pairs += 1
+    # most slots are neither met nor strong (~95% at 10,000 firms): the masks are read
+    # eight slots to a word and only the slots set in either are visited, in order
+    whole = size - size % 8
+    met_words, strong_words = met[:whole].view(np.uint64), strong[:whole].view(np.uint64)
+    zero = np.uint64(0)
+    for w in range((size + 7) // 8):
+        word = (met_words[w] | strong_words[w] if 8 * w < whole
+                else _tail_word(met, strong, whole))
+        while word != zero:
+            low = word & (zero - word)   # its lowest set bit
+            word ^= low
+            i = 8 * w + _lowest_byte(low)
+            if met[i]:
+                met_trust[n_met] = trust[i]
+                n_met += 1
+            if strong[i]:
+                strong_trust[n_strong] = trust[i]
+                n_strong += 1
+            elif met[i]:
+                weak_trust[n_weak] = trust[i]
+                n_weak += 1
+                if src[i] < dst[i]:
+                    weak_pairs += 1
     n_open = members = 0
     for f in range(len(firm_open)):
         if firm_open[f]:
