@@ -18,6 +18,7 @@ from symbiosis_abm.cascade import (
     smooth,
     starvation,
 )
+from symbiosis_abm.cofunding import offer
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.demography import entries, exits
 from symbiosis_abm.kernels_tick import (
@@ -43,6 +44,7 @@ from symbiosis_abm.kernels_tick import (
     track_profit,
     trust_after_delivery,
     worn_rows,
+    worth_proposing,
 )
 from symbiosis_abm.measures import undirected_keys
 from symbiosis_abm.relations import broken
@@ -735,3 +737,25 @@ def test_pair_store_index_grows_past_its_capacity():
     assert np.unique(keys).size == store.size
     assert (store.find(store.src[: store.size], store.dst[: store.size])
             == np.arange(store.size)).all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("budget", [0.0, -1.0, 5e4, 1e9])
+def test_worth_proposing_is_the_brokers_numpy_steps(seed, budget):
+    """The broker's steps before the kernel: co-funding by :func:`.cofunding.offer`, the
+    surplus with it, the matches where it is positive."""
+    rng = np.random.default_rng(seed)
+    n_edges, n = 500, int(rng.integers(0, 300))
+    edges = np.sort(rng.choice(n_edges, n, replace=False)).astype(np.int64)
+    surplus = rng.normal(0, 1e4, n)
+    surplus[rng.random(n) < 0.05] = -np.inf
+    capex = rng.random(n) * 1e5 * (rng.random(n) < 0.7)
+    annual_of = rng.random(n_edges) * 2e4
+    annual = annual_of[edges]
+    share = offer(budget, 0.3, None, edges, surplus_without=surplus, capex=capex,
+                  annual_capex=annual)
+    with_share = surplus + annual * share
+    worth = with_share > 0
+    got = worth_proposing(edges, surplus, capex, annual_of, 0.3, budget)
+    assert got[0].tolist() == edges[worth].tolist()
+    assert _bits(got[1]) == _bits(share[worth]) and _bits(got[2]) == _bits(with_share[worth])

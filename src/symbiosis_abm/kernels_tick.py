@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .kernels import cofund_shares
+
 __all__ = ["exchange_topology"]
 
 
@@ -899,3 +901,40 @@ def merge_into(keys, values, n, new_keys, new_values):  # pragma: no cover - com
         else:
             keys[w], values[w] = new_keys[j], new_values[j]
             j -= 1
+
+
+@njit(cache=True, nogil=True)
+def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
+                    budget):  # pragma: no cover - compiled
+    """The broker's matches worth proposing (:meth:`.agents.Facilitator._broker`), in one
+    pass over its candidates instead of a numpy pass per step.
+
+    Each match's yearly capex is ``annual_of[edge]``; the co-funding share offered to
+    each is :func:`.cofunding.offer`'s (:func:`.kernels.cofund_shares` over the matches
+    in order within ``budget``; none where ``budget <= 0``). Returns the matches whose
+    surplus with it (``surplus + annual x share``) is positive: their edges, shares and
+    those surpluses, in order.
+
+    Examples
+    --------
+    Only the first match is co-funded (the budget pays one); the second pays anyway:
+
+    >>> edges, annual = np.array([4, 7, 9]), np.array([0, 0, 0, 0, 20.0, 0, 0, 5.0, 0, 8.0])
+    >>> worth_proposing(edges, np.array([-5.0, 2.0, -1.0]), np.array([40.0, 9.0, 40.0]),
+    ...                 annual, 0.5, 30.0)
+    (array([4, 7]), array([0.5, 0. ]), array([5., 2.]))
+    """
+    n = len(edges)
+    annual = np.empty(n)
+    for k in range(n):
+        annual[k] = annual_of[edges[k]]
+    share = (cofund_shares(surplus, annual, capex, cofund_share, budget) if budget > 0
+             else np.zeros(n))
+    kept, kept_share, kept_surplus = np.empty(n, dtype=edges.dtype), np.empty(n), np.empty(n)
+    m = 0
+    for k in range(n):
+        with_share = surplus[k] + annual[k] * share[k]
+        if with_share > 0:
+            kept[m], kept_share[m], kept_surplus[m] = edges[k], share[k], with_share
+            m += 1
+    return kept[:m].copy(), kept_share[:m].copy(), kept_surplus[:m].copy()
