@@ -50,6 +50,7 @@ from symbiosis_abm.measures import undirected_keys
 from symbiosis_abm.relations import broken
 from symbiosis_abm.trust import (
     PairStore,
+    SlotMemo,
     _reputation_links,
     after_delivery,
     reputation_pull,
@@ -759,3 +760,22 @@ def test_worth_proposing_is_the_brokers_numpy_steps(seed, budget):
     got = worth_proposing(edges, surplus, capex, annual_of, 0.3, budget)
     assert got[0].tolist() == edges[worth].tolist()
     assert _bits(got[1]) == _bits(share[worth]) and _bits(got[2]) == _bits(with_share[worth])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_slot_memo_finds_what_the_store_finds(seed):
+    """Asked again and again, with pairs added in between (keys that had no slot get
+    one): the remembered slots are the store's, and so are the reputation links."""
+    rng = np.random.default_rng(seed)
+    firms = 20
+    store = PairStore(firms, initial_trust=0.3)
+    memo = SlotMemo(store)
+    for _ in range(8):
+        if rng.random() < 0.5:
+            store.slots(rng.integers(0, firms, 15), rng.integers(0, firms, 15))
+        i, j = rng.integers(0, firms, 60), rng.integers(0, firms, 60)
+        assert memo.find(i * firms + j).tolist() == store.find(i, j).tolist()
+        sup, rec = rng.integers(0, firms, 12), rng.integers(0, firms, 12)
+        got = _reputation_links(sup, rec, store, memo)
+        for a, b in zip(got, _reputation_links(sup, rec, store)):
+            assert a.tolist() == b.tolist()
