@@ -708,6 +708,19 @@ def test_rows_of_keys_are_the_numpy_rows(seed):
 
 
 @pytest.mark.parametrize("seed", range(5))
+def test_rows_of_keys_gallop_over_many_keys_and_any_order(seed):
+    """Many keys with wide gaps between those wanted (the gallop's long steps), sorted
+    wanted keys and shuffled ones."""
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 5000, 3000)
+    order = np.argsort(raw, kind="stable")
+    pairs = unique_sorted(rng.integers(-5, 5100, 200))
+    for wanted in (pairs, rng.permutation(pairs), pairs[:1], pairs[-3:]):
+        got = rows_of_keys(raw[order], order, wanted)
+        assert got.tolist() == _edges_of_pairs_numpy(raw[order], order, wanted).tolist()
+
+
+@pytest.mark.parametrize("seed", range(5))
 def test_merge_into_is_insert_at_the_sorted_positions(seed):
     # PairStore's index grows in place: the same keys and slots as np.insert gives
     from symbiosis_abm.kernels_tick import merge_into

@@ -798,6 +798,20 @@ def _search_right(keys, value, lo, hi):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
+def _gallop_left(keys, value, lo):  # pragma: no cover - compiled
+    """:func:`_search_left` over ``keys[lo:]`` where ``value`` is not below any key
+    before ``lo``: looked for 1, 2, 4, ... keys on from ``lo``, then bisected."""
+    n = len(keys)
+    if lo >= n or keys[lo] >= value:
+        return lo
+    known, step = lo, 1   # keys[known] < value
+    while lo + step < n and keys[lo + step] < value:
+        known = lo + step
+        step *= 2
+    return _search_left(keys, value, known + 1, min(lo + step, n))
+
+
+@njit(inline="always")
 def _distinct_sorted(keys):  # pragma: no cover - compiled
     """``np.unique(keys)`` of int64 keys (sorts ``keys`` in place)."""
     keys.sort()
@@ -841,13 +855,20 @@ def common_partner_keys(sup, rec, n, max_degree):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
     """Rows ``order[k]`` of every ``keys[k]`` (sorted, may repeat) that is in ``wanted``,
-    sorted (:func:`.lifecycle._edges_of_pairs`)."""
+    sorted (:func:`.lifecycle._edges_of_pairs`).
+
+    Where ``wanted`` ascends (distinct pairs, as they come), each key is searched from
+    where the one before it was found, galloping (1, 2, 4, ... keys on) before it
+    bisects: a few steps near the last instead of a bisection of all the keys, which at
+    10,000 firms (a quarter of a million edges) mostly misses the cache."""
     count = 0
+    n = len(keys)
     lo = np.empty(len(wanted), dtype=np.int64)
     hi = np.empty(len(wanted), dtype=np.int64)
     for x in range(len(wanted)):
-        lo[x] = _search_left(keys, wanted[x], 0, len(keys))
-        hi[x] = _search_right(keys, wanted[x], lo[x], len(keys))
+        start = lo[x - 1] if x and wanted[x] >= wanted[x - 1] else 0
+        lo[x] = _gallop_left(keys, wanted[x], start)
+        hi[x] = _search_right(keys, wanted[x], lo[x], n)
         count += hi[x] - lo[x]
     rows = np.empty(count, dtype=np.int64)
     k = 0
