@@ -765,10 +765,13 @@ def test_worth_proposing_is_the_brokers_numpy_steps(seed, budget):
     surplus[rng.random(n) < 0.05] = -np.inf
     capex = rng.random(n) * 1e5 * (rng.random(n) < 0.7)
     annual_of = rng.random(n_edges) * 2e4
+    annual_of[rng.random(n_edges) < 0.02] = np.inf   # the odd value numpy carries through
+    annual_of[rng.random(n_edges) < 0.02] = np.nan
     annual = annual_of[edges]
     share = offer(budget, 0.3, None, edges, surplus_without=surplus, capex=capex,
                   annual_capex=annual)
-    with_share = surplus + annual * share
+    with np.errstate(invalid="ignore"):   # inf x 0: NaN, in both
+        with_share = surplus + annual * share
     worth = with_share > 0
     got = worth_proposing(edges, surplus, capex, annual_of, 0.3, budget)
     assert got[0].tolist() == edges[worth].tolist()

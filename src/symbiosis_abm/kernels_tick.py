@@ -18,8 +18,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import cofund_shares
-
 __all__ = ["exchange_topology"]
 
 
@@ -931,10 +929,11 @@ def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
     pass over its candidates instead of a numpy pass per step.
 
     Each match's yearly capex is ``annual_of[edge]``; the co-funding share offered to
-    each is :func:`.cofunding.offer`'s (:func:`.kernels.cofund_shares` over the matches
-    in order within ``budget``; none where ``budget <= 0``). Returns the matches whose
-    surplus with it (``surplus + annual x share``) is positive: their edges, shares and
-    those surpluses, in order.
+    each is :func:`.cofunding.offer`'s, deal by deal in order as
+    :func:`.kernels.cofund_shares` gives it (the share where the deal is additional and
+    its cost fits what is left of ``budget``; none at all where ``budget <= 0``). Returns
+    the matches whose surplus with it (``surplus + annual x share``) is positive: their
+    edges, shares and those surpluses, in order.
 
     Examples
     --------
@@ -946,16 +945,20 @@ def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
     (array([4, 7]), array([0.5, 0. ]), array([5., 2.]))
     """
     n = len(edges)
-    annual = np.empty(n)
-    for k in range(n):
-        annual[k] = annual_of[edges[k]]
-    share = (cofund_shares(surplus, annual, capex, cofund_share, budget) if budget > 0
-             else np.zeros(n))
     kept, kept_share, kept_surplus = np.empty(n, dtype=edges.dtype), np.empty(n), np.empty(n)
-    m = 0
+    left, m = budget, 0
     for k in range(n):
-        with_share = surplus[k] + annual[k] * share[k]
+        without, annual = surplus[k], annual_of[edges[k]]
+        share = 0.0
+        if budget > 0 and without <= 0:   # cofund_shares' rule, deal k
+            gain = annual * cofund_share
+            if without + gain > 0 and gain > 0:
+                cost = cofund_share * capex[k]
+                if cost <= left:
+                    share = cofund_share
+                    left -= cost
+        with_share = without + annual * share
         if with_share > 0:
-            kept[m], kept_share[m], kept_surplus[m] = edges[k], share[k], with_share
+            kept[m], kept_share[m], kept_surplus[m] = edges[k], share, with_share
             m += 1
     return kept[:m].copy(), kept_share[:m].copy(), kept_surplus[:m].copy()
