@@ -18,6 +18,7 @@ from symbiosis_abm.cascade import (
     smooth,
     starvation,
 )
+from symbiosis_abm.cofunding import offer
 from symbiosis_abm.contracts import forward_gains, shortfall, supply_for_contracts
 from symbiosis_abm.demography import entries, exits
 from symbiosis_abm.kernels_tick import (
@@ -43,11 +44,13 @@ from symbiosis_abm.kernels_tick import (
     track_profit,
     trust_after_delivery,
     worn_rows,
+    worth_proposing,
 )
 from symbiosis_abm.measures import undirected_keys
 from symbiosis_abm.relations import broken
 from symbiosis_abm.trust import (
     PairStore,
+    SlotMemo,
     _reputation_links,
     after_delivery,
     reputation_pull,
@@ -326,6 +329,24 @@ def test_tick_tallies_are_the_numpy_counts(seed):
             assert _bits(a) == _bits(b) and _bits([a.sum()]) == _bits([b.sum()])
         else:
             assert type(a) is int and a == b
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 1001])
+def test_tick_tallies_read_sparse_masks_word_by_word(size):
+    """Sparse masks, set slots in runs and alone, at every tail length: the slots the
+    word-by-word scan visits are exactly the set ones, in order."""
+    rng = np.random.default_rng(size)
+    trust, src, dst = rng.random(size), rng.integers(0, 9, size), rng.integers(0, 9, size)
+    met, strong = rng.random(size) < 0.03, rng.random(size) < 0.01
+    met[size // 3: size // 3 + 11] = True   # a run across words
+    met[size - 1:] = strong[size - 2: size - 1] = True   # the last slots, in the tail
+    none = np.zeros(0, dtype=np.int64)
+    got = tick_tallies(0, none.astype(bool), none, none, none, np.zeros(1, bool), trust,
+                       met, strong, src, dst, np.zeros(0, bool), np.zeros(0, bool))
+    weak = met & ~strong
+    assert got[3] == int(np.count_nonzero(weak & (src < dst)))
+    for values, mask in zip(got[4:7], (met, strong, weak)):
+        assert _bits(values) == _bits(trust[mask])
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -687,6 +708,19 @@ def test_rows_of_keys_are_the_numpy_rows(seed):
 
 
 @pytest.mark.parametrize("seed", range(5))
+def test_rows_of_keys_gallop_over_many_keys_and_any_order(seed):
+    """Many keys with wide gaps between those wanted (the gallop's long steps), sorted
+    wanted keys and shuffled ones."""
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 5000, 3000)
+    order = np.argsort(raw, kind="stable")
+    pairs = unique_sorted(rng.integers(-5, 5100, 200))
+    for wanted in (pairs, rng.permutation(pairs), pairs[:1], pairs[-3:]):
+        got = rows_of_keys(raw[order], order, wanted)
+        assert got.tolist() == _edges_of_pairs_numpy(raw[order], order, wanted).tolist()
+
+
+@pytest.mark.parametrize("seed", range(5))
 def test_merge_into_is_insert_at_the_sorted_positions(seed):
     # PairStore's index grows in place: the same keys and slots as np.insert gives
     from symbiosis_abm.kernels_tick import merge_into
@@ -717,3 +751,47 @@ def test_pair_store_index_grows_past_its_capacity():
     assert np.unique(keys).size == store.size
     assert (store.find(store.src[: store.size], store.dst[: store.size])
             == np.arange(store.size)).all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("budget", [0.0, -1.0, 5e4, 1e9])
+def test_worth_proposing_is_the_brokers_numpy_steps(seed, budget):
+    """The broker's steps before the kernel: co-funding by :func:`.cofunding.offer`, the
+    surplus with it, the matches where it is positive."""
+    rng = np.random.default_rng(seed)
+    n_edges, n = 500, int(rng.integers(0, 300))
+    edges = np.sort(rng.choice(n_edges, n, replace=False)).astype(np.int64)
+    surplus = rng.normal(0, 1e4, n)
+    surplus[rng.random(n) < 0.05] = -np.inf
+    capex = rng.random(n) * 1e5 * (rng.random(n) < 0.7)
+    annual_of = rng.random(n_edges) * 2e4
+    annual_of[rng.random(n_edges) < 0.02] = np.inf   # the odd value numpy carries through
+    annual_of[rng.random(n_edges) < 0.02] = np.nan
+    annual = annual_of[edges]
+    share = offer(budget, 0.3, None, edges, surplus_without=surplus, capex=capex,
+                  annual_capex=annual)
+    with np.errstate(invalid="ignore"):   # inf x 0: NaN, in both
+        with_share = surplus + annual * share
+    worth = with_share > 0
+    got = worth_proposing(edges, surplus, capex, annual_of, 0.3, budget)
+    assert got[0].tolist() == edges[worth].tolist()
+    assert _bits(got[1]) == _bits(share[worth]) and _bits(got[2]) == _bits(with_share[worth])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_slot_memo_finds_what_the_store_finds(seed):
+    """Asked again and again, with pairs added in between (keys that had no slot get
+    one): the remembered slots are the store's, and so are the reputation links."""
+    rng = np.random.default_rng(seed)
+    firms = 20
+    store = PairStore(firms, initial_trust=0.3)
+    memo = SlotMemo(store)
+    for _ in range(8):
+        if rng.random() < 0.5:
+            store.slots(rng.integers(0, firms, 15), rng.integers(0, firms, 15))
+        i, j = rng.integers(0, firms, 60), rng.integers(0, firms, 60)
+        assert memo.find(i * firms + j).tolist() == store.find(i, j).tolist()
+        sup, rec = rng.integers(0, firms, 12), rng.integers(0, firms, 12)
+        got = _reputation_links(sup, rec, store, memo)
+        for a, b in zip(got, _reputation_links(sup, rec, store)):
+            assert a.tolist() == b.tolist()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .kernels_tick import worth_proposing
 from .negotiation import within_room
 from .pace import project_room
 from .region import SIZES
@@ -301,16 +302,14 @@ class Facilitator(mesa.Agent):
             return
         surplus, capex = model.expected_surplus(edges, with_capex=True)
         # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
-        # co-funding a share of capex adds that share's annuity to the surplus
-        annual = model.remembered_annual_capex(edges)   # as just checked
-        share = model.cofunding_offer(edges, surplus_without=surplus, capex=capex,
-                                     annual_capex=annual)
-        surplus = surplus + annual * share
-        worth = surplus > 0
-        edges, share = edges[worth], share[worth]
+        # co-funding a share of capex adds that share's annuity (the yearly capex as just
+        # checked, remembered) to the surplus: the matches that pay so, in one pass
+        edges, share, surplus = worth_proposing(
+            edges, surplus, capex, model.remembered_annual_capex(), p.cofund_share,
+            model.cofunding_available())
         if len(edges) == 0:
             return
-        ranked = self._first_ranked(edges, surplus[worth], affordable)
+        ranked = self._first_ranked(edges, surplus, affordable)
         model.edge_counted[edges] = share
         chosen = model.open_negotiations(ranked, via_broker=True, limit=affordable)
         self.proposals_made += len(chosen)

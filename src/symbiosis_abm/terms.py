@@ -230,10 +230,13 @@ class DealTerms:
         self.expected_surplus(edges, cofund=cofund)
         return self.remembered_annual_capex(edges, cofund)
 
-    def remembered_annual_capex(self, edges: np.ndarray, cofund: float = 0.0) -> np.ndarray:
+    def remembered_annual_capex(self, edges: np.ndarray | None = None,
+                                cofund: float = 0.0) -> np.ndarray:
         """:meth:`expected_annual_capex` as remembered by the last :meth:`expected_surplus`
-        on ``edges`` (no new check of what changed: call it right after that)."""
-        return self._surplus_caches[cofund]["annual"][edges]
+        on ``edges`` (no new check of what changed: call it right after that); without
+        ``edges``, the remembered values of every edge (those asked about are current)."""
+        annual = self._surplus_caches[cofund]["annual"]
+        return annual if edges is None else annual[edges]
 
     def _signs(self, edges: np.ndarray, terms=None, info=None) -> np.ndarray:
         """Both sides trust each other enough to sign (docs/ODD.md 7.15).

@@ -22,7 +22,8 @@ except ImportError:  # pragma: no cover
 from .kernels_tick import decay_idle, merge_into, pass_reputation, reputation_links
 from .state import phase
 
-__all__ = ["PairStore", "toward", "after_delivery", "reputation_pull", "TrustUpkeep"]
+__all__ = ["PairStore", "SlotMemo", "toward", "after_delivery", "reputation_pull",
+           "TrustUpkeep"]
 
 
 def toward(value: np.ndarray, target: float | np.ndarray, rate: float | np.ndarray) -> np.ndarray:
@@ -197,6 +198,52 @@ class PairStore:
         return start
 
 
+class SlotMemo:
+    """:meth:`PairStore.find` by key, remembering the slots of the keys asked before.
+
+    A pair's slot never changes, and a pair without one gets one only when the store
+    adds pairs (its size grows: everything remembered is dropped then). The reputation
+    pass asks each tick for much the same few thousand pairs as the tick before: they
+    are searched among those remembered (in cache) rather than in the store's index (at
+    10,000 firms half a million keys, mostly out of cache by then).
+
+    Examples
+    --------
+    >>> store = PairStore(3, initial_trust=0.3)
+    >>> store.slots(np.array([0, 2]), np.array([1, 1])).tolist()
+    [0, 1]
+    >>> memo = SlotMemo(store)
+    >>> memo.find(np.array([1, 7, 3])).tolist(), memo.find(np.array([7, 1])).tolist()
+    ([0, 1, -1], [1, 0])
+    """
+
+    def __init__(self, store: PairStore):
+        self.store = store
+        self.size = -1
+        self.keys = self.slots = np.zeros(0, dtype=np.int64)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The slot of each pair key (``i * n_firms + j``), -1 where it has none."""
+        store = self.store
+        if self.size != store.size:   # pairs added: keys without a slot may have one
+            self.size, self.keys, self.slots = store.size, self.keys[:0], self.slots[:0]
+        if len(self.keys):
+            pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            known = self.keys[pos] == keys
+            out = np.where(known, self.slots[pos], -1)
+        else:
+            known, out = np.zeros(len(keys), dtype=bool), np.full(len(keys), -1)
+        if not known.all():   # looked up in the store, and remembered
+            asked = keys[~known]
+            new = unique_sorted(asked)
+            new_slots = store._lookup(new)
+            out[~known] = new_slots[np.searchsorted(new, asked)]
+            at = np.searchsorted(self.keys, new)
+            self.keys = np.insert(self.keys, at, new)
+            self.slots = np.insert(self.slots, at, new_slots)
+        return out
+
+
 def _extended(buffer: np.ndarray, n: int, capacity: int) -> np.ndarray:
     """A buffer of ``capacity`` holding the first ``n`` of ``buffer``."""
     out = np.zeros(capacity, dtype=buffer.dtype)
@@ -232,7 +279,9 @@ class TrustUpkeep:
         # exchanges or new pair slots: remembered, and only trust is read each tick
         ki, kj, ij, in_hub, of_hub = remembered(
             self, "_reputation_links", (act.tobytes(), store.size),
-            lambda: _reputation_links(ex["supplier"][act], ex["receiver"][act], store))
+            lambda: _reputation_links(ex["supplier"][act], ex["receiver"][act], store,
+                                      remembered(self, "_pair_slot_memo", store,
+                                                 lambda: SlotMemo(store))))
         if len(ki) == 0:
             return
         # reputation_pull over every triple, in one compiled pass
@@ -240,12 +289,15 @@ class TrustUpkeep:
                         self.rates.reputation)
 
 
-def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tuple:
+def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore,
+                      memo: SlotMemo | None = None) -> tuple:
     """For the exchanges' links sorted by hub k: positions ``ki``, ``kj`` of link pairs
     (k, i), (k, j) whose pair (i, j) has a slot ``ij``, and the slots of (i, k) and
     (k, i) of every link (-1 where none): the links in one compiled pass
     (:func:`.kernels_tick.reputation_links`), the slots by the store's lookup (numpy's
-    search is the faster one at a national region's millions of pairs).
+    search is the faster one at a national region's millions of pairs), through
+    ``memo`` where given (:class:`SlotMemo`: the same slots, mostly found among last
+    tick's).
 
     Examples
     --------
@@ -264,6 +316,8 @@ def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore) -> tup
         np.asarray(sup, dtype=np.int64), np.asarray(rec, dtype=np.int64), store.n_firms)
     if len(ki) == 0:
         return ki, kj, ki, ki, ki
-    ij = store._lookup(pair)
+    find = store._lookup if memo is None else memo.find
+    slots = find(np.concatenate([pair, in_keys, of_keys]))   # one search for all three
+    ij, in_hub, of_hub = np.split(slots, [len(pair), len(pair) + len(in_keys)])
     has = ij >= 0
-    return ki[has], kj[has], ij[has], store._lookup(in_keys), store._lookup(of_keys)
+    return ki[has], kj[has], ij[has], in_hub, of_hub
