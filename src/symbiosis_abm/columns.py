@@ -74,20 +74,33 @@ class Columns(dict):
         """
         data = self._data
         n = -1   # the arrays' one length (a tick appends a few rows: no set, no generator)
-        for values in columns.values():
-            if type(values) is np.ndarray and values.ndim == 1 or not _is_scalar(values):
-                if n < 0:
-                    n = len(values)
-                elif len(values) != n:
-                    n = -2
-                    break
+        arrays = []
+        for name, values in columns.items():
+            kind = type(values)   # (arrays and Python scalars told apart without a call)
+            if kind is np.ndarray:
+                if values.ndim == 0:
+                    continue
+            elif kind in _PLAIN_SCALARS or _is_scalar(values):
+                continue
+            arrays.append(name)
+            if n < 0:
+                n = len(values)
+            elif len(values) != n:
+                n = -2
+                break
         if n < 0 or columns.keys() != data.keys():
             raise ValueError("append needs every column, arrays all of one length")
         start = self._size
         end = start + n
         self._reserve(end)
-        for name, values in columns.items():
-            data[name][start:end] = values
+        if n == 1:   # one row (most ticks): an item's assignment costs less than a slice's
+            for name in arrays:
+                columns[name] = columns[name][0]
+            for name, value in columns.items():
+                data[name][start] = value
+        else:
+            for name, values in columns.items():
+                data[name][start:end] = values
         self._size = end
         self._renew_views()
         return np.arange(start, end)
@@ -113,6 +126,10 @@ def _rebuilt(dtypes: dict[str, Any], data: dict[str, np.ndarray], size: int) -> 
     table._data, table._size = data, size
     table._renew_views()
     return table
+
+
+#: the scalar types appended most often (constants of a new row)
+_PLAIN_SCALARS = (int, float, bool)
 
 
 def _is_scalar(value: Any) -> bool:
