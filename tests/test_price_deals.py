@@ -109,3 +109,25 @@ def test_price_deals_is_the_three_passes_and_numpy(model, case):
         assert np.array_equal(_bits(info[name]), _bits(value)), name
     if case == "given":   # the asset-sharing path is exercised: some deal pays a share
         assert (share > 0).any() and (info["mode"] >= 0).any() and (terms.surplus > 0).any()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 9, 400])
+def test_free_volume_is_the_numpy_minimum_of_free_volumes(model, size):
+    w = model.world
+    rng = np.random.default_rng(size)
+    edges = rng.choice(len(w.edges), size, replace=False)
+    want = np.minimum(model.stream_free()[w.edges.stream[edges]],
+                      model.need_free()[w.edges.need[edges]])
+    assert np.array_equal(_bits(model.free_volume(edges)), _bits(want))
+
+
+def test_free_volume_keeps_numpys_ties_of_signed_zeros_and_nans():
+    from symbiosis_abm.kernels import free_volumes
+    i = np.arange(4)
+    # stream free: +0, -0, NaN, 1; need free: -0, +0, 1, NaN
+    stream = (np.array([0.0, -0.0, np.nan, 1.0]), np.ones(4), np.ones(4), np.zeros(4))
+    need = (np.array([-0.0, 0.0, 1.0, np.nan]), np.ones(4), np.zeros(4))
+    got = free_volumes(i, i, i, *stream, *need)
+    want = np.minimum(stream[0] * stream[1] * stream[2] - stream[3], need[0] * need[1] - need[2])
+    assert np.signbit(want[:2]).tolist() == [True, False]   # the tie's second, as numpy
+    assert np.array_equal(_bits(got), _bits(want))

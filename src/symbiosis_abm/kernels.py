@@ -38,7 +38,7 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals",
+           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals", "free_volumes",
            "DEAL_ROWS", "DEAL_FLAGS"]
 
 
@@ -951,3 +951,28 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
         out[14, k], out[15, k] = volume_[k], share[k]
         mode[k] = chosen[k]
         flags[0, k], flags[1, k], flags[2, k] = feasible[k], affordable[k], trial_[k]
+
+
+@njit(cache=True, nogil=True)
+def free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                 stream_committed, need_volume, need_level,
+                 need_committed):  # pragma: no cover - compiled
+    """Each edge's free volume, the smaller of its stream's and its need's
+    (:func:`_free_volume`): ``np.minimum(stream_free[s], need_free[n])`` of
+    ``DealTerms.stream_free`` and ``need_free``, bit for bit, from the rows of the
+    edges' streams and needs only.
+
+    Examples
+    --------
+    >>> i, f = np.array([0, 1]), np.array([10.0, 4.0])
+    >>> free_volumes(i, i, i, f, np.ones(2), np.ones(2), np.array([1.0, 0.0]), f,
+    ...              np.array([0.5, 1.0]), np.zeros(2)).tolist()
+    [5.0, 4.0]
+    """
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        out[k] = _free_volume(edge_stream[e], edge_need[e], stream_volume, stream_level,
+                              stream_made, stream_committed, need_volume, need_level,
+                              need_committed)[0]
+    return out

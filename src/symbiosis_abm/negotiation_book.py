@@ -52,8 +52,7 @@ class NegotiationBook:
         np.add.at(self.firm_negotiations, w.edge_receiver[edges], 1)
         self.edge_status[edges] = NEGOTIATING
         t = max(self.tick, 0)
-        volume = np.minimum(self._free_at(w.edges.stream[edges], "stream"),
-                            self._free_at(w.edges.need[edges], "need"))
+        volume = self.free_volume(edges)
         self.negotiations.append(
             edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
             via_broker=via_broker, cofund=self.edge_counted[edges], trial=False, status=OPEN,
@@ -102,9 +101,7 @@ class NegotiationBook:
             return rows
         book = self.negotiations
         edges = book["edge"][rows]
-        s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
-        volume = np.minimum(book["volume"][rows],
-                            np.minimum(self._free_at(s, "stream"), self._free_at(n, "need")))
+        volume = np.minimum(book["volume"][rows], self.free_volume(edges))
         share = self.cofunding_offer(edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share)
         signs = self._signs(edges, terms, info)

@@ -12,7 +12,15 @@ from ._arrays import remembered
 from .catalogue import MODES
 from .economics import ExchangeTerms
 from .input_watch import EdgeIndex, InputWatch
-from .kernels import DEAL_FLAGS, DEAL_ROWS, deal_signs, price_deals, refresh_inputs, refresh_volumes
+from .kernels import (
+    DEAL_FLAGS,
+    DEAL_ROWS,
+    deal_signs,
+    free_volumes,
+    price_deals,
+    refresh_inputs,
+    refresh_volumes,
+)
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -36,6 +44,8 @@ _EACH = np.zeros(0)
 def _values(value) -> np.ndarray:
     """``value`` (one for all deals, or one per deal) as a float array (one value or one
     per deal, as :func:`.kernels.price_deals` reads it)."""
+    if type(value) is np.ndarray and value.dtype == np.float64 and value.ndim == 1:
+        return value   # (the common case, without a call)
     value = np.asarray(value, dtype=float)
     return value.reshape(1) if value.ndim == 0 else value
 
@@ -79,12 +89,14 @@ class DealTerms:
             return self.world.need_volume * self.need_level - self.need_committed
         return self.world.need_volume[at] * self.need_level[at] - self.need_committed[at]
 
-    def _free_at(self, items: np.ndarray, side: str) -> np.ndarray:
-        """``stream_free()[items]`` or ``need_free()[items]``: for a few items, from their
-        own rows (at 100,000 firms a full pass over every stream costs more than the deal)."""
-        free, count = ((self.stream_free, len(self.world.stream_volume)) if side == "stream"
-                       else (self.need_free, len(self.world.need_volume)))
-        return free(items) if 4 * len(items) < count else free()[items]
+    def free_volume(self, edges: np.ndarray) -> np.ndarray:
+        """Each of ``edges``' free volume: the smaller of its stream's and its need's
+        (``np.minimum(stream_free()[s], need_free()[n])``, from their own rows in one
+        compiled pass, :func:`.kernels.free_volumes`)."""
+        w = self.world
+        return free_volumes(edges, w.edges.stream, w.edges.need, w.stream_volume,
+                            self.stream_level, self.stream_made, self.stream_committed,
+                            w.need_volume, self.need_level, self.need_committed)
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
                        cofund: np.ndarray | float = 0.0, trust: float | None = None,
@@ -123,13 +135,10 @@ class DealTerms:
                     self.disposal_now, self._capital, w.need_firm,
                     p.transaction_cost_eur / 2.0, p.trial_volume_share,
                     p.distrust_cost_factor, p.bargaining_power, out, mode, flags)
-        rows = dict(zip(DEAL_ROWS, out))
-        return ExchangeTerms(*out[:8]), {
-            "mode": mode, "capex": rows["capex"], "volume": rows["volume"],
-            "affordable": flags[1], "transport": rows["transport_full"],
-            "own_capex": rows["own_capex"], "trial": flags[2],
-            "utilisation": rows["utilisation"], "annuity_factor": rows["annuity_factor"],
-            "booked_annuity": rows["booked_annuity"]}
+        return ExchangeTerms(*out[:8]), {   # the rows of kernels.DEAL_ROWS and DEAL_FLAGS
+            "mode": mode, "capex": out[11], "volume": out[14], "affordable": flags[1],
+            "transport": out[12], "own_capex": out[9], "trial": flags[2],
+            "utilisation": out[8], "annuity_factor": out[13], "booked_annuity": out[10]}
 
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
