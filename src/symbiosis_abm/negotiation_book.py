@@ -24,6 +24,25 @@ from .state import phase
 __all__ = ["NegotiationBook"]
 
 
+#: up to this many edges, repeats are dropped through a dict (a few microseconds); more
+#: go through a sort (a dict of millions of keys costs more)
+SMALL_BATCH = 256
+
+
+def _first_occurrences(edges: np.ndarray) -> np.ndarray:
+    """``edges`` without repeats, in the order of their first occurrence (the caller's
+    priority order; ``np.unique`` alone sorts by id).
+
+    Examples
+    --------
+    >>> _first_occurrences(np.array([5, 3, 5, 9, 3])).tolist()
+    [5, 3, 9]
+    """
+    if len(edges) <= SMALL_BATCH:
+        return np.fromiter(dict.fromkeys(edges.tolist()), dtype=edges.dtype)
+    return edges[np.sort(np.unique(edges, return_index=True)[1])]
+
+
 class NegotiationBook:
     """Phase 6: the book of open negotiations.
 
@@ -37,8 +56,7 @@ class NegotiationBook:
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
         if not distinct and len(edges) > 1:
-            # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
-            edges = edges[np.sort(np.unique(edges, return_index=True)[1])]
+            edges = _first_occurrences(edges)
         room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:

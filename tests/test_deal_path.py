@@ -1,5 +1,7 @@
-"""One compiled pass prices a deal (kernels.price_deals): the same bits as the three
-passes and the numpy steps DealTerms.expected_terms took before it."""
+"""The deal path's fewer, larger steps give the bits of what they replace: one compiled
+pass prices a deal (kernels.price_deals, against the three passes and the numpy steps
+DealTerms.expected_terms took before it), the free volume of a few deals
+(kernels.free_volumes), repeats dropped from a small batch."""
 
 from __future__ import annotations
 
@@ -131,3 +133,12 @@ def test_free_volume_keeps_numpys_ties_of_signed_zeros_and_nans():
     want = np.minimum(stream[0] * stream[1] * stream[2] - stream[3], need[0] * need[1] - need[2])
     assert np.signbit(want[:2]).tolist() == [True, False]   # the tie's second, as numpy
     assert np.array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("size", [2, 5, 256, 257, 3000])
+def test_first_occurrences_is_the_unique_index_order(size):
+    from symbiosis_abm.negotiation_book import _first_occurrences
+    edges = np.random.default_rng(size).integers(0, max(2, size // 3), size)
+    want = edges[np.sort(np.unique(edges, return_index=True)[1])]
+    got = _first_occurrences(edges)
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
