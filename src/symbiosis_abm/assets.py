@@ -306,6 +306,9 @@ def charge_share(terms, share: np.ndarray, bargaining_power: float) -> None:
     cost of the receiver's: exactly what :func:`~.economics.evaluate` gives with that
     much more annual capex (the surplus falls by it, split by the Nash rule).
 
+    A deal's pricing applies it inside its compiled pass (:func:`.kernels.price_deals`,
+    operation for operation; ``tests/test_deal_path.py`` holds the two to the same bits).
+
     Examples
     --------
     >>> from symbiosis_abm.economics import evaluate

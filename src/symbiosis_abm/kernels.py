@@ -878,8 +878,8 @@ def _one_or_each(values, k):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
-                stream_volume, stream_level, stream_made, stream_committed, need_volume,
-                need_level, need_committed, tick, edge_route, route_asset, until, edge_user,
+                stream_volume, stream_level, stream_made, stream_committed, need_level,
+                need_volume, need_committed, tick, edge_route, route_asset, until, edge_user,
                 load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
                 edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
                 max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
@@ -894,7 +894,8 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
     a joined asset's annuity charged as :func:`.assets.charge_share` does (to every deal
     of the batch where any deal has a share: the same bits), and ``-inf`` surplus where
     no mode is feasible. ``volume``, ``held``, ``cofund`` and ``trial`` have one value
-    per deal or one for all.
+    per deal or one for all; with a ``volume`` given, ``stream_volume`` to ``need_level``
+    (what only the free volume reads) are not read and may be empty.
 
     Writes the rows :data:`DEAL_ROWS` of ``out``, each deal's ``mode`` and the rows
     :data:`DEAL_FLAGS` of ``flags``: nothing is returned, so no array is boxed (a

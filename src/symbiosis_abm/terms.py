@@ -39,6 +39,8 @@ __all__ = ["DealTerms"]
 
 #: no value given: :func:`.kernels.price_deals` computes each deal's (its free volume)
 _EACH = np.zeros(0)
+#: what :func:`.kernels.price_deals` reads only for free volumes, when volumes are given
+_UNREAD = (_EACH,) * 5
 
 
 def _values(value) -> np.ndarray:
@@ -125,11 +127,15 @@ class DealTerms:
         # the link's hazards (hazards.py; the asset is booked at its plain annuity; a trial
         # goes without a fixed line), the need's room, utilisation, transaction costs and
         # the terms (economics.py), element for element
-        price_deals(edges, _EACH if volume is None else _values(volume), _values(held),
-                    _values(cofund), _flags(trial), np.nan if trust is None else float(trust),
-                    w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
-                    self.stream_made, self.stream_committed, w.need_volume, self.need_level,
-                    self.need_committed, *self.assets.use_inputs(max(self.tick, 0)),
+        if volume is None:   # each deal's free volume, from these
+            volume, free = _EACH, (w.stream_volume, self.stream_level, self.stream_made,
+                                   self.stream_committed, self.need_level)
+        else:   # (not read: a phase that gives the volumes reads no process levels)
+            volume, free = _values(volume), _UNREAD
+        price_deals(edges, volume, _values(held), _values(cofund), _flags(trial),
+                    np.nan if trust is None else float(trust), w.edges.stream, w.edges.need,
+                    *free, w.need_volume, self.need_committed,
+                    *self.assets.use_inputs(max(self.tick, 0)),
                     *costs.mode_inputs, PIPE, self.edge_slot_sr, self.edge_slot_rs,
                     self.pairs.trust, w.stream_season, w.need_season, self.virgin_now,
                     self.disposal_now, self._capital, w.need_firm,
