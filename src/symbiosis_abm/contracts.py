@@ -409,6 +409,8 @@ class ContractBook:
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
+        if ok.all():   # (most ticks: the priced rows themselves, no copies to gather)
+            ok = slice(None)
         s, n = w.edges.stream[edges], w.edges.need[edges]
         volume = info["volume"][ok]
         expected = volume * info["utilisation"][ok]

@@ -122,21 +122,30 @@ class NegotiationBook:
         volume = np.minimum(book["volume"][rows], self.free_volume(edges))
         share = self.cofunding_offer(edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share)
+        affordable = info["affordable"]
         signs = self._signs(edges, terms, info)
         pays = terms.surplus > 0
-        trial = self._trial(edges, volume, ~signs & pays & info["affordable"])
+        trial = self._trial(edges, volume, ~signs & pays & affordable)
         signs |= trial                                  # strangers start small (7.15)
-        funded = ~((book["cofund"][rows] > 0) & (share == 0))
-        ok = signs & pays & info["affordable"]
+        ok = signs & pays & affordable
+        if not ok.all():
+            self._fail_decided(rows, t, ok, pays, signs, volume, share)
+        book["trial"][rows] = trial
+        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
+                                            volume)[ok]
+        return rows[ok]
+
+    def _fail_decided(self, rows: np.ndarray, t: int, ok: np.ndarray, pays: np.ndarray,
+                      signs: np.ndarray, volume: np.ndarray, share: np.ndarray) -> None:
+        """The due negotiations ``rows`` that did not conclude (``~ok``) fail, each for
+        its first reason: no surplus (or no co-funding, where it counted on some and was
+        offered none), low trust, no capital."""
+        funded = ~((self.negotiations["cofund"][rows] > 0) & (share == 0))
         reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
                           np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
         for code in sorted(set(reason[~ok].tolist())):   # (np.unique's order, cheaper)
             sel = ~ok & (reason == code)
             self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
-        book["trial"][rows] = trial
-        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
-                                            volume)[ok]
-        return rows[ok]
 
     def _fail(self, rows: np.ndarray, t: int, reason: str,
               volume: np.ndarray | None = None) -> None:

@@ -5,6 +5,8 @@ A mixin of :class:`~.model.SymbiosisModel` (it reads the model's state).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import cofunding
@@ -41,19 +43,26 @@ __all__ = ["DealTerms"]
 _EACH = np.zeros(0)
 #: what :func:`.kernels.price_deals` reads only for free volumes, when volumes are given
 _UNREAD = (_EACH,) * 5
+#: one value for all deals, the defaults (read only)
+_ZERO, _NO = np.zeros(1), np.zeros(1, dtype=bool)
 
 
 def _values(value) -> np.ndarray:
     """``value`` (one for all deals, or one per deal) as a float array (one value or one
     per deal, as :func:`.kernels.price_deals` reads it)."""
-    if type(value) is np.ndarray and value.dtype == np.float64 and value.ndim == 1:
-        return value   # (the common case, without a call)
+    kind = type(value)   # (the common cases without a call)
+    if kind is np.ndarray and value.dtype == np.float64 and value.ndim == 1:
+        return value
+    if kind is float and value == 0.0 and math.copysign(1.0, value) > 0:
+        return _ZERO   # the default (-0.0 is another value)
     value = np.asarray(value, dtype=float)
     return value.reshape(1) if value.ndim == 0 else value
 
 
 def _flags(value) -> np.ndarray:
     """``value`` (one flag for all deals, or one per deal) as a bool array."""
+    if value is False:   # the default
+        return _NO
     value = np.asarray(value, dtype=bool)
     return value.reshape(1) if value.ndim == 0 else value
 
