@@ -142,3 +142,17 @@ def test_first_occurrences_is_the_unique_index_order(size):
     want = edges[np.sort(np.unique(edges, return_index=True)[1])]
     got = _first_occurrences(edges)
     assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+def test_priced_terms_are_the_dataclass_its_init_makes(model):
+    terms, _ = model.expected_terms(np.arange(5))
+    made = ExchangeTerms(*(getattr(terms, name) for name in ExchangeTerms.__dataclass_fields__))
+    assert type(terms) is ExchangeTerms and vars(terms).keys() == vars(made).keys()
+    assert all(getattr(terms, k) is getattr(made, k) for k in vars(made))
+    with pytest.raises(AttributeError):   # frozen, as ever
+        terms.surplus = np.zeros(5)
+
+
+def test_the_kernels_rows_begin_with_the_terms_fields():
+    from symbiosis_abm.kernels import DEAL_ROWS
+    assert DEAL_ROWS[:8] == tuple(ExchangeTerms.__dataclass_fields__)
