@@ -12,7 +12,12 @@ who discovers whom and who evaluates (:func:`discover`), which candidates each f
 annuities: no ``(edges, modes)`` table is held), the route's asset it may share
 (:func:`route_asset_use`), its terms (:func:`deal_terms`: the need's room, the seasonal
 utilisation, transaction costs and the Nash split) and whether both sides sign
-(:func:`deal_signs`), and which talks fit the firms' room (:func:`room_rounds`). In numpy
+(:func:`deal_signs`), and which talks fit the firms' room (:func:`room_rounds`). A deal
+is priced hundreds of times a run, a few deals at a time, so there the cost is the calls,
+not the loops: :func:`price_deals` runs the free volume, the route's asset, the mode and
+the terms in one call and writes its results into arrays its caller gives (a returned
+array is boxed, its type unpickled, on every call); :func:`free_volumes` reads a few
+deals' free volumes from their own rows. In numpy
 each step is a gather into a temporary array of the edges' length, so a pass reads memory
 a dozen times; here each is one loop that reads an edge's inputs once and allocates only
 its result (scattered reads that would stall a long loop get a short loop of their own).
@@ -20,8 +25,9 @@ its result (scattered reads that would stall a long loop get a short loop of the
 The kernels do the numpy expressions' own IEEE operations in the same order (numba
 without fast-math: no reassociation, no fused multiply-add) and sum a row as numpy's
 ``add.reduce`` does (:func:`pairwise_sum`), so their results are the numpy expressions
-they replace bit for bit (``tests/test_kernels.py`` and ``tests/test_mode_costs.py``
-check each against its expression, ties of +0/-0 and NaN included). The random draws stay
+they replace bit for bit (``tests/test_kernels.py``, ``tests/test_mode_costs.py`` and
+``tests/test_deal_path.py`` check each against its expression, ties of +0/-0 and NaN
+included). The random draws stay
 with numpy, in their order. Compiled functions are cached on disk (``cache=True``): the
 first use in a fresh checkout compiles them (a few seconds), later processes load them (a
 fraction of one).
