@@ -156,3 +156,30 @@ def test_priced_terms_are_the_dataclass_its_init_makes(model):
 def test_the_kernels_rows_begin_with_the_terms_fields():
     from symbiosis_abm.kernels import DEAL_ROWS
     assert DEAL_ROWS[:8] == tuple(ExchangeTerms.__dataclass_fields__)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_open_talks_is_the_numpy_bookkeeping(seed):
+    from symbiosis_abm.kernels import open_talks
+    rng = np.random.default_rng(seed)
+    e, f, slots = 60, 12, 90
+    supplier, receiver = rng.integers(0, f, e), rng.integers(0, f, e)
+    slot_sr, slot_rs = rng.integers(0, slots, e), rng.integers(0, slots, e)
+    trust = rng.choice([0.0, -0.0, 0.3, 0.5, np.nan], slots)
+    aware, met = rng.random(slots) < 0.3, rng.random(slots) < 0.3
+    count, status = rng.integers(0, 3, f), rng.integers(0, 2, e).astype(np.int8)
+    edges = rng.integers(0, e, 25)   # repeats of edges and of firms add up
+    want = [a.copy() for a in (aware, met, count, status)]
+    sr, rs = slot_sr[edges], slot_rs[edges]
+    for slots_ in (sr, rs):
+        want[0][slots_] = True
+        want[1][slots_] = True
+    want_low = np.minimum(trust[sr], trust[rs])
+    np.add.at(want[2], supplier[edges], 1)
+    np.add.at(want[2], receiver[edges], 1)
+    want[3][edges] = 2
+    low = open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust, count,
+                     status, 2)
+    assert np.array_equal(_bits(low), _bits(want_low))
+    for got, expected in zip((aware, met, count, status), want):
+        assert np.array_equal(got, expected)

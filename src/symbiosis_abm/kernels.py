@@ -44,7 +44,7 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals", "free_volumes",
+           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals", "free_volumes", "open_talks",
            "DEAL_ROWS", "DEAL_FLAGS"]
 
 
@@ -983,3 +983,35 @@ def free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level, str
                               stream_made, stream_committed, need_volume, need_level,
                               need_committed)[0]
     return out
+
+
+@njit(cache=True, nogil=True)
+def open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
+               firm_negotiations, edge_status, negotiating):  # pragma: no cover - compiled
+    """Talks open on ``edges`` in one pass, as ``NegotiationBook.open_negotiations``
+    wrote it in numpy: both sides of each pair are aware of and have met each other, each
+    firm counts one more negotiation per talk (``np.add.at``: repeats add up), the edges
+    are ``negotiating``. Returns the lower of the two trusts of each pair
+    (``np.minimum``: a NaN wins, else the smaller, the second on a tie).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> aware, met, count = np.zeros(2, np.bool_), np.zeros(2, np.bool_), np.zeros(2, np.int64)
+    >>> status = np.zeros(1, np.int8)
+    >>> low = open_talks(i(0), i(0), i(1), i(0), i(1), aware, met, np.array([0.4, 0.3]),
+    ...                  count, status, 1)
+    >>> low.tolist(), aware.tolist(), count.tolist(), status.tolist()
+    ([0.3], [True, True], [1, 1], [1])
+    """
+    low = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        sr, rs = slot_sr[e], slot_rs[e]
+        aware[sr], aware[rs], met[sr], met[rs] = True, True, True, True
+        a, b = trust[sr], trust[rs]
+        low[k] = a if a != a or a < b else b
+        firm_negotiations[supplier[e]] += 1
+        firm_negotiations[receiver[e]] += 1
+        edge_status[e] = negotiating
+    return low

@@ -16,6 +16,7 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
+from .kernels import open_talks
 from .kernels_tick import talks_tick
 from .negotiation import duration, within_room
 from .pace import project_room
@@ -61,14 +62,11 @@ class NegotiationBook:
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
             return edges
-        sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
-        for slots in (sr, rs):
-            store.aware[slots] = True
-            store.met[slots] = True
-        low = np.minimum(store.trust[sr], store.trust[rs])
-        np.add.at(self.firm_negotiations, w.edge_supplier[edges], 1)
-        np.add.at(self.firm_negotiations, w.edge_receiver[edges], 1)
-        self.edge_status[edges] = NEGOTIATING
+        # one compiled pass: both sides aware and met, the firms' count of talks, the
+        # edges negotiating; the lower of the pair's trusts (kernels.open_talks)
+        low = open_talks(edges, w.edge_supplier, w.edge_receiver, self.edge_slot_sr,
+                         self.edge_slot_rs, store.aware, store.met, store.trust,
+                         self.firm_negotiations, self.edge_status, NEGOTIATING)
         t = max(self.tick, 0)
         volume = self.free_volume(edges)
         self.negotiations.append(
