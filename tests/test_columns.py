@@ -31,3 +31,27 @@ def test_append_refuses_a_malformed_batch(batch):
     with pytest.raises(ValueError, match="every column"):
         t.append(**batch)
     assert len(t) == 0 and t["a"].tolist() == []
+
+
+def test_one_row_batches_write_the_same_values_as_longer_ones():
+    dtypes = {"a": np.int64, "b": float, "c": bool, "d": np.int8}
+    one, many = Columns(dtypes, capacity=1), Columns(dtypes, capacity=1)
+    rows = [dict(a=np.array([7]), b=-0.0, c=np.True_, d=np.array(3)),
+            dict(a=[8], b=np.array([np.nan]), c=False, d=np.int8(-2)),
+            dict(a=np.array([9]), b=np.float64(2.5), c=np.array([True]), d=1)]
+    for row in rows:
+        one.append(**row)
+    many.append(a=[7, 8, 9], b=np.array([-0.0, np.nan, 2.5]), c=[True, False, True],
+                d=np.array([3, -2, 1]))
+    for name in dtypes:
+        assert np.array_equal(one[name].view(np.uint8), many[name].view(np.uint8)), name
+
+
+def test_a_refused_batch_leaves_the_rows_so_far_and_the_next_batch_whole():
+    t = Columns({"a": np.int64, "b": float}, capacity=1)
+    t.append(a=[1], b=1.5)
+    with pytest.raises(ValueError, match="every column"):
+        t.append(a=[2, 3, 4], b=[2.0, 3.0])
+    assert t["a"].tolist() == [1] and t["b"].tolist() == [1.5]
+    t.append(a=[5, 6], b=7.0)
+    assert t["a"].tolist() == [1, 5, 6] and t["b"].tolist() == [1.5, 7.0, 7.0]

@@ -201,16 +201,19 @@ class AssetBook:
         >>> ids.tolist(), ok.tolist(), share.round().tolist()
         ([0, 0], [True, False], [26667.0, 0.0])
         """
-        edges = np.asarray(edges, dtype=np.int64)
-        if len(self.table) == 0:
-            return (np.full(len(edges), -1, dtype=np.int64), np.zeros(len(edges), dtype=bool),
-                    np.zeros(len(edges)))
+        return route_asset_use(np.asarray(edges, dtype=np.int64),
+                               np.asarray(volume, dtype=float), season,
+                               np.asarray(season_row, dtype=np.int64),
+                               *self.use_inputs(tick)[:-1])
+
+    def use_inputs(self, tick: int) -> tuple:
+        """What :func:`.kernels.route_asset_use` reads of the book at ``tick`` after the
+        deals (``tick`` ... ``slack``), then each asset's mode (as
+        :func:`.kernels.price_deals` reads them)."""
         t = self.table
-        return route_asset_use(edges, np.asarray(volume, dtype=float), season,
-                               np.asarray(season_row, dtype=np.int64), tick, self.edge_route,
-                               self.route_asset, t["until"], self.edge_user, self.load,
-                               t["capacity"], t["paid_off"], t["annuity"], t["volume"],
-                               1.0 + _ROUNDING)
+        return (tick, self.edge_route, self.route_asset, t["until"], self.edge_user,
+                self.load, t["capacity"], t["paid_off"], t["annuity"], t["volume"],
+                1.0 + _ROUNDING, t["mode"])
 
     def build(self, edges, supplier, receiver, resource, mode, capex, public, *,
               tick: int, annuity=0.0, profile=None, ready=None) -> np.ndarray:
@@ -302,6 +305,9 @@ def charge_share(terms, share: np.ndarray, bargaining_power: float) -> None:
     """Add, in place, a yearly ``share`` of a shared asset's annuity to deals' terms as a
     cost of the receiver's: exactly what :func:`~.economics.evaluate` gives with that
     much more annual capex (the surplus falls by it, split by the Nash rule).
+
+    A deal's pricing applies it inside its compiled pass (:func:`.kernels.price_deals`,
+    operation for operation; ``tests/test_deal_path.py`` holds the two to the same bits).
 
     Examples
     --------

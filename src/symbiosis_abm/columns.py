@@ -17,6 +17,7 @@ array([0.5, 1.5])
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -58,8 +59,8 @@ class Columns(dict):
         return (_rebuilt, (self._dtypes, self._data, self._size))
 
     def _renew_views(self) -> None:
-        size = self._size
-        self.update({name: column[:size] for name, column in self._data.items()})
+        used = operator.itemgetter(slice(0, self._size))   # (a view of each, no loop)
+        self.update(zip(self._data.keys(), map(used, self._data.values())))
 
     def __len__(self) -> int:
         return self._size
@@ -73,21 +74,33 @@ class Columns(dict):
         Returns the new row indices.
         """
         data = self._data
-        n = -1   # the arrays' one length (a tick appends a few rows: no set, no generator)
+        n = -1   # the arrays' one length: the first array's (a tick appends a few rows)
         for values in columns.values():
-            if type(values) is np.ndarray and values.ndim == 1 or not _is_scalar(values):
-                if n < 0:
-                    n = len(values)
-                elif len(values) != n:
-                    n = -2
-                    break
+            if _is_array(values):
+                n = len(values)
+                break
         if n < 0 or columns.keys() != data.keys():
             raise ValueError("append needs every column, arrays all of one length")
         start = self._size
         end = start + n
         self._reserve(end)
+        # written past the used rows, and only then counted in: a column of another
+        # length raises before the table changes (the rows written are overwritten by
+        # the next append, which writes every column)
+        one = n == 1   # one row (most ticks): an item's assignment costs less than a slice's
         for name, values in columns.items():
-            data[name][start:end] = values
+            column, kind = data[name], type(values)
+            if kind not in _PLAIN_SCALARS and (values.ndim > 0 if kind is np.ndarray
+                                               else not _is_scalar(values)):
+                if len(values) != n:
+                    raise ValueError("append needs every column, arrays all of one length")
+                if one:
+                    column[start] = values[0]
+                    continue
+            elif one:
+                column[start] = values
+                continue
+            column[start:end] = values
         self._size = end
         self._renew_views()
         return np.arange(start, end)
@@ -113,6 +126,19 @@ def _rebuilt(dtypes: dict[str, Any], data: dict[str, np.ndarray], size: int) -> 
     table._data, table._size = data, size
     table._renew_views()
     return table
+
+
+#: the scalar types appended most often (constants of a new row)
+_PLAIN_SCALARS = (int, float, bool)
+
+
+def _is_array(value: Any) -> bool:
+    """Whether ``value`` is a column's values (not one value for every row); Python
+    scalars and 1-d arrays, the common cases, are told apart by type, without a call."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.ndim > 0
+    return kind not in _PLAIN_SCALARS and not _is_scalar(value)
 
 
 def _is_scalar(value: Any) -> bool:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import remembered
 from .catalogue import MODES
 from .codes import (
     IDLE,
@@ -398,17 +397,22 @@ class ContractBook:
         Read several times a tick: remembered per tick and set of active exchanges (an
         exchange's firms and first delivery tick are fixed when it is appended). Shared:
         callers must not modify it."""
-        ex, n, t = self.exchanges, self.world.n_firms, max(self.tick, 0)
-
-        def count() -> np.ndarray:
-            b = ex["active"] & (ex["first"] > t)
-            return (np.bincount(ex["supplier"][b], minlength=n)
-                    + np.bincount(ex["receiver"][b], minlength=n))
-
-        return remembered(self, "_firm_building", (t, ex["active"].tobytes()), count)
+        ex, t = self.exchanges, max(self.tick, 0)
+        active = ex["active"]
+        key = (t, active.tobytes())
+        # as remembered() keeps it, inline: it is read hundreds of times a run
+        last = self.__dict__.get("_firm_building")
+        if last is None or last[0] != key:
+            b, n = active & (ex["first"] > t), self.world.n_firms
+            last = self.__dict__["_firm_building"] = (
+                key, np.bincount(ex["supplier"][b], minlength=n)
+                + np.bincount(ex["receiver"][b], minlength=n))
+        return last[1]
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
+        if ok.all():   # (most ticks: the priced rows themselves, no copies to gather)
+            ok = slice(None)
         s, n = w.edges.stream[edges], w.edges.need[edges]
         volume = info["volume"][ok]
         expected = volume * info["utilisation"][ok]

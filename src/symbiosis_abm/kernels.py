@@ -12,7 +12,12 @@ who discovers whom and who evaluates (:func:`discover`), which candidates each f
 annuities: no ``(edges, modes)`` table is held), the route's asset it may share
 (:func:`route_asset_use`), its terms (:func:`deal_terms`: the need's room, the seasonal
 utilisation, transaction costs and the Nash split) and whether both sides sign
-(:func:`deal_signs`), and which talks fit the firms' room (:func:`room_rounds`). In numpy
+(:func:`deal_signs`), and which talks fit the firms' room (:func:`room_rounds`). A deal
+is priced hundreds of times a run, a few deals at a time, so there the cost is the calls,
+not the loops: :func:`price_deals` runs the free volume, the route's asset, the mode and
+the terms in one call and writes its results into arrays its caller gives (a returned
+array is boxed, its type unpickled, on every call); :func:`free_volumes` reads a few
+deals' free volumes from their own rows. In numpy
 each step is a gather into a temporary array of the edges' length, so a pass reads memory
 a dozen times; here each is one loop that reads an edge's inputs once and allocates only
 its result (scattered reads that would stall a long loop get a short loop of their own).
@@ -20,8 +25,9 @@ its result (scattered reads that would stall a long loop get a short loop of the
 The kernels do the numpy expressions' own IEEE operations in the same order (numba
 without fast-math: no reassociation, no fused multiply-add) and sum a row as numpy's
 ``add.reduce`` does (:func:`pairwise_sum`), so their results are the numpy expressions
-they replace bit for bit (``tests/test_kernels.py`` and ``tests/test_mode_costs.py``
-check each against its expression, ties of +0/-0 and NaN included). The random draws stay
+they replace bit for bit (``tests/test_kernels.py``, ``tests/test_mode_costs.py`` and
+``tests/test_deal_path.py`` check each against its expression, ties of +0/-0 and NaN
+included). The random draws stay
 with numpy, in their order. Compiled functions are cached on disk (``cache=True``): the
 first use in a fresh checkout compiles them (a few seconds), later processes load them (a
 fraction of one).
@@ -38,7 +44,8 @@ from .codes import IDLE
 
 __all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
-           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds"]
+           "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals", "free_volumes", "open_talks",
+           "DEAL_ROWS", "DEAL_FLAGS"]
 
 
 @njit(cache=True, nogil=True)
@@ -856,3 +863,155 @@ def _stable_order(keys):  # pragma: no cover - compiled
         idx, tmp = tmp, idx
         width *= 2
     return idx
+
+
+#: the float rows :func:`price_deals` writes, in order: the eight fields of
+#: :class:`.economics.ExchangeTerms`, then what ``DealTerms.expected_terms`` gives in its
+#: info (``transport_full`` is the mode's transport of the full volume, info's
+#: ``"transport"``) and the route asset's annuity share the deal would pay (``route_share``)
+DEAL_ROWS = ("surplus", "supplier_gain", "receiver_gain", "payment", "transport", "annuity",
+             "tc_supplier", "tc_receiver", "utilisation", "own_capex", "booked_annuity",
+             "capex", "transport_full", "annuity_factor", "volume", "route_share")
+#: the flag rows of :func:`price_deals`, in order
+DEAL_FLAGS = ("feasible", "affordable", "trial")
+
+
+@njit(inline="always")
+def _one_or_each(values, k):  # pragma: no cover - compiled
+    """``values[k]``, or its only value (one for all deals)."""
+    return values[0] if len(values) == 1 else values[k]
+
+
+@njit(cache=True, nogil=True)
+def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
+                stream_volume, stream_level, stream_made, stream_committed, need_level,
+                need_volume, need_committed, tick, edge_route, route_asset, until, edge_user,
+                load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
+                edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
+                cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr, slot_rs,
+                pair_trust, stream_season, need_season, virgin, disposal, capital, need_firm,
+                half_cost, trial_share, distrust, beta, out, mode,
+                flags):  # pragma: no cover - compiled
+    """Deals ``edges`` priced in one pass (``DealTerms.expected_terms``): their free
+    volume where ``volume`` is empty (:func:`_free_volume`), the route's asset they may
+    use (:func:`route_asset_use`, whose ``asset_mode`` serves at no new capex), the
+    cheapest mode (:func:`cheapest_modes`), the terms (:func:`deal_terms`), a share of
+    a joined asset's annuity charged as :func:`.assets.charge_share` does (to every deal
+    of the batch where any deal has a share: the same bits), and ``-inf`` surplus where
+    no mode is feasible. ``volume``, ``held``, ``cofund`` and ``trial`` have one value
+    per deal or one for all; with a ``volume`` given, ``stream_volume`` to ``need_level``
+    (what only the free volume reads) are not read and may be empty.
+
+    Writes the rows :data:`DEAL_ROWS` of ``out``, each deal's ``mode`` and the rows
+    :data:`DEAL_FLAGS` of ``flags``: nothing is returned, so no array is boxed (a
+    call prices a few deals, hundreds of times a run).
+    """
+    n = len(edges)
+    stream, need = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    held_, cofund_ = np.empty(n), np.empty(n)
+    trial_ = np.empty(n, dtype=np.bool_)
+    given = len(volume) > 0
+    volume_ = np.empty(n)
+    for k in range(n):
+        e = edges[k]
+        stream[k], need[k] = edge_stream[e], edge_need[e]
+        held_[k], cofund_[k] = _one_or_each(held, k), _one_or_each(cofund, k)
+        trial_[k] = _one_or_each(trial, k)
+        volume_[k] = _one_or_each(volume, k) if given else _free_volume(
+            stream[k], need[k], stream_volume, stream_level, stream_made, stream_committed,
+            need_volume, need_level, need_committed)[0]
+    ids, usable, share = route_asset_use(edges, volume_, stream_season, stream, tick,
+                                         edge_route, route_asset, until, edge_user, load,
+                                         capacity, paid_off, asset_annuity, asset_volume,
+                                         slack)
+    served = np.empty(n, dtype=np.int64)
+    charged = False
+    for k in range(n):
+        served[k] = asset_mode[ids[k]] if usable[k] else -1
+        charged = charged or share[k] != 0.0   # share.any(): a NaN counts
+    chosen, transport, capex, feasible, factor, booked = cheapest_modes(
+        edges, volume_, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+        capex_per_km, max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
+        cost_per_unit, risk_annuity, plain_annuity, served, trial_, pipe)
+    (surplus, supplier_gain, receiver_gain, payment, moved, annual, tc_sup, tc_rec,
+     utilisation, own_capex, affordable, booked_annuity) = deal_terms(
+        edges, stream, need, volume_, held_, cofund_, trial_, trust_value, slot_sr, slot_rs,
+        pair_trust, need_committed, need_volume, stream_season, need_season, virgin,
+        disposal, capital, need_firm, transport, capex, factor, booked, half_cost,
+        trial_share, distrust, beta)
+    for k in range(n):
+        out[0, k], out[1, k], out[2, k] = surplus[k], supplier_gain[k], receiver_gain[k]
+        out[3, k], out[4, k], out[5, k] = payment[k], moved[k], annual[k]
+        out[6, k], out[7, k], out[8, k] = tc_sup[k], tc_rec[k], utilisation[k]
+        out[9, k], out[10, k] = own_capex[k], booked_annuity[k]
+        if charged:   # charge_share: surplus, gains and payment less the share, annuity
+            part = share[k] if chosen[k] == served[k] else 0.0
+            out[0, k] -= part
+            out[1, k] -= beta * part
+            out[2, k] -= (1.0 - beta) * part
+            out[3, k] -= beta * part
+            out[5, k] += part
+        if not feasible[k]:
+            out[0, k] = -np.inf
+        out[11, k], out[12, k], out[13, k] = capex[k], transport[k], factor[k]
+        out[14, k], out[15, k] = volume_[k], share[k]
+        mode[k] = chosen[k]
+        flags[0, k], flags[1, k], flags[2, k] = feasible[k], affordable[k], trial_[k]
+
+
+@njit(cache=True, nogil=True)
+def free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                 stream_committed, need_volume, need_level,
+                 need_committed):  # pragma: no cover - compiled
+    """Each edge's free volume, the smaller of its stream's and its need's
+    (:func:`_free_volume`): ``np.minimum(stream_free[s], need_free[n])`` of
+    ``DealTerms.stream_free`` and ``need_free``, bit for bit, from the rows of the
+    edges' streams and needs only.
+
+    Examples
+    --------
+    >>> i, f = np.array([0, 1]), np.array([10.0, 4.0])
+    >>> free_volumes(i, i, i, f, np.ones(2), np.ones(2), np.array([1.0, 0.0]), f,
+    ...              np.array([0.5, 1.0]), np.zeros(2)).tolist()
+    [5.0, 4.0]
+    """
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        out[k] = _free_volume(edge_stream[e], edge_need[e], stream_volume, stream_level,
+                              stream_made, stream_committed, need_volume, need_level,
+                              need_committed)[0]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
+               firm_negotiations, edge_status, negotiating):  # pragma: no cover - compiled
+    """Talks open on ``edges`` in one pass, as ``NegotiationBook.open_negotiations``
+    wrote it in numpy: both sides of each pair are aware of and have met each other, each
+    firm counts one more negotiation per talk (``np.add.at``: repeats add up), the edges
+    are ``negotiating``. Returns the lower of the two trusts of each pair
+    (``np.minimum``: a NaN wins, else the smaller, the second on a tie).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> aware, met, count = np.zeros(2, np.bool_), np.zeros(2, np.bool_), np.zeros(2, np.int64)
+    >>> status = np.zeros(1, np.int8)
+    >>> low = open_talks(i(0), i(0), i(1), i(0), i(1), aware, met, np.array([0.4, 0.3]),
+    ...                  count, status, 1)
+    >>> low.tolist(), aware.tolist(), count.tolist(), status.tolist()
+    ([0.3], [True, True], [1, 1], [1])
+    """
+    low = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        sr, rs = slot_sr[e], slot_rs[e]
+        aware[sr], aware[rs], met[sr], met[rs] = True, True, True, True
+        a, b = trust[sr], trust[rs]
+        low[k] = a if a != a or a < b else b
+        firm_negotiations[supplier[e]] += 1
+        firm_negotiations[receiver[e]] += 1
+        edge_status[e] = negotiating
+    return low

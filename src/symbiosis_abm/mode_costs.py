@@ -29,15 +29,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import RowsByKey
-from .catalogue import MODES
 from .economics import direct_use_capex_fixed
 from .hazards import link_annuity_table
-from .kernels import cheapest_modes, edge_capex
+from .kernels import edge_capex
 from .routes import route_capex, routed_edges
 
 __all__ = ["ModeCosts", "EdgeCapex"]
 
-PIPE = MODES.index("pipe")
 
 
 class EdgeCapex:
@@ -76,7 +74,8 @@ class ModeCosts:
 
     ``capex`` (:class:`EdgeCapex`), ``annuity`` (the plain factor),
     ``cost_per_unit`` and ``cost_per_unit_km`` read like ``(edges, modes)`` tables (also
-    as ``costs["capex"]``); :meth:`cheapest` chooses each deal's mode.
+    as ``costs["capex"]``); ``mode_inputs`` is what :func:`.kernels.cheapest_modes`
+    reads to choose each deal's mode (``DealTerms.expected_terms`` passes it on).
     """
 
     def __init__(self, world, params, mode_annuity: np.ndarray, life_years: np.ndarray):
@@ -96,23 +95,13 @@ class ModeCosts:
         self.annuity = RowsByKey(self.plain_annuity, r)
         self.cost_per_unit = RowsByKey(cat.cost_per_unit, r)
         self.cost_per_unit_km = RowsByKey(cat.cost_per_unit_km, r)
-        # what cheapest_modes reads besides the deals, gathered once (a deal is priced
-        # hundreds of times a run)
-        self._mode_inputs = (*self.capex_inputs, cat.cost_per_unit_km, cat.cost_per_unit,
-                             self.risk_annuity, self.plain_annuity)
+        #: what :func:`.kernels.cheapest_modes` reads besides the deals, gathered once (a
+        #: deal is priced hundreds of times a run)
+        self.mode_inputs = (*self.capex_inputs, cat.cost_per_unit_km, cat.cost_per_unit,
+                            self.risk_annuity, self.plain_annuity)
 
     def __getitem__(self, name: str):
         return getattr(self, name)
-
-    def cheapest(self, edges: np.ndarray, volume: np.ndarray, asset_mode: np.ndarray,
-                 trial: np.ndarray):
-        """Each deal's cheapest feasible mode at the hazard-adjusted annuity
-        (:func:`.kernels.cheapest_modes`): ``mode`` (-1: none), its ``transport``,
-        ``capex``, ``feasible``, risk annuity factor and plain (booked) annuity factor.
-        ``asset_mode >= 0``: the route's asset serves that mode at no new capex;
-        ``trial``: no fixed line (no pipe)."""
-        return cheapest_modes(np.asarray(edges, dtype=np.int64), np.asarray(volume, dtype=float),
-                              *self._mode_inputs, asset_mode, trial, PIPE)
 
 
 def _edge_keys(world, firm_class: np.ndarray, n_class: int) -> np.ndarray:

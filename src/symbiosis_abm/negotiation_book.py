@@ -16,12 +16,32 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
+from .kernels import open_talks
 from .kernels_tick import talks_tick
 from .negotiation import duration, within_room
 from .pace import project_room
 from .state import phase
 
 __all__ = ["NegotiationBook"]
+
+
+#: up to this many edges, repeats are dropped through a dict (a few microseconds); more
+#: go through a sort (a dict of millions of keys costs more)
+SMALL_BATCH = 256
+
+
+def _first_occurrences(edges: np.ndarray) -> np.ndarray:
+    """``edges`` without repeats, in the order of their first occurrence (the caller's
+    priority order; ``np.unique`` alone sorts by id).
+
+    Examples
+    --------
+    >>> _first_occurrences(np.array([5, 3, 5, 9, 3])).tolist()
+    [5, 3, 9]
+    """
+    if len(edges) <= SMALL_BATCH:
+        return np.fromiter(dict.fromkeys(edges.tolist()), dtype=edges.dtype)
+    return edges[np.sort(np.unique(edges, return_index=True)[1])]
 
 
 class NegotiationBook:
@@ -37,23 +57,18 @@ class NegotiationBook:
         w, p, store = self.world, self.params, self.pairs
         edges = edges[self.edge_status[edges] == IDLE]
         if not distinct and len(edges) > 1:
-            # Drop repeats but keep the caller's priority order (np.unique alone sorts by id).
-            edges = edges[np.sort(np.unique(edges, return_index=True)[1])]
+            edges = _first_occurrences(edges)
         room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
         edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
         if len(edges) == 0:
             return edges
-        sr, rs = self.edge_slot_sr[edges], self.edge_slot_rs[edges]
-        for slots in (sr, rs):
-            store.aware[slots] = True
-            store.met[slots] = True
-        low = np.minimum(store.trust[sr], store.trust[rs])
-        np.add.at(self.firm_negotiations, w.edge_supplier[edges], 1)
-        np.add.at(self.firm_negotiations, w.edge_receiver[edges], 1)
-        self.edge_status[edges] = NEGOTIATING
+        # one compiled pass: both sides aware and met, the firms' count of talks, the
+        # edges negotiating; the lower of the pair's trusts (kernels.open_talks)
+        low = open_talks(edges, w.edge_supplier, w.edge_receiver, self.edge_slot_sr,
+                         self.edge_slot_rs, store.aware, store.met, store.trust,
+                         self.firm_negotiations, self.edge_status, NEGOTIATING)
         t = max(self.tick, 0)
-        volume = np.minimum(self._free_at(w.edges.stream[edges], "stream"),
-                            self._free_at(w.edges.need[edges], "need"))
+        volume = self.free_volume(edges)
         self.negotiations.append(
             edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
             via_broker=via_broker, cofund=self.edge_counted[edges], trial=False, status=OPEN,
@@ -102,26 +117,33 @@ class NegotiationBook:
             return rows
         book = self.negotiations
         edges = book["edge"][rows]
-        s, n = self.world.edges.stream[edges], self.world.edges.need[edges]
-        volume = np.minimum(book["volume"][rows],
-                            np.minimum(self._free_at(s, "stream"), self._free_at(n, "need")))
+        volume = np.minimum(book["volume"][rows], self.free_volume(edges))
         share = self.cofunding_offer(edges, volume)
         terms, info = self.expected_terms(edges, volume=volume, cofund=share)
+        affordable = info["affordable"]
         signs = self._signs(edges, terms, info)
         pays = terms.surplus > 0
-        trial = self._trial(edges, volume, ~signs & pays & info["affordable"])
+        trial = self._trial(edges, volume, ~signs & pays & affordable)
         signs |= trial                                  # strangers start small (7.15)
-        funded = ~((book["cofund"][rows] > 0) & (share == 0))
-        ok = signs & pays & info["affordable"]
+        ok = signs & pays & affordable
+        if not ok.all():
+            self._fail_decided(rows, t, ok, pays, signs, volume, share)
+        book["trial"][rows] = trial
+        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
+                                            volume)[ok]
+        return rows[ok]
+
+    def _fail_decided(self, rows: np.ndarray, t: int, ok: np.ndarray, pays: np.ndarray,
+                      signs: np.ndarray, volume: np.ndarray, share: np.ndarray) -> None:
+        """The due negotiations ``rows`` that did not conclude (``~ok``) fail, each for
+        its first reason: no surplus (or no co-funding, where it counted on some and was
+        offered none), low trust, no capital."""
+        funded = ~((self.negotiations["cofund"][rows] > 0) & (share == 0))
         reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
                           np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
         for code in sorted(set(reason[~ok].tolist())):   # (np.unique's order, cheaper)
             sel = ~ok & (reason == code)
             self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
-        book["trial"][rows] = trial
-        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
-                                            volume)[ok]
-        return rows[ok]
 
     def _fail(self, rows: np.ndarray, t: int, reason: str,
               volume: np.ndarray | None = None) -> None:

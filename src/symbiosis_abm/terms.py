@@ -5,15 +5,25 @@ A mixin of :class:`~.model.SymbiosisModel` (it reads the model's state).
 
 from __future__ import annotations
 
+import math
+from dataclasses import fields
+
 import numpy as np
 
 from . import cofunding
 from ._arrays import remembered
-from .assets import charge_share
 from .catalogue import MODES
 from .economics import ExchangeTerms
 from .input_watch import EdgeIndex, InputWatch
-from .kernels import deal_signs, deal_terms, refresh_inputs, refresh_volumes
+from .kernels import (
+    DEAL_FLAGS,
+    DEAL_ROWS,
+    deal_signs,
+    free_volumes,
+    price_deals,
+    refresh_inputs,
+    refresh_volumes,
+)
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -30,10 +40,45 @@ RECOMPUTE_SLICE = 1 << 17
 __all__ = ["DealTerms"]
 
 
-def _per_edge(value, n: int) -> np.ndarray:
-    """``value`` (one for all, or one per edge) as one float per edge."""
+#: no value given: :func:`.kernels.price_deals` computes each deal's (its free volume)
+_EACH = np.zeros(0)
+#: what :func:`.kernels.price_deals` reads only for free volumes, when volumes are given
+_UNREAD = (_EACH,) * 5
+#: one value for all deals, the defaults (read only)
+_ZERO, _NO = np.zeros(1), np.zeros(1, dtype=bool)
+
+
+#: the fields of :class:`~.economics.ExchangeTerms`, the first rows of kernels.DEAL_ROWS
+_TERM_FIELDS = tuple(f.name for f in fields(ExchangeTerms))
+
+
+def _terms_of(rows: np.ndarray) -> ExchangeTerms:
+    """The :class:`~.economics.ExchangeTerms` of the first rows of ``rows``: the instance
+    its ``__init__`` makes (a frozen dataclass's sets its eight fields one call at a
+    time: a third of a pricing's Python time), its fields set at once."""
+    terms = object.__new__(ExchangeTerms)
+    terms.__dict__.update(zip(_TERM_FIELDS, rows))
+    return terms
+
+
+def _values(value) -> np.ndarray:
+    """``value`` (one for all deals, or one per deal) as a float array (one value or one
+    per deal, as :func:`.kernels.price_deals` reads it)."""
+    kind = type(value)   # (the common cases without a call)
+    if kind is np.ndarray and value.dtype == np.float64 and value.ndim == 1:
+        return value
+    if kind is float and value == 0.0 and math.copysign(1.0, value) > 0:
+        return _ZERO   # the default (-0.0 is another value)
     value = np.asarray(value, dtype=float)
-    return np.full(n, value) if value.ndim == 0 else value
+    return value.reshape(1) if value.ndim == 0 else value
+
+
+def _flags(value) -> np.ndarray:
+    """``value`` (one flag for all deals, or one per deal) as a bool array."""
+    if value is False:   # the default
+        return _NO
+    value = np.asarray(value, dtype=bool)
+    return value.reshape(1) if value.ndim == 0 else value
 
 
 class DealTerms:
@@ -69,12 +114,14 @@ class DealTerms:
             return self.world.need_volume * self.need_level - self.need_committed
         return self.world.need_volume[at] * self.need_level[at] - self.need_committed[at]
 
-    def _free_at(self, items: np.ndarray, side: str) -> np.ndarray:
-        """``stream_free()[items]`` or ``need_free()[items]``: for a few items, from their
-        own rows (at 100,000 firms a full pass over every stream costs more than the deal)."""
-        free, count = ((self.stream_free, len(self.world.stream_volume)) if side == "stream"
-                       else (self.need_free, len(self.world.need_volume)))
-        return free(items) if 4 * len(items) < count else free()[items]
+    def free_volume(self, edges: np.ndarray) -> np.ndarray:
+        """Each of ``edges``' free volume: the smaller of its stream's and its need's
+        (``np.minimum(stream_free()[s], need_free()[n])``, from their own rows in one
+        compiled pass, :func:`.kernels.free_volumes`)."""
+        w = self.world
+        return free_volumes(edges, w.edges.stream, w.edges.need, w.stream_volume,
+                            self.stream_level, self.stream_made, self.stream_committed,
+                            w.need_volume, self.need_level, self.need_committed)
 
     def expected_terms(self, edges: np.ndarray, volume: np.ndarray | None = None,
                        cofund: np.ndarray | float = 0.0, trust: float | None = None,
@@ -93,50 +140,34 @@ class DealTerms:
         without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
         ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
-        w, p = self.world, self.params
-        s, n = w.edges.stream[edges], w.edges.need[edges]
-        trial = np.asarray(trial, dtype=bool)   # one flag for all, or one per edge
-        if trial.shape != (len(edges),):
-            trial = np.full(len(edges), trial)   # (np.broadcast_to costs more)
-        if volume is None:
-            volume = np.minimum(self._free_at(s, "stream"), self._free_at(n, "need"))
-        volume = np.asarray(volume, dtype=float)
-        # the route's asset: no new capex, a share of its annuity
-        asset_mode, share = self._route_asset(edges, volume, s)
-        # firms decide at the annuity that counts the link's hazards (hazards.py); the
-        # asset is paid (booked) at its plain annuity; a trial goes without a fixed line
-        mode, transport, capex, feasible, factor, booked = self._edge_costs().cheapest(
-            edges, volume, asset_mode, trial)
-        # the need's room, utilisation, transaction costs and the terms (economics.py),
-        # element for element in one compiled pass (kernels.deal_terms)
+        w, p, costs = self.world, self.params, self._edge_costs()
+        edges = np.asarray(edges, dtype=np.int64)
         k = len(edges)
-        (*fields_, utilisation, own_capex, affordable, booked_annuity) = deal_terms(
-            edges, s, n, volume, _per_edge(held, k),
-            _per_edge(cofund, k), trial, np.nan if trust is None else float(trust),
-            self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust, self.need_committed,
-            w.need_volume, w.stream_season, w.need_season, self.virgin_now,
-            self.disposal_now, self._capital, w.need_firm, transport, capex, factor, booked,
-            p.transaction_cost_eur / 2.0, p.trial_volume_share, p.distrust_cost_factor,
-            p.bargaining_power)
-        terms = ExchangeTerms(*fields_)
-        if share is not None and share.any():   # joining another's line: its annuity share
-            charge_share(terms, np.where(mode == asset_mode, share, 0.0), p.bargaining_power)
-        terms.surplus[~feasible] = -np.inf
-        return terms, {"mode": mode, "capex": capex, "volume": volume, "affordable": affordable,
-                       "transport": transport, "own_capex": own_capex, "trial": trial,
-                       "utilisation": utilisation, "annuity_factor": factor,
-                       "booked_annuity": booked_annuity}
-
-    def _route_asset(self, edges: np.ndarray, volume: np.ndarray, stream: np.ndarray):
-        """The mode of each edge's route asset the deal may use (its own contract's, or
-        another's with room for ``volume``; -1: none) and the yearly share of its annuity
-        the deal would pay (:meth:`~.assets.AssetBook.reusable`; None: no asset yet)."""
-        book = self.assets
-        if len(book) == 0:
-            return np.full(len(edges), -1, dtype=np.int64), None
-        ids, usable, share = book.reusable(edges, volume, self.world.stream_season, stream,
-                                           max(self.tick, 0))
-        return np.where(usable, book.table["mode"][ids], -1), share
+        out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
+        flags = np.empty((len(DEAL_FLAGS), k), dtype=bool)
+        # one compiled pass (kernels.price_deals): the free volume, the route's asset (no
+        # new capex, a share of its annuity), the cheapest mode at the annuity that counts
+        # the link's hazards (hazards.py; the asset is booked at its plain annuity; a trial
+        # goes without a fixed line), the need's room, utilisation, transaction costs and
+        # the terms (economics.py), element for element
+        if volume is None:   # each deal's free volume, from these
+            volume, free = _EACH, (w.stream_volume, self.stream_level, self.stream_made,
+                                   self.stream_committed, self.need_level)
+        else:   # (not read: a phase that gives the volumes reads no process levels)
+            volume, free = _values(volume), _UNREAD
+        price_deals(edges, volume, _values(held), _values(cofund), _flags(trial),
+                    np.nan if trust is None else float(trust), w.edges.stream, w.edges.need,
+                    *free, w.need_volume, self.need_committed,
+                    *self.assets.use_inputs(max(self.tick, 0)),
+                    *costs.mode_inputs, PIPE, self.edge_slot_sr, self.edge_slot_rs,
+                    self.pairs.trust, w.stream_season, w.need_season, self.virgin_now,
+                    self.disposal_now, self._capital, w.need_firm,
+                    p.transaction_cost_eur / 2.0, p.trial_volume_share,
+                    p.distrust_cost_factor, p.bargaining_power, out, mode, flags)
+        return _terms_of(out), {   # the rows of kernels.DEAL_ROWS and DEAL_FLAGS
+            "mode": mode, "capex": out[11], "volume": out[14], "affordable": flags[1],
+            "transport": out[12], "own_capex": out[9], "trial": flags[2],
+            "utilisation": out[8], "annuity_factor": out[13], "booked_annuity": out[10]}
 
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
