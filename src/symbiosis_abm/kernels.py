@@ -42,7 +42,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "same_bits", "capped_months", "pairwise_sum",
+__all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "cofund_one", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals", "free_volumes", "open_talks",
            "DEAL_ROWS", "DEAL_FLAGS"]
@@ -565,17 +565,33 @@ def cofund_shares(surplus_without, annual_capex, capex, cofund_share,
     share = np.zeros(len(surplus_without))
     left = budget
     for k in range(len(surplus_without)):
-        without = surplus_without[k]
-        if not without <= 0:
-            continue
-        gain = annual_capex[k] * cofund_share
-        if not (without + gain > 0 and gain > 0):
-            continue
-        cost = cofund_share * capex[k]
-        if cost <= left:
-            share[k] = cofund_share
-            left -= cost
+        share[k], left = cofund_one(surplus_without[k], annual_capex[k], capex[k],
+                                    cofund_share, left)
     return share
+
+
+@njit(cache=True, nogil=True)
+def cofund_one(surplus_without, annual_capex, capex, cofund_share,
+               left):  # pragma: no cover - compiled
+    """The co-funding rule for one deal (:func:`cofund_shares`, deal by deal): its share
+    and what is left of the budget after it.
+
+    Examples
+    --------
+    >>> cofund_one(-5.0, 20.0, 40.0, 0.5, 30.0)
+    (0.5, 10.0)
+    >>> cofund_one(-5.0, 20.0, 40.0, 0.5, 10.0)   # the cost does not fit
+    (0.0, 10.0)
+    """
+    if not surplus_without <= 0:
+        return 0.0, left
+    gain = annual_capex * cofund_share
+    if not (surplus_without + gain > 0 and gain > 0):
+        return 0.0, left
+    cost = cofund_share * capex
+    if cost <= left:
+        return cofund_share, left - cost
+    return 0.0, left
 
 
 @njit(cache=True, nogil=True)

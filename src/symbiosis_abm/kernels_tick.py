@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .kernels import cofund_one
+
 __all__ = ["exchange_topology"]
 
 
@@ -950,13 +952,8 @@ def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
     for k in range(n):
         without, annual = surplus[k], annual_of[edges[k]]
         share = 0.0
-        if budget > 0 and without <= 0:   # cofund_shares' rule, deal k
-            gain = annual * cofund_share
-            if without + gain > 0 and gain > 0:
-                cost = cofund_share * capex[k]
-                if cost <= left:
-                    share = cofund_share
-                    left -= cost
+        if budget > 0:   # cofund_shares' rule, deal k
+            share, left = cofund_one(without, annual, capex[k], cofund_share, left)
         with_share = without + annual * share
         if with_share > 0:
             kept[m], kept_share[m], kept_surplus[m] = edges[k], share, with_share
