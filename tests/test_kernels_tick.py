@@ -395,8 +395,9 @@ def test_realised_ratios_are_the_numpy_ratios(seed):
     need_ratio = n_now.copy()
     need_ratio *= need_level
     need_ratio[~firm_open[need_firm]] = 0.0
-    got = realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
-                          stream_firm, need_firm)
+    got = np.full(streams, np.nan), np.full(needs, np.nan)   # every value is written
+    realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
+                    stream_firm, need_firm, *got)
     assert _bits(got[0]) == _bits(ratio) and _bits(got[1]) == _bits(need_ratio)
 
 

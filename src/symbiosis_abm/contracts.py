@@ -196,11 +196,10 @@ class ContractBook:
         self.need_season_now = season_at(w.need_season, t, tm)
         z = self.streams.noise.standard_normal(len(w.stream_volume))
         # with process changes and, for streams made from inputs, what the input receives;
-        # nothing at a closed firm (one compiled pass)
-        self.stream_ratio, self.need_ratio = realised_ratios(
-            self.stream_season_now, self.need_season_now, z, w.stream_variability,
-            self.stream_level, self.stream_made, self.need_level, self.firm_open,
-            w.stream_firm, w.need_firm)
+        # nothing at a closed firm (one compiled pass, into the model's arrays)
+        realised_ratios(self.stream_season_now, self.need_season_now, z, w.stream_variability,
+                        self.stream_level, self.stream_made, self.need_level, self.firm_open,
+                        w.stream_firm, w.need_firm, self.stream_ratio, self.need_ratio)
 
     @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
                   "_min_trust", "need_ratio", "need_season_now", "params", "rates",
