@@ -31,6 +31,7 @@ from symbiosis_abm.kernels_tick import (
     decay_idle,
     deliver_contracts,
     deliver_tick,
+    delivery_parts,
     exchange_topology,
     measure_tick,
     numpy_sum,
@@ -550,7 +551,7 @@ def test_deliver_tick_is_its_passes_in_turn(seed):
         items_args[8], items_args[9], tpy, alpha, patience)
     expected = (act, delivered, by_resource, act[lost], act[~lost][over], sup_loses[over],
                 np.flatnonzero(ref_ex["active"] & (ref_ex["end"] <= t)))
-    got = deliver_tick(
+    got = delivery_parts(*deliver_tick(
         t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"], paid_off, until,
         slot_sr, slot_rs, trust, contact, ex["stream"], ex["need"], ex["supplier"],
         ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
@@ -558,7 +559,7 @@ def test_deliver_tick_is_its_passes_in_turn(seed):
         *firm_arrays, ex["delivered"], ex["paid"], resources, tol, gain, loss, brk,
         *(ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
                           "expected_receiver", "priced_annuity", "planned", "disposal_unit",
-                          "virgin_unit", "losing_ticks")), alpha, patience)
+                          "virgin_unit", "losing_ticks")), alpha, patience))
     assert lost.any() and len(expected[4]) and len(expected[6])   # the case is not empty
     for a, b in zip(got, expected):
         assert a.dtype == b.dtype and _bits(a) == _bits(b)

@@ -33,7 +33,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels_tick import deliver_tick, realised_ratios, worn_rows
+from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
 from .termination import early_end_payment
@@ -220,7 +220,7 @@ class ContractBook:
         # payments booked; trust follows (the receiver's may break); profit against plan
         # (_end_losing); the contracts whose term ends
         table, store = self.assets.table, self.pairs
-        act, delivered, by_resource, lost, losing, by_supplier, due = deliver_tick(
+        packed = deliver_tick(
             t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
             table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
             store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
@@ -235,6 +235,7 @@ class ContractBook:
             ex["expected_receiver"], ex["priced_annuity"], ex["planned"],
             ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
             1.0 / max(1.0, p.ticks_per_year), self.rates.patience)
+        act, delivered, by_resource, lost, losing, by_supplier, due = delivery_parts(*packed)
         n = ex["need"][act]
         self.last_delivery = {"stream": ex["stream"][act], "need": n, "delivered": delivered}
         self.delivered_by_resource.append(by_resource)

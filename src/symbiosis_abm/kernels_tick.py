@@ -575,10 +575,13 @@ def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, s
     exchanges' pairs; those whose receiver's trust in its supplier fell below
     ``trust_break`` (:func:`.relations.broken`) are ``lost``; :func:`track_profit` over
     the others. Ending the lost ones (which the caller does next) changes nothing the
-    profit rule reads, so it may run first. Returns the delivering rows ``act``, what
+    profit rule reads, so it may run first. Finds the delivering rows ``act``, what
     each delivered, the delivered volume per resource, the ``lost`` rows, the rows that
     lost money for ``patience`` ticks with whether the supplier is the side losing, and
     the active rows whose term ends (``end <= t``; some may end before their renewal).
+
+    Returns them packed in two arrays, rows and amounts (each returned array is boxed at
+    about a microsecond): :func:`delivery_parts` splits them.
     """
     act, delivered, share, pl, dev_sup, dev_rec, by_resource = deliver_contracts(
         t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs, contact, stream,
@@ -609,14 +612,57 @@ def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, s
                                    expected_receiver, priced_annuity, planned, disposal_unit,
                                    virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
                                    alpha, patience)
-    due = np.empty(len(active), dtype=np.int64)
-    n_due = 0
+    n_over = n_due = 0
+    for i in range(n_kept):
+        if over[i]:
+            n_over += 1
     for r in range(len(active)):
         if active[r] and end[r] <= t:
-            due[n_due] = r
             n_due += 1
-    return (act, delivered, by_resource, lost[:n_lost].copy(), kept[over],
-            sup_loses[over], due[:n_due].copy())
+    rows = np.empty(3 + m + n_lost + 2 * n_over + n_due, dtype=np.int64)
+    rows[0], rows[1], rows[2] = m, n_lost, n_over
+    rows[3:3 + m] = act
+    k = 3 + m
+    rows[k:k + n_lost] = lost[:n_lost]
+    k += n_lost
+    for i in range(n_kept):
+        if over[i]:
+            rows[k], rows[k + n_over] = kept[i], sup_loses[i]
+            k += 1
+    k += n_over
+    for r in range(len(active)):
+        if active[r] and end[r] <= t:
+            rows[k] = r
+            k += 1
+    amounts = np.empty(m + len(by_resource))
+    amounts[:m] = delivered
+    amounts[m:] = by_resource
+    return rows, amounts
+
+
+def delivery_parts(rows: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """What :func:`deliver_tick` found, from its two packed arrays: the delivering rows
+    ``act``, what each delivered, the delivered volume per resource, the ``lost`` rows,
+    the ``losing`` rows, whether each one's supplier is the side losing, and the ``due``
+    rows (views of ``rows`` and ``amounts``, but for the booleans).
+
+    ``rows`` holds the counts of ``act``, ``lost`` and ``losing``, then those rows, the
+    supplier flags (0 or 1) and the due rows; ``amounts`` what was delivered, then the
+    volume per resource.
+
+    Examples
+    --------
+    >>> parts = delivery_parts(np.array([2, 0, 1, 4, 7, 7, 1, 9]),
+    ...                        np.array([0.5, 1.5, 2.0]))
+    >>> [x.tolist() for x in parts]
+    [[4, 7], [0.5, 1.5], [2.0], [], [7], [True], [9]]
+    """
+    m, n_lost, n_over = rows[:3].tolist()
+    a = 3 + m
+    b = a + n_lost
+    c = b + n_over
+    return (rows[3:a], amounts[:m], amounts[m:], rows[a:b], rows[b:c],
+            rows[c:c + n_over].astype(np.bool_), rows[c + n_over:])
 
 
 @njit(inline="always")
