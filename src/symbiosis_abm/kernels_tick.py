@@ -971,6 +971,96 @@ def merge_into(keys, values, n, new_keys, new_values):  # pragma: no cover - com
             j -= 1
 
 
+@njit(inline="always")
+def _position(sorted_keys, n, key):  # pragma: no cover - compiled
+    """``np.searchsorted(sorted_keys[:n], key)``: the first position not below ``key``."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if sorted_keys[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def pair_lookup(index_keys, index_slots, keys, out):  # pragma: no cover - compiled
+    """Slot of each of ``keys`` in the sorted index (``index_keys``, ``index_slots``), -1
+    where absent, into ``out`` (:meth:`.trust.PairStore.slots`); returns how many
+    distinct keys are absent (a scalar: no array is boxed).
+
+    Examples
+    --------
+    >>> out = np.empty(4, dtype=np.int64)
+    >>> pair_lookup(np.array([3, 8]), np.array([1, 0]), np.array([8, 5, 5, 2]), out)
+    2
+    >>> out.tolist()
+    [0, -1, -1, -1]
+    """
+    n, absent = len(index_keys), 0
+    for k in range(len(keys)):
+        at = _position(index_keys, n, keys[k])
+        if at < n and index_keys[at] == keys[k]:
+            out[k] = index_slots[at]
+        else:
+            out[k] = -1
+            absent += 1
+    if absent < 2:
+        return absent
+    return len(_absent_keys(keys, out, absent))
+
+
+@njit(cache=True, nogil=True)
+def _absent_keys(keys, out, absent):  # pragma: no cover - compiled
+    """The distinct ``keys`` whose ``out`` is -1 (``absent`` of them, counting repeats),
+    sorted."""
+    missing = np.empty(absent, dtype=np.int64)
+    m = 0
+    for k in range(len(keys)):
+        if out[k] < 0:
+            missing[m] = keys[k]
+            m += 1
+    missing.sort()
+    distinct = 0
+    for k in range(absent):
+        if k == 0 or missing[k] != missing[k - 1]:
+            missing[distinct] = missing[k]
+            distinct += 1
+    return missing[:distinct]
+
+
+@njit(cache=True, nogil=True)
+def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
+              n_firms):  # pragma: no cover - compiled
+    """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_lookup`) consecutive
+    slots from ``start`` in the order of their keys, their firms ``src``, ``dst`` (key
+    ``i * n_firms + j``), their place in the index (the first ``n`` of ``key_buffer``,
+    ``slot_buffer``, which have room: :func:`merge_into`) and their slots in ``out``.
+
+    Examples
+    --------
+    >>> keys, slots = np.array([3, 8, 0, 0]), np.array([1, 0, 0, 0])
+    >>> src, dst = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
+    >>> out = np.array([0, -1, -1, -1])
+    >>> add_pairs(keys, slots, 2, np.array([8, 5, 5, 2]), out, 2, src, dst, 3)
+    >>> out.tolist(), keys.tolist(), slots.tolist(), src.tolist(), dst.tolist()
+    ([0, 3, 3, 2], [2, 3, 5, 8], [2, 1, 3, 0], [0, 0, 0, 1], [0, 0, 2, 2])
+    """
+    absent = 0
+    for k in range(len(keys)):
+        if out[k] < 0:
+            absent += 1
+    new_keys = _absent_keys(keys, out, absent)
+    new_slots = np.arange(start, start + len(new_keys))
+    for k in range(len(new_keys)):
+        src[start + k], dst[start + k] = new_keys[k] // n_firms, new_keys[k] % n_firms
+    for k in range(len(keys)):
+        if out[k] < 0:
+            out[k] = start + _position(new_keys, len(new_keys), keys[k])
+    merge_into(key_buffer, slot_buffer, n, new_keys, new_slots)
+
+
 @njit(cache=True, nogil=True)
 def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
                     budget):  # pragma: no cover - compiled
