@@ -31,6 +31,7 @@ from symbiosis_abm.kernels_tick import (
     decay_idle,
     deliver_contracts,
     deliver_tick,
+    delivery_parts,
     exchange_topology,
     measure_tick,
     numpy_sum,
@@ -395,8 +396,9 @@ def test_realised_ratios_are_the_numpy_ratios(seed):
     need_ratio = n_now.copy()
     need_ratio *= need_level
     need_ratio[~firm_open[need_firm]] = 0.0
-    got = realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
-                          stream_firm, need_firm)
+    got = np.full(streams, np.nan), np.full(needs, np.nan)   # every value is written
+    realised_ratios(s_now, n_now, z, variability, level, made, need_level, firm_open,
+                    stream_firm, need_firm, *got)
     assert _bits(got[0]) == _bits(ratio) and _bits(got[1]) == _bits(need_ratio)
 
 
@@ -549,7 +551,7 @@ def test_deliver_tick_is_its_passes_in_turn(seed):
         items_args[8], items_args[9], tpy, alpha, patience)
     expected = (act, delivered, by_resource, act[lost], act[~lost][over], sup_loses[over],
                 np.flatnonzero(ref_ex["active"] & (ref_ex["end"] <= t)))
-    got = deliver_tick(
+    got = delivery_parts(*deliver_tick(
         t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"], paid_off, until,
         slot_sr, slot_rs, trust, contact, ex["stream"], ex["need"], ex["supplier"],
         ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
@@ -557,7 +559,7 @@ def test_deliver_tick_is_its_passes_in_turn(seed):
         *firm_arrays, ex["delivered"], ex["paid"], resources, tol, gain, loss, brk,
         *(ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
                           "expected_receiver", "priced_annuity", "planned", "disposal_unit",
-                          "virgin_unit", "losing_ticks")), alpha, patience)
+                          "virgin_unit", "losing_ticks")), alpha, patience))
     assert lost.any() and len(expected[4]) and len(expected[6])   # the case is not empty
     for a, b in zip(got, expected):
         assert a.dtype == b.dtype and _bits(a) == _bits(b)
@@ -795,3 +797,50 @@ def test_slot_memo_finds_what_the_store_finds(seed):
         got = _reputation_links(sup, rec, store, memo)
         for a, b in zip(got, _reputation_links(sup, rec, store)):
             assert a.tolist() == b.tolist()
+
+
+class _PairSlotsNumpy:
+    """PairStore.slots as written in numpy before pair_lookup and add_pairs."""
+
+    def __init__(self, n_firms):
+        self.n, self.keys, self.key_slot = n_firms, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        self.src, self.dst = [], []
+
+    def slots(self, i, j):
+        keys = i * self.n + j
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if len(self.keys) and len(keys):
+            pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            out = np.where(self.keys[pos] == keys, self.key_slot[pos], -1)
+        missing = np.flatnonzero(out < 0)
+        if len(missing):
+            new_keys = unique_sorted(keys[missing])
+            start = len(self.src)
+            new_slots = np.arange(start, start + len(new_keys))
+            self.src += (new_keys // self.n).tolist()
+            self.dst += (new_keys % self.n).tolist()
+            at = np.searchsorted(self.keys, new_keys)
+            self.keys = np.insert(self.keys, at, new_keys)
+            self.key_slot = np.insert(self.key_slot, at, new_slots)
+            out[missing] = new_slots[np.searchsorted(new_keys, keys[missing])]
+        return out
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pair_slots_are_the_numpy_slots(seed):
+    """PairStore.slots (pair_lookup, add_pairs) gives every pair the slot, firms and place
+    in the index that the numpy search and insert gave, over calls that grow the store
+    past its capacity, with repeats, known pairs and empty calls."""
+    rng = np.random.default_rng(seed)
+    firms = int(rng.integers(2, 60))
+    store, ref = PairStore(firms, initial_trust=0.3, capacity=4), _PairSlotsNumpy(firms)
+    for _ in range(12):
+        m = int(rng.choice([0, 1, 2, 30, 200]))
+        i, j = rng.integers(0, firms, m), rng.integers(0, firms, m)
+        got, expected = store.slots(i, j), ref.slots(i, j)
+        assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+        assert store.find(i, j).tolist() == expected.tolist()
+    assert store.size == len(ref.src) > 4
+    assert store.src.tolist()[:store.size] == ref.src and store.dst[:store.size].tolist() == ref.dst
+    assert store._keys.tolist() == ref.keys.tolist()
+    assert store._key_slot.tolist() == ref.key_slot.tolist()

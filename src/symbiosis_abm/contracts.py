@@ -33,7 +33,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels_tick import deliver_tick, realised_ratios, worn_rows
+from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
 from .termination import early_end_payment
@@ -196,11 +196,10 @@ class ContractBook:
         self.need_season_now = season_at(w.need_season, t, tm)
         z = self.streams.noise.standard_normal(len(w.stream_volume))
         # with process changes and, for streams made from inputs, what the input receives;
-        # nothing at a closed firm (one compiled pass)
-        self.stream_ratio, self.need_ratio = realised_ratios(
-            self.stream_season_now, self.need_season_now, z, w.stream_variability,
-            self.stream_level, self.stream_made, self.need_level, self.firm_open,
-            w.stream_firm, w.need_firm)
+        # nothing at a closed firm (one compiled pass, into the model's arrays)
+        realised_ratios(self.stream_season_now, self.need_season_now, z, w.stream_variability,
+                        self.stream_level, self.stream_made, self.need_level, self.firm_open,
+                        w.stream_firm, w.need_firm, self.stream_ratio, self.need_ratio)
 
     @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
                   "_min_trust", "need_ratio", "need_season_now", "params", "rates",
@@ -221,7 +220,7 @@ class ContractBook:
         # payments booked; trust follows (the receiver's may break); profit against plan
         # (_end_losing); the contracts whose term ends
         table, store = self.assets.table, self.pairs
-        act, delivered, by_resource, lost, losing, by_supplier, due = deliver_tick(
+        packed = deliver_tick(
             t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
             table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
             store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
@@ -236,6 +235,7 @@ class ContractBook:
             ex["expected_receiver"], ex["priced_annuity"], ex["planned"],
             ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
             1.0 / max(1.0, p.ticks_per_year), self.rates.patience)
+        act, delivered, by_resource, lost, losing, by_supplier, due = delivery_parts(*packed)
         n = ex["need"][act]
         self.last_delivery = {"stream": ex["stream"][act], "need": n, "delivered": delivered}
         self.delivered_by_resource.append(by_resource)

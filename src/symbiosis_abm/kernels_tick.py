@@ -433,23 +433,24 @@ def talks_tick(status, open_code, book_edge, supplier, receiver, firm_open, firm
 
 @njit(cache=True, nogil=True)
 def realised_ratios(stream_season, need_season, z, variability, stream_level, stream_made,
-                    need_level, firm_open, stream_firm,
-                    need_firm):  # pragma: no cover - compiled
+                    need_level, firm_open, stream_firm, need_firm, stream_ratio,
+                    need_ratio):  # pragma: no cover - compiled
     """This tick's realised supply and demand per unit of mean
     (:meth:`.contracts.ContractBook._realise_streams`): a stream's seasonal factor times
     ``max(1 + variability x z, 0)`` times its level and made share; a need's seasonal
-    factor times its level; 0 where the item's firm is closed."""
-    stream_ratio = np.empty(len(stream_season))
+    factor times its level; 0 where the item's firm is closed.
+
+    Writes them into ``stream_ratio`` and ``need_ratio`` (the model's, allocated once):
+    nothing is returned, so no array is boxed (each returned array costs a microsecond).
+    """
     for i in range(len(stream_season)):
         if firm_open[stream_firm[i]]:
             noise = _maximum(1.0 + variability[i] * z[i], 0.0)
             stream_ratio[i] = stream_season[i] * noise * (stream_level[i] * stream_made[i])
         else:
             stream_ratio[i] = 0.0
-    need_ratio = np.empty(len(need_season))
     for i in range(len(need_season)):
         need_ratio[i] = need_season[i] * need_level[i] if firm_open[need_firm[i]] else 0.0
-    return stream_ratio, need_ratio
 
 
 @njit(cache=True, nogil=True)
@@ -574,10 +575,13 @@ def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, s
     exchanges' pairs; those whose receiver's trust in its supplier fell below
     ``trust_break`` (:func:`.relations.broken`) are ``lost``; :func:`track_profit` over
     the others. Ending the lost ones (which the caller does next) changes nothing the
-    profit rule reads, so it may run first. Returns the delivering rows ``act``, what
+    profit rule reads, so it may run first. Finds the delivering rows ``act``, what
     each delivered, the delivered volume per resource, the ``lost`` rows, the rows that
     lost money for ``patience`` ticks with whether the supplier is the side losing, and
     the active rows whose term ends (``end <= t``; some may end before their renewal).
+
+    Returns them packed in two arrays, rows and amounts (each returned array is boxed at
+    about a microsecond): :func:`delivery_parts` splits them.
     """
     act, delivered, share, pl, dev_sup, dev_rec, by_resource = deliver_contracts(
         t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs, contact, stream,
@@ -608,14 +612,57 @@ def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, s
                                    expected_receiver, priced_annuity, planned, disposal_unit,
                                    virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
                                    alpha, patience)
-    due = np.empty(len(active), dtype=np.int64)
-    n_due = 0
+    n_over = n_due = 0
+    for i in range(n_kept):
+        if over[i]:
+            n_over += 1
     for r in range(len(active)):
         if active[r] and end[r] <= t:
-            due[n_due] = r
             n_due += 1
-    return (act, delivered, by_resource, lost[:n_lost].copy(), kept[over],
-            sup_loses[over], due[:n_due].copy())
+    rows = np.empty(3 + m + n_lost + 2 * n_over + n_due, dtype=np.int64)
+    rows[0], rows[1], rows[2] = m, n_lost, n_over
+    rows[3:3 + m] = act
+    k = 3 + m
+    rows[k:k + n_lost] = lost[:n_lost]
+    k += n_lost
+    for i in range(n_kept):
+        if over[i]:
+            rows[k], rows[k + n_over] = kept[i], sup_loses[i]
+            k += 1
+    k += n_over
+    for r in range(len(active)):
+        if active[r] and end[r] <= t:
+            rows[k] = r
+            k += 1
+    amounts = np.empty(m + len(by_resource))
+    amounts[:m] = delivered
+    amounts[m:] = by_resource
+    return rows, amounts
+
+
+def delivery_parts(rows: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """What :func:`deliver_tick` found, from its two packed arrays: the delivering rows
+    ``act``, what each delivered, the delivered volume per resource, the ``lost`` rows,
+    the ``losing`` rows, whether each one's supplier is the side losing, and the ``due``
+    rows (views of ``rows`` and ``amounts``, but for the booleans).
+
+    ``rows`` holds the counts of ``act``, ``lost`` and ``losing``, then those rows, the
+    supplier flags (0 or 1) and the due rows; ``amounts`` what was delivered, then the
+    volume per resource.
+
+    Examples
+    --------
+    >>> parts = delivery_parts(np.array([2, 0, 1, 4, 7, 7, 1, 9]),
+    ...                        np.array([0.5, 1.5, 2.0]))
+    >>> [x.tolist() for x in parts]
+    [[4, 7], [0.5, 1.5], [2.0], [], [7], [True], [9]]
+    """
+    m, n_lost, n_over = rows[:3].tolist()
+    a = 3 + m
+    b = a + n_lost
+    c = b + n_over
+    return (rows[3:a], amounts[:m], amounts[m:], rows[a:b], rows[b:c],
+            rows[c:c + n_over].astype(np.bool_), rows[c + n_over:])
 
 
 @njit(inline="always")
@@ -922,6 +969,96 @@ def merge_into(keys, values, n, new_keys, new_values):  # pragma: no cover - com
         else:
             keys[w], values[w] = new_keys[j], new_values[j]
             j -= 1
+
+
+@njit(inline="always")
+def _position(sorted_keys, n, key):  # pragma: no cover - compiled
+    """``np.searchsorted(sorted_keys[:n], key)``: the first position not below ``key``."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if sorted_keys[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def pair_lookup(index_keys, index_slots, keys, out):  # pragma: no cover - compiled
+    """Slot of each of ``keys`` in the sorted index (``index_keys``, ``index_slots``), -1
+    where absent, into ``out`` (:meth:`.trust.PairStore.slots`); returns how many
+    distinct keys are absent (a scalar: no array is boxed).
+
+    Examples
+    --------
+    >>> out = np.empty(4, dtype=np.int64)
+    >>> pair_lookup(np.array([3, 8]), np.array([1, 0]), np.array([8, 5, 5, 2]), out)
+    2
+    >>> out.tolist()
+    [0, -1, -1, -1]
+    """
+    n, absent = len(index_keys), 0
+    for k in range(len(keys)):
+        at = _position(index_keys, n, keys[k])
+        if at < n and index_keys[at] == keys[k]:
+            out[k] = index_slots[at]
+        else:
+            out[k] = -1
+            absent += 1
+    if absent < 2:
+        return absent
+    return len(_absent_keys(keys, out, absent))
+
+
+@njit(cache=True, nogil=True)
+def _absent_keys(keys, out, absent):  # pragma: no cover - compiled
+    """The distinct ``keys`` whose ``out`` is -1 (``absent`` of them, counting repeats),
+    sorted."""
+    missing = np.empty(absent, dtype=np.int64)
+    m = 0
+    for k in range(len(keys)):
+        if out[k] < 0:
+            missing[m] = keys[k]
+            m += 1
+    missing.sort()
+    distinct = 0
+    for k in range(absent):
+        if k == 0 or missing[k] != missing[k - 1]:
+            missing[distinct] = missing[k]
+            distinct += 1
+    return missing[:distinct]
+
+
+@njit(cache=True, nogil=True)
+def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
+              n_firms):  # pragma: no cover - compiled
+    """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_lookup`) consecutive
+    slots from ``start`` in the order of their keys, their firms ``src``, ``dst`` (key
+    ``i * n_firms + j``), their place in the index (the first ``n`` of ``key_buffer``,
+    ``slot_buffer``, which have room: :func:`merge_into`) and their slots in ``out``.
+
+    Examples
+    --------
+    >>> keys, slots = np.array([3, 8, 0, 0]), np.array([1, 0, 0, 0])
+    >>> src, dst = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
+    >>> out = np.array([0, -1, -1, -1])
+    >>> add_pairs(keys, slots, 2, np.array([8, 5, 5, 2]), out, 2, src, dst, 3)
+    >>> out.tolist(), keys.tolist(), slots.tolist(), src.tolist(), dst.tolist()
+    ([0, 3, 3, 2], [2, 3, 5, 8], [2, 1, 3, 0], [0, 0, 0, 1], [0, 0, 2, 2])
+    """
+    absent = 0
+    for k in range(len(keys)):
+        if out[k] < 0:
+            absent += 1
+    new_keys = _absent_keys(keys, out, absent)
+    new_slots = np.arange(start, start + len(new_keys))
+    for k in range(len(new_keys)):
+        src[start + k], dst[start + k] = new_keys[k] // n_firms, new_keys[k] % n_firms
+    for k in range(len(keys)):
+        if out[k] < 0:
+            out[k] = start + _position(new_keys, len(new_keys), keys[k])
+    merge_into(key_buffer, slot_buffer, n, new_keys, new_slots)
 
 
 @njit(cache=True, nogil=True)

@@ -19,7 +19,7 @@ try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
-from .kernels_tick import decay_idle, merge_into, pass_reputation, reputation_links
+from .kernels_tick import add_pairs, decay_idle, pair_lookup, pass_reputation, reputation_links
 from .state import phase
 
 __all__ = ["PairStore", "SlotMemo", "toward", "after_delivery", "reputation_pull",
@@ -140,16 +140,17 @@ class PairStore:
         New pairs get consecutive slots in the order of their keys.
         """
         keys = self._key(i, j)
-        out = self._lookup(keys)
-        missing = np.flatnonzero(out < 0)
-        if len(missing):
-            new_keys = unique_sorted(keys[missing])
-            start = self._grow(len(new_keys))
-            new_slots = np.arange(start, start + len(new_keys))
-            self.src[new_slots] = new_keys // self.n_firms
-            self.dst[new_slots] = new_keys % self.n_firms
-            self._index(new_keys, new_slots)
-            out[missing] = new_slots[np.searchsorted(new_keys, keys[missing])]
+        out = np.empty(len(keys), dtype=np.int64)
+        # compiled (kernels_tick): a call is a few dozen to a few hundred pairs, each
+        # numpy pass of the search and merge a few microseconds
+        n_new = pair_lookup(self._keys, self._key_slot, keys, out)
+        if n_new:
+            start = self._grow(n_new)
+            n = self._room(n_new)
+            add_pairs(self._key_buffer, self._slot_buffer, n, keys, out, start, self.src,
+                      self.dst, self.n_firms)
+            self._keys = self._key_buffer[:n + n_new]
+            self._key_slot = self._slot_buffer[:n + n_new]
         return out
 
     def find(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -166,15 +167,14 @@ class PairStore:
         pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         return np.where(self._keys[pos] == keys, self._key_slot[pos], -1)
 
-    def _index(self, new_keys: np.ndarray, new_slots: np.ndarray) -> None:
-        """Add sorted keys that are not in the index yet (a merge in place, O(size))."""
-        n, size = len(self._keys), len(self._keys) + len(new_keys)
-        if size > len(self._key_buffer):   # room for as many again, as the slots
-            capacity = max(size, 2 * len(self._key_buffer))
+    def _room(self, extra: int) -> int:
+        """Make room in the index for ``extra`` keys; returns how many it holds."""
+        n = len(self._keys)
+        if n + extra > len(self._key_buffer):   # room for as many again, as the slots
+            capacity = max(n + extra, 2 * len(self._key_buffer))
             self._key_buffer = _extended(self._key_buffer, n, capacity)
             self._slot_buffer = _extended(self._slot_buffer, n, capacity)
-        merge_into(self._key_buffer, self._slot_buffer, n, new_keys, new_slots)
-        self._keys, self._key_slot = self._key_buffer[:size], self._slot_buffer[:size]
+        return n
 
     def trust_of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Trust of i in j (the initial trust where the pair has no slot)."""
