@@ -52,6 +52,15 @@ _ZERO, _NO = np.zeros(1), np.zeros(1, dtype=bool)
 _TERM_FIELDS = tuple(f.name for f in fields(ExchangeTerms))
 
 
+#: a pricing's info besides the terms: its key and its row of kernels.DEAL_ROWS (info's
+#: ``"transport"`` is the mode's transport of the full volume, ``transport_full``)
+_INFO_ROWS = tuple((key, DEAL_ROWS.index(row)) for key, row in (
+    ("capex", "capex"), ("volume", "volume"), ("transport", "transport_full"),
+    ("own_capex", "own_capex"), ("utilisation", "utilisation"),
+    ("annuity_factor", "annuity_factor"), ("booked_annuity", "booked_annuity")))
+_AFFORDABLE, _TRIAL = DEAL_FLAGS.index("affordable"), DEAL_FLAGS.index("trial")
+
+
 def _terms_of(rows: np.ndarray) -> ExchangeTerms:
     """The :class:`~.economics.ExchangeTerms` of the first rows of ``rows``: the instance
     its ``__init__`` makes (a frozen dataclass's sets its eight fields one call at a
@@ -164,10 +173,9 @@ class DealTerms:
                     self.disposal_now, self._capital, w.need_firm,
                     p.transaction_cost_eur / 2.0, p.trial_volume_share,
                     p.distrust_cost_factor, p.bargaining_power, out, mode, flags)
-        return _terms_of(out), {   # the rows of kernels.DEAL_ROWS and DEAL_FLAGS
-            "mode": mode, "capex": out[11], "volume": out[14], "affordable": flags[1],
-            "transport": out[12], "own_capex": out[9], "trial": flags[2],
-            "utilisation": out[8], "annuity_factor": out[13], "booked_annuity": out[10]}
+        info = {key: out[row] for key, row in _INFO_ROWS}
+        info.update(mode=mode, affordable=flags[_AFFORDABLE], trial=flags[_TRIAL])
+        return _terms_of(out), info
 
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
