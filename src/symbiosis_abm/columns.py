@@ -89,18 +89,15 @@ class Columns(dict):
         # the next append, which writes every column)
         one = n == 1   # one row (most ticks): an item's assignment costs less than a slice's
         for name, values in columns.items():
-            column, kind = data[name], type(values)
-            if kind not in _PLAIN_SCALARS and (values.ndim > 0 if kind is np.ndarray
-                                               else not _is_scalar(values)):
+            if _is_array(values):
                 if len(values) != n:
                     raise ValueError("append needs every column, arrays all of one length")
                 if one:
-                    column[start] = values[0]
-                    continue
-            elif one:
-                column[start] = values
-                continue
-            column[start:end] = values
+                    values = values[0]
+            if one:
+                data[name][start] = values
+            else:
+                data[name][start:end] = values
         self._size = end
         self._renew_views()
         return np.arange(start, end)
