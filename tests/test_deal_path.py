@@ -183,3 +183,20 @@ def test_open_talks_is_the_numpy_bookkeeping(seed):
     assert np.array_equal(_bits(low), _bits(want_low))
     for got, expected in zip((aware, met, count, status), want):
         assert np.array_equal(got, expected)
+
+
+def test_price_deals_reads_a_documented_routes_rows():
+    # Västra Mälardalen documents a line (routes.py): its edges' mode costs are their
+    # routes' rows, which the pass gathers by the deal's place among others' edges
+    vme = SymbiosisModel("vastra_malardalen", rng=0)
+    vme.run(3)
+    routed = vme._edge_costs().routed
+    assert len(routed) > 0
+    edges = np.arange(len(vme.world.edges))
+    for chosen in (edges, edges[::-1].copy(), routed[::-1].copy(), np.sort(np.r_[routed, 0])):
+        terms, info = vme.expected_terms(chosen)
+        want, want_info, _ = _reference_terms(vme, chosen)
+        for name in ExchangeTerms.__dataclass_fields__:
+            assert np.array_equal(_bits(getattr(terms, name)), _bits(getattr(want, name))), name
+        for name, value in want_info.items():
+            assert np.array_equal(_bits(info[name]), _bits(value)), name

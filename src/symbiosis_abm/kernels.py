@@ -899,6 +899,58 @@ def _one_or_each(values, k):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _edge_rows(edges, edge_stream, edge_need, edge_route, edge_user, edge_key, distance,
+               slot_sr, slot_rs, routed, routed_capex, routed_ok):  # pragma: no cover
+    """What :func:`price_deals` reads of each of ``edges``' own rows, gathered (by the
+    deal's place): stream, need, route, the route asset it uses, key, distance, pair
+    slots, and the routes' rows of the routed ones (``routed_at``: their places,
+    ascending, as :func:`cheapest_modes` looks them up)."""
+    n = len(edges)
+    stream, need = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    route, user = np.empty(n, dtype=edge_route.dtype), np.empty(n, dtype=edge_user.dtype)
+    key, dist = np.empty(n, dtype=edge_key.dtype), np.empty(n)
+    sr, rs = np.empty(n, dtype=slot_sr.dtype), np.empty(n, dtype=slot_rs.dtype)
+    for k in range(n):
+        e = edges[k]
+        stream[k], need[k], route[k], user[k] = edge_stream[e], edge_need[e], edge_route[e], edge_user[e]
+        key[k], dist[k], sr[k], rs[k] = edge_key[e], distance[e], slot_sr[e], slot_rs[e]
+    row_of = np.empty(n, dtype=np.int64)
+    m = 0
+    for k in range(n):
+        row_of[k] = _routed_row(edges[k], routed)
+        m += row_of[k] >= 0
+    routed_at = np.empty(m, dtype=np.int64)
+    capex = np.empty((m, routed_capex.shape[1]))
+    ok = np.empty((m, routed_ok.shape[1]), dtype=np.bool_)
+    i = 0
+    for k in range(n):
+        if row_of[k] >= 0:
+            routed_at[i], capex[i], ok[i] = k, routed_capex[row_of[k]], routed_ok[row_of[k]]
+            i += 1
+    return stream, need, route, user, key, dist, sr, rs, routed_at, capex, ok
+
+
+@njit(cache=True, nogil=True)
+def _need_rows(need, need_volume, need_level, need_committed, virgin, capital, need_firm,
+               need_season):  # pragma: no cover - compiled
+    """What :func:`price_deals` reads of each deal's need (``need``: one per deal),
+    gathered by the deal's place: volume, level (none where ``need_level`` is empty: not
+    read), committed volume, virgin price, its firm's capital and seasonal profile."""
+    n, months = len(need), need_season.shape[1]
+    volume, level, committed = np.empty(n), np.empty(n), np.empty(n)
+    price, funds, season = np.empty(n), np.empty(n), np.empty((n, months))
+    levels = len(need_level) > 0
+    for k in range(n):
+        i = need[k]
+        volume[k], committed[k] = need_volume[i], need_committed[i]
+        level[k] = need_level[i] if levels else 0.0
+        price[k], funds[k] = virgin[i], capital[need_firm[i]]
+        for m in range(months):
+            season[k, m] = need_season[i, m]
+    return volume, level, committed, price, funds, season
+
+
+@njit(cache=True, nogil=True)
 def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
                 stream_volume, stream_level, stream_made, stream_committed, need_level,
                 need_volume, need_committed, tick, edge_route, route_asset, until, edge_user,
@@ -924,38 +976,45 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
     call prices a few deals, hundreds of times a run).
     """
     n = len(edges)
-    stream, need = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    # the deals' scattered rows gathered first, in tight loops whose reads overlap (the
+    # long passes below would wait for each, and a broker's few thousand stale edges of
+    # some 250,000 are mostly out of cache by then); the passes read them by the deal's
+    # place ``at``: the same values, so the same bits
+    at = np.arange(n)
+    (stream, need, route, user, key, dist, sr, rs, routed_at, routed_capex_, routed_ok_
+     ) = _edge_rows(edges, edge_stream, edge_need, edge_route, edge_user, edge_key, distance,
+                    slot_sr, slot_rs, routed, routed_capex, routed_ok)
+    room_volume, room_level, room_committed, virgin_, capital_, need_season_ = _need_rows(
+        need, need_volume, need_level, need_committed, virgin, capital, need_firm,
+        need_season)
     held_, cofund_ = np.empty(n), np.empty(n)
     trial_ = np.empty(n, dtype=np.bool_)
     given = len(volume) > 0
     volume_ = np.empty(n)
     for k in range(n):
-        e = edges[k]
-        stream[k], need[k] = edge_stream[e], edge_need[e]
         held_[k], cofund_[k] = _one_or_each(held, k), _one_or_each(cofund, k)
         trial_[k] = _one_or_each(trial, k)
         volume_[k] = _one_or_each(volume, k) if given else _free_volume(
-            stream[k], need[k], stream_volume, stream_level, stream_made, stream_committed,
-            need_volume, need_level, need_committed)[0]
-    ids, usable, share = route_asset_use(edges, volume_, stream_season, stream, tick,
-                                         edge_route, route_asset, until, edge_user, load,
-                                         capacity, paid_off, asset_annuity, asset_volume,
-                                         slack)
+            stream[k], k, stream_volume, stream_level, stream_made, stream_committed,
+            room_volume, room_level, room_committed)[0]
+    ids, usable, share = route_asset_use(at, volume_, stream_season, stream, tick, route,
+                                         route_asset, until, user, load, capacity, paid_off,
+                                         asset_annuity, asset_volume, slack)
     served = np.empty(n, dtype=np.int64)
     charged = False
     for k in range(n):
         served[k] = asset_mode[ids[k]] if usable[k] else -1
         charged = charged or share[k] != 0.0   # share.any(): a NaN counts
     chosen, transport, capex, feasible, factor, booked = cheapest_modes(
-        edges, volume_, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
-        capex_per_km, max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
-        cost_per_unit, risk_annuity, plain_annuity, served, trial_, pipe)
+        at, volume_, key, n_class, dist, capex_fixed, heat_pump_capex, capex_per_km,
+        max_distance, routed_at, routed_capex_, routed_ok_, cost_per_unit_km, cost_per_unit,
+        risk_annuity, plain_annuity, served, trial_, pipe)
     (surplus, supplier_gain, receiver_gain, payment, moved, annual, tc_sup, tc_rec,
      utilisation, own_capex, affordable, booked_annuity) = deal_terms(
-        edges, stream, need, volume_, held_, cofund_, trial_, trust_value, slot_sr, slot_rs,
-        pair_trust, need_committed, need_volume, stream_season, need_season, virgin,
-        disposal, capital, need_firm, transport, capex, factor, booked, half_cost,
-        trial_share, distrust, beta)
+        at, stream, at, volume_, held_, cofund_, trial_, trust_value, sr, rs, pair_trust,
+        room_committed, room_volume, stream_season, need_season_, virgin_, disposal,
+        capital_, at, transport, capex, factor, booked, half_cost, trial_share, distrust,
+        beta)
     for k in range(n):
         out[0, k], out[1, k], out[2, k] = surplus[k], supplier_gain[k], receiver_gain[k]
         out[3, k], out[4, k], out[5, k] = payment[k], moved[k], annual[k]
