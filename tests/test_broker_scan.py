@@ -13,7 +13,8 @@ from symbiosis_abm.agents import Facilitator
 from symbiosis_abm.assets import AssetBook
 from symbiosis_abm.cofunding import additional, fits_budget
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
-from symbiosis_abm.kernels import cofund_shares
+from symbiosis_abm.kernels import cofund_shares, refresh_volumes, take_marked
+from symbiosis_abm.kernels_tick import take_stale
 from symbiosis_abm.negotiation import within_room
 from symbiosis_abm.params import TARGETING_STRATEGIES
 from symbiosis_abm.targeting import lexsort_first
@@ -199,3 +200,38 @@ def test_the_watch_marks_every_edge_whose_inputs_changed(seed):
         moved += int((differs & (now[:, 4] != last[asked, 4])).sum())
         last[asked] = now
     assert moved > 10   # route assets' changes were among them
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_take_stale_is_take_marked_then_refresh_volumes_and_the_gathers(seed):
+    # the one pass against the two kernels it replaced and numpy's gathers, on marks,
+    # free volumes with ties of +-0 and NaN, and volumes seen before (NaN: never)
+    rng = np.random.default_rng(seed)
+    e, n_streams, n_needs = 500, 60, 40
+    stream, need = np.sort(rng.integers(0, n_streams, e)), rng.integers(0, n_needs, e)
+
+    def pick(values, n):
+        return rng.choice(np.array(values), n)
+
+    free = (rng.random(n_streams) * 10, pick([1.0, 0.5, np.nan], n_streams),
+            np.ones(n_streams), pick([0.0, -0.0, 2.0, 5.0], n_streams),
+            rng.random(n_needs) * 10, pick([1.0, 0.0, 0.5], n_needs),
+            pick([0.0, -0.0, 3.0], n_needs))
+    volume = np.minimum(free[0][stream] * free[1][stream] * free[2][stream] - free[3][stream],
+                        free[4][need] * free[5][need] - free[6][need])
+    seen = np.where(rng.random(e) < 0.5, volume, pick([np.nan, 0.0, -0.0, 1.0], e))
+    marks, by_stream = rng.random(e) < 0.1, rng.random(e) < 0.3
+    surplus, capex = rng.normal(size=e), rng.random(e)
+    edges = np.sort(rng.choice(e, 300, replace=False))
+    want_seen, want_marks, want_by_stream = seen.copy(), marks.copy(), by_stream.copy()
+    asked, moved = take_marked(edges, want_marks, want_by_stream)
+    want = asked[refresh_volumes(asked, moved, stream, need, *free, want_seen)]
+    stale, at, got_surplus, got_capex, ascending = take_stale(
+        edges, marks, by_stream, stream, need, *free, seen, surplus, capex)
+    assert ascending and 0 < len(stale) < len(asked)
+    assert np.array_equal(stale, want) and np.array_equal(edges[at], stale)
+    assert np.array_equal(seen.view(np.int64), want_seen.view(np.int64))
+    assert np.array_equal(marks, want_marks) and np.array_equal(by_stream, want_by_stream)
+    assert np.array_equal(got_surplus, surplus[edges]) and np.array_equal(got_capex, capex[edges])
+    assert not take_stale(edges[::-1].copy(), marks, by_stream, stream, need, *free, seen,
+                          surplus, capex)[4]

@@ -21,7 +21,7 @@ from .negotiation import within_room
 from .pace import project_room
 from .region import SIZES
 from .state import phase
-from .targeting import rank_matches
+from .targeting import STRATEGY_READS, rank_matches
 from .trust import toward
 
 if TYPE_CHECKING:
@@ -340,19 +340,24 @@ class Facilitator(mesa.Agent):
         """Order of ``edges`` under the targeting strategy (docs/ODD.md, section 7.12);
         with ``first``, its first ones (:func:`.rank_matches`)."""
         model, w = self.model, self.model.world
-        sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
-        s, n = w.edges.stream[edges], w.edges.need[edges]
-        partners = model.partner_counts()
-        return rank_matches(
-            model.params.targeting,
-            stream_value=w.stream_volume[s] * (w.stream_disposal_cost[s] + w.need_virgin_price[n]),
-            surplus=surplus,
-            involves_sme=(w.firm_size[sup] == SIZES.index("sme"))
-            | (w.firm_size[rec] == SIZES.index("sme")),
-            partner_count=partners[sup] + partners[rec],
-            rng=model.streams.broker,
-            first=first,
-        )
+        # only what the strategy orders by: each is a few gathers over thousands of edges
+        reads = STRATEGY_READS.get(model.params.targeting, ())
+        stream_value = involves_sme = partner_count = None
+        if "stream_value" in reads:
+            s, n = w.edges.stream[edges], w.edges.need[edges]
+            stream_value = w.stream_volume[s] * (w.stream_disposal_cost[s] + w.need_virgin_price[n])
+        if "involves_sme" in reads:
+            sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
+            involves_sme = ((w.firm_size[sup] == SIZES.index("sme"))
+                            | (w.firm_size[rec] == SIZES.index("sme")))
+        if "partner_count" in reads:
+            sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
+            partners = model.partner_counts()
+            partner_count = partners[sup] + partners[rec]
+        return rank_matches(model.params.targeting, stream_value=stream_value,
+                            surplus=surplus, involves_sme=involves_sme,
+                            partner_count=partner_count, rng=model.streams.broker,
+                            first=first)
 
     def pay_cofunding(self, amount: float) -> None:
         self.cofund_budget_left -= amount

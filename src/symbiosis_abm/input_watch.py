@@ -113,7 +113,15 @@ class InputWatch:
         """What :meth:`changed` returns, and which of those edges had an input other than
         their stream's free volume change (their need's, a trust, the route's asset; a
         mask over them): a stream counts only through the smaller of its and the need's
-        free volume, which the caller compares itself (:func:`.kernels.refresh_volumes`)."""
+        free volume, which the caller compares itself (:func:`.kernels.refresh_volumes`,
+        or :meth:`mark` and :func:`.kernels_tick.take_stale` in one pass)."""
+        self.mark(stream_free, need_room, trust, routes, route_keys)
+        return take_marked(np.asarray(edges, dtype=np.int64), self.dirty, self.stream_dirty)
+
+    def mark(self, stream_free: np.ndarray, need_room: np.ndarray, trust: np.ndarray,
+             routes: np.ndarray, route_keys: np.ndarray) -> None:
+        """Mark the edges of every value that moved since it was last seen (``dirty``,
+        or ``stream_dirty`` for a stream's) and remember the values seen now."""
         ix, dirty = self.index, self.dirty
         mark_changed(_NONE, _bits(stream_free), self.stream_seen, ix.stream_starts, _ALL,
                      self.stream_dirty)
@@ -123,4 +131,3 @@ class InputWatch:
                      ix.slot_members, dirty)
         mark_changed(np.asarray(routes, dtype=np.int64), _bits(route_keys), self.route_seen,
                      ix.route_starts, ix.route_members, dirty)
-        return take_marked(np.asarray(edges, dtype=np.int64), dirty, self.stream_dirty)

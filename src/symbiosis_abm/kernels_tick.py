@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import cofund_one
+from .kernels import _free_volume, cofund_one, same_bits
 
-__all__ = ["exchange_topology"]
+__all__ = ["exchange_topology", "take_stale"]
 
 
 @njit(cache=True, nogil=True)
@@ -1096,3 +1096,53 @@ def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
             kept[m], kept_share[m], kept_surplus[m] = edges[k], share, with_share
             m += 1
     return kept[:m].copy(), kept_share[:m].copy(), kept_surplus[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def take_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_level,
+               stream_made, stream_committed, need_volume, need_level, need_committed, seen,
+               surplus, capex):  # pragma: no cover - compiled
+    """The broker's remembered surpluses in one pass over ``edges`` (ascending): which are
+    stale, and the remembered ``surplus`` and ``capex`` of every edge, gathered
+    (``DealTerms.expected_surplus`` writes the stale ones' new values over them).
+
+    An edge marked in ``marks`` (its need, a trust or its route's asset moved) is stale;
+    one marked in ``stream_marks`` alone only where its free volume (the smaller of its
+    stream's and its need's, :func:`.kernels._free_volume`) differs from ``seen[e]``. The
+    marked edges' marks are cleared and their volumes written into ``seen``: what
+    :func:`.kernels.take_marked` then :func:`.kernels.refresh_volumes` did, with numpy's
+    two gathers. Returns the stale edges, their places in ``edges``, the gathers and
+    whether ``edges`` ascend (if one repeats, its later places hold the value from
+    before: the caller gathers anew).
+
+    Examples
+    --------
+    Edge 1's need moved; edge 2's stream moved, its free volume did not:
+
+    >>> marks, by_stream = np.array([False, True, False]), np.array([False, False, True])
+    >>> i, f = np.zeros(3, dtype=np.int64), np.ones(1)
+    >>> free = (f, f, f, np.zeros(1), f, f, np.zeros(1))   # stream: volume, level, ...
+    >>> seen, surplus = np.ones(3), np.array([5.0, 6.0, 7.0])
+    >>> stale, at, s, c, ascending = take_stale(np.arange(3), marks, by_stream, i, i, *free,
+    ...                                         seen, surplus, -surplus)
+    >>> stale.tolist(), at.tolist(), s.tolist(), bool(marks.any() or by_stream.any())
+    ([1], [1], [5.0, 6.0, 7.0], False)
+    """
+    n = len(edges)
+    stale, at = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    got_surplus, got_capex = np.empty(n), np.empty(n)
+    m, ascending = 0, True
+    for k in range(n):
+        e = edges[k]
+        ascending = ascending and (k == 0 or e > edges[k - 1])
+        got_surplus[k], got_capex[k] = surplus[e], capex[e]
+        if not (marks[e] or stream_marks[e]):
+            continue
+        volume = _free_volume(stream[e], need[e], stream_volume, stream_level, stream_made,
+                              stream_committed, need_volume, need_level, need_committed)[0]
+        if marks[e] or not same_bits(seen[e], volume):
+            stale[m], at[m] = e, k
+            m += 1
+        seen[e] = volume
+        marks[e] = stream_marks[e] = False
+    return stale[:m], at[:m], got_surplus, got_capex, ascending

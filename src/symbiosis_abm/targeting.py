@@ -24,16 +24,22 @@ import numpy as np
 
 from .params import TARGETING_STRATEGIES
 
-__all__ = ["rank_matches", "lexsort_first"]
+__all__ = ["rank_matches", "lexsort_first", "STRATEGY_READS"]
+
+#: what each strategy orders by besides the surplus (:func:`rank_matches` reads no other
+#: input of the candidates, so a caller need not compute the others)
+STRATEGY_READS: dict[str, tuple[str, ...]] = {
+    "largest_streams": ("stream_value",), "highest_surplus": (),
+    "smes_first": ("involves_sme",), "most_isolated": ("partner_count",), "random": ()}
 
 
 def rank_matches(
     strategy: str,
     *,
-    stream_value: np.ndarray,
+    stream_value: np.ndarray | None,
     surplus: np.ndarray,
-    involves_sme: np.ndarray,
-    partner_count: np.ndarray,
+    involves_sme: np.ndarray | None,
+    partner_count: np.ndarray | None,
     rng: np.random.Generator,
     first: int | None = None,
 ) -> np.ndarray:
@@ -50,6 +56,8 @@ def rank_matches(
     surplus : expected joint surplus (EUR/year)
     involves_sme : whether either side is an SME
     partner_count : current partners of both firms together
+
+    An input the strategy does not read (:data:`STRATEGY_READS`) may be None.
 
     Examples
     --------

@@ -22,8 +22,8 @@ from .kernels import (
     free_volumes,
     price_deals,
     refresh_inputs,
-    refresh_volumes,
 )
+from .kernels_tick import take_stale
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -216,26 +216,32 @@ class DealTerms:
                 "inputs": np.full((e, 5) if watch is None else e, np.nan),   # and a volume
                 "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
                 "watch": watch}
-        redo = self._stale(edges, cache)
+        redo, at, remembered = self._stale(edges, cache)
         # in slices: when the prices move every edge is stale at once, and the terms of
         # two million edges at a time held some 300 MB of temporaries at 100,000 firms (an
         # edge's terms do not depend on the other edges priced with it: the same bits)
-        for at in range(0, len(redo), RECOMPUTE_SLICE):
-            part = redo[at: at + RECOMPUTE_SLICE]
+        for start in range(0, len(redo), RECOMPUTE_SLICE):
+            part = redo[start: start + RECOMPUTE_SLICE]
             terms, info = self.expected_terms(part, cofund=cofund)
             cache["surplus"][part] = terms.surplus
             cache["capex"][part] = info["capex"]
             cache["annual"][part] = info["capex"] * info["annuity_factor"]
-        if with_capex:
-            return cache["surplus"][edges], cache["capex"][edges]
-        return cache["surplus"][edges]
+            if remembered is not None:   # the stale ones' places, written over
+                places = at[start: start + RECOMPUTE_SLICE]
+                remembered[0][places], remembered[1][places] = terms.surplus, info["capex"]
+        if remembered is None:
+            remembered = cache["surplus"][edges], cache["capex"][edges]
+        return remembered if with_capex else remembered[0]
 
-    def _stale(self, edges: np.ndarray, cache: dict) -> np.ndarray:
+    def _stale(self, edges: np.ndarray, cache: dict) -> tuple:
         """The ``edges`` whose remembered surplus is stale, the inputs seen written back,
         in one compiled pass: without a watch all five inputs of each edge (free volume,
         the two trusts, the route asset's state, the need's room) compared bit for bit;
-        with one, the edges it marked (:meth:`.InputWatch.moved`), of which those whose
-        stream alone moved only where their free volume did."""
+        with one, the edges it marked (:meth:`.InputWatch.mark`), of which those whose
+        stream alone moved only where their free volume did. Returns them, and with a
+        watch their places in ``edges`` and the remembered surplus and capex of all
+        ``edges`` gathered in the same pass (:func:`.kernels_tick.take_stale`; None, None
+        without a watch, or where ``edges`` do not ascend: the caller gathers them)."""
         w, store, watch, tick = self.world, self.pairs, cache["watch"], max(self.tick, 0)
         free = (w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
                 self.stream_made, self.stream_committed, w.need_volume, self.need_level,
@@ -243,10 +249,13 @@ class DealTerms:
         if watch is None:
             return edges[refresh_inputs(edges, *free, store.trust, self.edge_slot_sr,
                                         self.edge_slot_rs, self.assets.state_key(edges, tick),
-                                        cache["inputs"])]
-        asked, moved = watch.moved(edges, self.stream_free(), self.need_free(), store.trust,
-                                   *self.assets.route_state(tick))
-        return asked[refresh_volumes(asked, moved, *free, cache["inputs"])]
+                                        cache["inputs"])], None, None
+        watch.mark(self.stream_free(), self.need_free(), store.trust,
+                   *self.assets.route_state(tick))
+        stale, at, surplus, capex, ascending = take_stale(
+            np.asarray(edges, dtype=np.int64), watch.dirty, watch.stream_dirty, *free,
+            cache["inputs"], cache["surplus"], cache["capex"])
+        return stale, at, ((surplus, capex) if ascending else None)
 
     def _input_watch(self) -> InputWatch | None:
         """A new watch over the remembered surpluses' inputs (None: a region with fewer
