@@ -951,6 +951,29 @@ def _need_rows(need, need_volume, need_level, need_committed, virgin, capital, n
 
 
 @njit(cache=True, nogil=True)
+def _stream_rows(stream, stream_volume, stream_level, stream_made, stream_committed,
+                 disposal, stream_season):  # pragma: no cover - compiled
+    """What :func:`price_deals` reads of each deal's stream (``stream``: one per deal),
+    gathered by the deal's place: volume, level, made share, committed volume (none where
+    ``stream_level`` is empty: not read), disposal cost and seasonal profile."""
+    n, months = len(stream), stream_season.shape[1]
+    volume, level, made, committed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    cost, season = np.empty(n), np.empty((n, months))
+    levels = len(stream_level) > 0
+    for k in range(n):
+        i = stream[k]
+        if levels:
+            volume[k], level[k] = stream_volume[i], stream_level[i]
+            made[k], committed[k] = stream_made[i], stream_committed[i]
+        else:
+            volume[k] = level[k] = made[k] = committed[k] = 0.0
+        cost[k] = disposal[i]
+        for m in range(months):
+            season[k, m] = stream_season[i, m]
+    return volume, level, made, committed, cost, season
+
+
+@njit(cache=True, nogil=True)
 def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
                 stream_volume, stream_level, stream_made, stream_committed, need_level,
                 need_volume, need_committed, tick, edge_route, route_asset, until, edge_user,
@@ -987,6 +1010,9 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
     room_volume, room_level, room_committed, virgin_, capital_, need_season_ = _need_rows(
         need, need_volume, need_level, need_committed, virgin, capital, need_firm,
         need_season)
+    made_volume, made_level, made_share, made_committed, disposal_, stream_season_ = (
+        _stream_rows(stream, stream_volume, stream_level, stream_made, stream_committed,
+                     disposal, stream_season))
     held_, cofund_ = np.empty(n), np.empty(n)
     trial_ = np.empty(n, dtype=np.bool_)
     given = len(volume) > 0
@@ -995,9 +1021,9 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
         held_[k], cofund_[k] = _one_or_each(held, k), _one_or_each(cofund, k)
         trial_[k] = _one_or_each(trial, k)
         volume_[k] = _one_or_each(volume, k) if given else _free_volume(
-            stream[k], k, stream_volume, stream_level, stream_made, stream_committed,
-            room_volume, room_level, room_committed)[0]
-    ids, usable, share = route_asset_use(at, volume_, stream_season, stream, tick, route,
+            k, k, made_volume, made_level, made_share, made_committed, room_volume,
+            room_level, room_committed)[0]
+    ids, usable, share = route_asset_use(at, volume_, stream_season_, at, tick, route,
                                          route_asset, until, user, load, capacity, paid_off,
                                          asset_annuity, asset_volume, slack)
     served = np.empty(n, dtype=np.int64)
@@ -1011,8 +1037,8 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
         risk_annuity, plain_annuity, served, trial_, pipe)
     (surplus, supplier_gain, receiver_gain, payment, moved, annual, tc_sup, tc_rec,
      utilisation, own_capex, affordable, booked_annuity) = deal_terms(
-        at, stream, at, volume_, held_, cofund_, trial_, trust_value, sr, rs, pair_trust,
-        room_committed, room_volume, stream_season, need_season_, virgin_, disposal,
+        at, at, at, volume_, held_, cofund_, trial_, trust_value, sr, rs, pair_trust,
+        room_committed, room_volume, stream_season_, need_season_, virgin_, disposal_,
         capital_, at, transport, capex, factor, booked, half_cost, trial_share, distrust,
         beta)
     for k in range(n):
