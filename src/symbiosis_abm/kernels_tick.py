@@ -20,7 +20,7 @@ from numba import njit
 
 from .kernels import _free_volume, cofund_one, same_bits
 
-__all__ = ["exchange_topology", "take_stale"]
+__all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "MEMO_MISSING"]
 
 
 @njit(cache=True, nogil=True)
@@ -1146,3 +1146,81 @@ def take_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_l
         seen[e] = volume
         marks[e] = stream_marks[e] = False
     return stale[:m], at[:m], got_surplus, got_capex, ascending
+
+
+#: :func:`memo_lookup`'s answer for a key the table does not hold (a slot is -1 or more)
+MEMO_MISSING = -2
+#: Knuth's multiplicative hash constant (2**64 / golden ratio)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(inline="always")
+def _home(key, mask):  # pragma: no cover - compiled
+    """A key's first place in a table of ``mask + 1`` rows (a power of two): the high
+    half of its multiplicative hash (pair keys ``i x n + j`` of nearby firms spread)."""
+    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(32)) & mask
+
+
+@njit(cache=True, nogil=True)
+def memo_lookup(table, keys, out):  # pragma: no cover - compiled
+    """The value held for each of ``keys`` (non-negative) in an open-addressing hash
+    table (rows ``(key, value)``, a power of two of them, key -1: empty; linear probing),
+    into ``out``; :data:`MEMO_MISSING` where it holds none. Returns how many are missing.
+
+    A few tens of thousands of keys looked up among as many held: one or two probes
+    each in a table that stays in cache, where a binary search of a sorted array makes
+    some fifteen dependent reads (:class:`.trust.SlotMemo`).
+
+    Examples
+    --------
+    >>> table = memo_insert(np.full((4, 2), -1, dtype=np.int64), np.array([7, 12]),
+    ...                     np.array([0, -1]), 0)
+    >>> out = np.empty(3, dtype=np.int64)
+    >>> memo_lookup(table, np.array([12, 5, 7]), out), out.tolist()
+    (1, [-1, -2, 0])
+    """
+    mask = len(table) - 1
+    missing = 0
+    for k in range(len(keys)):
+        key = keys[k]
+        h = _home(key, mask)
+        while True:
+            held = table[h, 0]
+            if held == key:
+                out[k] = table[h, 1]
+                break
+            if held == -1:
+                out[k] = MEMO_MISSING
+                missing += 1
+                break
+            h = (h + 1) & mask
+    return missing
+
+
+@njit(cache=True, nogil=True)
+def memo_insert(table, keys, values, held):  # pragma: no cover - compiled
+    """``table`` (see :func:`memo_lookup`, holding ``held`` keys) with ``keys`` (distinct,
+    none held yet) and their ``values`` added: in place, or in a table twice as large (or
+    more, rows rehashed) where it would be over half full. Returns the table."""
+    rows = len(table)
+    while 2 * (held + len(keys)) > rows:
+        rows *= 2
+    if rows != len(table):
+        grown = np.full((rows, 2), -1, dtype=np.int64)
+        for h in range(len(table)):
+            if table[h, 0] != -1:
+                _put(grown, table[h, 0], table[h, 1])
+        table = grown
+    for k in range(len(keys)):
+        _put(table, keys[k], values[k])
+    return table
+
+
+@njit(inline="always")
+def _put(table, key, value):  # pragma: no cover - compiled
+    """Hold ``value`` for ``key`` (not held yet) at its first free place."""
+    mask = len(table) - 1
+    h = _home(key, mask)
+    while table[h, 0] != -1:
+        h = (h + 1) & mask
+    table[h, 0], table[h, 1] = key, value

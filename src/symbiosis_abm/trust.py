@@ -19,7 +19,16 @@ try:   # the ufunc behind np.clip (numpy 2: numpy._core; numpy 1.26: numpy.core)
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover
     from numpy.core.umath import clip as _clip
-from .kernels_tick import add_pairs, decay_idle, pair_lookup, pass_reputation, reputation_links
+from .kernels_tick import (
+    MEMO_MISSING,
+    add_pairs,
+    decay_idle,
+    memo_insert,
+    memo_lookup,
+    pair_lookup,
+    pass_reputation,
+    reputation_links,
+)
 from .state import phase
 
 __all__ = ["PairStore", "SlotMemo", "toward", "after_delivery", "reputation_pull",
@@ -204,7 +213,8 @@ class SlotMemo:
     A pair's slot never changes, and a pair without one gets one only when the store
     adds pairs (its size grows: everything remembered is dropped then). The reputation
     pass asks each tick for much the same few thousand pairs as the tick before: they
-    are searched among those remembered (in cache) rather than in the store's index (at
+    are looked up among those remembered, in a hash table that stays in cache
+    (:func:`.kernels_tick.memo_lookup`), rather than searched in the store's index (at
     10,000 firms half a million keys, mostly out of cache by then).
 
     Examples
@@ -220,27 +230,25 @@ class SlotMemo:
     def __init__(self, store: PairStore):
         self.store = store
         self.size = -1
-        self.keys = self.slots = np.zeros(0, dtype=np.int64)
+        self.held = 0   # keys remembered, in a hash table (kernels_tick.memo_lookup)
+        self.table = np.full((1024, 2), -1, dtype=np.int64)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The slot of each pair key (``i * n_firms + j``), -1 where it has none."""
         store = self.store
         if self.size != store.size:   # pairs added: keys without a slot may have one
-            self.size, self.keys, self.slots = store.size, self.keys[:0], self.slots[:0]
-        if len(self.keys):
-            pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-            known = self.keys[pos] == keys
-            out = np.where(known, self.slots[pos], -1)
-        else:
-            known, out = np.zeros(len(keys), dtype=bool), np.full(len(keys), -1)
-        if not known.all():   # looked up in the store, and remembered
-            asked = keys[~known]
+            self.size, self.held = store.size, 0
+            self.table[:] = -1
+        keys = np.asarray(keys, dtype=np.int64)
+        out = np.empty(len(keys), dtype=np.int64)
+        if memo_lookup(self.table, keys, out):   # some not remembered: the store's
+            missing = out == MEMO_MISSING
+            asked = keys[missing]
             new = unique_sorted(asked)
             new_slots = store._lookup(new)
-            out[~known] = new_slots[np.searchsorted(new, asked)]
-            at = np.searchsorted(self.keys, new)
-            self.keys = np.insert(self.keys, at, new)
-            self.slots = np.insert(self.slots, at, new_slots)
+            out[missing] = new_slots[np.searchsorted(new, asked)]
+            self.table = memo_insert(self.table, new, new_slots, self.held)
+            self.held += len(new)
         return out
 
 
