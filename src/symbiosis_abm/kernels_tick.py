@@ -1131,13 +1131,19 @@ def take_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_l
     n = len(edges)
     stale, at = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     got_surplus, got_capex = np.empty(n), np.empty(n)
-    m, ascending = 0, True
+    # the gathers and the marked places first, without branches (which edges are marked
+    # is not predictable); then the few marked ones' free volumes, in a loop of their own
+    marked, ascending = 0, True
     for k in range(n):
         e = edges[k]
         ascending = ascending and (k == 0 or e > edges[k - 1])
         got_surplus[k], got_capex[k] = surplus[e], capex[e]
-        if not (marks[e] or stream_marks[e]):
-            continue
+        at[marked] = k
+        marked += np.int64(marks[e] | stream_marks[e])
+    m = 0
+    for x in range(marked):
+        k = at[x]
+        e = edges[k]
         volume = _free_volume(stream[e], need[e], stream_volume, stream_level, stream_made,
                               stream_committed, need_volume, need_level, need_committed)[0]
         if marks[e] or not same_bits(seen[e], volume):
