@@ -1,12 +1,13 @@
-"""The pair-slot memo's hash table (kernels_tick.memo_lookup, memo_insert) holds what
-was put in it: every key found with its value, every other key missing, across growth."""
+"""The pair-slot memo's hash table (kernels_tick.memo_lookup, memo_insert, memo_update)
+holds what was put in it: every key found with its value, every other key missing,
+across growth; and the memo finds the store's slots as the store adds pairs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels_tick import MEMO_MISSING, memo_insert, memo_lookup
+from symbiosis_abm.kernels_tick import MEMO_MISSING, memo_insert, memo_lookup, memo_update
 from symbiosis_abm.trust import PairStore, SlotMemo
 
 
@@ -25,6 +26,12 @@ def test_the_hash_table_is_a_dict(seed):
         table = memo_insert(table, new, values, len(held))
         held.update(zip(new.tolist(), values.tolist()))
         assert len(table) >= 2 * len(held)
+        # new values for some keys held and some not (those stay out)
+        some = np.concatenate([rng.choice(np.array(list(held)), 50), rng.integers(0, 60 * n, 50)])
+        some = np.unique(some)
+        values = rng.integers(-1, 10**6, len(some))
+        assert memo_update(table, some, values) == sum(k in held for k in some.tolist())
+        held.update((k, v) for k, v in zip(some.tolist(), values.tolist()) if k in held)
         asked = np.concatenate([rng.choice(np.array(list(held)), 300),
                                 rng.integers(0, 60 * n, 300)])
         out = np.empty(len(asked), dtype=np.int64)

@@ -20,7 +20,7 @@ from numba import njit
 
 from .kernels import _free_volume, cofund_one, same_bits
 
-__all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "MEMO_MISSING"]
+__all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
 
 
 @njit(cache=True, nogil=True)
@@ -1220,6 +1220,35 @@ def memo_insert(table, keys, values, held):  # pragma: no cover - compiled
     for k in range(len(keys)):
         _put(table, keys[k], values[k])
     return table
+
+
+@njit(cache=True, nogil=True)
+def memo_update(table, keys, values):  # pragma: no cover - compiled
+    """Where ``table`` (see :func:`memo_lookup`) holds one of ``keys``, its value is now
+    the key's of ``values``; keys it does not hold are left out. Returns how many it held.
+
+    Examples
+    --------
+    >>> table = memo_insert(np.full((4, 2), -1, dtype=np.int64), np.array([7]),
+    ...                     np.array([-1]), 0)
+    >>> memo_update(table, np.array([3, 7]), np.array([5, 6]))
+    1
+    >>> out = np.empty(2, dtype=np.int64)
+    >>> memo_lookup(table, np.array([7, 3]), out), out.tolist()
+    (1, [6, -2])
+    """
+    mask = len(table) - 1
+    found = 0
+    for k in range(len(keys)):
+        key = keys[k]
+        h = _home(key, mask)
+        while table[h, 0] != -1:
+            if table[h, 0] == key:
+                table[h, 1] = values[k]
+                found += 1
+                break
+            h = (h + 1) & mask
+    return found
 
 
 @njit(inline="always")

@@ -25,6 +25,7 @@ from .kernels_tick import (
     decay_idle,
     memo_insert,
     memo_lookup,
+    memo_update,
     pair_lookup,
     pass_reputation,
     reputation_links,
@@ -211,7 +212,7 @@ class SlotMemo:
     """:meth:`PairStore.find` by key, remembering the slots of the keys asked before.
 
     A pair's slot never changes, and a pair without one gets one only when the store
-    adds pairs (its size grows: everything remembered is dropped then). The reputation
+    adds pairs (its size grows: the keys added then take their new slots). The reputation
     pass asks each tick for much the same few thousand pairs as the tick before: they
     are looked up among those remembered, in a hash table that stays in cache
     (:func:`.kernels_tick.memo_lookup`), rather than searched in the store's index (at
@@ -236,10 +237,11 @@ class SlotMemo:
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The slot of each pair key (``i * n_firms + j``), -1 where it has none."""
         store = self.store
-        if self.size != store.size:   # pairs added: keys without a slot may have one
-            self.size, self.held = store.size, 0
-            self.table[:] = -1
+        if self.size != store.size:   # pairs added: keys remembered without a slot
+            self._added(store)        # may have one now
         keys = np.asarray(keys, dtype=np.int64)
+        if self.held > 4 * len(keys):   # mostly keys no longer asked: start again, so
+            self.table[:], self.held = -1, 0   # that the table stays small (in cache)
         out = np.empty(len(keys), dtype=np.int64)
         if memo_lookup(self.table, keys, out):   # some not remembered: the store's
             missing = out == MEMO_MISSING
@@ -250,6 +252,16 @@ class SlotMemo:
             self.table = memo_insert(self.table, new, new_slots, self.held)
             self.held += len(new)
         return out
+
+    def _added(self, store: PairStore) -> None:
+        """The pairs the store added since last asked (slots from the size seen then on,
+        which never change, :meth:`PairStore.slots`) take their slots here: the keys
+        remembered without a slot that are among them."""
+        start = max(self.size, 0)
+        if self.held:
+            added = np.arange(start, store.size)
+            memo_update(self.table, store.src[added] * store.n_firms + store.dst[added], added)
+        self.size = store.size
 
 
 def _extended(buffer: np.ndarray, n: int, capacity: int) -> np.ndarray:
