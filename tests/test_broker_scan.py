@@ -235,3 +235,19 @@ def test_take_stale_is_take_marked_then_refresh_volumes_and_the_gathers(seed):
     assert np.array_equal(got_surplus, surplus[edges]) and np.array_equal(got_capex, capex[edges])
     assert not take_stale(edges[::-1].copy(), marks, by_stream, stream, need, *free, seen,
                           surplus, capex)[4]
+
+
+def test_watched_surplus_of_edges_in_any_order(monkeypatch):
+    # asked about edges out of order and repeated (the broker asks in ascending order):
+    # the remembered values are gathered after the stale ones are priced, not before
+    monkeypatch.setattr(terms, "WATCH_FROM_EDGES", 0)
+    model = SymbiosisModel("synthetic", rng=4, **SMALL)
+    model.run(20)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        model.step()
+        edges = model.open_edges(among=model.firm_member)
+        asked = np.concatenate([edges[::-1], edges[rng.integers(0, len(edges), 50)]])
+        surplus, capex = model.expected_surplus(asked, with_capex=True)
+        fresh, info = model.expected_terms(asked)
+        assert np.array_equal(surplus, fresh.surplus) and np.array_equal(capex, info["capex"])
