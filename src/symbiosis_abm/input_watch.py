@@ -113,8 +113,9 @@ class InputWatch:
         """What :meth:`changed` returns, and which of those edges had an input other than
         their stream's free volume change (their need's, a trust, the route's asset; a
         mask over them): a stream counts only through the smaller of its and the need's
-        free volume, which the caller compares itself (:func:`.kernels.refresh_volumes`,
-        or :meth:`mark` and :func:`.kernels_tick.take_stale` in one pass)."""
+        free volume, which the caller compares itself (the broker's remembered surpluses
+        take the marks after :meth:`mark` in one pass with that comparison,
+        :func:`.kernels_tick.take_stale`)."""
         self.mark(stream_free, need_room, trust, routes, route_keys)
         return take_marked(np.asarray(edges, dtype=np.int64), self.dirty, self.stream_dirty)
 
