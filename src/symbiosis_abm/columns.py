@@ -87,16 +87,20 @@ class Columns(dict):
         # written past the used rows, and only then counted in: a column of another
         # length raises before the table changes (the rows written are overwritten by
         # the next append, which writes every column)
-        one = n == 1   # one row (most ticks): an item's assignment costs less than a slice's
-        for name, values in columns.items():
-            if _is_array(values):
-                if len(values) != n:
-                    raise ValueError("append needs every column, arrays all of one length")
-                if one:
+        if n == 1:   # one row (most ticks): an item's assignment costs less than a slice's
+            for name, values in columns.items():
+                kind = type(values)   # (the common cases told without a call)
+                if kind is np.ndarray and values.shape == _ONE_ROW:
                     values = values[0]
-            if one:
+                elif kind not in _PLAIN_SCALARS and _is_array(values):
+                    if len(values) != 1:
+                        raise ValueError("append needs every column, arrays all of one length")
+                    values = values[0]
                 data[name][start] = values
-            else:
+        else:
+            for name, values in columns.items():
+                if _is_array(values) and len(values) != n:
+                    raise ValueError("append needs every column, arrays all of one length")
                 data[name][start:end] = values
         self._size = end
         self._renew_views()
@@ -124,6 +128,9 @@ def _rebuilt(dtypes: dict[str, Any], data: dict[str, np.ndarray], size: int) -> 
     table._renew_views()
     return table
 
+
+#: the shape of a one-row column
+_ONE_ROW = (1,)
 
 #: the scalar types appended most often (constants of a new row)
 _PLAIN_SCALARS = (int, float, bool)

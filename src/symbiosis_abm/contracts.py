@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import remembered
 from .catalogue import MODES
 from .codes import (
     IDLE,
@@ -315,13 +316,18 @@ class ContractBook:
                                                   held=ex["volume"][due][trial])
             grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
         keep &= ~grown
-        length = np.where(trial, p.trial_months / p.tick_months,
-                          p.contract_years * p.ticks_per_year)
-        ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
-        self._reprice(due[keep], terms, info, keep)
-        self.counts["renewals"] += int(keep.sum())
-        self._end_exchanges(due[grown], t, "trial completed")
-        self.edge_retry[ex["edge"][due[grown]]] = t
+        renewed = int(keep.sum())
+        if renewed:
+            length = np.where(trial, p.trial_months / p.tick_months,
+                              p.contract_years * p.ticks_per_year)
+            ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
+            self._reprice(due[keep], terms, info, keep)
+        self.counts["renewals"] += renewed
+        if renewed == len(due):   # (most renewals: every contract due goes on)
+            return
+        if grown.any():
+            self._end_exchanges(due[grown], t, "trial completed")
+            self.edge_retry[ex["edge"][due[grown]]] = t
         self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
         self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
 
@@ -420,8 +426,7 @@ class ContractBook:
         tpy = p.ticks_per_year
         # a new line is designed, permitted and built before it delivers (7.17)
         mode, trial = info["mode"][ok], info["trial"][ok]
-        months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
-        ready = t + 1 + lead_ticks(mode, months, p.tick_months, np.zeros(len(edges), bool))
+        ready = t + 1 + remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p))[mode]
         # one asset per route: join its line where it fits, else build (7.15); its life
         # and annuity run from the first tick of work; an asset is booked at its plain
         # annuity, the deal was priced at the hazard-adjusted one (hazards.py)
@@ -468,10 +473,13 @@ class ContractBook:
         rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
         below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
                                  ex["max_volume"][rows], p.min_volume_share)
-        self._breach(rows[below], np.full(int(below.sum()), stream))
-        self._settle_early_end(rows[below], np.full(int(below.sum()), stream), t)
-        self._end_exchanges(rows[below], t, "below minimum volume")
-        self._resize(rows[~below], new[~below])
+        n_below = int(below.sum())
+        if n_below:
+            self._breach(rows[below], np.full(n_below, stream))
+            self._settle_early_end(rows[below], np.full(n_below, stream), t)
+            self._end_exchanges(rows[below], t, "below minimum volume")
+        if n_below < len(rows):
+            self._resize(rows[~below], new[~below])
 
     def _resize(self, rows: np.ndarray, new_volume: np.ndarray) -> None:
         """Contracts ``rows`` now run at ``new_volume`` a year, at the same price per unit:
@@ -496,6 +504,8 @@ class ContractBook:
         self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
+        if len(rows) == 0:
+            return
         ex = self.exchanges
         rows = rows[ex["active"][rows]]
         if len(rows) == 0:
@@ -552,6 +562,13 @@ class ContractBook:
         amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
         np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
         self._share_annuity(np.unique(ids))
+
+
+def _lead_by_mode(p) -> np.ndarray:
+    """Ticks of building of a new line, by mode (:func:`.pace.lead_ticks` of each)."""
+    months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
+    modes = np.arange(len(MODES))
+    return lead_ticks(modes, months, p.tick_months, np.zeros(len(modes), bool))
 
 
 _EXCHANGE_COLUMNS = {

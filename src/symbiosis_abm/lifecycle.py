@@ -91,23 +91,26 @@ class Lifecycle:
             self.price_log = price_step(self.price_log, z, p.price_reversion,
                                         p.price_volatility)
         year = t * p.tick_months / 12.0
-        levels = {k: self.schedules[k].at(year) for k in ("energy", "carbon", "landfill")}
-        # the surplus-heat tax in force in this tick's calendar year (surplus_heat.py)
-        levels["heat_tax_year"] = calendar_year(w.region.start, w.region.year, t,
-                                                p.tick_months)
-        key = (p, self.price_log.tobytes(), *levels.values())
+        schedules = self.schedules
+        # energy, carbon and landfill levels, and the calendar year of the surplus-heat
+        # tax in force this tick (surplus_heat.py)
+        levels = (schedules["energy"].at(year), schedules["carbon"].at(year),
+                  schedules["landfill"].at(year),
+                  calendar_year(w.region.start, w.region.year, t, p.tick_months))
+        key = (p, self.price_log.tobytes(), *levels)
         if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
             return
         self._price_key = key
-        energy = np.where(self.need_energy, levels["energy"], 1.0)
+        energy_level, carbon, landfill, heat_tax_year = levels
+        energy = np.where(self.need_energy, energy_level, 1.0)
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
-                      + carbon_value(cat.co2e_avoided[w.need_resource], levels["carbon"]))
+                      + carbon_value(cat.co2e_avoided[w.need_resource], carbon))
         disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                     self.stream_landfill, levels["landfill"])
+                                     self.stream_landfill, landfill)
         if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
             disposal_now = disposal_now - stream_tax(
                 w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
-                cat.surplus_heat_value_tax, levels["heat_tax_year"], cat.virgin_price)
+                cat.surplus_heat_value_tax, heat_tax_year, cat.virgin_price)
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):
