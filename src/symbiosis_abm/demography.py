@@ -117,7 +117,11 @@ class Demography:
             self.counts["ties_begun"] += 1
         if t == 0:
             return  # the firms that exist at tick 0 are open from the constructor on
-        opening = (self.world.firm_open_tick == t) & ~self.firm_open
+        w = self.world
+        if t not in remembered(self, "_opening_ticks", w,
+                               lambda: frozenset(w.firm_open_tick.tolist())):
+            return   # (most ticks no firm is due to open)
+        opening = (w.firm_open_tick == t) & ~self.firm_open
         if opening.any():
             self.firm_open |= opening
             self.counts["firms_opened"] += int(opening.sum())
@@ -180,7 +184,9 @@ class Demography:
         store.trust[slots] = store.initial_trust
         store.aware[slots] = False
         store.met[slots] = False
-        mine_s, mine_n = np.isin(w.stream_firm, firms), np.isin(w.need_firm, firms)
+        taken = np.zeros(w.n_firms, dtype=bool)   # np.isin's result, from a mask over firms
+        taken[firms] = True
+        mine_s, mine_n = taken[w.stream_firm], taken[w.need_firm]
         self.stream_level[mine_s] = 1.0
         self.need_level[mine_n] = 1.0
         self.need_starved[mine_n] = STARVED

@@ -187,21 +187,25 @@ class Lifecycle:
             event = (u_event < h).nonzero()[0]
             if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
-            u_stop, z = np.ones(len(level)), np.zeros(len(level))
-            u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
-            new, fell = process_change(level, u_event, u_stop, z, h, p.process_stop_share,
-                                       p.process_change_sigma)
+            # the rule on the items that change only (element by element: the others
+            # keep their level and none of them fell)
+            u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
+            old = level[event]
+            new, fell = process_change(old, u_event[event], u_stop, z, h,
+                                       p.process_stop_share, p.process_change_sigma)
             firm = w.stream_firm if kind == "stream" else w.need_firm
-            closed = ~self.firm_open[firm]
-            new[closed], fell[closed] = level[closed], False
-            level[:] = new
+            closed = ~self.firm_open[firm[event]]
+            new[closed], fell[closed] = old[closed], False
+            level[event] = new
             # contracts that no longer fit what is left of their stream (need) deliver
             # pro rata less within their volume band, or end below its minimum
             volume = w.stream_volume if kind == "stream" else w.need_volume
             committed = self.stream_committed if kind == "stream" else self.need_committed
-            fell &= committed > volume * new * (1.0 + 1e-9)
+            fell &= committed[event] > volume[event] * new * (1.0 + 1e-9)
             if fell.any():
-                self._fit_to_capacity(kind, fell, t)
+                fell_items = np.zeros(len(level), dtype=bool)
+                fell_items[event[fell]] = True
+                self._fit_to_capacity(kind, fell_items, t)
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
