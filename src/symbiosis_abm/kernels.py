@@ -1031,3 +1031,68 @@ def open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
         firm_negotiations[receiver[e]] += 1
         edge_status[e] = negotiating
     return low
+
+
+@njit(cache=True, nogil=True)
+def move_on_assets(ids, volume, profile, sign, asset_volume, load, changes,
+                   rounding):  # pragma: no cover - compiled
+    """Contracts move ``sign`` x their yearly ``volume`` and monthly ``profile`` onto (or,
+    with ``sign`` -1, off) assets ``ids``, in one pass: what the numpy rule of
+    :meth:`.assets.AssetBook._move` does, operation for operation.
+
+    Each contract adds to its asset's volume and monthly load and counts a change
+    (``np.add.at``: repeats add up, in order); then an asset whose volume is at most
+    ``rounding`` x ``max(volume, 1)`` of a contract on it is emptied (volume and load 0:
+    the rounding left by contracts that left).
+
+    Examples
+    --------
+    >>> vol, load, changes = np.array([50.0]), np.full((1, 12), 50.0), np.zeros(1, np.int64)
+    >>> move_on_assets(np.array([0]), np.array([50.0]), np.full((1, 12), 50.0), -1.0, vol,
+    ...                load, changes, 1e-9)
+    >>> vol.tolist(), float(load.max()), changes.tolist()
+    ([0.0], 0.0, [1])
+    """
+    months = load.shape[1]
+    for k in range(len(ids)):
+        a = ids[k]
+        asset_volume[a] += sign * volume[k]
+        for m in range(months):
+            load[a, m] += sign * profile[k, m]
+        changes[a] += 1
+    for k in range(len(ids)):   # once every contract moved, as the numpy rule reads them
+        v = volume[k]
+        floor = v if v != v or v > 1.0 else 1.0   # np.maximum(v, 1.0): NaN stays NaN
+        a = ids[k]
+        if asset_volume[a] <= rounding * floor:
+            asset_volume[a] = 0.0
+            load[a, :] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def spread_annuity(ids, n_assets, active, asset, volume, annuity, asset_annuity,
+                   asset_volume):  # pragma: no cover - compiled
+    """The active contracts on assets ``ids`` (-1: none, skipped) pay each asset's
+    annuity pro rata of their volume, written into ``annuity``: what the numpy rule of
+    :meth:`.assets.AssetUse._share_annuity` does, operation for operation
+    (``asset_annuity x (volume / max(asset volume, 1e-300))``).
+
+    Examples
+    --------
+    >>> annuity = np.zeros(3)
+    >>> spread_annuity(np.array([0, -1]), 1, np.array([True, True, False]),
+    ...                np.array([0, 0, 0]), np.array([10.0, 30.0, 5.0]), annuity,
+    ...                np.array([800.0]), np.array([40.0]))
+    >>> annuity.tolist()
+    [200.0, 600.0, 0.0]
+    """
+    chosen = np.zeros(n_assets, dtype=np.bool_)
+    for a in ids:
+        if a >= 0:
+            chosen[a] = True
+    for r in range(len(active)):
+        a = asset[r]
+        if active[r] and a >= 0 and chosen[a]:
+            total = asset_volume[a]
+            floor = total if total != total or total > 1e-300 else 1e-300
+            annuity[r] = asset_annuity[a] * (volume[r] / floor)
