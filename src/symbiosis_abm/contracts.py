@@ -34,6 +34,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
+from .kernels import end_contracts
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
@@ -391,7 +392,7 @@ class ContractBook:
         ex["subsidy"][rows] += subsidy
         ex["annuity"][rows] = info["booked_annuity"][ok]   # paid at its plain annuity
         self._reprice(rows, terms, info, ok)
-        self._share_annuity(np.unique(ids))
+        self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
         self.counts["assets replaced"] += int((capex > 0).sum())
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
@@ -507,25 +508,20 @@ class ContractBook:
         if len(rows) == 0:
             return
         ex = self.exchanges
-        rows = rows[ex["active"][rows]]
+        # the log, the commitments and the edges in one compiled pass (the rows still
+        # active end; their volumes leave the commitments; their edges idle)
+        rows = end_contracts(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason],
+                             ex["active"], ex["ended"], ex["reason"], ex["edge"], ex["stream"],
+                             ex["need"], ex["volume"], self.stream_committed,
+                             self.need_committed, self.edge_status, self.edge_retry, IDLE,
+                             t + self.rates.reconsider)
         if len(rows) == 0:
             return
-        ex["active"][rows] = False
-        ex["ended"][rows] = t
-        ex["reason"][rows] = REASON_CODE[reason]
         self._strand(rows, t)
         if reason == "partner closed":   # the site's end of the line is gone with it
             ids = ex["asset"][rows]     # (unless other firms of the site still use it)
             ids = ids[ids >= 0]
             self.assets.retire(ids[self.assets.table["volume"][ids] <= 0], t)
-        np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
-        np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
-        for committed, items in ((self.stream_committed, ex["stream"][rows]),
-                                 (self.need_committed, ex["need"][rows])):
-            residue = np.abs(committed[items]) < 1e-9     # rounding left by ended contracts
-            committed[items[residue]] = 0.0
-        self.edge_status[ex["edge"][rows]] = IDLE
-        self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
 
     def _settle_early_end(self, rows: np.ndarray, by_supplier: np.ndarray, t: int) -> None:
@@ -561,7 +557,7 @@ class ContractBook:
         self._leave_assets(rows)   # the contracts still on an asset carry its annuity
         amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
         np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
-        self._share_annuity(np.unique(ids))
+        self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
 
 
 def _lead_by_mode(p) -> np.ndarray:

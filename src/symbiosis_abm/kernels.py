@@ -1096,3 +1096,56 @@ def spread_annuity(ids, n_assets, active, asset, volume, annuity, asset_annuity,
             total = asset_volume[a]
             floor = total if total != total or total > 1e-300 else 1e-300
             annuity[r] = asset_annuity[a] * (volume[r] / floor)
+
+
+@njit(cache=True, nogil=True)
+def end_contracts(rows, tick, code, active, ended, reason, edge, stream, need, volume,
+                  stream_committed, need_committed, edge_status, edge_retry, idle,
+                  retry):  # pragma: no cover - compiled
+    """The contracts ``rows`` that are still active end at ``tick`` for reason ``code``,
+    in one pass: what the numpy rule of :meth:`.contracts.ContractBook._end_exchanges`
+    does to the exchange log, the commitments and the edges, operation for operation.
+
+    The rows active now (repeats kept, as ``rows[active[rows]]``) become inactive with
+    their end tick and reason; their volumes leave their streams' and needs' commitments
+    (``np.subtract.at``: in order), a commitment left within 1e-9 of 0 is 0 (rounding);
+    their edges are ``idle`` and may be reconsidered from tick ``retry``. Returns the
+    rows that ended.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> active, committed = np.array([True, False]), np.array([30.0, 5.0])
+    >>> ended, why, status, retry = i(-1, -1), np.zeros(2, np.int8), np.ones(2, np.int8), i(0, 0)
+    >>> end_contracts(i(0, 1), 7, 3, active, ended, why, i(1, 0), i(0, 0), i(1, 1),
+    ...               np.array([30.0, 5.0]), committed, np.array([0.0, 40.0]), status,
+    ...               retry, 0, 13).tolist()
+    [0]
+    >>> active.tolist(), ended.tolist(), committed.tolist(), status.tolist(), retry.tolist()
+    ([False, False], [7, -1], [0.0, 5.0], [1, 0], [0, 13])
+    """
+    keep = np.empty(len(rows), dtype=np.int64)
+    n = 0
+    for r in rows:   # selected before any ends: a repeated row ends twice, as in numpy
+        if active[r]:
+            keep[n] = r
+            n += 1
+    keep = keep[:n]
+    for r in keep:
+        active[r] = False
+        ended[r] = tick
+        reason[r] = code
+    for r in keep:
+        stream_committed[stream[r]] -= volume[r]
+    for r in keep:
+        need_committed[need[r]] -= volume[r]
+    for r in keep:   # once every contract left, as the numpy rule reads them
+        if abs(stream_committed[stream[r]]) < 1e-9:
+            stream_committed[stream[r]] = 0.0
+    for r in keep:
+        if abs(need_committed[need[r]]) < 1e-9:
+            need_committed[need[r]] = 0.0
+    for r in keep:
+        edge_status[edge[r]] = idle
+        edge_retry[edge[r]] = retry
+    return keep

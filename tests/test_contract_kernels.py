@@ -1,0 +1,58 @@
+"""The contract book's compiled passes (kernels.end_contracts) give the numpy rules they
+replace, bit for bit (repeated rows, rows already ended, rounding left on commitments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbiosis_abm.kernels import end_contracts
+
+IDLE = 0
+
+
+def _end_numpy(rows, t, code, active, ended, reason, edge, stream, need, volume,
+               stream_committed, need_committed, edge_status, edge_retry, retry):
+    """ContractBook._end_exchanges's numpy rule on the log, commitments and edges, as it
+    was written before the kernel."""
+    rows = rows[active[rows]]
+    active[rows] = False
+    ended[rows] = t
+    reason[rows] = code
+    np.subtract.at(stream_committed, stream[rows], volume[rows])
+    np.subtract.at(need_committed, need[rows], volume[rows])
+    for committed, items in ((stream_committed, stream[rows]), (need_committed, need[rows])):
+        residue = np.abs(committed[items]) < 1e-9
+        committed[items[residue]] = 0.0
+    edge_status[edge[rows]] = IDLE
+    edge_retry[edge[rows]] = retry
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_end_contracts_is_the_numpy_ending(seed):
+    rng = np.random.default_rng(seed)
+    n_rows, n_s, n_n, n_e = (int(rng.integers(1, 50)), int(rng.integers(1, 8)),
+                             int(rng.integers(1, 8)), int(rng.integers(1, 30)))
+    stream, need = rng.integers(0, n_s, n_rows), rng.integers(0, n_n, n_rows)
+    edge = rng.integers(0, n_e, n_rows)
+    volume = rng.choice([0.0, 1.0, 2e4], n_rows) * rng.random(n_rows)
+    # commitments: the active contracts' volumes, give or take rounding
+    active = rng.random(n_rows) < 0.7
+    stream_committed = np.bincount(stream[active], weights=volume[active], minlength=n_s)
+    need_committed = np.bincount(need[active], weights=volume[active], minlength=n_n)
+    stream_committed += rng.choice([0.0, 1e-12, 5.0], n_s)
+    need_committed -= rng.choice([0.0, 1e-12, 5.0], n_n)
+    ended, reason = np.full(n_rows, -1), np.zeros(n_rows, dtype=np.int8)
+    status = rng.integers(0, 3, n_e).astype(np.int8)
+    retry = rng.integers(0, 9, n_e)
+    rows = rng.integers(0, n_rows, int(rng.integers(0, 12)))   # repeats, ended rows
+    state = [active, ended, reason, stream_committed, need_committed, status, retry]
+    want = [x.copy() for x in state]
+    got_rows = end_contracts(rows, 17, 4, state[0], state[1], state[2], edge, stream, need,
+                             volume, state[3], state[4], state[5], state[6], IDLE, 29)
+    want_rows = _end_numpy(rows, 17, 4, want[0], want[1], want[2], edge, stream, need,
+                           volume, want[3], want[4], want[5], want[6], 29)
+    assert got_rows.tolist() == want_rows.tolist()
+    for got, expected in zip(state, want):
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
