@@ -1149,3 +1149,46 @@ def end_contracts(rows, tick, code, active, ended, reason, edge, stream, need, v
         edge_status[edge[r]] = idle
         edge_retry[edge[r]] = retry
     return keep
+
+
+@njit(cache=True, nogil=True)
+def talk_deadlines(rows, u, failure, opened, due, tick, timeout):  # pragma: no cover
+    """Which of the open talks ``rows`` break down, time out or are due to decide at
+    ``tick``, in one pass: the numpy selections of
+    :meth:`.negotiation_book.NegotiationBook._negotiate`.
+
+    A talk breaks down where its draw ``u < failure``; of the others, one planned to last
+    longer than ``timeout`` (``due - opened > timeout``) times out once it has run that
+    long, and one within it is due from its ``due`` tick on. Returns the rows that break
+    down, time out and are due, each in the order of ``rows``.
+
+    Examples
+    --------
+    Talk 0 breaks down, 1 and 2 were planned too long and 2 has run that long, 3 is due:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> broke, late, ready = talk_deadlines(i(0, 1, 2, 3), np.array([0.01, 0.5, 0.5, 0.5]),
+    ...                                     0.05, i(0, 1, 0, 2), i(3, 9, 9, 5), 6, 6.0)
+    >>> broke.tolist(), late.tolist(), ready.tolist()
+    ([0], [2], [3])
+    """
+    n = len(rows)
+    broke = np.empty(n, dtype=np.int64)
+    late = np.empty(n, dtype=np.int64)
+    ready = np.empty(n, dtype=np.int64)
+    n_broke = n_late = n_ready = 0
+    for k in range(n):
+        if u[k] < failure:
+            broke[n_broke] = rows[k]
+            n_broke += 1
+            continue
+        r = rows[k]
+        start = opened[r]
+        if due[r] - start > timeout:
+            if tick - start >= timeout:
+                late[n_late] = r
+                n_late += 1
+        elif tick >= due[r]:
+            ready[n_ready] = r
+            n_ready += 1
+    return broke[:n_broke], late[:n_late], ready[:n_ready]

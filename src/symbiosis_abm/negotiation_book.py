@@ -16,7 +16,7 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import open_talks
+from .kernels import open_talks, talk_deadlines
 from .kernels_tick import talks_tick
 from .negotiation import duration, within_room
 from .pace import project_room
@@ -101,15 +101,15 @@ class NegotiationBook:
         if closed.any():   # (most ticks none fails: no selections to make)
             self._fail(rows[closed], t, "partner closed")
             rows = rows[~closed]
-        broke = self.streams.breakdowns.random(len(rows)) < self.rates.failure
-        if broke.any():
-            self._fail(rows[broke], t, "breakdown")
-            rows = rows[~broke]
-        opened, due = book["opened"][rows], book["due"][rows]
-        late = due - opened > self.rates.timeout
-        if late.any():
-            self._fail(rows[late & (t - opened >= self.rates.timeout)], t, "timeout")
-        return self._decide(rows[~late & (t >= due)], t)
+        # breakdowns, timeouts and the talks due to decide in one compiled pass
+        broke, late, due = talk_deadlines(rows, self.streams.breakdowns.random(len(rows)),
+                                          self.rates.failure, book["opened"], book["due"], t,
+                                          self.rates.timeout)
+        if len(broke):
+            self._fail(broke, t, "breakdown")
+        if len(late):
+            self._fail(late, t, "timeout")
+        return self._decide(due, t)
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays."""

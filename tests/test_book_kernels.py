@@ -1,12 +1,13 @@
-"""The contract book's compiled passes (kernels.end_contracts) give the numpy rules they
-replace, bit for bit (repeated rows, rows already ended, rounding left on commitments)."""
+"""The contract and negotiation books' compiled passes (kernels.end_contracts,
+kernels.talk_deadlines) give the numpy rules they replace, bit for bit (repeated rows,
+rows already ended, rounding left on commitments, ties at the deadlines)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels import end_contracts
+from symbiosis_abm.kernels import end_contracts, talk_deadlines
 
 IDLE = 0
 
@@ -56,3 +57,26 @@ def test_end_contracts_is_the_numpy_ending(seed):
     assert got_rows.tolist() == want_rows.tolist()
     for got, expected in zip(state, want):
         assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+def _deadlines_numpy(rows, u, failure, opened, due, t, timeout):
+    """NegotiationBook._negotiate's numpy selections, as written before the kernel."""
+    broke = u < failure
+    failed, rows = rows[broke], rows[~broke]
+    start, end = opened[rows], due[rows]
+    late = end - start > timeout
+    return failed, rows[late & (t - start >= timeout)], rows[~late & (t >= end)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_talk_deadlines_are_the_numpy_selections(seed):
+    rng = np.random.default_rng(seed)
+    n_book = int(rng.integers(1, 60))
+    opened = rng.integers(0, 20, n_book)
+    due = opened + rng.integers(0, 12, n_book)
+    rows = rng.permutation(n_book)[: int(rng.integers(0, n_book + 1))]
+    u = rng.random(len(rows))
+    t, timeout = int(rng.integers(0, 30)), float(rng.choice([3.0, 6.0, 7.5]))
+    got = talk_deadlines(rows, u, 0.2, opened, due, t, timeout)
+    want = _deadlines_numpy(rows, u, 0.2, opened, due, t, timeout)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
