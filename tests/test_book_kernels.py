@@ -1,13 +1,16 @@
 """The contract and negotiation books' compiled passes (kernels.end_contracts,
-kernels.talk_deadlines) give the numpy rules they replace, bit for bit (repeated rows,
-rows already ended, rounding left on commitments, ties at the deadlines)."""
+kernels.talk_deadlines, kernels.open_within_room) give the numpy rules they replace, bit
+for bit (repeated rows and edges, rows already ended, rounding left on commitments, ties
+at the deadlines, firms without room)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels import end_contracts, talk_deadlines
+from symbiosis_abm.kernels import end_contracts, open_talks, open_within_room, talk_deadlines
+from symbiosis_abm.negotiation import within_room
+from symbiosis_abm.pace import project_room
 
 IDLE = 0
 
@@ -80,3 +83,43 @@ def test_talk_deadlines_are_the_numpy_selections(seed):
     got = talk_deadlines(rows, u, 0.2, opened, due, t, timeout)
     want = _deadlines_numpy(rows, u, 0.2, opened, due, t, timeout)
     assert [g.tolist() for g in got] == [w.tolist() for w in want]
+
+
+def _open_numpy(edges, limit, status, supplier, receiver, negotiations, building, max_n,
+                slot_sr, slot_rs, aware, met, trust):
+    """NegotiationBook.open_negotiations's selection and bookkeeping in numpy, as written
+    before the kernel (repeats dropped in the order of their first place)."""
+    edges = edges[status[edges] == IDLE]
+    edges = edges[np.sort(np.unique(edges, return_index=True)[1])]
+    room = project_room(negotiations, building, max_n)
+    edges = within_room(edges, supplier[edges], receiver[edges], room)[:limit]
+    low = open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
+                     negotiations, status, 1)
+    return edges, low
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_open_within_room_is_the_numpy_opening(seed):
+    rng = np.random.default_rng(seed)
+    n_firms, n_edges = int(rng.integers(2, 15)), int(rng.integers(1, 60))
+    supplier, receiver = rng.integers(0, n_firms, n_edges), rng.integers(0, n_firms, n_edges)
+    n_slots = 2 * n_edges
+    slot_sr, slot_rs = rng.integers(0, n_slots, n_edges), rng.integers(0, n_slots, n_edges)
+    trust = rng.choice([0.1, 0.3, 0.5, 0.9], n_slots)
+    edges = rng.integers(0, n_edges, int(rng.integers(0, 40)))   # repeats, in priority order
+    limit = None if seed % 3 == 0 else int(rng.integers(0, 5))
+    max_n = int(rng.integers(1, 5))
+    building = rng.integers(0, 3, n_firms)
+    state = [rng.integers(0, 3, n_edges).astype(np.int8), rng.integers(0, 4, n_firms),
+             rng.random(n_slots) < 0.5, rng.random(n_slots) < 0.5]   # status, talks, aware, met
+    want = [x.copy() for x in state]
+    got_edges, got_low = open_within_room(edges, -1 if limit is None else limit, state[0],
+                                          IDLE, supplier, receiver, state[1], building, max_n,
+                                          4, slot_sr, slot_rs, state[2], state[3], trust, 1)
+    want_edges, want_low = _open_numpy(edges, limit, want[0], supplier, receiver, want[1],
+                                       building, max_n, slot_sr, slot_rs, want[2], want[3],
+                                       trust)
+    assert got_edges.tolist() == want_edges.tolist()
+    assert got_low.tobytes() == want_low.tobytes()
+    for got, expected in zip(state, want):
+        assert got.tobytes() == expected.tobytes()

@@ -1192,3 +1192,53 @@ def talk_deadlines(rows, u, failure, opened, due, tick, timeout):  # pragma: no 
             ready[n_ready] = r
             n_ready += 1
     return broke[:n_broke], late[:n_late], ready[:n_ready]
+
+
+@njit(cache=True, nogil=True)
+def open_within_room(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                     building, max_negotiations, rounds, slot_sr, slot_rs, aware, met, trust,
+                     negotiating):  # pragma: no cover - compiled
+    """Talks open on ``edges`` (in priority order) within each firm's room, in one pass:
+    what :meth:`.negotiation_book.NegotiationBook.open_negotiations` did in numpy.
+
+    The ``idle`` edges, each once (its first place), are offered to the firms' rooms
+    (``max(max_negotiations - negotiations - building, 0)``, :func:`.pace.project_room`)
+    in ``rounds`` rounds (:func:`room_rounds`); the first ``limit`` chosen (-1: all) open
+    (:func:`open_talks`). Returns the edges opened and the lower trust of each pair.
+
+    Examples
+    --------
+    Edge 0 is already in talks; edge 1 comes twice and opens once; firm 0 (one talk of
+    two) has room for it, and edge 2 opens too:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> status, count = np.array([1, 0, 0], np.int8), i(1, 0, 0)
+    >>> aware, met = np.zeros(4, np.bool_), np.zeros(4, np.bool_)
+    >>> edges, low = open_within_room(i(0, 1, 1, 2), -1, status, 0, i(0, 0, 2), i(1, 2, 1),
+    ...                               count, i(0, 0, 0), 2, 4, i(0, 0, 2), i(1, 1, 3),
+    ...                               aware, met, np.array([0.5, 0.4, 0.9, 0.2]), 1)
+    >>> edges.tolist(), low.tolist(), status.tolist(), count.tolist()
+    ([1, 2], [0.4, 0.2], [1, 1, 1], [2, 1, 2])
+    """
+    n = len(edges)
+    offered = np.empty(n, dtype=np.int64)
+    m = 0
+    for k in range(n):   # the idle edges, a repeat dropped (marked while they are listed)
+        e = edges[k]
+        if edge_status[e] == idle:
+            edge_status[e] = -1
+            offered[m] = e
+            m += 1
+    offered = offered[:m]
+    for e in offered:
+        edge_status[e] = idle
+    room = np.empty(len(negotiations), dtype=np.int64)
+    for f in range(len(negotiations)):
+        room[f] = max(max_negotiations - negotiations[f] - building[f], 0)
+    chosen = room_rounds(supplier[offered], receiver[offered], room, rounds)
+    opened = offered[chosen]
+    if limit >= 0:
+        opened = opened[:limit]
+    low = open_talks(opened, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
+                     negotiations, edge_status, negotiating)
+    return opened, low

@@ -16,32 +16,17 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import open_talks, talk_deadlines
+from .kernels import open_within_room, talk_deadlines
 from .kernels_tick import talks_tick
-from .negotiation import duration, within_room
-from .pace import project_room
+from .negotiation import duration
 from .state import phase
 
 __all__ = ["NegotiationBook"]
 
 
-#: up to this many edges, repeats are dropped through a dict (a few microseconds); more
-#: go through a sort (a dict of millions of keys costs more)
-SMALL_BATCH = 256
-
-
-def _first_occurrences(edges: np.ndarray) -> np.ndarray:
-    """``edges`` without repeats, in the order of their first occurrence (the caller's
-    priority order; ``np.unique`` alone sorts by id).
-
-    Examples
-    --------
-    >>> _first_occurrences(np.array([5, 3, 5, 9, 3])).tolist()
-    [5, 3, 9]
-    """
-    if len(edges) <= SMALL_BATCH:
-        return np.fromiter(dict.fromkeys(edges.tolist()), dtype=edges.dtype)
-    return edges[np.sort(np.unique(edges, return_index=True)[1])]
+#: rounds in which talks dropped by one firm's room free places at the other's
+#: (:func:`.negotiation.within_room`'s default)
+ROOM_ROUNDS = 4
 
 
 class NegotiationBook:
@@ -52,21 +37,20 @@ class NegotiationBook:
 
     def open_negotiations(self, edges: np.ndarray, *, via_broker: bool = False,
                           limit: int | None = None, distinct: bool = False) -> np.ndarray:
-        """Open talks on ``edges`` (in priority order) within each firm's capacity;
-        ``distinct``: the caller's edges have no repeats (none to drop)."""
+        """Open talks on ``edges`` (in priority order) within each firm's capacity (a
+        repeated edge counts once; ``distinct``: the caller's edges have none)."""
         w, p, store = self.world, self.params, self.pairs
-        edges = edges[self.edge_status[edges] == IDLE]
-        if not distinct and len(edges) > 1:
-            edges = _first_occurrences(edges)
-        room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
-        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
+        # one compiled pass (kernels.open_within_room): the idle edges, each once, within
+        # the firms' room for projects (pace.project_room, negotiation.within_room); the
+        # first ``limit`` open: both sides aware and met, the firms' count of talks, the
+        # edges negotiating, the lower of the pair's trusts (kernels.open_talks)
+        edges, low = open_within_room(
+            np.asarray(edges, dtype=np.int64), -1 if limit is None else int(limit),
+            self.edge_status, IDLE, w.edge_supplier, w.edge_receiver, self.firm_negotiations,
+            self.firm_building, int(p.max_negotiations), ROOM_ROUNDS, self.edge_slot_sr,
+            self.edge_slot_rs, store.aware, store.met, store.trust, NEGOTIATING)
         if len(edges) == 0:
             return edges
-        # one compiled pass: both sides aware and met, the firms' count of talks, the
-        # edges negotiating; the lower of the pair's trusts (kernels.open_talks)
-        low = open_talks(edges, w.edge_supplier, w.edge_receiver, self.edge_slot_sr,
-                         self.edge_slot_rs, store.aware, store.met, store.trust,
-                         self.firm_negotiations, self.edge_status, NEGOTIATING)
         t = max(self.tick, 0)
         volume = self.free_volume(edges)
         self.negotiations.append(
