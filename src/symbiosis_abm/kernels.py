@@ -1242,3 +1242,47 @@ def open_within_room(edges, limit, edge_status, idle, supplier, receiver, negoti
     low = open_talks(opened, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
                      negotiations, edge_status, negotiating)
     return opened, low
+
+
+@njit(cache=True, nogil=True)
+def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open, committed,
+                  volume):  # pragma: no cover - compiled
+    """This tick's process changes on the ``items`` whose event came (their draws
+    ``u_stop`` and levels ``drawn``), in place, in one pass: :func:`.pace.process_change`
+    as :meth:`.lifecycle.Lifecycle._process_changes` applies it, operation for operation.
+
+    At an open firm a dormant item (level <= 0) appears at level 1, an active one stops
+    where ``u_stop < stop_share``, else takes its ``drawn`` level; an item of a closed
+    firm keeps its level. Returns the items whose level fell below what is contracted on
+    them (``committed > volume x level x (1 + 1e-9)``).
+
+    Examples
+    --------
+    Item 0 appears, 1 stops (its contracts no longer fit), 2 is at a closed firm:
+
+    >>> level = np.array([0.0, 1.0, 1.0])
+    >>> change_levels(np.array([0, 1, 2]), np.array([0.5, 0.1, 0.1]), np.full(3, 0.5), 0.2,
+    ...               level, np.array([0, 0, 1]), np.array([True, False]),
+    ...               np.array([0.0, 10.0, 10.0]), np.full(3, 100.0)).tolist()
+    [1]
+    >>> level.tolist()
+    [1.0, 0.0, 1.0]
+    """
+    fell = np.empty(len(items), dtype=np.int64)
+    n = 0
+    for k in range(len(items)):
+        i = items[k]
+        if not firm_open[item_firm[i]]:
+            continue
+        old = level[i]
+        if old <= 0:
+            new = 1.0
+        elif u_stop[k] < stop_share:
+            new = 0.0
+        else:
+            new = drawn[k]
+        level[i] = new
+        if new < old and committed[i] > volume[i] * new * (1.0 + 1e-9):
+            fell[n] = i
+            n += 1
+    return fell[:n]

@@ -22,9 +22,10 @@ from .cascade import (
     received_share_table,
 )
 from .fading import dissolved, lapse
+from .kernels import change_levels
 from .kernels_tick import rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
-from .pace import hazard_per_tick, process_change
+from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
 from .relations import after_breach, common_partner_pairs, introduced
 from .state import phase
@@ -187,24 +188,22 @@ class Lifecycle:
             event = (u_event < h).nonzero()[0]
             if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
-            # the rule on the items that change only (element by element: the others
-            # keep their level and none of them fell)
+            # the rule (pace.process_change) on the items that change, at open firms, in
+            # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
+            # makes them
             u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
-            old = level[event]
-            new, fell = process_change(old, u_event[event], u_stop, z, h,
-                                       p.process_stop_share, p.process_change_sigma)
-            firm = w.stream_firm if kind == "stream" else w.need_firm
-            closed = ~self.firm_open[firm[event]]
-            new[closed], fell[closed] = old[closed], False
-            level[event] = new
+            drawn = np.minimum(np.exp(p.process_change_sigma * z), 1.0)
+            stream = kind == "stream"
+            fell = change_levels(
+                event, u_stop, drawn, p.process_stop_share, level,
+                w.stream_firm if stream else w.need_firm, self.firm_open,
+                self.stream_committed if stream else self.need_committed,
+                w.stream_volume if stream else w.need_volume)
             # contracts that no longer fit what is left of their stream (need) deliver
             # pro rata less within their volume band, or end below its minimum
-            volume = w.stream_volume if kind == "stream" else w.need_volume
-            committed = self.stream_committed if kind == "stream" else self.need_committed
-            fell &= committed[event] > volume[event] * new * (1.0 + 1e-9)
-            if fell.any():
+            if len(fell):
                 fell_items = np.zeros(len(level), dtype=bool)
-                fell_items[event[fell]] = True
+                fell_items[fell] = True
                 self._fit_to_capacity(kind, fell_items, t)
 
     def _starved_firms_close(self, t: int) -> None:
