@@ -1,5 +1,5 @@
 """The contract and negotiation books' compiled passes (kernels.end_contracts,
-kernels.talk_deadlines, kernels.open_within_room) give the numpy rules they replace, bit
+kernels.talk_deadlines, kernels.open_within_room, kernels.close_talks) give the numpy rules they replace, bit
 for bit (repeated rows and edges, rows already ended, rounding left on commitments, ties
 at the deadlines, firms without room)."""
 
@@ -8,7 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels import end_contracts, open_talks, open_within_room, talk_deadlines
+from symbiosis_abm.kernels import (
+    close_talks,
+    end_contracts,
+    open_talks,
+    open_within_room,
+    talk_deadlines,
+)
 from symbiosis_abm.negotiation import within_room
 from symbiosis_abm.pace import project_room
 
@@ -121,5 +127,45 @@ def test_open_within_room_is_the_numpy_opening(seed):
                                        trust)
     assert got_edges.tolist() == want_edges.tolist()
     assert got_low.tobytes() == want_low.tobytes()
+    for got, expected in zip(state, want):
+        assert got.tobytes() == expected.tobytes()
+
+
+def _close_numpy(rows, status, reason, t, book_status, book_reason, book_closed, book_edge,
+                 supplier, receiver, firm_negotiations, edge_status, edge_state, edge_retry,
+                 retry):
+    """NegotiationBook._fail with _release (reason set, edges idle, retry) and
+    AllocationPhase._allocate's conclusion (no reason, edges active, no retry) in numpy,
+    as written before the kernel."""
+    book_status[rows] = status
+    if reason >= 0:
+        book_reason[rows] = reason
+    book_closed[rows] = t
+    edges = book_edge[rows]
+    edge_status[edges] = edge_state
+    np.subtract.at(firm_negotiations, supplier[edges], 1)
+    np.subtract.at(firm_negotiations, receiver[edges], 1)
+    if retry >= 0:
+        edge_retry[edges] = retry
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("failed", [True, False])
+def test_close_talks_is_the_numpy_release(seed, failed):
+    rng = np.random.default_rng(seed)
+    n_book, n_edges, n_firms = (int(rng.integers(1, 40)), int(rng.integers(1, 20)),
+                                int(rng.integers(2, 9)))
+    book_edge = rng.integers(0, n_edges, n_book)
+    supplier, receiver = rng.integers(0, n_firms, n_edges), rng.integers(0, n_firms, n_edges)
+    rows = rng.permutation(n_book)[: int(rng.integers(0, n_book + 1))]
+    state = [np.zeros(n_book, np.int8), np.zeros(n_book, np.int8), np.full(n_book, -1),
+             rng.integers(0, 9, n_firms), np.ones(n_edges, np.int8), np.zeros(n_edges, np.int64)]
+    want = [x.copy() for x in state]
+    args = (2, 3, 11) if failed else (1, -1, 11)
+    edge_state, retry = (0, 14) if failed else (2, -1)
+    close_talks(rows, *args, state[0], state[1], state[2], book_edge, supplier, receiver,
+                state[3], state[4], edge_state, state[5], retry)
+    _close_numpy(rows, *args, want[0], want[1], want[2], book_edge, supplier, receiver,
+                 want[3], want[4], edge_state, want[5], retry)
     for got, expected in zip(state, want):
         assert got.tobytes() == expected.tobytes()

@@ -1286,3 +1286,37 @@ def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open,
             fell[n] = i
             n += 1
     return fell[:n]
+
+
+@njit(cache=True, nogil=True)
+def close_talks(rows, status, reason, tick, book_status, book_reason, book_closed, book_edge,
+                supplier, receiver, firm_negotiations, edge_status, edge_state,
+                edge_retry, retry):  # pragma: no cover - compiled
+    """Negotiations ``rows`` close at ``tick`` with ``status`` (and ``reason``; -1: none
+    set), in one pass: what ``NegotiationBook._fail`` and ``_release`` (and
+    ``AllocationPhase._allocate`` for the concluded) did in numpy. Their edges take
+    ``edge_state``, each firm counts one talk less per row (``np.subtract.at``) and, with
+    ``retry`` >= 0, the edges may be reconsidered from that tick.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> status, why, closed = np.zeros(2, np.int8), np.zeros(2, np.int8), i(-1, -1)
+    >>> talks, edge_status, retry = i(1, 1, 0), np.ones(1, np.int8), i(0)
+    >>> close_talks(i(1), 2, 4, 9, status, why, closed, i(0, 0), i(0), i(1), talks,
+    ...             edge_status, 0, retry, 12)
+    >>> status.tolist(), why.tolist(), closed.tolist(), talks.tolist(), retry.tolist()
+    ([0, 2], [0, 4], [-1, 9], [0, 0, 0], [12])
+    """
+    for r in rows:
+        book_status[r] = status
+        if reason >= 0:
+            book_reason[r] = reason
+        book_closed[r] = tick
+    for r in rows:
+        e = book_edge[r]
+        edge_status[e] = edge_state
+        firm_negotiations[supplier[e]] -= 1
+        firm_negotiations[receiver[e]] -= 1
+        if retry >= 0:
+            edge_retry[e] = retry

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import (
+    ACTIVE,
     FAILED,
     IDLE,
     NEGOTIATING,
@@ -16,7 +17,7 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import open_within_room, talk_deadlines
+from .kernels import close_talks, open_within_room, talk_deadlines
 from .kernels_tick import talks_tick
 from .negotiation import duration
 from .state import phase
@@ -144,19 +145,21 @@ class NegotiationBook:
                                         trial=book["trial"][rows])[0]
             self.counts["no co-funding while viable alone"] += int(
                 ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
-        book["status"][rows] = FAILED
-        book["reason"][rows] = REASON_CODE[reason]
-        book["closed"][rows] = t
-        self._release(book["edge"][rows])
+        self._close_talks(rows, t, FAILED, REASON_CODE[reason])
         if reason == "no co-funding":  # not retried until the budget changes
             self.cofund_wait[book["edge"][rows]] = self.cofunding_available()
         self.counts["negotiations_failed"] += len(rows)
         self.counts[f"failed: {reason}"] += len(rows)
 
-    def _release(self, edges: np.ndarray, status: int = IDLE) -> None:
-        w = self.world
-        self.edge_status[edges] = status
-        np.subtract.at(self.firm_negotiations, w.edge_supplier[edges], 1)
-        np.subtract.at(self.firm_negotiations, w.edge_receiver[edges], 1)
-        if status == IDLE:
-            self.edge_retry[edges] = max(self.tick, 0) + self.rates.reconsider
+    def _close_talks(self, rows: np.ndarray, t: int, status: int, reason: int = -1) -> None:
+        """Negotiations ``rows`` close with ``status`` (and ``reason``; -1: none) at
+        ``t``: their edges are free again (``FAILED``: idle, reconsidered after the
+        usual wait; else an exchange's, ``ACTIVE``) and their firms have one talk less
+        each (one compiled pass, kernels.close_talks)."""
+        book, w = self.negotiations, self.world
+        failed = status == FAILED
+        close_talks(np.asarray(rows, dtype=np.int64), status, reason, t, book["status"],
+                    book["reason"], book["closed"], book["edge"], w.edge_supplier,
+                    w.edge_receiver, self.firm_negotiations, self.edge_status,
+                    IDLE if failed else ACTIVE,
+                    self.edge_retry, max(self.tick, 0) + self.rates.reconsider if failed else -1)
