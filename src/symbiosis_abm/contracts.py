@@ -194,8 +194,13 @@ class ContractBook:
         w = self.world
         tm = self.params.tick_months
         self._prices(t)                             # policy levers and price path (7.20)
-        self.stream_season_now = season_at(w.stream_season, t, tm)
-        self.need_season_now = season_at(w.need_season, t, tm)
+        # the factors depend on the calendar month the tick starts in: remembered per
+        # month (shared: read only)
+        by_month = remembered(self, "_season_months", w, dict)
+        month = int(t * tm // 1) % 12
+        if month not in by_month:
+            by_month[month] = (season_at(w.stream_season, t, tm), season_at(w.need_season, t, tm))
+        self.stream_season_now, self.need_season_now = by_month[month]
         z = self.streams.noise.standard_normal(len(w.stream_volume))
         # with process changes and, for streams made from inputs, what the input receives;
         # nothing at a closed firm (one compiled pass, into the model's arrays)
