@@ -1,13 +1,16 @@
-"""Process changes in one compiled pass (kernels.change_levels) give the numpy rule they
-replace (pace.process_change as Lifecycle._process_changes applied it), bit for bit:
-dormant items appearing, stops, drawn levels, closed firms, contracts that no longer fit."""
+"""Process changes and fading in one compiled pass each (kernels.change_levels,
+kernels.fade_pairs) give the numpy rules they replace (pace.process_change as
+Lifecycle._process_changes applied it; Lifecycle._fade with fading.dissolved), bit for
+bit: dormant items appearing, stops, drawn levels, closed firms, contracts that no longer
+fit; quiet pairs forgetting, weak ties dissolving near the baseline."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels import change_levels
+from symbiosis_abm.fading import dissolved
+from symbiosis_abm.kernels import change_levels, fade_pairs
 from symbiosis_abm.pace import process_change
 
 
@@ -43,3 +46,33 @@ def test_change_levels_is_the_numpy_process_change(seed):
                          firm_open, committed, volume)
     assert got_level.tobytes() == want_level.tobytes()
     assert fell.tolist() == np.flatnonzero(want_fell).tolist()
+
+
+def _fade_numpy(aware, met, contact, trust, u_aware, chance, baseline):
+    """Lifecycle._fade's pair rules in numpy, as written before the kernel (u_aware: one
+    single-precision draw per quiet pair, None: awareness does not fade)."""
+    idle = ~contact
+    if u_aware is not None:
+        quiet = (aware & idle).nonzero()[0]
+        aware[quiet[u_aware < chance]] = False
+    slots = (met & idle).nonzero()[0]
+    met[slots[dissolved(True, False, trust[slots], baseline, 0.01)]] = False
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("fades", [True, False])
+def test_fade_pairs_is_the_numpy_fading(seed, fades):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 300))
+    aware, met, contact = rng.random(n) < 0.6, rng.random(n) < 0.5, rng.random(n) < 0.3
+    baseline = 0.3
+    trust = baseline + rng.choice([0.0, 0.005, 0.01, 0.0100001, -0.01, 0.2, np.nan], n)
+    chance = float(rng.choice([0.02, 0.1, 1 / 3]))   # (1/3 is not a float32)
+    u_aware = None
+    if fades:
+        u_aware = rng.random(int(np.count_nonzero(aware & ~contact)), dtype=np.float32)
+    want = [aware.copy(), met.copy()]
+    _fade_numpy(want[0], want[1], contact, trust, u_aware, chance, baseline)
+    fade_pairs(aware, met, contact, trust, None if u_aware is None else u_aware < chance,
+               baseline, 0.01)
+    assert aware.tolist() == want[0].tolist() and met.tolist() == want[1].tolist()

@@ -1320,3 +1320,34 @@ def close_talks(rows, status, reason, tick, book_status, book_reason, book_close
         firm_negotiations[receiver[e]] -= 1
         if retry >= 0:
             edge_retry[e] = retry
+
+
+@njit(cache=True, nogil=True)
+def fade_pairs(aware, met, contact, trust, forgets, baseline,
+               epsilon):  # pragma: no cover - compiled
+    """Unkept awareness is forgotten and weak ties back at the baseline dissolve, in one
+    pass over the pair slots: what :meth:`.lifecycle.Lifecycle._fade` did in numpy.
+
+    ``forgets`` holds one flag per slot that is aware and without contact, in slot order
+    (its draw fell below the chance to forget; None: nobody forgets); those slots are no
+    longer aware. A slot that met, without contact, whose trust is within ``epsilon`` of
+    the ``baseline`` (:func:`.fading.dissolved`) no longer counts as met.
+
+    Examples
+    --------
+    >>> aware, met = np.array([True, True, False]), np.array([True, True, True])
+    >>> fade_pairs(aware, met, np.array([False, True, False]), np.array([0.3, 0.3, 0.6]),
+    ...            np.array([True]), 0.3, 0.01)
+    >>> aware.tolist(), met.tolist()
+    ([False, True, False], [False, True, True])
+    """
+    if forgets is not None:
+        k = 0
+        for i in range(len(aware)):
+            if aware[i] and not contact[i]:
+                if forgets[k]:
+                    aware[i] = False
+                k += 1
+    for i in range(len(met)):
+        if met[i] and not contact[i] and abs(trust[i] - baseline) <= epsilon:
+            met[i] = False

@@ -21,8 +21,8 @@ from .cascade import (
     received_share_of,
     received_share_table,
 )
-from .fading import dissolved, lapse
-from .kernels import change_levels
+from .fading import lapse
+from .kernels import change_levels, fade_pairs
 from .kernels_tick import rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick
@@ -231,13 +231,15 @@ class Lifecycle:
         if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
             self.firm_member &= ~lapse(self.firm_member, u, per_tick(p.registry_lapse_rate,
                                                                      months))
-        idle = ~store.contact
-        if p.awareness_fade_rate > 0:
-            quiet = (store.aware & idle).nonzero()[0]
-            u_aware = rng.random(len(quiet), dtype=np.float32)   # many pairs: single precision
-            store.aware[quiet[u_aware < per_tick(p.awareness_fade_rate, months)]] = False
-        met = (store.met & idle).nonzero()[0]
-        store.met[met[dissolved(True, False, store.trust[met], p.trust_baseline, 0.01)]] = False
+        forgets = None
+        if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
+            quiet = np.count_nonzero(store.aware & ~store.contact)
+            u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
+            forgets = u_aware < per_tick(p.awareness_fade_rate, months)
+        # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
+        # in one compiled pass
+        fade_pairs(store.aware, store.met, store.contact, store.trust, forgets,
+                   p.trust_baseline, 0.01)
 
     def _introduce(self, months: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
