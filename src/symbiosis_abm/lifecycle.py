@@ -208,14 +208,16 @@ class Lifecycle:
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
-        if not p.cascade or not self.key_input.any():
+        any_key, patience = remembered(self, "_starving", p, lambda: (
+            bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months)))
+        if not p.cascade or not any_key:
             return
         # the key inputs' starvation counters and the firms they close, in one compiled
         # pass: closing is demography (7.19): a real region's plant stays, idle, and may
         # find its input again; its produced streams already follow the input down to zero
         closing = starved_closing(self.key_input, self.firm_open, self.world.need_firm,
                                   self.need_starved, self.need_share, p.cascade_threshold,
-                                  in_ticks(p.cascade_patience_months, p.tick_months),
+                                  patience,
                                   STARVED, self.world.firm_random_exit)
         if closing.any():
             self.counts["firms_closed: input lost"] += int(closing.sum())
@@ -248,24 +250,26 @@ class Lifecycle:
         act = ex["active"]
         if p.introduction_rate <= 0 or act.sum() < 2:
             return
-        pairs, hit, keys = remembered(   # the same while the active exchanges are
+        hit, shared = remembered(   # the same while the active exchanges are
             self, "_introductions", act.tobytes(), lambda: self._introducible(act))
         if len(hit) == 0:
             return
         u = self.streams.introductions.random(len(hit))
-        got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, months))]
+        got = hit[shared & (u < per_tick(p.introduction_rate, months))]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)
 
-    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs sharing a partner among the exchanges ``act`` (a mask), the candidate
-        edges between them and those edges' pair keys."""
+    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate edges between pairs sharing a partner among the exchanges
+        ``act`` (a mask), and which of them :func:`.relations.introduced` lets a draw
+        introduce (all: their keys are the pairs'; the rule's part that needs no draw,
+        made once per set of exchanges)."""
         ex, w = self.exchanges, self.world
         pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
         hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
         keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
-        return pairs, hit, keys
+        return hit, introduced(keys, pairs, np.zeros(len(hit)), 1.0)
 
 
 def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
