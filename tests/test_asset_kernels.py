@@ -1,13 +1,14 @@
-"""The asset book's compiled passes (kernels.move_on_assets, kernels.spread_annuity) give
-the numpy rules they replace, bit for bit (repeated assets, contracts off any asset,
-rounding left on emptied assets, NaN and zero volumes included)."""
+"""The asset book's compiled passes (kernels.move_on_assets, kernels.spread_annuity,
+kernels.strand_assets) give the numpy rules they replace, bit for bit (repeated assets,
+contracts off any asset, rounding left on emptied assets, NaN and zero volumes, assets
+paid off or at the end of their life included)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels import move_on_assets, spread_annuity
+from symbiosis_abm.kernels import move_on_assets, spread_annuity, strand_assets
 
 ROUNDING = 1e-9
 
@@ -81,3 +82,30 @@ def test_spread_annuity_is_the_numpy_split(seed):
     _spread_numpy(ids, n_assets, active, asset, volume, want, asset_annuity, asset_volume)
     spread_annuity(ids, n_assets, active, asset, volume, annuity, asset_annuity, asset_volume)
     assert _same(annuity, want)
+
+
+def _strand_numpy(ids, annuity_per_tick, tick, until, volume, paid_off, stranded, last_used):
+    """AssetBook.strand as it was written in numpy before the kernel."""
+    left = np.maximum(until[ids] - (tick + 1), 0)
+    unused = volume[ids] <= 0.0
+    amount = np.where(paid_off[ids] | ~unused, 0.0, annuity_per_tick * left)
+    np.add.at(stranded, ids, amount)
+    paid_off[ids[unused]] = True
+    last_used[ids] = tick
+    return amount
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_strand_assets_is_the_numpy_strand(seed):
+    rng = np.random.default_rng(seed)
+    n_assets, k = int(rng.integers(1, 20)), int(rng.integers(0, 30))
+    ids = rng.integers(0, n_assets, k)   # repeats: contracts leaving one asset together
+    annuity = rng.random(k) * rng.choice([1.0, 1e4, np.nan], k)
+    tick = int(rng.integers(0, 50))
+    state = [rng.integers(0, 80, n_assets), rng.choice([0.0, -0.0, 5.0], n_assets),
+             rng.random(n_assets) < 0.3, rng.random(n_assets), rng.integers(0, 9, n_assets)]
+    want = [x.copy() for x in state]
+    got = strand_assets(ids, annuity, tick, *state)
+    expected = _strand_numpy(ids, annuity, tick, *want)
+    assert _same(got, expected)
+    assert all(_same(g, w) for g, w in zip(state, want))

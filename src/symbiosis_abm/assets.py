@@ -40,7 +40,7 @@ import numpy as np
 
 from .catalogue import MODES
 from .columns import Columns
-from .kernels import move_on_assets, route_asset_use, spread_annuity
+from .kernels import move_on_assets, route_asset_use, spread_annuity, strand_assets
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
 
@@ -291,14 +291,10 @@ class AssetBook:
         Returns the stranded amount per contract (0 for assets still used, already paid
         off or at the end of their life); stranded assets are paid off afterwards.
         """
-        t = self.table
-        left = np.maximum(t["until"][ids] - (tick + 1), 0)
-        unused = t["volume"][ids] <= 0.0
-        amount = np.where(t["paid_off"][ids] | ~unused, 0.0, annuity_per_tick * left)
-        np.add.at(t["stranded"], ids, amount)
-        t["paid_off"][ids[unused]] = True
-        t["last_used"][ids] = tick
-        return amount
+        t = self.table   # one compiled pass (kernels.strand_assets)
+        return strand_assets(np.asarray(ids, dtype=np.int64),
+                             np.asarray(annuity_per_tick, dtype=float), tick, t["until"],
+                             t["volume"], t["paid_off"], t["stranded"], t["last_used"])
 
 
 def charge_share(terms, share: np.ndarray, bargaining_power: float) -> None:

@@ -1351,3 +1351,44 @@ def fade_pairs(aware, met, contact, trust, forgets, baseline,
     for i in range(len(met)):
         if met[i] and not contact[i] and abs(trust[i] - baseline) <= epsilon:
             met[i] = False
+
+
+@njit(cache=True, nogil=True)
+def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, stranded,
+                  last_used):  # pragma: no cover - compiled
+    """The annuity still to come on assets ``ids`` that their last contracts leave at
+    ``tick``, in one pass: what the numpy rule of :meth:`.assets.AssetBook.strand` does,
+    operation for operation.
+
+    Each leaving contract (repeats allowed) is charged its ``annuity_per_tick`` for the
+    ticks left of its asset's life, unless the asset is still used (volume above 0) or
+    paid off, as the book stood before any of them; the charges add to the assets'
+    ``stranded`` (in order), unused assets are paid off and all were last used now.
+    Returns each contract's charge.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> paid, stranded, used = np.array([False, False]), np.zeros(2), i(0, 0)
+    >>> strand_assets(i(0, 1), np.array([10.0, 10.0]), 5, i(9, 9), np.array([0.0, 3.0]),
+    ...               paid, stranded, used).tolist()
+    [30.0, 0.0]
+    >>> paid.tolist(), stranded.tolist(), used.tolist()
+    ([True, False], [30.0, 0.0], [5, 5])
+    """
+    n = len(ids)
+    amount = np.zeros(n)
+    unused = np.empty(n, dtype=np.bool_)
+    for k in range(n):   # every charge from the book as it stood
+        a = ids[k]
+        left = max(until[a] - (tick + 1), 0)
+        unused[k] = asset_volume[a] <= 0.0
+        if not (paid_off[a] or not unused[k]):
+            amount[k] = annuity_per_tick[k] * left
+    for k in range(n):
+        stranded[ids[k]] += amount[k]
+    for k in range(n):
+        if unused[k]:
+            paid_off[ids[k]] = True
+        last_used[ids[k]] = tick
+    return amount
