@@ -22,6 +22,14 @@ each step is a gather into a temporary array of the edges' length, so a pass rea
 a dozen times; here each is one loop that reads an edge's inputs once and allocates only
 its result (scattered reads that would stall a long loop get a short loop of their own).
 
+At the end of the module, the book-keeping of a small region's tick, where a phase made a
+dozen numpy calls on a few rows: talks opening within the firms' room
+(:func:`open_within_room`), breaking down, timing out or coming due
+(:func:`talk_deadlines`) and closing (:func:`close_talks`); an exchange ending
+(:func:`end_contracts`); contracts moving onto or off their assets, the annuity split and
+stranding (:func:`move_on_assets`, :func:`spread_annuity`, :func:`strand_assets`);
+process changes (:func:`change_levels`) and fading (:func:`fade_pairs`).
+
 The kernels do the numpy expressions' own IEEE operations in the same order (numba
 without fast-math: no reassociation, no fused multiply-add) and sum a row as numpy's
 ``add.reduce`` does (:func:`pairwise_sum`), so their results are the numpy expressions
