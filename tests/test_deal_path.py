@@ -135,15 +135,6 @@ def test_free_volume_keeps_numpys_ties_of_signed_zeros_and_nans():
     assert np.array_equal(_bits(got), _bits(want))
 
 
-@pytest.mark.parametrize("size", [2, 5, 256, 257, 3000])
-def test_first_occurrences_is_the_unique_index_order(size):
-    from symbiosis_abm.negotiation_book import _first_occurrences
-    edges = np.random.default_rng(size).integers(0, max(2, size // 3), size)
-    want = edges[np.sort(np.unique(edges, return_index=True)[1])]
-    got = _first_occurrences(edges)
-    assert got.dtype == want.dtype and got.tolist() == want.tolist()
-
-
 def test_priced_terms_are_the_dataclass_its_init_makes(model):
     terms, _ = model.expected_terms(np.arange(5))
     made = ExchangeTerms(*(getattr(terms, name) for name in ExchangeTerms.__dataclass_fields__))

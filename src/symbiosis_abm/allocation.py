@@ -11,7 +11,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from .codes import ACTIVE, CONCLUDED
+from .codes import CONCLUDED
 from .contracts import allocation_reasons
 from .economics import ExchangeTerms
 from .state import phase
@@ -123,9 +123,7 @@ class AllocationPhase:
         ok = reasons == ""
         for reason in sorted(set(reasons[~ok].tolist())):
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
-        book["status"][rows[ok]] = CONCLUDED
-        book["closed"][rows[ok]] = t
-        self._release(edges[ok], status=ACTIVE)
+        self._close_talks(rows[ok], t, CONCLUDED)   # their edges now exchange
         self.counts["negotiations_concluded"] += int(ok.sum())
         self._start_exchanges(t, edges[ok], terms, info, cofund, ok)
 

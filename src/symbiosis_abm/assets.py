@@ -40,7 +40,7 @@ import numpy as np
 
 from .catalogue import MODES
 from .columns import Columns
-from .kernels import route_asset_use
+from .kernels import move_on_assets, route_asset_use, spread_annuity, strand_assets
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
 
@@ -253,13 +253,13 @@ class AssetBook:
         self.edge_user[edges[mine]] = -1
 
     def _move(self, ids, volume, profile, sign: float) -> None:
+        """Volume, monthly load and count of changes of assets ``ids`` follow their
+        contracts; an asset left with only rounding is emptied (one compiled pass,
+        :func:`.kernels.move_on_assets`)."""
         t = self.table
-        np.add.at(t["volume"], ids, sign * volume)
-        np.add.at(self.load, ids, sign * profile)
-        np.add.at(t["changes"], ids, 1)
-        empty = t["volume"][ids] <= _ROUNDING * np.maximum(volume, 1.0)
-        t["volume"][ids[empty]] = 0.0          # rounding left by contracts that left
-        self.load[ids[empty]] = 0.0
+        move_on_assets(np.asarray(ids, dtype=np.int64), np.asarray(volume, dtype=float),
+                       np.asarray(profile, dtype=float), float(sign), t["volume"], self.load,
+                       t["changes"], _ROUNDING)
 
     def adjust(self, ids: np.ndarray, volume: np.ndarray, profile: np.ndarray) -> None:
         """Contracts on assets ``ids`` change their volume by ``volume`` (their monthly
@@ -291,14 +291,10 @@ class AssetBook:
         Returns the stranded amount per contract (0 for assets still used, already paid
         off or at the end of their life); stranded assets are paid off afterwards.
         """
-        t = self.table
-        left = np.maximum(t["until"][ids] - (tick + 1), 0)
-        unused = t["volume"][ids] <= 0.0
-        amount = np.where(t["paid_off"][ids] | ~unused, 0.0, annuity_per_tick * left)
-        np.add.at(t["stranded"], ids, amount)
-        t["paid_off"][ids[unused]] = True
-        t["last_used"][ids] = tick
-        return amount
+        t = self.table   # one compiled pass (kernels.strand_assets)
+        return strand_assets(np.asarray(ids, dtype=np.int64),
+                             np.asarray(annuity_per_tick, dtype=float), tick, t["until"],
+                             t["volume"], t["paid_off"], t["stranded"], t["last_used"])
 
 
 def charge_share(terms, share: np.ndarray, bargaining_power: float) -> None:
@@ -390,15 +386,10 @@ class AssetUse:
     def _share_annuity(self, ids: np.ndarray) -> None:
         """The contracts in service on assets ``ids`` pay their annuity pro rata of their
         contracted volume (docs/ODD.md 7.15)."""
-        ex = self.exchanges
-        ids = ids[ids >= 0]
-        if len(ids) == 0:
-            return
-        # a mask over assets, one more row for -1 (no asset): np.isin's result, cheaper
-        chosen = np.zeros(len(self.assets) + 1, dtype=bool)
-        chosen[ids] = True
-        rows = np.flatnonzero(ex["active"] & chosen[ex["asset"]])
-        ex["annuity"][rows] = self.assets.user_annuity(ex["asset"][rows], ex["volume"][rows])
+        ex, table = self.exchanges, self.assets.table
+        # one compiled pass over the contracts (AssetBook.user_annuity's rule)
+        spread_annuity(np.asarray(ids, dtype=np.int64), len(table), ex["active"], ex["asset"],
+                       ex["volume"], ex["annuity"], table["annuity"], table["volume"])
 
     def _asset_users(self) -> np.ndarray:
         """Contracts in service on each asset now."""

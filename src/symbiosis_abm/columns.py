@@ -51,7 +51,7 @@ class Columns(dict):
         super().__init__()
         self._dtypes = {k: np.dtype(v) for k, v in dtypes.items()}
         self._data = {k: np.zeros(capacity, dtype=d) for k, d in self._dtypes.items()}
-        self._size = 0
+        self._size, self._capacity = 0, capacity
         self._renew_views()
 
     def __reduce__(self):
@@ -83,13 +83,16 @@ class Columns(dict):
             raise ValueError("append needs every column, arrays all of one length")
         start = self._size
         end = start + n
-        self._reserve(end)
+        if end > self._capacity:
+            self._reserve(end)
         # written past the used rows, and only then counted in: a column of another
         # length raises before the table changes (the rows written are overwritten by
         # the next append, which writes every column)
         one = n == 1   # one row (most ticks): an item's assignment costs less than a slice's
         for name, values in columns.items():
-            if _is_array(values):
+            kind = type(values)   # (the common cases told without a call)
+            if (values.ndim > 0 if kind is np.ndarray
+                    else kind not in _PLAIN_SCALARS and _is_array(values)):
                 if len(values) != n:
                     raise ValueError("append needs every column, arrays all of one length")
                 if one:
@@ -103,10 +106,10 @@ class Columns(dict):
         return np.arange(start, end)
 
     def _reserve(self, needed: int) -> None:
-        capacity = len(next(iter(self._data.values())))
+        capacity = self._capacity
         if needed <= capacity:
             return
-        capacity = max(needed, 2 * capacity)
+        capacity = self._capacity = max(needed, 2 * capacity)
         for name, old in self._data.items():
             new = np.zeros(capacity, dtype=old.dtype)
             new[: self._size] = old[: self._size]
@@ -121,6 +124,7 @@ def _rebuilt(dtypes: dict[str, Any], data: dict[str, np.ndarray], size: int) -> 
     """A :class:`Columns` over ``data`` (for copies and pickles)."""
     table = Columns(dtypes, capacity=0)
     table._data, table._size = data, size
+    table._capacity = len(next(iter(data.values()))) if data else 0
     table._renew_views()
     return table
 

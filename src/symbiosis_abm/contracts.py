@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import remembered
 from .catalogue import MODES
 from .codes import (
     IDLE,
     REASON_CODE,
 )
+from .kernels import end_contracts
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
@@ -192,8 +194,13 @@ class ContractBook:
         w = self.world
         tm = self.params.tick_months
         self._prices(t)                             # policy levers and price path (7.20)
-        self.stream_season_now = season_at(w.stream_season, t, tm)
-        self.need_season_now = season_at(w.need_season, t, tm)
+        # the factors depend on the calendar month the tick starts in: remembered per
+        # month (shared: read only)
+        by_month = remembered(self, "_season_months", w, dict)
+        month = int(t * tm // 1) % 12
+        if month not in by_month:
+            by_month[month] = (season_at(w.stream_season, t, tm), season_at(w.need_season, t, tm))
+        self.stream_season_now, self.need_season_now = by_month[month]
         z = self.streams.noise.standard_normal(len(w.stream_volume))
         # with process changes and, for streams made from inputs, what the input receives;
         # nothing at a closed firm (one compiled pass, into the model's arrays)
@@ -315,13 +322,18 @@ class ContractBook:
                                                   held=ex["volume"][due][trial])
             grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
         keep &= ~grown
-        length = np.where(trial, p.trial_months / p.tick_months,
-                          p.contract_years * p.ticks_per_year)
-        ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
-        self._reprice(due[keep], terms, info, keep)
-        self.counts["renewals"] += int(keep.sum())
-        self._end_exchanges(due[grown], t, "trial completed")
-        self.edge_retry[ex["edge"][due[grown]]] = t
+        renewed = int(keep.sum())
+        if renewed:
+            length = np.where(trial, p.trial_months / p.tick_months,
+                              p.contract_years * p.ticks_per_year)
+            ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
+            self._reprice(due[keep], terms, info, keep)
+        self.counts["renewals"] += renewed
+        if renewed == len(due):   # (most renewals: every contract due goes on)
+            return
+        if grown.any():
+            self._end_exchanges(due[grown], t, "trial completed")
+            self.edge_retry[ex["edge"][due[grown]]] = t
         self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
         self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
 
@@ -385,7 +397,7 @@ class ContractBook:
         ex["subsidy"][rows] += subsidy
         ex["annuity"][rows] = info["booked_annuity"][ok]   # paid at its plain annuity
         self._reprice(rows, terms, info, ok)
-        self._share_annuity(np.unique(ids))
+        self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
         self.counts["assets replaced"] += int((capex > 0).sum())
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
@@ -420,8 +432,7 @@ class ContractBook:
         tpy = p.ticks_per_year
         # a new line is designed, permitted and built before it delivers (7.17)
         mode, trial = info["mode"][ok], info["trial"][ok]
-        months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
-        ready = t + 1 + lead_ticks(mode, months, p.tick_months, np.zeros(len(edges), bool))
+        ready = t + 1 + remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p))[mode]
         # one asset per route: join its line where it fits, else build (7.15); its life
         # and annuity run from the first tick of work; an asset is booked at its plain
         # annuity, the deal was priced at the hazard-adjusted one (hazards.py)
@@ -468,10 +479,13 @@ class ContractBook:
         rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
         below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
                                  ex["max_volume"][rows], p.min_volume_share)
-        self._breach(rows[below], np.full(int(below.sum()), stream))
-        self._settle_early_end(rows[below], np.full(int(below.sum()), stream), t)
-        self._end_exchanges(rows[below], t, "below minimum volume")
-        self._resize(rows[~below], new[~below])
+        n_below = int(below.sum())
+        if n_below:
+            self._breach(rows[below], np.full(n_below, stream))
+            self._settle_early_end(rows[below], np.full(n_below, stream), t)
+            self._end_exchanges(rows[below], t, "below minimum volume")
+        if n_below < len(rows):
+            self._resize(rows[~below], new[~below])
 
     def _resize(self, rows: np.ndarray, new_volume: np.ndarray) -> None:
         """Contracts ``rows`` now run at ``new_volume`` a year, at the same price per unit:
@@ -496,26 +510,23 @@ class ContractBook:
         self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
-        ex = self.exchanges
-        rows = rows[ex["active"][rows]]
         if len(rows) == 0:
             return
-        ex["active"][rows] = False
-        ex["ended"][rows] = t
-        ex["reason"][rows] = REASON_CODE[reason]
+        ex = self.exchanges
+        # the log, the commitments and the edges in one compiled pass (the rows still
+        # active end; their volumes leave the commitments; their edges idle)
+        rows = end_contracts(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason],
+                             ex["active"], ex["ended"], ex["reason"], ex["edge"], ex["stream"],
+                             ex["need"], ex["volume"], self.stream_committed,
+                             self.need_committed, self.edge_status, self.edge_retry, IDLE,
+                             t + self.rates.reconsider)
+        if len(rows) == 0:
+            return
         self._strand(rows, t)
         if reason == "partner closed":   # the site's end of the line is gone with it
             ids = ex["asset"][rows]     # (unless other firms of the site still use it)
             ids = ids[ids >= 0]
             self.assets.retire(ids[self.assets.table["volume"][ids] <= 0], t)
-        np.subtract.at(self.stream_committed, ex["stream"][rows], ex["volume"][rows])
-        np.subtract.at(self.need_committed, ex["need"][rows], ex["volume"][rows])
-        for committed, items in ((self.stream_committed, ex["stream"][rows]),
-                                 (self.need_committed, ex["need"][rows])):
-            residue = np.abs(committed[items]) < 1e-9     # rounding left by ended contracts
-            committed[items[residue]] = 0.0
-        self.edge_status[ex["edge"][rows]] = IDLE
-        self.edge_retry[ex["edge"][rows]] = t + self.rates.reconsider
         self.counts[f"ended: {reason}"] += len(rows)
 
     def _settle_early_end(self, rows: np.ndarray, by_supplier: np.ndarray, t: int) -> None:
@@ -551,7 +562,14 @@ class ContractBook:
         self._leave_assets(rows)   # the contracts still on an asset carry its annuity
         amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
         np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
-        self._share_annuity(np.unique(ids))
+        self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
+
+
+def _lead_by_mode(p) -> np.ndarray:
+    """Ticks of building of a new line, by mode (:func:`.pace.lead_ticks` of each)."""
+    months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
+    modes = np.arange(len(MODES))
+    return lead_ticks(modes, months, p.tick_months, np.zeros(len(modes), bool))
 
 
 _EXCHANGE_COLUMNS = {

@@ -91,6 +91,16 @@ def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray, n_firms: int) 
     return np.flatnonzero(hit[src] | hit[dst])
 
 
+def _exit_rates(p, w) -> tuple[np.ndarray, int, float]:
+    """Each firm's exit hazard per tick (0 where it may not close at random), the ticks
+    between site take-overs and a vacant site's chance to be taken over at one."""
+    hazard = np.where(w.firm_random_exit, exit_hazard(
+        w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME), 0.0)
+    # sites are taken over at quarter ends (vacancies last years; a third of the work)
+    every = max(1, round(3 / p.tick_months))
+    return hazard, every, float(hazard_per_tick(p.site_reuse_rate, every * p.tick_months))
+
+
 class Demography:
     """Firms enter at their opening tick (phase 0); in phase 8 they close (scheduled, by
     hazard, by size-class exit) and newcomers take over vacant sites.
@@ -117,7 +127,11 @@ class Demography:
             self.counts["ties_begun"] += 1
         if t == 0:
             return  # the firms that exist at tick 0 are open from the constructor on
-        opening = (self.world.firm_open_tick == t) & ~self.firm_open
+        w = self.world
+        if t not in remembered(self, "_opening_ticks", w,
+                               lambda: frozenset(w.firm_open_tick.tolist())):
+            return   # (most ticks no firm is due to open)
+        opening = (w.firm_open_tick == t) & ~self.firm_open
         if opening.any():
             self.firm_open |= opening
             self.counts["firms_opened"] += int(opening.sum())
@@ -137,13 +151,7 @@ class Demography:
         if p.closure_rate_per_year > 0:
             chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
         u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
-        hazard = remembered(self, "_exit_hazard", p, lambda: np.where(
-            w.firm_random_exit, exit_hazard(
-                w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME), 0.0))
-        # sites are taken over at quarter ends (vacancies last years; a third of the work)
-        every = max(1, round(3 / p.tick_months))
-        reuse = remembered(self, "_reuse_hazard", p, lambda: float(
-            hazard_per_tick(p.site_reuse_rate, every * p.tick_months)))
+        hazard, every, reuse = remembered(self, "_exit_hazard", p, lambda: _exit_rates(p, w))
         gone, n_gone, n_exits, coming = closures_and_entries(
             t, self.firm_open, w.firm_close_tick, draws, chance, u_exit, hazard,
             self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
@@ -180,7 +188,9 @@ class Demography:
         store.trust[slots] = store.initial_trust
         store.aware[slots] = False
         store.met[slots] = False
-        mine_s, mine_n = np.isin(w.stream_firm, firms), np.isin(w.need_firm, firms)
+        taken = np.zeros(w.n_firms, dtype=bool)   # np.isin's result, from a mask over firms
+        taken[firms] = True
+        mine_s, mine_n = taken[w.stream_firm], taken[w.need_firm]
         self.stream_level[mine_s] = 1.0
         self.need_level[mine_n] = 1.0
         self.need_starved[mine_n] = STARVED

@@ -22,6 +22,14 @@ each step is a gather into a temporary array of the edges' length, so a pass rea
 a dozen times; here each is one loop that reads an edge's inputs once and allocates only
 its result (scattered reads that would stall a long loop get a short loop of their own).
 
+At the end of the module, the book-keeping of a small region's tick, where a phase made a
+dozen numpy calls on a few rows: talks opening within the firms' room
+(:func:`open_within_room`), breaking down, timing out or coming due
+(:func:`talk_deadlines`) and closing (:func:`close_talks`); an exchange ending
+(:func:`end_contracts`); contracts moving onto or off their assets, the annuity split and
+stranding (:func:`move_on_assets`, :func:`spread_annuity`, :func:`strand_assets`);
+process changes (:func:`change_levels`) and fading (:func:`fade_pairs`).
+
 The kernels do the numpy expressions' own IEEE operations in the same order (numba
 without fast-math: no reassociation, no fused multiply-add) and sum a row as numpy's
 ``add.reduce`` does (:func:`pairwise_sum`), so their results are the numpy expressions
@@ -1116,3 +1124,364 @@ def open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
         firm_negotiations[receiver[e]] += 1
         edge_status[e] = negotiating
     return low
+
+
+@njit(cache=True, nogil=True)
+def move_on_assets(ids, volume, profile, sign, asset_volume, load, changes,
+                   rounding):  # pragma: no cover - compiled
+    """Contracts move ``sign`` x their yearly ``volume`` and monthly ``profile`` onto (or,
+    with ``sign`` -1, off) assets ``ids``, in one pass: what the numpy rule of
+    :meth:`.assets.AssetBook._move` does, operation for operation.
+
+    Each contract adds to its asset's volume and monthly load and counts a change
+    (``np.add.at``: repeats add up, in order); then an asset whose volume is at most
+    ``rounding`` x ``max(volume, 1)`` of a contract on it is emptied (volume and load 0:
+    the rounding left by contracts that left).
+
+    Examples
+    --------
+    >>> vol, load, changes = np.array([50.0]), np.full((1, 12), 50.0), np.zeros(1, np.int64)
+    >>> move_on_assets(np.array([0]), np.array([50.0]), np.full((1, 12), 50.0), -1.0, vol,
+    ...                load, changes, 1e-9)
+    >>> vol.tolist(), float(load.max()), changes.tolist()
+    ([0.0], 0.0, [1])
+    """
+    months = load.shape[1]
+    for k in range(len(ids)):
+        a = ids[k]
+        asset_volume[a] += sign * volume[k]
+        for m in range(months):
+            load[a, m] += sign * profile[k, m]
+        changes[a] += 1
+    for k in range(len(ids)):   # once every contract moved, as the numpy rule reads them
+        v = volume[k]
+        floor = v if v != v or v > 1.0 else 1.0   # np.maximum(v, 1.0): NaN stays NaN
+        a = ids[k]
+        if asset_volume[a] <= rounding * floor:
+            asset_volume[a] = 0.0
+            load[a, :] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def spread_annuity(ids, n_assets, active, asset, volume, annuity, asset_annuity,
+                   asset_volume):  # pragma: no cover - compiled
+    """The active contracts on assets ``ids`` (-1: none, skipped) pay each asset's
+    annuity pro rata of their volume, written into ``annuity``: what the numpy rule of
+    :meth:`.assets.AssetUse._share_annuity` does, operation for operation
+    (``asset_annuity x (volume / max(asset volume, 1e-300))``).
+
+    Examples
+    --------
+    >>> annuity = np.zeros(3)
+    >>> spread_annuity(np.array([0, -1]), 1, np.array([True, True, False]),
+    ...                np.array([0, 0, 0]), np.array([10.0, 30.0, 5.0]), annuity,
+    ...                np.array([800.0]), np.array([40.0]))
+    >>> annuity.tolist()
+    [200.0, 600.0, 0.0]
+    """
+    chosen = np.zeros(n_assets, dtype=np.bool_)
+    for a in ids:
+        if a >= 0:
+            chosen[a] = True
+    for r in range(len(active)):
+        a = asset[r]
+        if active[r] and a >= 0 and chosen[a]:
+            total = asset_volume[a]
+            floor = total if total != total or total > 1e-300 else 1e-300
+            annuity[r] = asset_annuity[a] * (volume[r] / floor)
+
+
+@njit(cache=True, nogil=True)
+def end_contracts(rows, tick, code, active, ended, reason, edge, stream, need, volume,
+                  stream_committed, need_committed, edge_status, edge_retry, idle,
+                  retry):  # pragma: no cover - compiled
+    """The contracts ``rows`` that are still active end at ``tick`` for reason ``code``,
+    in one pass: what the numpy rule of :meth:`.contracts.ContractBook._end_exchanges`
+    does to the exchange log, the commitments and the edges, operation for operation.
+
+    The rows active now (repeats kept, as ``rows[active[rows]]``) become inactive with
+    their end tick and reason; their volumes leave their streams' and needs' commitments
+    (``np.subtract.at``: in order), a commitment left within 1e-9 of 0 is 0 (rounding);
+    their edges are ``idle`` and may be reconsidered from tick ``retry``. Returns the
+    rows that ended.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> active, committed = np.array([True, False]), np.array([30.0, 5.0])
+    >>> ended, why, status, retry = i(-1, -1), np.zeros(2, np.int8), np.ones(2, np.int8), i(0, 0)
+    >>> end_contracts(i(0, 1), 7, 3, active, ended, why, i(1, 0), i(0, 0), i(1, 1),
+    ...               np.array([30.0, 5.0]), committed, np.array([0.0, 40.0]), status,
+    ...               retry, 0, 13).tolist()
+    [0]
+    >>> active.tolist(), ended.tolist(), committed.tolist(), status.tolist(), retry.tolist()
+    ([False, False], [7, -1], [0.0, 5.0], [1, 0], [0, 13])
+    """
+    keep = np.empty(len(rows), dtype=np.int64)
+    n = 0
+    for r in rows:   # selected before any ends: a repeated row ends twice, as in numpy
+        if active[r]:
+            keep[n] = r
+            n += 1
+    keep = keep[:n]
+    for r in keep:
+        active[r] = False
+        ended[r] = tick
+        reason[r] = code
+    for r in keep:
+        stream_committed[stream[r]] -= volume[r]
+    for r in keep:
+        need_committed[need[r]] -= volume[r]
+    for r in keep:   # once every contract left, as the numpy rule reads them
+        if abs(stream_committed[stream[r]]) < 1e-9:
+            stream_committed[stream[r]] = 0.0
+    for r in keep:
+        if abs(need_committed[need[r]]) < 1e-9:
+            need_committed[need[r]] = 0.0
+    for r in keep:
+        edge_status[edge[r]] = idle
+        edge_retry[edge[r]] = retry
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def talk_deadlines(rows, u, failure, opened, due, tick, timeout):  # pragma: no cover
+    """Which of the open talks ``rows`` break down, time out or are due to decide at
+    ``tick``, in one pass: the numpy selections of
+    :meth:`.negotiation_book.NegotiationBook._negotiate`.
+
+    A talk breaks down where its draw ``u < failure``; of the others, one planned to last
+    longer than ``timeout`` (``due - opened > timeout``) times out once it has run that
+    long, and one within it is due from its ``due`` tick on. Returns the rows that break
+    down, time out and are due, each in the order of ``rows``.
+
+    Examples
+    --------
+    Talk 0 breaks down, 1 and 2 were planned too long and 2 has run that long, 3 is due:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> broke, late, ready = talk_deadlines(i(0, 1, 2, 3), np.array([0.01, 0.5, 0.5, 0.5]),
+    ...                                     0.05, i(0, 1, 0, 2), i(3, 9, 9, 5), 6, 6.0)
+    >>> broke.tolist(), late.tolist(), ready.tolist()
+    ([0], [2], [3])
+    """
+    n = len(rows)
+    broke = np.empty(n, dtype=np.int64)
+    late = np.empty(n, dtype=np.int64)
+    ready = np.empty(n, dtype=np.int64)
+    n_broke = n_late = n_ready = 0
+    for k in range(n):
+        if u[k] < failure:
+            broke[n_broke] = rows[k]
+            n_broke += 1
+            continue
+        r = rows[k]
+        start = opened[r]
+        if due[r] - start > timeout:
+            if tick - start >= timeout:
+                late[n_late] = r
+                n_late += 1
+        elif tick >= due[r]:
+            ready[n_ready] = r
+            n_ready += 1
+    return broke[:n_broke], late[:n_late], ready[:n_ready]
+
+
+@njit(cache=True, nogil=True)
+def open_within_room(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                     building, max_negotiations, rounds, slot_sr, slot_rs, aware, met, trust,
+                     negotiating):  # pragma: no cover - compiled
+    """Talks open on ``edges`` (in priority order) within each firm's room, in one pass:
+    what :meth:`.negotiation_book.NegotiationBook.open_negotiations` did in numpy.
+
+    The ``idle`` edges, each once (its first place), are offered to the firms' rooms
+    (``max(max_negotiations - negotiations - building, 0)``, :func:`.pace.project_room`)
+    in ``rounds`` rounds (:func:`room_rounds`); the first ``limit`` chosen (-1: all) open
+    (:func:`open_talks`). Returns the edges opened and the lower trust of each pair.
+
+    Examples
+    --------
+    Edge 0 is already in talks; edge 1 comes twice and opens once; firm 0 (one talk of
+    two) has room for it, and edge 2 opens too:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> status, count = np.array([1, 0, 0], np.int8), i(1, 0, 0)
+    >>> aware, met = np.zeros(4, np.bool_), np.zeros(4, np.bool_)
+    >>> edges, low = open_within_room(i(0, 1, 1, 2), -1, status, 0, i(0, 0, 2), i(1, 2, 1),
+    ...                               count, i(0, 0, 0), 2, 4, i(0, 0, 2), i(1, 1, 3),
+    ...                               aware, met, np.array([0.5, 0.4, 0.9, 0.2]), 1)
+    >>> edges.tolist(), low.tolist(), status.tolist(), count.tolist()
+    ([1, 2], [0.4, 0.2], [1, 1, 1], [2, 1, 2])
+    """
+    n = len(edges)
+    offered = np.empty(n, dtype=np.int64)
+    m = 0
+    for k in range(n):   # the idle edges, a repeat dropped (marked while they are listed)
+        e = edges[k]
+        if edge_status[e] == idle:
+            edge_status[e] = -1
+            offered[m] = e
+            m += 1
+    offered = offered[:m]
+    for e in offered:
+        edge_status[e] = idle
+    room = np.empty(len(negotiations), dtype=np.int64)
+    for f in range(len(negotiations)):
+        room[f] = max(max_negotiations - negotiations[f] - building[f], 0)
+    chosen = room_rounds(supplier[offered], receiver[offered], room, rounds)
+    opened = offered[chosen]
+    if limit >= 0:
+        opened = opened[:limit]
+    low = open_talks(opened, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
+                     negotiations, edge_status, negotiating)
+    return opened, low
+
+
+@njit(cache=True, nogil=True)
+def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open, committed,
+                  volume):  # pragma: no cover - compiled
+    """This tick's process changes on the ``items`` whose event came (their draws
+    ``u_stop`` and levels ``drawn``), in place, in one pass: :func:`.pace.process_change`
+    as :meth:`.lifecycle.Lifecycle._process_changes` applies it, operation for operation.
+
+    At an open firm a dormant item (level <= 0) appears at level 1, an active one stops
+    where ``u_stop < stop_share``, else takes its ``drawn`` level; an item of a closed
+    firm keeps its level. Returns the items whose level fell below what is contracted on
+    them (``committed > volume x level x (1 + 1e-9)``).
+
+    Examples
+    --------
+    Item 0 appears, 1 stops (its contracts no longer fit), 2 is at a closed firm:
+
+    >>> level = np.array([0.0, 1.0, 1.0])
+    >>> change_levels(np.array([0, 1, 2]), np.array([0.5, 0.1, 0.1]), np.full(3, 0.5), 0.2,
+    ...               level, np.array([0, 0, 1]), np.array([True, False]),
+    ...               np.array([0.0, 10.0, 10.0]), np.full(3, 100.0)).tolist()
+    [1]
+    >>> level.tolist()
+    [1.0, 0.0, 1.0]
+    """
+    fell = np.empty(len(items), dtype=np.int64)
+    n = 0
+    for k in range(len(items)):
+        i = items[k]
+        if not firm_open[item_firm[i]]:
+            continue
+        old = level[i]
+        if old <= 0:
+            new = 1.0
+        elif u_stop[k] < stop_share:
+            new = 0.0
+        else:
+            new = drawn[k]
+        level[i] = new
+        if new < old and committed[i] > volume[i] * new * (1.0 + 1e-9):
+            fell[n] = i
+            n += 1
+    return fell[:n]
+
+
+@njit(cache=True, nogil=True)
+def close_talks(rows, status, reason, tick, book_status, book_reason, book_closed, book_edge,
+                supplier, receiver, firm_negotiations, edge_status, edge_state,
+                edge_retry, retry):  # pragma: no cover - compiled
+    """Negotiations ``rows`` close at ``tick`` with ``status`` (and ``reason``; -1: none
+    set), in one pass: what ``NegotiationBook._fail`` and ``_release`` (and
+    ``AllocationPhase._allocate`` for the concluded) did in numpy. Their edges take
+    ``edge_state``, each firm counts one talk less per row (``np.subtract.at``) and, with
+    ``retry`` >= 0, the edges may be reconsidered from that tick.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> status, why, closed = np.zeros(2, np.int8), np.zeros(2, np.int8), i(-1, -1)
+    >>> talks, edge_status, retry = i(1, 1, 0), np.ones(1, np.int8), i(0)
+    >>> close_talks(i(1), 2, 4, 9, status, why, closed, i(0, 0), i(0), i(1), talks,
+    ...             edge_status, 0, retry, 12)
+    >>> status.tolist(), why.tolist(), closed.tolist(), talks.tolist(), retry.tolist()
+    ([0, 2], [0, 4], [-1, 9], [0, 0, 0], [12])
+    """
+    for r in rows:
+        book_status[r] = status
+        if reason >= 0:
+            book_reason[r] = reason
+        book_closed[r] = tick
+    for r in rows:
+        e = book_edge[r]
+        edge_status[e] = edge_state
+        firm_negotiations[supplier[e]] -= 1
+        firm_negotiations[receiver[e]] -= 1
+        if retry >= 0:
+            edge_retry[e] = retry
+
+
+@njit(cache=True, nogil=True)
+def fade_pairs(aware, met, contact, trust, forgets, baseline,
+               epsilon):  # pragma: no cover - compiled
+    """Unkept awareness is forgotten and weak ties back at the baseline dissolve, in one
+    pass over the pair slots: what :meth:`.lifecycle.Lifecycle._fade` did in numpy.
+
+    ``forgets`` holds one flag per slot that is aware and without contact, in slot order
+    (its draw fell below the chance to forget; None: nobody forgets); those slots are no
+    longer aware. A slot that met, without contact, whose trust is within ``epsilon`` of
+    the ``baseline`` (:func:`.fading.dissolved`) no longer counts as met.
+
+    Examples
+    --------
+    >>> aware, met = np.array([True, True, False]), np.array([True, True, True])
+    >>> fade_pairs(aware, met, np.array([False, True, False]), np.array([0.3, 0.3, 0.6]),
+    ...            np.array([True]), 0.3, 0.01)
+    >>> aware.tolist(), met.tolist()
+    ([False, True, False], [False, True, True])
+    """
+    if forgets is not None:
+        k = 0
+        for i in range(len(aware)):
+            if aware[i] and not contact[i]:
+                if forgets[k]:
+                    aware[i] = False
+                k += 1
+    for i in range(len(met)):
+        if met[i] and not contact[i] and abs(trust[i] - baseline) <= epsilon:
+            met[i] = False
+
+
+@njit(cache=True, nogil=True)
+def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, stranded,
+                  last_used):  # pragma: no cover - compiled
+    """The annuity still to come on assets ``ids`` that their last contracts leave at
+    ``tick``, in one pass: what the numpy rule of :meth:`.assets.AssetBook.strand` does,
+    operation for operation.
+
+    Each leaving contract (repeats allowed) is charged its ``annuity_per_tick`` for the
+    ticks left of its asset's life, unless the asset is still used (volume above 0) or
+    paid off, as the book stood before any of them; the charges add to the assets'
+    ``stranded`` (in order), unused assets are paid off and all were last used now.
+    Returns each contract's charge.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> paid, stranded, used = np.array([False, False]), np.zeros(2), i(0, 0)
+    >>> strand_assets(i(0, 1), np.array([10.0, 10.0]), 5, i(9, 9), np.array([0.0, 3.0]),
+    ...               paid, stranded, used).tolist()
+    [30.0, 0.0]
+    >>> paid.tolist(), stranded.tolist(), used.tolist()
+    ([True, False], [30.0, 0.0], [5, 5])
+    """
+    n = len(ids)
+    amount = np.zeros(n)
+    unused = np.empty(n, dtype=np.bool_)
+    for k in range(n):   # every charge from the book as it stood
+        a = ids[k]
+        left = max(until[a] - (tick + 1), 0)
+        unused[k] = asset_volume[a] <= 0.0
+        if not (paid_off[a] or not unused[k]):
+            amount[k] = annuity_per_tick[k] * left
+    for k in range(n):
+        stranded[ids[k]] += amount[k]
+    for k in range(n):
+        if unused[k]:
+            paid_off[ids[k]] = True
+        last_used[ids[k]] = tick
+    return amount

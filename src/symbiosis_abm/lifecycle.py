@@ -21,10 +21,11 @@ from .cascade import (
     received_share_of,
     received_share_table,
 )
-from .fading import dissolved, lapse
+from .fading import lapse
+from .kernels import change_levels, fade_pairs
 from .kernels_tick import rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
-from .pace import hazard_per_tick, process_change
+from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
 from .relations import after_breach, common_partner_pairs, introduced
 from .state import phase
@@ -91,23 +92,26 @@ class Lifecycle:
             self.price_log = price_step(self.price_log, z, p.price_reversion,
                                         p.price_volatility)
         year = t * p.tick_months / 12.0
-        levels = {k: self.schedules[k].at(year) for k in ("energy", "carbon", "landfill")}
-        # the surplus-heat tax in force in this tick's calendar year (surplus_heat.py)
-        levels["heat_tax_year"] = calendar_year(w.region.start, w.region.year, t,
-                                                p.tick_months)
-        key = (p, self.price_log.tobytes(), *levels.values())
+        schedules = self.schedules
+        # energy, carbon and landfill levels, and the calendar year of the surplus-heat
+        # tax in force this tick (surplus_heat.py)
+        levels = (schedules["energy"].at(year), schedules["carbon"].at(year),
+                  schedules["landfill"].at(year),
+                  calendar_year(w.region.start, w.region.year, t, p.tick_months))
+        key = (p, self.price_log.tobytes(), *levels)
         if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
             return
         self._price_key = key
-        energy = np.where(self.need_energy, levels["energy"], 1.0)
+        energy_level, carbon, landfill, heat_tax_year = levels
+        energy = np.where(self.need_energy, energy_level, 1.0)
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
-                      + carbon_value(cat.co2e_avoided[w.need_resource], levels["carbon"]))
+                      + carbon_value(cat.co2e_avoided[w.need_resource], carbon))
         disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                     self.stream_landfill, levels["landfill"])
+                                     self.stream_landfill, landfill)
         if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
             disposal_now = disposal_now - stream_tax(
                 w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
-                cat.surplus_heat_value_tax, levels["heat_tax_year"], cat.virgin_price)
+                cat.surplus_heat_value_tax, heat_tax_year, cat.virgin_price)
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):
@@ -184,32 +188,36 @@ class Lifecycle:
             event = (u_event < h).nonzero()[0]
             if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
-            u_stop, z = np.ones(len(level)), np.zeros(len(level))
-            u_stop[event], z[event] = rng.random(len(event)), rng.standard_normal(len(event))
-            new, fell = process_change(level, u_event, u_stop, z, h, p.process_stop_share,
-                                       p.process_change_sigma)
-            firm = w.stream_firm if kind == "stream" else w.need_firm
-            closed = ~self.firm_open[firm]
-            new[closed], fell[closed] = level[closed], False
-            level[:] = new
+            # the rule (pace.process_change) on the items that change, at open firms, in
+            # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
+            # makes them
+            u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
+            drawn = np.minimum(np.exp(p.process_change_sigma * z), 1.0)
+            stream = kind == "stream"
+            fell = change_levels(
+                event, u_stop, drawn, p.process_stop_share, level,
+                w.stream_firm if stream else w.need_firm, self.firm_open,
+                self.stream_committed if stream else self.need_committed,
+                w.stream_volume if stream else w.need_volume)
             # contracts that no longer fit what is left of their stream (need) deliver
             # pro rata less within their volume band, or end below its minimum
-            volume = w.stream_volume if kind == "stream" else w.need_volume
-            committed = self.stream_committed if kind == "stream" else self.need_committed
-            fell &= committed > volume * new * (1.0 + 1e-9)
-            if fell.any():
-                self._fit_to_capacity(kind, fell, t)
+            if len(fell):
+                fell_items = np.zeros(len(level), dtype=bool)
+                fell_items[fell] = True
+                self._fit_to_capacity(kind, fell_items, t)
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
-        if not p.cascade or not self.key_input.any():
+        any_key, patience = remembered(self, "_starving", p, lambda: (
+            bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months)))
+        if not p.cascade or not any_key:
             return
         # the key inputs' starvation counters and the firms they close, in one compiled
         # pass: closing is demography (7.19): a real region's plant stays, idle, and may
         # find its input again; its produced streams already follow the input down to zero
         closing = starved_closing(self.key_input, self.firm_open, self.world.need_firm,
                                   self.need_starved, self.need_share, p.cascade_threshold,
-                                  in_ticks(p.cascade_patience_months, p.tick_months),
+                                  patience,
                                   STARVED, self.world.firm_random_exit)
         if closing.any():
             self.counts["firms_closed: input lost"] += int(closing.sum())
@@ -225,13 +233,15 @@ class Lifecycle:
         if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
             self.firm_member &= ~lapse(self.firm_member, u, per_tick(p.registry_lapse_rate,
                                                                      months))
-        idle = ~store.contact
-        if p.awareness_fade_rate > 0:
-            quiet = (store.aware & idle).nonzero()[0]
-            u_aware = rng.random(len(quiet), dtype=np.float32)   # many pairs: single precision
-            store.aware[quiet[u_aware < per_tick(p.awareness_fade_rate, months)]] = False
-        met = (store.met & idle).nonzero()[0]
-        store.met[met[dissolved(True, False, store.trust[met], p.trust_baseline, 0.01)]] = False
+        forgets = None
+        if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
+            quiet = np.count_nonzero(store.aware & ~store.contact)
+            u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
+            forgets = u_aware < per_tick(p.awareness_fade_rate, months)
+        # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
+        # in one compiled pass
+        fade_pairs(store.aware, store.met, store.contact, store.trust, forgets,
+                   p.trust_baseline, 0.01)
 
     def _introduce(self, months: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
@@ -240,24 +250,26 @@ class Lifecycle:
         act = ex["active"]
         if p.introduction_rate <= 0 or act.sum() < 2:
             return
-        pairs, hit, keys = remembered(   # the same while the active exchanges are
+        hit, shared = remembered(   # the same while the active exchanges are
             self, "_introductions", act.tobytes(), lambda: self._introducible(act))
         if len(hit) == 0:
             return
         u = self.streams.introductions.random(len(hit))
-        got = hit[introduced(keys, pairs, u, per_tick(p.introduction_rate, months))]
+        got = hit[shared & (u < per_tick(p.introduction_rate, months))]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)
 
-    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs sharing a partner among the exchanges ``act`` (a mask), the candidate
-        edges between them and those edges' pair keys."""
+    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate edges between pairs sharing a partner among the exchanges
+        ``act`` (a mask), and which of them :func:`.relations.introduced` lets a draw
+        introduce (all: their keys are the pairs'; the rule's part that needs no draw,
+        made once per set of exchanges)."""
         ex, w = self.exchanges, self.world
         pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
         hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
         keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
-        return pairs, hit, keys
+        return hit, introduced(keys, pairs, np.zeros(len(hit)), 1.0)
 
 
 def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:

@@ -5,6 +5,8 @@ A mixin of :class:`~.model.SymbiosisModel`.
 
 from __future__ import annotations
 
+import operator
+
 import mesa
 import numpy as np
 
@@ -147,7 +149,10 @@ class TickRecord(mesa.DataCollector):
 
     def __init__(self, names: tuple[str, ...]):
         super().__init__(model_reporters={k: (lambda m, k=k: m.stats[k]) for k in names})
-        self._columns = [(k, self.model_vars[k]) for k in names]
+        # the tick's values in one call (a tuple, also of one name)
+        self._values = operator.itemgetter(*names, *names[:1]) if len(names) == 1 else (
+            operator.itemgetter(*names))
+        self._appends = [self.model_vars[k].append for k in names]
 
     @phase(reads=("stats",),
            writes=("datacollector",),
@@ -155,9 +160,8 @@ class TickRecord(mesa.DataCollector):
     def collect(self, model) -> None:
         """Record the tick's statistics and the model time (as Mesa's collector does)."""
         self._collection_steps.append(model.time)
-        stats = model.stats
-        for name, column in self._columns:
-            column.append(stats[name])
+        for append, value in zip(self._appends, self._values(model.stats)):
+            append(value)
 
     def column(self, name: str) -> np.ndarray:
         """One statistic over the ticks, as floats."""

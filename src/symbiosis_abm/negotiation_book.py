@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import (
+    ACTIVE,
     FAILED,
     IDLE,
     NEGOTIATING,
@@ -16,32 +17,17 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import open_talks
+from .kernels import close_talks, open_within_room, talk_deadlines
 from .kernels_tick import talks_tick
-from .negotiation import duration, within_room
-from .pace import project_room
+from .negotiation import duration
 from .state import phase
 
 __all__ = ["NegotiationBook"]
 
 
-#: up to this many edges, repeats are dropped through a dict (a few microseconds); more
-#: go through a sort (a dict of millions of keys costs more)
-SMALL_BATCH = 256
-
-
-def _first_occurrences(edges: np.ndarray) -> np.ndarray:
-    """``edges`` without repeats, in the order of their first occurrence (the caller's
-    priority order; ``np.unique`` alone sorts by id).
-
-    Examples
-    --------
-    >>> _first_occurrences(np.array([5, 3, 5, 9, 3])).tolist()
-    [5, 3, 9]
-    """
-    if len(edges) <= SMALL_BATCH:
-        return np.fromiter(dict.fromkeys(edges.tolist()), dtype=edges.dtype)
-    return edges[np.sort(np.unique(edges, return_index=True)[1])]
+#: rounds in which talks dropped by one firm's room free places at the other's
+#: (:func:`.negotiation.within_room`'s default)
+ROOM_ROUNDS = 4
 
 
 class NegotiationBook:
@@ -52,21 +38,20 @@ class NegotiationBook:
 
     def open_negotiations(self, edges: np.ndarray, *, via_broker: bool = False,
                           limit: int | None = None, distinct: bool = False) -> np.ndarray:
-        """Open talks on ``edges`` (in priority order) within each firm's capacity;
-        ``distinct``: the caller's edges have no repeats (none to drop)."""
+        """Open talks on ``edges`` (in priority order) within each firm's capacity (a
+        repeated edge counts once; ``distinct``: the caller's edges have none)."""
         w, p, store = self.world, self.params, self.pairs
-        edges = edges[self.edge_status[edges] == IDLE]
-        if not distinct and len(edges) > 1:
-            edges = _first_occurrences(edges)
-        room = project_room(self.firm_negotiations, self.firm_building, p.max_negotiations)
-        edges = within_room(edges, w.edge_supplier[edges], w.edge_receiver[edges], room)[:limit]
+        # one compiled pass (kernels.open_within_room): the idle edges, each once, within
+        # the firms' room for projects (pace.project_room, negotiation.within_room); the
+        # first ``limit`` open: both sides aware and met, the firms' count of talks, the
+        # edges negotiating, the lower of the pair's trusts (kernels.open_talks)
+        edges, low = open_within_room(
+            np.asarray(edges, dtype=np.int64), -1 if limit is None else int(limit),
+            self.edge_status, IDLE, w.edge_supplier, w.edge_receiver, self.firm_negotiations,
+            self.firm_building, int(p.max_negotiations), ROOM_ROUNDS, self.edge_slot_sr,
+            self.edge_slot_rs, store.aware, store.met, store.trust, NEGOTIATING)
         if len(edges) == 0:
             return edges
-        # one compiled pass: both sides aware and met, the firms' count of talks, the
-        # edges negotiating; the lower of the pair's trusts (kernels.open_talks)
-        low = open_talks(edges, w.edge_supplier, w.edge_receiver, self.edge_slot_sr,
-                         self.edge_slot_rs, store.aware, store.met, store.trust,
-                         self.firm_negotiations, self.edge_status, NEGOTIATING)
         t = max(self.tick, 0)
         volume = self.free_volume(edges)
         self.negotiations.append(
@@ -101,15 +86,15 @@ class NegotiationBook:
         if closed.any():   # (most ticks none fails: no selections to make)
             self._fail(rows[closed], t, "partner closed")
             rows = rows[~closed]
-        broke = self.streams.breakdowns.random(len(rows)) < self.rates.failure
-        if broke.any():
-            self._fail(rows[broke], t, "breakdown")
-            rows = rows[~broke]
-        opened, due = book["opened"][rows], book["due"][rows]
-        late = due - opened > self.rates.timeout
-        if late.any():
-            self._fail(rows[late & (t - opened >= self.rates.timeout)], t, "timeout")
-        return self._decide(rows[~late & (t >= due)], t)
+        # breakdowns, timeouts and the talks due to decide in one compiled pass
+        broke, late, due = talk_deadlines(rows, self.streams.breakdowns.random(len(rows)),
+                                          self.rates.failure, book["opened"], book["due"], t,
+                                          self.rates.timeout)
+        if len(broke):
+            self._fail(broke, t, "breakdown")
+        if len(late):
+            self._fail(late, t, "timeout")
+        return self._decide(due, t)
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays."""
@@ -160,19 +145,21 @@ class NegotiationBook:
                                         trial=book["trial"][rows])[0]
             self.counts["no co-funding while viable alone"] += int(
                 ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
-        book["status"][rows] = FAILED
-        book["reason"][rows] = REASON_CODE[reason]
-        book["closed"][rows] = t
-        self._release(book["edge"][rows])
+        self._close_talks(rows, t, FAILED, REASON_CODE[reason])
         if reason == "no co-funding":  # not retried until the budget changes
             self.cofund_wait[book["edge"][rows]] = self.cofunding_available()
         self.counts["negotiations_failed"] += len(rows)
         self.counts[f"failed: {reason}"] += len(rows)
 
-    def _release(self, edges: np.ndarray, status: int = IDLE) -> None:
-        w = self.world
-        self.edge_status[edges] = status
-        np.subtract.at(self.firm_negotiations, w.edge_supplier[edges], 1)
-        np.subtract.at(self.firm_negotiations, w.edge_receiver[edges], 1)
-        if status == IDLE:
-            self.edge_retry[edges] = max(self.tick, 0) + self.rates.reconsider
+    def _close_talks(self, rows: np.ndarray, t: int, status: int, reason: int = -1) -> None:
+        """Negotiations ``rows`` close with ``status`` (and ``reason``; -1: none) at
+        ``t``: their edges are free again (``FAILED``: idle, reconsidered after the
+        usual wait; else an exchange's, ``ACTIVE``) and their firms have one talk less
+        each (one compiled pass, kernels.close_talks)."""
+        book, w = self.negotiations, self.world
+        failed = status == FAILED
+        close_talks(np.asarray(rows, dtype=np.int64), status, reason, t, book["status"],
+                    book["reason"], book["closed"], book["edge"], w.edge_supplier,
+                    w.edge_receiver, self.firm_negotiations, self.edge_status,
+                    IDLE if failed else ACTIVE,
+                    self.edge_retry, max(self.tick, 0) + self.rates.reconsider if failed else -1)
