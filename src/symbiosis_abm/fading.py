@@ -42,6 +42,9 @@ def dissolved(met: np.ndarray, contact: np.ndarray, trust: np.ndarray, baseline:
               epsilon: float) -> np.ndarray:
     """Weak ties that dissolve: met, no contact, trust back near the baseline.
 
+    The tick applies this rule in the compiled fading pass (:func:`.kernels.fade_pairs`);
+    this is its readable statement, which the kernel's tests hold it to.
+
     Examples
     --------
     >>> dissolved(np.array([True, True, True]), np.array([False, True, False]),

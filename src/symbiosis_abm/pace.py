@@ -84,6 +84,10 @@ def process_change(
     level 1; an active one stops where ``u_stop < stop_share``, else it takes the level
     ``min(1, exp(sigma x z))``. Returns the new levels and where the level fell.
 
+    The tick applies this rule, element for element, in one compiled pass over the items
+    whose event came (:func:`.kernels.change_levels`); this is its readable statement,
+    which the kernel's tests hold it to.
+
     Examples
     --------
     Item 0 is dormant and appears, item 1 stops, item 2 halves, item 3 has no event, item
