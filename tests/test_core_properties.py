@@ -48,7 +48,13 @@ def check_tick(model: SymbiosisModel) -> None:
     trust = model.pairs.trust
     assert np.all((trust >= 0.0) & (trust <= 1.0))
     assert np.all(ex["supplier"] != ex["receiver"])
-    assert np.all(ex["expected_supplier"] > 0) and np.all(ex["expected_receiver"] > 0)
+    # a deal is signed (or renewed) only where both sides gain; a contract its stream or
+    # need later cut within its band keeps its fixed costs while its gains follow the
+    # volume (docs/ODD.md 7.18, "Volume band"), so only those at their contracted volume
+    # are held to it
+    whole = ex["volume"] >= ex["max_volume"]
+    assert np.all(ex["expected_supplier"][whole] > 0)
+    assert np.all(ex["expected_receiver"][whole] > 0)
     # money balances: what receivers paid is what suppliers got, in total and per exchange
     assert np.isclose(model.firm_paid_in.sum(), model.firm_paid_out.sum())
     assert np.isclose(model.firm_paid_in.sum(), ex["paid"].sum())
@@ -73,6 +79,35 @@ def test_invariants_hold_every_tick(region, knobs, seed):
     for _ in range(30):
         model.step()
         check_tick(model)
+
+
+def test_a_contract_cut_within_its_band_may_expect_a_loss_and_the_invariants_hold():
+    """Hypothesis's example: a steam line that barely paid at its signed 3,138 t is cut to
+    59 % when its supplier's process changes; its fixed costs stay, so both sides now
+    expect a loss, and the contract runs on (its line is sunk)."""
+    sme = {"x": 0.0, "y": 0.0, "size": "sme", "variability": 0.0}
+    two = [("steam", 100.0), ("steam", 100.0)]
+    firms = [{**sme, "streams": [], "needs": []}, {**sme, "streams": [], "needs": []},
+             {**sme, "streams": [("steam", 100.0)], "needs": two},
+             {**sme, "streams": two, "needs": [("steam", 100.0)]},
+             {**sme, "streams": [("steam", 3138.0)], "needs": []},
+             {**sme, "streams": [("steam", 100.0)], "needs": []},
+             {**sme, "streams": [("steam", 100.0)], "needs": two},
+             {**sme, "y": 1.0, "streams": [], "needs": [("steam", 100.0), ("steam", 3138.0)]},
+             {**sme, "streams": two, "needs": [("steam", 100.0)]},
+             {**sme, "streams": two, "needs": two}]
+    region = make_region([{"id": f"f{i}", **f} for i, f in enumerate(firms)])
+    model = SymbiosisModel(region, rng=347, initial_trust=1.0, min_trust_sme=0.0,
+                           min_trust_large=0.0, bargaining_power=0.5, initial_awareness=1.0,
+                           negotiation_failure_rate=0.0, closure_rate_per_year=0.0,
+                           facilitator=True, max_negotiations=1)
+    for _ in range(30):
+        model.step()
+        check_tick(model)
+    ex = model.exchanges
+    cut = ex["active"] & (ex["volume"] < ex["max_volume"])
+    assert cut.any()
+    assert (ex["expected_receiver"][cut] < 0).all() and (ex["expected_supplier"][cut] < 0).all()
 
 
 def test_invariants_on_a_region_where_exchanges_surely_form():
