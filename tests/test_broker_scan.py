@@ -13,7 +13,7 @@ from symbiosis_abm.agents import Facilitator
 from symbiosis_abm.assets import AssetBook
 from symbiosis_abm.cofunding import additional, fits_budget
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
-from symbiosis_abm.kernels import cofund_shares, refresh_volumes, take_marked
+from symbiosis_abm.kernels import cofund_shares, take_marked
 from symbiosis_abm.kernels_tick import take_stale
 from symbiosis_abm.negotiation import within_room
 from symbiosis_abm.params import TARGETING_STRATEGIES
@@ -200,6 +200,22 @@ def test_the_watch_marks_every_edge_whose_inputs_changed(seed):
         moved += int((differs & (now[:, 4] != last[asked, 4])).sum())
         last[asked] = now
     assert moved > 10   # route assets' changes were among them
+
+
+def refresh_volumes(edges, moved, stream, need, stream_volume, stream_level, stream_made,
+                    stream_committed, need_volume, need_level, need_committed, seen):
+    """The rule ``take_stale`` applies, in numpy (the compiled pass it replaced): of
+    ``edges`` (distinct), those ``moved`` and those whose free volume (the smaller of the
+    stream's and the need's) differs in its bits from ``seen``, which is written."""
+    s, n = stream[edges], need[edges]
+    volume = np.minimum(stream_volume[s] * stream_level[s] * stream_made[s]
+                        - stream_committed[s], need_volume[n] * need_level[n]
+                        - need_committed[n])
+    last = seen[edges]
+    same = (volume == last) & (np.signbit(volume) == np.signbit(last))
+    same |= np.isnan(volume) & np.isnan(last)
+    seen[edges] = volume
+    return moved | ~same
 
 
 @pytest.mark.parametrize("seed", range(6))

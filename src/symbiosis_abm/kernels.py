@@ -4,8 +4,8 @@ At 10,000 firms and more a tick spends much of its time in a few passes over hun
 thousands of candidate edges that only test, gather and compare: which edges could open
 talks now (:func:`open_edge_ids`, twice a tick, stream by stream), which remembered
 surpluses are stale (:func:`refresh_inputs`, the broker's scan; in a large region
-:func:`refresh_volumes` on the edges :func:`mark_changed` marked and :func:`take_marked`
-took), what co-funding each deal gets (:func:`cofund_shares`),
+:func:`.kernels_tick.take_stale` on the edges :func:`mark_changed` marked), what
+co-funding each deal gets (:func:`cofund_shares`),
 who discovers whom and who evaluates (:func:`discover`), which candidates each firm's budget pays for
 (:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode
 (:func:`cheapest_modes`, from the catalogue's rows and a small table of hazard-adjusted
@@ -50,7 +50,7 @@ from numba import njit
 
 from .codes import IDLE
 
-__all__ = ["open_edge_ids", "refresh_inputs", "refresh_volumes", "take_marked", "mark_changed", "cofund_shares", "cofund_one", "same_bits", "capped_months", "pairwise_sum",
+__all__ = ["open_edge_ids", "refresh_inputs", "take_marked", "mark_changed", "cofund_shares", "cofund_one", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
            "cheapest_modes", "route_asset_use", "deal_signs", "room_rounds", "price_deals", "free_volumes", "open_talks",
            "DEAL_ROWS", "DEAL_FLAGS"]
@@ -457,37 +457,6 @@ def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made
             stale[k] = True
             seen[e, 0], seen[e, 1], seen[e, 2] = volume, t_sr, t_rs
             seen[e, 3], seen[e, 4] = live, room
-    return stale
-
-
-@njit(cache=True, nogil=True)
-def refresh_volumes(edges, moved, stream, need, stream_volume, stream_level, stream_made,
-                    stream_committed, need_volume, need_level, need_committed,
-                    seen):  # pragma: no cover - compiled
-    """Which of ``edges`` have a stale remembered surplus, where an :class:`~.input_watch.
-    InputWatch` says which inputs moved: those whose need, trusts or route asset
-    ``moved`` (a mask over ``edges``), and those whose free volume (the smaller of the
-    stream's and the need's, as :func:`refresh_inputs` computes it) differs from ``seen``
-    (one per edge; written). A stream's free volume counts only through that smaller
-    one, so an edge whose stream alone moved is stale only where its volume did.
-
-    Examples
-    --------
-    >>> i, f, z = np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1)
-    >>> free = (f, f, f, z, f, f, z)   # stream: volume, level, made, committed; need: ...
-    >>> seen, no = np.full(1, np.nan), np.zeros(1, dtype=np.bool_)
-    >>> refresh_volumes(i, no, i, i, *free, seen), seen
-    (array([ True]), array([1.]))
-    >>> refresh_volumes(i, no, i, i, *free, seen), refresh_volumes(i, ~no, i, i, *free, seen)
-    (array([False]), array([ True]))
-    """
-    stale = np.empty(len(edges), dtype=np.bool_)
-    for k in range(len(edges)):
-        e = edges[k]
-        volume = _free_volume(stream[e], need[e], stream_volume, stream_level, stream_made,
-                              stream_committed, need_volume, need_level, need_committed)[0]
-        stale[k] = moved[k] or not same_bits(seen[e], volume)
-        seen[e] = volume
     return stale
 
 

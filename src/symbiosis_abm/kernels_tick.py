@@ -1110,8 +1110,8 @@ def take_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_l
     one marked in ``stream_marks`` alone only where its free volume (the smaller of its
     stream's and its need's, :func:`.kernels._free_volume`) differs from ``seen[e]``. The
     marked edges' marks are cleared and their volumes written into ``seen``: what
-    :func:`.kernels.take_marked` then :func:`.kernels.refresh_volumes` did, with numpy's
-    two gathers. Returns the stale edges, their places in ``edges``, the gathers and
+    :func:`.kernels.take_marked`, a comparison of free volumes and numpy's two gathers did
+    (tests/test_broker_scan.py keeps that path as the reference). Returns the stale edges, their places in ``edges``, the gathers and
     whether ``edges`` ascend (if one repeats, its later places hold the value from
     before: the caller gathers anew).
 
