@@ -37,9 +37,9 @@ class NegotiationBook:
     """
 
     def open_negotiations(self, edges: np.ndarray, *, via_broker: bool = False,
-                          limit: int | None = None, distinct: bool = False) -> np.ndarray:
+                          limit: int | None = None) -> np.ndarray:
         """Open talks on ``edges`` (in priority order) within each firm's capacity (a
-        repeated edge counts once; ``distinct``: the caller's edges have none)."""
+        repeated edge counts once)."""
         w, p, store = self.world, self.params, self.pairs
         # one compiled pass (kernels.open_within_room): the idle edges, each once, within
         # the firms' room for projects (pace.project_room, negotiation.within_room); the

@@ -76,7 +76,7 @@ class PartnerSearch:
         self.edge_retry[edges[~good]] = t + self.rates.reconsider
         order = np.argsort(-terms.surplus[good], kind="stable")
         self.edge_counted[edges] = share
-        self.open_negotiations(edges[good][order], distinct=True)   # open_edges' are
+        self.open_negotiations(edges[good][order])
 
     def _search_cost(self) -> np.ndarray:
         """Cost per evaluation for each firm (expert support lowers an SME member's)."""
