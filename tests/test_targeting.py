@@ -26,8 +26,9 @@ import numpy as np
 import pytest
 
 from symbiosis_abm import SymbiosisModel
-from symbiosis_abm.params import STATIC_WORLD
+from symbiosis_abm.params import STATIC_WORLD, TARGETING_STRATEGIES
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, Relationship, StreamSpec
+from symbiosis_abm.targeting import STRATEGY_READS, rank_matches
 
 START = 6
 H = ("x", "z", "sludge")
@@ -143,3 +144,20 @@ def test_proposals_cost_the_public_and_not_the_firms():
     assert model.firm_costs[z] - costs_before[z] == pytest.approx(p.negotiation_cost_eur)
     assert model.firm_costs[x] - costs_before[x] == pytest.approx(p.negotiation_cost_eur)
     assert np.all(model.firm_costs >= costs_before)
+
+
+@pytest.mark.parametrize("strategy", sorted(TARGETING_STRATEGIES))
+def test_a_strategy_ranks_the_same_given_only_the_inputs_it_declares(strategy):
+    # the broker computes only STRATEGY_READS[strategy]: with the others None the order
+    # (draws included) must be the one all inputs give
+    rng = np.random.default_rng(5)
+    inputs = {"stream_value": rng.random(40) * 1e6, "surplus": rng.normal(size=40),
+              "involves_sme": rng.random(40) < 0.3,
+              "partner_count": rng.integers(0, 4, 40).astype(float)}
+    full = rank_matches(strategy, **inputs, rng=np.random.default_rng(1))
+    declared = {k: (v if k == "surplus" or k in STRATEGY_READS[strategy] else None)
+                for k, v in inputs.items()}
+    only = rank_matches(strategy, **declared, rng=np.random.default_rng(1))
+    assert np.array_equal(full, only)
+    first = rank_matches(strategy, **declared, rng=np.random.default_rng(1), first=5)
+    assert np.array_equal(first[:5], full[:5])

@@ -341,7 +341,7 @@ class Facilitator(mesa.Agent):
         with ``first``, its first ones (:func:`.rank_matches`)."""
         model, w = self.model, self.model.world
         # only what the strategy orders by: each is a few gathers over thousands of edges
-        reads = STRATEGY_READS.get(model.params.targeting, ())
+        reads = STRATEGY_READS[model.params.targeting]
         stream_value = involves_sme = partner_count = None
         if "stream_value" in reads:
             s, n = w.edges.stream[edges], w.edges.need[edges]

@@ -1445,7 +1445,7 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
         a = ids[k]
         left = max(until[a] - (tick + 1), 0)
         unused[k] = asset_volume[a] <= 0.0
-        if not (paid_off[a] or not unused[k]):
+        if unused[k] and not paid_off[a]:
             amount[k] = annuity_per_tick[k] * left
     for k in range(n):
         stranded[ids[k]] += amount[k]

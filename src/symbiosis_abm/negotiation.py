@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["duration", "can_sign", "within_room"]
+__all__ = ["duration", "can_sign", "within_room", "ROOM_ROUNDS"]
 
 from .kernels import room_rounds
 
@@ -47,8 +47,12 @@ def can_sign(
     return (trust_sup_in_rec >= min_trust_sup) & (trust_rec_in_sup >= min_trust_rec)
 
 
+#: rounds in which talks dropped by one firm's room free places at the other's
+ROOM_ROUNDS = 4
+
+
 def within_room(edges: np.ndarray, supplier: np.ndarray, receiver: np.ndarray,
-                room: np.ndarray, rounds: int = 4) -> np.ndarray:
+                room: np.ndarray, rounds: int = ROOM_ROUNDS) -> np.ndarray:
     """The ``edges`` (in priority order) that can open without any firm exceeding its room.
 
     A firm's room counts talks in both roles: an edge takes one place at its supplier and

@@ -19,15 +19,10 @@ from .codes import (
 )
 from .kernels import close_talks, open_within_room, talk_deadlines
 from .kernels_tick import talks_tick
-from .negotiation import duration
+from .negotiation import ROOM_ROUNDS, duration
 from .state import phase
 
 __all__ = ["NegotiationBook"]
-
-
-#: rounds in which talks dropped by one firm's room free places at the other's
-#: (:func:`.negotiation.within_room`'s default)
-ROOM_ROUNDS = 4
 
 
 class NegotiationBook:
