@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .kernels import recruit_members
 from .kernels_tick import worth_proposing
 from .negotiation import within_room
 from .pace import project_room
@@ -240,11 +241,11 @@ class Facilitator(mesa.Agent):
     def _recruit(self) -> None:
         """Non-members join the registry; joining gets likelier as membership grows."""
         model, rates = self.model, self.model.rates
-        n_open = np.count_nonzero(model.firm_open)   # the members' share, as np.mean gives it
-        share = np.count_nonzero(model.firm_member & model.firm_open) / n_open if n_open else 0.0
-        chance = rates.join + rates.network_effect * share
-        draws = model.streams.recruitment.random(len(model.firm_open))
-        model.firm_member |= (~model.firm_member) & model.firm_open & (draws < chance)
+        # one compiled pass (kernels.recruit_members): the open firms' members' share
+        # before anyone joins, the chance it gives, who joins
+        recruit_members(model.firm_member, model.firm_open,
+                        model.streams.recruitment.random(len(model.firm_open)),
+                        float(rates.join), float(rates.network_effect))
 
     def _map(self) -> None:
         """Publish the opportunity map: both sides of every candidate link that would pay

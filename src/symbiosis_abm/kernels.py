@@ -1454,3 +1454,82 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
             paid_off[ids[k]] = True
         last_used[ids[k]] = tick
     return amount
+
+
+# --- s5-facil: the facilitator's and the search's phases in few compiled calls ----------
+# (issue 17: the open candidates, recruitment, the broker's ranking and the search's
+# budgeted evaluation, each one call where they were a dozen numpy steps)
+
+__all__ += ["open_edges_now", "recruit_members"]
+
+
+@njit(cache=True, nogil=True)
+def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, stream_level,
+                   stream_made, stream_committed, need_volume, need_level, need_committed,
+                   stream_firm, need_firm, firm_open, negotiations, building,
+                   max_negotiations, among, cofund_wait, available,
+                   min_share):  # pragma: no cover - compiled
+    """:meth:`.partner_search.PartnerSearch.open_edges` in one call: the per-item flags
+    its numpy steps made, then :func:`open_edge_ids` on them.
+
+    A stream is open where its free volume (``volume x level x made - committed``) is
+    above ``min_share x volume``, a need where ``volume x level - committed`` is; a firm
+    is able where it is open, its talks and lines being built are below
+    ``max_negotiations`` and (``among`` not empty) ``among`` holds it. The sparse pass is
+    taken where under 30% of needs pass (as ``open_edges`` chose it).
+
+    Examples
+    --------
+    One stream with two edges to needs 0 and 1; need 1 is full:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> one, two = np.ones(1), np.ones(2)
+    >>> open_edges_now(np.zeros(2, np.int8), i(0, 0), 0, i(0, 2), i(0, 1), one, one, one,
+    ...                np.zeros(1), two, two, np.array([0.0, 1.0]), i(0), i(1, 1),
+    ...                np.ones(2, np.bool_), i(0, 0), i(0, 0), 3, np.zeros(0, np.bool_),
+    ...                np.full(2, np.nan), 0.0, 0.05)
+    array([0])
+    """
+    n_firms = len(firm_open)
+    able = np.empty(n_firms, dtype=np.bool_)
+    for f in range(n_firms):
+        able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
+        if len(among):
+            able[f] &= among[f]
+    n_needs = len(need_volume)
+    need_ok = np.empty(n_needs, dtype=np.bool_)
+    passing = 0
+    for j in range(n_needs):
+        free = need_volume[j] * need_level[j] - need_committed[j]
+        need_ok[j] = (free > min_share * need_volume[j]) & able[need_firm[j]]
+        passing += np.int64(need_ok[j])
+    stream_ok = np.empty(len(stream_volume), dtype=np.bool_)
+    for s in range(len(stream_volume)):
+        free = stream_volume[s] * stream_level[s] * stream_made[s] - stream_committed[s]
+        stream_ok[s] = (free > min_share * stream_volume[s]) & able[stream_firm[s]]
+    return open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok,
+                         cofund_wait, available, 10 * passing < 3 * n_needs)
+
+
+@njit(cache=True, nogil=True)
+def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: no cover
+    """:meth:`.agents.Facilitator._recruit` in one pass, in place on ``member``: an open
+    non-member joins where its draw is below ``join + network_effect x share``, the
+    share being the open firms' members over the open firms (0 if none is open), counted
+    before anyone joins.
+
+    Examples
+    --------
+    >>> member, firm_open = np.array([True, False, False]), np.array([True, True, False])
+    >>> recruit_members(member, firm_open, np.array([0.9, 0.5, 0.0]), 0.1, 0.8)
+    >>> member.tolist()
+    [True, True, False]
+    """
+    n_open = n_both = 0
+    for f in range(len(firm_open)):
+        n_open += np.int64(firm_open[f])
+        n_both += np.int64(member[f] & firm_open[f])
+    share = n_both / n_open if n_open else 0.0
+    chance = join + network_effect * share
+    for f in range(len(firm_open)):
+        member[f] |= (not member[f]) & firm_open[f] & (draws[f] < chance)

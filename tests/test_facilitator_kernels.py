@@ -1,0 +1,74 @@
+"""The facilitator's and the search's compiled passes (kernels.py, section s5-facil) give
+the numpy rules they replace, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbiosis_abm.codes import MIN_OPEN_SHARE
+from symbiosis_abm.kernels import open_edge_ids, open_edges_now, recruit_members
+from symbiosis_abm.world import stream_edge_starts
+
+
+def _levels(rng, n):
+    """Levels with the edge cases of a run: 0, 1, NaN-free fractions."""
+    return np.where(rng.random(n) < 0.3, 1.0, np.where(rng.random(n) < 0.2, 0.0, rng.random(n)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_open_edges_now_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    e, s, d, f = 3000, 250, 180, 90
+    stream, need = np.sort(rng.integers(0, s, e)), rng.integers(0, d, e)
+    starts = stream_edge_starts(stream, s)
+    stream_firm, need_firm = rng.integers(0, f, s), rng.integers(0, f, d)
+    stream_volume, need_volume = rng.random(s) * 100, rng.random(d) * 100
+    stream_level, stream_made, need_level = _levels(rng, s), _levels(rng, s), _levels(rng, d)
+    # committed volumes: none, all, or part (free volume at and around the threshold)
+    stream_committed = stream_volume * stream_level * stream_made * rng.choice(
+        [0.0, 1.0, 0.95, 0.9], s)
+    need_committed = need_volume * need_level * rng.choice([0.0, 1.0, 0.95, 0.9], d)
+    status = rng.integers(0, 3, e).astype(np.int8)
+    retry = rng.integers(0, 20, e)
+    wait = np.where(rng.random(e) < 0.7, np.nan, rng.choice([5.0, 10.0], e))
+    firm_open = rng.random(f) < 0.9
+    negotiations, building = rng.integers(0, 3, f), rng.integers(0, 2, f)
+    counts = []
+    for among in (None, rng.random(f) < 0.5, rng.random(f) < 0.1):
+        for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
+            # open_edges as it was written before the kernel
+            stream_open = (stream_volume * stream_level * stream_made - stream_committed
+                           > MIN_OPEN_SHARE * stream_volume)
+            need_open = need_volume * need_level - need_committed > MIN_OPEN_SHARE * need_volume
+            able = firm_open & (negotiations + building < 3)
+            if among is not None:
+                able &= among
+            need_ok = need_open & able[need_firm]
+            want = open_edge_ids(status, retry, tick, starts, need,
+                                 stream_open & able[stream_firm], need_ok, wait, available,
+                                 10 * np.count_nonzero(need_ok) < 3 * len(need_ok))
+            got = open_edges_now(status, retry, tick, starts, need, stream_volume,
+                                 stream_level, stream_made, stream_committed, need_volume,
+                                 need_level, need_committed, stream_firm, need_firm,
+                                 firm_open, negotiations, building, 3,
+                                 np.zeros(0, bool) if among is None else among, wait,
+                                 available, MIN_OPEN_SHARE)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+            counts.append(len(want))
+    assert 0 < max(counts) and min(counts) < e / 10   # both many and few pass
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_recruit_members_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    f = 40
+    for open_share in (0.9, 0.0, 1.0):
+        member, firm_open = rng.random(f) < 0.4, rng.random(f) < open_share
+        draws, join, effect = rng.random(f), rng.random() * 0.3, rng.random() * 0.6
+        # Facilitator._recruit as it was written before the kernel
+        n_open = np.count_nonzero(firm_open)
+        share = np.count_nonzero(member & firm_open) / n_open if n_open else 0.0
+        want = member | ((~member) & firm_open & (draws < join + effect * share))
+        recruit_members(member, firm_open, draws, join, effect)
+        assert np.array_equal(member, want)
