@@ -33,7 +33,10 @@ def test_open_edges_now_is_the_numpy_rule(seed):
     retry = rng.integers(0, 20, e)
     wait = np.where(rng.random(e) < 0.7, np.nan, rng.choice([5.0, 10.0], e))
     firm_open = rng.random(f) < 0.9
-    negotiations, building = rng.integers(0, 3, f), rng.integers(0, 2, f)
+    negotiations = rng.integers(0, 3, f)
+    x = 60   # exchanges: active or not, delivering or being built
+    ex_active, ex_first = rng.random(x) < 0.7, rng.integers(0, 30, x)
+    ex_supplier, ex_receiver = rng.integers(0, f, x), rng.integers(0, f, x)
     counts = []
     for among in (None, rng.random(f) < 0.5, rng.random(f) < 0.1):
         for tick, available in [(10, 5.0), (0, np.inf), (25, 10.0)]:
@@ -41,6 +44,10 @@ def test_open_edges_now_is_the_numpy_rule(seed):
             stream_open = (stream_volume * stream_level * stream_made - stream_committed
                            > MIN_OPEN_SHARE * stream_volume)
             need_open = need_volume * need_level - need_committed > MIN_OPEN_SHARE * need_volume
+            # ContractBook.firm_building
+            b = ex_active & (ex_first > tick)
+            building = (np.bincount(ex_supplier[b], minlength=f)
+                        + np.bincount(ex_receiver[b], minlength=f))
             able = firm_open & (negotiations + building < 3)
             if among is not None:
                 able &= among
@@ -51,7 +58,8 @@ def test_open_edges_now_is_the_numpy_rule(seed):
             got = open_edges_now(status, retry, tick, starts, need, stream_volume,
                                  stream_level, stream_made, stream_committed, need_volume,
                                  need_level, need_committed, stream_firm, need_firm,
-                                 firm_open, negotiations, building, 3,
+                                 firm_open, negotiations, ex_active, ex_first,
+                                 ex_supplier, ex_receiver, 3,
                                  np.zeros(0, bool) if among is None else among, wait,
                                  available, MIN_OPEN_SHARE)
             assert got.dtype == want.dtype and np.array_equal(got, want)

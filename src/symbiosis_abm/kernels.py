@@ -1466,17 +1466,19 @@ __all__ += ["open_edges_now", "recruit_members"]
 @njit(cache=True, nogil=True)
 def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, stream_level,
                    stream_made, stream_committed, need_volume, need_level, need_committed,
-                   stream_firm, need_firm, firm_open, negotiations, building,
-                   max_negotiations, among, cofund_wait, available,
+                   stream_firm, need_firm, firm_open, negotiations, ex_active, ex_first,
+                   ex_supplier, ex_receiver, max_negotiations, among, cofund_wait, available,
                    min_share):  # pragma: no cover - compiled
     """:meth:`.partner_search.PartnerSearch.open_edges` in one call: the per-item flags
     its numpy steps made, then :func:`open_edge_ids` on them.
 
     A stream is open where its free volume (``volume x level x made - committed``) is
     above ``min_share x volume``, a need where ``volume x level - committed`` is; a firm
-    is able where it is open, its talks and lines being built are below
-    ``max_negotiations`` and (``among`` not empty) ``among`` holds it. The sparse pass is
-    taken where under 30% of needs pass (as ``open_edges`` chose it).
+    is able where it is open, its talks and lines being built (the active exchanges whose
+    ``ex_first`` delivery is after ``tick``, counted at both firms:
+    ``ContractBook.firm_building``) are below ``max_negotiations`` and (``among`` not
+    empty) ``among`` holds it. The sparse pass is taken where under 30% of needs pass (as
+    ``open_edges`` chose it).
 
     Examples
     --------
@@ -1486,11 +1488,16 @@ def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, strea
     >>> one, two = np.ones(1), np.ones(2)
     >>> open_edges_now(np.zeros(2, np.int8), i(0, 0), 0, i(0, 2), i(0, 1), one, one, one,
     ...                np.zeros(1), two, two, np.array([0.0, 1.0]), i(0), i(1, 1),
-    ...                np.ones(2, np.bool_), i(0, 0), i(0, 0), 3, np.zeros(0, np.bool_),
-    ...                np.full(2, np.nan), 0.0, 0.05)
+    ...                np.ones(2, np.bool_), i(0, 0), np.zeros(0, np.bool_), i(), i(), i(), 3,
+    ...                np.zeros(0, np.bool_), np.full(2, np.nan), 0.0, 0.05)
     array([0])
     """
     n_firms = len(firm_open)
+    building = np.zeros(n_firms, dtype=np.int64)
+    for r in range(len(ex_active)):
+        if ex_active[r] and ex_first[r] > tick:
+            building[ex_supplier[r]] += 1
+            building[ex_receiver[r]] += 1
     able = np.empty(n_firms, dtype=np.bool_)
     for f in range(n_firms):
         able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
@@ -1521,7 +1528,7 @@ def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: 
     Examples
     --------
     >>> member, firm_open = np.array([True, False, False]), np.array([True, True, False])
-    >>> recruit_members(member, firm_open, np.array([0.9, 0.5, 0.0]), 0.1, 0.8)
+    >>> recruit_members(member, firm_open, np.array([0.9, 0.4, 0.0]), 0.1, 0.8)
     >>> member.tolist()
     [True, True, False]
     """

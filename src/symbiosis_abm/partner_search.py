@@ -93,19 +93,20 @@ class PartnerSearch:
     def open_edges(self, among: np.ndarray | None = None) -> np.ndarray:
         """Candidate edges that could start a negotiation now (ascending); with ``among``
         (a mask over firms), only those between two such firms."""
-        w = self.world
+        w, ex = self.world, self.exchanges
         # one compiled pass (kernels.open_edges_now): streams and needs with free volume
         # (above MIN_OPEN_SHARE of their volume) whose firm is open and able to talk (a
         # firm whose room for projects, talks and lines being built, is full cannot open
         # talks: its candidates wait, and are not evaluated, so not paid for, until a
-        # negotiation closes); then their idle edges, not waiting to be reconsidered, and
-        # not waiting for a co-funding budget other than this one; stream by stream, the
+        # negotiation closes; the lines being built counted in the pass, as firm_building
+        # counts them); then their idle edges, not waiting to be reconsidered, and not
+        # waiting for a co-funding budget other than this one; stream by stream, the
         # sparse pass where under ~30% of needs pass (measured at 10,000 firms)
         return open_edges_now(self.edge_status, self.edge_retry, max(self.tick, 0),
                               w.stream_edges, w.edges.need, w.stream_volume, self.stream_level,
                               self.stream_made, self.stream_committed, w.need_volume,
                               self.need_level, self.need_committed, w.stream_firm, w.need_firm,
-                              self.firm_open, self.firm_negotiations, self.firm_building,
-                              self.params.max_negotiations,
+                              self.firm_open, self.firm_negotiations, ex["active"], ex["first"],
+                              ex["supplier"], ex["receiver"], self.params.max_negotiations,
                               _NOBODY if among is None else among, self.cofund_wait,
                               self.cofunding_available(), MIN_OPEN_SHARE)
