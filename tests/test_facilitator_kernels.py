@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from symbiosis_abm.codes import MIN_OPEN_SHARE
-from symbiosis_abm.kernels import open_edge_ids, open_edges_now, recruit_members
+from symbiosis_abm.kernels import (
+    budgeted_evaluations,
+    evaluated_outcome,
+    open_edge_ids,
+    open_edges_now,
+    recruit_members,
+)
+from symbiosis_abm.search import first_per_group
 from symbiosis_abm.world import stream_edge_starts
 
 
@@ -80,3 +87,49 @@ def test_recruit_members_is_the_numpy_rule(seed):
         want = member | ((~member) & firm_open & (draws < join + effect * share))
         recruit_members(member, firm_open, draws, join, effect)
         assert np.array_equal(member, want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_budgeted_evaluations_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    f, n = 50, 400
+    size, member = rng.integers(0, 3, f), rng.random(f) < 0.5
+    budget = rng.choice([0.0, 5_000.0, 20_000.0, 60_000.0], f) * rng.random(f)
+    edges = np.sort(rng.choice(3 * n, n, replace=False))
+    evaluator = rng.integers(0, f, n)
+    draws = rng.random(n)
+    draws[:10] = draws[10:20]   # ties in the order
+    for search_cost, support, helped in [(1500.0, 0.5, True), (1500.0, 0.5, False),
+                                         (0.0, 0.3, True), (900.0, 0.0, True)]:
+        # PartnerSearch._search (and _search_cost) as written before the kernel
+        cost = np.full(f, search_cost)
+        if helped:
+            cost[(size == 1) & member] *= 1.0 - support
+        limit = np.where(cost > 0, np.floor(budget / 12.0 / np.maximum(cost, 1e-12)), n)
+        pick = first_per_group(evaluator, draws, limit.astype(np.int64))
+        want_costs = rng.random(f)
+        got_costs = want_costs.copy()
+        np.add.at(want_costs, evaluator[pick], cost[evaluator[pick]])
+        got = budgeted_evaluations(edges, evaluator, draws, size, member, 1, helped,
+                                   search_cost, support, budget, 12.0, got_costs)
+        assert np.array_equal(got, edges[pick]) and 0 < len(got) <= n
+        assert np.array_equal(got_costs.view(np.int64), want_costs.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evaluated_outcome_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    n, e = 200, 1000
+    edges = rng.choice(e, n, replace=False)
+    surplus = rng.choice([-1.0, 0.0, -0.0, np.nan, 5.0, 2.5], n) * rng.choice([1.0, 3.0], n)
+    affordable, share = rng.random(n) < 0.8, rng.choice([0.0, 0.4], n)
+    retry, counted = rng.integers(0, 5, e), rng.random(e)
+    want_retry, want_counted = retry.copy(), counted.copy()
+    # PartnerSearch._search's end as written before the kernel
+    good = (surplus > 0) & affordable
+    want_retry[edges[~good]] = 17
+    want = edges[good][np.argsort(-surplus[good], kind="stable")]
+    want_counted[edges] = share
+    got = evaluated_outcome(edges, surplus, affordable, share, retry, 17, counted)
+    assert np.array_equal(got, want) and 0 < len(got) < n
+    assert np.array_equal(retry, want_retry) and np.array_equal(counted, want_counted)

@@ -1460,7 +1460,7 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
 # (issue 17: the open candidates, recruitment, the broker's ranking and the search's
 # budgeted evaluation, each one call where they were a dozen numpy steps)
 
-__all__ += ["open_edges_now", "recruit_members"]
+__all__ += ["open_edges_now", "recruit_members", "budgeted_evaluations", "evaluated_outcome"]
 
 
 @njit(cache=True, nogil=True)
@@ -1540,3 +1540,92 @@ def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: 
     chance = join + network_effect * share
     for f in range(len(firm_open)):
         member[f] |= (not member[f]) & firm_open[f] & (draws[f] < chance)
+
+
+@njit(cache=True, nogil=True)
+def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped, search_cost,
+                         expert_support, budget, ticks_per_year,
+                         firm_costs):  # pragma: no cover - compiled
+    """The search's budgeted evaluation in one pass (``PartnerSearch._search``): which of
+    the found ``edges`` their ``evaluator`` pays to evaluate, paid into ``firm_costs``.
+
+    A firm's cost per evaluation is ``search_cost``, times ``1 - expert_support`` for an
+    SME ``member`` where ``helped`` (expert support); it evaluates at most
+    ``floor(budget / ticks_per_year / cost)`` candidates (all where the cost is not
+    positive), the first in ``draws`` order (:func:`first_in_groups`). Each evaluation's
+    cost is added to its evaluator's ``firm_costs`` in the edges' order (as
+    ``np.add.at``). Returns the edges evaluated.
+
+    Examples
+    --------
+    Firm 0 pays for one evaluation, firm 1 (an SME member, helped to half the cost) two:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> costs = np.zeros(2)
+    >>> budgeted_evaluations(i(4, 5, 6, 7), i(0, 0, 1, 1), np.array([0.5, 0.2, 0.1, 0.3]),
+    ...                      i(1, 0), np.array([False, True]), 0, True, 10.0, 0.5,
+    ...                      np.array([120.0, 120.0]), 12.0, costs).tolist()
+    [5, 6, 7]
+    >>> costs.tolist()
+    [10.0, 10.0]
+    """
+    n, n_firms = len(edges), len(budget)
+    cost = np.empty(n_firms)
+    limit = np.empty(n_firms, dtype=np.int64)
+    for f in range(n_firms):
+        c = search_cost
+        if helped and firm_size[f] == sme and member[f]:
+            c *= 1.0 - expert_support
+        cost[f] = c
+        # numpy's where: a float, then cast (floor of the budget's count, or all)
+        count = np.floor(budget[f] / ticks_per_year / max(c, 1e-12)) if c > 0 else float(n)
+        limit[f] = np.int64(count)
+    pick = first_in_groups(evaluator, draws, limit)
+    kept = np.empty(n, dtype=edges.dtype)
+    m = 0
+    for k in range(n):
+        if pick[k]:
+            firm_costs[evaluator[k]] += cost[evaluator[k]]
+            kept[m] = edges[k]
+            m += 1
+    return kept[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def evaluated_outcome(edges, surplus, affordable, share, retry, reconsider_at,
+                      counted):  # pragma: no cover - compiled
+    """The end of the search's evaluation in one pass (``PartnerSearch._search``): the
+    edges that pay (``surplus > 0``) and whose receiver can fund its part, best surplus
+    first (a stable sort of ``-surplus``: ties in the edges' order); the others wait
+    until ``reconsider_at`` (``retry``); every edge's co-funding ``share`` is counted on
+    (``counted``).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> retry, counted = np.zeros(4, np.int64), np.zeros(4)
+    >>> evaluated_outcome(i(0, 1, 2, 3), np.array([1.0, -1.0, 3.0, 1.0]),
+    ...                   np.array([True, True, True, True]), np.array([0.0, 0.5, 0.0, 0.0]),
+    ...                   retry, 9, counted).tolist()
+    [2, 0, 3]
+    >>> retry.tolist(), counted.tolist()
+    ([0, 9, 0, 0], [0.0, 0.5, 0.0, 0.0])
+    """
+    n = len(edges)
+    good = np.empty(n, dtype=edges.dtype)
+    keys = np.empty(n)
+    m = 0
+    for k in range(n):
+        e = edges[k]
+        if (surplus[k] > 0) & affordable[k]:
+            good[m], keys[m] = e, -surplus[k]
+            m += 1
+        else:
+            retry[e] = reconsider_at
+    for k in range(n):
+        counted[edges[k]] = share[k]
+    order = _stable_order(keys[:m])
+    out = np.empty(m, dtype=edges.dtype)
+    for k in range(m):
+        out[k] = good[order[k]]
+    return out

@@ -12,8 +12,7 @@ import numpy as np
 from .codes import (
     MIN_OPEN_SHARE,
 )
-from .kernels import discover, open_edges_now
-from .search import first_per_group
+from .kernels import budgeted_evaluations, discover, evaluated_outcome, open_edges_now
 from .state import phase
 from .world import SME
 
@@ -56,12 +55,15 @@ class PartnerSearch:
         edges, evaluator = discover(edges, self.edge_slot_sr, self.edge_slot_rs, store.aware,
                                     self.edge_discovery, find_draw, side_draw,
                                     w.edge_supplier, w.edge_receiver)
-        cost = self._search_cost()
-        per_tick = self.firm_search_budget / p.ticks_per_year
-        limit = np.where(cost > 0, np.floor(per_tick / np.maximum(cost, 1e-12)), len(edges))
-        pick = first_per_group(evaluator, self.streams.search.random(len(edges)), limit.astype(np.int64))
-        edges, evaluator = edges[pick], evaluator[pick]
-        np.add.at(self.firm_costs, evaluator, cost[evaluator])
+        # each evaluator pays for as many as its budget for the tick allows (expert
+        # support lowers an SME member's cost), in a random order: one compiled pass
+        # (kernels.budgeted_evaluations)
+        supported = self.facilitator_active() and p.expert_support > 0
+        edges = budgeted_evaluations(edges, evaluator, self.streams.search.random(len(edges)),
+                                     w.firm_size, self.firm_member, SME, supported,
+                                     float(p.search_cost_eur), float(p.expert_support),
+                                     self.firm_search_budget, float(p.ticks_per_year),
+                                     self.firm_costs)
         self.counts["evaluations"] += len(edges)
         if len(edges) == 0:   # no budget left for any: nothing to evaluate
             return
@@ -75,20 +77,12 @@ class PartnerSearch:
             for field in fields(terms):
                 getattr(terms, field.name)[helped] = getattr(more, field.name)
             info["affordable"][helped] = more_info["affordable"]
-        good = (terms.surplus > 0) & info["affordable"]
-        self.edge_retry[edges[~good]] = t + self.rates.reconsider
-        order = np.argsort(-terms.surplus[good], kind="stable")
-        self.edge_counted[edges] = share
-        self.open_negotiations(edges[good][order])
-
-    def _search_cost(self) -> np.ndarray:
-        """Cost per evaluation for each firm (expert support lowers an SME member's)."""
-        p, size = self.params, self.world.firm_size
-        cost = np.full(len(size), p.search_cost_eur)
-        if self.facilitator_active() and p.expert_support > 0:
-            helped = (size == SME) & self.firm_member
-            cost[helped] *= 1.0 - p.expert_support
-        return cost
+        # the worthwhile ones open talks, best first; the others wait to be reconsidered
+        # (one compiled pass, kernels.evaluated_outcome)
+        self.open_negotiations(evaluated_outcome(edges, terms.surplus, info["affordable"],
+                                                 share, self.edge_retry,
+                                                 t + self.rates.reconsider,
+                                                 self.edge_counted))
 
     def open_edges(self, among: np.ndarray | None = None) -> np.ndarray:
         """Candidate edges that could start a negotiation now (ascending); with ``among``
