@@ -10,9 +10,11 @@ from symbiosis_abm.codes import MIN_OPEN_SHARE
 from symbiosis_abm.kernels import (
     budgeted_evaluations,
     evaluated_outcome,
+    lexsort_prefix,
     open_edge_ids,
     open_edges_now,
     recruit_members,
+    stream_values,
 )
 from symbiosis_abm.search import first_per_group
 from symbiosis_abm.world import stream_edge_starts
@@ -133,3 +135,34 @@ def test_evaluated_outcome_is_the_numpy_rule(seed):
     got = evaluated_outcome(edges, surplus, affordable, share, retry, 17, counted)
     assert np.array_equal(got, want) and 0 < len(got) < n
     assert np.array_equal(retry, want_retry) and np.array_equal(counted, want_counted)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lexsort_prefix_is_the_first_of_lexsort(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    primaries = [rng.integers(0, 40, n).astype(float),          # many ties
+                 np.where(rng.random(n) < 0.1, np.nan, -rng.exponential(1.0, n)),
+                 np.where(rng.random(n) < 0.9, np.nan, rng.random(n)),   # mostly NaN
+                 rng.choice([0.0, -0.0, 1.0], n)]                  # -0 and +0 tie
+    secondary = np.where(rng.random(n) < 0.05, np.nan, rng.integers(0, 5, n) * 1.0)
+    secondary[:20] = -0.0
+    for primary in primaries:
+        full = np.lexsort((secondary, primary))
+        for first in (0, 1, 8, 24, 299, 1000, n - 1, n, n + 3):
+            got = lexsort_prefix(primary, secondary, first)
+            assert got.tolist() == full[:first].tolist()
+
+
+def test_stream_values_is_the_numpy_rule():
+    rng = np.random.default_rng(5)
+    s, d, e = 40, 30, 500
+    stream, need = rng.integers(0, s, e), rng.integers(0, d, e)
+    volume, disposal = rng.exponential(1e3, s), rng.choice([0.0, -0.0, 12.5, 80.0], s)
+    virgin = rng.choice([0.0, 3.25, 40.0, np.nan], d)
+    edges = rng.choice(e, 300, replace=False)
+    # Facilitator._rank as written before the kernel
+    ss, nn = stream[edges], need[edges]
+    want = volume[ss] * (disposal[ss] + virgin[nn])
+    got = stream_values(edges, stream, need, volume, disposal, virgin)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .kernels import recruit_members
+from .kernels import recruit_members, stream_values
 from .kernels_tick import worth_proposing
 from .negotiation import within_room
 from .pace import project_room
@@ -344,9 +344,9 @@ class Facilitator(mesa.Agent):
         # only what the strategy orders by: each is a few gathers over thousands of edges
         reads = STRATEGY_READS[model.params.targeting]
         stream_value = involves_sme = partner_count = None
-        if "stream_value" in reads:
-            s, n = w.edges.stream[edges], w.edges.need[edges]
-            stream_value = w.stream_volume[s] * (w.stream_disposal_cost[s] + w.need_virgin_price[n])
+        if "stream_value" in reads:   # (one compiled pass, kernels.stream_values)
+            stream_value = stream_values(edges, w.edges.stream, w.edges.need, w.stream_volume,
+                                         w.stream_disposal_cost, w.need_virgin_price)
         if "involves_sme" in reads:
             sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
             involves_sme = ((w.firm_size[sup] == SIZES.index("sme"))

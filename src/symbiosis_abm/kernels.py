@@ -1460,7 +1460,8 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
 # (issue 17: the open candidates, recruitment, the broker's ranking and the search's
 # budgeted evaluation, each one call where they were a dozen numpy steps)
 
-__all__ += ["open_edges_now", "recruit_members", "budgeted_evaluations", "evaluated_outcome"]
+__all__ += ["open_edges_now", "recruit_members", "budgeted_evaluations", "evaluated_outcome",
+            "lexsort_prefix", "stream_values"]
 
 
 @njit(cache=True, nogil=True)
@@ -1628,4 +1629,106 @@ def evaluated_outcome(edges, surplus, affordable, share, retry, reconsider_at,
     out = np.empty(m, dtype=edges.dtype)
     for k in range(m):
         out[k] = good[order[k]]
+    return out
+
+
+@njit(inline="always")
+def _sorts_before(a, b):  # pragma: no cover - compiled
+    """``a`` before ``b`` in numpy's sort order (a NaN after every number)."""
+    return a < b or (b != b and a == a)
+
+
+@njit(inline="always")
+def _keys_before(primary, secondary, i, j):  # pragma: no cover - compiled
+    """Item ``i`` strictly before item ``j`` by ``primary``, then ``secondary``."""
+    if _sorts_before(primary[i], primary[j]):
+        return True
+    if _sorts_before(primary[j], primary[i]):
+        return False
+    return _sorts_before(secondary[i], secondary[j])
+
+
+@njit(cache=True, nogil=True)
+def _lexsorted(items, primary, secondary):  # pragma: no cover - compiled
+    """``items`` (ascending) in ``(primary, secondary)`` order, ties in their order: a
+    bottom-up merge sort (as :func:`_stable_order`), so ``np.lexsort`` of the items."""
+    m = len(items)
+    idx, tmp = items.copy(), np.empty(m, dtype=np.int64)
+    width = 1
+    while width < m:
+        for lo in range(0, m, 2 * width):
+            mid, hi = min(lo + width, m), min(lo + 2 * width, m)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:   # the left one first unless the right goes before
+                if _keys_before(primary, secondary, idx[j], idx[i]):
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+        idx, tmp = tmp, idx
+        width *= 2
+    return idx
+
+
+@njit(cache=True, nogil=True)
+def lexsort_prefix(primary, secondary, first):  # pragma: no cover - compiled
+    """``np.lexsort((secondary, primary))[:first]`` (float keys, NaN last), sorting only
+    the items whose primary key is at most the ``first``-th smallest: the others cannot
+    come first (:func:`.targeting.lexsort_first`).
+
+    Examples
+    --------
+    >>> lexsort_prefix(np.array([2.0, 1.0, 1.0, 0.0]), np.array([0.0, 3.0, 2.0, 1.0]),
+    ...                3).tolist()
+    [3, 2, 1]
+    """
+    n = len(primary)
+    if first <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if first < n:
+        values = np.empty(n)
+        m = 0
+        for i in range(n):
+            if primary[i] == primary[i]:
+                values[m] = primary[i]
+                m += 1
+        if m >= first:   # the first-th smallest is a number (NaN: sort all)
+            kth = np.partition(values[:m], first - 1)[first - 1]
+            near = np.empty(n, dtype=np.int64)
+            k = 0
+            for i in range(n):
+                if primary[i] <= kth:
+                    near[k] = i
+                    k += 1
+            return _lexsorted(near[:k], primary, secondary)[:first]
+    return _lexsorted(np.arange(n), primary, secondary)[:first]
+
+
+@njit(cache=True, nogil=True)
+def stream_values(edges, stream, need, stream_volume, disposal_cost,
+                  virgin_price):  # pragma: no cover - compiled
+    """Each edge's stream value, ``volume x (disposal cost + virgin price)`` of its
+    stream and need (the broker's ``largest_streams`` key), in one pass.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> stream_values(i(1, 0), i(0, 1), i(1, 0), np.array([2.0, 3.0]), np.array([1.0, 4.0]),
+    ...               np.array([5.0, 6.0])).tolist()
+    [27.0, 14.0]
+    """
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        s, n = stream[edges[k]], need[edges[k]]
+        out[k] = stream_volume[s] * (disposal_cost[s] + virgin_price[n])
     return out
