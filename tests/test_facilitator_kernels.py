@@ -16,7 +16,9 @@ from symbiosis_abm.kernels import (
     recruit_members,
     stream_values,
 )
+from symbiosis_abm.kernels_tick import meet_pairs, open_split, ordered_pairs
 from symbiosis_abm.search import first_per_group
+from symbiosis_abm.trust import toward
 from symbiosis_abm.world import stream_edge_starts
 
 
@@ -166,3 +168,30 @@ def test_stream_values_is_the_numpy_rule():
     want = volume[ss] * (disposal[ss] + virgin[nn])
     got = stream_values(edges, stream, need, volume, disposal, virgin)
     assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_event_kernels_are_the_numpy_rules(seed):
+    rng = np.random.default_rng(seed)
+    f = 60
+    firm_open, member = rng.random(f) < 0.8, rng.random(f) < 0.5
+    # Facilitator._convene as written before the kernels
+    open_firms = np.flatnonzero(firm_open)
+    members, others = open_split(firm_open, member)
+    assert np.array_equal(members, open_firms[member[open_firms]])
+    assert np.array_equal(others, open_firms[~member[open_firms]])
+    for attendees in (rng.permutation(open_firms)[:20], open_firms[:2], open_firms[:1]):
+        i, j = np.repeat(attendees, len(attendees)), np.tile(attendees, len(attendees))
+        off = i != j
+        got_i, got_j = ordered_pairs(attendees)
+        assert np.array_equal(got_i, i[off]) and np.array_equal(got_j, j[off])
+    slots = rng.choice(500, 200, replace=False)
+    trust = rng.choice([0.0, -0.0, 1.0, 0.3, 0.999999], 500) * rng.random(500)
+    flags = [rng.random(500) < 0.5 for _ in range(3)]
+    want_trust, want_flags = trust.copy(), [a.copy() for a in flags]
+    want_trust[slots] = toward(want_trust[slots], 1.0, 0.37)
+    for a in want_flags:
+        a[slots] = True
+    meet_pairs(slots, trust, *flags, 0.37)
+    assert np.array_equal(trust.view(np.int64), want_trust.view(np.int64))
+    assert all(np.array_equal(a, b) for a, b in zip(flags, want_flags))

@@ -17,13 +17,12 @@ import mesa
 import numpy as np
 
 from .kernels import recruit_members, stream_values
-from .kernels_tick import worth_proposing
+from .kernels_tick import meet_pairs, open_split, ordered_pairs, worth_proposing
 from .negotiation import within_room
 from .pace import project_room
 from .region import SIZES
 from .state import phase
 from .targeting import STRATEGY_READS, rank_matches
-from .trust import toward
 
 if TYPE_CHECKING:
     from .exchange import Exchange
@@ -271,23 +270,20 @@ class Facilitator(mesa.Agent):
         model, p = self.model, self.model.params
         if p.event_cost_eur > self.budget_left_this_year() or p.convener_attendees < 2:
             return
-        open_firms = np.flatnonzero(model.firm_open)
-        members = open_firms[model.firm_member[open_firms]]
-        others = open_firms[~model.firm_member[open_firms]]
+        members, others = open_split(model.firm_open, model.firm_member)   # (ascending)
         pool = np.concatenate([model.streams.events.permutation(members), model.streams.events.permutation(others)])
         # a share of the region's firms, at most a room's worth (issue 19)
-        reach = min(p.convener_attendees, int(round(p.convener_share * len(open_firms))))
+        reach = min(p.convener_attendees,
+                    int(round(p.convener_share * (len(members) + len(others)))))
         attendees = pool[:reach]
         if len(attendees) < 2:
             return
-        i, j = np.repeat(attendees, len(attendees)), np.tile(attendees, len(attendees))
-        off = i != j   # every ordered pair of attendees (a meshgrid, row by row)
-        slots = model.pairs.slots(i[off], j[off])
+        # every ordered pair of attendees (a meshgrid, row by row) meets: trust toward 1
+        # (trust.toward), aware, met, in contact (kernels_tick.meet_pairs)
         store = model.pairs
-        store.trust[slots] = toward(store.trust[slots], 1.0, p.convener_trust_gain)
-        store.aware[slots] = True
-        store.met[slots] = True
-        store.contact[slots] = True
+        slots = store.slots(*ordered_pairs(attendees))
+        meet_pairs(slots, store.trust, store.aware, store.met, store.contact,
+                   float(p.convener_trust_gain))
         self.events_held += 1
         self.spend(p.event_cost_eur)
 
