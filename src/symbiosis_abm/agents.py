@@ -322,13 +322,17 @@ class Facilitator(mesa.Agent):
         depends only on the edges ranked before them; a few thousand candidates need not
         be sorted for the first few."""
         model, w = self.model, self.model.world
-        room = project_room(model.firm_negotiations, model.firm_building,
-                            model.params.max_negotiations)
+        room = None   # (the firms' room: needed only where not all candidates are ranked)
         first = RANKED_PER_PROPOSAL * wanted
         while True:
             ranked = edges[self._rank(edges, surplus, first)]
-            if len(ranked) == len(edges) or len(within_room(
-                    ranked, w.edge_supplier[ranked], w.edge_receiver[ranked], room)) >= wanted:
+            if len(ranked) == len(edges):
+                return ranked
+            if room is None:
+                room = project_room(model.firm_negotiations, model.firm_building,
+                                    model.params.max_negotiations)
+            if len(within_room(ranked, w.edge_supplier[ranked], w.edge_receiver[ranked],
+                               room)) >= wanted:
                 return ranked
             first *= 8
 

@@ -49,8 +49,8 @@ class PartnerSearch:
         edges = self.open_edges()
         if len(edges) == 0:
             return
-        find_draw = self.streams.discovery.random(len(edges))
-        side_draw = self.streams.discovery.random(len(edges))
+        # the find draws, then the side draws (one call: the same numbers, in order)
+        find_draw, side_draw = self.streams.discovery.random((2, len(edges)))
         # unknown candidates are discovered (by one side); the known ones are evaluated
         edges, evaluator = discover(edges, self.edge_slot_sr, self.edge_slot_rs, store.aware,
                                     self.edge_discovery, find_draw, side_draw,
