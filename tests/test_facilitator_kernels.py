@@ -8,6 +8,7 @@ import pytest
 
 from symbiosis_abm.codes import MIN_OPEN_SHARE
 from symbiosis_abm.kernels import (
+    _kth_smallest,
     budgeted_evaluations,
     evaluated_outcome,
     lexsort_prefix,
@@ -195,3 +196,12 @@ def test_the_event_kernels_are_the_numpy_rules(seed):
     meet_pairs(slots, trust, *flags, 0.37)
     assert np.array_equal(trust.view(np.int64), want_trust.view(np.int64))
     assert all(np.array_equal(a, b) for a, b in zip(flags, want_flags))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kth_smallest_is_numpy_partition(seed):
+    rng = np.random.default_rng(seed)
+    for values in (rng.random(500), rng.integers(0, 4, 300) * 1.0, np.sort(rng.random(200)),
+                   np.sort(rng.random(200))[::-1].copy(), np.zeros(7), rng.random(1)):
+        for k in {0, min(1, len(values) - 1), len(values) // 3, len(values) - 1}:
+            assert _kth_smallest(values.copy(), k) == np.partition(values, k)[k]
