@@ -4,7 +4,7 @@ budgets; seed 003).
 
 Expert support moves an SME member's search cost, signing threshold and capital access a
 share ``expert_support`` of the way toward a large firm's (model._firm_traits,
-model._search_cost). With barriers high it should raise SME participation, the share of
+kernels.budgeted_evaluations). With barriers high it should raise SME participation, the share of
 SMEs with at least one exchange, averaged over seeds.
 """
 

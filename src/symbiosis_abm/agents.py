@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .kernels_tick import worth_proposing
+from .kernels import recruit_members, stream_values
+from .kernels_tick import meet_pairs, open_split, ordered_pairs, worth_proposing
 from .negotiation import within_room
 from .pace import project_room
 from .region import SIZES
 from .state import phase
 from .targeting import STRATEGY_READS, rank_matches
-from .trust import toward
 
 if TYPE_CHECKING:
     from .exchange import Exchange
@@ -240,11 +240,11 @@ class Facilitator(mesa.Agent):
     def _recruit(self) -> None:
         """Non-members join the registry; joining gets likelier as membership grows."""
         model, rates = self.model, self.model.rates
-        n_open = np.count_nonzero(model.firm_open)   # the members' share, as np.mean gives it
-        share = np.count_nonzero(model.firm_member & model.firm_open) / n_open if n_open else 0.0
-        chance = rates.join + rates.network_effect * share
-        draws = model.streams.recruitment.random(len(model.firm_open))
-        model.firm_member |= (~model.firm_member) & model.firm_open & (draws < chance)
+        # one compiled pass (kernels.recruit_members): the open firms' members' share
+        # before anyone joins, the chance it gives, who joins
+        recruit_members(model.firm_member, model.firm_open,
+                        model.streams.recruitment.random(len(model.firm_open)),
+                        float(rates.join), float(rates.network_effect))
 
     def _map(self) -> None:
         """Publish the opportunity map: both sides of every candidate link that would pay
@@ -270,23 +270,20 @@ class Facilitator(mesa.Agent):
         model, p = self.model, self.model.params
         if p.event_cost_eur > self.budget_left_this_year() or p.convener_attendees < 2:
             return
-        open_firms = np.flatnonzero(model.firm_open)
-        members = open_firms[model.firm_member[open_firms]]
-        others = open_firms[~model.firm_member[open_firms]]
+        members, others = open_split(model.firm_open, model.firm_member)   # (ascending)
         pool = np.concatenate([model.streams.events.permutation(members), model.streams.events.permutation(others)])
         # a share of the region's firms, at most a room's worth (issue 19)
-        reach = min(p.convener_attendees, int(round(p.convener_share * len(open_firms))))
+        reach = min(p.convener_attendees,
+                    int(round(p.convener_share * (len(members) + len(others)))))
         attendees = pool[:reach]
         if len(attendees) < 2:
             return
-        i, j = np.repeat(attendees, len(attendees)), np.tile(attendees, len(attendees))
-        off = i != j   # every ordered pair of attendees (a meshgrid, row by row)
-        slots = model.pairs.slots(i[off], j[off])
+        # every ordered pair of attendees (a meshgrid, row by row) meets: trust toward 1
+        # (trust.toward), aware, met, in contact (kernels_tick.meet_pairs)
         store = model.pairs
-        store.trust[slots] = toward(store.trust[slots], 1.0, p.convener_trust_gain)
-        store.aware[slots] = True
-        store.met[slots] = True
-        store.contact[slots] = True
+        slots = store.slots(*ordered_pairs(attendees))
+        meet_pairs(slots, store.trust, store.aware, store.met, store.contact,
+                   float(p.convener_trust_gain))
         self.events_held += 1
         self.spend(p.event_cost_eur)
 
@@ -325,13 +322,17 @@ class Facilitator(mesa.Agent):
         depends only on the edges ranked before them; a few thousand candidates need not
         be sorted for the first few."""
         model, w = self.model, self.model.world
-        room = project_room(model.firm_negotiations, model.firm_building,
-                            model.params.max_negotiations)
+        room = None   # (the firms' room: needed only where not all candidates are ranked)
         first = RANKED_PER_PROPOSAL * wanted
         while True:
             ranked = edges[self._rank(edges, surplus, first)]
-            if len(ranked) == len(edges) or len(within_room(
-                    ranked, w.edge_supplier[ranked], w.edge_receiver[ranked], room)) >= wanted:
+            if len(ranked) == len(edges):
+                return ranked
+            if room is None:
+                room = project_room(model.firm_negotiations, model.firm_building,
+                                    model.params.max_negotiations)
+            if len(within_room(ranked, w.edge_supplier[ranked], w.edge_receiver[ranked],
+                               room)) >= wanted:
                 return ranked
             first *= 8
 
@@ -343,9 +344,9 @@ class Facilitator(mesa.Agent):
         # only what the strategy orders by: each is a few gathers over thousands of edges
         reads = STRATEGY_READS[model.params.targeting]
         stream_value = involves_sme = partner_count = None
-        if "stream_value" in reads:
-            s, n = w.edges.stream[edges], w.edges.need[edges]
-            stream_value = w.stream_volume[s] * (w.stream_disposal_cost[s] + w.need_virgin_price[n])
+        if "stream_value" in reads:   # (one compiled pass, kernels.stream_values)
+            stream_value = stream_values(edges, w.edges.stream, w.edges.need, w.stream_volume,
+                                         w.stream_disposal_cost, w.need_virgin_price)
         if "involves_sme" in reads:
             sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
             involves_sme = ((w.firm_size[sup] == SIZES.index("sme"))

@@ -1454,3 +1454,314 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
             paid_off[ids[k]] = True
         last_used[ids[k]] = tick
     return amount
+
+
+# --- s5-facil: the facilitator's and the search's phases in few compiled calls ----------
+# (issue 17: the open candidates, recruitment, the broker's ranking and the search's
+# budgeted evaluation, each one call where they were a dozen numpy steps)
+
+__all__ += ["open_edges_now", "recruit_members", "budgeted_evaluations", "evaluated_outcome",
+            "lexsort_prefix", "stream_values"]
+
+
+@njit(cache=True, nogil=True)
+def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, stream_level,
+                   stream_made, stream_committed, need_volume, need_level, need_committed,
+                   stream_firm, need_firm, firm_open, negotiations, ex_active, ex_first,
+                   ex_supplier, ex_receiver, max_negotiations, among, cofund_wait, available,
+                   min_share):  # pragma: no cover - compiled
+    """:meth:`.partner_search.PartnerSearch.open_edges` in one call: the per-item flags
+    its numpy steps made, then :func:`open_edge_ids` on them.
+
+    A stream is open where its free volume (``volume x level x made - committed``) is
+    above ``min_share x volume``, a need where ``volume x level - committed`` is; a firm
+    is able where it is open, its talks and lines being built (the active exchanges whose
+    ``ex_first`` delivery is after ``tick``, counted at both firms:
+    ``ContractBook.firm_building``) are below ``max_negotiations`` and (``among`` not
+    empty) ``among`` holds it. The sparse pass is taken where under 30% of needs pass (as
+    ``open_edges`` chose it).
+
+    Examples
+    --------
+    One stream with two edges to needs 0 and 1; need 1 is full:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> one, two = np.ones(1), np.ones(2)
+    >>> open_edges_now(np.zeros(2, np.int8), i(0, 0), 0, i(0, 2), i(0, 1), one, one, one,
+    ...                np.zeros(1), two, two, np.array([0.0, 1.0]), i(0), i(1, 1),
+    ...                np.ones(2, np.bool_), i(0, 0), np.zeros(0, np.bool_), i(), i(), i(), 3,
+    ...                np.zeros(0, np.bool_), np.full(2, np.nan), 0.0, 0.05)
+    array([0])
+    """
+    n_firms = len(firm_open)
+    building = np.zeros(n_firms, dtype=np.int64)
+    for r in range(len(ex_active)):
+        if ex_active[r] and ex_first[r] > tick:
+            building[ex_supplier[r]] += 1
+            building[ex_receiver[r]] += 1
+    able = np.empty(n_firms, dtype=np.bool_)
+    for f in range(n_firms):
+        able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
+        if len(among):
+            able[f] &= among[f]
+    n_needs = len(need_volume)
+    need_ok = np.empty(n_needs, dtype=np.bool_)
+    passing = 0
+    for j in range(n_needs):
+        free = need_volume[j] * need_level[j] - need_committed[j]
+        need_ok[j] = (free > min_share * need_volume[j]) & able[need_firm[j]]
+        passing += np.int64(need_ok[j])
+    stream_ok = np.empty(len(stream_volume), dtype=np.bool_)
+    for s in range(len(stream_volume)):
+        free = stream_volume[s] * stream_level[s] * stream_made[s] - stream_committed[s]
+        stream_ok[s] = (free > min_share * stream_volume[s]) & able[stream_firm[s]]
+    return open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok,
+                         cofund_wait, available, 10 * passing < 3 * n_needs)
+
+
+@njit(cache=True, nogil=True)
+def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: no cover
+    """:meth:`.agents.Facilitator._recruit` in one pass, in place on ``member``: an open
+    non-member joins where its draw is below ``join + network_effect x share``, the
+    share being the open firms' members over the open firms (0 if none is open), counted
+    before anyone joins.
+
+    Examples
+    --------
+    >>> member, firm_open = np.array([True, False, False]), np.array([True, True, False])
+    >>> recruit_members(member, firm_open, np.array([0.9, 0.4, 0.0]), 0.1, 0.8)
+    >>> member.tolist()
+    [True, True, False]
+    """
+    n_open = n_both = 0
+    for f in range(len(firm_open)):
+        n_open += np.int64(firm_open[f])
+        n_both += np.int64(member[f] & firm_open[f])
+    share = n_both / n_open if n_open else 0.0
+    chance = join + network_effect * share
+    for f in range(len(firm_open)):
+        member[f] |= (not member[f]) & firm_open[f] & (draws[f] < chance)
+
+
+@njit(cache=True, nogil=True)
+def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped, search_cost,
+                         expert_support, budget, ticks_per_year,
+                         firm_costs):  # pragma: no cover - compiled
+    """The search's budgeted evaluation in one pass (``PartnerSearch._search``): which of
+    the found ``edges`` their ``evaluator`` pays to evaluate, paid into ``firm_costs``.
+
+    A firm's cost per evaluation is ``search_cost``, times ``1 - expert_support`` for an
+    SME ``member`` where ``helped`` (expert support); it evaluates at most
+    ``floor(budget / ticks_per_year / cost)`` candidates (all where the cost is not
+    positive), the first in ``draws`` order (:func:`first_in_groups`). Each evaluation's
+    cost is added to its evaluator's ``firm_costs`` in the edges' order (as
+    ``np.add.at``). Returns the edges evaluated.
+
+    Examples
+    --------
+    Firm 0 pays for one evaluation, firm 1 (an SME member, helped to half the cost) two:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> costs = np.zeros(2)
+    >>> budgeted_evaluations(i(4, 5, 6, 7), i(0, 0, 1, 1), np.array([0.5, 0.2, 0.1, 0.3]),
+    ...                      i(1, 0), np.array([False, True]), 0, True, 10.0, 0.5,
+    ...                      np.array([120.0, 120.0]), 12.0, costs).tolist()
+    [5, 6, 7]
+    >>> costs.tolist()
+    [10.0, 10.0]
+    """
+    n, n_firms = len(edges), len(budget)
+    cost = np.empty(n_firms)
+    limit = np.empty(n_firms, dtype=np.int64)
+    for f in range(n_firms):
+        c = search_cost
+        if helped and firm_size[f] == sme and member[f]:
+            c *= 1.0 - expert_support
+        cost[f] = c
+        # numpy's where: a float, then cast (floor of the budget's count, or all)
+        count = np.floor(budget[f] / ticks_per_year / max(c, 1e-12)) if c > 0 else float(n)
+        limit[f] = np.int64(count)
+    pick = first_in_groups(evaluator, draws, limit)
+    kept = np.empty(n, dtype=edges.dtype)
+    m = 0
+    for k in range(n):
+        if pick[k]:
+            firm_costs[evaluator[k]] += cost[evaluator[k]]
+            kept[m] = edges[k]
+            m += 1
+    return kept[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def evaluated_outcome(edges, surplus, affordable, share, retry, reconsider_at,
+                      counted):  # pragma: no cover - compiled
+    """The end of the search's evaluation in one pass (``PartnerSearch._search``): the
+    edges that pay (``surplus > 0``) and whose receiver can fund its part, best surplus
+    first (a stable sort of ``-surplus``: ties in the edges' order); the others wait
+    until ``reconsider_at`` (``retry``); every edge's co-funding ``share`` is counted on
+    (``counted``).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> retry, counted = np.zeros(4, np.int64), np.zeros(4)
+    >>> evaluated_outcome(i(0, 1, 2, 3), np.array([1.0, -1.0, 3.0, 1.0]),
+    ...                   np.array([True, True, True, True]), np.array([0.0, 0.5, 0.0, 0.0]),
+    ...                   retry, 9, counted).tolist()
+    [2, 0, 3]
+    >>> retry.tolist(), counted.tolist()
+    ([0, 9, 0, 0], [0.0, 0.5, 0.0, 0.0])
+    """
+    n = len(edges)
+    good = np.empty(n, dtype=edges.dtype)
+    keys = np.empty(n)
+    m = 0
+    for k in range(n):
+        e = edges[k]
+        if (surplus[k] > 0) & affordable[k]:
+            good[m], keys[m] = e, -surplus[k]
+            m += 1
+        else:
+            retry[e] = reconsider_at
+    for k in range(n):
+        counted[edges[k]] = share[k]
+    order = _stable_order(keys[:m])
+    out = np.empty(m, dtype=edges.dtype)
+    for k in range(m):
+        out[k] = good[order[k]]
+    return out
+
+
+@njit(inline="always")
+def _sorts_before(a, b):  # pragma: no cover - compiled
+    """``a`` before ``b`` in numpy's sort order (a NaN after every number)."""
+    return a < b or (b != b and a == a)
+
+
+@njit(inline="always")
+def _keys_before(primary, secondary, i, j):  # pragma: no cover - compiled
+    """Item ``i`` strictly before item ``j`` by ``primary``, then ``secondary``."""
+    if _sorts_before(primary[i], primary[j]):
+        return True
+    if _sorts_before(primary[j], primary[i]):
+        return False
+    return _sorts_before(secondary[i], secondary[j])
+
+
+@njit(cache=True, nogil=True)
+def _lexsorted(items, primary, secondary):  # pragma: no cover - compiled
+    """``items`` (ascending) in ``(primary, secondary)`` order, ties in their order: a
+    bottom-up merge sort (as :func:`_stable_order`), so ``np.lexsort`` of the items."""
+    m = len(items)
+    idx, tmp = items.copy(), np.empty(m, dtype=np.int64)
+    width = 1
+    while width < m:
+        for lo in range(0, m, 2 * width):
+            mid, hi = min(lo + width, m), min(lo + 2 * width, m)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:   # the left one first unless the right goes before
+                if _keys_before(primary, secondary, idx[j], idx[i]):
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+        idx, tmp = tmp, idx
+        width *= 2
+    return idx
+
+
+@njit(cache=True, nogil=True)
+def _kth_smallest(values, k):  # pragma: no cover - compiled
+    """The ``k``-th smallest (from 0) of ``values`` (no NaN; the array is reordered), by
+    quickselect: ``np.partition(values, k)[k]`` up to the sign of a zero (numba's own
+    ``np.partition`` takes seconds to compile, this a fraction of one).
+
+    Examples
+    --------
+    >>> _kth_smallest(np.array([3.0, 1.0, 2.0, 1.0]), 2)
+    2.0
+    """
+    lo, hi = 0, len(values) - 1
+    while lo < hi:
+        pivot = values[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:   # Hoare's partition: equal values stop both scans (duplicates)
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return values[k]
+    return values[k]
+
+
+@njit(cache=True, nogil=True)
+def lexsort_prefix(primary, secondary, first):  # pragma: no cover - compiled
+    """``np.lexsort((secondary, primary))[:first]`` (float keys, NaN last), sorting only
+    the items whose primary key is at most the ``first``-th smallest: the others cannot
+    come first (:func:`.targeting.lexsort_first`).
+
+    Examples
+    --------
+    >>> lexsort_prefix(np.array([2.0, 1.0, 1.0, 0.0]), np.array([0.0, 3.0, 2.0, 1.0]),
+    ...                3).tolist()
+    [3, 2, 1]
+    """
+    n = len(primary)
+    if first <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if first < n:
+        values = np.empty(n)
+        m = 0
+        for i in range(n):
+            if primary[i] == primary[i]:
+                values[m] = primary[i]
+                m += 1
+        if m >= first:   # the first-th smallest is a number (NaN: sort all)
+            kth = _kth_smallest(values[:m], first - 1)
+            near = np.empty(n, dtype=np.int64)
+            k = 0
+            for i in range(n):
+                if primary[i] <= kth:
+                    near[k] = i
+                    k += 1
+            return _lexsorted(near[:k], primary, secondary)[:first]
+    return _lexsorted(np.arange(n), primary, secondary)[:first]
+
+
+@njit(cache=True, nogil=True)
+def stream_values(edges, stream, need, stream_volume, disposal_cost,
+                  virgin_price):  # pragma: no cover - compiled
+    """Each edge's stream value, ``volume x (disposal cost + virgin price)`` of its
+    stream and need (the broker's ``largest_streams`` key), in one pass.
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> stream_values(i(1, 0), i(0, 1), i(1, 0), np.array([2.0, 3.0]), np.array([1.0, 4.0]),
+    ...               np.array([5.0, 6.0])).tolist()
+    [27.0, 14.0]
+    """
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        s, n = stream[edges[k]], need[edges[k]]
+        out[k] = stream_volume[s] * (disposal_cost[s] + virgin_price[n])
+    return out

@@ -1259,3 +1259,70 @@ def _put(table, key, value):  # pragma: no cover - compiled
     while table[h, 0] != -1:
         h = (h + 1) & mask
     table[h, 0], table[h, 1] = key, value
+
+
+# --- s5-facil: the facilitator's event in few compiled calls ------------------------------
+
+__all__ += ["open_split", "ordered_pairs", "meet_pairs"]
+
+
+@njit(cache=True, nogil=True)
+def open_split(firm_open, member):  # pragma: no cover - compiled
+    """The open firms (ascending) that are ``member``s and those that are not, in one
+    pass (the convener's pools, ``Facilitator._convene``).
+
+    Examples
+    --------
+    >>> open_split(np.array([True, True, False, True]), np.array([False, True, True, False]))
+    (array([1]), array([0, 3]))
+    """
+    n = len(firm_open)
+    members, others = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    m = o = 0
+    for f in range(n):
+        if firm_open[f]:
+            if member[f]:
+                members[m] = f
+                m += 1
+            else:
+                others[o] = f
+                o += 1
+    return members[:m].copy(), others[:o].copy()
+
+
+@njit(cache=True, nogil=True)
+def ordered_pairs(attendees):  # pragma: no cover - compiled
+    """Every ordered pair of distinct ``attendees``, row by row (``np.repeat`` and
+    ``np.tile`` of the attendees, the diagonal dropped): firms ``i`` and ``j``.
+
+    Examples
+    --------
+    >>> ordered_pairs(np.array([5, 2, 7]))
+    (array([5, 5, 2, 2, 7, 7]), array([2, 7, 5, 7, 5, 2]))
+    """
+    n = len(attendees)
+    i, j = np.empty(n * n, dtype=np.int64), np.empty(n * n, dtype=np.int64)
+    k = 0
+    for a in range(n):
+        for b in range(n):
+            if attendees[a] != attendees[b]:
+                i[k], j[k] = attendees[a], attendees[b]
+                k += 1
+    return i[:k].copy(), j[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def meet_pairs(slots, trust, aware, met, contact, gain):  # pragma: no cover - compiled
+    """Pairs ``slots`` meet at an event: trust a share ``gain`` of the way to 1
+    (:func:`.trust.toward`, clipped to [0, 1]), aware, met and in contact.
+
+    Examples
+    --------
+    >>> trust, flags = np.array([0.2, 0.5]), [np.zeros(2, np.bool_) for _ in range(3)]
+    >>> meet_pairs(np.array([1]), trust, *flags, 0.5)
+    >>> trust.tolist(), flags[0].tolist()
+    ([0.2, 0.75], [False, True])
+    """
+    for s in slots:
+        trust[s] = _unit(trust[s] + gain * (1.0 - trust[s]))
+        aware[s] = met[s] = contact[s] = True

@@ -12,12 +12,14 @@ import numpy as np
 from .codes import (
     MIN_OPEN_SHARE,
 )
-from .kernels import discover, open_edge_ids
-from .search import first_per_group
+from .kernels import budgeted_evaluations, discover, evaluated_outcome, open_edges_now
 from .state import phase
 from .world import SME
 
 __all__ = ["PartnerSearch"]
+
+#: ``among`` not given: every firm (an empty mask, as open_edges_now reads it)
+_NOBODY = np.zeros(0, dtype=bool)
 
 
 class PartnerSearch:
@@ -47,18 +49,21 @@ class PartnerSearch:
         edges = self.open_edges()
         if len(edges) == 0:
             return
-        find_draw = self.streams.discovery.random(len(edges))
-        side_draw = self.streams.discovery.random(len(edges))
+        # the find draws, then the side draws (one call: the same numbers, in order)
+        find_draw, side_draw = self.streams.discovery.random((2, len(edges)))
         # unknown candidates are discovered (by one side); the known ones are evaluated
         edges, evaluator = discover(edges, self.edge_slot_sr, self.edge_slot_rs, store.aware,
                                     self.edge_discovery, find_draw, side_draw,
                                     w.edge_supplier, w.edge_receiver)
-        cost = self._search_cost()
-        per_tick = self.firm_search_budget / p.ticks_per_year
-        limit = np.where(cost > 0, np.floor(per_tick / np.maximum(cost, 1e-12)), len(edges))
-        pick = first_per_group(evaluator, self.streams.search.random(len(edges)), limit.astype(np.int64))
-        edges, evaluator = edges[pick], evaluator[pick]
-        np.add.at(self.firm_costs, evaluator, cost[evaluator])
+        # each evaluator pays for as many as its budget for the tick allows (expert
+        # support lowers an SME member's cost), in a random order: one compiled pass
+        # (kernels.budgeted_evaluations)
+        supported = self.facilitator_active() and p.expert_support > 0
+        edges = budgeted_evaluations(edges, evaluator, self.streams.search.random(len(edges)),
+                                     w.firm_size, self.firm_member, SME, supported,
+                                     float(p.search_cost_eur), float(p.expert_support),
+                                     self.firm_search_budget, float(p.ticks_per_year),
+                                     self.firm_costs)
         self.counts["evaluations"] += len(edges)
         if len(edges) == 0:   # no budget left for any: nothing to evaluate
             return
@@ -72,39 +77,30 @@ class PartnerSearch:
             for field in fields(terms):
                 getattr(terms, field.name)[helped] = getattr(more, field.name)
             info["affordable"][helped] = more_info["affordable"]
-        good = (terms.surplus > 0) & info["affordable"]
-        self.edge_retry[edges[~good]] = t + self.rates.reconsider
-        order = np.argsort(-terms.surplus[good], kind="stable")
-        self.edge_counted[edges] = share
-        self.open_negotiations(edges[good][order])
-
-    def _search_cost(self) -> np.ndarray:
-        """Cost per evaluation for each firm (expert support lowers an SME member's)."""
-        p, size = self.params, self.world.firm_size
-        cost = np.full(len(size), p.search_cost_eur)
-        if self.facilitator_active() and p.expert_support > 0:
-            helped = (size == SME) & self.firm_member
-            cost[helped] *= 1.0 - p.expert_support
-        return cost
+        # the worthwhile ones open talks, best first; the others wait to be reconsidered
+        # (one compiled pass, kernels.evaluated_outcome)
+        self.open_negotiations(evaluated_outcome(edges, terms.surplus, info["affordable"],
+                                                 share, self.edge_retry,
+                                                 t + self.rates.reconsider,
+                                                 self.edge_counted))
 
     def open_edges(self, among: np.ndarray | None = None) -> np.ndarray:
         """Candidate edges that could start a negotiation now (ascending); with ``among``
         (a mask over firms), only those between two such firms."""
-        w = self.world
-        stream_open = self.stream_free() > MIN_OPEN_SHARE * w.stream_volume
-        need_open = self.need_free() > MIN_OPEN_SHARE * w.need_volume
-        # a firm whose negotiation room is full cannot open talks: its candidates wait
-        # (and are not evaluated, so not paid for) until a negotiation closes
-        projects = self.firm_negotiations + self.firm_building   # talks and lines being built
-        able = self.firm_open & (projects < self.params.max_negotiations)
-        if among is not None:
-            able &= among
-        need_ok = need_open & able[w.need_firm]
-        # idle, not waiting to be reconsidered, both sides open and able; deals that failed
-        # for want of co-funding wait until the budget changes (one compiled pass, stream
-        # by stream: an edge's firms are its stream's and need's); the sparse pass pays
-        # where under ~30% of needs pass (measured at 10,000 firms), else it mispredicts
-        return open_edge_ids(self.edge_status, self.edge_retry, max(self.tick, 0),
-                             w.stream_edges, w.edges.need, stream_open & able[w.stream_firm],
-                             need_ok, self.cofund_wait, self.cofunding_available(),
-                             10 * np.count_nonzero(need_ok) < 3 * len(need_ok))
+        w, ex = self.world, self.exchanges
+        # one compiled pass (kernels.open_edges_now): streams and needs with free volume
+        # (above MIN_OPEN_SHARE of their volume) whose firm is open and able to talk (a
+        # firm whose room for projects, talks and lines being built, is full cannot open
+        # talks: its candidates wait, and are not evaluated, so not paid for, until a
+        # negotiation closes; the lines being built counted in the pass, as firm_building
+        # counts them); then their idle edges, not waiting to be reconsidered, and not
+        # waiting for a co-funding budget other than this one; stream by stream, the
+        # sparse pass where under ~30% of needs pass (measured at 10,000 firms)
+        return open_edges_now(self.edge_status, self.edge_retry, max(self.tick, 0),
+                              w.stream_edges, w.edges.need, w.stream_volume, self.stream_level,
+                              self.stream_made, self.stream_committed, w.need_volume,
+                              self.need_level, self.need_committed, w.stream_firm, w.need_firm,
+                              self.firm_open, self.firm_negotiations, ex["active"], ex["first"],
+                              ex["supplier"], ex["receiver"], self.params.max_negotiations,
+                              _NOBODY if among is None else among, self.cofund_wait,
+                              self.cofunding_available(), MIN_OPEN_SHARE)

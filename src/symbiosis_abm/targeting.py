@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels import lexsort_prefix
 from .params import TARGETING_STRATEGIES
 
 __all__ = ["rank_matches", "lexsort_first", "STRATEGY_READS"]
@@ -93,9 +94,11 @@ def rank_matches(
 
 
 def lexsort_first(keys: tuple[np.ndarray, ...], first: int) -> np.ndarray:
-    """``np.lexsort(keys)[:first]``, sorting only the items whose primary key (the last)
-    is at most the ``first``-th smallest: the others cannot come first. Ties keep their
-    order, as in :func:`numpy.lexsort`.
+    """``np.lexsort(keys)[:first]`` for one or two keys (the last the primary), sorting
+    only the items whose primary key is at most the ``first``-th smallest: the others
+    cannot come first. Ties keep their order, as in :func:`numpy.lexsort`. One compiled
+    pass (:func:`.kernels.lexsort_prefix`, on the keys as floats: a bool or a count is
+    the same number there, in the same order).
 
     Examples
     --------
@@ -103,11 +106,7 @@ def lexsort_first(keys: tuple[np.ndarray, ...], first: int) -> np.ndarray:
     >>> lexsort_first(keys, 2).tolist(), np.lexsort(keys)[:2].tolist()
     ([3, 1], [3, 1])
     """
-    primary = np.asarray(keys[-1])
-    if first >= len(primary):
-        return np.lexsort(keys)
-    kth = np.partition(primary, first - 1)[first - 1] if first > 0 else None
-    if kth is None or kth != kth:   # nothing asked, or NaN among the first: sort all
-        return np.lexsort(keys)[:first]
-    near = np.flatnonzero(primary <= kth)   # ascending: lexsort's order among ties
-    return near[np.lexsort(tuple(np.asarray(k)[near] for k in keys))][:first]
+    if not 1 <= len(keys) <= 2:
+        raise ValueError(f"lexsort_first: one or two keys, not {len(keys)}")
+    primary = np.asarray(keys[-1], dtype=np.float64)
+    return lexsort_prefix(primary, np.asarray(keys[0], dtype=np.float64), int(first))
