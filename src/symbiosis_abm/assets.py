@@ -40,7 +40,13 @@ import numpy as np
 
 from .catalogue import MODES
 from .columns import Columns
-from .kernels import move_on_assets, route_asset_use, spread_annuity, strand_assets
+from .kernels import (
+    asset_state_keys,
+    move_on_assets,
+    route_asset_use,
+    spread_annuity,
+    strand_assets,
+)
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
 
@@ -138,12 +144,9 @@ class AssetBook:
     def state_key(self, edges: np.ndarray, tick: int) -> np.ndarray:
         """A number that changes whenever what a new contract on each edge would pay for
         its route's asset may change (the asset, its users, its load), for caches."""
-        ids = self.live(edges, tick)
-        if len(self.table) == 0:
-            return ids.astype(float)
-        changes = self.table["changes"][np.maximum(ids, 0)]
-        own = self.edge_user[edges] == ids
-        return np.where(ids >= 0, ids * 4.0e9 + changes * 2.0 + own, -1.0)
+        t = self.table   # one compiled pass (kernels.asset_state_keys)
+        return asset_state_keys(np.asarray(edges, dtype=np.int64), tick, self.edge_route,
+                                self.route_asset, t["until"], t["changes"], self.edge_user)
 
     def route_state(self, tick: int) -> tuple[np.ndarray, np.ndarray]:
         """The routes that have an asset (one entry per asset: repeats), and for each a

@@ -1454,3 +1454,153 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
             paid_off[ids[k]] = True
         last_used[ids[k]] = tick
     return amount
+
+
+# --- s5-deals: the deal path's small passes (pricing caches, asset keys) -------------------
+
+
+@njit(cache=True, nogil=True)
+def asset_state_keys(edges, tick, edge_route, route_asset, until, changes,
+                     edge_user):  # pragma: no cover - compiled
+    """:meth:`.assets.AssetBook.state_key` of ``edges`` in one pass, operation for
+    operation: the live asset of each edge's route (``AssetBook.live``: -1 where none,
+    or its life is over at ``tick``), then ``ids x 4e9 + changes x 2 + own use`` (-1.0
+    where none is live).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> asset_state_keys(i(0, 1, 2), 5, i(0, 0, 1), i(0, -1), i(9), i(3), i(0, -1, -1)).tolist()
+    [7.0, 6.0, -1.0]
+    """
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        a = route_asset[edge_route[e]]
+        if a < 0 or len(until) == 0 or until[a] <= tick:
+            out[k] = -1.0
+        else:
+            own = 1.0 if edge_user[e] == a else 0.0
+            out[k] = a * 4.0e9 + changes[a] * 2.0 + own
+    return out
+
+
+#: :func:`price_few_deals` prices batches up to this size (larger ones, whose scattered
+#: reads :func:`price_deals` gathers first, go there)
+FEW_DEALS = 64
+
+
+@njit(cache=True, nogil=True)
+def price_few_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
+                    stream_volume, stream_level, stream_made, stream_committed, need_level,
+                    need_volume, need_committed, tick, edge_route, route_asset, until,
+                    edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                    asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                    cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                    slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                    disposal, capital, need_firm, half_cost, trial_share, distrust, beta,
+                    out, mode, flags):  # pragma: no cover - compiled
+    """:func:`price_deals` (the same arguments, the same bits written) deal by deal,
+    without its temporaries: for the few deals of most pricings, where allocating some
+    fifty small arrays cost more than the pricing itself. Each deal goes through
+    :func:`route_asset_use`, :func:`cheapest_modes` and :func:`deal_terms`' operations in
+    their order, on the same values; the route asset's share is charged afterwards to
+    every deal where any deal has one (as :func:`price_deals` does).
+    """
+    n, months, modes = len(edges), stream_season.shape[1], capex_fixed.shape[1]
+    given = len(volume) > 0
+    trust_given = trust_value == trust_value
+    row, served_ = np.empty(months), np.empty(n, dtype=np.int64)
+    charged = False
+    for k in range(n):
+        e = edges[k]
+        si, ni = edge_stream[e], edge_need[e]
+        held_k, cofund_k, trial_k = (_one_or_each(held, k), _one_or_each(cofund, k),
+                                     _one_or_each(trial, k))
+        v = _one_or_each(volume, k) if given else _free_volume(
+            si, ni, stream_volume, stream_level, stream_made, stream_committed, need_volume,
+            need_level, need_committed)[0]
+        # route_asset_use
+        a = route_asset[edge_route[e]]
+        usable, share = False, 0.0
+        if a >= 0 and until[a] > tick:
+            own = edge_user[e] == a
+            cap = capacity[a] * slack
+            fits = True
+            for m in range(months):
+                if not load[a, m] + v * stream_season[si, m] <= cap:
+                    fits = False
+                    break
+            usable = own or fits
+            if fits and not own:
+                due = 0.0 if paid_off[a] else asset_annuity[a]
+                total = asset_volume[a] + v
+                share = due * v / (total if total != total or total >= 1e-300 else 1e-300)
+        served = asset_mode[a] if usable else -1
+        charged = charged or share != 0.0
+        # cheapest_modes
+        r, risk, use = _key_parts(edge_key[e], n_class)
+        j, d = _routed_row(e, routed), distance[e]
+        best, lowest, any_ok = 0, np.inf, False
+        best_transport, best_capex = 0.0, 0.0
+        for m in range(modes):
+            c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
+                              max_distance, routed_capex, routed_ok)
+            if m == served:
+                c = 0.0
+            if m == pipe and trial_k:
+                ok = False
+            t = v * d * cost_per_unit_km[r, m]
+            t = t + v * cost_per_unit[r, m]
+            yearly = t + risk_annuity[risk, m] * c if ok else np.inf
+            any_ok = any_ok or ok
+            if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
+                best, lowest, best_transport, best_capex = m, yearly, t, c
+        if any_ok:
+            chosen, transport, capex = best, best_transport, best_capex
+            factor, booked = risk_annuity[risk, best], plain_annuity[r, best]
+        else:
+            chosen, transport, capex, factor, booked = -1, 0.0, 0.0, 0.0, 0.0
+        # deal_terms
+        t_sr = trust_value if trust_given else pair_trust[slot_sr[e]]
+        t_rs = trust_value if trust_given else pair_trust[slot_rs[e]]
+        other = need_committed[ni] - held_k
+        total = (other if other != other or other >= 0.0 else 0.0) + v
+        room = need_volume[ni] / total if total > 0 else 1.0
+        room = room if room != room or room >= 1.0 else 1.0
+        for m in range(months):
+            x, y = stream_season[si, m], need_season[ni, m] * room
+            row[m] = x if x != x or x < y else y
+        u = pairwise_sum(row, months) / months
+        half = half_cost * (trial_share if trial_k else 1.0)
+        c_sup = half * (1.0 + distrust * (1.0 - t_sr))
+        c_rec = half * (1.0 + distrust * (1.0 - t_rs))
+        delivered = v * u
+        avoided_virgin = delivered * virgin[ni]
+        avoided_disposal = delivered * disposal[si]
+        carried = transport * u
+        paid = 1.0 - cofund_k
+        capex_year = factor * capex * paid
+        s_ = avoided_virgin + avoided_disposal - carried - capex_year - c_sup - c_rec
+        gain = beta * s_
+        own_capex = capex * paid
+        out[0, k], out[1, k], out[2, k] = s_, gain, s_ - gain
+        out[3, k], out[4, k], out[5, k] = beta * s_ - avoided_disposal + c_sup, carried, capex_year
+        out[6, k], out[7, k], out[8, k] = c_sup, c_rec, u
+        out[9, k], out[10, k] = own_capex, booked * own_capex
+        out[11, k], out[12, k], out[13, k] = capex, transport, factor
+        out[14, k], out[15, k] = v, share
+        mode[k], served_[k] = chosen, served
+        flags[0, k], flags[1, k] = any_ok, own_capex <= capital[need_firm[ni]]
+        flags[2, k] = trial_k
+    for k in range(n):
+        if charged:   # charge_share: surplus, gains and payment less the share, annuity
+            part = out[15, k] if mode[k] == served_[k] else 0.0
+            out[0, k] -= part
+            out[1, k] -= beta * part
+            out[2, k] -= (1.0 - beta) * part
+            out[3, k] -= beta * part
+            out[5, k] += part
+        if not flags[0, k]:
+            out[0, k] = -np.inf
