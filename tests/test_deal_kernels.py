@@ -9,7 +9,7 @@ import pytest
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import terms as terms_module
 from symbiosis_abm.economics import ExchangeTerms
-from symbiosis_abm.kernels import asset_state_keys
+from symbiosis_abm.kernels import asset_state_keys, new_exchange_rows
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -88,3 +88,55 @@ def test_price_few_deals_is_price_deals(priced_model, monkeypatch, seed, size):
     assert all(_same(got_info[name], want_info[name]) for name in want_info)
     if seed == 1 and size >= 40:   # the shared-line path is exercised
         assert (got_info["mode"] >= 0).any() and (got[0] > 0).any()
+
+
+def _exchange_rows_numpy(t, edges, volume, utilisation, payment, transport_full, capex, asset,
+                         ready, trial, lengths_of, asset_ready, edge_stream, edge_need,
+                         edge_supplier, edge_receiver, edge_resource, distance, virgin,
+                         disposal, stream_committed, need_committed):
+    """ContractBook._start_exchanges' rows as they were written in numpy (``lengths_of``:
+    the two terms before rounding)."""
+    s, n = edge_stream[edges], edge_need[edges]
+    expected = volume * utilisation
+    joined = (asset >= 0) & (capex <= 0)
+    stream_committed += np.bincount(s, weights=volume, minlength=len(stream_committed))
+    need_committed += np.bincount(n, weights=volume, minlength=len(need_committed))
+    first = np.where(capex > 0, ready, t + 1)
+    first[joined] = np.maximum(first[joined], asset_ready[asset[joined]])
+    length = np.where(trial, lengths_of[1], lengths_of[0])
+    return (s, n, edge_supplier[edges], edge_receiver[edges], edge_resource[edges],
+            distance[edges], payment / np.maximum(expected, 1e-12),
+            transport_full / np.maximum(volume, 1e-12), expected, first,
+            first - 1 + np.maximum(1, np.round(length)).astype(np.int64), virgin[n],
+            disposal[s])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_new_exchange_rows_is_the_numpy_rows(seed):
+    rng = np.random.default_rng(seed)
+    n_edges, n_streams, n_needs, n_assets = 30, 12, 9, 6
+    k = int(rng.integers(0, 12))
+    odd = lambda size: rng.choice([0.0, -0.0, 1e-13, np.nan, 1.0, 5e3], size)  # noqa: E731
+    edges = rng.integers(0, n_edges, k)
+    volume = np.where(rng.random(k) < 0.3, odd(k), rng.random(k) * 1e4)
+    utilisation = np.where(rng.random(k) < 0.3, odd(k), rng.random(k))
+    payment, transport_full = rng.normal(0, 1e4, k), rng.random(k) * 1e3
+    capex = np.where(rng.random(k) < 0.4, odd(k), rng.random(k) * 1e5)
+    asset = rng.integers(-1, n_assets, k)
+    ready = 5 + rng.integers(1, 8, k)
+    trial = rng.random(k) < 0.3
+    lengths_of = (float(rng.choice([20.0, 2.5, 0.4])), float(rng.choice([1.5, 3.0, 0.2])))
+    lengths = np.maximum(1, np.round(np.array(lengths_of))).astype(np.int64)
+    asset_ready = rng.integers(0, 12, n_assets)
+    world = (rng.integers(0, n_streams, n_edges), rng.integers(0, n_needs, n_edges),
+             rng.integers(0, 20, n_edges), rng.integers(0, 20, n_edges),
+             rng.integers(0, 4, n_edges), rng.random(n_edges) * 50,
+             rng.random(n_needs) * 100, rng.random(n_streams) * 100)
+    committed = (np.where(rng.random(n_streams) < 0.2, -0.0, rng.random(n_streams) * 1e3),
+                 np.where(rng.random(n_needs) < 0.2, -0.0, rng.random(n_needs) * 1e3))
+    want_committed = tuple(c.copy() for c in committed)
+    deals = (edges, volume, utilisation, payment, transport_full, capex, asset, ready, trial)
+    got = new_exchange_rows(5, *deals, lengths, asset_ready, *world, *committed)
+    want = _exchange_rows_numpy(5, *deals, lengths_of, asset_ready, *world, *want_committed)
+    assert all(_same(g, w) for g, w in zip(got, want))
+    assert all(_same(g, w) for g, w in zip(committed, want_committed))

@@ -34,7 +34,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels import end_contracts
+from .kernels import end_contracts, new_exchange_rows
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
@@ -425,11 +425,8 @@ class ContractBook:
         w, p = self.world, self.params
         if ok.all():   # (most ticks: the priced rows themselves, no copies to gather)
             ok = slice(None)
-        s, n = w.edges.stream[edges], w.edges.need[edges]
         volume = info["volume"][ok]
-        expected = volume * info["utilisation"][ok]
         subsidy = (cofund * info["capex"])[ok]
-        tpy = p.ticks_per_year
         # a new line is designed, permitted and built before it delivers (7.17)
         mode, trial = info["mode"][ok], info["trial"][ok]
         ready = t + 1 + remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p))[mode]
@@ -437,31 +434,31 @@ class ContractBook:
         # and annuity run from the first tick of work; an asset is booked at its plain
         # annuity, the deal was priced at the hazard-adjusted one (hazards.py)
         asset, capex, subsidy, annuity = self._attach_assets(
-            edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume, s,
-            built=t + 1, ready=ready, signed=t)
-        joined = (asset >= 0) & (capex <= 0)
-        self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
-        self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
-        first = np.where(capex > 0, ready, t + 1)
-        first[joined] = np.maximum(first[joined], self.assets.table["ready"][asset[joined]])
-        length = np.where(trial, p.trial_months / p.tick_months, p.contract_years * tpy)
+            edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume,
+            w.edges.stream[edges], built=t + 1, ready=ready, signed=t)
+        # the rows, the commitments, the first delivery (a joined line's when it is not
+        # yet built) and the end of the term in one compiled pass
+        (s, n, supplier, receiver, resource, distance, price, transport_unit, expected, first,
+         end, virgin_unit, disposal_unit) = new_exchange_rows(
+            t, edges, volume, info["utilisation"][ok], terms.payment[ok],
+            info["transport"][ok], capex, asset, ready, trial,
+            remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)),
+            self.assets.table["ready"], w.edges.stream, w.edges.need, w.edge_supplier,
+            w.edge_receiver, w.edge_resource, w.edges.distance_km, self.virgin_now,
+            self.disposal_now, self.stream_committed, self.need_committed)
         self.counts["trials_started"] += int(trial.sum())
         self.exchanges.append(
-            edge=edges, stream=s, need=n, supplier=w.edge_supplier[edges],
-            receiver=w.edge_receiver[edges], resource=w.edge_resource[edges], volume=volume,
-            price=terms.payment[ok] / np.maximum(expected, 1e-12),
-            distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
-            capex=capex, subsidy=subsidy,
-            transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
+            edge=edges, stream=s, need=n, supplier=supplier, receiver=receiver,
+            resource=resource, volume=volume, price=price, distance_km=distance,
+            mode=mode, capex=capex, subsidy=subsidy, transport_unit=transport_unit,
             annuity=annuity, priced_annuity=terms.annuity[ok], planned=expected,
             max_volume=volume,
             tc_supplier=terms.tc_supplier[ok],
             tc_receiver=terms.tc_receiver[ok],
             expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
             avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
-            first=first, end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64),
-            ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
-            virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
+            first=first, end=end, ended=-1, reason=0, active=True, delivered=0.0, paid=0.0,
+            trial=trial, virgin_unit=virgin_unit, disposal_unit=disposal_unit)
         self._share_annuity(asset)   # (repeats are harmless: a mask over assets)
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
@@ -563,6 +560,13 @@ class ContractBook:
         amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
         np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
         self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
+
+
+def _contract_ticks(p) -> np.ndarray:
+    """A new contract's term in ticks: a full contract's, a trial's (at least one tick
+    each, rounded as numpy rounds)."""
+    length = np.array([p.contract_years * p.ticks_per_year, p.trial_months / p.tick_months])
+    return np.maximum(1, np.round(length)).astype(np.int64)
 
 
 def _lead_by_mode(p) -> np.ndarray:

@@ -1604,3 +1604,67 @@ def price_few_deals(edges, volume, held, cofund, trial, trust_value, edge_stream
             out[5, k] += part
         if not flags[0, k]:
             out[0, k] = -np.inf
+
+
+@njit(inline="always")
+def _at_least(x, low):  # pragma: no cover - compiled
+    """``np.maximum(x, low)`` for a float ``x`` (a NaN stays NaN)."""
+    return x if x != x or x >= low else low
+
+
+@njit(cache=True, nogil=True)
+def new_exchange_rows(t, edges, volume, utilisation, payment, transport_full, capex, asset,
+                      ready, trial, lengths, asset_ready, edge_stream, edge_need,
+                      edge_supplier, edge_receiver, edge_resource, distance, virgin, disposal,
+                      stream_committed, need_committed):  # pragma: no cover - compiled
+    """The rows of exchanges starting on ``edges`` (``ContractBook._start_exchanges``), in
+    one pass, operation for operation as its numpy: their stream, need, firms, resource
+    and distance; the volume each is expected to deliver (``volume x utilisation``), its
+    price per unit (``payment / max(expected, 1e-12)``) and transport per unit of volume;
+    its first delivery (``t + 1``, or ``ready`` where it builds, or its line's ``ready``
+    where it joins one not yet built) and the tick its term ends (``lengths[1]`` ticks
+    for a trial, else ``lengths[0]``); today's prices per unit. Their volumes are added
+    to the stream's and need's commitments (``np.bincount``'s sums, then added to every
+    row, as ``+=`` of those sums does).
+
+    Returns ``stream, need, supplier, receiver, resource, distance, price,
+    transport_unit, expected, first, end, virgin_unit, disposal_unit``.
+    """
+    n = len(edges)
+    stream, need = np.empty(n, dtype=edge_stream.dtype), np.empty(n, dtype=edge_need.dtype)
+    supplier = np.empty(n, dtype=edge_supplier.dtype)
+    receiver = np.empty(n, dtype=edge_receiver.dtype)
+    resource = np.empty(n, dtype=edge_resource.dtype)
+    dist, price, transport_unit, expected = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    first, end = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    virgin_unit, disposal_unit = np.empty(n), np.empty(n)
+    for k in range(n):
+        e = edges[k]
+        si, ni = edge_stream[e], edge_need[e]
+        stream[k], need[k] = si, ni
+        supplier[k], receiver[k] = edge_supplier[e], edge_receiver[e]
+        resource[k], dist[k] = edge_resource[e], distance[e]
+        expected[k] = volume[k] * utilisation[k]
+        price[k] = payment[k] / _at_least(expected[k], 1e-12)
+        transport_unit[k] = transport_full[k] / _at_least(volume[k], 1e-12)
+        f = ready[k] if capex[k] > 0 else t + 1
+        if asset[k] >= 0 and capex[k] <= 0:   # joins a line: not before it is ready
+            f = max(f, asset_ready[asset[k]])
+        first[k] = f
+        end[k] = f - 1 + (lengths[1] if trial[k] else lengths[0])
+        virgin_unit[k], disposal_unit[k] = virgin[ni], disposal[si]
+    _add_bincount(stream_committed, stream, volume)
+    _add_bincount(need_committed, need, volume)
+    return (stream, need, supplier, receiver, resource, dist, price, transport_unit, expected,
+            first, end, virgin_unit, disposal_unit)
+
+
+@njit(inline="always")
+def _add_bincount(total, items, weights):  # pragma: no cover - compiled
+    """``total += np.bincount(items, weights=weights, minlength=len(total))``: the sums
+    first (each item's weights in order, from 0.0), then added to every row."""
+    sums = np.zeros(len(total))
+    for k in range(len(items)):
+        sums[items[k]] += weights[k]
+    for i in range(len(total)):
+        total[i] += sums[i]
