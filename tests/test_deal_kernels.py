@@ -3,11 +3,14 @@ bit for bit."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import terms as terms_module
+from symbiosis_abm.assets import LINE
 from symbiosis_abm.economics import ExchangeTerms
 from symbiosis_abm.kernels import asset_state_keys, new_exchange_rows
 
@@ -140,3 +143,90 @@ def test_new_exchange_rows_is_the_numpy_rows(seed):
     want = _exchange_rows_numpy(5, *deals, lengths_of, asset_ready, *world, *want_committed)
     assert all(_same(g, w) for g, w in zip(got, want))
     assert all(_same(g, w) for g, w in zip(committed, want_committed))
+
+
+def _first_of_each(keys: np.ndarray) -> np.ndarray:
+    seen: set[int] = set()
+    return np.array([k not in seen and not seen.add(k) for k in keys.tolist()], dtype=bool)
+
+
+def _attach_numpy(book, w, costs, edges, mode, capex, subsidy, annuity, volume, stream, *,
+                  built, ready, capacity=None, signed=None):
+    """AssetUse._attach_assets as it was written in rounds of numpy."""
+    profile = volume[:, None] * w.stream_season[stream]
+    if capacity is None:
+        capacity = np.where(mode == LINE, profile.max(axis=1), np.inf)
+    capex, subsidy, annuity = capex.copy(), subsidy.copy(), annuity.copy()
+    ids = np.full(len(edges), -1, dtype=np.int64)
+    route = book.edge_route[edges]
+    todo = np.arange(len(edges))
+    while len(todo):
+        first = _first_of_each(route[todo])
+        now, todo = todo[first], todo[~first]
+        live, fits, _ = book.reusable(edges[now], volume[now], w.stream_season, stream[now],
+                                      built)
+        same = np.zeros(len(now), dtype=bool)
+        if len(book):
+            same = (live >= 0) & (book.table["mode"][live] == mode[now])
+        join = same & fits
+        ids[now[join]] = live[join]
+        capex[now[join]] = subsidy[now[join]] = 0.0
+        full = now[same & ~fits & (capex[now] <= 0)]
+        if len(full):
+            capex[full] = costs["capex"][edges[full], mode[full]]
+            annuity[full] = capex[full] * costs["annuity"][edges[full], mode[full]]
+            subsidy[full] = 0.0
+        new = now[~join & (capex[now] > 0)]
+        if len(new):
+            e = edges[new]
+            ids[new] = book.build(
+                e, w.edge_supplier[e], w.edge_receiver[e], w.edge_resource[e], mode[new],
+                capex[new], subsidy[new], tick=built, annuity=annuity[new],
+                profile=capacity[new, None], ready=ready[new])
+        book.use(ids[now[join]], built if signed is None else signed)
+        on = now[ids[now] >= 0]
+        book.join(ids[on], edges[on], volume[on], profile[on])
+    return ids, capex, subsidy, annuity
+
+
+@pytest.fixture(scope="module")
+def placed_model():
+    """Kalundborg after 60 ticks: a book of assets, some live, some shared."""
+    model = SymbiosisModel("kalundborg", rng=4)
+    model.run(60)
+    return model
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_place_on_routes_is_the_rounds_of_numpy(placed_model, seed):
+    model, rng = placed_model, np.random.default_rng(seed)
+    w, costs = model.world, model._edge_costs()
+    k = int(rng.integers(0, 9))
+    have = np.flatnonzero(model.assets.route_asset[model.assets.edge_route] >= 0)
+    edges = rng.choice(np.concatenate([have, have, np.arange(len(w.edges))]), k)
+    mode = np.where(rng.random(k) < 0.6, model.assets.table["mode"][
+        model.assets.route_asset[model.assets.edge_route[edges]]], rng.integers(0, 4, k))
+    capex = np.where(rng.random(k) < 0.5, 0.0, rng.random(k) * 1e6)   # 0: priced joining
+    subsidy, annuity = capex * rng.random(k) * 0.3, capex * 0.08
+    volume = rng.choice([1.0, 1e3, 1e5, 1e7], k) * rng.random(k)
+    stream = w.edges.stream[edges]
+    given = {} if seed % 2 else {"capacity": rng.random(k) * 1e6}
+    ready = 61 + rng.integers(0, 6, k)
+    signed = None if seed % 3 else 60
+    books = [copy.deepcopy(model.assets) for _ in range(2)]
+    for book in books:   # lines another edge's contract would join: some are full
+        book.edge_user[have[seed % 2::2]] = -1
+    if seed % 4 == 1:   # a copy of a book whose load is a view: the room is rebuilt
+        books[1]._load_with_room(3)
+        books[1] = copy.deepcopy(books[1])
+    args = (edges, mode, capex, subsidy, annuity, volume, stream)
+    want = _attach_numpy(books[0], w, costs, *args, built=61, ready=ready, signed=signed,
+                         **given)
+    got = copy.copy(model)   # (a shallow copy with its own book)
+    got.assets = books[1]
+    result = got._attach_assets(*args, built=61, ready=ready, signed=signed, **given)
+    assert all(_same(g, x) for g, x in zip(result, want))
+    for name in books[0].table:
+        assert _same(books[1].table[name], books[0].table[name]), name
+    for name in ("load", "edge_user", "route_asset"):
+        assert _same(getattr(books[1], name), getattr(books[0], name)), name

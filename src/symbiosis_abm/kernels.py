@@ -1668,3 +1668,93 @@ def _add_bincount(total, items, weights):  # pragma: no cover - compiled
         sums[items[k]] += weights[k]
     for i in range(len(total)):
         total[i] += sums[i]
+
+
+@njit(cache=True, nogil=True)
+def place_on_routes(edges, mode, capex, subsidy, annuity, volume, stream, profile, capacity,
+                    ready, built, signed, edge_route, route_asset, edge_user, load, slack,
+                    rounding, size, col_edge, col_supplier, col_receiver, col_resource,
+                    col_mode, col_capex, col_public, col_owner, col_built, col_last_used,
+                    col_until, col_stranded, col_paid_off, col_uses, col_route, col_annuity,
+                    col_capacity, col_volume, col_ready, col_changes, edge_supplier,
+                    edge_receiver, edge_resource, stream_season, life, one_life, edge_key,
+                    n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                    max_distance, routed, routed_capex, routed_ok,
+                    plain_annuity):  # pragma: no cover - compiled
+    """New contracts placed on their routes' assets (``AssetUse._attach_assets``) in one
+    pass: what its rounds of numpy did (the contracts of distinct routes at once, a
+    route's next contract in the next round), contract by contract in the order of those
+    rounds (the contracts of a round touch distinct routes and assets, so one after
+    another they read and write what the round did).
+
+    Each contract joins its route's live asset (:func:`route_asset_use`'s ``usable``,
+    at ``built``) where the asset is of its mode: no capex, no subsidy, the asset last
+    used at ``signed``. One priced as joining (no capex) whose asset has no room pays
+    the catalogue's capex of its mode at its plain annuity, without subsidy. One with
+    capex builds a new asset: its row written at ``size`` on (the columns ``col_*``
+    have room: every column written), the route's asset, a life of ``life[resource,
+    mode]`` (``life[0, 0]`` for all where ``one_life``), its ``capacity`` and ``ready``;
+    ``load`` has zero rows for it. A contract on an asset then uses it
+    (:func:`move_on_assets`' rule, one contract at a time). ``capex``, ``subsidy`` and
+    ``annuity`` are updated in place.
+
+    Returns each contract's asset (-1: none) and the size of the book afterwards.
+    """
+    n, months = len(edges), load.shape[1]
+    rank = np.zeros(n, dtype=np.int64)   # the round: earlier contracts on its route
+    for k in range(n):
+        for j in range(k):
+            if edge_route[edges[j]] == edge_route[edges[k]]:
+                rank[k] += 1
+    ids = np.full(n, -1, dtype=np.int64)
+    for k in np.argsort(rank, kind="mergesort"):
+        e, m = edges[k], mode[k]
+        route = edge_route[e]
+        a = route_asset[route]
+        same = usable = False
+        if a >= 0 and col_until[a] > built:   # live: route_asset_use's usable
+            fits = True
+            cap, v, row = col_capacity[a] * slack, volume[k], stream[k]
+            for month in range(months):
+                if not load[a, month] + v * stream_season[row, month] <= cap:
+                    fits = False
+                    break
+            usable = edge_user[e] == a or fits
+            same = col_mode[a] == m
+        if same and usable:
+            ids[k], capex[k], subsidy[k] = a, 0.0, 0.0
+        elif same and capex[k] <= 0:   # priced as joining, no room: the catalogue's line
+            r, _, use = _key_parts(edge_key[e], n_class)
+            capex[k] = _capex_at(_routed_row(e, routed), r, m, distance[e], use, capex_fixed,
+                                 heat_pump_capex, capex_per_km, max_distance, routed_capex,
+                                 routed_ok)[0]
+            annuity[k] = capex[k] * plain_annuity[edge_resource[e], m]
+            subsidy[k] = 0.0
+        if not (same and usable) and capex[k] > 0:   # a new asset
+            a = size
+            size += 1
+            col_edge[a], col_supplier[a] = e, edge_supplier[e]
+            col_receiver[a], col_owner[a] = edge_receiver[e], edge_receiver[e]
+            col_resource[a], col_mode[a] = edge_resource[e], m
+            col_capex[a], col_public[a] = capex[k], subsidy[k]
+            col_built[a], col_last_used[a] = built, built
+            col_until[a] = built + (life[0, 0] if one_life else life[edge_resource[e], m])
+            col_stranded[a], col_paid_off[a], col_uses[a] = 0.0, False, 0
+            col_route[a], col_annuity[a], col_capacity[a] = route, annuity[k], capacity[k]
+            col_volume[a], col_ready[a], col_changes[a] = 0.0, ready[k], 0
+            route_asset[route] = a
+            ids[k] = a
+        elif same and usable:
+            col_last_used[a] = signed
+        if ids[k] >= 0:   # AssetBook.join: one use more, its volume and load, its user
+            a, v = ids[k], volume[k]
+            col_uses[a] += 1
+            col_volume[a] += 1.0 * v
+            for month in range(months):
+                load[a, month] += 1.0 * profile[k, month]
+            col_changes[a] += 1
+            if col_volume[a] <= rounding * _at_least(v, 1.0):
+                col_volume[a] = 0.0
+                load[a, :] = 0.0
+            edge_user[e] = a
+    return ids, size
