@@ -4,6 +4,7 @@ bit for bit."""
 from __future__ import annotations
 
 import copy
+import inspect
 
 import numpy as np
 import pytest
@@ -11,8 +12,10 @@ import pytest
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import terms as terms_module
 from symbiosis_abm.assets import LINE
+from symbiosis_abm.columns import Columns
+from symbiosis_abm.contracts import _EXCHANGE_COLUMNS, _exchange_columns
 from symbiosis_abm.economics import ExchangeTerms
-from symbiosis_abm.kernels import asset_state_keys, new_exchange_rows
+from symbiosis_abm.kernels import asset_state_keys, start_exchange_rows
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -93,12 +96,14 @@ def test_price_few_deals_is_price_deals(priced_model, monkeypatch, seed, size):
         assert (got_info["mode"] >= 0).any() and (got[0] > 0).any()
 
 
-def _exchange_rows_numpy(t, edges, volume, utilisation, payment, transport_full, capex, asset,
-                         ready, trial, lengths_of, asset_ready, edge_stream, edge_need,
-                         edge_supplier, edge_receiver, edge_resource, distance, virgin,
-                         disposal, stream_committed, need_committed):
-    """ContractBook._start_exchanges' rows as they were written in numpy (``lengths_of``:
-    the two terms before rounding)."""
+def _start_rows_numpy(table, t, edges, volume, utilisation, payment, transport_full, mode,
+                      capex, subsidy, annuity, priced_annuity, tc_supplier, tc_receiver,
+                      supplier_gain, receiver_gain, asset, ready, trial, lengths_of,
+                      asset_ready, edge_stream, edge_need, edge_supplier, edge_receiver,
+                      edge_resource, distance, virgin, disposal, stream_committed,
+                      need_committed):
+    """ContractBook._start_exchanges' rows as they were written in numpy and appended
+    (``lengths_of``: the two terms before rounding)."""
     s, n = edge_stream[edges], edge_need[edges]
     expected = volume * utilisation
     joined = (asset >= 0) & (capex <= 0)
@@ -107,15 +112,27 @@ def _exchange_rows_numpy(t, edges, volume, utilisation, payment, transport_full,
     first = np.where(capex > 0, ready, t + 1)
     first[joined] = np.maximum(first[joined], asset_ready[asset[joined]])
     length = np.where(trial, lengths_of[1], lengths_of[0])
-    return (s, n, edge_supplier[edges], edge_receiver[edges], edge_resource[edges],
-            distance[edges], payment / np.maximum(expected, 1e-12),
-            transport_full / np.maximum(volume, 1e-12), expected, first,
-            first - 1 + np.maximum(1, np.round(length)).astype(np.int64), virgin[n],
-            disposal[s])
+    table.append(
+        edge=edges, stream=s, need=n, supplier=edge_supplier[edges],
+        receiver=edge_receiver[edges], resource=edge_resource[edges], volume=volume,
+        price=payment / np.maximum(expected, 1e-12), distance_km=distance[edges], mode=mode,
+        capex=capex, subsidy=subsidy, transport_unit=transport_full / np.maximum(volume, 1e-12),
+        annuity=annuity, priced_annuity=priced_annuity, planned=expected, max_volume=volume,
+        tc_supplier=tc_supplier, tc_receiver=tc_receiver, expected_supplier=supplier_gain,
+        expected_receiver=receiver_gain, avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0,
+        asset=asset, start=t, first=first,
+        end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64), ended=-1, reason=0,
+        active=True, delivered=0.0, paid=0.0, trial=trial, virgin_unit=virgin[n],
+        disposal_unit=disposal[s])
+
+
+def test_start_exchange_rows_takes_the_columns_in_the_tables_order():
+    names = inspect.signature(start_exchange_rows.py_func).parameters
+    assert [name[2:] for name in names if name.startswith("c_")] == list(_EXCHANGE_COLUMNS)
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_new_exchange_rows_is_the_numpy_rows(seed):
+def test_start_exchange_rows_is_the_numpy_rows(seed):
     rng = np.random.default_rng(seed)
     n_edges, n_streams, n_needs, n_assets = 30, 12, 9, 6
     k = int(rng.integers(0, 12))
@@ -123,8 +140,8 @@ def test_new_exchange_rows_is_the_numpy_rows(seed):
     edges = rng.integers(0, n_edges, k)
     volume = np.where(rng.random(k) < 0.3, odd(k), rng.random(k) * 1e4)
     utilisation = np.where(rng.random(k) < 0.3, odd(k), rng.random(k))
-    payment, transport_full = rng.normal(0, 1e4, k), rng.random(k) * 1e3
     capex = np.where(rng.random(k) < 0.4, odd(k), rng.random(k) * 1e5)
+    floats = [rng.normal(0, 1e4, k) for _ in range(9)]   # payment, transport, ..., gains
     asset = rng.integers(-1, n_assets, k)
     ready = 5 + rng.integers(1, 8, k)
     trial = rng.random(k) < 0.3
@@ -138,10 +155,22 @@ def test_new_exchange_rows_is_the_numpy_rows(seed):
     committed = (np.where(rng.random(n_streams) < 0.2, -0.0, rng.random(n_streams) * 1e3),
                  np.where(rng.random(n_needs) < 0.2, -0.0, rng.random(n_needs) * 1e3))
     want_committed = tuple(c.copy() for c in committed)
-    deals = (edges, volume, utilisation, payment, transport_full, capex, asset, ready, trial)
-    got = new_exchange_rows(5, *deals, lengths, asset_ready, *world, *committed)
-    want = _exchange_rows_numpy(5, *deals, lengths_of, asset_ready, *world, *want_committed)
-    assert all(_same(g, w) for g, w in zip(got, want))
+    tables = [Columns(_EXCHANGE_COLUMNS, capacity=4) for _ in range(2)]
+    before = {name: rng.integers(0, 2, 3) for name in _EXCHANGE_COLUMNS}
+    for table in tables:   # some rows there already; the room holds stale values
+        table.append(**before)
+    spare = tables[1].spare(k)
+    for column in spare.values():
+        column[3:] = 7
+    payment, transport_full, *rest = floats
+    mode = rng.integers(0, 4, k)
+    deals = (edges, volume, utilisation, payment, transport_full, mode, capex, *rest, asset,
+             ready, trial)
+    _start_rows_numpy(tables[0], 5, *deals, lengths_of, asset_ready, *world, *want_committed)
+    start_exchange_rows(5, 3, *deals, lengths, asset_ready, *world, *committed,
+                        *_exchange_columns(spare))
+    tables[1].extend(k)
+    assert all(_same(tables[1][name], tables[0][name]) for name in _EXCHANGE_COLUMNS)
     assert all(_same(g, w) for g, w in zip(committed, want_committed))
 
 

@@ -36,6 +36,8 @@ Examples
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .catalogue import MODES
@@ -58,6 +60,10 @@ ASSET_COLUMNS = {
     "uses": np.int64, "route": np.int64, "annuity": float, "capacity": float,
     "volume": float, "ready": np.int64, "changes": np.int64,
 }
+
+#: the asset table's columns in their order (as :func:`.kernels.place_on_routes` takes
+#: them), from a ``dict`` of them
+_asset_columns = operator.itemgetter(*ASSET_COLUMNS)
 
 #: the mode whose asset is a line with a capacity (a pipe); the assets of other modes
 #: (containers, loading, berths) carry what their trips carry
@@ -258,7 +264,7 @@ class AssetBook:
             np.asarray(stream, dtype=np.int64), profile, np.asarray(capacity, dtype=float),
             np.asarray(ready, dtype=np.int64), int(built), int(signed), self.edge_route,
             self.route_asset, self.edge_user, load, 1.0 + _ROUNDING, _ROUNDING, size,
-            *(columns[name] for name in ASSET_COLUMNS), world.edge_supplier,
+            *_asset_columns(columns), world.edge_supplier,
             world.edge_receiver, world.edge_resource, world.stream_season,
             life.reshape(1, 1) if life.ndim == 0 else life, life.ndim == 0,
             *costs.capex_inputs, costs.plain_annuity)

@@ -26,6 +26,8 @@ Examples
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ._arrays import remembered
@@ -34,7 +36,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels import end_contracts, new_exchange_rows
+from .kernels import end_contracts, start_exchange_rows
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
@@ -436,29 +438,23 @@ class ContractBook:
         asset, capex, subsidy, annuity = self._attach_assets(
             edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume,
             w.edges.stream[edges], built=t + 1, ready=ready, signed=t)
-        # the rows, the commitments, the first delivery (a joined line's when it is not
-        # yet built) and the end of the term in one compiled pass
-        (s, n, supplier, receiver, resource, distance, price, transport_unit, expected, first,
-         end, virgin_unit, disposal_unit) = new_exchange_rows(
-            t, edges, volume, info["utilisation"][ok], terms.payment[ok],
-            info["transport"][ok], capex, asset, ready, trial,
+        # the rows (written into the table's room), the commitments, the first delivery
+        # (a joined line's when it is not yet built) and the end of the term in one
+        # compiled pass
+        ex = self.exchanges
+        size = len(ex)
+        start_exchange_rows(
+            t, size, edges, volume, info["utilisation"][ok], terms.payment[ok],
+            info["transport"][ok], mode, capex, subsidy, annuity, terms.annuity[ok],
+            terms.tc_supplier[ok], terms.tc_receiver[ok], terms.supplier_gain[ok],
+            terms.receiver_gain[ok], asset, ready, trial,
             remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)),
             self.assets.table["ready"], w.edges.stream, w.edges.need, w.edge_supplier,
             w.edge_receiver, w.edge_resource, w.edges.distance_km, self.virgin_now,
-            self.disposal_now, self.stream_committed, self.need_committed)
+            self.disposal_now, self.stream_committed, self.need_committed,
+            *_exchange_columns(ex.spare(len(edges))))
+        ex.extend(len(edges))
         self.counts["trials_started"] += int(trial.sum())
-        self.exchanges.append(
-            edge=edges, stream=s, need=n, supplier=supplier, receiver=receiver,
-            resource=resource, volume=volume, price=price, distance_km=distance,
-            mode=mode, capex=capex, subsidy=subsidy, transport_unit=transport_unit,
-            annuity=annuity, priced_annuity=terms.annuity[ok], planned=expected,
-            max_volume=volume,
-            tc_supplier=terms.tc_supplier[ok],
-            tc_receiver=terms.tc_receiver[ok],
-            expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
-            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
-            first=first, end=end, ended=-1, reason=0, active=True, delivered=0.0, paid=0.0,
-            trial=trial, virgin_unit=virgin_unit, disposal_unit=disposal_unit)
         self._share_annuity(asset)   # (repeats are harmless: a mask over assets)
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
@@ -587,3 +583,7 @@ _EXCHANGE_COLUMNS = {
     "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
     "disposal_unit": float, "priced_annuity": float, "planned": float, "max_volume": float,
 }
+
+#: the exchange table's columns in their order (as :func:`.kernels.start_exchange_rows`
+#: takes them), from a ``dict`` of them
+_exchange_columns = operator.itemgetter(*_EXCHANGE_COLUMNS)

@@ -1613,59 +1613,65 @@ def _at_least(x, low):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def new_exchange_rows(t, edges, volume, utilisation, payment, transport_full, capex, asset,
-                      ready, trial, lengths, asset_ready, edge_stream, edge_need,
-                      edge_supplier, edge_receiver, edge_resource, distance, virgin, disposal,
-                      stream_committed, need_committed):  # pragma: no cover - compiled
-    """The rows of exchanges starting on ``edges`` (``ContractBook._start_exchanges``), in
-    one pass, operation for operation as its numpy: their stream, need, firms, resource
-    and distance; the volume each is expected to deliver (``volume x utilisation``), its
-    price per unit (``payment / max(expected, 1e-12)``) and transport per unit of volume;
-    its first delivery (``t + 1``, or ``ready`` where it builds, or its line's ``ready``
-    where it joins one not yet built) and the tick its term ends (``lengths[1]`` ticks
-    for a trial, else ``lengths[0]``); today's prices per unit. Their volumes are added
-    to the stream's and need's commitments (``np.bincount``'s sums, then added to every
-    row, as ``+=`` of those sums does).
-
-    Returns ``stream, need, supplier, receiver, resource, distance, price,
-    transport_unit, expected, first, end, virgin_unit, disposal_unit``.
+def start_exchange_rows(t, size, edges, volume, utilisation, payment, transport_full, mode,
+                        capex, subsidy, annuity, priced_annuity, tc_supplier, tc_receiver,
+                        supplier_gain, receiver_gain, asset, ready, trial, lengths, asset_ready,
+                        edge_stream, edge_need, edge_supplier, edge_receiver, edge_resource,
+                        distance, virgin, disposal, stream_committed, need_committed, c_edge,
+                        c_stream, c_need, c_supplier, c_receiver, c_resource, c_volume,
+                        c_price, c_distance_km, c_mode, c_capex, c_subsidy, c_transport_unit,
+                        c_annuity, c_tc_supplier, c_tc_receiver, c_expected_supplier,
+                        c_expected_receiver, c_avg_supplier, c_avg_receiver, c_losing_ticks,
+                        c_asset, c_start, c_first, c_end, c_ended, c_reason, c_active,
+                        c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit,
+                        c_priced_annuity, c_planned,
+                        c_max_volume):  # pragma: no cover - compiled
+    """The rows of exchanges starting on ``edges`` (``ContractBook._start_exchanges``),
+    written from row ``size`` on into the exchange table's columns ``c_*`` (every column
+    of each row; the table has room), operation for operation as its numpy was: the
+    edge's stream, need, firms, resource and distance; the volume each is expected to
+    deliver (``planned = volume x utilisation``), its price per unit (``payment /
+    max(planned, 1e-12)``) and transport per unit of volume; its first delivery (``t +
+    1``, or ``ready`` where it builds, or its line's ``ready`` where it joins one not yet
+    built) and the tick its term ends (``lengths[1]`` ticks for a trial, else
+    ``lengths[0]``); today's prices per unit; the deal's terms as priced. Their volumes
+    are added to the stream's and need's commitments (``np.bincount``'s sums, then added
+    to every row, as ``+=`` of those sums does).
     """
-    n = len(edges)
-    stream, need = np.empty(n, dtype=edge_stream.dtype), np.empty(n, dtype=edge_need.dtype)
-    supplier = np.empty(n, dtype=edge_supplier.dtype)
-    receiver = np.empty(n, dtype=edge_receiver.dtype)
-    resource = np.empty(n, dtype=edge_resource.dtype)
-    dist, price, transport_unit, expected = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    first, end = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    virgin_unit, disposal_unit = np.empty(n), np.empty(n)
-    for k in range(n):
-        e = edges[k]
+    for k in range(len(edges)):
+        e, i = edges[k], size + k
         si, ni = edge_stream[e], edge_need[e]
-        stream[k], need[k] = si, ni
-        supplier[k], receiver[k] = edge_supplier[e], edge_receiver[e]
-        resource[k], dist[k] = edge_resource[e], distance[e]
-        expected[k] = volume[k] * utilisation[k]
-        price[k] = payment[k] / _at_least(expected[k], 1e-12)
-        transport_unit[k] = transport_full[k] / _at_least(volume[k], 1e-12)
-        f = ready[k] if capex[k] > 0 else t + 1
+        c_edge[i], c_stream[i], c_need[i] = e, si, ni
+        c_supplier[i], c_receiver[i] = edge_supplier[e], edge_receiver[e]
+        c_resource[i], c_distance_km[i] = edge_resource[e], distance[e]
+        planned = volume[k] * utilisation[k]
+        c_volume[i], c_planned[i], c_max_volume[i] = volume[k], planned, volume[k]
+        c_price[i] = payment[k] / _at_least(planned, 1e-12)
+        c_transport_unit[i] = transport_full[k] / _at_least(volume[k], 1e-12)
+        c_mode[i], c_capex[i], c_subsidy[i], c_annuity[i] = mode[k], capex[k], subsidy[k], annuity[k]
+        c_priced_annuity[i], c_tc_supplier[i], c_tc_receiver[i] = (priced_annuity[k],
+                                                                    tc_supplier[k], tc_receiver[k])
+        c_expected_supplier[i], c_expected_receiver[i] = supplier_gain[k], receiver_gain[k]
+        c_avg_supplier[i], c_avg_receiver[i], c_losing_ticks[i] = 0.0, 0.0, 0
+        first = ready[k] if capex[k] > 0 else t + 1
         if asset[k] >= 0 and capex[k] <= 0:   # joins a line: not before it is ready
-            f = max(f, asset_ready[asset[k]])
-        first[k] = f
-        end[k] = f - 1 + (lengths[1] if trial[k] else lengths[0])
-        virgin_unit[k], disposal_unit[k] = virgin[ni], disposal[si]
-    _add_bincount(stream_committed, stream, volume)
-    _add_bincount(need_committed, need, volume)
-    return (stream, need, supplier, receiver, resource, dist, price, transport_unit, expected,
-            first, end, virgin_unit, disposal_unit)
+            first = max(first, asset_ready[asset[k]])
+        c_asset[i], c_start[i], c_first[i] = asset[k], t, first
+        c_end[i] = first - 1 + (lengths[1] if trial[k] else lengths[0])
+        c_ended[i], c_reason[i], c_active[i] = -1, 0, True
+        c_delivered[i], c_paid[i], c_trial[i] = 0.0, 0.0, trial[k]
+        c_virgin_unit[i], c_disposal_unit[i] = virgin[ni], disposal[si]
+    _add_bincount(stream_committed, edge_stream, edges, volume)
+    _add_bincount(need_committed, edge_need, edges, volume)
 
 
 @njit(inline="always")
-def _add_bincount(total, items, weights):  # pragma: no cover - compiled
-    """``total += np.bincount(items, weights=weights, minlength=len(total))``: the sums
-    first (each item's weights in order, from 0.0), then added to every row."""
+def _add_bincount(total, item_of, edges, weights):  # pragma: no cover - compiled
+    """``total += np.bincount(item_of[edges], weights=weights, minlength=len(total))``:
+    the sums first (each item's weights in order, from 0.0), then added to every row."""
     sums = np.zeros(len(total))
-    for k in range(len(items)):
-        sums[items[k]] += weights[k]
+    for k in range(len(edges)):
+        sums[item_of[edges[k]]] += weights[k]
     for i in range(len(total)):
         total[i] += sums[i]
 
