@@ -12,10 +12,12 @@ import pytest
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import terms as terms_module
 from symbiosis_abm.assets import LINE
+from symbiosis_abm.codes import IDLE, NEGOTIATING, OPEN
 from symbiosis_abm.columns import Columns
 from symbiosis_abm.contracts import _EXCHANGE_COLUMNS, _exchange_columns
 from symbiosis_abm.economics import ExchangeTerms
-from symbiosis_abm.kernels import asset_state_keys, start_exchange_rows
+from symbiosis_abm.kernels import asset_state_keys, open_within_room, start_exchange_rows
+from symbiosis_abm.negotiation import ROOM_ROUNDS, duration
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -259,3 +261,49 @@ def test_place_on_routes_is_the_rounds_of_numpy(placed_model, seed):
         assert _same(books[1].table[name], books[0].table[name]), name
     for name in ("load", "edge_user", "route_asset"):
         assert _same(getattr(books[1], name), getattr(books[0], name)), name
+
+
+def _open_numpy(model, edges, via_broker=False, limit=None):
+    """NegotiationBook.open_negotiations as it was: the compiled room pass, then the free
+    volumes, the durations and the rows appended."""
+    w, p, store = model.world, model.params, model.pairs
+    edges, low = open_within_room(
+        np.asarray(edges, dtype=np.int64), -1 if limit is None else int(limit),
+        model.edge_status, IDLE, w.edge_supplier, w.edge_receiver, model.firm_negotiations,
+        model.firm_building, int(p.max_negotiations), ROOM_ROUNDS, model.edge_slot_sr,
+        model.edge_slot_rs, store.aware, store.met, store.trust, NEGOTIATING)
+    if len(edges) == 0:
+        return edges
+    t = max(model.tick, 0)
+    model.negotiations.append(
+        edge=edges, opened=t, due=t + duration(low, model.rates.negotiation),
+        volume=model.free_volume(edges), via_broker=via_broker,
+        cofund=model.edge_counted[edges], trial=False, status=OPEN, reason=0, closed=-1)
+    model.counts["negotiations_opened"] += len(edges)
+    return edges
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_open_talk_rows_is_the_numpy_opening(seed):
+    rng = np.random.default_rng(seed)
+    ticks = int(rng.integers(1, 40))
+    models = [SymbiosisModel("kalundborg", rng=seed) for _ in range(2)]
+    counted = None
+    for model in models:   # the same run; a few stale values in the book's room
+        model.run(ticks)
+        if counted is None:
+            counted = rng.random(len(model.edge_counted)) * 0.3
+        model.negotiations.spare(30)
+        for column in model.negotiations._data.values():
+            column[len(model.negotiations):] = 3
+        model.edge_counted[:] = counted
+    edges = rng.integers(0, len(models[0].world.edges), int(rng.integers(0, 40)))
+    limit = None if seed % 3 else int(rng.integers(0, 5))
+    want = _open_numpy(models[0], edges, via_broker=seed % 2 == 1, limit=limit)
+    got = models[1].open_negotiations(edges, via_broker=seed % 2 == 1, limit=limit)
+    assert _same(got, want)
+    for name in models[0].negotiations:
+        assert _same(models[1].negotiations[name], models[0].negotiations[name]), name
+    for name in ("edge_status", "firm_negotiations"):
+        assert _same(getattr(models[1], name), getattr(models[0], name)), name
+    assert models[1].counts == models[0].counts

@@ -1764,3 +1764,33 @@ def place_on_routes(edges, mode, capex, subsidy, annuity, volume, stream, profil
                 load[a, :] = 0.0
             edge_user[e] = a
     return ids, size
+
+
+@njit(cache=True, nogil=True)
+def open_talk_rows(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                   building, max_negotiations, rounds, slot_sr, slot_rs, aware, met, trust,
+                   negotiating, tick, base_ticks, via_broker, edge_counted, edge_stream,
+                   edge_need, stream_volume, stream_level, stream_made, stream_committed,
+                   need_volume, need_level, need_committed, open_status, size, c_edge,
+                   c_opened, c_due, c_volume, c_via_broker, c_cofund, c_trial, c_status,
+                   c_reason, c_closed):  # pragma: no cover - compiled
+    """Talks opened on ``edges`` within the firms' room (:func:`open_within_room`, its
+    arguments first) and their rows in the book of negotiations, written from row
+    ``size`` on into its columns ``c_*`` (every column of each row; the book has room):
+    opened at ``tick``, due after :func:`.negotiation.duration` of the pair's lower trust
+    (``ceil(base_ticks x (1 + 2 x (1 - trust)))``), at the edge's free volume
+    (:func:`_free_volume`) and the co-funding share counted on it, open. Returns the
+    edges opened."""
+    opened, low = open_within_room(edges, limit, edge_status, idle, supplier, receiver,
+                                   negotiations, building, max_negotiations, rounds, slot_sr,
+                                   slot_rs, aware, met, trust, negotiating)
+    for k in range(len(opened)):
+        e, i = opened[k], size + k
+        c_edge[i], c_opened[i] = e, tick
+        c_due[i] = tick + np.int64(np.ceil(base_ticks * (1.0 + 2.0 * (1.0 - low[k]))))
+        c_volume[i] = _free_volume(edge_stream[e], edge_need[e], stream_volume, stream_level,
+                                   stream_made, stream_committed, need_volume, need_level,
+                                   need_committed)[0]
+        c_via_broker[i], c_cofund[i], c_trial[i] = via_broker, edge_counted[e], False
+        c_status[i], c_reason[i], c_closed[i] = open_status, 0, -1
+    return opened
