@@ -11,6 +11,7 @@ import pytest
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import terms as terms_module
+from symbiosis_abm.allocation import allocate
 from symbiosis_abm.assets import LINE
 from symbiosis_abm.codes import IDLE, NEGOTIATING, OPEN
 from symbiosis_abm.columns import Columns
@@ -307,3 +308,38 @@ def test_open_talk_rows_is_the_numpy_opening(seed):
     for name in ("edge_status", "firm_negotiations"):
         assert _same(getattr(models[1], name), getattr(models[0], name)), name
     assert models[1].counts == models[0].counts
+
+
+def _allocate_python(stream, need, volume, surplus, stream_free, need_free, min_share=0.5):
+    """allocation.allocate as it was written: a loop in Python floats over dicts."""
+    streams, needs = np.asarray(stream).tolist(), np.asarray(need).tolist()
+    asked = np.asarray(volume, dtype=float).tolist()
+    stream_left = dict(zip(streams, np.asarray(stream_free, dtype=float)[stream].tolist()))
+    need_left = dict(zip(needs, np.asarray(need_free, dtype=float)[need].tolist()))
+    granted = [0.0] * len(asked)
+    for d in np.argsort(-np.asarray(surplus), kind="stable").tolist():
+        s, n, v = streams[d], needs[d], asked[d]
+        give = min(v, stream_left[s], need_left[n])
+        if give <= 0 or give < min_share * v:
+            continue
+        granted[d] = give
+        stream_left[s] -= give
+        need_left[n] -= give
+    return np.array(granted, dtype=float)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_allocate_is_the_python_loop(seed):
+    rng = np.random.default_rng(seed)
+    k, n_streams, n_needs = int(rng.integers(0, 25)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    odd = [0.0, -0.0, np.nan, -5.0, 1e-300]
+    stream, need = rng.integers(0, n_streams, k), rng.integers(0, n_needs, k)
+    volume = np.where(rng.random(k) < 0.15, rng.choice(odd, k), rng.random(k) * 100)
+    surplus = np.where(rng.random(k) < 0.2, rng.choice([1.0, np.nan, -np.inf, 0.0], k),
+                       rng.normal(size=k))
+    stream_free = np.where(rng.random(n_streams) < 0.2, rng.choice(odd, n_streams),
+                           rng.random(n_streams) * 150)
+    need_free = np.where(rng.random(n_needs) < 0.2, rng.choice(odd, n_needs),
+                         rng.random(n_needs) * 150)
+    args = (stream, need, volume, surplus, stream_free, need_free, float(rng.choice([0.0, 0.5])))
+    assert _same(allocate(*args), _allocate_python(*args))

@@ -14,6 +14,7 @@ import numpy as np
 from .codes import CONCLUDED
 from .contracts import allocation_reasons
 from .economics import ExchangeTerms
+from .kernels import grant_in_order
 from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
@@ -56,22 +57,11 @@ def allocate(
     ...          np.array([5.0, 9.0]), np.array([100.0]), np.array([80.0, 80.0]))
     array([ 0., 80.])
     """
-    # in Python floats (the same IEEE arithmetic as numpy's scalars, without their
-    # overhead), over the streams and needs the deals name only
-    streams, needs = np.asarray(stream).tolist(), np.asarray(need).tolist()
-    asked = np.asarray(volume, dtype=float).tolist()
-    stream_left = dict(zip(streams, np.asarray(stream_free, dtype=float)[stream].tolist()))
-    need_left = dict(zip(needs, np.asarray(need_free, dtype=float)[need].tolist()))
-    granted = [0.0] * len(asked)
-    for d in np.argsort(-np.asarray(surplus), kind="stable").tolist():
-        s, n, v = streams[d], needs[d], asked[d]
-        give = min(v, stream_left[s], need_left[n])
-        if give <= 0 or give < min_share * v:
-            continue
-        granted[d] = give
-        stream_left[s] -= give
-        need_left[n] -= give
-    return np.array(granted, dtype=float)
+    # one compiled pass over the deals in surplus order (kernels.grant_in_order)
+    return grant_in_order(np.argsort(-np.asarray(surplus), kind="stable"),
+                          np.asarray(stream, dtype=np.int64), np.asarray(need, dtype=np.int64),
+                          np.asarray(volume, dtype=float), np.asarray(stream_free, dtype=float),
+                          np.asarray(need_free, dtype=float), float(min_share))
 
 
 class AllocationPhase:

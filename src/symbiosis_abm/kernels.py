@@ -1794,3 +1794,45 @@ def open_talk_rows(edges, limit, edge_status, idle, supplier, receiver, negotiat
         c_via_broker[i], c_cofund[i], c_trial[i] = via_broker, edge_counted[e], False
         c_status[i], c_reason[i], c_closed[i] = open_status, 0, -1
     return opened
+
+
+@njit(inline="always")
+def _first_of_group(items):  # pragma: no cover - compiled
+    """Each item's first place among ``items`` with its value (a stable sort groups
+    them; the first of a group is its lowest place)."""
+    n = len(items)
+    first = np.empty(n, dtype=np.int64)
+    order = np.argsort(items, kind="mergesort")
+    for i in range(n):
+        k = order[i]
+        first[k] = k if i == 0 or items[order[i - 1]] != items[k] else first[order[i - 1]]
+    return first
+
+
+@njit(cache=True, nogil=True)
+def grant_in_order(order, stream, need, volume, stream_free, need_free,
+                   min_share):  # pragma: no cover - compiled
+    """Volumes granted to competing deals served in ``order`` (:func:`.allocation.allocate`'s
+    rule, as its Python loop did it): each gets ``min(volume, its stream's left, its
+    need's left)`` (Python's ``min``: the first of the smallest), nothing where that is
+    not positive or below ``min_share`` of what it asked, and what it gets leaves its
+    stream and need."""
+    n = len(order)
+    at_stream, at_need = _first_of_group(stream), _first_of_group(need)
+    stream_left, need_left = np.empty(n), np.empty(n)
+    for k in range(n):   # what is left, kept at each stream's (need's) first deal
+        stream_left[k], need_left[k] = stream_free[stream[k]], need_free[need[k]]
+    granted = np.zeros(n)
+    for d in order:
+        s, m, v = at_stream[d], at_need[d], volume[d]
+        give = v
+        if stream_left[s] < give:
+            give = stream_left[s]
+        if need_left[m] < give:
+            give = need_left[m]
+        if give <= 0 or give < min_share * v:
+            continue
+        granted[d] = give
+        stream_left[s] -= give
+        need_left[m] -= give
+    return granted
