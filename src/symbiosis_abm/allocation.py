@@ -98,7 +98,7 @@ class AllocationPhase:
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        if (first is None or trial.any() or not _same_bits(granted, asked[order])
+        if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked[order])
                 or not _same_bits(cofund, counted[order])):
             terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         else:   # each deal as first priced (expected_terms is element by element): reorder
@@ -114,7 +114,7 @@ class AllocationPhase:
         for reason in sorted(set(reasons[~ok].tolist())):
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
         self._close_talks(rows[ok], t, CONCLUDED)   # their edges now exchange
-        self.counts["negotiations_concluded"] += int(ok.sum())
+        self.counts["negotiations_concluded"] += int(np.count_nonzero(ok))
         self._start_exchanges(t, edges[ok], terms, info, cofund, ok)
 
 

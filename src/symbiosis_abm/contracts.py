@@ -311,29 +311,27 @@ class ContractBook:
         ex = self.exchanges
         if len(due) == 0:
             return
-        edges, trial, p = ex["edge"][due], ex["trial"][due], self.params
-        terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial,
-                                          held=ex["volume"][due])
+        edges, trial, volume, p = ex["edge"][due], ex["trial"][due], ex["volume"][due], self.params
+        terms, info = self.expected_terms(edges, volume=volume, trial=trial, held=volume)
         # capex of the asset the exchange runs over is sunk: the renewal books none
         viable = terms.surplus > 0
         keep = viable & self._signs(edges, terms, info)
         grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
-        if trial.any():                          # full link ends, to grow into it (7.15)
-            full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
+        if np.count_nonzero(trial):              # full link ends, to grow into it (7.15)
+            full = volume[trial] / max(p.trial_volume_share, 1e-12)
             f_terms, f_info = self.expected_terms(edges[trial], volume=full,
-                                                  held=ex["volume"][due][trial])
+                                                  held=volume[trial])
             grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
         keep &= ~grown
-        renewed = int(keep.sum())
+        renewed = int(np.count_nonzero(keep))
         if renewed:
-            length = np.where(trial, p.trial_months / p.tick_months,
-                              p.contract_years * p.ticks_per_year)
-            ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
+            term = remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
+            ex["end"][due[keep]] += term[trial[keep].astype(np.intp)]   # [1]: a trial's
             self._reprice(due[keep], terms, info, keep)
         self.counts["renewals"] += renewed
         if renewed == len(due):   # (most renewals: every contract due goes on)
             return
-        if grown.any():
+        if np.count_nonzero(grown):
             self._end_exchanges(due[grown], t, "trial completed")
             self.edge_retry[ex["edge"][due[grown]]] = t
         self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
@@ -425,7 +423,7 @@ class ContractBook:
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
-        if ok.all():   # (most ticks: the priced rows themselves, no copies to gather)
+        if np.count_nonzero(ok) == len(ok):   # (most ticks: the priced rows themselves)
             ok = slice(None)
         volume = info["volume"][ok]
         subsidy = (cofund * info["capex"])[ok]
@@ -454,7 +452,7 @@ class ContractBook:
             self.disposal_now, self.stream_committed, self.need_committed,
             *_exchange_columns(ex.spare(len(edges))))
         ex.extend(len(edges))
-        self.counts["trials_started"] += int(trial.sum())
+        self.counts["trials_started"] += int(np.count_nonzero(trial))
         self._share_annuity(asset)   # (repeats are harmless: a mask over assets)
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))

@@ -87,7 +87,7 @@ class NegotiationBook:
                                   self.rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
-        if closed.any():   # (most ticks none fails: no selections to make)
+        if np.count_nonzero(closed):   # (most ticks none fails: no selections to make)
             self._fail(rows[closed], t, "partner closed")
             rows = rows[~closed]
         # breakdowns, timeouts and the talks due to decide in one compiled pass
@@ -115,7 +115,7 @@ class NegotiationBook:
         trial = self._trial(edges, volume, ~signs & pays & affordable)
         signs |= trial                                  # strangers start small (7.15)
         ok = signs & pays & affordable
-        if not ok.all():
+        if np.count_nonzero(ok) < len(ok):
             self._fail_decided(rows, t, ok, pays, signs, volume, share)
         book["trial"][rows] = trial
         book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,

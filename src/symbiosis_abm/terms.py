@@ -352,7 +352,7 @@ class DealTerms:
         without a fixed line pay for both sides and be signed? (docs/ODD.md 7.15)"""
         out = np.zeros(len(edges), dtype=bool)
         share = self.params.trial_volume_share
-        if share <= 0 or not candidates.any():
+        if share <= 0 or not np.count_nonzero(candidates):
             return out
         e = edges[candidates]
         terms, info = self.expected_terms(e, volume=volume[candidates] * share, trial=True)
