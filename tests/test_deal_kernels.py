@@ -17,7 +17,12 @@ from symbiosis_abm.codes import IDLE, NEGOTIATING, OPEN
 from symbiosis_abm.columns import Columns
 from symbiosis_abm.contracts import _EXCHANGE_COLUMNS, _exchange_columns
 from symbiosis_abm.economics import ExchangeTerms
-from symbiosis_abm.kernels import asset_state_keys, open_within_room, start_exchange_rows
+from symbiosis_abm.kernels import (
+    asset_state_keys,
+    open_within_room,
+    route_state_keys,
+    start_exchange_rows,
+)
 from symbiosis_abm.negotiation import ROOM_ROUNDS, duration
 
 
@@ -343,3 +348,20 @@ def test_allocate_is_the_python_loop(seed):
                          rng.random(n_needs) * 150)
     args = (stream, need, volume, surplus, stream_free, need_free, float(rng.choice([0.0, 0.5])))
     assert _same(allocate(*args), _allocate_python(*args))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_route_state_keys_is_the_numpy_state(seed):
+    rng = np.random.default_rng(seed)
+    n_routes, n_assets = int(rng.integers(1, 12)), int(rng.integers(0, 20))
+    routes = rng.integers(0, n_routes, n_assets)
+    route_asset = rng.integers(0, max(n_assets, 1), n_routes)
+    until, changes = rng.integers(0, 20, n_assets), rng.integers(0, 1 << 40, n_assets)
+    tick = int(rng.integers(0, 20))
+    if n_assets:
+        route_asset[routes] = np.minimum(route_asset[routes], n_assets - 1)
+        ids = route_asset[routes]   # AssetBook.route_state as it was written in numpy
+        want = np.where(until[ids] > tick, ids * 4.0e9 + changes[ids] * 2.0, -1.0)
+    else:
+        want = np.zeros(0)
+    assert _same(route_state_keys(routes, tick, route_asset, until, changes), want)

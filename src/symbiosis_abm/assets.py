@@ -47,6 +47,7 @@ from .kernels import (
     move_on_assets,
     place_on_routes,
     route_asset_use,
+    route_state_keys,
     spread_annuity,
     strand_assets,
 )
@@ -174,12 +175,9 @@ class AssetBook:
         >>> book.route_state(tick=245)[1].tolist()
         [-1.0]
         """
-        routes = self.table["route"]
-        if len(routes) == 0:
-            return routes, np.zeros(0)
-        ids = self.route_asset[routes]
-        alive = self.table["until"][ids] > tick
-        return routes, np.where(alive, ids * 4.0e9 + self.table["changes"][ids] * 2.0, -1.0)
+        t = self.table   # one compiled pass (kernels.route_state_keys)
+        return t["route"], route_state_keys(t["route"], tick, self.route_asset, t["until"],
+                                            t["changes"])
 
     def reusable(self, edges: np.ndarray, volume: np.ndarray, season: np.ndarray,
                  season_row: np.ndarray, tick: int

@@ -1836,3 +1836,24 @@ def grant_in_order(order, stream, need, volume, stream_free, need_free,
         stream_left[s] -= give
         need_left[m] -= give
     return granted
+
+
+@njit(cache=True, nogil=True)
+def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no cover - compiled
+    """:meth:`.assets.AssetBook.route_state`'s numbers in one pass, operation for
+    operation: for each asset's route, its live asset ``x 4e9 + its changes x 2`` (-1.0
+    where the route's asset's life is over at ``tick``).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> route_state_keys(i(0, 1), 5, i(0, 1), i(9, 7), i(2, 1)).tolist()
+    [4.0, 4000000002.0]
+    >>> route_state_keys(i(0, 1), 8, i(0, 1), i(9, 7), i(2, 1)).tolist()
+    [4.0, -1.0]
+    """
+    out = np.empty(len(routes))
+    for k in range(len(routes)):
+        a = route_asset[routes[k]]
+        out[k] = a * 4.0e9 + changes[a] * 2.0 if until[a] > tick else -1.0
+    return out
