@@ -149,25 +149,24 @@ class DealTerms:
         k = len(edges)
         out, mode = np.empty((_N_ROWS, k)), np.empty(k, dtype=np.int64)
         flags = np.empty((_N_FLAGS, k), dtype=bool)
-        # one compiled pass (kernels.price_deals): the free volume, the route's asset (no
-        # new capex, a share of its annuity), the cheapest mode at the annuity that counts
-        # the link's hazards (hazards.py; the asset is booked at its plain annuity; a trial
-        # goes without a fixed line), the need's room, utilisation, transaction costs and
-        # the terms (economics.py), element for element
+        # one compiled pass (kernels.price_deals; a few deals, most pricings, deal by deal
+        # without its temporaries: kernels.price_few_deals): the free volume, the route's
+        # asset (no new capex, a share of its annuity), the cheapest mode at the annuity
+        # that counts the link's hazards (hazards.py; the asset is booked at its plain
+        # annuity; a trial goes without a fixed line), the need's room, utilisation,
+        # transaction costs and the terms (economics.py), element for element
         edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
         if volume is None:   # each deal's free volume, from these
             volume, free = _EACH, (self.world.stream_volume, self.stream_level,
                                    self.stream_made, self.stream_committed, self.need_level)
         else:   # (not read: a phase that gives the volumes reads no process levels)
             volume, free = _values(volume), _UNREAD
-        # (a few deals, most pricings: deal by deal, without price_deals' temporaries)
         (price_few_deals if k <= FEW_DEALS else price_deals)(
-                    edges, volume, _values(held), _values(cofund), _flags(trial),
-                    np.nan if trust is None else float(trust), *edge_rows, *free,
-                    need_volume, self.need_committed,
-                    *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust,
-                    *seasons, self.virgin_now, self.disposal_now, self._capital, *constants,
-                    out, mode, flags)
+            edges, volume, _values(held), _values(cofund), _flags(trial),
+            np.nan if trust is None else float(trust), *edge_rows, *free, need_volume,
+            self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
+            self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
+            *constants, out, mode, flags)
         # (a view of each row by its index, without iterating ``out``)
         info = {"capex": out[_CAPEX], "volume": out[_VOLUME], "transport": out[_TRANSPORT_FULL],
                 "own_capex": out[_OWN_CAPEX], "utilisation": out[_UTILISATION],
