@@ -1707,11 +1707,17 @@ def place_on_routes(edges, mode, capex, subsidy, annuity, volume, stream, profil
     Returns each contract's asset (-1: none) and the size of the book afterwards.
     """
     n, months = len(edges), load.shape[1]
-    rank = np.zeros(n, dtype=np.int64)   # the round: earlier contracts on its route
+    route_of = np.empty(n, dtype=np.int64)
     for k in range(n):
-        for j in range(k):
-            if edge_route[edges[j]] == edge_route[edges[k]]:
-                rank[k] += 1
+        route_of[k] = edge_route[edges[k]]
+    # the round: how many earlier contracts are on its route (its place in its route's
+    # group, in a stable sort)
+    rank = np.zeros(n, dtype=np.int64)
+    by_route = np.argsort(route_of, kind="mergesort")
+    for i in range(1, n):
+        k, j = by_route[i], by_route[i - 1]
+        if route_of[k] == route_of[j]:
+            rank[k] = rank[j] + 1
     ids = np.full(n, -1, dtype=np.int64)
     for k in np.argsort(rank, kind="mergesort"):
         e, m = edges[k], mode[k]
