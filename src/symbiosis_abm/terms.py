@@ -149,12 +149,13 @@ class DealTerms:
         k = len(edges)
         out, mode = np.empty((_N_ROWS, k)), np.empty(k, dtype=np.int64)
         flags = np.empty((_N_FLAGS, k), dtype=bool)
-        # one compiled pass (kernels.price_deals; a few deals, most pricings, deal by deal
-        # without its temporaries: kernels.price_few_deals): the free volume, the route's
-        # asset (no new capex, a share of its annuity), the cheapest mode at the annuity
-        # that counts the link's hazards (hazards.py; the asset is booked at its plain
-        # annuity; a trial goes without a fixed line), the need's room, utilisation,
-        # transaction costs and the terms (economics.py), element for element
+        # one compiled pass (kernels.price_deals; up to FEW_DEALS deals, most pricings,
+        # deal by deal without its temporaries: kernels.price_few_deals): the free
+        # volume, the route's asset (no new capex, a share of its annuity), the cheapest
+        # mode at the annuity that counts the link's hazards (hazards.py; the asset is
+        # booked at its plain annuity; a trial goes without a fixed line), the need's
+        # room, utilisation, transaction costs and the terms (economics.py), element for
+        # element
         edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
         if volume is None:   # each deal's free volume, from these
             volume, free = _EACH, (self.world.stream_volume, self.stream_level,
