@@ -14,6 +14,7 @@ import numpy as np
 from .codes import CONCLUDED
 from .contracts import allocation_reasons
 from .economics import ExchangeTerms
+from .kernels import grant_in_order
 from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
@@ -56,22 +57,11 @@ def allocate(
     ...          np.array([5.0, 9.0]), np.array([100.0]), np.array([80.0, 80.0]))
     array([ 0., 80.])
     """
-    # in Python floats (the same IEEE arithmetic as numpy's scalars, without their
-    # overhead), over the streams and needs the deals name only
-    streams, needs = np.asarray(stream).tolist(), np.asarray(need).tolist()
-    asked = np.asarray(volume, dtype=float).tolist()
-    stream_left = dict(zip(streams, np.asarray(stream_free, dtype=float)[stream].tolist()))
-    need_left = dict(zip(needs, np.asarray(need_free, dtype=float)[need].tolist()))
-    granted = [0.0] * len(asked)
-    for d in np.argsort(-np.asarray(surplus), kind="stable").tolist():
-        s, n, v = streams[d], needs[d], asked[d]
-        give = min(v, stream_left[s], need_left[n])
-        if give <= 0 or give < min_share * v:
-            continue
-        granted[d] = give
-        stream_left[s] -= give
-        need_left[n] -= give
-    return np.array(granted, dtype=float)
+    # one compiled pass over the deals in surplus order (kernels.grant_in_order)
+    return grant_in_order(np.argsort(-np.asarray(surplus), kind="stable"),
+                          np.asarray(stream, dtype=np.int64), np.asarray(need, dtype=np.int64),
+                          np.asarray(volume, dtype=float), np.asarray(stream_free, dtype=float),
+                          np.asarray(need_free, dtype=float), float(min_share))
 
 
 class AllocationPhase:
@@ -108,7 +98,7 @@ class AllocationPhase:
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        if (first is None or trial.any() or not _same_bits(granted, asked[order])
+        if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked[order])
                 or not _same_bits(cofund, counted[order])):
             terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         else:   # each deal as first priced (expected_terms is element by element): reorder
@@ -124,7 +114,7 @@ class AllocationPhase:
         for reason in sorted(set(reasons[~ok].tolist())):
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
         self._close_talks(rows[ok], t, CONCLUDED)   # their edges now exchange
-        self.counts["negotiations_concluded"] += int(ok.sum())
+        self.counts["negotiations_concluded"] += int(np.count_nonzero(ok))
         self._start_exchanges(t, edges[ok], terms, info, cofund, ok)
 
 

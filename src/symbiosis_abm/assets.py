@@ -36,11 +36,21 @@ Examples
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .catalogue import MODES
 from .columns import Columns
-from .kernels import move_on_assets, route_asset_use, spread_annuity, strand_assets
+from .kernels import (
+    asset_state_keys,
+    move_on_assets,
+    place_on_routes,
+    route_asset_use,
+    route_state_keys,
+    spread_annuity,
+    strand_assets,
+)
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
 
@@ -51,6 +61,10 @@ ASSET_COLUMNS = {
     "uses": np.int64, "route": np.int64, "annuity": float, "capacity": float,
     "volume": float, "ready": np.int64, "changes": np.int64,
 }
+
+#: the asset table's columns in their order (as :func:`.kernels.place_on_routes` takes
+#: them), from a ``dict`` of them
+_asset_columns = operator.itemgetter(*ASSET_COLUMNS)
 
 #: the mode whose asset is a line with a capacity (a pipe); the assets of other modes
 #: (containers, loading, berths) carry what their trips carry
@@ -108,6 +122,7 @@ class AssetBook:
         self.route_asset = np.full(n_routes, -1, dtype=np.int64)
         self.edge_user = np.full(n_edges, -1, dtype=np.int64)   # asset an edge's contract uses
         self.load = np.zeros((0, 12))   # contracted flow per calendar month (yearly rate)
+        self._load_room = None   # load's rows and room for more (see _load_with_room)
         self.lifetime_ticks = np.asarray(lifetime_ticks, dtype=np.int64)
 
     def life(self, resource: np.ndarray, mode: np.ndarray) -> np.ndarray:
@@ -138,12 +153,9 @@ class AssetBook:
     def state_key(self, edges: np.ndarray, tick: int) -> np.ndarray:
         """A number that changes whenever what a new contract on each edge would pay for
         its route's asset may change (the asset, its users, its load), for caches."""
-        ids = self.live(edges, tick)
-        if len(self.table) == 0:
-            return ids.astype(float)
-        changes = self.table["changes"][np.maximum(ids, 0)]
-        own = self.edge_user[edges] == ids
-        return np.where(ids >= 0, ids * 4.0e9 + changes * 2.0 + own, -1.0)
+        t = self.table   # one compiled pass (kernels.asset_state_keys)
+        return asset_state_keys(np.asarray(edges, dtype=np.int64), tick, self.edge_route,
+                                self.route_asset, t["until"], t["changes"], self.edge_user)
 
     def route_state(self, tick: int) -> tuple[np.ndarray, np.ndarray]:
         """The routes that have an asset (one entry per asset: repeats), and for each a
@@ -163,12 +175,9 @@ class AssetBook:
         >>> book.route_state(tick=245)[1].tolist()
         [-1.0]
         """
-        routes = self.table["route"]
-        if len(routes) == 0:
-            return routes, np.zeros(0)
-        ids = self.route_asset[routes]
-        alive = self.table["until"][ids] > tick
-        return routes, np.where(alive, ids * 4.0e9 + self.table["changes"][ids] * 2.0, -1.0)
+        t = self.table   # one compiled pass (kernels.route_state_keys)
+        return t["route"], route_state_keys(t["route"], tick, self.route_asset, t["until"],
+                                            t["changes"])
 
     def reusable(self, edges: np.ndarray, volume: np.ndarray, season: np.ndarray,
                  season_row: np.ndarray, tick: int
@@ -235,6 +244,42 @@ class AssetBook:
         grown[: len(self.load)] = self.load
         self.load = grown
         return ids
+
+    def place(self, edges, mode, capex, subsidy, annuity, volume, stream, profile, capacity,
+              ready, built: int, signed: int, world, costs) -> np.ndarray:
+        """New contracts of ``edges`` placed on their routes' assets, joined or built, one
+        route's contracts one after another (:meth:`AssetUse._attach_assets`' rule, in one
+        compiled pass, :func:`.kernels.place_on_routes`; ``capex``, ``subsidy`` and
+        ``annuity`` are updated in place; ``costs``: the run's
+        :class:`~.mode_costs.ModeCosts`). Returns each contract's asset (-1: none)."""
+        t, n = self.table, len(edges)
+        size, columns = len(t), t.spare(n)
+        load = self._load_with_room(n)
+        life = self.lifetime_ticks
+        ids, after = place_on_routes(
+            np.asarray(edges, dtype=np.int64), np.asarray(mode, dtype=np.int64), capex,
+            subsidy, annuity, np.asarray(volume, dtype=float),
+            np.asarray(stream, dtype=np.int64), profile, np.asarray(capacity, dtype=float),
+            np.asarray(ready, dtype=np.int64), int(built), int(signed), self.edge_route,
+            self.route_asset, self.edge_user, load, 1.0 + _ROUNDING, _ROUNDING, size,
+            *_asset_columns(columns), world.edge_supplier,
+            world.edge_receiver, world.edge_resource, world.stream_season,
+            life.reshape(1, 1) if life.ndim == 0 else life, life.ndim == 0,
+            *costs.capex_inputs, costs.plain_annuity)
+        if after > size:
+            t.extend(after - size)
+        self.load = load[:after]
+        return ids
+
+    def _load_with_room(self, n: int) -> np.ndarray:
+        """``load``'s rows in an array with (zero) rows for ``n`` more assets after them:
+        the one ``load`` is a view of, or a new one twice as long (``load`` may have been
+        replaced since, by :meth:`build` or a copy of the book: then it is copied)."""
+        size, room = len(self.load), self._load_room
+        if room is None or self.load.base is not room or len(room) < size + n:
+            room = self._load_room = np.zeros((max(size + n, 2 * size), self.load.shape[1]))
+            room[:size] = self.load
+        return room
 
     def join(self, ids: np.ndarray, edges: np.ndarray, volume: np.ndarray,
              profile: np.ndarray) -> None:
@@ -350,37 +395,9 @@ class AssetUse:
         if capacity is None:   # a line is sized for its flow; other modes' assets are not
             capacity = np.where(mode == LINE, profile.max(axis=1), np.inf)
         capex, subsidy, annuity = capex.copy(), subsidy.copy(), annuity.copy()
-        ids = np.full(len(edges), -1, dtype=np.int64)
-        route = book.edge_route[edges]
-        todo = np.arange(len(edges))
-        while len(todo):
-            first = _first_of_each(route[todo])   # one contract per route at a time
-            now, todo = todo[first], todo[~first]
-            live, fits, _ = book.reusable(edges[now], volume[now], w.stream_season,
-                                          stream[now], built)
-            same = np.zeros(len(now), dtype=bool)
-            if len(book):   # an asset of the contract's mode (-1 reads a row, unused)
-                same = (live >= 0) & (book.table["mode"][live] == mode[now])
-            join = same & fits
-            ids[now[join]] = live[join]
-            capex[now[join]] = subsidy[now[join]] = 0.0
-            full = now[same & ~fits & (capex[now] <= 0)]   # priced as joining, no room
-            if len(full):
-                costs = self._edge_costs()
-                capex[full] = costs["capex"][edges[full], mode[full]]
-                annuity[full] = capex[full] * costs["annuity"][edges[full], mode[full]]
-                subsidy[full] = 0.0
-            new = now[~join & (capex[now] > 0)]
-            if len(new):
-                e = edges[new]
-                ids[new] = book.build(
-                    e, w.edge_supplier[e], w.edge_receiver[e], w.edge_resource[e], mode[new],
-                    capex[new], subsidy[new], tick=built, annuity=annuity[new],
-                    profile=capacity[new, None],
-                    ready=ready[new])
-            book.use(ids[now[join]], built if signed is None else signed)
-            on = now[ids[now] >= 0]
-            book.join(ids[on], edges[on], volume[on], profile[on])
+        ids = book.place(edges, mode, capex, subsidy, annuity, volume, stream, profile,
+                         capacity, ready, built, built if signed is None else signed, w,
+                         self._edge_costs())
         return ids, capex, subsidy, annuity
 
     def _share_annuity(self, ids: np.ndarray) -> None:
@@ -418,16 +435,3 @@ class AssetUse:
         self.assets.adjust(ids, delta, delta[:, None]
                            * self.world.stream_season[ex["stream"][rows]])
         self._share_annuity(ids)
-
-
-def _first_of_each(keys: np.ndarray) -> np.ndarray:
-    """Whether each key is the first of its value (in order); for the few contracts a tick
-    starts, a set is cheaper than ``np.unique``.
-
-    Examples
-    --------
-    >>> _first_of_each(np.array([4, 2, 4, 1, 2])).tolist()
-    [True, True, False, True, False]
-    """
-    seen: set[int] = set()
-    return np.array([k not in seen and not seen.add(k) for k in keys.tolist()], dtype=bool)

@@ -105,6 +105,23 @@ class Columns(dict):
         self._renew_views()
         return np.arange(start, end)
 
+    def spare(self, n: int) -> dict[str, np.ndarray]:
+        """The columns' whole arrays, with room for ``n`` rows after the used ones, for a
+        compiled pass to write rows into (:meth:`extend` counts them in); the used rows'
+        views are of these arrays."""
+        if self._size + n > self._capacity:
+            self._reserve(self._size + n)
+            self._renew_views()
+        return self._data
+
+    def extend(self, n: int) -> None:
+        """Count in ``n`` rows written after the used ones (every column of each, into
+        the arrays of :meth:`spare`)."""
+        if self._size + n > self._capacity:
+            raise ValueError("extend past the room made by spare")
+        self._size += n
+        self._renew_views()
+
     def _reserve(self, needed: int) -> None:
         capacity = self._capacity
         if needed <= capacity:

@@ -26,6 +26,8 @@ Examples
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ._arrays import remembered
@@ -34,7 +36,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels import end_contracts
+from .kernels import end_contracts, start_exchange_rows
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
@@ -309,29 +311,27 @@ class ContractBook:
         ex = self.exchanges
         if len(due) == 0:
             return
-        edges, trial, p = ex["edge"][due], ex["trial"][due], self.params
-        terms, info = self.expected_terms(edges, volume=ex["volume"][due], trial=trial,
-                                          held=ex["volume"][due])
+        edges, trial, volume, p = ex["edge"][due], ex["trial"][due], ex["volume"][due], self.params
+        terms, info = self.expected_terms(edges, volume=volume, trial=trial, held=volume)
         # capex of the asset the exchange runs over is sunk: the renewal books none
         viable = terms.surplus > 0
         keep = viable & self._signs(edges, terms, info)
         grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
-        if trial.any():                          # full link ends, to grow into it (7.15)
-            full = ex["volume"][due][trial] / max(p.trial_volume_share, 1e-12)
+        if np.count_nonzero(trial):              # full link ends, to grow into it (7.15)
+            full = volume[trial] / max(p.trial_volume_share, 1e-12)
             f_terms, f_info = self.expected_terms(edges[trial], volume=full,
-                                                  held=ex["volume"][due][trial])
+                                                  held=volume[trial])
             grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
         keep &= ~grown
-        renewed = int(keep.sum())
+        renewed = int(np.count_nonzero(keep))
         if renewed:
-            length = np.where(trial, p.trial_months / p.tick_months,
-                              p.contract_years * p.ticks_per_year)
-            ex["end"][due[keep]] += np.maximum(1, np.round(length[keep])).astype(np.int64)
+            term = remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
+            ex["end"][due[keep]] += term[trial[keep].astype(np.intp)]   # [1]: a trial's
             self._reprice(due[keep], terms, info, keep)
         self.counts["renewals"] += renewed
         if renewed == len(due):   # (most renewals: every contract due goes on)
             return
-        if grown.any():
+        if np.count_nonzero(grown):
             self._end_exchanges(due[grown], t, "trial completed")
             self.edge_retry[ex["edge"][due[grown]]] = t
         self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
@@ -423,13 +423,10 @@ class ContractBook:
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
-        if ok.all():   # (most ticks: the priced rows themselves, no copies to gather)
+        if np.count_nonzero(ok) == len(ok):   # (most ticks: the priced rows themselves)
             ok = slice(None)
-        s, n = w.edges.stream[edges], w.edges.need[edges]
         volume = info["volume"][ok]
-        expected = volume * info["utilisation"][ok]
         subsidy = (cofund * info["capex"])[ok]
-        tpy = p.ticks_per_year
         # a new line is designed, permitted and built before it delivers (7.17)
         mode, trial = info["mode"][ok], info["trial"][ok]
         ready = t + 1 + remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p))[mode]
@@ -437,31 +434,25 @@ class ContractBook:
         # and annuity run from the first tick of work; an asset is booked at its plain
         # annuity, the deal was priced at the hazard-adjusted one (hazards.py)
         asset, capex, subsidy, annuity = self._attach_assets(
-            edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume, s,
-            built=t + 1, ready=ready, signed=t)
-        joined = (asset >= 0) & (capex <= 0)
-        self.stream_committed += np.bincount(s, weights=volume, minlength=len(w.stream_volume))
-        self.need_committed += np.bincount(n, weights=volume, minlength=len(w.need_volume))
-        first = np.where(capex > 0, ready, t + 1)
-        first[joined] = np.maximum(first[joined], self.assets.table["ready"][asset[joined]])
-        length = np.where(trial, p.trial_months / p.tick_months, p.contract_years * tpy)
-        self.counts["trials_started"] += int(trial.sum())
-        self.exchanges.append(
-            edge=edges, stream=s, need=n, supplier=w.edge_supplier[edges],
-            receiver=w.edge_receiver[edges], resource=w.edge_resource[edges], volume=volume,
-            price=terms.payment[ok] / np.maximum(expected, 1e-12),
-            distance_km=w.edges.distance_km[edges], mode=info["mode"][ok],
-            capex=capex, subsidy=subsidy,
-            transport_unit=info["transport"][ok] / np.maximum(volume, 1e-12),
-            annuity=annuity, priced_annuity=terms.annuity[ok], planned=expected,
-            max_volume=volume,
-            tc_supplier=terms.tc_supplier[ok],
-            tc_receiver=terms.tc_receiver[ok],
-            expected_supplier=terms.supplier_gain[ok], expected_receiver=terms.receiver_gain[ok],
-            avg_supplier=0.0, avg_receiver=0.0, losing_ticks=0, asset=asset, start=t,
-            first=first, end=first - 1 + np.maximum(1, np.round(length)).astype(np.int64),
-            ended=-1, reason=0, active=True, delivered=0.0, paid=0.0, trial=trial,
-            virgin_unit=self.virgin_now[n], disposal_unit=self.disposal_now[s])
+            edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume,
+            w.edges.stream[edges], built=t + 1, ready=ready, signed=t)
+        # the rows (written into the table's room), the commitments, the first delivery
+        # (a joined line's when it is not yet built) and the end of the term in one
+        # compiled pass
+        ex = self.exchanges
+        size = len(ex)
+        start_exchange_rows(
+            t, size, edges, volume, info["utilisation"][ok], terms.payment[ok],
+            info["transport"][ok], mode, capex, subsidy, annuity, terms.annuity[ok],
+            terms.tc_supplier[ok], terms.tc_receiver[ok], terms.supplier_gain[ok],
+            terms.receiver_gain[ok], asset, ready, trial,
+            remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)),
+            self.assets.table["ready"], w.edges.stream, w.edges.need, w.edge_supplier,
+            w.edge_receiver, w.edge_resource, w.edges.distance_km, self.virgin_now,
+            self.disposal_now, self.stream_committed, self.need_committed,
+            *_exchange_columns(ex.spare(len(edges))))
+        ex.extend(len(edges))
+        self.counts["trials_started"] += int(np.count_nonzero(trial))
         self._share_annuity(asset)   # (repeats are harmless: a mask over assets)
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
@@ -565,6 +556,13 @@ class ContractBook:
         self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
 
 
+def _contract_ticks(p) -> np.ndarray:
+    """A new contract's term in ticks: a full contract's, a trial's (at least one tick
+    each, rounded as numpy rounds)."""
+    length = np.array([p.contract_years * p.ticks_per_year, p.trial_months / p.tick_months])
+    return np.maximum(1, np.round(length)).astype(np.int64)
+
+
 def _lead_by_mode(p) -> np.ndarray:
     """Ticks of building of a new line, by mode (:func:`.pace.lead_ticks` of each)."""
     months = np.array([getattr(p, f"lead_time_{m}_months") for m in MODES])
@@ -583,3 +581,7 @@ _EXCHANGE_COLUMNS = {
     "delivered": float, "paid": float, "trial": bool, "virgin_unit": float,
     "disposal_unit": float, "priced_annuity": float, "planned": float, "max_volume": float,
 }
+
+#: the exchange table's columns in their order (as :func:`.kernels.start_exchange_rows`
+#: takes them), from a ``dict`` of them
+_exchange_columns = operator.itemgetter(*_EXCHANGE_COLUMNS)

@@ -1765,3 +1765,414 @@ def stream_values(edges, stream, need, stream_volume, disposal_cost,
         s, n = stream[edges[k]], need[edges[k]]
         out[k] = stream_volume[s] * (disposal_cost[s] + virgin_price[n])
     return out
+
+
+# --- s5-deals: the deal path's small passes (pricing caches, asset keys) -------------------
+
+
+@njit(cache=True, nogil=True)
+def asset_state_keys(edges, tick, edge_route, route_asset, until, changes,
+                     edge_user):  # pragma: no cover - compiled
+    """:meth:`.assets.AssetBook.state_key` of ``edges`` in one pass, operation for
+    operation: the live asset of each edge's route (``AssetBook.live``: -1 where none,
+    or its life is over at ``tick``), then ``ids x 4e9 + changes x 2 + own use`` (-1.0
+    where none is live).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> asset_state_keys(i(0, 1, 2), 5, i(0, 0, 1), i(0, -1), i(9), i(3), i(0, -1, -1)).tolist()
+    [7.0, 6.0, -1.0]
+    """
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        a = route_asset[edge_route[e]]
+        if a < 0 or len(until) == 0 or until[a] <= tick:
+            out[k] = -1.0
+        else:
+            own = 1.0 if edge_user[e] == a else 0.0
+            out[k] = a * 4.0e9 + changes[a] * 2.0 + own
+    return out
+
+
+#: :func:`price_few_deals` prices batches up to this size; larger ones (a broker's stale
+#: edges when prices move), whose scattered reads :func:`price_deals` gathers first, go
+#: there (paired ticks: 1024 is 2-3 % faster at 600 firms than 64, the same at 10,000)
+FEW_DEALS = 1024
+
+
+@njit(cache=True, nogil=True)
+def price_few_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
+                    stream_volume, stream_level, stream_made, stream_committed, need_level,
+                    need_volume, need_committed, tick, edge_route, route_asset, until,
+                    edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                    asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                    cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                    slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                    disposal, capital, need_firm, half_cost, trial_share, distrust, beta,
+                    out, mode, flags):  # pragma: no cover - compiled
+    """:func:`price_deals` (the same arguments, the same bits written) deal by deal,
+    without its temporaries: for the few deals of most pricings, where allocating some
+    fifty small arrays costs more than the pricing itself (and up to a thousand or so
+    deals, whose rows stay in cache, about a quarter faster). Each deal goes through
+    :func:`route_asset_use`, :func:`cheapest_modes` and :func:`deal_terms`' operations in
+    their order, on the same values; the route asset's share is charged afterwards to
+    every deal where any deal has one (as :func:`price_deals` does).
+    """
+    n, months, modes = len(edges), stream_season.shape[1], capex_fixed.shape[1]
+    given = len(volume) > 0
+    trust_given = trust_value == trust_value
+    row, served_ = np.empty(months), np.empty(n, dtype=np.int64)
+    charged = False
+    for k in range(n):
+        e = edges[k]
+        si, ni = edge_stream[e], edge_need[e]
+        held_k, cofund_k, trial_k = (_one_or_each(held, k), _one_or_each(cofund, k),
+                                     _one_or_each(trial, k))
+        v = _one_or_each(volume, k) if given else _free_volume(
+            si, ni, stream_volume, stream_level, stream_made, stream_committed, need_volume,
+            need_level, need_committed)[0]
+        # route_asset_use
+        a = route_asset[edge_route[e]]
+        usable, share = False, 0.0
+        if a >= 0 and until[a] > tick:
+            own = edge_user[e] == a
+            cap = capacity[a] * slack
+            fits = True
+            for m in range(months):
+                if not load[a, m] + v * stream_season[si, m] <= cap:
+                    fits = False
+                    break
+            usable = own or fits
+            if fits and not own:
+                due = 0.0 if paid_off[a] else asset_annuity[a]
+                total = asset_volume[a] + v
+                share = due * v / (total if total != total or total >= 1e-300 else 1e-300)
+        served = asset_mode[a] if usable else -1
+        charged = charged or share != 0.0
+        # cheapest_modes
+        r, risk, use = _key_parts(edge_key[e], n_class)
+        j, d = _routed_row(e, routed), distance[e]
+        best, lowest, any_ok = 0, np.inf, False
+        best_transport, best_capex = 0.0, 0.0
+        for m in range(modes):
+            c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
+                              max_distance, routed_capex, routed_ok)
+            if m == served:
+                c = 0.0
+            if m == pipe and trial_k:
+                ok = False
+            t = v * d * cost_per_unit_km[r, m]
+            t = t + v * cost_per_unit[r, m]
+            yearly = t + risk_annuity[risk, m] * c if ok else np.inf
+            any_ok = any_ok or ok
+            if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
+                best, lowest, best_transport, best_capex = m, yearly, t, c
+        if any_ok:
+            chosen, transport, capex = best, best_transport, best_capex
+            factor, booked = risk_annuity[risk, best], plain_annuity[r, best]
+        else:
+            chosen, transport, capex, factor, booked = -1, 0.0, 0.0, 0.0, 0.0
+        # deal_terms
+        t_sr = trust_value if trust_given else pair_trust[slot_sr[e]]
+        t_rs = trust_value if trust_given else pair_trust[slot_rs[e]]
+        other = need_committed[ni] - held_k
+        total = (other if other != other or other >= 0.0 else 0.0) + v
+        room = need_volume[ni] / total if total > 0 else 1.0
+        room = room if room != room or room >= 1.0 else 1.0
+        for m in range(months):
+            x, y = stream_season[si, m], need_season[ni, m] * room
+            row[m] = x if x != x or x < y else y
+        u = pairwise_sum(row, months) / months
+        half = half_cost * (trial_share if trial_k else 1.0)
+        c_sup = half * (1.0 + distrust * (1.0 - t_sr))
+        c_rec = half * (1.0 + distrust * (1.0 - t_rs))
+        delivered = v * u
+        avoided_virgin = delivered * virgin[ni]
+        avoided_disposal = delivered * disposal[si]
+        carried = transport * u
+        paid = 1.0 - cofund_k
+        capex_year = factor * capex * paid
+        s_ = avoided_virgin + avoided_disposal - carried - capex_year - c_sup - c_rec
+        gain = beta * s_
+        own_capex = capex * paid
+        out[0, k], out[1, k], out[2, k] = s_, gain, s_ - gain
+        out[3, k], out[4, k], out[5, k] = beta * s_ - avoided_disposal + c_sup, carried, capex_year
+        out[6, k], out[7, k], out[8, k] = c_sup, c_rec, u
+        out[9, k], out[10, k] = own_capex, booked * own_capex
+        out[11, k], out[12, k], out[13, k] = capex, transport, factor
+        out[14, k], out[15, k] = v, share
+        mode[k], served_[k] = chosen, served
+        flags[0, k], flags[1, k] = any_ok, own_capex <= capital[need_firm[ni]]
+        flags[2, k] = trial_k
+    for k in range(n):
+        if charged:   # charge_share: surplus, gains and payment less the share, annuity
+            part = out[15, k] if mode[k] == served_[k] else 0.0
+            out[0, k] -= part
+            out[1, k] -= beta * part
+            out[2, k] -= (1.0 - beta) * part
+            out[3, k] -= beta * part
+            out[5, k] += part
+        if not flags[0, k]:
+            out[0, k] = -np.inf
+
+
+@njit(inline="always")
+def _at_least(x, low):  # pragma: no cover - compiled
+    """``np.maximum(x, low)`` for a float ``x`` (a NaN stays NaN)."""
+    return x if x != x or x >= low else low
+
+
+@njit(cache=True, nogil=True)
+def start_exchange_rows(t, size, edges, volume, utilisation, payment, transport_full, mode,
+                        capex, subsidy, annuity, priced_annuity, tc_supplier, tc_receiver,
+                        supplier_gain, receiver_gain, asset, ready, trial, lengths, asset_ready,
+                        edge_stream, edge_need, edge_supplier, edge_receiver, edge_resource,
+                        distance, virgin, disposal, stream_committed, need_committed, c_edge,
+                        c_stream, c_need, c_supplier, c_receiver, c_resource, c_volume,
+                        c_price, c_distance_km, c_mode, c_capex, c_subsidy, c_transport_unit,
+                        c_annuity, c_tc_supplier, c_tc_receiver, c_expected_supplier,
+                        c_expected_receiver, c_avg_supplier, c_avg_receiver, c_losing_ticks,
+                        c_asset, c_start, c_first, c_end, c_ended, c_reason, c_active,
+                        c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit,
+                        c_priced_annuity, c_planned,
+                        c_max_volume):  # pragma: no cover - compiled
+    """The rows of exchanges starting on ``edges`` (``ContractBook._start_exchanges``),
+    written from row ``size`` on into the exchange table's columns ``c_*`` (every column
+    of each row; the table has room), operation for operation as its numpy was: the
+    edge's stream, need, firms, resource and distance; the volume each is expected to
+    deliver (``planned = volume x utilisation``), its price per unit (``payment /
+    max(planned, 1e-12)``) and transport per unit of volume; its first delivery (``t +
+    1``, or ``ready`` where it builds, or its line's ``ready`` where it joins one not yet
+    built) and the tick its term ends (``lengths[1]`` ticks for a trial, else
+    ``lengths[0]``); today's prices per unit; the deal's terms as priced. Their volumes
+    are added to the stream's and need's commitments (``np.bincount``'s sums, then added
+    to every row, as ``+=`` of those sums does).
+    """
+    for k in range(len(edges)):
+        e, i = edges[k], size + k
+        si, ni = edge_stream[e], edge_need[e]
+        c_edge[i], c_stream[i], c_need[i] = e, si, ni
+        c_supplier[i], c_receiver[i] = edge_supplier[e], edge_receiver[e]
+        c_resource[i], c_distance_km[i] = edge_resource[e], distance[e]
+        planned = volume[k] * utilisation[k]
+        c_volume[i], c_planned[i], c_max_volume[i] = volume[k], planned, volume[k]
+        c_price[i] = payment[k] / _at_least(planned, 1e-12)
+        c_transport_unit[i] = transport_full[k] / _at_least(volume[k], 1e-12)
+        c_mode[i], c_capex[i], c_subsidy[i], c_annuity[i] = mode[k], capex[k], subsidy[k], annuity[k]
+        c_priced_annuity[i], c_tc_supplier[i], c_tc_receiver[i] = (priced_annuity[k],
+                                                                    tc_supplier[k], tc_receiver[k])
+        c_expected_supplier[i], c_expected_receiver[i] = supplier_gain[k], receiver_gain[k]
+        c_avg_supplier[i], c_avg_receiver[i], c_losing_ticks[i] = 0.0, 0.0, 0
+        first = ready[k] if capex[k] > 0 else t + 1
+        if asset[k] >= 0 and capex[k] <= 0:   # joins a line: not before it is ready
+            first = max(first, asset_ready[asset[k]])
+        c_asset[i], c_start[i], c_first[i] = asset[k], t, first
+        c_end[i] = first - 1 + (lengths[1] if trial[k] else lengths[0])
+        c_ended[i], c_reason[i], c_active[i] = -1, 0, True
+        c_delivered[i], c_paid[i], c_trial[i] = 0.0, 0.0, trial[k]
+        c_virgin_unit[i], c_disposal_unit[i] = virgin[ni], disposal[si]
+    _add_bincount(stream_committed, edge_stream, edges, volume)
+    _add_bincount(need_committed, edge_need, edges, volume)
+
+
+@njit(inline="always")
+def _add_bincount(total, item_of, edges, weights):  # pragma: no cover - compiled
+    """``total += np.bincount(item_of[edges], weights=weights, minlength=len(total))``:
+    the sums first (each item's weights in order, from 0.0), then added to every row."""
+    sums = np.zeros(len(total))
+    for k in range(len(edges)):
+        sums[item_of[edges[k]]] += weights[k]
+    for i in range(len(total)):
+        total[i] += sums[i]
+
+
+@njit(cache=True, nogil=True)
+def place_on_routes(edges, mode, capex, subsidy, annuity, volume, stream, profile, capacity,
+                    ready, built, signed, edge_route, route_asset, edge_user, load, slack,
+                    rounding, size, col_edge, col_supplier, col_receiver, col_resource,
+                    col_mode, col_capex, col_public, col_owner, col_built, col_last_used,
+                    col_until, col_stranded, col_paid_off, col_uses, col_route, col_annuity,
+                    col_capacity, col_volume, col_ready, col_changes, edge_supplier,
+                    edge_receiver, edge_resource, stream_season, life, one_life, edge_key,
+                    n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                    max_distance, routed, routed_capex, routed_ok,
+                    plain_annuity):  # pragma: no cover - compiled
+    """New contracts placed on their routes' assets (``AssetUse._attach_assets``) in one
+    pass: what its rounds of numpy did (the contracts of distinct routes at once, a
+    route's next contract in the next round), contract by contract in the order of those
+    rounds (the contracts of a round touch distinct routes and assets, so one after
+    another they read and write what the round did).
+
+    Each contract joins its route's live asset (:func:`route_asset_use`'s ``usable``,
+    at ``built``) where the asset is of its mode: no capex, no subsidy, the asset last
+    used at ``signed``. One priced as joining (no capex) whose asset has no room pays
+    the catalogue's capex of its mode at its plain annuity, without subsidy. One with
+    capex builds a new asset: its row written at ``size`` on (the columns ``col_*``
+    have room: every column written), the route's asset, a life of ``life[resource,
+    mode]`` (``life[0, 0]`` for all where ``one_life``), its ``capacity`` and ``ready``;
+    ``load`` has zero rows for it. A contract on an asset then uses it
+    (:func:`move_on_assets`' rule, one contract at a time). ``capex``, ``subsidy`` and
+    ``annuity`` are updated in place.
+
+    Returns each contract's asset (-1: none) and the size of the book afterwards.
+    """
+    n, months = len(edges), load.shape[1]
+    route_of = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        route_of[k] = edge_route[edges[k]]
+    # the round: how many earlier contracts are on its route (its place in its route's
+    # group, in a stable sort)
+    rank = np.zeros(n, dtype=np.int64)
+    by_route = np.argsort(route_of, kind="mergesort")
+    for i in range(1, n):
+        k, j = by_route[i], by_route[i - 1]
+        if route_of[k] == route_of[j]:
+            rank[k] = rank[j] + 1
+    ids = np.full(n, -1, dtype=np.int64)
+    for k in np.argsort(rank, kind="mergesort"):
+        e, m = edges[k], mode[k]
+        route = edge_route[e]
+        a = route_asset[route]
+        same = usable = False
+        if a >= 0 and col_until[a] > built:   # live: route_asset_use's usable
+            fits = True
+            cap, v, row = col_capacity[a] * slack, volume[k], stream[k]
+            for month in range(months):
+                if not load[a, month] + v * stream_season[row, month] <= cap:
+                    fits = False
+                    break
+            usable = edge_user[e] == a or fits
+            same = col_mode[a] == m
+        if same and usable:
+            ids[k], capex[k], subsidy[k] = a, 0.0, 0.0
+        elif same and capex[k] <= 0:   # priced as joining, no room: the catalogue's line
+            r, _, use = _key_parts(edge_key[e], n_class)
+            capex[k] = _capex_at(_routed_row(e, routed), r, m, distance[e], use, capex_fixed,
+                                 heat_pump_capex, capex_per_km, max_distance, routed_capex,
+                                 routed_ok)[0]
+            annuity[k] = capex[k] * plain_annuity[edge_resource[e], m]
+            subsidy[k] = 0.0
+        if not (same and usable) and capex[k] > 0:   # a new asset
+            a = size
+            size += 1
+            col_edge[a], col_supplier[a] = e, edge_supplier[e]
+            col_receiver[a], col_owner[a] = edge_receiver[e], edge_receiver[e]
+            col_resource[a], col_mode[a] = edge_resource[e], m
+            col_capex[a], col_public[a] = capex[k], subsidy[k]
+            col_built[a], col_last_used[a] = built, built
+            col_until[a] = built + (life[0, 0] if one_life else life[edge_resource[e], m])
+            col_stranded[a], col_paid_off[a], col_uses[a] = 0.0, False, 0
+            col_route[a], col_annuity[a], col_capacity[a] = route, annuity[k], capacity[k]
+            col_volume[a], col_ready[a], col_changes[a] = 0.0, ready[k], 0
+            route_asset[route] = a
+            ids[k] = a
+        elif same and usable:
+            col_last_used[a] = signed
+        if ids[k] >= 0:   # AssetBook.join: one use more, its volume and load, its user
+            a, v = ids[k], volume[k]
+            col_uses[a] += 1
+            col_volume[a] += 1.0 * v
+            for month in range(months):
+                load[a, month] += 1.0 * profile[k, month]
+            col_changes[a] += 1
+            if col_volume[a] <= rounding * _at_least(v, 1.0):
+                col_volume[a] = 0.0
+                load[a, :] = 0.0
+            edge_user[e] = a
+    return ids, size
+
+
+@njit(cache=True, nogil=True)
+def open_talk_rows(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                   building, max_negotiations, rounds, slot_sr, slot_rs, aware, met, trust,
+                   negotiating, tick, base_ticks, via_broker, edge_counted, edge_stream,
+                   edge_need, stream_volume, stream_level, stream_made, stream_committed,
+                   need_volume, need_level, need_committed, open_status, size, c_edge,
+                   c_opened, c_due, c_volume, c_via_broker, c_cofund, c_trial, c_status,
+                   c_reason, c_closed):  # pragma: no cover - compiled
+    """Talks opened on ``edges`` within the firms' room (:func:`open_within_room`, its
+    arguments first) and their rows in the book of negotiations, written from row
+    ``size`` on into its columns ``c_*`` (every column of each row; the book has room):
+    opened at ``tick``, due after :func:`.negotiation.duration` of the pair's lower trust
+    (``ceil(base_ticks x (1 + 2 x (1 - trust)))``), at the edge's free volume
+    (:func:`_free_volume`) and the co-funding share counted on it, open. Returns the
+    edges opened."""
+    opened, low = open_within_room(edges, limit, edge_status, idle, supplier, receiver,
+                                   negotiations, building, max_negotiations, rounds, slot_sr,
+                                   slot_rs, aware, met, trust, negotiating)
+    for k in range(len(opened)):
+        e, i = opened[k], size + k
+        c_edge[i], c_opened[i] = e, tick
+        c_due[i] = tick + np.int64(np.ceil(base_ticks * (1.0 + 2.0 * (1.0 - low[k]))))
+        c_volume[i] = _free_volume(edge_stream[e], edge_need[e], stream_volume, stream_level,
+                                   stream_made, stream_committed, need_volume, need_level,
+                                   need_committed)[0]
+        c_via_broker[i], c_cofund[i], c_trial[i] = via_broker, edge_counted[e], False
+        c_status[i], c_reason[i], c_closed[i] = open_status, 0, -1
+    return opened
+
+
+@njit(inline="always")
+def _first_of_group(items):  # pragma: no cover - compiled
+    """Each item's first place among ``items`` with its value (a stable sort groups
+    them; the first of a group is its lowest place)."""
+    n = len(items)
+    first = np.empty(n, dtype=np.int64)
+    order = np.argsort(items, kind="mergesort")
+    for i in range(n):
+        k = order[i]
+        first[k] = k if i == 0 or items[order[i - 1]] != items[k] else first[order[i - 1]]
+    return first
+
+
+@njit(cache=True, nogil=True)
+def grant_in_order(order, stream, need, volume, stream_free, need_free,
+                   min_share):  # pragma: no cover - compiled
+    """Volumes granted to competing deals served in ``order`` (:func:`.allocation.allocate`'s
+    rule, as its Python loop did it): each gets ``min(volume, its stream's left, its
+    need's left)`` (Python's ``min``: the first of the smallest), nothing where that is
+    not positive or below ``min_share`` of what it asked, and what it gets leaves its
+    stream and need."""
+    n = len(order)
+    at_stream, at_need = _first_of_group(stream), _first_of_group(need)
+    stream_left, need_left = np.empty(n), np.empty(n)
+    for k in range(n):   # what is left, kept at each stream's (need's) first deal
+        stream_left[k], need_left[k] = stream_free[stream[k]], need_free[need[k]]
+    granted = np.zeros(n)
+    for d in order:
+        s, m, v = at_stream[d], at_need[d], volume[d]
+        give = v
+        if stream_left[s] < give:
+            give = stream_left[s]
+        if need_left[m] < give:
+            give = need_left[m]
+        if give <= 0 or give < min_share * v:
+            continue
+        granted[d] = give
+        stream_left[s] -= give
+        need_left[m] -= give
+    return granted
+
+
+@njit(cache=True, nogil=True)
+def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no cover - compiled
+    """:meth:`.assets.AssetBook.route_state`'s numbers in one pass, operation for
+    operation: for each asset's route, its live asset ``x 4e9 + its changes x 2`` (-1.0
+    where the route's asset's life is over at ``tick``).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> route_state_keys(i(0, 1), 5, i(0, 1), i(9, 7), i(2, 1)).tolist()
+    [4.0, 4000000002.0]
+    >>> route_state_keys(i(0, 1), 8, i(0, 1), i(9, 7), i(2, 1)).tolist()
+    [4.0, -1.0]
+    """
+    out = np.empty(len(routes))
+    for k in range(len(routes)):
+        a = route_asset[routes[k]]
+        out[k] = a * 4.0e9 + changes[a] * 2.0 if until[a] > tick else -1.0
+    return out

@@ -6,6 +6,8 @@ A mixin of :class:`~.model.SymbiosisModel`; the pure rules are in :mod:`.negotia
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .codes import (
@@ -17,12 +19,16 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import close_talks, open_within_room, talk_deadlines
+from .kernels import close_talks, open_talk_rows, talk_deadlines
 from .kernels_tick import talks_tick
-from .negotiation import ROOM_ROUNDS, duration
+from .negotiation import ROOM_ROUNDS
 from .state import phase
 
 __all__ = ["NegotiationBook"]
+
+#: the book's columns in the order :func:`.kernels.open_talk_rows` takes them
+_talk_columns = operator.itemgetter("edge", "opened", "due", "volume", "via_broker", "cofund",
+                                    "trial", "status", "reason", "closed")
 
 
 class NegotiationBook:
@@ -35,25 +41,28 @@ class NegotiationBook:
                           limit: int | None = None) -> np.ndarray:
         """Open talks on ``edges`` (in priority order) within each firm's capacity (a
         repeated edge counts once)."""
-        w, p, store = self.world, self.params, self.pairs
-        # one compiled pass (kernels.open_within_room): the idle edges, each once, within
+        w, p, store, book = self.world, self.params, self.pairs, self.negotiations
+        edges = np.asarray(edges, dtype=np.int64)
+        # one compiled pass (kernels.open_talk_rows): the idle edges, each once, within
         # the firms' room for projects (pace.project_room, negotiation.within_room); the
         # first ``limit`` open: both sides aware and met, the firms' count of talks, the
-        # edges negotiating, the lower of the pair's trusts (kernels.open_talks)
-        edges, low = open_within_room(
-            np.asarray(edges, dtype=np.int64), -1 if limit is None else int(limit),
-            self.edge_status, IDLE, w.edge_supplier, w.edge_receiver, self.firm_negotiations,
-            self.firm_building, int(p.max_negotiations), ROOM_ROUNDS, self.edge_slot_sr,
-            self.edge_slot_rs, store.aware, store.met, store.trust, NEGOTIATING)
-        if len(edges) == 0:
-            return edges
+        # edges negotiating (kernels.open_within_room); their rows in the book, due
+        # after the duration the lower of the pair's trusts gives, at their free volume
         t = max(self.tick, 0)
-        volume = self.free_volume(edges)
-        self.negotiations.append(
-            edge=edges, opened=t, due=t + duration(low, self.rates.negotiation), volume=volume,
-            via_broker=via_broker, cofund=self.edge_counted[edges], trial=False, status=OPEN,
-            reason=0, closed=-1)
-        self.counts["negotiations_opened"] += len(edges)
+        size = len(book)
+        edges = open_talk_rows(
+            edges, -1 if limit is None else int(limit), self.edge_status, IDLE,
+            w.edge_supplier, w.edge_receiver, self.firm_negotiations, self.firm_building,
+            int(p.max_negotiations), ROOM_ROUNDS, self.edge_slot_sr, self.edge_slot_rs,
+            store.aware, store.met, store.trust, NEGOTIATING, t,
+            float(self.rates.negotiation), bool(via_broker), self.edge_counted,
+            w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
+            self.stream_made, self.stream_committed, w.need_volume, self.need_level,
+            self.need_committed, OPEN, size,
+            *_talk_columns(book.spare(len(edges) if limit is None else min(len(edges), limit))))
+        if len(edges):
+            book.extend(len(edges))
+            self.counts["negotiations_opened"] += len(edges)
         return edges
 
     @phase(reads=("assets", "_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr",
@@ -78,7 +87,7 @@ class NegotiationBook:
                                   self.rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
-        if closed.any():   # (most ticks none fails: no selections to make)
+        if np.count_nonzero(closed):   # (most ticks none fails: no selections to make)
             self._fail(rows[closed], t, "partner closed")
             rows = rows[~closed]
         # breakdowns, timeouts and the talks due to decide in one compiled pass
@@ -106,7 +115,7 @@ class NegotiationBook:
         trial = self._trial(edges, volume, ~signs & pays & affordable)
         signs |= trial                                  # strangers start small (7.15)
         ok = signs & pays & affordable
-        if not ok.all():
+        if np.count_nonzero(ok) < len(ok):
             self._fail_decided(rows, t, ok, pays, signs, volume, share)
         book["trial"][rows] = trial
         book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,

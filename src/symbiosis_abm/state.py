@@ -116,6 +116,7 @@ MEMO = frozenset({
     "_input_tables", "_introductions", "_owned_from", "_process_hazard", "_reputation_links",
     "_surplus_caches", "_topology_last", "_pair_slot_memo",
     "_lead_ticks", "_opening_ticks", "_season_months", "_starving",
+    "_deal_inputs_of", "_contract_ticks",
 })
 
 

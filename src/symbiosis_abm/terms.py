@@ -18,9 +18,11 @@ from .input_watch import EdgeIndex, InputWatch
 from .kernels import (
     DEAL_FLAGS,
     DEAL_ROWS,
+    FEW_DEALS,
     deal_signs,
     free_volumes,
     price_deals,
+    price_few_deals,
     refresh_inputs,
 )
 from .kernels_tick import take_stale
@@ -52,22 +54,16 @@ _ZERO, _NO = np.zeros(1), np.zeros(1, dtype=bool)
 _TERM_FIELDS = tuple(f.name for f in fields(ExchangeTerms))
 
 
-#: a pricing's info besides the terms: its key and its row of kernels.DEAL_ROWS (info's
-#: ``"transport"`` is the mode's transport of the full volume, ``transport_full``)
-_INFO_ROWS = tuple((key, DEAL_ROWS.index(row)) for key, row in (
-    ("capex", "capex"), ("volume", "volume"), ("transport", "transport_full"),
-    ("own_capex", "own_capex"), ("utilisation", "utilisation"),
-    ("annuity_factor", "annuity_factor"), ("booked_annuity", "booked_annuity")))
+#: the rows of kernels.DEAL_ROWS and DEAL_FLAGS as :meth:`DealTerms.expected_terms`
+#: names them (info's ``"transport"`` is the mode's transport of the full volume,
+#: ``transport_full``; the terms' fields are the first rows)
+_N_ROWS, _N_FLAGS = len(DEAL_ROWS), len(DEAL_FLAGS)
+(_SURPLUS, _SUPPLIER_GAIN, _RECEIVER_GAIN, _PAYMENT, _TRANSPORT, _ANNUITY, _TC_SUPPLIER,
+ _TC_RECEIVER) = (DEAL_ROWS.index(name) for name in _TERM_FIELDS)
+_CAPEX, _VOLUME, _TRANSPORT_FULL, _OWN_CAPEX, _UTILISATION, _FACTOR, _BOOKED = (
+    DEAL_ROWS.index(name) for name in ("capex", "volume", "transport_full", "own_capex",
+                                       "utilisation", "annuity_factor", "booked_annuity"))
 _AFFORDABLE, _TRIAL = DEAL_FLAGS.index("affordable"), DEAL_FLAGS.index("trial")
-
-
-def _terms_of(rows: np.ndarray) -> ExchangeTerms:
-    """The :class:`~.economics.ExchangeTerms` of the first rows of ``rows``: the instance
-    its ``__init__`` makes (a frozen dataclass's sets its eight fields one call at a
-    time: a third of a pricing's Python time), its fields set at once."""
-    terms = object.__new__(ExchangeTerms)
-    terms.__dict__.update(zip(_TERM_FIELDS, rows))
-    return terms
 
 
 def _values(value) -> np.ndarray:
@@ -149,33 +145,60 @@ class DealTerms:
         without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
         ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
-        w, p, costs = self.world, self.params, self._edge_costs()
         edges = np.asarray(edges, dtype=np.int64)
         k = len(edges)
-        out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
-        flags = np.empty((len(DEAL_FLAGS), k), dtype=bool)
-        # one compiled pass (kernels.price_deals): the free volume, the route's asset (no
-        # new capex, a share of its annuity), the cheapest mode at the annuity that counts
-        # the link's hazards (hazards.py; the asset is booked at its plain annuity; a trial
-        # goes without a fixed line), the need's room, utilisation, transaction costs and
-        # the terms (economics.py), element for element
+        out, mode = np.empty((_N_ROWS, k)), np.empty(k, dtype=np.int64)
+        flags = np.empty((_N_FLAGS, k), dtype=bool)
+        # one compiled pass (kernels.price_deals; up to FEW_DEALS deals, most pricings,
+        # deal by deal without its temporaries: kernels.price_few_deals): the free
+        # volume, the route's asset (no new capex, a share of its annuity), the cheapest
+        # mode at the annuity that counts the link's hazards (hazards.py; the asset is
+        # booked at its plain annuity; a trial goes without a fixed line), the need's
+        # room, utilisation, transaction costs and the terms (economics.py), element for
+        # element
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
         if volume is None:   # each deal's free volume, from these
-            volume, free = _EACH, (w.stream_volume, self.stream_level, self.stream_made,
-                                   self.stream_committed, self.need_level)
+            volume, free = _EACH, (self.world.stream_volume, self.stream_level,
+                                   self.stream_made, self.stream_committed, self.need_level)
         else:   # (not read: a phase that gives the volumes reads no process levels)
             volume, free = _values(volume), _UNREAD
-        price_deals(edges, volume, _values(held), _values(cofund), _flags(trial),
-                    np.nan if trust is None else float(trust), w.edges.stream, w.edges.need,
-                    *free, w.need_volume, self.need_committed,
-                    *self.assets.use_inputs(max(self.tick, 0)),
-                    *costs.mode_inputs, PIPE, self.edge_slot_sr, self.edge_slot_rs,
-                    self.pairs.trust, w.stream_season, w.need_season, self.virgin_now,
-                    self.disposal_now, self._capital, w.need_firm,
-                    p.transaction_cost_eur / 2.0, p.trial_volume_share,
-                    p.distrust_cost_factor, p.bargaining_power, out, mode, flags)
-        info = {key: out[row] for key, row in _INFO_ROWS}
-        info.update(mode=mode, affordable=flags[_AFFORDABLE], trial=flags[_TRIAL])
-        return _terms_of(out), info
+        (price_few_deals if k <= FEW_DEALS else price_deals)(
+            edges, volume, _values(held), _values(cofund), _flags(trial),
+            np.nan if trust is None else float(trust), *edge_rows, *free, need_volume,
+            self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
+            self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
+            *constants, out, mode, flags)
+        # (a view of each row by its index, without iterating ``out``)
+        info = {"capex": out[_CAPEX], "volume": out[_VOLUME], "transport": out[_TRANSPORT_FULL],
+                "own_capex": out[_OWN_CAPEX], "utilisation": out[_UTILISATION],
+                "annuity_factor": out[_FACTOR], "booked_annuity": out[_BOOKED], "mode": mode,
+                "affordable": flags[_AFFORDABLE], "trial": flags[_TRIAL]}
+        # the instance ExchangeTerms.__init__ makes (a frozen dataclass's sets its eight
+        # fields one call at a time: a third of a pricing's Python time), its fields set
+        # at once
+        terms = object.__new__(ExchangeTerms)
+        terms.__dict__.update(
+            surplus=out[_SURPLUS], supplier_gain=out[_SUPPLIER_GAIN],
+            receiver_gain=out[_RECEIVER_GAIN], payment=out[_PAYMENT],
+            transport=out[_TRANSPORT], annuity=out[_ANNUITY], tc_supplier=out[_TC_SUPPLIER],
+            tc_receiver=out[_TC_RECEIVER])
+        return terms, info
+
+    def _deal_inputs(self) -> tuple:
+        """What :func:`.kernels.price_deals` reads that is fixed for a run (the world's
+        rows, the mode costs, the parameters' constants), in the groups it reads them,
+        gathered once per :meth:`_edge_costs` and parameters (both fixed for a run; a
+        pricing is made hundreds of times a run)."""
+        w, p, costs = self.world, self.params, self._edge_costs()
+        last = self.__dict__.get("_deal_inputs_of")
+        if last is None or last[0] is not costs or last[1] is not p:
+            last = self.__dict__["_deal_inputs_of"] = (costs, p, (
+                (w.edges.stream, w.edges.need), w.need_volume,
+                (*costs.mode_inputs, PIPE, self.edge_slot_sr, self.edge_slot_rs),
+                (w.stream_season, w.need_season),
+                (w.need_firm, p.transaction_cost_eur / 2.0, p.trial_volume_share,
+                 p.distrust_cost_factor, p.bargaining_power)))
+        return last[2]
 
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
@@ -329,7 +352,7 @@ class DealTerms:
         without a fixed line pay for both sides and be signed? (docs/ODD.md 7.15)"""
         out = np.zeros(len(edges), dtype=bool)
         share = self.params.trial_volume_share
-        if share <= 0 or not candidates.any():
+        if share <= 0 or not np.count_nonzero(candidates):
             return out
         e = edges[candidates]
         terms, info = self.expected_terms(e, volume=volume[candidates] * share, trial=True)
