@@ -1259,3 +1259,67 @@ def _put(table, key, value):  # pragma: no cover - compiled
     while table[h, 0] != -1:
         h = (h + 1) & mask
     table[h, 0], table[h, 1] = key, value
+
+
+# ---------------------------------------------------------------------------------------
+# s5-books: a small tick's upkeep, delivery and measurement, each one call
+# ---------------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def reputation_slots(active, supplier, receiver, n, index_keys,
+                     index_slots):  # pragma: no cover - compiled
+    """:func:`.trust._reputation_links` of the ``active`` exchanges (a mask over the rows
+    of ``supplier``, ``receiver``), the pair slots found in the store's sorted index
+    (``index_keys``, ``index_slots``: :meth:`.trust.PairStore._lookup`'s search) in the
+    same pass: ``ki``, ``kj``, ``ij`` of the hub pairs whose pair (i, j) has a slot, and
+    the slots ``in_hub``, ``of_hub`` of every link (-1 where none). Fewer than two active
+    exchanges: no links (as :meth:`.trust.TrustUpkeep._reputation_links_now`)."""
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            m += 1
+    if m < 2:
+        none = np.zeros(0, dtype=np.int64)
+        return none, none, none, none, none
+    sup = np.empty(m, dtype=np.int64)
+    rec = np.empty(m, dtype=np.int64)
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            sup[m], rec[m] = supplier[r], receiver[r]
+            m += 1
+    ki, kj, pair, in_keys, of_keys = reputation_links(sup, rec, n)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    size = len(index_keys)
+    ij = np.empty(len(ki), dtype=np.int64)
+    has = 0
+    for x in range(len(ki)):
+        slot = _slot_of(index_keys, index_slots, size, pair[x])
+        if slot >= 0:
+            ki[has], kj[has], ij[has] = ki[x], kj[x], slot
+            has += 1
+    in_hub = np.empty(len(in_keys), dtype=np.int64)
+    of_hub = np.empty(len(of_keys), dtype=np.int64)
+    for x in range(len(in_keys)):
+        in_hub[x] = _slot_of(index_keys, index_slots, size, in_keys[x])
+        of_hub[x] = _slot_of(index_keys, index_slots, size, of_keys[x])
+    return ki[:has].copy(), kj[:has].copy(), ij[:has].copy(), in_hub, of_hub
+
+
+@njit(inline="always")
+def _slot_of(index_keys, index_slots, size, key):  # pragma: no cover - compiled
+    """The slot of ``key`` in the sorted index of ``size`` keys, -1 where absent."""
+    pos = _position(index_keys, size, key)
+    return index_slots[pos] if pos < size and index_keys[pos] == key else -1
+
+
+@njit(cache=True, nogil=True)
+def trust_upkeep(trust, met, contact, baseline, rate, ki, kj, ij, in_hub, of_hub, initial,
+                 weight):  # pragma: no cover - compiled
+    """A tick's trust upkeep (:meth:`.trust.TrustUpkeep._update_trust`):
+    :func:`decay_idle`, then :func:`pass_reputation` over the links given as
+    :func:`reputation_slots` returns them (none: no reputation)."""
+    decay_idle(trust, met, contact, baseline, rate)
+    if len(ij):
+        pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial, weight)
