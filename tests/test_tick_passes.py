@@ -24,17 +24,26 @@ def _bits(a):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_reputation_slots_are_the_links_of_the_active_exchanges(seed):
+    """The links and slots found through the store, as trust._reputation_links finds
+    them, over exchange rows on edges whose pair slots the store holds (pairs repeat:
+    several edges of one pair, exchanges both ways)."""
     rng = np.random.default_rng(seed)
-    firms, rows = 15, int(rng.integers(0, 30))
+    firms, edges, rows = 15, 40, int(rng.integers(0, 30))
     store = PairStore(firms, initial_trust=0.3)
     store.slots(rng.integers(0, firms, 120), rng.integers(0, firms, 120))
-    sup, rec = rng.integers(0, firms, rows), rng.integers(0, firms, rows)
+    edge_sup, edge_rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    slot_sr, slot_rs = store.slots(edge_sup, edge_rec), store.slots(edge_rec, edge_sup)
+    edge = rng.integers(0, edges, rows)
+    sup, rec = edge_sup[edge], edge_rec[edge]
     active = rng.random(rows) < rng.choice([0.05, 0.7])
-    got = reputation_slots(active, sup, rec, firms, store._keys, store._key_slot)
+    got = reputation_slots(active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys,
+                           store._key_slot)
     if active.sum() < 2:   # no reputation passes: no links
         assert all(len(a) == 0 for a in got)
         return
-    for a, b in zip(got, _reputation_links(sup[active], rec[active], store)):
+    expected = _reputation_links(sup[active], rec[active], store)
+    assert len(expected[0])   # the case is not empty
+    for a, b in zip(got, expected):
         assert a.dtype == np.int64 and a.tolist() == b.tolist()
 
 

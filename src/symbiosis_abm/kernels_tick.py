@@ -1266,14 +1266,18 @@ def _put(table, key, value):  # pragma: no cover - compiled
 # ---------------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def reputation_slots(active, supplier, receiver, n, index_keys,
+def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, index_keys,
                      index_slots):  # pragma: no cover - compiled
     """:func:`.trust._reputation_links` of the ``active`` exchanges (a mask over the rows
-    of ``supplier``, ``receiver``), the pair slots found in the store's sorted index
-    (``index_keys``, ``index_slots``: :meth:`.trust.PairStore._lookup`'s search) in the
-    same pass: ``ki``, ``kj``, ``ij`` of the hub pairs whose pair (i, j) has a slot, and
-    the slots ``in_hub``, ``of_hub`` of every link (-1 where none). Fewer than two active
-    exchanges: no links (as :meth:`.trust.TrustUpkeep._reputation_links_now`)."""
+    of ``supplier``, ``receiver`` and their ``edge``), with the slots in the same pass:
+    ``ki``, ``kj``, ``ij`` of the hub pairs whose pair (i, j) has a slot, and the slots
+    ``in_hub``, ``of_hub`` of every link. Fewer than two active exchanges: no links (as
+    :meth:`.trust.TrustUpkeep._reputation_links_now`).
+
+    A link's two pairs are its exchange edge's (``slot_sr``, ``slot_rs``: a pair has one
+    slot, whichever edge names it); the pairs (i, j) of two links of a hub are found in
+    the store's sorted index (``index_keys``, ``index_slots``: the search of
+    :meth:`.trust.PairStore._lookup`, -1 where absent)."""
     m = 0
     for r in range(len(active)):
         if active[r]:
@@ -1281,29 +1285,43 @@ def reputation_slots(active, supplier, receiver, n, index_keys,
     if m < 2:
         none = np.zeros(0, dtype=np.int64)
         return none, none, none, none, none
-    sup = np.empty(m, dtype=np.int64)
-    rec = np.empty(m, dtype=np.int64)
-    m = 0
+    # both directions of each link: its key (hub x n + other), the slot of (hub, other)
+    # and of (other, hub); sorted by key, one of each (links_by_hub's order)
+    keys = np.empty(2 * m, dtype=np.int64)
+    of_slot = np.empty(2 * m, dtype=np.int64)
+    in_slot = np.empty(2 * m, dtype=np.int64)
+    x = 0
     for r in range(len(active)):
         if active[r]:
-            sup[m], rec[m] = supplier[r], receiver[r]
-            m += 1
-    ki, kj, pair, in_keys, of_keys = reputation_links(sup, rec, n)
+            s, q, e = supplier[r], receiver[r], edge[r]
+            keys[x], of_slot[x], in_slot[x] = s * n + q, slot_sr[e], slot_rs[e]
+            keys[m + x], of_slot[m + x], in_slot[m + x] = q * n + s, slot_rs[e], slot_sr[e]
+            x += 1
+    order = np.argsort(keys)
+    links = 0
+    for y in range(2 * m):
+        if links == 0 or keys[order[y]] != keys[order[links - 1]]:
+            order[links] = order[y]
+            links += 1
+    hub = np.empty(links, dtype=np.int64)
+    other = np.empty(links, dtype=np.int64)
+    in_hub = np.empty(links, dtype=np.int64)
+    of_hub = np.empty(links, dtype=np.int64)
+    for y in range(links):
+        o = order[y]
+        hub[y], other[y] = keys[o] // n, keys[o] % n
+        in_hub[y], of_hub[y] = in_slot[o], of_slot[o]
+    ki, kj = hub_pairs(hub, -1)
     if len(ki) == 0:
         return ki, kj, ki, ki, ki
     size = len(index_keys)
     ij = np.empty(len(ki), dtype=np.int64)
     has = 0
-    for x in range(len(ki)):
-        slot = _slot_of(index_keys, index_slots, size, pair[x])
+    for y in range(len(ki)):
+        slot = _slot_of(index_keys, index_slots, size, other[ki[y]] * n + other[kj[y]])
         if slot >= 0:
-            ki[has], kj[has], ij[has] = ki[x], kj[x], slot
+            ki[has], kj[has], ij[has] = ki[y], kj[y], slot
             has += 1
-    in_hub = np.empty(len(in_keys), dtype=np.int64)
-    of_hub = np.empty(len(of_keys), dtype=np.int64)
-    for x in range(len(in_keys)):
-        in_hub[x] = _slot_of(index_keys, index_slots, size, in_keys[x])
-        of_hub[x] = _slot_of(index_keys, index_slots, size, of_keys[x])
     return ki[:has].copy(), kj[:has].copy(), ij[:has].copy(), in_hub, of_hub
 
 

@@ -277,7 +277,7 @@ class TrustUpkeep:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
-    @phase(reads=("exchanges", "params", "rates"),
+    @phase(reads=("edge_slot_rs", "edge_slot_sr", "exchanges", "params", "rates"),
            writes=("pairs",),
            draws=())
     def _update_trust(self) -> None:
@@ -298,7 +298,8 @@ class TrustUpkeep:
 
         def links() -> tuple:
             if store.size <= _SMALL_STORE:   # links and slots in one compiled pass
-                return reputation_slots(active, ex["supplier"], ex["receiver"],
+                return reputation_slots(active, ex["supplier"], ex["receiver"], ex["edge"],
+                                        self.edge_slot_sr, self.edge_slot_rs,
                                         store.n_firms, store._keys, store._key_slot)
             act = active.nonzero()[0]
             if len(act) < 2:
