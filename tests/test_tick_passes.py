@@ -15,7 +15,10 @@ from symbiosis_abm.kernels_tick import (
     trust_upkeep,
     worn_rows,
 )
+from symbiosis_abm.model import _traits
+from symbiosis_abm.params import Parameters
 from symbiosis_abm.trust import PairStore, _reputation_links, reputation_pull, toward
+from symbiosis_abm.world import LARGE, SME
 
 
 def _bits(a):
@@ -168,3 +171,32 @@ def test_deliver_step_returns_worn_lines_first_and_changes_nothing(seed):
                                  state["need_share"], *tables, state["made"])
     assert len(worn) and rows.tolist() == [-1, *worn.tolist()] and len(amounts) == 0
     _same(state, ref)
+
+
+def _traits_numpy(p, size, member):
+    """model._traits as written in numpy before the kernel."""
+    support = np.zeros(len(size))
+    if member is not None:
+        support = np.where((size == SME) & member, p.expert_support, 0.0)
+
+    def trait(sme, large):
+        own = np.where(size == LARGE, large, sme)
+        return own + support * (large - own)
+
+    return (trait(p.search_budget_sme_eur, p.search_budget_large_eur),
+            trait(p.min_trust_sme, p.min_trust_large),
+            trait(p.capital_sme_eur, p.capital_large_eur))
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("helped", [True, False])
+def test_firm_traits_are_the_numpy_traits(seed, helped):
+    rng = np.random.default_rng(seed)
+    n = 200
+    p = Parameters(expert_support=float(rng.choice([0.0, 0.37, 1.0])),
+                   min_trust_sme=float(rng.random()), capital_sme_eur=float(rng.random() * 1e6))
+    size = rng.choice([SME, LARGE], n)
+    member = rng.random(n) < 0.5
+    got = _traits(p, size, member if helped else None)
+    for a, b in zip(got, _traits_numpy(p, size, member if helped else None)):
+        assert _bits(a) == _bits(b)

@@ -1387,3 +1387,26 @@ def deliver_step(t, check_worn, active, first, end, edge, asset, paid_off, until
     track_inputs(got, amounts[:m], need_share, positive, safe, share_alpha, produced, k,
                  follows, scale, divisor, stream_made)
     return rows, amounts
+
+
+@njit(cache=True, nogil=True)
+def firm_traits(size, member, helped, support, sme_code, large_code, budget_sme,
+                budget_large, trust_sme, trust_large, capital_sme,
+                capital_large):  # pragma: no cover - compiled
+    """Search budget, signing threshold and capital access of every firm
+    (:func:`.model._traits`): a firm's own value by size class (``large_code``: the large
+    firm's, else the SME's), moved a share ``support`` of the way toward the large
+    firm's where the firm is an SME (``sme_code``) and, if ``helped``, a ``member``
+    (``own + share x (large - own)``, the share 0.0 for the others)."""
+    n = len(size)
+    budget, min_trust, capital = np.empty(n), np.empty(n), np.empty(n)
+    for f in range(n):
+        share = support if helped and size[f] == sme_code and member[f] else 0.0
+        large = size[f] == large_code
+        own = budget_large if large else budget_sme
+        budget[f] = own + share * (budget_large - own)
+        own = trust_large if large else trust_sme
+        min_trust[f] = own + share * (trust_large - own)
+        own = capital_large if large else capital_sme
+        capital[f] = own + share * (capital_large - own)
+    return budget, min_trust, capital
