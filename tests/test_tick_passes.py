@@ -6,11 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symbiosis_abm.cascade import produced_level_table, received_share_table
+from symbiosis_abm.cascade import STARVED, produced_level_table, received_share_table
+from symbiosis_abm.demography import pairs_of
 from symbiosis_abm.kernels_tick import (
+    closing_rows,
+    decay_idle,
     deliver_step,
     deliver_tick,
     reputation_slots,
+    take_over_sites,
     track_inputs,
     trust_upkeep,
     worn_rows,
@@ -199,4 +203,60 @@ def test_firm_traits_are_the_numpy_traits(seed, helped):
     member = rng.random(n) < 0.5
     got = _traits(p, size, member if helped else None)
     for a, b in zip(got, _traits_numpy(p, size, member if helped else None)):
+        assert _bits(a) == _bits(b)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("size", [0, 5, 64, 203])
+def test_sparse_decay_is_the_numpy_decay(seed, size):
+    """decay_idle reads the masks by words of eight slots: sparse and dense met pairs,
+    sizes with and without a tail."""
+    rng = np.random.default_rng(seed)
+    trust = np.where(rng.random(size) < 0.1, 0.0, rng.random(size))
+    met = rng.random(size) < rng.choice([0.02, 0.1, 0.9])
+    contact = rng.random(size) < 0.3
+    ref = trust.copy()
+    idle = met & ~contact
+    ref[idle] = toward(ref[idle], 0.3, 0.02)
+    decay_idle(trust, met, contact, 0.3, 0.02)
+    assert _bits(trust) == _bits(ref) and not contact.any()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_closing_rows_are_the_numpy_selections(seed):
+    rng = np.random.default_rng(seed)
+    firms, rows, talks, edges = 20, int(rng.integers(0, 60)), int(rng.integers(0, 90)), 50
+    closing = rng.random(firms) < 0.15
+    active = rng.random(rows) < 0.6
+    sup, rec = rng.integers(0, firms, rows), rng.integers(0, firms, rows)
+    status, book_edge = rng.integers(0, 3, talks).astype(np.int8), rng.integers(0, edges, talks)
+    edge_sup, edge_rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    hit, open_talks = closing_rows(closing, active, sup, rec, status, 0, book_edge, edge_sup,
+                                   edge_rec)
+    assert hit.tolist() == np.flatnonzero(active & (closing[sup] | closing[rec])).tolist()
+    assert open_talks.tolist() == np.flatnonzero(
+        (status == 0) & (closing[edge_sup[book_edge]] | closing[edge_rec[book_edge]])).tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_take_over_sites_restarts_the_pairs_and_items(seed):
+    rng = np.random.default_rng(seed)
+    firms, slots, streams, needs = 12, 80, 30, 25
+    src, dst = rng.integers(0, firms, slots), rng.integers(0, firms, slots)
+    taken = rng.choice(firms, int(rng.integers(1, 4)), replace=False)
+    trust, aware, met = rng.random(slots), rng.random(slots) < 0.5, rng.random(slots) < 0.5
+    stream_firm, need_firm = rng.integers(0, firms, streams), rng.integers(0, firms, needs)
+    stream_level, need_level = rng.random(streams), rng.random(needs)
+    need_starved, need_share = rng.integers(0, 9, needs), rng.random(needs)
+    ref = [a.copy() for a in (trust, aware, met, stream_level, need_level, need_starved,
+                              need_share)]
+    slots_hit = pairs_of(src, dst, taken, firms)
+    ref[0][slots_hit], ref[1][slots_hit], ref[2][slots_hit] = 0.3, False, False
+    mine_s, mine_n = np.isin(stream_firm, taken), np.isin(need_firm, taken)
+    ref[3][mine_s], ref[4][mine_n], ref[5][mine_n], ref[6][mine_n] = 1.0, 1.0, STARVED, 0.0
+    take_over_sites(taken, firms, src, dst, trust, aware, met, 0.3, stream_firm, need_firm,
+                    stream_level, need_level, need_starved, need_share, STARVED)
+    assert len(slots_hit) and mine_n.any()
+    for a, b in zip((trust, aware, met, stream_level, need_level, need_starved, need_share),
+                    ref):
         assert _bits(a) == _bits(b)
