@@ -10,6 +10,7 @@ from symbiosis_abm.cascade import STARVED, produced_level_table, received_share_
 from symbiosis_abm.demography import pairs_of
 from symbiosis_abm.kernels_tick import (
     closing_rows,
+    count_below,
     decay_idle,
     deliver_step,
     deliver_tick,
@@ -260,3 +261,12 @@ def test_take_over_sites_restarts_the_pairs_and_items(seed):
     for a, b in zip((trust, aware, met, stream_level, need_level, need_starved, need_share),
                     ref):
         assert _bits(a) == _bits(b)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_count_below_is_the_numpy_count(seed):
+    rng = np.random.default_rng(seed)
+    u = rng.random(int(rng.integers(0, 300)))
+    u[: len(u) // 5] = 0.25   # ties: not below
+    for h in (0.0, 0.01, 0.25, 0.5, 1.0):
+        assert count_below(u, h) == np.count_nonzero(u < h)

@@ -1472,3 +1472,13 @@ def take_over_sites(firms, n_firms, src, dst, trust, aware, met, initial_trust, 
             need_level[i] = 1.0
             need_starved[i] = starved_marker
             need_share[i] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def count_below(u, h):  # pragma: no cover - compiled
+    """``np.count_nonzero(u < h)`` (a scalar: nothing is boxed but an int)."""
+    k = 0
+    for x in u:
+        if x < h:
+            k += 1
+    return k
