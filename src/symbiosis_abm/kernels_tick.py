@@ -687,13 +687,21 @@ def _block_sum(a, lo, n):  # pragma: no cover - compiled
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    r = a[lo: lo + 8].copy()
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - (n % 8):
-        for j in range(8):
-            r[j] += a[lo + i + j]
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[lo + i]
         i += 1
@@ -710,6 +718,8 @@ def numpy_sum(a):  # pragma: no cover - compiled
     >>> numpy_sum(x) == float(x.sum())
     True
     """
+    if len(a) <= 128:   # one block
+        return 0.0 + _block_sum(a, 0, len(a))
     # numpy's pairwise recursion (halves, cut at a multiple of 8, down to blocks of at
     # most 128), walked with an explicit stack: a recursive compiled function does not
     # load safely from numba's cache
