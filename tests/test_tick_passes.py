@@ -14,6 +14,9 @@ from symbiosis_abm.kernels_tick import (
     decay_idle,
     deliver_step,
     deliver_tick,
+    exchange_topology,
+    measure_step,
+    measure_tick,
     reputation_slots,
     take_over_sites,
     track_inputs,
@@ -270,3 +273,26 @@ def test_count_below_is_the_numpy_count(seed):
     u[: len(u) // 5] = 0.25   # ties: not below
     for h in (0.0, 0.01, 0.25, 0.5, 1.0):
         assert count_below(u, h) == np.count_nonzero(u < h)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("topology", [True, False])
+def test_measure_step_is_measure_tick_and_the_topology(seed, topology):
+    rng = np.random.default_rng(seed)
+    rows, talks, edges, size, firms, resources, t = 40, 30, 25, 60, 12, 9, 15
+    active = rng.random(rows) < rng.choice([0.0, 0.6])
+    args = (t, active, rng.integers(0, edges, rows), rng.integers(t - 5, t + 5, rows),
+            rng.integers(t - 2, t + 2, rows), rng.integers(0, 6, rows), rng.random(6) < 0.5,
+            rng.integers(0, 3, talks), rng.integers(0, edges, talks), 1, rng.random(size),
+            rng.random(size) < 0.5, rng.integers(0, firms, size),
+            rng.integers(0, firms, size), rng.integers(0, size, edges),
+            rng.integers(0, size, edges), rng.integers(0, firms, edges),
+            rng.integers(0, firms, edges), firms, rng.random(firms) < 0.8,
+            rng.random(firms) < 0.5, 0.35, *(rng.normal(0, 1e5, firms) for _ in range(3)),
+            rng.random(resources) * 1e3, *(rng.random(resources) < 0.4 for _ in range(3)))
+    supplier, receiver = rng.integers(0, firms, rows), rng.integers(0, firms, rows)
+    act, figures = measure_tick(*args)
+    shape = exchange_topology(supplier[act], receiver[act], firms) if topology else (0, 0, 0)
+    n_act, got, got_shape = measure_step(topology, *args, supplier, receiver)
+    assert n_act == len(act) and got_shape == shape and _bits(got) == _bits(figures)
+    assert [type(x) for x in got] == [type(x) for x in figures]

@@ -1492,3 +1492,24 @@ def count_below(u, h):  # pragma: no cover - compiled
         if x < h:
             k += 1
     return k
+
+
+@njit(cache=True, nogil=True)
+def measure_step(topology, t, active, ex_edge, first, ended, reason, internal, status,
+                 book_edge, open_code, trust, met, src, dst, slot_sr, slot_rs,
+                 edge_supplier, edge_receiver, n_firms, firm_open, firm_member,
+                 initial_trust, savings, costs, stranded, delivered, unit_t, unit_mwh,
+                 unit_m3, supplier, receiver):  # pragma: no cover - compiled
+    """:meth:`.measurement.Measurement._measure`'s compiled part in one call: how many
+    exchanges are active, :func:`measure_tick`'s figures and, if ``topology`` (the
+    active exchanges changed), :func:`exchange_topology` of their links ``supplier ->
+    receiver`` (else ``(0, 0, 0)``: the caller's remembered figures stand)."""
+    act, figures = measure_tick(t, active, ex_edge, first, ended, reason, internal, status,
+                                book_edge, open_code, trust, met, src, dst, slot_sr,
+                                slot_rs, edge_supplier, edge_receiver, n_firms, firm_open,
+                                firm_member, initial_trust, savings, costs, stranded,
+                                delivered, unit_t, unit_mwh, unit_m3)
+    shape = (0, 0, 0)
+    if topology:
+        shape = exchange_topology(supplier[act], receiver[act], n_firms)
+    return len(act), figures, shape
