@@ -1337,22 +1337,20 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
     ki, kj = hub_pairs(hub, -1)
     if len(ki) == 0:
         return ki, kj, ki, ki, ki
+    # a hub's pairs (i, j) for one i come in ascending keys: each is searched from
+    # where the one before it was found (galloping), the first of a run by bisection
     size = len(index_keys)
     ij = np.empty(len(ki), dtype=np.int64)
-    has = 0
+    has = pos = 0
+    key = -1
     for y in range(len(ki)):
-        slot = _slot_of(index_keys, index_slots, size, other[ki[y]] * n + other[kj[y]])
-        if slot >= 0:
-            ki[has], kj[has], ij[has] = ki[y], kj[y], slot
+        previous, key = key, other[ki[y]] * n + other[kj[y]]
+        pos = (_gallop_left(index_keys, key, pos) if key >= previous
+               else _search_left(index_keys, key, 0, size))
+        if pos < size and index_keys[pos] == key:
+            ki[has], kj[has], ij[has] = ki[y], kj[y], index_slots[pos]
             has += 1
     return ki[:has].copy(), kj[:has].copy(), ij[:has].copy(), in_hub, of_hub
-
-
-@njit(inline="always")
-def _slot_of(index_keys, index_slots, size, key):  # pragma: no cover - compiled
-    """The slot of ``key`` in the sorted index of ``size`` keys, -1 where absent."""
-    pos = _position(index_keys, size, key)
-    return index_slots[pos] if pos < size and index_keys[pos] == key else -1
 
 
 @njit(cache=True, nogil=True)
