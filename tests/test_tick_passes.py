@@ -6,22 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symbiosis_abm.cascade import STARVED, produced_level_table, received_share_table
+from symbiosis_abm.cascade import STARVED
 from symbiosis_abm.demography import pairs_of
 from symbiosis_abm.kernels_tick import (
     closing_rows,
     count_below,
     decay_idle,
-    deliver_step,
-    deliver_tick,
     exchange_topology,
     measure_step,
     measure_tick,
     reputation_slots,
     take_over_sites,
-    track_inputs,
     trust_upkeep,
-    worn_rows,
 )
 from symbiosis_abm.model import _traits
 from symbiosis_abm.params import Parameters
@@ -79,106 +75,6 @@ def test_trust_upkeep_is_decay_then_reputation(seed):
     ref[ij] = reputation_pull(ref[ij], at[ki], of[kj], 0.2)
     trust_upkeep(trust, met, contact, 0.3, 0.02, ki, kj, ij, in_hub, of_hub, 0.35, 0.2)
     assert _bits(trust) == _bits(ref) and not contact.any()
-
-
-def _contracts(rng, t):
-    """Random exchange rows, assets, pairs, items and firms for a delivery pass."""
-    rows, items, firms, assets, edges, slots = 60, 12, 9, 15, 30, 40
-    ex = {k: rng.integers(0, m, rows) for k, m in (
-        ("stream", items), ("need", items), ("supplier", firms), ("receiver", firms),
-        ("resource", 5), ("edge", edges))}
-    ex["active"] = rng.random(rows) < 0.7
-    ex["first"] = rng.integers(t - 10, t + 5, rows)
-    ex["end"] = rng.integers(t - 1, t + 8, rows)
-    ex["asset"] = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, assets, rows))
-    ex["losing_ticks"] = rng.integers(0, 4, rows)
-    for k in ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit", "annuity",
-              "delivered", "paid"):
-        ex[k] = rng.random(rows) * rng.choice([1.0, 100.0, 1e4], rows)
-    for k in ("avg_supplier", "avg_receiver", "expected_supplier", "expected_receiver",
-              "priced_annuity", "planned", "disposal_unit", "virgin_unit"):
-        ex[k] = rng.normal(0, 50, rows)
-    return {"ex": ex, "paid_off": rng.random(assets) < 0.3,
-            "until": rng.integers(t + 1, t + 20, assets),
-            "slot_sr": rng.integers(0, slots, edges), "slot_rs": rng.integers(0, slots, edges),
-            "trust": rng.random(slots), "contact": rng.random(slots) < 0.2,
-            "items": [rng.random(items) * 1.2, rng.random(items) * 100,
-                      rng.random(items) * 150, rng.random(items), rng.random(items) * 80,
-                      rng.random(items) * 90, rng.random(items), rng.random(items) * 1.3,
-                      rng.normal(20, 30, items), rng.normal(50, 30, items)],
-            "firms": [rng.normal(0, 1e4, firms) for _ in range(3)],
-            "need_share": rng.random(items), "made": rng.random(20)}
-
-
-def _tick_args(s, t):
-    """deliver_tick's arguments from the state ``s``."""
-    ex = s["ex"]
-    return (t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"], s["paid_off"],
-            s["until"], s["slot_sr"], s["slot_rs"], s["trust"], s["contact"], ex["stream"],
-            ex["need"], ex["supplier"], ex["receiver"], ex["resource"], ex["volume"],
-            ex["price"], ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"],
-            ex["annuity"], 12.0, *s["items"], *s["firms"], ex["delivered"], ex["paid"], 5,
-            0.1, 0.05, 2.5, 0.3,
-            *(ex[k] for k in ("avg_supplier", "avg_receiver", "expected_supplier",
-                              "expected_receiver", "priced_annuity", "planned",
-                              "disposal_unit", "virgin_unit", "losing_ticks")), 1 / 12, 2)
-
-
-def _copy(s):
-    return {k: ({c: v.copy() for c, v in x.items()} if isinstance(x, dict) else
-                [v.copy() for v in x] if isinstance(x, list) else x.copy())
-            for k, x in s.items()}
-
-
-def _same(a, b):
-    for k, x in a.items():
-        if isinstance(x, dict):
-            _same(x, b[k])
-        elif isinstance(x, list):
-            assert all(_bits(u) == _bits(v) for u, v in zip(x, b[k]))
-        else:
-            assert _bits(x) == _bits(b[k])
-
-
-@pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("check_worn", [True, False])
-def test_deliver_step_is_delivery_then_input_tracking(seed, check_worn):
-    """No line worn out: deliver_tick, then track_inputs over the delivering rows' needs."""
-    rng = np.random.default_rng(seed)
-    t = 20
-    state = _contracts(rng, t)
-    produced, k = np.array([2, 5, 11]), np.array([0, 3, 3])
-    tables = (*received_share_table(rng.random(12) * 40), 0.28, produced, k,
-              *produced_level_table(np.array([np.nan, 1.5, 0.7]), rng.random(3) * 500,
-                                    rng.random(3) * 400))
-    ref = _copy(state)
-    rows, amounts = deliver_tick(*_tick_args(ref, t))
-    m = rows[0]
-    track_inputs(ref["ex"]["need"][rows[3:3 + m]], amounts[:m], ref["need_share"], *tables,
-                 ref["made"])
-    args = _tick_args(state, t)
-    got_rows, got_amounts = deliver_step(t, check_worn, *args[1:], state["need_share"],
-                                         *tables, state["made"])
-    assert m and got_rows.tolist() == rows.tolist() and _bits(got_amounts) == _bits(amounts)
-    _same(state, ref)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_deliver_step_returns_worn_lines_first_and_changes_nothing(seed):
-    rng = np.random.default_rng(seed)
-    t = 20
-    state = _contracts(rng, t)
-    state["until"][rng.integers(0, len(state["until"]), 4)] = t - rng.integers(0, 3, 4)
-    ex = state["ex"]
-    worn = worn_rows(t, ex["active"], ex["asset"], ex["first"], state["until"])
-    tables = (*received_share_table(rng.random(12) * 40), 0.28, np.zeros(0, np.int64),
-              np.zeros(0, np.int64), *produced_level_table(np.zeros(0), np.zeros(0),
-                                                           np.zeros(0)))
-    ref = _copy(state)
-    rows, amounts = deliver_step(*_tick_args(state, t)[:1], True, *_tick_args(state, t)[1:],
-                                 state["need_share"], *tables, state["made"])
-    assert len(worn) and rows.tolist() == [-1, *worn.tolist()] and len(amounts) == 0
-    _same(state, ref)
 
 
 def _traits_numpy(p, size, member):

@@ -35,7 +35,7 @@ from .codes import (
     REASON_CODE,
 )
 from .kernels import end_contracts
-from .kernels_tick import deliver_step, delivery_parts, realised_ratios
+from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
 from .termination import early_end_payment
@@ -218,36 +218,17 @@ class ContractBook:
            draws=())
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
-        ex = self.exchanges
-        # one compiled pass (kernels_tick.deliver_step): the lines worn out first
-        # (replaced or ended, then the pass again); lines under construction are
+        ex, w, p = self.exchanges, self.world, self.params
+        self._replace_worn_assets(t)
+        # one compiled pass (kernels_tick.deliver_tick): lines under construction are
         # contact and their annuity is paid; the others deliver: each contract's share of
         # its volume and of its plan (the profile it follows, capped by the stream's
         # supply and the need's room, supply_for_contracts), each side's gain and the
         # payments booked; trust follows (the receiver's may break); profit against plan
-        # (_end_losing); the needs' received shares and the produced streams that follow
-        # them (7.19); the contracts whose term ends
-        packed = self._delivery_pass(t, True)
-        if packed[0][0] < 0:
-            self._replace_worn_assets(packed[0][1:], t)
-            packed = self._delivery_pass(t, False)
-        act, delivered, by_resource, lost, losing, by_supplier, due = delivery_parts(*packed)
-        self.last_delivery = {"stream": ex["stream"][act], "need": ex["need"][act],
-                              "delivered": delivered}
-        self.delivered_by_resource.append(by_resource)
-        if len(lost):
-            self._end_exchanges(lost, t, "broken trust")
-        if len(losing):
-            self._end_losing(t, losing, by_supplier)
-        if len(due):   # those still active after the endings above
-            self._renew_or_expire(t, due[ex["active"][due]])
-
-    def _delivery_pass(self, t: int, check_worn: bool) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`.kernels_tick.deliver_step` on the model's arrays."""
-        ex, w, p = self.exchanges, self.world, self.params
+        # (_end_losing); the contracts whose term ends
         table, store = self.assets.table, self.pairs
-        return deliver_step(
-            t, check_worn, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
+        packed = deliver_tick(
+            t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
             table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
             store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
             ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
@@ -260,8 +241,18 @@ class ContractBook:
             p.trust_break, ex["avg_supplier"], ex["avg_receiver"], ex["expected_supplier"],
             ex["expected_receiver"], ex["priced_annuity"], ex["planned"],
             ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
-            1.0 / max(1.0, p.ticks_per_year), self.rates.patience, self.need_share,
-            *remembered(self, "_input_tables", p, self._input_tables), self.stream_made)
+            1.0 / max(1.0, p.ticks_per_year), self.rates.patience)
+        act, delivered, by_resource, lost, losing, by_supplier, due = delivery_parts(*packed)
+        n = ex["need"][act]
+        self.last_delivery = {"stream": ex["stream"][act], "need": n, "delivered": delivered}
+        self.delivered_by_resource.append(by_resource)
+        self._track_inputs(n, delivered)            # produced streams follow (7.19)
+        if len(lost):
+            self._end_exchanges(lost, t, "broken trust")
+        if len(losing):
+            self._end_losing(t, losing, by_supplier)
+        if len(due):   # those still active after the endings above
+            self._renew_or_expire(t, due[ex["active"][due]])
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off).
@@ -367,15 +358,16 @@ class ContractBook:
         ex["avg_receiver"][rows] = 0.0
         ex["losing_ticks"][rows] = 0
 
-    def _replace_worn_assets(self, rows: np.ndarray, t: int) -> None:
-        """Exchanges ``rows`` whose asset reached the end of its economic life (found by
-        the delivery pass): the pair prices a new one (new capex, the co-funding rule
-        applied again, the contract re-priced with it) and builds it where that pays both
-        sides, the receiver can fund it and both still sign; otherwise the exchange ends
-        ("asset worn out"). The contracts of one worn asset decide one after another: the
-        first prices the whole new line (built at the old one's capacity), the others
-        their share of it (7.15)."""
+    def _replace_worn_assets(self, t: int) -> None:
+        """Exchanges whose asset reached the end of its economic life: the pair prices a
+        new one (new capex, the co-funding rule applied again, the contract re-priced with
+        it) and builds it where that pays both sides, the receiver can fund it and both
+        still sign; otherwise the exchange ends ("asset worn out"). The contracts of one
+        worn asset decide one after another: the first prices the whole new line (built
+        at the old one's capacity), the others their share of it (7.15)."""
         ex = self.exchanges
+        rows = worn_rows(t, ex["active"], ex["asset"], ex["first"],
+                         self.assets.table["until"])
         while len(rows):
             _, first = np.unique(ex["asset"][rows], return_index=True)
             self._replace_asset(rows[first], t)

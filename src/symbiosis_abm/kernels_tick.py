@@ -549,7 +549,7 @@ def worn_rows(t, active, asset, first, until):  # pragma: no cover - compiled
 def track_inputs(need, delivered, need_share, positive, safe, alpha, produced, k, follows,
                  scale, divisor, stream_made):  # pragma: no cover - compiled
     """The needs' received shares and the produced streams' levels after this tick's
-    deliveries (:meth:`.contracts.ContractBook._deliver`), in place.
+    deliveries (:meth:`.lifecycle.Lifecycle._track_inputs`), in place.
 
     What each need got (``np.bincount(need, weights=delivered)``) over its volume per
     tick (``safe``; 0 where not ``positive``), clipped to [0, 1]
@@ -1362,52 +1362,6 @@ def trust_upkeep(trust, met, contact, baseline, rate, ki, kj, ij, in_hub, of_hub
     decay_idle(trust, met, contact, baseline, rate)
     if len(ij):
         pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial, weight)
-
-
-@njit(cache=True, nogil=True)
-def deliver_step(t, check_worn, active, first, end, edge, asset, paid_off, until, slot_sr,
-                 slot_rs, trust, contact, stream, need, supplier, receiver, resource, volume,
-                 price, tc_supplier, tc_receiver, transport_unit, annuity, tpy, stream_ratio,
-                 stream_volume, stream_committed, need_ratio, need_volume, need_committed,
-                 need_season_now, stream_season_now, disposal_now, virgin_now, firm_savings,
-                 firm_paid_in, firm_paid_out, ex_delivered, ex_paid, n_resources, tolerance,
-                 gain, loss, trust_break, avg_supplier, avg_receiver, expected_supplier,
-                 expected_receiver, priced_annuity, planned, disposal_unit, virgin_unit,
-                 losing_ticks, alpha, patience, need_share, positive, safe, share_alpha,
-                 produced, k, follows, scale, divisor,
-                 stream_made):  # pragma: no cover - compiled
-    """:meth:`.contracts.ContractBook._deliver`'s compiled part in one call.
-
-    With ``check_worn``, the exchanges whose line is worn out first
-    (:func:`worn_rows`): if there are any, nothing else is done and they are returned,
-    as ``rows`` of ``-1`` then those rows (the caller replaces their lines, then calls
-    again without the check). Otherwise :func:`deliver_tick`, then :func:`track_inputs`
-    over what each delivering exchange's need received; returns :func:`deliver_tick`'s
-    packed arrays (:func:`delivery_parts`).
-    """
-    if check_worn:
-        worn = worn_rows(t, active, asset, first, until)
-        if len(worn):
-            flagged = np.empty(1 + len(worn), dtype=np.int64)
-            flagged[0] = -1
-            flagged[1:] = worn
-            return flagged, np.zeros(0)
-    rows, amounts = deliver_tick(
-        t, active, first, end, edge, asset, paid_off, until, slot_sr, slot_rs, trust,
-        contact, stream, need, supplier, receiver, resource, volume, price, tc_supplier,
-        tc_receiver, transport_unit, annuity, tpy, stream_ratio, stream_volume,
-        stream_committed, need_ratio, need_volume, need_committed, need_season_now,
-        stream_season_now, disposal_now, virgin_now, firm_savings, firm_paid_in,
-        firm_paid_out, ex_delivered, ex_paid, n_resources, tolerance, gain, loss,
-        trust_break, avg_supplier, avg_receiver, expected_supplier, expected_receiver,
-        priced_annuity, planned, disposal_unit, virgin_unit, losing_ticks, alpha, patience)
-    m = rows[0]
-    got = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        got[i] = need[rows[3 + i]]
-    track_inputs(got, amounts[:m], need_share, positive, safe, share_alpha, produced, k,
-                 follows, scale, divisor, stream_made)
-    return rows, amounts
 
 
 @njit(cache=True, nogil=True)

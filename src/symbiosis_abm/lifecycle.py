@@ -1,8 +1,8 @@
 """How the region changes over a run: prices, processes, cascades, fading, introductions.
 
 :class:`Lifecycle` is a mixin of :class:`~.model.SymbiosisModel`. It sets this tick's
-prices and policy levels (step 1, :meth:`~Lifecycle._prices`), holds what tracking produced
-streams' inputs needs (step 2, :meth:`~Lifecycle._input_tables`), and in step 8 applies
+prices and policy levels (step 1, :meth:`~Lifecycle._prices`), tracks what produced
+streams' inputs receive (step 2, :meth:`~Lifecycle._track_inputs`), and in step 8 applies
 process changes, closes firms whose key input starved, lets unkept awareness and ties fade
 and introduces partners' partners (:meth:`~Lifecycle._change`). The rules are pure
 functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
@@ -23,7 +23,7 @@ from .cascade import (
 )
 from .fading import lapse
 from .kernels import change_levels, fade_pairs
-from .kernels_tick import count_below, rows_of_keys, starved_closing
+from .kernels_tick import count_below, rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -119,9 +119,17 @@ class Lifecycle:
         self.virgin_now, self.disposal_now = virgin_now, disposal_now   # are stale
 
     # ------------------------------------------------------------------ step 2
+    def _track_inputs(self, need: np.ndarray, delivered: np.ndarray) -> None:
+        """Received share of each need (running mean over ~3 months); produced streams
+        follow it (one compiled pass, kernels_tick.track_inputs)."""
+        positive, safe, alpha, produced, k, follows, scale, divisor = remembered(
+            self, "_input_tables", self.params, self._input_tables)
+        track_inputs(need, delivered, self.need_share, positive, safe, alpha, produced, k,
+                     follows, scale, divisor, self.stream_made)
+
     def _input_constants(self) -> tuple:
-        """What tracking the inputs (:meth:`_input_tables`) needs that is fixed for a run's
-        parameters, as the functions of :mod:`.cascade`."""
+        """What :meth:`_track_inputs` needs that is fixed for a run's parameters, as the
+        functions of :mod:`.cascade`."""
         w, p = self.world, self.params
         produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
@@ -132,9 +140,7 @@ class Lifecycle:
 
     def _input_tables(self) -> tuple:
         """:meth:`_input_constants` as the arrays of :func:`.kernels_tick.track_inputs`
-        (no produced streams without cascades: nothing follows its input): the received
-        share of each need (running mean over ~3 months) and the produced streams that
-        follow it, tracked in the delivery pass (:meth:`.contracts.ContractBook._deliver`)."""
+        (no produced streams without cascades: nothing follows its input)."""
         w, p = self.world, self.params
         produced = np.flatnonzero(w.stream_input >= 0) if p.cascade else np.zeros(0, int)
         k = w.stream_input[produced]
