@@ -10,12 +10,12 @@ from symbiosis_abm.cascade import STARVED
 from symbiosis_abm.demography import pairs_of
 from symbiosis_abm.kernels_tick import (
     closing_rows,
-    count_below,
     decay_idle,
     exchange_topology,
     measure_step,
     measure_tick,
     reputation_slots,
+    rows_below,
     take_over_sites,
     trust_upkeep,
 )
@@ -163,12 +163,15 @@ def test_take_over_sites_restarts_the_pairs_and_items(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_count_below_is_the_numpy_count(seed):
+def test_rows_below_are_the_numpy_positions(seed):
     rng = np.random.default_rng(seed)
     u = rng.random(int(rng.integers(0, 300)))
     u[: len(u) // 5] = 0.25   # ties: not below
     for h in (0.0, 0.01, 0.25, 0.5, 1.0):
-        assert count_below(u, h) == np.count_nonzero(u < h)
+        rows = np.full(len(u) + 3, -7, dtype=np.int64)
+        k = rows_below(u, h, rows)
+        assert rows[:k].tolist() == (u < h).nonzero()[0].tolist()
+        assert (rows[k:] == -7).all()   # nothing written past them
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -1437,11 +1437,13 @@ def take_over_sites(firms, n_firms, src, dst, trust, aware, met, initial_trust, 
 
 
 @njit(cache=True, nogil=True)
-def count_below(u, h):  # pragma: no cover - compiled
-    """``np.count_nonzero(u < h)`` (a scalar: nothing is boxed but an int)."""
+def rows_below(u, h, rows):  # pragma: no cover - compiled
+    """``(u < h).nonzero()[0]`` into ``rows`` (as long as ``u`` at least): the positions
+    of the draws below ``h``, in order; returns how many (a scalar: nothing is boxed)."""
     k = 0
-    for x in u:
-        if x < h:
+    for x in range(len(u)):
+        if u[x] < h:
+            rows[k] = x
             k += 1
     return k
 

@@ -23,7 +23,7 @@ from .cascade import (
 )
 from .fading import lapse
 from .kernels import change_levels, fade_pairs
-from .kernels_tick import count_below, rows_of_keys, starved_closing, track_inputs
+from .kernels_tick import rows_below, rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -179,15 +179,18 @@ class Lifecycle:
 
     def _process_changes(self, t: int) -> None:
         w, p = self.world, self.params
-        h = remembered(self, "_process_hazard", p, lambda: float(
-            hazard_per_tick(p.process_change_rate, p.tick_months)))
+        # the chance per tick, and room for the items that change
+        h, rows = remembered(self, "_process_hazard", p, lambda: (
+            float(hazard_per_tick(p.process_change_rate, p.tick_months)),
+            np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64)))
         for kind in ("stream", "need"):
             level = self.stream_level if kind == "stream" else self.need_level
             rng = self.streams.process
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
-            if not count_below(u_event, h):   # most ticks nothing changes: levels and
-                continue                      # contracts stay
-            event = (u_event < h).nonzero()[0]
+            n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
+            if n_event == 0:   # most ticks nothing changes: levels and contracts stay
+                continue
+            event = rows[:n_event].copy()
             # the rule (pace.process_change) on the items that change, at open firms, in
             # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
             # makes them
