@@ -10,7 +10,6 @@ from symbiosis_abm.cascade import STARVED
 from symbiosis_abm.demography import pairs_of
 from symbiosis_abm.kernels_tick import (
     closing_rows,
-    decay_idle,
     exchange_topology,
     measure_step,
     measure_tick,
@@ -104,22 +103,6 @@ def test_firm_traits_are_the_numpy_traits(seed, helped):
     got = _traits(p, size, member if helped else None)
     for a, b in zip(got, _traits_numpy(p, size, member if helped else None)):
         assert _bits(a) == _bits(b)
-
-
-@pytest.mark.parametrize("seed", range(8))
-@pytest.mark.parametrize("size", [0, 5, 64, 203])
-def test_sparse_decay_is_the_numpy_decay(seed, size):
-    """decay_idle reads the masks by words of eight slots: sparse and dense met pairs,
-    sizes with and without a tail."""
-    rng = np.random.default_rng(seed)
-    trust = np.where(rng.random(size) < 0.1, 0.0, rng.random(size))
-    met = rng.random(size) < rng.choice([0.02, 0.1, 0.9])
-    contact = rng.random(size) < 0.3
-    ref = trust.copy()
-    idle = met & ~contact
-    ref[idle] = toward(ref[idle], 0.3, 0.02)
-    decay_idle(trust, met, contact, 0.3, 0.02)
-    assert _bits(trust) == _bits(ref) and not contact.any()
 
 
 @pytest.mark.parametrize("seed", range(10))

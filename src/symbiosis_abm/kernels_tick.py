@@ -262,21 +262,8 @@ def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver
 @njit(cache=True, nogil=True)
 def decay_idle(trust, met, contact, baseline, rate):  # pragma: no cover - compiled
     """Trust of pairs that met but had no contact this tick moves a share ``rate`` toward
-    ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset.
-
-    Most pairs never met (about 90% at 600 firms): the masks are read eight slots to a
-    word, and only the words with a pair that met are visited slot by slot."""
-    size = len(trust)
-    whole = size - size % 8
-    met_words, contact_words = met[:whole].view(np.uint64), contact[:whole].view(np.uint64)
-    zero = np.uint64(0)
-    for w in range(whole // 8):
-        if met_words[w] != zero:
-            for i in range(8 * w, 8 * w + 8):
-                if met[i] and not contact[i]:
-                    trust[i] = _unit(trust[i] + rate * (baseline - trust[i]))
-        contact_words[w] = zero
-    for i in range(whole, size):
+    ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset."""
+    for i in range(len(trust)):
         if met[i] and not contact[i]:
             trust[i] = _unit(trust[i] + rate * (baseline - trust[i]))
         contact[i] = False
