@@ -34,7 +34,7 @@ import numpy as np
 from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
-from .kernels_tick import closures_and_entries
+from .kernels_tick import closing_rows, closures_and_entries, take_over_sites
 from .pace import hazard_per_tick
 from .relations import tie_trust
 from .state import phase
@@ -165,34 +165,26 @@ class Demography:
         """Firms in ``closing`` leave: their exchanges end and their talks fail."""
         if not closing.any():
             return
-        w = self.world
+        w, ex, book = self.world, self.exchanges, self.negotiations
         self.firm_open &= ~closing
-        ex = self.exchanges
-        hit = ex["active"] & (closing[ex["supplier"]] | closing[ex["receiver"]])
-        self._end_exchanges(np.flatnonzero(hit), t, "partner closed")
-        book = self.negotiations
-        edges = book["edge"]
-        talks = (book["status"] == OPEN) & (closing[w.edge_supplier[edges]]
-                                            | closing[w.edge_receiver[edges]])
-        self._fail(np.flatnonzero(talks), t, "partner closed")
+        # (ending the exchanges leaves the talks as they are: both found at once)
+        hit, talks = closing_rows(closing, ex["active"], ex["supplier"], ex["receiver"],
+                                  book["status"], OPEN, book["edge"], w.edge_supplier,
+                                  w.edge_receiver)
+        self._end_exchanges(hit, t, "partner closed")
+        self._fail(talks, t, "partner closed")
         self.counts["firms_closed"] += int(closing.sum())
         self.closure_log.append((t, np.flatnonzero(closing)))
 
     def _newcomers(self, firms: np.ndarray) -> None:
-        """A newcomer takes the site: same process, no relationships, not a member."""
+        """A newcomer takes the site: same process, no relationships, not a member (the
+        pairs of :func:`pairs_of` and the site's items in one compiled pass)."""
         w, store = self.world, self.pairs
         self.firm_vacant[firms] = False
         self.firm_open[firms] = True
         self.firm_member[firms] = False
-        slots = pairs_of(store.src[: store.size], store.dst[: store.size], firms, w.n_firms)
-        store.trust[slots] = store.initial_trust
-        store.aware[slots] = False
-        store.met[slots] = False
-        taken = np.zeros(w.n_firms, dtype=bool)   # np.isin's result, from a mask over firms
-        taken[firms] = True
-        mine_s, mine_n = taken[w.stream_firm], taken[w.need_firm]
-        self.stream_level[mine_s] = 1.0
-        self.need_level[mine_n] = 1.0
-        self.need_starved[mine_n] = STARVED
-        self.need_share[mine_n] = 0.0
+        take_over_sites(firms, w.n_firms, store.src[: store.size], store.dst[: store.size],
+                        store.trust, store.aware, store.met, store.initial_trust,
+                        w.stream_firm, w.need_firm, self.stream_level, self.need_level,
+                        self.need_starved, self.need_share, STARVED)
         self.counts["firms_entered"] += len(firms)

@@ -674,13 +674,21 @@ def _block_sum(a, lo, n):  # pragma: no cover - compiled
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    r = a[lo: lo + 8].copy()
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - (n % 8):
-        for j in range(8):
-            r[j] += a[lo + i + j]
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[lo + i]
         i += 1
@@ -697,6 +705,8 @@ def numpy_sum(a):  # pragma: no cover - compiled
     >>> numpy_sum(x) == float(x.sum())
     True
     """
+    if len(a) <= 128:   # one block
+        return 0.0 + _block_sum(a, 0, len(a))
     # numpy's pairwise recursion (halves, cut at a multiple of 8, down to blocks of at
     # most 128), walked with an explicit stack: a recursive compiled function does not
     # load safely from numba's cache
@@ -1259,6 +1269,191 @@ def _put(table, key, value):  # pragma: no cover - compiled
     while table[h, 0] != -1:
         h = (h + 1) & mask
     table[h, 0], table[h, 1] = key, value
+
+
+# ---------------------------------------------------------------------------------------
+# s5-books: a small tick's upkeep, delivery and measurement, each one call
+# ---------------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, index_keys,
+                     index_slots):  # pragma: no cover - compiled
+    """:func:`.trust._reputation_links` of the ``active`` exchanges (a mask over the rows
+    of ``supplier``, ``receiver`` and their ``edge``), with the slots in the same pass:
+    ``ki``, ``kj``, ``ij`` of the hub pairs whose pair (i, j) has a slot, and the slots
+    ``in_hub``, ``of_hub`` of every link. Fewer than two active exchanges: no links (as
+    :meth:`.trust.TrustUpkeep._reputation_links_now`).
+
+    A link's two pairs are its exchange edge's (``slot_sr``, ``slot_rs``: a pair has one
+    slot, whichever edge names it); the pairs (i, j) of two links of a hub are found in
+    the store's sorted index (``index_keys``, ``index_slots``: the search of
+    :meth:`.trust.PairStore._lookup`, -1 where absent)."""
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            m += 1
+    if m < 2:
+        none = np.zeros(0, dtype=np.int64)
+        return none, none, none, none, none
+    # both directions of each link: its key (hub x n + other), the slot of (hub, other)
+    # and of (other, hub); sorted by key, one of each (links_by_hub's order)
+    keys = np.empty(2 * m, dtype=np.int64)
+    of_slot = np.empty(2 * m, dtype=np.int64)
+    in_slot = np.empty(2 * m, dtype=np.int64)
+    x = 0
+    for r in range(len(active)):
+        if active[r]:
+            s, q, e = supplier[r], receiver[r], edge[r]
+            keys[x], of_slot[x], in_slot[x] = s * n + q, slot_sr[e], slot_rs[e]
+            keys[m + x], of_slot[m + x], in_slot[m + x] = q * n + s, slot_rs[e], slot_sr[e]
+            x += 1
+    order = np.argsort(keys)
+    links = 0
+    for y in range(2 * m):
+        if links == 0 or keys[order[y]] != keys[order[links - 1]]:
+            order[links] = order[y]
+            links += 1
+    hub = np.empty(links, dtype=np.int64)
+    other = np.empty(links, dtype=np.int64)
+    in_hub = np.empty(links, dtype=np.int64)
+    of_hub = np.empty(links, dtype=np.int64)
+    for y in range(links):
+        o = order[y]
+        hub[y], other[y] = keys[o] // n, keys[o] % n
+        in_hub[y], of_hub[y] = in_slot[o], of_slot[o]
+    ki, kj = hub_pairs(hub, -1)
+    if len(ki) == 0:
+        return ki, kj, ki, ki, ki
+    # a hub's pairs (i, j) for one i come in ascending keys: each is searched from
+    # where the one before it was found (galloping), the first of a run by bisection
+    size = len(index_keys)
+    ij = np.empty(len(ki), dtype=np.int64)
+    has = pos = 0
+    key = -1
+    for y in range(len(ki)):
+        previous, key = key, other[ki[y]] * n + other[kj[y]]
+        pos = (_gallop_left(index_keys, key, pos) if key >= previous
+               else _search_left(index_keys, key, 0, size))
+        if pos < size and index_keys[pos] == key:
+            ki[has], kj[has], ij[has] = ki[y], kj[y], index_slots[pos]
+            has += 1
+    return ki[:has].copy(), kj[:has].copy(), ij[:has].copy(), in_hub, of_hub
+
+
+@njit(cache=True, nogil=True)
+def trust_upkeep(trust, met, contact, baseline, rate, ki, kj, ij, in_hub, of_hub, initial,
+                 weight):  # pragma: no cover - compiled
+    """A tick's trust upkeep (:meth:`.trust.TrustUpkeep._update_trust`):
+    :func:`decay_idle`, then :func:`pass_reputation` over the links given as
+    :func:`reputation_slots` returns them (none: no reputation)."""
+    decay_idle(trust, met, contact, baseline, rate)
+    if len(ij):
+        pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial, weight)
+
+
+@njit(cache=True, nogil=True)
+def firm_traits(size, member, helped, support, sme_code, large_code, budget_sme,
+                budget_large, trust_sme, trust_large, capital_sme,
+                capital_large):  # pragma: no cover - compiled
+    """Search budget, signing threshold and capital access of every firm
+    (:func:`.model._traits`): a firm's own value by size class (``large_code``: the large
+    firm's, else the SME's), moved a share ``support`` of the way toward the large
+    firm's where the firm is an SME (``sme_code``) and, if ``helped``, a ``member``
+    (``own + share x (large - own)``, the share 0.0 for the others)."""
+    n = len(size)
+    budget, min_trust, capital = np.empty(n), np.empty(n), np.empty(n)
+    for f in range(n):
+        share = support if helped and size[f] == sme_code and member[f] else 0.0
+        large = size[f] == large_code
+        own = budget_large if large else budget_sme
+        budget[f] = own + share * (budget_large - own)
+        own = trust_large if large else trust_sme
+        min_trust[f] = own + share * (trust_large - own)
+        own = capital_large if large else capital_sme
+        capital[f] = own + share * (capital_large - own)
+    return budget, min_trust, capital
+
+
+@njit(cache=True, nogil=True)
+def closing_rows(closing, active, supplier, receiver, status, open_code, book_edge,
+                 edge_supplier, edge_receiver):  # pragma: no cover - compiled
+    """What firms ``closing`` (a mask) leave (:meth:`.demography.Demography._close`): the
+    rows of the active exchanges one of whose firms closes, and of the negotiations
+    whose ``status`` is ``open_code`` on an edge one of whose firms closes, in row order."""
+    hit = np.empty(len(active), dtype=np.int64)
+    m = 0
+    for r in range(len(active)):
+        if active[r] and (closing[supplier[r]] or closing[receiver[r]]):
+            hit[m] = r
+            m += 1
+    talks = np.empty(len(status), dtype=np.int64)
+    k = 0
+    for r in range(len(status)):
+        e = book_edge[r]
+        if status[r] == open_code and (closing[edge_supplier[e]] or closing[edge_receiver[e]]):
+            talks[k] = r
+            k += 1
+    return hit[:m].copy(), talks[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def take_over_sites(firms, n_firms, src, dst, trust, aware, met, initial_trust, stream_firm,
+                    need_firm, stream_level, need_level, need_starved, need_share,
+                    starved_marker):  # pragma: no cover - compiled
+    """Newcomers take over the sites ``firms`` (:meth:`.demography.Demography.
+    _newcomers`): every pair slot with one of them at either end (``src``, ``dst``:
+    :func:`.demography.pairs_of`) starts again at ``initial_trust``, unaware, not met;
+    their streams and needs run at level 1, the needs unstarved
+    (``starved_marker``: never ran) with no received share."""
+    taken = np.zeros(n_firms, dtype=np.bool_)
+    for f in firms:
+        taken[f] = True
+    for i in range(len(trust)):
+        if taken[src[i]] or taken[dst[i]]:
+            trust[i] = initial_trust
+            aware[i] = False
+            met[i] = False
+    for i in range(len(stream_firm)):
+        if taken[stream_firm[i]]:
+            stream_level[i] = 1.0
+    for i in range(len(need_firm)):
+        if taken[need_firm[i]]:
+            need_level[i] = 1.0
+            need_starved[i] = starved_marker
+            need_share[i] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def rows_below(u, h, rows):  # pragma: no cover - compiled
+    """``(u < h).nonzero()[0]`` into ``rows`` (as long as ``u`` at least): the positions
+    of the draws below ``h``, in order; returns how many (a scalar: nothing is boxed)."""
+    k = 0
+    for x in range(len(u)):
+        if u[x] < h:
+            rows[k] = x
+            k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def measure_step(topology, t, active, ex_edge, first, ended, reason, internal, status,
+                 book_edge, open_code, trust, met, src, dst, slot_sr, slot_rs,
+                 edge_supplier, edge_receiver, n_firms, firm_open, firm_member,
+                 initial_trust, savings, costs, stranded, delivered, unit_t, unit_mwh,
+                 unit_m3, supplier, receiver):  # pragma: no cover - compiled
+    """:meth:`.measurement.Measurement._measure`'s compiled part in one call: how many
+    exchanges are active, :func:`measure_tick`'s figures and, if ``topology`` (the
+    active exchanges changed), :func:`exchange_topology` of their links ``supplier ->
+    receiver`` (else ``(0, 0, 0)``: the caller's remembered figures stand)."""
+    act, figures = measure_tick(t, active, ex_edge, first, ended, reason, internal, status,
+                                book_edge, open_code, trust, met, src, dst, slot_sr,
+                                slot_rs, edge_supplier, edge_receiver, n_firms, firm_open,
+                                firm_member, initial_trust, savings, costs, stranded,
+                                delivered, unit_t, unit_mwh, unit_m3)
+    shape = (0, 0, 0)
+    if topology:
+        shape = exchange_topology(supplier[act], receiver[act], n_firms)
+    return len(act), figures, shape
 
 
 # --- s5-facil: the facilitator's event in few compiled calls ------------------------------

@@ -23,11 +23,11 @@ from .cascade import (
 )
 from .fading import lapse
 from .kernels import change_levels, fade_pairs
-from .kernels_tick import rows_of_keys, starved_closing, track_inputs
+from .kernels_tick import rows_below, rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
-from .relations import after_breach, common_partner_pairs, introduced
+from .relations import after_breach, common_partner_pairs
 from .state import phase
 from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
@@ -179,15 +179,18 @@ class Lifecycle:
 
     def _process_changes(self, t: int) -> None:
         w, p = self.world, self.params
-        h = remembered(self, "_process_hazard", p, lambda: float(
-            hazard_per_tick(p.process_change_rate, p.tick_months)))
+        # the chance per tick, and room for the items that change
+        h, rows = remembered(self, "_process_hazard", p, lambda: (
+            float(hazard_per_tick(p.process_change_rate, p.tick_months)),
+            np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64)))
         for kind in ("stream", "need"):
             level = self.stream_level if kind == "stream" else self.need_level
             rng = self.streams.process
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
-            event = (u_event < h).nonzero()[0]
-            if len(event) == 0:   # most ticks nothing changes: levels and contracts stay
+            n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
+            if n_event == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
+            event = rows[:n_event].copy()
             # the rule (pace.process_change) on the items that change, at open firms, in
             # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
             # makes them
@@ -219,7 +222,7 @@ class Lifecycle:
                                   self.need_starved, self.need_share, p.cascade_threshold,
                                   patience,
                                   STARVED, self.world.firm_random_exit)
-        if closing.any():
+        if np.count_nonzero(closing):
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)
 
@@ -248,28 +251,26 @@ class Lifecycle:
         2017); reputation (trust upkeep) then pulls their trust."""
         p, ex = self.params, self.exchanges
         act = ex["active"]
-        if p.introduction_rate <= 0 or act.sum() < 2:
+        if p.introduction_rate <= 0 or np.count_nonzero(act) < 2:
             return
-        hit, shared = remembered(   # the same while the active exchanges are
+        hit = remembered(   # the same while the active exchanges are
             self, "_introductions", act.tobytes(), lambda: self._introducible(act))
         if len(hit) == 0:
             return
         u = self.streams.introductions.random(len(hit))
-        got = hit[shared & (u < per_tick(p.introduction_rate, months))]
+        got = hit[u < per_tick(p.introduction_rate, months)]
         self.pairs.aware[self.edge_slot_sr[got]] = True
         self.pairs.aware[self.edge_slot_rs[got]] = True
         self.counts["introductions"] += len(got)
 
-    def _introducible(self, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _introducible(self, act: np.ndarray) -> np.ndarray:
         """The candidate edges between pairs sharing a partner among the exchanges
-        ``act`` (a mask), and which of them :func:`.relations.introduced` lets a draw
-        introduce (all: their keys are the pairs'; the rule's part that needs no draw,
-        made once per set of exchanges)."""
+        ``act`` (a mask): those :func:`.relations.introduced` lets a draw introduce (all
+        of them: their keys are the pairs'; the rule's part that needs no draw, made once
+        per set of exchanges)."""
         ex, w = self.exchanges, self.world
         pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
-        hit = _edges_of_pairs(self.edge_keys_sorted, pairs)
-        keys = w.edge_supplier[hit].astype(np.int64) * w.n_firms + w.edge_receiver[hit]
-        return hit, introduced(keys, pairs, np.zeros(len(hit)), 1.0)
+        return _edges_of_pairs(self.edge_keys_sorted, pairs)
 
 
 def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:

@@ -10,14 +10,13 @@ import operator
 import mesa
 import numpy as np
 
-from ._arrays import remembered
 from .codes import (
     INTERNAL_ENDINGS,
     OPEN,
     REASON_CODE,
     REASONS,
 )
-from .kernels_tick import exchange_topology, measure_tick
+from .kernels_tick import measure_step
 from .state import phase
 
 __all__ = ["Measurement", "TickRecord"]
@@ -38,23 +37,31 @@ class Measurement:
     def _measure(self, t: int) -> None:
         ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
         units, p = self._unit_masks, self.params
+        # the network's figures change only with the active exchanges (an exchange's
+        # supplier and receiver never do): remembered, measured again when they change
+        active = ex["active"]
+        key = active.tobytes()
+        last = self.__dict__.get("_topology_last")
+        fresh = last is None or last[0] != key
         # the tick's counts, mean trusts and sums in one compiled pass
-        act, (n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
-              mean_trust, mean_strong, mean_weak, diverted_t, energy, water, savings, costs,
-              stranded) = measure_tick(
-            t, ex["active"], ex["edge"], ex["first"], ex["ended"], ex["reason"], _INTERNAL,
+        n_active, (n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
+                   mean_trust, mean_strong, mean_weak, diverted_t, energy, water, savings,
+                   costs, stranded), topology = measure_step(
+            fresh, t, active, ex["edge"], ex["first"], ex["ended"], ex["reason"], _INTERNAL,
             book["status"], book["edge"], OPEN, store.trust, store.met,
             store.src[: store.size], store.dst[: store.size], self.edge_slot_sr,
             self.edge_slot_rs, w.edge_supplier, w.edge_receiver, w.n_firms, self.firm_open,
             self.firm_member, p.initial_trust, self.firm_savings, self.firm_costs,
             self.firm_stranded, self.delivered_by_resource[-1], units["t"], units["MWh"],
-            units["m3"])
-        participating, n_pairs, largest = self._topology(act)
+            units["m3"], ex["supplier"], ex["receiver"])
+        if fresh:
+            last = self._topology_last = (key, topology)
+        participating, n_pairs, largest = last[1]
         self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         self.stats = {
             "tick": t,
-            "active_exchanges": len(act),
+            "active_exchanges": n_active,
             "participating_firms": participating,
             "largest_component": largest,
             "density": n_pairs / max(1, n_open * (n_open - 1) / 2),
@@ -82,17 +89,6 @@ class Measurement:
             "exchanges_ended": n_ended,
             "exchanges_ended_internal": n_internal,
         }
-
-    def _topology(self, act: np.ndarray) -> tuple[int, int, int]:
-        """Participating firms, linked pairs and the largest component of the exchanges
-        ``act``: remembered per set of active exchanges, which most ticks do not change
-        (an exchange's supplier and receiver never do)."""
-        def topology() -> tuple[int, int, int]:
-            ex = self.exchanges
-            return exchange_topology(ex["supplier"][act], ex["receiver"][act],
-                                     self.world.n_firms)
-
-        return remembered(self, "_topology_last", act.tobytes(), topology)
 
     def items_of(self, kind: str, firm: int) -> list[dict]:
         """Streams (``kind='stream'``) or needs of one firm, with what is still free."""

@@ -53,6 +53,7 @@ from .demography import Demography
 from .economics import annuity_factors, asset_lives
 from .errors import RegionError
 from .initial_network import open_initial_network
+from .kernels_tick import firm_traits
 from .lifecycle import Lifecycle
 from .measurement import _STAT_NAMES, Measurement, TickRecord
 from .negotiation_book import NegotiationBook
@@ -405,17 +406,17 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
 
 def _traits(p: Parameters, size: np.ndarray, member: np.ndarray | None) -> tuple:
     """Search budget, signing threshold and capital access of every firm; SME ``member``s
-    (None: nobody is helped) move ``expert_support`` of the way toward a large firm."""
-    support = np.zeros(len(size))
-    if member is not None:
-        support = np.where((size == SME) & member, p.expert_support, 0.0)
+    (None: nobody is helped) move ``expert_support`` of the way toward a large firm (one
+    compiled pass, :func:`.kernels_tick.firm_traits`)."""
+    helped = member is not None
+    return firm_traits(size, member if helped else _NOBODY, helped, p.expert_support, SME,
+                       LARGE, p.search_budget_sme_eur, p.search_budget_large_eur,
+                       p.min_trust_sme, p.min_trust_large, p.capital_sme_eur,
+                       p.capital_large_eur)
 
-    def trait(sme: float, large: float) -> np.ndarray:
-        own = np.where(size == LARGE, large, sme)
-        return own + support * (large - own)
 
-    return (trait(p.search_budget_sme_eur, p.search_budget_large_eur),
-            trait(p.min_trust_sme, p.min_trust_large), trait(p.capital_sme_eur, p.capital_large_eur))
+#: No firm is a member (:func:`_traits` when nobody is helped).
+_NOBODY = np.zeros(0, dtype=bool)
 
 
 def _scenario_overrides(scenario: Any) -> dict[str, Any]:

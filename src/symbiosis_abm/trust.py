@@ -22,13 +22,13 @@ except ImportError:  # pragma: no cover
 from .kernels_tick import (
     MEMO_MISSING,
     add_pairs,
-    decay_idle,
     memo_insert,
     memo_lookup,
     memo_update,
     pair_lookup,
-    pass_reputation,
     reputation_links,
+    reputation_slots,
+    trust_upkeep,
 )
 from .state import phase
 
@@ -277,36 +277,45 @@ class TrustUpkeep:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
-    @phase(reads=("exchanges", "params", "rates"),
+    @phase(reads=("edge_slot_rs", "edge_slot_sr", "exchanges", "params", "rates"),
            writes=("pairs",),
            draws=())
     def _update_trust(self) -> None:
-        """Trust decays toward the baseline without contact; reputation passes via partners."""
-        store = self.pairs   # (toward the baseline, then the contacts reset: one pass)
-        decay_idle(store.trust, store.met, store.contact, self.params.trust_baseline,
-                   self.rates.trust_decay)
-        if self.rates.reputation > 0:
-            self._pass_reputation()
+        """Trust decays toward the baseline without contact; reputation passes via partners:
+        i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k (toward
+        the baseline, the contacts reset, then reputation: one compiled pass)."""
+        store, rates = self.pairs, self.rates
+        links = self._reputation_links_now() if rates.reputation > 0 else _NO_LINKS
+        trust_upkeep(store.trust, store.met, store.contact, self.params.trust_baseline,
+                     rates.trust_decay, *links, store.initial_trust, rates.reputation)
 
-    def _pass_reputation(self) -> None:
-        """i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k."""
-        ex = self.exchanges
-        act = ex["active"].nonzero()[0]
-        if len(act) < 2:
-            return
-        store = self.pairs
-        # who is linked to whom and where their pairs sit change only with the active
-        # exchanges or new pair slots: remembered, and only trust is read each tick
-        ki, kj, ij, in_hub, of_hub = remembered(
-            self, "_reputation_links", (act.tobytes(), store.size),
-            lambda: _reputation_links(ex["supplier"][act], ex["receiver"][act], store,
-                                      remembered(self, "_pair_slot_memo", store,
-                                                 lambda: SlotMemo(store))))
-        if len(ki) == 0:
-            return
-        # reputation_pull over every triple, in one compiled pass
-        pass_reputation(store.trust, ij, ki, kj, in_hub, of_hub, store.initial_trust,
-                        self.rates.reputation)
+    def _reputation_links_now(self) -> tuple:
+        """The links of :func:`_reputation_links` over the active exchanges (none below
+        two). Who is linked to whom and where their pairs sit change only with the active
+        exchanges or new pair slots: remembered, and only trust is read each tick."""
+        ex, store = self.exchanges, self.pairs
+        active = ex["active"]
+
+        def links() -> tuple:
+            if store.size <= _SMALL_STORE:   # links and slots in one compiled pass
+                return reputation_slots(active, ex["supplier"], ex["receiver"], ex["edge"],
+                                        self.edge_slot_sr, self.edge_slot_rs,
+                                        store.n_firms, store._keys, store._key_slot)
+            act = active.nonzero()[0]
+            if len(act) < 2:
+                return _NO_LINKS
+            return _reputation_links(ex["supplier"][act], ex["receiver"][act], store,
+                                     remembered(self, "_pair_slot_memo", store,
+                                                lambda: SlotMemo(store)))
+
+        return remembered(self, "_reputation_links", (active.tobytes(), store.size), links)
+
+
+#: No reputation links (ki, kj, ij, in_hub, of_hub).
+_NO_LINKS = (np.zeros(0, dtype=np.int64),) * 5
+#: Pair stores of up to this many slots look the links' slots up in their sorted index,
+#: within the links' compiled pass; larger ones through a :class:`SlotMemo`.
+_SMALL_STORE = 1 << 16
 
 
 def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore,
