@@ -1,5 +1,5 @@
-"""The deal path's compiled passes (branch s5-deals) give the numpy rules they replace,
-bit for bit."""
+"""The deal path's compiled passes (the deal path's section of kernels.py) give the
+numpy rules they replace, bit for bit."""
 
 from __future__ import annotations
 

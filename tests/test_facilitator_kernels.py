@@ -1,5 +1,5 @@
-"""The facilitator's and the search's compiled passes (kernels.py, section s5-facil) give
-the numpy rules they replace, bit for bit."""
+"""The facilitator's and the search's compiled passes (their sections of kernels.py and
+kernels_tick.py) give the numpy rules they replace, bit for bit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The one-call passes of a small tick (kernels_tick.py, section s5-books) are the passes
-and numpy rules they join, bit for bit."""
+"""The one-call passes of a small tick (the upkeep section of kernels_tick.py) are the
+passes and numpy rules they join, bit for bit."""
 
 from __future__ import annotations
 

@@ -1456,7 +1456,7 @@ def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, st
     return amount
 
 
-# --- s5-facil: the facilitator's and the search's phases in few compiled calls ----------
+# --- The facilitator's and the search's phases in few compiled calls ----------
 # (issue 17: the open candidates, recruitment, the broker's ranking and the search's
 # budgeted evaluation, each one call where they were a dozen numpy steps)
 
@@ -1767,7 +1767,7 @@ def stream_values(edges, stream, need, stream_volume, disposal_cost,
     return out
 
 
-# --- s5-deals: the deal path's small passes (pricing caches, asset keys) -------------------
+# --- The deal path's small passes (pricing caches, asset keys) -------------------
 
 
 @njit(cache=True, nogil=True)

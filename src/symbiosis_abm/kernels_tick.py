@@ -1272,7 +1272,7 @@ def _put(table, key, value):  # pragma: no cover - compiled
 
 
 # ---------------------------------------------------------------------------------------
-# s5-books: a small tick's upkeep, delivery and measurement, each one call
+# A small tick's upkeep and measurement, each one call
 # ---------------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
@@ -1456,7 +1456,7 @@ def measure_step(topology, t, active, ex_edge, first, ended, reason, internal, s
     return len(act), figures, shape
 
 
-# --- s5-facil: the facilitator's event in few compiled calls ------------------------------
+# --- The facilitator's event in few compiled calls ------------------------------
 
 __all__ += ["open_split", "ordered_pairs", "meet_pairs"]
 
