@@ -31,12 +31,19 @@ import operator
 import numpy as np
 
 from ._arrays import remembered
+from .assets import ROUNDING
 from .catalogue import MODES
 from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels import end_contracts, start_exchange_rows
+from .kernels import (
+    end_contracts,
+    fit_within_band,
+    resize_rows,
+    start_exchange_rows,
+    strand_rows,
+)
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
@@ -467,37 +474,33 @@ class ContractBook:
         stream = kind == "stream"
         level = self.stream_level if stream else self.need_level
         volume = w.stream_volume if stream else w.need_volume
-        rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
-        below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
-                                 ex["max_volume"][rows], p.min_volume_share)
-        n_below = int(below.sum())
+        # the rows and within_band's rule in one compiled pass
+        rows, below, new = fit_within_band(fell, ex[kind], ex["active"], volume, level,
+                                           ex["volume"], ex["max_volume"], p.min_volume_share)
+        n_below = int(np.count_nonzero(below))
         if n_below:
             self._breach(rows[below], np.full(n_below, stream))
             self._settle_early_end(rows[below], np.full(n_below, stream), t)
             self._end_exchanges(rows[below], t, "below minimum volume")
         if n_below < len(rows):
-            self._resize(rows[~below], new[~below])
+            if n_below:
+                rows, new = rows[~below], new[~below]
+            self._resize(rows, new)
 
     def _resize(self, rows: np.ndarray, new_volume: np.ndarray) -> None:
         """Contracts ``rows`` now run at ``new_volume`` a year, at the same price per unit:
         commitments, plan and expected gains follow."""
-        ex = self.exchanges
-        delta = new_volume - ex["volume"][rows]
-        w = self.world
-        self.stream_committed += np.bincount(ex["stream"][rows], weights=delta,
-                                             minlength=len(w.stream_volume))
-        self.need_committed += np.bincount(ex["need"][rows], weights=delta,
-                                           minlength=len(w.need_volume))
-        ratio = new_volume / np.maximum(ex["volume"][rows], 1e-300)
-        d_planned = ex["planned"][rows] * (ratio - 1.0)
-        price = ex["price"][rows]
-        ex["expected_supplier"][rows] += d_planned * (ex["disposal_unit"][rows] + price)
-        ex["expected_receiver"][rows] += d_planned * (ex["virgin_unit"][rows]
-                                                      - ex["transport_unit"][rows] - price)
-        ex["planned"][rows] += d_planned
-        old = ex["volume"][rows].copy()
-        ex["volume"][rows] = new_volume
-        self._resize_on_assets(rows, old)
+        ex, w = self.exchanges, self.world
+        table = self.assets.table
+        # one compiled pass: the commitments, plan, expected gains and volume, then the
+        # assets' load and annuity split (kernels.resize_rows)
+        resize_rows(np.asarray(rows, dtype=np.int64), np.asarray(new_volume, dtype=float),
+                    ex["stream"], ex["need"], ex["volume"], ex["planned"], ex["price"],
+                    ex["disposal_unit"], ex["virgin_unit"], ex["transport_unit"],
+                    ex["expected_supplier"], ex["expected_receiver"], self.stream_committed,
+                    self.need_committed, ex["active"], ex["asset"], ex["annuity"],
+                    w.stream_season, table["volume"], self.assets.load, table["changes"],
+                    ROUNDING, table["annuity"])
         self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
@@ -545,15 +548,16 @@ class ContractBook:
     def _strand(self, rows: np.ndarray, t: int) -> None:
         """Exchanges ending before their asset's life is over leave its annuity stranded
         when no other contract uses it: the leavers' receivers owe it, pro rata (7.15)."""
-        ex = self.exchanges
-        rows = rows[ex["asset"][rows] >= 0]
-        if len(rows) == 0:
-            return
-        ids = ex["asset"][rows]
-        self._leave_assets(rows)   # the contracts still on an asset carry its annuity
-        amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
-        np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
-        self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
+        ex, book = self.exchanges, self.assets
+        table = book.table
+        # one compiled pass (kernels.strand_rows): AssetBook.leave, AssetBook.strand, the
+        # receivers' charges and _share_annuity's split
+        strand_rows(rows, t, float(self.params.ticks_per_year), ex["asset"], ex["edge"],
+                    ex["volume"], ex["stream"], ex["annuity"], ex["receiver"], ex["active"],
+                    self.world.stream_season, table["volume"], book.load, table["changes"],
+                    ROUNDING, book.edge_user, table["until"], table["paid_off"],
+                    table["stranded"], table["last_used"], table["annuity"],
+                    self.firm_stranded)
 
 
 def _contract_ticks(p) -> np.ndarray:

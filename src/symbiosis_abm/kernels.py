@@ -2176,3 +2176,203 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
         a = route_asset[routes[k]]
         out[k] = a * 4.0e9 + changes[a] * 2.0 if until[a] > tick else -1.0
     return out
+
+
+# --- Contract upkeep: stranding, refitting to capacity, resizing ----------------
+# (issue 17: the numpy chains of ContractBook._strand, _fit_to_capacity and _resize, each
+# one compiled call around the asset kernels above)
+
+__all__ += ["strand_rows", "fit_within_band", "resize_rows"]
+
+
+@njit(cache=True, nogil=True)
+def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity, receiver,
+                active, stream_season, asset_volume, load, changes, rounding, edge_user,
+                until, paid_off, stranded, last_used, asset_annuity, firm_stranded
+                ):  # pragma: no cover - compiled
+    """Ended contracts ``rows`` leave their assets, in one pass: what
+    :meth:`.contracts.ContractBook._strand` did in numpy, operation for operation.
+
+    The rows on an asset leave it (:func:`move_on_assets` with ``sign`` -1, their flow
+    ``volume x stream_season``; an edge's user is cleared where it was their asset); the
+    annuity still to come on the assets left unused is stranded (:func:`strand_assets`,
+    each row's ``annuity / ticks_per_year``) and charged to their receivers
+    (``np.add.at``, in order); the contracts still on those assets share their annuity
+    again (:func:`spread_annuity`).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> vol, load, firm = np.array([10.0]), np.full((1, 12), 10.0), np.zeros(2)
+    >>> paid, stranded, used, user = np.array([False]), np.zeros(1), i(0), i(0)
+    >>> strand_rows(i(0), 5, 12.0, i(0), i(0), np.array([10.0]), i(0), np.array([120.0]),
+    ...             i(1), np.array([False]), np.ones((1, 12)), vol, load, i(0), 1e-9, user,
+    ...             i(9), paid, stranded, used, np.array([120.0]), firm)
+    >>> firm.tolist(), paid.tolist(), user.tolist(), vol.tolist()
+    ([0.0, 30.0], [True], [-1], [0.0])
+    """
+    n = 0
+    on = np.empty(len(rows), dtype=np.int64)
+    for r in rows:
+        if asset[r] >= 0:
+            on[n] = r
+            n += 1
+    if n == 0:
+        return
+    on = on[:n]
+    ids = np.empty(n, dtype=np.int64)
+    leaving = np.empty(n)
+    flow = np.empty((n, stream_season.shape[1]))
+    for k in range(n):
+        r = on[k]
+        ids[k] = asset[r]
+        leaving[k] = volume[r]
+        for m in range(stream_season.shape[1]):
+            flow[k, m] = volume[r] * stream_season[stream[r], m]
+    move_on_assets(ids, leaving, flow, -1.0, asset_volume, load, changes, rounding)
+    for k in range(n):
+        e = edge[on[k]]
+        if edge_user[e] == ids[k]:
+            edge_user[e] = -1
+    per_tick = np.empty(n)
+    for k in range(n):
+        per_tick[k] = annuity[on[k]] / ticks_per_year
+    amount = strand_assets(ids, per_tick, tick, until, asset_volume, paid_off, stranded,
+                           last_used)
+    for k in range(n):
+        firm_stranded[receiver[on[k]]] += amount[k]
+    spread_annuity(ids, len(until), active, asset, volume, annuity, asset_annuity,
+                   asset_volume)
+
+
+@njit(cache=True, nogil=True)
+def _band_share(capacity, committed):  # pragma: no cover - compiled
+    """:func:`.contracts.within_band`'s share of an item: ``min(capacity / committed, 1)``
+    where something is committed, else 1 (NaN stays NaN, as ``np.minimum``)."""
+    if committed > 0:
+        share = capacity / committed
+        return 1.0 if share > 1.0 else share
+    return 1.0
+
+
+@njit(cache=True, nogil=True)
+def fit_within_band(fell, item, active, item_volume, level, volume, max_volume,
+                    min_share):  # pragma: no cover - compiled
+    """The active contracts on items (streams or needs) that ``fell``, refitted to the
+    items' capacity (``item_volume x level``), in one pass: what
+    :meth:`.contracts.ContractBook._fit_to_capacity` does with
+    :func:`.contracts.within_band`, operation for operation. Returns the rows, which of
+    them end below their minimum and each one's new volume (0 for those).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> rows, below, new = fit_within_band(np.array([True]), i(0, 0, 0),
+    ...     np.array([True, True, False]), np.array([100.0]), np.array([0.5]),
+    ...     np.array([60.0, 40.0, 9.0]), np.array([60.0, 100.0, 9.0]), 0.3)
+    >>> rows.tolist(), below.tolist(), new.tolist()
+    ([0, 1], [False, True], [50.0, 0.0])
+    """
+    n = 0
+    rows = np.empty(len(active), dtype=np.int64)
+    for r in range(len(active)):
+        if active[r] and fell[item[r]]:
+            rows[n] = r
+            n += 1
+    rows = rows[:n]
+    committed = np.zeros(len(item_volume))
+    for r in rows:   # np.bincount: in order, from 0
+        committed[item[r]] += volume[r]
+    below = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        i = item[rows[k]]
+        share = _band_share(item_volume[i] * level[i], committed[i])
+        below[k] = volume[rows[k]] * share < min_share * max_volume[rows[k]] * (1.0 - 1e-9)
+    committed[:] = 0.0
+    for k in range(n):
+        if not below[k]:
+            committed[item[rows[k]]] += volume[rows[k]]
+    new = np.zeros(n)
+    for k in range(n):
+        if not below[k]:
+            i = item[rows[k]]
+            new[k] = volume[rows[k]] * _band_share(item_volume[i] * level[i], committed[i])
+    return rows, below, new
+
+
+@njit(cache=True, nogil=True)
+def _add_by_item(rows, item, delta, committed):  # pragma: no cover - compiled
+    """``committed += np.bincount(item[rows], weights=delta)`` on the items of ``rows``
+    only (the others would add 0): each item's sum from 0, in order, added once."""
+    total = np.zeros(len(committed))
+    done = np.zeros(len(committed), dtype=np.bool_)
+    for k in range(len(rows)):
+        total[item[rows[k]]] += delta[k]
+    for k in range(len(rows)):
+        i = item[rows[k]]
+        if not done[i]:
+            committed[i] += total[i]
+            done[i] = True
+
+
+@njit(cache=True, nogil=True)
+def resize_rows(rows, new_volume, stream, need, volume, planned, price, disposal_unit,
+                virgin_unit, transport_unit, expected_supplier, expected_receiver,
+                stream_committed, need_committed, active, asset, annuity, stream_season,
+                asset_volume, load, changes, rounding, asset_annuity
+                ):  # pragma: no cover - compiled
+    """Contracts ``rows`` (distinct) now run at ``new_volume``, in one pass: what
+    :meth:`.contracts.ContractBook._resize` and :meth:`.assets.AssetUse._resize_on_assets`
+    did in numpy, operation for operation: the commitments (``np.bincount`` of the
+    changes, added), the plan and expected gains, the volume, the assets' load
+    (:func:`move_on_assets`) and the annuity split (:func:`spread_annuity`).
+
+    Examples
+    --------
+    >>> i, f = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, float))
+    >>> vol, planned, committed = f(40.0), f(40.0), f(40.0)
+    >>> sup, rec, avol, load = f(100.0), f(50.0), f(40.0), np.full((1, 12), 40.0)
+    >>> resize_rows(i(0), f(20.0), i(0), i(0), vol, planned, f(2.0), f(1.0), f(5.0),
+    ...             f(0.5), sup, rec, committed, f(40.0), np.array([True]), i(0), f(0.0),
+    ...             np.ones((1, 12)), avol, load, i(0), 1e-9, f(800.0))
+    >>> vol.tolist(), planned.tolist(), sup.tolist(), rec.tolist(), committed.tolist()
+    ([20.0], [20.0], [40.0], [0.0], [20.0])
+    """
+    n = len(rows)
+    delta = np.empty(n)
+    for k in range(n):
+        delta[k] = new_volume[k] - volume[rows[k]]
+    _add_by_item(rows, stream, delta, stream_committed)
+    _add_by_item(rows, need, delta, need_committed)
+    old = np.empty(n)
+    for k in range(n):
+        r = rows[k]
+        v = volume[r]
+        ratio = new_volume[k] / (v if v != v or v > 1e-300 else 1e-300)
+        d_planned = planned[r] * (ratio - 1.0)
+        expected_supplier[r] += d_planned * (disposal_unit[r] + price[r])
+        expected_receiver[r] += d_planned * (virgin_unit[r] - transport_unit[r] - price[r])
+        planned[r] += d_planned
+        old[k] = v
+        volume[r] = new_volume[k]
+    m = 0
+    for k in range(n):
+        if asset[rows[k]] >= 0:
+            m += 1
+    if m == 0:
+        return
+    ids = np.empty(m, dtype=np.int64)
+    moved = np.empty(m)
+    flow = np.empty((m, stream_season.shape[1]))
+    j = 0
+    for k in range(n):
+        r = rows[k]
+        if asset[r] >= 0:
+            ids[j] = asset[r]
+            moved[j] = volume[r] - old[k]
+            for mo in range(stream_season.shape[1]):
+                flow[j, mo] = moved[j] * stream_season[stream[r], mo]
+            j += 1
+    move_on_assets(ids, moved, flow, 1.0, asset_volume, load, changes, rounding)
+    spread_annuity(ids, len(asset_annuity), active, asset, volume, annuity, asset_annuity,
+                   asset_volume)

@@ -1,0 +1,134 @@
+"""The contract upkeep's compiled passes (kernels.fit_within_band, kernels.resize_rows,
+kernels.strand_rows) give the numpy rules they replace, bit for bit (several contracts
+per item and per asset, contracts off any asset, items that did not fall, inactive
+contracts, assets emptied or still used, NaN volumes included)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_asset_kernels import _move_numpy, _same, _spread_numpy, _strand_numpy
+
+from symbiosis_abm.contracts import within_band
+from symbiosis_abm.kernels import fit_within_band, resize_rows, strand_rows
+
+ROUNDING = 1e-9
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fit_within_band_is_the_numpy_refit(seed):
+    rng = np.random.default_rng(seed)
+    n_items, k = int(rng.integers(1, 12)), int(rng.integers(0, 50))
+    item = rng.integers(0, n_items, k)
+    active = rng.random(k) < 0.8
+    fell = rng.random(n_items) < 0.6
+    item_volume = rng.random(n_items) * 100.0
+    level = rng.choice([0.0, 0.3, 0.9, 1.0], n_items) * rng.random(n_items)
+    volume = rng.choice([0.0, 1.0, 30.0], k) * rng.random(k)
+    max_volume = volume * rng.choice([1.0, 1.5, 4.0], k)
+    min_share = float(rng.choice([0.0, 0.3, 0.6]))
+    # ContractBook._fit_to_capacity as it was written in numpy before the kernel
+    rows = np.flatnonzero(active & fell[item])
+    below, new = within_band(item[rows], item_volume * level, volume[rows],
+                             max_volume[rows], min_share)
+    got = fit_within_band(fell, item, active, item_volume, level, volume, max_volume,
+                          min_share)
+    assert all(_same(g, w) for g, w in zip(got, (rows, below, new)))
+
+
+def _resize_numpy(rows, new_volume, stream, need, cols, stream_committed, need_committed,
+                  active, asset, annuity, season, asset_volume, load, changes,
+                  asset_annuity):
+    """ContractBook._resize (with AssetUse._resize_on_assets) as it was written in numpy
+    before the kernel."""
+    volume, planned, price, disposal, virgin, transport, sup, rec = cols
+    delta = new_volume - volume[rows]
+    stream_committed += np.bincount(stream[rows], weights=delta, minlength=len(stream_committed))
+    need_committed += np.bincount(need[rows], weights=delta, minlength=len(need_committed))
+    ratio = new_volume / np.maximum(volume[rows], 1e-300)
+    d_planned = planned[rows] * (ratio - 1.0)
+    p = price[rows]
+    sup[rows] += d_planned * (disposal[rows] + p)
+    rec[rows] += d_planned * (virgin[rows] - transport[rows] - p)
+    planned[rows] += d_planned
+    old = volume[rows].copy()
+    volume[rows] = new_volume
+    on = asset[rows] >= 0
+    if not on.any():
+        return
+    rows = rows[on]
+    delta = volume[rows] - old[on]
+    ids = asset[rows]
+    _move_numpy(ids, delta, delta[:, None] * season[stream[rows]], 1.0, asset_volume, load,
+                changes)
+    _spread_numpy(ids, len(asset_annuity), active, asset, volume, annuity, asset_annuity,
+                  asset_volume)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_resize_rows_is_the_numpy_resize(seed):
+    rng = np.random.default_rng(seed)
+    n, n_streams, n_needs, n_assets = int(rng.integers(1, 40)), 6, 5, 7
+    rows = rng.permutation(n)[: int(rng.integers(0, n + 1))]   # distinct, any order
+    stream, need = rng.integers(0, n_streams, n), rng.integers(0, n_needs, n)
+    asset = rng.integers(-1, n_assets, n)
+    active = rng.random(n) < 0.9
+    cols = [rng.choice([0.0, 10.0, 50.0, np.nan], n) * rng.random(n)] + [
+        rng.random(n) * 100.0 - 20.0 for _ in range(7)]
+    new_volume = cols[0][rows] * rng.choice([0.0, 0.5, 0.9], len(rows))
+    state = [rng.random(n_streams) * 100.0, rng.random(n_needs) * 100.0, rng.random(n),
+             rng.random(n_assets) * 60.0, rng.random((n_assets, 12)) * 60.0,
+             rng.integers(0, 5, n_assets)]
+    season = rng.random((n_streams, 12)) * 2.0
+    asset_annuity = rng.random(n_assets) * 1e4
+    want_cols, want = [c.copy() for c in cols], [s.copy() for s in state]
+    committed_s, committed_n, annuity, asset_volume, load, changes = want
+    _resize_numpy(rows, new_volume, stream, need, want_cols, committed_s, committed_n, active,
+                  asset, annuity, season, asset_volume, load, changes, asset_annuity)
+    volume, planned, price, disposal, virgin, transport, sup, rec = cols
+    committed_s, committed_n, annuity, asset_volume, load, changes = state
+    resize_rows(rows, new_volume, stream, need, volume, planned, price, disposal, virgin,
+                transport, sup, rec, committed_s, committed_n, active, asset, annuity, season,
+                asset_volume, load, changes, ROUNDING, asset_annuity)
+    assert all(_same(g, w) for g, w in zip(cols + state, want_cols + want))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_strand_rows_is_the_numpy_strand(seed):
+    rng = np.random.default_rng(seed)
+    n, n_assets, n_edges, n_firms = int(rng.integers(1, 40)), 6, 9, 5
+    asset = rng.integers(-1, n_assets, n)
+    edge, stream = rng.integers(0, n_edges, n), rng.integers(0, 4, n)
+    receiver = rng.integers(0, n_firms, n)
+    volume = rng.choice([0.0, 10.0, 50.0], n) * rng.random(n)
+    active = rng.random(n) < 0.6
+    rows = rng.choice(n, int(rng.integers(0, n + 1)))   # repeats allowed, as end_contracts
+    season = rng.random((4, 12)) * 2.0
+    tick, tpy = int(rng.integers(0, 40)), float(rng.choice([4.0, 12.0]))
+    asset_volume = np.zeros(n_assets)   # what the contracts carry (some only rounding)
+    np.add.at(asset_volume, asset[asset >= 0], volume[asset >= 0]
+              * (1 + 1e-12 * rng.random(np.count_nonzero(asset >= 0))))
+    state = [rng.random(n), asset_volume, rng.random((n_assets, 12)) * 50.0,
+             rng.integers(0, 5, n_assets), rng.integers(-1, n_assets, n_edges),
+             rng.integers(0, 60, n_assets), rng.random(n_assets) < 0.2, rng.random(n_assets),
+             rng.integers(0, 9, n_assets), rng.random(n_firms)]
+    asset_annuity = rng.random(n_assets) * 1e4
+    want = [s.copy() for s in state]
+    annuity, a_vol, load, changes, user, until, paid, stranded, used, firm = want
+    # ContractBook._strand (with AssetUse._leave_assets, AssetBook.leave) as it was
+    # written in numpy before the kernel
+    on = rows[asset[rows] >= 0]
+    if len(on):
+        ids, v = asset[on], volume[on]
+        _move_numpy(ids, v, v[:, None] * season[stream[on]], -1.0, a_vol, load, changes)
+        mine = user[edge[on]] == ids
+        user[edge[on][mine]] = -1
+        amount = _strand_numpy(ids, annuity[on] / tpy, tick, until, a_vol, paid, stranded,
+                               used)
+        np.add.at(firm, receiver[on], amount)
+        _spread_numpy(ids, n_assets, active, asset, volume, annuity, asset_annuity, a_vol)
+    annuity, a_vol, load, changes, user, until, paid, stranded, used, firm = state
+    strand_rows(rows, tick, tpy, asset, edge, volume, stream, annuity, receiver, active,
+                season, a_vol, load, changes, ROUNDING, user, until, paid, stranded, used,
+                asset_annuity, firm)
+    assert all(_same(g, w) for g, w in zip(state, want))
