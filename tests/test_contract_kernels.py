@@ -1,5 +1,5 @@
 """The contract upkeep's compiled passes (kernels.fit_within_band, kernels.resize_rows,
-kernels.strand_rows) give the numpy rules they replace, bit for bit (several contracts
+kernels.strand_rows, kernels.settle_rows) give the numpy rules they replace, bit for bit (several contracts
 per item and per asset, contracts off any asset, items that did not fall, inactive
 contracts, assets emptied or still used, NaN volumes included)."""
 
@@ -10,7 +10,8 @@ import pytest
 from test_asset_kernels import _move_numpy, _same, _spread_numpy, _strand_numpy
 
 from symbiosis_abm.contracts import within_band
-from symbiosis_abm.kernels import fit_within_band, resize_rows, strand_rows
+from symbiosis_abm.kernels import fit_within_band, resize_rows, settle_rows, strand_rows
+from symbiosis_abm.termination import early_end_payment
 
 ROUNDING = 1e-9
 
@@ -132,3 +133,33 @@ def test_strand_rows_is_the_numpy_strand(seed):
                 season, a_vol, load, changes, ROUNDING, user, until, paid, stranded, used,
                 asset_annuity, firm)
     assert all(_same(g, w) for g, w in zip(state, want))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_settle_rows_is_the_numpy_settlement(seed):
+    rng = np.random.default_rng(seed)
+    n, n_assets, n_firms = int(rng.integers(1, 40)), 6, 5
+    rows = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)
+    by_supplier = rng.random(len(rows)) < 0.5
+    asset = rng.integers(-1, n_assets, n)
+    annuity = rng.random(n) * 1e4
+    expected = [rng.choice([-1.0, 0.0, 1.0, np.nan], n) * rng.random(n) * 1e4
+                for _ in range(2)]
+    supplier, receiver = rng.integers(0, n_firms, n), rng.integers(0, n_firms, n)
+    until, paid_off = rng.integers(0, 60, n_assets), rng.random(n_assets) < 0.3
+    tick, tpy = int(rng.integers(0, 40)), float(rng.choice([4.0, 12.0]))
+    notice, share = float(rng.choice([0.0, 3.0])), float(rng.choice([0.0, 0.5]))
+    savings = rng.random(n_firms) * 1e5
+    want = savings.copy()
+    # ContractBook._settle_early_end as it was written in numpy before the kernel
+    ids, left = asset[rows], np.zeros(len(rows))
+    has = ids >= 0
+    ticks = np.maximum(until[ids[has]] - (tick + 1), 0)
+    left[has] = np.where(paid_off[ids[has]], 0.0, annuity[rows[has]] / tpy * ticks)
+    paid = early_end_payment(by_supplier, expected[0][rows], expected[1][rows], left, notice,
+                             share)
+    np.subtract.at(want, np.where(by_supplier, supplier[rows], receiver[rows]), paid)
+    np.add.at(want, np.where(by_supplier, receiver[rows], supplier[rows]), paid)
+    got = settle_rows(rows, by_supplier, tick, tpy, notice, share, asset, annuity, *expected,
+                      supplier, receiver, until, paid_off, savings)
+    assert _same(got, paid) and _same(savings, want)

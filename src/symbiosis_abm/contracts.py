@@ -41,13 +41,13 @@ from .kernels import (
     end_contracts,
     fit_within_band,
     resize_rows,
+    settle_rows,
     start_exchange_rows,
     strand_rows,
 )
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
-from .termination import early_end_payment
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
            "allocation_reasons", "ContractBook"]
@@ -530,19 +530,15 @@ class ContractBook:
         p, ex = self.params, self.exchanges
         if len(rows) == 0 or (p.notice_months <= 0 and p.stranded_compensation_share <= 0):
             return
-        ids, left = ex["asset"][rows], np.zeros(len(rows))
-        has = ids >= 0
         table = self.assets.table
-        ticks = np.maximum(table["until"][ids[has]] - (t + 1), 0)
-        left[has] = np.where(table["paid_off"][ids[has]], 0.0,
-                             ex["annuity"][rows[has]] / p.ticks_per_year * ticks)
-        paid = early_end_payment(by_supplier, ex["expected_supplier"][rows],
-                                 ex["expected_receiver"][rows], left, p.notice_months,
-                                 p.stranded_compensation_share)
-        payer = np.where(by_supplier, ex["supplier"][rows], ex["receiver"][rows])
-        payee = np.where(by_supplier, ex["receiver"][rows], ex["supplier"][rows])
-        np.subtract.at(self.firm_savings, payer, paid)
-        np.add.at(self.firm_savings, payee, paid)
+        # one compiled pass (kernels.settle_rows): early_end_payment's rule, the annuity
+        # still to come on each asset not paid off, the payers' and payees' savings
+        paid = settle_rows(np.asarray(rows, dtype=np.int64),
+                           np.asarray(by_supplier, dtype=bool), t, float(p.ticks_per_year), float(p.notice_months),
+                           float(p.stranded_compensation_share), ex["asset"], ex["annuity"],
+                           ex["expected_supplier"], ex["expected_receiver"], ex["supplier"],
+                           ex["receiver"], table["until"], table["paid_off"],
+                           self.firm_savings)
         self.counts["early termination paid (EUR)"] += float(paid.sum())
 
     def _strand(self, rows: np.ndarray, t: int) -> None:
