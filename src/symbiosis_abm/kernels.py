@@ -2394,9 +2394,9 @@ def settle_rows(rows, by_supplier, tick, ticks_per_year, notice_months, compensa
     >>> savings = f(0.0, 0.0)
     >>> settle_rows(i(0), np.array([True]), 5, 12.0, 3.0, 0.5, i(0), f(1200.0), f(8000.0),
     ...             f(12000.0), i(0), i(1), i(16), np.array([False]), savings).tolist()
-    [8000.0]
+    [3500.0]
     >>> savings.tolist()
-    [-8000.0, 8000.0]
+    [-3500.0, 3500.0]
     """
     n = len(rows)
     paid = np.empty(n)
