@@ -1,5 +1,6 @@
 """The contract upkeep's compiled passes (kernels.fit_within_band, kernels.resize_rows,
-kernels.strand_rows, kernels.settle_rows) give the numpy rules they replace, bit for bit (several contracts
+kernels.strand_rows, kernels.settle_rows,
+kernels.reprice_rows) give the numpy rules they replace, bit for bit (several contracts
 per item and per asset, contracts off any asset, items that did not fall, inactive
 contracts, assets emptied or still used, NaN volumes included)."""
 
@@ -10,7 +11,13 @@ import pytest
 from test_asset_kernels import _move_numpy, _same, _spread_numpy, _strand_numpy
 
 from symbiosis_abm.contracts import within_band
-from symbiosis_abm.kernels import fit_within_band, resize_rows, settle_rows, strand_rows
+from symbiosis_abm.kernels import (
+    fit_within_band,
+    reprice_rows,
+    resize_rows,
+    settle_rows,
+    strand_rows,
+)
 from symbiosis_abm.termination import early_end_payment
 
 ROUNDING = 1e-9
@@ -163,3 +170,46 @@ def test_settle_rows_is_the_numpy_settlement(seed):
     got = settle_rows(rows, by_supplier, tick, tpy, notice, share, asset, annuity, *expected,
                       supplier, receiver, until, paid_off, savings)
     assert _same(got, paid) and _same(savings, want)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("renewing", [False, True])
+def test_reprice_rows_is_the_numpy_reprice(seed, renewing):
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 40)), int(rng.integers(0, 20))
+    sel = rng.random(k) < 0.7
+    rows = rng.choice(n, int(sel.sum()), replace=False)
+    trial = rng.random(k) < 0.3
+    term = rng.integers(1, 30, 2)
+    deal = {name: rng.choice([0.0, 1e-13, 1.0, np.nan], k) * rng.random(k) * 1e3
+            for name in ("volume", "utilisation", "transport", "payment", "supplier_gain",
+                         "receiver_gain", "annuity", "tc_supplier", "tc_receiver")}
+    need, stream = rng.integers(0, 4, n), rng.integers(0, 3, n)
+    virgin_now, disposal_now = rng.random(4) * 50.0, rng.random(3) * 20.0
+    names = ("planned", "price", "expected_supplier", "expected_receiver", "priced_annuity",
+             "tc_supplier", "tc_receiver", "transport_unit", "virgin_unit", "disposal_unit",
+             "avg_supplier", "avg_receiver")
+    ex = {name: rng.random(n) for name in names}
+    ex["end"], ex["losing_ticks"] = rng.integers(0, 99, n), rng.integers(0, 9, n)
+    want = {name: v.copy() for name, v in ex.items()}
+    # ContractBook._renew_or_expire's extension and _reprice as written in numpy before
+    if renewing:
+        want["end"][rows] += term[trial[sel].astype(np.intp)]
+    planned = deal["volume"][sel] * deal["utilisation"][sel]
+    want["planned"][rows] = planned
+    want["price"][rows] = deal["payment"][sel] / np.maximum(planned, 1e-12)
+    for name, source in (("expected_supplier", "supplier_gain"),
+                         ("expected_receiver", "receiver_gain"), ("priced_annuity", "annuity"),
+                         ("tc_supplier", "tc_supplier"), ("tc_receiver", "tc_receiver")):
+        want[name][rows] = deal[source][sel]
+    want["transport_unit"][rows] = deal["transport"][sel] / np.maximum(deal["volume"][sel],
+                                                                       1e-12)
+    want["virgin_unit"][rows] = virgin_now[need[rows]]
+    want["disposal_unit"][rows] = disposal_now[stream[rows]]
+    want["avg_supplier"][rows] = 0.0
+    want["avg_receiver"][rows] = 0.0
+    want["losing_ticks"][rows] = 0
+    reprice_rows(rows, sel, renewing, trial, term, ex["end"],
+                 *(deal[name] for name in deal), need, stream, virgin_now, disposal_now,
+                 *(ex[name] for name in names), ex["losing_ticks"])
+    assert all(_same(ex[name], want[name]) for name in ex)

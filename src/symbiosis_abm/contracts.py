@@ -40,6 +40,7 @@ from .codes import (
 from .kernels import (
     end_contracts,
     fit_within_band,
+    reprice_rows,
     resize_rows,
     settle_rows,
     start_exchange_rows,
@@ -333,8 +334,7 @@ class ContractBook:
         renewed = int(np.count_nonzero(keep))
         if renewed:
             term = remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
-            ex["end"][due[keep]] += term[trial[keep].astype(np.intp)]   # [1]: a trial's
-            self._reprice(due[keep], terms, info, keep)
+            self._reprice(due[keep], terms, info, keep, trial=trial, term=term)
         self.counts["renewals"] += renewed
         if renewed == len(due):   # (most renewals: every contract due goes on)
             return
@@ -344,26 +344,25 @@ class ContractBook:
         self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
         self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
 
-    def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray) -> None:
+    def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray, *,
+                 trial: np.ndarray | None = None, term: np.ndarray | None = None) -> None:
         """A renewed contract's new terms: price, expected gains and costs of the deal
         ``terms``/``info`` (rows ``sel`` of them) at today's prices; the plan it is judged
-        against starts afresh."""
+        against starts afresh. With ``trial`` (of the deals) and ``term``
+        (:func:`_contract_ticks`), a renewal: each contract's end moves on by its term
+        first. One compiled pass (kernels.reprice_rows)."""
         ex = self.exchanges
-        planned = info["volume"][sel] * info["utilisation"][sel]
-        ex["planned"][rows] = planned
-        ex["price"][rows] = terms.payment[sel] / np.maximum(planned, 1e-12)
-        ex["expected_supplier"][rows] = terms.supplier_gain[sel]
-        ex["expected_receiver"][rows] = terms.receiver_gain[sel]
-        ex["priced_annuity"][rows] = terms.annuity[sel]   # 0 over a sunk asset
-        ex["tc_supplier"][rows] = terms.tc_supplier[sel]
-        ex["tc_receiver"][rows] = terms.tc_receiver[sel]
-        ex["transport_unit"][rows] = info["transport"][sel] / np.maximum(info["volume"][sel],
-                                                                          1e-12)
-        ex["virgin_unit"][rows] = self.virgin_now[ex["need"][rows]]
-        ex["disposal_unit"][rows] = self.disposal_now[ex["stream"][rows]]
-        ex["avg_supplier"][rows] = 0.0
-        ex["avg_receiver"][rows] = 0.0
-        ex["losing_ticks"][rows] = 0
+        renewing = trial is not None
+        reprice_rows(rows, sel, renewing, trial if renewing else sel,
+                     term if renewing else _NO_TERM, ex["end"], info["volume"],
+                     info["utilisation"], info["transport"], terms.payment,
+                     terms.supplier_gain, terms.receiver_gain, terms.annuity,
+                     terms.tc_supplier, terms.tc_receiver, ex["need"], ex["stream"],
+                     self.virgin_now, self.disposal_now, ex["planned"], ex["price"],
+                     ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
+                     ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"],
+                     ex["virgin_unit"], ex["disposal_unit"], ex["avg_supplier"],
+                     ex["avg_receiver"], ex["losing_ticks"])
 
     def _replace_worn_assets(self, t: int) -> None:
         """Exchanges whose asset reached the end of its economic life: the pair prices a
@@ -561,6 +560,10 @@ def _contract_ticks(p) -> np.ndarray:
     each, rounded as numpy rounds)."""
     length = np.array([p.contract_years * p.ticks_per_year, p.trial_months / p.tick_months])
     return np.maximum(1, np.round(length)).astype(np.int64)
+
+
+#: no term to extend (a re-pricing that is no renewal, :meth:`ContractBook._reprice`)
+_NO_TERM = np.zeros(2, dtype=np.int64)
 
 
 def _lead_by_mode(p) -> np.ndarray:

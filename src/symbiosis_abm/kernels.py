@@ -2182,7 +2182,8 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
 # (issue 17: the numpy chains of ContractBook._strand, _fit_to_capacity and _resize, each
 # one compiled call around the asset kernels above)
 
-__all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows"]
+__all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
+            "reprice_rows"]
 
 
 @njit(cache=True, nogil=True)
@@ -2417,3 +2418,55 @@ def settle_rows(rows, by_supplier, tick, ticks_per_year, notice_months, compensa
         r = rows[k]
         firm_savings[receiver[r] if by_supplier[k] else supplier[r]] += paid[k]
     return paid
+
+
+@njit(cache=True, nogil=True)
+def reprice_rows(rows, sel, renewing, trial, term, end, volume, utilisation, transport,
+                 payment, supplier_gain, receiver_gain, annuity, tc_supplier, tc_receiver,
+                 need, stream, virgin_now, disposal_now, planned, price, expected_supplier,
+                 expected_receiver, priced_annuity, ex_tc_supplier, ex_tc_receiver,
+                 transport_unit, virgin_unit, disposal_unit, avg_supplier, avg_receiver,
+                 losing_ticks):  # pragma: no cover - compiled
+    """Contracts ``rows`` take the new terms of the deals ``sel`` selects (one row per
+    selected deal, in order), in one pass: what :meth:`.contracts.ContractBook._reprice`
+    did in numpy, operation for operation (with ``renewing``, first what
+    ``_renew_or_expire`` did: each one's end moves on by ``term[1]`` for a ``trial``, else
+    ``term[0]``). The plan is volume x utilisation, the price per unit of it, the
+    expected gains, annuity and transaction costs those of the deal, the units' avoided
+    costs today's; the running averages start afresh.
+
+    Examples
+    --------
+    >>> i, f = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, float))
+    >>> end, planned, price = i(10), f(0.0), f(0.0)
+    >>> cols = [f(0.0) for _ in range(10)]
+    >>> reprice_rows(i(0), np.array([False, True]), True, np.array([False, False]),
+    ...              i(24, 3), end, f(1.0, 50.0), f(1.0, 0.8), f(0.0, 400.0), f(0.0, 200.0),
+    ...              f(0.0, 9.0), f(0.0, 8.0), f(0.0, 7.0), f(0.0, 1.0), f(0.0, 2.0), i(0),
+    ...              i(0), f(30.0), f(5.0), planned, price, *cols, i(4))
+    >>> end.tolist(), planned.tolist(), price.tolist(), cols[5].tolist()
+    ([34], [40.0], [5.0], [8.0])
+    """
+    j = 0
+    for k in range(len(sel)):
+        if not sel[k]:
+            continue
+        r = rows[j]
+        j += 1
+        if renewing:
+            end[r] += term[1 if trial[k] else 0]
+        plan = volume[k] * utilisation[k]
+        planned[r] = plan
+        price[r] = payment[k] / (plan if plan != plan or plan > 1e-12 else 1e-12)
+        expected_supplier[r] = supplier_gain[k]
+        expected_receiver[r] = receiver_gain[k]
+        priced_annuity[r] = annuity[k]
+        ex_tc_supplier[r] = tc_supplier[k]
+        ex_tc_receiver[r] = tc_receiver[k]
+        v = volume[k]
+        transport_unit[r] = transport[k] / (v if v != v or v > 1e-12 else 1e-12)
+        virgin_unit[r] = virgin_now[need[r]]
+        disposal_unit[r] = disposal_now[stream[r]]
+        avg_supplier[r] = 0.0
+        avg_receiver[r] = 0.0
+        losing_ticks[r] = 0
