@@ -1,6 +1,6 @@
 """The contract upkeep's compiled passes (kernels.fit_within_band, kernels.resize_rows,
 kernels.strand_rows, kernels.settle_rows,
-kernels.reprice_rows) give the numpy rules they replace, bit for bit (several contracts
+kernels.reprice_rows, kernels.failure_groups) give the numpy rules they replace, bit for bit (several contracts
 per item and per asset, contracts off any asset, items that did not fall, inactive
 contracts, assets emptied or still used, NaN volumes included)."""
 
@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from test_asset_kernels import _move_numpy, _same, _spread_numpy, _strand_numpy
 
+from symbiosis_abm.codes import REASON_CODE
 from symbiosis_abm.contracts import within_band
 from symbiosis_abm.kernels import (
+    failure_groups,
     fit_within_band,
     reprice_rows,
     resize_rows,
@@ -213,3 +215,30 @@ def test_reprice_rows_is_the_numpy_reprice(seed, renewing):
                  *(deal[name] for name in deal), need, stream, virgin_now, disposal_now,
                  *(ex[name] for name in names), ex["losing_ticks"])
     assert all(_same(ex[name], want[name]) for name in ex)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_failure_groups_are_the_numpy_reasons(seed):
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(25, 40)), int(rng.integers(0, 25))
+    rows = rng.choice(n, k, replace=False)
+    ok, pays, signs = (rng.random(k) < q for q in (0.3, 0.5, 0.5))
+    cofund = rng.choice([0.0, 0.2, np.nan], n)
+    share = rng.choice([0.0, 0.3, np.nan], k)
+    codes = [REASON_CODE[r] for r in ("no surplus", "no co-funding", "low trust",
+                                      "no capital")]
+    # NegotiationBook._fail_decided as it was written in numpy before the kernel
+    funded = ~((cofund[rows] > 0) & (share == 0))
+    reason = np.where(~pays, np.where(funded, codes[0], codes[1]),
+                      np.where(~signs, codes[2], codes[3]))
+    want = [(code, np.flatnonzero(~ok & (reason == code)))
+            for code in sorted(set(reason[~ok].tolist()))]
+    out = failure_groups(rows, ok, pays, signs, cofund, share, *codes)
+    groups = int(out[0])
+    at, start, got = out[1 + 2 * groups:], 0, []
+    for g in range(groups):
+        code, end = int(out[1 + 2 * g]), int(out[2 + 2 * g])
+        got.append((code, at[start:end]))
+        start = end
+    assert start == len(at) and len(got) == len(want)
+    assert all(c == d and _same(a, b) for (c, a), (d, b) in zip(got, want))

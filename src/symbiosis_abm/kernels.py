@@ -2183,7 +2183,7 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
 # one compiled call around the asset kernels above)
 
 __all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
-            "reprice_rows"]
+            "reprice_rows", "failure_groups"]
 
 
 @njit(cache=True, nogil=True)
@@ -2470,3 +2470,57 @@ def reprice_rows(rows, sel, renewing, trial, term, end, volume, utilisation, tra
         avg_supplier[r] = 0.0
         avg_receiver[r] = 0.0
         losing_ticks[r] = 0
+
+
+@njit(cache=True, nogil=True)
+def failure_groups(rows, ok, pays, signs, cofund, share, no_surplus, no_cofunding,
+                   low_trust, no_capital):  # pragma: no cover - compiled
+    """The due negotiations ``rows`` that did not conclude (``~ok``), grouped by their
+    first reason, in one pass: what ``NegotiationBook._fail_decided`` did in numpy (the
+    reason codes, then each code's rows in order, codes ascending as ``np.unique`` gives
+    them). A deal that counted on co-funding (``cofund`` of its row > 0) and was offered
+    none (``share`` 0) fails for want of it rather than for no surplus.
+
+    Returns one array: the number of groups ``g``, then each group's code and the end of
+    its positions, then the positions (into ``rows``) of every group, one after another.
+
+    Examples
+    --------
+    >>> i, b = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, bool))
+    >>> failure_groups(i(5, 6, 7), b(False, True, False), b(False, True, True),
+    ...                b(True, True, False), np.zeros(8), np.zeros(3), 2, 10, 1, 7).tolist()
+    [2, 1, 1, 2, 2, 2, 0]
+    """
+    n = len(rows)
+    code = np.empty(n, dtype=np.int64)
+    top = max(max(no_surplus, no_cofunding), max(low_trust, no_capital))
+    count = np.zeros(top + 1, dtype=np.int64)
+    for k in range(n):
+        if not pays[k]:
+            funded = not (cofund[rows[k]] > 0 and share[k] == 0)
+            code[k] = no_surplus if funded else no_cofunding
+        else:
+            code[k] = low_trust if not signs[k] else no_capital
+        if not ok[k]:
+            count[code[k]] += 1
+    groups = 0
+    for c in range(top + 1):
+        if count[c]:
+            groups += 1
+    out = np.empty(1 + 2 * groups + n, dtype=np.int64)
+    out[0] = groups
+    start = np.empty(top + 1, dtype=np.int64)
+    g, end = 0, 0
+    for c in range(top + 1):
+        if count[c]:
+            start[c] = end
+            end += count[c]
+            out[1 + 2 * g] = c
+            out[2 + 2 * g] = end
+            g += 1
+    base = 1 + 2 * groups
+    for k in range(n):   # each code's rows in their order
+        if not ok[k]:
+            out[base + start[code[k]]] = k
+            start[code[k]] += 1
+    return out[:base + end]
