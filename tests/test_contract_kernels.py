@@ -104,7 +104,8 @@ def test_resize_rows_is_the_numpy_resize(seed):
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_strand_rows_is_the_numpy_strand(seed):
+@pytest.mark.parametrize("retire", [False, True])
+def test_strand_rows_is_the_numpy_strand(seed, retire):
     rng = np.random.default_rng(seed)
     n, n_assets, n_edges, n_firms = int(rng.integers(1, 40)), 6, 9, 5
     asset = rng.integers(-1, n_assets, n)
@@ -137,10 +138,13 @@ def test_strand_rows_is_the_numpy_strand(seed):
                                used)
         np.add.at(firm, receiver[on], amount)
         _spread_numpy(ids, n_assets, active, asset, volume, annuity, asset_annuity, a_vol)
+        if retire:   # ContractBook._end_exchanges, "partner closed": AssetBook.retire
+            gone = ids[a_vol[ids] <= 0]
+            until[gone] = np.minimum(until[gone], tick)
     annuity, a_vol, load, changes, user, until, paid, stranded, used, firm = state
     strand_rows(rows, tick, tpy, asset, edge, volume, stream, annuity, receiver, active,
                 season, a_vol, load, changes, ROUNDING, user, until, paid, stranded, used,
-                asset_annuity, firm)
+                asset_annuity, firm, retire)
     assert all(_same(g, w) for g, w in zip(state, want))
 
 

@@ -38,13 +38,12 @@ from .codes import (
     REASON_CODE,
 )
 from .kernels import (
-    end_contracts,
+    end_rows,
     fit_within_band,
     reprice_rows,
     resize_rows,
     settle_rows,
     start_exchange_rows,
-    strand_rows,
 )
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
@@ -505,22 +504,25 @@ class ContractBook:
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
         if len(rows) == 0:
             return
-        ex = self.exchanges
-        # the log, the commitments and the edges in one compiled pass (the rows still
-        # active end; their volumes leave the commitments; their edges idle)
-        rows = end_contracts(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason],
-                             ex["active"], ex["ended"], ex["reason"], ex["edge"], ex["stream"],
-                             ex["need"], ex["volume"], self.stream_committed,
-                             self.need_committed, self.edge_status, self.edge_retry, IDLE,
-                             t + self.rates.reconsider)
-        if len(rows) == 0:
-            return
-        self._strand(rows, t)
-        if reason == "partner closed":   # the site's end of the line is gone with it
-            ids = ex["asset"][rows]     # (unless other firms of the site still use it)
-            ids = ids[ids >= 0]
-            self.assets.retire(ids[self.assets.table["volume"][ids] <= 0], t)
-        self.counts[f"ended: {reason}"] += len(rows)
+        ex, book = self.exchanges, self.assets
+        table = book.table
+        # one compiled pass (kernels.end_rows): the rows still active end (the log, their
+        # volumes leave the commitments, their edges idle, kernels.end_contracts) and
+        # leave their assets: AssetBook.leave, AssetBook.strand (the annuity still to come
+        # on an asset no contract uses any more, owed by the leavers' receivers, pro rata,
+        # 7.15), _share_annuity's split; a partner's closure retires the assets left
+        # unused (the site's end of the line is gone with it, AssetBook.retire)
+        n = end_rows(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason], ex["active"],
+                     ex["ended"], ex["reason"], ex["edge"], ex["stream"], ex["need"],
+                     ex["volume"], self.stream_committed, self.need_committed,
+                     self.edge_status, self.edge_retry, IDLE, t + self.rates.reconsider,
+                     float(self.params.ticks_per_year), ex["asset"], ex["annuity"],
+                     ex["receiver"], self.world.stream_season, table["volume"], book.load,
+                     table["changes"], ROUNDING, book.edge_user, table["until"],
+                     table["paid_off"], table["stranded"], table["last_used"],
+                     table["annuity"], self.firm_stranded, reason == "partner closed")
+        if n:
+            self.counts[f"ended: {reason}"] += n
 
     def _settle_early_end(self, rows: np.ndarray, by_supplier: np.ndarray, t: int) -> None:
         """The side ending contracts ``rows`` early pays the other its notice and, where
@@ -539,20 +541,6 @@ class ContractBook:
                            ex["receiver"], table["until"], table["paid_off"],
                            self.firm_savings)
         self.counts["early termination paid (EUR)"] += float(paid.sum())
-
-    def _strand(self, rows: np.ndarray, t: int) -> None:
-        """Exchanges ending before their asset's life is over leave its annuity stranded
-        when no other contract uses it: the leavers' receivers owe it, pro rata (7.15)."""
-        ex, book = self.exchanges, self.assets
-        table = book.table
-        # one compiled pass (kernels.strand_rows): AssetBook.leave, AssetBook.strand, the
-        # receivers' charges and _share_annuity's split
-        strand_rows(rows, t, float(self.params.ticks_per_year), ex["asset"], ex["edge"],
-                    ex["volume"], ex["stream"], ex["annuity"], ex["receiver"], ex["active"],
-                    self.world.stream_season, table["volume"], book.load, table["changes"],
-                    ROUNDING, book.edge_user, table["until"], table["paid_off"],
-                    table["stranded"], table["last_used"], table["annuity"],
-                    self.firm_stranded)
 
 
 def _contract_ticks(p) -> np.ndarray:

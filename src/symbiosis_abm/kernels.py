@@ -2183,14 +2183,15 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
 # one compiled call around the asset kernels above)
 
 __all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
-            "reprice_rows", "failure_groups"]
+            "reprice_rows", "failure_groups",
+            "end_rows"]
 
 
 @njit(cache=True, nogil=True)
 def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity, receiver,
                 active, stream_season, asset_volume, load, changes, rounding, edge_user,
-                until, paid_off, stranded, last_used, asset_annuity, firm_stranded
-                ):  # pragma: no cover - compiled
+                until, paid_off, stranded, last_used, asset_annuity, firm_stranded,
+                retire):  # pragma: no cover - compiled
     """Ended contracts ``rows`` leave their assets, in one pass: what
     :meth:`.contracts.ContractBook._strand` did in numpy, operation for operation.
 
@@ -2199,7 +2200,8 @@ def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity
     annuity still to come on the assets left unused is stranded (:func:`strand_assets`,
     each row's ``annuity / ticks_per_year``) and charged to their receivers
     (``np.add.at``, in order); the contracts still on those assets share their annuity
-    again (:func:`spread_annuity`).
+    again (:func:`spread_annuity`). With ``retire`` (a partner's site closed), the assets
+    left unused end their life at ``tick`` (:meth:`.assets.AssetBook.retire`).
 
     Examples
     --------
@@ -2208,7 +2210,7 @@ def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity
     >>> paid, stranded, used, user = np.array([False]), np.zeros(1), i(0), i(0)
     >>> strand_rows(i(0), 5, 12.0, i(0), i(0), np.array([10.0]), i(0), np.array([120.0]),
     ...             i(1), np.array([False]), np.ones((1, 12)), vol, load, i(0), 1e-9, user,
-    ...             i(9), paid, stranded, used, np.array([120.0]), firm)
+    ...             i(9), paid, stranded, used, np.array([120.0]), firm, False)
     >>> firm.tolist(), paid.tolist(), user.tolist(), vol.tolist()
     ([0.0, 30.0], [True], [-1], [0.0])
     """
@@ -2244,6 +2246,10 @@ def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity
         firm_stranded[receiver[on[k]]] += amount[k]
     spread_annuity(ids, len(until), active, asset, volume, annuity, asset_annuity,
                    asset_volume)
+    if retire:
+        for a in ids:
+            if asset_volume[a] <= 0 and until[a] > tick:
+                until[a] = tick
 
 
 @njit(cache=True, nogil=True)
@@ -2524,3 +2530,23 @@ def failure_groups(rows, ok, pays, signs, cofund, share, no_surplus, no_cofundin
             out[base + start[code[k]]] = k
             start[code[k]] += 1
     return out[:base + end]
+
+
+@njit(cache=True, nogil=True)
+def end_rows(rows, tick, code, active, ended, reason, edge, stream, need, volume,
+             stream_committed, need_committed, edge_status, edge_retry, idle, retry,
+             ticks_per_year, asset, annuity, receiver, stream_season, asset_volume, load,
+             changes, rounding, edge_user, until, paid_off, stranded, last_used,
+             asset_annuity, firm_stranded, retire):  # pragma: no cover - compiled
+    """Contracts ``rows`` end: :func:`end_contracts`, then :func:`strand_rows` on the
+    rows that ended, in one call (``ContractBook._end_exchanges``). Returns how many
+    ended."""
+    keep = end_contracts(rows, tick, code, active, ended, reason, edge, stream, need,
+                         volume, stream_committed, need_committed, edge_status, edge_retry,
+                         idle, retry)
+    if len(keep):
+        strand_rows(keep, tick, ticks_per_year, asset, edge, volume, stream, annuity,
+                    receiver, active, stream_season, asset_volume, load, changes, rounding,
+                    edge_user, until, paid_off, stranded, last_used, asset_annuity,
+                    firm_stranded, retire)
+    return len(keep)
