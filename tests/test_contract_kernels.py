@@ -1,6 +1,6 @@
 """The contract upkeep's compiled passes (kernels.fit_within_band, kernels.resize_rows,
 kernels.strand_rows, kernels.settle_rows,
-kernels.reprice_rows, kernels.failure_groups) give the numpy rules they replace, bit for bit (several contracts
+kernels.reprice_rows, kernels.failure_groups, kernels.building_counts) give the numpy rules they replace, bit for bit (several contracts
 per item and per asset, contracts off any asset, items that did not fall, inactive
 contracts, assets emptied or still used, NaN volumes included)."""
 
@@ -13,6 +13,7 @@ from test_asset_kernels import _move_numpy, _same, _spread_numpy, _strand_numpy
 from symbiosis_abm.codes import REASON_CODE
 from symbiosis_abm.contracts import within_band
 from symbiosis_abm.kernels import (
+    building_counts,
     failure_groups,
     fit_within_band,
     reprice_rows,
@@ -246,3 +247,16 @@ def test_failure_groups_are_the_numpy_reasons(seed):
         start = end
     assert start == len(at) and len(got) == len(want)
     assert all(c == d and _same(a, b) for (c, a), (d, b) in zip(got, want))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_building_counts_are_the_numpy_counts(seed):
+    rng = np.random.default_rng(seed)
+    n, n_firms, tick = int(rng.integers(0, 60)), 7, int(rng.integers(0, 20))
+    active, first = rng.random(n) < 0.7, rng.integers(0, 30, n)
+    supplier, receiver = rng.integers(0, n_firms, n), rng.integers(0, n_firms, n)
+    # ContractBook.firm_building as it was written in numpy before the kernel
+    b = active & (first > tick)
+    want = (np.bincount(supplier[b], minlength=n_firms)
+            + np.bincount(receiver[b], minlength=n_firms))
+    assert _same(building_counts(active, first, tick, supplier, receiver, n_firms), want)

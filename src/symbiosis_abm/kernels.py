@@ -2184,7 +2184,7 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
 
 __all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
             "reprice_rows", "failure_groups",
-            "end_rows"]
+            "end_rows", "building_counts"]
 
 
 @njit(cache=True, nogil=True)
@@ -2550,3 +2550,25 @@ def end_rows(rows, tick, code, active, ended, reason, edge, stream, need, volume
                     edge_user, until, paid_off, stranded, last_used, asset_annuity,
                     firm_stranded, retire)
     return len(keep)
+
+
+@njit(cache=True, nogil=True)
+def building_counts(active, first, tick, supplier, receiver,
+                    n_firms):  # pragma: no cover - compiled
+    """Connections each firm has under construction at ``tick`` (active, first delivery
+    later), in one pass: ``np.bincount`` of their suppliers plus that of their receivers
+    (``ContractBook.firm_building``).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> building_counts(np.array([True, True, False]), i(9, 3, 9), 5, i(0, 0, 0), i(1, 2, 2),
+    ...                 3).tolist()
+    [1, 1, 0]
+    """
+    out = np.zeros(n_firms, dtype=np.int64)
+    for r in range(len(active)):
+        if active[r] and first[r] > tick:
+            out[supplier[r]] += 1
+            out[receiver[r]] += 1
+    return out
