@@ -2178,9 +2178,10 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
     return out
 
 
-# --- Contract upkeep: stranding, refitting to capacity, resizing ----------------
-# (issue 17: the numpy chains of ContractBook._strand, _fit_to_capacity and _resize, each
-# one compiled call around the asset kernels above)
+# --- Contract upkeep: endings, refitting, re-pricing, failed talks ---------------
+# (issue 17: the numpy chains of ContractBook's endings and stranding, _fit_to_capacity,
+# _resize, _settle_early_end, _reprice and firm_building, and of
+# NegotiationBook._fail_decided, each one compiled call around the kernels above)
 
 __all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
             "reprice_rows", "failure_groups",
@@ -2329,7 +2330,7 @@ def resize_rows(rows, new_volume, stream, need, volume, planned, price, disposal
                 asset_volume, load, changes, rounding, asset_annuity
                 ):  # pragma: no cover - compiled
     """Contracts ``rows`` (distinct) now run at ``new_volume``, in one pass: what
-    :meth:`.contracts.ContractBook._resize` and :meth:`.assets.AssetUse._resize_on_assets`
+    :meth:`.contracts.ContractBook._resize` and ``AssetUse._resize_on_assets``
     did in numpy, operation for operation: the commitments (``np.bincount`` of the
     changes, added), the plan and expected gains, the volume, the assets' load
     (:func:`move_on_assets`) and the annuity split (:func:`spread_annuity`).
