@@ -71,7 +71,7 @@ _asset_columns = operator.itemgetter(*ASSET_COLUMNS)
 LINE = MODES.index("pipe")
 
 #: slack on the capacity check (rounding of volumes re-split pro rata)
-_ROUNDING = 1e-9
+ROUNDING = 1e-9
 
 
 def route_keys(site_a: np.ndarray, site_b: np.ndarray, resource: np.ndarray) -> np.ndarray:
@@ -222,7 +222,7 @@ class AssetBook:
         t = self.table
         return (tick, self.edge_route, self.route_asset, t["until"], self.edge_user,
                 self.load, t["capacity"], t["paid_off"], t["annuity"], t["volume"],
-                1.0 + _ROUNDING, t["mode"])
+                1.0 + ROUNDING, t["mode"])
 
     def build(self, edges, supplier, receiver, resource, mode, capex, public, *,
               tick: int, annuity=0.0, profile=None, ready=None) -> np.ndarray:
@@ -261,7 +261,7 @@ class AssetBook:
             subsidy, annuity, np.asarray(volume, dtype=float),
             np.asarray(stream, dtype=np.int64), profile, np.asarray(capacity, dtype=float),
             np.asarray(ready, dtype=np.int64), int(built), int(signed), self.edge_route,
-            self.route_asset, self.edge_user, load, 1.0 + _ROUNDING, _ROUNDING, size,
+            self.route_asset, self.edge_user, load, 1.0 + ROUNDING, ROUNDING, size,
             *_asset_columns(columns), world.edge_supplier,
             world.edge_receiver, world.edge_resource, world.stream_season,
             life.reshape(1, 1) if life.ndim == 0 else life, life.ndim == 0,
@@ -304,12 +304,7 @@ class AssetBook:
         t = self.table
         move_on_assets(np.asarray(ids, dtype=np.int64), np.asarray(volume, dtype=float),
                        np.asarray(profile, dtype=float), float(sign), t["volume"], self.load,
-                       t["changes"], _ROUNDING)
-
-    def adjust(self, ids: np.ndarray, volume: np.ndarray, profile: np.ndarray) -> None:
-        """Contracts on assets ``ids`` change their volume by ``volume`` (their monthly
-        flow by ``profile``)."""
-        self._move(ids, volume, profile, +1.0)
+                       t["changes"], ROUNDING)
 
     def user_annuity(self, ids: np.ndarray, volume: np.ndarray) -> np.ndarray:
         """Yearly annuity each contract in service on assets ``ids`` pays: its asset's
@@ -421,17 +416,3 @@ class AssetUse:
         volume = ex["volume"][rows]
         self.assets.leave(ex["asset"][rows], ex["edge"][rows], volume,
                           volume[:, None] * self.world.stream_season[ex["stream"][rows]])
-
-    def _resize_on_assets(self, rows: np.ndarray, old_volume: np.ndarray) -> None:
-        """Contracts ``rows`` now run at their new volume (was ``old_volume``): their
-        assets' load and the annuity split follow."""
-        ex = self.exchanges
-        on = ex["asset"][rows] >= 0
-        if not on.any():
-            return
-        rows = rows[on]
-        delta = ex["volume"][rows] - old_volume[on]
-        ids = ex["asset"][rows]
-        self.assets.adjust(ids, delta, delta[:, None]
-                           * self.world.stream_season[ex["stream"][rows]])
-        self._share_annuity(ids)

@@ -31,16 +31,24 @@ import operator
 import numpy as np
 
 from ._arrays import remembered
+from .assets import ROUNDING
 from .catalogue import MODES
 from .codes import (
     IDLE,
     REASON_CODE,
 )
-from .kernels import end_contracts, start_exchange_rows
+from .kernels import (
+    building_counts,
+    end_rows,
+    fit_within_band,
+    reprice_rows,
+    resize_rows,
+    settle_rows,
+    start_exchange_rows,
+)
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
 from .state import phase
-from .termination import early_end_payment
 
 __all__ = ["season_at", "supply_for_contracts", "shortfall", "forward_gains", "within_band",
            "allocation_reasons", "ContractBook"]
@@ -326,8 +334,7 @@ class ContractBook:
         renewed = int(np.count_nonzero(keep))
         if renewed:
             term = remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
-            ex["end"][due[keep]] += term[trial[keep].astype(np.intp)]   # [1]: a trial's
-            self._reprice(due[keep], terms, info, keep)
+            self._reprice(due[keep], terms, info, keep, trial=trial, term=term)
         self.counts["renewals"] += renewed
         if renewed == len(due):   # (most renewals: every contract due goes on)
             return
@@ -337,26 +344,25 @@ class ContractBook:
         self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
         self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
 
-    def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray) -> None:
+    def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray, *,
+                 trial: np.ndarray | None = None, term: np.ndarray | None = None) -> None:
         """A renewed contract's new terms: price, expected gains and costs of the deal
         ``terms``/``info`` (rows ``sel`` of them) at today's prices; the plan it is judged
-        against starts afresh."""
+        against starts afresh. With ``trial`` (of the deals) and ``term``
+        (:func:`_contract_ticks`), a renewal: each contract's end moves on by its term
+        first. One compiled pass (kernels.reprice_rows)."""
         ex = self.exchanges
-        planned = info["volume"][sel] * info["utilisation"][sel]
-        ex["planned"][rows] = planned
-        ex["price"][rows] = terms.payment[sel] / np.maximum(planned, 1e-12)
-        ex["expected_supplier"][rows] = terms.supplier_gain[sel]
-        ex["expected_receiver"][rows] = terms.receiver_gain[sel]
-        ex["priced_annuity"][rows] = terms.annuity[sel]   # 0 over a sunk asset
-        ex["tc_supplier"][rows] = terms.tc_supplier[sel]
-        ex["tc_receiver"][rows] = terms.tc_receiver[sel]
-        ex["transport_unit"][rows] = info["transport"][sel] / np.maximum(info["volume"][sel],
-                                                                          1e-12)
-        ex["virgin_unit"][rows] = self.virgin_now[ex["need"][rows]]
-        ex["disposal_unit"][rows] = self.disposal_now[ex["stream"][rows]]
-        ex["avg_supplier"][rows] = 0.0
-        ex["avg_receiver"][rows] = 0.0
-        ex["losing_ticks"][rows] = 0
+        renewing = trial is not None
+        reprice_rows(rows, sel, renewing, trial if renewing else sel,
+                     term if renewing else _NO_TERM, ex["end"], info["volume"],
+                     info["utilisation"], info["transport"], terms.payment,
+                     terms.supplier_gain, terms.receiver_gain, terms.annuity,
+                     terms.tc_supplier, terms.tc_receiver, ex["need"], ex["stream"],
+                     self.virgin_now, self.disposal_now, ex["planned"], ex["price"],
+                     ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
+                     ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"],
+                     ex["virgin_unit"], ex["disposal_unit"], ex["avg_supplier"],
+                     ex["avg_receiver"], ex["losing_ticks"])
 
     def _replace_worn_assets(self, t: int) -> None:
         """Exchanges whose asset reached the end of its economic life: the pair prices a
@@ -406,20 +412,12 @@ class ContractBook:
     def firm_building(self) -> np.ndarray:
         """Connections each firm has under construction (signed, not yet delivering).
 
-        Read several times a tick: remembered per tick and set of active exchanges (an
-        exchange's firms and first delivery tick are fixed when it is appended). Shared:
-        callers must not modify it."""
-        ex, t = self.exchanges, max(self.tick, 0)
-        active = ex["active"]
-        key = (t, active.tobytes())
-        # as remembered() keeps it, inline: it is read hundreds of times a run
-        last = self.__dict__.get("_firm_building")
-        if last is None or last[0] != key:
-            b, n = active & (ex["first"] > t), self.world.n_firms
-            last = self.__dict__["_firm_building"] = (
-                key, np.bincount(ex["supplier"][b], minlength=n)
-                + np.bincount(ex["receiver"][b], minlength=n))
-        return last[1]
+        Read several times a tick, as the exchanges change between the reads: one
+        compiled pass over the exchanges each time (cheaper than a key of the active
+        rows to remember it by)."""
+        ex = self.exchanges
+        return building_counts(ex["active"], ex["first"], max(self.tick, 0), ex["supplier"],
+                               ex["receiver"], self.world.n_firms)
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
@@ -467,58 +465,57 @@ class ContractBook:
         stream = kind == "stream"
         level = self.stream_level if stream else self.need_level
         volume = w.stream_volume if stream else w.need_volume
-        rows = np.flatnonzero(ex["active"] & fell[ex[kind]])
-        below, new = within_band(ex[kind][rows], volume * level, ex["volume"][rows],
-                                 ex["max_volume"][rows], p.min_volume_share)
-        n_below = int(below.sum())
+        # the rows and within_band's rule in one compiled pass
+        rows, below, new = fit_within_band(fell, ex[kind], ex["active"], volume, level,
+                                           ex["volume"], ex["max_volume"], p.min_volume_share)
+        n_below = int(np.count_nonzero(below))
         if n_below:
             self._breach(rows[below], np.full(n_below, stream))
             self._settle_early_end(rows[below], np.full(n_below, stream), t)
             self._end_exchanges(rows[below], t, "below minimum volume")
         if n_below < len(rows):
-            self._resize(rows[~below], new[~below])
+            if n_below:
+                rows, new = rows[~below], new[~below]
+            self._resize(rows, new)
 
     def _resize(self, rows: np.ndarray, new_volume: np.ndarray) -> None:
         """Contracts ``rows`` now run at ``new_volume`` a year, at the same price per unit:
         commitments, plan and expected gains follow."""
-        ex = self.exchanges
-        delta = new_volume - ex["volume"][rows]
-        w = self.world
-        self.stream_committed += np.bincount(ex["stream"][rows], weights=delta,
-                                             minlength=len(w.stream_volume))
-        self.need_committed += np.bincount(ex["need"][rows], weights=delta,
-                                           minlength=len(w.need_volume))
-        ratio = new_volume / np.maximum(ex["volume"][rows], 1e-300)
-        d_planned = ex["planned"][rows] * (ratio - 1.0)
-        price = ex["price"][rows]
-        ex["expected_supplier"][rows] += d_planned * (ex["disposal_unit"][rows] + price)
-        ex["expected_receiver"][rows] += d_planned * (ex["virgin_unit"][rows]
-                                                      - ex["transport_unit"][rows] - price)
-        ex["planned"][rows] += d_planned
-        old = ex["volume"][rows].copy()
-        ex["volume"][rows] = new_volume
-        self._resize_on_assets(rows, old)
+        ex, w = self.exchanges, self.world
+        table = self.assets.table
+        # one compiled pass: the commitments, plan, expected gains and volume, then the
+        # assets' load and annuity split (kernels.resize_rows)
+        resize_rows(np.asarray(rows, dtype=np.int64), np.asarray(new_volume, dtype=float),
+                    ex["stream"], ex["need"], ex["volume"], ex["planned"], ex["price"],
+                    ex["disposal_unit"], ex["virgin_unit"], ex["transport_unit"],
+                    ex["expected_supplier"], ex["expected_receiver"], self.stream_committed,
+                    self.need_committed, ex["active"], ex["asset"], ex["annuity"],
+                    w.stream_season, table["volume"], self.assets.load, table["changes"],
+                    ROUNDING, table["annuity"])
         self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
         if len(rows) == 0:
             return
-        ex = self.exchanges
-        # the log, the commitments and the edges in one compiled pass (the rows still
-        # active end; their volumes leave the commitments; their edges idle)
-        rows = end_contracts(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason],
-                             ex["active"], ex["ended"], ex["reason"], ex["edge"], ex["stream"],
-                             ex["need"], ex["volume"], self.stream_committed,
-                             self.need_committed, self.edge_status, self.edge_retry, IDLE,
-                             t + self.rates.reconsider)
-        if len(rows) == 0:
-            return
-        self._strand(rows, t)
-        if reason == "partner closed":   # the site's end of the line is gone with it
-            ids = ex["asset"][rows]     # (unless other firms of the site still use it)
-            ids = ids[ids >= 0]
-            self.assets.retire(ids[self.assets.table["volume"][ids] <= 0], t)
-        self.counts[f"ended: {reason}"] += len(rows)
+        ex, book = self.exchanges, self.assets
+        table = book.table
+        # one compiled pass (kernels.end_rows): the rows still active end (the log, their
+        # volumes leave the commitments, their edges idle, kernels.end_contracts) and
+        # leave their assets: AssetBook.leave, AssetBook.strand (the annuity still to come
+        # on an asset no contract uses any more, owed by the leavers' receivers, pro rata,
+        # 7.15), _share_annuity's split; a partner's closure retires the assets left
+        # unused (the site's end of the line is gone with it, AssetBook.retire)
+        n = end_rows(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason], ex["active"],
+                     ex["ended"], ex["reason"], ex["edge"], ex["stream"], ex["need"],
+                     ex["volume"], self.stream_committed, self.need_committed,
+                     self.edge_status, self.edge_retry, IDLE, t + self.rates.reconsider,
+                     float(self.params.ticks_per_year), ex["asset"], ex["annuity"],
+                     ex["receiver"], self.world.stream_season, table["volume"], book.load,
+                     table["changes"], ROUNDING, book.edge_user, table["until"],
+                     table["paid_off"], table["stranded"], table["last_used"],
+                     table["annuity"], self.firm_stranded, reason == "partner closed")
+        if n:
+            self.counts[f"ended: {reason}"] += n
 
     def _settle_early_end(self, rows: np.ndarray, by_supplier: np.ndarray, t: int) -> None:
         """The side ending contracts ``rows`` early pays the other its notice and, where
@@ -527,33 +524,16 @@ class ContractBook:
         p, ex = self.params, self.exchanges
         if len(rows) == 0 or (p.notice_months <= 0 and p.stranded_compensation_share <= 0):
             return
-        ids, left = ex["asset"][rows], np.zeros(len(rows))
-        has = ids >= 0
         table = self.assets.table
-        ticks = np.maximum(table["until"][ids[has]] - (t + 1), 0)
-        left[has] = np.where(table["paid_off"][ids[has]], 0.0,
-                             ex["annuity"][rows[has]] / p.ticks_per_year * ticks)
-        paid = early_end_payment(by_supplier, ex["expected_supplier"][rows],
-                                 ex["expected_receiver"][rows], left, p.notice_months,
-                                 p.stranded_compensation_share)
-        payer = np.where(by_supplier, ex["supplier"][rows], ex["receiver"][rows])
-        payee = np.where(by_supplier, ex["receiver"][rows], ex["supplier"][rows])
-        np.subtract.at(self.firm_savings, payer, paid)
-        np.add.at(self.firm_savings, payee, paid)
+        # one compiled pass (kernels.settle_rows): early_end_payment's rule, the annuity
+        # still to come on each asset not paid off, the payers' and payees' savings
+        paid = settle_rows(np.asarray(rows, dtype=np.int64),
+                           np.asarray(by_supplier, dtype=bool), t, float(p.ticks_per_year), float(p.notice_months),
+                           float(p.stranded_compensation_share), ex["asset"], ex["annuity"],
+                           ex["expected_supplier"], ex["expected_receiver"], ex["supplier"],
+                           ex["receiver"], table["until"], table["paid_off"],
+                           self.firm_savings)
         self.counts["early termination paid (EUR)"] += float(paid.sum())
-
-    def _strand(self, rows: np.ndarray, t: int) -> None:
-        """Exchanges ending before their asset's life is over leave its annuity stranded
-        when no other contract uses it: the leavers' receivers owe it, pro rata (7.15)."""
-        ex = self.exchanges
-        rows = rows[ex["asset"][rows] >= 0]
-        if len(rows) == 0:
-            return
-        ids = ex["asset"][rows]
-        self._leave_assets(rows)   # the contracts still on an asset carry its annuity
-        amount = self.assets.strand(ids, ex["annuity"][rows] / self.params.ticks_per_year, t)
-        np.add.at(self.firm_stranded, ex["receiver"][rows], amount)
-        self._share_annuity(ids)   # (repeats are harmless: a mask over assets)
 
 
 def _contract_ticks(p) -> np.ndarray:
@@ -561,6 +541,10 @@ def _contract_ticks(p) -> np.ndarray:
     each, rounded as numpy rounds)."""
     length = np.array([p.contract_years * p.ticks_per_year, p.trial_months / p.tick_months])
     return np.maximum(1, np.round(length)).astype(np.int64)
+
+
+#: no term to extend (a re-pricing that is no renewal, :meth:`ContractBook._reprice`)
+_NO_TERM = np.zeros(2, dtype=np.int64)
 
 
 def _lead_by_mode(p) -> np.ndarray:

@@ -2176,3 +2176,400 @@ def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no c
         a = route_asset[routes[k]]
         out[k] = a * 4.0e9 + changes[a] * 2.0 if until[a] > tick else -1.0
     return out
+
+
+# --- Contract upkeep: endings, refitting, re-pricing, failed talks ---------------
+# (issue 17: the numpy chains of ContractBook's endings and stranding, _fit_to_capacity,
+# _resize, _settle_early_end, _reprice and firm_building, and of
+# NegotiationBook._fail_decided, each one compiled call around the kernels above)
+
+__all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
+            "reprice_rows", "failure_groups",
+            "end_rows", "building_counts"]
+
+
+@njit(cache=True, nogil=True)
+def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity, receiver,
+                active, stream_season, asset_volume, load, changes, rounding, edge_user,
+                until, paid_off, stranded, last_used, asset_annuity, firm_stranded,
+                retire):  # pragma: no cover - compiled
+    """Ended contracts ``rows`` leave their assets, in one pass: what
+    :meth:`.contracts.ContractBook._strand` did in numpy, operation for operation.
+
+    The rows on an asset leave it (:func:`move_on_assets` with ``sign`` -1, their flow
+    ``volume x stream_season``; an edge's user is cleared where it was their asset); the
+    annuity still to come on the assets left unused is stranded (:func:`strand_assets`,
+    each row's ``annuity / ticks_per_year``) and charged to their receivers
+    (``np.add.at``, in order); the contracts still on those assets share their annuity
+    again (:func:`spread_annuity`). With ``retire`` (a partner's site closed), the assets
+    left unused end their life at ``tick`` (:meth:`.assets.AssetBook.retire`).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> vol, load, firm = np.array([10.0]), np.full((1, 12), 10.0), np.zeros(2)
+    >>> paid, stranded, used, user = np.array([False]), np.zeros(1), i(0), i(0)
+    >>> strand_rows(i(0), 5, 12.0, i(0), i(0), np.array([10.0]), i(0), np.array([120.0]),
+    ...             i(1), np.array([False]), np.ones((1, 12)), vol, load, i(0), 1e-9, user,
+    ...             i(9), paid, stranded, used, np.array([120.0]), firm, False)
+    >>> firm.tolist(), paid.tolist(), user.tolist(), vol.tolist()
+    ([0.0, 30.0], [True], [-1], [0.0])
+    """
+    n = 0
+    on = np.empty(len(rows), dtype=np.int64)
+    for r in rows:
+        if asset[r] >= 0:
+            on[n] = r
+            n += 1
+    if n == 0:
+        return
+    on = on[:n]
+    ids = np.empty(n, dtype=np.int64)
+    leaving = np.empty(n)
+    flow = np.empty((n, stream_season.shape[1]))
+    for k in range(n):
+        r = on[k]
+        ids[k] = asset[r]
+        leaving[k] = volume[r]
+        for m in range(stream_season.shape[1]):
+            flow[k, m] = volume[r] * stream_season[stream[r], m]
+    move_on_assets(ids, leaving, flow, -1.0, asset_volume, load, changes, rounding)
+    for k in range(n):
+        e = edge[on[k]]
+        if edge_user[e] == ids[k]:
+            edge_user[e] = -1
+    per_tick = np.empty(n)
+    for k in range(n):
+        per_tick[k] = annuity[on[k]] / ticks_per_year
+    amount = strand_assets(ids, per_tick, tick, until, asset_volume, paid_off, stranded,
+                           last_used)
+    for k in range(n):
+        firm_stranded[receiver[on[k]]] += amount[k]
+    spread_annuity(ids, len(until), active, asset, volume, annuity, asset_annuity,
+                   asset_volume)
+    if retire:
+        for a in ids:
+            if asset_volume[a] <= 0 and until[a] > tick:
+                until[a] = tick
+
+
+@njit(cache=True, nogil=True)
+def _band_share(capacity, committed):  # pragma: no cover - compiled
+    """:func:`.contracts.within_band`'s share of an item: ``min(capacity / committed, 1)``
+    where something is committed, else 1 (NaN stays NaN, as ``np.minimum``)."""
+    if committed > 0:
+        share = capacity / committed
+        return 1.0 if share > 1.0 else share
+    return 1.0
+
+
+@njit(cache=True, nogil=True)
+def fit_within_band(fell, item, active, item_volume, level, volume, max_volume,
+                    min_share):  # pragma: no cover - compiled
+    """The active contracts on items (streams or needs) that ``fell``, refitted to the
+    items' capacity (``item_volume x level``), in one pass: what
+    :meth:`.contracts.ContractBook._fit_to_capacity` does with
+    :func:`.contracts.within_band`, operation for operation. Returns the rows, which of
+    them end below their minimum and each one's new volume (0 for those).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> rows, below, new = fit_within_band(np.array([True]), i(0, 0, 0),
+    ...     np.array([True, True, False]), np.array([100.0]), np.array([0.5]),
+    ...     np.array([60.0, 40.0, 9.0]), np.array([60.0, 100.0, 9.0]), 0.3)
+    >>> rows.tolist(), below.tolist(), new.tolist()
+    ([0, 1], [False, True], [50.0, 0.0])
+    """
+    n = 0
+    rows = np.empty(len(active), dtype=np.int64)
+    for r in range(len(active)):
+        if active[r] and fell[item[r]]:
+            rows[n] = r
+            n += 1
+    rows = rows[:n]
+    committed = np.zeros(len(item_volume))
+    for r in rows:   # np.bincount: in order, from 0
+        committed[item[r]] += volume[r]
+    below = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        i = item[rows[k]]
+        share = _band_share(item_volume[i] * level[i], committed[i])
+        below[k] = volume[rows[k]] * share < min_share * max_volume[rows[k]] * (1.0 - 1e-9)
+    committed[:] = 0.0
+    for k in range(n):
+        if not below[k]:
+            committed[item[rows[k]]] += volume[rows[k]]
+    new = np.zeros(n)
+    for k in range(n):
+        if not below[k]:
+            i = item[rows[k]]
+            new[k] = volume[rows[k]] * _band_share(item_volume[i] * level[i], committed[i])
+    return rows, below, new
+
+
+@njit(cache=True, nogil=True)
+def _add_by_item(rows, item, delta, committed):  # pragma: no cover - compiled
+    """``committed += np.bincount(item[rows], weights=delta)`` on the items of ``rows``
+    only (the others would add 0): each item's sum from 0, in order, added once."""
+    total = np.zeros(len(committed))
+    done = np.zeros(len(committed), dtype=np.bool_)
+    for k in range(len(rows)):
+        total[item[rows[k]]] += delta[k]
+    for k in range(len(rows)):
+        i = item[rows[k]]
+        if not done[i]:
+            committed[i] += total[i]
+            done[i] = True
+
+
+@njit(cache=True, nogil=True)
+def resize_rows(rows, new_volume, stream, need, volume, planned, price, disposal_unit,
+                virgin_unit, transport_unit, expected_supplier, expected_receiver,
+                stream_committed, need_committed, active, asset, annuity, stream_season,
+                asset_volume, load, changes, rounding, asset_annuity
+                ):  # pragma: no cover - compiled
+    """Contracts ``rows`` (distinct) now run at ``new_volume``, in one pass: what
+    :meth:`.contracts.ContractBook._resize` and ``AssetUse._resize_on_assets``
+    did in numpy, operation for operation: the commitments (``np.bincount`` of the
+    changes, added), the plan and expected gains, the volume, the assets' load
+    (:func:`move_on_assets`) and the annuity split (:func:`spread_annuity`).
+
+    Examples
+    --------
+    >>> i, f = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, float))
+    >>> vol, planned, committed = f(40.0), f(40.0), f(40.0)
+    >>> sup, rec, avol, load = f(100.0), f(50.0), f(40.0), np.full((1, 12), 40.0)
+    >>> resize_rows(i(0), f(20.0), i(0), i(0), vol, planned, f(2.0), f(1.0), f(5.0),
+    ...             f(0.5), sup, rec, committed, f(40.0), np.array([True]), i(0), f(0.0),
+    ...             np.ones((1, 12)), avol, load, i(0), 1e-9, f(800.0))
+    >>> vol.tolist(), planned.tolist(), sup.tolist(), rec.tolist(), committed.tolist()
+    ([20.0], [20.0], [40.0], [0.0], [20.0])
+    """
+    n = len(rows)
+    delta = np.empty(n)
+    for k in range(n):
+        delta[k] = new_volume[k] - volume[rows[k]]
+    _add_by_item(rows, stream, delta, stream_committed)
+    _add_by_item(rows, need, delta, need_committed)
+    old = np.empty(n)
+    for k in range(n):
+        r = rows[k]
+        v = volume[r]
+        ratio = new_volume[k] / (v if v != v or v > 1e-300 else 1e-300)
+        d_planned = planned[r] * (ratio - 1.0)
+        expected_supplier[r] += d_planned * (disposal_unit[r] + price[r])
+        expected_receiver[r] += d_planned * (virgin_unit[r] - transport_unit[r] - price[r])
+        planned[r] += d_planned
+        old[k] = v
+        volume[r] = new_volume[k]
+    m = 0
+    for k in range(n):
+        if asset[rows[k]] >= 0:
+            m += 1
+    if m == 0:
+        return
+    ids = np.empty(m, dtype=np.int64)
+    moved = np.empty(m)
+    flow = np.empty((m, stream_season.shape[1]))
+    j = 0
+    for k in range(n):
+        r = rows[k]
+        if asset[r] >= 0:
+            ids[j] = asset[r]
+            moved[j] = volume[r] - old[k]
+            for mo in range(stream_season.shape[1]):
+                flow[j, mo] = moved[j] * stream_season[stream[r], mo]
+            j += 1
+    move_on_assets(ids, moved, flow, 1.0, asset_volume, load, changes, rounding)
+    spread_annuity(ids, len(asset_annuity), active, asset, volume, annuity, asset_annuity,
+                   asset_volume)
+
+
+@njit(cache=True, nogil=True)
+def settle_rows(rows, by_supplier, tick, ticks_per_year, notice_months, compensation_share,
+                asset, annuity, expected_supplier, expected_receiver, supplier, receiver,
+                until, paid_off, firm_savings):  # pragma: no cover - compiled
+    """The side ending contracts ``rows`` early pays the other, in one pass: what
+    :meth:`.contracts.ContractBook._settle_early_end` did in numpy with
+    :func:`.termination.early_end_payment`, operation for operation. The payers' savings
+    fall (``np.subtract.at``, in order), then the payees' rise (``np.add.at``). Returns
+    each contract's payment.
+
+    Examples
+    --------
+    >>> i, f = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, float))
+    >>> savings = f(0.0, 0.0)
+    >>> settle_rows(i(0), np.array([True]), 5, 12.0, 3.0, 0.5, i(0), f(1200.0), f(8000.0),
+    ...             f(12000.0), i(0), i(1), i(16), np.array([False]), savings).tolist()
+    [3500.0]
+    >>> savings.tolist()
+    [-3500.0, 3500.0]
+    """
+    n = len(rows)
+    paid = np.empty(n)
+    for k in range(n):
+        r = rows[k]
+        left = 0.0
+        a = asset[r]
+        if a >= 0 and not paid_off[a]:
+            left = annuity[r] / ticks_per_year * max(until[a] - (tick + 1), 0)
+        other = expected_receiver[r] if by_supplier[k] else expected_supplier[r]
+        floor = other if other != other or other > 0.0 else 0.0   # np.maximum(other, 0)
+        notice = floor * notice_months / 12.0
+        paid[k] = notice + (compensation_share * left if by_supplier[k] else 0.0)
+    for k in range(n):
+        r = rows[k]
+        firm_savings[supplier[r] if by_supplier[k] else receiver[r]] -= paid[k]
+    for k in range(n):
+        r = rows[k]
+        firm_savings[receiver[r] if by_supplier[k] else supplier[r]] += paid[k]
+    return paid
+
+
+@njit(cache=True, nogil=True)
+def reprice_rows(rows, sel, renewing, trial, term, end, volume, utilisation, transport,
+                 payment, supplier_gain, receiver_gain, annuity, tc_supplier, tc_receiver,
+                 need, stream, virgin_now, disposal_now, planned, price, expected_supplier,
+                 expected_receiver, priced_annuity, ex_tc_supplier, ex_tc_receiver,
+                 transport_unit, virgin_unit, disposal_unit, avg_supplier, avg_receiver,
+                 losing_ticks):  # pragma: no cover - compiled
+    """Contracts ``rows`` take the new terms of the deals ``sel`` selects (one row per
+    selected deal, in order), in one pass: what :meth:`.contracts.ContractBook._reprice`
+    did in numpy, operation for operation (with ``renewing``, first what
+    ``_renew_or_expire`` did: each one's end moves on by ``term[1]`` for a ``trial``, else
+    ``term[0]``). The plan is volume x utilisation, the price per unit of it, the
+    expected gains, annuity and transaction costs those of the deal, the units' avoided
+    costs today's; the running averages start afresh.
+
+    Examples
+    --------
+    >>> i, f = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, float))
+    >>> end, planned, price = i(10), f(0.0), f(0.0)
+    >>> cols = [f(0.0) for _ in range(10)]
+    >>> reprice_rows(i(0), np.array([False, True]), True, np.array([False, False]),
+    ...              i(24, 3), end, f(1.0, 50.0), f(1.0, 0.8), f(0.0, 400.0), f(0.0, 200.0),
+    ...              f(0.0, 9.0), f(0.0, 8.0), f(0.0, 7.0), f(0.0, 1.0), f(0.0, 2.0), i(0),
+    ...              i(0), f(30.0), f(5.0), planned, price, *cols, i(4))
+    >>> end.tolist(), planned.tolist(), price.tolist(), cols[5].tolist()
+    ([34], [40.0], [5.0], [8.0])
+    """
+    j = 0
+    for k in range(len(sel)):
+        if not sel[k]:
+            continue
+        r = rows[j]
+        j += 1
+        if renewing:
+            end[r] += term[1 if trial[k] else 0]
+        plan = volume[k] * utilisation[k]
+        planned[r] = plan
+        price[r] = payment[k] / (plan if plan != plan or plan > 1e-12 else 1e-12)
+        expected_supplier[r] = supplier_gain[k]
+        expected_receiver[r] = receiver_gain[k]
+        priced_annuity[r] = annuity[k]
+        ex_tc_supplier[r] = tc_supplier[k]
+        ex_tc_receiver[r] = tc_receiver[k]
+        v = volume[k]
+        transport_unit[r] = transport[k] / (v if v != v or v > 1e-12 else 1e-12)
+        virgin_unit[r] = virgin_now[need[r]]
+        disposal_unit[r] = disposal_now[stream[r]]
+        avg_supplier[r] = 0.0
+        avg_receiver[r] = 0.0
+        losing_ticks[r] = 0
+
+
+@njit(cache=True, nogil=True)
+def failure_groups(rows, ok, pays, signs, cofund, share, no_surplus, no_cofunding,
+                   low_trust, no_capital):  # pragma: no cover - compiled
+    """The due negotiations ``rows`` that did not conclude (``~ok``), grouped by their
+    first reason, in one pass: what ``NegotiationBook._fail_decided`` did in numpy (the
+    reason codes, then each code's rows in order, codes ascending as ``np.unique`` gives
+    them). A deal that counted on co-funding (``cofund`` of its row > 0) and was offered
+    none (``share`` 0) fails for want of it rather than for no surplus.
+
+    Returns one array: the number of groups ``g``, then each group's code and the end of
+    its positions, then the positions (into ``rows``) of every group, one after another.
+
+    Examples
+    --------
+    >>> i, b = (lambda *v: np.array(v, dtype=np.int64)), (lambda *v: np.array(v, bool))
+    >>> failure_groups(i(5, 6, 7), b(False, True, False), b(False, True, True),
+    ...                b(True, True, False), np.zeros(8), np.zeros(3), 2, 10, 1, 7).tolist()
+    [2, 1, 1, 2, 2, 2, 0]
+    """
+    n = len(rows)
+    code = np.empty(n, dtype=np.int64)
+    top = max(max(no_surplus, no_cofunding), max(low_trust, no_capital))
+    count = np.zeros(top + 1, dtype=np.int64)
+    for k in range(n):
+        if not pays[k]:
+            funded = not (cofund[rows[k]] > 0 and share[k] == 0)
+            code[k] = no_surplus if funded else no_cofunding
+        else:
+            code[k] = low_trust if not signs[k] else no_capital
+        if not ok[k]:
+            count[code[k]] += 1
+    groups = 0
+    for c in range(top + 1):
+        if count[c]:
+            groups += 1
+    out = np.empty(1 + 2 * groups + n, dtype=np.int64)
+    out[0] = groups
+    start = np.empty(top + 1, dtype=np.int64)
+    g, end = 0, 0
+    for c in range(top + 1):
+        if count[c]:
+            start[c] = end
+            end += count[c]
+            out[1 + 2 * g] = c
+            out[2 + 2 * g] = end
+            g += 1
+    base = 1 + 2 * groups
+    for k in range(n):   # each code's rows in their order
+        if not ok[k]:
+            out[base + start[code[k]]] = k
+            start[code[k]] += 1
+    return out[:base + end]
+
+
+@njit(cache=True, nogil=True)
+def end_rows(rows, tick, code, active, ended, reason, edge, stream, need, volume,
+             stream_committed, need_committed, edge_status, edge_retry, idle, retry,
+             ticks_per_year, asset, annuity, receiver, stream_season, asset_volume, load,
+             changes, rounding, edge_user, until, paid_off, stranded, last_used,
+             asset_annuity, firm_stranded, retire):  # pragma: no cover - compiled
+    """Contracts ``rows`` end: :func:`end_contracts`, then :func:`strand_rows` on the
+    rows that ended, in one call (``ContractBook._end_exchanges``). Returns how many
+    ended."""
+    keep = end_contracts(rows, tick, code, active, ended, reason, edge, stream, need,
+                         volume, stream_committed, need_committed, edge_status, edge_retry,
+                         idle, retry)
+    if len(keep):
+        strand_rows(keep, tick, ticks_per_year, asset, edge, volume, stream, annuity,
+                    receiver, active, stream_season, asset_volume, load, changes, rounding,
+                    edge_user, until, paid_off, stranded, last_used, asset_annuity,
+                    firm_stranded, retire)
+    return len(keep)
+
+
+@njit(cache=True, nogil=True)
+def building_counts(active, first, tick, supplier, receiver,
+                    n_firms):  # pragma: no cover - compiled
+    """Connections each firm has under construction at ``tick`` (active, first delivery
+    later), in one pass: ``np.bincount`` of their suppliers plus that of their receivers
+    (``ContractBook.firm_building``).
+
+    Examples
+    --------
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> building_counts(np.array([True, True, False]), i(9, 3, 9), 5, i(0, 0, 0), i(1, 2, 2),
+    ...                 3).tolist()
+    [1, 1, 0]
+    """
+    out = np.zeros(n_firms, dtype=np.int64)
+    for r in range(len(active)):
+        if active[r] and first[r] > tick:
+            out[supplier[r]] += 1
+            out[receiver[r]] += 1
+    return out

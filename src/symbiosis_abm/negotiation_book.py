@@ -19,12 +19,17 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import close_talks, open_talk_rows, talk_deadlines
+from .kernels import close_talks, failure_groups, open_talk_rows, talk_deadlines
 from .kernels_tick import talks_tick
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
 __all__ = ["NegotiationBook"]
+
+#: the codes of :meth:`NegotiationBook._fail_decided`'s reasons, as
+#: :func:`.kernels.failure_groups` takes them
+_FAILURE_CODES = tuple(REASON_CODE[r] for r in ("no surplus", "no co-funding", "low trust",
+                                                 "no capital"))
 
 #: the book's columns in the order :func:`.kernels.open_talk_rows` takes them
 _talk_columns = operator.itemgetter("edge", "opened", "due", "volume", "via_broker", "cofund",
@@ -127,12 +132,17 @@ class NegotiationBook:
         """The due negotiations ``rows`` that did not conclude (``~ok``) fail, each for
         its first reason: no surplus (or no co-funding, where it counted on some and was
         offered none), low trust, no capital."""
-        funded = ~((self.negotiations["cofund"][rows] > 0) & (share == 0))
-        reason = np.where(~pays, np.where(funded, REASON_CODE["no surplus"], REASON_CODE["no co-funding"]),
-                          np.where(~signs, REASON_CODE["low trust"], REASON_CODE["no capital"]))
-        for code in sorted(set(reason[~ok].tolist())):   # (np.unique's order, cheaper)
-            sel = ~ok & (reason == code)
+        # the reasons and each one's rows in one compiled pass (kernels.failure_groups)
+        out = failure_groups(rows, ok, pays, signs, self.negotiations["cofund"], share,
+                             *_FAILURE_CODES)
+        groups = int(out[0])
+        head, at = out[1:1 + 2 * groups].tolist(), out[1 + 2 * groups:]
+        start = 0
+        for g in range(groups):   # codes ascending (np.unique's order)
+            code, end = head[2 * g], head[2 * g + 1]
+            sel = at[start:end]
             self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
+            start = end
 
     def _fail(self, rows: np.ndarray, t: int, reason: str,
               volume: np.ndarray | None = None) -> None:
