@@ -1521,3 +1521,104 @@ def meet_pairs(slots, trust, aware, met, contact, gain):  # pragma: no cover - c
     for s in slots:
         trust[s] = _unit(trust[s] + gain * (1.0 - trust[s]))
         aware[s] = met[s] = contact[s] = True
+
+
+# --- The broker's look at its matches: the input watch's marks and the priced surpluses
+# kept, each in one compiled pass (terms.py, input_watch.py) --------------------------------
+
+
+@njit(inline="always")
+def _bits_of(value, one, one_bits):  # pragma: no cover - compiled
+    """A float's bits as ``int64`` (through ``one``, a float array of one, and
+    ``one_bits``, the same memory viewed as ``int64``)."""
+    one[0] = value
+    return one_bits[0]
+
+
+@njit(inline="always")
+def _mark_members(i, bits, seen, starts, members, dirty):  # pragma: no cover - compiled
+    """:func:`.kernels.mark_changed` for item ``i`` of bits ``bits``, edges listed."""
+    if bits != seen[i]:
+        seen[i] = bits
+        for j in range(starts[i], starts[i + 1]):
+            dirty[members[j]] = True
+
+
+@njit(cache=True, nogil=True)
+def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need_volume,
+                need_level, need_committed, trust, routes, route_keys, stream_seen,
+                need_seen, slot_seen, route_seen, stream_starts, need_starts, need_members,
+                slot_starts, slot_members, route_starts, route_members, stream_dirty,
+                dirty):  # pragma: no cover - compiled
+    """:meth:`.input_watch.InputWatch.mark` on the free volumes' terms, in one pass: each
+    stream's free volume (``DealTerms.stream_free``: volume x level x made - committed)
+    and each need's (``need_free``: volume x level - committed) computed where they are
+    compared, then the first ``len(slot_seen)`` trusts and the ``routes``' keys; the
+    edges of every value whose bits differ from those seen are marked (a stream's in
+    ``stream_dirty``, the others' in ``dirty``) and the bits written into the ``*_seen``
+    arrays: what the four :func:`.kernels.mark_changed` calls on ``stream_free()``,
+    ``need_free()``, ``trust[:n_slots]`` and the routes' keys did, without the
+    temporaries.
+
+    Examples
+    --------
+    Stream 1 (edges 1, 2) and need 0 (edge 2) change; the trusts and routes do not:
+
+    >>> f, i32 = np.ones(2), lambda *v: np.array(v, dtype=np.int32)
+    >>> bits = lambda v: np.asarray(v, dtype=float).view(np.int64).copy()
+    >>> seen = [bits([1.0, 5.0]), bits([1.0, 1.0]), bits([0.5]), np.zeros(0, np.int64)]
+    >>> marks = np.zeros(3, np.bool_), np.zeros(3, np.bool_)
+    >>> none = np.zeros(0, np.int64)
+    >>> mark_inputs(f, f, f, np.zeros(2), f, f, np.array([1.0, 0.0]), np.array([0.5]),
+    ...             none, np.zeros(0), *seen, i32(0, 1, 3), i32(0, 1, 3), i32(2, 0, 1),
+    ...             i32(0, 1), i32(0), i32(0), i32(), *marks)
+    >>> [m.tolist() for m in marks], seen[0].view(float).tolist()
+    ([[False, True, True], [False, False, True]], [1.0, 1.0])
+    """
+    one = np.empty(1)
+    one_bits = one.view(np.int64)
+    for i in range(len(stream_seen)):   # the edges sorted by stream: a run of them
+        sf = stream_volume[i] * stream_level[i] * stream_made[i] - stream_committed[i]
+        bits = _bits_of(sf, one, one_bits)
+        if bits != stream_seen[i]:
+            stream_seen[i] = bits
+            stream_dirty[stream_starts[i]:stream_starts[i + 1]] = True
+    for i in range(len(need_seen)):
+        room = need_volume[i] * need_level[i] - need_committed[i]
+        _mark_members(i, _bits_of(room, one, one_bits), need_seen, need_starts,
+                      need_members, dirty)
+    for i in range(len(slot_seen)):
+        _mark_members(i, _bits_of(trust[i], one, one_bits), slot_seen, slot_starts,
+                      slot_members, dirty)
+    for k in range(len(routes)):
+        _mark_members(routes[k], _bits_of(route_keys[k], one, one_bits), route_seen,
+                      route_starts, route_members, dirty)
+
+
+@njit(cache=True, nogil=True)
+def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_surplus,
+                got_capex):  # pragma: no cover - compiled
+    """Keep the terms just priced for edges ``part`` (``out``: :func:`.kernels.price_deals`'
+    rows; ``rows``: the indices of its surplus, capex and annuity factor rows) as the
+    broker's remembered surpluses: each edge's surplus, capex and yearly capex (capex x
+    annuity factor) written at the edge in ``surplus_of``, ``capex_of``, ``annual_of``
+    and, where ``places`` is not empty, its surplus and capex at its place in the gathers
+    ``got_surplus``, ``got_capex``: what ``DealTerms.expected_surplus``' numpy writes did.
+
+    Examples
+    --------
+    >>> out = np.array([[7.0, 8.0], [100.0, 0.0], [0.1, 0.2]])
+    >>> of = [np.zeros(4) for _ in range(3)]
+    >>> got = np.zeros(3), np.zeros(3)
+    >>> keep_priced(np.array([3, 1]), out, np.array([0, 1, 2]), *of, np.array([2, 0]), *got)
+    >>> [a.tolist() for a in of], got[0].tolist()
+    ([[0.0, 8.0, 0.0, 7.0], [0.0, 0.0, 0.0, 100.0], [0.0, 0.0, 0.0, 10.0]], [8.0, 0.0, 7.0])
+    """
+    s_row, c_row, f_row = rows[0], rows[1], rows[2]
+    for j in range(len(part)):
+        e = part[j]
+        surplus, capex = out[s_row, j], out[c_row, j]
+        surplus_of[e], capex_of[e] = surplus, capex
+        annual_of[e] = capex * out[f_row, j]
+        if len(places):
+            got_surplus[places[j]], got_capex[places[j]] = surplus, capex

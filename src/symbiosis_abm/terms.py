@@ -25,7 +25,7 @@ from .kernels import (
     price_few_deals,
     refresh_inputs,
 )
-from .kernels_tick import take_stale
+from .kernels_tick import keep_priced, take_stale
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -64,6 +64,10 @@ _CAPEX, _VOLUME, _TRANSPORT_FULL, _OWN_CAPEX, _UTILISATION, _FACTOR, _BOOKED = (
     DEAL_ROWS.index(name) for name in ("capex", "volume", "transport_full", "own_capex",
                                        "utilisation", "annuity_factor", "booked_annuity"))
 _AFFORDABLE, _TRIAL = DEAL_FLAGS.index("affordable"), DEAL_FLAGS.index("trial")
+#: the rows :meth:`DealTerms.expected_surplus` keeps (kernels_tick.keep_priced reads them)
+_KEPT_ROWS = np.array([_SURPLUS, _CAPEX, _FACTOR], dtype=np.int64)
+#: no gathers to write the kept values into (without a watch the caller gathers them)
+_NO_PLACES, _NOWHERE = np.zeros(0, dtype=np.int64), (np.zeros(0), np.zeros(0))
 
 
 def _values(value) -> np.ndarray:
@@ -145,6 +149,29 @@ class DealTerms:
         without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
         ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
+        out, mode, flags = self._price(edges, volume, cofund, trust, trial, held)
+        # (a view of each row by its index, without iterating ``out``)
+        info = {"capex": out[_CAPEX], "volume": out[_VOLUME], "transport": out[_TRANSPORT_FULL],
+                "own_capex": out[_OWN_CAPEX], "utilisation": out[_UTILISATION],
+                "annuity_factor": out[_FACTOR], "booked_annuity": out[_BOOKED], "mode": mode,
+                "affordable": flags[_AFFORDABLE], "trial": flags[_TRIAL]}
+        # the instance ExchangeTerms.__init__ makes (a frozen dataclass's sets its eight
+        # fields one call at a time: a third of a pricing's Python time), its fields set
+        # at once
+        terms = object.__new__(ExchangeTerms)
+        terms.__dict__.update(
+            surplus=out[_SURPLUS], supplier_gain=out[_SUPPLIER_GAIN],
+            receiver_gain=out[_RECEIVER_GAIN], payment=out[_PAYMENT],
+            transport=out[_TRANSPORT], annuity=out[_ANNUITY], tc_supplier=out[_TC_SUPPLIER],
+            tc_receiver=out[_TC_RECEIVER])
+        return terms, info
+
+    def _price(self, edges: np.ndarray, volume: np.ndarray | None = None,
+               cofund: np.ndarray | float = 0.0, trust: float | None = None,
+               trial: np.ndarray | bool = False, held: np.ndarray | float = 0.0) -> tuple:
+        """:meth:`expected_terms`' compiled pass: the rows of kernels.DEAL_ROWS and
+        DEAL_FLAGS and the chosen modes of ``edges``, as arrays (``out``, ``mode``,
+        ``flags``), without the terms and info made of them (the broker keeps three rows)."""
         edges = np.asarray(edges, dtype=np.int64)
         k = len(edges)
         out, mode = np.empty((_N_ROWS, k)), np.empty(k, dtype=np.int64)
@@ -168,21 +195,7 @@ class DealTerms:
             self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
             self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
             *constants, out, mode, flags)
-        # (a view of each row by its index, without iterating ``out``)
-        info = {"capex": out[_CAPEX], "volume": out[_VOLUME], "transport": out[_TRANSPORT_FULL],
-                "own_capex": out[_OWN_CAPEX], "utilisation": out[_UTILISATION],
-                "annuity_factor": out[_FACTOR], "booked_annuity": out[_BOOKED], "mode": mode,
-                "affordable": flags[_AFFORDABLE], "trial": flags[_TRIAL]}
-        # the instance ExchangeTerms.__init__ makes (a frozen dataclass's sets its eight
-        # fields one call at a time: a third of a pricing's Python time), its fields set
-        # at once
-        terms = object.__new__(ExchangeTerms)
-        terms.__dict__.update(
-            surplus=out[_SURPLUS], supplier_gain=out[_SUPPLIER_GAIN],
-            receiver_gain=out[_RECEIVER_GAIN], payment=out[_PAYMENT],
-            transport=out[_TRANSPORT], annuity=out[_ANNUITY], tc_supplier=out[_TC_SUPPLIER],
-            tc_receiver=out[_TC_RECEIVER])
-        return terms, info
+        return out, mode, flags
 
     def _deal_inputs(self) -> tuple:
         """What :func:`.kernels.price_deals` reads that is fixed for a run (the world's
@@ -242,17 +255,20 @@ class DealTerms:
         redo, at, remembered = self._stale(edges, cache)
         # in slices: when the prices move every edge is stale at once, and the terms of
         # two million edges at a time held some 300 MB of temporaries at 100,000 firms (an
-        # edge's terms do not depend on the other edges priced with it: the same bits)
+        # edge's terms do not depend on the other edges priced with it: the same bits).
+        # Of each slice's terms the surplus, capex and annuity factor rows are kept in one
+        # compiled pass (kernels_tick.keep_priced; with a watch written over the stale
+        # ones' places in the gathers too)
+        got = _NOWHERE if remembered is None else remembered
         for start in range(0, len(redo), RECOMPUTE_SLICE):
             part = redo[start: start + RECOMPUTE_SLICE]
-            terms, info = self.expected_terms(part, cofund=cofund)
-            cache["surplus"][part] = terms.surplus
-            cache["capex"][part] = info["capex"]
-            cache["annual"][part] = info["capex"] * info["annuity_factor"]
-            if remembered is not None:   # the stale ones' places, written over
-                places = at[start: start + RECOMPUTE_SLICE]
-                remembered[0][places], remembered[1][places] = terms.surplus, info["capex"]
+            keep_priced(part, self._price(part, cofund=cofund)[0], _KEPT_ROWS,
+                        cache["surplus"], cache["capex"], cache["annual"],
+                        _NO_PLACES if remembered is None else at[start: start + RECOMPUTE_SLICE],
+                        *got)
         if remembered is None:
+            if not with_capex:
+                return cache["surplus"][edges]
             remembered = cache["surplus"][edges], cache["capex"][edges]
         return remembered if with_capex else remembered[0]
 
@@ -273,8 +289,7 @@ class DealTerms:
             return edges[refresh_inputs(edges, *free, store.trust, self.edge_slot_sr,
                                         self.edge_slot_rs, self.assets.state_key(edges, tick),
                                         cache["inputs"])], None, None
-        watch.mark(self.stream_free(), self.need_free(), store.trust,
-                   *self.assets.route_state(tick))
+        watch.mark_terms(free[2:], store.trust, *self.assets.route_state(tick))
         stale, at, surplus, capex, ascending = take_stale(
             np.asarray(edges, dtype=np.int64), watch.dirty, watch.stream_dirty, *free,
             cache["inputs"], cache["surplus"], cache["capex"])

@@ -1,0 +1,90 @@
+"""The broker's compiled passes (kernels_tick.py, section "The broker's look at its
+matches") give what the numpy steps they replace give, bit for bit."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from symbiosis_abm.input_watch import EdgeIndex, InputWatch
+from symbiosis_abm.kernels_tick import keep_priced
+
+
+def _pick(rng, values, n):
+    return np.asarray(values, dtype=float)[rng.integers(0, len(values), n)]
+
+
+def _free_terms(rng, n_streams, n_needs):
+    """Terms of free volumes with ties of +-0, NaN and repeated values."""
+    vals = [0.0, -0.0, 1.0, 2.5, np.nan, 3.0]
+    return (_pick(rng, vals, n_streams), _pick(rng, [1.0, 0.5, 0.0], n_streams),
+            _pick(rng, [1.0, 0.0], n_streams), _pick(rng, vals, n_streams),
+            _pick(rng, vals, n_needs), _pick(rng, [1.0, 0.5], n_needs),
+            _pick(rng, vals, n_needs))
+
+
+def _numpy_free(sv, sl, sm, sc, nv, nl, nc):
+    """``DealTerms.stream_free()`` and ``need_free()`` as numpy computes them."""
+    return sv * sl * sm - sc, nv * nl - nc
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mark_terms_is_mark_on_the_free_volumes(seed):
+    rng = np.random.default_rng(seed)
+    n_streams, n_needs, e = 12, 9, 60
+    stream = np.sort(rng.integers(0, n_streams, e))
+    starts = np.searchsorted(stream, np.arange(n_streams + 1))
+    need = rng.integers(0, n_needs, e)
+    slot_sr, slot_rs = rng.integers(0, 30, e), rng.integers(0, 30, e)
+    route = rng.integers(0, 15, e)
+    index = EdgeIndex(starts, need, n_needs, slot_sr, slot_rs, route)
+    terms = _free_terms(rng, n_streams, n_needs)
+    trust = _pick(rng, [0.0, -0.0, 0.3, 0.7], index.n_slots + 5)
+    plain = InputWatch(index, *_numpy_free(*terms), trust)
+    fused = copy.deepcopy(plain)
+    changes = 0
+    for _ in range(6):
+        # a few of the values move (or not, or to the other zero) each round
+        terms = tuple(np.where(rng.random(len(t)) < 0.3, _free_terms(rng, n_streams,
+                      n_needs)[k], t) for k, t in enumerate(terms))
+        trust = np.where(rng.random(len(trust)) < 0.2,
+                         _pick(rng, [0.0, -0.0, 0.3, 0.9], len(trust)), trust)
+        routes = rng.integers(0, 15, 8)   # repeats, as assets of one route do
+        keys = _pick(rng, [-1.0, 4.0, 8e9, 4.0e9 + 2.0], 8)
+        plain.mark(*_numpy_free(*terms), trust, routes, keys)
+        fused.mark_terms(terms, trust, routes, keys)
+        for name in ("dirty", "stream_dirty", "stream_seen", "need_seen", "slot_seen",
+                     "route_seen"):
+            assert np.array_equal(getattr(fused, name), getattr(plain, name)), name
+        changes += int(plain.dirty.sum() + plain.stream_dirty.sum())
+        taken = rng.random(e) < 0.5   # the caller takes some marks in between
+        for watch in (plain, fused):
+            watch.dirty[taken] = watch.stream_dirty[taken] = False
+    assert changes > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("with_places", [False, True])
+def test_keep_priced_is_the_numpy_writes(seed, with_places):
+    rng = np.random.default_rng(seed)
+    e, n = 50, 30
+    edges = np.sort(rng.choice(e, n, replace=False))
+    at = np.sort(rng.choice(n, 12, replace=False))
+    part = edges[at]
+    out = rng.normal(size=(9, len(part))) * 1e5
+    out[4, ::3] = 0.0
+    rows = np.array([1, 4, 7])
+    want = [rng.normal(size=e) for _ in range(3)]
+    got_want = [rng.normal(size=n) for _ in range(2)]
+    have, got_have = [a.copy() for a in want], [a.copy() for a in got_want]
+    # the numpy writes DealTerms.expected_surplus made
+    want[0][part], want[1][part] = out[1], out[4]
+    want[2][part] = out[4] * out[7]
+    if with_places:
+        got_want[0][at], got_want[1][at] = out[1], out[4]
+    keep_priced(part, out, rows, *have, at if with_places else np.zeros(0, np.int64),
+                *(got_have if with_places else (np.zeros(0), np.zeros(0))))
+    for a, b in zip(have + got_have, want + got_want):
+        assert np.array_equal(a.view(np.int64), b.view(np.int64))
