@@ -33,12 +33,12 @@ def _numpy_free(sv, sl, sm, sc, nv, nl, nc):
 @pytest.mark.parametrize("seed", range(8))
 def test_mark_terms_is_mark_on_the_free_volumes(seed):
     rng = np.random.default_rng(seed)
-    n_streams, n_needs, e = 12, 9, 60
+    n_streams, n_needs, e = 80, 70, 400   # (blocks of values, and a part block)
     stream = np.sort(rng.integers(0, n_streams, e))
     starts = np.searchsorted(stream, np.arange(n_streams + 1))
     need = rng.integers(0, n_needs, e)
-    slot_sr, slot_rs = rng.integers(0, 30, e), rng.integers(0, 30, e)
-    route = rng.integers(0, 15, e)
+    slot_sr, slot_rs = rng.integers(0, 203, e), rng.integers(0, 203, e)
+    route = rng.integers(0, 60, e)
     index = EdgeIndex(starts, need, n_needs, slot_sr, slot_rs, route)
     terms = _free_terms(rng, n_streams, n_needs)
     trust = _pick(rng, [0.0, -0.0, 0.3, 0.7], index.n_slots + 5)
@@ -47,11 +47,11 @@ def test_mark_terms_is_mark_on_the_free_volumes(seed):
     changes = 0
     for _ in range(6):
         # a few of the values move (or not, or to the other zero) each round
-        terms = tuple(np.where(rng.random(len(t)) < 0.3, _free_terms(rng, n_streams,
+        terms = tuple(np.where(rng.random(len(t)) < 0.05, _free_terms(rng, n_streams,
                       n_needs)[k], t) for k, t in enumerate(terms))
-        trust = np.where(rng.random(len(trust)) < 0.2,
+        trust = np.where(rng.random(len(trust)) < 0.02,
                          _pick(rng, [0.0, -0.0, 0.3, 0.9], len(trust)), trust)
-        routes = rng.integers(0, 15, 8)   # repeats, as assets of one route do
+        routes = rng.integers(0, 60, 8)   # repeats, as assets of one route do
         keys = _pick(rng, [-1.0, 4.0, 8e9, 4.0e9 + 2.0], 8)
         plain.mark(*_numpy_free(*terms), trust, routes, keys)
         fused.mark_terms(terms, trust, routes, keys)
