@@ -8,8 +8,11 @@ import copy
 import numpy as np
 import pytest
 
+from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.cofunding import offer
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
-from symbiosis_abm.kernels_tick import keep_priced
+from symbiosis_abm.kernels import cofund_shares
+from symbiosis_abm.kernels_tick import cofund_priced, keep_priced
 
 
 def _pick(rng, values, n):
@@ -88,3 +91,37 @@ def test_keep_priced_is_the_numpy_writes(seed, with_places):
                 *(got_have if with_places else (np.zeros(0), np.zeros(0))))
     for a, b in zip(have + got_have, want + got_want):
         assert np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cofund_priced_is_the_rule_on_the_terms(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    out = rng.normal(size=(6, n)) * 1e4
+    out[0] = rng.normal(size=n) * 300.0         # surpluses without co-funding
+    out[2] = rng.choice([0.0, 0.05, 0.1], n)   # annuity factors
+    out[5] = np.abs(out[5])                    # capex
+    out[5, ::4] = 0.0
+    rows = np.array([0, 5, 2])
+    for budget in (0.0, 5e3, 3e4, np.inf):
+        want = cofund_shares(out[0], out[5] * out[2], out[5], 0.4, budget)
+        assert np.array_equal(cofund_priced(out, rows, 0.4, budget), want)
+    assert cofund_priced(out, rows, 0.4, np.inf).any()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_models_cofunding_offer_is_offer_on_expected_terms(seed):
+    # the offer on deals priced in place: cofunding.offer on expected_terms, as the
+    # model's phases ask it, tick by tick
+    model = SymbiosisModel("synthetic", rng=seed, n_firms=200, cofund_share=0.9)
+    compared = 0
+    for _ in range(12):
+        model.step()
+        edges = model.open_edges()
+        volume = model.free_volume(edges) * 0.5
+        for v in (None, volume):
+            want = offer(model.cofunding_available(), model.params.cofund_share,
+                         model.expected_terms, edges, v)
+            assert np.array_equal(model.cofunding_offer(edges, v), want)
+            compared += int(np.count_nonzero(want))
+    assert compared > 0

@@ -1623,3 +1623,28 @@ def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_su
         annual_of[e] = capex * out[f_row, j]
         if len(places):
             got_surplus[places[j]], got_capex[places[j]] = surplus, capex
+
+
+@njit(cache=True, nogil=True)
+def cofund_priced(out, rows, cofund_share, budget):  # pragma: no cover - compiled
+    """:func:`.kernels.cofund_shares` on deals just priced (``out``:
+    :func:`.kernels.price_deals`' rows; ``rows``: the indices of its surplus, capex and
+    annuity factor rows): each deal's surplus without co-funding, capex and yearly capex
+    (capex x annuity factor) read where they were priced, the rule applied deal by deal in
+    order (:func:`.kernels.cofund_one`), what :func:`.cofunding.offer` does with the terms
+    and info of :meth:`~.terms.DealTerms.expected_terms`.
+
+    Examples
+    --------
+    >>> out = np.array([[-5.0, 3.0, -1.0], [40.0, 40.0, 40.0], [0.5, 0.5, 0.025]])
+    >>> cofund_priced(out, np.array([0, 1, 2]), 0.5, 30.0).tolist()
+    [0.5, 0.0, 0.0]
+    """
+    s_row, c_row, f_row = rows[0], rows[1], rows[2]
+    share = np.zeros(out.shape[1])
+    left = budget
+    for k in range(out.shape[1]):
+        capex = out[c_row, k]
+        share[k], left = cofund_one(out[s_row, k], capex * out[f_row, k], capex,
+                                    cofund_share, left)
+    return share

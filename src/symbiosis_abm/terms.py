@@ -25,7 +25,7 @@ from .kernels import (
     price_few_deals,
     refresh_inputs,
 )
-from .kernels_tick import keep_priced, take_stale
+from .kernels_tick import cofund_priced, keep_priced, take_stale
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -64,7 +64,8 @@ _CAPEX, _VOLUME, _TRANSPORT_FULL, _OWN_CAPEX, _UTILISATION, _FACTOR, _BOOKED = (
     DEAL_ROWS.index(name) for name in ("capex", "volume", "transport_full", "own_capex",
                                        "utilisation", "annuity_factor", "booked_annuity"))
 _AFFORDABLE, _TRIAL = DEAL_FLAGS.index("affordable"), DEAL_FLAGS.index("trial")
-#: the rows :meth:`DealTerms.expected_surplus` keeps (kernels_tick.keep_priced reads them)
+#: the rows of a pricing the broker keeps and the co-funding rule reads (surplus, capex,
+#: annuity factor: kernels_tick.keep_priced, cofund_priced)
 _KEPT_ROWS = np.array([_SURPLUS, _CAPEX, _FACTOR], dtype=np.int64)
 #: no gathers to write the kept values into (without a watch the caller gathers them)
 _NO_PLACES, _NOWHERE = np.zeros(0, dtype=np.int64), (np.zeros(0), np.zeros(0))
@@ -100,8 +101,14 @@ class DealTerms:
                         **known) -> np.ndarray:
         """The co-funding share each deal gets now (:func:`.cofunding.offer`, with the
         budget left and this model's terms); ``known`` passes what the caller has."""
-        return cofunding.offer(self.cofunding_available(), self.params.cofund_share,
-                               self.expected_terms, edges, volume, **known)
+        budget = self.cofunding_available()
+        if known or budget <= 0 or len(edges) == 0:
+            return cofunding.offer(budget, self.params.cofund_share, self.expected_terms,
+                                   edges, volume, **known)
+        # the deals priced here: the rule on the three rows it reads, where they were
+        # priced (kernels_tick.cofund_priced), without the terms and info made of them
+        return cofund_priced(self._price(edges, volume)[0], _KEPT_ROWS,
+                             float(self.params.cofund_share), float(budget))
 
     def cofunding_available(self) -> float:
         """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
