@@ -11,8 +11,8 @@ import pytest
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.cofunding import offer
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
-from symbiosis_abm.kernels import cofund_shares
-from symbiosis_abm.kernels_tick import cofund_priced, keep_priced
+from symbiosis_abm.kernels import cofund_shares, refresh_inputs
+from symbiosis_abm.kernels_tick import cofund_priced, keep_priced, stale_edges
 
 
 def _pick(rng, values, n):
@@ -125,3 +125,27 @@ def test_the_models_cofunding_offer_is_offer_on_expected_terms(seed):
             assert np.array_equal(model.cofunding_offer(edges, v), want)
             compared += int(np.count_nonzero(want))
     assert compared > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stale_edges_is_refresh_inputs_on_the_state_keys(seed):
+    # without a watch: the stale edges of a running model, as the two calls found them
+    model = SymbiosisModel("kalundborg", rng=seed)
+    w, e = model.world, len(model.world.edges)
+    seen, want_seen = np.full((e, 5), np.nan), np.full((e, 5), np.nan)
+    stale_total = 0
+    for _ in range(60):
+        model.step()
+        edges, tick, book = model.open_edges(), max(model.tick, 0), model.assets
+        free = (w.edges.stream, w.edges.need, w.stream_volume, model.stream_level,
+                model.stream_made, model.stream_committed, w.need_volume, model.need_level,
+                model.need_committed)
+        pair = (model.pairs.trust, model.edge_slot_sr, model.edge_slot_rs)
+        want = edges[refresh_inputs(edges, *free, *pair, book.state_key(edges, tick),
+                                    want_seen)]
+        got = stale_edges(edges, *free, *pair, tick, book.edge_route, book.route_asset,
+                          book.table["until"], book.table["changes"], book.edge_user, seen)
+        assert np.array_equal(got, want)
+        assert np.array_equal(seen.view(np.int64), want_seen.view(np.int64))
+        stale_total += len(got)
+    assert stale_total > 0 and len(book) > 0

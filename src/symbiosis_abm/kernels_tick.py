@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _free_volume, cofund_one, same_bits
+from .kernels import _free_volume, asset_state_keys, cofund_one, refresh_inputs, same_bits
 
 __all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
 
@@ -1648,3 +1648,32 @@ def cofund_priced(out, rows, cofund_share, budget):  # pragma: no cover - compil
         share[k], left = cofund_one(out[s_row, k], capex * out[f_row, k], capex,
                                     cofund_share, left)
     return share
+
+
+@njit(cache=True, nogil=True)
+def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
+                stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
+                slot_rs, tick, edge_route, route_asset, until, changes, edge_user,
+                seen):  # pragma: no cover - compiled
+    """The ``edges`` whose remembered surplus is stale, without a watch, in one call: the
+    route assets' keys of ``edges`` (:func:`.kernels.asset_state_keys`, as
+    ``AssetBook.state_key`` gives them), the five inputs of each compared with those
+    ``seen`` and written there (:func:`.kernels.refresh_inputs`), and the stale ones taken
+    (``edges[mask]``).
+
+    Examples
+    --------
+    >>> i, f, z = np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1)
+    >>> free = (f, f, f, z, f, f, z)   # stream: volume, level, made, committed; need: ...
+    >>> no_asset = (i, np.full(1, -1), i[:0], i[:0], np.full(1, -1))
+    >>> seen = np.full((1, 5), np.nan)
+    >>> stale_edges(i, i, i, *free, f, i, i, 0, *no_asset, seen).tolist()
+    [0]
+    >>> stale_edges(i, i, i, *free, f, i, i, 0, *no_asset, seen).tolist()
+    []
+    """
+    keys = asset_state_keys(edges, tick, edge_route, route_asset, until, changes, edge_user)
+    stale = refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made,
+                           stream_committed, need_volume, need_level, need_committed, trust,
+                           slot_sr, slot_rs, keys, seen)
+    return edges[stale]

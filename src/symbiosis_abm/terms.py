@@ -23,9 +23,8 @@ from .kernels import (
     free_volumes,
     price_deals,
     price_few_deals,
-    refresh_inputs,
 )
-from .kernels_tick import cofund_priced, keep_priced, take_stale
+from .kernels_tick import cofund_priced, keep_priced, stale_edges, take_stale
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -292,10 +291,12 @@ class DealTerms:
         free = (w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
                 self.stream_made, self.stream_committed, w.need_volume, self.need_level,
                 self.need_committed)
-        if watch is None:
-            return edges[refresh_inputs(edges, *free, store.trust, self.edge_slot_sr,
-                                        self.edge_slot_rs, self.assets.state_key(edges, tick),
-                                        cache["inputs"])], None, None
+        if watch is None:   # (the route assets' keys: AssetBook.state_key's, in the pass)
+            book = self.assets
+            return stale_edges(np.asarray(edges, dtype=np.int64), *free, store.trust,
+                               self.edge_slot_sr, self.edge_slot_rs, tick, book.edge_route,
+                               book.route_asset, book.table["until"], book.table["changes"],
+                               book.edge_user, cache["inputs"]), None, None
         watch.mark_terms(free[2:], store.trust, *self.assets.route_state(tick))
         stale, at, surplus, capex, ascending = take_stale(
             np.asarray(edges, dtype=np.int64), watch.dirty, watch.stream_dirty, *free,
