@@ -143,8 +143,7 @@ class InputWatch:
         (:func:`.kernels_tick.mark_inputs`: no temporaries, one call instead of four)."""
         ix = self.index
         mark_inputs(*free, _bits(trust[: ix.n_slots]), np.asarray(routes, dtype=np.int64),
-                    _bits(route_keys),
-                    self.stream_seen, self.need_seen, self.slot_seen, self.route_seen,
-                    ix.stream_starts, ix.need_starts, ix.need_members, ix.slot_starts,
-                    ix.slot_members, ix.route_starts, ix.route_members, self.stream_dirty,
-                    self.dirty)
+                    _bits(route_keys), self.stream_seen, self.need_seen, self.slot_seen,
+                    self.route_seen, ix.stream_starts, ix.need_starts, ix.need_members,
+                    ix.slot_starts, ix.slot_members, ix.route_starts, ix.route_members,
+                    self.stream_dirty, self.dirty)

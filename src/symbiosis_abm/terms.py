@@ -99,7 +99,9 @@ class DealTerms:
     def cofunding_offer(self, edges: np.ndarray, volume: np.ndarray | None = None,
                         **known) -> np.ndarray:
         """The co-funding share each deal gets now (:func:`.cofunding.offer`, with the
-        budget left and this model's terms); ``known`` passes what the caller has."""
+        budget left and this model's terms); ``known`` passes what the caller has. Deals
+        it prices itself get the same shares from the priced rows in one compiled pass
+        (:func:`.kernels_tick.cofund_priced`, the same rule)."""
         budget = self.cofunding_available()
         if known or budget <= 0 or len(edges) == 0:
             return cofunding.offer(budget, self.params.cofund_share, self.expected_terms,
@@ -281,9 +283,10 @@ class DealTerms:
     def _stale(self, edges: np.ndarray, cache: dict) -> tuple:
         """The ``edges`` whose remembered surplus is stale, the inputs seen written back,
         in one compiled pass: without a watch all five inputs of each edge (free volume,
-        the two trusts, the route asset's state, the need's room) compared bit for bit;
-        with one, the edges it marked (:meth:`.InputWatch.mark`), of which those whose
-        stream alone moved only where their free volume did. Returns them, and with a
+        the two trusts, the route asset's state, the need's room) compared bit for bit
+        (:func:`.kernels_tick.stale_edges`); with one, the edges it marked
+        (:meth:`.InputWatch.mark_terms`), of which those whose stream alone moved only
+        where their free volume did. Returns them, and with a
         watch their places in ``edges`` and the remembered surplus and capex of all
         ``edges`` gathered in the same pass (:func:`.kernels_tick.take_stale`; None, None
         without a watch, or where ``edges`` do not ascend: the caller gathers them)."""
