@@ -103,7 +103,9 @@ class DealTerms:
         it prices itself get the same shares from the priced rows in one compiled pass
         (:func:`.kernels_tick.cofund_priced`, the same rule)."""
         budget = self.cofunding_available()
-        if known or budget <= 0 or len(edges) == 0:
+        if budget <= 0 or len(edges) == 0:   # (offer's answer, without the call)
+            return np.zeros(len(edges))
+        if known:
             return cofunding.offer(budget, self.params.cofund_share, self.expected_terms,
                                    edges, volume, **known)
         # the deals priced here: the rule on the three rows it reads, where they were
