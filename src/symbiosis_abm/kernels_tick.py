@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _free_volume, cofund_one, same_bits
+from .kernels import _free_volume, asset_state_keys, cofund_one, refresh_inputs, same_bits
 
 __all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
 
@@ -1521,3 +1521,159 @@ def meet_pairs(slots, trust, aware, met, contact, gain):  # pragma: no cover - c
     for s in slots:
         trust[s] = _unit(trust[s] + gain * (1.0 - trust[s]))
         aware[s] = met[s] = contact[s] = True
+
+
+# --- The broker's look at its matches: the input watch's marks and the priced surpluses
+# kept, each in one compiled pass (terms.py, input_watch.py) --------------------------------
+
+
+@njit(inline="always")
+def _mark_moved(now, seen, starts, members, dirty):  # pragma: no cover - compiled
+    """:func:`.kernels.mark_changed` over every item (``now``: their bits): the items
+    whose bits differ from ``seen`` are written into it and their edges marked
+    (``members[starts[i]:starts[i + 1]]``, or the run ``starts[i]`` up to
+    ``starts[i + 1]`` where ``members`` is empty: edges sorted by item). (Comparing
+    blocks of values first was slower: at 600 firms half of the blocks of 32 trusts hold
+    one that moved.)"""
+    for i in range(len(seen)):
+        if now[i] != seen[i]:
+            seen[i] = now[i]
+            if len(members) == 0:
+                dirty[starts[i]:starts[i + 1]] = True
+            else:
+                for j in range(starts[i], starts[i + 1]):
+                    dirty[members[j]] = True
+
+
+@njit(cache=True, nogil=True)
+def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need_volume,
+                need_level, need_committed, trust_bits, routes, route_bits, stream_seen,
+                need_seen, slot_seen, route_seen, stream_starts, need_starts, need_members,
+                slot_starts, slot_members, route_starts, route_members, stream_dirty,
+                dirty):  # pragma: no cover - compiled
+    """:meth:`.input_watch.InputWatch.mark` on the free volumes' terms, in one call: each
+    stream's free volume (``DealTerms.stream_free``: volume x level x made - committed)
+    and each need's (``need_free``: volume x level - committed), the first
+    ``len(slot_seen)`` trusts (``trust_bits``: their bits) and the ``routes``' keys
+    (``route_bits``); the edges of every value whose bits differ from those seen are
+    marked (a stream's in ``stream_dirty``, the others' in ``dirty``) and the bits written
+    into the ``*_seen`` arrays: what the four :func:`.kernels.mark_changed` calls on
+    ``stream_free()``, ``need_free()``, ``trust[:n_slots]`` and the routes' keys did,
+    without the temporaries of the free volumes.
+
+    Examples
+    --------
+    Stream 1 (edges 1, 2) and need 0 (edge 2) change; the trusts and routes do not:
+
+    >>> f, i32 = np.ones(2), lambda *v: np.array(v, dtype=np.int32)
+    >>> bits = lambda v: np.asarray(v, dtype=float).view(np.int64).copy()
+    >>> seen = [bits([1.0, 5.0]), bits([1.0, 1.0]), bits([0.5]), np.zeros(0, np.int64)]
+    >>> marks = np.zeros(3, np.bool_), np.zeros(3, np.bool_)
+    >>> none = np.zeros(0, np.int64)
+    >>> mark_inputs(f, f, f, np.zeros(2), f, f, np.array([1.0, 0.0]), bits([0.5]),
+    ...             none, none, *seen, i32(0, 1, 3), i32(0, 1, 3), i32(2, 0, 1),
+    ...             i32(0, 1), i32(0), i32(0), i32(), *marks)
+    >>> [m.tolist() for m in marks], seen[0].view(float).tolist()
+    ([[False, True, True], [False, False, True]], [1.0, 1.0])
+    """
+    n = len(stream_seen)
+    free = np.empty(n)
+    for i in range(n):
+        free[i] = stream_volume[i] * stream_level[i] * stream_made[i] - stream_committed[i]
+    _mark_moved(free.view(np.int64), stream_seen, stream_starts, stream_starts[:0],
+                stream_dirty)
+    n = len(need_seen)
+    room = np.empty(n)
+    for i in range(n):
+        room[i] = need_volume[i] * need_level[i] - need_committed[i]
+    _mark_moved(room.view(np.int64), need_seen, need_starts, need_members, dirty)
+    _mark_moved(trust_bits, slot_seen, slot_starts, slot_members, dirty)
+    for k in range(len(routes)):   # (routes repeat: one per asset)
+        r = routes[k]
+        if route_bits[k] != route_seen[r]:
+            route_seen[r] = route_bits[k]
+            for j in range(route_starts[r], route_starts[r + 1]):
+                dirty[route_members[j]] = True
+
+
+@njit(cache=True, nogil=True)
+def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_surplus,
+                got_capex):  # pragma: no cover - compiled
+    """Keep the terms just priced for edges ``part`` (``out``: :func:`.kernels.price_deals`'
+    rows; ``rows``: the indices of its surplus, capex and annuity factor rows) as the
+    broker's remembered surpluses: each edge's surplus, capex and yearly capex (capex x
+    annuity factor) written at the edge in ``surplus_of``, ``capex_of``, ``annual_of``
+    and, where ``places`` is not empty, its surplus and capex at its place in the gathers
+    ``got_surplus``, ``got_capex``: what ``DealTerms.expected_surplus``' numpy writes did.
+
+    Examples
+    --------
+    >>> out = np.array([[7.0, 8.0], [100.0, 0.0], [0.1, 0.2]])
+    >>> of = [np.zeros(4) for _ in range(3)]
+    >>> got = np.zeros(3), np.zeros(3)
+    >>> keep_priced(np.array([3, 1]), out, np.array([0, 1, 2]), *of, np.array([2, 0]), *got)
+    >>> [a.tolist() for a in of], got[0].tolist()
+    ([[0.0, 8.0, 0.0, 7.0], [0.0, 0.0, 0.0, 100.0], [0.0, 0.0, 0.0, 10.0]], [8.0, 0.0, 7.0])
+    """
+    s_row, c_row, f_row = rows[0], rows[1], rows[2]
+    for j in range(len(part)):
+        e = part[j]
+        surplus, capex = out[s_row, j], out[c_row, j]
+        surplus_of[e], capex_of[e] = surplus, capex
+        annual_of[e] = capex * out[f_row, j]
+        if len(places):
+            got_surplus[places[j]], got_capex[places[j]] = surplus, capex
+
+
+@njit(cache=True, nogil=True)
+def cofund_priced(out, rows, cofund_share, budget):  # pragma: no cover - compiled
+    """:func:`.kernels.cofund_shares` on deals just priced (``out``:
+    :func:`.kernels.price_deals`' rows; ``rows``: the indices of its surplus, capex and
+    annuity factor rows): each deal's surplus without co-funding, capex and yearly capex
+    (capex x annuity factor) read where they were priced, the rule applied deal by deal in
+    order (:func:`.kernels.cofund_one`), what :func:`.cofunding.offer` does with the terms
+    and info of :meth:`~.terms.DealTerms.expected_terms`.
+
+    Examples
+    --------
+    >>> out = np.array([[-5.0, 3.0, -1.0], [40.0, 40.0, 40.0], [0.5, 0.5, 0.025]])
+    >>> cofund_priced(out, np.array([0, 1, 2]), 0.5, 30.0).tolist()
+    [0.5, 0.0, 0.0]
+    """
+    s_row, c_row, f_row = rows[0], rows[1], rows[2]
+    share = np.zeros(out.shape[1])
+    left = budget
+    for k in range(out.shape[1]):
+        capex = out[c_row, k]
+        share[k], left = cofund_one(out[s_row, k], capex * out[f_row, k], capex,
+                                    cofund_share, left)
+    return share
+
+
+@njit(cache=True, nogil=True)
+def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
+                stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
+                slot_rs, tick, edge_route, route_asset, until, changes, edge_user,
+                seen):  # pragma: no cover - compiled
+    """The ``edges`` whose remembered surplus is stale, without a watch, in one call: the
+    route assets' keys of ``edges`` (:func:`.kernels.asset_state_keys`, as
+    ``AssetBook.state_key`` gives them), the five inputs of each compared with those
+    ``seen`` and written there (:func:`.kernels.refresh_inputs`), and the stale ones taken
+    (``edges[mask]``).
+
+    Examples
+    --------
+    >>> i, f, z = np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1)
+    >>> free = (f, f, f, z, f, f, z)   # stream: volume, level, made, committed; need: ...
+    >>> no_asset = (i, np.full(1, -1), i[:0], i[:0], np.full(1, -1))
+    >>> seen = np.full((1, 5), np.nan)
+    >>> stale_edges(i, i, i, *free, f, i, i, 0, *no_asset, seen).tolist()
+    [0]
+    >>> stale_edges(i, i, i, *free, f, i, i, 0, *no_asset, seen).tolist()
+    []
+    """
+    keys = asset_state_keys(edges, tick, edge_route, route_asset, until, changes, edge_user)
+    stale = refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made,
+                           stream_committed, need_volume, need_level, need_committed, trust,
+                           slot_sr, slot_rs, keys, seen)
+    return edges[stale]

@@ -23,9 +23,8 @@ from .kernels import (
     free_volumes,
     price_deals,
     price_few_deals,
-    refresh_inputs,
 )
-from .kernels_tick import take_stale
+from .kernels_tick import cofund_priced, keep_priced, stale_edges, take_stale
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -64,6 +63,11 @@ _CAPEX, _VOLUME, _TRANSPORT_FULL, _OWN_CAPEX, _UTILISATION, _FACTOR, _BOOKED = (
     DEAL_ROWS.index(name) for name in ("capex", "volume", "transport_full", "own_capex",
                                        "utilisation", "annuity_factor", "booked_annuity"))
 _AFFORDABLE, _TRIAL = DEAL_FLAGS.index("affordable"), DEAL_FLAGS.index("trial")
+#: the rows of a pricing the broker keeps and the co-funding rule reads (surplus, capex,
+#: annuity factor: kernels_tick.keep_priced, cofund_priced)
+_KEPT_ROWS = np.array([_SURPLUS, _CAPEX, _FACTOR], dtype=np.int64)
+#: no gathers to write the kept values into (without a watch the caller gathers them)
+_NO_PLACES, _NOWHERE = np.zeros(0, dtype=np.int64), (np.zeros(0), np.zeros(0))
 
 
 def _values(value) -> np.ndarray:
@@ -95,9 +99,19 @@ class DealTerms:
     def cofunding_offer(self, edges: np.ndarray, volume: np.ndarray | None = None,
                         **known) -> np.ndarray:
         """The co-funding share each deal gets now (:func:`.cofunding.offer`, with the
-        budget left and this model's terms); ``known`` passes what the caller has."""
-        return cofunding.offer(self.cofunding_available(), self.params.cofund_share,
-                               self.expected_terms, edges, volume, **known)
+        budget left and this model's terms); ``known`` passes what the caller has. Deals
+        it prices itself get the same shares from the priced rows in one compiled pass
+        (:func:`.kernels_tick.cofund_priced`, the same rule)."""
+        budget = self.cofunding_available()
+        if budget <= 0 or len(edges) == 0:   # (offer's answer, without the call)
+            return np.zeros(len(edges))
+        if known:
+            return cofunding.offer(budget, self.params.cofund_share, self.expected_terms,
+                                   edges, volume, **known)
+        # the deals priced here: the rule on the three rows it reads, where they were
+        # priced (kernels_tick.cofund_priced), without the terms and info made of them
+        return cofund_priced(self._price(edges, volume)[0], _KEPT_ROWS,
+                             float(self.params.cofund_share), float(budget))
 
     def cofunding_available(self) -> float:
         """Co-funding the facilitator can still give now (:func:`.cofunding.available`)."""
@@ -145,6 +159,29 @@ class DealTerms:
         without a fixed line (docs/ODD.md 7.15) at a transaction cost scaled by
         ``trial_volume_share``. Prices are this tick's (policy levers and price path, 7.20).
         """
+        out, mode, flags = self._price(edges, volume, cofund, trust, trial, held)
+        # (a view of each row by its index, without iterating ``out``)
+        info = {"capex": out[_CAPEX], "volume": out[_VOLUME], "transport": out[_TRANSPORT_FULL],
+                "own_capex": out[_OWN_CAPEX], "utilisation": out[_UTILISATION],
+                "annuity_factor": out[_FACTOR], "booked_annuity": out[_BOOKED], "mode": mode,
+                "affordable": flags[_AFFORDABLE], "trial": flags[_TRIAL]}
+        # the instance ExchangeTerms.__init__ makes (a frozen dataclass's sets its eight
+        # fields one call at a time: a third of a pricing's Python time), its fields set
+        # at once
+        terms = object.__new__(ExchangeTerms)
+        terms.__dict__.update(
+            surplus=out[_SURPLUS], supplier_gain=out[_SUPPLIER_GAIN],
+            receiver_gain=out[_RECEIVER_GAIN], payment=out[_PAYMENT],
+            transport=out[_TRANSPORT], annuity=out[_ANNUITY], tc_supplier=out[_TC_SUPPLIER],
+            tc_receiver=out[_TC_RECEIVER])
+        return terms, info
+
+    def _price(self, edges: np.ndarray, volume: np.ndarray | None = None,
+               cofund: np.ndarray | float = 0.0, trust: float | None = None,
+               trial: np.ndarray | bool = False, held: np.ndarray | float = 0.0) -> tuple:
+        """:meth:`expected_terms`' compiled pass: the rows of kernels.DEAL_ROWS and
+        DEAL_FLAGS and the chosen modes of ``edges``, as arrays (``out``, ``mode``,
+        ``flags``), without the terms and info made of them (the broker keeps three rows)."""
         edges = np.asarray(edges, dtype=np.int64)
         k = len(edges)
         out, mode = np.empty((_N_ROWS, k)), np.empty(k, dtype=np.int64)
@@ -168,21 +205,7 @@ class DealTerms:
             self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
             self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
             *constants, out, mode, flags)
-        # (a view of each row by its index, without iterating ``out``)
-        info = {"capex": out[_CAPEX], "volume": out[_VOLUME], "transport": out[_TRANSPORT_FULL],
-                "own_capex": out[_OWN_CAPEX], "utilisation": out[_UTILISATION],
-                "annuity_factor": out[_FACTOR], "booked_annuity": out[_BOOKED], "mode": mode,
-                "affordable": flags[_AFFORDABLE], "trial": flags[_TRIAL]}
-        # the instance ExchangeTerms.__init__ makes (a frozen dataclass's sets its eight
-        # fields one call at a time: a third of a pricing's Python time), its fields set
-        # at once
-        terms = object.__new__(ExchangeTerms)
-        terms.__dict__.update(
-            surplus=out[_SURPLUS], supplier_gain=out[_SUPPLIER_GAIN],
-            receiver_gain=out[_RECEIVER_GAIN], payment=out[_PAYMENT],
-            transport=out[_TRANSPORT], annuity=out[_ANNUITY], tc_supplier=out[_TC_SUPPLIER],
-            tc_receiver=out[_TC_RECEIVER])
-        return terms, info
+        return out, mode, flags
 
     def _deal_inputs(self) -> tuple:
         """What :func:`.kernels.price_deals` reads that is fixed for a run (the world's
@@ -242,26 +265,30 @@ class DealTerms:
         redo, at, remembered = self._stale(edges, cache)
         # in slices: when the prices move every edge is stale at once, and the terms of
         # two million edges at a time held some 300 MB of temporaries at 100,000 firms (an
-        # edge's terms do not depend on the other edges priced with it: the same bits)
+        # edge's terms do not depend on the other edges priced with it: the same bits).
+        # Of each slice's terms the surplus, capex and annuity factor rows are kept in one
+        # compiled pass (kernels_tick.keep_priced; with a watch written over the stale
+        # ones' places in the gathers too)
+        got = _NOWHERE if remembered is None else remembered
         for start in range(0, len(redo), RECOMPUTE_SLICE):
             part = redo[start: start + RECOMPUTE_SLICE]
-            terms, info = self.expected_terms(part, cofund=cofund)
-            cache["surplus"][part] = terms.surplus
-            cache["capex"][part] = info["capex"]
-            cache["annual"][part] = info["capex"] * info["annuity_factor"]
-            if remembered is not None:   # the stale ones' places, written over
-                places = at[start: start + RECOMPUTE_SLICE]
-                remembered[0][places], remembered[1][places] = terms.surplus, info["capex"]
+            keep_priced(part, self._price(part, cofund=cofund)[0], _KEPT_ROWS,
+                        cache["surplus"], cache["capex"], cache["annual"],
+                        _NO_PLACES if remembered is None else at[start: start + RECOMPUTE_SLICE],
+                        *got)
         if remembered is None:
+            if not with_capex:
+                return cache["surplus"][edges]
             remembered = cache["surplus"][edges], cache["capex"][edges]
         return remembered if with_capex else remembered[0]
 
     def _stale(self, edges: np.ndarray, cache: dict) -> tuple:
         """The ``edges`` whose remembered surplus is stale, the inputs seen written back,
         in one compiled pass: without a watch all five inputs of each edge (free volume,
-        the two trusts, the route asset's state, the need's room) compared bit for bit;
-        with one, the edges it marked (:meth:`.InputWatch.mark`), of which those whose
-        stream alone moved only where their free volume did. Returns them, and with a
+        the two trusts, the route asset's state, the need's room) compared bit for bit
+        (:func:`.kernels_tick.stale_edges`); with one, the edges it marked
+        (:meth:`.InputWatch.mark_terms`), of which those whose stream alone moved only
+        where their free volume did. Returns them, and with a
         watch their places in ``edges`` and the remembered surplus and capex of all
         ``edges`` gathered in the same pass (:func:`.kernels_tick.take_stale`; None, None
         without a watch, or where ``edges`` do not ascend: the caller gathers them)."""
@@ -269,12 +296,13 @@ class DealTerms:
         free = (w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
                 self.stream_made, self.stream_committed, w.need_volume, self.need_level,
                 self.need_committed)
-        if watch is None:
-            return edges[refresh_inputs(edges, *free, store.trust, self.edge_slot_sr,
-                                        self.edge_slot_rs, self.assets.state_key(edges, tick),
-                                        cache["inputs"])], None, None
-        watch.mark(self.stream_free(), self.need_free(), store.trust,
-                   *self.assets.route_state(tick))
+        if watch is None:   # (the route assets' keys: AssetBook.state_key's, in the pass)
+            book = self.assets
+            return stale_edges(np.asarray(edges, dtype=np.int64), *free, store.trust,
+                               self.edge_slot_sr, self.edge_slot_rs, tick, book.edge_route,
+                               book.route_asset, book.table["until"], book.table["changes"],
+                               book.edge_user, cache["inputs"]), None, None
+        watch.mark_terms(free[2:], store.trust, *self.assets.route_state(tick))
         stale, at, surplus, capex, ascending = take_stale(
             np.asarray(edges, dtype=np.int64), watch.dirty, watch.stream_dirty, *free,
             cache["inputs"], cache["surplus"], cache["capex"])
