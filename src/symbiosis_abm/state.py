@@ -112,7 +112,7 @@ CONTEXT: dict[str, str] = {
 
 #: Results remembered from the state (never read as state themselves).
 MEMO = frozenset({
-    "_traits", "_edge_cost_table", "_exit_hazard", "_firm_building", "_input_constants",
+    "_traits", "_edge_cost_table", "_exit_hazard", "_input_constants",
     "_input_tables", "_introductions", "_owned_from", "_process_hazard", "_reputation_links",
     "_surplus_caches", "_topology_last", "_pair_slot_memo",
     "_lead_ticks", "_opening_ticks", "_season_months", "_starving",
