@@ -169,6 +169,33 @@ def edge_capex(edges, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
     return capex, ok
 
 
+@njit(inline="always")
+def _cheapest_mode(v, d, j, r, risk, use, served, no_pipe, pipe, modes, capex_fixed,
+                   heat_pump_capex, capex_per_km, max_distance, routed_capex, routed_ok,
+                   cost_per_unit_km, cost_per_unit, risk_annuity):  # pragma: no cover
+    """One deal's cheapest feasible mode (:func:`cheapest_modes`' rule, for volume ``v``
+    over distance ``d``; the mode ``served`` by the route's asset at no new capex; no
+    ``pipe`` where ``no_pipe``): the mode, whether any is feasible, its transport and
+    capex."""
+    best, lowest, any_ok = 0, np.inf, False
+    best_transport, best_capex = 0.0, 0.0
+    for m in range(modes):
+        c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
+                          max_distance, routed_capex, routed_ok)
+        if m == served:
+            c = 0.0
+        if m == pipe and no_pipe:
+            ok = False
+        t = v * d * cost_per_unit_km[r, m]
+        t = t + v * cost_per_unit[r, m]
+        yearly = t + risk_annuity[risk, m] * c if ok else np.inf
+        any_ok = any_ok or ok
+        # argmin: the first minimum, or the first NaN (numpy's rule)
+        if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
+            best, lowest, best_transport, best_capex = m, yearly, t, c
+    return best, any_ok, best_transport, best_capex
+
+
 @njit(cache=True, nogil=True)
 def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
@@ -217,23 +244,11 @@ def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat
     for k in range(n):
         e = edges[k]
         r, risk, use = _key_parts(edge_key[e], n_class)
-        j, d, v = _routed_row(e, routed), distance[e], volume[k]
-        best, lowest, any_ok = 0, np.inf, False
-        best_transport, best_capex = 0.0, 0.0
-        for m in range(modes):
-            c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
-                              max_distance, routed_capex, routed_ok)
-            if m == asset_mode[k]:
-                c = 0.0
-            if m == pipe and no_pipe[k]:
-                ok = False
-            t = v * d * cost_per_unit_km[r, m]
-            t = t + v * cost_per_unit[r, m]
-            yearly = t + risk_annuity[risk, m] * c if ok else np.inf
-            any_ok = any_ok or ok
-            # argmin: the first minimum, or the first NaN (numpy's rule)
-            if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
-                best, lowest, best_transport, best_capex = m, yearly, t, c
+        best, any_ok, best_transport, best_capex = _cheapest_mode(
+            volume[k], distance[e], _routed_row(e, routed), r, risk, use, asset_mode[k],
+            no_pipe[k], pipe, modes, capex_fixed, heat_pump_capex, capex_per_km,
+            max_distance, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+            risk_annuity)
         feasible[k] = any_ok
         if any_ok:
             mode[k], transport[k], capex[k] = best, best_transport, best_capex
@@ -822,40 +837,16 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _stable_order(keys):  # pragma: no cover - compiled
-    """``np.argsort(keys, kind="stable")`` for keys without NaN: a bottom-up merge sort
-    (numba's own stable argsort takes seconds to compile, this a fraction of one).
+    """``np.argsort(keys, kind="stable")`` for keys without NaN: :func:`_lexsorted`'s
+    bottom-up merge sort on the one key (numba's own stable argsort takes seconds to
+    compile, this a fraction of one).
 
     Examples
     --------
     >>> _stable_order(np.array([2.0, 1.0, 2.0, 0.5, 1.0])).tolist()
     [3, 1, 4, 0, 2]
     """
-    m = len(keys)
-    idx, tmp = np.arange(m), np.empty(m, dtype=np.int64)
-    width = 1
-    while width < m:
-        for lo in range(0, m, 2 * width):
-            mid, hi = min(lo + width, m), min(lo + 2 * width, m)
-            i, j, k = lo, mid, lo
-            while i < mid and j < hi:   # the left one first unless the right is smaller
-                if keys[idx[j]] < keys[idx[i]]:
-                    tmp[k] = idx[j]
-                    j += 1
-                else:
-                    tmp[k] = idx[i]
-                    i += 1
-                k += 1
-            while i < mid:
-                tmp[k] = idx[i]
-                i += 1
-                k += 1
-            while j < hi:
-                tmp[k] = idx[j]
-                j += 1
-                k += 1
-        idx, tmp = tmp, idx
-        width *= 2
-    return idx
+    return _lexsorted(np.arange(len(keys)), keys, keys)
 
 
 #: the float rows :func:`price_deals` writes, in order: the eight fields of
@@ -1651,7 +1642,7 @@ def _keys_before(primary, secondary, i, j):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def _lexsorted(items, primary, secondary):  # pragma: no cover - compiled
     """``items`` (ascending) in ``(primary, secondary)`` order, ties in their order: a
-    bottom-up merge sort (as :func:`_stable_order`), so ``np.lexsort`` of the items."""
+    bottom-up merge sort, so ``np.lexsort`` of the items."""
     m = len(items)
     idx, tmp = items.copy(), np.empty(m, dtype=np.int64)
     width = 1
@@ -1854,22 +1845,10 @@ def price_few_deals(edges, volume, held, cofund, trial, trust_value, edge_stream
         charged = charged or share != 0.0
         # cheapest_modes
         r, risk, use = _key_parts(edge_key[e], n_class)
-        j, d = _routed_row(e, routed), distance[e]
-        best, lowest, any_ok = 0, np.inf, False
-        best_transport, best_capex = 0.0, 0.0
-        for m in range(modes):
-            c, ok = _capex_at(j, r, m, d, use, capex_fixed, heat_pump_capex, capex_per_km,
-                              max_distance, routed_capex, routed_ok)
-            if m == served:
-                c = 0.0
-            if m == pipe and trial_k:
-                ok = False
-            t = v * d * cost_per_unit_km[r, m]
-            t = t + v * cost_per_unit[r, m]
-            yearly = t + risk_annuity[risk, m] * c if ok else np.inf
-            any_ok = any_ok or ok
-            if m == 0 or (lowest == lowest and (yearly != yearly or yearly < lowest)):
-                best, lowest, best_transport, best_capex = m, yearly, t, c
+        best, any_ok, best_transport, best_capex = _cheapest_mode(
+            v, distance[e], _routed_row(e, routed), r, risk, use, served, trial_k, pipe,
+            modes, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed_capex,
+            routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity)
         if any_ok:
             chosen, transport, capex = best, best_transport, best_capex
             factor, booked = risk_annuity[risk, best], plain_annuity[r, best]
