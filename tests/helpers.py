@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
+
 from symbiosis_abm.region import FirmSpec, NeedSpec, Region, StreamSpec
 
 
@@ -64,3 +66,17 @@ def check_every_surplus(model) -> list[int]:
 
     model.expected_surplus = checked
     return asked
+
+
+def priced_synthetic_model():
+    """A synthetic region of 300 firms after 40 ticks with some of its lines carrying
+    contracts again, so that a deal joining one pays a share of its annuity: the state
+    the pricing tests read (its lines were all left and paid off by tick 40)."""
+    from symbiosis_abm import SymbiosisModel
+
+    model = SymbiosisModel("synthetic", rng=3, n_firms=300)
+    model.run(40)
+    table = model.assets.table
+    table["paid_off"][::2] = False
+    table["volume"][:] = np.maximum(table["volume"], 10.0)
+    return model

@@ -8,6 +8,7 @@ import inspect
 
 import numpy as np
 import pytest
+from helpers import priced_synthetic_model
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import terms as terms_module
@@ -62,12 +63,7 @@ def test_asset_state_keys_is_the_numpy_key(seed):
 def priced_model():
     """A synthetic region after 40 ticks, some of its lines carrying contracts again (so
     that a deal joining one pays a share of its annuity), as tests/test_deal_path.py."""
-    model = SymbiosisModel("synthetic", rng=3, n_firms=300)
-    model.run(40)
-    table = model.assets.table
-    table["paid_off"][::2] = False
-    table["volume"][:] = np.maximum(table["volume"], 10.0)
-    return model
+    return priced_synthetic_model()
 
 
 def _priced(model, monkeypatch, few: bool, edges, **kwargs):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import priced_synthetic_model
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.assets import charge_share
@@ -70,14 +71,7 @@ def _bits(a: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def model():
-    model = SymbiosisModel("synthetic", rng=3, n_firms=300)
-    model.run(40)
-    # its lines were all left and paid off by now: carry some contracts again, so that
-    # a deal joining one pays a share of its annuity (the state both pricings read)
-    table = model.assets.table
-    table["paid_off"][::2] = False
-    table["volume"][:] = np.maximum(table["volume"], 10.0)
-    return model
+    return priced_synthetic_model()
 
 
 @pytest.mark.parametrize("case", ["free volume", "given", "cofund", "trust", "trial-held",
