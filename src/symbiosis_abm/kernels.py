@@ -604,32 +604,40 @@ def capped_months(stream_season, need_season, stream, need, room):  # pragma: no
 @njit(inline="always")
 def pairwise_sum(values, n):  # pragma: no cover - compiled
     """The sum of ``values[:n]`` (``n <= 128``) in the order of numpy's ``add.reduce``
-    over a contiguous row: from its identity 0, plus the row's pairwise sum (eight
-    running sums of every eighth value, added in pairs, then the rest one by one;
-    numpy's ``pairwise_sum``, loops_utils.h), so it is ``values[:n].sum()`` bit for bit."""
+    over a contiguous row: from its identity 0, plus the row's pairwise sum
+    (:func:`block_sum`), so it is ``values[:n].sum()`` bit for bit."""
+    return 0.0 + block_sum(values, 0, n)
+
+
+@njit(inline="always")
+def block_sum(a, lo, n):  # pragma: no cover - compiled
+    """numpy's pairwise sum of ``a[lo:lo + n]``, ``n <= 128`` (its ``pairwise_sum``,
+    loops_utils.h): in order below 8 items, else eight running sums of every eighth
+    value, added in pairs, then the rest one by one."""
     if n < 8:
         res = 0.0
-        for i in range(n):
-            res += values[i]
-        return 0.0 + res
-    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
-    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
-    while i < n - n % 8:
-        r0 += values[i]
-        r1 += values[i + 1]
-        r2 += values[i + 2]
-        r3 += values[i + 3]
-        r4 += values[i + 4]
-        r5 += values[i + 5]
-        r6 += values[i + 6]
-        r7 += values[i + 7]
+    while i < n - (n % 8):
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
         i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += values[i]
+        res += a[lo + i]
         i += 1
-    return 0.0 + res
+    return res
 
 
 @njit(cache=True, nogil=True)

@@ -18,7 +18,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _free_volume, asset_state_keys, cofund_one, refresh_inputs, same_bits
+from .kernels import (
+    _free_volume,
+    asset_state_keys,
+    block_sum,
+    cofund_one,
+    refresh_inputs,
+    same_bits,
+)
 
 __all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
 
@@ -665,36 +672,6 @@ def delivery_parts(rows: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, .
             rows[c:c + n_over].astype(np.bool_), rows[c + n_over:])
 
 
-@njit(inline="always")
-def _block_sum(a, lo, n):  # pragma: no cover - compiled
-    """numpy's sum of ``a[lo:lo + n]``, ``n <= 128``: in order below 8 items, else over
-    eight interleaved partial sums."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    while i < n - (n % 8):
-        j = lo + i
-        r0 += a[j]
-        r1 += a[j + 1]
-        r2 += a[j + 2]
-        r3 += a[j + 3]
-        r4 += a[j + 4]
-        r5 += a[j + 5]
-        r6 += a[j + 6]
-        r7 += a[j + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
-
 @njit(cache=True, nogil=True)
 def numpy_sum(a):  # pragma: no cover - compiled
     """``float(a.sum())`` of a 1-d contiguous float64 array, bit for bit.
@@ -706,7 +683,7 @@ def numpy_sum(a):  # pragma: no cover - compiled
     True
     """
     if len(a) <= 128:   # one block
-        return 0.0 + _block_sum(a, 0, len(a))
+        return 0.0 + block_sum(a, 0, len(a))
     # numpy's pairwise recursion (halves, cut at a multiple of 8, down to blocks of at
     # most 128), walked with an explicit stack: a recursive compiled function does not
     # load safely from numba's cache
@@ -722,7 +699,7 @@ def numpy_sum(a):  # pragma: no cover - compiled
         half = n // 2
         half -= half % 8
         if n <= 128:
-            values[held] = _block_sum(a, lo, n)
+            values[held] = block_sum(a, lo, n)
             held += 1
             depth -= 1
         elif step[top] == 0:   # the first half
