@@ -49,7 +49,6 @@ from .kernels import (
     route_asset_use,
     route_state_keys,
     spread_annuity,
-    strand_assets,
 )
 
 __all__ = ["AssetBook", "ASSET_COLUMNS", "AssetUse", "route_keys", "sites", "charge_share"]
@@ -321,20 +320,6 @@ class AssetBook:
         """Assets that end their life at ``tick`` (a partner's site was closed: a firm that
         takes the site over builds its own connection at the catalogue's capex)."""
         self.table["until"][ids] = np.minimum(self.table["until"][ids], tick)
-
-    def strand(self, ids: np.ndarray, annuity_per_tick: np.ndarray, tick: int) -> np.ndarray:
-        """Charge the annuity still to come on assets that their last contracts leave
-        before their lifetime is over.
-
-        ``ids`` (one per contract leaving, repeats allowed) and each contract's share of
-        the annuity per tick; assets still used by other contracts are not stranded.
-        Returns the stranded amount per contract (0 for assets still used, already paid
-        off or at the end of their life); stranded assets are paid off afterwards.
-        """
-        t = self.table   # one compiled pass (kernels.strand_assets)
-        return strand_assets(np.asarray(ids, dtype=np.int64),
-                             np.asarray(annuity_per_tick, dtype=float), tick, t["until"],
-                             t["volume"], t["paid_off"], t["stranded"], t["last_used"])
 
 
 def charge_share(terms, share: np.ndarray, bargaining_power: float) -> None:

@@ -501,7 +501,7 @@ class ContractBook:
         table = book.table
         # one compiled pass (kernels.end_rows): the rows still active end (the log, their
         # volumes leave the commitments, their edges idle, kernels.end_contracts) and
-        # leave their assets: AssetBook.leave, AssetBook.strand (the annuity still to come
+        # leave their assets: AssetBook.leave, kernels.strand_assets (the annuity still to come
         # on an asset no contract uses any more, owed by the leavers' receivers, pro rata,
         # 7.15), _share_annuity's split; a partner's closure retires the assets left
         # unused (the site's end of the line is gone with it, AssetBook.retire)

@@ -1418,8 +1418,8 @@ def fade_pairs(aware, met, contact, trust, forgets, baseline,
 def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, stranded,
                   last_used):  # pragma: no cover - compiled
     """The annuity still to come on assets ``ids`` that their last contracts leave at
-    ``tick``, in one pass: what the numpy rule of :meth:`.assets.AssetBook.strand` does,
-    operation for operation.
+    ``tick``, in one pass, operation for operation as the numpy rule it replaced
+    (``tests/test_asset_kernels.py`` keeps it; docs/ODD.md 7.15).
 
     Each leaving contract (repeats allowed) is charged its ``annuity_per_tick`` for the
     ticks left of its asset's life, unless the asset is still used (volume above 0) or
