@@ -36,9 +36,9 @@ without fast-math: no reassociation, no fused multiply-add) and sum a row as num
 they replace bit for bit (``tests/test_kernels.py``, ``tests/test_mode_costs.py`` and
 ``tests/test_deal_path.py`` check each against its expression, ties of +0/-0 and NaN
 included). The random draws stay
-with numpy, in their order. Compiled functions are cached on disk (``cache=True``): the
-first use in a fresh checkout compiles them (a few seconds), later processes load them (a
-fraction of one).
+with numpy, in their order. Compiled functions are cached on disk (:func:`.compiled.kernel`, numba's
+cache made safe for processes that compile at once): the first use in a fresh checkout
+compiles them (a few seconds), later processes load them (a fraction of one).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ import numpy as np
 from numba import njit
 
 from .codes import IDLE
+from .compiled import kernel
 
 __all__ = ["open_edge_ids", "refresh_inputs", "take_marked", "mark_changed", "cofund_shares", "cofund_one", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
@@ -56,7 +57,7 @@ __all__ = ["open_edge_ids", "refresh_inputs", "take_marked", "mark_changed", "co
            "DEAL_ROWS", "DEAL_FLAGS"]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok, cofund_wait,
                   available, sparse):  # pragma: no cover - compiled
     """Ids, ascending, of the edges ``e`` with ``status[e] == IDLE``, ``retry[e] <= tick``,
@@ -131,7 +132,7 @@ def _key_parts(key, n_class):  # pragma: no cover - compiled
     return risk // (n_class * n_class), risk, 1.0 if key & 1 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def edge_capex(edges, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
                capex_per_km, max_distance, routed, routed_capex,
                routed_ok):  # pragma: no cover - compiled
@@ -196,7 +197,7 @@ def _cheapest_mode(v, d, j, r, risk, use, served, no_pipe, pipe, modes, capex_fi
     return best, any_ok, best_transport, best_capex
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
                    cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, asset_mode,
@@ -258,7 +259,7 @@ def cheapest_modes(edges, volume, edge_key, n_class, distance, capex_fixed, heat
     return mode, transport, capex, feasible, factor, booked
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def route_asset_use(edges, volume, season, season_row, tick, edge_route, route_asset, until,
                     edge_user, load, capacity, paid_off, annuity, asset_volume,
                     slack):  # pragma: no cover - compiled
@@ -315,7 +316,7 @@ def route_asset_use(edges, volume, season, season_row, tick, edge_route, route_a
     return ids, usable, share
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
                mode, own_capex, receiver_gain, owned_from, tick, trial, pipe,
                mobile_specificity, payback_years, weight, trial_share):  # pragma: no cover
@@ -366,7 +367,7 @@ def deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trus
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def room_rounds(supplier, receiver, room, rounds):  # pragma: no cover - compiled
     """Which talks (in priority order, firms ``supplier[k]`` and ``receiver[k]``) open
     within each firm's ``room``, in up to ``rounds`` rounds: what
@@ -435,7 +436,7 @@ def _free_volume(si, ni, stream_volume, stream_level, stream_made, stream_commit
     return (sf if sf != sf or sf < room else room), room
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made,
                    stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
                    slot_rs, asset_key, seen):  # pragma: no cover - compiled
@@ -475,7 +476,7 @@ def refresh_inputs(edges, stream, need, stream_volume, stream_level, stream_made
     return stale
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def take_marked(edges, marks, stream_marks):  # pragma: no cover - compiled
     """The ``edges`` marked in ``marks`` or ``stream_marks`` (ascending as given), and
     which of them ``marks`` holds; their marks are cleared.
@@ -498,7 +499,7 @@ def take_marked(edges, marks, stream_marks):  # pragma: no cover - compiled
     return asked[:k], moved[:k]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def mark_changed(items, now, seen, starts, members, dirty):  # pragma: no cover - compiled
     """Mark ``dirty`` the edges of every item whose value changed since it was last seen.
 
@@ -540,7 +541,7 @@ def mark_changed(items, now, seen, starts, members, dirty):  # pragma: no cover 
     return changed
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def cofund_shares(surplus_without, annual_capex, capex, cofund_share,
                   budget):  # pragma: no cover - compiled
     """The co-funding rule (:mod:`.cofunding`) in one pass over the deals, in order: a
@@ -562,7 +563,7 @@ def cofund_shares(surplus_without, annual_capex, capex, cofund_share,
     return share
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def cofund_one(surplus_without, annual_capex, capex, cofund_share,
                left):  # pragma: no cover - compiled
     """The co-funding rule for one deal (:func:`cofund_shares`, deal by deal): its share
@@ -586,7 +587,7 @@ def cofund_one(surplus_without, annual_capex, capex, cofund_share,
     return 0.0, left
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def capped_months(stream_season, need_season, stream, need, room):  # pragma: no cover
     """``np.minimum(stream_season[stream], need_season[need] * room[:, None])``, without
     the two gathered ``(len(stream), 12)`` temporaries (np.minimum's NaN rule kept)."""
@@ -640,7 +641,7 @@ def block_sum(a, lo, n):  # pragma: no cover - compiled
     return res
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def seasonal_means(stream_season, need_season, stream, need, room):  # pragma: no cover
     """The yearly mean of each row of :func:`capped_months`, summed as numpy sums a row
     (:func:`pairwise_sum`), without the ``(len(stream), months)`` array."""
@@ -682,7 +683,7 @@ def seasonal_utilisation_of(stream_season: np.ndarray, need_season: np.ndarray,
     return monthly.sum(axis=1) / monthly.shape[1]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def deal_terms(edges, stream, need, volume, held, cofund, trial, trust_value, slot_sr, slot_rs,
                pair_trust, need_committed, need_volume, stream_season, need_season, virgin,
                disposal, capital, need_firm, transport, capex, factor, booked, half_cost,
@@ -750,7 +751,7 @@ def deal_terms(edges, stream, need, volume, held, cofund, trial, trust_value, sl
             utilisation, own_capex, affordable, booked_annuity)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, supplier,
              receiver):  # pragma: no cover - compiled
     """Discovery over the open ``edges``, in place on ``aware`` (by pair slot).
@@ -796,7 +797,7 @@ def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, suppl
     return kept[:n_kept], evaluator   # a view (as open_edge_ids)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def first_in_groups(group, key, limit):  # pragma: no cover - compiled
     """Mask of the first ``limit[g]`` items of each group ``g`` in ``key`` order, ties in
     the items' order (:func:`.search.first_per_group`; ``group`` values index ``limit``).
@@ -843,7 +844,7 @@ def first_in_groups(group, key, limit):  # pragma: no cover - compiled
     return mask
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _stable_order(keys):  # pragma: no cover - compiled
     """``np.argsort(keys, kind="stable")`` for keys without NaN: :func:`_lexsorted`'s
     bottom-up merge sort on the one key (numba's own stable argsort takes seconds to
@@ -874,7 +875,7 @@ def _one_or_each(values, k):  # pragma: no cover - compiled
     return values[0] if len(values) == 1 else values[k]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _edge_rows(edges, edge_stream, edge_need, edge_route, edge_user, edge_key, distance,
                slot_sr, slot_rs, routed, routed_capex, routed_ok):  # pragma: no cover
     """What :func:`price_deals` reads of each of ``edges``' own rows, gathered (by the
@@ -906,7 +907,7 @@ def _edge_rows(edges, edge_stream, edge_need, edge_route, edge_user, edge_key, d
     return stream, need, route, user, key, dist, sr, rs, routed_at, capex, ok
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _need_rows(need, need_volume, need_level, need_committed, virgin, capital, need_firm,
                need_season):  # pragma: no cover - compiled
     """What :func:`price_deals` reads of each deal's need (``need``: one per deal),
@@ -926,7 +927,7 @@ def _need_rows(need, need_volume, need_level, need_committed, virgin, capital, n
     return volume, level, committed, price, funds, season
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _stream_rows(stream, stream_volume, stream_level, stream_made, stream_committed,
                  disposal, stream_season):  # pragma: no cover - compiled
     """What :func:`price_deals` reads of each deal's stream (``stream``: one per deal),
@@ -949,7 +950,7 @@ def _stream_rows(stream, stream_volume, stream_level, stream_made, stream_commit
     return volume, level, made, committed, cost, season
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
                 stream_volume, stream_level, stream_made, stream_committed, need_level,
                 need_volume, need_committed, tick, edge_route, route_asset, until, edge_user,
@@ -1037,7 +1038,7 @@ def price_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, ed
         flags[0, k], flags[1, k], flags[2, k] = feasible[k], affordable[k], trial_[k]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level, stream_made,
                  stream_committed, need_volume, need_level,
                  need_committed):  # pragma: no cover - compiled
@@ -1062,7 +1063,7 @@ def free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level, str
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
                firm_negotiations, edge_status, negotiating):  # pragma: no cover - compiled
     """Talks open on ``edges`` in one pass, as ``NegotiationBook.open_negotiations``
@@ -1094,7 +1095,7 @@ def open_talks(edges, supplier, receiver, slot_sr, slot_rs, aware, met, trust,
     return low
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def move_on_assets(ids, volume, profile, sign, asset_volume, load, changes,
                    rounding):  # pragma: no cover - compiled
     """Contracts move ``sign`` x their yearly ``volume`` and monthly ``profile`` onto (or,
@@ -1130,7 +1131,7 @@ def move_on_assets(ids, volume, profile, sign, asset_volume, load, changes,
             load[a, :] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def spread_annuity(ids, n_assets, active, asset, volume, annuity, asset_annuity,
                    asset_volume):  # pragma: no cover - compiled
     """The active contracts on assets ``ids`` (-1: none, skipped) pay each asset's
@@ -1159,7 +1160,7 @@ def spread_annuity(ids, n_assets, active, asset, volume, annuity, asset_annuity,
             annuity[r] = asset_annuity[a] * (volume[r] / floor)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def end_contracts(rows, tick, code, active, ended, reason, edge, stream, need, volume,
                   stream_committed, need_committed, edge_status, edge_retry, idle,
                   retry):  # pragma: no cover - compiled
@@ -1212,7 +1213,7 @@ def end_contracts(rows, tick, code, active, ended, reason, edge, stream, need, v
     return keep
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def talk_deadlines(rows, u, failure, opened, due, tick, timeout):  # pragma: no cover
     """Which of the open talks ``rows`` break down, time out or are due to decide at
     ``tick``, in one pass: the numpy selections of
@@ -1255,7 +1256,7 @@ def talk_deadlines(rows, u, failure, opened, due, tick, timeout):  # pragma: no 
     return broke[:n_broke], late[:n_late], ready[:n_ready]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def open_within_room(edges, limit, edge_status, idle, supplier, receiver, negotiations,
                      building, max_negotiations, rounds, slot_sr, slot_rs, aware, met, trust,
                      negotiating):  # pragma: no cover - compiled
@@ -1305,7 +1306,7 @@ def open_within_room(edges, limit, edge_status, idle, supplier, receiver, negoti
     return opened, low
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open, committed,
                   volume):  # pragma: no cover - compiled
     """This tick's process changes on the ``items`` whose event came (their draws
@@ -1349,7 +1350,7 @@ def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open,
     return fell[:n]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def close_talks(rows, status, reason, tick, book_status, book_reason, book_closed, book_edge,
                 supplier, receiver, firm_negotiations, edge_status, edge_state,
                 edge_retry, retry):  # pragma: no cover - compiled
@@ -1383,7 +1384,7 @@ def close_talks(rows, status, reason, tick, book_status, book_reason, book_close
             edge_retry[e] = retry
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def fade_pairs(aware, met, contact, trust, forgets, baseline,
                epsilon):  # pragma: no cover - compiled
     """Unkept awareness is forgotten and weak ties back at the baseline dissolve, in one
@@ -1414,7 +1415,7 @@ def fade_pairs(aware, met, contact, trust, forgets, baseline,
             met[i] = False
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def strand_assets(ids, annuity_per_tick, tick, until, asset_volume, paid_off, stranded,
                   last_used):  # pragma: no cover - compiled
     """The annuity still to come on assets ``ids`` that their last contracts leave at
@@ -1463,7 +1464,7 @@ __all__ += ["open_edges_now", "recruit_members", "budgeted_evaluations", "evalua
             "lexsort_prefix", "stream_values"]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, stream_level,
                    stream_made, stream_committed, need_volume, need_level, need_committed,
                    stream_firm, need_firm, firm_open, negotiations, ex_active, ex_first,
@@ -1518,7 +1519,7 @@ def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, strea
                          cofund_wait, available, 10 * passing < 3 * n_needs)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: no cover
     """:meth:`.agents.Facilitator._recruit` in one pass, in place on ``member``: an open
     non-member joins where its draw is below ``join + network_effect x share``, the
@@ -1542,7 +1543,7 @@ def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: 
         member[f] |= (not member[f]) & firm_open[f] & (draws[f] < chance)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped, search_cost,
                          expert_support, budget, ticks_per_year,
                          firm_costs):  # pragma: no cover - compiled
@@ -1591,7 +1592,7 @@ def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped
     return kept[:m].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def evaluated_outcome(edges, surplus, affordable, share, retry, reconsider_at,
                       counted):  # pragma: no cover - compiled
     """The end of the search's evaluation in one pass (``PartnerSearch._search``): the
@@ -1647,7 +1648,7 @@ def _keys_before(primary, secondary, i, j):  # pragma: no cover - compiled
     return _sorts_before(secondary[i], secondary[j])
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _lexsorted(items, primary, secondary):  # pragma: no cover - compiled
     """``items`` (ascending) in ``(primary, secondary)`` order, ties in their order: a
     bottom-up merge sort, so ``np.lexsort`` of the items."""
@@ -1679,7 +1680,7 @@ def _lexsorted(items, primary, secondary):  # pragma: no cover - compiled
     return idx
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _kth_smallest(values, k):  # pragma: no cover - compiled
     """The ``k``-th smallest (from 0) of ``values`` (no NaN; the array is reordered), by
     quickselect: ``np.partition(values, k)[k]`` up to the sign of a zero (numba's own
@@ -1712,7 +1713,7 @@ def _kth_smallest(values, k):  # pragma: no cover - compiled
     return values[k]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def lexsort_prefix(primary, secondary, first):  # pragma: no cover - compiled
     """``np.lexsort((secondary, primary))[:first]`` (float keys, NaN last), sorting only
     the items whose primary key is at most the ``first``-th smallest: the others cannot
@@ -1746,7 +1747,7 @@ def lexsort_prefix(primary, secondary, first):  # pragma: no cover - compiled
     return _lexsorted(np.arange(n), primary, secondary)[:first]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def stream_values(edges, stream, need, stream_volume, disposal_cost,
                   virgin_price):  # pragma: no cover - compiled
     """Each edge's stream value, ``volume x (disposal cost + virgin price)`` of its
@@ -1769,7 +1770,7 @@ def stream_values(edges, stream, need, stream_volume, disposal_cost,
 # --- The deal path's small passes (pricing caches, asset keys) -------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def asset_state_keys(edges, tick, edge_route, route_asset, until, changes,
                      edge_user):  # pragma: no cover - compiled
     """:meth:`.assets.AssetBook.state_key` of ``edges`` in one pass, operation for
@@ -1801,7 +1802,7 @@ def asset_state_keys(edges, tick, edge_route, route_asset, until, changes,
 FEW_DEALS = 1024
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def price_few_deals(edges, volume, held, cofund, trial, trust_value, edge_stream, edge_need,
                     stream_volume, stream_level, stream_made, stream_committed, need_level,
                     need_volume, need_committed, tick, edge_route, route_asset, until,
@@ -1912,7 +1913,7 @@ def _at_least(x, low):  # pragma: no cover - compiled
     return x if x != x or x >= low else low
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def start_exchange_rows(t, size, edges, volume, utilisation, payment, transport_full, mode,
                         capex, subsidy, annuity, priced_annuity, tc_supplier, tc_receiver,
                         supplier_gain, receiver_gain, asset, ready, trial, lengths, asset_ready,
@@ -1976,7 +1977,7 @@ def _add_bincount(total, item_of, edges, weights):  # pragma: no cover - compile
         total[i] += sums[i]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def place_on_routes(edges, mode, capex, subsidy, annuity, volume, stream, profile, capacity,
                     ready, built, signed, edge_route, route_asset, edge_user, load, slack,
                     rounding, size, col_edge, col_supplier, col_receiver, col_resource,
@@ -2072,7 +2073,7 @@ def place_on_routes(edges, mode, capex, subsidy, annuity, volume, stream, profil
     return ids, size
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def open_talk_rows(edges, limit, edge_status, idle, supplier, receiver, negotiations,
                    building, max_negotiations, rounds, slot_sr, slot_rs, aware, met, trust,
                    negotiating, tick, base_ticks, via_broker, edge_counted, edge_stream,
@@ -2115,7 +2116,7 @@ def _first_of_group(items):  # pragma: no cover - compiled
     return first
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def grant_in_order(order, stream, need, volume, stream_free, need_free,
                    min_share):  # pragma: no cover - compiled
     """Volumes granted to competing deals served in ``order`` (:func:`.allocation.allocate`'s
@@ -2144,7 +2145,7 @@ def grant_in_order(order, stream, need, volume, stream_free, need_free,
     return granted
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def route_state_keys(routes, tick, route_asset, until, changes):  # pragma: no cover - compiled
     """:meth:`.assets.AssetBook.route_state`'s numbers in one pass, operation for
     operation: for each asset's route, its live asset ``x 4e9 + its changes x 2`` (-1.0
@@ -2175,7 +2176,7 @@ __all__ += ["strand_rows", "fit_within_band", "resize_rows", "settle_rows",
             "end_rows", "building_counts"]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity, receiver,
                 active, stream_season, asset_volume, load, changes, rounding, edge_user,
                 until, paid_off, stranded, last_used, asset_annuity, firm_stranded,
@@ -2240,7 +2241,7 @@ def strand_rows(rows, tick, ticks_per_year, asset, edge, volume, stream, annuity
                 until[a] = tick
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _band_share(capacity, committed):  # pragma: no cover - compiled
     """:func:`.contracts.within_band`'s share of an item: ``min(capacity / committed, 1)``
     where something is committed, else 1 (NaN stays NaN, as ``np.minimum``)."""
@@ -2250,7 +2251,7 @@ def _band_share(capacity, committed):  # pragma: no cover - compiled
     return 1.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def fit_within_band(fell, item, active, item_volume, level, volume, max_volume,
                     min_share):  # pragma: no cover - compiled
     """The active contracts on items (streams or needs) that ``fell``, refitted to the
@@ -2295,7 +2296,7 @@ def fit_within_band(fell, item, active, item_volume, level, volume, max_volume,
     return rows, below, new
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _add_by_item(rows, item, delta, committed):  # pragma: no cover - compiled
     """``committed += np.bincount(item[rows], weights=delta)`` on the items of ``rows``
     only (the others would add 0): each item's sum from 0, in order, added once."""
@@ -2310,7 +2311,7 @@ def _add_by_item(rows, item, delta, committed):  # pragma: no cover - compiled
             done[i] = True
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def resize_rows(rows, new_volume, stream, need, volume, planned, price, disposal_unit,
                 virgin_unit, transport_unit, expected_supplier, expected_receiver,
                 stream_committed, need_committed, active, asset, annuity, stream_season,
@@ -2373,7 +2374,7 @@ def resize_rows(rows, new_volume, stream, need, volume, planned, price, disposal
                    asset_volume)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def settle_rows(rows, by_supplier, tick, ticks_per_year, notice_months, compensation_share,
                 asset, annuity, expected_supplier, expected_receiver, supplier, receiver,
                 until, paid_off, firm_savings):  # pragma: no cover - compiled
@@ -2414,7 +2415,7 @@ def settle_rows(rows, by_supplier, tick, ticks_per_year, notice_months, compensa
     return paid
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def reprice_rows(rows, sel, renewing, trial, term, end, volume, utilisation, transport,
                  payment, supplier_gain, receiver_gain, annuity, tc_supplier, tc_receiver,
                  need, stream, virgin_now, disposal_now, planned, price, expected_supplier,
@@ -2466,7 +2467,7 @@ def reprice_rows(rows, sel, renewing, trial, term, end, volume, utilisation, tra
         losing_ticks[r] = 0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def failure_groups(rows, ok, pays, signs, cofund, share, no_surplus, no_cofunding,
                    low_trust, no_capital):  # pragma: no cover - compiled
     """The due negotiations ``rows`` that did not conclude (``~ok``), grouped by their
@@ -2520,7 +2521,7 @@ def failure_groups(rows, ok, pays, signs, cofund, share, no_surplus, no_cofundin
     return out[:base + end]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def end_rows(rows, tick, code, active, ended, reason, edge, stream, need, volume,
              stream_committed, need_committed, edge_status, edge_retry, idle, retry,
              ticks_per_year, asset, annuity, receiver, stream_season, asset_volume, load,
@@ -2540,7 +2541,7 @@ def end_rows(rows, tick, code, active, ended, reason, edge, stream, need, volume
     return len(keep)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def building_counts(active, first, tick, supplier, receiver,
                     n_firms):  # pragma: no cover - compiled
     """Connections each firm has under construction at ``tick`` (active, first delivery

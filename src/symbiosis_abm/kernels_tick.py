@@ -10,7 +10,7 @@ Like :mod:`.kernels`, these functions compare, count and make the same IEEE oper
 as the numpy expressions they replace, element by element and in the same order (no
 fast-math, no reassociated sums), so results are bit for bit the same
 (``tests/test_kernels_tick.py`` checks each against its expression). Compiled functions
-are cached on disk (``cache=True``).
+are cached on disk, as :func:`.compiled.kernel` does it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .compiled import kernel
 from .kernels import (
     _free_volume,
     asset_state_keys,
@@ -30,7 +31,7 @@ from .kernels import (
 __all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def exchange_topology(sup, rec, n):  # pragma: no cover - compiled
     """Participating firms, distinct linked pairs and the size of the largest weakly
     connected component of the links ``sup[i] -> rec[i]`` among ``n`` firms.
@@ -116,7 +117,7 @@ def _per_committed(ratio, volume, committed, i):  # pragma: no cover - compiled
     return ratio[i]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def deliver_contracts(t, active, first, edge, asset, paid_off, until, slot_sr, slot_rs,
                       contact, stream, need, supplier, receiver, resource, volume, price,
                       tc_supplier, tc_receiver, transport_unit, annuity, tpy,
@@ -202,7 +203,7 @@ def deliver_contracts(t, active, first, edge, asset, paid_off, until, slot_sr, s
     return act, delivered, share, planned, dev_sup, dev_rec, by_resource
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def trust_after_delivery(slot_rs, slot_sr, share, planned, trust, contact, tolerance, gain,
                          loss):  # pragma: no cover - compiled
     """Trust after this tick's deliveries (:meth:`.contracts.ContractBook.
@@ -233,7 +234,7 @@ def trust_after_delivery(slot_rs, slot_sr, share, planned, trust, contact, toler
         contact[slot_sr[i]] = True
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver,
                  expected_supplier, expected_receiver, priced_annuity, planned,
                  disposal_unit, virgin_unit, losing_ticks, disposal_now, virgin_now, tpy,
@@ -266,7 +267,7 @@ def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver
     return over, sup_loses
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def decay_idle(trust, met, contact, baseline, rate):  # pragma: no cover - compiled
     """Trust of pairs that met but had no contact this tick moves a share ``rate`` toward
     ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset."""
@@ -276,7 +277,7 @@ def decay_idle(trust, met, contact, baseline, rate):  # pragma: no cover - compi
         contact[i] = False
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial,
                     weight):  # pragma: no cover - compiled
     """i's trust in j (slots ``ij``) after hearing from common partners k
@@ -295,7 +296,7 @@ def pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial,
         trust[ij[x]] = new[x]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def active_and_talks(active, ex_edge, status, book_edge,
                      open_code):  # pragma: no cover - compiled
     """Rows of the active exchanges (``active.nonzero()[0]``) and the ties they and the
@@ -340,7 +341,7 @@ def _tail_word(met, strong, whole):  # pragma: no cover - compiled
     return word
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, src, dst,
                  firm_open, firm_member):  # pragma: no cover - compiled
     """The counts of :meth:`.measurement.Measurement._measure` and the trusts it averages.
@@ -395,7 +396,7 @@ def tick_tallies(t, active, first, ended, reason, internal, trust, met, strong, 
             strong_trust[:n_strong].copy(), weak_trust[:n_weak].copy(), n_open, members)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def talks_tick(status, open_code, book_edge, supplier, receiver, firm_open, firm_costs, cost,
                slot_sr, slot_rs, trust, contact, gain):  # pragma: no cover - compiled
     """A tick of the open talks (negotiations whose ``status`` is ``open_code``), as
@@ -438,7 +439,7 @@ def talks_tick(status, open_code, book_edge, supplier, receiver, firm_open, firm
     return rows, closed
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def realised_ratios(stream_season, need_season, z, variability, stream_level, stream_made,
                     need_level, firm_open, stream_firm, need_firm, stream_ratio,
                     need_ratio):  # pragma: no cover - compiled
@@ -460,7 +461,7 @@ def realised_ratios(stream_season, need_season, z, variability, stream_level, st
         need_ratio[i] = need_season[i] * need_level[i] if firm_open[need_firm[i]] else 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def hub_pairs(hub, max_degree):  # pragma: no cover - compiled
     """:func:`._arrays.hub_pair_positions` (``max_degree < 0``: no limit): positions of
     all pairs of links (k, i), (k, j), i != j, in links sorted by hub k, ordered by hub,
@@ -501,7 +502,7 @@ def hub_pairs(hub, max_degree):  # pragma: no cover - compiled
     return ki, kj
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def starved_closing(key_input, firm_open, need_firm, need_starved, need_share, threshold,
                     patience, starved_marker, random_exit):  # pragma: no cover - compiled
     """Key inputs of open firms count the ticks they have been starved
@@ -524,7 +525,7 @@ def starved_closing(key_input, firm_open, need_firm, need_starved, need_share, t
     return closing
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def worn_rows(t, active, asset, first, until):  # pragma: no cover - compiled
     """Rows of the active, delivering exchanges (``first <= t``) whose asset's life is
     over at ``t`` (``until <= t``), in row order (:meth:`.contracts.ContractBook.
@@ -539,7 +540,7 @@ def worn_rows(t, active, asset, first, until):  # pragma: no cover - compiled
     return rows[:m].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def track_inputs(need, delivered, need_share, positive, safe, alpha, produced, k, follows,
                  scale, divisor, stream_made):  # pragma: no cover - compiled
     """The needs' received shares and the produced streams' levels after this tick's
@@ -565,7 +566,7 @@ def track_inputs(need, delivered, need_share, positive, safe, alpha, produced, k
         stream_made[produced[x]] = np.rint(level * 100.0) / 100.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def deliver_tick(t, active, first, end, edge, asset, paid_off, until, slot_sr, slot_rs,
                  trust, contact, stream, need, supplier, receiver, resource, volume, price,
                  tc_supplier, tc_receiver, transport_unit, annuity, tpy, stream_ratio,
@@ -672,7 +673,7 @@ def delivery_parts(rows: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, .
             rows[c:c + n_over].astype(np.bool_), rows[c + n_over:])
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def numpy_sum(a):  # pragma: no cover - compiled
     """``float(a.sum())`` of a 1-d contiguous float64 array, bit for bit.
 
@@ -717,19 +718,19 @@ def numpy_sum(a):  # pragma: no cover - compiled
     return 0.0 + values[0]   # numpy adds the sum to the identity: -0.0 becomes 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _mean_or(values, empty):  # pragma: no cover - compiled
     """``values.sum() / len(values)``, ``empty`` if there are none."""
     return numpy_sum(values) / len(values) if len(values) else empty
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _masked_sum(values, mask):  # pragma: no cover - compiled
     """``values[mask].sum()``."""
     return numpy_sum(values[mask])
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def measure_tick(t, active, ex_edge, first, ended, reason, internal, status, book_edge,
                  open_code, trust, met, src, dst, slot_sr, slot_rs, edge_supplier,
                  edge_receiver, n_firms, firm_open, firm_member, initial_trust, savings,
@@ -774,7 +775,7 @@ def measure_tick(t, active, ex_edge, first, ended, reason, internal, status, boo
                  numpy_sum(stranded))
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def closures_and_entries(t, firm_open, close_tick, u_close, close_chance, u_exit, hazard,
                          vacant, u_entry, reuse):  # pragma: no cover - compiled
     """The firms that leave and the sites taken over at tick ``t``
@@ -857,7 +858,7 @@ def _distinct_sorted(keys):  # pragma: no cover - compiled
     return keys[:size].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def links_by_hub(sup, rec, n):  # pragma: no cover - compiled
     """Both directions of each link ``sup[x] <-> rec[x]`` among ``n`` firms, distinct and
     sorted by key ``hub x n + other``: the hubs and the others
@@ -871,7 +872,7 @@ def links_by_hub(sup, rec, n):  # pragma: no cover - compiled
     return both // n, both % n
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def common_partner_keys(sup, rec, n, max_degree):  # pragma: no cover - compiled
     """:func:`.relations.common_partner_pairs`: the directed keys ``i x n + j`` of pairs
     i != j sharing a partner over the links ``sup[x] <-> rec[x]``, distinct and sorted
@@ -886,7 +887,7 @@ def common_partner_keys(sup, rec, n, max_degree):  # pragma: no cover - compiled
     return _distinct_sorted(keys)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
     """Rows ``order[k]`` of every ``keys[k]`` (sorted, may repeat) that is in ``wanted``,
     sorted (:func:`.lifecycle._edges_of_pairs`).
@@ -914,7 +915,7 @@ def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
     return rows
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def reputation_links(sup, rec, n):  # pragma: no cover - compiled
     """Who hears about whom from a common partner, over the links ``sup[x] <-> rec[x]``
     among ``n`` firms (:func:`.trust._reputation_links`).
@@ -932,7 +933,7 @@ def reputation_links(sup, rec, n):  # pragma: no cover - compiled
     return ki, kj, pair, other * n + hub, hub * n + other
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def merge_into(keys, values, n, new_keys, new_values):  # pragma: no cover - compiled
     """Merge sorted ``new_keys`` (none of them among the first ``n`` of ``keys``, which
     are sorted) and their ``new_values`` into ``keys[:n]``, ``values[:n]``, in place:
@@ -971,7 +972,7 @@ def _position(sorted_keys, n, key):  # pragma: no cover - compiled
     return lo
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def pair_lookup(index_keys, index_slots, keys, out):  # pragma: no cover - compiled
     """Slot of each of ``keys`` in the sorted index (``index_keys``, ``index_slots``), -1
     where absent, into ``out`` (:meth:`.trust.PairStore.slots`); returns how many
@@ -998,7 +999,7 @@ def pair_lookup(index_keys, index_slots, keys, out):  # pragma: no cover - compi
     return len(_absent_keys(keys, out, absent))
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _absent_keys(keys, out, absent):  # pragma: no cover - compiled
     """The distinct ``keys`` whose ``out`` is -1 (``absent`` of them, counting repeats),
     sorted."""
@@ -1017,7 +1018,7 @@ def _absent_keys(keys, out, absent):  # pragma: no cover - compiled
     return missing[:distinct]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
               n_firms):  # pragma: no cover - compiled
     """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_lookup`) consecutive
@@ -1048,7 +1049,7 @@ def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
     merge_into(key_buffer, slot_buffer, n, new_keys, new_slots)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
                     budget):  # pragma: no cover - compiled
     """The broker's matches worth proposing (:meth:`.agents.Facilitator._broker`), in one
@@ -1085,7 +1086,7 @@ def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
     return kept[:m].copy(), kept_share[:m].copy(), kept_surplus[:m].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def take_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_level,
                stream_made, stream_committed, need_volume, need_level, need_committed, seen,
                surplus, capex):  # pragma: no cover - compiled
@@ -1154,7 +1155,7 @@ def _home(key, mask):  # pragma: no cover - compiled
     return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(32)) & mask
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def memo_lookup(table, keys, out):  # pragma: no cover - compiled
     """The value held for each of ``keys`` (non-negative) in an open-addressing hash
     table (rows ``(key, value)``, a power of two of them, key -1: empty; linear probing),
@@ -1190,7 +1191,7 @@ def memo_lookup(table, keys, out):  # pragma: no cover - compiled
     return missing
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def memo_insert(table, keys, values, held):  # pragma: no cover - compiled
     """``table`` (see :func:`memo_lookup`, holding ``held`` keys) with ``keys`` (distinct,
     none held yet) and their ``values`` added: in place, or in a table twice as large (or
@@ -1209,7 +1210,7 @@ def memo_insert(table, keys, values, held):  # pragma: no cover - compiled
     return table
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def memo_update(table, keys, values):  # pragma: no cover - compiled
     """Where ``table`` (see :func:`memo_lookup`) holds one of ``keys``, its value is now
     the key's of ``values``; keys it does not hold are left out. Returns how many it held.
@@ -1252,7 +1253,7 @@ def _put(table, key, value):  # pragma: no cover - compiled
 # A small tick's upkeep and measurement, each one call
 # ---------------------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
+@kernel
 def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, index_keys,
                      index_slots):  # pragma: no cover - compiled
     """:func:`.trust._reputation_links` of the ``active`` exchanges (a mask over the rows
@@ -1317,7 +1318,7 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
     return ki[:has].copy(), kj[:has].copy(), ij[:has].copy(), in_hub, of_hub
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def trust_upkeep(trust, met, contact, baseline, rate, ki, kj, ij, in_hub, of_hub, initial,
                  weight):  # pragma: no cover - compiled
     """A tick's trust upkeep (:meth:`.trust.TrustUpkeep._update_trust`):
@@ -1328,7 +1329,7 @@ def trust_upkeep(trust, met, contact, baseline, rate, ki, kj, ij, in_hub, of_hub
         pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial, weight)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def firm_traits(size, member, helped, support, sme_code, large_code, budget_sme,
                 budget_large, trust_sme, trust_large, capital_sme,
                 capital_large):  # pragma: no cover - compiled
@@ -1351,7 +1352,7 @@ def firm_traits(size, member, helped, support, sme_code, large_code, budget_sme,
     return budget, min_trust, capital
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def closing_rows(closing, active, supplier, receiver, status, open_code, book_edge,
                  edge_supplier, edge_receiver):  # pragma: no cover - compiled
     """What firms ``closing`` (a mask) leave (:meth:`.demography.Demography._close`): the
@@ -1373,7 +1374,7 @@ def closing_rows(closing, active, supplier, receiver, status, open_code, book_ed
     return hit[:m].copy(), talks[:k].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def take_over_sites(firms, n_firms, src, dst, trust, aware, met, initial_trust, stream_firm,
                     need_firm, stream_level, need_level, need_starved, need_share,
                     starved_marker):  # pragma: no cover - compiled
@@ -1400,7 +1401,7 @@ def take_over_sites(firms, n_firms, src, dst, trust, aware, met, initial_trust, 
             need_share[i] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def rows_below(u, h, rows):  # pragma: no cover - compiled
     """``(u < h).nonzero()[0]`` into ``rows`` (as long as ``u`` at least): the positions
     of the draws below ``h``, in order; returns how many (a scalar: nothing is boxed)."""
@@ -1412,7 +1413,7 @@ def rows_below(u, h, rows):  # pragma: no cover - compiled
     return k
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def measure_step(topology, t, active, ex_edge, first, ended, reason, internal, status,
                  book_edge, open_code, trust, met, src, dst, slot_sr, slot_rs,
                  edge_supplier, edge_receiver, n_firms, firm_open, firm_member,
@@ -1438,7 +1439,7 @@ def measure_step(topology, t, active, ex_edge, first, ended, reason, internal, s
 __all__ += ["open_split", "ordered_pairs", "meet_pairs"]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def open_split(firm_open, member):  # pragma: no cover - compiled
     """The open firms (ascending) that are ``member``s and those that are not, in one
     pass (the convener's pools, ``Facilitator._convene``).
@@ -1462,7 +1463,7 @@ def open_split(firm_open, member):  # pragma: no cover - compiled
     return members[:m].copy(), others[:o].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def ordered_pairs(attendees):  # pragma: no cover - compiled
     """Every ordered pair of distinct ``attendees``, row by row (``np.repeat`` and
     ``np.tile`` of the attendees, the diagonal dropped): firms ``i`` and ``j``.
@@ -1483,7 +1484,7 @@ def ordered_pairs(attendees):  # pragma: no cover - compiled
     return i[:k].copy(), j[:k].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def meet_pairs(slots, trust, aware, met, contact, gain):  # pragma: no cover - compiled
     """Pairs ``slots`` meet at an event: trust a share ``gain`` of the way to 1
     (:func:`.trust.toward`, clipped to [0, 1]), aware, met and in contact.
@@ -1522,7 +1523,7 @@ def _mark_moved(now, seen, starts, members, dirty):  # pragma: no cover - compil
                     dirty[members[j]] = True
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need_volume,
                 need_level, need_committed, trust_bits, routes, route_bits, stream_seen,
                 need_seen, slot_seen, route_seen, stream_starts, need_starts, need_members,
@@ -1573,7 +1574,7 @@ def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need
                 dirty[route_members[j]] = True
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_surplus,
                 got_capex):  # pragma: no cover - compiled
     """Keep the terms just priced for edges ``part`` (``out``: :func:`.kernels.price_deals`'
@@ -1602,7 +1603,7 @@ def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_su
             got_surplus[places[j]], got_capex[places[j]] = surplus, capex
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def cofund_priced(out, rows, cofund_share, budget):  # pragma: no cover - compiled
     """:func:`.kernels.cofund_shares` on deals just priced (``out``:
     :func:`.kernels.price_deals`' rows; ``rows``: the indices of its surplus, capex and
@@ -1627,7 +1628,7 @@ def cofund_priced(out, rows, cofund_share, budget):  # pragma: no cover - compil
     return share
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
                 stream_committed, need_volume, need_level, need_committed, trust, slot_sr,
                 slot_rs, tick, edge_route, route_asset, until, changes, edge_user,
