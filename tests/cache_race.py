@@ -3,7 +3,9 @@ loses an entry (numba issues 4807, 10128): used by ``test_compiled_cache.py``.
 
 Each racer waits at a barrier just before its save, then its index and data writes are
 delayed so that, without a lock, both read an empty index, both take data file 1, and the
-index keeps the second racer's signature beside the first racer's machine code.
+index keeps the second racer's signature beside the first racer's machine code. The
+delays (``test_compiled_cache._race``) leave half a second for both to read the index, so
+the race does not hang on the scheduler's timing.
 """
 
 from __future__ import annotations

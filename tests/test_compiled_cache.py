@@ -28,7 +28,7 @@ def _race(folder, function):
     racers = [SPAWN.Process(target=save_at_once,
                             args=(str(folder), function, argument, index_delay, data_delay,
                                   barrier))
-              for argument, index_delay, data_delay in ((3, 0.2, 1.0), (1.5, 0.5, 0.0))]
+              for argument, index_delay, data_delay in ((3, 0.5, 1.5), (1.5, 1.0, 0.0))]
     for racer in racers:
         racer.start()
     for racer in racers:
