@@ -1,5 +1,8 @@
 """The allocation's sixth compiled pass against the code it replaced.
 
+``kernels.grant_deals`` is ``allocation.allocate`` on the model's free volumes;
+``kernels.every_deal_allocated`` is True only where ``contracts.allocation_reasons`` fails
+no deal.
 ``kernels.start_on_routes`` starts exchanges in one call where ``_start_exchanges`` made
 three compiled calls with numpy between them (``AssetUse._attach_assets``,
 ``kernels.start_exchange_rows``, ``AssetUse._share_annuity``): both are run on copies of a
@@ -13,8 +16,14 @@ import numpy as np
 import pytest
 
 from symbiosis_abm import SymbiosisModel
-from symbiosis_abm.contracts import _contract_ticks, _exchange_columns, _lead_by_mode
-from symbiosis_abm.kernels import start_exchange_rows
+from symbiosis_abm.allocation import allocate
+from symbiosis_abm.contracts import (
+    _contract_ticks,
+    _exchange_columns,
+    _lead_by_mode,
+    allocation_reasons,
+)
+from symbiosis_abm.kernels import every_deal_allocated, grant_deals, start_exchange_rows
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -94,3 +103,45 @@ def test_start_on_routes_is_the_three_calls_it_replaced(seed):
         assert got.counts == want.counts
         assert got.cofunding_available() == want.cofunding_available()
     assert len(got.exchanges) > 0 and len(got.assets) > 0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_grant_deals_is_allocate_on_the_free_volumes(seed):
+    rng = np.random.default_rng(seed)
+    n_edges, n_streams, n_needs = 40, 6 + seed % 3, 5 + seed % 4
+    k = int(rng.integers(1, 14))
+    odd = lambda size: rng.choice([0.0, -0.0, 1e-13, 1.0, 5e3], size)  # noqa: E731
+    edge_stream, edge_need = rng.integers(0, n_streams, n_edges), rng.integers(0, n_needs, n_edges)
+    edges = rng.integers(0, n_edges, k)
+    volume = np.where(rng.random(k) < 0.2, odd(k), rng.random(k) * 1e3)
+    surplus = np.where(rng.random(k) < 0.3, 1.0, rng.normal(0, 1e3, k))   # some ties
+    # free volumes about the deals' (most bind somewhere), made shares of any size (the
+    # order of the products shows)
+    streams = (rng.random(n_streams) * 2e3, 0.5 + 0.5 * rng.random(n_streams),
+               np.where(rng.random(n_streams) < 0.1, 0.0, rng.random(n_streams)),
+               rng.random(n_streams) * 2e2)
+    needs = (rng.random(n_needs) * 3e3, 0.5 + 0.5 * rng.random(n_needs),
+             rng.random(n_needs) * 2e2)
+    stream_free = streams[0] * streams[1] * streams[2] - streams[3]   # Terms.stream_free
+    need_free = needs[0] * needs[1] - needs[2]
+    want = allocate(edge_stream[edges], edge_need[edges], volume, surplus, stream_free,
+                    need_free)
+    order = np.argsort(-surplus, kind="stable")
+    got = grant_deals(order, edges, volume, edge_stream, edge_need, *streams, *needs, 0.5)
+    assert _same(got, want)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_every_deal_allocated_only_where_no_reason_fails_one(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 4))
+    pick = lambda *v: rng.choice(np.array(v), k, p=[0.8] + [0.2 / (len(v) - 1)] * (len(v) - 1))  # noqa: E731
+    granted = pick(5.0, 0.0, -0.0, np.nan, -1.0)
+    supplier_gain, receiver_gain = pick(3.0, 0.0, -2.0, np.nan), pick(3.0, -0.0, -2.0)
+    affordable = rng.random(k) < 0.9
+    counted, cofund = pick(0.3, 0.0), pick(0.2, 0.0)
+    gains_ok = (supplier_gain > 0) & (receiver_gain > 0)
+    reasons = allocation_reasons(granted, gains_ok, affordable,
+                                 ~((counted > 0) & (cofund == 0) & ~gains_ok))
+    every = every_deal_allocated(granted, supplier_gain, receiver_gain, affordable)
+    assert every == bool((granted > 0).all() and (reasons == "").all())

@@ -2650,3 +2650,40 @@ def start_on_routes(t, ok, edges, volume, utilisation, payment, transport_full, 
     spread_annuity(asset, after, c_active[:used], c_asset[:used], c_volume[:used],
                    c_annuity[:used], col_annuity, col_volume)
     return sub, after, trials
+
+
+@kernel
+def grant_deals(order, edges, volume, edge_stream, edge_need, stream_volume, stream_level,
+                stream_made, stream_committed, need_volume, need_level, need_committed,
+                min_share):  # pragma: no cover - compiled
+    """:func:`grant_in_order` for deals on ``edges`` (``AllocationPhase._allocate``), the
+    free volumes read at the deals' own streams and needs: a stream's ``volume x level x
+    made - committed``, a need's ``volume x level - committed`` (``stream_free`` and
+    ``need_free``'s numpy, operation for operation). The deals are grouped by the first
+    deal of their stream (need), which holds its free volume: the same groups, and the
+    same first places, as their ids give."""
+    n = len(edges)
+    stream, need = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for k in range(n):
+        stream[k], need[k] = edge_stream[edges[k]], edge_need[edges[k]]
+    at_stream, at_need = _first_of_group(stream), _first_of_group(need)
+    stream_free, need_free = np.empty(n), np.empty(n)
+    for k in range(n):
+        s, m = stream[k], need[k]
+        stream_free[k] = stream_volume[s] * stream_level[s] * stream_made[s] - stream_committed[s]
+        need_free[k] = need_volume[m] * need_level[m] - need_committed[m]
+    return grant_in_order(order, at_stream, at_need, volume, stream_free, need_free, min_share)
+
+
+@kernel
+def every_deal_allocated(granted, supplier_gain, receiver_gain,
+                         affordable):  # pragma: no cover - compiled
+    """Whether each concluded deal got volume (``> 0``), both its sides gain and its
+    receiver can pay: then ``contracts.allocation_reasons`` is "" for each (a deal whose
+    sides gain is never refused for want of co-funding). False where any is not so,
+    including a NaN volume: the caller then applies the rule itself."""
+    for k in range(len(granted)):
+        if not (granted[k] > 0 and supplier_gain[k] > 0 and receiver_gain[k] > 0
+                and affordable[k]):
+            return False
+    return True
