@@ -14,7 +14,7 @@ import numpy as np
 from .codes import CONCLUDED
 from .contracts import allocation_reasons
 from .economics import ExchangeTerms
-from .kernels import grant_in_order
+from .kernels import every_deal_allocated, grant_deals, grant_in_order
 from .state import phase
 
 __all__ = ["allocate", "AllocationPhase"]
@@ -83,39 +83,57 @@ class AllocationPhase:
             return
         book, w = self.negotiations, self.world
         edges = book["edge"][rows]
-        s, n = w.edges.stream[edges], w.edges.need[edges]
         asked, counted = book["volume"][rows], book["cofund"][rows]
         first = None   # one deal competes with none: it is priced once, at what it gets
-        surplus = np.zeros(len(rows))
+        order = _ONE
         if len(rows) > 1:
             first, first_info = self.expected_terms(edges, volume=asked, cofund=counted)
-            surplus = first.surplus
-        granted = allocate(s, n, asked, surplus, self.stream_free(), self.need_free())
-        order = np.argsort(-surplus, kind="stable")
-        rows, edges, granted = rows[order], edges[order], granted[order]
+            order = np.argsort(-first.surplus, kind="stable")
+        # allocate's rule, the free volumes read at the deals' own streams and needs
+        granted = grant_deals(order, edges, asked, w.edges.stream, w.edges.need,
+                              w.stream_volume, self.stream_level, self.stream_made,
+                              self.stream_committed, w.need_volume, self.need_level,
+                              self.need_committed, 0.5)
+        if len(rows) > 1:
+            rows, edges, granted = rows[order], edges[order], granted[order]
+            asked, counted = asked[order], counted[order]
         trial = book["trial"][rows]
         # the one co-funding rule, on the granted volumes, best deals first
         cofund = np.zeros(len(rows))
         some = granted > 0
         cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked[order])
-                or not _same_bits(cofund, counted[order])):
+        if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked)
+                or not _same_bits(cofund, counted)):
             terms, info = self.expected_terms(edges, volume=granted, cofund=cofund, trial=trial)
         else:   # each deal as first priced (expected_terms is element by element): reorder
             terms = ExchangeTerms(*[getattr(first, name)[order] for name in _TERM_FIELDS])
             info = {k: v[order] for k, v in first_info.items()}
+        if every_deal_allocated(granted, terms.supplier_gain, terms.receiver_gain,
+                                info["affordable"]):   # (most ticks: none fails)
+            ok = np.ones(len(rows), dtype=bool)
+        else:
+            ok = self._refuse(t, rows, granted, terms, info, counted, cofund)
+        self._close_talks(rows[ok], t, CONCLUDED)   # their edges now exchange
+        self.counts["negotiations_concluded"] += int(np.count_nonzero(ok))
+        self._start_exchanges(t, edges[ok], terms, info, cofund, ok)
+
+    def _refuse(self, t, rows, granted, terms, info, counted, cofund) -> np.ndarray:
+        """The deals ``rows`` that fail at allocation fail, one reason after another (in
+        the order of their names); returns which do not."""
         gains_ok = (terms.supplier_gain > 0) & (terms.receiver_gain > 0)
         # a deal refused the co-funding it counted on goes on as it would without a
         # co-funder: it fails for want of co-funding only if it does not pay on its own
         # (without co-funding ``terms`` are its terms alone)
         reasons = allocation_reasons(granted, gains_ok, info["affordable"],
-                                     ~((book["cofund"][rows] > 0) & (cofund == 0) & ~gains_ok))
+                                     ~((counted > 0) & (cofund == 0) & ~gains_ok))
         ok = reasons == ""
         for reason in sorted(set(reasons[~ok].tolist())):
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
-        self._close_talks(rows[ok], t, CONCLUDED)   # their edges now exchange
-        self.counts["negotiations_concluded"] += int(np.count_nonzero(ok))
-        self._start_exchanges(t, edges[ok], terms, info, cofund, ok)
+        return ok
+
+
+#: the order of one deal
+_ONE = np.zeros(1, dtype=np.int64)
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:

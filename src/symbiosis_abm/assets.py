@@ -251,24 +251,40 @@ class AssetBook:
         compiled pass, :func:`.kernels.place_on_routes`; ``capex``, ``subsidy`` and
         ``annuity`` are updated in place; ``costs``: the run's
         :class:`~.mode_costs.ModeCosts`). Returns each contract's asset (-1: none)."""
-        t, n = self.table, len(edges)
-        size, columns = len(t), t.spare(n)
-        load = self._load_with_room(n)
-        life = self.lifetime_ticks
+        size, columns, load = self.room(len(edges))
         ids, after = place_on_routes(
             np.asarray(edges, dtype=np.int64), np.asarray(mode, dtype=np.int64), capex,
             subsidy, annuity, np.asarray(volume, dtype=float),
             np.asarray(stream, dtype=np.int64), profile, np.asarray(capacity, dtype=float),
-            np.asarray(ready, dtype=np.int64), int(built), int(signed), self.edge_route,
-            self.route_asset, self.edge_user, load, 1.0 + ROUNDING, ROUNDING, size,
-            *_asset_columns(columns), world.edge_supplier,
-            world.edge_receiver, world.edge_resource, world.stream_season,
-            life.reshape(1, 1) if life.ndim == 0 else life, life.ndim == 0,
-            *costs.capex_inputs, costs.plain_annuity)
-        if after > size:
-            t.extend(after - size)
-        self.load = load[:after]
+            np.asarray(ready, dtype=np.int64), int(built), int(signed),
+            *self.placing(world, costs, size, columns, load))
+        self.count_in(after, load)
         return ids
+
+    def room(self, n: int) -> tuple:
+        """The table's size, its columns (in :data:`ASSET_COLUMNS`' order) with room for
+        ``n`` more assets after it, and ``load`` with zero rows for them: where a compiled
+        pass writes new assets (:meth:`count_in` counts them in)."""
+        return len(self.table), _asset_columns(self.table.spare(n)), self._load_with_room(n)
+
+    def placing(self, world, costs, size: int, columns: tuple, load: np.ndarray) -> tuple:
+        """:func:`.kernels.place_on_routes`' arguments after the contracts' own, in its
+        order (``size``, ``columns`` and ``load`` from :meth:`room`; ``costs``: the run's
+        :class:`~.mode_costs.ModeCosts`)."""
+        life = self.lifetime_ticks
+        return (self.edge_route, self.route_asset, self.edge_user, load, 1.0 + ROUNDING,
+                ROUNDING, size, *columns, world.edge_supplier, world.edge_receiver,
+                world.edge_resource, world.stream_season,
+                life.reshape(1, 1) if life.ndim == 0 else life, life.ndim == 0,
+                *costs.capex_inputs, costs.plain_annuity)
+
+    def count_in(self, after: int, load: np.ndarray) -> None:
+        """Count in the assets a compiled pass wrote into :meth:`room`'s columns and
+        ``load``, up to row ``after``."""
+        size = len(self.table)
+        if after > size:
+            self.table.extend(after - size)
+        self.load = load[:after]
 
     def _load_with_room(self, n: int) -> np.ndarray:
         """``load``'s rows in an array with (zero) rows for ``n`` more assets after them:

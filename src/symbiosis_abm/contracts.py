@@ -31,7 +31,7 @@ import operator
 import numpy as np
 
 from ._arrays import remembered
-from .assets import ROUNDING
+from .assets import LINE, ROUNDING
 from .catalogue import MODES
 from .codes import (
     IDLE,
@@ -44,7 +44,7 @@ from .kernels import (
     reprice_rows,
     resize_rows,
     settle_rows,
-    start_exchange_rows,
+    start_on_routes,
 )
 from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
 from .pace import lead_ticks
@@ -421,37 +421,30 @@ class ContractBook:
 
     def _start_exchanges(self, t, edges, terms, info, cofund, ok) -> None:
         w, p = self.world, self.params
-        if np.count_nonzero(ok) == len(ok):   # (most ticks: the priced rows themselves)
-            ok = slice(None)
-        volume = info["volume"][ok]
-        subsidy = (cofund * info["capex"])[ok]
-        # a new line is designed, permitted and built before it delivers (7.17)
-        mode, trial = info["mode"][ok], info["trial"][ok]
-        ready = t + 1 + remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p))[mode]
-        # one asset per route: join its line where it fits, else build (7.15); its life
-        # and annuity run from the first tick of work; an asset is booked at its plain
-        # annuity, the deal was priced at the hazard-adjusted one (hazards.py)
-        asset, capex, subsidy, annuity = self._attach_assets(
-            edges, mode, info["capex"][ok], subsidy, info["booked_annuity"][ok], volume,
-            w.edges.stream[edges], built=t + 1, ready=ready, signed=t)
-        # the rows (written into the table's room), the commitments, the first delivery
-        # (a joined line's when it is not yet built) and the end of the term in one
-        # compiled pass
-        ex = self.exchanges
+        book, ex = self.assets, self.exchanges
+        n = len(edges)
+        asset_size, columns, load = book.room(n)
         size = len(ex)
-        start_exchange_rows(
-            t, size, edges, volume, info["utilisation"][ok], terms.payment[ok],
-            info["transport"][ok], mode, capex, subsidy, annuity, terms.annuity[ok],
-            terms.tc_supplier[ok], terms.tc_receiver[ok], terms.supplier_gain[ok],
-            terms.receiver_gain[ok], asset, ready, trial,
-            remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)),
-            self.assets.table["ready"], w.edges.stream, w.edges.need, w.edge_supplier,
-            w.edge_receiver, w.edge_resource, w.edges.distance_km, self.virgin_now,
-            self.disposal_now, self.stream_committed, self.need_committed,
-            *_exchange_columns(ex.spare(len(edges))))
-        ex.extend(len(edges))
-        self.counts["trials_started"] += int(np.count_nonzero(trial))
-        self._share_annuity(asset)   # (repeats are harmless: a mask over assets)
+        # one compiled pass (kernels.start_on_routes): the deals taken where ``ok``; a new
+        # line is designed, permitted and built before it delivers (7.17); one asset per
+        # route: join its line where it fits, else build (7.15), its life and annuity run
+        # from the first tick of work, booked at its plain annuity (the deal was priced
+        # at the hazard-adjusted one, hazards.py); the rows (written into the table's
+        # room), the commitments, the first delivery (a joined line's when it is not yet
+        # built), the end of the term; the assets' annuity split anew
+        subsidy, after, trials = start_on_routes(
+            t, np.asarray(ok, dtype=bool), np.asarray(edges, dtype=np.int64), info["volume"],
+            info["utilisation"], terms.payment, info["transport"], info["mode"],
+            info["capex"], cofund, info["booked_annuity"], terms.annuity, terms.tc_supplier,
+            terms.tc_receiver, terms.supplier_gain, terms.receiver_gain, info["trial"],
+            remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p)),
+            remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)), LINE,
+            *book.placing(w, self._edge_costs(), asset_size, columns, load), w.edges.stream,
+            w.edges.need, self.virgin_now, self.disposal_now, self.stream_committed,
+            self.need_committed, size, *_exchange_columns(ex.spare(n)))
+        book.count_in(after, load)
+        ex.extend(n)
+        self.counts["trials_started"] += trials
         if self.facilitator is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 

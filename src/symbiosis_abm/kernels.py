@@ -2561,3 +2561,129 @@ def building_counts(active, first, tick, supplier, receiver,
             out[supplier[r]] += 1
             out[receiver[r]] += 1
     return out
+
+
+# --- allocation, sixth pass ---
+
+
+@kernel
+def start_on_routes(t, ok, edges, volume, utilisation, payment, transport_full, mode,
+                    capex, cofund, booked_annuity, priced_annuity, tc_supplier, tc_receiver,
+                    supplier_gain, receiver_gain, trial, lead, lengths, line, edge_route,
+                    route_asset, edge_user, load, slack, rounding, asset_size, col_edge,
+                    col_supplier, col_receiver, col_resource, col_mode, col_capex, col_public,
+                    col_owner, col_built, col_last_used, col_until, col_stranded, col_paid_off,
+                    col_uses, col_route, col_annuity, col_capacity, col_volume, col_ready,
+                    col_changes, edge_supplier, edge_receiver, edge_resource, stream_season,
+                    life, one_life, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                    plain_annuity, edge_stream, edge_need, virgin, disposal, stream_committed,
+                    need_committed, size, c_edge, c_stream, c_need, c_supplier, c_receiver,
+                    c_resource, c_volume, c_price, c_distance_km, c_mode, c_capex, c_subsidy,
+                    c_transport_unit, c_annuity, c_tc_supplier, c_tc_receiver,
+                    c_expected_supplier, c_expected_receiver, c_avg_supplier, c_avg_receiver,
+                    c_losing_ticks, c_asset, c_start, c_first, c_end, c_ended, c_reason,
+                    c_active, c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit,
+                    c_priced_annuity, c_planned,
+                    c_max_volume):  # pragma: no cover - compiled
+    """New exchanges on ``edges`` started at tick ``t`` (``ContractBook._start_exchanges``)
+    in one call: the priced deals' columns (``volume`` to ``trial``, one entry per priced
+    deal) taken where ``ok``, their co-funding (``cofund x capex``) and the tick their new
+    line is ready (``t + 1 + lead[mode]``); placed on their routes' assets
+    (``AssetUse._attach_assets``: each contract's monthly profile ``volume x season`` of
+    its stream, a line's capacity its peak, other modes' unlimited; then
+    :func:`place_on_routes`, whose arguments follow ``line`` in its order, with the asset
+    table's room from row ``asset_size`` on); their rows written from row ``size`` on
+    (:func:`start_exchange_rows`, the exchange table has room); the annuity of the assets
+    they use split anew among the contracts on them (:func:`spread_annuity` over the
+    table's rows with the new ones).
+
+    Returns the subsidy booked for each new exchange, the size of the asset book
+    afterwards and the number of trials started.
+    """
+    picked = np.flatnonzero(ok)
+    n, months = len(picked), stream_season.shape[1]
+    v, util, pay, transport = (np.empty(n), np.empty(n), np.empty(n), np.empty(n))
+    m, ready, is_trial = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
+                          np.empty(n, dtype=np.bool_))
+    cap, sub, ann, priced = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    tc_s, tc_r, gain_s, gain_r = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    stream, profile, capacity = (np.empty(n, dtype=np.int64), np.empty((n, months)),
+                                 np.empty(n))
+    trials = 0
+    for k in range(n):
+        j = picked[k]
+        v[k], util[k], pay[k], transport[k] = (volume[j], utilisation[j], payment[j],
+                                               transport_full[j])
+        m[k], ready[k], is_trial[k] = mode[j], t + 1 + lead[mode[j]], trial[j]
+        cap[k], sub[k], ann[k] = capex[j], cofund[j] * capex[j], booked_annuity[j]
+        priced[k], tc_s[k], tc_r[k] = priced_annuity[j], tc_supplier[j], tc_receiver[j]
+        gain_s[k], gain_r[k] = supplier_gain[j], receiver_gain[j]
+        trials += 1 if trial[j] else 0
+        stream[k] = edge_stream[edges[k]]
+        peak = v[k] * stream_season[stream[k], 0]
+        for month in range(months):   # numpy's max: a NaN is the maximum
+            profile[k, month] = v[k] * stream_season[stream[k], month]
+            if profile[k, month] > peak or profile[k, month] != profile[k, month]:
+                peak = profile[k, month]
+        capacity[k] = peak if m[k] == line else np.inf
+    asset, after = place_on_routes(
+        edges, m, cap, sub, ann, v, stream, profile, capacity, ready, t + 1, t, edge_route,
+        route_asset, edge_user, load, slack, rounding, asset_size, col_edge, col_supplier,
+        col_receiver, col_resource, col_mode, col_capex, col_public, col_owner, col_built,
+        col_last_used, col_until, col_stranded, col_paid_off, col_uses, col_route,
+        col_annuity, col_capacity, col_volume, col_ready, col_changes, edge_supplier,
+        edge_receiver, edge_resource, stream_season, life, one_life, edge_key, n_class,
+        distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+        routed_capex, routed_ok, plain_annuity)
+    start_exchange_rows(
+        t, size, edges, v, util, pay, transport, m, cap, sub, ann, priced, tc_s, tc_r, gain_s,
+        gain_r, asset, ready, is_trial, lengths, col_ready, edge_stream, edge_need,
+        edge_supplier, edge_receiver, edge_resource, distance, virgin, disposal,
+        stream_committed, need_committed, c_edge, c_stream, c_need, c_supplier, c_receiver,
+        c_resource, c_volume, c_price, c_distance_km, c_mode, c_capex, c_subsidy,
+        c_transport_unit, c_annuity, c_tc_supplier, c_tc_receiver, c_expected_supplier,
+        c_expected_receiver, c_avg_supplier, c_avg_receiver, c_losing_ticks, c_asset,
+        c_start, c_first, c_end, c_ended, c_reason, c_active, c_delivered, c_paid, c_trial,
+        c_virgin_unit, c_disposal_unit, c_priced_annuity, c_planned, c_max_volume)
+    used = size + n
+    spread_annuity(asset, after, c_active[:used], c_asset[:used], c_volume[:used],
+                   c_annuity[:used], col_annuity, col_volume)
+    return sub, after, trials
+
+
+@kernel
+def grant_deals(order, edges, volume, edge_stream, edge_need, stream_volume, stream_level,
+                stream_made, stream_committed, need_volume, need_level, need_committed,
+                min_share):  # pragma: no cover - compiled
+    """:func:`grant_in_order` for deals on ``edges`` (``AllocationPhase._allocate``), the
+    free volumes read at the deals' own streams and needs: a stream's ``volume x level x
+    made - committed``, a need's ``volume x level - committed`` (``stream_free`` and
+    ``need_free``'s numpy, operation for operation). The deals are grouped by the first
+    deal of their stream (need), which holds its free volume: the same groups, and the
+    same first places, as their ids give."""
+    n = len(edges)
+    stream, need = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for k in range(n):
+        stream[k], need[k] = edge_stream[edges[k]], edge_need[edges[k]]
+    at_stream, at_need = _first_of_group(stream), _first_of_group(need)
+    stream_free, need_free = np.empty(n), np.empty(n)
+    for k in range(n):
+        s, m = stream[k], need[k]
+        stream_free[k] = stream_volume[s] * stream_level[s] * stream_made[s] - stream_committed[s]
+        need_free[k] = need_volume[m] * need_level[m] - need_committed[m]
+    return grant_in_order(order, at_stream, at_need, volume, stream_free, need_free, min_share)
+
+
+@kernel
+def every_deal_allocated(granted, supplier_gain, receiver_gain,
+                         affordable):  # pragma: no cover - compiled
+    """Whether each concluded deal got volume (``> 0``), both its sides gain and its
+    receiver can pay: then ``contracts.allocation_reasons`` is "" for each (a deal whose
+    sides gain is never refused for want of co-funding). False where any is not so,
+    including a NaN volume: the caller then applies the rule itself."""
+    for k in range(len(granted)):
+        if not (granted[k] > 0 and supplier_gain[k] > 0 and receiver_gain[k] > 0
+                and affordable[k]):
+            return False
+    return True
