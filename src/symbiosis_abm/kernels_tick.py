@@ -1655,3 +1655,87 @@ def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
                            stream_committed, need_volume, need_level, need_committed, trust,
                            slot_sr, slot_rs, keys, seen)
     return edges[stale]
+
+
+# --- delivery, sixth pass ---
+# A tick's delivery phase as one call (worn lines found, deliveries, the inputs' tracking),
+# with what is fixed for a run gathered into two arrays: numba's dispatch costs about
+# 40 ns an array argument, so the run's constants travel as two arrays, not eleven.
+
+#: the scalars at the head of :func:`delivery_fixed`'s float array, in this order
+DELIVERY_SCALARS = ("tpy", "n_resources", "tolerance", "gain", "loss", "trust_break",
+                    "alpha", "patience", "input_alpha", "n_produced")
+
+
+def delivery_fixed(scalars: dict, stream_volume: np.ndarray, need_volume: np.ndarray,
+                   positive: np.ndarray, safe: np.ndarray, produced: np.ndarray,
+                   k: np.ndarray, follows: np.ndarray, scale: np.ndarray,
+                   divisor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`deliver_pass` reads that is fixed for a run, as one float array (the
+    :data:`DELIVERY_SCALARS`, then ``stream_volume``, ``need_volume``, ``safe``,
+    ``scale`` and ``divisor``) and one integer array (``positive``, ``follows``,
+    ``produced``, ``k``); the tables of :func:`track_inputs` as
+    :meth:`.lifecycle.Lifecycle._input_tables` makes them.
+
+    Examples
+    --------
+    >>> s = dict.fromkeys(DELIVERY_SCALARS, 1.0)
+    >>> f, i = delivery_fixed(s, np.ones(2), np.ones(3), np.ones(3, bool), np.ones(3),
+    ...                       np.zeros(1, int), np.zeros(1, int), np.ones(1, bool),
+    ...                       np.ones(1), np.ones(1))
+    >>> len(f), len(i), f[9]
+    (17, 6, 1.0)
+    """
+    head = np.array([float(scalars[name]) for name in DELIVERY_SCALARS])
+    head[DELIVERY_SCALARS.index("n_produced")] = len(produced)
+    floats = np.concatenate([head, stream_volume, need_volume, safe, scale, divisor])
+    ints = np.concatenate([positive, follows, produced, k]).astype(np.int64)
+    return floats, ints
+
+
+@kernel
+def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until, slot_sr,
+                 slot_rs, trust, contact, stream, need, supplier, receiver, resource, volume,
+                 price, tc_supplier, tc_receiver, transport_unit, annuity, stream_ratio,
+                 stream_committed, need_ratio, need_committed, need_season_now,
+                 stream_season_now, disposal_now, virgin_now, firm_savings, firm_paid_in,
+                 firm_paid_out, ex_delivered, ex_paid, avg_supplier, avg_receiver,
+                 expected_supplier, expected_receiver, priced_annuity, planned, disposal_unit,
+                 virgin_unit, losing_ticks, need_share, stream_made, fixed,
+                 index):  # pragma: no cover - compiled
+    """:meth:`.contracts.ContractBook._deliver`'s compiled work in one call: if
+    ``check_worn`` and an active, delivering exchange's asset is worn out
+    (:func:`worn_rows` not empty), nothing is done and the rows' head is ``-1`` (the
+    caller replaces the worn lines, then calls again without the check); else
+    :func:`deliver_tick` and then :func:`track_inputs` on what each need received.
+
+    ``fixed`` and ``index`` are :func:`delivery_fixed`'s arrays. Returns
+    :func:`deliver_tick`'s two packed arrays (:func:`delivery_parts` splits them).
+    """
+    if check_worn:
+        for r in range(len(active)):
+            a = asset[r]
+            if active[r] and a >= 0 and first[r] <= t and until[a] <= t:
+                return np.full(3, -1, dtype=np.int64), np.empty(0)
+    ns, nn, npr = len(stream_ratio), len(need_ratio), int(fixed[9])
+    o = len(DELIVERY_SCALARS)
+    rows, amounts = deliver_tick(
+        t, active, first, end, edge, asset, paid_off, until, slot_sr, slot_rs, trust,
+        contact, stream, need, supplier, receiver, resource, volume, price, tc_supplier,
+        tc_receiver, transport_unit, annuity, fixed[0], stream_ratio, fixed[o:o + ns],
+        stream_committed, need_ratio, fixed[o + ns:o + ns + nn], need_committed,
+        need_season_now, stream_season_now, disposal_now, virgin_now, firm_savings,
+        firm_paid_in, firm_paid_out, ex_delivered, ex_paid, int(fixed[1]), fixed[2],
+        fixed[3], fixed[4], fixed[5], avg_supplier, avg_receiver, expected_supplier,
+        expected_receiver, priced_annuity, planned, disposal_unit, virgin_unit,
+        losing_ticks, fixed[6], fixed[7])
+    m = rows[0]
+    received = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        received[i] = need[rows[3 + i]]
+    o += ns + nn
+    track_inputs(received, amounts[:m], need_share, index[:nn], fixed[o:o + nn], fixed[8],
+                 index[nn + npr:nn + 2 * npr], index[nn + 2 * npr:nn + 3 * npr],
+                 index[nn:nn + npr], fixed[o + nn:o + nn + npr],
+                 fixed[o + nn + npr:o + nn + 2 * npr], stream_made)
+    return rows, amounts
