@@ -49,7 +49,6 @@ from .kernels import (
 from .kernels_tick import (
     deliver_pass,
     delivery_fixed,
-    delivery_parts,
     realised_ratios,
     worn_rows,
 )
@@ -264,14 +263,19 @@ class ContractBook:
                 break
             self._replace_worn_assets(t)
             check_worn = False
-        act, delivered, by_resource, lost, losing, by_supplier, due = delivery_parts(*packed)
-        self.last_delivery = {"stream": ex["stream"][act], "need": ex["need"][act],
-                              "delivered": delivered}
-        self.delivered_by_resource.append(by_resource)
-        if len(lost):
-            self._end_exchanges(lost, t, "broken trust")
-        if len(losing):
-            self._end_losing(t, losing, by_supplier)
+        rows, amounts = packed
+        m, n_lost, n_over = rows[:3].tolist()
+        a = 3 + 3 * m
+        self.last_delivery = {"stream": rows[3 + m:3 + 2 * m], "need": rows[3 + 2 * m:a],
+                              "delivered": amounts[:m]}
+        self.delivered_by_resource.append(amounts[m:])
+        if n_lost:
+            self._end_exchanges(rows[a:a + n_lost], t, "broken trust")
+        a += n_lost
+        if n_over:
+            self._end_losing(t, rows[a:a + n_over],
+                             rows[a + n_over:a + 2 * n_over].astype(np.bool_))
+        due = rows[a + 2 * n_over:]
         if len(due):   # those still active after the endings above
             self._renew_or_expire(t, due[ex["active"][due]])
 
