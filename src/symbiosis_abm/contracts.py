@@ -245,7 +245,7 @@ class ContractBook:
         check_worn = True
         while True:
             table, store = self.assets.table, self.pairs
-            packed = deliver_pass(
+            rows, amounts = deliver_pass(
                 t, check_worn, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
                 table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
                 store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
@@ -259,12 +259,11 @@ class ContractBook:
                 ex["planned"], ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
                 self.need_share, self.stream_made,
                 *remembered(self, "_delivery_fixed", self.params, self._delivery_tables))
-            if packed[0][0] >= 0:
+            m, n_lost, n_over = rows[:3].tolist()
+            if m >= 0:   # (-1: worn lines, nothing done)
                 break
             self._replace_worn_assets(t)
             check_worn = False
-        rows, amounts = packed
-        m, n_lost, n_over = rows[:3].tolist()
         a = 3 + 3 * m
         self.last_delivery = {"stream": rows[3 + m:3 + 2 * m], "need": rows[3 + 2 * m:a],
                               "delivered": amounts[:m]}
@@ -297,7 +296,7 @@ class ContractBook:
         """1 where the exchange's asset is still being paid for (within life, not paid off).
 
         For inspection: the tick applies the same rule inside its compiled delivery pass
-        (:func:`.kernels_tick.deliver_contracts`)."""
+        (:func:`.kernels_tick.deliver_pass`, as :func:`.kernels_tick.deliver_contracts`)."""
         ids = self.exchanges["asset"][rows]
         has = ids >= 0
         due = np.zeros(len(rows))
@@ -309,7 +308,7 @@ class ContractBook:
         """Exchanges ``rows`` one of whose sides has lost money for its patience end,
         unless a price review keeps them; ``by_supplier`` where the supplier is losing.
 
-        The rule (:func:`.kernels_tick.track_profit`, run by :meth:`_deliver`): each side
+        The rule (:func:`.kernels_tick.track_profit`, inside :meth:`_deliver`'s pass): each side
         keeps a running yearly average of its deviation from plan (actual minus planned
         gain this tick at this tick's prices: a planned seasonal trough is no deviation,
         so the month a contract was signed does not matter; a price move is no deviation
