@@ -1683,8 +1683,8 @@ def delivery_fixed(scalars: dict, stream_volume: np.ndarray, need_volume: np.nda
     >>> f, i = delivery_fixed(s, np.ones(2), np.ones(3), np.ones(3, bool), np.ones(3),
     ...                       np.zeros(1, int), np.zeros(1, int), np.ones(1, bool),
     ...                       np.ones(1), np.ones(1))
-    >>> len(f), len(i), f[9]
-    (17, 6, 1.0)
+    >>> len(f), len(i), float(f[9])
+    (20, 6, 1.0)
     """
     head = np.array([float(scalars[name]) for name in DELIVERY_SCALARS])
     head[DELIVERY_SCALARS.index("n_produced")] = len(produced)
