@@ -46,7 +46,12 @@ from .kernels import (
     settle_rows,
     start_on_routes,
 )
-from .kernels_tick import deliver_tick, delivery_parts, realised_ratios, worn_rows
+from .kernels_tick import (
+    deliver_pass,
+    delivery_fixed,
+    realised_ratios,
+    worn_rows,
+)
 from .pace import lead_ticks
 from .state import phase
 
@@ -228,47 +233,70 @@ class ContractBook:
            draws=())
     def _deliver(self, t: int) -> None:
         """Active exchanges deliver; trust follows reliability; losers and expired end."""
-        ex, w, p = self.exchanges, self.world, self.params
-        self._replace_worn_assets(t)
-        # one compiled pass (kernels_tick.deliver_tick): lines under construction are
-        # contact and their annuity is paid; the others deliver: each contract's share of
-        # its volume and of its plan (the profile it follows, capped by the stream's
-        # supply and the need's room, supply_for_contracts), each side's gain and the
-        # payments booked; trust follows (the receiver's may break); profit against plan
-        # (_end_losing); the contracts whose term ends
-        table, store = self.assets.table, self.pairs
-        packed = deliver_tick(
-            t, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
-            table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
-            store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
-            ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
-            ex["tc_receiver"], ex["transport_unit"], ex["annuity"], p.ticks_per_year,
-            self.stream_ratio, w.stream_volume, self.stream_committed, self.need_ratio,
-            w.need_volume, self.need_committed, self.need_season_now, self.stream_season_now,
-            self.disposal_now, self.virgin_now, self.firm_savings, self.firm_paid_in,
-            self.firm_paid_out, ex["delivered"], ex["paid"], len(w.catalogue.names),
-            p.shortfall_tolerance, self.rates.gain_delivery, self.rates.loss_shortfall,
-            p.trust_break, ex["avg_supplier"], ex["avg_receiver"], ex["expected_supplier"],
-            ex["expected_receiver"], ex["priced_annuity"], ex["planned"],
-            ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
-            1.0 / max(1.0, p.ticks_per_year), self.rates.patience)
-        act, delivered, by_resource, lost, losing, by_supplier, due = delivery_parts(*packed)
-        n = ex["need"][act]
-        self.last_delivery = {"stream": ex["stream"][act], "need": n, "delivered": delivered}
-        self.delivered_by_resource.append(by_resource)
-        self._track_inputs(n, delivered)            # produced streams follow (7.19)
-        if len(lost):
-            self._end_exchanges(lost, t, "broken trust")
-        if len(losing):
-            self._end_losing(t, losing, by_supplier)
+        ex = self.exchanges
+        # one compiled pass (kernels_tick.deliver_pass): the worn lines first (if any:
+        # replaced or ended, then the pass again without that check); lines under
+        # construction are contact and their annuity is paid; the others deliver: each
+        # contract's share of its volume and of its plan (the profile it follows, capped
+        # by the stream's supply and the need's room, supply_for_contracts), each side's
+        # gain and the payments booked; trust follows (the receiver's may break); profit
+        # against plan (_end_losing); the needs' received shares and the produced
+        # streams that follow them (7.19); the contracts whose term ends
+        check_worn = True
+        while True:
+            table, store = self.assets.table, self.pairs
+            rows, amounts = deliver_pass(
+                t, check_worn, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
+                table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
+                store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
+                ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
+                ex["tc_receiver"], ex["transport_unit"], ex["annuity"], self.stream_ratio,
+                self.stream_committed, self.need_ratio, self.need_committed,
+                self.need_season_now, self.stream_season_now, self.disposal_now,
+                self.virgin_now, self.firm_savings, self.firm_paid_in, self.firm_paid_out,
+                ex["delivered"], ex["paid"], ex["avg_supplier"], ex["avg_receiver"],
+                ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
+                ex["planned"], ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
+                self.need_share, self.stream_made,
+                *remembered(self, "_delivery_fixed", self.params, self._delivery_tables))
+            m, n_lost, n_over = rows[:3].tolist()
+            if m >= 0:   # (-1: worn lines, nothing done)
+                break
+            self._replace_worn_assets(t)
+            check_worn = False
+        a = 3 + 3 * m
+        self.last_delivery = {"stream": rows[3 + m:3 + 2 * m], "need": rows[3 + 2 * m:a],
+                              "delivered": amounts[:m]}
+        self.delivered_by_resource.append(amounts[m:])
+        if n_lost:
+            self._end_exchanges(rows[a:a + n_lost], t, "broken trust")
+        a += n_lost
+        if n_over:
+            self._end_losing(t, rows[a:a + n_over],
+                             rows[a + n_over:a + 2 * n_over].astype(np.bool_))
+        due = rows[a + 2 * n_over:]
         if len(due):   # those still active after the endings above
             self._renew_or_expire(t, due[ex["active"][due]])
+
+    def _delivery_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """What :meth:`_deliver`'s pass reads that is fixed for a run's parameters
+        (:func:`.kernels_tick.delivery_fixed`)."""
+        w, p, rates = self.world, self.params, self.rates
+        positive, safe, input_alpha, produced, k, follows, scale, divisor = (
+            self._input_tables())
+        scalars = {"tpy": p.ticks_per_year, "n_resources": len(w.catalogue.names),
+                   "tolerance": p.shortfall_tolerance, "gain": rates.gain_delivery,
+                   "loss": rates.loss_shortfall, "trust_break": p.trust_break,
+                   "alpha": 1.0 / max(1.0, p.ticks_per_year), "patience": rates.patience,
+                   "input_alpha": input_alpha, "n_produced": len(produced)}
+        return delivery_fixed(scalars, w.stream_volume, w.need_volume, positive, safe,
+                              produced, k, follows, scale, divisor)
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off).
 
         For inspection: the tick applies the same rule inside its compiled delivery pass
-        (:func:`.kernels_tick.deliver_contracts`)."""
+        (:func:`.kernels_tick.deliver_pass`, as :func:`.kernels_tick.deliver_contracts`)."""
         ids = self.exchanges["asset"][rows]
         has = ids >= 0
         due = np.zeros(len(rows))
@@ -280,7 +308,7 @@ class ContractBook:
         """Exchanges ``rows`` one of whose sides has lost money for its patience end,
         unless a price review keeps them; ``by_supplier`` where the supplier is losing.
 
-        The rule (:func:`.kernels_tick.track_profit`, run by :meth:`_deliver`): each side
+        The rule (:func:`.kernels_tick.track_profit`, inside :meth:`_deliver`'s pass): each side
         keeps a running yearly average of its deviation from plan (actual minus planned
         gain this tick at this tick's prices: a planned seasonal trough is no deviation,
         so the month a contract was signed does not matter; a price move is no deviation

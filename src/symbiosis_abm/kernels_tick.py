@@ -1655,3 +1655,222 @@ def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
                            stream_committed, need_volume, need_level, need_committed, trust,
                            slot_sr, slot_rs, keys, seen)
     return edges[stale]
+
+
+# --- delivery, sixth pass ---
+# A tick's delivery phase as one call (worn lines found, deliveries, the inputs' tracking),
+# with what is fixed for a run gathered into two arrays: numba's dispatch costs about
+# 40 ns an array argument, so the run's constants travel as two arrays, not eleven.
+
+#: the scalars at the head of :func:`delivery_fixed`'s float array, in this order
+DELIVERY_SCALARS = ("tpy", "n_resources", "tolerance", "gain", "loss", "trust_break",
+                    "alpha", "patience", "input_alpha", "n_produced")
+
+
+def delivery_fixed(scalars: dict, stream_volume: np.ndarray, need_volume: np.ndarray,
+                   positive: np.ndarray, safe: np.ndarray, produced: np.ndarray,
+                   k: np.ndarray, follows: np.ndarray, scale: np.ndarray,
+                   divisor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`deliver_pass` reads that is fixed for a run, as one float array (the
+    :data:`DELIVERY_SCALARS`, then ``stream_volume``, ``need_volume``, ``safe``,
+    ``scale`` and ``divisor``) and one integer array (``positive``, ``follows``,
+    ``produced``, ``k``); the tables of :func:`track_inputs` as
+    :meth:`.lifecycle.Lifecycle._input_tables` makes them.
+
+    Examples
+    --------
+    >>> s = dict.fromkeys(DELIVERY_SCALARS, 1.0)
+    >>> f, i = delivery_fixed(s, np.ones(2), np.ones(3), np.ones(3, bool), np.ones(3),
+    ...                       np.zeros(1, int), np.zeros(1, int), np.ones(1, bool),
+    ...                       np.ones(1), np.ones(1))
+    >>> len(f), len(i), float(f[9])
+    (20, 6, 1.0)
+    """
+    head = np.array([float(scalars[name]) for name in DELIVERY_SCALARS])
+    head[DELIVERY_SCALARS.index("n_produced")] = len(produced)
+    floats = np.concatenate([head, stream_volume, need_volume, safe, scale, divisor])
+    ints = np.concatenate([positive, follows, produced, k]).astype(np.int64)
+    return floats, ints
+
+
+@kernel
+def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until, slot_sr,
+                 slot_rs, trust, contact, stream, need, supplier, receiver, resource, volume,
+                 price, tc_supplier, tc_receiver, transport_unit, annuity, stream_ratio,
+                 stream_committed, need_ratio, need_committed, need_season_now,
+                 stream_season_now, disposal_now, virgin_now, firm_savings, firm_paid_in,
+                 firm_paid_out, ex_delivered, ex_paid, avg_supplier, avg_receiver,
+                 expected_supplier, expected_receiver, priced_annuity, planned, disposal_unit,
+                 virgin_unit, losing_ticks, need_share, stream_made, fixed,
+                 index):  # pragma: no cover - compiled
+    """:meth:`.contracts.ContractBook._deliver`'s compiled work in one call: if
+    ``check_worn`` and an active, delivering exchange's asset is worn out
+    (:func:`worn_rows` not empty), nothing is done and the rows' head is ``-1`` (the
+    caller replaces the worn lines, then calls again without the check); else the
+    arithmetic of :func:`deliver_tick` (:func:`deliver_contracts`,
+    :func:`trust_after_delivery`, the broken pairs, :func:`track_profit`) and then
+    :func:`track_inputs` on what each need received, in the same order, in one loop
+    nest with a few scratch arrays (``tests/test_delivery_pass6.py`` holds it to them).
+
+    ``fixed`` and ``index`` are :func:`delivery_fixed`'s arrays. Returns two arrays:
+    the rows (the counts of the delivering, ``lost`` and ``losing`` rows; the delivering
+    rows, their streams and needs; the lost rows, the losing rows, whether each one's
+    supplier is the side losing (0 or 1); the active rows whose term ends) and the
+    amounts (what each delivering row delivered, then the volume per resource).
+    """
+    n_rows = len(active)
+    if check_worn:
+        for r in range(n_rows):
+            a = asset[r]
+            if active[r] and a >= 0 and first[r] <= t and until[a] <= t:
+                return np.full(3, -1, dtype=np.int64), np.empty(0)
+    tpy, n_resources = fixed[0], int(fixed[1])
+    tolerance, gain, loss, trust_break = fixed[2], fixed[3], fixed[4], fixed[5]
+    alpha, patience, input_alpha, n_produced = fixed[6], fixed[7], fixed[8], int(fixed[9])
+    ns, nn = len(stream_ratio), len(need_ratio)
+    o = len(DELIVERY_SCALARS)
+    stream_volume = fixed[o:o + ns]
+    need_volume = fixed[o + ns:o + ns + nn]
+    # deliver_contracts: the lines being built first, in row order
+    act = np.empty(n_rows, dtype=np.int64)
+    due = np.empty(n_rows)
+    m = 0
+    for r in range(n_rows):
+        if not active[r]:
+            continue
+        a = asset[r]
+        d = 1.0 if a >= 0 and not paid_off[a] and until[a] > t else 0.0
+        if first[r] > t:
+            contact[slot_sr[edge[r]]] = True
+            contact[slot_rs[edge[r]]] = True
+            firm_savings[receiver[r]] -= annuity[r] * d / tpy
+        else:
+            act[m], due[m] = r, d
+            m += 1
+    amounts = np.empty(m + n_resources)
+    delivered = amounts[:m]
+    by_resource = amounts[m:]
+    scratch = np.empty((7, m))
+    paid, share, pl, gain_sup, gain_rec, dev_sup, dev_rec = (
+        scratch[0], scratch[1], scratch[2], scratch[3], scratch[4], scratch[5], scratch[6])
+    for i in range(m):
+        r = act[i]
+        s, n = stream[r], need[r]
+        avail = _per_committed(stream_ratio, stream_volume, stream_committed, s)
+        room = _per_committed(need_ratio, need_volume, need_committed, n)
+        room_plan = _per_committed(need_season_now, need_volume, need_committed, n)
+        profile = stream_season_now[s]
+        sh = _minimum(profile, _minimum(avail, room))
+        plan = _minimum(profile, room_plan)
+        mean = volume[r] / tpy
+        tc_sup = tc_supplier[r] / tpy
+        tc_rec = (annuity[r] * due[i] + tc_receiver[r]) / tpy
+        disposal, virgin, transport = disposal_now[s], virgin_now[n], transport_unit[r]
+        d = mean * sh
+        p = price[r] * d
+        g_sup = d * disposal + p - tc_sup
+        g_rec = d * (virgin - transport) - p - tc_rec
+        d_plan = mean * plan
+        p_plan = price[r] * d_plan
+        delivered[i], paid[i], share[i], pl[i] = d, p, sh, plan
+        gain_sup[i], gain_rec[i] = g_sup, g_rec
+        dev_sup[i] = g_sup - (d_plan * disposal + p_plan - tc_sup)
+        dev_rec[i] = g_rec - (d_plan * (virgin - transport) - p_plan - tc_rec)
+    for x in range(n_resources):
+        by_resource[x] = 0.0
+    for i in range(m):
+        firm_savings[supplier[act[i]]] += gain_sup[i]
+    for i in range(m):
+        firm_savings[receiver[act[i]]] += gain_rec[i]
+    for i in range(m):
+        r = act[i]
+        firm_paid_in[supplier[r]] += paid[i]
+        firm_paid_out[receiver[r]] += paid[i]
+        ex_delivered[r] += delivered[i]
+        ex_paid[r] += paid[i]
+        by_resource[resource[r]] += delivered[i]
+    # trust_after_delivery over the delivering pairs (gain_sup is free: the new trusts)
+    new = gain_sup
+    for i in range(m):
+        expected = pl[i]
+        gap = _maximum(expected - share[i], 0.0)
+        short = gap / _maximum(expected, 1e-300) if expected > 0 else 0.0
+        old = trust[slot_rs[edge[act[i]]]]
+        if short <= tolerance:
+            new[i] = _unit(old + gain * (1.0 - old))
+        else:
+            new[i] = _unit(old - loss * (short - tolerance))
+    for i in range(m):
+        trust[slot_rs[edge[act[i]]]] = new[i]
+    for i in range(m):
+        old = trust[slot_sr[edge[act[i]]]]
+        new[i] = _unit(old + gain * (1.0 - old))
+    for i in range(m):
+        e = edge[act[i]]
+        trust[slot_sr[e]] = new[i]
+        contact[slot_rs[e]] = True
+        contact[slot_sr[e]] = True
+    # the broken pairs, then track_profit over the others
+    n_lost = n_over = 0
+    lost = np.empty(m, dtype=np.int64)
+    over = np.zeros(m, dtype=np.bool_)
+    sup_loses = np.zeros(m, dtype=np.bool_)
+    for i in range(m):
+        r = act[i]
+        if trust[slot_rs[edge[r]]] < trust_break:
+            lost[n_lost] = r
+            n_lost += 1
+            continue
+        avg_s = avg_supplier[r] + alpha * (dev_sup[i] - avg_supplier[r])
+        avg_r = avg_receiver[r] + alpha * (dev_rec[i] - avg_receiver[r])
+        avg_supplier[r], avg_receiver[r] = avg_s, avg_r
+        fwd_sup = expected_supplier[r] + planned[r] * (disposal_now[stream[r]]
+                                                         - disposal_unit[r])
+        fwd_rec = (expected_receiver[r] + priced_annuity[r]
+                   + planned[r] * (virgin_now[need[r]] - virgin_unit[r]))
+        loses = fwd_sup / tpy + avg_s < 0
+        sup_loses[i] = loses
+        if loses or fwd_rec / tpy + avg_r < 0:
+            losing_ticks[r] += 1
+        else:
+            losing_ticks[r] = 0
+        over[i] = losing_ticks[r] >= patience
+        if over[i]:
+            n_over += 1
+    n_due = 0
+    for r in range(n_rows):
+        if active[r] and end[r] <= t:
+            n_due += 1
+    rows = np.empty(3 + 3 * m + n_lost + 2 * n_over + n_due, dtype=np.int64)
+    rows[0], rows[1], rows[2] = m, n_lost, n_over
+    k = 3
+    for i in range(m):
+        r = act[i]
+        rows[k + i], rows[k + m + i], rows[k + 2 * m + i] = r, stream[r], need[r]
+    k += 3 * m
+    for i in range(n_lost):
+        rows[k + i] = lost[i]
+    k += n_lost
+    for i in range(m):
+        if over[i]:
+            rows[k], rows[k + n_over] = act[i], sup_loses[i]
+            k += 1
+    k += n_over
+    for r in range(n_rows):
+        if active[r] and end[r] <= t:
+            rows[k] = r
+            k += 1
+    # track_inputs: what each need received, the shares, the produced streams' levels
+    got = np.zeros(nn)
+    for i in range(m):
+        got[need[act[i]]] += delivered[i]
+    o += ns + nn
+    for i in range(nn):
+        sh = _unit(got[i] / fixed[o + i]) if index[i] else 0.0
+        need_share[i] = need_share[i] + input_alpha * (sh - need_share[i])
+    o += nn
+    for x in range(n_produced):
+        sh = need_share[index[nn + 2 * n_produced + x]]
+        level = _unit(sh if index[nn + x] else fixed[o + x] * sh / fixed[o + n_produced + x])
+        stream_made[index[nn + n_produced + x]] = np.rint(level * 100.0) / 100.0
+    return rows, amounts

@@ -117,6 +117,7 @@ MEMO = frozenset({
     "_surplus_caches", "_topology_last", "_pair_slot_memo",
     "_lead_ticks", "_opening_ticks", "_season_months", "_starving",
     "_deal_inputs_of", "_contract_ticks",
+    "_delivery_fixed",
 })
 
 
