@@ -20,7 +20,7 @@ from .codes import (
     REASONS,
 )
 from .kernels import close_talks, failure_groups, open_talk_rows, talk_deadlines
-from .kernels_tick import talks_tick
+from .kernels_tick import decide_talks, talks_tick
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
@@ -110,22 +110,26 @@ class NegotiationBook:
         if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
             return rows
         book = self.negotiations
-        edges = book["edge"][rows]
-        volume = np.minimum(book["volume"][rows], self.free_volume(edges))
-        share = self.cofunding_offer(edges, volume)
-        terms, info = self.expected_terms(edges, volume=volume, cofund=share)
-        affordable = info["affordable"]
-        signs = self._signs(edges, terms, info)
-        pays = terms.surplus > 0
-        trial = self._trial(edges, volume, ~signs & pays & affordable)
-        signs |= trial                                  # strangers start small (7.15)
-        ok = signs & pays & affordable
+        ok, pays, signs, volume, share = self._decided(rows, book["volume"], book["trial"])
         if np.count_nonzero(ok) < len(ok):
             self._fail_decided(rows, t, ok, pays, signs, volume, share)
-        book["trial"][rows] = trial
-        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
-                                            volume)[ok]
         return rows[ok]
+
+    def _decided(self, rows: np.ndarray, volume: np.ndarray, trial: np.ndarray) -> tuple:
+        """:meth:`_decide`'s rule on the due talks ``rows``, in one compiled pass
+        (:func:`.kernels_tick.decide_talks`): each deal at the smaller of its booked and
+        free volume (:meth:`free_volume`), its co-funding share (:meth:`cofunding_offer`),
+        its terms (:meth:`expected_terms`), both signatures (:meth:`_signs`), a trial where
+        the full deal pays but is not signed (:meth:`_trial`). Writes the book's columns
+        ``trial`` (of ``rows``) and ``volume`` (of the deals concluded, a trial's share);
+        returns whether each concluded, paid, was signed, its volume and share."""
+        w, p = self.world, self.params
+        return decide_talks(
+            rows, self.negotiations["edge"], volume, trial, float(self.cofunding_available()),
+            float(p.cofund_share), float(p.trial_volume_share), w.edge_supplier,
+            w.edge_receiver, self._min_trust, p.holdup_weight > 0, self._edge_owned_from(),
+            p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
+            p.trial_trust_share, *self._price_inputs(self._free_inputs()))
 
     def _fail_decided(self, rows: np.ndarray, t: int, ok: np.ndarray, pays: np.ndarray,
                       signs: np.ndarray, volume: np.ndarray, share: np.ndarray) -> None:

@@ -193,19 +193,31 @@ class DealTerms:
         # booked at its plain annuity; a trial goes without a fixed line), the need's
         # room, utilisation, transaction costs and the terms (economics.py), element for
         # element
-        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
         if volume is None:   # each deal's free volume, from these
-            volume, free = _EACH, (self.world.stream_volume, self.stream_level,
-                                   self.stream_made, self.stream_committed, self.need_level)
+            volume, free = _EACH, self._free_inputs()
         else:   # (not read: a phase that gives the volumes reads no process levels)
             volume, free = _values(volume), _UNREAD
         (price_few_deals if k <= FEW_DEALS else price_deals)(
             edges, volume, _values(held), _values(cofund), _flags(trial),
-            np.nan if trust is None else float(trust), *edge_rows, *free, need_volume,
-            self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
-            self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
-            *constants, out, mode, flags)
+            np.nan if trust is None else float(trust), *self._price_inputs(free), out, mode,
+            flags)
         return out, mode, flags
+
+    def _price_inputs(self, free: tuple) -> tuple:
+        """What :func:`.kernels.price_deals` reads after the deals' own values (``edges``
+        ... ``trust_value``), in its order: the world's rows, ``free`` (what the free
+        volume reads: the streams' volume, level, share made and committed volume and the
+        needs' level), the needs' room, the route assets at this tick, the mode costs,
+        the trusts, the seasons, this tick's prices and capital and the constants."""
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
+        return (*edge_rows, *free, need_volume, self.need_committed,
+                *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust,
+                *seasons, self.virgin_now, self.disposal_now, self._capital, *constants)
+
+    def _free_inputs(self) -> tuple:
+        """The ``free`` of :meth:`_price_inputs` that a free volume reads."""
+        return (self.world.stream_volume, self.stream_level, self.stream_made,
+                self.stream_committed, self.need_level)
 
     def _deal_inputs(self) -> tuple:
         """What :func:`.kernels.price_deals` reads that is fixed for a run (the world's
