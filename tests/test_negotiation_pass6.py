@@ -13,6 +13,10 @@ import pytest
 from helpers import priced_synthetic_model
 
 from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.codes import OPEN, REASON_CODE
+from symbiosis_abm.kernels import failure_groups, talk_deadlines
+from symbiosis_abm.kernels_tick import deadlines_now, talks_now, talks_tick
+from symbiosis_abm.negotiation_book import _FAILURE_CODES
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -21,7 +25,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _decide_numpy(model, rows, volume_col, trial_col):
-    """``NegotiationBook._decide``'s rule before this pass (without the failures)."""
+    """``NegotiationBook._decide``'s rule before this pass (without the failures): the
+    rows concluded, then the others' reasons (as ``_fail_decided`` grouped them), how
+    many concluded, the volumes."""
     edges = model.negotiations["edge"][rows]
     volume = np.minimum(volume_col[rows], model.free_volume(edges))
     share = model.cofunding_offer(edges, volume)
@@ -35,7 +41,12 @@ def _decide_numpy(model, rows, volume_col, trial_col):
     trial_col[rows] = trial
     volume_col[rows[ok]] = np.where(trial, volume * model.params.trial_volume_share,
                                     volume)[ok]
-    return ok, pays, signs, volume, share
+    out = rows[ok]
+    if not ok.all():
+        out = np.concatenate((out, failure_groups(rows, ok, pays, signs,
+                                                  model.negotiations["cofund"], share,
+                                                  *_FAILURE_CODES)))
+    return out, len(rows[ok]), volume
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +82,7 @@ def test_decide_talks_is_the_numpy_rule(models, monkeypatch, region, case, budge
     want_volume, want_trial = volume.copy(), trial.copy()
     want = _decide_numpy(model, rows, want_volume, want_trial)
     got = model._decided(rows, volume, trial)
-    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    assert _same(got[0], want[0]) and got[1] == want[1] and _same(got[2], want[2])
     assert _same(volume, want_volume) and _same(trial, want_trial)
 
 
@@ -85,6 +96,43 @@ def test_the_cases_reach_trials_and_cofunding(models, monkeypatch, region):
     monkeypatch.setattr(model, "_min_trust", model._min_trust + 0.4)
     trial = np.zeros(len(book["trial"]), dtype=bool)
     rows = np.arange(len(book), dtype=np.int64)
-    ok, pays, signs, volume, share = model._decided(rows, book["volume"].copy(), trial)
-    assert trial.any() and ok.any() and not ok.all()
-    assert (share > 0).any() or region == "kalundborg"   # (no deal there needs it)
+    volume = book["volume"].copy()
+    want = _decide_numpy(model, rows, volume, trial)
+    failed = want[0][want[1]:]
+    assert trial.any() and 0 < want[1] < len(rows)
+    # (kalundborg: no deal there needs co-funding)
+    assert REASON_CODE["no co-funding"] in failed[1:1 + 2 * failed[0]:2] or (
+        region == "kalundborg")
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_talks_now_is_talks_tick(seed):
+    rng = np.random.default_rng(seed)
+    n_firms, n_edges, n_rows, n_slots = 6, 12, int(rng.integers(0, 25)), 20
+    status = rng.integers(0, 3, n_rows).astype(np.int8)
+    args = [status, OPEN, rng.integers(0, n_edges, n_rows),
+            rng.integers(0, n_firms, n_edges), rng.integers(0, n_firms, n_edges),
+            rng.random(n_firms) < (0.7 if seed % 3 else 1.0), rng.random(n_firms), 2.5,
+            rng.integers(0, n_slots, n_edges), rng.integers(0, n_slots, n_edges),
+            rng.random(n_slots), rng.random(n_slots) < 0.5, 0.1]
+    want_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    rows, closed = talks_tick(*want_args)
+    got, n_closed = talks_now(*args)
+    assert _same(got, np.concatenate((rows[~closed], rows[closed])))
+    assert n_closed == np.count_nonzero(closed)
+    assert all(_same(a, b) for a, b in zip(args, want_args, strict=True)
+               if isinstance(a, np.ndarray))   # the same writes
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_deadlines_now_is_talk_deadlines(seed):
+    rng = np.random.default_rng(seed)
+    n_book, n = 40, int(rng.integers(0, 20))
+    rows = rng.choice(n_book, n, replace=False).astype(np.int64)
+    opened = rng.integers(0, 10, n_book)
+    args = (rows, rng.random(n), 0.2, opened, opened + rng.integers(0, 12, n_book),
+            int(rng.integers(5, 20)), 6.0)
+    broke, late, due = talk_deadlines(*args)
+    got, n_broke, n_late = deadlines_now(*args)
+    assert (n_broke, n_late) == (len(broke), len(late))
+    assert _same(got, np.concatenate((broke, late, due)))

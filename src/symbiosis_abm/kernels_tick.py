@@ -1664,9 +1664,11 @@ from .kernels import (  # noqa: E402 - this section's own imports (merges stay s
     DEAL_ROWS,
     FEW_DEALS,
     deal_signs,
+    failure_groups,
     free_volumes,
     price_deals,
     price_few_deals,
+    talk_deadlines,
 )
 
 #: the rows of a pricing :func:`decide_talks` reads (as ``DealTerms`` names them)
@@ -1712,7 +1714,38 @@ def _price_some(edges, volume, cofund, trial, edge_stream, edge_need, stream_vol
 
 
 @kernel
-def decide_talks(rows, book_edge, book_volume, book_trial, budget, cofund_share,
+def talks_now(status, open_code, book_edge, supplier, receiver, firm_open, firm_costs, cost,
+              slot_sr, slot_rs, trust, contact, gain):  # pragma: no cover - compiled
+    """:func:`talks_tick` (the same arguments and writes) with its two arrays in one: the
+    open talks without a closed firm, then those with one (each in order), and how many
+    have one (a returned array costs about as much as the call itself)."""
+    rows, closed = talks_tick(status, open_code, book_edge, supplier, receiver, firm_open,
+                              firm_costs, cost, slot_sr, slot_rs, trust, contact, gain)
+    out = np.empty(len(rows), dtype=np.int64)
+    k, n_closed = 0, 0
+    for i in range(len(rows)):
+        if not closed[i]:
+            out[k] = rows[i]
+            k += 1
+    for i in range(len(rows)):
+        if closed[i]:
+            out[k + n_closed] = rows[i]
+            n_closed += 1
+    return out, n_closed
+
+
+@kernel
+def deadlines_now(rows, u, failure, opened, due, tick, timeout):  # pragma: no cover
+    """:func:`.kernels.talk_deadlines` (the same arguments) with its three arrays in one:
+    the rows that break down, then those that time out, then those due, and the first
+    two's sizes."""
+    broke, late, ready = talk_deadlines(rows, u, failure, opened, due, tick, timeout)
+    return np.concatenate((broke, late, ready)), len(broke), len(late)
+
+
+@kernel
+def decide_talks(rows, book_edge, book_volume, book_trial, book_cofund, no_surplus,
+                 no_cofunding, low_trust, no_capital, budget, cofund_share,
                  trial_volume_share, supplier, receiver, min_trust, holdup, owned_from,
                  mobile_specificity, payback_years, weight, trial_trust_share, edge_stream,
                  edge_need, stream_volume, stream_level, stream_made, stream_committed,
@@ -1735,8 +1768,10 @@ def decide_talks(rows, book_edge, book_volume, book_trial, budget, cofund_share,
     ``book_trial`` of ``rows`` and ``book_volume`` of those that conclude (a trial's
     share of the volume) are written, as ``_decide`` writes them.
 
-    Returns ``ok`` (concluded), ``pays``, ``signs`` (a trial counts as signed), the
-    volumes and the co-funding shares, one per row, for the failures' reasons.
+    Returns one array, the rows that concluded (in order) then, where some did not,
+    :func:`.kernels.failure_groups` of those (by their first reason, the codes
+    ``no_surplus`` ... ``no_capital``; ``book_cofund``: what each talk counted on), with
+    how many concluded and the deals' volumes.
     """
     n = len(rows)
     edges = np.empty(n, dtype=np.int64)
@@ -1789,6 +1824,7 @@ def decide_talks(rows, book_edge, book_volume, book_trial, budget, cofund_share,
                             and t_out[_D_RECEIVER_GAIN, j] > 0 and t_flags[_D_AFFORDABLE, j]
                             and t_signs[j])
     ok = np.empty(n, dtype=np.bool_)
+    n_ok = 0
     for k in range(n):
         signs[k] = signs[k] or trial[k]   # strangers start small (7.15)
         ok[k] = signs[k] and pays[k] and flags[_D_AFFORDABLE, k]
@@ -1796,4 +1832,10 @@ def decide_talks(rows, book_edge, book_volume, book_trial, budget, cofund_share,
         if ok[k]:
             book_volume[rows[k]] = (volume[k] * trial_volume_share if trial[k]
                                     else volume[k])
-    return ok, pays, signs, volume, share
+            n_ok += 1
+    concluded = rows[ok]
+    if n_ok == n:
+        return concluded, n_ok, volume
+    groups = failure_groups(rows, ok, pays, signs, book_cofund, share, no_surplus,
+                            no_cofunding, low_trust, no_capital)
+    return np.concatenate((concluded, groups)), n_ok, volume
