@@ -48,6 +48,8 @@ class NegotiationBook:
         repeated edge counts once)."""
         w, p, store, book = self.world, self.params, self.pairs, self.negotiations
         edges = np.asarray(edges, dtype=np.int64)
+        if len(edges) == 0:   # (a quarter of the calls at Kalundborg: no pass to make)
+            return edges
         # one compiled pass (kernels.open_talk_rows): the idle edges, each once, within
         # the firms' room for projects (pace.project_room, negotiation.within_room); the
         # first ``limit`` open: both sides aware and met, the firms' count of talks, the

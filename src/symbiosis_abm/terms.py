@@ -193,14 +193,17 @@ class DealTerms:
         # booked at its plain annuity; a trial goes without a fixed line), the need's
         # room, utilisation, transaction costs and the terms (economics.py), element for
         # element
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
         if volume is None:   # each deal's free volume, from these
             volume, free = _EACH, self._free_inputs()
         else:   # (not read: a phase that gives the volumes reads no process levels)
             volume, free = _values(volume), _UNREAD
         (price_few_deals if k <= FEW_DEALS else price_deals)(
             edges, volume, _values(held), _values(cofund), _flags(trial),
-            np.nan if trust is None else float(trust), *self._price_inputs(free), out, mode,
-            flags)
+            np.nan if trust is None else float(trust), *edge_rows, *free, need_volume,
+            self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
+            self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
+            *constants, out, mode, flags)   # (:meth:`_price_inputs`, written out: faster)
         return out, mode, flags
 
     def _price_inputs(self, free: tuple) -> tuple:
@@ -224,10 +227,11 @@ class DealTerms:
         rows, the mode costs, the parameters' constants), in the groups it reads them,
         gathered once per :meth:`_edge_costs` and parameters (both fixed for a run; a
         pricing is made hundreds of times a run)."""
-        w, p, costs = self.world, self.params, self._edge_costs()
+        w, p = self.world, self.params
         last = self.__dict__.get("_deal_inputs_of")
-        if last is None or last[0] is not costs or last[1] is not p:
-            last = self.__dict__["_deal_inputs_of"] = (costs, p, (
+        if last is None or last[0] is not w or last[1] is not p:   # (what _edge_costs keys)
+            costs = self._edge_costs()
+            last = self.__dict__["_deal_inputs_of"] = (w, p, (
                 (w.edges.stream, w.edges.need), w.need_volume,
                 (*costs.mode_inputs, PIPE, self.edge_slot_sr, self.edge_slot_rs),
                 (w.stream_season, w.need_season),
