@@ -19,8 +19,8 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import close_talks, failure_groups, open_talk_rows, talk_deadlines
-from .kernels_tick import talks_tick
+from .kernels import close_talks, open_talk_rows
+from .kernels_tick import deadlines_now, decide_talks, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
@@ -48,6 +48,8 @@ class NegotiationBook:
         repeated edge counts once)."""
         w, p, store, book = self.world, self.params, self.pairs, self.negotiations
         edges = np.asarray(edges, dtype=np.int64)
+        if len(edges) == 0:   # (a quarter of the calls at Kalundborg: no pass to make)
+            return edges
         # one compiled pass (kernels.open_talk_rows): the idle edges, each once, within
         # the firms' room for projects (pace.project_room, negotiation.within_room); the
         # first ``limit`` open: both sides aware and met, the firms' count of talks, the
@@ -83,62 +85,68 @@ class NegotiationBook:
         Returns the rows of negotiations that concluded (to be allocated).
         """
         book, w, store = self.negotiations, self.world, self.pairs
-        # one compiled pass: the open talks, those with a closed firm, and the others'
-        # costs and contact (trust toward 1) this tick
-        rows, closed = talks_tick(book["status"], OPEN, book["edge"], w.edge_supplier,
-                                  w.edge_receiver, self.firm_open, self.firm_costs,
-                                  self.rates.negotiation_cost, self.edge_slot_sr,
-                                  self.edge_slot_rs, store.trust, store.contact,
-                                  self.rates.gain_contact)
+        # one compiled pass: the open talks, those with a closed firm last, and the others'
+        # costs and contact (trust toward 1) this tick (kernels_tick.talks_now)
+        rows, n_closed = talks_now(book["status"], OPEN, book["edge"], w.edge_supplier,
+                                   w.edge_receiver, self.firm_open, self.firm_costs,
+                                   self.rates.negotiation_cost, self.edge_slot_sr,
+                                   self.edge_slot_rs, store.trust, store.contact,
+                                   self.rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
-        if np.count_nonzero(closed):   # (most ticks none fails: no selections to make)
-            self._fail(rows[closed], t, "partner closed")
-            rows = rows[~closed]
-        # breakdowns, timeouts and the talks due to decide in one compiled pass
-        broke, late, due = talk_deadlines(rows, self.streams.breakdowns.random(len(rows)),
-                                          self.rates.failure, book["opened"], book["due"], t,
-                                          self.rates.timeout)
-        if len(broke):
-            self._fail(broke, t, "breakdown")
-        if len(late):
-            self._fail(late, t, "timeout")
-        return self._decide(due, t)
+        if n_closed:   # (most ticks none fails: no selections to make)
+            self._fail(rows[len(rows) - n_closed:], t, "partner closed")
+            rows = rows[:len(rows) - n_closed]
+        # breakdowns, timeouts and the talks due to decide in one compiled pass, one
+        # after another in one array (kernels_tick.deadlines_now)
+        ends, n_broke, n_late = deadlines_now(
+            rows, self.streams.breakdowns.random(len(rows)), self.rates.failure,
+            book["opened"], book["due"], t, self.rates.timeout)
+        if n_broke:
+            self._fail(ends[:n_broke], t, "breakdown")
+        if n_late:
+            self._fail(ends[n_broke:n_broke + n_late], t, "timeout")
+        return self._decide(ends[n_broke + n_late:] if n_broke or n_late else ends, t)
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
-        """Due negotiations conclude if both sign and the deal still pays."""
+        """Due negotiations conclude if both sign and the deal still pays; the others
+        fail, each for its first reason: no surplus (or no co-funding, where it counted
+        on some and was offered none), low trust, no capital."""
         if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
             return rows
         book = self.negotiations
-        edges = book["edge"][rows]
-        volume = np.minimum(book["volume"][rows], self.free_volume(edges))
-        share = self.cofunding_offer(edges, volume)
-        terms, info = self.expected_terms(edges, volume=volume, cofund=share)
-        affordable = info["affordable"]
-        signs = self._signs(edges, terms, info)
-        pays = terms.surplus > 0
-        trial = self._trial(edges, volume, ~signs & pays & affordable)
-        signs |= trial                                  # strangers start small (7.15)
-        ok = signs & pays & affordable
-        if np.count_nonzero(ok) < len(ok):
-            self._fail_decided(rows, t, ok, pays, signs, volume, share)
-        book["trial"][rows] = trial
-        book["volume"][rows[ok]] = np.where(trial, volume * self.params.trial_volume_share,
-                                            volume)[ok]
-        return rows[ok]
+        out, n_ok, volume = self._decided(rows, book["volume"], book["trial"])
+        if n_ok < len(rows):
+            self._fail_decided(rows, t, out[n_ok:], volume)
+        return out[:n_ok]
 
-    def _fail_decided(self, rows: np.ndarray, t: int, ok: np.ndarray, pays: np.ndarray,
-                      signs: np.ndarray, volume: np.ndarray, share: np.ndarray) -> None:
-        """The due negotiations ``rows`` that did not conclude (``~ok``) fail, each for
-        its first reason: no surplus (or no co-funding, where it counted on some and was
-        offered none), low trust, no capital."""
-        # the reasons and each one's rows in one compiled pass (kernels.failure_groups)
-        out = failure_groups(rows, ok, pays, signs, self.negotiations["cofund"], share,
-                             *_FAILURE_CODES)
-        groups = int(out[0])
-        head, at = out[1:1 + 2 * groups].tolist(), out[1 + 2 * groups:]
+    def _decided(self, rows: np.ndarray, volume: np.ndarray, trial: np.ndarray) -> tuple:
+        """:meth:`_decide`'s rule on the due talks ``rows``, in one compiled pass
+        (:func:`.kernels_tick.decide_talks`): each deal at the smaller of its booked and
+        free volume (:meth:`free_volume`), its co-funding share (:meth:`cofunding_offer`),
+        its terms (:meth:`expected_terms`), both signatures (:meth:`_signs`), a trial where
+        the full deal pays but is not signed (:meth:`_trial`). Writes the book's columns
+        ``trial`` (of ``rows``) and ``volume`` (of the deals concluded, a trial's share);
+        returns the rows that concluded followed by the others' reasons
+        (:func:`.kernels.failure_groups`), how many concluded and each deal's volume."""
+        w, p, book = self.world, self.params, self.negotiations
+        return decide_talks(
+            rows, book["edge"], volume, trial, book["cofund"], *_FAILURE_CODES,
+            float(self.cofunding_available()), float(p.cofund_share),
+            float(p.trial_volume_share), w.edge_supplier, w.edge_receiver, self._min_trust,
+            p.holdup_weight > 0, self._edge_owned_from(), p.mobile_specificity,
+            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share,
+            *self._price_inputs(self._free_inputs()))
+
+    def _fail_decided(self, rows: np.ndarray, t: int, groups: np.ndarray,
+                      volume: np.ndarray) -> None:
+        """The due negotiations ``rows`` that did not conclude fail, by the ``groups`` of
+        :func:`.kernels.failure_groups` (their reasons and each one's positions in
+        ``rows``; ``volume``: each deal's)."""
+        n = int(groups[0])
+        head, at = groups[1:1 + 2 * n].tolist(), groups[1 + 2 * n:]
         start = 0
-        for g in range(groups):   # codes ascending (np.unique's order)
+        for g in range(n):   # codes ascending (np.unique's order)
             code, end = head[2 * g], head[2 * g + 1]
             sel = at[start:end]
             self._fail(rows[sel], t, REASONS[code], volume=volume[sel])

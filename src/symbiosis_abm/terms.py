@@ -195,8 +195,7 @@ class DealTerms:
         # element
         edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
         if volume is None:   # each deal's free volume, from these
-            volume, free = _EACH, (self.world.stream_volume, self.stream_level,
-                                   self.stream_made, self.stream_committed, self.need_level)
+            volume, free = _EACH, self._free_inputs()
         else:   # (not read: a phase that gives the volumes reads no process levels)
             volume, free = _values(volume), _UNREAD
         (price_few_deals if k <= FEW_DEALS else price_deals)(
@@ -204,18 +203,35 @@ class DealTerms:
             np.nan if trust is None else float(trust), *edge_rows, *free, need_volume,
             self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
             self.pairs.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
-            *constants, out, mode, flags)
+            *constants, out, mode, flags)   # (:meth:`_price_inputs`, written out: faster)
         return out, mode, flags
+
+    def _price_inputs(self, free: tuple) -> tuple:
+        """What :func:`.kernels.price_deals` reads after the deals' own values (``edges``
+        ... ``trust_value``), in its order: the world's rows, ``free`` (what the free
+        volume reads: the streams' volume, level, share made and committed volume and the
+        needs' level), the needs' room, the route assets at this tick, the mode costs,
+        the trusts, the seasons, this tick's prices and capital and the constants."""
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
+        return (*edge_rows, *free, need_volume, self.need_committed,
+                *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust,
+                *seasons, self.virgin_now, self.disposal_now, self._capital, *constants)
+
+    def _free_inputs(self) -> tuple:
+        """The ``free`` of :meth:`_price_inputs` that a free volume reads."""
+        return (self.world.stream_volume, self.stream_level, self.stream_made,
+                self.stream_committed, self.need_level)
 
     def _deal_inputs(self) -> tuple:
         """What :func:`.kernels.price_deals` reads that is fixed for a run (the world's
         rows, the mode costs, the parameters' constants), in the groups it reads them,
         gathered once per :meth:`_edge_costs` and parameters (both fixed for a run; a
         pricing is made hundreds of times a run)."""
-        w, p, costs = self.world, self.params, self._edge_costs()
+        w, p = self.world, self.params
         last = self.__dict__.get("_deal_inputs_of")
-        if last is None or last[0] is not costs or last[1] is not p:
-            last = self.__dict__["_deal_inputs_of"] = (costs, p, (
+        if last is None or last[0] is not w or last[1] is not p:   # (what _edge_costs keys)
+            costs = self._edge_costs()
+            last = self.__dict__["_deal_inputs_of"] = (w, p, (
                 (w.edges.stream, w.edges.need), w.need_volume,
                 (*costs.mode_inputs, PIPE, self.edge_slot_sr, self.edge_slot_rs),
                 (w.stream_season, w.need_season),
