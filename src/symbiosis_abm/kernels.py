@@ -2561,3 +2561,24 @@ def building_counts(active, first, tick, supplier, receiver,
             out[supplier[r]] += 1
             out[receiver[r]] += 1
     return out
+
+
+# --- region changes, sixth pass ---
+
+
+@kernel
+def quiet_pairs(aware, contact):  # pragma: no cover - compiled
+    """How many pair slots are aware without contact: the quiet pairs, one draw each, of
+    :meth:`.lifecycle.Lifecycle._fade` (``np.count_nonzero(aware & ~contact)``).
+
+    Examples
+    --------
+    >>> quiet_pairs(np.array([True, True, False]), np.array([False, True, False]))
+    1
+    """
+    n = 0
+    for i in range(len(aware)):
+        if aware[i] and not contact[i]:
+            n += 1
+    return n
+

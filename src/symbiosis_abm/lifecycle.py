@@ -21,8 +21,9 @@ from .cascade import (
     received_share_of,
     received_share_table,
 )
+from .dates import parse_month
 from .fading import lapse
-from .kernels import change_levels, fade_pairs
+from .kernels import change_levels, fade_pairs, quiet_pairs
 from .kernels_tick import rows_below, rows_of_keys, starved_closing, track_inputs
 from .markets import price_step
 from .pace import hazard_per_tick
@@ -85,6 +86,9 @@ class Lifecycle:
 
         Price levels move once a year (tariffs and supply contracts are revised yearly).
         """
+        last = getattr(self, "_price_key", None)
+        if last is not None and last[1] < t < last[2] and last[0][0] is self.params:
+            return   # no new year, no new calendar year, constant schedules: same prices
         w, p, cat = self.world, self.params, self.world.catalogue
         new_year = int(t * p.tick_months // 12) != int((t - 1) * p.tick_months // 12)
         if draw and new_year and p.price_volatility > 0:
@@ -99,9 +103,10 @@ class Lifecycle:
                   schedules["landfill"].at(year),
                   calendar_year(w.region.start, w.region.year, t, p.tick_months))
         key = (p, self.price_log.tobytes(), *levels)
-        if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
+        self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
+                                                  schedules.values()))
+        if last is not None and key == last[0]:   # same inputs as last tick: same prices
             return
-        self._price_key = key
         energy_level, carbon, landfill, heat_tax_year = levels
         energy = np.where(self.need_energy, energy_level, 1.0)
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
@@ -211,8 +216,7 @@ class Lifecycle:
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
-        any_key, patience = remembered(self, "_starving", p, lambda: (
-            bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months)))
+        any_key, patience, may_close = remembered(self, "_starving", p, self._starving_rules)
         if not p.cascade or not any_key:
             return
         # the key inputs' starvation counters and the firms they close, in one compiled
@@ -222,9 +226,16 @@ class Lifecycle:
                                   self.need_starved, self.need_share, p.cascade_threshold,
                                   patience,
                                   STARVED, self.world.firm_random_exit)
-        if np.count_nonzero(closing):
+        if may_close and np.count_nonzero(closing):
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)
+
+    def _starving_rules(self) -> tuple[bool, int, bool]:
+        """Whether any need is a key input, the ticks of starvation that close its firm and
+        whether any such firm may close at all (else its counters run, nobody closes)."""
+        w, p = self.world, self.params
+        return (bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months),
+                bool((self.key_input & w.firm_random_exit[w.need_firm]).any()))
 
     def _fade(self, t: int, months: float) -> None:
         """Registry membership lapses once the facilitator withdrew; unused awareness is
@@ -238,7 +249,7 @@ class Lifecycle:
                                                                      months))
         forgets = None
         if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
-            quiet = np.count_nonzero(store.aware & ~store.contact)
+            quiet = quiet_pairs(store.aware, store.contact)   # compiled count
             u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
             forgets = u_aware < per_tick(p.awareness_fade_rate, months)
         # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
@@ -271,6 +282,30 @@ class Lifecycle:
         ex, w = self.exchanges, self.world
         pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
         return _edges_of_pairs(self.edge_keys_sorted, pairs)
+
+
+def _price_horizon(t: int, tick_months: float, start: str | None, schedules) -> int:
+    """The first tick after ``t`` whose prices' inputs may differ from ``t``'s: the next
+    model year (a price draw) or calendar year (:func:`.surplus_heat.calendar_year`, as
+    it counts them), or ``t + 1`` while a schedule varies.
+
+    Examples
+    --------
+    >>> _price_horizon(5, 1.0, None, ()), _price_horizon(1, 1.0, "1990-10", ())
+    (12, 3)
+    """
+    if any(s.years for s in schedules):
+        return t + 1
+    m0 = parse_month(start)[1] if start is not None else 1
+
+    def years(tick: int) -> tuple[int, int]:
+        return (int(tick * tick_months // 12),
+                int((m0 - 1 + tick * tick_months) // 12) if start is not None else 0)
+
+    now, after = years(t), t + 1
+    while years(after) == now:
+        after += 1
+    return after
 
 
 def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
