@@ -10,8 +10,14 @@ import pytest
 
 from symbiosis_abm import SymbiosisModel, demography, lifecycle
 from symbiosis_abm.kernels import quiet_pairs
-from symbiosis_abm.kernels_tick import starved_closing
+from symbiosis_abm.kernels_tick import (
+    introduce_drawn,
+    introducible_edges,
+    rows_of_keys,
+    starved_closing,
+)
 from symbiosis_abm.region import load_region
+from symbiosis_abm.relations import common_partner_pairs
 
 #: Price cases: a ramped and a stepped schedule, a start in July (the calendar year turns
 #: mid model year), yearly price draws.
@@ -111,3 +117,38 @@ def test_quiet_pairs_counts_the_aware_without_contact():
     for n in (0, 1, 7, 1000):
         aware, contact = rng.random(n) < 0.6, rng.random(n) < 0.3
         assert quiet_pairs(aware, contact) == np.count_nonzero(aware & ~contact)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_introducible_edges_are_the_partners_partners_edges(seed):
+    """The one call is common_partner_pairs of the active links, then their edges."""
+    rng = np.random.default_rng(seed)
+    n, rows, edges = 120, 400, 3000
+    sup, rec = rng.integers(0, n, rows), rng.integers(0, n, rows)
+    if seed % 2:   # a hub with more partners than MAX_DEGREE
+        sup[:150], rec[:150] = 7, rng.permutation(n)[np.arange(150) % n]
+    active = rng.random(rows) < (0.9 if seed % 2 else 0.3)
+    raw = rng.integers(0, n, edges) * n + rng.integers(0, n, edges)
+    order = np.argsort(raw, kind="stable")
+    pairs = common_partner_pairs(sup[active], rec[active], n)
+    expected = rows_of_keys(raw[order], order, pairs)
+    got = introducible_edges(active, sup, rec, n, lifecycle.MAX_DEGREE, raw[order], order)
+    assert got.tolist() == expected.tolist()
+    assert len(got) > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_introduce_drawn_is_the_numpy_rule(seed):
+    rng = np.random.default_rng(seed)
+    edges, slots = 200, 500
+    slot_sr, slot_rs = rng.integers(0, slots, edges), rng.integers(0, slots, edges)
+    hit = np.sort(rng.choice(edges, 60, replace=False))
+    u = rng.random(60)
+    chance = float(u[3])   # a draw equal to the chance is not below it
+    aware = rng.random(slots) < 0.2
+    expected = aware.copy()
+    got = hit[u < chance]
+    expected[slot_sr[got]] = True
+    expected[slot_rs[got]] = True
+    assert introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware) == len(got)
+    assert np.array_equal(aware, expected)

@@ -1655,3 +1655,52 @@ def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
                            stream_committed, need_volume, need_level, need_committed, trust,
                            slot_sr, slot_rs, keys, seen)
     return edges[stale]
+
+
+# --- region changes, sixth pass ---
+
+
+@kernel
+def introducible_edges(active, sup, rec, n, max_degree, keys, order):  # pragma: no cover
+    """The candidate edges between pairs sharing a partner among the exchanges ``active``
+    (:meth:`.lifecycle.Lifecycle._introducible`) in one call: the active exchanges'
+    links gathered, :func:`common_partner_keys` of them (each hub pairing its first
+    ``max_degree`` links), the edges of those keys (:func:`rows_of_keys`, ``keys``
+    sorted, ``order`` the edges' rows), sorted."""
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            m += 1
+    a = np.empty(m, dtype=np.int64)
+    b = np.empty(m, dtype=np.int64)
+    k = 0
+    for r in range(len(active)):
+        if active[r]:
+            a[k] = sup[r]
+            b[k] = rec[r]
+            k += 1
+    return rows_of_keys(keys, order, common_partner_keys(a, b, n, max_degree))
+
+
+@kernel
+def introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware):  # pragma: no cover
+    """The candidate edges ``hit`` whose draw ``u`` falls below ``chance`` become known
+    both ways (``aware`` at their slots ``slot_sr``, ``slot_rs``, in place); returns how
+    many (:meth:`.lifecycle.Lifecycle._introduce`).
+
+    Examples
+    --------
+    >>> aware = np.zeros(4, dtype=np.bool_)
+    >>> introduce_drawn(np.array([0, 1]), np.array([0.1, 0.9]), 0.5, np.array([0, 1]),
+    ...                 np.array([2, 3]), aware)
+    1
+    >>> aware.tolist()
+    [True, False, True, False]
+    """
+    got = 0
+    for x in range(len(hit)):
+        if u[x] < chance:
+            aware[slot_sr[hit[x]]] = True
+            aware[slot_rs[hit[x]]] = True
+            got += 1
+    return got

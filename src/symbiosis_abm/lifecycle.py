@@ -11,6 +11,8 @@ functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._arrays import remembered
@@ -24,7 +26,13 @@ from .cascade import (
 from .dates import parse_month
 from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
-from .kernels_tick import rows_below, rows_of_keys, starved_closing, track_inputs
+from .kernels_tick import (
+    introduce_drawn,
+    introducible_edges,
+    rows_below,
+    starved_closing,
+    track_inputs,
+)
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -34,6 +42,9 @@ from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
+
+#: A hub introduces its first so many partners (as :func:`.relations.common_partner_pairs`).
+MAX_DEGREE = inspect.signature(common_partner_pairs).parameters["max_degree"].default
 
 
 class Lifecycle:
@@ -269,19 +280,21 @@ class Lifecycle:
         if len(hit) == 0:
             return
         u = self.streams.introductions.random(len(hit))
-        got = hit[u < per_tick(p.introduction_rate, months)]
-        self.pairs.aware[self.edge_slot_sr[got]] = True
-        self.pairs.aware[self.edge_slot_rs[got]] = True
-        self.counts["introductions"] += len(got)
+        # the drawn pairs become known both ways, in one compiled pass
+        self.counts["introductions"] += introduce_drawn(
+            hit, u, per_tick(p.introduction_rate, months), self.edge_slot_sr,
+            self.edge_slot_rs, self.pairs.aware)
 
     def _introducible(self, act: np.ndarray) -> np.ndarray:
         """The candidate edges between pairs sharing a partner among the exchanges
         ``act`` (a mask): those :func:`.relations.introduced` lets a draw introduce (all
         of them: their keys are the pairs'; the rule's part that needs no draw, made once
         per set of exchanges)."""
-        ex, w = self.exchanges, self.world
-        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
-        return _edges_of_pairs(self.edge_keys_sorted, pairs)
+        ex, (keys, order) = self.exchanges, self.edge_keys_sorted
+        # common_partner_pairs of the active links and the candidate edges of those
+        # pairs, in one compiled call
+        return introducible_edges(act, ex["supplier"], ex["receiver"], self.world.n_firms,
+                                  MAX_DEGREE, keys, order)
 
 
 def _price_horizon(t: int, tick_months: float, start: str | None, schedules) -> int:
@@ -307,15 +320,3 @@ def _price_horizon(t: int, tick_months: float, start: str | None, schedules) -> 
         after += 1
     return after
 
-
-def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
-    """Candidate edges (sorted) whose (supplier, receiver) key is in ``pairs``.
-
-    Examples
-    --------
-    >>> keys = np.array([5, 7, 7, 9])
-    >>> _edges_of_pairs((keys, np.array([3, 0, 2, 1])), np.array([7, 8])).tolist()
-    [0, 2]
-    """
-    keys, order = sorted_keys
-    return rows_of_keys(keys, order, pairs)   # one compiled pass
