@@ -152,3 +152,16 @@ def test_introduce_drawn_is_the_numpy_rule(seed):
     expected[slot_rs[got]] = True
     assert introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware) == len(got)
     assert np.array_equal(aware, expected)
+
+
+def test_a_price_path_set_within_the_year_moves_the_prices():
+    """The price path is an input the shortcut checks (interventions set it mid-year)."""
+    model = SymbiosisModel("kalundborg", rng=1)
+    model.run(3)
+    before = model.virgin_now.copy()
+    resource = int(model.world.need_resource[0])
+    model.price_log[resource] += np.log(2.0)
+    model.step()
+    moved = model.world.need_resource == resource
+    assert (model.virgin_now[moved] > before[moved]).all()
+    assert np.array_equal(model.virgin_now[~moved], before[~moved])

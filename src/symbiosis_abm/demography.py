@@ -153,13 +153,14 @@ class Demography:
         chance = 0.0   # no uniform hazard: no draw falls below it
         if p.closure_rate_per_year > 0:
             chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
-        u_exit, u_entry = self.streams.exits.random((2, w.n_firms))
+        u = self.streams.exits.random((2, w.n_firms))   # exits, entries
         hazard, every, reuse, may_exit, closing_ticks = remembered(
             self, "_exit_hazard", p, lambda: _exit_rates(p, w))
         if not (chance or may_exit or t in closing_ticks
                 or (t % every == 0 and reuse > 0 and self.firm_vacant.any())):
             self.counts["firms_exited"] += 0   # nothing can close or enter (as the kernel)
             return
+        u_exit, u_entry = u
         gone, n_gone, n_exits, coming = closures_and_entries(
             t, self.firm_open, w.firm_close_tick, draws, chance, u_exit, hazard,
             self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)

@@ -98,8 +98,11 @@ class Lifecycle:
         Price levels move once a year (tariffs and supply contracts are revised yearly).
         """
         last = getattr(self, "_price_key", None)
-        if last is not None and last[1] < t < last[2] and last[0][0] is self.params:
-            return   # no new year, no new calendar year, constant schedules: same prices
+        if (last is not None and last[1] < t < last[2] and last[0][0] is self.params
+                and last[0][1] == self.price_log.tobytes()):
+            # no new year (no draw), calendar year or schedule level, the same price path
+            # (an intervention may set it): the same inputs, the same prices
+            return
         w, p, cat = self.world, self.params, self.world.catalogue
         new_year = int(t * p.tick_months // 12) != int((t - 1) * p.tick_months // 12)
         if draw and new_year and p.price_volatility > 0:
@@ -185,27 +188,32 @@ class Lifecycle:
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""
-        self._process_changes(t)
+        h, rows, every = remembered(self, "_process_hazard", self.params, self._process_rules)
+        self._process_changes(t, h, rows)
         self._starved_firms_close(t)
-        every = max(1, round(3 / self.params.tick_months))
         if t % every == 0:
             months = every * self.params.tick_months
             self._fade(t, months)
             self._introduce(months)
 
-    def _process_changes(self, t: int) -> None:
+    def _process_rules(self) -> tuple[float, np.ndarray, int]:
+        """The chance per tick of a process change, room for the items that change and
+        the ticks between fading and introductions (a quarter)."""
         w, p = self.world, self.params
-        # the chance per tick, and room for the items that change
-        h, rows = remembered(self, "_process_hazard", p, lambda: (
-            float(hazard_per_tick(p.process_change_rate, p.tick_months)),
-            np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64)))
-        for kind in ("stream", "need"):
-            level = self.stream_level if kind == "stream" else self.need_level
-            rng = self.streams.process
+        return (float(hazard_per_tick(p.process_change_rate, p.tick_months)),
+                np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64),
+                max(1, round(3 / p.tick_months)))
+
+    def _process_changes(self, t: int, h: float, rows: np.ndarray) -> None:
+        """Streams, then needs, change with chance ``h`` per item and tick (``rows``: room
+        for the items that change)."""
+        rng = self.streams.process
+        for kind, level in (("stream", self.stream_level), ("need", self.need_level)):
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
             n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
             if n_event == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
+            w, p = self.world, self.params
             event = rows[:n_event].copy()
             # the rule (pace.process_change) on the items that change, at open firms, in
             # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
