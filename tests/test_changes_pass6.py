@@ -11,6 +11,7 @@ import pytest
 from symbiosis_abm import SymbiosisModel, demography, lifecycle
 from symbiosis_abm.kernels import quiet_pairs
 from symbiosis_abm.kernels_tick import (
+    count_starvation,
     introduce_drawn,
     introducible_edges,
     rows_of_keys,
@@ -110,6 +111,21 @@ def test_no_firm_that_may_not_exit_closes_starved():
                                   -1, may_exit)
         if not (key & may_exit[need_firm]).any():
             assert not closing.any()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_starvation_counters_alone_run_as_with_the_closures(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        n_firms, n_needs = 6, 15
+        args = (rng.random(n_needs) < 0.5, rng.random(n_firms) < 0.8,
+                rng.integers(0, n_firms, n_needs))
+        share = np.where(rng.random(n_needs) < 0.3, 0.5, rng.random(n_needs))   # ties
+        counters = np.where(rng.random(n_needs) < 0.2, -1, rng.integers(0, 5, n_needs))
+        alone = counters.copy()
+        starved_closing(*args, counters, share, 0.5, 2, -1, rng.random(n_firms) < 0.5)
+        count_starvation(*args, alone, share, 0.5, -1)
+        assert np.array_equal(alone, counters)
 
 
 def test_quiet_pairs_counts_the_aware_without_contact():

@@ -2577,8 +2577,7 @@ def quiet_pairs(aware, contact):  # pragma: no cover - compiled
     1
     """
     n = 0
-    for i in range(len(aware)):
-        if aware[i] and not contact[i]:
-            n += 1
+    for i in range(len(aware)):   # without a branch: the loop vectorises (large stores)
+        n += aware[i] & (not contact[i])
     return n
 

@@ -1704,3 +1704,18 @@ def introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware):  # pragma: no cove
             aware[slot_rs[hit[x]]] = True
             got += 1
     return got
+
+
+@kernel
+def count_starvation(key_input, firm_open, need_firm, need_starved, need_share, threshold,
+                     starved_marker):  # pragma: no cover - compiled
+    """The starvation counters of :func:`starved_closing` alone, for a region none of
+    whose key inputs' firms may close (nothing to return, nothing boxed)."""
+    for i in range(len(key_input)):
+        if not (key_input[i] and firm_open[need_firm[i]]):
+            continue
+        if need_share[i] < threshold:
+            if need_starved[i] != starved_marker:
+                need_starved[i] += 1
+        else:
+            need_starved[i] = 0

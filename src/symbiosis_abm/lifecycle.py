@@ -27,6 +27,7 @@ from .dates import parse_month
 from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
 from .kernels_tick import (
+    count_starvation,
     introduce_drawn,
     introducible_edges,
     rows_below,
@@ -238,14 +239,18 @@ class Lifecycle:
         any_key, patience, may_close = remembered(self, "_starving", p, self._starving_rules)
         if not p.cascade or not any_key:
             return
+        w = self.world
+        if not may_close:   # the counters run; no firm they would close may close
+            count_starvation(self.key_input, self.firm_open, w.need_firm, self.need_starved,
+                             self.need_share, p.cascade_threshold, STARVED)
+            return
         # the key inputs' starvation counters and the firms they close, in one compiled
         # pass: closing is demography (7.19): a real region's plant stays, idle, and may
         # find its input again; its produced streams already follow the input down to zero
-        closing = starved_closing(self.key_input, self.firm_open, self.world.need_firm,
+        closing = starved_closing(self.key_input, self.firm_open, w.need_firm,
                                   self.need_starved, self.need_share, p.cascade_threshold,
-                                  patience,
-                                  STARVED, self.world.firm_random_exit)
-        if may_close and np.count_nonzero(closing):
+                                  patience, STARVED, w.firm_random_exit)
+        if np.count_nonzero(closing):
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)
 
