@@ -2687,3 +2687,24 @@ def every_deal_allocated(granted, supplier_gain, receiver_gain,
                 and affordable[k]):
             return False
     return True
+
+
+
+# --- region changes, sixth pass ---
+
+
+@kernel
+def quiet_pairs(aware, contact):  # pragma: no cover - compiled
+    """How many pair slots are aware without contact: the quiet pairs, one draw each, of
+    :meth:`.lifecycle.Lifecycle._fade` (``np.count_nonzero(aware & ~contact)``).
+
+    Examples
+    --------
+    >>> quiet_pairs(np.array([True, True, False]), np.array([False, True, False]))
+    1
+    """
+    n = 0
+    for i in range(len(aware)):   # without a branch: the loop vectorises (large stores)
+        n += aware[i] & (not contact[i])
+    return n
+

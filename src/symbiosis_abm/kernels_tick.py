@@ -2059,3 +2059,68 @@ def decide_talks(rows, book_edge, book_volume, book_trial, book_cofund, no_surpl
     groups = failure_groups(rows, ok, pays, signs, book_cofund, share, no_surplus,
                             no_cofunding, low_trust, no_capital)
     return np.concatenate((concluded, groups)), n_ok, volume
+
+
+
+# --- region changes, sixth pass ---
+
+
+@kernel
+def introducible_edges(active, sup, rec, n, max_degree, keys, order):  # pragma: no cover
+    """The candidate edges between pairs sharing a partner among the exchanges ``active``
+    (:meth:`.lifecycle.Lifecycle._introducible`) in one call: the active exchanges'
+    links gathered, :func:`common_partner_keys` of them (each hub pairing its first
+    ``max_degree`` links), the edges of those keys (:func:`rows_of_keys`, ``keys``
+    sorted, ``order`` the edges' rows), sorted."""
+    m = 0
+    for r in range(len(active)):
+        if active[r]:
+            m += 1
+    a = np.empty(m, dtype=np.int64)
+    b = np.empty(m, dtype=np.int64)
+    k = 0
+    for r in range(len(active)):
+        if active[r]:
+            a[k] = sup[r]
+            b[k] = rec[r]
+            k += 1
+    return rows_of_keys(keys, order, common_partner_keys(a, b, n, max_degree))
+
+
+@kernel
+def introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware):  # pragma: no cover
+    """The candidate edges ``hit`` whose draw ``u`` falls below ``chance`` become known
+    both ways (``aware`` at their slots ``slot_sr``, ``slot_rs``, in place); returns how
+    many (:meth:`.lifecycle.Lifecycle._introduce`).
+
+    Examples
+    --------
+    >>> aware = np.zeros(4, dtype=np.bool_)
+    >>> introduce_drawn(np.array([0, 1]), np.array([0.1, 0.9]), 0.5, np.array([0, 1]),
+    ...                 np.array([2, 3]), aware)
+    1
+    >>> aware.tolist()
+    [True, False, True, False]
+    """
+    got = 0
+    for x in range(len(hit)):
+        if u[x] < chance:
+            aware[slot_sr[hit[x]]] = True
+            aware[slot_rs[hit[x]]] = True
+            got += 1
+    return got
+
+
+@kernel
+def count_starvation(key_input, firm_open, need_firm, need_starved, need_share, threshold,
+                     starved_marker):  # pragma: no cover - compiled
+    """The starvation counters of :func:`starved_closing` alone, for a region none of
+    whose key inputs' firms may close (nothing to return, nothing boxed)."""
+    for i in range(len(key_input)):
+        if not (key_input[i] and firm_open[need_firm[i]]):
+            continue
+        if need_share[i] < threshold:
+            if need_starved[i] != starved_marker:
+                need_starved[i] += 1
+        else:
+            need_starved[i] = 0

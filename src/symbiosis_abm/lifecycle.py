@@ -11,6 +11,8 @@ functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._arrays import remembered
@@ -21,9 +23,17 @@ from .cascade import (
     received_share_of,
     received_share_table,
 )
+from .dates import parse_month
 from .fading import lapse
-from .kernels import change_levels, fade_pairs
-from .kernels_tick import rows_below, rows_of_keys, starved_closing, track_inputs
+from .kernels import change_levels, fade_pairs, quiet_pairs
+from .kernels_tick import (
+    count_starvation,
+    introduce_drawn,
+    introducible_edges,
+    rows_below,
+    starved_closing,
+    track_inputs,
+)
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
@@ -33,6 +43,9 @@ from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
+
+#: A hub introduces its first so many partners (as :func:`.relations.common_partner_pairs`).
+MAX_DEGREE = inspect.signature(common_partner_pairs).parameters["max_degree"].default
 
 
 class Lifecycle:
@@ -85,6 +98,12 @@ class Lifecycle:
 
         Price levels move once a year (tariffs and supply contracts are revised yearly).
         """
+        last = getattr(self, "_price_key", None)
+        if (last is not None and last[1] < t < last[2] and last[0][0] is self.params
+                and last[0][1] == self.price_log.tobytes()):
+            # no new year (no draw), calendar year or schedule level, the same price path
+            # (an intervention may set it): the same inputs, the same prices
+            return
         w, p, cat = self.world, self.params, self.world.catalogue
         new_year = int(t * p.tick_months // 12) != int((t - 1) * p.tick_months // 12)
         if draw and new_year and p.price_volatility > 0:
@@ -99,9 +118,10 @@ class Lifecycle:
                   schedules["landfill"].at(year),
                   calendar_year(w.region.start, w.region.year, t, p.tick_months))
         key = (p, self.price_log.tobytes(), *levels)
-        if key == getattr(self, "_price_key", None):   # same inputs as last tick: same prices
+        self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
+                                                  schedules.values()))
+        if last is not None and key == last[0]:   # same inputs as last tick: same prices
             return
-        self._price_key = key
         energy_level, carbon, landfill, heat_tax_year = levels
         energy = np.where(self.need_energy, energy_level, 1.0)
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
@@ -169,27 +189,32 @@ class Lifecycle:
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""
-        self._process_changes(t)
+        h, rows, every = remembered(self, "_process_hazard", self.params, self._process_rules)
+        self._process_changes(t, h, rows)
         self._starved_firms_close(t)
-        every = max(1, round(3 / self.params.tick_months))
         if t % every == 0:
             months = every * self.params.tick_months
             self._fade(t, months)
             self._introduce(months)
 
-    def _process_changes(self, t: int) -> None:
+    def _process_rules(self) -> tuple[float, np.ndarray, int]:
+        """The chance per tick of a process change, room for the items that change and
+        the ticks between fading and introductions (a quarter)."""
         w, p = self.world, self.params
-        # the chance per tick, and room for the items that change
-        h, rows = remembered(self, "_process_hazard", p, lambda: (
-            float(hazard_per_tick(p.process_change_rate, p.tick_months)),
-            np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64)))
-        for kind in ("stream", "need"):
-            level = self.stream_level if kind == "stream" else self.need_level
-            rng = self.streams.process
+        return (float(hazard_per_tick(p.process_change_rate, p.tick_months)),
+                np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64),
+                max(1, round(3 / p.tick_months)))
+
+    def _process_changes(self, t: int, h: float, rows: np.ndarray) -> None:
+        """Streams, then needs, change with chance ``h`` per item and tick (``rows``: room
+        for the items that change)."""
+        rng = self.streams.process
+        for kind, level in (("stream", self.stream_level), ("need", self.need_level)):
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
             n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
             if n_event == 0:   # most ticks nothing changes: levels and contracts stay
                 continue
+            w, p = self.world, self.params
             event = rows[:n_event].copy()
             # the rule (pace.process_change) on the items that change, at open firms, in
             # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
@@ -211,20 +236,30 @@ class Lifecycle:
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
-        any_key, patience = remembered(self, "_starving", p, lambda: (
-            bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months)))
+        any_key, patience, may_close = remembered(self, "_starving", p, self._starving_rules)
         if not p.cascade or not any_key:
+            return
+        w = self.world
+        if not may_close:   # the counters run; no firm they would close may close
+            count_starvation(self.key_input, self.firm_open, w.need_firm, self.need_starved,
+                             self.need_share, p.cascade_threshold, STARVED)
             return
         # the key inputs' starvation counters and the firms they close, in one compiled
         # pass: closing is demography (7.19): a real region's plant stays, idle, and may
         # find its input again; its produced streams already follow the input down to zero
-        closing = starved_closing(self.key_input, self.firm_open, self.world.need_firm,
+        closing = starved_closing(self.key_input, self.firm_open, w.need_firm,
                                   self.need_starved, self.need_share, p.cascade_threshold,
-                                  patience,
-                                  STARVED, self.world.firm_random_exit)
+                                  patience, STARVED, w.firm_random_exit)
         if np.count_nonzero(closing):
             self.counts["firms_closed: input lost"] += int(closing.sum())
             self._close(closing, t)
+
+    def _starving_rules(self) -> tuple[bool, int, bool]:
+        """Whether any need is a key input, the ticks of starvation that close its firm and
+        whether any such firm may close at all (else its counters run, nobody closes)."""
+        w, p = self.world, self.params
+        return (bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months),
+                bool((self.key_input & w.firm_random_exit[w.need_firm]).any()))
 
     def _fade(self, t: int, months: float) -> None:
         """Registry membership lapses once the facilitator withdrew; unused awareness is
@@ -238,7 +273,7 @@ class Lifecycle:
                                                                      months))
         forgets = None
         if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
-            quiet = np.count_nonzero(store.aware & ~store.contact)
+            quiet = quiet_pairs(store.aware, store.contact)   # compiled count
             u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
             forgets = u_aware < per_tick(p.awareness_fade_rate, months)
         # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
@@ -258,29 +293,43 @@ class Lifecycle:
         if len(hit) == 0:
             return
         u = self.streams.introductions.random(len(hit))
-        got = hit[u < per_tick(p.introduction_rate, months)]
-        self.pairs.aware[self.edge_slot_sr[got]] = True
-        self.pairs.aware[self.edge_slot_rs[got]] = True
-        self.counts["introductions"] += len(got)
+        # the drawn pairs become known both ways, in one compiled pass
+        self.counts["introductions"] += introduce_drawn(
+            hit, u, per_tick(p.introduction_rate, months), self.edge_slot_sr,
+            self.edge_slot_rs, self.pairs.aware)
 
     def _introducible(self, act: np.ndarray) -> np.ndarray:
         """The candidate edges between pairs sharing a partner among the exchanges
         ``act`` (a mask): those :func:`.relations.introduced` lets a draw introduce (all
         of them: their keys are the pairs'; the rule's part that needs no draw, made once
         per set of exchanges)."""
-        ex, w = self.exchanges, self.world
-        pairs = common_partner_pairs(ex["supplier"][act], ex["receiver"][act], w.n_firms)
-        return _edges_of_pairs(self.edge_keys_sorted, pairs)
+        ex, (keys, order) = self.exchanges, self.edge_keys_sorted
+        # common_partner_pairs of the active links and the candidate edges of those
+        # pairs, in one compiled call
+        return introducible_edges(act, ex["supplier"], ex["receiver"], self.world.n_firms,
+                                  MAX_DEGREE, keys, order)
 
 
-def _edges_of_pairs(sorted_keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
-    """Candidate edges (sorted) whose (supplier, receiver) key is in ``pairs``.
+def _price_horizon(t: int, tick_months: float, start: str | None, schedules) -> int:
+    """The first tick after ``t`` whose prices' inputs may differ from ``t``'s: the next
+    model year (a price draw) or calendar year (:func:`.surplus_heat.calendar_year`, as
+    it counts them), or ``t + 1`` while a schedule varies.
 
     Examples
     --------
-    >>> keys = np.array([5, 7, 7, 9])
-    >>> _edges_of_pairs((keys, np.array([3, 0, 2, 1])), np.array([7, 8])).tolist()
-    [0, 2]
+    >>> _price_horizon(5, 1.0, None, ()), _price_horizon(1, 1.0, "1990-10", ())
+    (12, 3)
     """
-    keys, order = sorted_keys
-    return rows_of_keys(keys, order, pairs)   # one compiled pass
+    if any(s.years for s in schedules):
+        return t + 1
+    m0 = parse_month(start)[1] if start is not None else 1
+
+    def years(tick: int) -> tuple[int, int]:
+        return (int(tick * tick_months // 12),
+                int((m0 - 1 + tick * tick_months) // 12) if start is not None else 0)
+
+    now, after = years(t), t + 1
+    while years(after) == now:
+        after += 1
+    return after
+
