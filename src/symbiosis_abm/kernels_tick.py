@@ -1655,3 +1655,109 @@ def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
                            stream_committed, need_volume, need_level, need_committed, trust,
                            slot_sr, slot_rs, keys, seen)
     return edges[stale]
+
+
+# --- measure, trust and search, sixth pass ---------------------------------------
+
+__all__ += ["measure_pass"]
+
+
+@njit(inline="always")
+def _slot_tallies(trust, met, strong, src, dst, met_trust, strong_trust,
+                  weak_trust):  # pragma: no cover - compiled
+    """:func:`tick_tallies`' pass over the pair slots into ``met_trust``, ``strong_trust``
+    and ``weak_trust`` (each as long as ``trust``): how many of each it wrote, and the
+    weak ties counted once per pair (``src < dst``). Eight slots whose masks are all
+    false are skipped at once (most of them at 10,000 firms); the others are read one by
+    one, which is faster than visiting their set bits where most are set (at a few dozen
+    firms nearly every pair met)."""
+    size = len(trust)
+    n_met = n_strong = n_weak = weak_pairs = 0
+    whole = size - size % 8
+    met_words, strong_words = met[:whole].view(np.uint64), strong[:whole].view(np.uint64)
+    zero = np.uint64(0)
+    for w in range((size + 7) // 8):
+        if 8 * w < whole and met_words[w] | strong_words[w] == zero:
+            continue
+        for i in range(8 * w, min(8 * w + 8, size)):
+            if met[i]:
+                met_trust[n_met] = trust[i]
+                n_met += 1
+            if strong[i]:
+                strong_trust[n_strong] = trust[i]
+                n_strong += 1
+            elif met[i]:
+                weak_trust[n_weak] = trust[i]
+                n_weak += 1
+                if src[i] < dst[i]:
+                    weak_pairs += 1
+    return n_met, n_strong, n_weak, weak_pairs
+
+
+@njit(inline="always")
+def _sum_mean_or(values, n, empty):  # pragma: no cover - compiled
+    """:func:`_mean_or` of the first ``n`` of ``values``."""
+    return numpy_sum(values[:n]) / n if n else empty
+
+
+@kernel
+def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, receiver,
+                 internal, status, book_edge, open_code, trust, met, src, dst, slot_sr,
+                 slot_rs, edge_supplier, edge_receiver, firm_open, firm_member,
+                 initial_trust, savings, costs, stranded, delivered, unit_t, unit_mwh,
+                 unit_m3):  # pragma: no cover - compiled
+    """:meth:`.measurement.Measurement._measure`'s compiled part: the figures of
+    :func:`measure_step` (``n_firms`` is ``len(firm_open)``; ``src``, ``dst`` may be
+    longer than ``trust``: their first ``len(trust)`` are read) as one flat tuple, in
+    the order the caller unpacks them: active exchanges, open talks, strong ties,
+    exchanges being built, ended, ended for an internal reason, weak ties, open firms,
+    members, mean trust (met, strong, weak), diverted tonnes, MWh, m3, the firms'
+    savings, costs, stranded annuities, then :func:`exchange_topology` of the active
+    exchanges if ``fresh`` (else ``0, 0, 0``). The same arithmetic in the same order,
+    without :func:`measure_step`'s inner calls' temporaries."""
+    n_firms = len(firm_open)
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, open_code)
+    strong = np.zeros(len(trust), dtype=np.bool_)
+    keys = np.empty(len(tied), dtype=np.int64)
+    k = 0
+    for e in tied:
+        strong[slot_sr[e]] = True
+        strong[slot_rs[e]] = True
+        a, b = edge_supplier[e], edge_receiver[e]
+        if a != b:
+            keys[k] = min(a, b) * n_firms + max(a, b)
+            k += 1
+    keys = np.sort(keys[:k])
+    n_strong = 1 if k else 0
+    for i in range(1, k):
+        if keys[i] != keys[i - 1]:
+            n_strong += 1
+    building = n_ended = n_internal = 0
+    for r in range(len(active)):
+        if active[r] and first[r] > t:
+            building += 1
+        if ended[r] == t:
+            n_ended += 1
+            if internal[reason[r]]:
+                n_internal += 1
+    size = len(trust)
+    met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
+    n_met, n_strong_slots, n_weak, weak_pairs = _slot_tallies(
+        trust, met, strong, src, dst, met_trust, strong_trust, weak_trust)
+    n_open = members = 0
+    for f in range(n_firms):
+        if firm_open[f]:
+            n_open += 1
+            if firm_member[f]:
+                members += 1
+    participating = n_pairs = largest = 0
+    if fresh:
+        participating, n_pairs, largest = exchange_topology(supplier[act], receiver[act],
+                                                            n_firms)
+    return (len(act), len(tied) - len(act), n_strong, building, n_ended, n_internal,
+            weak_pairs, n_open, members, _sum_mean_or(met_trust, n_met, initial_trust),
+            _sum_mean_or(strong_trust, n_strong_slots, np.nan),
+            _sum_mean_or(weak_trust, n_weak, np.nan), _masked_sum(delivered, unit_t),
+            _masked_sum(delivered, unit_mwh), _masked_sum(delivered, unit_m3),
+            numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
+            n_pairs, largest)
