@@ -133,9 +133,10 @@ class TickRecord(mesa.DataCollector):
     """Mesa's ``DataCollector`` of the tick statistics (``model.stats``), cheaper per tick.
 
     Mesa's ``collect`` calls one reporter per column and deep-copies each value; at a few
-    dozen firms that was a tenth of a run's time. This one appends the tick's values (plain
-    scalars: nothing to copy) to the same ``model_vars`` lists, so everything Mesa reads
-    (``get_model_vars_dataframe``, ``batch_run``) is as before.
+    dozen firms that was a tenth of a run's time. This one keeps the tick's values (plain
+    scalars: nothing to copy) as one tuple and moves the tuples held into the same
+    ``model_vars`` lists, column by column, whenever ``model_vars`` is read, so everything
+    Mesa reads (``get_model_vars_dataframe``, ``batch_run``) is as before.
 
     Examples
     --------
@@ -147,11 +148,26 @@ class TickRecord(mesa.DataCollector):
     """
 
     def __init__(self, names: tuple[str, ...]):
+        self._held: list[tuple] = []   # the ticks' values not yet in model_vars
+        self._names = names
         super().__init__(model_reporters={k: (lambda m, k=k: m.stats[k]) for k in names})
         # the tick's values in one call (a tuple, also of one name)
         self._values = operator.itemgetter(*names, *names[:1]) if len(names) == 1 else (
             operator.itemgetter(*names))
-        self._appends = [self.model_vars[k].append for k in names]
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Mesa's lists of each statistic over the ticks (the ticks held moved in)."""
+        held, columns = self._held, self._model_vars
+        if held:   # a list's extend per column, not an append per value and tick
+            for name, values in zip(self._names, zip(*held)):
+                columns[name].extend(values)
+            held.clear()
+        return columns
+
+    @model_vars.setter
+    def model_vars(self, columns: dict[str, list]) -> None:
+        self._model_vars = columns
 
     @phase(reads=("stats",),
            writes=("datacollector",),
@@ -159,8 +175,7 @@ class TickRecord(mesa.DataCollector):
     def collect(self, model) -> None:
         """Record the tick's statistics and the model time (as Mesa's collector does)."""
         self._collection_steps.append(model.time)
-        for append, value in zip(self._appends, self._values(model.stats)):
-            append(value)
+        self._held.append(self._values(model.stats))
 
     def column(self, name: str) -> np.ndarray:
         """One statistic over the ticks, as floats."""
