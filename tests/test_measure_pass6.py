@@ -1,12 +1,17 @@
 """The sixth pass's kernels (the section "measure, trust and search, sixth pass" of
-kernels_tick.py) are the passes and numpy rules they replace, bit for bit."""
+kernels_tick.py) are the passes and numpy rules they replace, bit for bit; the tick record
+holds what Mesa's collector holds."""
 
 from __future__ import annotations
 
+import copy
+
+import mesa
 import numpy as np
 import pytest
 
 from symbiosis_abm.kernels_tick import exchange_topology, measure_pass, measure_tick
+from symbiosis_abm.measurement import TickRecord
 
 
 def _bits(a):
@@ -88,3 +93,26 @@ def test_measure_pass_mean_trusts_are_numpy_means(seed):
     assert _bits(got[9:12]) == _bits([trust[met].sum() / met.sum(),
                                       trust[strong].sum() / strong.sum(),
                                       trust[weak].sum() / weak.sum()])
+
+
+def test_tick_record_is_mesas_collector():
+    """TickRecord's model_vars, read between ticks or at the end, copied or not, are
+    Mesa's DataCollector's lists for the same ticks, as is its frame."""
+    names = ("tick", "x", "y")
+
+    class M:
+        stats, time = {}, 0.0
+
+    record = TickRecord(names)
+    mesas = mesa.DataCollector(model_reporters={k: (lambda m, k=k: m.stats[k])
+                                                for k in names})
+    for t in range(7):
+        M.stats, M.time = {"tick": t, "x": t * 0.5, "y": -t}, float(t)
+        record.collect(M)
+        mesas.collect(M)
+        if t in (0, 3):   # read mid-run: what is held moves in, later ticks follow
+            assert record.model_vars == mesas.model_vars
+    again = copy.deepcopy(record)
+    assert record.model_vars == mesas.model_vars == again.model_vars
+    assert record._collection_steps == mesas._collection_steps
+    assert record.get_model_vars_dataframe().equals(mesas.get_model_vars_dataframe())
