@@ -34,7 +34,7 @@ def _tick_inputs(rng, size, met_share):
 
 
 @pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("size", [0, 5, 64, 203])
+@pytest.mark.parametrize("size", [0, 5, 64, 203, 5003])   # both tallies (_PLAIN_SLOTS)
 @pytest.mark.parametrize("met_share", [0.0, 0.05, 1.0])
 @pytest.mark.parametrize("fresh", [True, False])
 def test_measure_pass_is_measure_tick_and_the_topology(seed, size, met_share, fresh):

@@ -1662,42 +1662,49 @@ def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
 __all__ += ["measure_pass"]
 
 
+#: Pair stores of up to this many slots are tallied slot by slot (a few dozen firms: nearly
+#: every pair met, and finding set bits costs more than reading them all); larger ones by
+#: :func:`tick_tallies`, by the set bits of the masks' words (most slots neither met nor
+#: strong: ~95% at 10,000 firms)
+_PLAIN_SLOTS = 4096
+
+
 @njit(inline="always")
-def _slot_tallies(trust, met, strong, src, dst, met_trust, strong_trust,
-                  weak_trust):  # pragma: no cover - compiled
-    """:func:`tick_tallies`' pass over the pair slots into ``met_trust``, ``strong_trust``
-    and ``weak_trust`` (each as long as ``trust``): how many of each it wrote, and the
-    weak ties counted once per pair (``src < dst``). Eight slots whose masks are all
-    false are skipped at once (most of them at 10,000 firms); the others are read one by
-    one, which is faster than visiting their set bits where most are set (at a few dozen
-    firms nearly every pair met)."""
+def _plain_tallies(t, active, first, ended, reason, internal, trust, met, strong, src, dst,
+                   firm_open, firm_member):  # pragma: no cover - compiled
+    """:func:`tick_tallies`, reading every pair slot; the trusts as views of its
+    arrays (not copied)."""
+    building = n_ended = n_internal = 0
+    for r in range(len(active)):
+        if active[r] and first[r] > t:
+            building += 1
+        if ended[r] == t:
+            n_ended += 1
+            if internal[reason[r]]:
+                n_internal += 1
     size = len(trust)
+    met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
     n_met = n_strong = n_weak = weak_pairs = 0
-    whole = size - size % 8
-    met_words, strong_words = met[:whole].view(np.uint64), strong[:whole].view(np.uint64)
-    zero = np.uint64(0)
-    for w in range((size + 7) // 8):
-        if 8 * w < whole and met_words[w] | strong_words[w] == zero:
-            continue
-        for i in range(8 * w, min(8 * w + 8, size)):
-            if met[i]:
-                met_trust[n_met] = trust[i]
-                n_met += 1
-            if strong[i]:
-                strong_trust[n_strong] = trust[i]
-                n_strong += 1
-            elif met[i]:
-                weak_trust[n_weak] = trust[i]
-                n_weak += 1
-                if src[i] < dst[i]:
-                    weak_pairs += 1
-    return n_met, n_strong, n_weak, weak_pairs
-
-
-@njit(inline="always")
-def _sum_mean_or(values, n, empty):  # pragma: no cover - compiled
-    """:func:`_mean_or` of the first ``n`` of ``values``."""
-    return numpy_sum(values[:n]) / n if n else empty
+    for i in range(size):
+        if met[i]:
+            met_trust[n_met] = trust[i]
+            n_met += 1
+        if strong[i]:
+            strong_trust[n_strong] = trust[i]
+            n_strong += 1
+        elif met[i]:
+            weak_trust[n_weak] = trust[i]
+            n_weak += 1
+            if src[i] < dst[i]:
+                weak_pairs += 1
+    n_open = members = 0
+    for f in range(len(firm_open)):
+        if firm_open[f]:
+            n_open += 1
+            if firm_member[f]:
+                members += 1
+    return (building, n_ended, n_internal, weak_pairs, met_trust[:n_met],
+            strong_trust[:n_strong], weak_trust[:n_weak], n_open, members)
 
 
 @kernel
@@ -1713,8 +1720,8 @@ def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
     exchanges being built, ended, ended for an internal reason, weak ties, open firms,
     members, mean trust (met, strong, weak), diverted tonnes, MWh, m3, the firms'
     savings, costs, stranded annuities, then :func:`exchange_topology` of the active
-    exchanges if ``fresh`` (else ``0, 0, 0``). The same arithmetic in the same order,
-    without :func:`measure_step`'s inner calls' temporaries."""
+    exchanges if ``fresh`` (else ``0, 0, 0``). The same arithmetic in the same order;
+    up to :data:`_PLAIN_SLOTS` pair slots tallied by :func:`_plain_tallies`."""
     n_firms = len(firm_open)
     act, tied = active_and_talks(active, ex_edge, status, book_edge, open_code)
     strong = np.zeros(len(trust), dtype=np.bool_)
@@ -1732,32 +1739,22 @@ def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
     for i in range(1, k):
         if keys[i] != keys[i - 1]:
             n_strong += 1
-    building = n_ended = n_internal = 0
-    for r in range(len(active)):
-        if active[r] and first[r] > t:
-            building += 1
-        if ended[r] == t:
-            n_ended += 1
-            if internal[reason[r]]:
-                n_internal += 1
-    size = len(trust)
-    met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
-    n_met, n_strong_slots, n_weak, weak_pairs = _slot_tallies(
-        trust, met, strong, src, dst, met_trust, strong_trust, weak_trust)
-    n_open = members = 0
-    for f in range(n_firms):
-        if firm_open[f]:
-            n_open += 1
-            if firm_member[f]:
-                members += 1
+    if len(trust) > _PLAIN_SLOTS:
+        (building, n_ended, n_internal, weak_pairs, met_trust, strong_trust, weak_trust,
+         n_open, members) = tick_tallies(t, active, first, ended, reason, internal, trust,
+                                         met, strong, src, dst, firm_open, firm_member)
+    else:
+        (building, n_ended, n_internal, weak_pairs, met_trust, strong_trust, weak_trust,
+         n_open, members) = _plain_tallies(t, active, first, ended, reason, internal, trust,
+                                           met, strong, src, dst, firm_open, firm_member)
     participating = n_pairs = largest = 0
     if fresh:
         participating, n_pairs, largest = exchange_topology(supplier[act], receiver[act],
                                                             n_firms)
     return (len(act), len(tied) - len(act), n_strong, building, n_ended, n_internal,
-            weak_pairs, n_open, members, _sum_mean_or(met_trust, n_met, initial_trust),
-            _sum_mean_or(strong_trust, n_strong_slots, np.nan),
-            _sum_mean_or(weak_trust, n_weak, np.nan), _masked_sum(delivered, unit_t),
+            weak_pairs, n_open, members, _mean_or(met_trust, initial_trust),
+            _mean_or(strong_trust, np.nan), _mean_or(weak_trust, np.nan),
+            _masked_sum(delivered, unit_t),
             _masked_sum(delivered, unit_mwh), _masked_sum(delivered, unit_m3),
             numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
             n_pairs, largest)
