@@ -2124,3 +2124,107 @@ def count_starvation(key_input, firm_open, need_firm, need_starved, need_share, 
                 need_starved[i] += 1
         else:
             need_starved[i] = 0
+
+
+
+# --- measure, trust and search, sixth pass ---------------------------------------
+
+__all__ += ["measure_pass"]
+
+
+#: Pair stores of up to this many slots are tallied slot by slot (a few dozen firms: nearly
+#: every pair met, and finding set bits costs more than reading them all); larger ones by
+#: :func:`tick_tallies`, by the set bits of the masks' words (most slots neither met nor
+#: strong: ~95% at 10,000 firms)
+_PLAIN_SLOTS = 4096
+
+
+@njit(inline="always")
+def _plain_tallies(t, active, first, ended, reason, internal, trust, met, strong, src, dst,
+                   firm_open, firm_member):  # pragma: no cover - compiled
+    """:func:`tick_tallies`, reading every pair slot; the trusts as views of its
+    arrays (not copied)."""
+    building = n_ended = n_internal = 0
+    for r in range(len(active)):
+        if active[r] and first[r] > t:
+            building += 1
+        if ended[r] == t:
+            n_ended += 1
+            if internal[reason[r]]:
+                n_internal += 1
+    size = len(trust)
+    met_trust, strong_trust, weak_trust = np.empty(size), np.empty(size), np.empty(size)
+    n_met = n_strong = n_weak = weak_pairs = 0
+    for i in range(size):
+        if met[i]:
+            met_trust[n_met] = trust[i]
+            n_met += 1
+        if strong[i]:
+            strong_trust[n_strong] = trust[i]
+            n_strong += 1
+        elif met[i]:
+            weak_trust[n_weak] = trust[i]
+            n_weak += 1
+            if src[i] < dst[i]:
+                weak_pairs += 1
+    n_open = members = 0
+    for f in range(len(firm_open)):
+        if firm_open[f]:
+            n_open += 1
+            if firm_member[f]:
+                members += 1
+    return (building, n_ended, n_internal, weak_pairs, met_trust[:n_met],
+            strong_trust[:n_strong], weak_trust[:n_weak], n_open, members)
+
+
+@kernel
+def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, receiver,
+                 internal, status, book_edge, open_code, trust, met, src, dst, slot_sr,
+                 slot_rs, edge_supplier, edge_receiver, firm_open, firm_member,
+                 initial_trust, savings, costs, stranded, delivered, unit_t, unit_mwh,
+                 unit_m3):  # pragma: no cover - compiled
+    """:meth:`.measurement.Measurement._measure`'s compiled part: the figures of
+    :func:`measure_step` (``n_firms`` is ``len(firm_open)``; ``src``, ``dst`` may be
+    longer than ``trust``: their first ``len(trust)`` are read) as one flat tuple, in
+    the order the caller unpacks them: active exchanges, open talks, strong ties,
+    exchanges being built, ended, ended for an internal reason, weak ties, open firms,
+    members, mean trust (met, strong, weak), diverted tonnes, MWh, m3, the firms'
+    savings, costs, stranded annuities, then :func:`exchange_topology` of the active
+    exchanges if ``fresh`` (else ``0, 0, 0``). The same arithmetic in the same order;
+    up to :data:`_PLAIN_SLOTS` pair slots tallied by :func:`_plain_tallies`."""
+    n_firms = len(firm_open)
+    act, tied = active_and_talks(active, ex_edge, status, book_edge, open_code)
+    strong = np.zeros(len(trust), dtype=np.bool_)
+    keys = np.empty(len(tied), dtype=np.int64)
+    k = 0
+    for e in tied:
+        strong[slot_sr[e]] = True
+        strong[slot_rs[e]] = True
+        a, b = edge_supplier[e], edge_receiver[e]
+        if a != b:
+            keys[k] = min(a, b) * n_firms + max(a, b)
+            k += 1
+    keys = np.sort(keys[:k])
+    n_strong = 1 if k else 0
+    for i in range(1, k):
+        if keys[i] != keys[i - 1]:
+            n_strong += 1
+    if len(trust) > _PLAIN_SLOTS:
+        (building, n_ended, n_internal, weak_pairs, met_trust, strong_trust, weak_trust,
+         n_open, members) = tick_tallies(t, active, first, ended, reason, internal, trust,
+                                         met, strong, src, dst, firm_open, firm_member)
+    else:
+        (building, n_ended, n_internal, weak_pairs, met_trust, strong_trust, weak_trust,
+         n_open, members) = _plain_tallies(t, active, first, ended, reason, internal, trust,
+                                           met, strong, src, dst, firm_open, firm_member)
+    participating = n_pairs = largest = 0
+    if fresh:
+        participating, n_pairs, largest = exchange_topology(supplier[act], receiver[act],
+                                                            n_firms)
+    return (len(act), len(tied) - len(act), n_strong, building, n_ended, n_internal,
+            weak_pairs, n_open, members, _mean_or(met_trust, initial_trust),
+            _mean_or(strong_trust, np.nan), _mean_or(weak_trust, np.nan),
+            _masked_sum(delivered, unit_t),
+            _masked_sum(delivered, unit_mwh), _masked_sum(delivered, unit_m3),
+            numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
+            n_pairs, largest)
