@@ -174,6 +174,8 @@ CASES = {
     "cofunded": ("kalundborg", 36, {"cofund_share": 0.9, "cofund_budget_eur": 1e9,
                                     "landfill_tax_schedule": "1:50, 2:150"}),
     "history": ("kalundborg_history", 48, {"price_volatility": 0.2}),
+    # the broker draws its order only under random targeting (the others are computed)
+    "random targeting": ("kalundborg", 24, {"targeting": "random"}),
     # hazards high enough for closures and process changes in two years, not so high that
     # firms pricing them (hazards.py) build nothing for a closure to end
     "synthetic": ("synthetic", 24, {"n_firms": 80, "exit_rate_sme": 0.3,

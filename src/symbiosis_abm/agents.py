@@ -17,12 +17,19 @@ import mesa
 import numpy as np
 
 from .kernels import recruit_members, stream_values
-from .kernels_tick import meet_pairs, open_split, ordered_pairs, worth_proposing
+from .kernels_tick import (
+    RANKED_STRATEGIES,
+    broker_proposals,
+    meet_pairs,
+    open_split,
+    ordered_pairs,
+)
 from .negotiation import within_room
 from .pace import project_room
 from .region import SIZES
 from .state import phase
 from .targeting import STRATEGY_READS, rank_matches
+from .world import SME
 
 if TYPE_CHECKING:
     from .exchange import Exchange
@@ -31,6 +38,13 @@ __all__ = ["Firm", "Facilitator"]
 
 #: candidates the broker sorts per proposal it can make (more where too few of them fit)
 RANKED_PER_PROPOSAL = 8
+
+#: the targeting strategies :func:`.kernels_tick.broker_proposals` orders, by their codes
+#: (-1: the others)
+_STRATEGY_CODES = {name: code for code, name in enumerate(RANKED_STRATEGIES)}
+
+#: no proposals (the edges proposed, before the facilitator's first tick or while idle)
+_NO_EDGES = np.zeros(0, dtype=np.int64)
 
 
 class Firm(mesa.Agent):
@@ -178,7 +192,7 @@ class Facilitator(mesa.Agent):
         self.events_held = 0
         self.maps_published = 0
         self.links_mapped = 0
-        self.last_proposals: list[tuple[str, str, str]] = []
+        self._proposed = _NO_EDGES   # the edges proposed this tick (last_proposals)
 
     @property
     def roles(self) -> list[str]:
@@ -186,6 +200,14 @@ class Facilitator(mesa.Agent):
         flags = {"broker": p.broker, "convener": p.convener, "co-funder": p.cofunder,
                  "expert support": p.expert_support > 0, "mapper": p.mapper}
         return [name for name, on in flags.items() if on]
+
+    @property
+    def last_proposals(self) -> list[tuple[str, str, str]]:
+        """The matches proposed this tick: (supplier id, receiver id, resource name)."""
+        w, proposed = self.model.world, self._proposed
+        return [(w.firm_ids[s], w.firm_ids[r], w.catalogue.names[k]) for s, r, k in zip(
+            w.edge_supplier[proposed].tolist(), w.edge_receiver[proposed].tolist(),
+            w.edge_resource[proposed].tolist())]
 
     @property
     def members(self) -> list[str]:
@@ -219,7 +241,7 @@ class Facilitator(mesa.Agent):
            draws=("broker", "events", "recruitment"))
     def act(self, tick: int) -> None:
         """Carry out the roles for this tick (nothing if not active)."""
-        self.last_proposals = []
+        self._proposed = _NO_EDGES
         if not self.is_active(tick):
             return
         p = self.model.params
@@ -271,7 +293,11 @@ class Facilitator(mesa.Agent):
         if p.event_cost_eur > self.budget_left_this_year() or p.convener_attendees < 2:
             return
         members, others = open_split(model.firm_open, model.firm_member)   # (ascending)
-        pool = np.concatenate([model.streams.events.permutation(members), model.streams.events.permutation(others)])
+        # each in a random order: shuffled in place, the draws and order of numpy's
+        # permutation (a shuffled copy), without the copies
+        model.streams.events.shuffle(members)
+        model.streams.events.shuffle(others)
+        pool = np.concatenate((members, others))
         # a share of the region's firms, at most a room's worth (issue 19)
         reach = min(p.convener_attendees,
                     int(round(p.convener_share * (len(members) + len(others)))))
@@ -300,27 +326,32 @@ class Facilitator(mesa.Agent):
         surplus, capex = model.expected_surplus(edges, with_capex=True)
         # the broker ranks with the co-funding it would offer (the one rule, cofunding.py);
         # co-funding a share of capex adds that share's annuity (the yearly capex as just
-        # checked, remembered) to the surplus: the matches that pay so, in one pass
-        edges, share, surplus = worth_proposing(
+        # checked, remembered) to the surplus. In one compiled pass
+        # (kernels_tick.broker_proposals): the matches that pay so, the share each counts
+        # on, and their targeting order where all of them are ranked at once
+        w = model.world
+        edges, surplus, ranked = broker_proposals(
             edges, surplus, capex, model.remembered_annual_capex(), p.cofund_share,
-            model.cofunding_available())
+            model.cofunding_available(), model.edge_counted,
+            _STRATEGY_CODES.get(p.targeting, -1), RANKED_PER_PROPOSAL * affordable,
+            w.edges.stream, w.edges.need, w.stream_volume, w.stream_disposal_cost,
+            w.need_virgin_price, w.edge_supplier, w.edge_receiver, w.firm_size, SME)
         if len(edges) == 0:
             return
-        ranked = self._first_ranked(edges, surplus, affordable)
-        model.edge_counted[edges] = share
-        chosen = model.open_negotiations(ranked, via_broker=True, limit=affordable)
+        if not ranked:
+            edges = self._first_ranked(edges, surplus, affordable)
+        chosen = self._proposed = model.open_negotiations(edges, via_broker=True,
+                                                          limit=affordable)
         self.proposals_made += len(chosen)
         self.spend(p.proposal_cost_eur * len(chosen))
-        w = model.world
-        self.last_proposals = [(w.firm_ids[w.edge_supplier[e]], w.firm_ids[w.edge_receiver[e]],
-                                w.catalogue.names[w.edge_resource[e]]) for e in chosen]
 
     def _first_ranked(self, edges: np.ndarray, surplus: np.ndarray, wanted: int) -> np.ndarray:
         """The first of ``edges`` in the targeting order: enough of them that ``wanted``
         fit the firms' room, so that the negotiations opened from them are those opened
         from the whole order. Which edges of a priority list fit (:func:`.within_room`)
         depends only on the edges ranked before them; a few thousand candidates need not
-        be sorted for the first few."""
+        be sorted for the first few. (Where :func:`.kernels_tick.broker_proposals` ranked
+        them all at once, the broker does not call this: the same order.)"""
         model, w = self.model, self.model.world
         room = None   # (the firms' room: needed only where not all candidates are ranked)
         first = RANKED_PER_PROPOSAL * wanted

@@ -24,8 +24,10 @@ from .kernels import (
     asset_state_keys,
     block_sum,
     cofund_one,
+    lexsort_prefix,
     refresh_inputs,
     same_bits,
+    stream_values,
 )
 
 __all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
@@ -2228,3 +2230,66 @@ def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
             _masked_sum(delivered, unit_mwh), _masked_sum(delivered, unit_m3),
             numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
             n_pairs, largest)
+
+
+
+# --- facilitator, sixth pass ---
+# (issue 17: the broker's matches worth proposing, the co-funding each counts on and, where
+# they are few, their targeting order, in one call where they were three and numpy)
+
+__all__ += ["broker_proposals", "RANKED_STRATEGIES"]
+
+#: the targeting strategies :func:`broker_proposals` orders, by their codes (places here);
+#: ``random`` (numpy's draws) and ``most_isolated`` (the current partners) are ordered by
+#: their caller (:func:`.targeting.rank_matches`)
+RANKED_STRATEGIES = ("largest_streams", "highest_surplus", "smes_first")
+
+
+@kernel
+def broker_proposals(edges, surplus, capex, annual_of, cofund_share, budget, counted,
+                     strategy, first, stream, need, stream_volume, disposal_cost,
+                     virgin_price, supplier, receiver, firm_size,
+                     sme):  # pragma: no cover - compiled
+    """The broker's matches worth proposing (:func:`worth_proposing`), the co-funding
+    share each counts on written into ``counted`` (at its edge), and, where there are at
+    most ``first`` of them and the targeting ``strategy`` is one of
+    :data:`RANKED_STRATEGIES` (its code; -1: none), their targeting order: what
+    ``Facilitator._broker`` did with :func:`worth_proposing`, a numpy write and
+    ``Facilitator._first_ranked`` (all ranked at once there: :func:`.kernels.lexsort_prefix`
+    on the keys :func:`.targeting.rank_matches` makes, the stream values by
+    :func:`.kernels.stream_values`, an SME on either side by ``firm_size == sme``).
+
+    Returns the matches, their surpluses with the co-funding and whether they are in
+    targeting order (else in the order given).
+
+    Examples
+    --------
+    Both matches pay; by their streams' value (code 0) the second comes first:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> counted, f = np.zeros(2), np.ones(2)
+    >>> broker_proposals(i(0, 1), np.array([5.0, 2.0]), np.zeros(2), np.zeros(2), 0.5, 0.0,
+    ...                  counted, 0, 8, i(0, 1), i(0, 1), np.array([1.0, 9.0]), f, f,
+    ...                  i(0, 0), i(1, 1), i(0, 0), 1)
+    (array([1, 0]), array([2., 5.]), True)
+    """
+    kept, share, with_share = worth_proposing(edges, surplus, capex, annual_of, cofund_share,
+                                              budget)
+    for k in range(len(kept)):
+        counted[kept[k]] = share[k]
+    if strategy < 0 or len(kept) > first:
+        return kept, with_share, False
+    secondary = -with_share
+    if strategy == 0:   # largest streams
+        primary = -stream_values(kept, stream, need, stream_volume, disposal_cost,
+                                 virgin_price)
+    elif strategy == 1:   # highest surplus (one key: numpy's lexsort of it alone)
+        primary = secondary
+    else:   # SMEs first: not involving an SME is the larger key
+        primary = np.empty(len(kept))
+        for k in range(len(kept)):
+            e = kept[k]
+            sme_side = firm_size[supplier[e]] == sme or firm_size[receiver[e]] == sme
+            primary[k] = 0.0 if sme_side else 1.0
+    order = lexsort_prefix(primary, secondary, first)
+    return kept[order], with_share[order], True
