@@ -1,4 +1,4 @@
-"""The sixth pass's kernels (the section "measure, trust and search, sixth pass" of
+"""The sixth pass's kernels (the section "A tick's measurement in one flat pass" of
 kernels_tick.py) are the passes and numpy rules they replace, bit for bit; the tick record
 holds what Mesa's collector holds."""
 

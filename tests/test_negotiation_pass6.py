@@ -1,4 +1,4 @@
-"""The negotiation's sixth compiled pass (kernels_tick.py, "negotiation, sixth pass")
+"""The negotiation's sixth compiled pass (kernels_tick.py, "A tick of talks, their deadlines and their decisions")
 gives the rules it replaced, bit for bit: a due talk's decision
 (:func:`.kernels_tick.decide_talks`) against ``NegotiationBook._decide`` as it was written
 with :meth:`free_volume`, :meth:`cofunding_offer`, :meth:`expected_terms`, :meth:`_signs`

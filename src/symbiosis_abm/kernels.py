@@ -2563,7 +2563,7 @@ def building_counts(active, first, tick, supplier, receiver,
     return out
 
 
-# --- allocation, sixth pass ---
+# --- Allocation: the grant, and a new exchange's start, in one call each -------------
 
 
 @kernel
@@ -2690,7 +2690,7 @@ def every_deal_allocated(granted, supplier_gain, receiver_gain,
 
 
 
-# --- region changes, sixth pass ---
+# --- Fading: the aware pairs without contact -----------------------------------------
 
 
 @kernel

@@ -1659,7 +1659,7 @@ def stale_edges(edges, stream, need, stream_volume, stream_level, stream_made,
     return edges[stale]
 
 
-# --- delivery, sixth pass ---
+# --- Delivery in one pass, with the run's constants in two arrays --------------------
 # A tick's delivery phase as one call (worn lines found, deliveries, the inputs' tracking),
 # with what is fixed for a run gathered into two arrays: numba's dispatch costs about
 # 40 ns an array argument, so the run's constants travel as two arrays, not eleven.
@@ -1879,7 +1879,7 @@ def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until
 
 
 
-# --- negotiation, sixth pass ---
+# --- A tick of talks, their deadlines and their decisions ----------------------------
 
 from .kernels import (  # noqa: E402 - this section's own imports (merges stay simple)
     DEAL_FLAGS,
@@ -2064,7 +2064,7 @@ def decide_talks(rows, book_edge, book_volume, book_trial, book_cofund, no_surpl
 
 
 
-# --- region changes, sixth pass ---
+# --- Introductions and starvation ----------------------------------------------------
 
 
 @kernel
@@ -2129,7 +2129,7 @@ def count_starvation(key_input, firm_open, need_firm, need_starved, need_share, 
 
 
 
-# --- measure, trust and search, sixth pass ---------------------------------------
+# --- A tick's measurement in one flat pass -------------------------------------------
 
 __all__ += ["measure_pass"]
 
@@ -2233,7 +2233,7 @@ def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
 
 
 
-# --- facilitator, sixth pass ---
+# --- The broker's proposals in one call ----------------------------------------------
 # (issue 17: the broker's matches worth proposing, the co-funding each counts on and, where
 # they are few, their targeting order, in one call where they were three and numpy)
 
