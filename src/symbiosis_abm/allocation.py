@@ -17,7 +17,10 @@ from .economics import ExchangeTerms
 from .kernels import every_deal_allocated, grant_deals, grant_in_order
 from .state import phase
 
-__all__ = ["allocate", "AllocationPhase"]
+__all__ = ["allocate", "AllocationPhase", "MIN_SHARE"]
+
+#: A deal granted less than this share of the volume it asked gets nothing (:func:`allocate`).
+MIN_SHARE = 0.5
 
 _TERM_FIELDS = tuple(f.name for f in fields(ExchangeTerms))
 
@@ -29,7 +32,7 @@ def allocate(
     surplus: np.ndarray,
     stream_free: np.ndarray,
     need_free: np.ndarray,
-    min_share: float = 0.5,
+    min_share: float = MIN_SHARE,
 ) -> np.ndarray:
     """Volumes granted to competing deals (0 for a deal that gets nothing).
 
@@ -93,7 +96,7 @@ class AllocationPhase:
         granted = grant_deals(order, edges, asked, w.edges.stream, w.edges.need,
                               w.stream_volume, self.stream_level, self.stream_made,
                               self.stream_committed, w.need_volume, self.need_level,
-                              self.need_committed, 0.5)
+                              self.need_committed, MIN_SHARE)
         if len(rows) > 1:
             rows, edges, granted = rows[order], edges[order], granted[order]
             asked, counted = asked[order], counted[order]

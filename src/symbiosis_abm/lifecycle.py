@@ -11,8 +11,6 @@ functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ._arrays import remembered
@@ -37,15 +35,12 @@ from .kernels_tick import (
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
-from .relations import after_breach, common_partner_pairs
+from .relations import MAX_DEGREE, after_breach
 from .state import phase
 from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
-
-#: A hub introduces its first so many partners (as :func:`.relations.common_partner_pairs`).
-MAX_DEGREE = inspect.signature(common_partner_pairs).parameters["max_degree"].default
 
 
 class Lifecycle:

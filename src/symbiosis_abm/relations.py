@@ -30,11 +30,14 @@ from .dates import tick_of
 from .kernels_tick import common_partner_keys
 
 __all__ = ["common_partner_pairs", "introduced", "after_breach", "broken", "group_pairs",
-           "tie_tick", "tie_trust"]
+           "tie_tick", "tie_trust", "MAX_DEGREE"]
+
+#: A hub introduces its first so many partners (:func:`common_partner_pairs`).
+MAX_DEGREE = 64
 
 
 def common_partner_pairs(a: np.ndarray, b: np.ndarray, n: int,
-                         max_degree: int = 64) -> np.ndarray:
+                         max_degree: int = MAX_DEGREE) -> np.ndarray:
     """Directed keys ``i * n + j`` of pairs i != j that share a partner, sorted, unique.
 
     ``(a, b)`` are the links of the partner network (undirected). Hubs with more than
