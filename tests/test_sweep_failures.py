@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sweep_helpers import write_spec
 
+from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.cli import main
 from symbiosis_abm.sweep import load_spec, run_sweep
 
@@ -66,6 +67,10 @@ def test_runs_that_raise_exit_hang_or_are_killed_do_not_stop_the_others(tmp_path
     spec = write_spec(tmp_path, TROUBLE, ticks=4, replicates=replicates)
     spec.write_text(spec.read_text().replace(
         'seed = 7', 'seed = 7\nmodel = "sweep_hooks:TroubleModel"\ntimeout = 4'))
+    # the good runs' kernels compiled here first (into the shared on-disk cache): in a
+    # fresh checkout a worker's first run would otherwise compile them within its 4 s
+    for capacity in (1, 6):
+        SymbiosisModel("kalundborg", rng=7, broker_capacity=capacity).run(4)
     out = tmp_path / "out"
     code = main(["sweep", str(spec), "--out", str(out), "--backend", backend,
                  "--workers", "2", "--chunk", "3", "--no-progress"])
