@@ -546,7 +546,7 @@ def worn_rows(t, active, asset, first, until):  # pragma: no cover - compiled
 def track_inputs(need, delivered, need_share, positive, safe, alpha, produced, k, follows,
                  scale, divisor, stream_made):  # pragma: no cover - compiled
     """The needs' received shares and the produced streams' levels after this tick's
-    deliveries (:meth:`.lifecycle.Lifecycle._track_inputs`), in place.
+    deliveries (the rule :func:`deliver_pass` runs after delivering), in place.
 
     What each need got (``np.bincount(need, weights=delivered)``) over its volume per
     tick (``safe``; 0 where not ``positive``), clipped to [0, 1]
@@ -892,7 +892,7 @@ def common_partner_keys(sup, rec, n, max_degree):  # pragma: no cover - compiled
 @kernel
 def rows_of_keys(keys, order, wanted):  # pragma: no cover - compiled
     """Rows ``order[k]`` of every ``keys[k]`` (sorted, may repeat) that is in ``wanted``,
-    sorted (:func:`.lifecycle._edges_of_pairs`).
+    sorted (the candidate edges of pairs: :func:`introducible_edges`).
 
     Where ``wanted`` ascends (distinct pairs, as they come), each key is searched from
     where the one before it was found, galloping (1, 2, 4, ... keys on) before it

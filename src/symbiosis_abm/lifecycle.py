@@ -2,9 +2,10 @@
 
 :class:`Lifecycle` is a mixin of :class:`~.model.SymbiosisModel`. It sets this tick's
 prices and policy levels (step 1, :meth:`~Lifecycle._prices`), tracks what produced
-streams' inputs receive (step 2, :meth:`~Lifecycle._track_inputs`), and in step 8 applies
-process changes, closes firms whose key input starved, lets unkept awareness and ties fade
-and introduces partners' partners (:meth:`~Lifecycle._change`). The rules are pure
+streams' inputs receive (step 2: the tables of :meth:`~Lifecycle._input_tables`, which
+the delivery's compiled pass reads), and in step 8 applies process changes, closes firms
+whose key input starved, lets unkept awareness and ties fade and introduces partners'
+partners (:meth:`~Lifecycle._change`). The rules are pure
 functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
 :mod:`.fading` and :mod:`.relations` (docs/ODD.md 7.15-7.21).
 """
@@ -30,7 +31,6 @@ from .kernels_tick import (
     introducible_edges,
     rows_below,
     starved_closing,
-    track_inputs,
 )
 from .markets import price_step
 from .pace import hazard_per_tick
@@ -134,17 +134,10 @@ class Lifecycle:
         self.virgin_now, self.disposal_now = virgin_now, disposal_now   # are stale
 
     # ------------------------------------------------------------------ step 2
-    def _track_inputs(self, need: np.ndarray, delivered: np.ndarray) -> None:
-        """Received share of each need (running mean over ~3 months); produced streams
-        follow it (one compiled pass, kernels_tick.track_inputs)."""
-        positive, safe, alpha, produced, k, follows, scale, divisor = remembered(
-            self, "_input_tables", self.params, self._input_tables)
-        track_inputs(need, delivered, self.need_share, positive, safe, alpha, produced, k,
-                     follows, scale, divisor, self.stream_made)
-
     def _input_constants(self) -> tuple:
-        """What :meth:`_track_inputs` needs that is fixed for a run's parameters, as the
-        functions of :mod:`.cascade`."""
+        """What tracking the inputs needs that is fixed for a run's parameters (the
+        received share of each need, a running mean over about 3 months, and the produced
+        streams that follow it), as the functions of :mod:`.cascade`."""
         w, p = self.world, self.params
         produced = np.flatnonzero(w.stream_input >= 0)
         k = w.stream_input[produced]
