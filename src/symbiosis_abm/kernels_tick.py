@@ -2293,3 +2293,167 @@ def broker_proposals(edges, surplus, capex, annual_of, cofund_share, budget, cou
             primary[k] = 0.0 if sme_side else 1.0
     order = lexsort_prefix(primary, secondary, first)
     return kept[order], with_share[order], True
+
+
+
+# ---- seventh pass: p7-measure
+# (the tick's measurement without the pairs' ends: a slot's "lower" flag, src < dst, is
+# fixed when the slot is made and remembered by the caller; counts by the masks' words)
+
+__all__ += ["measure_flat"]
+
+
+@njit(inline="always")
+def _true_bytes(word):  # pragma: no cover - compiled
+    """How many bytes of a word of boolean bytes (each 0 or 1) are true: their sum, in
+    the top byte of the word times 0x0101010101010101 (at most 8: no carry out)."""
+    return np.int64((word * _BYTE_ONES) >> np.uint64(56))
+
+
+@njit(inline="always")
+def _slot_tallies(trust, met, strong, lower):  # pragma: no cover - compiled
+    """Strong ties (strong slots with ``lower``), weak ties (met, not strong, ``lower``)
+    and the trusts of the met, strong and weak slots in slot order (exactly as long as
+    there are of each), as :func:`_plain_tallies` and :func:`tick_tallies` give them with
+    ``src < dst`` read as ``lower``. Up to :data:`_PLAIN_SLOTS` slots slot by slot;
+    above, the words of the masks (eight slots each) counted first, then only the slots
+    set in ``met`` or ``strong`` visited."""
+    size = len(trust)
+    n_met = n_strong = n_weak = strong_ties = weak_pairs = 0
+    if size <= _PLAIN_SLOTS:
+        for i in range(size):
+            if met[i]:
+                n_met += 1
+            if strong[i]:
+                n_strong += 1
+                if lower[i]:
+                    strong_ties += 1
+            elif met[i]:
+                n_weak += 1
+                if lower[i]:
+                    weak_pairs += 1
+        met_trust, strong_trust = np.empty(n_met), np.empty(n_strong)
+        weak_trust = np.empty(n_weak)
+        a = b = c = 0
+        for i in range(size):
+            if met[i]:
+                met_trust[a] = trust[i]
+                a += 1
+            if strong[i]:
+                strong_trust[b] = trust[i]
+                b += 1
+            elif met[i]:
+                weak_trust[c] = trust[i]
+                c += 1
+        return strong_ties, weak_pairs, met_trust, strong_trust, weak_trust
+    whole = size - size % 8
+    met_words, strong_words = met[:whole].view(np.uint64), strong[:whole].view(np.uint64)
+    lower_words = lower[:whole].view(np.uint64)
+    zero = np.uint64(0)
+    for w in range(whole // 8):
+        m, s = met_words[w], strong_words[w]
+        if m | s:
+            weak = m & ~s
+            low = lower_words[w]
+            n_met += _true_bytes(m)
+            n_strong += _true_bytes(s)
+            n_weak += _true_bytes(weak)
+            strong_ties += _true_bytes(s & low)
+            weak_pairs += _true_bytes(weak & low)
+    for i in range(whole, size):
+        if met[i]:
+            n_met += 1
+        if strong[i]:
+            n_strong += 1
+            if lower[i]:
+                strong_ties += 1
+        elif met[i]:
+            n_weak += 1
+            if lower[i]:
+                weak_pairs += 1
+    met_trust, strong_trust = np.empty(n_met), np.empty(n_strong)
+    weak_trust = np.empty(n_weak)
+    a = b = c = 0
+    for w in range((size + 7) // 8):
+        word = (met_words[w] | strong_words[w] if 8 * w < whole
+                else _tail_word(met, strong, whole))
+        while word != zero:
+            low = word & (zero - word)   # its lowest set bit
+            word ^= low
+            i = 8 * w + _lowest_byte(low)
+            if met[i]:
+                met_trust[a] = trust[i]
+                a += 1
+            if strong[i]:
+                strong_trust[b] = trust[i]
+                b += 1
+            elif met[i]:
+                weak_trust[c] = trust[i]
+                c += 1
+    return strong_ties, weak_pairs, met_trust, strong_trust, weak_trust
+
+
+@kernel
+def measure_flat(fresh, t, active, ex_edge, first, ended, reason, supplier, receiver,
+                 internal, status, book_edge, open_code, trust, met, lower, slot_sr,
+                 slot_rs, firm_open, firm_member, initial_trust, savings, costs, stranded,
+                 delivered, units):  # pragma: no cover - compiled
+    """:func:`measure_pass`'s figures, in the same order and of the same types, without
+    the pairs' ends or the edges' firms: ``lower[i]`` is the pair store's
+    ``src[i] < dst[i]`` (at least ``len(trust)`` of them: a slot's ends never change,
+    so the caller keeps them), ``units`` the three unit masks as the rows of one array
+    (t, MWh, m3).
+
+    The strong ties, which :func:`measure_pass` counts as the distinct unordered firm
+    pairs of the edges held (``min * n + max`` keys sorted), are the strong slots with
+    ``lower``: each edge's two slots are those of ``(supplier, receiver)`` and back (the
+    store's slots of the edges, ``model.edge_slot_sr``, ``edge_slot_rs``), so a pair
+    ``a < b`` of firms an edge joins marks the one slot ``(a, b)``, and a firm's edge to
+    itself marks none with ``lower``. Weak ties are counted by ``lower`` as they were by
+    ``src < dst``; above :data:`_PLAIN_SLOTS` slots both counts add up the masks' words
+    (:func:`_slot_tallies`). The trusts are gathered in slot order and summed as numpy
+    sums them (:func:`numpy_sum`), as before."""
+    strong = np.zeros(len(trust), dtype=np.bool_)
+    n_active = building = n_ended = n_internal = 0
+    for r in range(len(active)):
+        if active[r]:
+            n_active += 1
+            e = ex_edge[r]
+            strong[slot_sr[e]] = True
+            strong[slot_rs[e]] = True
+            if first[r] > t:
+                building += 1
+        if ended[r] == t:
+            n_ended += 1
+            if internal[reason[r]]:
+                n_internal += 1
+    n_talks = 0
+    for r in range(len(status)):
+        if status[r] == open_code:
+            n_talks += 1
+            e = book_edge[r]
+            strong[slot_sr[e]] = True
+            strong[slot_rs[e]] = True
+    n_strong, weak_pairs, met_trust, strong_trust, weak_trust = _slot_tallies(
+        trust, met, strong, lower)
+    n_open = members = 0
+    for f in range(len(firm_open)):
+        if firm_open[f]:
+            n_open += 1
+            if firm_member[f]:
+                members += 1
+    participating = n_pairs = largest = 0
+    if fresh:
+        sup, rec = np.empty(n_active, dtype=np.int64), np.empty(n_active, dtype=np.int64)
+        k = 0
+        for r in range(len(active)):
+            if active[r]:
+                sup[k], rec[k] = supplier[r], receiver[r]
+                k += 1
+        participating, n_pairs, largest = exchange_topology(sup, rec, len(firm_open))
+    return (n_active, n_talks, n_strong, building, n_ended, n_internal, weak_pairs, n_open,
+            members, _mean_or(met_trust, initial_trust), _mean_or(strong_trust, np.nan),
+            _mean_or(weak_trust, np.nan), _masked_sum(delivered, units[0]),
+            _masked_sum(delivered, units[1]), _masked_sum(delivered, units[2]),
+            numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
+            n_pairs, largest)

@@ -16,7 +16,7 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels_tick import measure_pass
+from .kernels_tick import measure_flat
 from .state import phase
 
 __all__ = ["Measurement", "TickRecord"]
@@ -36,29 +36,32 @@ class Measurement:
            draws=())
     def _measure(self, t: int) -> None:
         ex, w, store, book = self.exchanges, self.world, self.pairs, self.negotiations
-        units, p = self._unit_masks, self.params
-        # the network's figures change only with the active exchanges (an exchange's
-        # supplier and receiver never do): remembered, measured again when they change
+        # remembered (_MeasureMemo): the network's figures, measured again when the active
+        # exchanges change (an exchange's supplier and receiver never do); each pair
+        # slot's src < dst (a slot's ends never change); the unit masks as one array
+        memo = self.__dict__.get("_topology_last")
+        if memo is None or memo.store is not store:
+            memo = self._topology_last = _MeasureMemo(store, self._unit_masks)
         active = ex["active"]
         key = active.tobytes()
-        last = self.__dict__.get("_topology_last")
-        fresh = last is None or last[0] != key
+        fresh = memo.key != key
+        size = store.size
+        if size > memo.known:
+            memo.lower_upto(size)
         delivered = self.delivered_by_resource[-1]
         # the tick's counts, mean trusts and sums in one compiled pass, with the network's
-        # figures if fresh (the pairs' ends as the store's buffers: the pass reads the
-        # first len(trust) of them, unsliced)
+        # figures if fresh
         (n_active, n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
          mean_trust, mean_strong, mean_weak, diverted_t, energy, water, savings, costs,
-         stranded, *topology) = measure_pass(
+         stranded, *topology) = measure_flat(
             fresh, t, active, ex["edge"], ex["first"], ex["ended"], ex["reason"],
             ex["supplier"], ex["receiver"], _INTERNAL, book["status"], book["edge"], OPEN,
-            store.trust, store.met, store.src, store.dst, self.edge_slot_sr,
-            self.edge_slot_rs, w.edge_supplier, w.edge_receiver, self.firm_open,
-            self.firm_member, p.initial_trust, self.firm_savings, self.firm_costs,
-            self.firm_stranded, delivered, units["t"], units["MWh"], units["m3"])
+            store.trust, store.met, memo.lower, self.edge_slot_sr, self.edge_slot_rs,
+            self.firm_open, self.firm_member, self.params.initial_trust, self.firm_savings,
+            self.firm_costs, self.firm_stranded, delivered, memo.units)
         if fresh:
-            last = self._topology_last = (key, tuple(topology))
-        participating, n_pairs, largest = last[1]
+            memo.key, memo.topology = key, topology
+        participating, n_pairs, largest = memo.topology
         self._diverted_total += diverted_t
         public = self.facilitator.spent_total if self.facilitator is not None else 0.0
         self.stats = {
@@ -184,3 +187,32 @@ class TickRecord(mesa.DataCollector):
 
 #: Whether each reason code is an internal ending (a lookup instead of np.isin per tick).
 _INTERNAL = np.isin(np.arange(len(REASONS)), [REASON_CODE[r] for r in INTERNAL_ENDINGS])
+
+
+class _MeasureMemo:
+    """What :meth:`Measurement._measure` remembers from tick to tick (the model's
+    ``_topology_last``): the active exchanges' mask (as bytes) the network's figures were
+    last measured for and those figures; whether each pair slot's ends ascend
+    (``store.src < store.dst``, ``lower``: known for the first ``known`` slots, extended as
+    the store adds slots, whose ends never change afterwards); the unit masks t, MWh, m3
+    as the rows of one array."""
+
+    __slots__ = ("store", "key", "topology", "lower", "known", "units")
+
+    def __init__(self, store, unit_masks: dict):
+        self.store = store
+        self.key, self.topology = None, (0, 0, 0)
+        self.lower = np.zeros(0, dtype=np.bool_)
+        self.known = 0
+        self.units = np.array([unit_masks[u] for u in ("t", "MWh", "m3")], dtype=np.bool_)
+
+    def lower_upto(self, size: int) -> None:
+        """Know ``lower`` of the store's first ``size`` slots (room for the store's
+        capacity)."""
+        store, known = self.store, self.known
+        if len(self.lower) < size:
+            lower = np.zeros(max(size, len(store.src)), dtype=np.bool_)
+            lower[:known] = self.lower[:known]
+            self.lower = lower
+        np.less(store.src[known:size], store.dst[known:size], out=self.lower[known:size])
+        self.known = size
