@@ -101,6 +101,11 @@ class InputWatch:
         self.need_seen = _bits(need_room).copy()
         self.slot_seen = _bits(trust[: index.n_slots]).copy()
         self.route_seen = np.full(len(index.route_starts) - 1, -1, dtype=np.int64)
+        # what mark_terms passes after the values: the values seen, the index, the marks
+        self._held = (self.stream_seen, self.need_seen, self.slot_seen, self.route_seen,
+                      index.stream_starts, index.need_starts, index.need_members,
+                      index.slot_starts, index.slot_members, index.route_starts,
+                      index.route_members, self.stream_dirty, self.dirty)
 
     def changed(self, edges: np.ndarray, stream_free: np.ndarray, need_room: np.ndarray,
                 trust: np.ndarray, routes: np.ndarray, route_keys: np.ndarray) -> np.ndarray:
@@ -140,10 +145,8 @@ class InputWatch:
         ``free``: stream volume, level, made and committed, need volume, level and
         committed (as ``DealTerms.stream_free`` and ``need_free`` compute them), each
         compared where it is computed, in one compiled pass
-        (:func:`.kernels_tick.mark_inputs`: no temporaries, one call instead of four)."""
-        ix = self.index
-        mark_inputs(*free, _bits(trust[: ix.n_slots]), np.asarray(routes, dtype=np.int64),
-                    _bits(route_keys), self.stream_seen, self.need_seen, self.slot_seen,
-                    self.route_seen, ix.stream_starts, ix.need_starts, ix.need_members,
-                    ix.slot_starts, ix.slot_members, ix.route_starts, ix.route_members,
-                    self.stream_dirty, self.dirty)
+        (:func:`.kernels_tick.mark_inputs`: no temporaries, one call instead of four).
+        ``trust`` (at least :attr:`EdgeIndex.n_slots` long) and ``route_keys`` are
+        contiguous float arrays, ``routes`` ``int64`` (the pair store's trust, the asset
+        table's routes and :meth:`~.assets.AssetBook.route_state`'s keys are)."""
+        mark_inputs(*free, trust, routes, route_keys, *self._held)

@@ -1527,16 +1527,17 @@ def _mark_moved(now, seen, starts, members, dirty):  # pragma: no cover - compil
 
 @kernel
 def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need_volume,
-                need_level, need_committed, trust_bits, routes, route_bits, stream_seen,
+                need_level, need_committed, trust, routes, route_keys, stream_seen,
                 need_seen, slot_seen, route_seen, stream_starts, need_starts, need_members,
                 slot_starts, slot_members, route_starts, route_members, stream_dirty,
                 dirty):  # pragma: no cover - compiled
     """:meth:`.input_watch.InputWatch.mark` on the free volumes' terms, in one call: each
     stream's free volume (``DealTerms.stream_free``: volume x level x made - committed)
     and each need's (``need_free``: volume x level - committed), the first
-    ``len(slot_seen)`` trusts (``trust_bits``: their bits) and the ``routes``' keys
-    (``route_bits``); the edges of every value whose bits differ from those seen are
-    marked (a stream's in ``stream_dirty``, the others' in ``dirty``) and the bits written
+    ``len(slot_seen)`` trusts and the ``routes``' keys (``route_keys``; both compared by
+    their bits, viewed here: contiguous float arrays); the edges of every value whose
+    bits differ from those seen are marked (a stream's in ``stream_dirty``, the others'
+    in ``dirty``) and the bits written
     into the ``*_seen`` arrays: what the four :func:`.kernels.mark_changed` calls on
     ``stream_free()``, ``need_free()``, ``trust[:n_slots]`` and the routes' keys did,
     without the temporaries of the free volumes.
@@ -1550,8 +1551,8 @@ def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need
     >>> seen = [bits([1.0, 5.0]), bits([1.0, 1.0]), bits([0.5]), np.zeros(0, np.int64)]
     >>> marks = np.zeros(3, np.bool_), np.zeros(3, np.bool_)
     >>> none = np.zeros(0, np.int64)
-    >>> mark_inputs(f, f, f, np.zeros(2), f, f, np.array([1.0, 0.0]), bits([0.5]),
-    ...             none, none, *seen, i32(0, 1, 3), i32(0, 1, 3), i32(2, 0, 1),
+    >>> mark_inputs(f, f, f, np.zeros(2), f, f, np.array([1.0, 0.0]), np.array([0.5, 0.2]),
+    ...             none, np.zeros(0), *seen, i32(0, 1, 3), i32(0, 1, 3), i32(2, 0, 1),
     ...             i32(0, 1), i32(0), i32(0), i32(), *marks)
     >>> [m.tolist() for m in marks], seen[0].view(float).tolist()
     ([[False, True, True], [False, False, True]], [1.0, 1.0])
@@ -1567,7 +1568,9 @@ def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need
     for i in range(n):
         room[i] = need_volume[i] * need_level[i] - need_committed[i]
     _mark_moved(room.view(np.int64), need_seen, need_starts, need_members, dirty)
-    _mark_moved(trust_bits, slot_seen, slot_starts, slot_members, dirty)
+    _mark_moved(trust[:len(slot_seen)].view(np.int64), slot_seen, slot_starts,
+                slot_members, dirty)
+    route_bits = route_keys.view(np.int64)
     for k in range(len(routes)):   # (routes repeat: one per asset)
         r = routes[k]
         if route_bits[k] != route_seen[r]:
