@@ -47,7 +47,10 @@ def test_measure_flat_is_measure_pass(seed, scale, met_share, fresh):
     store.trust[:] = rng.random(size)
     store.met[:] = rng.random(size) < met_share
     rows, talks, t = 3 * n_edges // 4 + 5, n_edges // 2 + 3, 15
-    edge = lambda k: rng.integers(0, max(n_edges, 1), k) if n_edges else np.zeros(k, np.int64)
+
+    def edge(k):   # k random edges (none: edge 0 of a store without slots, never read)
+        return rng.integers(0, max(n_edges, 1), k) if n_edges else np.zeros(k, np.int64)
+
     active = rng.random(rows) < (rng.choice([0.0, 0.6]) if n_edges else 0.0)
     ex_edge = edge(rows)
     status = rng.integers(0, 3, talks) if n_edges else np.full(talks, 2, dtype=np.int8)
