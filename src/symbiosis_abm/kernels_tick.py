@@ -2273,6 +2273,9 @@ def broker_proposals(edges, surplus, capex, annual_of, cofund_share, budget, cou
       ``tick``), else eight times as many are ranked. Which edges of a priority list fit
       depends only on the edges ranked before them.
 
+    Returns those first matches in targeting order (code -1: all that pay, in the order
+    given).
+
     Examples
     --------
     Both matches pay; by their streams' value (code 0) the second comes first:
