@@ -9,12 +9,11 @@ import pytest
 from helpers import check_every_surplus
 
 from symbiosis_abm import SymbiosisModel, agents, terms
-from symbiosis_abm.agents import Facilitator
 from symbiosis_abm.assets import AssetBook
 from symbiosis_abm.cofunding import additional, fits_budget
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
 from symbiosis_abm.kernels import cofund_shares, take_marked
-from symbiosis_abm.kernels_tick import take_stale
+from symbiosis_abm.kernels_tick import take_stale, worth_proposing
 from symbiosis_abm.negotiation import within_room
 from symbiosis_abm.params import TARGETING_STRATEGIES
 from symbiosis_abm.targeting import lexsort_first
@@ -30,9 +29,8 @@ def _run(monkeypatch, ticks: int, *, watch: bool, targeting: str = "largest_stre
     and offers all its candidates."""
     with monkeypatch.context() as patch:
         patch.setattr(terms, "WATCH_FROM_EDGES", 0 if watch else 10**12)
-        if full_order:
-            patch.setattr(Facilitator, "_first_ranked",
-                          lambda self, edges, surplus, wanted: edges[self._rank(edges, surplus)])
+        if full_order:   # as many ranked first as there are candidates: all of them
+            patch.setattr(agents, "RANKED_PER_PROPOSAL", 10**9)
         model = SymbiosisModel("synthetic", rng=3, targeting=targeting,
                                **{**SMALL, **overrides})
         proposals = []
@@ -73,27 +71,30 @@ def test_the_first_ranked_open_what_the_full_order_opens(monkeypatch, targeting)
 def test_the_first_ranked_grow_until_enough_fit(monkeypatch):
     # one negotiation per firm, and the broker starts from as many candidates as it can
     # propose: the first ones often do not all fit, and it ranks further
-    asked = []
-    rank = Facilitator._rank
+    asked = []   # per broker call: candidates that pay, first ranked, how many came back
+    propose = agents.broker_proposals
 
-    def spy(self, edges, surplus, first=None):
-        asked.append((len(edges), first))
-        return rank(self, edges, surplus, first)
+    def spy(edges, surplus, capex, annual_of, share, budget, counted, code, first, *rest):
+        paying = len(worth_proposing(edges, surplus, capex, annual_of, share, budget)[0])
+        out = propose(edges, surplus, capex, annual_of, share, budget, counted, code, first,
+                      *rest)
+        asked.append((paying, first, len(out)))
+        return out
 
-    monkeypatch.setattr(Facilitator, "_rank", spy)
+    monkeypatch.setattr(agents, "broker_proposals", spy)
     monkeypatch.setattr(agents, "RANKED_PER_PROPOSAL", 1)
     settings = dict(max_negotiations=1, broker_capacity=3)
     _, by_first = _run(monkeypatch, 30, watch=True, **settings)
-    assert any(first > 3 for _, first in asked if first)   # a second, longer round
-    assert sum(n > first for n, first in asked if first) > 10   # ... short of all
+    assert any(got > first for _, first, got in asked)   # a second, longer round
+    assert sum(paying > got for paying, _, got in asked) > 10   # ... short of all
     _, by_full = _run(monkeypatch, 30, watch=True, full_order=True, **settings)
     assert sum(map(len, by_full)) > 20 and by_first == by_full
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_which_edges_fit_depends_only_on_those_ranked_before(seed):
-    # what _first_ranked relies on: within_room of a priority list's first k edges is
-    # the first part of within_room of the whole list
+    # what the broker's first ranked rely on (kernels_tick.broker_proposals): within_room
+    # of a priority list's first k edges is the first part of within_room of the whole list
     rng = np.random.default_rng(seed)
     n, firms = 60, 12
     sup, rec = rng.integers(0, firms, n), rng.integers(0, firms, n)

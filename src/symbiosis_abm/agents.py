@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .kernels import recruit_members, stream_values
+from .kernels import recruit_members
 from .kernels_tick import (
     RANKED_STRATEGIES,
     broker_proposals,
@@ -24,11 +24,9 @@ from .kernels_tick import (
     open_split,
     ordered_pairs,
 )
-from .negotiation import within_room
-from .pace import project_room
+from .negotiation import ROOM_ROUNDS
 from .region import SIZES
 from .state import phase
-from .targeting import STRATEGY_READS, rank_matches
 from .world import SME
 
 if TYPE_CHECKING:
@@ -39,9 +37,9 @@ __all__ = ["Firm", "Facilitator"]
 #: candidates the broker sorts per proposal it can make (more where too few of them fit)
 RANKED_PER_PROPOSAL = 8
 
-#: the targeting strategies :func:`.kernels_tick.broker_proposals` orders, by their codes
-#: (-1: the others)
-_STRATEGY_CODES = {name: code for code, name in enumerate(RANKED_STRATEGIES)}
+#: the targeting strategies by their codes in :func:`.kernels_tick.broker_proposals` (-1:
+#: random, ordered here by :func:`.targeting.rank_matches`' draws)
+_STRATEGY_CODES = {**{name: code for code, name in enumerate(RANKED_STRATEGIES)}, "random": -1}
 
 #: no proposals (the edges proposed, before the facilitator's first tick or while idle)
 _NO_EDGES = np.zeros(0, dtype=np.int64)
@@ -193,6 +191,10 @@ class Facilitator(mesa.Agent):
         self.maps_published = 0
         self.links_mapped = 0
         self._proposed = _NO_EDGES   # the edges proposed this tick (last_proposals)
+        w = model.world   # (what the broker's targeting reads of the world, fixed for a run)
+        self._world_rows = (w.edges.stream, w.edges.need, w.stream_volume,
+                            w.stream_disposal_cost, w.need_virgin_price, w.edge_supplier,
+                            w.edge_receiver, w.firm_size, SME)
 
     @property
     def roles(self) -> list[str]:
@@ -328,68 +330,25 @@ class Facilitator(mesa.Agent):
         # co-funding a share of capex adds that share's annuity (the yearly capex as just
         # checked, remembered) to the surplus. In one compiled pass
         # (kernels_tick.broker_proposals): the matches that pay so, the share each counts
-        # on, and their targeting order where all of them are ranked at once
-        w = model.world
-        edges, surplus, ranked = broker_proposals(
+        # on, and the first of them in targeting order, enough that the negotiations
+        # opened from them are those opened from the whole order (only the candidates
+        # that can come first are sorted: the first RANKED_PER_PROPOSAL per proposal,
+        # eight times as many while too few of them fit the firms' room)
+        code, ex = _STRATEGY_CODES[p.targeting], model.exchanges
+        edges = broker_proposals(
             edges, surplus, capex, model.remembered_annual_capex(), p.cofund_share,
-            model.cofunding_available(), model.edge_counted,
-            _STRATEGY_CODES.get(p.targeting, -1), RANKED_PER_PROPOSAL * affordable,
-            w.edges.stream, w.edges.need, w.stream_volume, w.stream_disposal_cost,
-            w.need_virgin_price, w.edge_supplier, w.edge_receiver, w.firm_size, SME)
+            model.cofunding_available(), model.edge_counted, code,
+            RANKED_PER_PROPOSAL * affordable, affordable, *self._world_rows,
+            model.firm_negotiations, p.max_negotiations, ex["active"], ex["first"],
+            ex["supplier"], ex["receiver"], max(model.tick, 0), ROOM_ROUNDS)
         if len(edges) == 0:
             return
-        if not ranked:
-            edges = self._first_ranked(edges, surplus, affordable)
+        if code < 0:   # random: a permutation of all of them (rank_matches' draws)
+            edges = edges[model.streams.broker.permutation(len(edges))]
         chosen = self._proposed = model.open_negotiations(edges, via_broker=True,
                                                           limit=affordable)
         self.proposals_made += len(chosen)
         self.spend(p.proposal_cost_eur * len(chosen))
-
-    def _first_ranked(self, edges: np.ndarray, surplus: np.ndarray, wanted: int) -> np.ndarray:
-        """The first of ``edges`` in the targeting order: enough of them that ``wanted``
-        fit the firms' room, so that the negotiations opened from them are those opened
-        from the whole order. Which edges of a priority list fit (:func:`.within_room`)
-        depends only on the edges ranked before them; a few thousand candidates need not
-        be sorted for the first few. (Where :func:`.kernels_tick.broker_proposals` ranked
-        them all at once, the broker does not call this: the same order.)"""
-        model, w = self.model, self.model.world
-        room = None   # (the firms' room: needed only where not all candidates are ranked)
-        first = RANKED_PER_PROPOSAL * wanted
-        while True:
-            ranked = edges[self._rank(edges, surplus, first)]
-            if len(ranked) == len(edges):
-                return ranked
-            if room is None:
-                room = project_room(model.firm_negotiations, model.firm_building,
-                                    model.params.max_negotiations)
-            if len(within_room(ranked, w.edge_supplier[ranked], w.edge_receiver[ranked],
-                               room)) >= wanted:
-                return ranked
-            first *= 8
-
-    def _rank(self, edges: np.ndarray, surplus: np.ndarray,
-              first: int | None = None) -> np.ndarray:
-        """Order of ``edges`` under the targeting strategy (docs/ODD.md, section 7.12);
-        with ``first``, its first ones (:func:`.rank_matches`)."""
-        model, w = self.model, self.model.world
-        # only what the strategy orders by: each is a few gathers over thousands of edges
-        reads = STRATEGY_READS[model.params.targeting]
-        stream_value = involves_sme = partner_count = None
-        if "stream_value" in reads:   # (one compiled pass, kernels.stream_values)
-            stream_value = stream_values(edges, w.edges.stream, w.edges.need, w.stream_volume,
-                                         w.stream_disposal_cost, w.need_virgin_price)
-        if "involves_sme" in reads:
-            sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
-            involves_sme = ((w.firm_size[sup] == SIZES.index("sme"))
-                            | (w.firm_size[rec] == SIZES.index("sme")))
-        if "partner_count" in reads:
-            sup, rec = w.edge_supplier[edges], w.edge_receiver[edges]
-            partners = model.partner_counts()
-            partner_count = partners[sup] + partners[rec]
-        return rank_matches(model.params.targeting, stream_value=stream_value,
-                            surplus=surplus, involves_sme=involves_sme,
-                            partner_count=partner_count, rng=model.streams.broker,
-                            first=first)
 
     def pay_cofunding(self, amount: float) -> None:
         self.cofund_budget_left -= amount

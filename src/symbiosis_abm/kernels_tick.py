@@ -2237,65 +2237,109 @@ def measure_pass(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
 
 
 # --- The broker's proposals in one call ----------------------------------------------
-# (issue 17: the broker's matches worth proposing, the co-funding each counts on and, where
-# they are few, their targeting order, in one call where they were three and numpy)
+# (issue 17: the broker's matches worth proposing, the co-funding each counts on and their
+# targeting order, as far as the proposals need it, in one call where they were three and
+# numpy; the seventh pass joined the first of them ranked until enough fit the firms' room)
+
+from .kernels import room_rounds  # noqa: E402 - this section's own imports (merges stay simple)
 
 __all__ += ["broker_proposals", "RANKED_STRATEGIES"]
 
 #: the targeting strategies :func:`broker_proposals` orders, by their codes (places here);
-#: ``random`` (numpy's draws) and ``most_isolated`` (the current partners) are ordered by
-#: their caller (:func:`.targeting.rank_matches`)
-RANKED_STRATEGIES = ("largest_streams", "highest_surplus", "smes_first")
+#: ``random`` (numpy's draws) is ordered by its caller (:func:`.targeting.rank_matches`)
+RANKED_STRATEGIES = ("largest_streams", "highest_surplus", "smes_first", "most_isolated")
 
 
 @kernel
 def broker_proposals(edges, surplus, capex, annual_of, cofund_share, budget, counted,
-                     strategy, first, stream, need, stream_volume, disposal_cost,
-                     virgin_price, supplier, receiver, firm_size,
-                     sme):  # pragma: no cover - compiled
+                     strategy, first, wanted, stream, need, stream_volume, disposal_cost,
+                     virgin_price, supplier, receiver, firm_size, sme, negotiations,
+                     max_negotiations, ex_active, ex_first, ex_supplier, ex_receiver, tick,
+                     rounds):  # pragma: no cover - compiled
     """The broker's matches worth proposing (:func:`worth_proposing`), the co-funding
-    share each counts on written into ``counted`` (at its edge), and, where there are at
-    most ``first`` of them and the targeting ``strategy`` is one of
-    :data:`RANKED_STRATEGIES` (its code; -1: none), their targeting order: what
-    ``Facilitator._broker`` did with :func:`worth_proposing`, a numpy write and
-    ``Facilitator._first_ranked`` (all ranked at once there: :func:`.kernels.lexsort_prefix`
-    on the keys :func:`.targeting.rank_matches` makes, the stream values by
-    :func:`.kernels.stream_values`, an SME on either side by ``firm_size == sme``).
+    share each counts on written into ``counted`` (at its edge), and, where the targeting
+    ``strategy`` is one of :data:`RANKED_STRATEGIES` (its code; -1: none, the matches in
+    the order given), the first of them in targeting order: enough that ``wanted`` of
+    them fit the firms' room, so that the talks opened from them are those opened from
+    the whole order. What ``Facilitator._broker`` did with :func:`worth_proposing`, a
+    numpy write and ``Facilitator._first_ranked``:
 
-    Returns the matches, their surpluses with the co-funding and whether they are in
-    targeting order (else in the order given).
+    - the order is :func:`.targeting.rank_matches`' (:func:`.kernels.lexsort_prefix` on
+      its keys: the stream values by :func:`.kernels.stream_values`, an SME on either side
+      by ``firm_size == sme``, the two firms' active exchanges as
+      ``Measurement.partner_counts`` counts them), secondary key the surplus with the
+      co-funding;
+    - the first ``first`` are ranked; unless that is all of them, they are enough where
+      ``wanted`` of them fit the room (:func:`.negotiation.within_room` in ``rounds``
+      rounds, the room :func:`.pace.project_room`'s: ``max_negotiations`` less each firm's
+      ``negotiations`` and lines being built, ``ContractBook.firm_building``'s count at
+      ``tick``), else eight times as many are ranked. Which edges of a priority list fit
+      depends only on the edges ranked before them.
+
+    Returns those first matches in targeting order (code -1: all that pay, in the order
+    given).
 
     Examples
     --------
     Both matches pay; by their streams' value (code 0) the second comes first:
 
     >>> i = lambda *v: np.array(v, dtype=np.int64)
-    >>> counted, f = np.zeros(2), np.ones(2)
+    >>> counted, f, none = np.zeros(2), np.ones(2), np.zeros(0, np.bool_)
     >>> broker_proposals(i(0, 1), np.array([5.0, 2.0]), np.zeros(2), np.zeros(2), 0.5, 0.0,
-    ...                  counted, 0, 8, i(0, 1), i(0, 1), np.array([1.0, 9.0]), f, f,
-    ...                  i(0, 0), i(1, 1), i(0, 0), 1)
-    (array([1, 0]), array([2., 5.]), True)
+    ...                  counted, 0, 8, 1, i(0, 1), i(0, 1), np.array([1.0, 9.0]), f, f,
+    ...                  i(0, 0), i(1, 1), i(0, 0), 1, i(0, 0), 3, none, i(), i(), i(), 0, 4)
+    array([1, 0])
     """
     kept, share, with_share = worth_proposing(edges, surplus, capex, annual_of, cofund_share,
                                               budget)
-    for k in range(len(kept)):
+    n = len(kept)
+    for k in range(n):
         counted[kept[k]] = share[k]
-    if strategy < 0 or len(kept) > first:
-        return kept, with_share, False
+    if strategy < 0 or n == 0:
+        return kept
     secondary = -with_share
     if strategy == 0:   # largest streams
         primary = -stream_values(kept, stream, need, stream_volume, disposal_cost,
                                  virgin_price)
     elif strategy == 1:   # highest surplus (one key: numpy's lexsort of it alone)
         primary = secondary
-    else:   # SMEs first: not involving an SME is the larger key
-        primary = np.empty(len(kept))
-        for k in range(len(kept)):
+    elif strategy == 2:   # SMEs first: not involving an SME is the larger key
+        primary = np.empty(n)
+        for k in range(n):
             e = kept[k]
             sme_side = firm_size[supplier[e]] == sme or firm_size[receiver[e]] == sme
             primary[k] = 0.0 if sme_side else 1.0
-    order = lexsort_prefix(primary, secondary, first)
-    return kept[order], with_share[order], True
+    else:   # most isolated: the two firms' active exchanges, fewest first
+        partners = np.zeros(len(negotiations), dtype=np.int64)
+        for r in range(len(ex_active)):
+            if ex_active[r]:
+                partners[ex_supplier[r]] += 1
+                partners[ex_receiver[r]] += 1
+        primary = np.empty(n)
+        for k in range(n):
+            primary[k] = float(partners[supplier[kept[k]]] + partners[receiver[kept[k]]])
+    room = np.zeros(0, dtype=np.int64)   # (the firms' room: only where not all are ranked)
+    while True:
+        ranked = kept[lexsort_prefix(primary, secondary, first)]
+        m = len(ranked)
+        if m == n:
+            return ranked
+        if len(room) == 0:
+            room = np.empty(len(negotiations), dtype=np.int64)
+            for f in range(len(negotiations)):
+                room[f] = max_negotiations - negotiations[f]
+            for r in range(len(ex_active)):
+                if ex_active[r] and ex_first[r] > tick:
+                    room[ex_supplier[r]] -= 1
+                    room[ex_receiver[r]] -= 1
+            for f in range(len(room)):
+                room[f] = max(room[f], 0)
+        sup, rec = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+        for k in range(m):
+            sup[k], rec[k] = supplier[ranked[k]], receiver[ranked[k]]
+        if np.count_nonzero(room_rounds(sup, rec, room, rounds)) >= wanted:
+            return ranked
+        first *= 8
 
 
 
