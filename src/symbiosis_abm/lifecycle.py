@@ -42,6 +42,14 @@ from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
 
+#: Below this many stream changes expected a tick, the streams' and the needs' event draws
+#: are one call (:meth:`Lifecycle._process_changes`): a tick with a stream change then
+#: costs a step back of the stream, a tick without one a call less.
+_RARE_CHANGES = 0.5
+
+#: No quiet pair's draw (nobody forgets: :meth:`Lifecycle._fade`).
+_NO_DRAWS = np.zeros(0, dtype=np.float32)
+
 
 class Lifecycle:
     """Prices, process changes, cascades, fading and introductions.
@@ -177,50 +185,84 @@ class Lifecycle:
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""
-        h, rows, every = remembered(self, "_process_hazard", self.params, self._process_rules)
-        self._process_changes(t, h, rows)
+        h, rows, every, together, forget_below, introduce_below = remembered(
+            self, "_process_hazard", self.params, self._process_rules)
+        self._process_changes(t, h, rows, together)
         self._starved_firms_close(t)
         if t % every == 0:
-            months = every * self.params.tick_months
-            self._fade(t, months)
-            self._introduce(months)
+            self._fade(t, every * self.params.tick_months, forget_below)
+            self._introduce(introduce_below)
 
-    def _process_rules(self) -> tuple[float, np.ndarray, int]:
-        """The chance per tick of a process change, room for the items that change and
-        the ticks between fading and introductions (a quarter)."""
+    def _process_rules(self) -> tuple:
+        """The chance per tick of a process change, room for the items that change, the
+        ticks between fading and introductions (a quarter), whether the streams' and the
+        needs' event draws are made in one call (where a tick's stream changes are rare:
+        :meth:`_process_changes`), and the chances over a quarter that a quiet pair
+        forgets (as the type numpy compares its float32 draws in: :meth:`_fade`) and that
+        a candidate pair is introduced."""
         w, p = self.world, self.params
-        return (float(hazard_per_tick(p.process_change_rate, p.tick_months)),
-                np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64),
-                max(1, round(3 / p.tick_months)))
+        h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
+        n_stream, n_need = len(w.stream_volume), len(w.need_volume)
+        every = max(1, round(3 / p.tick_months))
+        forget = per_tick(p.awareness_fade_rate, every * p.tick_months)
+        return (h, np.empty(n_stream + n_need, dtype=np.int64), every,
+                n_stream * h < _RARE_CHANGES,
+                np.result_type(np.float32, forget).type(forget),
+                per_tick(p.introduction_rate, every * p.tick_months))
 
-    def _process_changes(self, t: int, h: float, rows: np.ndarray) -> None:
+    def _process_changes(self, t: int, h: float, rows: np.ndarray,
+                         together: bool = False) -> None:
         """Streams, then needs, change with chance ``h`` per item and tick (``rows``: room
-        for the items that change)."""
+        for the items that change).
+
+        One draw per item and tick (arms align): the streams' event draws, then (where a
+        stream changes) their levels' draws, then the needs' event draws. With
+        ``together`` both event draws are made in one call (the same numbers while no
+        stream changes); a tick where a stream does change steps the stream back to the
+        needs' draws (``advance``) and draws as above."""
         rng = self.streams.process
-        for kind, level in (("stream", self.stream_level), ("need", self.need_level)):
-            u_event = rng.random(len(level))      # one draw per item and tick: arms align
+        level_s, level_n = self.stream_level, self.need_level
+        kinds = (("stream", level_s), ("need", level_n))
+        if together:
+            n_s = len(level_s)
+            u_event = rng.random(n_s + len(level_n))
             n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
             if n_event == 0:   # most ticks nothing changes: levels and contracts stay
-                continue
-            w, p = self.world, self.params
-            event = rows[:n_event].copy()
-            # the rule (pace.process_change) on the items that change, at open firms, in
-            # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
-            # makes them
-            u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
-            drawn = np.minimum(np.exp(p.process_change_sigma * z), 1.0)
-            stream = kind == "stream"
-            fell = change_levels(
-                event, u_stop, drawn, p.process_stop_share, level,
-                w.stream_firm if stream else w.need_firm, self.firm_open,
-                self.stream_committed if stream else self.need_committed,
-                w.stream_volume if stream else w.need_volume)
-            # contracts that no longer fit what is left of their stream (need) deliver
-            # pro rata less within their volume band, or end below its minimum
-            if len(fell):
-                fell_items = np.zeros(len(level), dtype=bool)
-                fell_items[fell] = True
-                self._fit_to_capacity(kind, fell_items, t)
+                return
+            if rows[0] >= n_s:   # no stream changes: the needs' draws were the next ones
+                self._levels_change("need", level_n, rows[:n_event] - n_s, t)
+                return
+            rng.bit_generator.advance(-len(level_n))   # back to the streams' level draws
+            self._levels_change("stream", level_s,
+                                rows[:rows_below(u_event[:n_s], h, rows)], t)
+            kinds = kinds[1:]
+        for kind, level in kinds:
+            u_event = rng.random(len(level))      # one draw per item and tick: arms align
+            n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
+            if n_event:   # most ticks nothing changes: levels and contracts stay
+                self._levels_change(kind, level, rows[:n_event], t)
+
+    def _levels_change(self, kind: str, level: np.ndarray, event: np.ndarray,
+                       t: int) -> None:
+        """The items ``event`` of ``kind`` (their levels ``level``) change: the rule
+        (pace.process_change) on those at open firms, in one compiled pass
+        (kernels.change_levels), the drawn levels' exponential as numpy's exp makes it
+        (capped at 1 in the pass)."""
+        w, p, rng = self.world, self.params, self.streams.process
+        u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
+        drawn = np.exp(p.process_change_sigma * z)
+        stream = kind == "stream"
+        fell = change_levels(
+            event, u_stop, drawn, p.process_stop_share, level,
+            w.stream_firm if stream else w.need_firm, self.firm_open,
+            self.stream_committed if stream else self.need_committed,
+            w.stream_volume if stream else w.need_volume)
+        # contracts that no longer fit what is left of their stream (need) deliver pro
+        # rata less within their volume band, or end below its minimum
+        if len(fell):
+            fell_items = np.zeros(len(level), dtype=bool)
+            fell_items[fell] = True
+            self._fit_to_capacity(kind, fell_items, t)
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
@@ -249,9 +291,10 @@ class Lifecycle:
         return (bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months),
                 bool((self.key_input & w.firm_random_exit[w.need_firm]).any()))
 
-    def _fade(self, t: int, months: float) -> None:
+    def _fade(self, t: int, months: float, forget_below) -> None:
         """Registry membership lapses once the facilitator withdrew; unused awareness is
-        forgotten; weak ties back at the baseline dissolve."""
+        forgotten (a quiet pair's draw below ``forget_below``); weak ties back at the
+        baseline dissolve."""
         p, store, rng = self.params, self.pairs, self.streams.fading
         u = rng.random(len(self.firm_member))   # drawn every tick: arms stay aligned
         end = p.facilitator_end_tick
@@ -259,17 +302,16 @@ class Lifecycle:
         if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
             self.firm_member &= ~lapse(self.firm_member, u, per_tick(p.registry_lapse_rate,
                                                                      months))
-        forgets = None
+        u_aware = _NO_DRAWS
         if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
             quiet = quiet_pairs(store.aware, store.contact)   # compiled count
             u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
-            forgets = u_aware < per_tick(p.awareness_fade_rate, months)
         # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
         # in one compiled pass
-        fade_pairs(store.aware, store.met, store.contact, store.trust, forgets,
+        fade_pairs(store.aware, store.met, store.contact, store.trust, u_aware, forget_below,
                    p.trust_baseline, 0.01)
 
-    def _introduce(self, months: float) -> None:
+    def _introduce(self, chance: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
         2017); reputation (trust upkeep) then pulls their trust."""
         p, ex = self.params, self.exchanges
@@ -283,8 +325,7 @@ class Lifecycle:
         u = self.streams.introductions.random(len(hit))
         # the drawn pairs become known both ways, in one compiled pass
         self.counts["introductions"] += introduce_drawn(
-            hit, u, per_tick(p.introduction_rate, months), self.edge_slot_sr,
-            self.edge_slot_rs, self.pairs.aware)
+            hit, u, chance, self.edge_slot_sr, self.edge_slot_rs, self.pairs.aware)
 
     def _introducible(self, act: np.ndarray) -> np.ndarray:
         """The candidate edges between pairs sharing a partner among the exchanges
