@@ -95,3 +95,23 @@ def test_process_draws_in_one_call_are_the_draws_one_by_one(monkeypatch, rate):
     together = _run(float("inf"), monkeypatch, 60, process_change_rate=rate)
     assert together == alone
     assert len({lv for lv, _ in alone[0]}) > 1   # the levels did change
+
+
+@pytest.mark.parametrize("region, overrides", [
+    ("kalundborg", {"price_volatility": 0.2}),
+    ("kalundborg", {"price_volatility": 0.1, "landfill_tax_schedule": "1:50, 2:150",
+                    "carbon_price_schedule": "0:20, 3:90"}),
+    ("kalundborg_history", {"price_volatility": 0.2}),
+])
+def test_prices_from_remembered_parts_are_the_prices_made_afresh(region, overrides):
+    """The energy factors, carbon values and disposal costs remembered while the levels
+    stay give the prices (and their version) that computing everything each tick gives."""
+    kept, fresh = (SymbiosisModel(region, rng=6, **overrides) for _ in range(2))
+    for _ in range(50):
+        fresh._price_key = None   # nothing remembered: every part made again
+        kept.step()
+        fresh.step()
+        assert kept.virgin_now.tobytes() == fresh.virgin_now.tobytes()
+        assert kept.disposal_now.tobytes() == fresh.disposal_now.tobytes()
+        assert kept.price_version == fresh.price_version
+    assert kept.price_version > 3

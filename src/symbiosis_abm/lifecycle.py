@@ -101,6 +101,7 @@ class Lifecycle:
 
         Price levels move once a year (tariffs and supply contracts are revised yearly).
         """
+        # (key, tick, horizon, the parts of the prices that depend on the levels alone)
         last = getattr(self, "_price_key", None)
         if (last is not None and last[1] < t < last[2] and last[0][0] is self.params
                 and last[0][1] == self.price_log.tobytes()):
@@ -121,20 +122,29 @@ class Lifecycle:
                   schedules["landfill"].at(year),
                   calendar_year(w.region.start, w.region.year, t, p.tick_months))
         key = (p, self.price_log.tobytes(), *levels)
-        self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
-                                                  schedules.values()))
         if last is not None and key == last[0]:   # same inputs as last tick: same prices
+            self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
+                                                      schedules.values()), last[3])
             return
-        energy_level, carbon, landfill, heat_tax_year = levels
-        energy = np.where(self.need_energy, energy_level, 1.0)
+        if last is not None and last[0][0] is p and last[0][2:] == key[2:]:
+            # the same levels (a new model year: only the price path moved): the energy
+            # factors, carbon values and disposal costs they give are the same
+            energy, carbon_part, disposal_now = last[3]
+        else:
+            energy_level, carbon, landfill, heat_tax_year = levels
+            energy = np.where(self.need_energy, energy_level, 1.0)
+            carbon_part = carbon_value(cat.co2e_avoided[w.need_resource], carbon)
+            disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
+                                         self.stream_landfill, landfill)
+            if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
+                disposal_now = disposal_now - stream_tax(
+                    w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
+                    cat.surplus_heat_value_tax, heat_tax_year, cat.virgin_price)
+        self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
+                                                  schedules.values()),
+                           (energy, carbon_part, disposal_now))
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
-                      + carbon_value(cat.co2e_avoided[w.need_resource], carbon))
-        disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                     self.stream_landfill, landfill)
-        if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
-            disposal_now = disposal_now - stream_tax(
-                w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
-                cat.surplus_heat_value_tax, heat_tax_year, cat.virgin_price)
+                      + carbon_part)
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):
