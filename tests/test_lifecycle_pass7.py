@@ -12,6 +12,7 @@ import pytest
 from symbiosis_abm import SymbiosisModel, lifecycle
 from symbiosis_abm.fading import dissolved
 from symbiosis_abm.kernels import FADE_SLOT_BY_SLOT, change_levels, fade_pairs
+from symbiosis_abm.kernels_tick import count_starvation, events_and_starvation, rows_below
 
 
 def _fade_numpy(aware, met, contact, trust, u_aware, chance, baseline):
@@ -79,22 +80,27 @@ def test_change_levels_caps_the_drawn_levels_as_numpy_did(seed):
 
 def _run(rare: float, monkeypatch, ticks: int, **overrides):
     monkeypatch.setattr(lifecycle, "_RARE_CHANGES", rare)
-    model = SymbiosisModel("kalundborg", rng=4, **overrides)
+    model = SymbiosisModel("kalundborg", rng=5, **overrides)
     levels = []
     for _ in range(ticks):
         model.step()
-        levels.append((model.stream_level.tobytes(), model.need_level.tobytes()))
-    return levels, model.streams.process.random(4).tolist()
+        levels.append((model.stream_level.tobytes(), model.need_level.tobytes(),
+                       model.need_starved.tobytes()))
+    together, counting = model.__dict__["_process_hazard"][1][3:5]
+    return levels, model.streams.process.random(4).tolist(), together, counting
 
 
 @pytest.mark.parametrize("rate", [0.05, 0.3, 0.9])
 def test_process_draws_in_one_call_are_the_draws_one_by_one(monkeypatch, rate):
     """The streams' and needs' event draws in one call (with a step back where a stream
-    changes) give the levels and leave the stream where two calls did."""
+    changes, and with the starvation counters: kalundborg's key inputs' firms may not
+    close) give the levels and counters and leave the stream where two calls did."""
     alone = _run(0.0, monkeypatch, 60, process_change_rate=rate)
     together = _run(float("inf"), monkeypatch, 60, process_change_rate=rate)
-    assert together == alone
-    assert len({lv for lv, _ in alone[0]}) > 1   # the levels did change
+    assert together[:2] == alone[:2]
+    assert len({lv[:2] for lv in alone[0]}) > 1   # the levels did change
+    assert len({lv[2] for lv in alone[0]}) > 1   # a key input starved: counters ran
+    assert together[2:] == (True, True) and alone[2:] == (False, False)
 
 
 @pytest.mark.parametrize("region, overrides", [
@@ -115,3 +121,22 @@ def test_prices_from_remembered_parts_are_the_prices_made_afresh(region, overrid
         assert kept.disposal_now.tobytes() == fresh.disposal_now.tobytes()
         assert kept.price_version == fresh.price_version
     assert kept.price_version > 3
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_events_and_starvation_is_the_two_calls(seed):
+    rng = np.random.default_rng(seed)
+    n, n_need, n_firms = int(rng.integers(0, 200)), int(rng.integers(1, 60)), 8
+    u, h = rng.random(n), float(rng.choice([0.0, 0.01, 0.3, 1.0]))
+    key_input, firm_open = rng.random(n_need) < 0.5, rng.random(n_firms) < 0.7
+    need_firm = rng.integers(0, n_firms, n_need)
+    starved = rng.choice([0, 1, 5, -1], n_need)
+    share = rng.choice([0.0, 0.3, 0.5, 0.9], n_need)
+    want_rows, got_rows = np.empty(n, np.int64), np.empty(n, np.int64)
+    want_starved, got_starved = starved.copy(), starved.copy()
+    count_starvation(key_input, firm_open, need_firm, want_starved, share, 0.5, -1)
+    want = rows_below(u, h, want_rows)
+    got = events_and_starvation(u, h, got_rows, key_input, firm_open, need_firm,
+                                got_starved, share, 0.5, -1)
+    assert got == want and got_rows[:got].tolist() == want_rows[:want].tolist()
+    assert got_starved.tolist() == want_starved.tolist()

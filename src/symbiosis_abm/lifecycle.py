@@ -27,6 +27,7 @@ from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
 from .kernels_tick import (
     count_starvation,
+    events_and_starvation,
     introduce_drawn,
     introducible_edges,
     rows_below,
@@ -195,10 +196,11 @@ class Lifecycle:
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""
-        h, rows, every, together, forget_below, introduce_below = remembered(
+        h, rows, every, together, counting, forget_below, introduce_below = remembered(
             self, "_process_hazard", self.params, self._process_rules)
-        self._process_changes(t, h, rows, together)
-        self._starved_firms_close(t)
+        self._process_changes(t, h, rows, together, counting)
+        if not counting:   # (else the starvation counters ran with the process draws)
+            self._starved_firms_close(t)
         if t % every == 0:
             self._fade(t, every * self.params.tick_months, forget_below)
             self._introduce(introduce_below)
@@ -207,21 +209,24 @@ class Lifecycle:
         """The chance per tick of a process change, room for the items that change, the
         ticks between fading and introductions (a quarter), whether the streams' and the
         needs' event draws are made in one call (where a tick's stream changes are rare:
-        :meth:`_process_changes`), and the chances over a quarter that a quiet pair
-        forgets (as the type numpy compares its float32 draws in: :meth:`_fade`) and that
-        a candidate pair is introduced."""
+        :meth:`_process_changes`), whether the starvation counters run in the same call
+        (they run and nobody they count may close: :meth:`_starved_firms_close`), and
+        the chances over a quarter that a quiet pair forgets (as the type numpy compares
+        its float32 draws in: :meth:`_fade`) and that a candidate pair is introduced."""
         w, p = self.world, self.params
         h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
         n_stream, n_need = len(w.stream_volume), len(w.need_volume)
         every = max(1, round(3 / p.tick_months))
         forget = per_tick(p.awareness_fade_rate, every * p.tick_months)
-        return (h, np.empty(n_stream + n_need, dtype=np.int64), every,
-                n_stream * h < _RARE_CHANGES,
+        together = n_stream * h < _RARE_CHANGES
+        any_key, _, may_close = self._starving_rules()
+        return (h, np.empty(n_stream + n_need, dtype=np.int64), every, together,
+                together and p.cascade and any_key and not may_close,
                 np.result_type(np.float32, forget).type(forget),
                 per_tick(p.introduction_rate, every * p.tick_months))
 
     def _process_changes(self, t: int, h: float, rows: np.ndarray,
-                         together: bool = False) -> None:
+                         together: bool = False, counting: bool = False) -> None:
         """Streams, then needs, change with chance ``h`` per item and tick (``rows``: room
         for the items that change).
 
@@ -229,14 +234,22 @@ class Lifecycle:
         stream changes) their levels' draws, then the needs' event draws. With
         ``together`` both event draws are made in one call (the same numbers while no
         stream changes); a tick where a stream does change steps the stream back to the
-        needs' draws (``advance``) and draws as above."""
+        needs' draws (``advance``) and draws as above. With ``counting`` (only with
+        ``together``) the same compiled call runs the starvation counters of
+        :meth:`_starved_firms_close` (the process changes touch none of their inputs)."""
         rng = self.streams.process
         level_s, level_n = self.stream_level, self.need_level
         kinds = (("stream", level_s), ("need", level_n))
         if together:
             n_s = len(level_s)
             u_event = rng.random(n_s + len(level_n))
-            n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
+            if counting:
+                p = self.params
+                n_event = events_and_starvation(
+                    u_event, h, rows, self.key_input, self.firm_open, self.world.need_firm,
+                    self.need_starved, self.need_share, p.cascade_threshold, STARVED)
+            else:
+                n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0]
             if n_event == 0:   # most ticks nothing changes: levels and contracts stay
                 return
             if rows[0] >= n_s:   # no stream changes: the needs' draws were the next ones
