@@ -303,9 +303,10 @@ class Lifecycle:
         closing = starved_closing(self.key_input, self.firm_open, w.need_firm,
                                   self.need_starved, self.need_share, p.cascade_threshold,
                                   patience, STARVED, w.firm_random_exit)
-        if np.count_nonzero(closing):
-            self.counts["firms_closed: input lost"] += int(closing.sum())
-            self._close(closing, t)
+        n = int(np.count_nonzero(closing))
+        if n:
+            self.counts["firms_closed: input lost"] += n
+            self._close(closing, t, n)
 
     def _starving_rules(self) -> tuple[bool, int, bool]:
         """Whether any need is a key input, the ticks of starvation that close its firm and
