@@ -73,6 +73,7 @@ def test_fade_pairs_is_the_numpy_fading(seed, fades):
         u_aware = rng.random(int(np.count_nonzero(aware & ~contact)), dtype=np.float32)
     want = [aware.copy(), met.copy()]
     _fade_numpy(want[0], want[1], contact, trust, u_aware, chance, baseline)
-    fade_pairs(aware, met, contact, trust, None if u_aware is None else u_aware < chance,
-               baseline, 0.01)
+    no_draws = np.zeros(0, dtype=np.float32)
+    fade_pairs(aware, met, contact, trust, no_draws if u_aware is None else u_aware,
+               np.result_type(np.float32, chance).type(chance), baseline, 0.01)
     assert aware.tolist() == want[0].tolist() and met.tolist() == want[1].tolist()

@@ -166,24 +166,24 @@ class Demography:
             self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
         self.counts["firms_exited"] += n_exits
         if n_gone:
-            self._close(gone, t)
+            self._close(gone, t, n_gone)
         if len(coming):
             self._newcomers(coming)
 
-    def _close(self, closing: np.ndarray, t: int) -> None:
-        """Firms in ``closing`` leave: their exchanges end and their talks fail."""
-        if not closing.any():
-            return
+    def _close(self, closing: np.ndarray, t: int, n: int) -> None:
+        """Firms in ``closing`` (a mask of ``n`` > 0 firms) leave: their exchanges end and
+        their talks fail."""
         w, ex, book = self.world, self.exchanges, self.negotiations
-        self.firm_open &= ~closing
+        firms = np.flatnonzero(closing)
+        self.firm_open[firms] = False
         # (ending the exchanges leaves the talks as they are: both found at once)
         hit, talks = closing_rows(closing, ex["active"], ex["supplier"], ex["receiver"],
                                   book["status"], OPEN, book["edge"], w.edge_supplier,
                                   w.edge_receiver)
         self._end_exchanges(hit, t, "partner closed")
         self._fail(talks, t, "partner closed")
-        self.counts["firms_closed"] += int(closing.sum())
-        self.closure_log.append((t, np.flatnonzero(closing)))
+        self.counts["firms_closed"] += n
+        self.closure_log.append((t, firms))
 
     def _newcomers(self, firms: np.ndarray) -> None:
         """A newcomer takes the site: same process, no relationships, not a member (the

@@ -1314,7 +1314,8 @@ def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open,
     as :meth:`.lifecycle.Lifecycle._process_changes` applies it, operation for operation.
 
     At an open firm a dormant item (level <= 0) appears at level 1, an active one stops
-    where ``u_stop < stop_share``, else takes its ``drawn`` level; an item of a closed
+    where ``u_stop < stop_share``, else takes its ``drawn`` level (at most 1: the caller
+    may pass ``exp(sigma z)`` uncapped); an item of a closed
     firm keeps its level. Returns the items whose level fell below what is contracted on
     them (``committed > volume x level x (1 + 1e-9)``).
 
@@ -1343,6 +1344,8 @@ def change_levels(items, u_stop, drawn, stop_share, level, item_firm, firm_open,
             new = 0.0
         else:
             new = drawn[k]
+            if new > 1.0:   # np.minimum(drawn, 1.0) (a NaN stays)
+                new = 1.0
         level[i] = new
         if new < old and committed[i] > volume[i] * new * (1.0 + 1e-9):
             fell[n] = i
@@ -1385,34 +1388,72 @@ def close_talks(rows, status, reason, tick, book_status, book_reason, book_close
 
 
 @kernel
-def fade_pairs(aware, met, contact, trust, forgets, baseline,
+def fade_pairs(aware, met, contact, trust, u_forget, forget_below, baseline,
                epsilon):  # pragma: no cover - compiled
     """Unkept awareness is forgotten and weak ties back at the baseline dissolve, in one
-    pass over the pair slots: what :meth:`.lifecycle.Lifecycle._fade` did in numpy.
+    call over the pair slots: what :meth:`.lifecycle.Lifecycle._fade` did in numpy.
 
-    ``forgets`` holds one flag per slot that is aware and without contact, in slot order
-    (its draw fell below the chance to forget; None: nobody forgets); those slots are no
-    longer aware. A slot that met, without contact, whose trust is within ``epsilon`` of
-    the ``baseline`` (:func:`.fading.dissolved`) no longer counts as met.
+    ``u_forget`` holds one draw per slot that is aware and without contact, in slot order
+    (empty: nobody forgets); a slot whose draw is below ``forget_below`` is no longer
+    aware. The comparison is in the type of ``forget_below``: numpy compares float32
+    draws with a Python float in single precision, so the caller passes the chance as
+    the type numpy's comparison would use (:func:`numpy.result_type`). A slot that met,
+    without contact, whose trust is within ``epsilon`` of the ``baseline``
+    (:func:`.fading.dissolved`) no longer counts as met.
+
+    The forgetting slots are found as the quiet slots are counted: slot by slot in a
+    small store, else by jumping from one forgetting draw to the next (few of the quiet
+    pairs forget in a quarter), both without a branch on each slot.
 
     Examples
     --------
     >>> aware, met = np.array([True, True, False]), np.array([True, True, True])
     >>> fade_pairs(aware, met, np.array([False, True, False]), np.array([0.3, 0.3, 0.6]),
-    ...            np.array([True]), 0.3, 0.01)
+    ...            np.array([0.1], dtype=np.float32), np.float32(0.5), 0.3, 0.01)
     >>> aware.tolist(), met.tolist()
     ([False, True, False], [False, True, True])
     """
-    if forgets is not None:
-        k = 0
-        for i in range(len(aware)):
-            if aware[i] and not contact[i]:
-                if forgets[k]:
-                    aware[i] = False
-                k += 1
-    for i in range(len(met)):
-        if met[i] and not contact[i] and abs(trust[i] - baseline) <= epsilon:
-            met[i] = False
+    n = len(met)
+    for i in range(n):   # (a NaN trust is not near the baseline: the tie stays)
+        met[i] = met[i] & (contact[i] | (not (abs(trust[i] - baseline) <= epsilon)))
+    m = len(u_forget)
+    if m == 0:
+        return
+    k = 0
+    if n <= FADE_SLOT_BY_SLOT:
+        last = m - 1
+        for i in range(n):
+            quiet = aware[i] & (not contact[i])
+            forgets = u_forget[min(k, last)] < forget_below
+            aware[i] = aware[i] & (not (quiet & forgets))
+            k += quiet
+        return
+    due = _next_below(u_forget, 0, forget_below)
+    if due == m:
+        return
+    for i in range(n):
+        quiet = aware[i] & (not contact[i])
+        if quiet & (k == due):
+            aware[i] = False
+            due = _next_below(u_forget, due + 1, forget_below)
+            if due == m:
+                return
+        k += quiet
+
+
+#: Pair stores of up to this many slots find their forgetting slots slot by slot
+#: (:func:`fade_pairs`); larger ones jump from one forgetting draw to the next.
+FADE_SLOT_BY_SLOT = 4096
+
+
+@njit(inline="always")
+def _next_below(u, k, below):  # pragma: no cover - compiled
+    """The first position from ``k`` on whose draw ``u`` is below ``below`` (``len(u)``:
+    none)."""
+    m = len(u)
+    while k < m and not (u[k] < below):
+        k += 1
+    return k
 
 
 @kernel

@@ -27,6 +27,7 @@ from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
 from .kernels_tick import (
     count_starvation,
+    events_and_starvation,
     introduce_drawn,
     introducible_edges,
     rows_below,
@@ -41,6 +42,14 @@ from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
 
 __all__ = ["Lifecycle"]
+
+#: Below this many stream changes expected a tick, the streams' and the needs' event draws
+#: are one call (:meth:`Lifecycle._process_changes`): a tick with a stream change then
+#: costs a step back of the stream, a tick without one a call less.
+_RARE_CHANGES = 0.5
+
+#: No quiet pair's draw (nobody forgets: :meth:`Lifecycle._fade`).
+_NO_DRAWS = np.zeros(0, dtype=np.float32)
 
 
 class Lifecycle:
@@ -93,6 +102,7 @@ class Lifecycle:
 
         Price levels move once a year (tariffs and supply contracts are revised yearly).
         """
+        # (key, tick, horizon, the parts of the prices that depend on the levels alone)
         last = getattr(self, "_price_key", None)
         if (last is not None and last[1] < t < last[2] and last[0][0] is self.params
                 and last[0][1] == self.price_log.tobytes()):
@@ -113,20 +123,29 @@ class Lifecycle:
                   schedules["landfill"].at(year),
                   calendar_year(w.region.start, w.region.year, t, p.tick_months))
         key = (p, self.price_log.tobytes(), *levels)
-        self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
-                                                  schedules.values()))
         if last is not None and key == last[0]:   # same inputs as last tick: same prices
+            self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
+                                                      schedules.values()), last[3])
             return
-        energy_level, carbon, landfill, heat_tax_year = levels
-        energy = np.where(self.need_energy, energy_level, 1.0)
+        if last is not None and last[0][0] is p and last[0][2:] == key[2:]:
+            # the same levels (a new model year: only the price path moved): the energy
+            # factors, carbon values and disposal costs they give are the same
+            energy, carbon_part, disposal_now = last[3]
+        else:
+            energy_level, carbon, landfill, heat_tax_year = levels
+            energy = np.where(self.need_energy, energy_level, 1.0)
+            carbon_part = carbon_value(cat.co2e_avoided[w.need_resource], carbon)
+            disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
+                                         self.stream_landfill, landfill)
+            if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
+                disposal_now = disposal_now - stream_tax(
+                    w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
+                    cat.surplus_heat_value_tax, heat_tax_year, cat.virgin_price)
+        self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
+                                                  schedules.values()),
+                           (energy, carbon_part, disposal_now))
         virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
-                      + carbon_value(cat.co2e_avoided[w.need_resource], carbon))
-        disposal_now = landfill_cost(w.stream_disposal_cost, self.stream_landfill,
-                                     self.stream_landfill, landfill)
-        if w.stream_surplus_heat.any():   # the seller pays it on what it delivers
-            disposal_now = disposal_now - stream_tax(
-                w.stream_surplus_heat, w.stream_resource, cat.surplus_heat_tax,
-                cat.surplus_heat_value_tax, heat_tax_year, cat.virgin_price)
+                      + carbon_part)
         old = getattr(self, "virgin_now", None)
         if old is None or not (np.array_equal(old, virgin_now)
                                and np.array_equal(self.disposal_now, disposal_now)):
@@ -177,50 +196,96 @@ class Lifecycle:
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""
-        h, rows, every = remembered(self, "_process_hazard", self.params, self._process_rules)
-        self._process_changes(t, h, rows)
-        self._starved_firms_close(t)
+        h, rows, every, together, counting, forget_below, introduce_below = remembered(
+            self, "_process_hazard", self.params, self._process_rules)
+        self._process_changes(t, h, rows, together, counting)
+        if not counting:   # (else the starvation counters ran with the process draws)
+            self._starved_firms_close(t)
         if t % every == 0:
-            months = every * self.params.tick_months
-            self._fade(t, months)
-            self._introduce(months)
+            self._fade(t, every * self.params.tick_months, forget_below)
+            self._introduce(introduce_below)
 
-    def _process_rules(self) -> tuple[float, np.ndarray, int]:
-        """The chance per tick of a process change, room for the items that change and
-        the ticks between fading and introductions (a quarter)."""
+    def _process_rules(self) -> tuple:
+        """The chance per tick of a process change, room for the items that change, the
+        ticks between fading and introductions (a quarter), whether the streams' and the
+        needs' event draws are made in one call (where a tick's stream changes are rare:
+        :meth:`_process_changes`), whether the starvation counters run in the same call
+        (they run and nobody they count may close: :meth:`_starved_firms_close`), and
+        the chances over a quarter that a quiet pair forgets (as the type numpy compares
+        its float32 draws in: :meth:`_fade`) and that a candidate pair is introduced."""
         w, p = self.world, self.params
-        return (float(hazard_per_tick(p.process_change_rate, p.tick_months)),
-                np.empty(max(len(w.stream_volume), len(w.need_volume)), dtype=np.int64),
-                max(1, round(3 / p.tick_months)))
+        h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
+        n_stream, n_need = len(w.stream_volume), len(w.need_volume)
+        every = max(1, round(3 / p.tick_months))
+        forget = per_tick(p.awareness_fade_rate, every * p.tick_months)
+        together = n_stream * h < _RARE_CHANGES
+        any_key, _, may_close = self._starving_rules()
+        return (h, np.empty(n_stream + n_need, dtype=np.int64), every, together,
+                together and p.cascade and any_key and not may_close,
+                np.result_type(np.float32, forget).type(forget),
+                per_tick(p.introduction_rate, every * p.tick_months))
 
-    def _process_changes(self, t: int, h: float, rows: np.ndarray) -> None:
+    def _process_changes(self, t: int, h: float, rows: np.ndarray,
+                         together: bool = False, counting: bool = False) -> None:
         """Streams, then needs, change with chance ``h`` per item and tick (``rows``: room
-        for the items that change)."""
+        for the items that change).
+
+        One draw per item and tick (arms align): the streams' event draws, then (where a
+        stream changes) their levels' draws, then the needs' event draws. With
+        ``together`` both event draws are made in one call (the same numbers while no
+        stream changes); a tick where a stream does change steps the stream back to the
+        needs' draws (``advance``) and draws as above. With ``counting`` (only with
+        ``together``) the same compiled call runs the starvation counters of
+        :meth:`_starved_firms_close` (the process changes touch none of their inputs)."""
         rng = self.streams.process
-        for kind, level in (("stream", self.stream_level), ("need", self.need_level)):
+        level_s, level_n = self.stream_level, self.need_level
+        kinds = (("stream", level_s), ("need", level_n))
+        if together:
+            n_s = len(level_s)
+            u_event = rng.random(n_s + len(level_n))
+            if counting:
+                p = self.params
+                n_event = events_and_starvation(
+                    u_event, h, rows, self.key_input, self.firm_open, self.world.need_firm,
+                    self.need_starved, self.need_share, p.cascade_threshold, STARVED)
+            else:
+                n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0]
+            if n_event == 0:   # most ticks nothing changes: levels and contracts stay
+                return
+            if rows[0] >= n_s:   # no stream changes: the needs' draws were the next ones
+                self._levels_change("need", level_n, rows[:n_event] - n_s, t)
+                return
+            rng.bit_generator.advance(-len(level_n))   # back to the streams' level draws
+            self._levels_change("stream", level_s,
+                                rows[:rows_below(u_event[:n_s], h, rows)], t)
+            kinds = kinds[1:]
+        for kind, level in kinds:
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
             n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
-            if n_event == 0:   # most ticks nothing changes: levels and contracts stay
-                continue
-            w, p = self.world, self.params
-            event = rows[:n_event].copy()
-            # the rule (pace.process_change) on the items that change, at open firms, in
-            # one compiled pass (kernels.change_levels); the drawn levels as numpy's exp
-            # makes them
-            u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
-            drawn = np.minimum(np.exp(p.process_change_sigma * z), 1.0)
-            stream = kind == "stream"
-            fell = change_levels(
-                event, u_stop, drawn, p.process_stop_share, level,
-                w.stream_firm if stream else w.need_firm, self.firm_open,
-                self.stream_committed if stream else self.need_committed,
-                w.stream_volume if stream else w.need_volume)
-            # contracts that no longer fit what is left of their stream (need) deliver
-            # pro rata less within their volume band, or end below its minimum
-            if len(fell):
-                fell_items = np.zeros(len(level), dtype=bool)
-                fell_items[fell] = True
-                self._fit_to_capacity(kind, fell_items, t)
+            if n_event:   # most ticks nothing changes: levels and contracts stay
+                self._levels_change(kind, level, rows[:n_event], t)
+
+    def _levels_change(self, kind: str, level: np.ndarray, event: np.ndarray,
+                       t: int) -> None:
+        """The items ``event`` of ``kind`` (their levels ``level``) change: the rule
+        (pace.process_change) on those at open firms, in one compiled pass
+        (kernels.change_levels), the drawn levels' exponential as numpy's exp makes it
+        (capped at 1 in the pass)."""
+        w, p, rng = self.world, self.params, self.streams.process
+        u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
+        drawn = np.exp(p.process_change_sigma * z)
+        stream = kind == "stream"
+        fell = change_levels(
+            event, u_stop, drawn, p.process_stop_share, level,
+            w.stream_firm if stream else w.need_firm, self.firm_open,
+            self.stream_committed if stream else self.need_committed,
+            w.stream_volume if stream else w.need_volume)
+        # contracts that no longer fit what is left of their stream (need) deliver pro
+        # rata less within their volume band, or end below its minimum
+        if len(fell):
+            fell_items = np.zeros(len(level), dtype=bool)
+            fell_items[fell] = True
+            self._fit_to_capacity(kind, fell_items, t)
 
     def _starved_firms_close(self, t: int) -> None:
         p = self.params
@@ -238,9 +303,10 @@ class Lifecycle:
         closing = starved_closing(self.key_input, self.firm_open, w.need_firm,
                                   self.need_starved, self.need_share, p.cascade_threshold,
                                   patience, STARVED, w.firm_random_exit)
-        if np.count_nonzero(closing):
-            self.counts["firms_closed: input lost"] += int(closing.sum())
-            self._close(closing, t)
+        n = int(np.count_nonzero(closing))
+        if n:
+            self.counts["firms_closed: input lost"] += n
+            self._close(closing, t, n)
 
     def _starving_rules(self) -> tuple[bool, int, bool]:
         """Whether any need is a key input, the ticks of starvation that close its firm and
@@ -249,9 +315,10 @@ class Lifecycle:
         return (bool(self.key_input.any()), in_ticks(p.cascade_patience_months, p.tick_months),
                 bool((self.key_input & w.firm_random_exit[w.need_firm]).any()))
 
-    def _fade(self, t: int, months: float) -> None:
+    def _fade(self, t: int, months: float, forget_below) -> None:
         """Registry membership lapses once the facilitator withdrew; unused awareness is
-        forgotten; weak ties back at the baseline dissolve."""
+        forgotten (a quiet pair's draw below ``forget_below``); weak ties back at the
+        baseline dissolve."""
         p, store, rng = self.params, self.pairs, self.streams.fading
         u = rng.random(len(self.firm_member))   # drawn every tick: arms stay aligned
         end = p.facilitator_end_tick
@@ -259,17 +326,16 @@ class Lifecycle:
         if withdrawn and p.registry_lapse_rate > 0:   # nobody keeps the registry any more
             self.firm_member &= ~lapse(self.firm_member, u, per_tick(p.registry_lapse_rate,
                                                                      months))
-        forgets = None
+        u_aware = _NO_DRAWS
         if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
             quiet = quiet_pairs(store.aware, store.contact)   # compiled count
             u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
-            forgets = u_aware < per_tick(p.awareness_fade_rate, months)
         # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
         # in one compiled pass
-        fade_pairs(store.aware, store.met, store.contact, store.trust, forgets,
+        fade_pairs(store.aware, store.met, store.contact, store.trust, u_aware, forget_below,
                    p.trust_baseline, 0.01)
 
-    def _introduce(self, months: float) -> None:
+    def _introduce(self, chance: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
         2017); reputation (trust upkeep) then pulls their trust."""
         p, ex = self.params, self.exchanges
@@ -283,8 +349,7 @@ class Lifecycle:
         u = self.streams.introductions.random(len(hit))
         # the drawn pairs become known both ways, in one compiled pass
         self.counts["introductions"] += introduce_drawn(
-            hit, u, per_tick(p.introduction_rate, months), self.edge_slot_sr,
-            self.edge_slot_rs, self.pairs.aware)
+            hit, u, chance, self.edge_slot_sr, self.edge_slot_rs, self.pairs.aware)
 
     def _introducible(self, act: np.ndarray) -> np.ndarray:
         """The candidate edges between pairs sharing a partner among the exchanges
