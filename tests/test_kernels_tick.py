@@ -288,7 +288,7 @@ def test_pass_reputation_is_the_numpy_pull(seed):
     pulled = reputation_pull(ref[ij], store.trust_at(in_hub)[ki], store.trust_at(of_hub)[kj],
                              0.2)
     ref[ij] = pulled
-    pass_reputation(trust, ij, ki, kj, in_hub, of_hub, 0.35, 0.2)
+    pass_reputation(trust, np.stack((ij, in_hub[ki], of_hub[kj]), axis=1), 0.35, 0.2)
     assert _bits(trust) == _bits(ref)
 
 

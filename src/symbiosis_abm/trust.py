@@ -285,34 +285,37 @@ class TrustUpkeep:
         i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k (toward
         the baseline, the contacts reset, then reputation: one compiled pass)."""
         store, rates = self.pairs, self.rates
-        links = self._reputation_links_now() if rates.reputation > 0 else _NO_LINKS
+        pulls = self._reputation_links_now() if rates.reputation > 0 else _NO_PULLS
         trust_upkeep(store.trust, store.met, store.contact, self.params.trust_baseline,
-                     rates.trust_decay, *links, store.initial_trust, rates.reputation)
+                     rates.trust_decay, pulls, store.initial_trust, rates.reputation)
 
-    def _reputation_links_now(self) -> tuple:
-        """The links of :func:`_reputation_links` over the active exchanges (none below
-        two). Who is linked to whom and where their pairs sit change only with the active
-        exchanges or new pair slots: remembered, and only trust is read each tick."""
+    def _reputation_links_now(self) -> np.ndarray:
+        """The pulls of the links of :func:`_reputation_links` over the active exchanges
+        (none below two): rows of slots ``(ij, in_hub[ki], of_hub[kj])`` (as
+        :func:`.kernels_tick.reputation_slots` gives them). Who is linked to whom and
+        where their pairs sit change only with the active exchanges or new pair slots:
+        remembered, and only trust is read each tick."""
         ex, store = self.exchanges, self.pairs
         active = ex["active"]
 
-        def links() -> tuple:
+        def links() -> np.ndarray:
             if store.size <= _SMALL_STORE:   # links and slots in one compiled pass
                 return reputation_slots(active, ex["supplier"], ex["receiver"], ex["edge"],
                                         self.edge_slot_sr, self.edge_slot_rs,
                                         store.n_firms, store._keys, store._key_slot)
             act = active.nonzero()[0]
             if len(act) < 2:
-                return _NO_LINKS
-            return _reputation_links(ex["supplier"][act], ex["receiver"][act], store,
-                                     remembered(self, "_pair_slot_memo", store,
-                                                lambda: SlotMemo(store)))
+                return _NO_PULLS
+            ki, kj, ij, in_hub, of_hub = _reputation_links(
+                ex["supplier"][act], ex["receiver"][act], store,
+                remembered(self, "_pair_slot_memo", store, lambda: SlotMemo(store)))
+            return np.stack((ij, in_hub[ki], of_hub[kj]), axis=1)
 
         return remembered(self, "_reputation_links", (active.tobytes(), store.size), links)
 
 
-#: No reputation links (ki, kj, ij, in_hub, of_hub).
-_NO_LINKS = (np.zeros(0, dtype=np.int64),) * 5
+#: No reputation pulls (rows ij, ik, kj).
+_NO_PULLS = np.zeros((0, 3), dtype=np.int64)
 #: Pair stores of up to this many slots look the links' slots up in their sorted index,
 #: within the links' compiled pass; larger ones through a :class:`SlotMemo`.
 _SMALL_STORE = 1 << 16
