@@ -20,7 +20,13 @@ from symbiosis_abm.kernels_tick import (
 )
 from symbiosis_abm.model import _traits
 from symbiosis_abm.params import Parameters
-from symbiosis_abm.trust import PairStore, _reputation_links, reputation_pull, toward
+from symbiosis_abm.trust import (
+    PairStore,
+    SlotMemo,
+    _reputation_links,
+    reputation_pull,
+    toward,
+)
 from symbiosis_abm.world import LARGE, SME
 
 
@@ -42,8 +48,9 @@ def test_reputation_slots_are_the_links_of_the_active_exchanges(seed):
     edge = rng.integers(0, edges, rows)
     sup, rec = edge_sup[edge], edge_rec[edge]
     active = rng.random(rows) < rng.choice([0.05, 0.7])
+    memo = SlotMemo(store).ready()
     got = reputation_slots(active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys,
-                           store._key_slot)
+                           store._key_slot, memo.table, memo.count)
     assert got.dtype == np.int64 and got.shape[1:] == (3,)
     if active.sum() < 2:   # no reputation passes: no links
         assert len(got) == 0

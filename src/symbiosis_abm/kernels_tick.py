@@ -1268,7 +1268,7 @@ def _put(table, key, value):  # pragma: no cover - compiled
 
 @kernel
 def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, index_keys,
-                     index_slots):  # pragma: no cover - compiled
+                     index_slots, memo, count):  # pragma: no cover - compiled
     """The reputation pulls (:func:`pass_reputation`) of the ``active`` exchanges (a mask
     over the rows of ``supplier``, ``receiver`` and their ``edge``): the links of
     :func:`.trust._reputation_links` with their slots found in the same pass, as rows
@@ -1278,8 +1278,14 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
 
     A link's two pairs are its exchange edge's (``slot_sr``, ``slot_rs``: a pair has one
     slot, whichever edge names it); the pairs (i, j) of two links of a hub are found in
-    the store's sorted index (``index_keys``, ``index_slots``: the search of
-    :meth:`.trust.PairStore._lookup`, -1 where absent)."""
+    ``memo``, a hash table of the pairs looked up before (:func:`memo_lookup`'s, a
+    :class:`.trust.SlotMemo`'s, ``count[0]`` keys held), else in the store's sorted
+    index (``index_keys``, ``index_slots``: the search of :meth:`.trust.PairStore.
+    _lookup`, -1 where absent) and then held in ``memo`` while it is at most half full.
+    ``count[1]`` becomes the number of pairs asked. At 600 firms the index (30,000 keys)
+    is mostly out of cache by the time the links change (every tick), and its searches
+    made half of this pass; a tick's few hundred pairs are mostly last tick's, in a
+    table of a few dozen kilobytes."""
     m = 0
     for r in range(len(active)):
         if active[r]:
@@ -1313,20 +1319,33 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
         hub[y], other[y] = keys[o] // n, keys[o] % n
         in_hub[y], of_hub[y] = in_slot[o], of_slot[o]
     ki, kj = hub_pairs(hub, -1)
-    # a hub's pairs (i, j) for one i come in ascending keys: each is searched from
-    # where the one before it was found (galloping), the first of a run by bisection
-    size = len(index_keys)
+    # the pairs not held in the memo: a hub's pairs (i, j) for one i come in ascending
+    # keys, each searched from where the one before it was found (galloping), the first
+    # of a run by bisection
+    size, mask = len(index_keys), len(memo) - 1
     pulls = np.empty((len(ki), 3), dtype=np.int64)
     has = pos = 0
-    key = -1
+    searched = -1
     for y in range(len(ki)):
-        previous, key = key, other[ki[y]] * n + other[kj[y]]
-        pos = (_gallop_left(index_keys, key, pos) if key >= previous
-               else _search_left(index_keys, key, 0, size))
-        if pos < size and index_keys[pos] == key:
-            pulls[has, 0], pulls[has, 1] = index_slots[pos], in_hub[ki[y]]
+        key = other[ki[y]] * n + other[kj[y]]
+        h = _home(key, mask)
+        while memo[h, 0] != key and memo[h, 0] != -1:
+            h = (h + 1) & mask
+        if memo[h, 0] == key:
+            slot = memo[h, 1]
+        else:   # h: the first free place of the key's probe (the table is never full)
+            pos = (_gallop_left(index_keys, key, pos) if key >= searched
+                   else _search_left(index_keys, key, 0, size))
+            searched = key
+            slot = index_slots[pos] if pos < size and index_keys[pos] == key else -1
+            if 2 * (count[0] + 1) <= len(memo):
+                memo[h, 0], memo[h, 1] = key, slot
+                count[0] += 1
+        if slot >= 0:
+            pulls[has, 0], pulls[has, 1] = slot, in_hub[ki[y]]
             pulls[has, 2] = of_hub[kj[y]]
             has += 1
+    count[1] = len(ki)
     return pulls[:has].copy()
 
 

@@ -231,8 +231,18 @@ class SlotMemo:
     def __init__(self, store: PairStore):
         self.store = store
         self.size = -1
-        self.held = 0   # keys remembered, in a hash table (kernels_tick.memo_lookup)
+        # keys remembered, in a hash table (kernels_tick.memo_lookup), and how many keys
+        # a compiled pass that adds to the table itself asked last (reputation_slots)
+        self.count = np.zeros(2, dtype=np.int64)
         self.table = np.full((1024, 2), -1, dtype=np.int64)
+
+    @property
+    def held(self) -> int:
+        return int(self.count[0])
+
+    @held.setter
+    def held(self, value: int) -> None:
+        self.count[0] = value
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The slot of each pair key (``i * n_firms + j``), -1 where it has none."""
@@ -252,6 +262,23 @@ class SlotMemo:
             self.table = memo_insert(self.table, new, new_slots, self.held)
             self.held += len(new)
         return out
+
+    def ready(self) -> SlotMemo:
+        """The memo ready for a compiled pass that looks keys up in :attr:`table` and adds
+        those it misses while the table is at most half full, counting them in
+        :attr:`count` (:func:`.kernels_tick.reputation_slots`): the keys remembered
+        without a slot take theirs if the store added pairs; the table starts again if
+        it holds four times the keys asked last, or grows (twice as many rows, or more:
+        :func:`.kernels_tick.memo_insert`) once it is a quarter full."""
+        store = self.store
+        if self.size != store.size:
+            self._added(store)
+        held, asked = self.count.tolist()
+        if held > 4 * asked:
+            self.table[:], self.count[0] = -1, 0
+        elif 4 * held > len(self.table):   # re-hashed into a table of >= 4 x held rows
+            self.table = memo_insert(self.table, _NO_KEYS, _NO_KEYS, 2 * held)
+        return self
 
     def _added(self, store: PairStore) -> None:
         """The pairs the store added since last asked (slots from the size seen then on,
@@ -299,25 +326,30 @@ class TrustUpkeep:
         active = ex["active"]
 
         def links() -> np.ndarray:
+            memo = remembered(self, "_pair_slot_memo", store, lambda: SlotMemo(store))
             if store.size <= _SMALL_STORE:   # links and slots in one compiled pass
+                memo.ready()
                 return reputation_slots(active, ex["supplier"], ex["receiver"], ex["edge"],
                                         self.edge_slot_sr, self.edge_slot_rs,
-                                        store.n_firms, store._keys, store._key_slot)
+                                        store.n_firms, store._keys, store._key_slot,
+                                        memo.table, memo.count)
             act = active.nonzero()[0]
             if len(act) < 2:
                 return _NO_PULLS
             ki, kj, ij, in_hub, of_hub = _reputation_links(
-                ex["supplier"][act], ex["receiver"][act], store,
-                remembered(self, "_pair_slot_memo", store, lambda: SlotMemo(store)))
+                ex["supplier"][act], ex["receiver"][act], store, memo)
             return np.stack((ij, in_hub[ki], of_hub[kj]), axis=1)
 
         return remembered(self, "_reputation_links", (active.tobytes(), store.size), links)
 
 
+#: No keys (to grow a :class:`SlotMemo`'s table).
+_NO_KEYS = np.zeros(0, dtype=np.int64)
 #: No reputation pulls (rows ij, ik, kj).
 _NO_PULLS = np.zeros((0, 3), dtype=np.int64)
 #: Pair stores of up to this many slots look the links' slots up in their sorted index,
-#: within the links' compiled pass; larger ones through a :class:`SlotMemo`.
+#: within the links' compiled pass (through a :class:`SlotMemo`'s table there); larger
+#: ones through a :class:`SlotMemo`.
 _SMALL_STORE = 1 << 16
 
 

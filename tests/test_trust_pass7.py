@@ -1,0 +1,97 @@
+"""Seventh pass, trust upkeep (branch p7-trust): the reputation links' pair slots looked up
+through a :class:`~symbiosis_abm.trust.SlotMemo`'s hash table inside
+``kernels_tick.reputation_slots`` are the slots the store's index gives, call after call,
+as the store adds pairs, the exchanges change and the table fills, starts again or grows;
+and the model's upkeep over many ticks is the upkeep without the memo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbiosis_abm.kernels_tick import reputation_slots
+from symbiosis_abm.trust import PairStore, SlotMemo, _reputation_links
+
+
+def _expected(active, sup, rec, store):
+    """The pulls as trust._reputation_links finds them through the store's index."""
+    if active.sum() < 2:
+        return []
+    ki, kj, ij, in_hub, of_hub = _reputation_links(sup[active], rec[active], store)
+    return np.stack((ij, in_hub[ki], of_hub[kj]), axis=1).tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("rows", [4, 1024])   # a table that fills at once, or has room
+def test_reputation_slots_through_the_memo_are_the_index_slots(seed, rows):
+    rng = np.random.default_rng(seed)
+    firms, edges = 25, 90
+    store = PairStore(firms, initial_trust=0.3)
+    store.slots(rng.integers(0, firms, 150), rng.integers(0, firms, 150))
+    edge_sup, edge_rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    slot_sr, slot_rs = store.slots(edge_sup, edge_rec), store.slots(edge_rec, edge_sup)
+    memo = SlotMemo(store)
+    memo.table = np.full((rows, 2), -1, dtype=np.int64)
+    edge = rng.integers(0, edges, 60)
+    sup, rec = edge_sup[edge], edge_rec[edge]
+    active = rng.random(60) < 0.4
+    seen = 0
+    for _ in range(12):
+        if rng.random() < 0.4:   # pairs added: some (i, j) held without a slot get one
+            store.slots(rng.integers(0, firms, 40), rng.integers(0, firms, 40))
+        flip = rng.random(60) < 0.1   # exchanges begin and end
+        active = active ^ flip
+        if rng.random() < 0.3:   # as if few keys were asked: the table starts again
+            memo.count[1] = 0
+        memo.ready()   # the keys held without a slot take theirs; it may grow
+        got = reputation_slots(active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys,
+                               store._key_slot, memo.table, memo.count)
+        assert got.dtype == np.int64 and got.shape[1:] == (3,)
+        assert got.tolist() == _expected(active, sup, rec, store)
+        held = memo.table[memo.table[:, 0] >= 0]
+        assert len(held) == memo.held <= len(memo.table) // 2
+        assert (store._lookup(held[:, 0]) == held[:, 1]).all()
+        seen += len(got)
+    assert seen   # the cases are not empty
+
+
+def test_the_memo_starts_again_and_grows():
+    store = PairStore(10, initial_trust=0.3)
+    store.slots(np.arange(10), np.arange(10)[::-1])
+    memo = SlotMemo(store)
+    keys = np.arange(0, 100, 3, dtype=np.int64)
+    memo.find(keys)   # 34 keys held in 1,024 rows
+    memo.count[1] = 5   # a pass asked for 5 keys: a table of 34 starts again
+    assert memo.ready().held == 0 and (memo.table == -1).all()
+    memo.find(np.arange(300, dtype=np.int64))
+    memo.count[1] = 300   # 300 held of 1,024 rows: over a quarter full, it grows
+    memo.ready()
+    assert len(memo.table) >= 1200 and memo.held == 300
+    assert memo.find(np.arange(300, dtype=np.int64)).tolist() == store._lookup(
+        np.arange(300, dtype=np.int64)).tolist()
+
+
+@pytest.mark.parametrize("region", ["kalundborg", "synthetic"])
+def test_the_upkeep_is_the_upkeep_without_the_memo(region, monkeypatch):
+    """A run whose reputation links are found with a table that holds nothing (every
+    pair searched in the index, as before the memo) ends with the same trust, bit for
+    bit."""
+    from symbiosis_abm.model import SymbiosisModel
+    kw = {"n_firms": 120} if region == "synthetic" else {}
+    plain = SymbiosisModel(region, rng=3, **kw)
+    plain.run(40)
+
+    ready = SlotMemo.ready
+
+    def no_room(self):   # a table of two rows is full at once: nothing is held
+        ready(self)
+        self.table, self.count[0] = np.full((2, 2), -1, dtype=np.int64), 0
+        return self
+
+    monkeypatch.setattr(SlotMemo, "ready", no_room)
+    bare = SymbiosisModel(region, rng=3, **kw)
+    bare.run(40)
+    size = plain.pairs.size
+    assert size == bare.pairs.size
+    assert plain.pairs.trust.view(np.int64).tolist() == bare.pairs.trust.view(np.int64).tolist()
+    assert plain.pairs.aware.tolist() == bare.pairs.aware.tolist()
