@@ -95,3 +95,18 @@ def test_the_upkeep_is_the_upkeep_without_the_memo(region, monkeypatch):
     assert size == bare.pairs.size
     assert plain.pairs.trust.view(np.int64).tolist() == bare.pairs.trust.view(np.int64).tolist()
     assert plain.pairs.aware.tolist() == bare.pairs.aware.tolist()
+
+
+def test_the_stores_views_follow_its_growth_and_copies():
+    import copy
+    store = PairStore(30, initial_trust=0.3, capacity=4)
+    for step in range(4):   # past the capacity: new arrays, new views
+        store.slots(np.arange(step, 30), np.arange(30 - step)[::-1])
+        for name in ("trust", "aware", "met", "contact"):
+            view, whole = getattr(store, name), getattr(store, "_" + name)
+            assert len(view) == store.size and np.shares_memory(view, whole)
+    twin = copy.deepcopy(store)
+    twin.trust[:] = 0.9
+    twin.met[3] = True
+    assert (twin._trust[: twin.size] == 0.9).all() and twin._met[3]
+    assert (store.trust == 0.3).all() and not store.met.any()

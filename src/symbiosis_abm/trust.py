@@ -126,23 +126,36 @@ class PairStore:
         self._aware = np.zeros(capacity, dtype=bool)
         self._met = np.zeros(capacity, dtype=bool)
         self._contact = np.zeros(capacity, dtype=bool)
+        self._renew_views()
 
-    # Views over the used part of the arrays: writes go to the store.
+    # Views over the used part of the arrays: writes go to the store. Made when the store
+    # grows, not on each read (a tick reads them 15-30 times: a slice is 0.1 us)
     @property
     def trust(self) -> np.ndarray:
-        return self._trust[: self.size]
+        return self._views[0]
 
     @property
     def aware(self) -> np.ndarray:
-        return self._aware[: self.size]
+        return self._views[1]
 
     @property
     def met(self) -> np.ndarray:
-        return self._met[: self.size]
+        return self._views[2]
 
     @property
     def contact(self) -> np.ndarray:
-        return self._contact[: self.size]
+        return self._views[3]
+
+    def _renew_views(self) -> None:
+        n = self.size
+        self._views = (self._trust[:n], self._aware[:n], self._met[:n], self._contact[:n])
+
+    def __getstate__(self) -> dict:   # a copy's views are of its own arrays
+        return {k: v for k, v in self.__dict__.items() if k != "_views"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._renew_views()
 
     def slots(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Slots of pairs (i, j), created with the initial state where missing.
@@ -205,6 +218,7 @@ class PairStore:
                 new[: len(old)] = old
                 setattr(self, name, new)
         self.size = need
+        self._renew_views()
         return start
 
 
