@@ -828,7 +828,7 @@ class _PairSlotsNumpy:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_pair_slots_are_the_numpy_slots(seed):
-    """PairStore.slots (pair_lookup, add_pairs) gives every pair the slot, firms and place
+    """PairStore.slots (pair_slots, add_pairs) gives every pair the slot, firms and place
     in the index that the numpy search and insert gave, over calls that grow the store
     past its capacity, with repeats, known pairs and empty calls."""
     rng = np.random.default_rng(seed)

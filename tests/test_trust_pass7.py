@@ -110,3 +110,41 @@ def test_the_stores_views_follow_its_growth_and_copies():
     twin.met[3] = True
     assert (twin._trust[: twin.size] == 0.9).all() and twin._met[3]
     assert (store.trust == 0.3).all() and not store.met.any()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pair_slots_is_the_search_then_add_pairs(seed):
+    """pair_slots: the slots the sorted index holds, -1 elsewhere, then (where the
+    arrays have room) what add_pairs adds; without room nothing changes but ``out``."""
+    from symbiosis_abm.kernels_tick import add_pairs, pair_slots
+    rng = np.random.default_rng(seed)
+    firms = int(rng.integers(2, 40))
+    n = int(rng.integers(0, 300))
+    index = np.unique(rng.integers(0, firms * firms, n))
+    n = len(index)
+    slot_of = rng.permutation(n)
+    keys = rng.integers(0, firms * firms, int(rng.choice([0, 1, 5, 80])))
+    for room in (0, 1, 200):
+        start = n
+        args = [np.concatenate([index, np.zeros(room, np.int64)]),
+                np.concatenate([slot_of, np.zeros(room, np.int64)]), n, keys,
+                np.empty(len(keys), np.int64), start,
+                np.zeros(start + room, np.int64), np.zeros(start + room, np.int64), firms]
+        ref = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        pos = np.minimum(np.searchsorted(index, keys), max(n - 1, 0))
+        found = (index[pos] == keys) if n else np.zeros(len(keys), bool)
+        ref[4][:] = np.where(found, slot_of[pos] if n else -1, -1)
+        new = len(np.unique(keys[~found]))
+        got = pair_slots(*args)
+        if new and new > room:   # no room: only the search
+            assert got == -new
+            assert args[4].tolist() == ref[4].tolist()
+            assert all(a.tolist() == b.tolist() for a, b in zip(args[:2] + args[6:8],
+                                                              ref[:2] + ref[6:8]))
+            continue
+        assert got == new
+        if new:
+            add_pairs(*ref)
+        for a, b in zip(args, ref):
+            if isinstance(a, np.ndarray):
+                assert a.tolist() == b.tolist()

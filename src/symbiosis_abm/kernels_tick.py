@@ -986,30 +986,49 @@ def _position(sorted_keys, n, key):  # pragma: no cover - compiled
 
 
 @kernel
-def pair_lookup(index_keys, index_slots, keys, out):  # pragma: no cover - compiled
-    """Slot of each of ``keys`` in the sorted index (``index_keys``, ``index_slots``), -1
-    where absent, into ``out`` (:meth:`.trust.PairStore.slots`); returns how many
-    distinct keys are absent (a scalar: no array is boxed).
+def pair_slots(key_buffer, slot_buffer, n, keys, out, start, src,
+               dst, n_firms):  # pragma: no cover - compiled
+    """:meth:`.trust.PairStore.slots` in one call where the store has room: the slot of
+    each of ``keys`` in the sorted index (the first ``n`` of ``key_buffer``,
+    ``slot_buffer``) into ``out``; the distinct keys absent there added as
+    :func:`add_pairs` adds them (slots from ``start``, firms ``src``, ``dst``) if the
+    slot arrays and the index buffers have room for them. Returns how many were added,
+    or minus how many are absent where there is no room (nothing is added then, ``out``
+    is -1 where absent: the caller grows the arrays and calls :func:`add_pairs`).
 
     Examples
     --------
+    >>> keys, slots = np.array([3, 8, 0, 0, 0]), np.array([1, 0, 0, 0, 0])
+    >>> src, dst = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
     >>> out = np.empty(4, dtype=np.int64)
-    >>> pair_lookup(np.array([3, 8]), np.array([1, 0]), np.array([8, 5, 5, 2]), out)
+    >>> pair_slots(keys, slots, 2, np.array([8, 5, 5, 2]), out, 2, src, dst, 3)
     2
-    >>> out.tolist()
-    [0, -1, -1, -1]
+    >>> out.tolist(), keys.tolist(), slots.tolist(), src.tolist(), dst.tolist()
+    ([0, 3, 3, 2], [2, 3, 5, 8, 0], [2, 1, 3, 0, 0], [0, 0, 0, 1], [0, 0, 2, 2])
+    >>> pair_slots(keys, slots, 4, np.array([1, 5]), out[:2], 4, src, dst, 3)
+    -1
     """
-    n, absent = len(index_keys), 0
+    absent = 0
     for k in range(len(keys)):
-        at = _position(index_keys, n, keys[k])
-        if at < n and index_keys[at] == keys[k]:
-            out[k] = index_slots[at]
+        at = _position(key_buffer, n, keys[k])
+        if at < n and key_buffer[at] == keys[k]:
+            out[k] = slot_buffer[at]
         else:
             out[k] = -1
             absent += 1
-    if absent < 2:
-        return absent
-    return len(_absent_keys(keys, out, absent))
+    if absent == 0:
+        return 0
+    new_keys = _absent_keys(keys, out, absent)
+    added = len(new_keys)
+    if start + added > len(src) or n + added > len(key_buffer):
+        return -added
+    for k in range(added):
+        src[start + k], dst[start + k] = new_keys[k] // n_firms, new_keys[k] % n_firms
+    for k in range(len(keys)):
+        if out[k] < 0:
+            out[k] = start + _position(new_keys, added, keys[k])
+    merge_into(key_buffer, slot_buffer, n, new_keys, np.arange(start, start + added))
+    return added
 
 
 @kernel
@@ -1034,7 +1053,7 @@ def _absent_keys(keys, out, absent):  # pragma: no cover - compiled
 @kernel
 def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
               n_firms):  # pragma: no cover - compiled
-    """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_lookup`) consecutive
+    """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_slots`) consecutive
     slots from ``start`` in the order of their keys, their firms ``src``, ``dst`` (key
     ``i * n_firms + j``), their place in the index (the first ``n`` of ``key_buffer``,
     ``slot_buffer``, which have room: :func:`merge_into`) and their slots in ``out``.

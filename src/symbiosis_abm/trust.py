@@ -25,7 +25,7 @@ from .kernels_tick import (
     memo_insert,
     memo_lookup,
     memo_update,
-    pair_lookup,
+    pair_slots,
     reputation_links,
     reputation_slots,
     trust_upkeep,
@@ -165,13 +165,20 @@ class PairStore:
         keys = self._key(i, j)
         out = np.empty(len(keys), dtype=np.int64)
         # compiled (kernels_tick): a call is a few dozen to a few hundred pairs, each
-        # numpy pass of the search and merge a few microseconds
-        n_new = pair_lookup(self._keys, self._key_slot, keys, out)
-        if n_new:
+        # numpy pass of the search and merge a few microseconds; the search and the new
+        # pairs in one call where the arrays have room for them
+        n = len(self._keys)
+        n_new = pair_slots(self._key_buffer, self._slot_buffer, n, keys, out, self.size,
+                           self.src, self.dst, self.n_firms)
+        if n_new < 0:   # no room: the arrays grow, then the new pairs are added
+            n_new = -n_new
             start = self._grow(n_new)
             n = self._room(n_new)
             add_pairs(self._key_buffer, self._slot_buffer, n, keys, out, start, self.src,
                       self.dst, self.n_firms)
+        elif n_new:
+            self._grow(n_new)   # (within the capacity: only the size and the views)
+        if n_new:
             self._keys = self._key_buffer[:n + n_new]
             self._key_slot = self._slot_buffer[:n + n_new]
         return out
