@@ -148,3 +148,34 @@ def test_pair_slots_is_the_search_then_add_pairs(seed):
         for a, b in zip(args, ref):
             if isinstance(a, np.ndarray):
                 assert a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_upkeep_with_pulls_is_the_pulls_then_the_upkeep(seed):
+    """upkeep_with_pulls: reputation_slots' pulls (returned, the memo's table filled as
+    reputation_slots fills it), then trust_upkeep with them, bit for bit."""
+    from symbiosis_abm.kernels_tick import trust_upkeep, upkeep_with_pulls
+    rng = np.random.default_rng(seed)
+    firms, edges, rows = 15, 40, int(rng.integers(0, 30))
+    store = PairStore(firms, initial_trust=0.35)
+    store.slots(rng.integers(0, firms, 120), rng.integers(0, firms, 120))
+    edge_sup, edge_rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    slot_sr, slot_rs = store.slots(edge_sup, edge_rec), store.slots(edge_rec, edge_sup)
+    edge = rng.integers(0, edges, rows)
+    sup, rec = edge_sup[edge], edge_rec[edge]
+    active = rng.random(rows) < rng.choice([0.05, 0.7])
+    size = store.size
+    trust = np.where(rng.random(size) < 0.1, 0.0, rng.random(size))
+    met, contact = rng.random(size) < 0.6, rng.random(size) < 0.3
+    memos = [SlotMemo(store).ready() for _ in range(2)]
+    links = (active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys, store._key_slot)
+    ref_trust, ref_contact = trust.copy(), contact.copy()
+    pulls = reputation_slots(*links, memos[0].table, memos[0].count)
+    trust_upkeep(ref_trust, met, ref_contact, 0.3, 0.02, pulls, 0.35, 0.2)
+    got = upkeep_with_pulls(trust, met, contact, 0.3, 0.02, 0.35, 0.2, *links,
+                            memos[1].table, memos[1].count)
+    assert got.tolist() == pulls.tolist()
+    assert trust.view(np.int64).tolist() == ref_trust.view(np.int64).tolist()
+    assert contact.tolist() == ref_contact.tolist()
+    assert memos[1].table.tolist() == memos[0].table.tolist()
+    assert memos[1].count.tolist() == memos[0].count.tolist()

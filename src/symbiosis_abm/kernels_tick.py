@@ -1293,7 +1293,7 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
     :func:`.trust._reputation_links` with their slots found in the same pass, as rows
     ``(ij, in_hub[ki], of_hub[kj])`` of the hub pairs whose pair (i, j) has a slot (one
     array: a returned array costs numba 0.75 us to box). Fewer than two active
-    exchanges: none (as :meth:`.trust.TrustUpkeep._reputation_links_now`).
+    exchanges: none (as :meth:`.trust.TrustUpkeep._reputation_pulls`).
 
     A link's two pairs are its exchange edge's (``slot_sr``, ``slot_rs``: a pair has one
     slot, whichever edge names it); the pairs (i, j) of two links of a hub are found in
@@ -2341,3 +2341,20 @@ def broker_proposals(edges, surplus, capex, annual_of, cofund_share, budget, cou
             primary[k] = 0.0 if sme_side else 1.0
     order = lexsort_prefix(primary, secondary, first)
     return kept[order], with_share[order], True
+
+
+# ---- seventh pass: p7-trust
+
+@kernel
+def upkeep_with_pulls(trust, met, contact, baseline, rate, initial, weight, active, supplier,
+                      receiver, edge, slot_sr, slot_rs, n, index_keys, index_slots, memo,
+                      count):  # pragma: no cover - compiled
+    """A tick's trust upkeep where the reputation links changed, in one call: the pulls
+    of :func:`reputation_slots` (the arguments from ``active`` on are its), then
+    :func:`trust_upkeep` with them; returns the pulls (remembered for the ticks whose
+    links stay the same). At 600 firms the links change nearly every tick, and a
+    call's dispatch, cold by then, costs several microseconds."""
+    pulls = reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n,
+                             index_keys, index_slots, memo, count)
+    trust_upkeep(trust, met, contact, baseline, rate, pulls, initial, weight)
+    return pulls

@@ -27,8 +27,8 @@ from .kernels_tick import (
     memo_update,
     pair_slots,
     reputation_links,
-    reputation_slots,
     trust_upkeep,
+    upkeep_with_pulls,
 )
 from .state import phase
 
@@ -333,35 +333,46 @@ class TrustUpkeep:
         i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k (toward
         the baseline, the contacts reset, then reputation: one compiled pass)."""
         store, rates = self.pairs, self.rates
-        pulls = self._reputation_links_now() if rates.reputation > 0 else _NO_PULLS
-        trust_upkeep(store.trust, store.met, store.contact, self.params.trust_baseline,
-                     rates.trust_decay, pulls, store.initial_trust, rates.reputation)
+        baseline, initial = self.params.trust_baseline, store.initial_trust
+        pulls = _NO_PULLS
+        if rates.reputation > 0:
+            ex = self.exchanges
+            active = ex["active"]
+            # who is linked to whom and where their pairs sit change only with the active
+            # exchanges or new pair slots: the pulls are remembered (state.MEMO), and only
+            # trust is read each tick
+            key = (active.tobytes(), store.size)
+            last = self.__dict__.get("_reputation_links")
+            if last is None or last[0] != key:
+                if store.size <= _SMALL_STORE:   # links, slots and upkeep in one call
+                    memo = self._slot_memo().ready()
+                    pulls = upkeep_with_pulls(
+                        store.trust, store.met, store.contact, baseline, rates.trust_decay,
+                        initial, rates.reputation, active, ex["supplier"], ex["receiver"],
+                        ex["edge"], self.edge_slot_sr, self.edge_slot_rs, store.n_firms,
+                        store._keys, store._key_slot, memo.table, memo.count)
+                    self._reputation_links = (key, pulls)
+                    return
+                last = self._reputation_links = (key, self._reputation_pulls(active))
+            pulls = last[1]
+        trust_upkeep(store.trust, store.met, store.contact, baseline, rates.trust_decay,
+                     pulls, initial, rates.reputation)
 
-    def _reputation_links_now(self) -> np.ndarray:
-        """The pulls of the links of :func:`_reputation_links` over the active exchanges
-        (none below two): rows of slots ``(ij, in_hub[ki], of_hub[kj])`` (as
-        :func:`.kernels_tick.reputation_slots` gives them). Who is linked to whom and
-        where their pairs sit change only with the active exchanges or new pair slots:
-        remembered, and only trust is read each tick."""
+    def _slot_memo(self) -> SlotMemo:
+        store = self.pairs
+        return remembered(self, "_pair_slot_memo", store, lambda: SlotMemo(store))
+
+    def _reputation_pulls(self, active: np.ndarray) -> np.ndarray:
+        """The pulls of the links of :func:`_reputation_links` over the ``active``
+        exchanges (none below two) of a large store: rows of slots ``(ij, in_hub[ki],
+        of_hub[kj])``, as :func:`.kernels_tick.reputation_slots` gives them."""
         ex, store = self.exchanges, self.pairs
-        active = ex["active"]
-
-        def links() -> np.ndarray:
-            memo = remembered(self, "_pair_slot_memo", store, lambda: SlotMemo(store))
-            if store.size <= _SMALL_STORE:   # links and slots in one compiled pass
-                memo.ready()
-                return reputation_slots(active, ex["supplier"], ex["receiver"], ex["edge"],
-                                        self.edge_slot_sr, self.edge_slot_rs,
-                                        store.n_firms, store._keys, store._key_slot,
-                                        memo.table, memo.count)
-            act = active.nonzero()[0]
-            if len(act) < 2:
-                return _NO_PULLS
-            ki, kj, ij, in_hub, of_hub = _reputation_links(
-                ex["supplier"][act], ex["receiver"][act], store, memo)
-            return np.stack((ij, in_hub[ki], of_hub[kj]), axis=1)
-
-        return remembered(self, "_reputation_links", (active.tobytes(), store.size), links)
+        act = active.nonzero()[0]
+        if len(act) < 2:
+            return _NO_PULLS
+        ki, kj, ij, in_hub, of_hub = _reputation_links(
+            ex["supplier"][act], ex["receiver"][act], store, self._slot_memo())
+        return np.stack((ij, in_hub[ki], of_hub[kj]), axis=1)
 
 
 #: No keys (to grow a :class:`SlotMemo`'s table).
