@@ -288,7 +288,7 @@ def test_pass_reputation_is_the_numpy_pull(seed):
     pulled = reputation_pull(ref[ij], store.trust_at(in_hub)[ki], store.trust_at(of_hub)[kj],
                              0.2)
     ref[ij] = pulled
-    pass_reputation(trust, ij, ki, kj, in_hub, of_hub, 0.35, 0.2)
+    pass_reputation(trust, np.stack((ij, in_hub[ki], of_hub[kj]), axis=1), 0.35, 0.2)
     assert _bits(trust) == _bits(ref)
 
 
@@ -828,7 +828,7 @@ class _PairSlotsNumpy:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_pair_slots_are_the_numpy_slots(seed):
-    """PairStore.slots (pair_lookup, add_pairs) gives every pair the slot, firms and place
+    """PairStore.slots (pair_slots, add_pairs) gives every pair the slot, firms and place
     in the index that the numpy search and insert gave, over calls that grow the store
     past its capacity, with repeats, known pairs and empty calls."""
     rng = np.random.default_rng(seed)

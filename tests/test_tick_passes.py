@@ -20,7 +20,13 @@ from symbiosis_abm.kernels_tick import (
 )
 from symbiosis_abm.model import _traits
 from symbiosis_abm.params import Parameters
-from symbiosis_abm.trust import PairStore, _reputation_links, reputation_pull, toward
+from symbiosis_abm.trust import (
+    PairStore,
+    SlotMemo,
+    _reputation_links,
+    reputation_pull,
+    toward,
+)
 from symbiosis_abm.world import LARGE, SME
 
 
@@ -42,15 +48,16 @@ def test_reputation_slots_are_the_links_of_the_active_exchanges(seed):
     edge = rng.integers(0, edges, rows)
     sup, rec = edge_sup[edge], edge_rec[edge]
     active = rng.random(rows) < rng.choice([0.05, 0.7])
+    memo = SlotMemo(store).ready()
     got = reputation_slots(active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys,
-                           store._key_slot)
+                           store._key_slot, memo.table, memo.count)
+    assert got.dtype == np.int64 and got.shape[1:] == (3,)
     if active.sum() < 2:   # no reputation passes: no links
-        assert all(len(a) == 0 for a in got)
+        assert len(got) == 0
         return
-    expected = _reputation_links(sup[active], rec[active], store)
-    assert len(expected[0])   # the case is not empty
-    for a, b in zip(got, expected):
-        assert a.dtype == np.int64 and a.tolist() == b.tolist()
+    ki, kj, ij, in_hub, of_hub = _reputation_links(sup[active], rec[active], store)
+    assert len(ki)   # the case is not empty
+    assert got.tolist() == np.stack((ij, in_hub[ki], of_hub[kj]), axis=1).tolist()
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -72,7 +79,8 @@ def test_trust_upkeep_is_decay_then_reputation(seed):
     at = np.where(in_hub >= 0, ref[np.maximum(in_hub, 0)], 0.35)
     of = np.where(of_hub >= 0, ref[np.maximum(of_hub, 0)], 0.35)
     ref[ij] = reputation_pull(ref[ij], at[ki], of[kj], 0.2)
-    trust_upkeep(trust, met, contact, 0.3, 0.02, ki, kj, ij, in_hub, of_hub, 0.35, 0.2)
+    trust_upkeep(trust, met, contact, 0.3, 0.02, np.stack((ij, in_hub[ki], of_hub[kj]), axis=1),
+                 0.35, 0.2)
     assert _bits(trust) == _bits(ref) and not contact.any()
 
 

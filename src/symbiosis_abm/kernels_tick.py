@@ -272,30 +272,41 @@ def track_profit(act, stream, need, dev_sup, dev_rec, avg_supplier, avg_receiver
 @kernel
 def decay_idle(trust, met, contact, baseline, rate):  # pragma: no cover - compiled
     """Trust of pairs that met but had no contact this tick moves a share ``rate`` toward
-    ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset."""
+    ``baseline`` (:func:`.trust.toward`); then every pair's contact is reset.
+
+    Without branches, so that the loops run on vectors: every slot's decayed trust is
+    computed and kept only where the slot is idle (met, no contact: the byte of ``met``
+    above that of ``contact``), ``_unit``'s clip written as selects (the same bits). Idle
+    slots lie scattered among the others (a 600-firm store's 2,800 met slots of 30,000
+    make 2,000 runs): a branch per slot mispredicts often and was 3x slower."""
+    met_bytes, contact_bytes = met.view(np.uint8), contact.view(np.uint8)
     for i in range(len(trust)):
-        if met[i] and not contact[i]:
-            trust[i] = _unit(trust[i] + rate * (baseline - trust[i]))
-        contact[i] = False
+        t = trust[i]
+        x = t + rate * (baseline - t)
+        y = x if x >= 0.0 else 0.0
+        y = y if y <= 1.0 else 1.0
+        y = x if x != x else y
+        trust[i] = y if met_bytes[i] > contact_bytes[i] else t
+    for i in range(len(contact)):
+        contact_bytes[i] = 0
 
 
 @kernel
-def pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial,
-                    weight):  # pragma: no cover - compiled
-    """i's trust in j (slots ``ij``) after hearing from common partners k
-    (:func:`.trust.reputation_pull`): the trust ``trust(i, k)`` of link ``ki``
-    (``in_hub``; a slot of -1 has the ``initial`` trust) times ``trust(k, j)`` of link
-    ``kj`` (``of_hub``), all from the trust before; where a pair repeats, the last
-    write wins, as numpy's assignment."""
-    m = len(ij)
+def pass_reputation(trust, pulls, initial, weight):  # pragma: no cover - compiled
+    """i's trust in j after hearing from common partners k
+    (:func:`.trust.reputation_pull`), for each row ``(ij, ik, kj)`` of ``pulls``: the
+    slots of (i, j), (i, k) and (k, j) (-1: no slot, the ``initial`` trust); the pull
+    toward ``trust(i, k) x trust(k, j)``, all from the trust before; where a pair repeats,
+    the last write wins, as numpy's assignment."""
+    m = len(pulls)
     new = np.empty(m)
     for x in range(m):
-        a, b = in_hub[ki[x]], of_hub[kj[x]]
+        a, b = pulls[x, 1], pulls[x, 2]
         hearsay = ((trust[a] if a >= 0 else initial) * (trust[b] if b >= 0 else initial))
-        own = trust[ij[x]]
+        own = trust[pulls[x, 0]]
         new[x] = _unit(own + weight * (hearsay - own)) if hearsay > own else own
     for x in range(m):
-        trust[ij[x]] = new[x]
+        trust[pulls[x, 0]] = new[x]
 
 
 @kernel
@@ -975,30 +986,49 @@ def _position(sorted_keys, n, key):  # pragma: no cover - compiled
 
 
 @kernel
-def pair_lookup(index_keys, index_slots, keys, out):  # pragma: no cover - compiled
-    """Slot of each of ``keys`` in the sorted index (``index_keys``, ``index_slots``), -1
-    where absent, into ``out`` (:meth:`.trust.PairStore.slots`); returns how many
-    distinct keys are absent (a scalar: no array is boxed).
+def pair_slots(key_buffer, slot_buffer, n, keys, out, start, src,
+               dst, n_firms):  # pragma: no cover - compiled
+    """:meth:`.trust.PairStore.slots` in one call where the store has room: the slot of
+    each of ``keys`` in the sorted index (the first ``n`` of ``key_buffer``,
+    ``slot_buffer``) into ``out``; the distinct keys absent there added as
+    :func:`add_pairs` adds them (slots from ``start``, firms ``src``, ``dst``) if the
+    slot arrays and the index buffers have room for them. Returns how many were added,
+    or minus how many are absent where there is no room (nothing is added then, ``out``
+    is -1 where absent: the caller grows the arrays and calls :func:`add_pairs`).
 
     Examples
     --------
+    >>> keys, slots = np.array([3, 8, 0, 0, 0]), np.array([1, 0, 0, 0, 0])
+    >>> src, dst = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
     >>> out = np.empty(4, dtype=np.int64)
-    >>> pair_lookup(np.array([3, 8]), np.array([1, 0]), np.array([8, 5, 5, 2]), out)
+    >>> pair_slots(keys, slots, 2, np.array([8, 5, 5, 2]), out, 2, src, dst, 3)
     2
-    >>> out.tolist()
-    [0, -1, -1, -1]
+    >>> out.tolist(), keys.tolist(), slots.tolist(), src.tolist(), dst.tolist()
+    ([0, 3, 3, 2], [2, 3, 5, 8, 0], [2, 1, 3, 0, 0], [0, 0, 0, 1], [0, 0, 2, 2])
+    >>> pair_slots(keys, slots, 4, np.array([1, 5]), out[:2], 4, src, dst, 3)
+    -1
     """
-    n, absent = len(index_keys), 0
+    absent = 0
     for k in range(len(keys)):
-        at = _position(index_keys, n, keys[k])
-        if at < n and index_keys[at] == keys[k]:
-            out[k] = index_slots[at]
+        at = _position(key_buffer, n, keys[k])
+        if at < n and key_buffer[at] == keys[k]:
+            out[k] = slot_buffer[at]
         else:
             out[k] = -1
             absent += 1
-    if absent < 2:
-        return absent
-    return len(_absent_keys(keys, out, absent))
+    if absent == 0:
+        return 0
+    new_keys = _absent_keys(keys, out, absent)
+    added = len(new_keys)
+    if start + added > len(src) or n + added > len(key_buffer):
+        return -added
+    for k in range(added):
+        src[start + k], dst[start + k] = new_keys[k] // n_firms, new_keys[k] % n_firms
+    for k in range(len(keys)):
+        if out[k] < 0:
+            out[k] = start + _position(new_keys, added, keys[k])
+    merge_into(key_buffer, slot_buffer, n, new_keys, np.arange(start, start + added))
+    return added
 
 
 @kernel
@@ -1023,7 +1053,7 @@ def _absent_keys(keys, out, absent):  # pragma: no cover - compiled
 @kernel
 def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
               n_firms):  # pragma: no cover - compiled
-    """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_lookup`) consecutive
+    """Give the distinct ``keys`` whose ``out`` is -1 (:func:`pair_slots`) consecutive
     slots from ``start`` in the order of their keys, their firms ``src``, ``dst`` (key
     ``i * n_firms + j``), their place in the index (the first ``n`` of ``key_buffer``,
     ``slot_buffer``, which have room: :func:`merge_into`) and their slots in ``out``.
@@ -1257,24 +1287,30 @@ def _put(table, key, value):  # pragma: no cover - compiled
 
 @kernel
 def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, index_keys,
-                     index_slots):  # pragma: no cover - compiled
-    """:func:`.trust._reputation_links` of the ``active`` exchanges (a mask over the rows
-    of ``supplier``, ``receiver`` and their ``edge``), with the slots in the same pass:
-    ``ki``, ``kj``, ``ij`` of the hub pairs whose pair (i, j) has a slot, and the slots
-    ``in_hub``, ``of_hub`` of every link. Fewer than two active exchanges: no links (as
-    :meth:`.trust.TrustUpkeep._reputation_links_now`).
+                     index_slots, memo, count):  # pragma: no cover - compiled
+    """The reputation pulls (:func:`pass_reputation`) of the ``active`` exchanges (a mask
+    over the rows of ``supplier``, ``receiver`` and their ``edge``): the links of
+    :func:`.trust._reputation_links` with their slots found in the same pass, as rows
+    ``(ij, in_hub[ki], of_hub[kj])`` of the hub pairs whose pair (i, j) has a slot (one
+    array: a returned array costs numba 0.75 us to box). Fewer than two active
+    exchanges: none (as :meth:`.trust.TrustUpkeep._reputation_pulls`).
 
     A link's two pairs are its exchange edge's (``slot_sr``, ``slot_rs``: a pair has one
     slot, whichever edge names it); the pairs (i, j) of two links of a hub are found in
-    the store's sorted index (``index_keys``, ``index_slots``: the search of
-    :meth:`.trust.PairStore._lookup`, -1 where absent)."""
+    ``memo``, a hash table of the pairs looked up before (:func:`memo_lookup`'s, a
+    :class:`.trust.SlotMemo`'s, ``count[0]`` keys held), else in the store's sorted
+    index (``index_keys``, ``index_slots``: the search of :meth:`.trust.PairStore.
+    _lookup`, -1 where absent) and then held in ``memo`` while it is at most half full.
+    ``count[1]`` becomes the number of pairs asked. At 600 firms the index (30,000 keys)
+    is mostly out of cache by the time the links change (every tick), and its searches
+    made half of this pass; a tick's few hundred pairs are mostly last tick's, in a
+    table of a few dozen kilobytes."""
     m = 0
     for r in range(len(active)):
         if active[r]:
             m += 1
     if m < 2:
-        none = np.zeros(0, dtype=np.int64)
-        return none, none, none, none, none
+        return np.zeros((0, 3), dtype=np.int64)
     # both directions of each link: its key (hub x n + other), the slot of (hub, other)
     # and of (other, hub); sorted by key, one of each (links_by_hub's order)
     keys = np.empty(2 * m, dtype=np.int64)
@@ -1302,33 +1338,45 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
         hub[y], other[y] = keys[o] // n, keys[o] % n
         in_hub[y], of_hub[y] = in_slot[o], of_slot[o]
     ki, kj = hub_pairs(hub, -1)
-    if len(ki) == 0:
-        return ki, kj, ki, ki, ki
-    # a hub's pairs (i, j) for one i come in ascending keys: each is searched from
-    # where the one before it was found (galloping), the first of a run by bisection
-    size = len(index_keys)
-    ij = np.empty(len(ki), dtype=np.int64)
+    # the pairs not held in the memo: a hub's pairs (i, j) for one i come in ascending
+    # keys, each searched from where the one before it was found (galloping), the first
+    # of a run by bisection
+    size, mask = len(index_keys), len(memo) - 1
+    pulls = np.empty((len(ki), 3), dtype=np.int64)
     has = pos = 0
-    key = -1
+    searched = -1
     for y in range(len(ki)):
-        previous, key = key, other[ki[y]] * n + other[kj[y]]
-        pos = (_gallop_left(index_keys, key, pos) if key >= previous
-               else _search_left(index_keys, key, 0, size))
-        if pos < size and index_keys[pos] == key:
-            ki[has], kj[has], ij[has] = ki[y], kj[y], index_slots[pos]
+        key = other[ki[y]] * n + other[kj[y]]
+        h = _home(key, mask)
+        while memo[h, 0] != key and memo[h, 0] != -1:
+            h = (h + 1) & mask
+        if memo[h, 0] == key:
+            slot = memo[h, 1]
+        else:   # h: the first free place of the key's probe (the table is never full)
+            pos = (_gallop_left(index_keys, key, pos) if key >= searched
+                   else _search_left(index_keys, key, 0, size))
+            searched = key
+            slot = index_slots[pos] if pos < size and index_keys[pos] == key else -1
+            if 2 * (count[0] + 1) <= len(memo):
+                memo[h, 0], memo[h, 1] = key, slot
+                count[0] += 1
+        if slot >= 0:
+            pulls[has, 0], pulls[has, 1] = slot, in_hub[ki[y]]
+            pulls[has, 2] = of_hub[kj[y]]
             has += 1
-    return ki[:has].copy(), kj[:has].copy(), ij[:has].copy(), in_hub, of_hub
+    count[1] = len(ki)
+    return pulls[:has].copy()
 
 
 @kernel
-def trust_upkeep(trust, met, contact, baseline, rate, ki, kj, ij, in_hub, of_hub, initial,
+def trust_upkeep(trust, met, contact, baseline, rate, pulls, initial,
                  weight):  # pragma: no cover - compiled
     """A tick's trust upkeep (:meth:`.trust.TrustUpkeep._update_trust`):
-    :func:`decay_idle`, then :func:`pass_reputation` over the links given as
+    :func:`decay_idle`, then :func:`pass_reputation` over the ``pulls`` as
     :func:`reputation_slots` returns them (none: no reputation)."""
     decay_idle(trust, met, contact, baseline, rate)
-    if len(ij):
-        pass_reputation(trust, ij, ki, kj, in_hub, of_hub, initial, weight)
+    if len(pulls):
+        pass_reputation(trust, pulls, initial, weight)
 
 
 @kernel
@@ -2531,3 +2579,20 @@ def events_and_starvation(u, h, rows, key_input, firm_open, need_firm, need_star
     count_starvation(key_input, firm_open, need_firm, need_starved, need_share, threshold,
                      starved_marker)
     return rows_below(u, h, rows)
+
+
+# ---- seventh pass: p7-trust
+
+@kernel
+def upkeep_with_pulls(trust, met, contact, baseline, rate, initial, weight, active, supplier,
+                      receiver, edge, slot_sr, slot_rs, n, index_keys, index_slots, memo,
+                      count):  # pragma: no cover - compiled
+    """A tick's trust upkeep where the reputation links changed, in one call: the pulls
+    of :func:`reputation_slots` (the arguments from ``active`` on are its), then
+    :func:`trust_upkeep` with them; returns the pulls (remembered for the ticks whose
+    links stay the same). At 600 firms the links change nearly every tick, and a
+    call's dispatch, cold by then, costs several microseconds."""
+    pulls = reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n,
+                             index_keys, index_slots, memo, count)
+    trust_upkeep(trust, met, contact, baseline, rate, pulls, initial, weight)
+    return pulls

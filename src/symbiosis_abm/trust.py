@@ -25,10 +25,10 @@ from .kernels_tick import (
     memo_insert,
     memo_lookup,
     memo_update,
-    pair_lookup,
+    pair_slots,
     reputation_links,
-    reputation_slots,
     trust_upkeep,
+    upkeep_with_pulls,
 )
 from .state import phase
 
@@ -126,23 +126,36 @@ class PairStore:
         self._aware = np.zeros(capacity, dtype=bool)
         self._met = np.zeros(capacity, dtype=bool)
         self._contact = np.zeros(capacity, dtype=bool)
+        self._renew_views()
 
-    # Views over the used part of the arrays: writes go to the store.
+    # Views over the used part of the arrays: writes go to the store. Made when the store
+    # grows, not on each read (a tick reads them 15-30 times: a slice is 0.1 us)
     @property
     def trust(self) -> np.ndarray:
-        return self._trust[: self.size]
+        return self._views[0]
 
     @property
     def aware(self) -> np.ndarray:
-        return self._aware[: self.size]
+        return self._views[1]
 
     @property
     def met(self) -> np.ndarray:
-        return self._met[: self.size]
+        return self._views[2]
 
     @property
     def contact(self) -> np.ndarray:
-        return self._contact[: self.size]
+        return self._views[3]
+
+    def _renew_views(self) -> None:
+        n = self.size
+        self._views = (self._trust[:n], self._aware[:n], self._met[:n], self._contact[:n])
+
+    def __getstate__(self) -> dict:   # a copy's views are of its own arrays
+        return {k: v for k, v in self.__dict__.items() if k != "_views"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._renew_views()
 
     def slots(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Slots of pairs (i, j), created with the initial state where missing.
@@ -152,13 +165,20 @@ class PairStore:
         keys = self._key(i, j)
         out = np.empty(len(keys), dtype=np.int64)
         # compiled (kernels_tick): a call is a few dozen to a few hundred pairs, each
-        # numpy pass of the search and merge a few microseconds
-        n_new = pair_lookup(self._keys, self._key_slot, keys, out)
-        if n_new:
+        # numpy pass of the search and merge a few microseconds; the search and the new
+        # pairs in one call where the arrays have room for them
+        n = len(self._keys)
+        n_new = pair_slots(self._key_buffer, self._slot_buffer, n, keys, out, self.size,
+                           self.src, self.dst, self.n_firms)
+        if n_new < 0:   # no room: the arrays grow, then the new pairs are added
+            n_new = -n_new
             start = self._grow(n_new)
             n = self._room(n_new)
             add_pairs(self._key_buffer, self._slot_buffer, n, keys, out, start, self.src,
                       self.dst, self.n_firms)
+        elif n_new:
+            self._grow(n_new)   # (within the capacity: only the size and the views)
+        if n_new:
             self._keys = self._key_buffer[:n + n_new]
             self._key_slot = self._slot_buffer[:n + n_new]
         return out
@@ -205,6 +225,7 @@ class PairStore:
                 new[: len(old)] = old
                 setattr(self, name, new)
         self.size = need
+        self._renew_views()
         return start
 
 
@@ -231,8 +252,18 @@ class SlotMemo:
     def __init__(self, store: PairStore):
         self.store = store
         self.size = -1
-        self.held = 0   # keys remembered, in a hash table (kernels_tick.memo_lookup)
+        # keys remembered, in a hash table (kernels_tick.memo_lookup), and how many keys
+        # a compiled pass that adds to the table itself asked last (reputation_slots)
+        self.count = np.zeros(2, dtype=np.int64)
         self.table = np.full((1024, 2), -1, dtype=np.int64)
+
+    @property
+    def held(self) -> int:
+        return int(self.count[0])
+
+    @held.setter
+    def held(self, value: int) -> None:
+        self.count[0] = value
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The slot of each pair key (``i * n_firms + j``), -1 where it has none."""
@@ -252,6 +283,23 @@ class SlotMemo:
             self.table = memo_insert(self.table, new, new_slots, self.held)
             self.held += len(new)
         return out
+
+    def ready(self) -> SlotMemo:
+        """The memo ready for a compiled pass that looks keys up in :attr:`table` and adds
+        those it misses while the table is at most half full, counting them in
+        :attr:`count` (:func:`.kernels_tick.reputation_slots`): the keys remembered
+        without a slot take theirs if the store added pairs; the table starts again if
+        it holds four times the keys asked last, or grows (twice as many rows, or more:
+        :func:`.kernels_tick.memo_insert`) once it is a quarter full."""
+        store = self.store
+        if self.size != store.size:
+            self._added(store)
+        held, asked = self.count.tolist()
+        if held > 4 * asked:
+            self.table[:], self.count[0] = -1, 0
+        elif 4 * held > len(self.table):   # re-hashed into a table of >= 4 x held rows
+            self.table = memo_insert(self.table, _NO_KEYS, _NO_KEYS, 2 * held)
+        return self
 
     def _added(self, store: PairStore) -> None:
         """The pairs the store added since last asked (slots from the size seen then on,
@@ -285,36 +333,55 @@ class TrustUpkeep:
         i's trust in j moves toward trust(i,k) x trust(k,j) for common partners k (toward
         the baseline, the contacts reset, then reputation: one compiled pass)."""
         store, rates = self.pairs, self.rates
-        links = self._reputation_links_now() if rates.reputation > 0 else _NO_LINKS
-        trust_upkeep(store.trust, store.met, store.contact, self.params.trust_baseline,
-                     rates.trust_decay, *links, store.initial_trust, rates.reputation)
+        baseline, initial = self.params.trust_baseline, store.initial_trust
+        pulls = _NO_PULLS
+        if rates.reputation > 0:
+            ex = self.exchanges
+            active = ex["active"]
+            # who is linked to whom and where their pairs sit change only with the active
+            # exchanges or new pair slots: the pulls are remembered (state.MEMO), and only
+            # trust is read each tick
+            key = (active.tobytes(), store.size)
+            last = self.__dict__.get("_reputation_links")
+            if last is None or last[0] != key:
+                if store.size <= _SMALL_STORE:   # links, slots and upkeep in one call
+                    memo = self._slot_memo().ready()
+                    pulls = upkeep_with_pulls(
+                        store.trust, store.met, store.contact, baseline, rates.trust_decay,
+                        initial, rates.reputation, active, ex["supplier"], ex["receiver"],
+                        ex["edge"], self.edge_slot_sr, self.edge_slot_rs, store.n_firms,
+                        store._keys, store._key_slot, memo.table, memo.count)
+                    self._reputation_links = (key, pulls)
+                    return
+                last = self._reputation_links = (key, self._reputation_pulls(active))
+            pulls = last[1]
+        trust_upkeep(store.trust, store.met, store.contact, baseline, rates.trust_decay,
+                     pulls, initial, rates.reputation)
 
-    def _reputation_links_now(self) -> tuple:
-        """The links of :func:`_reputation_links` over the active exchanges (none below
-        two). Who is linked to whom and where their pairs sit change only with the active
-        exchanges or new pair slots: remembered, and only trust is read each tick."""
+    def _slot_memo(self) -> SlotMemo:
+        store = self.pairs
+        return remembered(self, "_pair_slot_memo", store, lambda: SlotMemo(store))
+
+    def _reputation_pulls(self, active: np.ndarray) -> np.ndarray:
+        """The pulls of the links of :func:`_reputation_links` over the ``active``
+        exchanges (none below two) of a large store: rows of slots ``(ij, in_hub[ki],
+        of_hub[kj])``, as :func:`.kernels_tick.reputation_slots` gives them."""
         ex, store = self.exchanges, self.pairs
-        active = ex["active"]
-
-        def links() -> tuple:
-            if store.size <= _SMALL_STORE:   # links and slots in one compiled pass
-                return reputation_slots(active, ex["supplier"], ex["receiver"], ex["edge"],
-                                        self.edge_slot_sr, self.edge_slot_rs,
-                                        store.n_firms, store._keys, store._key_slot)
-            act = active.nonzero()[0]
-            if len(act) < 2:
-                return _NO_LINKS
-            return _reputation_links(ex["supplier"][act], ex["receiver"][act], store,
-                                     remembered(self, "_pair_slot_memo", store,
-                                                lambda: SlotMemo(store)))
-
-        return remembered(self, "_reputation_links", (active.tobytes(), store.size), links)
+        act = active.nonzero()[0]
+        if len(act) < 2:
+            return _NO_PULLS
+        ki, kj, ij, in_hub, of_hub = _reputation_links(
+            ex["supplier"][act], ex["receiver"][act], store, self._slot_memo())
+        return np.stack((ij, in_hub[ki], of_hub[kj]), axis=1)
 
 
-#: No reputation links (ki, kj, ij, in_hub, of_hub).
-_NO_LINKS = (np.zeros(0, dtype=np.int64),) * 5
+#: No keys (to grow a :class:`SlotMemo`'s table).
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+#: No reputation pulls (rows ij, ik, kj).
+_NO_PULLS = np.zeros((0, 3), dtype=np.int64)
 #: Pair stores of up to this many slots look the links' slots up in their sorted index,
-#: within the links' compiled pass; larger ones through a :class:`SlotMemo`.
+#: within the links' compiled pass (through a :class:`SlotMemo`'s table there); larger
+#: ones through a :class:`SlotMemo`.
 _SMALL_STORE = 1 << 16
 
 
