@@ -87,7 +87,7 @@ def test_the_memo_follows_the_store():
     sizes = set()
     for _ in range(40):
         model.step()
-        memo, store = model._topology_last, model.pairs
+        memo, store = model._measure_memo, model.pairs
         assert memo.known == store.size
         assert np.array_equal(memo.lower[:store.size],
                               store.src[:store.size] < store.dst[:store.size])

@@ -39,9 +39,9 @@ class Measurement:
         # remembered (_MeasureMemo): the network's figures, measured again when the active
         # exchanges change (an exchange's supplier and receiver never do); each pair
         # slot's src < dst (a slot's ends never change); the unit masks as one array
-        memo = self.__dict__.get("_topology_last")
+        memo = self.__dict__.get("_measure_memo")
         if memo is None or memo.store is not store:
-            memo = self._topology_last = _MeasureMemo(store, self._unit_masks)
+            memo = self._measure_memo = _MeasureMemo(store, self._unit_masks)
         active = ex["active"]
         key = active.tobytes()
         fresh = memo.key != key
@@ -191,7 +191,7 @@ _INTERNAL = np.isin(np.arange(len(REASONS)), [REASON_CODE[r] for r in INTERNAL_E
 
 class _MeasureMemo:
     """What :meth:`Measurement._measure` remembers from tick to tick (the model's
-    ``_topology_last``): the active exchanges' mask (as bytes) the network's figures were
+    ``_measure_memo``): the active exchanges' mask (as bytes) the network's figures were
     last measured for and those figures; whether each pair slot's ends ascend
     (``store.src < store.dst``, ``lower``: known for the first ``known`` slots, extended as
     the store adds slots, whose ends never change afterwards); the unit masks t, MWh, m3

@@ -114,7 +114,7 @@ CONTEXT: dict[str, str] = {
 MEMO = frozenset({
     "_traits", "_edge_cost_table", "_exit_hazard", "_input_constants",
     "_input_tables", "_introductions", "_owned_from", "_process_hazard", "_reputation_links",
-    "_surplus_caches", "_topology_last", "_pair_slot_memo",
+    "_surplus_caches", "_measure_memo", "_pair_slot_memo",
     "_lead_ticks", "_opening_ticks", "_season_months", "_starving",
     "_deal_inputs_of", "_contract_ticks",
     "_delivery_fixed",
