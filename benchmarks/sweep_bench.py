@@ -1,6 +1,6 @@
 """Sweep throughput, scaling and memory, measured against references in the same run.
 
-Three measurements (each can be run alone):
+Four measurements (each can be run alone):
 
 ``kalundborg``
     ``--runs`` runs (default 1,000) of ``kalundborg`` for ``--ticks`` months (default 120)
@@ -8,6 +8,11 @@ Three measurements (each can be run alone):
     written to Parquet) against a plain ``ProcessPoolExecutor`` loop that submits one
     future per run and keeps the summaries in memory. Target (issue 17): under 15 s on 2
     workers, the mean of the engine rounds.
+``speedup``
+    The ``kalundborg`` sweep (engine only) on ``--workers`` workers and on 1, in the order
+    N, 1, 1, N (``--rounds`` times): the speedup, the mean 1-worker wall time over the
+    mean N-worker one, with both measured in the same stretch of the machine's time.
+    Target (issue 17): >= 1.8x on 2 workers of an idle 2-core machine.
 ``scaling``
     ``--scaling-runs`` runs (default 40) of a 200-firm synthetic region with the engine on
     1 worker and on 2 workers: the speedup (expect >= 1.6x on 2 free cores).
@@ -17,7 +22,8 @@ Three measurements (each can be run alone):
 
 Usage::
 
-    python benchmarks/sweep_bench.py                       # all three
+    python benchmarks/sweep_bench.py                       # all four
+    python benchmarks/sweep_bench.py speedup
     python benchmarks/sweep_bench.py kalundborg --runs 200
     python benchmarks/sweep_bench.py memory --memory-runs 2000
 """
@@ -108,6 +114,26 @@ def bench_kalundborg(args, tmp: Path) -> None:
              if (n, args.ticks, args.workers) == (1000, 120, 2) else ""))
 
 
+def bench_speedup(args, tmp: Path) -> None:
+    """Engine rounds on N workers and on 1 in the order N, 1, 1, N (ABBA), so a drift in
+    the machine's speed during the benchmark does not favour either."""
+    s = spec("bench_speedup", "kalundborg", args.ticks, args.runs)
+    n, load = args.workers, os.getloadavg()[0]
+    walls: dict[int, list[float]] = {n: [], 1: []}
+    for i in range(args.rounds):
+        for workers in (n, 1, 1, n):
+            out = tmp / f"speedup{i}_{len(walls[workers])}_{workers}"
+            walls[workers].append(engine(s, workers, out)[0])
+    many, one = float(np.mean(walls[n])), float(np.mean(walls[1]))
+    print(f"speedup: {args.runs} runs x {args.ticks} ticks of kalundborg, engine (load "
+          f"average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; order "
+          f"{n},1,1,{n} x {args.rounds}): {n} workers "
+          + "/".join(f"{t:.1f}" for t in walls[n]) + " s, 1 worker "
+          + "/".join(f"{t:.1f}" for t in walls[1]) + f" s; speedup {one / many:.2f}x"
+          + (f" (target >= 1.8x, issue 17: {'met' if one / many >= 1.8 else 'NOT met'})"
+             if (args.runs, args.ticks, n) == (1000, 120, 2) else ""))
+
+
 def bench_scaling(args, tmp: Path) -> None:
     s = spec("bench_scaling", "synthetic", args.scaling_ticks, args.scaling_runs,
              n_firms=200, region_seed=1)
@@ -147,19 +173,21 @@ def bench_memory(args, tmp: Path) -> None:
           f"batch to the last {marks[-1][1] - marks[0][1]:+.1f} MiB")
 
 
-BENCHES = {"kalundborg": bench_kalundborg, "scaling": bench_scaling, "memory": bench_memory}
+BENCHES = {"kalundborg": bench_kalundborg, "speedup": bench_speedup,
+           "scaling": bench_scaling, "memory": bench_memory}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # no list default: argparse checks a nargs="*" default against the choices as one value
     parser.add_argument("which", nargs="*", choices=list(BENCHES),
-                        help="which benchmarks (default: all three)")
+                        help="which benchmarks (default: all four)")
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--ticks", type=int, default=120)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2,
-                        help="kalundborg: 2 = order engine, plain, plain, engine; 1 = once each")
+                        help="kalundborg: 2 = order engine, plain, plain, engine; 1 = once "
+                        "each; speedup: repeats of the order N, 1, 1, N workers (default 2)")
     parser.add_argument("--scaling-runs", type=int, default=40)
     parser.add_argument("--scaling-ticks", type=int, default=60)
     parser.add_argument("--memory-runs", type=int, default=2000)

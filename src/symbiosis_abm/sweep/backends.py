@@ -1,4 +1,4 @@
-"""Where runs execute: ``serial``, ``processes`` (a spawn pool) or ``dask``.
+"""Where runs execute: ``serial``, ``processes`` (a supervised process pool) or ``dask``.
 
 Each backend takes chunks of runs and yields results as they complete, with a bounded
 number of chunks in flight, so nothing holds all results in memory. A run that raises,

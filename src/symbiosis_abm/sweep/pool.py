@@ -1,7 +1,9 @@
 """A supervised process pool: each worker watched, each run timed, a dead worker replaced.
 
-The ``processes`` backend runs chunks of runs on spawned worker processes, one pipe per
-worker. Because the parent knows which chunk each worker holds and which of its runs have
+The ``processes`` backend runs chunks of runs on worker processes, one pipe per worker.
+The workers are forked from a fork server that has imported the model and loaded its
+compiled kernels once (:mod:`.preload`; spawned where there is no fork server, as on
+Windows): either way a worker inherits nothing of the sweep's own process. Because the parent knows which chunk each worker holds and which of its runs have
 already come back (a worker sends one result per run), it knows exactly which run was in
 progress when a worker died or hung:
 
@@ -15,6 +17,10 @@ progress when a worker died or hung:
 Workers ignore SIGINT (the parent decides when to stop), exit when their parent is gone
 (no orphans even after ``kill -9`` of the sweep), and are all killed and joined when the
 parent stops for any reason (the generator's ``finally``).
+
+Each worker holds the chunk it runs and the next one, so it never waits for the parent;
+chunks get smaller towards the end (:func:`tapered`), so the workers finish together; the
+parent reads results at most every ``WAKE_SECONDS``, since it shares the cores with them.
 
 Examples
 --------
@@ -32,13 +38,17 @@ Examples
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from .design import Run
@@ -50,6 +60,12 @@ READY = "ready"
 #: How long a stopping worker may take to exit before it is killed.
 JOIN_SECONDS = 2.0
 _PARENT_POLL_SECONDS = 0.5
+#: The largest chunk (pickled) sent to a busy worker, well inside a pipe's buffer.
+AHEAD_BYTES = 32_768
+#: The shortest time between two readings of the workers' results.
+WAKE_SECONDS = 0.02
+#: What the fork server imports before it forks a worker.
+PRELOAD = "symbiosis_abm.sweep.preload"
 
 
 def death_cause(exitcode: int | None) -> str:
@@ -80,21 +96,38 @@ def _failure(run: Run, kind: str, cause: str, seconds: float) -> dict[str, Any]:
             "error": f"{kind}: {cause} while running run {run.run_id}"}
 
 
-def _serve(conn, task: Task, parent: int) -> None:
+def _serve(conn, task: Task) -> None:
     """A worker's loop: receive a chunk, send one result per run; None or EOF ends it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent stops the sweep
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # its parent: the sweep, or the fork server, which ends when the sweep does
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     warm_up()
     conn.send(READY)
     while True:
         try:
             chunk = conn.recv()
         except (EOFError, OSError):
-            return
+            chunk = None
         if chunk is None:
-            return
+            _end_now()
         for run in chunk:
             conn.send(run_one(run, task))
+
+
+def _end_now() -> None:
+    """End the worker without the interpreter's teardown.
+
+    Every result has already gone down the pipe (``send`` returns once it is written) and
+    a worker writes no file, so nothing is lost; the teardown of a process holding
+    numba's compiled kernels takes about 0.35 s, which the sweep would wait for, once per
+    worker. Output is flushed first.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 def _watch_parent(parent: int) -> None:
@@ -105,33 +138,63 @@ def _watch_parent(parent: int) -> None:
 
 
 class _Worker:
-    """One worker process, its pipe, the runs it holds and the current run's deadline."""
+    """One worker process, its pipe, the runs it holds (and how many of each chunk it
+    was sent are left) and the current run's deadline."""
 
     def __init__(self, context, task: Task):
         self.conn, child = context.Pipe()
-        self.proc = context.Process(target=_serve, args=(child, task, os.getpid()),
-                                    daemon=True)
+        self.proc = context.Process(target=_serve, args=(child, task), daemon=True)
         self.proc.start()
         child.close()
         self.ready = False
         self.runs: collections.deque[Run] = collections.deque()
+        self.chunks_left: collections.deque[int] = collections.deque()
         self.started = 0.0
 
-    def give(self, chunk: list[Run]) -> None:
-        self.runs.extend(chunk)
-        self.started = time.monotonic()
-        self.conn.send(chunk)
+    def wants(self) -> bool:
+        """Whether to send this worker a chunk: it is ready and holds at most one, so the
+        next chunk waits in its pipe and it never waits for the parent."""
+        return self.ready and len(self.chunks_left) < 2
 
-    def stop(self, kill: bool = False) -> None:
+    def took(self) -> Run:
+        """The run whose result has come back (the first it holds)."""
+        self.chunks_left[0] -= 1
+        if not self.chunks_left[0]:
+            self.chunks_left.popleft()
+        return self.runs.popleft()
+
+    def give(self, chunk: list[Run]) -> bool:
+        """Send ``chunk``; False (nothing sent) when the worker is dead, or busy and the
+        chunk too big to wait in its pipe (a send that fills it would wait for the worker)."""
+        message = ForkingPickler.dumps(chunk)
+        if self.runs and len(message) > AHEAD_BYTES:
+            return False
+        try:
+            self.conn.send_bytes(message)
+        except OSError:   # it has just died: its sentinel says so, the chunk waits
+            return False
+        if not self.runs:   # its first run starts now (a chunk sent ahead waits its turn)
+            self.started = time.monotonic()
+        self.runs.extend(chunk)
+        self.chunks_left.append(len(chunk))
+        return True
+
+    def ask_to_stop(self, kill: bool = False) -> None:
+        """Tell the worker to end (it ends at once), or kill it (``kill``)."""
         if self.proc.is_alive() and not kill:
             try:
                 self.conn.send(None)
             except OSError:
                 pass
-            self.proc.join(JOIN_SECONDS)
+        else:
+            self.proc.kill()
+
+    def join(self) -> None:
+        """Wait for the worker to end (killing it if it has not within JOIN_SECONDS)."""
+        self.proc.join(JOIN_SECONDS)
         if self.proc.is_alive():
             self.proc.kill()
-        self.proc.join(JOIN_SECONDS)
+            self.proc.join(JOIN_SECONDS)
         self.conn.close()
 
 
@@ -141,19 +204,71 @@ def supervised(runs: Sequence[Run], task: Task, workers: int, size: int,
 
     ``size`` runs are sent per message; ``timeout`` (seconds per run, None: no limit).
     """
-    context = multiprocessing.get_context("spawn")  # nothing inherited, same on every OS
-    queue = collections.deque(list(runs[i:i + size]) for i in range(0, len(runs), size))
+    queue = collections.deque(tapered(runs, size, workers))
     pool: list[_Worker] = []
-    try:
-        pool = [_Worker(context, task) for _ in range(min(workers, len(queue)))]
-        while queue or any(w.runs for w in pool):
+    with _start_method() as context:
+        try:
+            pool = [_Worker(context, task) for _ in range(min(workers, len(queue)))]
+            woke = 0.0
+            while queue or any(w.runs for w in pool):
+                for worker in pool:
+                    while queue and worker.wants() and worker.give(queue[0]):
+                        queue.popleft()
+                # results are read at most every WAKE_SECONDS: waking the parent for each
+                # run costs the workers more than its work does (none waits for it: each
+                # holds a chunk ahead)
+                time.sleep(max(0.0, woke + WAKE_SECONDS - time.monotonic()))
+                woke = time.monotonic()
+                yield from _wait_once(pool, queue, context, task, timeout)
+        finally:   # all told first, then all joined: they end side by side
             for worker in pool:
-                if worker.ready and not worker.runs and queue:
-                    worker.give(queue.popleft())
-            yield from _wait_once(pool, queue, context, task, timeout)
-    finally:
-        for worker in pool:
-            worker.stop(kill=bool(worker.runs))
+                worker.ask_to_stop(kill=bool(worker.runs))
+            for worker in pool:
+                worker.join()
+
+
+@contextlib.contextmanager
+def _start_method() -> Iterator[Any]:
+    """The workers' multiprocessing context for one sweep.
+
+    The fork server, started for this sweep with :data:`PRELOAD` and stopped after it, so
+    that each sweep's workers run the code as it is when the sweep starts, as spawned ones
+    would. Spawn where there is no fork server (Windows), or where one is already running
+    in this process (it is someone else's and has not loaded the model: spawned workers
+    load it themselves).
+    """
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    if ("forkserver" not in multiprocessing.get_all_start_methods()
+            or getattr(server, "_forkserver_pid", 0) is not None
+            or not hasattr(server, "_stop")):
+        yield multiprocessing.get_context("spawn")
+        return
+    earlier = server._preload_modules
+    server.set_forkserver_preload([PRELOAD])
+    try:
+        yield multiprocessing.get_context("forkserver")
+    finally:   # its workers are joined; killed, it skips a teardown of about 0.35 s
+        with contextlib.suppress(OSError, TypeError):
+            os.kill(server._forkserver_pid, signal.SIGKILL)
+        server._stop()
+        server.set_forkserver_preload(earlier)
+
+
+def tapered(runs: Sequence[Run], size: int, workers: int) -> list[list[Run]]:
+    """Consecutive chunks of ``size`` runs, smaller towards the end (each at most the
+    runs left over twice the workers), so the workers finish close together.
+
+    Examples
+    --------
+    >>> [len(c) for c in tapered(list(range(40)), 8, 2)]
+    [8, 8, 6, 5, 4, 3, 2, 1, 1, 1, 1]
+    """
+    chunks, start = [], 0
+    while start < len(runs):
+        n = min(size, -(-(len(runs) - start) // (2 * workers)))   # (ceiling)
+        chunks.append(list(runs[start:start + n]))
+        start += n
+    return chunks
 
 
 def _wait_once(pool: list[_Worker], queue: collections.deque, context, task: Task,
@@ -207,7 +322,7 @@ def _drain(worker: _Worker) -> list[dict[str, Any]]:
             if message == READY:
                 worker.ready = True
                 continue
-            worker.runs.popleft()
+            worker.took()
             worker.started = time.monotonic()
             out.append(message)
     except (EOFError, OSError):

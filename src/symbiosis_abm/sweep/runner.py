@@ -65,7 +65,7 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
     Parameters
     ----------
     backend : {"serial", "processes", "dask"}
-        ``processes`` (default): supervised spawn processes (:mod:`.pool`); ``dask``: an
+        ``processes`` (default): supervised processes (:mod:`.pool`); ``dask``: an
         embedded ``LocalCluster`` or the scheduler at ``scheduler``.
     workers : int, optional
         Worker processes (default: one per core; ignored with ``scheduler``).
@@ -76,7 +76,8 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
         spec no longer has (a changed region file or parameter): refuse it (default), or
         delete them and start over.
     chunk : int, optional
-        Runs per task sent to a worker (default: about eight tasks per worker, <= 16).
+        Runs per task sent to a worker (default: about eight tasks per worker, <= 16;
+        with ``processes``, smaller towards the end so the workers finish together).
     batch : int
         Results are written at least every ``batch`` runs (and every ``FLUSH_SECONDS``).
     timeout : float, optional

@@ -1,0 +1,30 @@
+"""What a sweep's fork server loads once, before it forks any worker.
+
+The ``processes`` backend starts its workers from a fork server (:mod:`.pool`), which
+imports this module first: the model, the resource catalogue and a short run of
+``kalundborg``, so that the compiled kernels are loaded (or, on a machine that has never
+run the model, compiled) once, and each worker forked from that state starts at once
+instead of importing and loading them itself (about 1.3 s a worker).
+
+Importing this module runs that warm-up; nothing else imports it. A warm-up that fails
+is left to the workers, which meet the same error in their runs and report it.
+"""
+
+from __future__ import annotations
+
+WARM_UP_REGION = "kalundborg"
+WARM_UP_TICKS = 120
+
+
+def _warm_up() -> None:
+    from ..model import SymbiosisModel
+    from .worker import warm_up
+
+    warm_up()
+    SymbiosisModel(WARM_UP_REGION, rng=0).run(WARM_UP_TICKS)
+
+
+try:
+    _warm_up()
+except Exception:  # noqa: BLE001  (the workers report it, run by run)
+    pass

@@ -1,0 +1,161 @@
+"""How the supervised pool starts, feeds and stops its workers (issue 17, must show 2):
+forked from a fork server that loaded the model once, a chunk held ahead, smaller chunks
+towards the end, every worker ending by itself, and the fork server gone after the sweep."""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import multiprocessing.forkserver
+import subprocess
+import sys
+
+import pytest
+
+from symbiosis_abm.sweep import pool
+from symbiosis_abm.sweep.design import expand
+from symbiosis_abm.sweep.spec import spec_from_dict
+from symbiosis_abm.sweep.worker import Task
+
+HAS_FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _spec(replicates: int, ticks: int = 2):
+    return spec_from_dict({"sweep": {"name": "feed", "regions": ["kalundborg"],
+                                     "ticks": ticks, "replicates": replicates, "seed": 3}},
+                          "feed.toml")
+
+
+@pytest.mark.parametrize("n, size, workers", [(1000, 16, 2), (40, 8, 2), (7, 16, 3),
+                                              (100, 16, 1), (1, 4, 2), (0, 4, 2)])
+def test_tapered_chunks_cover_the_runs_in_order_and_shrink_at_the_end(n, size, workers):
+    runs = list(range(n))
+    chunks = pool.tapered(runs, size, workers)
+    assert [r for c in chunks for r in c] == runs
+    sizes = [len(c) for c in chunks]
+    assert all(0 < s <= size for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    left = n
+    for s in sizes:   # none bigger than the runs left over twice the workers (rounded up)
+        assert s <= -(-left // (2 * workers))
+        left -= s
+    if n >= 4 * workers * size:   # full chunks first, single runs last
+        assert sizes[0] == size and sizes[-1] == 1
+
+
+class _Pipe:
+    """What _Worker.give sends on, recorded (or a pipe whose reader is gone)."""
+
+    def __init__(self, broken: bool = False):
+        self.sent: list[bytes] = []
+        self.broken = broken
+
+    def send_bytes(self, message) -> None:
+        if self.broken:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.sent.append(bytes(message))
+
+
+def _worker(held: int, broken: bool = False) -> pool._Worker:
+    worker = object.__new__(pool._Worker)   # its pipe and runs, without a process
+    worker.conn, worker.ready, worker.started = _Pipe(broken), True, -1.0
+    worker.runs = collections.deque(range(held))
+    worker.chunks_left = collections.deque([held] if held else [])
+    return worker
+
+
+def test_a_busy_worker_gets_a_chunk_ahead_only_if_it_fits_in_its_pipe():
+    small = ["run"] * 3
+    big = [f"{i}" + "x" * 1000 for i in range(pool.AHEAD_BYTES // 1000 + 1)]   # (unshared)
+    busy = _worker(held=2)
+    assert busy.give(small) and len(busy.conn.sent) == 1 and len(busy.runs) == 5
+    assert busy.started == -1.0   # the run it is on keeps its deadline
+    assert not busy.give(big) and len(busy.conn.sent) == 1 and len(busy.runs) == 5
+    idle = _worker(held=0)
+    assert idle.wants() and idle.give(big) and len(idle.runs) == len(big)
+    assert idle.started > 0   # its first run starts now
+    assert idle.wants() and idle.give(small) and not idle.wants()   # one chunk ahead
+
+
+def test_a_worker_holds_the_chunk_it_runs_and_one_more():
+    worker = _worker(held=0)
+    worker.give(["a", "b"]), worker.give(["c"])
+    assert not worker.wants() and list(worker.chunks_left) == [2, 1]
+    assert worker.took() == "a" and not worker.wants()
+    assert worker.took() == "b" and worker.wants() and list(worker.chunks_left) == [1]
+
+
+def test_a_chunk_sent_to_a_worker_that_just_died_stays_with_the_parent():
+    dead = _worker(held=1, broken=True)
+    assert not dead.give(["run"]) and list(dead.runs) == [0]
+
+
+def test_each_worker_holds_a_chunk_ahead_and_ends_by_itself(monkeypatch):
+    """Runs come back in order and complete; a worker is sent its next chunk while it
+    still runs the last one; told to stop, each exits with status 0, none is killed."""
+    held, ended = [], []
+    give, join = pool._Worker.give, pool._Worker.join
+
+    def recording_give(self, chunk):
+        sent = give(self, chunk)
+        held.append(len(self.runs))
+        return sent
+
+    def recording_join(self):
+        join(self)
+        ended.append(self.proc.exitcode)
+
+    monkeypatch.setattr(pool._Worker, "give", recording_give)
+    monkeypatch.setattr(pool._Worker, "join", recording_join)
+    spec = _spec(replicates=12)
+    runs = expand(spec)
+    results = [r for batch in pool.supervised(runs, Task.of(spec), workers=1, size=3)
+               for r in batch]
+    assert [r["run"].run_id for r in results] == [r.run_id for r in runs]
+    assert all(r["ok"] for r in results)
+    assert max(held) == 6   # the chunk it runs and the one after it
+    assert ended == [0]
+
+
+@pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server "
+                    "(Windows): the pool spawns its workers, as before")
+def test_a_sweep_forks_its_workers_from_its_own_fork_server_and_stops_it_after():
+    server = multiprocessing.forkserver._forkserver
+    assert server._forkserver_pid is None
+    preload = list(server._preload_modules)
+    with pool._start_method() as context:
+        assert context.get_start_method() == "forkserver"
+        assert server._preload_modules == [pool.PRELOAD]
+        process = context.Process(target=sys.exit, args=(0,))
+        process.start()
+        process.join()
+        assert server._forkserver_pid is not None   # started for this sweep
+    assert server._forkserver_pid is None          # and stopped after it
+    assert server._preload_modules == preload
+
+
+@pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
+def test_a_fork_server_already_running_is_left_alone_and_the_workers_spawned():
+    server = multiprocessing.forkserver._forkserver
+    server.ensure_running()   # someone else's: not ours to preload or stop
+    try:
+        pid = server._forkserver_pid
+        with pool._start_method() as context:
+            assert context.get_start_method() == "spawn"
+        assert server._forkserver_pid == pid
+    finally:
+        server._stop()
+
+
+def test_the_preload_loads_the_compiled_kernels_before_any_worker_is_forked():
+    """Imported alone (as the fork server imports it), the module leaves the kernels of a
+    kalundborg run loaded: a worker forked after it compiles and loads nothing."""
+    code = ("import symbiosis_abm.sweep.preload\n"
+            "from symbiosis_abm import kernels_tick\n"
+            "from numba.core.registry import CPUDispatcher\n"
+            "loaded = [f for f in vars(kernels_tick).values()\n"
+            "          if isinstance(f, CPUDispatcher) and f.signatures]\n"
+            "print(len(loaded))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert int(done.stdout) >= 5
