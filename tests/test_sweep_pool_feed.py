@@ -159,3 +159,18 @@ def test_the_preload_loads_the_compiled_kernels_before_any_worker_is_forked():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert int(done.stdout) >= 5
+
+
+@pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
+def test_a_second_sweep_while_one_has_the_fork_server_spawns_its_workers():
+    """Two sweeps of one process at once (threads): the second must not share, or stop,
+    the first one's fork server, whose end would end the first one's workers."""
+    server = multiprocessing.forkserver._forkserver
+    with pool._start_method() as first:
+        with pool._start_method() as second:
+            assert second.get_start_method() == "spawn"
+        assert first.get_start_method() == "forkserver"
+        assert server._preload_modules == [pool.PRELOAD]   # the second left it alone
+    assert server._forkserver_pid is None
+    with pool._start_method() as again:   # free again once the first has ended
+        assert again.get_start_method() == "forkserver"

@@ -3,9 +3,10 @@
 The ``processes`` backend runs chunks of runs on worker processes, one pipe per worker.
 The workers are forked from a fork server that has imported the model and loaded its
 compiled kernels once (:mod:`.preload`; spawned where there is no fork server, as on
-Windows): either way a worker inherits nothing of the sweep's own process. Because the parent knows which chunk each worker holds and which of its runs have
-already come back (a worker sends one result per run), it knows exactly which run was in
-progress when a worker died or hung:
+Windows): either way a worker inherits nothing of the sweep's own process. Because the
+parent knows which chunk each worker holds and which of its runs have already come back
+(a worker sends one result per run), it knows exactly which run was in progress when a
+worker died or hung:
 
 * a worker that dies (a signal, ``os._exit``, the out-of-memory killer) turns the run it
   was running into a failed result naming the cause (signal or exit status); the rest of
@@ -66,6 +67,8 @@ AHEAD_BYTES = 32_768
 WAKE_SECONDS = 0.02
 #: What the fork server imports before it forks a worker.
 PRELOAD = "symbiosis_abm.sweep.preload"
+#: Held by the sweep that has the fork server (one at a time; others spawn their workers).
+_FORK_SERVER_TAKEN = threading.Lock()
 
 
 def death_cause(exitcode: int | None) -> str:
@@ -233,25 +236,33 @@ def _start_method() -> Iterator[Any]:
 
     The fork server, started for this sweep with :data:`PRELOAD` and stopped after it, so
     that each sweep's workers run the code as it is when the sweep starts, as spawned ones
-    would. Spawn where there is no fork server (Windows), or where one is already running
-    in this process (it is someone else's and has not loaded the model: spawned workers
-    load it themselves).
+    would. Spawn where there is no fork server (Windows), where one is already running in
+    this process (it is someone else's and has not loaded the model: spawned workers load
+    it themselves) or while another sweep of this process has it. (The fork server is
+    multiprocessing's one per process; ``_forkserver`` and its ``_stop`` are private, so
+    their absence also means spawn.)
     """
     server = getattr(multiprocessing.forkserver, "_forkserver", None)
     if ("forkserver" not in multiprocessing.get_all_start_methods()
-            or getattr(server, "_forkserver_pid", 0) is not None
-            or not hasattr(server, "_stop")):
+            or not hasattr(server, "_stop")
+            or not _FORK_SERVER_TAKEN.acquire(blocking=False)):
         yield multiprocessing.get_context("spawn")
         return
-    earlier = server._preload_modules
-    server.set_forkserver_preload([PRELOAD])
     try:
-        yield multiprocessing.get_context("forkserver")
-    finally:   # its workers are joined; killed, it skips a teardown of about 0.35 s
-        with contextlib.suppress(OSError, TypeError):
-            os.kill(server._forkserver_pid, signal.SIGKILL)
-        server._stop()
-        server.set_forkserver_preload(earlier)
+        if getattr(server, "_forkserver_pid", 0) is not None:
+            yield multiprocessing.get_context("spawn")
+            return
+        earlier = server._preload_modules
+        server.set_forkserver_preload([PRELOAD])
+        try:
+            yield multiprocessing.get_context("forkserver")
+        finally:   # its workers are joined; killed, it skips a teardown of about 0.35 s
+            with contextlib.suppress(OSError, TypeError):
+                os.kill(server._forkserver_pid, signal.SIGKILL)
+            server._stop()
+            server.set_forkserver_preload(earlier)
+    finally:
+        _FORK_SERVER_TAKEN.release()
 
 
 def tapered(runs: Sequence[Run], size: int, workers: int) -> list[list[Run]]:
