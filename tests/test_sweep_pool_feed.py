@@ -137,14 +137,17 @@ def test_a_sweep_forks_its_workers_from_its_own_fork_server_and_stops_it_after()
 @pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
 def test_a_fork_server_already_running_is_left_alone_and_the_workers_spawned():
     server = multiprocessing.forkserver._forkserver
+    preload = list(server._preload_modules)
+    server.set_forkserver_preload([])   # (an empty one, quick to start)
     server.ensure_running()   # someone else's: not ours to preload or stop
     try:
         pid = server._forkserver_pid
         with pool._start_method() as context:
             assert context.get_start_method() == "spawn"
-        assert server._forkserver_pid == pid
+        assert server._forkserver_pid == pid and server._preload_modules == []
     finally:
         server._stop()
+        server.set_forkserver_preload(preload)
 
 
 def test_the_preload_loads_the_compiled_kernels_before_any_worker_is_forked():
