@@ -1584,6 +1584,24 @@ def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: 
         member[f] |= (not member[f]) & firm_open[f] & (draws[f] < chance)
 
 
+#: A firm with more candidates than its budget pays for picks up to this many by repeated
+#: minimum (no sort, no temporaries); more by a stable sort of its draws
+FEW_PICKS = 16
+
+
+@njit(inline="always")
+def _evaluation_budget(f, firm_size, member, sme, helped, search_cost, expert_support,
+                       budget, ticks_per_year, n):  # pragma: no cover - compiled
+    """Firm ``f``'s cost per evaluation and how many it pays for (see
+    :func:`budgeted_evaluations`), operation for operation as its firm-by-firm pass."""
+    c = search_cost
+    if helped and firm_size[f] == sme and member[f]:
+        c *= 1.0 - expert_support
+    # numpy's where: a float, then cast (floor of the budget's count, or all)
+    count = np.floor(budget[f] / ticks_per_year / max(c, 1e-12)) if c > 0 else float(n)
+    return c, np.int64(count)
+
+
 @kernel
 def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped, search_cost,
                          expert_support, budget, ticks_per_year,
@@ -1594,9 +1612,14 @@ def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped
     A firm's cost per evaluation is ``search_cost``, times ``1 - expert_support`` for an
     SME ``member`` where ``helped`` (expert support); it evaluates at most
     ``floor(budget / ticks_per_year / cost)`` candidates (all where the cost is not
-    positive), the first in ``draws`` order (:func:`first_in_groups`). Each evaluation's
-    cost is added to its evaluator's ``firm_costs`` in the edges' order (as
-    ``np.add.at``). Returns the edges evaluated.
+    positive), the first in ``draws`` order, ties in the edges' order (as
+    :func:`first_in_groups`; ``draws`` without NaN). Each evaluation's cost is added to
+    its evaluator's ``firm_costs`` (as ``np.add.at``: one addition each, and a firm's
+    are all of one value). Returns the edges evaluated, in their order.
+
+    Only the evaluators' costs and limits are computed; each evaluator's candidates are
+    found through a list (no pass over all firms), and a crowded one (more candidates
+    than it pays for) picks its first few by repeated minimum (:data:`FEW_PICKS`).
 
     Examples
     --------
@@ -1611,26 +1634,52 @@ def budgeted_evaluations(edges, evaluator, draws, firm_size, member, sme, helped
     >>> costs.tolist()
     [10.0, 10.0]
     """
-    n, n_firms = len(edges), len(budget)
-    cost = np.empty(n_firms)
-    limit = np.empty(n_firms, dtype=np.int64)
-    for f in range(n_firms):
-        c = search_cost
-        if helped and firm_size[f] == sme and member[f]:
-            c *= 1.0 - expert_support
-        cost[f] = c
-        # numpy's where: a float, then cast (floor of the budget's count, or all)
-        count = np.floor(budget[f] / ticks_per_year / max(c, 1e-12)) if c > 0 else float(n)
-        limit[f] = np.int64(count)
-    pick = first_in_groups(evaluator, draws, limit)
+    n = len(edges)
+    # each evaluator's candidates as a list in the edges' order (its head, then after)
+    head = np.full(len(budget), -1, dtype=np.int64)
+    after = np.empty(n, dtype=np.int64)
+    for k in range(n - 1, -1, -1):
+        g = evaluator[k]
+        after[k], head[g] = head[g], k
+    pick = np.zeros(n, dtype=np.bool_)
+    for k in range(n):
+        g = evaluator[k]
+        first = head[g]
+        if first < 0:   # this evaluator's candidates are decided
+            continue
+        head[g] = -1
+        cost, cap = _evaluation_budget(g, firm_size, member, sme, helped, search_cost,
+                                       expert_support, budget, ticks_per_year, n)
+        size, j = 0, first
+        while j >= 0:
+            size, j = size + 1, after[j]
+        if size <= cap:
+            j = first
+            while j >= 0:
+                pick[j], j = True, after[j]
+        elif cap > FEW_PICKS:   # many of many: a stable sort of its draws
+            items, j = np.empty(size, dtype=np.int64), first
+            for i in range(size):
+                items[i], j = j, after[j]
+            order = _stable_order(draws[items])
+            for i in range(cap):
+                pick[items[order[i]]] = True
+        else:   # the first cap by (draw, position): repeated minimum (none if cap <= 0)
+            for _ in range(cap):
+                best, j = -1, first
+                while j >= 0:
+                    if not pick[j] and (best < 0 or _sorts_before(draws[j], draws[best])):
+                        best = j
+                    j = after[j]
+                pick[best] = True
+        for _ in range(min(size, max(cap, 0))):   # its evaluations, one addition each
+            firm_costs[g] += cost
     kept = np.empty(n, dtype=edges.dtype)
     m = 0
     for k in range(n):
-        if pick[k]:
-            firm_costs[evaluator[k]] += cost[evaluator[k]]
-            kept[m] = edges[k]
-            m += 1
-    return kept[:m].copy()
+        kept[m] = edges[k]
+        m += np.int64(pick[k])
+    return kept[:m]   # a view (as open_edge_ids)
 
 
 @kernel

@@ -5,8 +5,6 @@ A mixin of :class:`~.model.SymbiosisModel`; the pure rules are in :mod:`.search`
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import numpy as np
 
 from .codes import (
@@ -71,11 +69,12 @@ class PartnerSearch:
         share = self.cofunding_offer(edges, surplus_without=terms.surplus,
                                capex=info["capex"],
                                annual_capex=info["capex"] * info["annuity_factor"])
-        if share.any():   # the co-funded deals' terms, merged in
-            helped = np.flatnonzero(share > 0)
+        if np.count_nonzero(share):   # (share.any(), without numpy's Python wrapper)
+            # the co-funded deals' surplus and affordability, merged in (the only terms
+            # read below)
+            helped = (share > 0).nonzero()[0]
             more, more_info = self.expected_terms(edges[helped], cofund=share[helped])
-            for field in fields(terms):
-                getattr(terms, field.name)[helped] = getattr(more, field.name)
+            terms.surplus[helped] = more.surplus
             info["affordable"][helped] = more_info["affordable"]
         # the worthwhile ones open talks, best first; the others wait to be reconsidered
         # (one compiled pass, kernels.evaluated_outcome)
