@@ -66,9 +66,12 @@ class PartnerSearch:
         if len(edges) == 0:   # no budget left for any: nothing to evaluate
             return
         terms, info = self.expected_terms(edges)
-        share = self.cofunding_offer(edges, surplus_without=terms.surplus,
-                               capex=info["capex"],
-                               annual_capex=info["capex"] * info["annuity_factor"])
+        if self.cofunding_available() <= 0:   # no budget, no shares (cofunding_offer's
+            share = np.zeros(len(edges))      # answer, without its arguments made)
+        else:
+            share = self.cofunding_offer(edges, surplus_without=terms.surplus,
+                                         capex=info["capex"],
+                                         annual_capex=info["capex"] * info["annuity_factor"])
         if np.count_nonzero(share):   # (share.any(), without numpy's Python wrapper)
             # the co-funded deals' surplus and affordability, merged in (the only terms
             # read below)
