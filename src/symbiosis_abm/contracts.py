@@ -38,6 +38,8 @@ from .codes import (
     REASON_CODE,
 )
 from .kernels import (
+    DEAL_FLAGS,
+    DEAL_ROWS,
     building_counts,
     end_rows,
     fit_within_band,
@@ -47,9 +49,14 @@ from .kernels import (
     start_on_routes,
 )
 from .kernels_tick import (
+    GROWN,
+    NOT_SIGNED,
+    NOT_VIABLE,
+    RENEWED,
     deliver_pass,
     delivery_fixed,
     realised_ratios,
+    renewal_codes,
     worn_rows,
 )
 from .pace import lead_ticks
@@ -274,9 +281,10 @@ class ContractBook:
         if n_over:
             self._end_losing(t, rows[a:a + n_over],
                              rows[a + n_over:a + 2 * n_over].astype(np.bool_))
-        due = rows[a + 2 * n_over:]
-        if len(due):   # those still active after the endings above
-            self._renew_or_expire(t, due[ex["active"][due]])
+        a += 2 * n_over
+        if a < len(rows):   # contracts at their term: those still active after the endings
+            due = rows[a:]  # above (all of them where none ended)
+            self._renew_or_expire(t, due[ex["active"][due]] if n_lost or n_over else due)
 
     def _delivery_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """What :meth:`_deliver`'s pass reads that is fixed for a run's parameters
@@ -329,12 +337,7 @@ class ContractBook:
         today's surplus (the asset sunk) is positive and both sides still sign, the
         contract is re-priced at its Nash split, as at a renewal, and goes on to its term.
         Returns which contracts were kept."""
-        ex = self.exchanges
-        edges, volume = ex["edge"][rows], ex["volume"][rows]
-        terms, info = self.expected_terms(edges, volume=volume, trial=ex["trial"][rows],
-                                          held=volume)
-        kept = (terms.surplus > 0) & self._signs(edges, terms, info)
-        self._reprice(rows[kept], terms, info, kept)
+        kept = self._renegotiate(rows, renewing=False) == RENEWED
         self.counts["price reviews"] += int(kept.sum())
         return kept
 
@@ -343,34 +346,52 @@ class ContractBook:
         Nash split of the surplus at today's prices, with the asset already built sunk) if
         that surplus is positive and both still sign; end as "renegotiation failed" where
         no price leaves both sides better off than their alternatives, as "expired" where
-        one will not sign."""
-        ex = self.exchanges
+        one will not sign. A trial whose pair would now sign the full link ends, to grow
+        into it (7.15)."""
         if len(due) == 0:
             return
-        edges, trial, volume, p = ex["edge"][due], ex["trial"][due], ex["volume"][due], self.params
-        terms, info = self.expected_terms(edges, volume=volume, trial=trial, held=volume)
-        # capex of the asset the exchange runs over is sunk: the renewal books none
-        viable = terms.surplus > 0
-        keep = viable & self._signs(edges, terms, info)
-        grown = np.zeros(len(due), dtype=bool)   # a trial whose pair would now sign the
-        if np.count_nonzero(trial):              # full link ends, to grow into it (7.15)
-            full = volume[trial] / max(p.trial_volume_share, 1e-12)
-            f_terms, f_info = self.expected_terms(edges[trial], volume=full,
-                                                  held=volume[trial])
-            grown[trial] = (f_terms.surplus > 0) & self._signs(edges[trial], f_terms, f_info)
-        keep &= ~grown
-        renewed = int(np.count_nonzero(keep))
-        if renewed:
-            term = remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
-            self._reprice(due[keep], terms, info, keep, trial=trial, term=term)
+        codes = self._renegotiate(due, renewing=True)
+        renewed = len(due) - int(np.count_nonzero(codes))
         self.counts["renewals"] += renewed
         if renewed == len(due):   # (most renewals: every contract due goes on)
             return
-        if np.count_nonzero(grown):
-            self._end_exchanges(due[grown], t, "trial completed")
-            self.edge_retry[ex["edge"][due[grown]]] = t
-        self._end_exchanges(due[~viable & ~grown], t, "renegotiation failed")
-        self._end_exchanges(due[viable & ~keep & ~grown], t, "expired")
+        grown = due[codes == GROWN]
+        if len(grown):
+            self._end_exchanges(grown, t, "trial completed")
+            self.edge_retry[self.exchanges["edge"][grown]] = t
+        self._end_exchanges(due[codes == NOT_VIABLE], t, "renegotiation failed")
+        self._end_exchanges(due[codes == NOT_SIGNED], t, "expired")
+
+    def _renegotiate(self, rows: np.ndarray, renewing: bool) -> np.ndarray:
+        """Contracts ``rows`` priced anew at today's prices (the asset already built sunk:
+        the renewal books no capex), at their volume; those whose surplus is positive and
+        both sides still sign are re-priced (:meth:`_reprice`; with ``renewing``, their
+        end moves on by their term first, and a trial whose pair would now sign the full
+        link does not go on). Returns each one's code (:data:`.kernels_tick.RENEWED`,
+        ``GROWN``, ``NOT_VIABLE``, ``NOT_SIGNED``).
+
+        The pricing is :meth:`expected_terms`' compiled pass (its rows, without the terms
+        and info made of them); the signatures (:meth:`_signs`), the decision and the
+        re-pricing are one compiled call (:func:`.kernels_tick.renewal_codes`)."""
+        ex, w, p = self.exchanges, self.world, self.params
+        edges, trial, volume = ex["edge"][rows], ex["trial"][rows], ex["volume"][rows]
+        out, mode, flags = self._price(edges, volume, trial=trial, held=volume)
+        full = _NOT_PRICED
+        if renewing and np.count_nonzero(trial):   # the trials' full links
+            full = self._price(edges[trial], volume[trial] / max(p.trial_volume_share, 1e-12),
+                               held=volume[trial])
+        term = (remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
+                if renewing else _NO_TERM)
+        return renewal_codes(
+            rows, edges, trial, out, mode, flags, *full, w.edge_supplier, w.edge_receiver,
+            self._min_trust, self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust,
+            p.holdup_weight > 0, self._edge_owned_from(), max(self.tick, 0), _PIPE,
+            p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
+            p.trial_trust_share, renewing, term, ex["end"], ex["need"], ex["stream"],
+            self.virgin_now, self.disposal_now, ex["planned"], ex["price"],
+            ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
+            ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"], ex["virgin_unit"],
+            ex["disposal_unit"], ex["avg_supplier"], ex["avg_receiver"], ex["losing_ticks"])
 
     def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray, *,
                  trial: np.ndarray | None = None, term: np.ndarray | None = None) -> None:
@@ -566,6 +587,14 @@ def _contract_ticks(p) -> np.ndarray:
 
 #: no term to extend (a re-pricing that is no renewal, :meth:`ContractBook._reprice`)
 _NO_TERM = np.zeros(2, dtype=np.int64)
+
+#: the mode whose own capex is all dedicated (:meth:`.terms.DealTerms._signs`)
+_PIPE = MODES.index("pipe")
+
+#: no pricing of trials' full links (:meth:`ContractBook._renegotiate`): the rows, modes
+#: and flags of :meth:`.terms.DealTerms._price` for no deal
+_NOT_PRICED = (np.empty((len(DEAL_ROWS), 0)), np.empty(0, dtype=np.int64),
+               np.empty((len(DEAL_FLAGS), 0), dtype=bool))
 
 
 def _lead_by_mode(p) -> np.ndarray:

@@ -2596,3 +2596,92 @@ def upkeep_with_pulls(trust, met, contact, baseline, rate, initial, weight, acti
                              index_keys, index_slots, memo, count)
     trust_upkeep(trust, met, contact, baseline, rate, pulls, initial, weight)
     return pulls
+
+
+# ---- eighth pass: pass8-deliver
+
+# (DEAL_ROWS, DEAL_FLAGS and deal_signs are imported above, for the talks)
+from .kernels import reprice_rows  # noqa: E402 - this section's own import
+
+__all__ += ["renewal_codes", "RENEWED", "GROWN", "NOT_VIABLE", "NOT_SIGNED"]
+
+#: what :func:`renewal_codes` decides for each contract: renewed (or kept, on a price
+#: review), ended to grow from its trial into the full link, ended for want of a surplus
+#: ("renegotiation failed"), ended for want of a signature ("expired")
+RENEWED, GROWN, NOT_VIABLE, NOT_SIGNED = 0, 1, 2, 3
+
+#: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, :data:`.kernels.DEAL_FLAGS`) that
+#: :func:`renewal_codes` reads
+(_N_SURPLUS, _N_SUPPLIER_GAIN, _N_RECEIVER_GAIN, _N_PAYMENT, _N_ANNUITY, _N_TC_SUPPLIER,
+ _N_TC_RECEIVER, _N_UTILISATION, _N_OWN_CAPEX, _N_TRANSPORT_FULL, _N_VOLUME) = (
+    DEAL_ROWS.index(name) for name in (
+        "surplus", "supplier_gain", "receiver_gain", "payment", "annuity", "tc_supplier",
+        "tc_receiver", "utilisation", "own_capex", "transport_full", "volume"))
+_N_TRIAL = DEAL_FLAGS.index("trial")
+
+
+@kernel
+def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, full_flags,
+                  supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
+                  owned_from, tick, pipe, mobile_specificity, payback_years, weight,
+                  trial_share, renewing, term, end, need, stream, virgin_now, disposal_now,
+                  planned, price, expected_supplier, expected_receiver, priced_annuity,
+                  tc_supplier, tc_receiver, transport_unit, virgin_unit, disposal_unit,
+                  avg_supplier, avg_receiver, losing_ticks):  # pragma: no cover - compiled
+    """Contracts ``rows`` (on ``edges``, ``trial`` or not) renegotiated at the pricing
+    ``out``, ``mode``, ``flags`` (:meth:`.terms.DealTerms._price` of each at its volume,
+    as :meth:`.contracts.ContractBook._renew_or_expire` and ``_review_price`` price
+    them), in one call: what those made of :func:`.kernels.deal_signs` (the arguments
+    ``supplier`` ... ``trial_share`` are its) and :func:`.kernels.reprice_rows` (those
+    from ``renewing`` on) with numpy between them.
+
+    A contract goes on where its surplus is positive and both sides sign, unless it is a
+    trial whose full link (``full_out`` ...: the pricing of the trials' full volumes, in
+    their order; empty on a price review) both would now sign with a positive surplus:
+    it ends, to grow into that link. The contracts that go on are re-priced (with
+    ``renewing``, their end moves on by their ``term`` first). Returns each contract's
+    code: :data:`RENEWED`, :data:`GROWN`, :data:`NOT_VIABLE` or :data:`NOT_SIGNED`.
+    """
+    n, n_full = len(rows), full_out.shape[1]
+    signs = deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
+                       holdup, mode, out[_N_OWN_CAPEX], out[_N_RECEIVER_GAIN], owned_from,
+                       tick, flags[_N_TRIAL], pipe, mobile_specificity, payback_years,
+                       weight, trial_share)
+    full_signs = signs[:0]
+    if n_full:
+        full_edges = np.empty(n_full, dtype=np.int64)
+        j = 0
+        for k in range(n):
+            if trial[k]:
+                full_edges[j] = edges[k]
+                j += 1
+        full_signs = deal_signs(full_edges, supplier, receiver, min_trust, slot_sr, slot_rs,
+                                pair_trust, holdup, full_mode, full_out[_N_OWN_CAPEX],
+                                full_out[_N_RECEIVER_GAIN], owned_from, tick,
+                                full_flags[_N_TRIAL], pipe, mobile_specificity,
+                                payback_years, weight, trial_share)
+    codes = np.empty(n, dtype=np.int8)
+    keep = np.empty(n, dtype=np.bool_)
+    kept = np.empty(n, dtype=np.int64)
+    n_kept = j = 0
+    for k in range(n):
+        grown = False
+        if n_full and trial[k]:
+            grown = full_out[_N_SURPLUS, j] > 0 and full_signs[j]
+            j += 1
+        viable = out[_N_SURPLUS, k] > 0
+        keep[k] = viable and signs[k] and not grown
+        if keep[k]:
+            codes[k] = RENEWED
+            kept[n_kept] = rows[k]
+            n_kept += 1
+        else:
+            codes[k] = GROWN if grown else (NOT_VIABLE if not viable else NOT_SIGNED)
+    reprice_rows(kept[:n_kept], keep, renewing, trial, term, end, out[_N_VOLUME],
+                 out[_N_UTILISATION], out[_N_TRANSPORT_FULL], out[_N_PAYMENT],
+                 out[_N_SUPPLIER_GAIN], out[_N_RECEIVER_GAIN], out[_N_ANNUITY],
+                 out[_N_TC_SUPPLIER], out[_N_TC_RECEIVER], need, stream, virgin_now,
+                 disposal_now, planned, price, expected_supplier, expected_receiver,
+                 priced_annuity, tc_supplier, tc_receiver, transport_unit, virgin_unit,
+                 disposal_unit, avg_supplier, avg_receiver, losing_ticks)
+    return codes
