@@ -6,6 +6,8 @@ the gathers did."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,27 @@ def test_expected_surplus_is_expected_terms(monkeypatch, watched):
         assert _same(model.expected_surplus(edges), fresh.surplus)
         compared += len(edges)
     assert (model._surplus_caches[0.0]["watch"] is not None) == watched and compared > 100
+
+
+def test_mode_costs_shared_by_the_models_of_one_world_change_nothing():
+    # a second model on the same (shared) world takes the first's mode costs; its run is
+    # the run of a model that sets them up itself, bit for bit
+    first = SymbiosisModel("kalundborg", rng=1)
+    first.run(3)
+    shared = SymbiosisModel("kalundborg", rng=2)
+    assert shared.world is first.world and shared._edge_costs() is first._edge_costs()
+    shared.run(60)
+    alone = SymbiosisModel("kalundborg", rng=2)
+    del alone.world.__dict__["_edge_costs_of"]   # none held: set up anew
+    alone.run(60)
+    assert alone._edge_costs() is not first._edge_costs()
+    assert alone.summary() == shared.summary()
+    assert alone.exchanges_frame().equals(shared.exchanges_frame())
+    # other parameters (or annuities) on the same world: costs of their own
+    held = alone._edge_costs()
+    alone.params = dataclasses.replace(alone.params, discount_rate=0.2)
+    assert alone._edge_costs() is not held
+    again = alone._edge_costs()
+    alone.mode_annuity = alone.mode_annuity * 2.0
+    del alone.__dict__["_edge_cost_table"]
+    assert alone._edge_costs() is not again

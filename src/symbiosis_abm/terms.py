@@ -243,10 +243,24 @@ class DealTerms:
         table), fixed for a run, so set up once rather than on each of the hundreds of
         :meth:`expected_terms` calls: element for element what :func:`.choose_mode`
         computes (a sunk asset's capex, 0 + 0 x distance there, is set to 0 afterwards).
+        Shared, as the world is, by the models of one process built on the same world with
+        equal parameters and annuities (:func:`.world.shared_world`; setting it up is
+        some 0.3-0.6 ms, a few percent of a ``kalundborg`` run of a sweep).
         """
         return remembered(self, "_edge_cost_table", (self.world, self.params),
-                          lambda: ModeCosts(self.world, self.params, self.mode_annuity,
-                                            self.asset_life_years))
+                          self._world_edge_costs)
+
+    def _world_edge_costs(self) -> ModeCosts:
+        """:meth:`_edge_costs` as held by the world for the parameters and annuities it
+        was last set up with (computed anew for others: the same values)."""
+        w, p = self.world, self.params
+        key = tuple((a.dtype.str, a.shape, a.tobytes())
+                    for a in (np.asarray(self.mode_annuity), np.asarray(self.asset_life_years)))
+        held = w.__dict__.get("_edge_costs_of")
+        if held is None or held[1] != key or not (held[0] is p or held[0] == p):
+            held = (p, key, ModeCosts(w, p, self.mode_annuity, self.asset_life_years))
+            w.__dict__["_edge_costs_of"] = held   # (a frozen dataclass: not by setattr)
+        return held[2]
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
