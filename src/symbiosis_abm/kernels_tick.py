@@ -2685,3 +2685,186 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
                  priced_annuity, tc_supplier, tc_receiver, transport_unit, virgin_unit,
                  disposal_unit, avg_supplier, avg_receiver, losing_ticks)
     return codes
+
+# ---- eighth pass: pass8-broker
+# (the broker's remembered surpluses in one call, with a watch or without: the stale
+# check, the pricing of the stale ones, their keeping and the gathers, which were three or
+# four kernels and some Python between them; numba's dispatch costs about 42 ns an
+# argument, and those calls passed some thirty arguments twice)
+
+# (DEAL_FLAGS, DEAL_ROWS, FEW_DEALS, price_deals, price_few_deals: imported above)
+from .kernels import route_state_keys  # noqa: E402 - this section's own imports
+
+__all__ += ["refresh_surplus", "refresh_marked"]
+
+#: the rows of a pricing the broker keeps (as ``terms._KEPT_ROWS`` names them)
+_KEPT_SURPLUS, _KEPT_CAPEX, _KEPT_FACTOR = (DEAL_ROWS.index(name) for name in
+                                            ("surplus", "capex", "annuity_factor"))
+
+
+@kernel
+def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_size,
+                  edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                  stream_committed, need_level, need_volume, need_committed, tick,
+                  edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                  asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                  distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                  routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                  risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                  stream_season, need_season, virgin, disposal, capital, need_firm,
+                  half_cost, trial_share, distrust, beta):  # pragma: no cover - compiled
+    """The stale edges ``redo`` priced at the co-funding share ``cofund`` at their free
+    volumes, ``slice_size`` at a time (:func:`.kernels.price_few_deals` up to
+    ``FEW_DEALS`` a slice, else :func:`.kernels.price_deals`: the batches and calls
+    ``DealTerms._price`` made, so the same bits), kept (:func:`keep_priced` into
+    ``surplus_of``, ``capex_of``, ``annual_of``); then the remembered surplus and capex of
+    every one of ``edges`` gathered (after the keeping: what ``take_stale``'s gathers with
+    the stale ones' places written over hold where ``edges`` ascend). The arguments from
+    ``edge_stream`` on are :func:`.kernels.price_deals`' after the deals' own values
+    (``DealTerms._price_inputs`` with the free volumes' inputs)."""
+    each, held, trial = np.zeros(0), np.zeros(1), np.zeros(1, dtype=np.bool_)
+    share = np.full(1, cofund)
+    for start in range(0, len(redo), slice_size):
+        part = redo[start:start + slice_size]
+        k = len(part)
+        out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
+        flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
+        if k <= FEW_DEALS:
+            price_few_deals(part, each, held, share, trial, np.nan, edge_stream, edge_need,
+                            stream_volume, stream_level, stream_made, stream_committed,
+                            need_level, need_volume, need_committed, tick, edge_route,
+                            route_asset, until, edge_user, load, capacity, paid_off,
+                            asset_annuity, asset_volume, slack, asset_mode, edge_key,
+                            n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                            max_distance, routed, routed_capex, routed_ok,
+                            cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity,
+                            pipe, slot_sr, slot_rs, pair_trust, stream_season, need_season,
+                            virgin, disposal, capital, need_firm, half_cost, trial_share,
+                            distrust, beta, out, mode, flags)
+        else:
+            price_deals(part, each, held, share, trial, np.nan, edge_stream, edge_need,
+                        stream_volume, stream_level, stream_made, stream_committed,
+                        need_level, need_volume, need_committed, tick, edge_route,
+                        route_asset, until, edge_user, load, capacity, paid_off,
+                        asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                        distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                        routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                        risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                        stream_season, need_season, virgin, disposal, capital, need_firm,
+                        half_cost, trial_share, distrust, beta, out, mode, flags)
+        for j in range(k):   # keep_priced, without places
+            e = part[j]
+            surplus, capex = out[_KEPT_SURPLUS, j], out[_KEPT_CAPEX, j]
+            surplus_of[e], capex_of[e] = surplus, capex
+            annual_of[e] = capex * out[_KEPT_FACTOR, j]
+    n = len(edges)
+    got_surplus, got_capex = np.empty(n), np.empty(n)
+    for k in range(n):
+        got_surplus[k], got_capex[k] = surplus_of[edges[k]], capex_of[edges[k]]
+    return got_surplus, got_capex
+
+
+@kernel
+def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_of, slice_size,
+                    edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                    stream_committed, need_level, need_volume, need_committed, tick,
+                    edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                    asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                    distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                    routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                    risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                    stream_season, need_season, virgin, disposal, capital, need_firm,
+                    half_cost, trial_share, distrust, beta):  # pragma: no cover - compiled
+    """``DealTerms.expected_surplus`` without a watch, in one call: the stale ``edges``
+    (:func:`stale_edges`, on ``seen``; the route assets' ``changes``), priced, kept and
+    the remembered values of ``edges`` gathered (:func:`keep_repriced`, whose arguments
+    these are).
+
+    Examples
+    --------
+    See tests/test_broker_pass8.py (a model's state: some fifty arrays).
+    """
+    redo = stale_edges(edges, edge_stream, edge_need, stream_volume, stream_level,
+                       stream_made, stream_committed, need_volume, need_level,
+                       need_committed, pair_trust, slot_sr, slot_rs, tick, edge_route,
+                       route_asset, until, changes, edge_user, seen)
+    return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_size,
+                         edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                         stream_committed, need_level, need_volume, need_committed, tick,
+                         edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                         asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                         distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                         routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                         risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                         stream_season, need_season, virgin, disposal, capital, need_firm,
+                         half_cost, trial_share, distrust, beta)
+
+
+@njit(inline="always")
+def _marked_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_level,
+                  stream_made, stream_committed, need_volume, need_level, need_committed,
+                  seen):  # pragma: no cover - compiled
+    """:func:`take_stale`'s stale edges, without its gathers (the caller gathers after
+    the keeping): an edge marked in ``marks`` is stale, one marked in ``stream_marks``
+    alone where its free volume differs from ``seen[e]``; the marked edges' marks are
+    cleared and their volumes written into ``seen``."""
+    stale = np.empty(len(edges), dtype=np.int64)
+    m = 0
+    for k in range(len(edges)):
+        e = edges[k]
+        if not (marks[e] | stream_marks[e]):
+            continue
+        volume = _free_volume(stream[e], need[e], stream_volume, stream_level, stream_made,
+                              stream_committed, need_volume, need_level, need_committed)[0]
+        if marks[e] or not same_bits(seen[e], volume):
+            stale[m] = e
+            m += 1
+        seen[e] = volume
+        marks[e] = stream_marks[e] = False
+    return stale[:m]
+
+
+@kernel
+def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, annual_of,
+                   slice_size, stream_seen, need_seen, slot_seen, route_seen, stream_starts,
+                   need_starts, need_members, slot_starts, slot_members, route_starts,
+                   route_members, stream_dirty, dirty, edge_stream, edge_need,
+                   stream_volume, stream_level, stream_made, stream_committed, need_level,
+                   need_volume, need_committed, tick, edge_route, route_asset, until,
+                   edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                   asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                   capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                   cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                   slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                   disposal, capital, need_firm, half_cost, trial_share, distrust,
+                   beta):  # pragma: no cover - compiled
+    """``DealTerms.expected_surplus`` with a watch, in one call: the watch's marks
+    (:func:`mark_inputs` on the free volumes' terms, the trusts and the asset table's
+    ``routes`` with :func:`.kernels.route_state_keys`' keys, as
+    ``InputWatch.mark_terms`` with ``AssetBook.route_state``; ``stream_seen`` ...
+    ``dirty`` are the watch's), the stale ones of ``edges`` taken (:func:`take_stale`'s
+    rule, on ``seen``), priced, kept and the remembered values of ``edges`` gathered
+    (:func:`keep_repriced`, whose arguments the rest are).
+
+    Examples
+    --------
+    See tests/test_broker_pass8.py (a model's state: some seventy arrays).
+    """
+    mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need_volume,
+                need_level, need_committed, pair_trust, routes,
+                route_state_keys(routes, tick, route_asset, until, changes), stream_seen,
+                need_seen, slot_seen, route_seen, stream_starts, need_starts, need_members,
+                slot_starts, slot_members, route_starts, route_members, stream_dirty, dirty)
+    redo = _marked_stale(edges, dirty, stream_dirty, edge_stream, edge_need, stream_volume,
+                         stream_level, stream_made, stream_committed, need_volume,
+                         need_level, need_committed, seen)
+    return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_size,
+                         edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                         stream_committed, need_level, need_volume, need_committed, tick,
+                         edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                         asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                         distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                         routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                         risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                         stream_season, need_season, virgin, disposal, capital, need_firm,
+                         half_cost, trial_share, distrust, beta)

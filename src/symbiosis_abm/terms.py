@@ -24,7 +24,7 @@ from .kernels import (
     price_deals,
     price_few_deals,
 )
-from .kernels_tick import cofund_priced, keep_priced, stale_edges, take_stale
+from .kernels_tick import cofund_priced, refresh_marked, refresh_surplus
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -63,11 +63,9 @@ _CAPEX, _VOLUME, _TRANSPORT_FULL, _OWN_CAPEX, _UTILISATION, _FACTOR, _BOOKED = (
     DEAL_ROWS.index(name) for name in ("capex", "volume", "transport_full", "own_capex",
                                        "utilisation", "annuity_factor", "booked_annuity"))
 _AFFORDABLE, _TRIAL = DEAL_FLAGS.index("affordable"), DEAL_FLAGS.index("trial")
-#: the rows of a pricing the broker keeps and the co-funding rule reads (surplus, capex,
-#: annuity factor: kernels_tick.keep_priced, cofund_priced)
+#: the rows of a pricing the co-funding rule reads (surplus, capex, annuity factor:
+#: kernels_tick.cofund_priced)
 _KEPT_ROWS = np.array([_SURPLUS, _CAPEX, _FACTOR], dtype=np.int64)
-#: no gathers to write the kept values into (without a watch the caller gathers them)
-_NO_PLACES, _NOWHERE = np.zeros(0, dtype=np.int64), (np.zeros(0), np.zeros(0))
 
 
 def _values(value) -> np.ndarray:
@@ -245,10 +243,24 @@ class DealTerms:
         table), fixed for a run, so set up once rather than on each of the hundreds of
         :meth:`expected_terms` calls: element for element what :func:`.choose_mode`
         computes (a sunk asset's capex, 0 + 0 x distance there, is set to 0 afterwards).
+        Shared, as the world is, by the models of one process built on the same world with
+        equal parameters and annuities (:func:`.world.shared_world`; setting it up is
+        some 0.3-0.6 ms, a few percent of a ``kalundborg`` run of a sweep).
         """
         return remembered(self, "_edge_cost_table", (self.world, self.params),
-                          lambda: ModeCosts(self.world, self.params, self.mode_annuity,
-                                            self.asset_life_years))
+                          self._world_edge_costs)
+
+    def _world_edge_costs(self) -> ModeCosts:
+        """:meth:`_edge_costs` as held by the world for the parameters and annuities it
+        was last set up with (computed anew for others: the same values)."""
+        w, p = self.world, self.params
+        key = tuple((a.dtype.str, a.shape, a.tobytes())
+                    for a in (np.asarray(self.mode_annuity), np.asarray(self.asset_life_years)))
+        held = w.__dict__.get("_edge_costs_of")
+        if held is None or held[1] != key or not (held[0] is p or held[0] == p):
+            held = (p, key, ModeCosts(w, p, self.mode_annuity, self.asset_life_years))
+            w.__dict__["_edge_costs_of"] = held   # (a frozen dataclass: not by setattr)
+        return held[2]
 
     def expected_surplus(self, edges: np.ndarray, cofund: float = 0.0,
                          with_capex: bool = False):
@@ -262,7 +274,10 @@ class DealTerms:
         (bit for bit), and for all when the prices (``price_version``) or the parameters
         did: the result is the same as computing every edge anew. In a large region only
         the edges an :class:`~.input_watch.InputWatch` marked (a stream, need, trust or
-        route asset of theirs moved) are looked at (:meth:`_stale`).
+        route asset of theirs moved) are looked at; of those whose stream alone moved,
+        only those whose free volume did. Without a watch all five inputs of each edge
+        (free volume, the two trusts, the route asset's state, the need's room) are
+        compared bit for bit.
         """
         w = self.world
         caches = getattr(self, "_surplus_caches", None)
@@ -278,51 +293,25 @@ class DealTerms:
                 "inputs": np.full((e, 5) if watch is None else e, np.nan),   # and a volume
                 "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
                 "watch": watch}
-        redo, at, remembered = self._stale(edges, cache)
-        # in slices: when the prices move every edge is stale at once, and the terms of
-        # two million edges at a time held some 300 MB of temporaries at 100,000 firms (an
-        # edge's terms do not depend on the other edges priced with it: the same bits).
-        # Of each slice's terms the surplus, capex and annuity factor rows are kept in one
-        # compiled pass (kernels_tick.keep_priced; with a watch written over the stale
-        # ones' places in the gathers too)
-        got = _NOWHERE if remembered is None else remembered
-        for start in range(0, len(redo), RECOMPUTE_SLICE):
-            part = redo[start: start + RECOMPUTE_SLICE]
-            keep_priced(part, self._price(part, cofund=cofund)[0], _KEPT_ROWS,
-                        cache["surplus"], cache["capex"], cache["annual"],
-                        _NO_PLACES if remembered is None else at[start: start + RECOMPUTE_SLICE],
-                        *got)
-        if remembered is None:
-            if not with_capex:
-                return cache["surplus"][edges]
-            remembered = cache["surplus"][edges], cache["capex"][edges]
-        return remembered if with_capex else remembered[0]
-
-    def _stale(self, edges: np.ndarray, cache: dict) -> tuple:
-        """The ``edges`` whose remembered surplus is stale, the inputs seen written back,
-        in one compiled pass: without a watch all five inputs of each edge (free volume,
-        the two trusts, the route asset's state, the need's room) compared bit for bit
-        (:func:`.kernels_tick.stale_edges`); with one, the edges it marked
-        (:meth:`.InputWatch.mark_terms`), of which those whose stream alone moved only
-        where their free volume did. Returns them, and with a
-        watch their places in ``edges`` and the remembered surplus and capex of all
-        ``edges`` gathered in the same pass (:func:`.kernels_tick.take_stale`; None, None
-        without a watch, or where ``edges`` do not ascend: the caller gathers them)."""
-        w, store, watch, tick = self.world, self.pairs, cache["watch"], max(self.tick, 0)
-        free = (w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
-                self.stream_made, self.stream_committed, w.need_volume, self.need_level,
-                self.need_committed)
-        if watch is None:   # (the route assets' keys: AssetBook.state_key's, in the pass)
-            book = self.assets
-            return stale_edges(np.asarray(edges, dtype=np.int64), *free, store.trust,
-                               self.edge_slot_sr, self.edge_slot_rs, tick, book.edge_route,
-                               book.route_asset, book.table["until"], book.table["changes"],
-                               book.edge_user, cache["inputs"]), None, None
-        watch.mark_terms(free[2:], store.trust, *self.assets.route_state(tick))
-        stale, at, surplus, capex, ascending = take_stale(
-            np.asarray(edges, dtype=np.int64), watch.dirty, watch.stream_dirty, *free,
-            cache["inputs"], cache["surplus"], cache["capex"])
-        return stale, at, ((surplus, capex) if ascending else None)
+        # one compiled pass (kernels_tick.refresh_surplus, refresh_marked): the stale
+        # edges found (with a watch its marks made first: InputWatch.mark_terms' pass on
+        # the asset book's route_state), priced in slices (when the prices move
+        # every edge is stale at once, and the terms of two million edges at a time held
+        # some 300 MB of temporaries at 100,000 firms; an edge's terms do not depend on the
+        # other edges priced with it: the same bits), their surplus, capex and annuity
+        # factor rows kept, and the remembered values of ``edges`` gathered
+        book, watch = self.assets, cache["watch"]
+        kept = (cache["inputs"], cache["surplus"], cache["capex"], cache["annual"],
+                RECOMPUTE_SLICE)
+        edges = np.asarray(edges, dtype=np.int64)
+        if watch is None:
+            got = refresh_surplus(edges, float(cofund), book.table["changes"], *kept,
+                                  *self._price_inputs(self._free_inputs()))
+        else:
+            got = refresh_marked(edges, float(cofund), book.table["route"],
+                                 book.table["changes"], *kept, *watch._held,
+                                 *self._price_inputs(self._free_inputs()))
+        return got if with_capex else got[0]
 
     def _input_watch(self) -> InputWatch | None:
         """A new watch over the remembered surpluses' inputs (None: a region with fewer
