@@ -20,7 +20,7 @@ from .codes import (
     REASONS,
 )
 from .kernels import close_talks, open_talk_rows
-from .kernels_tick import deadlines_now, decide_talks, talks_now
+from .kernels_tick import deadlines_now, decide_close_talks, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
@@ -30,6 +30,9 @@ __all__ = ["NegotiationBook"]
 #: :func:`.kernels.failure_groups` takes them
 _FAILURE_CODES = tuple(REASON_CODE[r] for r in ("no surplus", "no co-funding", "low trust",
                                                  "no capital"))
+_NO_COFUNDING = REASON_CODE["no co-funding"]
+#: each reason's key in the model's counts (by its code)
+_FAILED_KEYS = tuple(f"failed: {reason}" for reason in REASONS)
 
 #: the book's columns in the order :func:`.kernels.open_talk_rows` takes them
 _talk_columns = operator.itemgetter("edge", "opened", "due", "volume", "via_broker", "cofund",
@@ -115,41 +118,55 @@ class NegotiationBook:
         if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
             return rows
         book = self.negotiations
-        out, n_ok, volume = self._decided(rows, book["volume"], book["trial"])
+        out, n_ok, volume = self._decided(rows, book["volume"], book["trial"], t)
         if n_ok < len(rows):
-            self._fail_decided(rows, t, out[n_ok:], volume)
+            self._fail_decided(rows, out[n_ok:], volume)
         return out[:n_ok]
 
-    def _decided(self, rows: np.ndarray, volume: np.ndarray, trial: np.ndarray) -> tuple:
+    def _decided(self, rows: np.ndarray, volume: np.ndarray, trial: np.ndarray,
+                 t: int = -1) -> tuple:
         """:meth:`_decide`'s rule on the due talks ``rows``, in one compiled pass
-        (:func:`.kernels_tick.decide_talks`): each deal at the smaller of its booked and
-        free volume (:meth:`free_volume`), its co-funding share (:meth:`cofunding_offer`),
-        its terms (:meth:`expected_terms`), both signatures (:meth:`_signs`), a trial where
-        the full deal pays but is not signed (:meth:`_trial`). Writes the book's columns
-        ``trial`` (of ``rows``) and ``volume`` (of the deals concluded, a trial's share);
-        returns the rows that concluded followed by the others' reasons
+        (:func:`.kernels_tick.decide_close_talks`): each deal at the smaller of its booked
+        and free volume (:meth:`free_volume`), its co-funding share
+        (:meth:`cofunding_offer`), its terms (:meth:`expected_terms`), both signatures
+        (:meth:`_signs`), a trial where the full deal pays but is not signed
+        (:meth:`_trial`). Writes the book's columns ``trial`` (of ``rows``) and ``volume``
+        (of the deals concluded, a trial's share); with ``t`` >= 0, closes those that
+        failed at ``t``, by reason (:meth:`_close_talks`; :meth:`_fail_decided` counts
+        them). Returns the rows that concluded followed by the others' reasons
         (:func:`.kernels.failure_groups`), how many concluded and each deal's volume."""
         w, p, book = self.world, self.params, self.negotiations
-        return decide_talks(
+        # (DealTerms._price_inputs, written out: faster)
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
+        return decide_close_talks(
             rows, book["edge"], volume, trial, book["cofund"], *_FAILURE_CODES,
             float(self.cofunding_available()), float(p.cofund_share),
             float(p.trial_volume_share), w.edge_supplier, w.edge_receiver, self._min_trust,
             p.holdup_weight > 0, self._edge_owned_from(), p.mobile_specificity,
-            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share,
-            *self._price_inputs(self._free_inputs()))
+            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share, FAILED, IDLE, t,
+            max(self.tick, 0) + self.rates.reconsider, book["status"], book["reason"],
+            book["closed"], self.firm_negotiations, self.edge_status, self.edge_retry,
+            *edge_rows, w.stream_volume, self.stream_level, self.stream_made,
+            self.stream_committed, self.need_level, need_volume, self.need_committed,
+            *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust, *seasons,
+            self.virgin_now, self.disposal_now, self._capital, *constants)
 
-    def _fail_decided(self, rows: np.ndarray, t: int, groups: np.ndarray,
+    def _fail_decided(self, rows: np.ndarray, groups: np.ndarray,
                       volume: np.ndarray) -> None:
-        """The due negotiations ``rows`` that did not conclude fail, by the ``groups`` of
-        :func:`.kernels.failure_groups` (their reasons and each one's positions in
-        ``rows``; ``volume``: each deal's)."""
+        """The due negotiations ``rows`` that did not conclude, closed by
+        :meth:`_decided`, fail, by the ``groups`` of :func:`.kernels.failure_groups`
+        (their reasons and each one's positions in ``rows``; ``volume``: each deal's):
+        what :meth:`_fail` does after closing them."""
         n = int(groups[0])
         head, at = groups[1:1 + 2 * n].tolist(), groups[1 + 2 * n:]
-        start = 0
+        counts, start = self.counts, 0
         for g in range(n):   # codes ascending (np.unique's order)
             code, end = head[2 * g], head[2 * g + 1]
-            sel = at[start:end]
-            self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
+            if code == _NO_COFUNDING:
+                sel = at[start:end]
+                self._fail_cofunding(rows[sel], volume[sel])
+            counts["negotiations_failed"] += end - start
+            counts[_FAILED_KEYS[code]] += end - start
             start = end
 
     def _fail(self, rows: np.ndarray, t: int, reason: str,
@@ -159,19 +176,32 @@ class NegotiationBook:
         the rule that failed it, for whether it paid on its own; count
         ``no co-funding while viable alone``, 0 under the co-funding rule, docs/ODD.md
         7.4)."""
-        book = self.negotiations
         if len(rows) == 0:
             return
-        if reason == "no co-funding" and volume is not None:
-            alone = self.expected_terms(book["edge"][rows], volume=volume,
-                                        trial=book["trial"][rows])[0]
-            self.counts["no co-funding while viable alone"] += int(
-                ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
+        cofunding = reason == "no co-funding"
+        if cofunding and volume is not None:
+            self._viable_alone(rows, volume)
         self._close_talks(rows, t, FAILED, REASON_CODE[reason])
-        if reason == "no co-funding":  # not retried until the budget changes
-            self.cofund_wait[book["edge"][rows]] = self.cofunding_available()
+        if cofunding:  # not retried until the budget changes
+            self.cofund_wait[self.negotiations["edge"][rows]] = self.cofunding_available()
         self.counts["negotiations_failed"] += len(rows)
         self.counts[f"failed: {reason}"] += len(rows)
+
+    def _fail_cofunding(self, rows: np.ndarray, volume: np.ndarray) -> None:
+        """:meth:`_fail`'s work for the talks ``rows`` closed for want of co-funding,
+        around their closing (the deals' ``volume``): whether each paid on its own, and
+        the wait for a new budget."""
+        self._viable_alone(rows, volume)
+        self.cofund_wait[self.negotiations["edge"][rows]] = self.cofunding_available()
+
+    def _viable_alone(self, rows: np.ndarray, volume: np.ndarray) -> None:
+        """Count the deals of ``rows`` (at ``volume``) failing for want of co-funding
+        that paid on their own (``no co-funding while viable alone``)."""
+        book = self.negotiations
+        alone = self.expected_terms(book["edge"][rows], volume=volume,
+                                    trial=book["trial"][rows])[0]
+        self.counts["no co-funding while viable alone"] += int(
+            ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
 
     def _close_talks(self, rows: np.ndarray, t: int, status: int, reason: int = -1) -> None:
         """Negotiations ``rows`` close with ``status`` (and ``reason``; -1: none) at
