@@ -30,7 +30,8 @@ __all__ = ["NegotiationBook"]
 #: :func:`.kernels.failure_groups` takes them
 _FAILURE_CODES = tuple(REASON_CODE[r] for r in ("no surplus", "no co-funding", "low trust",
                                                  "no capital"))
-_NO_COFUNDING = REASON_CODE["no co-funding"]
+_NO_COFUNDING, _BREAKDOWN, _TIMEOUT = (REASON_CODE[r] for r in ("no co-funding", "breakdown",
+                                                                "timeout"))
 #: each reason's key in the model's counts (by its code)
 _FAILED_KEYS = tuple(f"failed: {reason}" for reason in REASONS)
 
@@ -87,14 +88,14 @@ class NegotiationBook:
 
         Returns the rows of negotiations that concluded (to be allocated).
         """
-        book, w, store = self.negotiations, self.world, self.pairs
+        book, w, store, rates = self.negotiations, self.world, self.pairs, self.rates
         # one compiled pass: the open talks, those with a closed firm last, and the others'
         # costs and contact (trust toward 1) this tick (kernels_tick.talks_now)
         rows, n_closed = talks_now(book["status"], OPEN, book["edge"], w.edge_supplier,
                                    w.edge_receiver, self.firm_open, self.firm_costs,
-                                   self.rates.negotiation_cost, self.edge_slot_sr,
+                                   rates.negotiation_cost, self.edge_slot_sr,
                                    self.edge_slot_rs, store.trust, store.contact,
-                                   self.rates.gain_contact)
+                                   rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
         if n_closed:   # (most ticks none fails: no selections to make)
@@ -103,20 +104,36 @@ class NegotiationBook:
         # breakdowns, timeouts and the talks due to decide in one compiled pass, one
         # after another in one array (kernels_tick.deadlines_now)
         ends, n_broke, n_late = deadlines_now(
-            rows, self.streams.breakdowns.random(len(rows)), self.rates.failure,
-            book["opened"], book["due"], t, self.rates.timeout)
-        if n_broke:
-            self._fail(ends[:n_broke], t, "breakdown")
-        if n_late:
-            self._fail(ends[n_broke:n_broke + n_late], t, "timeout")
-        return self._decide(ends[n_broke + n_late:] if n_broke or n_late else ends, t)
+            rows, self.streams.breakdowns.random(len(rows)), rates.failure,
+            book["opened"], book["due"], t, rates.timeout)
+        if n_broke or n_late:
+            self._fail_ends(ends, n_broke, n_late, t)
+            ends = ends[n_broke + n_late:]
+        # (most ticks no talks are due: no call to decide nothing)
+        return self._decide(ends, t) if len(ends) else ends
+
+    def _fail_ends(self, ends: np.ndarray, n_broke: int, n_late: int, t: int) -> None:
+        """The talks that broke down (the first ``n_broke`` of ``ends``) and then those
+        that timed out (the next ``n_late``) fail: :meth:`_fail`'s work for each reason,
+        each closed in one compiled pass (kernels.close_talks)."""
+        book, w, counts = self.negotiations, self.world, self.counts
+        retry = max(self.tick, 0) + self.rates.reconsider
+        start = 0
+        for n, code, key in ((n_broke, _BREAKDOWN, _FAILED_KEYS[_BREAKDOWN]),
+                             (n_late, _TIMEOUT, _FAILED_KEYS[_TIMEOUT])):
+            if n:
+                close_talks(ends[start:start + n], FAILED, code, t, book["status"],
+                            book["reason"], book["closed"], book["edge"], w.edge_supplier,
+                            w.edge_receiver, self.firm_negotiations, self.edge_status, IDLE,
+                            self.edge_retry, retry)
+                counts["negotiations_failed"] += n
+                counts[key] += n
+                start += n
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays; the others
         fail, each for its first reason: no surplus (or no co-funding, where it counted
-        on some and was offered none), low trust, no capital."""
-        if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
-            return rows
+        on some and was offered none), low trust, no capital (``rows``: one or more)."""
         book = self.negotiations
         out, n_ok, volume = self._decided(rows, book["volume"], book["trial"], t)
         if n_ok < len(rows):
