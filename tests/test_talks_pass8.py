@@ -17,7 +17,7 @@ from helpers import priced_synthetic_model
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import negotiation_book as nb
 from symbiosis_abm.codes import FAILED, IDLE
-from symbiosis_abm.kernels import close_talks
+from symbiosis_abm.kernels import building_counts, close_talks, open_talk_rows
 from symbiosis_abm.kernels_tick import _D_KEPT, _price_some, cofund_priced, decide_talks
 
 #: where decide_close_talks' closing arguments sit (after decide_talks' first 21)
@@ -109,3 +109,26 @@ def test_the_cases_reach_cofunding_shares_and_failures(models, monkeypatch, regi
     got, n_ok, _ = nb.decide_close_talks(*args)
     assert 0 < n_ok < len(rows) and (args[25][rows] == FAILED).any()
     assert (share == 0).any() and ((share != 0).any() or region == "kalundborg")
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("region", ["synthetic", "kalundborg"])
+def test_open_talks_building_is_open_talk_rows_with_firm_building(models, monkeypatch, region,
+                                                                 seed):
+    model, rng = models[region], np.random.default_rng(seed)
+    edges = rng.integers(0, len(model.edge_status), int(rng.integers(1, 60)))
+    got = []
+    with monkeypatch.context() as patch:
+        patch.setattr(nb, "open_talks_building", lambda *a: got.extend(a) or a[0][:0])
+        # (a room of one or two talks a firm: some edges dropped for want of it)
+        patch.setattr(model, "params", dataclasses.replace(
+            model.params, max_negotiations=1 + seed % 2))
+        model.open_negotiations(edges, via_broker=bool(seed % 2),
+                                limit=None if seed < 3 else 5)
+    args = _copied(got)
+    want_args = _copied(args)
+    assert _same(model.firm_building, building_counts(*want_args[7:9], want_args[19],
+                                                      *want_args[9:11], model.world.n_firms))
+    want = open_talk_rows(*want_args[:7], model.firm_building, *want_args[11:])
+    assert len(want) > 0 and _same(nb.open_talks_building(*args), want)
+    assert all(_same(a, b) for a, b in zip(args, want_args, strict=True))   # the same writes

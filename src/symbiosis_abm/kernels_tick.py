@@ -2740,3 +2740,32 @@ def _close_failed(rows, groups, failed, tick, book_status, book_reason, book_clo
             firm_negotiations[receiver[e]] -= 1
             edge_retry[e] = retry
         start = end
+
+
+from .kernels import building_counts, open_talk_rows  # noqa: E402 - this section's own imports
+
+__all__ += ["open_talks_building"]
+
+
+@kernel
+def open_talks_building(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                        ex_active, ex_first, ex_supplier, ex_receiver, max_negotiations, rounds,
+                        slot_sr, slot_rs, aware, met, trust, negotiating, tick, base_ticks,
+                        via_broker, edge_counted, edge_stream, edge_need, stream_volume,
+                        stream_level, stream_made, stream_committed, need_volume, need_level,
+                        need_committed, open_status, size, c_edge, c_opened, c_due, c_volume,
+                        c_via_broker, c_cofund, c_trial, c_status, c_reason,
+                        c_closed):  # pragma: no cover - compiled
+    """:func:`.kernels.open_talk_rows` (its arguments, writes and result) with the firms'
+    lines being built counted in the same call from the exchanges' columns ``ex_*`` at
+    ``tick`` (:func:`.kernels.building_counts`, ``ContractBook.firm_building``), instead
+    of passed: a call, and an array returned, less each time talks open."""
+    building = building_counts(ex_active, ex_first, tick, ex_supplier, ex_receiver,
+                               len(negotiations))
+    return open_talk_rows(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                          building, max_negotiations, rounds, slot_sr, slot_rs, aware, met,
+                          trust, negotiating, tick, base_ticks, via_broker, edge_counted,
+                          edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                          stream_committed, need_volume, need_level, need_committed,
+                          open_status, size, c_edge, c_opened, c_due, c_volume, c_via_broker,
+                          c_cofund, c_trial, c_status, c_reason, c_closed)

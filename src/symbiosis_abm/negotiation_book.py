@@ -19,8 +19,8 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import close_talks, open_talk_rows
-from .kernels_tick import deadlines_now, decide_close_talks, talks_now
+from .kernels import close_talks
+from .kernels_tick import deadlines_now, decide_close_talks, open_talks_building, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
@@ -54,17 +54,20 @@ class NegotiationBook:
         edges = np.asarray(edges, dtype=np.int64)
         if len(edges) == 0:   # (a quarter of the calls at Kalundborg: no pass to make)
             return edges
-        # one compiled pass (kernels.open_talk_rows): the idle edges, each once, within
-        # the firms' room for projects (pace.project_room, negotiation.within_room); the
-        # first ``limit`` open: both sides aware and met, the firms' count of talks, the
-        # edges negotiating (kernels.open_within_room); their rows in the book, due
-        # after the duration the lower of the pair's trusts gives, at their free volume
+        # one compiled pass (kernels_tick.open_talks_building): the idle edges, each once,
+        # within the firms' room for projects (pace.project_room, negotiation.within_room;
+        # the lines being built counted in the pass, as firm_building); the first
+        # ``limit`` open: both sides aware and met, the firms' count of talks, the edges
+        # negotiating (kernels.open_within_room); their rows in the book, due after the
+        # duration the lower of the pair's trusts gives, at their free volume
         t = max(self.tick, 0)
         size = len(book)
-        edges = open_talk_rows(
+        ex = self.exchanges
+        edges = open_talks_building(
             edges, -1 if limit is None else int(limit), self.edge_status, IDLE,
-            w.edge_supplier, w.edge_receiver, self.firm_negotiations, self.firm_building,
-            int(p.max_negotiations), ROOM_ROUNDS, self.edge_slot_sr, self.edge_slot_rs,
+            w.edge_supplier, w.edge_receiver, self.firm_negotiations, ex["active"],
+            ex["first"], ex["supplier"], ex["receiver"], int(p.max_negotiations),
+            ROOM_ROUNDS, self.edge_slot_sr, self.edge_slot_rs,
             store.aware, store.met, store.trust, NEGOTIATING, t,
             float(self.rates.negotiation), bool(via_broker), self.edge_counted,
             w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
