@@ -2868,3 +2868,175 @@ def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, a
                          risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
                          stream_season, need_season, virgin, disposal, capital, need_firm,
                          half_cost, trial_share, distrust, beta)
+
+# ---- eighth pass: pass8-talks
+
+__all__ += ["decide_close_talks"]
+
+
+@njit(inline="always")
+def _cofund_repriced(edges, volume, share, out, mode, flags, no_trial,
+                     pricing):  # pragma: no cover - compiled
+    """The deals priced without co-funding (``out``, ``mode``, ``flags``) priced again
+    with their ``share``, where it is not 0 (in place). A deal priced with a share of 0
+    gets the same bits as without one (its capex is paid at 1.0 - 0.0, and a route
+    asset's share charged to it or not leaves its rows as they are), so only the deals
+    with a share are priced again (most have none), apart from the others."""
+    at = np.flatnonzero(share != 0.0)   # (a NaN share is priced again too)
+    if len(at) == 0:
+        return
+    got, got_mode, got_flags = _price_some(edges[at], volume[at], share[at], no_trial,
+                                           *pricing)
+    for j in range(len(at)):
+        k = at[j]
+        out[:, k] = got[:, j]
+        mode[k] = got_mode[j]
+        flags[:, k] = got_flags[:, j]
+
+
+@kernel
+def decide_close_talks(rows, book_edge, book_volume, book_trial, book_cofund, no_surplus,
+                       no_cofunding, low_trust, no_capital, budget, cofund_share,
+                       trial_volume_share, supplier, receiver, min_trust, holdup, owned_from,
+                       mobile_specificity, payback_years, weight, trial_trust_share, failed,
+                       idle, closed_tick, retry, book_status, book_reason, book_closed,
+                       firm_negotiations, edge_status, edge_retry, edge_stream, edge_need,
+                       stream_volume, stream_level, stream_made, stream_committed, need_level,
+                       need_volume, need_committed, tick, edge_route, route_asset, until,
+                       edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                       asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                       capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                       cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                       slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                       disposal, capital, need_firm, half_cost, trial_share, distrust,
+                       beta):  # pragma: no cover - compiled
+    """:func:`decide_talks` (the same arguments, writes and results) with the deals
+    priced once where they get no co-funding share (:func:`_cofund_repriced`) and, with
+    ``closed_tick`` >= 0, the talks that did not conclude closed in the same call, each
+    group of :func:`.kernels.failure_groups` as :func:`.kernels.close_talks` closes it
+    (``failed``, its reason code, at ``closed_tick``; their edges ``idle``, to be
+    reconsidered from ``retry``; their firms one talk less each): what
+    ``NegotiationBook._fail`` did with a call per reason."""
+    n = len(rows)
+    edges = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        edges[k] = book_edge[rows[k]]
+    free = free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level,
+                        stream_made, stream_committed, need_volume, need_level, need_committed)
+    volume = np.empty(n)
+    for k in range(n):   # np.minimum: a NaN on either side wins
+        a, b = book_volume[rows[k]], free[k]
+        volume[k] = a if a != a or (a <= b and b == b) else b
+    pricing = (edge_stream, edge_need, stream_volume, stream_level, stream_made,
+               stream_committed, need_level, need_volume, need_committed, tick, edge_route,
+               route_asset, until, edge_user, load, capacity, paid_off, asset_annuity,
+               asset_volume, slack, asset_mode, edge_key, n_class, distance, capex_fixed,
+               heat_pump_capex, capex_per_km, max_distance, routed, routed_capex, routed_ok,
+               cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr,
+               slot_rs, pair_trust, stream_season, need_season, virgin, disposal, capital,
+               need_firm, half_cost, trial_share, distrust, beta)
+    no_trial = np.zeros(1, dtype=np.bool_)
+    out, mode, flags = _price_some(edges, volume, np.zeros(1), no_trial, *pricing)
+    if budget <= 0 or n == 0:   # (cofunding_offer: no budget, no shares)
+        share = np.zeros(n)
+    else:
+        share = cofund_priced(out, _D_KEPT, cofund_share, budget)
+        _cofund_repriced(edges, volume, share, out, mode, flags, no_trial, pricing)
+    signs = deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
+                       holdup, mode, out[_D_OWN_CAPEX], out[_D_RECEIVER_GAIN], owned_from,
+                       tick, flags[_D_TRIAL], pipe, mobile_specificity, payback_years, weight,
+                       trial_trust_share)
+    pays = np.empty(n, dtype=np.bool_)
+    candidates = np.empty(n, dtype=np.bool_)
+    some = 0
+    for k in range(n):
+        pays[k] = out[_D_SURPLUS, k] > 0
+        candidates[k] = not signs[k] and pays[k] and flags[_D_AFFORDABLE, k]
+        some += candidates[k]
+    trial = np.zeros(n, dtype=np.bool_)
+    if trial_volume_share > 0 and some:   # DealTerms._trial
+        at = np.flatnonzero(candidates)
+        e, v = edges[at], volume[at] * trial_volume_share
+        t_out, t_mode, t_flags = _price_some(e, v, np.zeros(1), np.ones(1, dtype=np.bool_),
+                                             *pricing)
+        t_signs = deal_signs(e, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
+                             holdup, t_mode, t_out[_D_OWN_CAPEX], t_out[_D_RECEIVER_GAIN],
+                             owned_from, tick, t_flags[_D_TRIAL], pipe, mobile_specificity,
+                             payback_years, weight, trial_trust_share)
+        for j in range(len(at)):
+            trial[at[j]] = (t_out[_D_SURPLUS, j] > 0 and t_out[_D_SUPPLIER_GAIN, j] > 0
+                            and t_out[_D_RECEIVER_GAIN, j] > 0 and t_flags[_D_AFFORDABLE, j]
+                            and t_signs[j])
+    ok = np.empty(n, dtype=np.bool_)
+    n_ok = 0
+    for k in range(n):
+        signs[k] = signs[k] or trial[k]   # strangers start small (7.15)
+        ok[k] = signs[k] and pays[k] and flags[_D_AFFORDABLE, k]
+        book_trial[rows[k]] = trial[k]
+        if ok[k]:
+            book_volume[rows[k]] = (volume[k] * trial_volume_share if trial[k]
+                                    else volume[k])
+            n_ok += 1
+    concluded = rows[ok]
+    if n_ok == n:
+        return concluded, n_ok, volume
+    groups = failure_groups(rows, ok, pays, signs, book_cofund, share, no_surplus,
+                            no_cofunding, low_trust, no_capital)
+    if closed_tick >= 0:
+        _close_failed(rows, groups, failed, closed_tick, book_status, book_reason,
+                      book_closed, book_edge, supplier, receiver, firm_negotiations,
+                      edge_status, idle, edge_retry, retry)
+    return np.concatenate((concluded, groups)), n_ok, volume
+
+
+@njit(inline="always")
+def _close_failed(rows, groups, failed, tick, book_status, book_reason, book_closed,
+                  book_edge, supplier, receiver, firm_negotiations, edge_status, idle,
+                  edge_retry, retry):  # pragma: no cover - compiled
+    """Each group of :func:`.kernels.failure_groups` (``groups``, positions into
+    ``rows``) closed as :func:`.kernels.close_talks` closes it with its reason."""
+    n = groups[0]
+    base, start = 1 + 2 * n, 0
+    for g in range(n):
+        code, end = groups[1 + 2 * g], groups[2 + 2 * g]
+        for j in range(base + start, base + end):
+            r = rows[groups[j]]
+            book_status[r] = failed
+            book_reason[r] = code
+            book_closed[r] = tick
+        for j in range(base + start, base + end):
+            e = book_edge[rows[groups[j]]]
+            edge_status[e] = idle
+            firm_negotiations[supplier[e]] -= 1
+            firm_negotiations[receiver[e]] -= 1
+            edge_retry[e] = retry
+        start = end
+
+
+from .kernels import building_counts, open_talk_rows  # noqa: E402 - this section's own imports
+
+__all__ += ["open_talks_building"]
+
+
+@kernel
+def open_talks_building(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                        ex_active, ex_first, ex_supplier, ex_receiver, max_negotiations, rounds,
+                        slot_sr, slot_rs, aware, met, trust, negotiating, tick, base_ticks,
+                        via_broker, edge_counted, edge_stream, edge_need, stream_volume,
+                        stream_level, stream_made, stream_committed, need_volume, need_level,
+                        need_committed, open_status, size, c_edge, c_opened, c_due, c_volume,
+                        c_via_broker, c_cofund, c_trial, c_status, c_reason,
+                        c_closed):  # pragma: no cover - compiled
+    """:func:`.kernels.open_talk_rows` (its arguments, writes and result) with the firms'
+    lines being built counted in the same call from the exchanges' columns ``ex_*`` at
+    ``tick`` (:func:`.kernels.building_counts`, ``ContractBook.firm_building``), instead
+    of passed: a call, and an array returned, less each time talks open."""
+    building = building_counts(ex_active, ex_first, tick, ex_supplier, ex_receiver,
+                               len(negotiations))
+    return open_talk_rows(edges, limit, edge_status, idle, supplier, receiver, negotiations,
+                          building, max_negotiations, rounds, slot_sr, slot_rs, aware, met,
+                          trust, negotiating, tick, base_ticks, via_broker, edge_counted,
+                          edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                          stream_committed, need_volume, need_level, need_committed,
+                          open_status, size, c_edge, c_opened, c_due, c_volume, c_via_broker,
+                          c_cofund, c_trial, c_status, c_reason, c_closed)

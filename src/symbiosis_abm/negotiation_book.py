@@ -19,8 +19,8 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels import close_talks, open_talk_rows
-from .kernels_tick import deadlines_now, decide_talks, talks_now
+from .kernels import close_talks
+from .kernels_tick import deadlines_now, decide_close_talks, open_talks_building, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
@@ -30,6 +30,10 @@ __all__ = ["NegotiationBook"]
 #: :func:`.kernels.failure_groups` takes them
 _FAILURE_CODES = tuple(REASON_CODE[r] for r in ("no surplus", "no co-funding", "low trust",
                                                  "no capital"))
+_NO_COFUNDING, _BREAKDOWN, _TIMEOUT = (REASON_CODE[r] for r in ("no co-funding", "breakdown",
+                                                                "timeout"))
+#: each reason's key in the model's counts (by its code)
+_FAILED_KEYS = tuple(f"failed: {reason}" for reason in REASONS)
 
 #: the book's columns in the order :func:`.kernels.open_talk_rows` takes them
 _talk_columns = operator.itemgetter("edge", "opened", "due", "volume", "via_broker", "cofund",
@@ -50,17 +54,20 @@ class NegotiationBook:
         edges = np.asarray(edges, dtype=np.int64)
         if len(edges) == 0:   # (a quarter of the calls at Kalundborg: no pass to make)
             return edges
-        # one compiled pass (kernels.open_talk_rows): the idle edges, each once, within
-        # the firms' room for projects (pace.project_room, negotiation.within_room); the
-        # first ``limit`` open: both sides aware and met, the firms' count of talks, the
-        # edges negotiating (kernels.open_within_room); their rows in the book, due
-        # after the duration the lower of the pair's trusts gives, at their free volume
+        # one compiled pass (kernels_tick.open_talks_building): the idle edges, each once,
+        # within the firms' room for projects (pace.project_room, negotiation.within_room;
+        # the lines being built counted in the pass, as firm_building); the first
+        # ``limit`` open: both sides aware and met, the firms' count of talks, the edges
+        # negotiating (kernels.open_within_room); their rows in the book, due after the
+        # duration the lower of the pair's trusts gives, at their free volume
         t = max(self.tick, 0)
         size = len(book)
-        edges = open_talk_rows(
+        ex = self.exchanges
+        edges = open_talks_building(
             edges, -1 if limit is None else int(limit), self.edge_status, IDLE,
-            w.edge_supplier, w.edge_receiver, self.firm_negotiations, self.firm_building,
-            int(p.max_negotiations), ROOM_ROUNDS, self.edge_slot_sr, self.edge_slot_rs,
+            w.edge_supplier, w.edge_receiver, self.firm_negotiations, ex["active"],
+            ex["first"], ex["supplier"], ex["receiver"], int(p.max_negotiations),
+            ROOM_ROUNDS, self.edge_slot_sr, self.edge_slot_rs,
             store.aware, store.met, store.trust, NEGOTIATING, t,
             float(self.rates.negotiation), bool(via_broker), self.edge_counted,
             w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
@@ -84,14 +91,14 @@ class NegotiationBook:
 
         Returns the rows of negotiations that concluded (to be allocated).
         """
-        book, w, store = self.negotiations, self.world, self.pairs
+        book, w, store, rates = self.negotiations, self.world, self.pairs, self.rates
         # one compiled pass: the open talks, those with a closed firm last, and the others'
         # costs and contact (trust toward 1) this tick (kernels_tick.talks_now)
         rows, n_closed = talks_now(book["status"], OPEN, book["edge"], w.edge_supplier,
                                    w.edge_receiver, self.firm_open, self.firm_costs,
-                                   self.rates.negotiation_cost, self.edge_slot_sr,
+                                   rates.negotiation_cost, self.edge_slot_sr,
                                    self.edge_slot_rs, store.trust, store.contact,
-                                   self.rates.gain_contact)
+                                   rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
         if n_closed:   # (most ticks none fails: no selections to make)
@@ -100,56 +107,86 @@ class NegotiationBook:
         # breakdowns, timeouts and the talks due to decide in one compiled pass, one
         # after another in one array (kernels_tick.deadlines_now)
         ends, n_broke, n_late = deadlines_now(
-            rows, self.streams.breakdowns.random(len(rows)), self.rates.failure,
-            book["opened"], book["due"], t, self.rates.timeout)
-        if n_broke:
-            self._fail(ends[:n_broke], t, "breakdown")
-        if n_late:
-            self._fail(ends[n_broke:n_broke + n_late], t, "timeout")
-        return self._decide(ends[n_broke + n_late:] if n_broke or n_late else ends, t)
+            rows, self.streams.breakdowns.random(len(rows)), rates.failure,
+            book["opened"], book["due"], t, rates.timeout)
+        if n_broke or n_late:
+            self._fail_ends(ends, n_broke, n_late, t)
+            ends = ends[n_broke + n_late:]
+        # (most ticks no talks are due: no call to decide nothing)
+        return self._decide(ends, t) if len(ends) else ends
+
+    def _fail_ends(self, ends: np.ndarray, n_broke: int, n_late: int, t: int) -> None:
+        """The talks that broke down (the first ``n_broke`` of ``ends``) and then those
+        that timed out (the next ``n_late``) fail: :meth:`_fail`'s work for each reason,
+        each closed in one compiled pass (kernels.close_talks)."""
+        book, w, counts = self.negotiations, self.world, self.counts
+        retry = max(self.tick, 0) + self.rates.reconsider
+        start = 0
+        for n, code, key in ((n_broke, _BREAKDOWN, _FAILED_KEYS[_BREAKDOWN]),
+                             (n_late, _TIMEOUT, _FAILED_KEYS[_TIMEOUT])):
+            if n:
+                close_talks(ends[start:start + n], FAILED, code, t, book["status"],
+                            book["reason"], book["closed"], book["edge"], w.edge_supplier,
+                            w.edge_receiver, self.firm_negotiations, self.edge_status, IDLE,
+                            self.edge_retry, retry)
+                counts["negotiations_failed"] += n
+                counts[key] += n
+                start += n
 
     def _decide(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Due negotiations conclude if both sign and the deal still pays; the others
         fail, each for its first reason: no surplus (or no co-funding, where it counted
-        on some and was offered none), low trust, no capital."""
-        if len(rows) == 0:   # most ticks no talks are due: skip pricing nothing
-            return rows
+        on some and was offered none), low trust, no capital (``rows``: one or more)."""
         book = self.negotiations
-        out, n_ok, volume = self._decided(rows, book["volume"], book["trial"])
+        out, n_ok, volume = self._decided(rows, book["volume"], book["trial"], t)
         if n_ok < len(rows):
-            self._fail_decided(rows, t, out[n_ok:], volume)
+            self._fail_decided(rows, out[n_ok:], volume)
         return out[:n_ok]
 
-    def _decided(self, rows: np.ndarray, volume: np.ndarray, trial: np.ndarray) -> tuple:
+    def _decided(self, rows: np.ndarray, volume: np.ndarray, trial: np.ndarray,
+                 t: int = -1) -> tuple:
         """:meth:`_decide`'s rule on the due talks ``rows``, in one compiled pass
-        (:func:`.kernels_tick.decide_talks`): each deal at the smaller of its booked and
-        free volume (:meth:`free_volume`), its co-funding share (:meth:`cofunding_offer`),
-        its terms (:meth:`expected_terms`), both signatures (:meth:`_signs`), a trial where
-        the full deal pays but is not signed (:meth:`_trial`). Writes the book's columns
-        ``trial`` (of ``rows``) and ``volume`` (of the deals concluded, a trial's share);
-        returns the rows that concluded followed by the others' reasons
+        (:func:`.kernels_tick.decide_close_talks`): each deal at the smaller of its booked
+        and free volume (:meth:`free_volume`), its co-funding share
+        (:meth:`cofunding_offer`), its terms (:meth:`expected_terms`), both signatures
+        (:meth:`_signs`), a trial where the full deal pays but is not signed
+        (:meth:`_trial`). Writes the book's columns ``trial`` (of ``rows``) and ``volume``
+        (of the deals concluded, a trial's share); with ``t`` >= 0, closes those that
+        failed at ``t``, by reason (:meth:`_close_talks`; :meth:`_fail_decided` counts
+        them). Returns the rows that concluded followed by the others' reasons
         (:func:`.kernels.failure_groups`), how many concluded and each deal's volume."""
         w, p, book = self.world, self.params, self.negotiations
-        return decide_talks(
+        # (DealTerms._price_inputs, written out: faster)
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
+        return decide_close_talks(
             rows, book["edge"], volume, trial, book["cofund"], *_FAILURE_CODES,
             float(self.cofunding_available()), float(p.cofund_share),
             float(p.trial_volume_share), w.edge_supplier, w.edge_receiver, self._min_trust,
             p.holdup_weight > 0, self._edge_owned_from(), p.mobile_specificity,
-            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share,
-            *self._price_inputs(self._free_inputs()))
+            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share, FAILED, IDLE, t,
+            max(self.tick, 0) + self.rates.reconsider, book["status"], book["reason"],
+            book["closed"], self.firm_negotiations, self.edge_status, self.edge_retry,
+            *edge_rows, w.stream_volume, self.stream_level, self.stream_made,
+            self.stream_committed, self.need_level, need_volume, self.need_committed,
+            *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust, *seasons,
+            self.virgin_now, self.disposal_now, self._capital, *constants)
 
-    def _fail_decided(self, rows: np.ndarray, t: int, groups: np.ndarray,
+    def _fail_decided(self, rows: np.ndarray, groups: np.ndarray,
                       volume: np.ndarray) -> None:
-        """The due negotiations ``rows`` that did not conclude fail, by the ``groups`` of
-        :func:`.kernels.failure_groups` (their reasons and each one's positions in
-        ``rows``; ``volume``: each deal's)."""
+        """The due negotiations ``rows`` that did not conclude, closed by
+        :meth:`_decided`, fail, by the ``groups`` of :func:`.kernels.failure_groups`
+        (their reasons and each one's positions in ``rows``; ``volume``: each deal's):
+        what :meth:`_fail` does after closing them."""
         n = int(groups[0])
         head, at = groups[1:1 + 2 * n].tolist(), groups[1 + 2 * n:]
-        start = 0
+        counts, start = self.counts, 0
         for g in range(n):   # codes ascending (np.unique's order)
             code, end = head[2 * g], head[2 * g + 1]
-            sel = at[start:end]
-            self._fail(rows[sel], t, REASONS[code], volume=volume[sel])
+            if code == _NO_COFUNDING:
+                sel = at[start:end]
+                self._fail_cofunding(rows[sel], volume[sel])
+            counts["negotiations_failed"] += end - start
+            counts[_FAILED_KEYS[code]] += end - start
             start = end
 
     def _fail(self, rows: np.ndarray, t: int, reason: str,
@@ -159,19 +196,32 @@ class NegotiationBook:
         the rule that failed it, for whether it paid on its own; count
         ``no co-funding while viable alone``, 0 under the co-funding rule, docs/ODD.md
         7.4)."""
-        book = self.negotiations
         if len(rows) == 0:
             return
-        if reason == "no co-funding" and volume is not None:
-            alone = self.expected_terms(book["edge"][rows], volume=volume,
-                                        trial=book["trial"][rows])[0]
-            self.counts["no co-funding while viable alone"] += int(
-                ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
+        cofunding = reason == "no co-funding"
+        if cofunding and volume is not None:
+            self._viable_alone(rows, volume)
         self._close_talks(rows, t, FAILED, REASON_CODE[reason])
-        if reason == "no co-funding":  # not retried until the budget changes
-            self.cofund_wait[book["edge"][rows]] = self.cofunding_available()
+        if cofunding:  # not retried until the budget changes
+            self.cofund_wait[self.negotiations["edge"][rows]] = self.cofunding_available()
         self.counts["negotiations_failed"] += len(rows)
         self.counts[f"failed: {reason}"] += len(rows)
+
+    def _fail_cofunding(self, rows: np.ndarray, volume: np.ndarray) -> None:
+        """:meth:`_fail`'s work for the talks ``rows`` closed for want of co-funding,
+        around their closing (the deals' ``volume``): whether each paid on its own, and
+        the wait for a new budget."""
+        self._viable_alone(rows, volume)
+        self.cofund_wait[self.negotiations["edge"][rows]] = self.cofunding_available()
+
+    def _viable_alone(self, rows: np.ndarray, volume: np.ndarray) -> None:
+        """Count the deals of ``rows`` (at ``volume``) failing for want of co-funding
+        that paid on their own (``no co-funding while viable alone``)."""
+        book = self.negotiations
+        alone = self.expected_terms(book["edge"][rows], volume=volume,
+                                    trial=book["trial"][rows])[0]
+        self.counts["no co-funding while viable alone"] += int(
+            ((alone.supplier_gain > 0) & (alone.receiver_gain > 0)).sum())
 
     def _close_talks(self, rows: np.ndarray, t: int, status: int, reason: int = -1) -> None:
         """Negotiations ``rows`` close with ``status`` (and ``reason``; -1: none) at
