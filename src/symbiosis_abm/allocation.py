@@ -93,7 +93,7 @@ class AllocationPhase:
         order = _ONE
         if len(rows) > 1:
             first = self._price(edges, asked, counted)
-            order = np.argsort(-first[0][_SURPLUS], kind="stable")
+            order = (-first[0][_SURPLUS]).argsort(kind="stable")   # (np.argsort's)
         # allocate's rule, the free volumes read at the deals' own streams and needs
         granted = grant_deals(order, edges, asked, w.edges.stream, w.edges.need,
                               w.stream_volume, self.stream_level, self.stream_made,
@@ -106,7 +106,8 @@ class AllocationPhase:
         # the one co-funding rule, on the granted volumes, best deals first (without a
         # budget it offers none: cofunding_offer's answer, without the call)
         cofund = np.zeros(len(rows))
-        if self.cofunding_available() > 0:
+        offered = self.cofunding_available() > 0
+        if offered:
             some = granted > 0
             cofund[some] = self.cofunding_offer(edges[some], granted[some])
         if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked)
@@ -119,12 +120,12 @@ class AllocationPhase:
                                 flags[_AFFORDABLE]):   # (most ticks: none fails)
             self._close_talks(rows, t, CONCLUDED)   # their edges now exchange
             self.counts["negotiations_concluded"] += len(rows)
-            self._start_priced(t, edges, out, mode, flags, cofund, np.ones(len(rows), bool))
+            self._start_priced(t, edges, out, mode, flags, cofund, _every(len(rows)), offered)
             return
         ok = self._refuse(t, rows, granted, out, flags, counted, cofund)
         self._close_talks(rows[ok], t, CONCLUDED)
         self.counts["negotiations_concluded"] += int(np.count_nonzero(ok))
-        self._start_priced(t, edges[ok], out, mode, flags, cofund, ok)
+        self._start_priced(t, edges[ok], out, mode, flags, cofund, ok, offered)
 
     def _refuse(self, t, rows, granted, out, flags, counted, cofund) -> np.ndarray:
         """The deals ``rows`` that fail at allocation fail, one reason after another (in
@@ -148,4 +149,13 @@ _ONE = np.zeros(1, dtype=np.int64)
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two float arrays hold the same numbers bit for bit (0.0 is not -0.0)."""
-    return bool((a.view(np.uint64) == b.view(np.uint64)).all())
+    return a.tobytes() == b.tobytes()   # (both of one length: cheaper than comparing views)
+
+
+#: ``ok`` of up to 256 deals that all start (read only)
+_ALL = np.ones(256, dtype=bool)
+
+
+def _every(n: int) -> np.ndarray:
+    """``np.ones(n, dtype=bool)`` (a view of :data:`_ALL` where it is long enough)."""
+    return _ALL[:n] if n <= len(_ALL) else np.ones(n, dtype=bool)
