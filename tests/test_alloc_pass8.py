@@ -94,6 +94,8 @@ def _two(region, ticks, seed, **kw):
 
 
 _CASES = [("kalundborg", {}), ("sotenas", {}), ("synthetic", {"n_firms": 300})]
+#: co-funding that makes deals (most of a capex, a budget that runs out)
+_COFUNDED = ("synthetic", {"n_firms": 300, "cofund_share": 0.6, "cofund_budget_eur": 1e8})
 
 
 @pytest.mark.parametrize("seed", range(9))
@@ -120,19 +122,54 @@ def test_start_priced_is_start_exchanges_of_the_terms(seed):
     assert len(got.exchanges) > 0 and len(got.assets) > 0
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_allocate_is_the_allocation_it_replaced(seed):
-    region, kw = _CASES[seed % 3]
-    want, got = _two(region, 4 + 7 * seed, seed, **kw)
+    region, kw = (_CASES + [_COFUNDED])[seed % 4]
+    want, got = _two(region, 4 + 5 * seed, seed, **kw)
     started = 0
     for draw in range(3):
         rng = np.random.default_rng([seed, draw])
         talks = np.flatnonzero(want.negotiations["status"] == OPEN)
         rows = rng.permutation(talks)[:int(rng.integers(0, 7))].astype(np.int64)
+        if draw % 2:   # talks that counted on no co-funding (in both models)
+            for m in (want, got):
+                m.negotiations["cofund"][rows] = 0.0
         t = max(want.tick, 0)
         before = len(want.exchanges)
         _allocate_before(want, t, rows)
         got._allocate(t, rows)
         _same_state(got, want)
         started += len(want.exchanges) - before
-    assert started > 0 or seed % 3 != 2   # (the synthetic region starts deals)
+    assert started > 0 or seed % 4 < 2   # (the synthetic region starts deals)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cofunding_from_the_first_pricing_is_cofunding_offer(seed):
+    """``_allocate`` applies the co-funding rule to the rows of its first pricing where
+    those priced the deals at their granted volumes without co-funding: the shares
+    ``cofunding_offer`` gives (a pricing is element by element)."""
+    from symbiosis_abm.allocation import _COFUND_ROWS
+    from symbiosis_abm.kernels_tick import cofund_priced
+    model = SymbiosisModel("synthetic", rng=seed, n_firms=300, cofund_share=0.2 + 0.15 * seed)
+    model.run(3 + 4 * seed)
+    rng, offered = np.random.default_rng(seed), 0
+    # the edges co-funding would make (surplus <= 0 < surplus + the share's annuity)
+    every = np.arange(len(model.world.edges))
+    surplus, capex, factor = model._price(every)[0][_COFUND_ROWS]
+    share = model.params.cofund_share
+    made = every[(surplus <= 0) & (surplus + share * capex * factor > 0)]
+    for _ in range(20):
+        k = int(rng.integers(2, 12))
+        edges = np.concatenate([rng.choice(every, k), rng.choice(made, min(k, len(made)))])
+        edges = rng.permutation(edges).astype(np.int64)
+        free = model.free_volume(edges)
+        volume = np.where(free > 0, free, 1.0) * rng.choice([1.0, 0.3], len(edges))
+        out = model._price(edges, volume, np.zeros(len(edges)))[0]
+        order = rng.permutation(len(edges))
+        some = rng.random(len(edges)) < 0.8
+        want = model.cofunding_offer(edges[order][some], volume[order][some])
+        got = cofund_priced(np.take(out, order[some], axis=1), _COFUND_ROWS,
+                            float(model.params.cofund_share), model.cofunding_available())
+        assert _same(got, want)
+        offered += int(np.count_nonzero(want))
+    assert offered > 0

@@ -12,6 +12,7 @@ import numpy as np
 from .codes import CONCLUDED
 from .contracts import allocation_reasons
 from .kernels import DEAL_FLAGS, DEAL_ROWS, every_deal_allocated, grant_deals, grant_in_order
+from .kernels_tick import cofund_priced
 from .state import phase
 
 __all__ = ["allocate", "AllocationPhase", "MIN_SHARE"]
@@ -23,6 +24,9 @@ MIN_SHARE = 0.5
 _SURPLUS, _SUPPLIER_GAIN, _RECEIVER_GAIN = (DEAL_ROWS.index(name) for name in
                                             ("surplus", "supplier_gain", "receiver_gain"))
 _AFFORDABLE = DEAL_FLAGS.index("affordable")
+#: the rows the co-funding rule reads (surplus, capex, annuity factor; kernels_tick.cofund_priced)
+_COFUND_ROWS = np.array([DEAL_ROWS.index(name) for name in
+                         ("surplus", "capex", "annuity_factor")], dtype=np.int64)
 
 
 def allocate(
@@ -106,10 +110,20 @@ class AllocationPhase:
         # the one co-funding rule, on the granted volumes, best deals first (without a
         # budget it offers none: cofunding_offer's answer, without the call)
         cofund = np.zeros(len(rows))
-        offered = self.cofunding_available() > 0
+        budget = self.cofunding_available()
+        offered = budget > 0
         if offered:
             some = granted > 0
-            cofund[some] = self.cofunding_offer(edges[some], granted[some])
+            if (first is not None and _same_bits(granted, asked)
+                    and not counted.view(np.uint64).any()):   # (all +0.0: none counted)
+                # the first pricing priced them as cofunding_offer would (at the volumes
+                # granted, without co-funding: a pricing is element by element): its rule
+                # on those rows (kernels_tick.cofund_priced), without pricing them again
+                cofund[some] = cofund_priced(np.take(first[0], order[some], axis=1),
+                                             _COFUND_ROWS, float(self.params.cofund_share),
+                                             float(budget))
+            else:
+                cofund[some] = self.cofunding_offer(edges[some], granted[some])
         if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked)
                 or not _same_bits(cofund, counted)):
             out, mode, flags = self._price(edges, granted, cofund, None, trial)
