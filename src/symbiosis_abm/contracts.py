@@ -47,6 +47,7 @@ from .kernels import (
     resize_rows,
     settle_rows,
     start_on_routes,
+    start_priced,
 )
 from .kernels_tick import (
     GROWN,
@@ -491,10 +492,34 @@ class ContractBook:
             *book.placing(w, self._edge_costs(), asset_size, columns, load), w.edges.stream,
             w.edges.need, self.virgin_now, self.disposal_now, self.stream_committed,
             self.need_committed, size, *_exchange_columns(ex.spare(n)))
-        book.count_in(after, load)
-        ex.extend(n)
+        self._count_started(n, after, load, subsidy, trials)
+
+    def _start_priced(self, t, edges, out, mode, flags, cofund, ok, offered: bool) -> None:
+        """:meth:`_start_exchanges` of deals as :meth:`~.terms.DealTerms._price` gives them
+        (``out``, ``mode``, ``flags``: the rows their terms and info are views of), in one
+        compiled pass (kernels.start_priced: kernels.start_on_routes on those rows).
+        Without co-funding ``offered`` (``cofund`` all 0) no subsidy is paid (each is 0 x
+        capex, 0 or NaN: its sum is not positive)."""
+        w, p = self.world, self.params
+        book, ex = self.assets, self.exchanges
+        n = len(edges)
+        asset_size, columns, load = book.room(n)
+        subsidy, after, trials = start_priced(
+            t, ok, edges, out, mode, flags, cofund,
+            remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p)),
+            remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)), LINE,
+            *book.placing(w, self._edge_costs(), asset_size, columns, load), w.edges.stream,
+            w.edges.need, self.virgin_now, self.disposal_now, self.stream_committed,
+            self.need_committed, len(ex), *_exchange_columns(ex.spare(n)))
+        self._count_started(n, after, load, subsidy if offered else None, trials)
+
+    def _count_started(self, n: int, after: int, load, subsidy, trials: int) -> None:
+        """Count in the ``n`` exchanges and the assets (up to row ``after``, ``load``) a
+        start wrote, its trials, and pay its ``subsidy`` (None: none)."""
+        self.assets.count_in(after, load)
+        self.exchanges.extend(n)
         self.counts["trials_started"] += trials
-        if self.facilitator is not None and subsidy.sum() > 0:
+        if self.facilitator is not None and subsidy is not None and subsidy.sum() > 0:
             self.facilitator.pay_cofunding(float(subsidy.sum()))
 
     def _fit_to_capacity(self, kind: str, fell: np.ndarray, t: int) -> None:

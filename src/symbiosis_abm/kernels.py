@@ -2798,3 +2798,60 @@ def quiet_pairs(aware, contact):  # pragma: no cover - compiled
         n += aware[i] & (not contact[i])
     return n
 
+
+
+# ---- eighth pass: pass8-alloc
+# A concluded deal's priced rows (price_deals' ``out``, ``mode`` and ``flags``) go to the
+# start as three arrays, not as seventeen of terms and info (fewer arguments, and no
+# terms or info made of them in Python).
+
+#: the rows of price_deals' ``out`` and ``flags`` that start_on_routes reads
+(_P_VOLUME, _P_UTILISATION, _P_PAYMENT, _P_TRANSPORT_FULL, _P_CAPEX, _P_BOOKED, _P_ANNUITY,
+ _P_TC_SUPPLIER, _P_TC_RECEIVER, _P_SUPPLIER_GAIN, _P_RECEIVER_GAIN) = (
+    DEAL_ROWS.index(name) for name in (
+        "volume", "utilisation", "payment", "transport_full", "capex", "booked_annuity",
+        "annuity", "tc_supplier", "tc_receiver", "supplier_gain", "receiver_gain"))
+_P_TRIAL = DEAL_FLAGS.index("trial")
+
+
+@kernel
+def start_priced(t, ok, edges, out, mode, flags, cofund, lead, lengths, line, edge_route,
+                 route_asset, edge_user, load, slack, rounding, asset_size, col_edge,
+                 col_supplier, col_receiver, col_resource, col_mode, col_capex, col_public,
+                 col_owner, col_built, col_last_used, col_until, col_stranded, col_paid_off,
+                 col_uses, col_route, col_annuity, col_capacity, col_volume, col_ready,
+                 col_changes, edge_supplier, edge_receiver, edge_resource, stream_season,
+                 life, one_life, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                 capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                 plain_annuity, edge_stream, edge_need, virgin, disposal, stream_committed,
+                 need_committed, size, c_edge, c_stream, c_need, c_supplier, c_receiver,
+                 c_resource, c_volume, c_price, c_distance_km, c_mode, c_capex, c_subsidy,
+                 c_transport_unit, c_annuity, c_tc_supplier, c_tc_receiver,
+                 c_expected_supplier, c_expected_receiver, c_avg_supplier, c_avg_receiver,
+                 c_losing_ticks, c_asset, c_start, c_first, c_end, c_ended, c_reason,
+                 c_active, c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit,
+                 c_priced_annuity, c_planned,
+                 c_max_volume):  # pragma: no cover - compiled
+    """:func:`start_on_routes` of deals as :func:`price_deals` priced them: its terms' and
+    info's columns read as the rows of ``out`` (``DEAL_ROWS``) and ``flags``
+    (``DEAL_FLAGS``) they are views of, ``mode`` the chosen modes (what
+    ``DealTerms.expected_terms`` names them); its other arguments as it takes them."""
+    return start_on_routes(
+        t, ok, edges, out[_P_VOLUME], out[_P_UTILISATION], out[_P_PAYMENT],
+        out[_P_TRANSPORT_FULL], mode, out[_P_CAPEX], cofund, out[_P_BOOKED], out[_P_ANNUITY],
+        out[_P_TC_SUPPLIER], out[_P_TC_RECEIVER], out[_P_SUPPLIER_GAIN],
+        out[_P_RECEIVER_GAIN], flags[_P_TRIAL], lead, lengths, line, edge_route,
+        route_asset, edge_user, load, slack, rounding, asset_size, col_edge, col_supplier,
+        col_receiver, col_resource, col_mode, col_capex, col_public, col_owner, col_built,
+        col_last_used, col_until, col_stranded, col_paid_off, col_uses, col_route,
+        col_annuity, col_capacity, col_volume, col_ready, col_changes, edge_supplier,
+        edge_receiver, edge_resource, stream_season, life, one_life, edge_key, n_class,
+        distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+        routed_capex, routed_ok, plain_annuity, edge_stream, edge_need, virgin, disposal,
+        stream_committed, need_committed, size, c_edge, c_stream, c_need, c_supplier,
+        c_receiver, c_resource, c_volume, c_price, c_distance_km, c_mode, c_capex,
+        c_subsidy, c_transport_unit, c_annuity, c_tc_supplier, c_tc_receiver,
+        c_expected_supplier, c_expected_receiver, c_avg_supplier, c_avg_receiver,
+        c_losing_ticks, c_asset, c_start, c_first, c_end, c_ended, c_reason, c_active,
+        c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit, c_priced_annuity,
+        c_planned, c_max_volume)
