@@ -2596,3 +2596,39 @@ def upkeep_with_pulls(trust, met, contact, baseline, rate, initial, weight, acti
                              index_keys, index_slots, memo, count)
     trust_upkeep(trust, met, contact, baseline, rate, pulls, initial, weight)
     return pulls
+
+
+# ---- eighth pass: pass8-upkeep
+# (a small store's trust upkeep with its slot memo made ready in the same call)
+
+__all__ += ["upkeep_with_memo"]
+
+
+@kernel
+def upkeep_with_memo(trust, met, contact, baseline, rate, initial, weight, active, supplier,
+                     receiver, edge, slot_sr, slot_rs, n, index_keys, index_slots, memo,
+                     count, src, dst, seen):  # pragma: no cover - compiled
+    """:func:`upkeep_with_pulls`, the memo (``memo``, ``count``: a
+    :class:`.trust.SlotMemo`'s table and counts) first made ready as
+    :meth:`.trust.SlotMemo.ready` makes it, bar its growth: the keys it holds among the
+    pairs the store added since it last looked (slots ``seen`` to ``len(trust)``, their
+    ends ``src``, ``dst``) take their slots (:func:`memo_update`), and it starts again
+    if it holds four times the keys asked last. The memo's contents change which pairs
+    are searched in the index, never the slots found: the pulls and trusts are
+    :func:`upkeep_with_pulls`'s. Saves the Python of ``ready`` (about 2-5 us a call)."""
+    if count[0]:   # (memo_update's loop, over the added slots' keys)
+        mask = len(memo) - 1
+        for s in range(max(seen, 0), len(trust)):
+            key = src[s] * n + dst[s]
+            h = _home(key, mask)
+            while memo[h, 0] != -1:
+                if memo[h, 0] == key:
+                    memo[h, 1] = s
+                    break
+                h = (h + 1) & mask
+    if count[0] > 4 * count[1]:
+        memo[:] = -1
+        count[0] = 0
+    return upkeep_with_pulls(trust, met, contact, baseline, rate, initial, weight, active,
+                             supplier, receiver, edge, slot_sr, slot_rs, n, index_keys,
+                             index_slots, memo, count)

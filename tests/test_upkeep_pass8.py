@@ -1,0 +1,100 @@
+"""Eighth pass, the end of the tick (branch pass8-upkeep): a small store's trust upkeep
+with its :class:`~symbiosis_abm.trust.SlotMemo` made ready inside the compiled call
+(``kernels_tick.upkeep_with_memo``) is :meth:`~symbiosis_abm.trust.SlotMemo.ready` then
+``upkeep_with_pulls``, call after call, as the store adds pairs, the exchanges change
+and the memo fills, starts again or grows; and a model's trust upkeep whose memo holds
+nothing ends with the same trust."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbiosis_abm.kernels_tick import upkeep_with_memo, upkeep_with_pulls
+from symbiosis_abm.trust import PairStore, SlotMemo
+
+
+def _bits(x: np.ndarray) -> list:
+    return x.view(np.int64).tolist()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_upkeep_with_memo_is_ready_then_upkeep_with_pulls(seed):
+    rng = np.random.default_rng(seed)
+    firms, edges, rows = 20, 70, 50
+    stores = [PairStore(firms, initial_trust=0.35) for _ in range(2)]
+    links = []
+    for store in stores:   # the same pairs in both stores
+        store.slots(np.random.default_rng(seed).integers(0, firms, 120),
+                    np.random.default_rng(seed + 99).integers(0, firms, 120))
+    edge_sup, edge_rec = rng.integers(0, firms, edges), rng.integers(0, firms, edges)
+    for store in stores:
+        links.append((store.slots(edge_sup, edge_rec), store.slots(edge_rec, edge_sup)))
+    edge = rng.integers(0, edges, rows)
+    sup, rec = edge_sup[edge], edge_rec[edge]
+    active = rng.random(rows) < 0.4
+    memos = [SlotMemo(store) for store in stores]
+    for memo in memos:
+        memo.table = np.full((int(rng.choice([4, 16, 1024])), 2), -1, dtype=np.int64)
+    memos[1].table = memos[0].table.copy()
+    trust = np.where(rng.random(stores[0].size) < 0.1, 0.0, rng.random(stores[0].size))
+    for store in stores:
+        store.trust[:] = trust
+    seen = 0
+    for _ in range(15):
+        if rng.random() < 0.5:   # pairs added: some (i, j) held without a slot get one
+            i, j = rng.integers(0, firms, 30), rng.integers(0, firms, 30)
+            for store in stores:
+                store.slots(i, j)
+        active = active ^ (rng.random(rows) < 0.15)   # exchanges begin and end
+        if rng.random() < 0.3:   # as if few keys were asked: the memo starts again
+            for memo in memos:
+                memo.count[1] = 0
+        met, contact = rng.random(stores[0].size) < 0.6, rng.random(stores[0].size) < 0.3
+        for store in stores:
+            store.met[:], store.contact[:] = met, contact
+        ref, got_memo = memos[0].ready(), memos[1]
+        common = (0.3, 0.02, 0.35, 0.2, active, sup, rec, edge)
+        want = upkeep_with_pulls(stores[0].trust, stores[0].met, stores[0].contact,
+                                 *common, *links[0], firms, stores[0]._keys,
+                                 stores[0]._key_slot, ref.table, ref.count)
+        store = stores[1]
+        got = upkeep_with_memo(store.trust, store.met, store.contact, *common, *links[1],
+                               firms, store._keys, store._key_slot, got_memo.table,
+                               got_memo.count, store.src, store.dst, got_memo.size)
+        got_memo.size = store.size
+        if 4 * got_memo.count[0] > len(got_memo.table):
+            got_memo.grow()
+        assert got.tolist() == want.tolist()
+        assert _bits(store.trust) == _bits(stores[0].trust)
+        assert store.contact.tolist() == stores[0].contact.tolist()
+        held = got_memo.table[got_memo.table[:, 0] >= 0]   # what it holds is right
+        assert len(held) == got_memo.held <= len(got_memo.table) // 2
+        assert (store._lookup(held[:, 0]) == held[:, 1]).all()
+        seen += len(got)
+    assert seen   # the cases are not empty
+
+
+@pytest.mark.parametrize("region", ["kalundborg", "synthetic"])
+def test_the_upkeep_with_memo_is_the_upkeep_without_it(region, monkeypatch):
+    """A run whose memo's table has no room (every pair searched in the store's index)
+    ends with the same trust and awareness, bit for bit."""
+    from symbiosis_abm import trust as trust_module
+    from symbiosis_abm.model import SymbiosisModel
+    kw = {"n_firms": 120} if region == "synthetic" else {}
+    plain = SymbiosisModel(region, rng=4, **kw)
+    plain.run(40)
+
+    kernel = trust_module.upkeep_with_memo
+
+    def no_room(*args):   # a table of two rows is full at once: nothing is held
+        *head, table, count, src, dst, seen = args
+        count[0] = 0
+        return kernel(*head, np.full((2, 2), -1, dtype=np.int64), count, src, dst, seen)
+
+    monkeypatch.setattr(trust_module, "upkeep_with_memo", no_room)
+    bare = SymbiosisModel(region, rng=4, **kw)
+    bare.run(40)
+    assert plain.pairs.size == bare.pairs.size
+    assert _bits(plain.pairs.trust) == _bits(bare.pairs.trust)
+    assert plain.pairs.aware.tolist() == bare.pairs.aware.tolist()
