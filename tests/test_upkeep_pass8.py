@@ -98,3 +98,32 @@ def test_the_upkeep_with_memo_is_the_upkeep_without_it(region, monkeypatch):
     assert plain.pairs.size == bare.pairs.size
     assert _bits(plain.pairs.trust) == _bits(bare.pairs.trust)
     assert plain.pairs.aware.tolist() == bare.pairs.aware.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("size", [4_103, 20_000, 31_093])
+def test_fade_pairs_counting_words_forgets_the_drawn_slots(seed, size):
+    """kernels.fade_pairs in a large store (the quiet slots counted a word of eight at a
+    time, slot by slot only in the words that hold a slot to forget, then the tail):
+    the quiet slots whose draw is below the chance forget, as numpy finds them, with
+    quiet slots rare or common, clustered or scattered, few or many forgetting."""
+    from symbiosis_abm.kernels import fade_pairs
+    rng = np.random.default_rng(seed)
+    aware = rng.random(size) < rng.choice([0.01, 0.1, 0.7])
+    if seed % 3 == 0:   # runs of aware slots (pairs made in batches)
+        aware[rng.integers(0, size, 4)] = True
+        aware = np.repeat(aware[: size // 16 + 1], 16)[:size]
+    met, contact = rng.random(size) < 0.1, rng.random(size) < rng.choice([0.0, 0.02, 0.3])
+    trust = 0.3 + rng.choice([0.0, 0.2], size)
+    quiet = np.flatnonzero(aware & ~contact)
+    u = rng.random(len(quiet), dtype=np.float32)
+    chance = np.float32(rng.choice([1e-4, 0.01, 0.05, 0.5]))
+    if seed % 2:   # the last quiet slot forgets (the scan reaches the tail)
+        u[-1:] = 0.0
+    want_aware, want_met = aware.copy(), met.copy()
+    want_aware[quiet[u < chance]] = False
+    idle = met & ~contact & (np.abs(trust - 0.3) <= 0.01)
+    want_met[idle] = False
+    fade_pairs(aware, met, contact, trust, u, chance, 0.3, 0.01)
+    assert aware.tolist() == want_aware.tolist()
+    assert met.tolist() == want_met.tolist()
