@@ -127,3 +127,22 @@ def test_fade_pairs_counting_words_forgets_the_drawn_slots(seed, size):
     fade_pairs(aware, met, contact, trust, u, chance, 0.3, 0.01)
     assert aware.tolist() == want_aware.tolist()
     assert met.tolist() == want_met.tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("size", [0, 1, 2, 47, 48, 49, 300, 5_000])
+@pytest.mark.parametrize("top", [1, 255, 256, 16_153, 360_000, 2**40, 2**62])
+def test_radix_sort_and_order_are_numpys(seed, size, top):
+    """kernels_tick.radix_sort is ``values.sort()`` and radix_order ``np.argsort(keys,
+    kind="stable")`` of non-negative integers, repeated or not, by insertion or by
+    bytes (one to eight of them)."""
+    from symbiosis_abm.kernels_tick import radix_order, radix_sort
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, top, size, dtype=np.int64)
+    if seed % 2 and size:   # many repeats, the largest value present
+        keys = rng.choice(keys[: max(1, size // 10)], size)
+        keys[rng.integers(0, size)] = top - 1
+    got = keys.copy()
+    radix_sort(got)
+    assert got.tolist() == np.sort(keys).tolist()
+    assert radix_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
