@@ -2664,7 +2664,7 @@ def radix_sort(values):  # pragma: no cover - compiled
     src, dst = values, np.empty_like(values)
     count = np.empty(257, dtype=np.int64)
     shift = passes = 0
-    while shift == 0 or (top >> shift) > 0:
+    while shift == 0 or (shift < 64 and (top >> shift) > 0):   # (no shift by 64)
         count[:] = 0
         for i in range(m):
             count[((src[i] >> shift) & 255) + 1] += 1
@@ -2704,7 +2704,7 @@ def radix_order(keys):  # pragma: no cover - compiled
     other = np.empty(m, dtype=np.int64)
     count = np.empty(257, dtype=np.int64)
     shift = 0
-    while shift == 0 or (top >> shift) > 0:
+    while shift == 0 or (shift < 64 and (top >> shift) > 0):   # (no shift by 64)
         count[:] = 0
         for i in range(m):
             count[((keys[order[i]] >> shift) & 255) + 1] += 1
