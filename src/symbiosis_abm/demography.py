@@ -94,14 +94,16 @@ def pairs_of(src: np.ndarray, dst: np.ndarray, firms: np.ndarray, n_firms: int) 
 def _exit_rates(p, w) -> tuple[np.ndarray, int, float, bool, frozenset]:
     """Each firm's exit hazard per tick (0 where it may not close at random), the ticks
     between site take-overs, a vacant site's chance to be taken over at one, whether any
-    firm may exit and the ticks with scheduled closures (in a real region's run most
-    ticks see none of these: nothing to do)."""
+    firm may close at random (an exit hazard or the uniform hazard) and the ticks with
+    scheduled closures (in a real region's run most ticks see none of these: nothing to
+    do)."""
     hazard = np.where(w.firm_random_exit, exit_hazard(
         w.firm_size, p.exit_rate_sme, p.exit_rate_large, p.tick_months, SME), 0.0)
     # sites are taken over at quarter ends (vacancies last years; a third of the work)
     every = max(1, round(3 / p.tick_months))
     return (hazard, every, float(hazard_per_tick(p.site_reuse_rate, every * p.tick_months)),
-            bool((hazard > 0).any()), frozenset(w.firm_close_tick.tolist()))
+            bool(p.closure_rate_per_year > 0 or (hazard > 0).any()),
+            frozenset(w.firm_close_tick.tolist()))
 
 
 class Demography:
@@ -148,18 +150,18 @@ class Demography:
     def _close_firms(self, t: int) -> None:
         """Scheduled closures, the uniform hazard, size-class exits; then site take-overs
         (the rules :func:`exits` and :func:`entries`, in one compiled pass)."""
-        p, w = self.params, self.world
-        draws = self.streams.closures.random(w.n_firms)   # one draw per firm and tick
-        chance = 0.0   # no uniform hazard: no draw falls below it
-        if p.closure_rate_per_year > 0:
-            chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
-        u = self.streams.exits.random((2, w.n_firms))   # exits, entries
-        hazard, every, reuse, may_exit, closing_ticks = remembered(
+        p, w, streams = self.params, self.world, self.streams
+        draws = streams.closures.random(w.n_firms)   # one draw per firm and tick
+        u = streams.exits.random((2, w.n_firms))   # exits, entries
+        hazard, every, reuse, may_close, closing_ticks = remembered(
             self, "_exit_hazard", p, lambda: _exit_rates(p, w))
-        if not (chance or may_exit or t in closing_ticks
+        if not (may_close or t in closing_ticks
                 or (t % every == 0 and reuse > 0 and self.firm_vacant.any())):
             self.counts["firms_exited"] += 0   # nothing can close or enter (as the kernel)
             return
+        chance = 0.0   # no uniform hazard: no draw falls below it
+        if p.closure_rate_per_year > 0:
+            chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
         u_exit, u_entry = u
         gone, n_gone, n_exits, coming = closures_and_entries(
             t, self.firm_open, w.firm_close_tick, draws, chance, u_exit, hazard,

@@ -1403,7 +1403,8 @@ def fade_pairs(aware, met, contact, trust, u_forget, forget_below, baseline,
 
     The forgetting slots are found as the quiet slots are counted: slot by slot in a
     small store, else by jumping from one forgetting draw to the next (few of the quiet
-    pairs forget in a quarter), both without a branch on each slot.
+    pairs forget in a quarter), the quiet slots counted eight at a time (a word of the
+    masks' bytes) up to the word that holds the next.
 
     Examples
     --------
@@ -1431,7 +1432,25 @@ def fade_pairs(aware, met, contact, trust, u_forget, forget_below, baseline,
     due = _next_below(u_forget, 0, forget_below)
     if due == m:
         return
-    for i in range(n):
+    # eight slots a word: the quiet ones counted in one step (their bytes' sum, in the top
+    # byte of the product), the slots visited only in a word that holds the next to forget
+    whole = n - n % 8
+    aware_words, contact_words = aware[:whole].view(np.uint64), contact[:whole].view(np.uint64)
+    ones, top = np.uint64(0x0101010101010101), np.uint64(56)
+    for w in range(whole // 8):
+        quiet_here = np.int64(((aware_words[w] & ~contact_words[w]) * ones) >> top)
+        if k + quiet_here <= due:
+            k += quiet_here
+            continue
+        for i in range(8 * w, 8 * w + 8):
+            quiet = aware[i] & (not contact[i])
+            if quiet & (k == due):
+                aware[i] = False
+                due = _next_below(u_forget, due + 1, forget_below)
+                if due == m:
+                    return
+            k += quiet
+    for i in range(whole, n):
         quiet = aware[i] & (not contact[i])
         if quiet & (k == due):
             aware[i] = False

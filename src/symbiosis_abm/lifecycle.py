@@ -338,12 +338,12 @@ class Lifecycle:
     def _introduce(self, chance: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
         2017); reputation (trust upkeep) then pulls their trust."""
-        p, ex = self.params, self.exchanges
-        act = ex["active"]
-        if p.introduction_rate <= 0 or np.count_nonzero(act) < 2:
+        if self.params.introduction_rate <= 0:
             return
-        hit = remembered(   # the same while the active exchanges are
-            self, "_introductions", act.tobytes(), lambda: self._introducible(act))
+        act = self.exchanges["active"]
+        # the same while the active exchanges are (none below two: they share nobody)
+        hit = remembered(self, "_introductions", act.tobytes(),
+                         lambda: self._introducible(act))
         if len(hit) == 0:
             return
         u = self.streams.introductions.random(len(hit))

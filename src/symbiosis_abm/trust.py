@@ -28,7 +28,7 @@ from .kernels_tick import (
     pair_slots,
     reputation_links,
     trust_upkeep,
-    upkeep_with_pulls,
+    upkeep_with_memo,
 )
 from .state import phase
 
@@ -297,9 +297,13 @@ class SlotMemo:
         held, asked = self.count.tolist()
         if held > 4 * asked:
             self.table[:], self.count[0] = -1, 0
-        elif 4 * held > len(self.table):   # re-hashed into a table of >= 4 x held rows
-            self.table = memo_insert(self.table, _NO_KEYS, _NO_KEYS, 2 * held)
+        elif 4 * held > len(self.table):
+            self.grow()
         return self
+
+    def grow(self) -> None:
+        """Re-hash the table into one of at least four times the keys held."""
+        self.table = memo_insert(self.table, _NO_KEYS, _NO_KEYS, 2 * self.held)
 
     def _added(self, store: PairStore) -> None:
         """The pairs the store added since last asked (slots from the size seen then on,
@@ -344,13 +348,17 @@ class TrustUpkeep:
             key = (active.tobytes(), store.size)
             last = self.__dict__.get("_reputation_links")
             if last is None or last[0] != key:
-                if store.size <= _SMALL_STORE:   # links, slots and upkeep in one call
-                    memo = self._slot_memo().ready()
-                    pulls = upkeep_with_pulls(
+                if store.size <= _SMALL_STORE:   # memo, links, slots and upkeep in one call
+                    memo = self._slot_memo()
+                    pulls = upkeep_with_memo(
                         store.trust, store.met, store.contact, baseline, rates.trust_decay,
                         initial, rates.reputation, active, ex["supplier"], ex["receiver"],
                         ex["edge"], self.edge_slot_sr, self.edge_slot_rs, store.n_firms,
-                        store._keys, store._key_slot, memo.table, memo.count)
+                        store._keys, store._key_slot, memo.table, memo.count, store.src,
+                        store.dst, memo.size)
+                    memo.size = store.size
+                    if 4 * memo.count[0] > len(memo.table):   # (ready's growth, after)
+                        memo.grow()
                     self._reputation_links = (key, pulls)
                     return
                 last = self._reputation_links = (key, self._reputation_pulls(active))
