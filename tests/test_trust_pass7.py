@@ -71,32 +71,6 @@ def test_the_memo_starts_again_and_grows():
         np.arange(300, dtype=np.int64)).tolist()
 
 
-@pytest.mark.parametrize("region", ["kalundborg", "synthetic"])
-def test_the_upkeep_is_the_upkeep_without_the_memo(region, monkeypatch):
-    """A run whose reputation links are found with a table that holds nothing (every
-    pair searched in the index, as before the memo) ends with the same trust, bit for
-    bit."""
-    from symbiosis_abm.model import SymbiosisModel
-    kw = {"n_firms": 120} if region == "synthetic" else {}
-    plain = SymbiosisModel(region, rng=3, **kw)
-    plain.run(40)
-
-    ready = SlotMemo.ready
-
-    def no_room(self):   # a table of two rows is full at once: nothing is held
-        ready(self)
-        self.table, self.count[0] = np.full((2, 2), -1, dtype=np.int64), 0
-        return self
-
-    monkeypatch.setattr(SlotMemo, "ready", no_room)
-    bare = SymbiosisModel(region, rng=3, **kw)
-    bare.run(40)
-    size = plain.pairs.size
-    assert size == bare.pairs.size
-    assert plain.pairs.trust.view(np.int64).tolist() == bare.pairs.trust.view(np.int64).tolist()
-    assert plain.pairs.aware.tolist() == bare.pairs.aware.tolist()
-
-
 def test_the_stores_views_follow_its_growth_and_copies():
     import copy
     store = PairStore(30, initial_trust=0.3, capacity=4)
