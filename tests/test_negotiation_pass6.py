@@ -1,6 +1,6 @@
 """The negotiation's sixth compiled pass (kernels_tick.py, "A tick of talks, their deadlines and their decisions")
 gives the rules it replaced, bit for bit: a due talk's decision
-(:func:`.kernels_tick.decide_talks`) against ``NegotiationBook._decide`` as it was written
+(:func:`.kernels_tick.decide_close_talks`, closing nothing) against ``NegotiationBook._decide`` as it was written
 with :meth:`free_volume`, :meth:`cofunding_offer`, :meth:`expected_terms`, :meth:`_signs`
 and :meth:`_trial`."""
 
@@ -62,7 +62,7 @@ def models():
 @pytest.mark.parametrize("budget", [0.0, 3e4, 1e7])
 @pytest.mark.parametrize("case", ["plain", "distrust", "no trials", "no hold-up", "many"])
 @pytest.mark.parametrize("region", ["synthetic", "kalundborg"])
-def test_decide_talks_is_the_numpy_rule(models, monkeypatch, region, case, budget, seed):
+def test_the_decision_is_the_numpy_rule(models, monkeypatch, region, case, budget, seed):
     model, rng = models[region], np.random.default_rng(seed)
     book = model.negotiations
     monkeypatch.setattr(model, "cofunding_available", lambda: budget)

@@ -1,7 +1,8 @@
 """The negotiation's eighth pass (kernels_tick.py, "eighth pass: pass8-talks") gives the
-kernels it replaces, bit for bit: :func:`.kernels_tick.decide_close_talks` is
-:func:`.kernels_tick.decide_talks` (the deals priced once where they get no co-funding
-share) followed, where it closes the talks that failed, by
+kernels it replaces, bit for bit: :func:`.kernels_tick.decide_close_talks` closing the
+talks that failed is its decision alone (``closed_tick`` -1, held to
+``NegotiationBook._decide``'s numpy rule by tests/test_negotiation_pass6.py, the deals
+priced there twice where there is a co-funding budget) followed by
 :func:`.kernels.close_talks` on each reason's group, as ``NegotiationBook._fail`` called
 it."""
 
@@ -18,10 +19,12 @@ from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import negotiation_book as nb
 from symbiosis_abm.codes import FAILED, IDLE
 from symbiosis_abm.kernels import building_counts, close_talks, open_talk_rows
-from symbiosis_abm.kernels_tick import _D_KEPT, _price_some, cofund_priced, decide_talks
+from symbiosis_abm.kernels_tick import _D_KEPT, _price_some, cofund_priced
 
-#: where decide_close_talks' closing arguments sit (after decide_talks' first 21)
+#: where decide_close_talks' closing arguments sit (after the decision's first 21)
 _CLOSING = slice(21, 31)
+#: the closing tick's place among them (-1: decided, nothing closed)
+_CLOSED_TICK = _CLOSING.start + 2
 
 
 def _same(a, b) -> bool:
@@ -57,7 +60,7 @@ def _arguments(model, monkeypatch, rows, t) -> list:
 @pytest.mark.parametrize("budget", [0.0, 3e4, 1e7])
 @pytest.mark.parametrize("case", ["plain", "distrust", "no trials", "many"])
 @pytest.mark.parametrize("region", ["synthetic", "kalundborg"])
-def test_decide_close_talks_is_decide_talks_then_close_talks(models, monkeypatch, region,
+def test_decide_close_talks_is_deciding_then_close_talks(models, monkeypatch, region,
                                                               case, budget, seed):
     model, rng = models[region], np.random.default_rng(seed)
     book = model.negotiations
@@ -79,7 +82,11 @@ def test_decide_close_talks_is_decide_talks_then_close_talks(models, monkeypatch
     failed, idle, tick, retry, status, reason, closed, talks, edge_status, edge_retry = (
         want_args[_CLOSING])
     assert (failed, idle, tick) == (FAILED, IDLE, t)
-    want = decide_talks(*want_args[:_CLOSING.start], *want_args[_CLOSING.stop:])
+    # the decision alone (held to NegotiationBook._decide's numpy rule by
+    # test_negotiation_pass6), then each failed group closed by close_talks
+    want_args[_CLOSED_TICK] = -1
+    want = nb.decide_close_talks(*want_args)
+    want_args[_CLOSED_TICK] = t
     if want[1] < len(rows) and t >= 0:   # _fail_decided as it closed each group
         groups = want[0][want[1]:]
         n = groups[0]

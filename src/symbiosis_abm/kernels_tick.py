@@ -1944,7 +1944,7 @@ from .kernels import (  # noqa: E402 - this section's own imports (merges stay s
     talk_deadlines,
 )
 
-#: the rows of a pricing :func:`decide_talks` reads (as ``DealTerms`` names them)
+#: the rows of a pricing :func:`decide_close_talks` reads (as ``DealTerms`` names them)
 _D_SURPLUS, _D_SUPPLIER_GAIN, _D_RECEIVER_GAIN, _D_OWN_CAPEX = (
     DEAL_ROWS.index(name) for name in ("surplus", "supplier_gain", "receiver_gain",
                                        "own_capex"))
@@ -2014,105 +2014,6 @@ def deadlines_now(rows, u, failure, opened, due, tick, timeout):  # pragma: no c
     two's sizes."""
     broke, late, ready = talk_deadlines(rows, u, failure, opened, due, tick, timeout)
     return np.concatenate((broke, late, ready)), len(broke), len(late)
-
-
-@kernel
-def decide_talks(rows, book_edge, book_volume, book_trial, book_cofund, no_surplus,
-                 no_cofunding, low_trust, no_capital, budget, cofund_share,
-                 trial_volume_share, supplier, receiver, min_trust, holdup, owned_from,
-                 mobile_specificity, payback_years, weight, trial_trust_share, edge_stream,
-                 edge_need, stream_volume, stream_level, stream_made, stream_committed,
-                 need_level, need_volume, need_committed, tick, edge_route, route_asset, until,
-                 edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
-                 asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
-                 capex_per_km, max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
-                 cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
-                 stream_season, need_season, virgin, disposal, capital, need_firm, half_cost,
-                 trial_share, distrust, beta):  # pragma: no cover - compiled
-    """The due talks ``rows`` decided (``NegotiationBook._decide``'s rule) in one pass.
-
-    Each deal's volume is the smaller of its booked and its free volume
-    (``np.minimum(book_volume[rows], free_volumes(...))``); its co-funding share is
-    :func:`cofund_priced` on it priced without (none where ``budget <= 0``); it is priced
-    with that share (:func:`_price_some`, ``DealTerms.expected_terms``), both sides sign
-    or not (:func:`.kernels.deal_signs`, ``DealTerms._signs`` with hold-up where
-    ``holdup``), and where the deal pays and is affordable but not signed a trial of
-    ``trial_volume_share`` of it is priced and signed (``DealTerms._trial``). The book's
-    ``book_trial`` of ``rows`` and ``book_volume`` of those that conclude (a trial's
-    share of the volume) are written, as ``_decide`` writes them.
-
-    Returns one array, the rows that concluded (in order) then, where some did not,
-    :func:`.kernels.failure_groups` of those (by their first reason, the codes
-    ``no_surplus`` ... ``no_capital``; ``book_cofund``: what each talk counted on), with
-    how many concluded and the deals' volumes.
-    """
-    n = len(rows)
-    edges = np.empty(n, dtype=np.int64)
-    for k in range(n):
-        edges[k] = book_edge[rows[k]]
-    free = free_volumes(edges, edge_stream, edge_need, stream_volume, stream_level,
-                        stream_made, stream_committed, need_volume, need_level, need_committed)
-    volume = np.empty(n)
-    for k in range(n):   # np.minimum: a NaN on either side wins
-        a, b = book_volume[rows[k]], free[k]
-        volume[k] = a if a != a or (a <= b and b == b) else b
-    pricing = (edge_stream, edge_need, stream_volume, stream_level, stream_made,
-               stream_committed, need_level, need_volume, need_committed, tick, edge_route,
-               route_asset, until, edge_user, load, capacity, paid_off, asset_annuity,
-               asset_volume, slack, asset_mode, edge_key, n_class, distance, capex_fixed,
-               heat_pump_capex, capex_per_km, max_distance, routed, routed_capex, routed_ok,
-               cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr,
-               slot_rs, pair_trust, stream_season, need_season, virgin, disposal, capital,
-               need_firm, half_cost, trial_share, distrust, beta)
-    no_trial = np.zeros(1, dtype=np.bool_)
-    if budget <= 0 or n == 0:   # (cofunding_offer: no budget, no shares)
-        share = np.zeros(n)
-    else:
-        share = cofund_priced(_price_some(edges, volume, np.zeros(1), no_trial, *pricing)[0],
-                              _D_KEPT, cofund_share, budget)
-    out, mode, flags = _price_some(edges, volume, share, no_trial, *pricing)
-    signs = deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
-                       holdup, mode, out[_D_OWN_CAPEX], out[_D_RECEIVER_GAIN], owned_from,
-                       tick, flags[_D_TRIAL], pipe, mobile_specificity, payback_years, weight,
-                       trial_trust_share)
-    pays = np.empty(n, dtype=np.bool_)
-    candidates = np.empty(n, dtype=np.bool_)
-    some = 0
-    for k in range(n):
-        pays[k] = out[_D_SURPLUS, k] > 0
-        candidates[k] = not signs[k] and pays[k] and flags[_D_AFFORDABLE, k]
-        some += candidates[k]
-    trial = np.zeros(n, dtype=np.bool_)
-    if trial_volume_share > 0 and some:   # DealTerms._trial
-        at = np.flatnonzero(candidates)
-        e, v = edges[at], volume[at] * trial_volume_share
-        t_out, t_mode, t_flags = _price_some(e, v, np.zeros(1), np.ones(1, dtype=np.bool_),
-                                             *pricing)
-        t_signs = deal_signs(e, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
-                             holdup, t_mode, t_out[_D_OWN_CAPEX], t_out[_D_RECEIVER_GAIN],
-                             owned_from, tick, t_flags[_D_TRIAL], pipe, mobile_specificity,
-                             payback_years, weight, trial_trust_share)
-        for j in range(len(at)):
-            trial[at[j]] = (t_out[_D_SURPLUS, j] > 0 and t_out[_D_SUPPLIER_GAIN, j] > 0
-                            and t_out[_D_RECEIVER_GAIN, j] > 0 and t_flags[_D_AFFORDABLE, j]
-                            and t_signs[j])
-    ok = np.empty(n, dtype=np.bool_)
-    n_ok = 0
-    for k in range(n):
-        signs[k] = signs[k] or trial[k]   # strangers start small (7.15)
-        ok[k] = signs[k] and pays[k] and flags[_D_AFFORDABLE, k]
-        book_trial[rows[k]] = trial[k]
-        if ok[k]:
-            book_volume[rows[k]] = (volume[k] * trial_volume_share if trial[k]
-                                    else volume[k])
-            n_ok += 1
-    concluded = rows[ok]
-    if n_ok == n:
-        return concluded, n_ok, volume
-    groups = failure_groups(rows, ok, pays, signs, book_cofund, share, no_surplus,
-                            no_cofunding, low_trust, no_capital)
-    return np.concatenate((concluded, groups)), n_ok, volume
-
 
 
 # --- Introductions and starvation ----------------------------------------------------
@@ -2910,13 +2811,29 @@ def decide_close_talks(rows, book_edge, book_volume, book_trial, book_cofund, no
                        slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
                        disposal, capital, need_firm, half_cost, trial_share, distrust,
                        beta):  # pragma: no cover - compiled
-    """:func:`decide_talks` (the same arguments, writes and results) with the deals
-    priced once where they get no co-funding share (:func:`_cofund_repriced`) and, with
-    ``closed_tick`` >= 0, the talks that did not conclude closed in the same call, each
-    group of :func:`.kernels.failure_groups` as :func:`.kernels.close_talks` closes it
-    (``failed``, its reason code, at ``closed_tick``; their edges ``idle``, to be
-    reconsidered from ``retry``; their firms one talk less each): what
-    ``NegotiationBook._fail`` did with a call per reason."""
+    """The due talks ``rows`` decided (``NegotiationBook._decide``'s rule) in one pass
+    and, with ``closed_tick`` >= 0, those that did not conclude closed.
+
+    Each deal's volume is the smaller of its booked and its free volume
+    (``np.minimum(book_volume[rows], free_volumes(...))``); its co-funding share is
+    :func:`cofund_priced` on it priced without (none where ``budget <= 0``); it is priced
+    with that share (:func:`_price_some`, ``DealTerms.expected_terms``; a deal without a
+    share keeps its first pricing, the same bits: :func:`_cofund_repriced`), both sides
+    sign or not (:func:`.kernels.deal_signs`, ``DealTerms._signs`` with hold-up where
+    ``holdup``), and where the deal pays and is affordable but not signed a trial of
+    ``trial_volume_share`` of it is priced and signed (``DealTerms._trial``). The book's
+    ``book_trial`` of ``rows`` and ``book_volume`` of those that conclude (a trial's
+    share of the volume) are written, as ``_decide`` writes them. With ``closed_tick``
+    >= 0 each group of :func:`.kernels.failure_groups` is closed as
+    :func:`.kernels.close_talks` closes it (``failed``, its reason code, at
+    ``closed_tick``; their edges ``idle``, to be reconsidered from ``retry``; their firms
+    one talk less each): what ``NegotiationBook._fail`` did with a call per reason.
+
+    Returns one array, the rows that concluded (in order) then, where some did not,
+    :func:`.kernels.failure_groups` of those (by their first reason, the codes
+    ``no_surplus`` ... ``no_capital``; ``book_cofund``: what each talk counted on), with
+    how many concluded and the deals' volumes.
+    """
     n = len(rows)
     edges = np.empty(n, dtype=np.int64)
     for k in range(n):
