@@ -2587,6 +2587,7 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
                  disposal_unit, avg_supplier, avg_receiver, losing_ticks)
     return codes
 
+
 # ---- eighth pass: pass8-broker
 # (the broker's remembered surpluses in one call, with a watch or without: the stale
 # check, the pricing of the stale ones, their keeping and the gathers, which were three or
@@ -2769,6 +2770,7 @@ def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, a
                          risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
                          stream_season, need_season, virgin, disposal, capital, need_firm,
                          half_cost, trial_share, distrust, beta)
+
 
 # ---- eighth pass: pass8-talks
 
@@ -2957,6 +2959,7 @@ def open_talks_building(edges, limit, edge_status, idle, supplier, receiver, neg
                           stream_committed, need_volume, need_level, need_committed,
                           open_status, size, c_edge, c_opened, c_due, c_volume, c_via_broker,
                           c_cofund, c_trial, c_status, c_reason, c_closed)
+
 
 # ---- eighth pass: pass8-upkeep
 # (a small store's trust upkeep with its slot memo made ready in the same call)
