@@ -76,7 +76,7 @@ def _in_one_call(model, edges, cofund, cache, slice_size):
     if watch is None:
         return refresh_surplus(edges, float(cofund), book.table["changes"], *kept, *priced)
     return refresh_marked(edges, float(cofund), book.table["route"], book.table["changes"],
-                          *kept, *watch._held, *priced)
+                          *kept, *watch.held, *priced)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -116,7 +116,7 @@ def test_refresh_is_the_steps_it_replaced(region, seed, cofund, slice_size, watc
             for name in ("inputs", "surplus", "capex", "annual"):
                 assert _same(got_cache[name], want_cache[name]), name
             if watched:   # the watch's marks and values seen
-                for want, got in zip(want_cache["watch"]._held, got_cache["watch"]._held):
+                for want, got in zip(want_cache["watch"].held, got_cache["watch"].held):
                     assert np.array_equal(got, want)
             stale_total += n_stale
             largest = max(largest, n_stale)

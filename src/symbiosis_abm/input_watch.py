@@ -101,8 +101,9 @@ class InputWatch:
         self.need_seen = _bits(need_room).copy()
         self.slot_seen = _bits(trust[: index.n_slots]).copy()
         self.route_seen = np.full(len(index.route_starts) - 1, -1, dtype=np.int64)
-        # what mark_terms passes after the values: the values seen, the index, the marks
-        self._held = (self.stream_seen, self.need_seen, self.slot_seen, self.route_seen,
+        #: what a marking pass reads after the values (:meth:`mark_terms`,
+        #: :func:`.kernels_tick.refresh_marked`): the values seen, the index, the marks
+        self.held = (self.stream_seen, self.need_seen, self.slot_seen, self.route_seen,
                       index.stream_starts, index.need_starts, index.need_members,
                       index.slot_starts, index.slot_members, index.route_starts,
                       index.route_members, self.stream_dirty, self.dirty)
@@ -149,4 +150,4 @@ class InputWatch:
         ``trust`` (at least :attr:`EdgeIndex.n_slots` long) and ``route_keys`` are
         contiguous float arrays, ``routes`` ``int64`` (the pair store's trust, the asset
         table's routes and :meth:`~.assets.AssetBook.route_state`'s keys are)."""
-        mark_inputs(*free, trust, routes, route_keys, *self._held)
+        mark_inputs(*free, trust, routes, route_keys, *self.held)

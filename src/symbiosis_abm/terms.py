@@ -309,7 +309,7 @@ class DealTerms:
                                   *self._price_inputs(self._free_inputs()))
         else:
             got = refresh_marked(edges, float(cofund), book.table["route"],
-                                 book.table["changes"], *kept, *watch._held,
+                                 book.table["changes"], *kept, *watch.held,
                                  *self._price_inputs(self._free_inputs()))
         return got if with_capex else got[0]
 
