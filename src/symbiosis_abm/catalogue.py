@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -386,16 +387,26 @@ def _syntax_message(message: str, text: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> ResourceCatalogue:
+def _load_cached(path: str, mtime_ns: int, size: int) -> ResourceCatalogue:
     return catalogue_from_dict(read_toml(path), path)
+
+
+@lru_cache(maxsize=1)
+def _bundled_catalogue() -> str:
+    """The bundled catalogue's file (where the package is installed does not change)."""
+    return str(resources.files("symbiosis_abm") / "data" / "resources.toml")
 
 
 def load_catalogue(path: Path | str | None = None) -> ResourceCatalogue:
     """Load and validate a resource catalogue (the bundled one by default).
 
-    Loaded catalogues are cached per file and modification time.
+    Loaded catalogues are cached per file and version of the file (its modification
+    time and size): each model asks for the catalogue, and a file changed since is
+    read anew.
     """
-    if path is None:
-        path = resources.files("symbiosis_abm") / "data" / "resources.toml"
-    path = Path(str(path))
-    return _load_cached(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    path = _bundled_catalogue() if path is None else str(Path(str(path)))
+    try:
+        stat = os.stat(path)
+    except OSError:   # read_toml says it is not found
+        return _load_cached(path, 0, -1)
+    return _load_cached(path, stat.st_mtime_ns, stat.st_size)

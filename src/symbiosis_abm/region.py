@@ -17,11 +17,13 @@ True
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from stat import S_ISREG
 from types import MappingProxyType
 from typing import Any
 
@@ -275,9 +277,31 @@ def _facilitator_defaults(fac: FacilitatorSpec, start: str | None,
 
 def bundled_regions() -> dict[str, Path]:
     """Bundled region names and their files (``synthetic`` is generated, not a file)."""
-    folder = resources.files("symbiosis_abm") / "data" / "regions"
-    return {Path(str(p)).stem: Path(str(p)) for p in sorted(folder.iterdir(), key=str)
-            if str(p).endswith(".toml")}
+    return dict(_bundled())
+
+
+def _bundled() -> Mapping[str, Path]:
+    """:func:`bundled_regions`, read-only, listed anew only when the folder changes (a
+    file added, removed or renamed changes its modification time): each model built from
+    a region name asks for it, and listing the folder cost more than the rest of the
+    region's loading."""
+    folder = _regions_folder()
+    stat = os.stat(folder)
+    return _listing(folder, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1)
+def _regions_folder() -> str:
+    """The bundled regions' folder (where the package is installed does not change)."""
+    return str(resources.files("symbiosis_abm") / "data" / "regions")
+
+
+@lru_cache(maxsize=4)
+def _listing(folder: str, mtime_ns: int, size: int) -> Mapping[str, Path]:
+    """The region files of ``folder`` by name, in the version of the folder given by
+    ``mtime_ns`` and ``size``."""
+    files = sorted(name for name in os.listdir(folder) if name.endswith(".toml"))
+    return MappingProxyType({name.removesuffix(".toml"): Path(folder, name) for name in files})
 
 
 def load_region(source: str | Path | Region, catalogue: ResourceCatalogue | None = None) -> Region:
@@ -291,7 +315,7 @@ def load_region(source: str | Path | Region, catalogue: ResourceCatalogue | None
     if isinstance(source, Region):
         return source
     catalogue = catalogue or load_catalogue()
-    bundled = bundled_regions()
+    bundled = _bundled()
     text = str(source)
     if text in bundled:
         path = bundled[text]
@@ -301,9 +325,12 @@ def load_region(source: str | Path | Region, catalogue: ResourceCatalogue | None
         names = sorted(bundled) + ["synthetic"]
         raise RegionError(f"region {text!r}: not a bundled region nor a file; bundled: "
                           f"{', '.join(names)}{did_you_mean(text, names)}")
-    if not path.is_file():
+    try:   # (one system call: whether it is a file, and which version of it)
+        stat = os.stat(path)
+    except OSError:
+        stat = None
+    if stat is None or not S_ISREG(stat.st_mode):
         return region_from_dict(read_toml(path), str(path), catalogue)  # raises "not found"
-    stat = path.stat()
     return _load_file(str(path), stat.st_mtime_ns, stat.st_size, catalogue)
 
 
