@@ -54,7 +54,8 @@ def annuity_factors(rate: float, years: np.ndarray) -> np.ndarray:
     [[0.08718, 0.06646]]
     """
     years = np.asarray(years, dtype=float)
-    return np.vectorize(lambda y: annuity_factor(rate, float(y)), otypes=[float])(years)
+    return np.array([annuity_factor(rate, float(y)) for y in years.flat],
+                    dtype=float).reshape(years.shape)
 
 
 def asset_lives(catalogue_years: np.ndarray, default_years: float) -> np.ndarray:

@@ -12,6 +12,8 @@ functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._arrays import remembered
@@ -41,7 +43,7 @@ from .state import phase
 from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
 
-__all__ = ["Lifecycle"]
+__all__ = ["Lifecycle", "fixed_lifecycle"]
 
 #: Below this many stream changes expected a tick, the streams' and the needs' event draws
 #: are one call (:meth:`Lifecycle._process_changes`): a tick with a stream change then
@@ -52,47 +54,62 @@ _RARE_CHANGES = 0.5
 _NO_DRAWS = np.zeros(0, dtype=np.float32)
 
 
+def fixed_lifecycle(w, p) -> dict[str, Any]:
+    """What :meth:`Lifecycle._init_lifecycle` sets from world ``w`` and parameters ``p``
+    alone (the model computes it once per shared world: never modify it)."""
+    produced = w.stream_input >= 0
+    # a firm at least half of whose streams are made from inputs exists to process
+    # them: its inputs are key, and it closes when they starve (a biogas plant)
+    made = np.bincount(w.stream_firm[produced], minlength=w.n_firms)
+    dependent = (made > 0) & (2 * made >= np.bincount(w.stream_firm, minlength=w.n_firms))
+    key = w.stream_input[produced]
+    key_input = np.zeros(len(w.need_volume), dtype=bool)
+    key_input[key[dependent[w.need_firm[key]]]] = True
+    cat = w.catalogue
+    keys = w.edge_supplier.astype(np.int64) * w.n_firms + w.edge_receiver
+    order = np.argsort(keys, kind="stable")
+    return {
+        "stream_made": np.where(produced & p.cascade, 0.0, 1.0),
+        "key_input": key_input,
+        "schedules": {
+            "landfill": schedule_or_constant(p.landfill_tax_schedule, p.landfill_tax_eur_per_t,
+                                             "landfill_tax_schedule"),
+            "carbon": schedule_or_constant(p.carbon_price_schedule, p.carbon_price_eur_per_t,
+                                           "carbon_price_schedule"),
+            "energy": schedule_or_constant(p.energy_price_schedule, 1.0, "energy_price_schedule"),
+        },
+        # the catalogue only lets materials in tonnes go to landfill (docs/regions.md)
+        "stream_landfill": np.asarray(w.stream_alternative == "landfill", dtype=bool),
+        "need_energy": np.array([cat.categories[r] == "energy" for r in w.need_resource],
+                                dtype=bool),
+        "edge_keys_sorted": (keys[order], order),
+    }
+
+
 class Lifecycle:
     """Prices, process changes, cascades, fading and introductions.
 
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
-    def _init_lifecycle(self) -> None:
-        """Levels, produced streams, prices, schedules, starvation counters."""
+    def _init_lifecycle(self, fixed: dict[str, Any]) -> None:
+        """Levels, produced streams, prices, schedules, starvation counters; ``fixed``:
+        :func:`fixed_lifecycle` of the model's world and parameters (shared: copied)."""
         w, p = self.world, self.params
         u = self.streams.levels.random(len(w.stream_volume) + len(w.need_volume))
         self.stream_level = np.where(u[: len(w.stream_volume)] < p.dormant_share, 0.0, 1.0)
         self.need_level = np.where(u[len(w.stream_volume):] < p.dormant_share, 0.0, 1.0)
-        produced = w.stream_input >= 0
-        self.stream_made = np.where(produced & p.cascade, 0.0, 1.0)
+        self.stream_made = fixed["stream_made"].copy()
         self.need_share = np.zeros(len(w.need_volume))
-        # a firm at least half of whose streams are made from inputs exists to process
-        # them: its inputs are key, and it closes when they starve (a biogas plant)
-        made = np.bincount(w.stream_firm[produced], minlength=w.n_firms)
-        dependent = (made > 0) & (2 * made >= np.bincount(w.stream_firm, minlength=w.n_firms))
-        key = w.stream_input[produced]
-        self.key_input = np.zeros(len(w.need_volume), dtype=bool)
-        self.key_input[key[dependent[w.need_firm[key]]]] = True
+        self.key_input = fixed["key_input"].copy()
         self.need_starved = np.full(len(w.need_volume), STARVED, dtype=np.int64)
         self.price_log = np.zeros(len(w.catalogue.names))
         self.firm_vacant = np.zeros(w.n_firms, dtype=bool)
         self.closure_log: list[tuple[int, np.ndarray]] = []
-        self.schedules = {
-            "landfill": schedule_or_constant(p.landfill_tax_schedule, p.landfill_tax_eur_per_t,
-                                             "landfill_tax_schedule"),
-            "carbon": schedule_or_constant(p.carbon_price_schedule, p.carbon_price_eur_per_t,
-                                           "carbon_price_schedule"),
-            "energy": schedule_or_constant(p.energy_price_schedule, 1.0, "energy_price_schedule"),
-        }
-        cat = w.catalogue
-        # the catalogue only lets materials in tonnes go to landfill (docs/regions.md)
-        self.stream_landfill = np.asarray(w.stream_alternative == "landfill", dtype=bool)
-        self.need_energy = np.array([cat.categories[r] == "energy" for r in w.need_resource],
-                                    dtype=bool)
-        keys = w.edge_supplier.astype(np.int64) * w.n_firms + w.edge_receiver
-        order = np.argsort(keys, kind="stable")
-        self.edge_keys_sorted = (keys[order], order)
+        self.schedules = dict(fixed["schedules"])   # (each schedule is frozen)
+        self.stream_landfill = fixed["stream_landfill"].copy()
+        self.need_energy = fixed["need_energy"].copy()
+        self.edge_keys_sorted = tuple(a.copy() for a in fixed["edge_keys_sorted"])
         self._prices(0, draw=False)
 
     # ------------------------------------------------------------------ step 1

@@ -54,7 +54,7 @@ from .economics import annuity_factors, asset_lives
 from .errors import RegionError
 from .initial_network import open_initial_network
 from .kernels_tick import firm_traits
-from .lifecycle import Lifecycle
+from .lifecycle import Lifecycle, fixed_lifecycle
 from .measurement import _STAT_NAMES, Measurement, TickRecord
 from .negotiation_book import NegotiationBook
 from .params import Parameters
@@ -135,13 +135,14 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         synthetic = isinstance(region, Region) and region.origin == "synthetic"
         make = build_world if synthetic else shared_world
         self.world: World = make(region, catalogue, self.params)
-        # economic life per (resource, mode): the catalogue's where it gives one (pipes of
-        # district heat), else the parameter; and its annuity factor
-        self.asset_life_years = asset_lives(self.world.catalogue.lifetime_years,
-                                            self.params.lifetime_years)
-        self.mode_annuity = annuity_factors(self.params.discount_rate, self.asset_life_years)
-        self.rates = tick_rates(self.params)  # calendar-time parameters, per tick
-        self._init_state()
+        # what the world and the parameters alone give: once per shared world
+        start = (_Start(self.world, self.params) if synthetic else
+                 remembered(self.world, "_model_start", self.params,
+                            lambda: _Start(self.world, self.params)))
+        self.asset_life_years = start.asset_life_years.copy()
+        self.mode_annuity = start.mode_annuity.copy()
+        self.rates = start.rates  # calendar-time parameters, per tick (frozen)
+        self._init_state(start)
         self.firms = [Firm(self, i) for i in range(self.world.n_firms)]
         self._firm_by_id = {f.firm_id: f for f in self.firms}
         self.facilitator = self._make_facilitator()
@@ -176,11 +177,11 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             self.step()
 
     # ------------------------------------------------------------------ state
-    def _init_state(self) -> None:
-        w, p = self.world, self.params
+    def _init_state(self, start: _Start) -> None:
+        w = self.world
         n = w.n_firms
         self.tick = -1
-        self.firm_open = self.world.exists_at(0)  # planned plants enter at their date
+        self.firm_open = start.firm_open.copy()  # planned plants enter at their date
         self.firm_member = w.firm_member.copy()
         self.firm_savings = np.zeros(n)
         self.firm_costs = np.zeros(n)
@@ -198,23 +199,19 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)
         self.cofund_wait = np.full(e, np.nan)
-        site = sites(w.firm_xy)   # one asset per route: a line between two sites (7.15)
-        self.assets = AssetBook(e, np.vectorize(lambda y: in_ticks(12 * y, p.tick_months),
-                                                otypes=[np.int64])(self.asset_life_years),
-                                edge_route=route_keys(site[w.edge_supplier],
-                                                      site[w.edge_receiver], w.edge_resource))
+        self.assets = AssetBook(e, start.life_ticks.copy(), edge_route=start.edge_route.copy())
         self.firm_stranded = np.zeros(n)  # remaining annuity of assets left early (EUR)
-        self.pairs = PairStore(n, p.initial_trust, capacity=max(1024, 2 * e))
-        self.edge_slot_sr = self.pairs.slots(w.edge_supplier, w.edge_receiver)
-        self.edge_slot_rs = self.pairs.slots(w.edge_receiver, w.edge_supplier)
-        knows = self.streams.awareness.random(e) < discovery_chance(
-            w.edges.distance_km, p.initial_awareness, p.discovery_distance_km)
+        # the candidate pairs and the documented ties in force hold slots from the start
+        self.pairs = _copied_pairs(start.pairs)
+        self.edge_slot_sr = start.edge_slot_sr.copy()
+        self.edge_slot_rs = start.edge_slot_rs.copy()
+        self.tie_schedule = {t: list(ties) for t, ties in start.tie_schedule.items()}
+        # who knows whom at the start (after the ties, which only set awareness too)
+        knows = self.streams.awareness.random(e) < start.initial_awareness
         self.pairs.aware[self.edge_slot_sr[knows]] = True
         self.pairs.aware[self.edge_slot_rs[knows]] = True
-        self._seed_relationships()
         # chance per tick that one side of each candidate edge discovers the other
-        self.edge_discovery = discovery_chance(w.edges.distance_km, self.rates.discovery,
-                                               p.discovery_distance_km)
+        self.edge_discovery = start.edge_discovery.copy()
         self.negotiations = Columns({"edge": np.int64, "opened": np.int64, "due": np.int64,
                                      "volume": float, "via_broker": bool, "cofund": float, "trial": bool,
                                      "status": np.int8,
@@ -223,28 +220,10 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self.delivered_by_resource: list[np.ndarray] = []
         self.counts = Counter()
         self._diverted_total = 0.0  # tonnes, for the public cost per tonne
-        units = np.array(w.catalogue.units)
-        self._unit_masks = {u: units == u for u in ("t", "MWh", "m3")}
+        self._unit_masks = {u: mask.copy() for u, mask in start.unit_masks.items()}
         self.stats: dict[str, float] = {}
-        self._init_lifecycle()
+        self._init_lifecycle(start.lifecycle)
         self._firm_traits(0)
-
-    def _seed_relationships(self) -> None:
-        """Documented ties in force at the start set trust and awareness; a tie dated
-        after the start waits in ``tie_schedule`` for its tick (phase 0)."""
-        index = {fid: i for i, fid in enumerate(self.world.firm_ids)}
-        region = self.world.region
-        self.tie_schedule: dict[int, list[tuple[np.ndarray, np.ndarray, float]]] = {}
-        for rel in region.relationships if self.params.documented_ties else ():
-            i, j = group_pairs(np.array([index[f] for f in rel.firms], dtype=np.int64))
-            due = tie_tick(region.start, rel.since, self.params.tick_months)
-            if due > 0:
-                self.tie_schedule.setdefault(due, []).append((i, j, rel.trust))
-                continue
-            slots = self.pairs.slots(i, j)
-            self.pairs.trust[slots] = rel.trust
-            self.pairs.aware[slots] = True
-            self.pairs.met[slots] = True
 
     def _make_facilitator(self) -> Facilitator | None:
         if not self.params.facilitator:
@@ -402,6 +381,69 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             from .errors import did_you_mean
             raise KeyError(f"no firm {firm_id!r}{did_you_mean(firm_id, self._firm_by_id)}") from None
 
+
+
+class _Start:
+    """What building a model computes from its world and parameters alone.
+
+    The same for every model of a shared world with equal parameters (a sweep's
+    replicates), so computed once per such world (:func:`~._arrays.remembered` on the
+    world) and never changed: each model takes copies of what it holds.
+    """
+
+    def __init__(self, w: World, p: Parameters):
+        self.rates = tick_rates(p)
+        # economic life per (resource, mode): the catalogue's where it gives one (pipes of
+        # district heat), else the parameter; its annuity factor and its length in ticks
+        self.asset_life_years = asset_lives(w.catalogue.lifetime_years, p.lifetime_years)
+        self.mode_annuity = annuity_factors(p.discount_rate, self.asset_life_years)
+        self.life_ticks = np.array([in_ticks(12 * y, p.tick_months)
+                                    for y in self.asset_life_years.flat],
+                                   dtype=np.int64).reshape(self.asset_life_years.shape)
+        site = sites(w.firm_xy)   # one asset per route: a line between two sites (7.15)
+        self.edge_route = route_keys(site[w.edge_supplier], site[w.edge_receiver],
+                                     w.edge_resource)
+        self.firm_open = w.exists_at(0)
+        self.initial_awareness = discovery_chance(w.edges.distance_km, p.initial_awareness,
+                                                  p.discovery_distance_km)
+        self.edge_discovery = discovery_chance(w.edges.distance_km, self.rates.discovery,
+                                               p.discovery_distance_km)
+        self.pairs = PairStore(w.n_firms, p.initial_trust, capacity=max(1024, 2 * len(w.edges)))
+        self.edge_slot_sr = self.pairs.slots(w.edge_supplier, w.edge_receiver)
+        self.edge_slot_rs = self.pairs.slots(w.edge_receiver, w.edge_supplier)
+        self.tie_schedule = _seed_relationships(w, p, self.pairs)
+        self.lifecycle = fixed_lifecycle(w, p)
+        units = np.array(w.catalogue.units)
+        self.unit_masks = {u: units == u for u in ("t", "MWh", "m3")}
+
+
+def _seed_relationships(w: World, p: Parameters, pairs: PairStore
+                        ) -> dict[int, list[tuple[np.ndarray, np.ndarray, float]]]:
+    """Documented ties in force at the start set trust, awareness and met in ``pairs``;
+    a tie dated after the start waits in the schedule returned, by its tick (phase 0)."""
+    index = {fid: i for i, fid in enumerate(w.firm_ids)}
+    region = w.region
+    schedule: dict[int, list[tuple[np.ndarray, np.ndarray, float]]] = {}
+    for rel in region.relationships if p.documented_ties else ():
+        i, j = group_pairs(np.array([index[f] for f in rel.firms], dtype=np.int64))
+        due = tie_tick(region.start, rel.since, p.tick_months)
+        if due > 0:
+            i.flags.writeable = j.flags.writeable = False   # shared by the models
+            schedule.setdefault(due, []).append((i, j, rel.trust))
+            continue
+        slots = pairs.slots(i, j)
+        pairs.trust[slots] = rel.trust
+        pairs.aware[slots] = True
+        pairs.met[slots] = True
+    return schedule
+
+
+def _copied_pairs(store: PairStore) -> PairStore:
+    """A copy of ``store`` with arrays of its own (by its pickling protocol)."""
+    copy = PairStore.__new__(PairStore)
+    copy.__setstate__({k: v.copy() if isinstance(v, np.ndarray) else v
+                       for k, v in store.__getstate__().items()})
+    return copy
 
 
 def _traits(p: Parameters, size: np.ndarray, member: np.ndarray | None) -> tuple:
