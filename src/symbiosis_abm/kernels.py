@@ -2874,3 +2874,75 @@ def start_priced(t, ok, edges, out, mode, flags, cofund, lead, lengths, line, ed
         c_losing_ticks, c_asset, c_start, c_first, c_end, c_ended, c_reason, c_active,
         c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit, c_priced_annuity,
         c_planned, c_max_volume)
+
+
+# ---- ninth pass: pass9-constr
+
+#: numpy's SeedSequence constants (numpy/random/bit_generator.pyx), as uint64 words that
+#: the 32-bit arithmetic below masks (numba would make a float of uint64 with int64)
+_SS_INIT_A, _SS_MULT_A = np.uint64(0x43b0d7e5), np.uint64(0x931e8875)
+_SS_INIT_B, _SS_MULT_B = np.uint64(0x8b51f9dd), np.uint64(0x58f38ded)
+_SS_MIX_L, _SS_MIX_R = np.uint64(0xca01f9dd), np.uint64(0x4973f715)
+_SS_MASK, _SS_SHIFT = np.uint64(0xFFFFFFFF), np.uint64(16)
+
+
+@kernel
+def spawned_seed_states(entropy, n_children, pool_size):  # pragma: no cover - compiled
+    """``SeedSequence.generate_state(4, np.uint64)`` of each of the ``n_children``
+    children that ``spawn`` gives, whose assembled entropy is ``entropy`` (uint32 words:
+    the run's entropy padded to ``pool_size``, the parent's spawn key) followed by the
+    child's number (one word): numpy's hash and mix, 32-bit words, in its order.
+
+    Returns the ``(n_children, 4)`` uint64 states (a PCG64 seeds from a row).
+    """
+    n = len(entropy) + 1
+    words = np.empty(n, dtype=np.uint64)
+    for i in range(n - 1):
+        words[i] = entropy[i]
+    mixer = np.empty(pool_size, dtype=np.uint64)
+    out = np.empty((n_children, 4), dtype=np.uint64)
+    for k in range(n_children):
+        words[n - 1] = k
+        h = _SS_INIT_A   # mix_entropy: the entropy into the pool, then all of it mixed
+        for i in range(pool_size):
+            value = words[i] if i < n else np.uint64(0)
+            value, h = _ss_hashmix(value, h)
+            mixer[i] = value
+        for i_src in range(pool_size):
+            for i_dst in range(pool_size):
+                if i_src != i_dst:
+                    value, h = _ss_hashmix(mixer[i_src], h)
+                    mixer[i_dst] = _ss_mix(mixer[i_dst], value)
+        for i_src in range(pool_size, n):
+            for i_dst in range(pool_size):
+                value, h = _ss_hashmix(words[i_src], h)
+                mixer[i_dst] = _ss_mix(mixer[i_dst], value)
+        h = _SS_INIT_B   # generate_state: 8 words of 32 bits, little-endian pairs
+        for i in range(8):
+            value = mixer[i % pool_size] ^ h
+            h = (h * _SS_MULT_B) & _SS_MASK
+            value = (value * h) & _SS_MASK
+            value ^= value >> _SS_SHIFT
+            if i % 2 == 0:
+                out[k, i // 2] = value
+            else:
+                out[k, i // 2] |= value << np.uint64(32)
+    return out
+
+
+@njit(inline="always")
+def _ss_hashmix(value, h):  # pragma: no cover - compiled
+    """numpy's ``hashmix``: ``value`` hashed with the running constant ``h`` (returned
+    moved on)."""
+    value ^= h
+    h = (h * _SS_MULT_A) & _SS_MASK
+    value = (value * h) & _SS_MASK
+    value ^= value >> _SS_SHIFT
+    return value, h
+
+
+@njit(inline="always")
+def _ss_mix(x, y):  # pragma: no cover - compiled
+    """numpy's ``mix`` of two 32-bit words."""
+    result = (_SS_MIX_L * x - _SS_MIX_R * y) & _SS_MASK
+    return result ^ (result >> _SS_SHIFT)
