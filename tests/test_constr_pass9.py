@@ -13,13 +13,16 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from collections import deque
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import model as model_module
 from symbiosis_abm import region as region_module
+from symbiosis_abm import world as world_module
 from symbiosis_abm.catalogue import load_catalogue
 from symbiosis_abm.economics import annuity_factor, annuity_factors
 from symbiosis_abm.kernels import spawned_seed_states
@@ -372,3 +375,40 @@ def test_row_sums_are_each_rows_sum():
         values = rng.standard_normal((4, n)) * rng.uniform(0, 1e6, size=(4, 1))
         rows = values.sum(axis=1)
         assert all(rows[i] == values[i].copy().sum() for i in range(4))
+
+
+# ---------------------------------------------------------------- generated regions
+def _same_run(a, b, ticks: int) -> None:
+    """``a`` and ``b`` run ``ticks`` ticks alike: time series, exchanges and summary."""
+    a.run(ticks)
+    b.run(ticks)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries(), check_exact=True)
+    pd.testing.assert_frame_equal(a.exchanges_frame(), b.exchanges_frame(), check_exact=True)
+    assert _typed(a.summary()) == _typed(b.summary())
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_seeded_synthetic_shared_as_generated(seed, monkeypatch):
+    """A region from a fixed ``region_seed`` is generated once and shared with its world
+    (read-only); its runs are those of a region generated for each run, bit for bit."""
+    overrides = {"n_firms": 90, "region_seed": 3, "area_km": 8.0}
+    monkeypatch.setattr(world_module, "_SYNTHETIC", deque(maxlen=4))   # (restored after)
+    first = SymbiosisModel("synthetic", rng=seed, **overrides)
+    second = SymbiosisModel("synthetic", rng=seed + 1, **overrides)
+    assert second.world is first.world and not first.world.stream_volume.flags.writeable
+    assert not any(np.shares_memory(v, _arrays(second)[k]) for k, v in _arrays(first).items())
+    monkeypatch.setattr(world_module, "SHARED_SYNTHETIC_FIRMS", 0)
+    monkeypatch.setattr(world_module, "_SYNTHETIC", deque(maxlen=4))
+    own = SymbiosisModel("synthetic", rng=seed, **overrides)
+    assert own.world is not first.world and own.world.stream_volume.flags.writeable
+    assert first.world.region.firms == own.world.region.firms
+    _same_run(first, own, 30)
+
+
+def test_drawn_synthetic_regions_are_each_runs_own():
+    """Without a ``region_seed`` each run draws its region: nothing is shared."""
+    a = SymbiosisModel("synthetic", rng=1, n_firms=60)
+    b = SymbiosisModel("synthetic", rng=2, n_firms=60)
+    c = SymbiosisModel("synthetic", rng=1, n_firms=60)
+    assert a.world.region is not c.world.region and a.world is not c.world
+    assert a.world.region == c.world.region and a.world.region != b.world.region

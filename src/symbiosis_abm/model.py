@@ -68,7 +68,15 @@ from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
 from .trust import PairStore, TrustUpkeep
-from .world import LARGE, SME, World, build_world, shared_parameters, shared_world
+from .world import (
+    LARGE,
+    SME,
+    World,
+    build_world,
+    shared_parameters,
+    shared_synthetic,
+    shared_world,
+)
 
 __all__ = ["SymbiosisModel", "REASONS"]
 
@@ -130,13 +138,13 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self.streams = random_streams(self.rng if isinstance(rng, np.random.Generator) else rng)
         overrides = {**_scenario_overrides(scenario), **overrides}
         catalogue = catalogue or load_catalogue()
-        self.params, region = _resolve(region, overrides, catalogue, self.streams.region)
-        # a generated region is new each run; a loaded one is shared, and so is its world
-        synthetic = isinstance(region, Region) and region.origin == "synthetic"
-        make = build_world if synthetic else shared_world
+        self.params, region, own = _resolve(region, overrides, catalogue, self.streams.region)
+        # a region generated for this run is its own; a loaded one (or one generated from
+        # a fixed seed) is shared, and so is its world
+        make = build_world if own else shared_world
         self.world: World = make(region, catalogue, self.params)
         # what the world and the parameters alone give: once per shared world
-        start = (_Start(self.world, self.params) if synthetic else
+        start = (_Start(self.world, self.params) if own else
                  remembered(self.world, "_model_start", self.params,
                             lambda: _Start(self.world, self.params)))
         self.asset_life_years = start.asset_life_years.copy()
@@ -474,17 +482,20 @@ def _scenario_overrides(scenario: Any) -> dict[str, Any]:
 
 
 def _resolve(region: Any, overrides: dict[str, Any], catalogue: ResourceCatalogue,
-             rng: np.random.Generator) -> tuple[Parameters, Region]:
-    """Parameters (defaults < region < overrides) and the region, generated if synthetic."""
+             rng: np.random.Generator) -> tuple[Parameters, Region, bool]:
+    """Parameters (defaults < region < overrides), the region (generated if synthetic)
+    and whether it is the run's own (generated for it, or given as a generated region)."""
     if isinstance(region, str) and region == "synthetic":
-        params = Parameters().replace(**overrides)
+        params, shared = shared_synthetic(overrides, catalogue)
+        if shared is not None:
+            return params, shared, False
         seed = params.region_seed
         region_rng = np.random.default_rng(
             seed if seed is not None else int(rng.integers(2**63)))
-        return params, generate_synthetic(params, catalogue, region_rng)
+        return params, generate_synthetic(params, catalogue, region_rng), True
     loaded = load_region(region, catalogue)
     missing = [f for f in loaded.firms if not f.streams and not f.needs]
     if len(missing) == len(loaded.firms):
         raise RegionError(f"{loaded.origin}: firms: no firm has a stream or a need; "
                           f"nothing could be exchanged")
-    return shared_parameters(loaded, overrides), loaded
+    return shared_parameters(loaded, overrides), loaded, loaded.origin == "synthetic"

@@ -19,9 +19,10 @@ from .region import SIZES, Region
 from .region_schema import NEVER_RANDOM_EXIT
 from .routes import with_route_lengths
 from .search import CandidateEdges, candidate_edges
+from .synthetic import generate_synthetic
 
 __all__ = ["World", "build_world", "shared_world", "shared_parameters", "random_exit", "SME",
-           "LARGE", "stream_edge_starts"]
+           "LARGE", "stream_edge_starts", "shared_synthetic", "SHARED_SYNTHETIC_FIRMS"]
 
 SME, LARGE = SIZES.index("sme"), SIZES.index("large")
 
@@ -141,6 +142,46 @@ def shared_parameters(region: Region, overrides: dict) -> Parameters:
     params = region.resolve_parameters(overrides)
     _RESOLVED.appendleft((region, dict(overrides), params))
     return params
+
+
+#: A generated region of at most this many firms is remembered (:func:`shared_synthetic`):
+#: a sweep's size; a larger one is built for a run or two, and its world is large.
+SHARED_SYNTHETIC_FIRMS = 5_000
+
+#: Synthetic runs' parameters lately resolved in this process: overrides, catalogue,
+#: parameters, and the region their fixed ``region_seed`` gives (None: not remembered).
+_SYNTHETIC: deque[tuple[dict, ResourceCatalogue, Parameters, Region | None]] = deque(maxlen=4)
+
+
+def shared_synthetic(overrides: dict, catalogue: ResourceCatalogue
+                     ) -> tuple[Parameters, Region | None]:
+    """The parameters of a synthetic run (defaults < ``overrides``) and, where they fix
+    its ``region_seed``, the region that seed generates: shared by the runs of a process
+    with equal overrides and the same catalogue (a sweep's replicates of one generated
+    region: generating its firms and finding their candidate edges was most of such a
+    model's construction). A region is frozen, and so is the world made of it
+    (:func:`shared_world`). None: the run draws its region from its own stream, or the
+    region has more than :data:`SHARED_SYNTHETIC_FIRMS` firms.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.catalogue import load_catalogue
+    >>> cat = load_catalogue()
+    >>> p, region = shared_synthetic({"n_firms": 30, "region_seed": 4}, cat)
+    >>> shared_synthetic({"n_firms": 30, "region_seed": 4}, cat) == (p, region), len(region.firms)
+    (True, 30)
+    >>> shared_synthetic({"n_firms": 30}, cat)[1] is None
+    True
+    """
+    for seen, cat, params, region in tuple(_SYNTHETIC):   # a snapshot (threads)
+        if cat is catalogue and _same(seen, overrides):
+            return params, region
+    params = Parameters().replace(**overrides)
+    region = None
+    if params.region_seed is not None and params.n_firms <= SHARED_SYNTHETIC_FIRMS:
+        region = generate_synthetic(params, catalogue, np.random.default_rng(params.region_seed))
+    _SYNTHETIC.appendleft((dict(overrides), catalogue, params, region))
+    return params, region
 
 
 def _same(a: dict, b: dict) -> bool:
