@@ -309,42 +309,7 @@ def test_bundled_listing_follows_the_folder(tmp_path, monkeypatch):
     assert list(bundled_regions()) == ["b", "c"]
 
 
-# ---------------------------------------------------------------- summary
-def _old_summary(model) -> dict:
-    """:meth:`SymbiosisModel.summary` as it was (each total from its own column)."""
-    record = model.datacollector
-    last = {k: (float(v) if isinstance(v, (float, np.floating)) else int(v))
-            for k, v in model.stats.items()}
-
-    def total(col):
-        values = record.column(col) if model.stats else np.zeros(0)
-        return float(np.where(np.isnan(values), 0.0, values).sum()) if len(values) else 0.0
-    return {
-        "region": model.world.region.name, "ticks": int(model.steps),
-        "firms": model.world.n_firms, "candidate_pairs": len(model.world.edges),
-        "facilitator": model.facilitator is not None,
-        **{k: last.get(k) for k in ("active_exchanges", "participating_firms",
-                                    "largest_component", "density", "mean_trust",
-                                    "registry_members")},
-        "exchanges_started": len(model.exchanges),
-        "materials_diverted_t_total": total("materials_diverted_t"),
-        "energy_recovered_mwh_total": total("energy_recovered_mwh"),
-        "water_reused_m3_total": total("water_reused_m3"),
-        "co2e_avoided_t_total": total("co2e_avoided_t"),
-        "firm_net_savings_eur": last.get("firm_net_savings_eur", 0.0),
-        "stranded_capex_eur": float(model.firm_stranded.sum()),
-        "assets_built": len(model.assets), "renewals": model.counts["renewals"],
-        "public_cost_eur": last.get("public_cost_eur", 0.0),
-        "negotiations_opened": model.counts["negotiations_opened"],
-        "negotiations_concluded": model.counts["negotiations_concluded"],
-        "negotiations_failed": model.counts["negotiations_failed"],
-        "failure_reasons": {k.removeprefix("failed: "): v for k, v in sorted(model.counts.items())
-                            if k.startswith("failed: ")},
-        "end_reasons": {k.removeprefix("ended: "): v for k, v in sorted(model.counts.items())
-                        if k.startswith("ended: ")},
-    }
-
-
+# ---------------------------------------------------------------- generated regions
 def _typed(value):
     """A summary with each value's type beside it (1 == 1.0 == True otherwise)."""
     if isinstance(value, dict):
@@ -352,32 +317,6 @@ def _typed(value):
     return (type(value).__name__, repr(value))
 
 
-@pytest.mark.parametrize("region,overrides,ticks", [
-    ("kalundborg", {}, 0), ("kalundborg", {}, 1), ("kalundborg", {}, 120),
-    ("kalundborg", {"facilitator": False}, 60), ("sotenas", {}, 90),
-    ("synthetic", {"n_firms": 120, "region_seed": 2}, 40)])
-def test_summary_as_before(region, overrides, ticks):
-    for seed in (0, 3):
-        model = SymbiosisModel(region, rng=seed, **overrides)
-        model.run(ticks)
-        got = model.summary()
-        assert _typed(got) == _typed(_old_summary(model))
-        model.stats["materials_diverted_t"] = np.nan   # a NaN counts 0 in a total
-        if ticks:
-            model.datacollector.model_vars["materials_diverted_t"][0] = np.nan
-            assert _typed(model.summary()) == _typed(_old_summary(model))
-
-
-def test_row_sums_are_each_rows_sum():
-    """The summary's totals sum the rows of one array: each as its own array's sum."""
-    rng = np.random.default_rng(0)
-    for n in [*range(300), 511, 512, 513, 1000, 4097]:
-        values = rng.standard_normal((4, n)) * rng.uniform(0, 1e6, size=(4, 1))
-        rows = values.sum(axis=1)
-        assert all(rows[i] == values[i].copy().sum() for i in range(4))
-
-
-# ---------------------------------------------------------------- generated regions
 def _same_run(a, b, ticks: int) -> None:
     """``a`` and ``b`` run ``ticks`` ticks alike: time series, exchanges and summary."""
     a.run(ticks)

@@ -345,23 +345,27 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the run so far (JSON-serialisable)."""
-        stats = self.stats
-        last = {k: (float(stats[k]) if isinstance(stats[k], (float, np.floating))
-                    else int(stats[k])) for k in _SUMMARY_LAST if k in stats}
-        # totals as the time series columns' pandas sums (NaN: 0): each row's numpy sum
-        values = (np.array([self.datacollector.model_vars[k] for k in _SUMMARY_TOTALS],
-                           dtype=float) if stats else np.zeros((len(_SUMMARY_TOTALS), 0)))
-        totals = np.where(np.isnan(values), 0.0, values).sum(axis=1).tolist()
-        counts = sorted(self.counts.items())
+        record = self.datacollector
+        last = {k: (float(v) if isinstance(v, (float, np.floating)) else int(v))
+                for k, v in self.stats.items()}
+
+        def total(col: str) -> float:   # as the time series column's pandas sum (NaN: 0)
+            values = record.column(col) if self.stats else np.zeros(0)
+            return float(np.where(np.isnan(values), 0.0, values).sum()) if len(values) else 0.0
         return {
             "region": self.world.region.name,
             "ticks": int(self.steps),
             "firms": self.world.n_firms,
             "candidate_pairs": len(self.world.edges),
             "facilitator": self.facilitator is not None,
-            **{k: last.get(k) for k in _SUMMARY_LAST[:6]},
+            **{k: last.get(k) for k in ("active_exchanges", "participating_firms",
+                                        "largest_component", "density", "mean_trust",
+                                        "registry_members")},
             "exchanges_started": len(self.exchanges),
-            **{f"{k}_total": total for k, total in zip(_SUMMARY_TOTALS, totals)},
+            "materials_diverted_t_total": total("materials_diverted_t"),
+            "energy_recovered_mwh_total": total("energy_recovered_mwh"),
+            "water_reused_m3_total": total("water_reused_m3"),
+            "co2e_avoided_t_total": total("co2e_avoided_t"),
             "firm_net_savings_eur": last.get("firm_net_savings_eur", 0.0),
             "stranded_capex_eur": float(self.firm_stranded.sum()),
             "assets_built": len(self.assets),
@@ -370,9 +374,9 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             "negotiations_opened": self.counts["negotiations_opened"],
             "negotiations_concluded": self.counts["negotiations_concluded"],
             "negotiations_failed": self.counts["negotiations_failed"],
-            "failure_reasons": {k.removeprefix("failed: "): v for k, v in counts
+            "failure_reasons": {k.removeprefix("failed: "): v for k, v in sorted(self.counts.items())
                                 if k.startswith("failed: ")},
-            "end_reasons": {k.removeprefix("ended: "): v for k, v in counts
+            "end_reasons": {k.removeprefix("ended: "): v for k, v in sorted(self.counts.items())
                             if k.startswith("ended: ")},
         }
 
@@ -385,14 +389,6 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             from .errors import did_you_mean
             raise KeyError(f"no firm {firm_id!r}{did_you_mean(firm_id, self._firm_by_id)}") from None
 
-
-
-#: The statistics :meth:`SymbiosisModel.summary` gives as of the last tick (the first six
-#: in its order, then the two it places later), and those it totals over the ticks.
-_SUMMARY_LAST = ("active_exchanges", "participating_firms", "largest_component", "density",
-                 "mean_trust", "registry_members", "firm_net_savings_eur", "public_cost_eur")
-_SUMMARY_TOTALS = ("materials_diverted_t", "energy_recovered_mwh", "water_reused_m3",
-                   "co2e_avoided_t")
 
 
 class _Start:
