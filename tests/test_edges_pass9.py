@@ -95,22 +95,42 @@ def test_one_pass_splits_as_two_passes(case):
 
 
 def _still_open_reference(edges, status, supplier, receiver, negotiations, building, cap):
+    """The masks of every edge that still_open replaces."""
     able = negotiations + building < cap
     keep = (status[edges] == IDLE) & able[supplier[edges]] & able[receiver[edges]]
     return edges[keep]
 
 
-@pytest.mark.parametrize("seed", range(8))
+def _by_firm(firm, n_firms):
+    order = np.argsort(firm, kind="stable")
+    return np.concatenate([[0], np.cumsum(np.bincount(firm, minlength=n_firms))]), order
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_still_open_is_the_masks_it_replaces(seed):
     rng = np.random.default_rng(seed)
     n_edges, n_firms = int(rng.integers(1, 300)), int(rng.integers(1, 20))
     edges = np.flatnonzero(rng.random(n_edges) < 0.6)
-    status = (rng.random(n_edges) < 0.2).astype(np.int8)
     supplier = rng.integers(0, n_firms, n_edges)
     receiver = rng.integers(0, n_firms, n_edges)
-    negotiations = rng.integers(0, 4, n_firms)
-    building = rng.integers(0, 2, n_firms)
     cap = int(rng.integers(1, 5))
-    got = still_open(edges, status, supplier, receiver, negotiations, building, cap)
+    building = rng.integers(0, 2, n_firms)
+    # talks open on a few of the open edges, each within its firms' room (as the broker
+    # opens them): their firms' talks go up by one
+    negotiations = np.minimum(rng.integers(0, 4, n_firms), np.maximum(cap - building - 1, 0))
+    able = negotiations + building < cap
+    edges = edges[able[supplier[edges]] & able[receiver[edges]]]
+    status = np.zeros(n_edges, dtype=np.int8)
+    chosen = []
+    for e in rng.permutation(edges)[:int(rng.integers(0, 6))]:
+        s, r = supplier[e], receiver[e]
+        if negotiations[s] + building[s] < cap and negotiations[r] + building[r] < cap:
+            chosen.append(e)
+            status[e] = 1
+            negotiations[s] += 1
+            negotiations[r] += 1
+    got = still_open(edges, np.array(chosen, dtype=np.int64), supplier, receiver,
+                     negotiations, building, cap, *_by_firm(supplier, n_firms),
+                     *_by_firm(receiver, n_firms))
     np.testing.assert_array_equal(got, _still_open_reference(
         edges, status, supplier, receiver, negotiations, building, cap))

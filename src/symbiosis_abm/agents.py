@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .input_watch import _grouped
 from .kernels import recruit_members, still_open
 from .kernels_tick import (
     RANKED_STRATEGIES,
@@ -197,6 +198,7 @@ class Facilitator(mesa.Agent):
         self.open_now = None
         self._building = np.zeros(model.world.n_firms, dtype=np.int64)
         self._sizes = np.zeros(2, dtype=np.int64)
+        self._firm_edges = None   # each firm's edges as supplier, as receiver (_edges_of)
         w = model.world   # (what the broker's targeting reads of the world, fixed for a run)
         self._world_rows = (w.edges.stream, w.edges.need, w.stream_volume,
                             w.stream_disposal_cost, w.need_virgin_price, w.edge_supplier,
@@ -367,9 +369,19 @@ class Facilitator(mesa.Agent):
             self.open_now = None
         else:
             w = model.world
-            self.open_now = still_open(self.open_now, model.edge_status, w.edge_supplier,
-                                       w.edge_receiver, model.firm_negotiations,
-                                       self._building, p.max_negotiations)
+            self.open_now = still_open(self.open_now, chosen, w.edge_supplier, w.edge_receiver,
+                                       model.firm_negotiations, self._building,
+                                       p.max_negotiations, *self._edges_of())
+
+    def _edges_of(self) -> tuple:
+        """Each firm's edges as supplier and as receiver (``starts, edges`` each, as
+        :func:`.input_watch._grouped` makes them): fixed for a run, made when first asked."""
+        if self._firm_edges is None:
+            w = self.model.world
+            edges, n = np.arange(len(w.edge_supplier)), w.n_firms
+            self._firm_edges = (*_grouped(w.edge_supplier, edges, n),
+                                *_grouped(w.edge_receiver, edges, n))
+        return self._firm_edges
 
     def pay_cofunding(self, amount: float) -> None:
         self.cofund_budget_left -= amount

@@ -2940,28 +2940,38 @@ def open_edges_split(status, retry, tick, stream_edges, need, stream_volume, str
 
 
 @kernel
-def still_open(edges, status, supplier, receiver, negotiations, building,
-               max_negotiations):  # pragma: no cover - compiled
-    """Of ``edges`` (open before some talks opened: :func:`open_edges_split`'s), those
-    open still: idle, and both firms' talks and lines being built (``building``, as
-    counted then) below ``max_negotiations``. Opening talks changes nothing else that
-    :func:`open_edges_now` reads, so these are the edges it would give now.
+def still_open(edges, chosen, supplier, receiver, negotiations, building, max_negotiations,
+               supplier_starts, supplier_edges, receiver_starts,
+               receiver_edges):  # pragma: no cover - compiled
+    """Of ``edges`` (ascending, open before the talks on ``chosen`` opened:
+    :func:`open_edges_split`'s), those open still: as :func:`open_edges_now` would find
+    them now. Opening the talks changed only the ``chosen`` edges (no longer idle) and
+    their firms' talks, so the edges left out are the chosen ones and every edge of a
+    firm of theirs whose talks and lines being built (``building``, as counted then) have
+    reached ``max_negotiations``. A firm's edges as supplier are
+    ``supplier_edges[supplier_starts[f]:supplier_starts[f + 1]]``, as receiver likewise.
 
     Examples
     --------
-    Edge 3 is negotiating now; firm 1 has reached its two talks:
+    Edge 3 was chosen; firm 1, the receiver of edge 2, has reached its two talks:
 
     >>> i = lambda *v: np.array(v, dtype=np.int64)
-    >>> still_open(i(1, 2, 3), np.array([0, 0, 0, 1], np.int8), i(0, 0, 0, 0),
-    ...            i(2, 2, 1, 2), i(1, 2, 1), i(0, 0, 0), 2).tolist()
+    >>> still_open(i(1, 2, 3), i(3), i(0, 0, 0, 0), i(2, 2, 1, 1), i(1, 2, 1), i(0, 0, 0),
+    ...            2, i(0, 4, 4, 4), i(0, 1, 2, 3), i(0, 0, 2, 4), i(2, 3, 0, 1)).tolist()
     [1]
     """
-    able = np.empty(len(negotiations), dtype=np.bool_)
-    for f in range(len(negotiations)):
-        able[f] = negotiations[f] + building[f] < max_negotiations
+    left_out = np.zeros(len(supplier), dtype=np.bool_)
+    for c in chosen:
+        left_out[c] = True
+        for f in (supplier[c], receiver[c]):
+            if negotiations[f] + building[f] >= max_negotiations:
+                for e in supplier_edges[supplier_starts[f]:supplier_starts[f + 1]]:
+                    left_out[e] = True
+                for e in receiver_edges[receiver_starts[f]:receiver_starts[f + 1]]:
+                    left_out[e] = True
     out = np.empty(len(edges), dtype=np.int64)
     k = 0
-    for e in edges:
+    for e in edges:   # (ascending: the marks are read in order)
         out[k] = e
-        k += np.int64((status[e] == IDLE) & able[supplier[e]] & able[receiver[e]])
+        k += np.int64(not left_out[e])
     return out[:k]
