@@ -331,8 +331,9 @@ class Facilitator(mesa.Agent):
         if affordable <= 0:
             return
         # matches between members, from one pass over the candidates that finds every
-        # firm's open edges too (kept for the search, PartnerSearch.open_edges_split)
-        available = model.cofunding_available()
+        # firm's open edges too (kept for the search, PartnerSearch.open_edges_split); the
+        # co-funding available (cofunding.available: none without the role)
+        available = model.cofunding_available() if p.cofunder else 0.0
         self.open_now, edges = model.open_edges_split(self._building, self._sizes, available)
         if len(edges) == 0:
             return
@@ -365,7 +366,7 @@ class Facilitator(mesa.Agent):
         # the open edges now: the talks just opened took their edges and some firms'
         # room; the spending may have changed the co-funding available, which decides
         # which edges wait for it (then the search makes its own pass)
-        if model.cofunding_available() != available:
+        if p.cofunder and model.cofunding_available() != available:
             self.open_now = None
         else:
             w = model.world

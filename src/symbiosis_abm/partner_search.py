@@ -64,7 +64,8 @@ class PartnerSearch:
         # each evaluator pays for as many as its budget for the tick allows (expert
         # support lowers an SME member's cost), in a random order: one compiled pass
         # (kernels.budgeted_evaluations)
-        supported = self.facilitator_active() and p.expert_support > 0
+        # (facilitator_active(), with the facilitator at hand)
+        supported = fac is not None and fac.is_active(t) and p.expert_support > 0
         edges = budgeted_evaluations(edges, evaluator, self.streams.search.random(len(edges)),
                                      w.firm_size, self.firm_member, SME, supported,
                                      float(p.search_cost_eur), float(p.expert_support),
