@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .kernels import recruit_members
+from .input_watch import _grouped
+from .kernels import recruit_members, still_open
 from .kernels_tick import (
     RANKED_STRATEGIES,
     broker_proposals,
@@ -191,6 +192,13 @@ class Facilitator(mesa.Agent):
         self.maps_published = 0
         self.links_mapped = 0
         self._proposed = _NO_EDGES   # the edges proposed this tick (last_proposals)
+        # every firm's open edges after this tick's proposals (None: not known), for the
+        # search (PartnerSearch.open_edges_after_broker), and the lines being built per
+        # firm and the two sizes its pass found (PartnerSearch.open_edges_split)
+        self.open_now = None
+        self._building = np.zeros(model.world.n_firms, dtype=np.int64)
+        self._sizes = np.zeros(2, dtype=np.int64)
+        self._firm_edges = None   # each firm's edges as supplier, as receiver (_edges_of)
         w = model.world   # (what the broker's targeting reads of the world, fixed for a run)
         self._world_rows = (w.edges.stream, w.edges.need, w.stream_volume,
                             w.stream_disposal_cost, w.need_virgin_price, w.edge_supplier,
@@ -243,7 +251,7 @@ class Facilitator(mesa.Agent):
            draws=("broker", "events", "recruitment"))
     def act(self, tick: int) -> None:
         """Carry out the roles for this tick (nothing if not active)."""
-        self._proposed = _NO_EDGES
+        self._proposed, self.open_now = _NO_EDGES, None
         if not self.is_active(tick):
             return
         p = self.model.params
@@ -322,7 +330,11 @@ class Facilitator(mesa.Agent):
                              self.budget_left_this_year() // max(p.proposal_cost_eur, 1e-9)))
         if affordable <= 0:
             return
-        edges = model.open_edges(among=model.firm_member)   # matches between members
+        # matches between members, from one pass over the candidates that finds every
+        # firm's open edges too (kept for the search, PartnerSearch.open_edges_split); the
+        # co-funding available (cofunding.available: none without the role)
+        available = model.cofunding_available() if p.cofunder else 0.0
+        self.open_now, edges = model.open_edges_split(self._building, self._sizes, available)
         if len(edges) == 0:
             return
         surplus, capex = model.expected_surplus(edges, with_capex=True)
@@ -337,7 +349,7 @@ class Facilitator(mesa.Agent):
         code, ex = _STRATEGY_CODES[p.targeting], model.exchanges
         edges = broker_proposals(
             edges, surplus, capex, model.remembered_annual_capex(), p.cofund_share,
-            model.cofunding_available(), model.edge_counted, code,
+            available, model.edge_counted, code,
             RANKED_PER_PROPOSAL * affordable, affordable, *self._world_rows,
             model.firm_negotiations, p.max_negotiations, ex["active"], ex["first"],
             ex["supplier"], ex["receiver"], max(model.tick, 0), ROOM_ROUNDS)
@@ -347,8 +359,30 @@ class Facilitator(mesa.Agent):
             edges = edges[model.streams.broker.permutation(len(edges))]
         chosen = self._proposed = model.open_negotiations(edges, via_broker=True,
                                                           limit=affordable)
+        if len(chosen) == 0:
+            return
         self.proposals_made += len(chosen)
         self.spend(p.proposal_cost_eur * len(chosen))
+        # the open edges now: the talks just opened took their edges and some firms'
+        # room; the spending may have changed the co-funding available, which decides
+        # which edges wait for it (then the search makes its own pass)
+        if p.cofunder and model.cofunding_available() != available:
+            self.open_now = None
+        else:
+            w = model.world
+            self.open_now = still_open(self.open_now, chosen, w.edge_supplier, w.edge_receiver,
+                                       model.firm_negotiations, self._building,
+                                       p.max_negotiations, *self._edges_of())
+
+    def _edges_of(self) -> tuple:
+        """Each firm's edges as supplier and as receiver (``starts, edges`` each, as
+        :func:`.input_watch._grouped` makes them): fixed for a run, made when first asked."""
+        if self._firm_edges is None:
+            w = self.model.world
+            edges, n = np.arange(len(w.edge_supplier)), w.n_firms
+            self._firm_edges = (*_grouped(w.edge_supplier, edges, n),
+                                *_grouped(w.edge_receiver, edges, n))
+        return self._firm_edges
 
     def pay_cofunding(self, amount: float) -> None:
         self.cofund_budget_left -= amount

@@ -2946,3 +2946,104 @@ def _ss_mix(x, y):  # pragma: no cover - compiled
     """numpy's ``mix`` of two 32-bit words."""
     result = (_SS_MIX_L * x - _SS_MIX_R * y) & _SS_MASK
     return result ^ (result >> _SS_SHIFT)
+
+
+# ---- ninth pass: pass9-edges
+# One pass over the candidate edges a tick: the broker's (between members) and the
+# search's (every firm's, after the broker's talks) open edges from the same pass.
+
+__all__ += ["open_edges_split", "still_open"]
+
+
+@kernel
+def open_edges_split(status, retry, tick, stream_edges, need, stream_volume, stream_level,
+                     stream_made, stream_committed, need_volume, need_level, need_committed,
+                     stream_firm, need_firm, firm_open, negotiations, ex_active, ex_first,
+                     ex_supplier, ex_receiver, max_negotiations, member, cofund_wait,
+                     available, min_share, building, sizes):  # pragma: no cover - compiled
+    """:func:`open_edges_now` for every firm and for the ``member`` firms in one pass.
+
+    Returns ``out``: every firm's open edges (``open_edges_now`` with no ``among``) in
+    ``out[:sizes[0]]``, those between two members (with ``among=member``) in
+    ``out[len(status):len(status) + sizes[1]]``, both ascending. The lines being built per
+    firm are left in ``building`` (length: the firms), so that :func:`still_open` can
+    tell which of these edges are open once talks have opened. The sparse pass is taken
+    as ``open_edges_now`` takes it for every firm (the edges found are the same in
+    either).
+    """
+    n_firms, n = len(firm_open), len(status)
+    building[:] = 0
+    for r in range(len(ex_active)):
+        if ex_active[r] and ex_first[r] > tick:
+            building[ex_supplier[r]] += 1
+            building[ex_receiver[r]] += 1
+    able = np.empty(n_firms, dtype=np.bool_)
+    for f in range(n_firms):
+        able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
+    n_needs = len(need_volume)
+    # bit 0: the need is open (its firm able); bit 1: and its firm is a member
+    need_code = np.empty(n_needs, dtype=np.uint8)
+    passing = 0
+    for j in range(n_needs):
+        free = need_volume[j] * need_level[j] - need_committed[j]
+        ok = (free > min_share * need_volume[j]) & able[need_firm[j]]
+        need_code[j] = np.uint8(ok) | (np.uint8(ok & member[need_firm[j]]) << 1)
+        passing += np.int64(ok)
+    sparse = 10 * passing < 3 * n_needs
+    out = np.empty(2 * n, dtype=np.int64)
+    k, m = 0, n
+    for s in range(len(stream_volume)):
+        free = stream_volume[s] * stream_level[s] * stream_made[s] - stream_committed[s]
+        if not ((free > min_share * stream_volume[s]) & able[stream_firm[s]]):
+            continue
+        mine = member[stream_firm[s]]
+        for e in range(stream_edges[s], stream_edges[s + 1]):
+            code = need_code[need[e]]
+            if sparse and code == 0:
+                continue
+            # without branches (as open_edge_ids): a store every time
+            idle = (status[e] == IDLE) & (retry[e] <= tick) & (cofund_wait[e] != available)
+            out[k] = e
+            k += np.int64(idle & (code & 1 != 0))
+            out[m] = e
+            m += np.int64(idle & mine & (code > 1))
+    sizes[0], sizes[1] = k, m - n
+    return out
+
+
+@kernel
+def still_open(edges, chosen, supplier, receiver, negotiations, building, max_negotiations,
+               supplier_starts, supplier_edges, receiver_starts,
+               receiver_edges):  # pragma: no cover - compiled
+    """Of ``edges`` (ascending, open before the talks on ``chosen`` opened:
+    :func:`open_edges_split`'s), those open still: as :func:`open_edges_now` would find
+    them now. Opening the talks changed only the ``chosen`` edges (no longer idle) and
+    their firms' talks, so the edges left out are the chosen ones and every edge of a
+    firm of theirs whose talks and lines being built (``building``, as counted then) have
+    reached ``max_negotiations``. A firm's edges as supplier are
+    ``supplier_edges[supplier_starts[f]:supplier_starts[f + 1]]``, as receiver likewise.
+
+    Examples
+    --------
+    Edge 3 was chosen; firm 1, the receiver of edge 2, has reached its two talks:
+
+    >>> i = lambda *v: np.array(v, dtype=np.int64)
+    >>> still_open(i(1, 2, 3), i(3), i(0, 0, 0, 0), i(2, 2, 1, 1), i(1, 2, 1), i(0, 0, 0),
+    ...            2, i(0, 4, 4, 4), i(0, 1, 2, 3), i(0, 0, 2, 4), i(2, 3, 0, 1)).tolist()
+    [1]
+    """
+    left_out = np.zeros(len(supplier), dtype=np.bool_)
+    for c in chosen:
+        left_out[c] = True
+        for f in (supplier[c], receiver[c]):
+            if negotiations[f] + building[f] >= max_negotiations:
+                for e in supplier_edges[supplier_starts[f]:supplier_starts[f + 1]]:
+                    left_out[e] = True
+                for e in receiver_edges[receiver_starts[f]:receiver_starts[f + 1]]:
+                    left_out[e] = True
+    out = np.empty(len(edges), dtype=np.int64)
+    k = 0
+    for e in edges:   # (ascending: the marks are read in order)
+        out[k] = e
+        k += np.int64(not left_out[e])
+    return out[:k]

@@ -10,7 +10,13 @@ import numpy as np
 from .codes import (
     MIN_OPEN_SHARE,
 )
-from .kernels import budgeted_evaluations, discover, evaluated_outcome, open_edges_now
+from .kernels import (
+    budgeted_evaluations,
+    discover,
+    evaluated_outcome,
+    open_edges_now,
+    open_edges_split,
+)
 from .state import phase
 from .world import SME
 
@@ -44,7 +50,9 @@ class PartnerSearch:
         others are not looked at again for ``reconsider_months``.
         """
         p, w, store = self.params, self.world, self.pairs
-        edges = self.open_edges()
+        # the broker's pass this tick found them already (Facilitator._broker), else one
+        fac = self.facilitator
+        edges = self.open_edges() if fac is None or fac.open_now is None else fac.open_now
         if len(edges) == 0:
             return
         # the find draws, then the side draws (one call: the same numbers, in order)
@@ -56,7 +64,8 @@ class PartnerSearch:
         # each evaluator pays for as many as its budget for the tick allows (expert
         # support lowers an SME member's cost), in a random order: one compiled pass
         # (kernels.budgeted_evaluations)
-        supported = self.facilitator_active() and p.expert_support > 0
+        # (facilitator_active(), with the facilitator at hand)
+        supported = fac is not None and fac.is_active(t) and p.expert_support > 0
         edges = budgeted_evaluations(edges, evaluator, self.streams.search.random(len(edges)),
                                      w.firm_size, self.firm_member, SME, supported,
                                      float(p.search_cost_eur), float(p.expert_support),
@@ -106,3 +115,22 @@ class PartnerSearch:
                               ex["supplier"], ex["receiver"], self.params.max_negotiations,
                               _NOBODY if among is None else among, self.cofund_wait,
                               self.cofunding_available(), MIN_OPEN_SHARE)
+
+    def open_edges_split(self, building: np.ndarray, sizes: np.ndarray,
+                         available: float) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`open_edges` and ``open_edges(among=self.firm_member)`` from one pass
+        (kernels.open_edges_split, at co-funding ``available``: the
+        :meth:`cofunding_available` now); ``building`` (per firm) and ``sizes`` (two) are
+        its buffers, ``building`` left with each firm's lines being built."""
+        w, ex = self.world, self.exchanges
+        out = open_edges_split(self.edge_status, self.edge_retry, max(self.tick, 0),
+                               w.stream_edges, w.edges.need, w.stream_volume, self.stream_level,
+                               self.stream_made, self.stream_committed, w.need_volume,
+                               self.need_level, self.need_committed, w.stream_firm, w.need_firm,
+                               self.firm_open, self.firm_negotiations, ex["active"],
+                               ex["first"], ex["supplier"], ex["receiver"],
+                               self.params.max_negotiations, self.firm_member, self.cofund_wait,
+                               available, MIN_OPEN_SHARE, building, sizes)
+        n_all, n_among = sizes.tolist()
+        n = len(self.edge_status)
+        return out[:n_all], out[n:n + n_among]
