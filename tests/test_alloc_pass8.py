@@ -148,7 +148,7 @@ def test_cofunding_from_the_first_pricing_is_cofunding_offer(seed):
     """``_allocate`` applies the co-funding rule to the rows of its first pricing where
     those priced the deals at their granted volumes without co-funding: the shares
     ``cofunding_offer`` gives (a pricing is element by element)."""
-    from symbiosis_abm.allocation import _COFUND_ROWS
+    from symbiosis_abm.kernels_tick import _D_KEPT as _COFUND_ROWS
     from symbiosis_abm.kernels_tick import cofund_priced
     model = SymbiosisModel("synthetic", rng=seed, n_firms=300, cofund_share=0.2 + 0.15 * seed)
     model.run(3 + 4 * seed)

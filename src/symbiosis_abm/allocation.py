@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codes import CONCLUDED
+from .codes import ACTIVE, CONCLUDED
 from .contracts import allocation_reasons
-from .kernels import DEAL_FLAGS, DEAL_ROWS, every_deal_allocated, grant_deals, grant_in_order
-from .kernels_tick import cofund_priced
+from .kernels import DEAL_FLAGS, DEAL_ROWS, grant_in_order
+from .kernels_tick import allocate_priced, allocate_start
 from .state import phase
+from .terms import PIPE
 
 __all__ = ["allocate", "AllocationPhase", "MIN_SHARE"]
 
@@ -21,12 +22,9 @@ __all__ = ["allocate", "AllocationPhase", "MIN_SHARE"]
 MIN_SHARE = 0.5
 
 #: the rows of a pricing (DealTerms._price: kernels.DEAL_ROWS, DEAL_FLAGS) read here
-_SURPLUS, _SUPPLIER_GAIN, _RECEIVER_GAIN = (DEAL_ROWS.index(name) for name in
-                                            ("surplus", "supplier_gain", "receiver_gain"))
+_SUPPLIER_GAIN, _RECEIVER_GAIN = (DEAL_ROWS.index(name) for name in
+                                  ("supplier_gain", "receiver_gain"))
 _AFFORDABLE = DEAL_FLAGS.index("affordable")
-#: the rows the co-funding rule reads (surplus, capex, annuity factor; kernels_tick.cofund_priced)
-_COFUND_ROWS = np.array([DEAL_ROWS.index(name) for name in
-                         ("surplus", "capex", "annuity_factor")], dtype=np.int64)
 
 
 def allocate(
@@ -86,56 +84,40 @@ class AllocationPhase:
            draws=())
     def _allocate(self, t: int, rows: np.ndarray) -> None:
         """Concluded deals get volume in surplus order; no unit is sold twice."""
-        if len(rows) == 0:
+        n = len(rows)
+        if n == 0:
             return
         book, w = self.negotiations, self.world
-        edges = book["edge"][rows]
-        asked, counted = book["volume"][rows], book["cofund"][rows]
-        # the deals are priced as expected_terms prices them, its rows kept as rows
-        # (DealTerms._price: its terms and info are views of them)
-        first = None   # one deal competes with none: it is priced once, at what it gets
-        order = _ONE
-        if len(rows) > 1:
-            first = self._price(edges, asked, counted)
-            order = (-first[0][_SURPLUS]).argsort(kind="stable")   # (np.argsort's)
-        # allocate's rule, the free volumes read at the deals' own streams and needs
-        granted = grant_deals(order, edges, asked, w.edges.stream, w.edges.need,
-                              w.stream_volume, self.stream_level, self.stream_made,
-                              self.stream_committed, w.need_volume, self.need_level,
-                              self.need_committed, MIN_SHARE)
-        if len(rows) > 1:
-            rows, edges, granted = rows[order], edges[order], granted[order]
-            asked, counted = asked[order], counted[order]
-        trial = book["trial"][rows]
-        # the one co-funding rule, on the granted volumes, best deals first (without a
-        # budget it offers none: cofunding_offer's answer, without the call)
-        cofund = np.zeros(len(rows))
         budget = self.cofunding_available()
         offered = budget > 0
-        if offered:
-            some = granted > 0
-            if (first is not None and _same_bits(granted, asked)
-                    and not counted.view(np.uint64).any()):   # (all +0.0: none counted)
-                # the first pricing priced them as cofunding_offer would (at the volumes
-                # granted, without co-funding: a pricing is element by element): its rule
-                # on those rows (kernels_tick.cofund_priced), without pricing them again
-                cofund[some] = cofund_priced(np.take(first[0], order[some], axis=1),
-                                             _COFUND_ROWS, float(self.params.cofund_share),
-                                             float(budget))
-            else:
-                cofund[some] = self.cofunding_offer(edges[some], granted[some])
-        if (first is None or np.count_nonzero(trial) or not _same_bits(granted, asked)
-                or not _same_bits(cofund, counted)):
-            out, mode, flags = self._price(edges, granted, cofund, None, trial)
-        else:   # each deal as first priced (a pricing is element by element): reordered
-            out, mode, flags = (np.take(first[0], order, axis=1), first[1][order],
-                                np.take(first[2], order, axis=1))
-        if every_deal_allocated(granted, out[_SUPPLIER_GAIN], out[_RECEIVER_GAIN],
-                                flags[_AFFORDABLE]):   # (most ticks: none fails)
-            self._close_talks(rows, t, CONCLUDED)   # their edges now exchange
-            self.counts["negotiations_concluded"] += len(rows)
-            self._start_priced(t, edges, out, mode, flags, cofund, _every(len(rows)), offered)
+        # the deals (the book's rows) and the rule's constants, as kernels_tick._allocated
+        # reads them: several deals priced as expected_terms prices them (its rows kept as
+        # rows, DealTerms._price) and served best first, one deal as it comes; allocate's
+        # rule on the free volumes at their own streams and needs; the one co-funding rule
+        # on the volumes granted, best deals first (without a budget it offers none:
+        # cofunding_offer's answer); each deal priced at what it gets (the first pricing
+        # where it priced just that: a pricing is element by element)
+        deals = (rows, book["edge"], book["volume"], book["cofund"], book["trial"], MIN_SHARE,
+                 float(budget), float(self.params.cofund_share))
+        seasons, constants = self._deal_inputs()[3:]
+        load, starting = self._start_inputs(n)
+        # where every deal is allocated (most ticks), the rule, the talks' close and the
+        # exchanges' start in one compiled pass (kernels_tick.allocate_start; the pricing
+        # reads the asset book and exchange table with room for the new rows)
+        subsidy, after, trials = allocate_start(
+            *deals, book["status"], book["reason"], book["closed"], self.firm_negotiations,
+            self.edge_status, self.edge_retry, CONCLUDED, ACTIVE, max(self.tick, 0),
+            w.stream_volume, self.stream_level, self.stream_made, self.need_level,
+            w.need_volume, w.catalogue.cost_per_unit_km, w.catalogue.cost_per_unit,
+            self._edge_costs().risk_annuity, PIPE, self.edge_slot_sr, self.edge_slot_rs,
+            self.pairs.trust, seasons[1], self._capital, *constants, t, *starting)
+        if after >= 0:   # (their edges now exchange)
+            self.counts["negotiations_concluded"] += n
+            self._count_started(n, after, load, subsidy if offered else None, trials)
             return
+        # some refused: the rule's rows, in serving order (nothing was written)
+        rows, edges, granted, counted, cofund, out, mode, flags = allocate_priced(
+            *deals, *self._price_inputs(self._free_inputs()))
         ok = self._refuse(t, rows, granted, out, flags, counted, cofund)
         self._close_talks(rows[ok], t, CONCLUDED)
         self.counts["negotiations_concluded"] += int(np.count_nonzero(ok))
@@ -156,20 +138,3 @@ class AllocationPhase:
             self._fail(rows[reasons == reason], t, reason, volume=granted[reasons == reason])
         return ok
 
-
-#: the order of one deal
-_ONE = np.zeros(1, dtype=np.int64)
-
-
-def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two float arrays hold the same numbers bit for bit (0.0 is not -0.0)."""
-    return a.tobytes() == b.tobytes()   # (both of one length: cheaper than comparing views)
-
-
-#: ``ok`` of up to 256 deals that all start (read only)
-_ALL = np.ones(256, dtype=bool)
-
-
-def _every(n: int) -> np.ndarray:
-    """``np.ones(n, dtype=bool)`` (a view of :data:`_ALL` where it is long enough)."""
-    return _ALL[:n] if n <= len(_ALL) else np.ones(n, dtype=bool)

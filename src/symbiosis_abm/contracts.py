@@ -500,18 +500,27 @@ class ContractBook:
         compiled pass (kernels.start_priced: kernels.start_on_routes on those rows).
         Without co-funding ``offered`` (``cofund`` all 0) no subsidy is paid (each is 0 x
         capex, 0 or NaN: its sum is not positive)."""
+        n = len(edges)
+        load, starting = self._start_inputs(n)
+        subsidy, after, trials = start_priced(t, ok, edges, out, mode, flags, cofund,
+                                              *starting)
+        self._count_started(n, after, load, subsidy if offered else None, trials)
+
+    def _start_inputs(self, n: int) -> tuple:
+        """The asset book's ``load`` with room for ``n`` new assets and what
+        :func:`.kernels.start_priced` reads after the deals' ``cofund``, in its order:
+        the run's lead times and terms, the asset book's :meth:`~.assets.AssetBook.placing`
+        (with room for ``n`` assets), the world's rows, this tick's prices, the
+        commitments and the exchange table with room for ``n`` rows."""
         w, p = self.world, self.params
         book, ex = self.assets, self.exchanges
-        n = len(edges)
         asset_size, columns, load = book.room(n)
-        subsidy, after, trials = start_priced(
-            t, ok, edges, out, mode, flags, cofund,
+        return load, (
             remembered(self, "_lead_ticks", p, lambda: _lead_by_mode(p)),
             remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p)), LINE,
             *book.placing(w, self._edge_costs(), asset_size, columns, load), w.edges.stream,
             w.edges.need, self.virgin_now, self.disposal_now, self.stream_committed,
             self.need_committed, len(ex), *_exchange_columns(ex.spare(n)))
-        self._count_started(n, after, load, subsidy if offered else None, trials)
 
     def _count_started(self, n: int, after: int, load, subsidy, trials: int) -> None:
         """Count in the ``n`` exchanges and the assets (up to row ``after``, ``load``) a

@@ -3081,3 +3081,189 @@ def radix_order(keys):  # pragma: no cover - compiled
         order, other = other, order
         shift += 8
     return order
+
+
+# ---- ninth pass: pass9-talks
+# (the allocation of concluded deals, from their pricing to their start, in one call)
+
+from .kernels import close_talks, every_deal_allocated, grant_deals, start_priced  # noqa: E402
+
+__all__ += ["allocate_priced", "allocate_start"]
+
+
+@njit(inline="always")
+def _bits_differ(a, b):  # pragma: no cover - compiled
+    """Whether float arrays ``a`` and ``b`` of one length differ in any bit
+    (``a.tobytes() != b.tobytes()``: 0.0 is not -0.0, NaNs by their payloads)."""
+    ua, ub = a.view(np.uint64), b.view(np.uint64)
+    for k in range(len(ua)):
+        if ua[k] != ub[k]:
+            return True
+    return False
+
+
+@njit(inline="always")
+def _columns(out, order):  # pragma: no cover - compiled
+    """``np.take(out, order, axis=1)`` of a 2-d array."""
+    got = np.empty((out.shape[0], len(order)), dtype=out.dtype)
+    for j in range(len(order)):
+        got[:, j] = out[:, order[j]]
+    return got
+
+
+@njit(inline="always")
+def _allocated(rows, book_edge, book_volume, book_cofund, book_trial, min_share, budget,
+               cofund_share, pricing):  # pragma: no cover - compiled
+    """``AllocationPhase._allocate``'s rule up to its check of the deals (``pricing``:
+    :func:`_price_some`'s arguments after ``trial``). Several deals are priced at the
+    volume asked with the co-funding counted on and served best surplus first
+    (``np.argsort(-surplus, kind="stable")``: a stable sort, NaN last), one deal as it
+    comes; each is granted volume (:func:`.kernels.grant_deals`); with a co-funding
+    ``budget`` those granted some get :func:`cofund_priced`'s shares (from the first
+    pricing where it priced them as ``DealTerms.cofunding_offer`` would: at the volumes
+    granted, none counted on; else priced so); then each is priced at its granted volume,
+    share and trial (the first pricing reordered where it priced just that). Returns,
+    in serving order, the rows, edges, volumes granted, co-funding counted on, shares,
+    the pricing (``out``, ``mode``, ``flags``) and whether every deal is allocated
+    (:func:`.kernels.every_deal_allocated`)."""
+    n = len(rows)
+    edges, asked, counted = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    for k in range(n):
+        edges[k], asked[k], counted[k] = (book_edge[rows[k]], book_volume[rows[k]],
+                                          book_cofund[rows[k]])
+    no_trial = np.zeros(1, dtype=np.bool_)
+    if n > 1:
+        f_out, f_mode, f_flags = _price_some(edges, asked, counted, no_trial, *pricing)
+        order = np.argsort(-f_out[_D_SURPLUS], kind="mergesort")
+    else:   # one deal competes with none: priced once, at what it gets
+        f_out, f_mode = np.empty((len(DEAL_ROWS), 0)), np.empty(0, dtype=np.int64)
+        f_flags = np.empty((len(DEAL_FLAGS), 0), dtype=np.bool_)
+        order = np.zeros(1, dtype=np.int64)
+    stream_volume, stream_level, stream_made, stream_committed = pricing[2:6]
+    need_level, need_volume, need_committed = pricing[6:9]
+    granted = grant_deals(order, edges, asked, pricing[0], pricing[1], stream_volume,
+                          stream_level, stream_made, stream_committed, need_volume,
+                          need_level, need_committed, min_share)[order]
+    rows, edges, asked, counted = rows[order], edges[order], asked[order], counted[order]
+    trial = np.empty(n, dtype=np.bool_)
+    trials = False
+    for k in range(n):
+        trial[k] = book_trial[rows[k]]
+        trials = trials or trial[k]
+    same_volume, none_counted = not _bits_differ(granted, asked), True
+    for bits in counted.view(np.uint64):   # (all +0.0: none counted on)
+        none_counted = none_counted and bits == 0
+    cofund = np.zeros(n)
+    if budget > 0:   # (cofunding_offer: no budget, no shares)
+        some = np.flatnonzero(granted > 0)
+        if n > 1 and same_volume and none_counted:
+            share = cofund_priced(_columns(f_out, order[some]), _D_KEPT, cofund_share,
+                                  budget)
+        elif len(some):
+            share = cofund_priced(_price_some(edges[some], granted[some], np.zeros(1),
+                                              no_trial, *pricing)[0],
+                                  _D_KEPT, cofund_share, budget)
+        else:
+            share = np.zeros(0)
+        for j in range(len(some)):
+            cofund[some[j]] = share[j]
+    if n > 1 and not trials and same_volume and not _bits_differ(cofund, counted):
+        out, mode, flags = _columns(f_out, order), f_mode[order], _columns(f_flags, order)
+    else:
+        out, mode, flags = _price_some(edges, granted, cofund, trial, *pricing)
+    every = every_deal_allocated(granted, out[_D_SUPPLIER_GAIN], out[_D_RECEIVER_GAIN],
+                                 flags[_D_AFFORDABLE])
+    return rows, edges, granted, counted, cofund, out, mode, flags, every
+
+
+@kernel
+def allocate_priced(rows, book_edge, book_volume, book_cofund, book_trial, min_share, budget,
+                    cofund_share, edge_stream, edge_need, stream_volume, stream_level,
+                    stream_made, stream_committed, need_level, need_volume, need_committed,
+                    tick, edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                    asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                    distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                    routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                    risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                    stream_season, need_season, virgin, disposal, capital, need_firm,
+                    half_cost, trial_share, distrust, beta):  # pragma: no cover - compiled
+    """:func:`_allocated` (its result but the last), for the deals some of which are
+    refused (``AllocationPhase._refuse``): the book's ``rows`` concluded, the pricing's
+    arguments as :func:`.kernels.price_deals` takes them after ``trust_value``."""
+    got = _allocated(rows, book_edge, book_volume, book_cofund, book_trial, min_share,
+                     budget, cofund_share,
+                     (edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                      stream_committed, need_level, need_volume, need_committed, tick,
+                      edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                      asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                      distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                      routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                      risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                      stream_season, need_season, virgin, disposal, capital, need_firm,
+                      half_cost, trial_share, distrust, beta))
+    return got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7]
+
+
+@kernel
+def allocate_start(rows, book_edge, book_volume, book_cofund, book_trial, min_share, budget,
+                   cofund_share, book_status, book_reason, book_closed, firm_negotiations,
+                   edge_status, edge_retry, concluded, active, tick, stream_volume,
+                   stream_level, stream_made, need_level, need_volume, cost_per_unit_km,
+                   cost_per_unit, risk_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                   need_season, capital, need_firm, half_cost, trial_share, distrust, beta,
+                   t, lead, lengths, line, edge_route, route_asset, edge_user, load, slack,
+                   rounding, asset_size, col_edge, col_supplier, col_receiver, col_resource,
+                   col_mode, col_capex, col_public, col_owner, col_built, col_last_used,
+                   col_until, col_stranded, col_paid_off, col_uses, col_route, col_annuity,
+                   col_capacity, col_volume, col_ready, col_changes, edge_supplier,
+                   edge_receiver, edge_resource, stream_season, life, one_life, edge_key,
+                   n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                   max_distance, routed, routed_capex, routed_ok, plain_annuity, edge_stream,
+                   edge_need, virgin, disposal, stream_committed, need_committed, size,
+                   c_edge, c_stream, c_need, c_supplier, c_receiver, c_resource, c_volume,
+                   c_price, c_distance_km, c_mode, c_capex, c_subsidy, c_transport_unit,
+                   c_annuity, c_tc_supplier, c_tc_receiver, c_expected_supplier,
+                   c_expected_receiver, c_avg_supplier, c_avg_receiver, c_losing_ticks,
+                   c_asset, c_start, c_first, c_end, c_ended, c_reason, c_active,
+                   c_delivered, c_paid, c_trial, c_virgin_unit, c_disposal_unit,
+                   c_priced_annuity, c_planned, c_max_volume):  # pragma: no cover - compiled
+    """``AllocationPhase._allocate`` where every deal is allocated, in one call:
+    :func:`_allocated`, then the talks close ``concluded`` at ``t`` (their edges
+    ``active``: :func:`.kernels.close_talks`) and the exchanges start
+    (:func:`.kernels.start_priced`, whose arguments from ``t`` on are the last here). The
+    pricing reads the asset table's columns and ``load`` with room for the new rows (the
+    same values at the assets' rows). Returns the start's subsidies, its last asset row
+    and its trials; where a deal is refused nothing is written and the last row is -1
+    (:func:`allocate_priced` gives the refusal's inputs)."""
+    got = _allocated(rows, book_edge, book_volume, book_cofund, book_trial, min_share,
+                     budget, cofund_share,
+                     (edge_stream, edge_need, stream_volume, stream_level, stream_made,
+                      stream_committed, need_level, need_volume, need_committed, tick,
+                      edge_route, route_asset, col_until, edge_user, load, col_capacity,
+                      col_paid_off, col_annuity, col_volume, slack, col_mode, edge_key,
+                      n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                      max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
+                      cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr, slot_rs,
+                      pair_trust, stream_season, need_season, virgin, disposal, capital,
+                      need_firm, half_cost, trial_share, distrust, beta))
+    rows, edges, cofund, out, mode, flags = got[0], got[1], got[4], got[5], got[6], got[7]
+    if not got[8]:
+        return np.zeros(0), -1, 0
+    close_talks(rows, concluded, -1, t, book_status, book_reason, book_closed, book_edge,
+                edge_supplier, edge_receiver, firm_negotiations, edge_status, active,
+                edge_retry, -1)
+    return start_priced(
+        t, np.ones(len(rows), dtype=np.bool_), edges, out, mode, flags, cofund, lead,
+        lengths, line, edge_route, route_asset, edge_user, load, slack, rounding, asset_size,
+        col_edge, col_supplier, col_receiver, col_resource, col_mode, col_capex, col_public,
+        col_owner, col_built, col_last_used, col_until, col_stranded, col_paid_off, col_uses,
+        col_route, col_annuity, col_capacity, col_volume, col_ready, col_changes,
+        edge_supplier, edge_receiver, edge_resource, stream_season, life, one_life, edge_key,
+        n_class, distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+        routed_capex, routed_ok, plain_annuity, edge_stream, edge_need, virgin, disposal,
+        stream_committed, need_committed, size, c_edge, c_stream, c_need, c_supplier,
+        c_receiver, c_resource, c_volume, c_price, c_distance_km, c_mode, c_capex, c_subsidy,
+        c_transport_unit, c_annuity, c_tc_supplier, c_tc_receiver, c_expected_supplier,
+        c_expected_receiver, c_avg_supplier, c_avg_receiver, c_losing_ticks, c_asset,
+        c_start, c_first, c_end, c_ended, c_reason, c_active, c_delivered, c_paid, c_trial,
+        c_virgin_unit, c_disposal_unit, c_priced_annuity, c_planned, c_max_volume)
