@@ -26,17 +26,19 @@ from .dates import parse_month
 from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
 from .kernels_tick import (
+    breach_trust,
     count_starvation,
     events_and_starvation,
     introduce_drawn,
     introducible_edges,
+    introducible_small,
     rows_below,
     starved_closing,
 )
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
-from .relations import MAX_DEGREE, after_breach
+from .relations import MAX_DEGREE
 from .state import phase
 from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
@@ -47,6 +49,11 @@ __all__ = ["Lifecycle"]
 #: are one call (:meth:`Lifecycle._process_changes`): a tick with a stream change then
 #: costs a step back of the stream, a tick without one a call less.
 _RARE_CHANGES = 0.5
+
+#: Regions of up to this many ordered pairs of firms find the introducible edges through
+#: tables of all pairs (:func:`.kernels_tick.introducible_small`), larger ones by sorting
+#: the pairs' keys (:func:`.kernels_tick.introducible_edges`).
+_SMALL_PAIRS = 1 << 12
 
 #: No quiet pair's draw (nobody forgets: :meth:`Lifecycle._fade`).
 _NO_DRAWS = np.zeros(0, dtype=np.float32)
@@ -180,10 +187,9 @@ class Lifecycle:
         """The side left behind loses trust in the one that ended the contract early."""
         if len(rows) == 0 or self.params.trust_loss_breach <= 0:
             return
-        edge = self.exchanges["edge"][rows]
-        slot = np.where(by_supplier, self.edge_slot_rs[edge], self.edge_slot_sr[edge])
-        self.pairs.trust[slot] = after_breach(self.pairs.trust[slot],
-                                              self.params.trust_loss_breach)
+        # relations.after_breach at the pairs' slots, in one compiled pass
+        breach_trust(rows, by_supplier, self.exchanges["edge"], self.edge_slot_rs,
+                     self.edge_slot_sr, self.pairs.trust, float(self.params.trust_loss_breach))
 
     # ------------------------------------------------------------------ step 8
     @phase(reads=("edge_keys_sorted", "edge_slot_rs", "edge_slot_sr", "facilitator",
@@ -356,10 +362,14 @@ class Lifecycle:
         ``act`` (a mask): those :func:`.relations.introduced` lets a draw introduce (all
         of them: their keys are the pairs'; the rule's part that needs no draw, made once
         per set of exchanges)."""
-        ex, (keys, order) = self.exchanges, self.edge_keys_sorted
+        ex, w = self.exchanges, self.world
+        if w.n_firms * w.n_firms <= _SMALL_PAIRS:   # through tables of all pairs
+            return introducible_small(act, ex["supplier"], ex["receiver"], w.n_firms,
+                                      MAX_DEGREE, w.edge_supplier, w.edge_receiver)
         # common_partner_pairs of the active links and the candidate edges of those
         # pairs, in one compiled call
-        return introducible_edges(act, ex["supplier"], ex["receiver"], self.world.n_firms,
+        keys, order = self.edge_keys_sorted
+        return introducible_edges(act, ex["supplier"], ex["receiver"], w.n_firms,
                                   MAX_DEGREE, keys, order)
 
 
