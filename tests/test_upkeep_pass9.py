@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symbiosis_abm.kernels_tick import breach_trust, introducible_edges, introducible_small
+from symbiosis_abm.kernels_tick import (
+    breach_trust,
+    events_and_closing,
+    introducible_edges,
+    introducible_small,
+    rows_below,
+    starved_closing,
+)
 from symbiosis_abm.relations import after_breach
 
 
@@ -47,3 +54,28 @@ def test_breach_trust_is_after_breach_at_the_slots(seed):
     got = trust.copy()
     breach_trust(ended, by_supplier, ex_edge, slot_rs, slot_sr, got, loss)
     assert got.view(np.int64).tolist() == want.view(np.int64).tolist()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_events_and_closing_is_rows_below_then_starved_closing(seed):
+    rng = np.random.default_rng(seed)
+    firms, needs, marker = 15, 40, -1
+    key_input, need_firm = rng.random(needs) < 0.6, rng.integers(0, firms, needs)
+    random_exit = rng.random(firms) < 0.7
+    starved = rng.choice([marker, 0, 1, 2, 3, 5], needs)
+    want_rows, got_rows = np.empty(needs, dtype=np.int64), np.empty(needs, dtype=np.int64)
+    closing = np.zeros(firms, dtype=bool)
+    want_starved, got_starved = starved.copy(), starved.copy()
+    for _ in range(6):   # ticks: the counters run on, the room is cleared when firms close
+        firm_open = rng.random(firms) < 0.8
+        share, u = rng.random(needs), rng.random(needs)
+        want_n = rows_below(u, 0.2, want_rows)
+        want = starved_closing(key_input, firm_open, need_firm, want_starved, share, 0.5,
+                               3, marker, random_exit)
+        got_n, n_closing = events_and_closing(u, 0.2, got_rows, closing, key_input,
+                                              firm_open, need_firm, got_starved, share,
+                                              0.5, 3, marker, random_exit)
+        assert got_n == want_n and got_rows[:got_n].tolist() == want_rows[:want_n].tolist()
+        assert closing.tolist() == want.tolist() and n_closing == int(want.sum())
+        assert got_starved.tolist() == want_starved.tolist()
+        closing[:] = False

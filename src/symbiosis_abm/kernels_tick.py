@@ -3085,7 +3085,7 @@ def radix_order(keys):  # pragma: no cover - compiled
 
 # ---- ninth pass: pass9-upkeep
 
-__all__ += ["introducible_small", "breach_trust"]
+__all__ += ["introducible_small", "breach_trust", "events_and_closing"]
 
 
 @kernel
@@ -3143,3 +3143,29 @@ def breach_trust(rows, by_supplier, ex_edge, slot_rs, slot_sr, trust,
         new[x] = _unit(trust[slot[x]] - loss)
     for x in range(m):
         trust[slot[x]] = new[x]
+
+
+@kernel
+def events_and_closing(u, h, rows, closing, key_input, firm_open, need_firm, need_starved,
+                       need_share, threshold, patience, starved_marker,
+                       random_exit):  # pragma: no cover - compiled
+    """The needs' process events of a tick (:meth:`.lifecycle.Lifecycle.
+    _process_changes`: the positions of the draws ``u`` below ``h`` into ``rows``,
+    :func:`rows_below`) and the starvation counters with the firms they close
+    (:func:`starved_closing`, whose inputs the process changes do not touch), marked in
+    ``closing`` (all False before) rather than in a new mask; returns how many events
+    and how many firms close (two scalars: nothing is boxed)."""
+    n_closing = 0
+    for i in range(len(key_input)):
+        f = need_firm[i]
+        if not (key_input[i] and firm_open[f]):
+            continue
+        if need_share[i] < threshold:
+            if need_starved[i] != starved_marker:
+                need_starved[i] += 1
+        else:
+            need_starved[i] = 0
+        if need_starved[i] >= patience and random_exit[f] and not closing[f]:
+            closing[f] = True
+            n_closing += 1
+    return rows_below(u, h, rows), n_closing
