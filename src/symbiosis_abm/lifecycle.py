@@ -28,17 +28,20 @@ from .dates import parse_month
 from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
 from .kernels_tick import (
+    breach_trust,
     count_starvation,
+    events_and_closing,
     events_and_starvation,
     introduce_drawn,
     introducible_edges,
+    introducible_small,
     rows_below,
     starved_closing,
 )
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
-from .relations import MAX_DEGREE, after_breach
+from .relations import MAX_DEGREE
 from .state import phase
 from .surplus_heat import calendar_year, stream_tax
 from .timing import in_ticks, per_tick
@@ -49,6 +52,11 @@ __all__ = ["Lifecycle", "fixed_lifecycle"]
 #: are one call (:meth:`Lifecycle._process_changes`): a tick with a stream change then
 #: costs a step back of the stream, a tick without one a call less.
 _RARE_CHANGES = 0.5
+
+#: Regions of up to this many ordered pairs of firms find the introducible edges through
+#: tables of all pairs (:func:`.kernels_tick.introducible_small`), larger ones by sorting
+#: the pairs' keys (:func:`.kernels_tick.introducible_edges`).
+_SMALL_PAIRS = 1 << 12
 
 #: No quiet pair's draw (nobody forgets: :meth:`Lifecycle._fade`).
 _NO_DRAWS = np.zeros(0, dtype=np.float32)
@@ -197,10 +205,9 @@ class Lifecycle:
         """The side left behind loses trust in the one that ended the contract early."""
         if len(rows) == 0 or self.params.trust_loss_breach <= 0:
             return
-        edge = self.exchanges["edge"][rows]
-        slot = np.where(by_supplier, self.edge_slot_rs[edge], self.edge_slot_sr[edge])
-        self.pairs.trust[slot] = after_breach(self.pairs.trust[slot],
-                                              self.params.trust_loss_breach)
+        # relations.after_breach at the pairs' slots, in one compiled pass
+        breach_trust(rows, by_supplier, self.exchanges["edge"], self.edge_slot_rs,
+                     self.edge_slot_sr, self.pairs.trust, float(self.params.trust_loss_breach))
 
     # ------------------------------------------------------------------ step 8
     @phase(reads=("edge_keys_sorted", "edge_slot_rs", "edge_slot_sr", "facilitator",
@@ -213,10 +220,13 @@ class Lifecycle:
     def _change(self, t: int) -> None:
         """Process changes, starved firms close; every quarter fading and introductions
         (their monthly rates compounded: the same calendar rates, a third of the work)."""
-        h, rows, every, together, counting, forget_below, introduce_below = remembered(
-            self, "_process_hazard", self.params, self._process_rules)
-        self._process_changes(t, h, rows, together, counting)
-        if not counting:   # (else the starvation counters ran with the process draws)
+        (h, rows, every, together, counting, closing, forget_below,
+         introduce_below) = remembered(self, "_process_hazard", self.params,
+                                       self._process_rules)
+        n_closing = self._process_changes(t, h, rows, together, counting, closing)
+        if n_closing:   # the starvation counters ran with the needs' event draws
+            self._starved_close(closing, t, n_closing)
+        elif not counting and closing is None:   # (else they ran there, closing nobody)
             self._starved_firms_close(t)
         if t % every == 0:
             self._fade(t, every * self.params.tick_months, forget_below)
@@ -227,9 +237,12 @@ class Lifecycle:
         ticks between fading and introductions (a quarter), whether the streams' and the
         needs' event draws are made in one call (where a tick's stream changes are rare:
         :meth:`_process_changes`), whether the starvation counters run in the same call
-        (they run and nobody they count may close: :meth:`_starved_firms_close`), and
-        the chances over a quarter that a quiet pair forgets (as the type numpy compares
-        its float32 draws in: :meth:`_fade`) and that a candidate pair is introduced."""
+        (they run and nobody they count may close: :meth:`_starved_firms_close`), where
+        the needs' event draws are a call of their own and the counters may close firms,
+        room for the firms closing (the counters and the firms they close run in that
+        call; else None), and the chances over a quarter that a quiet pair forgets (as
+        the type numpy compares its float32 draws in: :meth:`_fade`) and that a
+        candidate pair is introduced."""
         w, p = self.world, self.params
         h = float(hazard_per_tick(p.process_change_rate, p.tick_months))
         n_stream, n_need = len(w.stream_volume), len(w.need_volume)
@@ -237,13 +250,16 @@ class Lifecycle:
         forget = per_tick(p.awareness_fade_rate, every * p.tick_months)
         together = n_stream * h < _RARE_CHANGES
         any_key, _, may_close = self._starving_rules()
+        starving = p.cascade and any_key
         return (h, np.empty(n_stream + n_need, dtype=np.int64), every, together,
-                together and p.cascade and any_key and not may_close,
+                together and starving and not may_close,
+                np.zeros(w.n_firms, dtype=bool) if starving and may_close and not together
+                else None,
                 np.result_type(np.float32, forget).type(forget),
                 per_tick(p.introduction_rate, every * p.tick_months))
 
-    def _process_changes(self, t: int, h: float, rows: np.ndarray,
-                         together: bool = False, counting: bool = False) -> None:
+    def _process_changes(self, t: int, h: float, rows: np.ndarray, together: bool = False,
+                         counting: bool = False, closing: np.ndarray | None = None) -> int:
         """Streams, then needs, change with chance ``h`` per item and tick (``rows``: room
         for the items that change).
 
@@ -253,7 +269,10 @@ class Lifecycle:
         stream changes); a tick where a stream does change steps the stream back to the
         needs' draws (``advance``) and draws as above. With ``counting`` (only with
         ``together``) the same compiled call runs the starvation counters of
-        :meth:`_starved_firms_close` (the process changes touch none of their inputs)."""
+        :meth:`_starved_firms_close` (the process changes touch none of their inputs);
+        with ``closing`` (room for the firms that close, only without ``together``) the
+        needs' event call runs them and marks there the firms they close. Returns how
+        many firms close (0 without ``closing``)."""
         rng = self.streams.process
         level_s, level_n = self.stream_level, self.need_level
         kinds = (("stream", level_s), ("need", level_n))
@@ -268,19 +287,35 @@ class Lifecycle:
             else:
                 n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0]
             if n_event == 0:   # most ticks nothing changes: levels and contracts stay
-                return
+                return 0
             if rows[0] >= n_s:   # no stream changes: the needs' draws were the next ones
                 self._levels_change("need", level_n, rows[:n_event] - n_s, t)
-                return
+                return 0
             rng.bit_generator.advance(-len(level_n))   # back to the streams' level draws
             self._levels_change("stream", level_s,
                                 rows[:rows_below(u_event[:n_s], h, rows)], t)
             kinds = kinds[1:]
+        n_closing = 0
         for kind, level in kinds:
             u_event = rng.random(len(level))      # one draw per item and tick: arms align
-            n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0], compiled
+            if closing is not None and level is level_n:   # and the starvation counters
+                n_event, n_closing = self._need_events_closing(u_event, h, rows, closing)
+            else:
+                n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0]
             if n_event:   # most ticks nothing changes: levels and contracts stay
                 self._levels_change(kind, level, rows[:n_event], t)
+        return n_closing
+
+    def _need_events_closing(self, u_event: np.ndarray, h: float, rows: np.ndarray,
+                             closing: np.ndarray) -> tuple[int, int]:
+        """The needs' events (``u_event`` below ``h``, into ``rows``) and the starvation
+        counters of :meth:`_starved_firms_close` with the firms they close marked in
+        ``closing``, in one compiled call; returns how many events, how many firms."""
+        p, w = self.params, self.world
+        patience = remembered(self, "_starving", p, self._starving_rules)[1]
+        return events_and_closing(u_event, h, rows, closing, self.key_input, self.firm_open,
+                                  w.need_firm, self.need_starved, self.need_share,
+                                  p.cascade_threshold, patience, STARVED, w.firm_random_exit)
 
     def _levels_change(self, kind: str, level: np.ndarray, event: np.ndarray,
                        t: int) -> None:
@@ -324,6 +359,14 @@ class Lifecycle:
         if n:
             self.counts["firms_closed: input lost"] += n
             self._close(closing, t, n)
+
+    def _starved_close(self, closing: np.ndarray, t: int, n: int) -> None:
+        """The ``n`` firms marked in ``closing`` (room kept for the next tick: cleared)
+        close for want of their key input (as :meth:`_starved_firms_close` closes them)."""
+        closed = closing.copy()
+        closing[:] = False
+        self.counts["firms_closed: input lost"] += n
+        self._close(closed, t, n)
 
     def _starving_rules(self) -> tuple[bool, int, bool]:
         """Whether any need is a key input, the ticks of starvation that close its firm and
@@ -373,10 +416,14 @@ class Lifecycle:
         ``act`` (a mask): those :func:`.relations.introduced` lets a draw introduce (all
         of them: their keys are the pairs'; the rule's part that needs no draw, made once
         per set of exchanges)."""
-        ex, (keys, order) = self.exchanges, self.edge_keys_sorted
+        ex, w = self.exchanges, self.world
+        if w.n_firms * w.n_firms <= _SMALL_PAIRS:   # through tables of all pairs
+            return introducible_small(act, ex["supplier"], ex["receiver"], w.n_firms,
+                                      MAX_DEGREE, w.edge_supplier, w.edge_receiver)
         # common_partner_pairs of the active links and the candidate edges of those
         # pairs, in one compiled call
-        return introducible_edges(act, ex["supplier"], ex["receiver"], self.world.n_firms,
+        keys, order = self.edge_keys_sorted
+        return introducible_edges(act, ex["supplier"], ex["receiver"], w.n_firms,
                                   MAX_DEGREE, keys, order)
 
 

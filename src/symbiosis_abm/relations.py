@@ -76,6 +76,9 @@ def introduced(candidate_keys: np.ndarray, pair_keys: np.ndarray, u: np.ndarray,
 def after_breach(trust: np.ndarray, loss: float) -> np.ndarray:
     """Trust in a partner that broke a contract early: ``loss`` lower, not below 0.
 
+    The tick applies this rule in a compiled pass (:func:`.kernels_tick.breach_trust`);
+    this is its readable statement, which the kernel's tests hold it to.
+
     Examples
     --------
     >>> after_breach(np.array([0.7, 0.1]), 0.2)
