@@ -56,6 +56,8 @@ __all__ = ["Store", "write_parquet", "read_parts", "code_fingerprint", "design_f
 MANIFEST = "manifest.json"
 _TMP = ".tmp-"
 _DATASETS = ("timeseries", "exchanges", "tables")
+#: the columns naming a run in every part (write_batch)
+_RUN_KEYS = ("run_id", "region", "arm", "point", "replicate", "seed")
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -69,7 +71,10 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 def read_parts(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """All finished parts of a folder, concatenated (empty frame if none)."""
     files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(_TMP))
-    frames = [pq.read_table(p, columns=columns).to_pandas() for p in files]
+    # a part with none of the columns asked for (the summary part of a batch whose runs
+    # all failed, as written before it kept the run keys' columns) holds no row of them
+    frames = [pq.read_table(p, columns=columns).to_pandas() for p in files
+              if columns is None or set(columns) <= set(pq.read_schema(p).names)]
     frames = [f for f in frames if len(f.columns)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
@@ -215,7 +220,10 @@ class Store:
             write_parquet(pd.DataFrame(failures),
                           self.root / "parts" / "failures" / f"{batch}.parquet")
         write_parquet(pd.DataFrame(times), self.root / "parts" / "times" / f"{batch}.parquet")
-        write_parquet(pd.DataFrame(rows), self.root / "parts" / "summary" / f"{batch}.parquet")
+        # the batch's commit, with the run keys' columns even when every run failed (a
+        # part without them could not be read for its run ids)
+        write_parquet(pd.DataFrame(rows, columns=None if rows else list(_RUN_KEYS)),
+                      self.root / "parts" / "summary" / f"{batch}.parquet")
 
     def finish(self, ran: int = 0, aborted: str = "") -> tuple[int, int]:
         """Rebuild ``summary.parquet``, ``failures.parquet`` and ``times.parquet``, close
