@@ -3104,3 +3104,56 @@ def radix_order(keys):  # pragma: no cover - compiled
         order, other = other, order
         shift += 8
     return order
+
+
+# ---- ninth pass: pass9-measure
+
+__all__ += ["leaving_rows"]
+
+
+@kernel
+def leaving_rows(t, firm_open, close_tick, u_close, close_chance, u, hazard, vacant, reuse,
+                 active, supplier, receiver, status, open_code, book_edge, edge_supplier,
+                 edge_receiver):  # pragma: no cover - compiled
+    """A tick's closures, exits and site take-overs (:meth:`.demography.Demography.
+    _close_firms`) in one call: :func:`closures_and_entries` (``u``: the exits' draws,
+    then the entries'), the firms that leave closed in ``firm_open`` and what they leave
+    (:func:`closing_rows`).
+
+    Returns one array: how many firms leave, exit and take over a site and how many
+    active exchanges the leavers leave, then the firms that leave, the sites taken over,
+    those exchanges' rows and the rows of the open talks they leave (one array to box,
+    not four).
+
+    Examples
+    --------
+    >>> out = leaving_rows(3, np.array([True, True, False]), np.array([3, -1, -1]),
+    ...                    np.zeros(3), 0.0, np.array([[0.9, 0.9, 0.9], [0.9, 0.9, 0.1]]),
+    ...                    np.full(3, 0.5), np.array([False, False, True]), 0.5,
+    ...                    np.array([True]), np.array([0]), np.array([1]), np.zeros(1),
+    ...                    1, np.zeros(1, dtype=np.int64), np.array([1]), np.array([2]))
+    >>> out.tolist()
+    [1, 0, 1, 1, 0, 2, 0]
+    """
+    gone, n_gone, n_exits, coming = closures_and_entries(
+        t, firm_open, close_tick, u_close, close_chance, u[0], hazard, vacant, u[1], reuse)
+    n_coming = len(coming)
+    if n_gone:
+        hit, talks = closing_rows(gone, active, supplier, receiver, status, open_code,
+                                  book_edge, edge_supplier, edge_receiver)
+    else:
+        hit = talks = np.empty(0, dtype=np.int64)
+    out = np.empty(4 + n_gone + n_coming + len(hit) + len(talks), dtype=np.int64)
+    out[0], out[1], out[2], out[3] = n_gone, n_exits, n_coming, len(hit)
+    k = 4
+    for f in range(len(gone)):
+        if gone[f]:
+            firm_open[f] = False
+            out[k] = f
+            k += 1
+    a = k + n_coming
+    b = a + len(hit)
+    out[k:a] = coming
+    out[a:b] = hit
+    out[b:] = talks
+    return out
