@@ -109,3 +109,24 @@ def test_measure_flat_reads_the_tail_word(seed, n_other):
                        member, 0.35, *money, delivered, np.array(units))
     assert _bits(got) == _bits(want)
     assert [type(x) for x in got] == [type(x) for x in want]
+
+
+def test_the_traits_memo_follows_the_registry():
+    """The firm traits remembered inline (SymbiosisModel._firm_traits) are those of the
+    registry and the facilitator's activity now, tick by tick, as members join."""
+    from symbiosis_abm import SymbiosisModel
+    from symbiosis_abm.model import _traits
+
+    model = SymbiosisModel("kalundborg", rng=2, expert_support=0.5)
+    members = set()
+    for _ in range(30):
+        model.step()
+        t = model.tick
+        model._firm_traits(t)   # after the tick's recruitment: the registry changed
+        helped = model.facilitator_active(t)
+        want = _traits(model.params, model.world.firm_size,
+                       model.firm_member.copy() if helped else None)
+        got = (model.firm_search_budget, model._min_trust, model._capital)
+        assert all(np.array_equal(a, b) for a, b in zip(got, want))
+        members.add(int(model.firm_member.sum()))
+    assert len(members) > 1   # the registry did change

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
 from .kernels_tick import closing_rows, leaving_rows, take_over_sites
@@ -133,8 +132,12 @@ class Demography:
         if t == 0:
             return  # the firms that exist at tick 0 are open from the constructor on
         w = self.world
-        if t not in remembered(self, "_opening_ticks", w,
-                               lambda: frozenset(w.firm_open_tick.tolist())):
+        # the opening ticks, remembered (as remembered() would, without a call and a
+        # closure a tick)
+        opening_ticks = self.__dict__.get("_opening_ticks")
+        if opening_ticks is None or opening_ticks[0] is not w:
+            opening_ticks = self._opening_ticks = (w, frozenset(w.firm_open_tick.tolist()))
+        if t not in opening_ticks[1]:
             return   # (most ticks no firm is due to open)
         opening = (w.firm_open_tick == t) & ~self.firm_open
         if opening.any():
@@ -153,8 +156,12 @@ class Demography:
         p, w, streams = self.params, self.world, self.streams
         draws = streams.closures.random(w.n_firms)   # one draw per firm and tick
         u = streams.exits.random((2, w.n_firms))   # exits, entries
-        hazard, every, reuse, may_close, closing_ticks = remembered(
-            self, "_exit_hazard", p, lambda: _exit_rates(p, w))
+        # remembered per parameters (as remembered() would, without a call and a closure
+        # a tick)
+        last = self.__dict__.get("_exit_hazard")
+        if last is None or last[0] is not p:
+            last = self._exit_hazard = (p, _exit_rates(p, w))
+        hazard, every, reuse, may_close, closing_ticks = last[1]
         if not (may_close or t in closing_ticks
                 or (t % every == 0 and reuse > 0 and self.firm_vacant.any())):
             self.counts["firms_exited"] += 0   # nothing can close or enter (as the kernel)
