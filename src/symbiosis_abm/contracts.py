@@ -218,9 +218,11 @@ class ContractBook:
         tm = self.params.tick_months
         self._prices(t)                             # policy levers and price path (7.20)
         # the factors depend on the calendar month the tick starts in: remembered per
-        # month (shared: read only)
-        by_month = remembered(self, "_season_months", w, dict)
-        month = int(t * tm // 1) % 12
+        # month (shared: read only; as remembered() would, without a call a tick)
+        memo = self.__dict__.get("_season_months")
+        if memo is None or memo[0] is not w:
+            memo = self._season_months = (w, {})
+        by_month, month = memo[1], int(t * tm // 1) % 12
         if month not in by_month:
             by_month[month] = (season_at(w.stream_season, t, tm), season_at(w.need_season, t, tm))
         self.stream_season_now, self.need_season_now = by_month[month]

@@ -31,10 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import remembered
 from .cascade import STARVED
 from .codes import OPEN
-from .kernels_tick import closing_rows, closures_and_entries, take_over_sites
+from .kernels_tick import closing_rows, leaving_rows, take_over_sites
 from .pace import hazard_per_tick
 from .relations import tie_trust
 from .state import phase
@@ -133,8 +132,12 @@ class Demography:
         if t == 0:
             return  # the firms that exist at tick 0 are open from the constructor on
         w = self.world
-        if t not in remembered(self, "_opening_ticks", w,
-                               lambda: frozenset(w.firm_open_tick.tolist())):
+        # the opening ticks, remembered (as remembered() would, without a call and a
+        # closure a tick)
+        opening_ticks = self.__dict__.get("_opening_ticks")
+        if opening_ticks is None or opening_ticks[0] is not w:
+            opening_ticks = self._opening_ticks = (w, frozenset(w.firm_open_tick.tolist()))
+        if t not in opening_ticks[1]:
             return   # (most ticks no firm is due to open)
         opening = (w.firm_open_tick == t) & ~self.firm_open
         if opening.any():
@@ -153,8 +156,12 @@ class Demography:
         p, w, streams = self.params, self.world, self.streams
         draws = streams.closures.random(w.n_firms)   # one draw per firm and tick
         u = streams.exits.random((2, w.n_firms))   # exits, entries
-        hazard, every, reuse, may_close, closing_ticks = remembered(
-            self, "_exit_hazard", p, lambda: _exit_rates(p, w))
+        # remembered per parameters (as remembered() would, without a call and a closure
+        # a tick)
+        last = self.__dict__.get("_exit_hazard")
+        if last is None or last[0] is not p:
+            last = self._exit_hazard = (p, _exit_rates(p, w))
+        hazard, every, reuse, may_close, closing_ticks = last[1]
         if not (may_close or t in closing_ticks
                 or (t % every == 0 and reuse > 0 and self.firm_vacant.any())):
             self.counts["firms_exited"] += 0   # nothing can close or enter (as the kernel)
@@ -162,15 +169,21 @@ class Demography:
         chance = 0.0   # no uniform hazard: no draw falls below it
         if p.closure_rate_per_year > 0:
             chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
-        u_exit, u_entry = u
-        gone, n_gone, n_exits, coming = closures_and_entries(
-            t, self.firm_open, w.firm_close_tick, draws, chance, u_exit, hazard,
-            self.firm_vacant, u_entry, reuse if t % every == 0 else 0.0)
+        ex, book = self.exchanges, self.negotiations
+        # who leaves, the sites taken over and what the leavers leave, in one call (one
+        # array: the counts, then the firms, sites, exchanges' and talks' rows)
+        out = leaving_rows(t, self.firm_open, w.firm_close_tick, draws, chance, u, hazard,
+                           self.firm_vacant, reuse if t % every == 0 else 0.0, ex["active"],
+                           ex["supplier"], ex["receiver"], book["status"], OPEN,
+                           book["edge"], w.edge_supplier, w.edge_receiver)
+        n_gone, n_exits, n_coming, n_hit = out[:4].tolist()
         self.counts["firms_exited"] += n_exits
-        if n_gone:
-            self._close(gone, t, n_gone)
-        if len(coming):
-            self._newcomers(coming)
+        a = 4 + n_gone
+        b = a + n_coming
+        if n_gone:   # (the firms copied: the closure log keeps them, not the whole array)
+            self._leave(out[4:a].copy(), out[b:b + n_hit], out[b + n_hit:], t, n_gone)
+        if n_coming:
+            self._newcomers(out[a:b])
 
     def _close(self, closing: np.ndarray, t: int, n: int) -> None:
         """Firms in ``closing`` (a mask of ``n`` > 0 firms) leave: their exchanges end and
@@ -182,6 +195,12 @@ class Demography:
         hit, talks = closing_rows(closing, ex["active"], ex["supplier"], ex["receiver"],
                                   book["status"], OPEN, book["edge"], w.edge_supplier,
                                   w.edge_receiver)
+        self._leave(firms, hit, talks, t, n)
+
+    def _leave(self, firms: np.ndarray, hit: np.ndarray, talks: np.ndarray, t: int,
+               n: int) -> None:
+        """The ``n`` firms ``firms`` (closed in ``firm_open``) leave: the active exchanges
+        ``hit`` end and the open talks ``talks`` fail."""
         self._end_exchanges(hit, t, "partner closed")
         self._fail(talks, t, "partner closed")
         self.counts["firms_closed"] += n

@@ -2298,12 +2298,24 @@ def broker_proposals(edges, surplus, capex, annual_of, cofund_share, budget, cou
 
 __all__ += ["measure_flat"]
 
+# LLVM's count of trailing zero bits (cttz): a word's lowest set bit in one instruction
+from numba.cpython.unsafe.numbers import trailing_zeros  # noqa: E402 - this section's own
+
 
 @njit(inline="always")
 def _true_bytes(word):  # pragma: no cover - compiled
     """How many bytes of a word of boolean bytes (each 0 or 1) are true: their sum, in
     the top byte of the word times 0x0101010101010101 (at most 8: no carry out)."""
     return np.int64((word * _BYTE_ONES) >> np.uint64(56))
+
+
+@njit(inline="always")
+def _trust_buffers(n_met, n_strong, n_weak):  # pragma: no cover - compiled
+    """Room for the met, strong and weak slots' trusts: three consecutive parts of one
+    array (one allocation, not three)."""
+    room = np.empty(n_met + n_strong + n_weak)
+    return (room[:n_met], room[n_met:n_met + n_strong],
+            room[n_met + n_strong:n_met + n_strong + n_weak])
 
 
 @njit(inline="always")
@@ -2328,8 +2340,7 @@ def _slot_tallies(trust, met, strong, lower):  # pragma: no cover - compiled
                 n_weak += 1
                 if lower[i]:
                     weak_pairs += 1
-        met_trust, strong_trust = np.empty(n_met), np.empty(n_strong)
-        weak_trust = np.empty(n_weak)
+        met_trust, strong_trust, weak_trust = _trust_buffers(n_met, n_strong, n_weak)
         a = b = c = 0
         for i in range(size):
             if met[i]:
@@ -2367,16 +2378,14 @@ def _slot_tallies(trust, met, strong, lower):  # pragma: no cover - compiled
             n_weak += 1
             if lower[i]:
                 weak_pairs += 1
-    met_trust, strong_trust = np.empty(n_met), np.empty(n_strong)
-    weak_trust = np.empty(n_weak)
+    met_trust, strong_trust, weak_trust = _trust_buffers(n_met, n_strong, n_weak)
     a = b = c = 0
     for w in range((size + 7) // 8):
         word = (met_words[w] | strong_words[w] if 8 * w < whole
                 else _tail_word(met, strong, whole))
         while word != zero:
-            low = word & (zero - word)   # its lowest set bit
-            word ^= low
-            i = 8 * w + _lowest_byte(low)
+            i = 8 * w + (np.int64(trailing_zeros(word)) >> 3)   # the lowest set bit's byte
+            word &= word - np.uint64(1)
             if met[i]:
                 met_trust[a] = trust[i]
                 a += 1
@@ -2387,6 +2396,18 @@ def _slot_tallies(trust, met, strong, lower):  # pragma: no cover - compiled
                 weak_trust[c] = trust[i]
                 c += 1
     return strong_ties, weak_pairs, met_trust, strong_trust, weak_trust
+
+
+@njit(inline="always")
+def _masked_sum_in(values, mask, scratch):  # pragma: no cover - compiled
+    """:func:`_masked_sum` (``values[mask].sum()``) with ``values[mask]`` gathered into
+    ``scratch`` (as long as ``values``): no allocation."""
+    k = 0
+    for i in range(len(values)):
+        if mask[i]:
+            scratch[k] = values[i]
+            k += 1
+    return numpy_sum(scratch[:k])
 
 
 @kernel
@@ -2410,6 +2431,7 @@ def measure_flat(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
     (:func:`_slot_tallies`). The trusts are gathered in slot order and summed as numpy
     sums them (:func:`numpy_sum`), as before."""
     strong = np.zeros(len(trust), dtype=np.bool_)
+    scratch = np.empty(len(delivered))   # the delivered volume of one unit at a time
     n_active = building = n_ended = n_internal = 0
     for r in range(len(active)):
         if active[r]:
@@ -2449,8 +2471,9 @@ def measure_flat(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
         participating, n_pairs, largest = exchange_topology(sup, rec, len(firm_open))
     return (n_active, n_talks, n_strong, building, n_ended, n_internal, weak_pairs, n_open,
             members, _mean_or(met_trust, initial_trust), _mean_or(strong_trust, np.nan),
-            _mean_or(weak_trust, np.nan), _masked_sum(delivered, units[0]),
-            _masked_sum(delivered, units[1]), _masked_sum(delivered, units[2]),
+            _mean_or(weak_trust, np.nan), _masked_sum_in(delivered, units[0], scratch),
+            _masked_sum_in(delivered, units[1], scratch),
+            _masked_sum_in(delivered, units[2], scratch),
             numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
             n_pairs, largest)
 
@@ -3355,3 +3378,56 @@ def events_and_closing(u, h, rows, closing, key_input, firm_open, need_firm, nee
             closing[f] = True
             n_closing += 1
     return rows_below(u, h, rows), n_closing
+
+
+# ---- ninth pass: pass9-measure
+
+__all__ += ["leaving_rows"]
+
+
+@kernel
+def leaving_rows(t, firm_open, close_tick, u_close, close_chance, u, hazard, vacant, reuse,
+                 active, supplier, receiver, status, open_code, book_edge, edge_supplier,
+                 edge_receiver):  # pragma: no cover - compiled
+    """A tick's closures, exits and site take-overs (:meth:`.demography.Demography.
+    _close_firms`) in one call: :func:`closures_and_entries` (``u``: the exits' draws,
+    then the entries'), the firms that leave closed in ``firm_open`` and what they leave
+    (:func:`closing_rows`).
+
+    Returns one array: how many firms leave, exit and take over a site and how many
+    active exchanges the leavers leave, then the firms that leave, the sites taken over,
+    those exchanges' rows and the rows of the open talks they leave (one array to box,
+    not four).
+
+    Examples
+    --------
+    >>> out = leaving_rows(3, np.array([True, True, False]), np.array([3, -1, -1]),
+    ...                    np.zeros(3), 0.0, np.array([[0.9, 0.9, 0.9], [0.9, 0.9, 0.1]]),
+    ...                    np.full(3, 0.5), np.array([False, False, True]), 0.5,
+    ...                    np.array([True]), np.array([0]), np.array([1]), np.zeros(1),
+    ...                    1, np.zeros(1, dtype=np.int64), np.array([1]), np.array([2]))
+    >>> out.tolist()
+    [1, 0, 1, 1, 0, 2, 0]
+    """
+    gone, n_gone, n_exits, coming = closures_and_entries(
+        t, firm_open, close_tick, u_close, close_chance, u[0], hazard, vacant, u[1], reuse)
+    n_coming = len(coming)
+    if n_gone:
+        hit, talks = closing_rows(gone, active, supplier, receiver, status, open_code,
+                                  book_edge, edge_supplier, edge_receiver)
+    else:
+        hit = talks = np.empty(0, dtype=np.int64)
+    out = np.empty(4 + n_gone + n_coming + len(hit) + len(talks), dtype=np.int64)
+    out[0], out[1], out[2], out[3] = n_gone, n_exits, n_coming, len(hit)
+    k = 4
+    for f in range(len(gone)):
+        if gone[f]:
+            firm_open[f] = False
+            out[k] = f
+            k += 1
+    a = k + n_coming
+    b = a + len(hit)
+    out[k:a] = coming
+    out[a:b] = hit
+    out[b:] = talks
+    return out

@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._arrays import remembered
 from .agents import Facilitator, Firm
 from .allocation import AllocationPhase
 from .assets import AssetBook, AssetUse, route_keys, sites
@@ -248,12 +247,16 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         An SME member of an active facilitator's registry gets expert support: it moves a
         share ``expert_support`` of the way toward a large firm on all three.
         """
-        p, size = self.params, self.world.firm_size
-        helped = self.facilitator_active(t) and p.expert_support > 0
+        p, f = self.params, getattr(self, "facilitator", None)   # (none yet at construction)
+        helped = f is not None and p.expert_support > 0 and f.is_active(t)
         # the same until the registry or the facilitator's activity changes: remembered
-        key = (p, self.firm_member.tobytes() if helped else None)
-        self.firm_search_budget, self._min_trust, self._capital = remembered(
-            self, "_traits", key, lambda: _traits(p, size, self.firm_member if helped else None))
+        # (as remembered() would, without a call and a closure a tick)
+        member = self.firm_member.tobytes() if helped else None
+        last = self.__dict__.get("_traits")
+        if last is None or last[0][0] is not p or last[0][1] != member:
+            last = self._traits = ((p, member), _traits(
+                p, self.world.firm_size, self.firm_member if helped else None))
+        self.firm_search_budget, self._min_trust, self._capital = last[1]
 
     def facilitator_active(self, t: int | None = None) -> bool:
         """Whether the facilitator exists and is active at tick ``t`` (default: now)."""
