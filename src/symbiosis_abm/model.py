@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ._arrays import remembered
 from .agents import Facilitator, Firm
 from .allocation import AllocationPhase
 from .assets import AssetBook, AssetUse, route_keys, sites
