@@ -50,6 +50,8 @@ from .kernels import (
     start_priced,
 )
 from .kernels_tick import (
+    DELIVERY_FLOAT_COLUMNS,
+    DELIVERY_INT_COLUMNS,
     GROWN,
     NOT_SIGNED,
     NOT_VIABLE,
@@ -252,19 +254,14 @@ class ContractBook:
         # streams that follow them (7.19); the contracts whose term ends
         check_worn = True
         while True:
-            table, store = self.assets.table, self.pairs
+            table = self.assets.table
             rows, amounts = deliver_pass(
-                t, check_worn, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
+                t, check_worn, ex["active"], ex.block(np.int64), ex.block(np.float64),
                 table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
-                store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
-                ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
-                ex["tc_receiver"], ex["transport_unit"], ex["annuity"], self.stream_ratio,
+                self.pairs.trust, self.pairs.contact, self.stream_ratio,
                 self.stream_committed, self.need_ratio, self.need_committed,
                 self.need_season_now, self.stream_season_now, self.disposal_now,
                 self.virgin_now, self.firm_savings, self.firm_paid_in, self.firm_paid_out,
-                ex["delivered"], ex["paid"], ex["avg_supplier"], ex["avg_receiver"],
-                ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
-                ex["planned"], ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
                 self.need_share, self.stream_made,
                 *remembered(self, "_delivery_fixed", self.params, self._delivery_tables))
             m, n_lost, n_over = rows[:3].tolist()
@@ -298,8 +295,10 @@ class ContractBook:
                    "loss": rates.loss_shortfall, "trust_break": p.trust_break,
                    "alpha": 1.0 / max(1.0, p.ticks_per_year), "patience": rates.patience,
                    "input_alpha": input_alpha, "n_produced": len(produced)}
+        ex = self.exchanges   # (its columns' rows in their blocks: fixed by their dtypes)
+        columns = [ex.row(name) for name in DELIVERY_INT_COLUMNS + DELIVERY_FLOAT_COLUMNS]
         return delivery_fixed(scalars, w.stream_volume, w.need_volume, positive, safe,
-                              produced, k, follows, scale, divisor)
+                              produced, k, follows, scale, divisor, np.array(columns))
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off).
