@@ -2553,10 +2553,8 @@ _N_TRIAL = DEAL_FLAGS.index("trial")
 def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, full_flags,
                   supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
                   owned_from, tick, pipe, mobile_specificity, payback_years, weight,
-                  trial_share, renewing, term, end, need, stream, virgin_now, disposal_now,
-                  planned, price, expected_supplier, expected_receiver, priced_annuity,
-                  tc_supplier, tc_receiver, transport_unit, virgin_unit, disposal_unit,
-                  avg_supplier, avg_receiver, losing_ticks):  # pragma: no cover - compiled
+                  trial_share, renewing, term, ex_ints, ex_floats, columns, virgin_now,
+                  disposal_now):  # pragma: no cover - compiled
     """Contracts ``rows`` (on ``edges``, ``trial`` or not) renegotiated at the pricing
     ``out``, ``mode``, ``flags`` (:meth:`.terms.DealTerms._price` of each at its volume,
     as :meth:`.contracts.ContractBook._renew_or_expire` and ``_review_price`` price
@@ -2570,7 +2568,20 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
     it ends, to grow into that link. The contracts that go on are re-priced (with
     ``renewing``, their end moves on by their ``term`` first). Returns each contract's
     code: :data:`RENEWED`, :data:`GROWN`, :data:`NOT_VIABLE` or :data:`NOT_SIGNED`.
+
+    The exchange columns it reads and writes are rows of the exchanges' integer and float
+    blocks ``ex_ints`` and ``ex_floats`` (:meth:`.columns.Columns.block`): those of
+    :data:`DELIVERY_INT_COLUMNS`, then :data:`DELIVERY_FLOAT_COLUMNS`, at the rows
+    ``columns`` gives (the rows ``deliver_pass`` reads).
     """
+    c = columns
+    end, stream, need, losing_ticks = ex_ints[c[1]], ex_ints[c[4]], ex_ints[c[5]], ex_ints[c[9]]
+    price, tc_supplier, tc_receiver, transport_unit = (ex_floats[c[11]], ex_floats[c[12]],
+                                                       ex_floats[c[13]], ex_floats[c[14]])
+    avg_supplier, avg_receiver = ex_floats[c[18]], ex_floats[c[19]]
+    expected_supplier, expected_receiver = ex_floats[c[20]], ex_floats[c[21]]
+    priced_annuity, planned = ex_floats[c[22]], ex_floats[c[23]]
+    disposal_unit, virgin_unit = ex_floats[c[24]], ex_floats[c[25]]
     n, n_full = len(rows), full_out.shape[1]
     signs = deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
                        holdup, mode, out[_N_OWN_CAPEX], out[_N_RECEIVER_GAIN], owned_from,
