@@ -1,7 +1,9 @@
 """The ninth pass's delivery: a table's columns of one dtype are the rows of one block
 (Columns.block, Columns.row), which the delivery and renewal passes take in one argument
 a dtype; the block's rows are the columns, through appends, growth, spare and extend,
-copies and pickles, and the rows the passes read are the columns they name."""
+copies and pickles, and the rows the passes read are the columns they name. The delivery
+pass updates the needs that received nothing apart from those that did (track_inputs'
+rule, the same bits)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pickle
 
 import numpy as np
 import pytest
+from test_delivery_pass6 import _bits, _copy, _one_call, _reference, _same_state, _state
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.columns import Columns
@@ -82,3 +85,19 @@ def test_delivery_rows_are_the_named_exchange_columns():
         for name, row in zip(names, rows):   # the row is that column's memory
             assert np.shares_memory(block[row], ex[name]), name
             assert block[row, :len(ex)].ctypes.data == ex[name].ctypes.data, name
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_needs_that_received_nothing_follow_track_inputs(seed):
+    """Many needs, most of them without a delivery (some without a volume, some with
+    deliveries of nothing): the pass's shares are track_inputs', bit for bit."""
+    t = 20
+    state = _state(seed, t, worn=False, needs=150)
+    ref = _copy(state)
+    expected = _reference(ref, t, check_worn=False)
+    got = _one_call(state, t, check_worn=False)
+    received = np.unique(expected[2])
+    assert 0 < len(received) < 100 and (ref["need_volume"][received] == 0).any()
+    for x, y in zip(got, expected):
+        assert x.dtype == y.dtype and _bits(x) == _bits(y)
+    assert _same_state(state, ref)

@@ -34,11 +34,12 @@ def _bits(a):
     return np.asarray(a, dtype=float).view(np.int64).tolist()
 
 
-def _state(seed: int, t: int, worn: bool) -> dict:
+def _state(seed: int, t: int, worn: bool, needs: int = 13) -> dict:
     """A random model state: exchange rows (some lost, losing and due at ``t``), assets
-    (worn out at ``t`` only if ``worn``), pair slots, items, firms and the cascade."""
+    (worn out at ``t`` only if ``worn``), pair slots, items, firms and the cascade; with
+    ``needs`` needs."""
     rng = np.random.default_rng(seed)
-    rows, streams, needs, firms, resources, assets, edges, slots = 60, 11, 13, 9, 5, 15, 30, 40
+    rows, streams, firms, resources, assets, edges, slots = 60, 11, 9, 5, 15, 30, 40
     ex = {k: rng.integers(0, m, rows) for k, m in (
         ("stream", streams), ("need", needs), ("supplier", firms), ("receiver", firms),
         ("resource", resources), ("edge", edges))}

@@ -1946,9 +1946,29 @@ def deliver_pass(t, check_worn, active, ex_ints, ex_floats, paid_off, until, slo
     for i in range(m):
         got[need[act[i]]] += delivered[i]
     o += ns + nn
+    # a need that received nothing has a share of 0.0 (0.0 over its positive divisor):
+    # the needs that received are updated from their old shares (kept aside, each need
+    # once), then every need as one that received nothing (a loop without branches,
+    # which the compiler vectorises), then the kept values written back
+    kept = np.empty(m)
+    hit = np.zeros(nn, dtype=np.bool_)
+    n_hit = 0
+    for i in range(m):
+        n = need[act[i]]
+        if not hit[n]:
+            hit[n] = True
+            sh = _unit(got[n] / fixed[o + n]) if index[n] else 0.0
+            kept[n_hit] = need_share[n] + input_alpha * (sh - need_share[n])
+            n_hit += 1
     for i in range(nn):
-        sh = _unit(got[i] / fixed[o + i]) if index[i] else 0.0
-        need_share[i] = need_share[i] + input_alpha * (sh - need_share[i])
+        need_share[i] = need_share[i] + input_alpha * (0.0 - need_share[i])
+    n_hit = 0
+    for i in range(m):
+        n = need[act[i]]
+        if hit[n]:
+            hit[n] = False
+            need_share[n] = kept[n_hit]
+            n_hit += 1
     o += nn
     for x in range(n_produced):
         sh = need_share[index[nn + 2 * n_produced + x]]
