@@ -17,6 +17,7 @@ array([0.5, 1.5])
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,8 @@ class Columns(dict):
 
     It is a ``dict`` of column name -> writable view of the used rows, renewed at each
     append: a tick reads columns thousands of times, and a dict's own lookup is the
-    cheapest there is. ``len`` is the number of rows.
+    cheapest there is. ``len`` is the number of rows. The columns of one dtype are the
+    rows of one 2-D block (:meth:`block`, :meth:`row`).
 
     Examples
     --------
@@ -68,17 +70,14 @@ class Columns(dict):
     def _attach(self, blocks: dict[np.dtype, np.ndarray], size: int, capacity: int) -> None:
         """Hold ``blocks`` (one per dtype, a column a row) with ``size`` rows used."""
         self._blocks, self._size, self._capacity = blocks, size, capacity
-        self._groups = tuple(zip(self._names, blocks.values()))
         self._by_kind = {dtype.type: block for dtype, block in blocks.items()}
-        for names, block in self._groups:
+        for names, block in zip(self._names, blocks.values()):
             self._data.update(zip(names, block))
-        self.update(self._data)   # (the views' keys in the columns' order)
         self._renew_views()
 
     def _renew_views(self) -> None:
-        used = (slice(None), slice(0, self._size))   # (a view of each row, no loop)
-        for names, block in self._groups:
-            self.update(zip(names, block[used]))
+        used = operator.itemgetter(slice(0, self._size))   # (a view of each, no loop)
+        self.update(zip(self._data.keys(), map(used, self._data.values())))
 
     def block(self, kind: type) -> np.ndarray:
         """The whole block of the columns of scalar type ``kind`` (``np.float64``, ...),
