@@ -8,8 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from symbiosis_abm.columns import Columns
 from symbiosis_abm.kernels import DEAL_FLAGS, DEAL_ROWS, deal_signs, reprice_rows
 from symbiosis_abm.kernels_tick import (
+    DELIVERY_FLOAT_COLUMNS,
+    DELIVERY_INT_COLUMNS,
     GROWN,
     NOT_SIGNED,
     NOT_VIABLE,
@@ -99,11 +102,22 @@ def _reference(s: dict, renewing: bool) -> np.ndarray:
 
 
 def _one_call(s: dict, renewing: bool) -> np.ndarray:
-    ex = s["ex"]
-    return renewal_codes(s["rows"], s["edges"], s["trial"], *s["priced"], *s["full"],
-                         *s["signs"], s["holdup"], s["owned_from"], s["tick"], *s["constants"],
-                         renewing, s["term"], ex["end"], s["need"], s["stream"],
-                         s["virgin_now"], s["disposal_now"], *(ex[name] for name in _COLUMNS))
+    """renewal_codes on the same state: the exchange columns (``need`` and ``stream``
+    among them, the others it does not read -1) as a :class:`Columns` table's blocks, as
+    ContractBook._renegotiate passes them, then written back to ``s``."""
+    names = DELIVERY_INT_COLUMNS + DELIVERY_FLOAT_COLUMNS
+    columns = {k: np.full(len(s["need"]), -1, int if k in DELIVERY_INT_COLUMNS else float)
+               for k in names}
+    columns.update(s["ex"], need=s["need"], stream=s["stream"])
+    table = Columns({k: v.dtype for k, v in columns.items()}, capacity=50)
+    table.append(**columns)
+    codes = renewal_codes(s["rows"], s["edges"], s["trial"], *s["priced"], *s["full"],
+                          *s["signs"], s["holdup"], s["owned_from"], s["tick"],
+                          *s["constants"], renewing, s["term"], table.block(np.int64),
+                          table.block(np.float64), np.array([table.row(k) for k in names]),
+                          s["virgin_now"], s["disposal_now"])
+    s["ex"] = {k: table[k].copy() for k in s["ex"]}
+    return codes
 
 
 @pytest.mark.parametrize("seed", range(24))

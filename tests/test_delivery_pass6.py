@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 from symbiosis_abm.cascade import produced_level_table, received_share_table
+from symbiosis_abm.columns import Columns
 from symbiosis_abm.kernels_tick import (
+    DELIVERY_FLOAT_COLUMNS,
+    DELIVERY_INT_COLUMNS,
     DELIVERY_SCALARS,
     deliver_pass,
     deliver_tick,
@@ -31,11 +34,12 @@ def _bits(a):
     return np.asarray(a, dtype=float).view(np.int64).tolist()
 
 
-def _state(seed: int, t: int, worn: bool) -> dict:
+def _state(seed: int, t: int, worn: bool, needs: int = 13) -> dict:
     """A random model state: exchange rows (some lost, losing and due at ``t``), assets
-    (worn out at ``t`` only if ``worn``), pair slots, items, firms and the cascade."""
+    (worn out at ``t`` only if ``worn``), pair slots, items, firms and the cascade; with
+    ``needs`` needs."""
     rng = np.random.default_rng(seed)
-    rows, streams, needs, firms, resources, assets, edges, slots = 60, 11, 13, 9, 5, 15, 30, 40
+    rows, streams, firms, resources, assets, edges, slots = 60, 11, 9, 5, 15, 30, 40
     ex = {k: rng.integers(0, m, rows) for k, m in (
         ("stream", streams), ("need", needs), ("supplier", firms), ("receiver", firms),
         ("resource", resources), ("edge", edges))}
@@ -104,19 +108,22 @@ def _reference(s: dict, t: int, check_worn: bool = True):
 
 
 def _one_call(s: dict, t: int, check_worn: bool):
-    """deliver_pass on the same state, its two arrays split as ContractBook._deliver
-    splits them."""
-    ex = s["ex"]
+    """deliver_pass on the same state (the exchanges as a :class:`Columns` table, its
+    blocks passed as ContractBook._deliver passes them, then written back to ``s``), its
+    two arrays split as ContractBook._deliver splits them."""
+    table = Columns({k: v.dtype for k, v in s["ex"].items()}, capacity=70)
+    table.append(**s["ex"])
+    columns = np.array([table.row(k) for k in DELIVERY_INT_COLUMNS + DELIVERY_FLOAT_COLUMNS])
     fixed = delivery_fixed(s["scalars"], s["stream_volume"], s["need_volume"],
                            *received_share_table(s["need_volume"] / s["scalars"]["tpy"]),
-                           s["produced"], s["k"], *s["levels"])
+                           s["produced"], s["k"], *s["levels"], columns)
     rows, amounts = deliver_pass(
-        t, check_worn, *(ex[k] for k in _HEAD), s["paid_off"], s["until"], s["slot_sr"],
-        s["slot_rs"], s["trust"], s["contact"], *(ex[k] for k in _CONTRACT),
+        t, check_worn, table["active"], table.block(np.int64), table.block(np.float64),
+        s["paid_off"], s["until"], s["slot_sr"], s["slot_rs"], s["trust"], s["contact"],
         s["stream_ratio"], s["stream_committed"], s["need_ratio"], s["need_committed"],
         s["need_season_now"], s["stream_season_now"], s["disposal_now"], s["virgin_now"],
-        *s["firms"], ex["delivered"], ex["paid"], *(ex[k] for k in _PROFIT),
-        s["need_share"], s["stream_made"], *fixed)
+        *s["firms"], s["need_share"], s["stream_made"], *fixed)
+    s["ex"] = {k: table[k].copy() for k in s["ex"]}
     m, n_lost, n_over = rows[:3].tolist()
     if m < 0:
         return None
@@ -167,7 +174,7 @@ def test_delivery_fixed_holds_the_scalars_in_order():
     s = {name: float(i) for i, name in enumerate(DELIVERY_SCALARS)}
     floats, ints = delivery_fixed(s, np.ones(2), np.ones(3), np.ones(3, bool), np.ones(3),
                                   np.arange(2), np.arange(2), np.ones(2, bool), np.ones(2),
-                                  np.ones(2))
+                                  np.ones(2), np.arange(26))
     assert floats[:len(DELIVERY_SCALARS) - 1].tolist() == list(range(len(s) - 1))
     assert floats[len(DELIVERY_SCALARS) - 1] == 2   # n_produced: the produced streams'
-    assert ints.dtype == np.int64 and len(ints) == 3 + 3 * 2
+    assert ints.dtype == np.int64 and len(ints) == 3 + 3 * 2 + 26

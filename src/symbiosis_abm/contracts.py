@@ -37,6 +37,7 @@ from .codes import (
     IDLE,
     REASON_CODE,
 )
+from .columns import Columns
 from .kernels import (
     DEAL_FLAGS,
     DEAL_ROWS,
@@ -50,6 +51,8 @@ from .kernels import (
     start_priced,
 )
 from .kernels_tick import (
+    DELIVERY_FLOAT_COLUMNS,
+    DELIVERY_INT_COLUMNS,
     GROWN,
     NOT_SIGNED,
     NOT_VIABLE,
@@ -254,19 +257,14 @@ class ContractBook:
         # streams that follow them (7.19); the contracts whose term ends
         check_worn = True
         while True:
-            table, store = self.assets.table, self.pairs
+            table = self.assets.table
             rows, amounts = deliver_pass(
-                t, check_worn, ex["active"], ex["first"], ex["end"], ex["edge"], ex["asset"],
+                t, check_worn, ex["active"], ex.block(np.int64), ex.block(np.float64),
                 table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
-                store.trust, store.contact, ex["stream"], ex["need"], ex["supplier"],
-                ex["receiver"], ex["resource"], ex["volume"], ex["price"], ex["tc_supplier"],
-                ex["tc_receiver"], ex["transport_unit"], ex["annuity"], self.stream_ratio,
+                self.pairs.trust, self.pairs.contact, self.stream_ratio,
                 self.stream_committed, self.need_ratio, self.need_committed,
                 self.need_season_now, self.stream_season_now, self.disposal_now,
                 self.virgin_now, self.firm_savings, self.firm_paid_in, self.firm_paid_out,
-                ex["delivered"], ex["paid"], ex["avg_supplier"], ex["avg_receiver"],
-                ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
-                ex["planned"], ex["disposal_unit"], ex["virgin_unit"], ex["losing_ticks"],
                 self.need_share, self.stream_made,
                 *remembered(self, "_delivery_fixed", self.params, self._delivery_tables))
             m, n_lost, n_over = rows[:3].tolist()
@@ -301,7 +299,7 @@ class ContractBook:
                    "alpha": 1.0 / max(1.0, p.ticks_per_year), "patience": rates.patience,
                    "input_alpha": input_alpha, "n_produced": len(produced)}
         return delivery_fixed(scalars, w.stream_volume, w.need_volume, positive, safe,
-                              produced, k, follows, scale, divisor)
+                              produced, k, follows, scale, divisor, _DELIVERY_ROWS)
 
     def _annuity_due(self, rows: np.ndarray, t: int) -> np.ndarray:
         """1 where the exchange's asset is still being paid for (within life, not paid off).
@@ -390,11 +388,8 @@ class ContractBook:
             self._min_trust, self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust,
             p.holdup_weight > 0, self._edge_owned_from(), max(self.tick, 0), _PIPE,
             p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
-            p.trial_trust_share, renewing, term, ex["end"], ex["need"], ex["stream"],
-            self.virgin_now, self.disposal_now, ex["planned"], ex["price"],
-            ex["expected_supplier"], ex["expected_receiver"], ex["priced_annuity"],
-            ex["tc_supplier"], ex["tc_receiver"], ex["transport_unit"], ex["virgin_unit"],
-            ex["disposal_unit"], ex["avg_supplier"], ex["avg_receiver"], ex["losing_ticks"])
+            p.trial_trust_share, renewing, term, ex.block(np.int64), ex.block(np.float64),
+            _DELIVERY_ROWS, self.virgin_now, self.disposal_now)
 
     def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray, *,
                  trial: np.ndarray | None = None, term: np.ndarray | None = None) -> None:
@@ -655,3 +650,8 @@ _EXCHANGE_COLUMNS = {
 #: the exchange table's columns in their order (as :func:`.kernels.start_exchange_rows`
 #: takes them), from a ``dict`` of them
 _exchange_columns = operator.itemgetter(*_EXCHANGE_COLUMNS)
+
+#: the rows of the exchange columns the delivery and renewal passes read in the table's
+#: blocks (:meth:`.columns.Columns.row`: fixed by the columns' dtypes and order)
+_DELIVERY_ROWS = np.array([Columns(_EXCHANGE_COLUMNS, capacity=0).row(name) for name in
+                           DELIVERY_INT_COLUMNS + DELIVERY_FLOAT_COLUMNS])

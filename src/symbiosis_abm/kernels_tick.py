@@ -1720,42 +1720,50 @@ DELIVERY_SCALARS = ("tpy", "n_resources", "tolerance", "gain", "loss", "trust_br
                     "alpha", "patience", "input_alpha", "n_produced")
 
 
+#: the exchange columns :func:`deliver_pass` reads and writes, in the order of the rows
+#: :func:`delivery_fixed` is given (``np.int64`` columns, then ``float`` ones)
+DELIVERY_INT_COLUMNS = ("first", "end", "edge", "asset", "stream", "need", "supplier",
+                        "receiver", "resource", "losing_ticks")
+DELIVERY_FLOAT_COLUMNS = ("volume", "price", "tc_supplier", "tc_receiver", "transport_unit",
+                          "annuity", "delivered", "paid", "avg_supplier", "avg_receiver",
+                          "expected_supplier", "expected_receiver", "priced_annuity",
+                          "planned", "disposal_unit", "virgin_unit")
+
+
 def delivery_fixed(scalars: dict, stream_volume: np.ndarray, need_volume: np.ndarray,
                    positive: np.ndarray, safe: np.ndarray, produced: np.ndarray,
                    k: np.ndarray, follows: np.ndarray, scale: np.ndarray,
-                   divisor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   divisor: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What :func:`deliver_pass` reads that is fixed for a run, as one float array (the
     :data:`DELIVERY_SCALARS`, then ``stream_volume``, ``need_volume``, ``safe``,
     ``scale`` and ``divisor``) and one integer array (``positive``, ``follows``,
-    ``produced``, ``k``); the tables of :func:`track_inputs` as
-    :meth:`.lifecycle.Lifecycle._input_tables` makes them.
+    ``produced``, ``k``, ``columns``); the tables of :func:`track_inputs` as
+    :meth:`.lifecycle.Lifecycle._input_tables` makes them, and ``columns`` the rows of
+    :data:`DELIVERY_INT_COLUMNS` in the exchanges' integer block, then those of
+    :data:`DELIVERY_FLOAT_COLUMNS` in their float block (:meth:`.columns.Columns.row`).
 
     Examples
     --------
     >>> s = dict.fromkeys(DELIVERY_SCALARS, 1.0)
     >>> f, i = delivery_fixed(s, np.ones(2), np.ones(3), np.ones(3, bool), np.ones(3),
     ...                       np.zeros(1, int), np.zeros(1, int), np.ones(1, bool),
-    ...                       np.ones(1), np.ones(1))
+    ...                       np.ones(1), np.ones(1), np.arange(26))
     >>> len(f), len(i), float(f[9])
-    (20, 6, 1.0)
+    (20, 32, 1.0)
     """
     head = np.array([float(scalars[name]) for name in DELIVERY_SCALARS])
     head[DELIVERY_SCALARS.index("n_produced")] = len(produced)
     floats = np.concatenate([head, stream_volume, need_volume, safe, scale, divisor])
-    ints = np.concatenate([positive, follows, produced, k]).astype(np.int64)
+    ints = np.concatenate([positive, follows, produced, k, columns]).astype(np.int64)
     return floats, ints
 
 
 @kernel
-def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until, slot_sr,
-                 slot_rs, trust, contact, stream, need, supplier, receiver, resource, volume,
-                 price, tc_supplier, tc_receiver, transport_unit, annuity, stream_ratio,
-                 stream_committed, need_ratio, need_committed, need_season_now,
-                 stream_season_now, disposal_now, virgin_now, firm_savings, firm_paid_in,
-                 firm_paid_out, ex_delivered, ex_paid, avg_supplier, avg_receiver,
-                 expected_supplier, expected_receiver, priced_annuity, planned, disposal_unit,
-                 virgin_unit, losing_ticks, need_share, stream_made, fixed,
-                 index):  # pragma: no cover - compiled
+def deliver_pass(t, check_worn, active, ex_ints, ex_floats, paid_off, until, slot_sr,
+                 slot_rs, trust, contact, stream_ratio, stream_committed, need_ratio,
+                 need_committed, need_season_now, stream_season_now, disposal_now,
+                 virgin_now, firm_savings, firm_paid_in, firm_paid_out, need_share,
+                 stream_made, fixed, index):  # pragma: no cover - compiled
     """:meth:`.contracts.ContractBook._deliver`'s compiled work in one call: if
     ``check_worn`` and an active, delivering exchange's asset is worn out
     (:func:`worn_rows` not empty), nothing is done and the rows' head is ``-1`` (the
@@ -1765,6 +1773,9 @@ def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until
     :func:`track_inputs` on what each need received, in the same order, in one loop
     nest with a few scratch arrays (``tests/test_delivery_pass6.py`` holds it to them).
 
+    ``active`` is the exchanges' column, ``ex_ints`` and ``ex_floats`` their integer and
+    float blocks (:meth:`.columns.Columns.block`), whose rows of
+    :data:`DELIVERY_INT_COLUMNS` and :data:`DELIVERY_FLOAT_COLUMNS` ``index`` gives.
     ``fixed`` and ``index`` are :func:`delivery_fixed`'s arrays. Returns two arrays:
     the rows (the counts of the delivering, ``lost`` and ``losing`` rows; the delivering
     rows, their streams and needs; the lost rows, the losing rows, whether each one's
@@ -1772,6 +1783,23 @@ def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until
     amounts (what each delivering row delivered, then the volume per resource).
     """
     n_rows = len(active)
+    c = index[len(need_ratio) + 3 * int(fixed[9]):]   # the columns' rows in the blocks
+    first, end, edge, asset = (ex_ints[c[0], :n_rows], ex_ints[c[1], :n_rows],
+                               ex_ints[c[2], :n_rows], ex_ints[c[3], :n_rows])
+    stream, need, supplier, receiver = (ex_ints[c[4], :n_rows], ex_ints[c[5], :n_rows],
+                                        ex_ints[c[6], :n_rows], ex_ints[c[7], :n_rows])
+    resource, losing_ticks = ex_ints[c[8], :n_rows], ex_ints[c[9], :n_rows]
+    volume, price, tc_supplier, tc_receiver = (ex_floats[c[10], :n_rows],
+                                               ex_floats[c[11], :n_rows],
+                                               ex_floats[c[12], :n_rows],
+                                               ex_floats[c[13], :n_rows])
+    transport_unit, annuity = ex_floats[c[14], :n_rows], ex_floats[c[15], :n_rows]
+    ex_delivered, ex_paid = ex_floats[c[16], :n_rows], ex_floats[c[17], :n_rows]
+    avg_supplier, avg_receiver = ex_floats[c[18], :n_rows], ex_floats[c[19], :n_rows]
+    expected_supplier, expected_receiver = (ex_floats[c[20], :n_rows],
+                                            ex_floats[c[21], :n_rows])
+    priced_annuity, planned = ex_floats[c[22], :n_rows], ex_floats[c[23], :n_rows]
+    disposal_unit, virgin_unit = ex_floats[c[24], :n_rows], ex_floats[c[25], :n_rows]
     if check_worn:
         for r in range(n_rows):
             a = asset[r]
@@ -1918,9 +1946,29 @@ def deliver_pass(t, check_worn, active, first, end, edge, asset, paid_off, until
     for i in range(m):
         got[need[act[i]]] += delivered[i]
     o += ns + nn
+    # a need that received nothing has a share of 0.0 (0.0 over its positive divisor):
+    # the needs that received are updated from their old shares (kept aside, each need
+    # once), then every need as one that received nothing (a loop without branches,
+    # which the compiler vectorises), then the kept values written back
+    kept = np.empty(m)
+    hit = np.zeros(nn, dtype=np.bool_)
+    n_hit = 0
+    for i in range(m):
+        n = need[act[i]]
+        if not hit[n]:
+            hit[n] = True
+            sh = _unit(got[n] / fixed[o + n]) if index[n] else 0.0
+            kept[n_hit] = need_share[n] + input_alpha * (sh - need_share[n])
+            n_hit += 1
     for i in range(nn):
-        sh = _unit(got[i] / fixed[o + i]) if index[i] else 0.0
-        need_share[i] = need_share[i] + input_alpha * (sh - need_share[i])
+        need_share[i] = need_share[i] + input_alpha * (0.0 - need_share[i])
+    n_hit = 0
+    for i in range(m):
+        n = need[act[i]]
+        if hit[n]:
+            hit[n] = False
+            need_share[n] = kept[n_hit]
+            n_hit += 1
     o += nn
     for x in range(n_produced):
         sh = need_share[index[nn + 2 * n_produced + x]]
@@ -2548,10 +2596,8 @@ _N_TRIAL = DEAL_FLAGS.index("trial")
 def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, full_flags,
                   supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup,
                   owned_from, tick, pipe, mobile_specificity, payback_years, weight,
-                  trial_share, renewing, term, end, need, stream, virgin_now, disposal_now,
-                  planned, price, expected_supplier, expected_receiver, priced_annuity,
-                  tc_supplier, tc_receiver, transport_unit, virgin_unit, disposal_unit,
-                  avg_supplier, avg_receiver, losing_ticks):  # pragma: no cover - compiled
+                  trial_share, renewing, term, ex_ints, ex_floats, columns, virgin_now,
+                  disposal_now):  # pragma: no cover - compiled
     """Contracts ``rows`` (on ``edges``, ``trial`` or not) renegotiated at the pricing
     ``out``, ``mode``, ``flags`` (:meth:`.terms.DealTerms._price` of each at its volume,
     as :meth:`.contracts.ContractBook._renew_or_expire` and ``_review_price`` price
@@ -2565,7 +2611,20 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
     it ends, to grow into that link. The contracts that go on are re-priced (with
     ``renewing``, their end moves on by their ``term`` first). Returns each contract's
     code: :data:`RENEWED`, :data:`GROWN`, :data:`NOT_VIABLE` or :data:`NOT_SIGNED`.
+
+    The exchange columns it reads and writes are rows of the exchanges' integer and float
+    blocks ``ex_ints`` and ``ex_floats`` (:meth:`.columns.Columns.block`): those of
+    :data:`DELIVERY_INT_COLUMNS`, then :data:`DELIVERY_FLOAT_COLUMNS`, at the rows
+    ``columns`` gives (the rows ``deliver_pass`` reads).
     """
+    c = columns
+    end, stream, need, losing_ticks = ex_ints[c[1]], ex_ints[c[4]], ex_ints[c[5]], ex_ints[c[9]]
+    price, tc_supplier, tc_receiver, transport_unit = (ex_floats[c[11]], ex_floats[c[12]],
+                                                       ex_floats[c[13]], ex_floats[c[14]])
+    avg_supplier, avg_receiver = ex_floats[c[18]], ex_floats[c[19]]
+    expected_supplier, expected_receiver = ex_floats[c[20]], ex_floats[c[21]]
+    priced_annuity, planned = ex_floats[c[22]], ex_floats[c[23]]
+    disposal_unit, virgin_unit = ex_floats[c[24]], ex_floats[c[25]]
     n, n_full = len(rows), full_out.shape[1]
     signs = deal_signs(edges, supplier, receiver, min_trust, slot_sr, slot_rs, pair_trust,
                        holdup, mode, out[_N_OWN_CAPEX], out[_N_RECEIVER_GAIN], owned_from,
