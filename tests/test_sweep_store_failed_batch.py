@@ -33,3 +33,19 @@ def test_a_summary_part_without_columns_reads_as_no_runs(tmp_path):
     write_parquet(pd.DataFrame({"run_id": ["x"], "seed": [3]}), folder / "new.parquet")
     assert read_parts(folder, ["run_id"])["run_id"].tolist() == ["x"]
     assert read_parts(folder)["run_id"].tolist() == ["x"]
+
+
+def test_a_batch_of_failures_leaves_the_other_batches_columns_as_they_are(tmp_path):
+    folder = tmp_path / "parts" / "summary"
+    store = Store(tmp_path, spec=None)
+    store.write_batch([_failed("a")])
+    write_parquet(pd.DataFrame({"run_id": ["x"], "broker_capacity": [3]}), folder / "z.parquet")
+    summary = read_parts(folder)
+    assert summary["broker_capacity"].dtype == "int64" and summary["run_id"].tolist() == ["x"]
+
+
+def test_parts_without_rows_still_tell_the_columns(tmp_path):
+    folder = tmp_path / "exchanges" / "arm=base"
+    write_parquet(pd.DataFrame({"run_id": [], "volume": []}), folder / "a.parquet")
+    assert list(read_parts(folder).columns) == ["run_id", "volume"]
+    assert read_parts(tmp_path / "none").empty

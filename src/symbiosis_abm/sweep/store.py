@@ -75,8 +75,12 @@ def read_parts(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
     # all failed, as written before it kept the run keys' columns) holds no row of them
     frames = [pq.read_table(p, columns=columns).to_pandas() for p in files
               if columns is None or set(columns) <= set(pq.read_schema(p).names)]
-    frames = [f for f in frames if len(f.columns)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    # parts without rows add none (and would turn the others' integer columns into
+    # floats); if no part has rows, the first tells the columns
+    filled = [f for f in frames if len(f)]
+    if filled:
+        return pd.concat(filled, ignore_index=True)
+    return frames[0] if frames else pd.DataFrame(columns=columns)
 
 
 class Store:
