@@ -5,6 +5,7 @@ the passes they replace: the broker's and the search's sets of open edges are th
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from symbiosis_abm import SymbiosisModel
@@ -134,3 +135,19 @@ def test_still_open_is_the_masks_it_replaces(seed):
                      *_by_firm(receiver, n_firms))
     np.testing.assert_array_equal(got, _still_open_reference(
         edges, status, supplier, receiver, negotiations, building, cap))
+
+
+@pytest.mark.parametrize("region, kw", [("kalundborg", {}), ("synthetic", {"n_firms": 150})])
+def test_the_two_passes_of_a_large_region_give_the_one_pass_results(monkeypatch, region, kw):
+    """Above ONE_PASS_UP_TO_EDGES the broker and the search each make their own pass
+    (memory); the run is the same run."""
+    import symbiosis_abm.agents as agents
+
+    one = SymbiosisModel(region, rng=3, **kw)
+    one.run(40)
+    monkeypatch.setattr(agents, "ONE_PASS_UP_TO_EDGES", 0)
+    two = SymbiosisModel(region, rng=3, **kw)
+    two.run(40)
+    assert two.facilitator.open_now is None
+    pd.testing.assert_frame_equal(one.timeseries(), two.timeseries())
+    assert one.counts == two.counts

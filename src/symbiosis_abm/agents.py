@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .input_watch import _grouped
+from .input_watch import edges_by_item
 from .kernels import recruit_members, still_open
 from .kernels_tick import (
     RANKED_STRATEGIES,
@@ -164,6 +164,13 @@ class Firm(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"Firm({self.firm_id!r}, {self.sector}, {self.size})"
+
+
+#: regions with at most this many candidate edges find the broker's and the search's
+#: open edges in one pass (PartnerSearch.open_edges_split); in larger ones each makes its
+#: own, since every firm's open edges would be held through the broker's pricing (at
+#: 100,000 firms, 2.6 million edges, that raised a run's peak memory past 1.5 GB)
+ONE_PASS_UP_TO_EDGES = 1_000_000
 
 
 class Facilitator(mesa.Agent):
@@ -334,7 +341,11 @@ class Facilitator(mesa.Agent):
         # firm's open edges too (kept for the search, PartnerSearch.open_edges_split); the
         # co-funding available (cofunding.available: none without the role)
         available = model.cofunding_available() if p.cofunder else 0.0
-        self.open_now, edges = model.open_edges_split(self._building, self._sizes, available)
+        if len(model.world.edges) <= ONE_PASS_UP_TO_EDGES:
+            self.open_now, edges = model.open_edges_split(self._building, self._sizes,
+                                                          available)
+        else:   # (the search makes its own pass)
+            edges = model.open_edges(among=model.firm_member)
         if len(edges) == 0:
             return
         surplus, capex = model.expected_surplus(edges, with_capex=True)
@@ -366,6 +377,8 @@ class Facilitator(mesa.Agent):
         # the open edges now: the talks just opened took their edges and some firms'
         # room; the spending may have changed the co-funding available, which decides
         # which edges wait for it (then the search makes its own pass)
+        if self.open_now is None:
+            return
         if p.cofunder and model.cofunding_available() != available:
             self.open_now = None
         else:
@@ -376,12 +389,12 @@ class Facilitator(mesa.Agent):
 
     def _edges_of(self) -> tuple:
         """Each firm's edges as supplier and as receiver (``starts, edges`` each, as
-        :func:`.input_watch._grouped` makes them): fixed for a run, made when first asked."""
+        :func:`.input_watch.edges_by_item` makes them): fixed for a run, made when first asked."""
         if self._firm_edges is None:
             w = self.model.world
             edges, n = np.arange(len(w.edge_supplier)), w.n_firms
-            self._firm_edges = (*_grouped(w.edge_supplier, edges, n),
-                                *_grouped(w.edge_receiver, edges, n))
+            self._firm_edges = (*edges_by_item(w.edge_supplier, edges, n),
+                                *edges_by_item(w.edge_receiver, edges, n))
         return self._firm_edges
 
     def pay_cofunding(self, amount: float) -> None:

@@ -37,13 +37,13 @@ import numpy as np
 from .kernels import mark_changed, take_marked
 from .kernels_tick import mark_inputs
 
-__all__ = ["EdgeIndex", "InputWatch"]
+__all__ = ["EdgeIndex", "InputWatch", "edges_by_item"]
 
 _NONE = np.zeros(0, dtype=np.int64)
 _ALL = np.zeros(0, dtype=np.int32)   # members: the edges sorted by item themselves
 
 
-def _grouped(item: np.ndarray, edge: np.ndarray, n_items: int):
+def edges_by_item(item: np.ndarray, edge: np.ndarray, n_items: int):
     """``starts, members``: item ``i``'s edges are ``members[starts[i]:starts[i + 1]]``
     (32-bit: at 100,000 firms the index of some 5 million pair slots is held)."""
     order = np.argsort(item, kind="stable")
@@ -70,13 +70,13 @@ class EdgeIndex:
                  slot_sr: np.ndarray, slot_rs: np.ndarray, route: np.ndarray):
         edges = np.arange(len(need), dtype=np.int64)
         self.stream_starts = np.asarray(stream_edges, dtype=np.int32)
-        self.need_starts, self.need_members = _grouped(need, edges, n_needs)
+        self.need_starts, self.need_members = edges_by_item(need, edges, n_needs)
         slots = np.concatenate([slot_sr, slot_rs])
         self.n_slots = int(slots.max()) + 1 if len(slots) else 0
-        self.slot_starts, self.slot_members = _grouped(slots, np.concatenate([edges, edges]),
+        self.slot_starts, self.slot_members = edges_by_item(slots, np.concatenate([edges, edges]),
                                                        self.n_slots)
         n_routes = int(route.max()) + 1 if len(route) else 0
-        self.route_starts, self.route_members = _grouped(route, edges, n_routes)
+        self.route_starts, self.route_members = edges_by_item(route, edges, n_routes)
         self.n_edges = len(need)
 
 

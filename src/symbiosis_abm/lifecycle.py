@@ -12,6 +12,7 @@ functions of :mod:`.markets`, :mod:`.policy`, :mod:`.pace`, :mod:`.cascade`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -100,24 +101,26 @@ class Lifecycle:
     A mixin of :class:`~.model.SymbiosisModel`: it works on the model's state.
     """
 
-    def _init_lifecycle(self, fixed: dict[str, Any]) -> None:
+    def _init_lifecycle(self, fixed: dict[str, Any],
+                        take: Callable[[np.ndarray], np.ndarray] = np.copy) -> None:
         """Levels, produced streams, prices, schedules, starvation counters; ``fixed``:
-        :func:`fixed_lifecycle` of the model's world and parameters (shared: copied)."""
+        :func:`fixed_lifecycle` of the model's world and parameters, its arrays held
+        through ``take`` (copies of a shared one)."""
         w, p = self.world, self.params
         u = self.streams.levels.random(len(w.stream_volume) + len(w.need_volume))
         self.stream_level = np.where(u[: len(w.stream_volume)] < p.dormant_share, 0.0, 1.0)
         self.need_level = np.where(u[len(w.stream_volume):] < p.dormant_share, 0.0, 1.0)
-        self.stream_made = fixed["stream_made"].copy()
+        self.stream_made = take(fixed["stream_made"])
         self.need_share = np.zeros(len(w.need_volume))
-        self.key_input = fixed["key_input"].copy()
+        self.key_input = take(fixed["key_input"])
         self.need_starved = np.full(len(w.need_volume), STARVED, dtype=np.int64)
         self.price_log = np.zeros(len(w.catalogue.names))
         self.firm_vacant = np.zeros(w.n_firms, dtype=bool)
         self.closure_log: list[tuple[int, np.ndarray]] = []
         self.schedules = dict(fixed["schedules"])   # (each schedule is frozen)
-        self.stream_landfill = fixed["stream_landfill"].copy()
-        self.need_energy = fixed["need_energy"].copy()
-        self.edge_keys_sorted = tuple(a.copy() for a in fixed["edge_keys_sorted"])
+        self.stream_landfill = take(fixed["stream_landfill"])
+        self.need_energy = take(fixed["need_energy"])
+        self.edge_keys_sorted = tuple(take(a) for a in fixed["edge_keys_sorted"])
         self._prices(0, draw=False)
 
     # ------------------------------------------------------------------ step 1

@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,14 +144,17 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         # a fixed seed) is shared, and so is its world
         make = build_world if own else shared_world
         self.world: World = make(region, catalogue, self.params)
-        # what the world and the parameters alone give: once per shared world
+        # what the world and the parameters alone give: once per shared world, whose
+        # models take copies; a run's own start is taken as it is (at 100,000 firms its
+        # pair store and edge arrays are hundreds of MB: no second copy at once)
         start = (_Start(self.world, self.params) if own else
                  remembered(self.world, "_model_start", self.params,
                             lambda: _Start(self.world, self.params)))
-        self.asset_life_years = start.asset_life_years.copy()
-        self.mode_annuity = start.mode_annuity.copy()
+        take = _as_is if own else np.copy
+        self.asset_life_years = take(start.asset_life_years)
+        self.mode_annuity = take(start.mode_annuity)
         self.rates = start.rates  # calendar-time parameters, per tick (frozen)
-        self._init_state(start)
+        self._init_state(start, take)
         self.firms = [Firm(self, i) for i in range(self.world.n_firms)]
         self._firm_by_id = {f.firm_id: f for f in self.firms}
         self.facilitator = self._make_facilitator()
@@ -185,11 +189,13 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             self.step()
 
     # ------------------------------------------------------------------ state
-    def _init_state(self, start: _Start) -> None:
+    def _init_state(self, start: _Start, take: Callable[[np.ndarray], np.ndarray]) -> None:
+        """The run's state at tick -1, from ``start`` (its arrays held through ``take``:
+        copies of a shared start)."""
         w = self.world
         n = w.n_firms
         self.tick = -1
-        self.firm_open = start.firm_open.copy()  # planned plants enter at their date
+        self.firm_open = take(start.firm_open)  # planned plants enter at their date
         self.firm_member = w.firm_member.copy()
         self.firm_savings = np.zeros(n)
         self.firm_costs = np.zeros(n)
@@ -207,19 +213,19 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)
         self.cofund_wait = np.full(e, np.nan)
-        self.assets = AssetBook(e, start.life_ticks.copy(), edge_route=start.edge_route.copy())
+        self.assets = AssetBook(e, take(start.life_ticks), edge_route=take(start.edge_route))
         self.firm_stranded = np.zeros(n)  # remaining annuity of assets left early (EUR)
         # the candidate pairs and the documented ties in force hold slots from the start
-        self.pairs = _copied_pairs(start.pairs)
-        self.edge_slot_sr = start.edge_slot_sr.copy()
-        self.edge_slot_rs = start.edge_slot_rs.copy()
+        self.pairs = start.pairs if take is _as_is else _copied_pairs(start.pairs)
+        self.edge_slot_sr = take(start.edge_slot_sr)
+        self.edge_slot_rs = take(start.edge_slot_rs)
         self.tie_schedule = {t: list(ties) for t, ties in start.tie_schedule.items()}
         # who knows whom at the start (after the ties, which only set awareness too)
         knows = self.streams.awareness.random(e) < start.initial_awareness
         self.pairs.aware[self.edge_slot_sr[knows]] = True
         self.pairs.aware[self.edge_slot_rs[knows]] = True
         # chance per tick that one side of each candidate edge discovers the other
-        self.edge_discovery = start.edge_discovery.copy()
+        self.edge_discovery = take(start.edge_discovery)
         self.negotiations = Columns({"edge": np.int64, "opened": np.int64, "due": np.int64,
                                      "volume": float, "via_broker": bool, "cofund": float, "trial": bool,
                                      "status": np.int8,
@@ -228,9 +234,9 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self.delivered_by_resource: list[np.ndarray] = []
         self.counts = Counter()
         self._diverted_total = 0.0  # tonnes, for the public cost per tonne
-        self._unit_masks = {u: mask.copy() for u, mask in start.unit_masks.items()}
+        self._unit_masks = {u: take(mask) for u, mask in start.unit_masks.items()}
         self.stats: dict[str, float] = {}
-        self._init_lifecycle(start.lifecycle)
+        self._init_lifecycle(start.lifecycle, take)
         self._firm_traits(0)
 
     def _make_facilitator(self) -> Facilitator | None:
@@ -448,6 +454,11 @@ def _seed_relationships(w: World, p: Parameters, pairs: PairStore
         pairs.aware[slots] = True
         pairs.met[slots] = True
     return schedule
+
+
+def _as_is(array: np.ndarray) -> np.ndarray:
+    """``array`` itself (what a model takes of a start that is its own)."""
+    return array
 
 
 def _copied_pairs(store: PairStore) -> PairStore:
