@@ -1524,6 +1524,22 @@ __all__ += ["open_edges_now", "recruit_members", "budgeted_evaluations", "evalua
             "lexsort_prefix", "stream_values"]
 
 
+@njit(inline="always")
+def _able_to_talk(firm_open, negotiations, ex_active, ex_first, ex_supplier, ex_receiver,
+                  tick, max_negotiations, building):  # pragma: no cover - compiled
+    """Which firms can open talks: open, with their talks and lines being built (the
+    active exchanges whose first delivery is after ``tick``, counted at both firms into
+    ``building``, zero on entry) below ``max_negotiations``."""
+    for r in range(len(ex_active)):
+        if ex_active[r] and ex_first[r] > tick:
+            building[ex_supplier[r]] += 1
+            building[ex_receiver[r]] += 1
+    able = np.empty(len(firm_open), dtype=np.bool_)
+    for f in range(len(firm_open)):
+        able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
+    return able
+
+
 @kernel
 def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, stream_level,
                    stream_made, stream_committed, need_volume, need_level, need_committed,
@@ -1553,17 +1569,11 @@ def open_edges_now(status, retry, tick, stream_edges, need, stream_volume, strea
     ...                np.zeros(0, np.bool_), np.full(2, np.nan), 0.0, 0.05)
     array([0])
     """
-    n_firms = len(firm_open)
-    building = np.zeros(n_firms, dtype=np.int64)
-    for r in range(len(ex_active)):
-        if ex_active[r] and ex_first[r] > tick:
-            building[ex_supplier[r]] += 1
-            building[ex_receiver[r]] += 1
-    able = np.empty(n_firms, dtype=np.bool_)
-    for f in range(n_firms):
-        able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
-        if len(among):
-            able[f] &= among[f]
+    building = np.zeros(len(firm_open), dtype=np.int64)
+    able = _able_to_talk(firm_open, negotiations, ex_active, ex_first, ex_supplier,
+                         ex_receiver, tick, max_negotiations, building)
+    if len(among):
+        able &= among
     n_needs = len(need_volume)
     need_ok = np.empty(n_needs, dtype=np.bool_)
     passing = 0
@@ -2971,15 +2981,10 @@ def open_edges_split(status, retry, tick, stream_edges, need, stream_volume, str
     as ``open_edges_now`` takes it for every firm (the edges found are the same in
     either).
     """
-    n_firms, n = len(firm_open), len(status)
+    n = len(status)
     building[:] = 0
-    for r in range(len(ex_active)):
-        if ex_active[r] and ex_first[r] > tick:
-            building[ex_supplier[r]] += 1
-            building[ex_receiver[r]] += 1
-    able = np.empty(n_firms, dtype=np.bool_)
-    for f in range(n_firms):
-        able[f] = firm_open[f] & (negotiations[f] + building[f] < max_negotiations)
+    able = _able_to_talk(firm_open, negotiations, ex_active, ex_first, ex_supplier,
+                         ex_receiver, tick, max_negotiations, building)
     n_needs = len(need_volume)
     # bit 0: the need is open (its firm able); bit 1: and its firm is a member
     need_code = np.empty(n_needs, dtype=np.uint8)
