@@ -34,6 +34,52 @@ TIMEOUT_MS = 60_000
 CLI = str(Path(sys.executable).parent / "symbiosis-abm")   # the venv's command
 
 
+# Solara's own race when a browser tab goes away while its kernel still sends: the send
+# (or the close that follows) lands on a websocket whose event-loop portal has stopped.
+# It is logged with a traceback, but says nothing about the dashboard's code.
+_DISCONNECT_RACE = re.compile(r"RuntimeError: (This portal is not running"
+                              r"|This task group is not active; no new tasks can be started)")
+
+
+def app_tracebacks(log: str) -> list[str]:
+    """The tracebacks in a server log, less those of Solara's disconnect race.
+
+    A block is a ``Traceback`` line, its indented frames and the exception line after
+    them. A block is the race only if its frames are in Solara's websocket sending and it
+    ends in one of the race's two errors; every other traceback is kept.
+    """
+    blocks, current = [], None
+    for line in log.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            current = [line]
+        elif current is not None:
+            current.append(line)
+            if line and not line[0].isspace():
+                blocks.append("\n".join(current))
+                current = None
+    if current is not None:
+        blocks.append("\n".join(current))
+    return [b for b in blocks
+            if not ("solara/server/kernel.py" in b and "send_websockets" in b
+                    and _DISCONNECT_RACE.search(b.splitlines()[-1]))]
+
+
+def test_app_tracebacks_drops_only_the_disconnect_race():
+    race = ('Traceback (most recent call last):\n'
+            '  File "/v/site-packages/solara/server/kernel.py", line 245, in send_websockets\n'
+            '    ws.send(binary_msg)\n'
+            'RuntimeError: This portal is not running\n')
+    app = ('Traceback (most recent call last):\n'
+           '  File "/v/symbiosis_abm/dashboard/app.py", line 9, in step\n'
+           '    run.step()\n'
+           'ValueError: bad\n')
+    elsewhere = race.replace("kernel.py", "app.py").replace("send_websockets", "step")
+    assert app_tracebacks("INFO start\n" + race + "ERROR: closing\n" + race) == []
+    assert app_tracebacks(race + app) == [app.rstrip("\n")]
+    assert app_tracebacks(elsewhere) == [elsewhere.rstrip("\n")]
+    assert app_tracebacks(app.rstrip("\n").rsplit("\n", 1)[0])   # cut short: still kept
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -63,7 +109,8 @@ def server_proc(tmp_path_factory):
                 time.sleep(0.5)
         proc.url = url
         yield proc
-        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+        text = log.read_text()
+        assert not app_tracebacks(text), text[-3000:]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -518,6 +565,8 @@ def test_step_to_updated_page_timings(server_url, browser):
     _step_times(page, 2)
     loaded = median(_step_times(page))
     other.locator("button.play").click()
+    # Close only once the other session has stopped playing, so its kernel is not sending.
+    expect(other.locator("button.play")).to_have_text("▶")
     print(f"\nstep to updated page, median of 10: kalundborg {alone:.0f} ms (target 150), "
           f"synthetic 500 firms {large:.0f} ms (target 300), kalundborg while another "
           f"session plays {loaded:.0f} ms ({loaded / alone:.1f}x alone, target < 2x)")
