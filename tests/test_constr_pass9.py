@@ -199,7 +199,7 @@ def test_lifecycle_fixed_part_as_before():
     keys = w.edge_supplier.astype(np.int64) * w.n_firms + w.edge_receiver
     order = np.argsort(keys, kind="stable")
     assert _same(model.edge_keys_sorted[0], keys[order])
-    assert _same(model.edge_keys_sorted[1], order)
+    assert _same(model.edge_keys_sorted[1], order.astype(np.int32))
     assert _same(model.need_energy, np.array(
         [w.catalogue.categories[r] == "energy" for r in w.need_resource], dtype=bool))
     assert _same(model.stream_landfill, w.stream_alternative == "landfill")

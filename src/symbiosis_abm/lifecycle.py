@@ -91,7 +91,7 @@ def fixed_lifecycle(w, p) -> dict[str, Any]:
         "stream_landfill": np.asarray(w.stream_alternative == "landfill", dtype=bool),
         "need_energy": np.array([cat.categories[r] == "energy" for r in w.need_resource],
                                 dtype=bool),
-        "edge_keys_sorted": (keys[order], order),
+        "edge_keys_sorted": (keys[order], order.astype(np.int32)),   # (int32: 10 MB at 100,000 firms)
     }
 
 

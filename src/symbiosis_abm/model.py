@@ -208,7 +208,7 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self.need_ratio = np.ones(len(w.need_volume))
         e = len(w.edges)
         self.edge_status = np.zeros(e, dtype=np.int8)
-        self.edge_retry = np.zeros(e, dtype=np.int64)
+        self.edge_retry = np.zeros(e, dtype=np.int32)   # a tick (int32: 10 MB at 100,000 firms)
         # co-funding a negotiation counted on when it opened, and the budget seen when a
         # deal failed for want of it (it waits until the budget changes; NaN: not waiting)
         self.edge_counted = np.zeros(e)

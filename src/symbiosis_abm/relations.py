@@ -154,11 +154,11 @@ def common_owner_tick(supplier: np.ndarray, receiver: np.ndarray, groups) -> np.
     --------
     >>> common_owner_tick(np.array([0, 1, 2]), np.array([1, 2, 0]),
     ...                   [(np.array([0, 1]), 5), (np.array([0, 1, 2]), 9)])
-    array([5, 9, 9])
+    array([5, 9, 9], dtype=int32)
     >>> common_owner_tick(np.array([0]), np.array([1]), [])
-    array([-1])
+    array([-1], dtype=int32)
     """
-    owned = np.full(len(supplier), -1, dtype=np.int64)
+    owned = np.full(len(supplier), -1, dtype=np.int32)   # a tick (int32: 10 MB at 100,000 firms)
     for members, tick in groups:
         both = np.isin(supplier, members) & np.isin(receiver, members)
         owned[both] = np.where(owned[both] < 0, tick, np.minimum(owned[both], tick))

@@ -117,11 +117,11 @@ class PairStore:
         # of buffers with room to merge new keys in place (at 100,000 firms a copy of the
         # index is 70 MB, on each event that creates pairs)
         self._key_buffer = np.zeros(capacity, dtype=np.int64)
-        self._slot_buffer = np.zeros(capacity, dtype=np.int64)
+        self._slot_buffer = np.zeros(capacity, dtype=np.int32)
         self._keys, self._key_slot = self._key_buffer[:0], self._slot_buffer[:0]
         self.size = 0
-        self.src = np.zeros(capacity, dtype=np.int64)
-        self.dst = np.zeros(capacity, dtype=np.int64)
+        self.src = np.zeros(capacity, dtype=np.int32)
+        self.dst = np.zeros(capacity, dtype=np.int32)
         self._trust = np.full(capacity, initial_trust)
         self._aware = np.zeros(capacity, dtype=bool)
         self._met = np.zeros(capacity, dtype=bool)
@@ -163,7 +163,7 @@ class PairStore:
         New pairs get consecutive slots in the order of their keys.
         """
         keys = self._key(i, j)
-        out = np.empty(len(keys), dtype=np.int64)
+        out = np.empty(len(keys), dtype=np.int32)
         # compiled (kernels_tick): a call is a few dozen to a few hundred pairs, each
         # numpy pass of the search and merge a few microseconds; the search and the new
         # pairs in one call where the arrays have room for them
@@ -193,7 +193,7 @@ class PairStore:
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """Slot of each key, -1 where absent: one vectorised binary search."""
         if len(self._keys) == 0 or len(keys) == 0:
-            return np.full(len(keys), -1, dtype=np.int64)
+            return np.full(len(keys), -1, dtype=np.int32)
         pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         return np.where(self._keys[pos] == keys, self._key_slot[pos], -1)
 
@@ -273,7 +273,7 @@ class SlotMemo:
         keys = np.asarray(keys, dtype=np.int64)
         if self.held > 4 * len(keys):   # mostly keys no longer asked: start again, so
             self.table[:], self.held = -1, 0   # that the table stays small (in cache)
-        out = np.empty(len(keys), dtype=np.int64)
+        out = np.empty(len(keys), dtype=np.int32)
         if memo_lookup(self.table, keys, out):   # some not remembered: the store's
             missing = out == MEMO_MISSING
             asked = keys[missing]
@@ -312,7 +312,7 @@ class SlotMemo:
         start = max(self.size, 0)
         if self.held:
             added = np.arange(start, store.size)
-            memo_update(self.table, store.src[added] * store.n_firms + store.dst[added], added)
+            memo_update(self.table, store._key(store.src[added], store.dst[added]), added)
         self.size = store.size
 
 
