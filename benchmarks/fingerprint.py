@@ -12,6 +12,9 @@ Usage::
     python benchmarks/fingerprint.py                  # print "case  sha256" lines
     python benchmarks/fingerprint.py --save ref.txt   # also write them to a file
     python benchmarks/fingerprint.py --check ref.txt  # compare; exit 1 on any difference
+    python benchmarks/fingerprint.py --only synthetic60000-24   # a large case, by name
+
+The large cases (``LARGE_CASES``, a minute each) run only when named with ``--only``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,15 @@ CASES: dict[str, tuple[str, int, int, dict]] = {
     "synthetic2000-80": ("synthetic", 80, 1, {
         "n_firms": 2000, "area_km": 25.0 * 10 ** 0.5, "n_parks": 40, "park_share": 0.6,
         "park_radius_km": 1.5, "region_seed": 1}),
+}
+
+
+# run only when named (--only): pair keys ``i * n_firms + j`` above 2**31 (from 46,341
+# firms), for changes to the integer types of firms, slots and keys
+LARGE_CASES: dict[str, tuple[str, int, int, dict]] = {
+    "synthetic60000-24": ("synthetic", 24, 3, {
+        "n_firms": 60000, "area_km": 25.0 * 300 ** 0.5, "n_parks": 1200, "park_share": 0.6,
+        "park_radius_km": 1.5, "region_seed": 3}),
 }
 
 
@@ -80,7 +92,9 @@ def main() -> int:
     names = args.only.split(",") if args.only else list(CASES)
     lines = []
     for name in names:
-        line = f"{name}  {fingerprint(*CASES[name])}"
+        if name not in CASES and name not in LARGE_CASES:
+            parser.error(f"--only: no case {name!r}; cases: {', '.join([*CASES, *LARGE_CASES])}")
+        line = f"{name}  {fingerprint(*(CASES | LARGE_CASES)[name])}"
         print(line, flush=True)
         lines.append(line)
     if args.save:
