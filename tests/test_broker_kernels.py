@@ -7,12 +7,13 @@ import copy
 
 import numpy as np
 import pytest
+from reference_kernels import keep_priced
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.cofunding import offer
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
 from symbiosis_abm.kernels import cofund_shares, refresh_inputs
-from symbiosis_abm.kernels_tick import cofund_priced, keep_priced, stale_edges
+from symbiosis_abm.kernels_tick import cofund_priced, stale_edges
 
 
 def _pick(rng, values, n):

@@ -10,17 +10,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from reference_kernels import keep_priced, take_stale
 
 from symbiosis_abm import SymbiosisModel, terms
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
 from symbiosis_abm.kernels import FEW_DEALS
-from symbiosis_abm.kernels_tick import (
-    keep_priced,
-    refresh_marked,
-    refresh_surplus,
-    stale_edges,
-    take_stale,
-)
+from symbiosis_abm.kernels_tick import refresh_marked, refresh_surplus, stale_edges
 
 _NO_PLACES, _NOWHERE = np.zeros(0, dtype=np.int64), (np.zeros(0), np.zeros(0))
 

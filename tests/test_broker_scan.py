@@ -7,13 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import check_every_surplus
+from reference_kernels import take_stale
 
 from symbiosis_abm import SymbiosisModel, agents, terms
 from symbiosis_abm.assets import AssetBook
 from symbiosis_abm.cofunding import additional, fits_budget
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
 from symbiosis_abm.kernels import cofund_shares, take_marked
-from symbiosis_abm.kernels_tick import take_stale, worth_proposing
+from symbiosis_abm.kernels_tick import worth_proposing
 from symbiosis_abm.negotiation import within_room
 from symbiosis_abm.params import TARGETING_STRATEGIES
 from symbiosis_abm.targeting import lexsort_first

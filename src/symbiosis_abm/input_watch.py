@@ -122,7 +122,7 @@ class InputWatch:
         mask over them): a stream counts only through the smaller of its and the need's
         free volume, which the caller compares itself (the broker's remembered surpluses
         take the marks after :meth:`mark` in one pass with that comparison,
-        :func:`.kernels_tick.take_stale`)."""
+        :func:`.kernels_tick.refresh_marked`)."""
         self.mark(stream_free, need_room, trust, routes, route_keys)
         return take_marked(np.asarray(edges, dtype=np.int64), self.dirty, self.stream_dirty)
 

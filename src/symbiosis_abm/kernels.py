@@ -4,7 +4,7 @@ At 10,000 firms and more a tick spends much of its time in a few passes over hun
 thousands of candidate edges that only test, gather and compare: which edges could open
 talks now (:func:`open_edge_ids`, twice a tick, stream by stream), which remembered
 surpluses are stale (:func:`refresh_inputs`, the broker's scan; in a large region
-:func:`.kernels_tick.take_stale` on the edges :func:`mark_changed` marked), what
+:func:`.kernels_tick.refresh_marked` on the edges :func:`mark_changed` marked), what
 co-funding each deal gets (:func:`cofund_shares`),
 who discovers whom and who evaluates (:func:`discover`), which candidates each firm's budget pays for
 (:func:`first_in_groups`), and in pricing a deal: its cheapest transport mode

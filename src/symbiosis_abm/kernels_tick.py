@@ -30,7 +30,7 @@ from .kernels import (
     stream_values,
 )
 
-__all__ = ["exchange_topology", "take_stale", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
+__all__ = ["exchange_topology", "memo_lookup", "memo_insert", "memo_update", "MEMO_MISSING"]
 
 
 @kernel
@@ -1118,62 +1118,6 @@ def worth_proposing(edges, surplus, capex, annual_of, cofund_share,
     return kept[:m].copy(), kept_share[:m].copy(), kept_surplus[:m].copy()
 
 
-@kernel
-def take_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_level,
-               stream_made, stream_committed, need_volume, need_level, need_committed, seen,
-               surplus, capex):  # pragma: no cover - compiled
-    """The broker's remembered surpluses in one pass over ``edges`` (ascending): which are
-    stale, and the remembered ``surplus`` and ``capex`` of every edge, gathered
-    (``DealTerms.expected_surplus`` writes the stale ones' new values over them).
-
-    An edge marked in ``marks`` (its need, a trust or its route's asset moved) is stale;
-    one marked in ``stream_marks`` alone only where its free volume (the smaller of its
-    stream's and its need's, :func:`.kernels._free_volume`) differs from ``seen[e]``. The
-    marked edges' marks are cleared and their volumes written into ``seen``: what
-    :func:`.kernels.take_marked`, a comparison of free volumes and numpy's two gathers did
-    (tests/test_broker_scan.py keeps that path as the reference). Returns the stale edges, their places in ``edges``, the gathers and
-    whether ``edges`` ascend (if one repeats, its later places hold the value from
-    before: the caller gathers anew).
-
-    Examples
-    --------
-    Edge 1's need moved; edge 2's stream moved, its free volume did not:
-
-    >>> marks, by_stream = np.array([False, True, False]), np.array([False, False, True])
-    >>> i, f = np.zeros(3, dtype=np.int64), np.ones(1)
-    >>> free = (f, f, f, np.zeros(1), f, f, np.zeros(1))   # stream: volume, level, ...
-    >>> seen, surplus = np.ones(3), np.array([5.0, 6.0, 7.0])
-    >>> stale, at, s, c, ascending = take_stale(np.arange(3), marks, by_stream, i, i, *free,
-    ...                                         seen, surplus, -surplus)
-    >>> stale.tolist(), at.tolist(), s.tolist(), bool(marks.any() or by_stream.any())
-    ([1], [1], [5.0, 6.0, 7.0], False)
-    """
-    n = len(edges)
-    stale, at = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    got_surplus, got_capex = np.empty(n), np.empty(n)
-    # the gathers and the marked places first, without branches (which edges are marked
-    # is not predictable); then the few marked ones' free volumes, in a loop of their own
-    marked, ascending = 0, True
-    for k in range(n):
-        e = edges[k]
-        ascending = ascending and (k == 0 or e > edges[k - 1])
-        got_surplus[k], got_capex[k] = surplus[e], capex[e]
-        at[marked] = k
-        marked += np.int64(marks[e] | stream_marks[e])
-    m = 0
-    for x in range(marked):
-        k = at[x]
-        e = edges[k]
-        volume = _free_volume(stream[e], need[e], stream_volume, stream_level, stream_made,
-                              stream_committed, need_volume, need_level, need_committed)[0]
-        if marks[e] or not same_bits(seen[e], volume):
-            stale[m], at[m] = e, k
-            m += 1
-        seen[e] = volume
-        marks[e] = stream_marks[e] = False
-    return stale[:m], at[:m], got_surplus, got_capex, ascending
-
-
 #: :func:`memo_lookup`'s answer for a key the table does not hold (a slot is -1 or more)
 MEMO_MISSING = -2
 #: Knuth's multiplicative hash constant (2**64 / golden ratio)
@@ -1625,35 +1569,6 @@ def mark_inputs(stream_volume, stream_level, stream_made, stream_committed, need
             route_seen[r] = route_bits[k]
             for j in range(route_starts[r], route_starts[r + 1]):
                 dirty[route_members[j]] = True
-
-
-@kernel
-def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_surplus,
-                got_capex):  # pragma: no cover - compiled
-    """Keep the terms just priced for edges ``part`` (``out``: :func:`.kernels.price_deals`'
-    rows; ``rows``: the indices of its surplus, capex and annuity factor rows) as the
-    broker's remembered surpluses: each edge's surplus, capex and yearly capex (capex x
-    annuity factor) written at the edge in ``surplus_of``, ``capex_of``, ``annual_of``
-    and, where ``places`` is not empty, its surplus and capex at its place in the gathers
-    ``got_surplus``, ``got_capex``: what ``DealTerms.expected_surplus``' numpy writes did.
-
-    Examples
-    --------
-    >>> out = np.array([[7.0, 8.0], [100.0, 0.0], [0.1, 0.2]])
-    >>> of = [np.zeros(4) for _ in range(3)]
-    >>> got = np.zeros(3), np.zeros(3)
-    >>> keep_priced(np.array([3, 1]), out, np.array([0, 1, 2]), *of, np.array([2, 0]), *got)
-    >>> [a.tolist() for a in of], got[0].tolist()
-    ([[0.0, 8.0, 0.0, 7.0], [0.0, 0.0, 0.0, 100.0], [0.0, 0.0, 0.0, 10.0]], [8.0, 0.0, 7.0])
-    """
-    s_row, c_row, f_row = rows[0], rows[1], rows[2]
-    for j in range(len(part)):
-        e = part[j]
-        surplus, capex = out[s_row, j], out[c_row, j]
-        surplus_of[e], capex_of[e] = surplus, capex
-        annual_of[e] = capex * out[f_row, j]
-        if len(places):
-            got_surplus[places[j]], got_capex[places[j]] = surplus, capex
 
 
 @kernel
@@ -2700,10 +2615,10 @@ def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_si
     """The stale edges ``redo`` priced at the co-funding share ``cofund`` at their free
     volumes, ``slice_size`` at a time (:func:`.kernels.price_few_deals` up to
     ``FEW_DEALS`` a slice, else :func:`.kernels.price_deals`: the batches and calls
-    ``DealTerms._price`` made, so the same bits), kept (:func:`keep_priced` into
-    ``surplus_of``, ``capex_of``, ``annual_of``); then the remembered surplus and capex of
-    every one of ``edges`` gathered (after the keeping: what ``take_stale``'s gathers with
-    the stale ones' places written over hold where ``edges`` ascend). The arguments from
+    ``DealTerms._price`` made, so the same bits), kept (each edge's surplus, capex and
+    yearly capex, capex x annuity factor, written at the edge in ``surplus_of``,
+    ``capex_of``, ``annual_of``); then the remembered surplus and capex of every one of
+    ``edges`` gathered, after the keeping. The arguments from
     ``edge_stream`` on are :func:`.kernels.price_deals`' after the deals' own values
     (``DealTerms._price_inputs`` with the free volumes' inputs)."""
     each, held, trial = np.zeros(0), np.zeros(1), np.zeros(1, dtype=np.bool_)
@@ -2736,7 +2651,7 @@ def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_si
                         risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
                         stream_season, need_season, virgin, disposal, capital, need_firm,
                         half_cost, trial_share, distrust, beta, out, mode, flags)
-        for j in range(k):   # keep_priced, without places
+        for j in range(k):   # kept at the edge: surplus, capex, yearly capex
             e = part[j]
             surplus, capex = out[_KEPT_SURPLUS, j], out[_KEPT_CAPEX, j]
             surplus_of[e], capex_of[e] = surplus, capex
@@ -2788,10 +2703,12 @@ def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_o
 def _marked_stale(edges, marks, stream_marks, stream, need, stream_volume, stream_level,
                   stream_made, stream_committed, need_volume, need_level, need_committed,
                   seen):  # pragma: no cover - compiled
-    """:func:`take_stale`'s stale edges, without its gathers (the caller gathers after
-    the keeping): an edge marked in ``marks`` is stale, one marked in ``stream_marks``
-    alone where its free volume differs from ``seen[e]``; the marked edges' marks are
-    cleared and their volumes written into ``seen``."""
+    """The stale ones of ``edges`` (the caller gathers after the keeping): an edge
+    marked in ``marks`` (its need, a trust or its route's asset moved) is stale, one
+    marked in ``stream_marks`` alone only where its free volume (the smaller of its
+    stream's and its need's, :func:`.kernels._free_volume`) differs from ``seen[e]``; the
+    marked edges' marks are cleared and their volumes written into ``seen``
+    (tests/reference_kernels.py keeps the pass this replaced, with its gathers)."""
     stale = np.empty(len(edges), dtype=np.int64)
     m = 0
     for k in range(len(edges)):
@@ -2826,7 +2743,7 @@ def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, a
     (:func:`mark_inputs` on the free volumes' terms, the trusts and the asset table's
     ``routes`` with :func:`.kernels.route_state_keys`' keys, as
     ``InputWatch.mark_terms`` with ``AssetBook.route_state``; ``stream_seen`` ...
-    ``dirty`` are the watch's), the stale ones of ``edges`` taken (:func:`take_stale`'s
+    ``dirty`` are the watch's), the stale ones of ``edges`` taken (:func:`_marked_stale`'s
     rule, on ``seen``), priced, kept and the remembered values of ``edges`` gathered
     (:func:`keep_repriced`, whose arguments the rest are).
 
