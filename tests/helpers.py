@@ -80,3 +80,28 @@ def priced_synthetic_model():
     table["paid_off"][::2] = False
     table["volume"][:] = np.maximum(table["volume"], 10.0)
     return model
+
+
+def same_array(a, b) -> bool:
+    """``a`` and ``b`` hold the same dtype, shape and bytes (floats bit for bit)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def same_allocation_state(got, want) -> None:
+    """The state a start and an allocation write, bit for bit, in models ``got`` and
+    ``want``: the exchange, negotiation and asset tables, the assets' loads and users,
+    the committed volumes, edge states, firms' talks, co-funding waits and the counts."""
+    assert len(got.exchanges) == len(want.exchanges) and len(got.assets) == len(want.assets)
+    for table in ("exchanges", "negotiations"):
+        for name in getattr(want, table):
+            assert same_array(getattr(got, table)[name], getattr(want, table)[name]), (table, name)
+    for name in want.assets.table:
+        assert same_array(got.assets.table[name], want.assets.table[name]), name
+    for name in ("load", "edge_user", "route_asset"):
+        assert same_array(getattr(got.assets, name), getattr(want.assets, name)), name
+    for name in ("stream_committed", "need_committed", "edge_status", "edge_retry",
+                 "firm_negotiations", "cofund_wait"):
+        assert same_array(getattr(got, name), getattr(want, name)), name
+    assert got.counts == want.counts and list(got.counts) == list(want.counts)
+    assert got.cofunding_available() == want.cofunding_available()

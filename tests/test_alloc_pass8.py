@@ -10,34 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import same_allocation_state, same_array
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.allocation import MIN_SHARE
 from symbiosis_abm.codes import CONCLUDED, OPEN
 from symbiosis_abm.economics import ExchangeTerms
 from symbiosis_abm.kernels import every_deal_allocated, grant_deals
-
-
-def _same(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def _same_state(got, want) -> None:
-    """The state a start and an allocation write, bit for bit."""
-    assert len(got.exchanges) == len(want.exchanges) and len(got.assets) == len(want.assets)
-    for table in ("exchanges", "negotiations"):
-        for name in getattr(want, table):
-            assert _same(getattr(got, table)[name], getattr(want, table)[name]), (table, name)
-    for name in want.assets.table:
-        assert _same(got.assets.table[name], want.assets.table[name]), name
-    for name in ("load", "edge_user", "route_asset"):
-        assert _same(getattr(got.assets, name), getattr(want.assets, name)), name
-    for name in ("stream_committed", "need_committed", "edge_status", "edge_retry",
-                 "firm_negotiations", "cofund_wait"):
-        assert _same(getattr(got, name), getattr(want, name)), name
-    assert got.counts == want.counts and list(got.counts) == list(want.counts)
-    assert got.cofunding_available() == want.cofunding_available()
 
 
 def _allocate_before(model, t, rows) -> None:
@@ -118,7 +97,7 @@ def test_start_priced_is_start_exchanges_of_the_terms(seed):
         want._start_exchanges(t, edges[ok], terms, info, cofund, ok)
         out, mode, flags = got._price(edges, volume, cofund, None, trial)
         got._start_priced(t, edges[ok], out, mode, flags, cofund, ok, True)
-        _same_state(got, want)
+        same_allocation_state(got, want)
     assert len(got.exchanges) > 0 and len(got.assets) > 0
 
 
@@ -138,7 +117,7 @@ def test_allocate_is_the_allocation_it_replaced(seed):
         before = len(want.exchanges)
         _allocate_before(want, t, rows)
         got._allocate(t, rows)
-        _same_state(got, want)
+        same_allocation_state(got, want)
         started += len(want.exchanges) - before
     assert started > 0 or seed % 4 < 2   # (the synthetic region starts deals)
 
@@ -170,6 +149,6 @@ def test_cofunding_from_the_first_pricing_is_cofunding_offer(seed):
         want = model.cofunding_offer(edges[order][some], volume[order][some])
         got = cofund_priced(np.take(out, order[some], axis=1), _COFUND_ROWS,
                             float(model.params.cofund_share), model.cofunding_available())
-        assert _same(got, want)
+        assert same_array(got, want)
         offered += int(np.count_nonzero(want))
     assert offered > 0

@@ -18,6 +18,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import same_array
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import model as model_module
@@ -33,11 +34,6 @@ from symbiosis_abm.relations import group_pairs, tie_tick
 from symbiosis_abm.search import discovery_chance
 from symbiosis_abm.timing import in_ticks
 from symbiosis_abm.trust import PairStore
-
-
-def _same(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 # ---------------------------------------------------------------- random streams
@@ -64,7 +60,7 @@ def test_spawned_seed_states_are_numpys(case):
     words = np.array(run + [w for k in key for w in _words(k)], dtype=np.uint32)
     got = spawned_seed_states(words, 16, pool)
     want = np.array([child.generate_state(4, np.uint64) for child in parent.spawn(16)])
-    assert _same(got, want)
+    assert same_array(got, want)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 17, 2**32, 2**63 - 1, 10**30, None, "generator"])
@@ -85,13 +81,13 @@ def test_random_streams_are_numpys_spawn(seed):
     for name in ("search", "levels"):
         got, reference = getattr(streams, name), want[STREAM_NAMES.index(name)]
         copied = pickle.loads(pickle.dumps(got))
-        assert _same(copied.random(7), pickle.loads(pickle.dumps(reference)).random(7))
-        assert _same(got.random(3), reference.random(3))
+        assert same_array(copied.random(7), pickle.loads(pickle.dumps(reference)).random(7))
+        assert same_array(got.random(3), reference.random(3))
         for _ in range(2):   # spawned children, counted
             assert ([c.bit_generator.state for c in got.spawn(2)]
                     == [c.bit_generator.state for c in reference.spawn(2)])
         seq = got.bit_generator.seed_seq
-        assert _same(seq.generate_state(5), reference.bit_generator.seed_seq.generate_state(5))
+        assert same_array(seq.generate_state(5), reference.bit_generator.seed_seq.generate_state(5))
 
 
 def test_random_streams_of_a_seed_sequence_count_its_children():
@@ -113,7 +109,7 @@ def test_annuity_factors_as_vectorized():
     rng = np.random.default_rng(2)
     for rate in (0.0, 0.04, 0.0731):
         years = rng.uniform(1, 60, size=(9, 4)).round(int(rng.integers(3)))
-        assert _same(annuity_factors(rate, years), _annuities(rate, years))
+        assert same_array(annuity_factors(rate, years), _annuities(rate, years))
     assert annuity_factors(0.05, np.zeros((0, 3))).shape == (0, 3)
 
 
@@ -160,23 +156,23 @@ def _old_construction(model):
 
 def _check_construction(model) -> None:
     old = _old_construction(model)
-    assert _same(model.asset_life_years, old["lives"])
-    assert _same(model.mode_annuity, old["annuity"])
-    assert _same(model.assets.lifetime_ticks, old["ticks"])
-    assert _same(model.assets.edge_route, old["route"])
-    assert _same(model.edge_slot_sr, old["sr"]) and _same(model.edge_slot_rs, old["rs"])
-    assert _same(model.edge_discovery, old["discovery"])
-    assert _same(model.firm_open, old["open"])
+    assert same_array(model.asset_life_years, old["lives"])
+    assert same_array(model.mode_annuity, old["annuity"])
+    assert same_array(model.assets.lifetime_ticks, old["ticks"])
+    assert same_array(model.assets.edge_route, old["route"])
+    assert same_array(model.edge_slot_sr, old["sr"]) and same_array(model.edge_slot_rs, old["rs"])
+    assert same_array(model.edge_discovery, old["discovery"])
+    assert same_array(model.firm_open, old["open"])
     got, want = model.pairs.__getstate__(), old["pairs"].__getstate__()
     assert got.keys() == want.keys()
     for name, value in want.items():
-        assert (_same(got[name], value) if isinstance(value, np.ndarray)
+        assert (same_array(got[name], value) if isinstance(value, np.ndarray)
                 else got[name] == value), name
     assert sorted(model.tie_schedule) == sorted(old["schedule"])
     for t, ties in old["schedule"].items():
         assert len(model.tie_schedule[t]) == len(ties)
         for (i, j, trust), (i0, j0, trust0) in zip(model.tie_schedule[t], ties):
-            assert _same(i, i0) and _same(j, j0) and trust == trust0
+            assert same_array(i, i0) and same_array(j, j0) and trust == trust0
 
 
 @pytest.mark.parametrize("region,overrides", [
@@ -195,14 +191,14 @@ def test_lifecycle_fixed_part_as_before():
     model = SymbiosisModel("kalundborg_history", rng=4)
     w, p = model.world, model.params
     produced = w.stream_input >= 0
-    assert _same(fixed_lifecycle(w, p)["stream_made"], np.where(produced & p.cascade, 0.0, 1.0))
+    assert same_array(fixed_lifecycle(w, p)["stream_made"], np.where(produced & p.cascade, 0.0, 1.0))
     keys = w.edge_supplier.astype(np.int64) * w.n_firms + w.edge_receiver
     order = np.argsort(keys, kind="stable")
-    assert _same(model.edge_keys_sorted[0], keys[order])
-    assert _same(model.edge_keys_sorted[1], order.astype(np.int32))
-    assert _same(model.need_energy, np.array(
+    assert same_array(model.edge_keys_sorted[0], keys[order])
+    assert same_array(model.edge_keys_sorted[1], order.astype(np.int32))
+    assert same_array(model.need_energy, np.array(
         [w.catalogue.categories[r] == "energy" for r in w.need_resource], dtype=bool))
-    assert _same(model.stream_landfill, w.stream_alternative == "landfill")
+    assert same_array(model.stream_landfill, w.stream_alternative == "landfill")
 
 
 def _arrays(model) -> dict[str, np.ndarray]:
@@ -246,8 +242,8 @@ def test_two_models_share_nothing_they_change():
     again = SymbiosisModel("kalundborg", rng=8)
     _check_construction(again)
     fixed = fixed_lifecycle(again.world, again.params)
-    assert _same(again.stream_made, fixed["stream_made"])
-    assert _same(again.key_input, fixed["key_input"])
+    assert same_array(again.stream_made, fixed["stream_made"])
+    assert same_array(again.key_input, fixed["key_input"])
 
 
 # ---------------------------------------------------------------- files read anew

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import same_allocation_state
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm import allocation as al
@@ -82,26 +83,6 @@ def _allocate_pass8(model, t: int, rows: np.ndarray, reuse: bool = True) -> None
     model._start_priced(t, edges[ok], out, mode, flags, cofund, ok, offered)
 
 
-def _same(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def _same_state(got, want) -> None:
-    """The state an allocation writes, bit for bit."""
-    assert len(got.exchanges) == len(want.exchanges) and len(got.assets) == len(want.assets)
-    for table in ("exchanges", "negotiations"):
-        for name in getattr(want, table):
-            assert _same(getattr(got, table)[name], getattr(want, table)[name]), (table, name)
-    for name in want.assets.table:
-        assert _same(got.assets.table[name], want.assets.table[name]), name
-    for name in ("load", "edge_user", "route_asset"):
-        assert _same(getattr(got.assets, name), getattr(want.assets, name)), name
-    for name in ("stream_committed", "need_committed", "edge_status", "edge_retry",
-                 "firm_negotiations", "cofund_wait"):
-        assert _same(getattr(got, name), getattr(want, name)), name
-    assert got.counts == want.counts and list(got.counts) == list(want.counts)
-    assert got.cofunding_available() == want.cofunding_available()
 
 
 _CASES = [("kalundborg", {}), ("sotenas", {}), ("synthetic", {"n_firms": 300}),
@@ -134,7 +115,7 @@ def test_allocate_is_the_allocation_of_the_eighth_pass(seed, monkeypatch):
         t = max(want.tick, 0)
         _allocate_pass8(want, t, rows)
         got._allocate(t, rows)
-        _same_state(got, want)
+        same_allocation_state(got, want)
     if seed % 4 >= 2:   # (the synthetic region: many talks open, some refused)
         assert refused
 
