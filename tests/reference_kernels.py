@@ -5,6 +5,8 @@ replaced them.
 before ``kernels_tick.refresh_marked`` and ``keep_repriced`` did it in one call
 (tests/test_broker_pass8.py holds those to these; tests/test_broker_scan.py and
 tests/test_broker_kernels.py hold these to the numpy they replaced in turn).
+``edges_by_item_sorted`` is the numpy that ``kernels.group_by_item`` replaced
+(tests/test_group_by_item.py).
 """
 
 import numpy as np
@@ -98,3 +100,18 @@ def keep_priced(part, out, rows, surplus_of, capex_of, annual_of, places, got_su
         annual_of[e] = capex * out[f_row, j]
         if len(places):
             got_surplus[places[j]], got_capex[places[j]] = surplus, capex
+
+
+def edges_by_item_sorted(item, edge, n_items):
+    """What :func:`symbiosis_abm.input_watch.edges_by_item` returned before
+    :func:`symbiosis_abm.kernels.group_by_item`: a stable argsort and ``np.bincount``'s
+    starts.
+
+    >>> starts, members = edges_by_item_sorted(np.array([2, 0, 2, 1]), np.arange(10, 14), 3)
+    >>> starts.tolist(), members.tolist()
+    ([0, 1, 2, 4], [11, 13, 10, 12])
+    """
+    order = np.argsort(item, kind="stable")
+    starts = np.zeros(n_items + 1, dtype=np.int32)
+    np.cumsum(np.bincount(item, minlength=n_items), out=starts[1:])
+    return starts, edge[order].astype(np.int32)

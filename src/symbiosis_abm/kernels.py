@@ -3052,3 +3052,36 @@ def still_open(edges, chosen, supplier, receiver, negotiations, building, max_ne
         out[k] = e
         k += np.int64(not left_out[e])
     return out[:k]
+
+
+__all__ += ["group_by_item"]
+
+
+@kernel
+def group_by_item(item, edge, n_items):  # pragma: no cover - compiled
+    """``starts, members`` (both int32): item ``i``'s entries of ``edge`` are
+    ``members[starts[i]:starts[i + 1]]``, in the order given. A counting sort, so the
+    same arrays as ``np.argsort(item, kind="stable")`` with ``np.bincount``'s starts
+    (tests/reference_kernels.py keeps that), in one pass of linear time instead of a
+    comparison sort: at 600 firms the four indexes a run builds (each firm's edges as
+    supplier and as receiver, each need's, slot's and route's) took 3 ms of a 25-tick
+    run's 19. Every ``item`` must lie in ``[0, n_items)``.
+
+    Examples
+    --------
+    >>> starts, members = group_by_item(np.array([2, 0, 2, 1]), np.array([10, 11, 12, 13]), 3)
+    >>> starts.tolist(), members.tolist()
+    ([0, 1, 2, 4], [11, 13, 10, 12])
+    """
+    starts = np.zeros(n_items + 1, dtype=np.int32)
+    for k in range(len(item)):
+        starts[item[k] + 1] += 1
+    for i in range(n_items):
+        starts[i + 1] += starts[i]
+    at = starts[:n_items].astype(np.int64)   # the next free place of each item
+    members = np.empty(len(item), dtype=np.int32)
+    for k in range(len(item)):
+        i = item[k]
+        members[at[i]] = edge[k]
+        at[i] += 1
+    return starts, members
