@@ -47,3 +47,6 @@ def test_a_models_indexes_match_the_sort():
                       model.edge_slot_rs, model.assets.edge_route)
     want = edges_by_item_sorted(slots, np.concatenate([edges, edges]), index.n_slots)
     assert same((index.slot_starts, index.slot_members), want)
+    route = model.assets.edge_route
+    want = edges_by_item_sorted(route, edges, int(route.max()) + 1)
+    assert same((index.route_starts, index.route_members), want)
