@@ -50,3 +50,26 @@ def test_process_pool_gives_the_same_runs_as_one_process():
     for (ts1, ex1), (ts2, ex2) in zip(alone, pooled):
         assert_frame_equal(ts1, ts2, check_exact=True)
         assert_frame_equal(ex1, ex2, check_exact=True)
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_run_is_the_same_as_stepping(progress):
+    """``run(n)`` (Mesa's ``run_for`` without a progress bar) makes the run that ``n``
+    calls of ``step()`` make, bit for bit, at the same tick, step and time."""
+    stepped = SymbiosisModel("kalundborg", rng=5)
+    for _ in range(30):
+        stepped.step()
+    ran = SymbiosisModel("kalundborg", rng=5)
+    ran.run(12, progress=progress)
+    ran.run(18, progress=progress)
+    assert (ran.tick, ran.steps, ran.time) == (stepped.tick, stepped.steps, stepped.time) == (29, 30, 30)
+    assert_frame_equal(ran.timeseries(), stepped.timeseries(), check_exact=True)
+    assert_frame_equal(ran.exchanges_frame(), stepped.exchanges_frame(), check_exact=True)
+
+
+def test_running_no_ticks_changes_nothing(recwarn):
+    model = SymbiosisModel("kalundborg", rng=5)
+    model.run(0)
+    model.run(-3)
+    assert (model.tick, model.steps, model.time) == (-1, 0, 0)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -184,8 +184,11 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
 
     def run(self, steps: int, *, progress: bool = False) -> None:
         """Advance ``steps`` ticks, with a progress bar if ``progress``."""
-        for _ in tqdm(range(steps), disable=not progress, desc=self.world.region.name,
-                      unit="tick", leave=False):
+        if not progress:   # Mesa's own loop: a tick's step event each, as ``step()``
+            if steps > 0:     # runs it, without a call and an event look-up more
+                self.run_for(steps)
+            return
+        for _ in tqdm(range(steps), desc=self.world.region.name, unit="tick", leave=False):
             self.step()
 
     # ------------------------------------------------------------------ state
