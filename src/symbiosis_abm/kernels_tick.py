@@ -2028,19 +2028,30 @@ def introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware):  # pragma: no cove
     return got
 
 
+@njit(inline="always")
+def _count_starved(i, key_input, firm_open, need_firm, need_starved, need_share, threshold,
+                   starved_marker):  # pragma: no cover - compiled
+    """Need ``i``'s starvation counter this tick, where it is a key input of an open firm
+    (returns whether it is): one more tick below ``threshold`` (a counter at
+    ``starved_marker`` stays there), else back to 0."""
+    if not (key_input[i] and firm_open[need_firm[i]]):
+        return False
+    if need_share[i] < threshold:
+        if need_starved[i] != starved_marker:
+            need_starved[i] += 1
+    else:
+        need_starved[i] = 0
+    return True
+
+
 @kernel
 def count_starvation(key_input, firm_open, need_firm, need_starved, need_share, threshold,
                      starved_marker):  # pragma: no cover - compiled
     """The starvation counters of :func:`starved_closing` alone, for a region none of
     whose key inputs' firms may close (nothing to return, nothing boxed)."""
     for i in range(len(key_input)):
-        if not (key_input[i] and firm_open[need_firm[i]]):
-            continue
-        if need_share[i] < threshold:
-            if need_starved[i] != starved_marker:
-                need_starved[i] += 1
-        else:
-            need_starved[i] = 0
+        _count_starved(i, key_input, firm_open, need_firm, need_starved, need_share,
+                       threshold, starved_marker)
 
 
 
@@ -3343,13 +3354,9 @@ def events_and_closing(u, h, rows, closing, key_input, firm_open, need_firm, nee
     n_closing = 0
     for i in range(len(key_input)):
         f = need_firm[i]
-        if not (key_input[i] and firm_open[f]):
+        if not _count_starved(i, key_input, firm_open, need_firm, need_starved, need_share,
+                              threshold, starved_marker):
             continue
-        if need_share[i] < threshold:
-            if need_starved[i] != starved_marker:
-                need_starved[i] += 1
-        else:
-            need_starved[i] = 0
         if need_starved[i] >= patience and random_exit[f] and not closing[f]:
             closing[f] = True
             n_closing += 1
