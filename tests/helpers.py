@@ -105,3 +105,17 @@ def same_allocation_state(got, want) -> None:
         assert same_array(getattr(got, name), getattr(want, name)), name
     assert got.counts == want.counts and list(got.counts) == list(want.counts)
     assert got.cofunding_available() == want.cofunding_available()
+
+
+def measure_extras(rng: np.random.Generator, t: int, rows: int, n_firms: int) -> tuple:
+    """A measure pass's inputs besides the pair store, exchanges and talks, drawn in this
+    order: the exchanges' first and ended ticks and reasons, the reasons counted internal,
+    the open firms and members, three money arrays, nine resources' deliveries and three
+    unit masks."""
+    first, ended = rng.integers(t - 5, t + 5, rows), rng.integers(t - 2, t + 2, rows)
+    reason, internal = rng.integers(0, 6, rows).astype(np.int8), rng.random(6) < 0.5
+    firm_open, member = rng.random(n_firms) < 0.8, rng.random(n_firms) < 0.5
+    money = [rng.normal(0, 1e5, n_firms) for _ in range(3)]
+    delivered = rng.random(9) * 1e3
+    units = [rng.random(9) < 0.4 for _ in range(3)]
+    return first, ended, reason, internal, firm_open, member, money, delivered, units

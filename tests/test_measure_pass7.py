@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import measure_extras
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.kernels_tick import measure_flat, measure_pass
@@ -60,12 +61,8 @@ def test_measure_flat_is_measure_pass(seed, scale, met_share, fresh):
     if n_edges == 0:
         slot_sr = slot_rs = np.zeros(1, dtype=np.int64)
         sup = rec = np.zeros(1, dtype=np.int64)
-    first, ended = rng.integers(t - 5, t + 5, rows), rng.integers(t - 2, t + 2, rows)
-    reason, internal = rng.integers(0, 6, rows).astype(np.int8), rng.random(6) < 0.5
-    firm_open, member = rng.random(n_firms) < 0.8, rng.random(n_firms) < 0.5
-    money = [rng.normal(0, 1e5, n_firms) for _ in range(3)]
-    delivered = rng.random(9) * 1e3
-    units = [rng.random(9) < 0.4 for _ in range(3)]
+    (first, ended, reason, internal, firm_open, member, money, delivered,
+     units) = measure_extras(rng, t, rows, n_firms)
     want = measure_pass(fresh, t, active, ex_edge, first, ended, reason, ex_sup, ex_rec,
                         internal, status, book_edge, 1, store.trust, store.met, store.src,
                         store.dst, slot_sr, slot_rs, sup, rec, firm_open, member, 0.35,

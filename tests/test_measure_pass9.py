@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import measure_extras
 
 from symbiosis_abm.kernels_tick import (
     closing_rows,
@@ -92,12 +93,8 @@ def test_measure_flat_reads_the_tail_word(seed, n_other):
     rows, talks = 30, 25
     active, ex_edge = rng.random(rows) < 0.6, rng.integers(0, n_edges, rows)
     status, book_edge = rng.integers(0, 3, talks), rng.integers(0, n_edges, talks)
-    first, ended = rng.integers(t - 5, t + 5, rows), rng.integers(t - 2, t + 2, rows)
-    reason, internal = rng.integers(0, 6, rows).astype(np.int8), rng.random(6) < 0.5
-    firm_open, member = rng.random(n_firms) < 0.8, rng.random(n_firms) < 0.5
-    money = [rng.normal(0, 1e5, n_firms) for _ in range(3)]
-    delivered = rng.random(9) * 1e3
-    units = [rng.random(9) < 0.4 for _ in range(3)]
+    (first, ended, reason, internal, firm_open, member, money, delivered,
+     units) = measure_extras(rng, t, rows, n_firms)
     ex_sup, ex_rec = sup[ex_edge], rec[ex_edge]
     want = measure_pass(True, t, active, ex_edge, first, ended, reason, ex_sup, ex_rec,
                         internal, status, book_edge, 1, store.trust, store.met, store.src,
