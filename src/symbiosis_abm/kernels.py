@@ -49,7 +49,7 @@ import numpy as np
 from numba import njit
 
 from .codes import IDLE
-from .compiled import kernel
+from .compiled import borrowing, kernel
 
 __all__ = ["open_edge_ids", "refresh_inputs", "take_marked", "mark_changed", "cofund_shares", "cofund_one", "same_bits", "capped_months", "pairwise_sum",
            "seasonal_means", "seasonal_utilisation_of", "deal_terms", "discover", "first_in_groups", "edge_capex",
@@ -103,11 +103,22 @@ def open_edge_ids(status, retry, tick, stream_edges, need, stream_ok, need_ok, c
 
 
 @njit(inline="always")
+def _search_left(keys, value, lo, hi):  # pragma: no cover - compiled
+    """The first position in ``keys[lo:hi]`` (sorted) whose key is not below ``value``."""
+    while lo < hi:
+        mid = lo + ((hi - lo) >> 1)
+        if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@borrowing
 def _routed_row(e, routed):  # pragma: no cover - compiled
-    """Row of edge ``e`` in ``routed`` (ascending), or -1."""
-    if len(routed) == 0:
-        return -1
-    j = np.searchsorted(routed, e)
+    """Row of edge ``e`` in ``routed`` (ascending), or -1 (``np.searchsorted`` there
+    needs numba's runtime)."""
+    j = _search_left(routed, e, 0, len(routed))
     return j if j < len(routed) and routed[j] == e else -1
 
 
@@ -1618,7 +1629,7 @@ def recruit_members(member, firm_open, draws, join, network_effect):  # pragma: 
 FEW_PICKS = 16
 
 
-@njit(inline="always")
+@borrowing   # (called per evaluating firm: see compiled.borrowing)
 def _evaluation_budget(f, firm_size, member, sme, helped, search_cost, expert_support,
                        budget, ticks_per_year, n):  # pragma: no cover - compiled
     """Firm ``f``'s cost per evaluation and how many it pays for (see

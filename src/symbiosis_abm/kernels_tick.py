@@ -21,6 +21,7 @@ from numba import njit
 from .compiled import kernel
 from .kernels import (
     _free_volume,
+    _search_left,
     asset_state_keys,
     block_sum,
     cofund_one,
@@ -819,18 +820,6 @@ def closures_and_entries(t, firm_open, close_tick, u_close, close_chance, u_exit
             vacant[f] = True
             n_exits += 1
     return gone, n_gone, n_exits, coming[:n_coming].copy()
-
-
-@njit(inline="always")
-def _search_left(keys, value, lo, hi):  # pragma: no cover - compiled
-    """The first position in ``keys[lo:hi]`` (sorted) whose key is not below ``value``."""
-    while lo < hi:
-        mid = lo + ((hi - lo) >> 1)
-        if keys[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 @njit(inline="always")
@@ -2029,19 +2018,16 @@ def introduce_drawn(hit, u, chance, slot_sr, slot_rs, aware):  # pragma: no cove
 
 
 @njit(inline="always")
-def _count_starved(i, key_input, firm_open, need_firm, need_starved, need_share, threshold,
-                   starved_marker):  # pragma: no cover - compiled
-    """Need ``i``'s starvation counter this tick, where it is a key input of an open firm
-    (returns whether it is): one more tick below ``threshold`` (a counter at
-    ``starved_marker`` stays there), else back to 0."""
-    if not (key_input[i] and firm_open[need_firm[i]]):
-        return False
-    if need_share[i] < threshold:
-        if need_starved[i] != starved_marker:
-            need_starved[i] += 1
-    else:
-        need_starved[i] = 0
-    return True
+def _starved_next(share, count, threshold, starved_marker):  # pragma: no cover - compiled
+    """A counted need's starvation counter after this tick: one more tick below
+    ``threshold`` (a counter at ``starved_marker`` stays there), else back to 0.
+
+    On scalars, not on the arrays: a helper called per need with arrays as arguments
+    costs an atomic reference count up and down per array and call (numba's pruning of
+    those pairs fails on its branches), some 35 ns a need, 50 times the loop's work."""
+    if share < threshold:
+        return count if count == starved_marker else count + 1
+    return 0
 
 
 @kernel
@@ -2049,9 +2035,10 @@ def count_starvation(key_input, firm_open, need_firm, need_starved, need_share, 
                      starved_marker):  # pragma: no cover - compiled
     """The starvation counters of :func:`starved_closing` alone, for a region none of
     whose key inputs' firms may close (nothing to return, nothing boxed)."""
-    for i in range(len(key_input)):
-        _count_starved(i, key_input, firm_open, need_firm, need_starved, need_share,
-                       threshold, starved_marker)
+    for i in range(len(key_input)):   # the key inputs of open firms are counted
+        if key_input[i] and firm_open[need_firm[i]]:
+            need_starved[i] = _starved_next(need_share[i], need_starved[i], threshold,
+                                            starved_marker)
 
 
 
@@ -3354,9 +3341,10 @@ def events_and_closing(u, h, rows, closing, key_input, firm_open, need_firm, nee
     n_closing = 0
     for i in range(len(key_input)):
         f = need_firm[i]
-        if not _count_starved(i, key_input, firm_open, need_firm, need_starved, need_share,
-                              threshold, starved_marker):
+        if not (key_input[i] and firm_open[f]):   # (counted as count_starvation counts)
             continue
+        need_starved[i] = _starved_next(need_share[i], need_starved[i], threshold,
+                                        starved_marker)
         if need_starved[i] >= patience and random_exit[f] and not closing[f]:
             closing[f] = True
             n_closing += 1
