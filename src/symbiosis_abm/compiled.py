@@ -91,5 +91,20 @@ def borrowing(func):
     operations per array (count_starvation's per-need helper made its 1,000-need loop
     50 times slower). A function compiled without the runtime holds no references;
     one that would allocate fails to compile, so the decorator cannot hide a leak.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> @borrowing
+    ... def bump(values, i):
+    ...     values[i] += 1.0
+    >>> @njit
+    ... def bump_each(values):
+    ...     for i in range(len(values)):
+    ...         bump(values, i)
+    >>> values = np.zeros(2)
+    >>> bump_each(values)
+    >>> values
+    array([1., 1.])
     """
     return njit(_nrt=False)(func)
