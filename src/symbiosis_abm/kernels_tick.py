@@ -961,19 +961,6 @@ def merge_into(keys, values, n, new_keys, new_values):  # pragma: no cover - com
             j -= 1
 
 
-@njit(inline="always")
-def _position(sorted_keys, n, key):  # pragma: no cover - compiled
-    """``np.searchsorted(sorted_keys[:n], key)``: the first position not below ``key``."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if sorted_keys[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 @kernel
 def pair_slots(key_buffer, slot_buffer, n, keys, out, start, src,
                dst, n_firms):  # pragma: no cover - compiled
@@ -999,7 +986,7 @@ def pair_slots(key_buffer, slot_buffer, n, keys, out, start, src,
     """
     absent = 0
     for k in range(len(keys)):
-        at = _position(key_buffer, n, keys[k])
+        at = _search_left(key_buffer, keys[k], 0, n)
         if at < n and key_buffer[at] == keys[k]:
             out[k] = slot_buffer[at]
         else:
@@ -1015,7 +1002,7 @@ def pair_slots(key_buffer, slot_buffer, n, keys, out, start, src,
         src[start + k], dst[start + k] = new_keys[k] // n_firms, new_keys[k] % n_firms
     for k in range(len(keys)):
         if out[k] < 0:
-            out[k] = start + _position(new_keys, added, keys[k])
+            out[k] = start + _search_left(new_keys, keys[k], 0, added)
     merge_into(key_buffer, slot_buffer, n, new_keys, np.arange(start, start + added))
     return added
 
@@ -1066,7 +1053,7 @@ def add_pairs(key_buffer, slot_buffer, n, keys, out, start, src, dst,
         src[start + k], dst[start + k] = new_keys[k] // n_firms, new_keys[k] % n_firms
     for k in range(len(keys)):
         if out[k] < 0:
-            out[k] = start + _position(new_keys, len(new_keys), keys[k])
+            out[k] = start + _search_left(new_keys, keys[k], 0, len(new_keys))
     merge_into(key_buffer, slot_buffer, n, new_keys, new_slots)
 
 
