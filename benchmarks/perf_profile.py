@@ -1,0 +1,217 @@
+"""Where a tick's CPU time goes, instruction by instruction: Linux ``perf`` over the
+steady ticks of a run, with numba's compiled kernels named.
+
+A Python profiler sees a compiled kernel as one call, and cannot see what a call costs
+before the kernel's first instruction (numba's dispatch, unboxing each array argument
+into a reference-counted handle, and releasing it after). ``perf`` samples machine code,
+so it sees all of it; but numba's kernels are machine code made at run time, which
+``perf`` cannot name. The measured process writes ``/tmp/perf-<pid>.map`` (the format
+``perf`` reads for code made at run time) with the address of every kernel of the
+package (and its Python wrapper, which unboxes the arguments) and of numba's runtime
+functions that count references (``NRT_incref``, ``NRT_decref``). A kernel's size is
+taken as the distance to the next address known (its inlined helpers are counted in it).
+
+The child process runs the workload once to load the compiled kernels, then the measured
+part (``kalundborg`` runs of 120 ticks, or ticks 5-24 of a synthetic region of
+``--firms`` firms sized as ``bench.py`` sizes it, built and run to tick 5 beforehand; a
+``kalundborg`` run's construction is measured with it), and tells the parent the monotonic
+clock at both ends, so only the measured part's samples are read. Printed: the CPU time
+per tick (``time.process_time``), its share by kind of code, and the symbols that take
+most. It writes ``perf.data`` under ``--out`` (git-ignored ``benchmarks/results/perf``) and,
+while ``perf`` reads it, the map in ``/tmp``; nothing else. ``perf`` adds about a tenth to
+the CPU time; read the shares. Needs ``perf`` (``linux-perf``) and ``perf_event_paranoid`` <= 2.
+
+Usage::
+
+    python benchmarks/perf_profile.py                      # kalundborg, 300 runs
+    python benchmarks/perf_profile.py --firms 600 --runs 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: numba's runtime functions made at run time (the ``nrt`` module), named in the map
+NRT_FUNCTIONS = ("nrt_atomic_add", "nrt_atomic_sub", "nrt_atomic_cas",
+                 "NRT_MemInfo_data_fast", "NRT_incref", "NRT_decref")
+
+#: the kinds of code, by the shared object and symbol a sample falls in (first match
+#: wins). A kernel's wrapper is counted with the kernels: the code after a wrapper's start
+#: (``[wrapper]``) is its own, a few instructions an argument, and that of the helpers
+#: linked into the kernel after it, which ``perf`` cannot tell apart (their names are not
+#: kept in numba's cache). The unboxing itself runs in numba's C helpers.
+KINDS = (
+    ("numba reference counts", lambda dso, sym: sym in ("NRT_incref", "NRT_decref",
+                                                        "nrt_atomic_add", "nrt_atomic_sub")),
+    ("numba calls: dispatch, (un)boxing", lambda dso, sym: any(
+        name in dso for name in ("_dispatcher", "_nrt_python", "_helperlib"))),
+    ("compiled kernels", lambda dso, sym: dso.startswith("[JIT]") and not sym.startswith("0x")),
+    ("run-time code not named", lambda dso, sym: dso.startswith("[JIT]")),
+    ("numpy random draws", lambda dso, sym: any(
+        name in dso for name in ("_generator", "_pcg64", "_common", "_bounded_integers"))),
+    ("numpy", lambda dso, sym: "_multiarray_umath" in dso or "openblas" in dso),
+    ("Python interpreter", lambda dso, sym: "libpython" in dso),
+    ("C library (malloc, free, copies)", lambda dso, sym: dso.startswith("libc.")),
+    ("thread-local look-ups (ld.so)", lambda dso, sym: dso.startswith("ld-linux")),
+    ("other", lambda dso, sym: True),
+)
+
+
+# ----------------------------------------------------------------------------- child
+def kernel_addresses() -> list[tuple[int, str]]:
+    """Every compiled kernel's (and its wrapper's) start address in this process, and
+    numba's reference-counting functions'."""
+    from numba.core.registry import CPUDispatcher
+    from numba.core.runtime import nrt
+
+    found = set()
+    dispatchers = {id(v): v for name, module in list(sys.modules.items())
+                   if name.startswith("symbiosis_abm") and module is not None
+                   for v in list(vars(module).values()) if isinstance(v, CPUDispatcher)}
+    for dispatcher in dispatchers.values():
+        label = dispatcher.py_func.__name__
+        for compiled in dispatcher.overloads.values():
+            names = ((compiled.fndesc.llvm_func_name, label),
+                     (compiled.fndesc.llvm_cpython_wrapper_name, f"{label}[wrapper]"))
+            for symbol, shown in names:
+                address = compiled.library.get_pointer_to_function(symbol)
+                if address:
+                    found.add((address, shown))
+    for name in NRT_FUNCTIONS:
+        found.add((nrt.rtsys.library.get_pointer_to_function(name), name))
+    return sorted(found)
+
+
+def write_perf_map(entries: list[tuple[int, str]], path: Path | None = None) -> None:
+    """``path`` (``perf``'s ``/tmp/perf-<pid>.map`` of this process): each entry's start,
+    size (to the next start; 64 KiB for the last, at most 1 MiB) and name, in hex."""
+    with open(path or f"/tmp/perf-{os.getpid()}.map", "w") as out:
+        for (start, name), (following, _) in zip(entries, entries[1:] + [(0, "")]):
+            size = following - start if following > start else 1 << 16
+            out.write(f"{start:x} {min(size, 1 << 20):x} {name}\n")
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run the workload; print the measured part's clock, CPU time and ticks (JSON)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench import region_overrides
+
+    from symbiosis_abm import SymbiosisModel
+
+    if args.firms:
+        def workload(seed: int) -> tuple:
+            model = SymbiosisModel("synthetic", rng=seed, region_seed=seed,
+                                   **region_overrides(args.firms))
+            model.run(5)
+            return model, args.ticks - 5
+    else:
+        def workload(seed: int) -> tuple:
+            return SymbiosisModel("kalundborg", rng=seed), args.ticks
+
+    model, ticks = workload(10**6)
+    model.run(ticks)
+    models = [workload(seed) for seed in range(args.runs)] if args.firms else None
+    start, cpu = time.monotonic(), time.process_time()
+    measured = 0
+    for seed in range(args.runs):
+        model, ticks = models[seed] if models else workload(seed)
+        model.run(ticks)
+        measured += ticks
+    cpu, end = time.process_time() - cpu, time.monotonic()
+    write_perf_map(kernel_addresses())
+    print(json.dumps({"start": start, "end": end, "cpu_s": cpu, "ticks": measured,
+                      "pid": os.getpid()}))
+
+
+# ----------------------------------------------------------------------------- parent
+def samples_by_symbol(data: Path, start: float, end: float) -> dict[tuple[str, str], float]:
+    """The share (%) of the samples in ``start..end`` of each (shared object, symbol)."""
+    report = subprocess.run(
+        ["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
+         "--sort", "dso,sym", "--time", f"{start:.6f},{end:.6f}"],
+        capture_output=True, text=True, check=True).stdout
+    shares: dict[tuple[str, str], float] = {}
+    for line in report.splitlines():
+        hit = re.match(r"\s*([\d.]+)%\s+(.+?)\s+\[[.k]\]\s+(.+?)\s*$", line)
+        if hit:
+            shares[(hit.group(2).strip(), hit.group(3))] = float(hit.group(1))
+    return shares
+
+
+def kind_of(dso: str, symbol: str) -> str:
+    """The kind of code (:data:`KINDS`) of a symbol in a shared object."""
+    return next(kind for kind, matches in KINDS if matches(dso, symbol))
+
+
+def report(shares: dict[tuple[str, str], float], per_tick_us: float, top: int) -> None:
+    """Print the shares by kind of code (and in microseconds a tick) and the ``top``
+    symbols."""
+    kinds: collections.Counter = collections.Counter()
+    for (dso, symbol), share in shares.items():
+        kinds[kind_of(dso, symbol)] += share
+    total = sum(shares.values()) or 1.0
+    print(f"{'kind of code':36s} {'share':>7s} {'us/tick':>8s}")
+    for kind, share in kinds.most_common():
+        print(f"{kind:36s} {100 * share / total:6.1f}% {per_tick_us * share / total:8.1f}")
+    print(f"\n{'symbol':48s} {'share':>7s}  kind")
+    for (dso, symbol), share in sorted(shares.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"{symbol[:48]:48s} {100 * share / total:6.2f}%  {kind_of(dso, symbol)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--firms", type=int, default=0,
+                        help="a synthetic region of this many firms (default: kalundborg)")
+    parser.add_argument("--runs", type=int, default=300, help="measured runs")
+    parser.add_argument("--ticks", type=int, default=0,
+                        help="ticks a run (default: 120, or 25 for a synthetic region)")
+    parser.add_argument("--frequency", type=int, default=4000, help="samples a second")
+    parser.add_argument("--top", type=int, default=30, help="symbols listed")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/perf")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.ticks = args.ticks or (25 if args.firms else 120)
+    if args.firms and args.ticks <= 5:
+        parser.error("--ticks: a synthetic region's run measures ticks 5 on, so more than 5")
+    if args.child:
+        child(args)
+        return 0
+    if shutil.which("perf") is None:
+        print("perf_profile: `perf` is not installed (Debian: linux-perf)", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = args.out / "perf.data"
+    command = [sys.executable, __file__, "--child", "--runs", str(args.runs),
+               "--ticks", str(args.ticks), "--firms", str(args.firms)]
+    done = subprocess.run(["perf", "record", "-F", str(args.frequency), "-k", "CLOCK_MONOTONIC",
+                           "-o", str(data), "--", *command], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        print(f"perf_profile: perf record failed: {last}", file=sys.stderr)
+        return 1
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    per_tick_us = measured["cpu_s"] / measured["ticks"] * 1e6
+    what = f"synthetic, {args.firms} firms" if args.firms else "kalundborg"
+    print(f"{what}: {measured['ticks']} ticks measured, {per_tick_us:.1f} us CPU a tick "
+          f"(under perf)\n")
+    try:
+        shares = samples_by_symbol(data, measured["start"], measured["end"])
+    finally:   # perf has read the map: it is not left behind
+        Path(f"/tmp/perf-{measured['pid']}.map").unlink(missing_ok=True)
+    report(shares, per_tick_us, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""benchmarks/call_costs.py runs, prints a row per case and refuses bad counts."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "call_costs.py"
+
+
+@pytest.fixture(scope="module")
+def call_costs():
+    spec = importlib.util.spec_from_file_location("call_costs", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_row_per_case(call_costs, capsys):
+    assert call_costs.main(["--arrays", "3", "--sets", "4", "--calls", "40",
+                            "--rounds", "1"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    labels = [row[:52].strip() for row in rows[1:]]
+    assert labels == ["3 numpy arrays as arguments", "3 arrays numba allocated, as arguments",
+                      "one StructRef holding 3 arrays", "1 array, a new array returned",
+                      "1 array and a numpy Generator"]
+    figures = [[float(x) for x in row[52:].split()] for row in rows[1:]]
+    assert [len(f) for f in figures] == [2, 2, 2, 1, 1]   # a call, and an array
+    assert figures[0][1] == pytest.approx(figures[0][0] / 3, abs=0.1)
+
+
+def test_the_record_kernel_reads_its_arrays(call_costs):
+    import numpy as np
+
+    record, reader = call_costs.record_kernel_of(3)
+    assert reader(record(np.array([1.0]), np.array([5.0]), np.array([2.0]))) == 3.0
+    assert call_costs.kernel_of(3)(np.array([1.0]), np.array([5.0]), np.array([2.0])) == 3.0
+
+
+@pytest.mark.parametrize("arrays", ["two", "3,0"])
+def test_bad_counts_refused(call_costs, capsys, arrays):
+    with pytest.raises(SystemExit) as stop:
+        call_costs.main(["--arrays", arrays])
+    assert stop.value.code == 2
+    assert "--arrays" in capsys.readouterr().err

@@ -1,0 +1,116 @@
+"""benchmarks/perf_profile.py: naming compiled code for ``perf`` and reading its report
+(the parts that run without ``perf``; the benchmark itself needs it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "perf_profile.py"
+
+
+@pytest.fixture(scope="module")
+def perf_profile():
+    spec = importlib.util.spec_from_file_location("perf_profile", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REPORT = """\
+# Samples: 32K of event 'cpu-clock:ppp'
+#
+# Overhead  Shared Object             Symbol
+# ........  ........................  ......
+#
+    16.21%  libpython3.12.so.1.0      [.] _PyEval_EvalFrameDefault
+     3.00%  [JIT] tid 3124            [.] NRT_decref
+     1.50%  [JIT] tid 3124            [.] measure_flat[wrapper]
+     1.25%  [JIT] tid 3124            [.] 0x00007fd24c137069
+     0.90%  _nrt_python.cpython-312-x86_64-linux-gnu.so  [.] NRT_adapt_ndarray_from_python
+     0.50%  _pcg64.cpython-312-x86_64-linux-gnu.so  [.] __pyx_f_5numpy_6random_6_pcg64_pcg64_double
+     0.25%  [kernel.kallsyms]         [k] exc_page_fault
+"""
+
+
+def test_report_read_by_shared_object_and_symbol(perf_profile, monkeypatch):
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"] = command
+        return subprocess.CompletedProcess(command, 0, stdout=REPORT, stderr="")
+
+    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+    shares = perf_profile.samples_by_symbol(Path("perf.data"), 12.5, 13.25)
+    assert seen["command"][-2:] == ["--time", "12.500000,13.250000"]
+    assert shares == {
+        ("libpython3.12.so.1.0", "_PyEval_EvalFrameDefault"): 16.21,
+        ("[JIT] tid 3124", "NRT_decref"): 3.0,
+        ("[JIT] tid 3124", "measure_flat[wrapper]"): 1.5,
+        ("[JIT] tid 3124", "0x00007fd24c137069"): 1.25,
+        ("_nrt_python.cpython-312-x86_64-linux-gnu.so", "NRT_adapt_ndarray_from_python"): 0.9,
+        ("_pcg64.cpython-312-x86_64-linux-gnu.so",
+         "__pyx_f_5numpy_6random_6_pcg64_pcg64_double"): 0.5,
+        ("[kernel.kallsyms]", "exc_page_fault"): 0.25,
+    }
+
+
+@pytest.mark.parametrize(("dso", "symbol", "kind"), [
+    ("[JIT] tid 1", "NRT_incref", "numba reference counts"),
+    ("[JIT] tid 1", "measure_flat", "compiled kernels"),
+    ("[JIT] tid 1", "measure_flat[wrapper]", "compiled kernels"),
+    ("[JIT] tid 1", "0x00007fd24c137069", "run-time code not named"),
+    ("_dispatcher.cpython-312-x86_64-linux-gnu.so", "Dispatcher_call",
+     "numba calls: dispatch, (un)boxing"),
+    ("_generator.cpython-312-x86_64-linux-gnu.so", "random_standard_uniform_fill",
+     "numpy random draws"),
+    ("_multiarray_umath.cpython-312-x86_64-linux-gnu.so", "PyArray_NewFromDescr_int", "numpy"),
+    ("libpython3.12.so.1.0", "_PyEval_EvalFrameDefault", "Python interpreter"),
+    ("libc.so.6", "_int_malloc", "C library (malloc, free, copies)"),
+    ("ld-linux-x86-64.so.2", "__tls_get_addr", "thread-local look-ups (ld.so)"),
+    ("[kernel.kallsyms]", "exc_page_fault", "other"),
+])
+def test_kinds_of_code(perf_profile, dso, symbol, kind):
+    assert perf_profile.kind_of(dso, symbol) == kind
+
+
+def test_report_shares_add_up(perf_profile, capsys):
+    shares = {("libpython3.12.so.1.0", "_PyEval_EvalFrameDefault"): 30.0,
+              ("[JIT] tid 1", "measure_flat"): 10.0,
+              ("[JIT] tid 1", "NRT_decref"): 10.0}
+    perf_profile.report(shares, per_tick_us=100.0, top=2)
+    out = capsys.readouterr().out
+    assert "Python interpreter                     60.0%     60.0" in out
+    assert "compiled kernels                       20.0%     20.0" in out
+    assert "numba reference counts                 20.0%     20.0" in out
+    assert "NRT_decref" not in out.split("symbol")[1]   # the top 2 only: 30 % and 10 % first
+
+
+def test_map_names_this_process_kernels(perf_profile, tmp_path):
+    from symbiosis_abm.kernels_tick import rows_below  # a compiled kernel, called once
+
+    rows_below(np.array([0.5, 0.01]), 0.1, np.empty(2, dtype=np.int64))
+    entries = perf_profile.kernel_addresses()
+    names = {name for _, name in entries}
+    assert {"rows_below", "rows_below[wrapper]", "NRT_incref", "NRT_decref"} <= names
+    assert all(address > 0 for address, _ in entries)
+    path = tmp_path / "perf.map"
+    perf_profile.write_perf_map(entries, path)
+    rows = [line.split() for line in path.read_text().splitlines()]
+    starts = [int(start, 16) for start, _, _ in rows]
+    assert starts == sorted(starts) and len(rows) == len(entries)
+    for (start, size, _), following in zip(rows, starts[1:]):
+        assert int(start, 16) + int(size, 16) <= following   # no range over the next
+    assert rows[-1][1] == f"{1 << 16:x}"
+
+
+def test_without_perf_one_line_and_exit_2(perf_profile, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(perf_profile.shutil, "which", lambda name: None)
+    assert perf_profile.main(["--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "perf" in err
+    assert not (tmp_path / "out").exists()   # nothing written
