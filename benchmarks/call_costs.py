@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--arrays: comma-separated counts, got {args.arrays!r}")
     if any(n < 1 for n in sizes):
         parser.error("--arrays: each count at least 1")
+    for name in ("sets", "calls", "rounds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name}: at least 1, got {getattr(args, name)}")
     rng = np.random.default_rng(1)
     pool = [rng.random(int(rng.integers(20, 1000))) for _ in range(args.sets + max(sizes))]
     owned = [owned_copy(a) for a in pool]

@@ -182,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.ticks = args.ticks or (25 if args.firms else 120)
+    for name in ("firms", "runs", "ticks", "frequency", "top"):
+        if getattr(args, name) < (0 if name == "firms" else 1):
+            parser.error(f"--{name}: at least {0 if name == 'firms' else 1}, "
+                         f"got {getattr(args, name)}")
     if args.firms and args.ticks <= 5:
         parser.error("--ticks: a synthetic region's run measures ticks 5 on, so more than 5")
     if args.child:

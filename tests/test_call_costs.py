@@ -28,7 +28,7 @@ def test_a_row_per_case(call_costs, capsys):
                       "1 array and a numpy Generator"]
     figures = [[float(x) for x in row[52:].split()] for row in rows[1:]]
     assert [len(f) for f in figures] == [2, 2, 2, 1, 1]   # a call, and an array
-    assert figures[0][1] == pytest.approx(figures[0][0] / 3, abs=0.1)
+    assert figures[0][1] == pytest.approx(figures[0][0] / 3, abs=0.5)   # (rounded)
 
 
 def test_the_record_kernel_reads_its_arrays(call_costs):
@@ -39,9 +39,11 @@ def test_the_record_kernel_reads_its_arrays(call_costs):
     assert call_costs.kernel_of(3)(np.array([1.0]), np.array([5.0]), np.array([2.0])) == 3.0
 
 
-@pytest.mark.parametrize("arrays", ["two", "3,0"])
-def test_bad_counts_refused(call_costs, capsys, arrays):
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--arrays", "two"], "--arrays"), (["--arrays", "3,0"], "--arrays"),
+    (["--sets", "0"], "--sets"), (["--rounds", "0"], "--rounds")])
+def test_bad_counts_refused(call_costs, capsys, argv, named):
     with pytest.raises(SystemExit) as stop:
-        call_costs.main(["--arrays", arrays])
+        call_costs.main(argv)
     assert stop.value.code == 2
-    assert "--arrays" in capsys.readouterr().err
+    assert named in capsys.readouterr().err

@@ -114,3 +114,13 @@ def test_without_perf_one_line_and_exit_2(perf_profile, monkeypatch, capsys, tmp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "perf" in err
     assert not (tmp_path / "out").exists()   # nothing written
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--runs", "0"], "--runs"), (["--firms", "-3"], "--firms"),
+    (["--firms", "600", "--ticks", "5"], "--ticks"), (["--top", "0"], "--top")])
+def test_bad_counts_refused(perf_profile, capsys, argv, named):
+    with pytest.raises(SystemExit) as stop:
+        perf_profile.main(argv)
+    assert stop.value.code == 2
+    assert named in capsys.readouterr().err
