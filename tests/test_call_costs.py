@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+import benchmark_scripts
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "call_costs.py"
 
 
 @pytest.fixture(scope="module")
 def call_costs():
-    spec = importlib.util.spec_from_file_location("call_costs", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_scripts.load("call_costs")
 
 
 def test_a_row_per_case(call_costs, capsys):

@@ -3,22 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from pathlib import Path
 
+import benchmark_scripts
 import numpy as np
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "perf_profile.py"
 
 
 @pytest.fixture(scope="module")
 def perf_profile():
-    spec = importlib.util.spec_from_file_location("perf_profile", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_scripts.load("perf_profile")
 
 
 REPORT = """\
