@@ -129,7 +129,8 @@ def child(args: argparse.Namespace) -> None:
         model.run(ticks)
         measured += ticks
     cpu, end = time.process_time() - cpu, time.monotonic()
-    write_perf_map(kernel_addresses())
+    if args.write_map:   # (under perf: the parent removes it once perf has read it)
+        write_perf_map(kernel_addresses())
     print(json.dumps({"start": start, "end": end, "cpu_s": cpu, "ticks": measured,
                       "pid": os.getpid()}))
 
@@ -179,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frequency", type=int, default=4000, help="samples a second")
     parser.add_argument("--top", type=int, default=30, help="symbols listed")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/perf")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true",
+                        help="run the workload here and print its CPU time, without perf")
+    parser.add_argument("--write-map", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.ticks = args.ticks or (25 if args.firms else 120)
     for name in ("firms", "runs", "ticks", "frequency", "top"):
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.out / "perf.data"
-    command = [sys.executable, __file__, "--child", "--runs", str(args.runs),
+    command = [sys.executable, __file__, "--child", "--write-map", "--runs", str(args.runs),
                "--ticks", str(args.ticks), "--firms", str(args.firms)]
     done = subprocess.run(["perf", "record", "-F", str(args.frequency), "-k", "CLOCK_MONOTONIC",
                            "-o", str(data), "--", *command], capture_output=True, text=True)
@@ -205,14 +208,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"perf_profile: perf record failed: {last}", file=sys.stderr)
         return 1
     measured = json.loads(done.stdout.strip().splitlines()[-1])
-    per_tick_us = measured["cpu_s"] / measured["ticks"] * 1e6
-    what = f"synthetic, {args.firms} firms" if args.firms else "kalundborg"
-    print(f"{what}: {measured['ticks']} ticks measured, {per_tick_us:.1f} us CPU a tick "
-          f"(under perf)\n")
     try:
         shares = samples_by_symbol(data, measured["start"], measured["end"])
     finally:   # perf has read the map: it is not left behind
         Path(f"/tmp/perf-{measured['pid']}.map").unlink(missing_ok=True)
+    per_tick_us = measured["cpu_s"] / measured["ticks"] * 1e6
+    what = f"synthetic, {args.firms} firms" if args.firms else "kalundborg"
+    print(f"{what}: {measured['ticks']} ticks measured, {per_tick_us:.1f} us CPU a tick "
+          f"(under perf)\n")
     report(shares, per_tick_us, args.top)
     return 0
 
