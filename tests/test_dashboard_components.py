@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import ipyvuetify as v
 import solara
 from dashboard_support import button, click_step, having, labelled, render_page, text_of, walk
@@ -302,7 +305,9 @@ def test_an_uploaded_region_runs_or_lists_its_problems():
     good one becomes a region to choose, run like the bundled file."""
     from symbiosis_abm.region import bundled_regions
 
+    made_before = set(Path(tempfile.gettempdir()).glob("dash-upload-*"))
     box, rc = render_page()
+    assert set(Path(tempfile.gettempdir()).glob("dash-upload-*")) == made_before   # none yet
     drop = [el for el in _elements(rc.context) if el.component is solara.FileDrop]
     assert len(drop) == 1
     on_file = drop[0].kwargs["on_file"]
@@ -321,6 +326,10 @@ def test_an_uploaded_region_runs_or_lists_its_problems():
     assert "Västra Mälardalen" in text_of(having(box, "region-title")[0])
     click_step(rc, 12)
     assert text_of(having(having(box, "kpi-card")[0], "kpi-value")[0]) == "5"
+    made = set(Path(tempfile.gettempdir()).glob("dash-upload-*")) - made_before
+    assert len(made) == 1 and (next(iter(made)) / "mine.toml").exists()   # the session's
+    rc.close()   # the session ends: its uploads go with it
+    assert not next(iter(made)).exists()
 
 
 def test_a_step_redraws_the_figures_not_the_levers():

@@ -43,8 +43,10 @@ def _summary_parts(out: Path) -> int:
 def test_sigkill_midway_then_resume_equals_uninterrupted(tmp_path):
     spec_file = write_spec(tmp_path, BODY, ticks=60, replicates=4)
     out = tmp_path / "killed"
+    # (its temporary files in tmp_path: a process killed outright cannot remove them)
     proc = subprocess.Popen(_sweep_command(spec_file, out), start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
     deadline = time.monotonic() + 120
     while _summary_parts(out) < 4 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -84,7 +84,8 @@ def test_workers_exit_by_themselves_when_the_sweep_is_killed_outright(tmp_path):
     spec.write_text(spec.read_text().replace('seed = 7',
                                              'seed = 7\nmodel = "sweep_hooks:SlowModel"'))
     out = tmp_path / "out"
-    env = {**os.environ, "SWEEP_TEST_SLOW": "1",
+    # (its temporary files in tmp_path: a process killed outright cannot remove them)
+    env = {**os.environ, "SWEEP_TEST_SLOW": "1", "TMPDIR": str(tmp_path),
            "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(_command(spec, out, "processes"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env, start_new_session=True)

@@ -332,12 +332,14 @@ def read_toml(path: Path | str, error: type[Exception] = RegionError) -> dict:
     Examples
     --------
     >>> import tempfile, os
-    >>> bad = os.path.join(tempfile.mkdtemp(), "bad.toml")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> bad = os.path.join(folder.name, "bad.toml")
     >>> _ = open(bad, "w").write('name = "x"\nvolume = 12 000\n')
     >>> read_toml(bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     symbiosis_abm.errors.RegionError: .../bad.toml: line 2, column 13: TOML syntax error: ...
+    >>> folder.cleanup()
     """
     path = Path(path)
     try:

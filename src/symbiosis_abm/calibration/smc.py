@@ -147,9 +147,11 @@ def calibrate(spec: CalibrationSpec, out: Path | str, *, backend: str = "process
     ...     "priors": {"discovery_rate": [0.01, 0.09]},
     ...     "patterns": {"training": {"outcomes": 1.0}}, "truth": {"discovery_rate": 0.05},
     ...     "schedule": {"population": 4, "max_populations": 2}}, "doc.toml")
-    >>> result = calibrate(spec, tempfile.mkdtemp(), backend="serial", progress=False)
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> result = calibrate(spec, folder.name, backend="serial", progress=False)
     >>> len(result.populations), result.stop_reason
     (2, 'max_populations (2) reached')
+    >>> folder.cleanup()
     """
     _quiet_pyabc()
     out = Path(out)

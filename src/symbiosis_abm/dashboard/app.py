@@ -258,6 +258,12 @@ def _current_context():
         return None
 
 
+def _remove_uploads(folder) -> None:
+    """Remove a session's upload folder (``folder.current``), if it made one."""
+    if folder.current is not None:
+        shutil.rmtree(folder.current, ignore_errors=True)
+
+
 @solara.component
 def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], lang: str):
     """Region, seed and every lever. Only this component reads ``params``, so moving a
@@ -266,8 +272,8 @@ def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], 
     ab = params.value.get("compare") is not None
     uploaded = solara.use_reactive({})       # label -> path of this session's uploads
     problems = solara.use_reactive([])
-    folder = solara.use_memo(lambda: tempfile.mkdtemp(prefix="dash-upload-"), [])
-    solara.use_effect(lambda: lambda: shutil.rmtree(folder, ignore_errors=True), [])
+    folder = solara.use_ref(None)            # this session's uploads: made at the first
+    solara.use_effect(lambda: lambda: _remove_uploads(folder), [])   # removed at the end
     labels = {path: label for label, path in uploaded.value.items()}
 
     def set_region(name: str):
@@ -276,7 +282,10 @@ def Levers(model: solara.Reactive[DashboardRun], params: solara.Reactive[dict], 
         params.set({**fresh, "compare": {}} if ab else fresh)
 
     def on_file(info: dict):
-        path, found = accept_region_upload(info["name"], info["data"] or b"", Path(folder))
+        if folder.current is None:
+            folder.current = tempfile.mkdtemp(prefix="dash-upload-")
+        path, found = accept_region_upload(info["name"], info["data"] or b"",
+                                           Path(folder.current))
         problems.set(found)
         if path is not None:
             label = Path(info["name"]).name    # a file name: data, not interface text

@@ -5,12 +5,14 @@ line each, naming the field and what is allowed) on the page.
 Examples
 --------
 >>> import tempfile
->>> folder = Path(tempfile.mkdtemp())
+>>> session = tempfile.TemporaryDirectory()
+>>> folder = Path(session.name)
 >>> accept_region_upload("notes.txt", b"x", folder)
 (None, ['notes.txt: a region file must be a .toml file'])
 >>> path, problems = accept_region_upload("mine.toml", b"x = [", folder)
 >>> path, problems[0].split(":")[0]
 (None, 'mine.toml')
+>>> session.cleanup()
 """
 
 from __future__ import annotations

@@ -7,11 +7,13 @@ Examples
 >>> from symbiosis_abm.sweep.spec import spec_from_dict
 >>> spec = spec_from_dict({"sweep": {"name": "l", "regions": ["kalundborg"], "ticks": 3,
 ...                        "replicates": 2}, "outputs": {"timeseries_every": 1}}, "l.toml")
->>> out = tempfile.mkdtemp()
+>>> folder = tempfile.TemporaryDirectory()
+>>> out = folder.name
 >>> _ = run_sweep(spec, out, backend="serial", progress=False)
 >>> res = load_results(out)
 >>> len(res.summary), len(res.failures), len(res.timeseries())
 (2, 0, 6)
+>>> folder.cleanup()
 """
 
 from __future__ import annotations

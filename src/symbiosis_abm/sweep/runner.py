@@ -10,11 +10,13 @@ Examples
 >>> from symbiosis_abm.sweep.spec import spec_from_dict
 >>> spec = spec_from_dict({"sweep": {"name": "r", "regions": ["kalundborg"], "ticks": 2,
 ...                        "replicates": 2}}, "r.toml")
->>> out = tempfile.mkdtemp()
+>>> folder = tempfile.TemporaryDirectory()
+>>> out = folder.name
 >>> run_sweep(spec, out, backend="serial", progress=False).line  # doctest: +ELLIPSIS
 'sweep r: 2 runs finished (2 now, 0 already done), 0 failed in ... s; results in ...'
 >>> run_sweep(spec, out, backend="serial", progress=False).ran   # resumed: nothing to do
 0
+>>> folder.cleanup()
 """
 
 from __future__ import annotations
