@@ -1,5 +1,5 @@
-"""Command line: ``symbiosis-abm COMMAND ...`` with the commands run, params, regions,
-resources, validate, opportunities and compare-links.
+"""Command line: ``symbiosis-abm COMMAND ...`` with the commands run, precompile, params,
+regions, resources, validate, opportunities and compare-links.
 
 Bad input (a region file, a ``--set`` value, an unknown region) is reported as one line per
 problem on stderr with exit code 2 and no traceback.
@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="draw the estimated parameters from a calibration's "
                           "posterior.parquet (with a stream of --seed); --set wins")
     run.set_defaults(handler=_run)
+
+    pre = sub.add_parser("precompile",
+                         help="compile the model's kernels ahead, on every core (the first "
+                              "command that runs the model does it by itself)")
+    pre.add_argument("--workers", type=int, default=None,
+                     help="processes compiling at once (default: one per core)")
+    pre.set_defaults(handler=_precompile)
 
     params = sub.add_parser("params", help="list every parameter with default, unit, meaning")
     params.add_argument("--group", help="only this group (time, economics, search, ...)")
@@ -185,6 +192,7 @@ def _set_message(problem: str, name: str, text: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     from .model import SymbiosisModel
     from .output import write_outputs
+    from .precompile import ensure_precompiled
 
     if args.steps < 1:
         raise SymbiosisInputError(f"--steps {args.steps}: must be a whole number >= 1")
@@ -202,6 +210,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"building a region of {overrides['n_firms']:,} firms ...", file=sys.stderr)
     started = time.perf_counter()
     model = SymbiosisModel(args.region, rng=args.seed, **overrides)
+    ensure_precompiled()   # a checkout's first run: its kernels compiled on every core
     long_run = model.world.n_firms >= 500 or args.steps > 600
     model.run(args.steps, progress=long_run and interactive)
     elapsed = time.perf_counter() - started
@@ -215,6 +224,25 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise SymbiosisInputError(f"--out {args.out}: cannot write: {exc.strerror}") from None
         print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}")
+    return 0
+
+
+def _precompile(args: argparse.Namespace) -> int:
+    from .precompile import is_current, precompile
+
+    if args.workers is not None and args.workers < 1:
+        raise SymbiosisInputError(f"--workers {args.workers}: must be a whole number >= 1")
+    if is_current():
+        print("the kernels' cache is current: nothing to compile")
+        return 0
+    try:
+        report = precompile(args.workers)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    failed = f" ({report.failed} signatures failed)" if report.failed else ""
+    print(f"compiled {report.compiled} kernels on {report.workers} processes in "
+          f"{report.seconds:.1f} s{failed}")
     return 0
 
 

@@ -62,6 +62,9 @@ def _dashboard(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"error: --port {args.port}: must be between 1 and 65535", file=sys.stderr)
         return 2
+    from .precompile import ensure_precompiled
+
+    ensure_precompiled()   # before the page's first step, not during it
     print(f"dashboard: http://{args.host}:{args.port}  (Ctrl+C stops it)", file=sys.stderr)
     command = server_command(args.host, args.port)
     if hasattr(os, "execve"):

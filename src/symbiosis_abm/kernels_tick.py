@@ -2248,6 +2248,27 @@ __all__ += ["measure_flat"]
 
 # LLVM's count of trailing zero bits (cttz): a word's lowest set bit in one instruction
 from numba.cpython.unsafe.numbers import trailing_zeros  # noqa: E402 - this section's own
+from numba.extending import overload  # noqa: E402
+
+
+def _lowest_bit(word):
+    """The place of the lowest set bit of ``word`` (an unsigned 64-bit word, not 0):
+    numba's intrinsic ``trailing_zeros`` compiled (:func:`_lowest_bit_compiled`), this
+    in pure Python, where an intrinsic cannot run (``NUMBA_DISABLE_JIT``: the recording
+    run of :mod:`.warmup`).
+
+    Examples
+    --------
+    >>> _lowest_bit(np.uint64(0b1000)), _lowest_bit(np.uint64(1) << np.uint64(63))
+    (3, 63)
+    """
+    word = int(word)
+    return (word & -word).bit_length() - 1
+
+
+@overload(_lowest_bit)
+def _lowest_bit_compiled(word):  # pragma: no cover - compiled
+    return lambda word: trailing_zeros(word)
 
 
 @njit(inline="always")
@@ -2332,7 +2353,7 @@ def _slot_tallies(trust, met, strong, lower):  # pragma: no cover - compiled
         word = (met_words[w] | strong_words[w] if 8 * w < whole
                 else _tail_word(met, strong, whole))
         while word != zero:
-            i = 8 * w + (np.int64(trailing_zeros(word)) >> 3)   # the lowest set bit's byte
+            i = 8 * w + (np.int64(_lowest_bit(word)) >> 3)   # the lowest set bit's byte
             word &= word - np.uint64(1)
             if met[i]:
                 met_trust[a] = trust[i]

@@ -111,9 +111,6 @@ def shared_world(region: Region, catalogue: ResourceCatalogue, params: Parameter
         if world.region is region and cat is catalogue and (p is params or p == params):
             return world
     world = build_world(region, catalogue, params)
-    for value in [*vars(world).values(), *vars(world.edges).values()]:
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
     _SHARED.appendleft((world, catalogue, params))
     return world
 
@@ -217,6 +214,7 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
     Prices, taxes and CO2e factors are those of the region's country, and the landfill
     tax that of the region's year where the catalogue lists it by year
     (:meth:`ResourceCatalogue.for_country`); ``world.catalogue`` is that catalogue.
+    A world is never modified: its arrays are read-only (:func:`_read_only`).
     """
     catalogue = catalogue.for_country(region.country, region.year)
     firms = region.firms
@@ -238,7 +236,7 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
                         catalogue.supply_seasonality[s_res])
     n_season = _seasons([n.demand_seasonality for _, n in needs],
                         catalogue.demand_seasonality[n_res])
-    return World(
+    return _read_only(World(
         region=region, catalogue=catalogue,
         firm_ids=tuple(f.id for f in firms),
         firm_xy=firm_xy,
@@ -273,7 +271,18 @@ def build_world(region: Region, catalogue: ResourceCatalogue, params: Parameters
         edge_resource=s_res[edges.stream],
         stream_surplus_heat=catalogue.surplus_heat[s_res] & np.array(
             [s.surplus_heat for _, s in streams], dtype=bool),
-    )
+    ))
+
+
+def _read_only(world: World) -> World:
+    """``world`` with its arrays (and its edges') made read-only. Every world's are,
+    shared by a process's models or a run's own: a compiled kernel is compiled for the
+    read-only arrays it is given, and would be compiled again, a minute on one core,
+    for writable ones."""
+    for value in [*vars(world).values(), *vars(world.edges).values()]:
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return world
 
 
 def stream_edge_starts(edge_stream: np.ndarray, n_streams: int) -> np.ndarray:

@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from ..precompile import ensure_precompiled
     from ..sweep.backends import default_workers
     from .spec import load_calibration_spec
 
@@ -60,6 +61,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.quick:
         spec, out = spec.quickened(), out / "quick"
         print("smoke test (--quick): the posterior of a quick calibration means nothing")
+    ensure_precompiled(progress=not args.no_progress)
     result = calibrate(spec, out, backend=args.backend, workers=workers,
                        scheduler=args.scheduler, fresh=args.fresh,
                        progress=not args.no_progress)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..precompile import ensure_precompiled
 from .backends import NoWorkersLeft, chunk_size, chunked, default_workers, execute
 from .design import check_combinations, expand
 from .preflight import check_before_running
@@ -104,6 +105,8 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
     todo = [r for r in runs if r.run_id not in done]
     size = chunk or chunk_size(len(todo), workers)
     chunks = chunked(todo, size)
+    if todo:   # a checkout's first sweep: the kernels compiled once, not by every worker
+        ensure_precompiled(progress=progress)
     with _sigterm_as_interrupt():
         ok, aborted = _stream(store, execute(chunks, Task.of(spec), backend, workers,
                                              scheduler, timeout),

@@ -1,0 +1,360 @@
+"""The model's kernels compiled ahead of a first run, in parallel, into their on-disk cache.
+
+numba compiles a kernel when a tick first calls it, for the types of that call, and keeps
+the machine code on disk (:mod:`.compiled`). A checkout whose kernels were never compiled
+(a fresh clone, or after ``kernels.py`` changed) therefore spends its first run compiling
+some fifty kernels one after another: about a minute of one core, with nothing shown. This
+module does that work first, on every core, with a progress bar:
+
+1. a short run in numba's pure-Python mode (``NUMBA_DISABLE_JIT=1``, in a child process:
+   nothing is compiled) records the types each kernel is called with from the model's
+   Python code (:func:`record`);
+2. worker processes compile those signatures at once, each into the shared on-disk cache
+   (:func:`compile_signature`), the largest kernels first;
+3. a mark beside the cache (:data:`MARK_NAME`) names the kernels' sources it holds, so a
+   later command sees the cache is current without looking further (:func:`is_current`).
+
+The run that follows loads each kernel from the cache. Its results cannot change: the
+cache holds the machine code the run would have compiled itself (the same compiler, the
+same types); a signature the short run did not meet is compiled by the run, as before.
+
+Examples
+--------
+>>> from symbiosis_abm.precompile import kernel_names
+>>> ("symbiosis_abm.kernels", "capped_months") in kernel_names()
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from importlib import import_module
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .compiled import SharedFunctionCache
+
+__all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
+           "next_signature", "is_current", "precompile", "ensure_precompiled", "MARK_NAME",
+           "RECORDED_RUNS"]
+
+#: the modules that define the package's kernels (:func:`.compiled.kernel`)
+KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick")
+
+#: what the recording run simulates (region, overrides, ticks): between them every kernel
+#: a tick of a small or a large region calls from Python but two rare ones (a region of
+#: 300 firms has some 7,000 candidate edges: the broker's input watch is on); about 2 s
+#: in pure Python
+RECORDED_RUNS = (("kalundborg", {}, 120), ("synthetic", {"n_firms": 300}, 36))
+
+#: the file beside the kernels' cache that names the sources it was compiled from
+MARK_NAME = "symbiosis-abm-precompiled.json"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A kernel (``module``, ``name``) and the numba types of one call's arguments, as
+    numba's dispatcher would type them (``args``, and ``kws`` as (name, type) pairs);
+    ``beneath``: the kernels such calls ran in turn (their compiling goes with this one's;
+    not part of what the signature is)."""
+
+    module: str
+    name: str
+    args: tuple
+    kws: tuple = ()
+    beneath: frozenset = field(default=frozenset(), compare=False)
+
+    @property
+    def kernels(self) -> frozenset:
+        """The kernels compiling this signature may compile: its own and those beneath."""
+        return self.beneath | {self.name}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`precompile` did: signatures compiled (and those that failed: a type
+    the recording guessed wrong, compiled by the run if it ever meets it), on how many
+    workers, in how many seconds."""
+
+    compiled: int
+    failed: int
+    workers: int
+    seconds: float
+
+
+def _is_kernel(value: object) -> bool:
+    return isinstance(getattr(value, "_cache", None), SharedFunctionCache)
+
+
+def kernel_names() -> list[tuple[str, str]]:
+    """(module, name) of every kernel of the package, in both numba modes (compiled, a
+    dispatcher; pure Python, the function itself: :func:`.compiled.kernel` gives either
+    its cache)."""
+    names = []
+    for module_name in KERNEL_MODULES:
+        module = import_module(module_name)
+        names += [(module_name, name) for name, value in vars(module).items()
+                  if _is_kernel(value)
+                  and getattr(value, "py_func", value).__module__ == module_name]
+    return names
+
+
+# --------------------------------------------------------------------- the recording run
+def _as_boxed(value):
+    """A kernel's result as a compiled kernel hands it to Python: numpy scalars as
+    Python's (numba boxes an ``int64`` as an ``int``), tuples item by item."""
+    if isinstance(value, tuple):
+        return tuple(_as_boxed(v) for v in value)
+    if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
+        return value.item()
+    return value
+
+
+class _Recording:
+    """What :func:`record` keeps: each signature the model's Python called a kernel with,
+    and the kernels that call ran beneath it (in the order first met)."""
+
+    def __init__(self):
+        self.beneath: dict[Signature, set[str]] = {}
+        self.top: Signature | None = None
+        self.depth = 0
+
+    def recorder(self, module: str, name: str, func):
+        """``func`` (a kernel run as Python), its calls recorded."""
+        from numba import typeof
+        from numba.core.typing.typeof import Purpose
+
+        def call(*args, **kws):
+            if self.depth == 0:   # from the model's Python: a call the run makes itself
+                try:
+                    types = (tuple(typeof(a, Purpose.argument) for a in args),
+                             tuple((k, typeof(v, Purpose.argument))
+                                   for k, v in sorted(kws.items())))
+                except ValueError:   # a value numba cannot type: the run would fail too
+                    self.top = None
+                else:
+                    self.top = Signature(module, name, *types)
+                    self.beneath.setdefault(self.top, set())
+            elif self.top is not None:
+                self.beneath[self.top].add(name)
+            self.depth += 1
+            try:
+                return _as_boxed(func(*args, **kws))
+            finally:
+                self.depth -= 1
+        return call
+
+    def signatures(self) -> list[Signature]:
+        return [replace(s, beneath=frozenset(names)) for s, names in self.beneath.items()]
+
+
+def record(runs=RECORDED_RUNS) -> list[Signature]:
+    """The distinct signatures the model's Python calls its kernels with in ``runs``
+    (region, overrides, ticks; seed 0), in the order first met.
+
+    Needs numba's pure-Python mode (``NUMBA_DISABLE_JIT=1`` before numba is imported: the
+    kernels run as Python and nothing is compiled); every module's name for a kernel is
+    replaced by a recorder for the runs, and restored after. A call from inside a kernel
+    is not recorded (compiling its caller compiles it), only named in its caller's
+    ``beneath``.
+    """
+    from numba.core import config
+
+    if not config.DISABLE_JIT:
+        raise RuntimeError("record() needs NUMBA_DISABLE_JIT=1 (it runs the kernels as Python)")
+    from .model import SymbiosisModel
+
+    kernels = {id(getattr(import_module(m), n)): (m, n) for m, n in kernel_names()}
+    recording = _Recording()
+    patched = []
+    for module in [m for name, m in list(sys.modules.items())
+                   if name.startswith("symbiosis_abm") and m is not None]:
+        for attr, value in list(vars(module).items()):
+            if id(value) in kernels:
+                patched.append((module, attr, value))
+                setattr(module, attr, recording.recorder(*kernels[id(value)], value))
+    try:
+        with warnings.catch_warnings():   # integer hashes overflow by design (as compiled)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for region, overrides, ticks in runs:
+                SymbiosisModel(region, rng=0, **overrides).run(ticks)
+    finally:
+        for module, attr, value in patched:
+            setattr(module, attr, value)
+    return recording.signatures()
+
+
+#: the recording child's program: :func:`_main` imported by the package's name, so that
+#: its signatures pickle as ``symbiosis_abm.precompile.Signature``
+_CHILD = "import sys; from symbiosis_abm.precompile import _main; sys.exit(_main(sys.argv[1:]))"
+
+
+def _recorded_in_child(timeout: float, runs=RECORDED_RUNS) -> list[Signature]:
+    """:func:`record` of ``runs`` in a child process in numba's pure-Python mode."""
+    with tempfile.TemporaryDirectory(prefix="symbiosis-abm-precompile-") as folder:
+        path = Path(folder) / "signatures.pickle"
+        env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+        try:
+            done = subprocess.run([sys.executable, "-c", _CHILD, "--record", str(path),
+                                   "--runs", json.dumps(runs)],
+                                  env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"the recording run took over {timeout:.0f} s") from None
+        if done.returncode != 0 or not path.exists():
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"the recording run failed: {last}")
+        return pickle.loads(path.read_bytes())
+
+
+# --------------------------------------------------------------------------- compiling
+def compile_signature(signature: Signature) -> tuple[Signature, float]:
+    """Compile one kernel for one signature into the on-disk cache (loaded from it where
+    it is there already); returns it and the seconds taken."""
+    started = time.perf_counter()
+    dispatcher = getattr(import_module(signature.module), signature.name)
+    _, args = dispatcher.fold_argument_types(signature.args, dict(signature.kws))
+    dispatcher.compile(tuple(args))
+    return signature, time.perf_counter() - started
+
+
+def next_signature(pending: list[Signature], running: list[Signature]) -> int:
+    """Which of ``pending`` a free worker compiles next: the first (``pending`` is
+    largest first) that shares no kernel with those ``running`` (two workers compiling
+    one callee at once both compile it: one would load it from the cache after the
+    other), else the first.
+
+    Examples
+    --------
+    >>> a, b = Signature("m", "a", (), beneath=frozenset({"c"})), Signature("m", "b", ())
+    >>> next_signature([Signature("m", "c", ()), b], running=[a]), next_signature([b], [])
+    (1, 0)
+    """
+    busy = frozenset().union(*(s.kernels for s in running))
+    return next((i for i, s in enumerate(pending) if not s.kernels & busy), 0)
+
+
+def _compile_all(signatures: list[Signature], n_workers: int, bar) -> int:
+    """Compile ``signatures`` on ``n_workers`` spawned processes, the largest first (the
+    number of arguments stands in for a kernel's size, so that no worker starts the
+    longest compile last), as :func:`next_signature` picks them; returns how many
+    failed."""
+    pending = sorted(signatures, key=lambda s: -len(s.args))
+    running: dict = {}
+    failed = 0
+    with ProcessPoolExecutor(n_workers, mp_context=get_context("spawn")) as pool:
+        while pending or running:
+            while pending and len(running) < n_workers:
+                chosen = pending.pop(next_signature(pending, list(running.values())))
+                running[pool.submit(compile_signature, chosen)] = chosen
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                del running[future]
+                failed += future.exception() is not None
+                bar.update()
+    return failed
+
+
+def _workers(wanted: int | None, jobs: int) -> int:
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    return max(1, min(wanted or available, jobs))
+
+
+def precompile(workers: int | None = None, progress: bool | None = None,
+               timeout: float = 300.0, runs=RECORDED_RUNS) -> Report:
+    """Record the kernels' signatures (:func:`record` of ``runs``, in a child; the
+    recording taking longer than ``timeout`` seconds fails), compile them on
+    ``workers`` processes (default: every core this process may use) into the on-disk
+    cache, and mark the cache current (:data:`MARK_NAME`).
+
+    ``progress``: a progress bar on stderr (None: where stderr is a terminal). A
+    signature that fails to compile is counted, not raised: the run compiles what it
+    meets. The recording run failing raises :class:`RuntimeError`.
+    """
+    started = time.perf_counter()
+    signatures = _recorded_in_child(timeout, runs)
+    n_workers = _workers(workers, len(signatures))
+    with tqdm(total=len(signatures), desc="compiling kernels", unit="kernel",
+              disable=None if progress is None else not progress, leave=False) as bar:
+        failed = _compile_all(signatures, n_workers, bar)
+    _write_mark()
+    return Report(len(signatures) - failed, failed, n_workers,
+                  time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------------ the mark
+def _cache_folder() -> Path:
+    from .kernels import capped_months
+    return Path(capped_months._cache._cache_path)
+
+
+def _sources() -> dict:
+    """What a cache entry depends on: numba's and Python's versions and each kernel
+    module's source (its size and time, as numba stamps its index)."""
+    stamps = {}
+    for name in KERNEL_MODULES:
+        stat = os.stat(import_module(name).__file__)
+        stamps[name] = [stat.st_mtime, stat.st_size]
+    import numba
+    return {"numba": numba.__version__, "python": sys.version, "sources": stamps}
+
+
+def is_current() -> bool:
+    """Whether the cache's mark names the kernels' sources as they are now."""
+    try:
+        mark = json.loads((_cache_folder() / MARK_NAME).read_text())
+    except (OSError, ValueError):
+        return False
+    return mark == _sources()
+
+
+def _write_mark() -> None:
+    folder = _cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{MARK_NAME}.{os.getpid()}"
+    temporary.write_text(json.dumps(_sources()))
+    temporary.replace(folder / MARK_NAME)   # whole or not at all, for a concurrent reader
+
+
+def ensure_precompiled(progress: bool | None = None) -> Report | None:
+    """:func:`precompile` where the cache is not current (:func:`is_current`), saying so
+    on stderr; None where it is. Anything going wrong is one line on stderr and the run
+    goes on: it compiles its kernels itself, as without this step."""
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0") or is_current():
+        return None
+    print("compiling the model's kernels once (they are cached for later runs) ...",
+          file=sys.stderr, flush=True)
+    try:
+        report = precompile(progress=progress)
+    except Exception as exc:  # noqa: BLE001 - the run compiles them itself
+        print(f"compiling ahead failed ({exc}); the run compiles its kernels itself",
+              file=sys.stderr)
+        return None
+    print(f"compiled {report.compiled} kernels on {report.workers} cores in "
+          f"{report.seconds:.0f} s", file=sys.stderr)
+    return report
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", type=Path, required=True,
+                        help="write the recorded signatures (a pickle) to this file")
+    parser.add_argument("--runs", type=json.loads, default=RECORDED_RUNS,
+                        help="what to simulate: a JSON list of [region, overrides, ticks]")
+    args = parser.parse_args(argv)
+    signatures = record(args.runs)
+    args.record.write_bytes(pickle.dumps(signatures))
+    return 0

@@ -1,0 +1,180 @@
+"""The kernels compiled ahead (symbiosis_abm.precompile): the recording in pure-Python
+mode meets the signatures a compiled run calls its kernels with, and a cache filled by
+``precompile`` serves a run that then compiles nothing."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from symbiosis_abm import precompile as pre
+from symbiosis_abm.cli import main
+from symbiosis_abm.compiled import SharedFunctionCache
+from symbiosis_abm.model import SymbiosisModel
+
+
+def _wrapped(dispatcher, key: tuple, seen: set):
+    """``dispatcher`` called as it is, each call's folded types added to ``seen``."""
+    def call(*args, **kws):
+        types = tuple(dispatcher.typeof_pyval(a) for a in args)
+        kw_types = {k: dispatcher.typeof_pyval(v) for k, v in kws.items()}
+        seen.add((*key, tuple(dispatcher.fold_argument_types(types, kw_types)[1])))
+        return dispatcher(*args, **kws)
+    return call
+
+
+def _top_level_calls(runs) -> set[tuple]:
+    """(module, name, folded argument types) of every call the model's Python makes to a
+    kernel in ``runs``, compiled (this process): each module's name for a kernel wrapped."""
+    kernels = {id(getattr(importlib.import_module(m), n)): (m, n) for m, n in pre.kernel_names()}
+    seen, patched = set(), []
+    for module in [m for name, m in list(sys.modules.items())
+                   if name.startswith("symbiosis_abm") and m is not None]:
+        for attr, value in list(vars(module).items()):
+            if id(value) in kernels:
+                patched.append((module, attr, value))
+                setattr(module, attr, _wrapped(value, kernels[id(value)], seen))
+    try:
+        for region, overrides, ticks in runs:
+            SymbiosisModel(region, rng=0, **overrides).run(ticks)
+    finally:
+        for module, attr, value in patched:
+            setattr(module, attr, value)
+    return seen
+
+
+def test_every_kernel_is_named_once():
+    names = pre.kernel_names()
+    assert len(names) == len(set(names)) > 100
+    for module, name in names:
+        assert isinstance(getattr(importlib.import_module(module), name)._cache,
+                          SharedFunctionCache)
+    assert ("symbiosis_abm.kernels_tick", "measure_flat") in names
+    # a kernel imported by the other module is named where it is defined
+    assert ("symbiosis_abm.kernels_tick", "route_state_keys") not in names
+
+
+def test_recording_needs_pure_python_mode():
+    with pytest.raises(RuntimeError, match="NUMBA_DISABLE_JIT"):
+        pre.record()
+
+
+def test_the_recording_meets_every_call_a_compiled_run_makes():
+    """What the pure-Python run records is what the compiled run calls, signature for
+    signature (numpy scalars boxed as numba boxes them, read-only arrays as such)."""
+    recorded = pre._recorded_in_child(120.0)
+    folded = set()
+    for s in recorded:
+        dispatcher = getattr(importlib.import_module(s.module), s.name)
+        folded.add((s.module, s.name,
+                    tuple(dispatcher.fold_argument_types(s.args, dict(s.kws))[1])))
+    calls = _top_level_calls(pre.RECORDED_RUNS)
+    assert len(calls) > 40
+    assert calls <= folded, sorted(c[:2] for c in calls - folded)
+    names = {(s.module, s.name) for s in recorded}
+    for kernel in ("allocate_start", "refresh_marked", "measure_flat", "deliver_pass"):
+        assert ("symbiosis_abm.kernels_tick", kernel) in names
+    # what a kernel calls in turn is named beneath it (the scheduling keeps such apart)
+    start = next(s for s in recorded if s.name == "allocate_start")
+    assert {"start_priced", "price_few_deals"} <= start.beneath
+    assert start.kernels == start.beneath | {"allocate_start"}
+
+
+_RUN_AFTER = textwrap.dedent("""
+    import json, sys
+    from numba.core import event
+    compiled = []
+
+    class Count(event.Listener):
+        def on_start(self, e): pass
+        def on_end(self, e): compiled.append(e.data["dispatcher"].py_func.__name__)
+
+    event.register("numba:compile", Count())
+    from symbiosis_abm.precompile import is_current
+    from symbiosis_abm.model import SymbiosisModel
+    current = is_current()
+    SymbiosisModel("kalundborg", rng=0).run(2)
+    print(json.dumps({"current": current, "compiled": compiled}))
+""")
+
+
+def test_a_precompiled_cache_serves_the_run_that_follows(tmp_path):
+    """In an empty cache: ``precompile`` of two Kalundborg ticks fills it and marks it
+    current; a new process running those ticks then compiles nothing."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    fill = ("from symbiosis_abm.precompile import precompile\n"
+            "r = precompile(workers=2, progress=False, runs=[['kalundborg', {}, 2]])\n"
+            "print(r.compiled, r.failed)")
+    done = subprocess.run([sys.executable, "-c", fill], env=env, capture_output=True,
+                          text=True, timeout=600, check=True)
+    compiled, failed = map(int, done.stdout.split())
+    assert compiled > 10 and failed == 0
+    assert (tmp_path / "cache").is_dir()
+    after = subprocess.run([sys.executable, "-c", _RUN_AFTER], env=env, capture_output=True,
+                           text=True, timeout=600, check=True)
+    got = json.loads(after.stdout.splitlines()[-1])
+    assert got == {"current": True, "compiled": []}
+
+
+def test_ensure_does_nothing_where_the_cache_is_current(monkeypatch, capsys):
+    monkeypatch.setattr(pre, "is_current", lambda: True)
+    monkeypatch.setattr(pre, "precompile", lambda **kw: pytest.fail("compiled again"))
+    assert pre.ensure_precompiled() is None
+    assert capsys.readouterr().err == ""
+
+
+def test_ensure_does_nothing_in_pure_python_mode(monkeypatch):
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
+    monkeypatch.setattr(pre, "is_current", lambda: pytest.fail("looked at the cache"))
+    assert pre.ensure_precompiled() is None
+
+
+def test_a_failed_precompile_is_one_line_and_the_run_goes_on(monkeypatch, capsys):
+    def fail(**kw):
+        raise RuntimeError("the recording run failed: boom")
+    monkeypatch.setattr(pre, "is_current", lambda: False)
+    monkeypatch.setattr(pre, "precompile", fail)
+    assert pre.ensure_precompiled(progress=False) is None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("compiling the model's kernels once")
+    assert err[1] == ("compiling ahead failed (the recording run failed: boom); the run "
+                      "compiles its kernels itself")
+
+
+def test_the_mark_names_the_kernels_sources(tmp_path, monkeypatch):
+    monkeypatch.setattr(pre, "_cache_folder", lambda: tmp_path)
+    assert not pre.is_current()   # no mark
+    pre._write_mark()
+    assert pre.is_current()
+    assert [p.name for p in tmp_path.iterdir()] == [pre.MARK_NAME]   # no temporary left
+    mark = json.loads((tmp_path / pre.MARK_NAME).read_text())
+    mark["sources"]["symbiosis_abm.kernels"][1] += 1   # the source changed size
+    (tmp_path / pre.MARK_NAME).write_text(json.dumps(mark))
+    assert not pre.is_current()
+    (tmp_path / pre.MARK_NAME).write_text("{not json")
+    assert not pre.is_current()
+
+
+def test_cli_precompile(monkeypatch, capsys):
+    assert main(["precompile", "--workers", "0"]) == 2
+    assert capsys.readouterr().err.strip() == ("error: --workers 0: must be a whole number "
+                                               ">= 1")
+    monkeypatch.setattr(pre, "is_current", lambda: True)
+    assert main(["precompile"]) == 0
+    assert capsys.readouterr().out.strip() == "the kernels' cache is current: nothing to compile"
+
+
+def test_cli_precompile_reports_a_failed_recording(monkeypatch, capsys):
+    def fail(workers):
+        raise RuntimeError("the recording run took over 300 s")
+    monkeypatch.setattr(pre, "is_current", lambda: False)
+    monkeypatch.setattr(pre, "precompile", fail)
+    assert main(["precompile"]) == 1
+    assert capsys.readouterr().err.strip() == "error: the recording run took over 300 s"
