@@ -19,33 +19,23 @@ from symbiosis_abm.compiled import SharedFunctionCache
 from symbiosis_abm.model import SymbiosisModel
 
 
-def _wrapped(dispatcher, key: tuple, seen: set):
-    """``dispatcher`` called as it is, each call's folded types added to ``seen``."""
-    def call(*args, **kws):
-        types = tuple(dispatcher.typeof_pyval(a) for a in args)
-        kw_types = {k: dispatcher.typeof_pyval(v) for k, v in kws.items()}
-        seen.add((*key, tuple(dispatcher.fold_argument_types(types, kw_types)[1])))
-        return dispatcher(*args, **kws)
-    return call
-
-
 def _top_level_calls(runs) -> set[tuple]:
     """(module, name, folded argument types) of every call the model's Python makes to a
-    kernel in ``runs``, compiled (this process): each module's name for a kernel wrapped."""
-    kernels = {id(getattr(importlib.import_module(m), n)): (m, n) for m, n in pre.kernel_names()}
-    seen, patched = set(), []
-    for module in [m for name, m in list(sys.modules.items())
-                   if name.startswith("symbiosis_abm") and m is not None]:
-        for attr, value in list(vars(module).items()):
-            if id(value) in kernels:
-                patched.append((module, attr, value))
-                setattr(module, attr, _wrapped(value, kernels[id(value)], seen))
-    try:
+    kernel in ``runs``, compiled (this process)."""
+    seen = set()
+
+    def wrap(module, name, dispatcher):
+        def call(*args, **kws):
+            types = tuple(dispatcher.typeof_pyval(a) for a in args)
+            kw_types = {k: dispatcher.typeof_pyval(v) for k, v in kws.items()}
+            folded = dispatcher.fold_argument_types(types, kw_types)[1]
+            seen.add((module, name, tuple(folded)))
+            return dispatcher(*args, **kws)
+        return call
+
+    with pre.kernels_wrapped(wrap):
         for region, overrides, ticks in runs:
             SymbiosisModel(region, rng=0, **overrides).run(ticks)
-    finally:
-        for module, attr, value in patched:
-            setattr(module, attr, value)
     return seen
 
 

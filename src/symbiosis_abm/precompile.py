@@ -10,7 +10,8 @@ module does that work first, on every core, with a progress bar:
    nothing is compiled) records the types each kernel is called with from the model's
    Python code (:func:`record`);
 2. worker processes compile those signatures at once, each into the shared on-disk cache
-   (:func:`compile_signature`), the largest kernels first;
+   (:func:`compile_signature`), the largest kernels first, and two that call the same
+   kernels not at the same time while another can go (:func:`next_signature`);
 3. a mark beside the cache (:data:`MARK_NAME`) names the kernels' sources it holds, so a
    later command sees the cache is current without looking further (:func:`is_current`).
 
@@ -28,6 +29,7 @@ True
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pickle
@@ -48,17 +50,19 @@ from tqdm import tqdm
 from .compiled import SharedFunctionCache
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
-           "next_signature", "is_current", "precompile", "ensure_precompiled", "MARK_NAME",
-           "RECORDED_RUNS"]
+           "next_signature", "kernels_wrapped", "is_current", "precompile",
+           "ensure_precompiled", "MARK_NAME", "RECORDED_RUNS"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
 KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick")
 
-#: what the recording run simulates (region, overrides, ticks): between them every kernel
-#: a tick of a small or a large region calls from Python but two rare ones (a region of
-#: 300 firms has some 7,000 candidate edges: the broker's input watch is on); about 2 s
-#: in pure Python
-RECORDED_RUNS = (("kalundborg", {}, 120), ("synthetic", {"n_firms": 300}, 36))
+#: what the recording run simulates (region, overrides, ticks): between them nearly every
+#: kernel a tick calls from Python, with a facilitator or without, in a small region or a
+#: large one (300 firms have some 7,000 candidate edges: the broker's input watch is on);
+#: about 2 s in pure Python. The few others (a 10,000-firm region's reputation pass, an
+#: asset worn out) are compiled by the run that meets them, a second or two.
+RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False}, 24),
+                 ("synthetic", {"n_firms": 300}, 36))
 
 #: the file beside the kernels' cache that names the sources it was compiled from
 MARK_NAME = "symbiosis-abm-precompiled.json"
@@ -123,6 +127,27 @@ def _as_boxed(value):
     return value
 
 
+@contextlib.contextmanager
+def kernels_wrapped(wrap):
+    """Every name a loaded module of the package has for a kernel bound to
+    ``wrap(module, name, kernel)`` (the kernel's own module and name) for the block, and
+    restored after: the model's Python and the kernels calling one another (as Python, or
+    compiled code calling a wrapper: not) go through the wrapper."""
+    kernels = {id(getattr(import_module(m), n)): (m, n) for m, n in kernel_names()}
+    patched = []
+    for module in [m for name, m in list(sys.modules.items())
+                   if name.startswith("symbiosis_abm") and m is not None]:
+        for attr, value in list(vars(module).items()):
+            if id(value) in kernels:
+                patched.append((module, attr, value))
+                setattr(module, attr, wrap(*kernels[id(value)], value))
+    try:
+        yield
+    finally:
+        for module, attr, value in patched:
+            setattr(module, attr, value)
+
+
 class _Recording:
     """What :func:`record` keeps: each signature the model's Python called a kernel with,
     and the kernels that call ran beneath it (in the order first met)."""
@@ -167,8 +192,8 @@ def record(runs=RECORDED_RUNS) -> list[Signature]:
 
     Needs numba's pure-Python mode (``NUMBA_DISABLE_JIT=1`` before numba is imported: the
     kernels run as Python and nothing is compiled); every module's name for a kernel is
-    replaced by a recorder for the runs, and restored after. A call from inside a kernel
-    is not recorded (compiling its caller compiles it), only named in its caller's
+    replaced by a recorder for the runs (:func:`kernels_wrapped`). A call from inside a
+    kernel is not recorded (compiling its caller compiles it), only named in its caller's
     ``beneath``.
     """
     from numba.core import config
@@ -177,23 +202,12 @@ def record(runs=RECORDED_RUNS) -> list[Signature]:
         raise RuntimeError("record() needs NUMBA_DISABLE_JIT=1 (it runs the kernels as Python)")
     from .model import SymbiosisModel
 
-    kernels = {id(getattr(import_module(m), n)): (m, n) for m, n in kernel_names()}
     recording = _Recording()
-    patched = []
-    for module in [m for name, m in list(sys.modules.items())
-                   if name.startswith("symbiosis_abm") and m is not None]:
-        for attr, value in list(vars(module).items()):
-            if id(value) in kernels:
-                patched.append((module, attr, value))
-                setattr(module, attr, recording.recorder(*kernels[id(value)], value))
-    try:
-        with warnings.catch_warnings():   # integer hashes overflow by design (as compiled)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            for region, overrides, ticks in runs:
-                SymbiosisModel(region, rng=0, **overrides).run(ticks)
-    finally:
-        for module, attr, value in patched:
-            setattr(module, attr, value)
+    with kernels_wrapped(recording.recorder), warnings.catch_warnings():
+        # the integer hashes overflow by design (in numpy scalars here, as compiled)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for region, overrides, ticks in runs:
+            SymbiosisModel(region, rng=0, **overrides).run(ticks)
     return recording.signatures()
 
 
