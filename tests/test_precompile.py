@@ -10,8 +10,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
+from filelock import FileLock
 
 from symbiosis_abm import precompile as pre
 from symbiosis_abm.cli import main
@@ -168,3 +171,25 @@ def test_cli_precompile_reports_a_failed_recording(monkeypatch, capsys):
     monkeypatch.setattr(pre, "precompile", fail)
     assert main(["precompile"]) == 1
     assert capsys.readouterr().err.strip() == "error: the recording run took over 300 s"
+
+
+def test_a_second_process_waits_for_the_first(tmp_path, monkeypatch, capsys):
+    """While another holds the precompile lock, ensure_precompiled waits for it, then
+    finds the cache current and compiles nothing."""
+    monkeypatch.setattr(pre, "_cache_folder", lambda: tmp_path)
+    done = {"current": False}
+    monkeypatch.setattr(pre, "is_current", lambda: done["current"])
+    monkeypatch.setattr(pre, "precompile", lambda **kw: pytest.fail("compiled again"))
+    other = FileLock(tmp_path / pre.LOCK_NAME)
+    other.acquire()
+    result = {}
+    waiting = threading.Thread(target=lambda: result.update(got=pre.ensure_precompiled()))
+    waiting.start()
+    time.sleep(0.5)
+    assert waiting.is_alive()   # held up by the lock
+    done["current"] = True      # the other process finished ...
+    other.release()             # ... and let go
+    waiting.join(10)
+    assert result == {"got": None}
+    assert capsys.readouterr().err.strip() == ("waiting for another process compiling the "
+                                               "model's kernels ...")

@@ -45,13 +45,14 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from .compiled import SharedFunctionCache
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
-           "ensure_precompiled", "MARK_NAME", "RECORDED_RUNS"]
+           "ensure_precompiled", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
 KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick")
@@ -66,6 +67,11 @@ RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False},
 
 #: the file beside the kernels' cache that names the sources it was compiled from
 MARK_NAME = "symbiosis-abm-precompiled.json"
+
+#: the lock file held while a process precompiles (:func:`ensure_precompiled`), and how
+#: long another waits for it
+LOCK_NAME = "symbiosis-abm-precompile.lock"
+WAIT_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -345,14 +351,19 @@ def _write_mark() -> None:
 
 def ensure_precompiled(progress: bool | None = None) -> Report | None:
     """:func:`precompile` where the cache is not current (:func:`is_current`), saying so
-    on stderr; None where it is. Anything going wrong is one line on stderr and the run
-    goes on: it compiles its kernels itself, as without this step."""
+    on stderr; None where it is. One process at a time: another that finds the step
+    under way waits for it (:data:`LOCK_NAME`), then finds the cache current. Anything
+    going wrong is one line on stderr and the run goes on: it compiles its kernels
+    itself, as without this step."""
     if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0") or is_current():
         return None
-    print("compiling the model's kernels once (they are cached for later runs) ...",
-          file=sys.stderr, flush=True)
     try:
-        report = precompile(progress=progress)
+        with _precompiling():
+            if is_current():   # another process did it while this one waited
+                return None
+            print("compiling the model's kernels once (they are cached for later runs) ...",
+                  file=sys.stderr, flush=True)
+            report = precompile(progress=progress)
     except Exception as exc:  # noqa: BLE001 - the run compiles them itself
         print(f"compiling ahead failed ({exc}); the run compiles its kernels itself",
               file=sys.stderr)
@@ -360,6 +371,29 @@ def ensure_precompiled(progress: bool | None = None) -> Report | None:
     print(f"compiled {report.compiled} kernels on {report.workers} cores in "
           f"{report.seconds:.0f} s", file=sys.stderr)
     return report
+
+
+@contextlib.contextmanager
+def _precompiling():
+    """The cache folder's precompile lock held for the block; where another process holds
+    it, a line on stderr and a wait (at most :data:`WAIT_SECONDS`)."""
+    folder = _cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / LOCK_NAME)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print("waiting for another process compiling the model's kernels ...",
+              file=sys.stderr, flush=True)
+        try:
+            lock.acquire(timeout=WAIT_SECONDS)
+        except Timeout:
+            raise RuntimeError(f"another process has been compiling them for over "
+                               f"{WAIT_SECONDS:.0f} s") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _main(argv: list[str] | None = None) -> int:
