@@ -193,3 +193,37 @@ def test_a_second_process_waits_for_the_first(tmp_path, monkeypatch, capsys):
     assert result == {"got": None}
     assert capsys.readouterr().err.strip() == ("waiting for another process compiling the "
                                                "model's kernels ...")
+
+
+class _Bar:
+    def __init__(self):
+        self.n = 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+
+def _capped_months_signature(*args) -> pre.Signature:
+    return pre.Signature("symbiosis_abm.kernels", "capped_months", args)
+
+
+def test_a_signature_that_fails_is_counted_not_raised():
+    from numba import types
+
+    array2, array1 = types.Array(types.float64, 2, "C"), types.Array(types.float64, 1, "C")
+    index = types.Array(types.int64, 1, "C")
+    good = _capped_months_signature(array2, array2, index, index, array1)
+    wrong = _capped_months_signature(types.int64)                  # one argument of five
+    missing = pre.Signature("symbiosis_abm.kernels", "no_such_kernel", ())
+    bar = _Bar()
+    assert pre._compile_all([good, wrong, missing], 2, bar) == 2
+    assert bar.n == 3
+
+
+def test_workers_that_die_fail_what_is_left_and_nothing_hangs(monkeypatch):
+    monkeypatch.setattr(pre, "_WORKER", "import sys; sys.exit(3)")
+    signatures = [pre.Signature("m", f"k{i}", ()) for i in range(5)]
+    bar = _Bar()
+    started = time.perf_counter()
+    assert pre._compile_all(signatures, 2, bar) == 5
+    assert bar.n == 5 and time.perf_counter() - started < 30

@@ -9,7 +9,8 @@ module does that work first, on every core, with a progress bar:
 1. a short run in numba's pure-Python mode (``NUMBA_DISABLE_JIT=1``, in a child process:
    nothing is compiled) records the types each kernel is called with from the model's
    Python code (:func:`record`);
-2. worker processes compile those signatures at once, each into the shared on-disk cache
+2. worker processes (``python -c``: nothing of the caller's script is imported again)
+   compile those signatures at once, each into the shared on-disk cache
    (:func:`compile_signature`), the largest kernels first, and two that call the same
    kernels not at the same time while another can go (:func:`next_signature`);
 3. a mark beside the cache (:data:`MARK_NAME`) names the kernels' sources it holds, so a
@@ -33,15 +34,16 @@ import contextlib
 import json
 import os
 import pickle
+import queue
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from importlib import import_module
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -267,24 +269,108 @@ def next_signature(pending: list[Signature], running: list[Signature]) -> int:
 
 
 def _compile_all(signatures: list[Signature], n_workers: int, bar) -> int:
-    """Compile ``signatures`` on ``n_workers`` spawned processes, the largest first (the
-    number of arguments stands in for a kernel's size, so that no worker starts the
-    longest compile last), as :func:`next_signature` picks them; returns how many
-    failed."""
+    """Compile ``signatures`` on ``n_workers`` worker processes (:class:`_Worker`), the
+    largest first (the number of arguments stands in for a kernel's size, so that no
+    worker starts the longest compile last), as :func:`next_signature` picks them;
+    returns how many failed (a worker that dies fails its signature and takes no more)."""
     pending = sorted(signatures, key=lambda s: -len(s.args))
-    running: dict = {}
+    done: queue.Queue = queue.Queue()
+    workers = [_Worker(done) for _ in range(n_workers)]
     failed = 0
-    with ProcessPoolExecutor(n_workers, mp_context=get_context("spawn")) as pool:
-        while pending or running:
-            while pending and len(running) < n_workers:
-                chosen = pending.pop(next_signature(pending, list(running.values())))
-                running[pool.submit(compile_signature, chosen)] = chosen
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                del running[future]
-                failed += future.exception() is not None
-                bar.update()
+    try:
+        while pending or any(w.job is not None for w in workers):
+            for worker in workers:
+                if pending and worker.alive and worker.job is None:
+                    running = [w.job for w in workers if w.job is not None]
+                    worker.give(pending.pop(next_signature(pending, running)))
+            if not any(w.job is not None for w in workers):   # every worker died
+                failed += len(pending)
+                bar.update(len(pending))
+                break
+            try:
+                worker, ok = done.get(timeout=1.0)
+            except queue.Empty:   # a worker that died as it was given a signature
+                for worker in workers:
+                    if worker.job is not None and not worker.reading():
+                        worker.job = None
+                        failed += 1
+                        bar.update()
+                continue
+            worker.job = None
+            failed += not ok
+            bar.update()
+    finally:
+        for worker in workers:
+            worker.stop()
     return failed
+
+
+#: a worker's program: ``python -c``, so that it imports nothing of the caller's script
+#: (a ``multiprocessing`` child would import the caller's main module again)
+_WORKER = "from symbiosis_abm.precompile import _serve; _serve()"
+
+
+class _Worker:
+    """A ``python -c`` process compiling one signature at a time (:func:`_serve`): each
+    is sent pickled on its stdin, and one byte comes back on its stdout (1: compiled or
+    loaded, 0: failed); a thread reads the answers into ``done`` as (worker, ok), and a
+    worker whose pipe closes answers 0 and stops."""
+
+    def __init__(self, done: queue.Queue):
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+        self.job: Signature | None = None
+        self.alive = True
+        self._done = done
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def reading(self) -> bool:
+        """Whether its answers are still read (false once its pipe closed)."""
+        return self._reader.is_alive()
+
+    def give(self, signature: Signature) -> None:
+        self.job = signature
+        data = pickle.dumps(signature)
+        try:
+            self.process.stdin.write(struct.pack("<Q", len(data)) + data)
+            self.process.stdin.flush()
+        except OSError:   # it died: its reader answers for it
+            pass
+
+    def _read(self) -> None:
+        while (answer := self.process.stdout.read(1)) == b"\x01" or answer == b"\x00":
+            self._done.put((self, answer == b"\x01"))
+        self.alive = False
+        if self.job is not None:
+            self._done.put((self, False))
+
+    def stop(self) -> None:
+        try:
+            self.process.stdin.close()   # end of input: the worker returns
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+def _serve() -> None:
+    """A worker's loop (:class:`_Worker`): read a signature, compile it, answer a byte;
+    until its input ends."""
+    source = sys.stdin.buffer
+    # the answers on a copy of stdout; anything printed goes to stderr, not into them
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr
+    while len(head := source.read(8)) == 8:
+        signature = pickle.loads(source.read(struct.unpack("<Q", head)[0]))
+        try:
+            compile_signature(signature)
+            answers.write(b"\x01")
+        except Exception:  # noqa: BLE001 - a type the recording guessed wrong
+            answers.write(b"\x00")
+        answers.flush()
 
 
 def _workers(wanted: int | None, jobs: int) -> int:
