@@ -242,14 +242,12 @@ def _recorded_in_child(timeout: float, runs=RECORDED_RUNS) -> list[Signature]:
 
 
 # --------------------------------------------------------------------------- compiling
-def compile_signature(signature: Signature) -> tuple[Signature, float]:
+def compile_signature(signature: Signature) -> None:
     """Compile one kernel for one signature into the on-disk cache (loaded from it where
-    it is there already); returns it and the seconds taken."""
-    started = time.perf_counter()
+    it is there already)."""
     dispatcher = getattr(import_module(signature.module), signature.name)
     _, args = dispatcher.fold_argument_types(signature.args, dict(signature.kws))
     dispatcher.compile(tuple(args))
-    return signature, time.perf_counter() - started
 
 
 def next_signature(pending: list[Signature], running: list[Signature]) -> int:
