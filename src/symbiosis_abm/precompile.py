@@ -54,18 +54,25 @@ from .compiled import SharedFunctionCache
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
-           "ensure_precompiled", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS"]
+           "ensure_precompiled", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
+           "RECORDING_WATCH_FROM_EDGES"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
 KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick")
 
 #: what the recording run simulates (region, overrides, ticks): between them nearly every
 #: kernel a tick calls from Python, with a facilitator or without, in a small region or a
-#: large one (300 firms have some 7,000 candidate edges: the broker's input watch is on);
-#: about 2 s in pure Python. The few others (a 10,000-firm region's reputation pass, an
-#: asset worn out) are compiled by the run that meets them, a second or two.
+#: large one (the 300-firm region's broker watches its inputs while recording:
+#: :data:`RECORDING_WATCH_FROM_EDGES`); about 2 s in pure Python. The few others (a
+#: 10,000-firm region's reputation pass, an asset worn out) are compiled by the run that
+#: meets them, a second or two.
 RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False}, 24),
                  ("synthetic", {"n_firms": 300}, 36))
+
+#: the broker's input watch (:data:`.terms.WATCH_FROM_EDGES`) starts at this many edges
+#: while recording, so that the 300-firm region (some 6,000 edges) meets the watch's
+#: kernels, as a region of 1,500 firms or more does, and ``kalundborg`` (102) does not
+RECORDING_WATCH_FROM_EDGES = 1000
 
 #: the file beside the kernels' cache that names the sources it was compiled from
 MARK_NAME = "symbiosis-abm-precompiled.json"
@@ -211,12 +218,25 @@ def record(runs=RECORDED_RUNS) -> list[Signature]:
     from .model import SymbiosisModel
 
     recording = _Recording()
-    with kernels_wrapped(recording.recorder), warnings.catch_warnings():
+    with (kernels_wrapped(recording.recorder), _watching_from(RECORDING_WATCH_FROM_EDGES),
+          warnings.catch_warnings()):
         # the integer hashes overflow by design (in numpy scalars here, as compiled)
         warnings.simplefilter("ignore", RuntimeWarning)
         for region, overrides, ticks in runs:
             SymbiosisModel(region, rng=0, **overrides).run(ticks)
     return recording.signatures()
+
+
+@contextlib.contextmanager
+def _watching_from(edges: int):
+    """The broker's input watch on from ``edges`` candidate edges for the duration."""
+    from . import terms
+
+    saved, terms.WATCH_FROM_EDGES = terms.WATCH_FROM_EDGES, edges
+    try:
+        yield
+    finally:
+        terms.WATCH_FROM_EDGES = saved
 
 
 #: the recording child's program: :func:`_main` imported by the package's name, so that

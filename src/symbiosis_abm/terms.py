@@ -31,9 +31,13 @@ from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 PIPE = MODES.index("pipe")
 
 #: regions with at least this many candidate edges watch what changed (input_watch.py);
-#: in smaller ones comparing every edge asked about costs less (measured: Kalundborg's
-#: 102 edges ~4% slower watched, 600 firms' 13,500 edges 1-2% faster)
-WATCH_FROM_EDGES = 5000
+#: in smaller ones comparing every edge asked about costs less: the watch's pass reads
+#: every trust, stream and need each tick, the comparison only the edges asked about.
+#: Measured (benchmarks/paired_ab.py, blocks of 10 ticks, 2026-12-05), a tick's CPU
+#: compared / watched: 300 firms (5,700 edges) 0.95, 600 (13,500) 0.96 and 0.98, 1,000
+#: (25,000) 0.95, 1,500 (37,000) 1.01, 2,000 (51,000) 1.02, 5,000 (129,000) 1.00;
+#: Kalundborg's 102 edges ~4% slower watched
+WATCH_FROM_EDGES = 30_000
 
 #: remembered surpluses are recomputed this many edges at a time (bounds the temporaries)
 RECOMPUTE_SLICE = 1 << 17
