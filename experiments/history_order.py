@@ -20,6 +20,7 @@ the documented year with each link's median first tick over runs.
 Usage::
 
     python experiments/history_order.py --seeds 20 --out runs/history
+    python experiments/history_order.py --seeds 30 --results docs/results   # the committed report
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +36,11 @@ from scipy import stats
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.reporting import code_version
+from symbiosis_abm.sweep.experiment import process_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVED = ROOT / "docs" / "validation" / "kalundborg_history_observed_links.csv"
-REPORT = ROOT / "docs" / "results" / "kalundborg_history.md"
+REPORT_NAME = "kalundborg_history.md"
 REGION = "kalundborg_history"
 #: 1960-01 to 2020-12: the region's documented span.
 TICKS = 61 * 12
@@ -129,7 +130,7 @@ def run_all(seeds: list[int], workers: int = 1, ticks: int = TICKS,
             **overrides) -> pd.DataFrame:
     """:func:`first_ticks` over ``seeds`` (in a process pool if ``workers`` > 1)."""
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with process_pool(workers) as pool:
             parts = list(pool.map(_one, [(s, ticks, overrides) for s in seeds]))
     else:
         parts = [first_ticks(s, ticks, **overrides) for s in seeds]
@@ -203,13 +204,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--ticks", type=int, default=TICKS)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "history")
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "history",
+                    help="folder for the first ticks' Parquet file (default runs/history)")
+    ap.add_argument("--results", type=Path, default=None,
+                    help=f"folder for {REPORT_NAME} (default OUT/report; docs/results for "
+                         "the committed report)")
     args = ap.parse_args(argv)
     runs = run_all(list(range(args.seeds)), args.workers, args.ticks)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_parquet(args.out / "history_first_ticks.parquet")
-    REPORT.write_text(report(runs, args.ticks), encoding="utf-8")
-    print(REPORT.read_text(encoding="utf-8"))
+    results = args.results if args.results is not None else args.out / "report"
+    results.mkdir(parents=True, exist_ok=True)
+    text = report(runs, args.ticks)
+    (results / REPORT_NAME).write_text(text, encoding="utf-8")
+    print(text)
+    print(f"wrote {results / REPORT_NAME}")
     return 0
 
 

@@ -32,7 +32,7 @@ import argparse
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.reporting import code_version
 from symbiosis_abm.survival import CENSORING_ENDINGS, CONTRACT_ENDINGS, kaplan_meier, lifetimes
-from symbiosis_abm.sweep.experiment import SMOKE_MARK, with_banner
+from symbiosis_abm.sweep.experiment import SMOKE_MARK, process_pool, with_banner
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVED = ROOT / "docs" / "validation" / "kalundborg_observed_links.csv"
@@ -77,7 +77,7 @@ def run_all(seeds: int, months: int, workers: int) -> pd.DataFrame:
         frames = [run_one(region, seed, months)
                   for region, seed in tqdm(jobs, desc="lifetimes", unit="run")]
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:
             futures = [pool.submit(run_one, region, seed, months) for region, seed in jobs]
             frames = [future.result() for future in tqdm(
                 as_completed(futures), total=len(futures), desc="lifetimes", unit="run")]

@@ -30,7 +30,7 @@ import argparse
 import dataclasses
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from symbiosis_abm.measures import largest_key_supplier, time_to_first, time_to_
 from symbiosis_abm.region import load_region
 from symbiosis_abm.reporting import code_version, mean_ci
 from symbiosis_abm.sweep.analyze import adjust_p
+from symbiosis_abm.sweep.experiment import process_pool
 from symbiosis_abm.sweep.findings import paired_effect, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +182,7 @@ def design(args: argparse.Namespace) -> list[tuple[str, str, dict[str, Any], int
 def run_all(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     rows, series, closures = [], [], []
     ticks = 12 * args.years
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+    with process_pool(args.workers) as pool:
         futures = {pool.submit(run_one, region, arm, params, seed, ticks): "run"
                    for region, arm, params, seed in design(args)}
         futures.update({pool.submit(closure_pair, seed, ticks, 36): "closure"

@@ -12,7 +12,7 @@ import argparse
 import inspect
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.reporting import code_version
-from symbiosis_abm.sweep.experiment import SMOKE_BANNER
+from symbiosis_abm.sweep.experiment import SMOKE_BANNER, process_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,7 +104,7 @@ def run_all(design: list[tuple[str, str, dict[str, Any], int]], months: int, wor
             desc: str, probe: bool = False) -> pd.DataFrame:
     """Every (region, arm, params, seed) of ``design``, in a pool of ``workers``."""
     rows = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         futures = [pool.submit(run_one, region, arm, params, seed, months, probe)
                    for region, arm, params, seed in design]
         for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run"):

@@ -58,3 +58,22 @@ def test_rank_correlation_counts_never_formed_as_last(ho):
 def test_summarise_bootstrap_ci_brackets_the_mean(ho):
     s = ho.summarise(pd.Series([0.1, 0.3, 0.5, 0.2, 0.4]))
     assert s["low"] <= s["mean"] <= s["high"] and s["share_positive"] == 1.0
+
+
+# (in three ticks no link forms: every rank is tied, and scipy says so)
+@pytest.mark.filterwarnings("ignore:An input array is constant")
+def test_the_report_goes_under_out_not_into_docs(ho, tmp_path, capsys):
+    """The committed report changes only when asked for (``--results docs/results``)."""
+    committed = ROOT / "docs" / "results" / ho.REPORT_NAME
+    before = committed.read_bytes()
+    out = tmp_path / "history"
+    assert ho.main(["--seeds", "1", "--ticks", "3", "--workers", "1", "--out", str(out)]) == 0
+    written = out / "report" / ho.REPORT_NAME
+    assert "3 monthly ticks" in written.read_text(encoding="utf-8")
+    assert (out / "history_first_ticks.parquet").is_file()
+    assert committed.read_bytes() == before
+    assert str(written) in capsys.readouterr().out
+    elsewhere = tmp_path / "elsewhere"
+    assert ho.main(["--seeds", "1", "--ticks", "3", "--workers", "1", "--out", str(out),
+                    "--results", str(elsewhere)]) == 0
+    assert (elsewhere / ho.REPORT_NAME).is_file()

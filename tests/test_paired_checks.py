@@ -95,3 +95,12 @@ def test_script_tiny_run(name, tmp_path, capsys):
     assert args.quick and args.seeds == args.quick_size[0]
     assert script.report(pd.read_parquet(tmp_path / f"{name}_runs.parquet"), args,
                          0.0).startswith("> **SMOKE TEST**")
+
+
+def test_a_scripts_pool_spawns_its_workers():
+    """Forked, a worker would copy the locks a parent's threads hold (tqdm's monitor)."""
+    from symbiosis_abm.sweep.experiment import process_pool
+
+    with process_pool(1) as pool:
+        assert pool._mp_context.get_start_method() == "spawn"
+        assert pool.submit(abs, -3).result() == 3

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import multiprocessing
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ..precompile import ensure_precompiled
 from .backends import BACKENDS
 from .results import SweepResults, load_results
 from .runner import SweepReport, run_sweep
 from .spec import load_spec
 
 __all__ = ["add_experiment_arguments", "run_experiment", "is_smoke", "with_banner",
-           "report_folder", "SMOKE_BANNER"]
+           "report_folder", "process_pool", "SMOKE_BANNER"]
 
 #: A file in a sweep folder made with ``--quick`` (a remade report keeps its banner).
 SMOKE_MARK = "SMOKE_TEST"
@@ -148,3 +151,17 @@ def run_experiment(spec_file: Path | str, args: argparse.Namespace
     if args.quick:
         (Path(args.out) / SMOKE_MARK).write_text(SMOKE_BANNER + "\n", encoding="utf-8")
     return load_results(args.out), report
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes for a script's own runs, outside a sweep.
+
+    Its workers are spawned, not forked: a fork copies the parent's locks as they are at
+    that moment, and a script that has shown a progress bar has a second thread (tqdm's
+    monitor) that may hold one. The model's kernels are compiled first where the cache is
+    not current (:func:`.precompile.ensure_precompiled`), so that the workers load them
+    rather than each compile them.
+    """
+    ensure_precompiled()
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
