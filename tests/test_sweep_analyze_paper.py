@@ -42,7 +42,7 @@ def test_a_2x2_paired_design_prints_the_interaction_with_ci_and_adjusted_p(two_b
     row = table[table["metric"] == METRIC].iloc[0]
     # by hand: per replicate, (off - on at 0.7) - (off - on at 0.3)
     s = pd.read_parquet(two_by_two / "summary.parquet").set_index(
-        ["arm", "bargaining_power", "replicate"])[METRIC]
+        ["arm", "bargaining_power", "replicate"])[METRIC].sort_index()   # (sorted: looked up)
     dod = ((s["off", 0.7] - s["on", 0.7]) - (s["off", 0.3] - s["on", 0.3])).to_numpy(float)
     m, low, high = mean_ci(dod)
     assert (row["interaction"], row["ci_low"], row["ci_high"]) == pytest.approx((m, low, high))
