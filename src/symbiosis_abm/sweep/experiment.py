@@ -159,8 +159,8 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     Its workers are spawned, not forked: a fork copies the parent's locks as they are at
     that moment, and a script that has shown a progress bar has a second thread (tqdm's
     monitor) that may hold one. The model's kernels are compiled first where the cache is
-    not current (:func:`.precompile.ensure_precompiled`), so that the workers load them
-    rather than each compile them.
+    not current (:func:`symbiosis_abm.precompile.ensure_precompiled`), so that the workers
+    load them rather than each compile them.
     """
     ensure_precompiled()
     return ProcessPoolExecutor(max_workers=workers,
