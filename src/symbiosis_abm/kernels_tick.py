@@ -2255,7 +2255,7 @@ def _lowest_bit(word):
     """The place of the lowest set bit of ``word`` (an unsigned 64-bit word, not 0):
     numba's intrinsic ``trailing_zeros`` compiled (:func:`_lowest_bit_compiled`), this
     in pure Python, where an intrinsic cannot run (``NUMBA_DISABLE_JIT``: the recording
-    run of :mod:`.warmup`).
+    run of :mod:`.precompile`).
 
     Examples
     --------
