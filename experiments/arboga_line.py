@@ -7,7 +7,8 @@ region it is the link ``vme -> arboga_dh`` (``waste_heat_high``); Yara's or Nord
 sent to Arboga directly (``yara -> arboga_dh``, ``nordkalk -> arboga_dh``) runs over the
 same physical route and is counted beside it.
 
-Two parts, both written to ``docs/results/arboga_line.md``:
+Two parts, both written to ``--out`` (default ``runs/arboga_line/arboga_line.md``; the
+committed report is ``docs/results/arboga_line.md``):
 
 1. **Economics** of each Arboga edge under the model's own rules at full trust
    (:meth:`SymbiosisModel.expected_terms` with ``trust=1``): distance, capex, utilisation,
@@ -23,6 +24,7 @@ Two parts, both written to ``docs/results/arboga_line.md``:
 Usage::
 
     python experiments/arboga_line.py --seeds 20 --ticks 240
+    python experiments/arboga_line.py --seeds 20 --ticks 240 --out docs/results/arboga_line.md
     python experiments/arboga_line.py --out runs/arboga_line.md --set documented_ties=false
 """
 
@@ -41,7 +43,7 @@ from symbiosis_abm.hazards import edge_end_chances, risk_rate
 from symbiosis_abm.reporting import code_version
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "docs" / "results" / "arboga_line.md"
+REPORT = ROOT / "runs" / "arboga_line" / "arboga_line.md"
 REGION = "vastra_malardalen"
 #: parameter overrides of the runs (``--set NAME=VALUE``; none: the model's defaults)
 OVERRIDES: dict[str, object] = {}

@@ -17,12 +17,13 @@ makes, on the same seeds for every reference (paired):
   the opening dates alone.
 
 Writes ``RESULTS/calibration.md``, ``calibration_posteriors.png`` and
-``calibration_ppc.png`` (default ``docs/results``; ``--quick`` writes to ``OUT/report``)
-and the per-run scores to ``OUT`` (default ``runs/calibration_report``).
+``calibration_ppc.png`` (``--results``; default ``OUT/report``) and the per-run scores to
+``OUT`` (default ``runs/calibration_report``).
 
 Usage::
 
     python experiments/calibration_report.py                  # after the full calibration
+    python experiments/calibration_report.py --results docs/results   # the committed report
     python experiments/calibration_report.py --quick --calibration runs/calibration/kalundborg_history/quick
 """
 
@@ -464,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "calibration_report")
     parser.add_argument("--results", type=Path, default=None,
-                        help="report folder (default docs/results; with --quick OUT/report)")
+                        help="report folder (default OUT/report; docs/results for the "
+                             "committed report)")
     parser.add_argument("--quick", action="store_true", help="4 seeds, a smoke test")
     args = parser.parse_args(argv)
     try:
@@ -480,7 +482,7 @@ def _main(args: argparse.Namespace) -> int:
     posterior = load_posterior(args.calibration / "posterior.parquet")
     if args.quick:
         spec, args.seeds = spec.quickened(), 4
-    results = args.results or (args.out / "report" if args.quick else ROOT / "docs" / "results")
+    results = args.results or args.out / "report"
     args.out.mkdir(parents=True, exist_ok=True)
     results.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.seeds))

@@ -16,6 +16,7 @@ parameter is wrong.
 Usage::
 
     python experiments/magnitudes.py                       # 20 seeds, 120 months
+    python experiments/magnitudes.py --results docs/validation   # the committed report
     python experiments/magnitudes.py --seeds 2 --ticks 24 --results /tmp/m
 """
 
@@ -130,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20, help="seeds (runs)")
     ap.add_argument("--ticks", type=int, default=120, help="months per run (>= 12)")
-    ap.add_argument("--results", type=Path, default=ROOT / "docs" / "validation",
-                    help="folder for kalundborg_magnitudes.md (default docs/validation)")
+    ap.add_argument("--results", type=Path, default=ROOT / "runs" / "magnitudes",
+                    help="folder for kalundborg_magnitudes.md (default runs/magnitudes; "
+                         "docs/validation for the committed report)")
     args = ap.parse_args(argv)
     if args.ticks < 12 or args.seeds < 2:
         ap.error("--ticks must be >= 12 and --seeds >= 2 (a year, and an interval)")

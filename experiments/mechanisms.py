@@ -15,12 +15,13 @@ Outputs
 ``OUT/mechanisms_runs.parquet``, ``OUT/mechanisms_series.parquet``
     One row per run, and the yearly series of the default and withdrawal arms
     (git-ignored).
-``docs/results/mechanisms.md``, ``docs/results/mechanisms_withdrawal.png``
-    The report, generated from the numbers.
+``RESULTS/mechanisms.md``, ``RESULTS/mechanisms_withdrawal.png``
+    The report, generated from the numbers (``--results``; default ``OUT/report``).
 
 Usage::
 
     python experiments/mechanisms.py --replicates 20 --years 20 --out runs/mechanisms
+    python experiments/mechanisms.py --out runs/mechanisms --results docs/results   # committed
     python experiments/mechanisms.py --out runs/mechanisms --report-only
 """
 
@@ -43,11 +44,10 @@ from symbiosis_abm.measures import largest_key_supplier, time_to_first, time_to_
 from symbiosis_abm.region import load_region
 from symbiosis_abm.reporting import code_version, mean_ci
 from symbiosis_abm.sweep.analyze import adjust_p
-from symbiosis_abm.sweep.experiment import process_pool
+from symbiosis_abm.sweep.experiment import process_pool, report_folder
 from symbiosis_abm.sweep.findings import paired_effect, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "docs" / "results"
 REGIONS = ("synthetic", "kalundborg", "vastra_malardalen")
 
 #: Arm name -> (parameter overrides, what the arm is, why it may be inert).
@@ -509,8 +509,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "mechanisms",
                         help="folder for the Parquet files (git-ignored)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="folder for mechanisms.md and its figure")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="folder for mechanisms.md and its figure (default OUT/report; "
+                             "docs/results for the committed report)")
     parser.add_argument("--report-only", action="store_true",
                         help="do not run; remake the report from OUT's Parquet files")
     return parser.parse_args(argv)
@@ -518,6 +519,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    args.results = report_folder(args)
     files = [args.out / f"mechanisms_{k}.parquet" for k in ("runs", "series", "closures")]
     if args.report_only:
         frame, series, closures = (pd.read_parquet(f) for f in files)
@@ -529,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         for data, f in zip((frame, series, closures), files):
             data.to_parquet(f, index=False)
+    args.results.mkdir(parents=True, exist_ok=True)
     figure(series, args.results / "mechanisms_withdrawal.png")
     (args.results / "mechanisms.md").write_text(
         report(frame, series, closures, args, seconds) + "\n", encoding="utf-8")

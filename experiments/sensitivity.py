@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results, done = run_experiment(DESIGN.spec, args)
     seconds = wall_seconds(done, Path(args.out))
-    out_dir = report_folder(args, ROOT / "docs" / "results")
+    out_dir = report_folder(args)
     table = morris_indices(results, list(METRICS))
     table.to_parquet(Path(args.out) / "morris.parquet", index=False)
     figure(table, out_dir / "sensitivity.png")

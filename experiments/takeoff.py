@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results, done = run_experiment(DESIGN.spec, args)
     seconds = wall_seconds(done, Path(args.out))
-    out_dir = report_folder(args, ROOT / "docs" / "results")
+    out_dir = report_folder(args)
     summary, spec = results.summary, results.spec
     x = summary[list(spec.ranges)].astype(float).reset_index(drop=True)
     y = took_off(summary)

@@ -11,14 +11,15 @@ Outputs
 -------
 ``OUT/``
     The sweep folder (``symbiosis_abm.load_results``; git-ignored).
-``docs/results/targeting.png``
+``RESULTS/targeting.png`` (``--results``; default ``OUT/report``)
     Means and 95% confidence intervals per strategy, region and measure.
-``docs/results/targeting.md``
+``RESULTS/targeting.md``
     The table of means and 95% CIs and a plain-language summary generated from it.
 
 Usage::
 
     python experiments/targeting.py                     # the full experiment
+    python experiments/targeting.py --results docs/results   # ... into the committed report
     python experiments/targeting.py --quick --out runs/targeting-quick --results /tmp/t
     python experiments/targeting.py --report-only       # remake the report from OUT
 """
@@ -44,7 +45,6 @@ from symbiosis_abm.sweep.experiment import (
 from symbiosis_abm.sweep.findings import effects_table
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "docs" / "results"
 SPEC = Path(__file__).with_suffix(".toml")
 
 #: Outcome measures: column, label for tables and figure, whether higher is better.
@@ -273,7 +273,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     add_experiment_arguments(parser, ROOT / "runs" / "targeting")
     parser.add_argument("--results", type=Path, default=None,
                         help="folder for targeting.png and targeting.md (default "
-                             "docs/results; with --quick OUT/report)")
+                             "OUT/report; docs/results for the committed report)")
     return parser.parse_args(argv)
 
 
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     results, done = run_experiment(SPEC, args)
     frame = runs_frame(results.summary, results.spec.regions)
     table = summarise(frame)
-    args.results = report_folder(args, RESULTS)
+    args.results = report_folder(args)
     args.results.mkdir(parents=True, exist_ok=True)
     figure(table, args.results / "targeting.png")
     text = report(frame, table, results.manifest, done.seconds if done else 0.0,

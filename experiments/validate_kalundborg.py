@@ -28,7 +28,7 @@ Outputs
     ``OUT/kalundborg_validation_runs.parquet`` (one row per run with the scores and the
     baselines) and ``OUT/kalundborg_validation_links.parquet`` (one row per run and link
     that formed: first tick, whether active at the end, whether observed).
-``docs/results/kalundborg_validation.md``
+``RESULTS/kalundborg_validation.md`` (``--results``; default ``OUT/report``)
     Tables (means and 95% CIs) and a plain-language summary generated from them.
 
 The random baselines are pure functions of the run's links and a generator seeded from
@@ -65,7 +65,6 @@ from symbiosis_abm.sweep.experiment import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "docs" / "results"
 OBSERVED = ROOT / "docs" / "validation" / "kalundborg_observed_links.csv"
 NON_LINKS = ROOT / "docs" / "validation" / "kalundborg_non_links.csv"
 REGION = "kalundborg"
@@ -774,8 +773,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--observed", type=Path, default=OBSERVED,
                         help="observed links CSV (supplier, receiver, resource, source, ...)")
     parser.add_argument("--results", type=Path, default=None,
-                        help="folder for kalundborg_validation.md (default docs/results; "
-                             "with --quick OUT/report)")
+                        help="folder for kalundborg_validation.md (default OUT/report; "
+                             "docs/results for the committed report)")
     return parser.parse_args(argv)
 
 
@@ -808,7 +807,7 @@ def main(argv: list[str] | None = None) -> int:
     links_file = args.out / "kalundborg_validation_links.parquet"
     frame.to_parquet(runs_file, index=False)
     links.to_parquet(links_file, index=False)
-    args.results = report_folder(args, RESULTS)
+    args.results = report_folder(args)
     args.results.mkdir(parents=True, exist_ok=True)
     path = args.results / "kalundborg_validation.md"
     text = report(frame, links, cands, full, results.manifest, done.seconds if done else 0.0,

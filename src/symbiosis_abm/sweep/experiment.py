@@ -57,12 +57,22 @@ def with_banner(text: str, args: argparse.Namespace) -> str:
     return f"{SMOKE_BANNER}\n\n{text}" if is_smoke(args) else text
 
 
-def report_folder(args: argparse.Namespace, default: Path) -> Path:
-    """Where a report goes: ``--results``; for a ``--quick`` sweep ``OUT/report`` (a smoke
-    test never overwrites the committed reports); else ``default`` (docs/results)."""
+def report_folder(args: argparse.Namespace) -> Path:
+    """Where a report goes: ``--results``, else ``OUT/report``.
+
+    A command writes under its ``--out`` only: the committed reports are remade by naming
+    their folder (``--results docs/results``), never by default.
+
+    Examples
+    --------
+    >>> report_folder(argparse.Namespace(results=None, out="runs/takeoff"))
+    PosixPath('runs/takeoff/report')
+    >>> report_folder(argparse.Namespace(results="docs/results", out="runs/takeoff"))
+    PosixPath('docs/results')
+    """
     if args.results is not None:
         return Path(args.results)
-    return Path(args.out) / "report" if is_smoke(args) else Path(default)
+    return Path(args.out) / "report"
 
 
 def add_experiment_arguments(parser: argparse.ArgumentParser, default_out: str | Path

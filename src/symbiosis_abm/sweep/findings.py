@@ -324,13 +324,14 @@ def _p(value: float) -> str:
 
 
 def experiment_parser(design: Design, root: Path) -> argparse.ArgumentParser:
-    """The shared options plus ``--results`` (default docs/results; with ``--quick``,
-    ``OUT/report`` so that a smoke test never overwrites the committed reports)."""
+    """The shared options plus ``--results`` (default ``OUT/report``; the committed reports
+    are remade with ``--results docs/results``)."""
     parser = argparse.ArgumentParser(description=design.title)
     add_experiment_arguments(parser, root / "runs" / design.name)
     parser.add_argument("--results", type=Path, default=None,
                         help="folder for NAME.png, NAME_effects.png and NAME.md "
-                             "(default docs/results; with --quick OUT/report)")
+                             "(default OUT/report; docs/results for the committed "
+                             "report)")
     return parser
 
 
@@ -371,7 +372,7 @@ def run_standard(design: Design, argv: list[str] | None, root: Path) -> int:
     start = time.perf_counter()
     results, done = run_experiment(design.spec, args)
     seconds = wall_seconds(done, Path(args.out))
-    out_dir = report_folder(args, root / "docs" / "results")
+    out_dir = report_folder(args)
     summary, ts, arms = results.summary, results.timeseries(), list(results.spec.arms)
     if design.relabel:        # e.g. region variants that are really arms
         summary, ts, arms = design.relabel(summary, ts)
