@@ -7,12 +7,19 @@ how state reaches the kernels can be judged before it is made. Each case calls a
 that reads one element of its first and last argument, ``--calls`` times over
 ``--sets`` distinct sets of arrays of 20-1,000 elements (so the arrays are not all in
 cache, as in a run), with a small Python allocation between calls, and prints the median
-of ``--rounds`` rounds in nanoseconds a call. It writes nothing.
+of ``--rounds`` rounds in nanoseconds a call.
+
+Then it sets numpy's draws against numba's: ``2 n`` uniform draws (the search's find and
+side draws for ``n`` open candidate edges) made by numpy in one call and read by a kernel,
+against the same draws made inside the kernel from the ``Generator`` passed to it (the
+same numbers, in the same order), for each ``n`` of ``--draws``; microseconds a call, the
+fastest of ``--rounds``. It writes nothing.
 
 Usage::
 
     python benchmarks/call_costs.py
     python benchmarks/call_costs.py --arrays 8,26,60 --rounds 7
+    python benchmarks/call_costs.py --draws 50,17700
 """
 
 from __future__ import annotations
@@ -70,6 +77,49 @@ def drawing(generator, a):
     return a[0] + generator.random()
 
 
+@njit
+def drawing_inside(generator, n, out):
+    """``2 n`` uniform draws made inside compiled code: the first ``n``, then the next."""
+    total = 0.0
+    for _ in range(2 * n):
+        total += generator.random()
+    out[0] = total
+
+
+@njit
+def reading_draws(draws, out):
+    """The same draws made beforehand by numpy (a ``(2, n)`` array), read."""
+    total = 0.0
+    for row in range(2):
+        for k in range(draws.shape[1]):
+            total += draws[row, k]
+    out[0] = total
+
+
+def time_draws(n: int, rounds: int) -> tuple[float, float]:
+    """Microseconds a call (fastest of ``rounds``) of ``2 n`` draws made inside a kernel,
+    and made by numpy then read by one; both give the same sum (the same numbers)."""
+    inside, ahead = np.random.default_rng(3), np.random.default_rng(3)
+    out, check = np.zeros(1), np.zeros(1)
+    drawing_inside(inside, n, out)
+    reading_draws(ahead.random((2, n)), check)
+    if out[0] != check[0]:
+        raise AssertionError("numba's draws differ from numpy's")
+    calls = max(100, 1_000_000 // n)
+    best_inside = best_ahead = np.inf
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(calls):
+            drawing_inside(inside, n, out)
+        middle = time.process_time()
+        for _ in range(calls):
+            reading_draws(ahead.random((2, n)), check)
+        end = time.process_time()
+        best_inside = min(best_inside, (middle - start) / calls * 1e6)
+        best_ahead = min(best_ahead, (end - middle) / calls * 1e6)
+    return best_inside, best_ahead
+
+
 def _spreading(kernel):
     """``kernel`` called with a set's arrays as its arguments."""
     return lambda arrays: kernel(*arrays)
@@ -107,13 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", type=int, default=300, help="distinct sets of arrays")
     parser.add_argument("--calls", type=int, default=30000, help="calls a round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (median)")
+    parser.add_argument("--draws", default="50,1000,17700",
+                        help="open candidate edges n of the draws' case (2 n draws; "
+                             "comma-separated)")
     args = parser.parse_args(argv)
-    try:
-        sizes = [int(part) for part in args.arrays.split(",")]
-    except ValueError:
-        parser.error(f"--arrays: comma-separated counts, got {args.arrays!r}")
-    if any(n < 1 for n in sizes):
-        parser.error("--arrays: each count at least 1")
+    sizes, draws = _counts(parser, "arrays", args.arrays), _counts(parser, "draws", args.draws)
     for name in ("sets", "calls", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name}: at least 1, got {getattr(args, name)}")
@@ -138,7 +186,23 @@ def main(argv: list[str] | None = None) -> int:
     for label, call in (("1 array, a new array returned", lambda s: returning(s[0])),
                         ("1 array and a numpy Generator", lambda s: drawing(generator, s[0]))):
         print(f"{label:52s} {time_calls(call, one, args.calls, args.rounds):10.0f}")
+    print(f"\n{'2 n uniform draws, n =':24s} {'inside numba (us)':>18s} {'numpy ahead (us)':>17s}"
+          f" {'ratio':>6s}")
+    for n in draws:
+        inside, ahead = time_draws(n, args.rounds)
+        print(f"{n:<24d} {inside:18.2f} {ahead:17.2f} {inside / ahead:6.2f}")
     return 0
+
+
+def _counts(parser: argparse.ArgumentParser, name: str, text: str) -> list[int]:
+    """Comma-separated counts of at least 1, or the parser's one-line error."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        parser.error(f"--{name}: comma-separated counts, got {text!r}")
+    if any(n < 1 for n in counts):
+        parser.error(f"--{name}: each count at least 1")
+    return counts
 
 
 if __name__ == "__main__":

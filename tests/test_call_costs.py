@@ -13,8 +13,9 @@ def call_costs():
 
 def test_a_row_per_case(call_costs, capsys):
     assert call_costs.main(["--arrays", "3", "--sets", "4", "--calls", "40",
-                            "--rounds", "1"]) == 0
-    rows = capsys.readouterr().out.splitlines()
+                            "--rounds", "1", "--draws", "5,7"]) == 0
+    out = capsys.readouterr().out
+    rows, draws = (part.splitlines() for part in out.split("\n\n"))
     labels = [row[:52].strip() for row in rows[1:]]
     assert labels == ["3 numpy arrays as arguments", "3 arrays numba allocated, as arguments",
                       "one StructRef holding 3 arrays", "1 array, a new array returned",
@@ -22,6 +23,29 @@ def test_a_row_per_case(call_costs, capsys):
     figures = [[float(x) for x in row[52:].split()] for row in rows[1:]]
     assert [len(f) for f in figures] == [2, 2, 2, 1, 1]   # a call, and an array
     assert figures[0][1] == pytest.approx(figures[0][0] / 3, abs=0.5)   # (rounded)
+    # the draws' section: a row per n, both timings and their ratio
+    assert [row.split()[0] for row in draws[1:]] == ["5", "7"]
+    for row in draws[1:]:
+        inside, ahead, ratio = (float(x) for x in row.split()[1:])
+        assert ratio == pytest.approx(inside / ahead, abs=0.01)
+
+
+def test_numba_draws_are_numpys(call_costs):
+    """The two ways of the draws' case draw the same numbers (time_draws checks the
+    sums; here the numbers themselves)."""
+    import numpy as np
+    from numba import njit
+
+    @njit
+    def first_draws(generator, n):
+        out = np.empty(n)
+        for k in range(n):
+            out[k] = generator.random()
+        return out
+
+    assert np.array_equal(first_draws(np.random.default_rng(5), 9),
+                          np.random.default_rng(5).random(9))
+    assert all(t > 0 for t in call_costs.time_draws(4, 1))
 
 
 def test_the_record_kernel_reads_its_arrays(call_costs):
@@ -34,7 +58,8 @@ def test_the_record_kernel_reads_its_arrays(call_costs):
 
 @pytest.mark.parametrize(("argv", "named"), [
     (["--arrays", "two"], "--arrays"), (["--arrays", "3,0"], "--arrays"),
-    (["--sets", "0"], "--sets"), (["--rounds", "0"], "--rounds")])
+    (["--sets", "0"], "--sets"), (["--rounds", "0"], "--rounds"),
+    (["--draws", "0"], "--draws"), (["--draws", "x"], "--draws")])
 def test_bad_counts_refused(call_costs, capsys, argv, named):
     with pytest.raises(SystemExit) as stop:
         call_costs.main(argv)
