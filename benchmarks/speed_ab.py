@@ -205,8 +205,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="synthetic timed ticks per window")
     parser.add_argument("--late", type=int, default=60,
                         help="first tick of the late synthetic window")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON file of the figures (default "
+                             "benchmarks/results/speed-ab-DATE.json, git-ignored)")
     args = parser.parse_args(argv)
-    args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    try:
+        args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes: comma-separated firm counts, got {args.sizes!r}")
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.ref],
                             capture_output=True, text=True)
     if commit.returncode != 0:
@@ -229,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()
     print_table(rows, commit.stdout.strip())
-    out = ROOT / "benchmarks" / "results" / f"speed-ab-{dt.date.today()}.json"
+    out = args.out or ROOT / "benchmarks" / "results" / f"speed-ab-{dt.date.today()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "ref": commit.stdout.strip(), "head": head, "args": vars(args), "rows": rows,
@@ -237,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "processor": platform.processor() or platform.machine(),
                                 "cpus": os.cpu_count(), "load": os.getloadavg()},
     }, indent=1, default=str))
-    print(f"\nwritten {out.relative_to(ROOT)}")
+    print(f"\nwritten {out}")
     return 0
 
 
