@@ -4,6 +4,7 @@ tests of their parts that run without the machine they measure."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -14,5 +15,6 @@ def load(name: str) -> ModuleType:
     """``benchmarks/<name>.py`` as a module named ``name``."""
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module   # (as an import would: a dataclass looks its module up)
     spec.loader.exec_module(module)
     return module

@@ -1,0 +1,233 @@
+"""Where a tick's time goes, phase by phase and kernel by kernel: how much of each phase is
+spent inside calls of compiled kernels (their dispatch included), and how much around them
+(the phase's Python glue and its numpy calls).
+
+Issue 17's missing targets hinge on that split: a faster kernel helps only where the time
+is in kernels. The script wraps each phase of :data:`SymbiosisModel.PHASES` and every
+compiled kernel that a module of the package calls by name (numba dispatchers held as
+module attributes; kernels called from compiled code are part of their caller) with a
+wall-clock timer, runs the workload, and prints per tick:
+
+* the tick's time without the timers (CPU, ``time.process_time``) and with them (the
+  timers add some 0.2-0.5 us a call: read the shares);
+* per phase: its time, the part inside kernel calls, the rest (glue), the kernel calls;
+* the ``--top`` kernels by time: calls and microseconds a tick, microseconds a call.
+
+The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds), or with
+``--firms N`` ticks ``--from`` to ``--from + --ticks - 1`` of ``--regions`` synthetic
+regions of N firms (sized as ``bench.py`` sizes them, built and run to the first tick
+beforehand). A run of the same workload with another seed first loads every kernel. It
+writes nothing.
+
+Usage::
+
+    python benchmarks/tick_costs.py                           # kalundborg, 40 runs
+    python benchmarks/tick_costs.py --firms 600 --regions 10  # ticks 5-24 at 600 firms
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from numba.core.registry import CPUDispatcher
+
+from symbiosis_abm import SymbiosisModel
+
+
+@dataclass
+class Costs:
+    """Nanoseconds and calls gathered by the timers: per phase, per kernel, and the kernel
+    time spent within each phase."""
+    phase_ns: collections.Counter = field(default_factory=collections.Counter)
+    kernel_ns: collections.Counter = field(default_factory=collections.Counter)
+    kernel_calls: collections.Counter = field(default_factory=collections.Counter)
+    kernels_in_phase_ns: collections.Counter = field(default_factory=collections.Counter)
+    calls_in_phase: collections.Counter = field(default_factory=collections.Counter)
+    current: list = field(default_factory=lambda: ["(outside the phases)"])
+
+
+def synthetic_size(n: int) -> dict:
+    """``bench.py``'s synthetic region of ``n`` firms (parks and area grow with it)."""
+    return {"n_firms": n, "area_km": 25.0 * (n / 200) ** 0.5,
+            "n_parks": max(1, round(4 * n / 200)), "park_share": 0.6,
+            "park_radius_km": 1.5, "region_seed": 1}
+
+
+def phase_methods() -> list[tuple[str, type, str]]:
+    """Each phase of :data:`SymbiosisModel.PHASES` as (label, owning class, method name)."""
+    out = []
+    for label, path in SymbiosisModel.PHASES:
+        owner, _, name = path.rpartition(".")
+        out.append((label, SymbiosisModel.PHASE_OWNERS[owner] if owner else SymbiosisModel,
+                    name))
+    return out
+
+
+def package_kernels() -> list[tuple[object, str, CPUDispatcher]]:
+    """Every compiled kernel a module of the package holds by name: (module, name,
+    dispatcher), a kernel imported into several modules once per module. Only the
+    modules imported so far are read (the workload has run once: those it uses), so that
+    no import runs code while the phases are timed (``sweep.preload`` runs a model)."""
+    modules = [module for name, module in list(sys.modules.items())
+               if name == "symbiosis_abm" or name.startswith("symbiosis_abm.")]
+    return [(module, name, value) for module in modules
+            for name, value in list(vars(module).items())
+            if isinstance(value, CPUDispatcher)]
+
+
+def instrument(costs: Costs) -> Callable[[], None]:
+    """Wrap the phases and the kernels with timers into ``costs``; returns the function
+    that puts the originals back."""
+    kernels = package_kernels()
+    undo = []   # (holder, name, what it held there; None: the name was inherited)
+    for label, owner, name in phase_methods():
+        undo.append((owner, name, owner.__dict__.get(name)))   # (a mixin's: inherited)
+        setattr(owner, name, _timed_phase(costs, label, getattr(owner, name)))
+    for module, name, dispatcher in kernels:
+        setattr(module, name, _timed_kernel(costs, name, dispatcher))
+        undo.append((module, name, dispatcher))
+
+    def restore() -> None:
+        for holder, name, original in reversed(undo):
+            if original is None:
+                delattr(holder, name)
+            else:
+                setattr(holder, name, original)
+    return restore
+
+
+def _timed_phase(costs: Costs, label: str, method):
+    def phase(*args, **kwargs):
+        costs.current.append(label)
+        started = time.perf_counter_ns()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            costs.phase_ns[label] += time.perf_counter_ns() - started
+            costs.current.pop()
+    return phase
+
+
+def _timed_kernel(costs: Costs, name: str, dispatcher):
+    def kernel(*args, **kwargs):
+        started = time.perf_counter_ns()
+        try:
+            return dispatcher(*args, **kwargs)
+        finally:
+            spent = time.perf_counter_ns() - started
+            costs.kernel_ns[name] += spent
+            costs.kernel_calls[name] += 1
+            costs.kernels_in_phase_ns[costs.current[-1]] += spent
+            costs.calls_in_phase[costs.current[-1]] += 1
+    return kernel
+
+
+def workload(args: argparse.Namespace, seed_offset: int = 0):
+    """The measured part as (prepare, run, ticks): ``prepare()`` builds what ``run`` needs
+    outside the timing; ``run(prepared)`` advances it."""
+    if args.firms == 0:
+        def prepare():
+            return [seed_offset + s for s in range(args.runs)]
+
+        def run(seeds):
+            for seed in seeds:
+                SymbiosisModel("kalundborg", rng=seed).run(args.ticks)
+        return prepare, run, args.runs * args.ticks
+
+    def prepare_regions():
+        models = []
+        for s in range(args.regions):
+            model = SymbiosisModel("synthetic", rng=seed_offset + s + 1,
+                                   **synthetic_size(args.firms))
+            model.run(args.start)
+            models.append(model)
+        return models
+
+    def run_regions(models):
+        for model in models:
+            model.run(args.ticks)
+    return prepare_regions, run_regions, args.regions * args.ticks
+
+
+def measure(args: argparse.Namespace) -> tuple[float, float, Costs, int]:
+    """The tick's CPU microseconds without timers, its wall microseconds with them, the
+    costs gathered and the ticks measured."""
+    prepare, run, ticks = workload(args, seed_offset=10**6)
+    run(prepare())   # loads every kernel the workload calls (another seed)
+    prepare, run, ticks = workload(args)
+    prepared = prepare()
+    started = time.process_time()
+    run(prepared)
+    plain = (time.process_time() - started) / ticks * 1e6
+    costs = Costs()
+    prepared = prepare()
+    restore = instrument(costs)
+    try:
+        started = time.perf_counter()
+        run(prepared)
+        timed = (time.perf_counter() - started) / ticks * 1e6
+    finally:
+        restore()
+    return plain, timed, costs, ticks
+
+
+def report(plain: float, timed: float, costs: Costs, ticks: int, top: int) -> str:
+    """The two tables as text."""
+    def us(ns: float) -> float:
+        return ns / ticks / 1e3
+
+    in_kernels = us(sum(costs.kernel_ns.values()))
+    lines = [f"a tick: {plain:.1f} us CPU without timers; {timed:.1f} us with them, of it "
+             f"{in_kernels:.1f} us in kernel calls ({in_kernels / timed:.0%}), "
+             f"{sum(costs.kernel_calls.values()) / ticks:.1f} calls", "",
+             f"{'phase':28s} {'us/tick':>8s} {'share':>6s} {'kernels':>8s} {'glue':>8s} "
+             f"{'calls':>6s}"]
+    for label, _, _ in phase_methods():
+        total, inside = us(costs.phase_ns[label]), us(costs.kernels_in_phase_ns[label])
+        lines.append(f"{label:28s} {total:8.1f} {total / timed:6.1%} {inside:8.1f} "
+                     f"{total - inside:8.1f} {costs.calls_in_phase[label] / ticks:6.2f}")
+    outside = timed - us(sum(costs.phase_ns.values()))
+    lines += [f"{'(outside the phases)':28s} {outside:8.1f} {outside / timed:6.1%}", "",
+              f"{'kernel':28s} {'calls/tick':>10s} {'us/tick':>8s} {'us/call':>8s}"]
+    for name, ns in costs.kernel_ns.most_common(top):
+        calls = costs.kernel_calls[name]
+        lines.append(f"{name:28s} {calls / ticks:10.2f} {us(ns):8.1f} {ns / calls / 1e3:8.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--firms", type=int, default=0,
+                        help="synthetic region of N firms (0: kalundborg, the default)")
+    parser.add_argument("--runs", type=int, default=40, help="kalundborg runs")
+    parser.add_argument("--regions", type=int, default=10, help="synthetic regions")
+    parser.add_argument("--from", dest="start", type=int, default=5,
+                        help="first measured tick of a synthetic region")
+    parser.add_argument("--ticks", type=int, default=None,
+                        help="ticks measured a run (default 120 for kalundborg, 20 else)")
+    parser.add_argument("--top", type=int, default=15, help="kernels listed")
+    args = parser.parse_args(argv)
+    if args.ticks is None:
+        args.ticks = 120 if args.firms == 0 else 20
+    for name in ("runs", "regions", "ticks", "top"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name}: at least 1, got {getattr(args, name)}")
+    if args.firms < 0 or 0 < args.firms < 10:
+        parser.error(f"--firms: 0 (kalundborg) or at least 10, got {args.firms}")
+    if args.start < 0:
+        parser.error(f"--from: a tick, at least 0, got {args.start}")
+    what = ("kalundborg" if args.firms == 0 else f"synthetic, {args.firms:,} firms, ticks "
+            f"{args.start}-{args.start + args.ticks - 1}")
+    plain, timed, costs, ticks = measure(args)
+    print(f"{what}: {ticks} ticks measured\n")
+    print(report(plain, timed, costs, ticks, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""benchmarks/tick_costs.py: a row per phase and per kernel, the timers removed afterwards,
+bad input refused in one line."""
+
+from __future__ import annotations
+
+import benchmark_scripts
+import pytest
+from numba.core.registry import CPUDispatcher
+
+import symbiosis_abm.measurement as measurement
+from symbiosis_abm import SymbiosisModel
+
+
+@pytest.fixture(scope="module")
+def tick_costs():
+    return benchmark_scripts.load("tick_costs")
+
+
+def _phase_rows(out: str, labels: list[str]) -> dict[str, list[float]]:
+    rows = {}
+    for line in out.splitlines():
+        for label in labels:
+            if line.startswith(label + " "):
+                rows[label] = [float(x.rstrip("%")) for x in line[len(label):].split()]
+    return rows
+
+
+@pytest.mark.parametrize("argv", [["--runs", "1", "--ticks", "6", "--top", "3"],
+                                  ["--firms", "30", "--regions", "1", "--from", "1",
+                                   "--ticks", "3", "--top", "3"]])
+def test_a_row_per_phase_and_the_top_kernels(tick_costs, capsys, argv):
+    assert tick_costs.main(argv) == 0
+    out = capsys.readouterr().out
+    labels = [label for label, _ in SymbiosisModel.PHASES]
+    rows = _phase_rows(out, labels)
+    assert list(rows) == labels
+    for total, _share, inside, glue, _calls in rows.values():
+        assert inside <= total + 0.05 and glue == pytest.approx(total - inside, abs=0.15)
+    # the phases lie within the tick: what is left outside them is not negative
+    outside = next(line for line in out.splitlines() if line.startswith("(outside"))
+    assert float(outside.split()[3]) >= -0.1
+    kernels = out.split("us/call\n")[1].strip().splitlines()
+    assert len(kernels) == 3
+    assert sum(rows["9 measure"][4:5]) == pytest.approx(1.0)   # measure_flat, once a tick
+
+
+def test_the_timers_are_removed(tick_costs):
+    before = dict(vars(SymbiosisModel))
+    tick_costs.main(["--runs", "1", "--ticks", "2", "--top", "1"])
+    assert dict(vars(SymbiosisModel)) == before
+    assert isinstance(measurement.measure_flat, CPUDispatcher)
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--runs", "0"], "--runs"), (["--firms", "5"], "--firms"), (["--ticks", "0"], "--ticks"),
+    (["--from", "-1"], "--from")])
+def test_bad_input_refused(tick_costs, capsys, argv, named):
+    with pytest.raises(SystemExit) as stop:
+        tick_costs.main(argv)
+    assert stop.value.code == 2
+    assert named in capsys.readouterr().err
