@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from numba.core.registry import CPUDispatcher
+from paired_ab import synthetic  # (bench.py's region of n firms)
 
 from symbiosis_abm import SymbiosisModel
 
@@ -49,13 +50,6 @@ class Costs:
     kernels_in_phase_ns: collections.Counter = field(default_factory=collections.Counter)
     calls_in_phase: collections.Counter = field(default_factory=collections.Counter)
     current: list = field(default_factory=lambda: ["(outside the phases)"])
-
-
-def synthetic_size(n: int) -> dict:
-    """``bench.py``'s synthetic region of ``n`` firms (parks and area grow with it)."""
-    return {"n_firms": n, "area_km": 25.0 * (n / 200) ** 0.5,
-            "n_parks": max(1, round(4 * n / 200)), "park_share": 0.6,
-            "park_radius_km": 1.5, "region_seed": 1}
 
 
 def phase_methods() -> list[tuple[str, type, str]]:
@@ -143,7 +137,7 @@ def workload(args: argparse.Namespace, seed_offset: int = 0):
         models = []
         for s in range(args.regions):
             model = SymbiosisModel("synthetic", rng=seed_offset + s + 1,
-                                   **synthetic_size(args.firms))
+                                   **synthetic(args.firms))
             model.run(args.start)
             models.append(model)
         return models
