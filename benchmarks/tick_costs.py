@@ -11,7 +11,12 @@ wall-clock timer, runs the workload, and prints per tick:
 * the tick's time without the timers (CPU, ``time.process_time``) and with them (the
   timers add some 0.2-0.5 us a call: read the shares);
 * per phase: its time, the part inside kernel calls, the rest (glue), the kernel calls;
-* the ``--top`` kernels by time: calls and microseconds a tick, microseconds a call.
+* the ``--top`` kernels by time: calls and microseconds a tick, microseconds a call, and
+  what passing the call's arguments costs: a compiled function of the same arity that
+  returns at once, called with arguments the kernel was given in the run (up to
+  ``SAMPLES`` calls of each kernel kept), microseconds a call (numba's dispatch and the
+  unboxing of each argument: the part of a call that fewer, larger calls save). The
+  first line gives its sum over a tick.
 
 The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds), or with
 ``--firms N`` ticks ``--from`` to ``--from + --ticks - 1`` of ``--regions`` synthetic
@@ -29,15 +34,20 @@ from __future__ import annotations
 
 import argparse
 import collections
+import inspect
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from numba import njit
 from numba.core.registry import CPUDispatcher
 from paired_ab import synthetic  # (bench.py's region of n firms)
 
 from symbiosis_abm import SymbiosisModel
+
+#: the calls of each kernel whose arguments are kept to time their passing
+SAMPLES = 50
 
 
 @dataclass
@@ -50,6 +60,10 @@ class Costs:
     kernels_in_phase_ns: collections.Counter = field(default_factory=collections.Counter)
     calls_in_phase: collections.Counter = field(default_factory=collections.Counter)
     current: list = field(default_factory=lambda: ["(outside the phases)"])
+    #: per kernel, the arguments of its first ``SAMPLES`` calls (positional, in order)
+    samples: dict = field(default_factory=lambda: collections.defaultdict(list))
+    #: per kernel, what passing its arguments costs (ns a call, :func:`passing_costs`)
+    passing_ns: dict = field(default_factory=dict)
 
 
 def phase_methods() -> list[tuple[str, type, str]]:
@@ -108,7 +122,14 @@ def _timed_phase(costs: Costs, label: str, method):
 
 
 def _timed_kernel(costs: Costs, name: str, dispatcher):
+    signature = inspect.signature(dispatcher.py_func)
+
     def kernel(*args, **kwargs):
+        kept = costs.samples[name]
+        if len(kept) < SAMPLES:   # (bound outside the timing)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            kept.append(bound.args)
         started = time.perf_counter_ns()
         try:
             return dispatcher(*args, **kwargs)
@@ -119,6 +140,39 @@ def _timed_kernel(costs: Costs, name: str, dispatcher):
             costs.kernels_in_phase_ns[costs.current[-1]] += spent
             costs.calls_in_phase[costs.current[-1]] += 1
     return kernel
+
+
+def returning_at_once(arity: int) -> CPUDispatcher:
+    """A compiled function of ``arity`` positional arguments that returns at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> returning_at_once(2)(np.zeros(3), 1.5)
+    0
+    """
+    names = ", ".join(f"a{i}" for i in range(arity))
+    namespace: dict = {}
+    exec(f"def at_once({names}):\n    return 0\n", namespace)
+    return njit(namespace["at_once"])
+
+
+def passing_costs(samples: dict, repeats: int = 20) -> dict[str, float]:
+    """Nanoseconds a call of passing each kernel's arguments: the fastest of ``repeats``
+    rounds of calling :func:`returning_at_once` with every set of ``samples[kernel]``."""
+    costs = {}
+    for name, calls in samples.items():
+        noop = returning_at_once(len(calls[0]))
+        for args in calls:   # (compiled for each type signature met)
+            noop(*args)
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter_ns()
+            for args in calls:
+                noop(*args)
+            best = min(best, (time.perf_counter_ns() - started) / len(calls))
+        costs[name] = best
+    return costs
 
 
 def workload(args: argparse.Namespace, seed_offset: int = 0):
@@ -167,6 +221,7 @@ def measure(args: argparse.Namespace) -> tuple[float, float, Costs, int]:
         timed = (time.perf_counter() - started) / ticks * 1e6
     finally:
         restore()
+    costs.passing_ns = passing_costs(costs.samples)
     return plain, timed, costs, ticks
 
 
@@ -176,9 +231,12 @@ def report(plain: float, timed: float, costs: Costs, ticks: int, top: int) -> st
         return ns / ticks / 1e3
 
     in_kernels = us(sum(costs.kernel_ns.values()))
+    passing = us(sum(costs.passing_ns[name] * calls
+                     for name, calls in costs.kernel_calls.items()))
     lines = [f"a tick: {plain:.1f} us CPU without timers; {timed:.1f} us with them, of it "
              f"{in_kernels:.1f} us in kernel calls ({in_kernels / timed:.0%}), "
-             f"{sum(costs.kernel_calls.values()) / ticks:.1f} calls", "",
+             f"{sum(costs.kernel_calls.values()) / ticks:.1f} calls; passing their arguments "
+             f"{passing:.1f} us ({passing / timed:.0%})", "",
              f"{'phase':28s} {'us/tick':>8s} {'share':>6s} {'kernels':>8s} {'glue':>8s} "
              f"{'calls':>6s}"]
     for label, _, _ in phase_methods():
@@ -187,10 +245,12 @@ def report(plain: float, timed: float, costs: Costs, ticks: int, top: int) -> st
                      f"{total - inside:8.1f} {costs.calls_in_phase[label] / ticks:6.2f}")
     outside = timed - us(sum(costs.phase_ns.values()))
     lines += [f"{'(outside the phases)':28s} {outside:8.1f} {outside / timed:6.1%}", "",
-              f"{'kernel':28s} {'calls/tick':>10s} {'us/tick':>8s} {'us/call':>8s}"]
+              f"{'kernel':28s} {'calls/tick':>10s} {'us/tick':>8s} {'us/call':>8s} "
+              f"{'passing':>8s} {'arguments':>9s}"]
     for name, ns in costs.kernel_ns.most_common(top):
         calls = costs.kernel_calls[name]
-        lines.append(f"{name:28s} {calls / ticks:10.2f} {us(ns):8.1f} {ns / calls / 1e3:8.2f}")
+        lines.append(f"{name:28s} {calls / ticks:10.2f} {us(ns):8.1f} {ns / calls / 1e3:8.2f} "
+                     f"{costs.passing_ns[name] / 1e3:8.2f} {len(costs.samples[name][0]):9d}")
     return "\n".join(lines)
 
 

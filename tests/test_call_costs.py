@@ -67,3 +67,34 @@ def test_bad_counts_refused(call_costs, capsys, argv, named):
         call_costs.main(argv)
     assert stop.value.code == 2
     assert named in capsys.readouterr().err
+
+
+def test_every_draw_of_a_tick_is_numpys_inside_compiled_code():
+    """Each kind of draw a tick makes (random.py's streams: ``random`` of a length, of two
+    rows, in single precision; ``standard_normal``; ``permutation``; ``shuffle``), made
+    inside compiled code from the stream's Generator, gives numpy's numbers and leaves
+    the Generator where numpy's draws leave it. A run compiled whole, holding its streams,
+    would rest on this (benchmarks/README.md, "By phase and by kernel")."""
+    import numpy as np
+    from numba import njit
+
+    @njit
+    def compiled(g, n, order):
+        g.shuffle(order)
+        return (g.random(n), g.random((2, n)), g.random(n, dtype=np.float32),
+                g.standard_normal(n), g.permutation(n))
+
+    def plain(g, n, order):
+        g.shuffle(order)
+        return (g.random(n), g.random((2, n)), g.random(n, dtype=np.float32),
+                g.standard_normal(n), g.permutation(n))
+
+    for n in (1, 17, 600):
+        inside, outside = np.random.default_rng(n), np.random.default_rng(n)
+        order_inside, order_outside = np.arange(n), np.arange(n)
+        drawn = compiled(inside, n, order_inside)
+        expected = plain(outside, n, order_outside)
+        assert np.array_equal(order_inside, order_outside)
+        for got, want in zip(drawn, expected, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert inside.random() == outside.random()   # the streams go on alike

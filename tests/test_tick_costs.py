@@ -3,6 +3,8 @@ bad input refused in one line."""
 
 from __future__ import annotations
 
+import inspect
+
 import benchmark_scripts
 import pytest
 from numba.core.registry import CPUDispatcher
@@ -39,7 +41,7 @@ def test_a_row_per_phase_and_the_top_kernels(tick_costs, capsys, argv):
     # the phases lie within the tick: what is left outside them is not negative
     outside = next(line for line in out.splitlines() if line.startswith("(outside"))
     assert float(outside.split()[3]) >= -0.1
-    kernels = out.split("us/call\n")[1].strip().splitlines()
+    kernels = out.split("arguments\n")[1].strip().splitlines()
     assert len(kernels) == 3
     assert sum(rows["9 measure"][4:5]) == pytest.approx(1.0)   # measure_flat, once a tick
 
@@ -59,3 +61,24 @@ def test_bad_input_refused(tick_costs, capsys, argv, named):
         tick_costs.main(argv)
     assert stop.value.code == 2
     assert named in capsys.readouterr().err
+
+
+def test_passing_costs_grow_with_the_arguments(tick_costs):
+    import numpy as np
+
+    assert tick_costs.returning_at_once(3)(np.zeros(2), 1, np.ones(4)) == 0
+    a = np.zeros(5)
+    costs = tick_costs.passing_costs({"one": [(a,)], "forty": [(a,) * 40, (a,) * 40]},
+                                     repeats=5)
+    assert 0 < costs["one"] < costs["forty"]
+
+
+def test_each_kernel_row_names_its_arity(tick_costs, capsys):
+    assert tick_costs.main(["--runs", "1", "--ticks", "4", "--top", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "passing their arguments" in out.splitlines()[2]
+    rows = out.split("arguments\n")[1].strip().splitlines()
+    arity = {row.split()[0]: int(row.split()[-1]) for row in rows}
+    assert arity["measure_flat"] == len(inspect.signature(
+        measurement.measure_flat.py_func).parameters)
+    assert all(n > 0 for n in arity.values())
