@@ -9,7 +9,9 @@ module attributes; kernels called from compiled code are part of their caller) w
 wall-clock timer, runs the workload, and prints per tick:
 
 * the tick's time without the timers (CPU, ``time.process_time``) and with them (the
-  timers add some 0.2-0.5 us a call: read the shares);
+  timers add some 0.2-0.5 us a call: read the shares); and its CPU time with every phase
+  replaced by a function that returns at once (what Mesa's event loop and ``step()``
+  itself cost);
 * per phase: its time, the part inside kernel calls, the rest (glue), the kernel calls;
 * the ``--top`` kernels by time: calls and microseconds a tick, microseconds a call, and
   what passing the call's arguments costs: a compiled function of the same arity that
@@ -18,10 +20,10 @@ wall-clock timer, runs the workload, and prints per tick:
   unboxing of each argument: the part of a call that fewer, larger calls save). The
   first line gives its sum over a tick.
 
-The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds), or with
-``--firms N`` ticks ``--from`` to ``--from + --ticks - 1`` of ``--regions`` synthetic
-regions of N firms (sized as ``bench.py`` sizes them, built and run to the first tick
-beforehand). A run of the same workload with another seed first loads every kernel. It
+The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds, built
+beforehand: a run's construction is not timed), or with ``--firms N`` ticks ``--from`` to
+``--from + --ticks - 1`` of ``--regions`` synthetic regions of N firms (sized as
+``bench.py`` sizes them, built and run to the first tick beforehand). A run of the same workload with another seed first loads every kernel. It
 writes nothing.
 
 Usage::
@@ -92,13 +94,29 @@ def instrument(costs: Costs) -> Callable[[], None]:
     """Wrap the phases and the kernels with timers into ``costs``; returns the function
     that puts the originals back."""
     kernels = package_kernels()
-    undo = []   # (holder, name, what it held there; None: the name was inherited)
-    for label, owner, name in phase_methods():
-        undo.append((owner, name, owner.__dict__.get(name)))   # (a mixin's: inherited)
-        setattr(owner, name, _timed_phase(costs, label, getattr(owner, name)))
-    for module, name, dispatcher in kernels:
-        setattr(module, name, _timed_kernel(costs, name, dispatcher))
-        undo.append((module, name, dispatcher))
+    return _replaced(
+        [(owner, name, _timed_phase(costs, label, getattr(owner, name)))
+         for label, owner, name in phase_methods()]
+        + [(module, name, _timed_kernel(costs, name, dispatcher))
+           for module, name, dispatcher in kernels])
+
+
+def emptied() -> Callable[[], None]:
+    """Every phase replaced by a function that returns at once (what is left of a tick:
+    Mesa's event loop and ``step()`` itself); returns the function that puts them back."""
+    return _replaced([(owner, name, _at_once) for _label, owner, name in phase_methods()])
+
+
+def _at_once(*args, **kwargs) -> None:
+    return None
+
+
+def _replaced(changes: list[tuple[object, str, object]]) -> Callable[[], None]:
+    """Set each ``(holder, name, value)`` of ``changes``; returns the function that puts
+    back what each holder held itself (a mixin's method: inherited, so removed again)."""
+    undo = [(holder, name, vars(holder).get(name)) for holder, name, _ in changes]
+    for holder, name, value in changes:
+        setattr(holder, name, value)
 
     def restore() -> None:
         for holder, name, original in reversed(undo):
@@ -179,12 +197,12 @@ def workload(args: argparse.Namespace, seed_offset: int = 0):
     """The measured part as (prepare, run, ticks): ``prepare()`` builds what ``run`` needs
     outside the timing; ``run(prepared)`` advances it."""
     if args.firms == 0:
-        def prepare():
-            return [seed_offset + s for s in range(args.runs)]
+        def prepare():   # (a run's construction is not part of its ticks)
+            return [SymbiosisModel("kalundborg", rng=seed_offset + s) for s in range(args.runs)]
 
-        def run(seeds):
-            for seed in seeds:
-                SymbiosisModel("kalundborg", rng=seed).run(args.ticks)
+        def run(models):
+            for model in models:
+                model.run(args.ticks)
         return prepare, run, args.runs * args.ticks
 
     def prepare_regions():
@@ -202,9 +220,10 @@ def workload(args: argparse.Namespace, seed_offset: int = 0):
     return prepare_regions, run_regions, args.regions * args.ticks
 
 
-def measure(args: argparse.Namespace) -> tuple[float, float, Costs, int]:
-    """The tick's CPU microseconds without timers, its wall microseconds with them, the
-    costs gathered and the ticks measured."""
+def measure(args: argparse.Namespace) -> tuple[float, float, float, Costs, int]:
+    """The tick's CPU microseconds without timers, its wall microseconds with them, its
+    CPU microseconds with every phase emptied (:func:`emptied`), the costs gathered and the
+    ticks measured."""
     prepare, run, ticks = workload(args, seed_offset=10**6)
     run(prepare())   # loads every kernel the workload calls (another seed)
     prepare, run, ticks = workload(args)
@@ -222,10 +241,19 @@ def measure(args: argparse.Namespace) -> tuple[float, float, Costs, int]:
     finally:
         restore()
     costs.passing_ns = passing_costs(costs.samples)
-    return plain, timed, costs, ticks
+    prepared = prepare()
+    restore = emptied()
+    try:
+        started = time.process_time()
+        run(prepared)
+        bare = (time.process_time() - started) / ticks * 1e6
+    finally:
+        restore()
+    return plain, timed, bare, costs, ticks
 
 
-def report(plain: float, timed: float, costs: Costs, ticks: int, top: int) -> str:
+def report(plain: float, timed: float, bare: float, costs: Costs, ticks: int, top: int
+           ) -> str:
     """The two tables as text."""
     def us(ns: float) -> float:
         return ns / ticks / 1e3
@@ -236,7 +264,9 @@ def report(plain: float, timed: float, costs: Costs, ticks: int, top: int) -> st
     lines = [f"a tick: {plain:.1f} us CPU without timers; {timed:.1f} us with them, of it "
              f"{in_kernels:.1f} us in kernel calls ({in_kernels / timed:.0%}), "
              f"{sum(costs.kernel_calls.values()) / ticks:.1f} calls; passing their arguments "
-             f"{passing:.1f} us ({passing / timed:.0%})", "",
+             f"{passing:.1f} us ({passing / timed:.0%})",
+             f"with every phase emptied (Mesa's event loop and step() itself): {bare:.1f} us "
+             f"CPU", "",
              f"{'phase':28s} {'us/tick':>8s} {'share':>6s} {'kernels':>8s} {'glue':>8s} "
              f"{'calls':>6s}"]
     for label, _, _ in phase_methods():
@@ -277,9 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--from: a tick, at least 0, got {args.start}")
     what = ("kalundborg" if args.firms == 0 else f"synthetic, {args.firms:,} firms, ticks "
             f"{args.start}-{args.start + args.ticks - 1}")
-    plain, timed, costs, ticks = measure(args)
+    plain, timed, bare, costs, ticks = measure(args)
     print(f"{what}: {ticks} ticks measured\n")
-    print(report(plain, timed, costs, ticks, args.top))
+    print(report(plain, timed, bare, costs, ticks, args.top))
     return 0
 
 

@@ -41,6 +41,10 @@ def test_a_row_per_phase_and_the_top_kernels(tick_costs, capsys, argv):
     # the phases lie within the tick: what is left outside them is not negative
     outside = next(line for line in out.splitlines() if line.startswith("(outside"))
     assert float(outside.split()[3]) >= -0.1
+    # the tick without its phases (Mesa's loop and step()) costs something, far less
+    plain = float(out.splitlines()[2].split("us CPU")[0].split()[-1])
+    bare = float(out.splitlines()[3].split(": ")[1].split()[0])
+    assert 0 < bare < plain / 3
     kernels = out.split("arguments\n")[1].strip().splitlines()
     assert len(kernels) == 3
     assert sum(rows["9 measure"][4:5]) == pytest.approx(1.0)   # measure_flat, once a tick
