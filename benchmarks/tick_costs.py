@@ -227,29 +227,26 @@ def measure(args: argparse.Namespace) -> tuple[float, float, float, Costs, int]:
     prepare, run, ticks = workload(args, seed_offset=10**6)
     run(prepare())   # loads every kernel the workload calls (another seed)
     prepare, run, ticks = workload(args)
-    prepared = prepare()
-    started = time.process_time()
-    run(prepared)
-    plain = (time.process_time() - started) / ticks * 1e6
+    plain = _per_tick(run, prepare(), ticks, time.process_time)
     costs = Costs()
-    prepared = prepare()
-    restore = instrument(costs)
-    try:
-        started = time.perf_counter()
-        run(prepared)
-        timed = (time.perf_counter() - started) / ticks * 1e6
-    finally:
-        restore()
+    timed = _per_tick(run, prepare(), ticks, time.perf_counter, lambda: instrument(costs))
     costs.passing_ns = passing_costs(costs.samples)
-    prepared = prepare()
-    restore = emptied()
-    try:
-        started = time.process_time()
-        run(prepared)
-        bare = (time.process_time() - started) / ticks * 1e6
-    finally:
-        restore()
+    bare = _per_tick(run, prepare(), ticks, time.process_time, emptied)
     return plain, timed, bare, costs, ticks
+
+
+def _per_tick(run, prepared, ticks: int, clock: Callable[[], float],
+              replace: Callable[[], Callable[[], None]] | None = None) -> float:
+    """Microseconds a tick by ``clock`` of ``run(prepared)``, with what ``replace()`` sets
+    in place meanwhile (it returns the function that puts the originals back)."""
+    restore = replace() if replace is not None else None
+    try:
+        started = clock()
+        run(prepared)
+        return (clock() - started) / ticks * 1e6
+    finally:
+        if restore is not None:
+            restore()
 
 
 def report(plain: float, timed: float, bare: float, costs: Costs, ticks: int, top: int
