@@ -23,8 +23,8 @@ wall-clock timer, runs the workload, and prints per tick:
 The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds, built
 beforehand: a run's construction is not timed), or with ``--firms N`` ticks ``--from`` to
 ``--from + --ticks - 1`` of ``--regions`` synthetic regions of N firms (sized as
-``bench.py`` sizes them, built and run to the first tick beforehand). A run of the same workload with another seed first loads every kernel. It
-writes nothing.
+``bench.py`` sizes them, built and run to the first tick beforehand). A run of the same
+workload with another seed first loads every kernel. It writes nothing.
 
 Usage::
 
