@@ -71,6 +71,7 @@ from symbiosis_abm.calibration.spec import CalibrationSpec, load_calibration_spe
 from symbiosis_abm.errors import SymbiosisInputError
 from symbiosis_abm.params import Parameters
 from symbiosis_abm.reporting import code_version
+from symbiosis_abm.sweep.experiment import report_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "calibrate_kalundborg.toml"
@@ -482,7 +483,7 @@ def _main(args: argparse.Namespace) -> int:
     posterior = load_posterior(args.calibration / "posterior.parquet")
     if args.quick:
         spec, args.seeds = spec.quickened(), 4
-    results = args.results or args.out / "report"
+    results = report_folder(args)
     args.out.mkdir(parents=True, exist_ok=True)
     results.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.seeds))
