@@ -18,7 +18,15 @@ wall-clock timer, runs the workload, and prints per tick:
   returns at once, called with arguments the kernel was given in the run (up to
   ``SAMPLES`` calls of each kernel kept), microseconds a call (numba's dispatch and the
   unboxing of each argument: the part of a call that fewer, larger calls save). The
-  first line gives its sum over a tick.
+  first line gives its sum over a tick;
+* the kernels replayed back to back: every kernel call of ``--replay`` runs (or
+  regions) of the workload recorded in order, each with a copy of the arguments it was
+  given, then made again one after another on fresh copies, with nothing but a loop
+  between them, and the same calls made to functions of the same arity that return at
+  once. The difference is the kernels' own work (boxing what they return included);
+  with the emptied tick (Mesa's loop) it bounds from below what a tick compiled whole, its
+  glue and dispatch gone, could cost on these kernels (``benchmarks/README.md``, "By
+  phase and by kernel").
 
 The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds, built
 beforehand: a run's construction is not timed), or with ``--firms N`` ticks ``--from`` to
@@ -30,6 +38,7 @@ Usage::
 
     python benchmarks/tick_costs.py                           # kalundborg, 40 runs
     python benchmarks/tick_costs.py --firms 600 --regions 10  # ticks 5-24 at 600 firms
+    python benchmarks/tick_costs.py --replay 0                # without the replay
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from numba import njit
 from numba.core.registry import CPUDispatcher
 from paired_ab import synthetic  # (bench.py's region of n firms)
@@ -50,6 +60,9 @@ from symbiosis_abm import SymbiosisModel
 
 #: the calls of each kernel whose arguments are kept to time their passing
 SAMPLES = 50
+
+#: rounds of the replay (the fastest counts): each on fresh copies of the arguments
+REPLAY_ROUNDS = 7
 
 
 @dataclass
@@ -193,6 +206,96 @@ def passing_costs(samples: dict, repeats: int = 20) -> dict[str, float]:
     return costs
 
 
+def recorded_calls(run, prepared) -> list[tuple[CPUDispatcher, tuple]]:
+    """Every call ``run(prepared)`` makes of a kernel held by a module of the package, in
+    order: the kernel and its positional arguments as they were given, each array a copy
+    (kernels write into theirs). An array whose values have not changed since its last
+    copy was made gives that copy again, so the calls share what the run's calls shared
+    (the world's arrays, what a tick did not change) and the replay's memory is the run's,
+    not one copy of everything a call."""
+    calls: list = []
+    copies: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # id: (array, its last copy)
+
+    def copied(value):
+        if not isinstance(value, np.ndarray):
+            return value
+        held = copies.get(id(value))
+        if held is None or held[0] is not value or not _same(held[1], value):
+            held = copies[id(value)] = (value, value.copy())   # (the array kept: its id)
+        return held[1]
+
+    def recorder(dispatcher):
+        signature = inspect.signature(dispatcher.py_func)
+
+        def kernel(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            calls.append((dispatcher, tuple(copied(value) for value in bound.args)))
+            return dispatcher(*args, **kwargs)
+        return kernel
+
+    restore = _replaced([(module, name, recorder(dispatcher))
+                         for module, name, dispatcher in package_kernels()])
+    try:
+        run(prepared)
+    finally:
+        restore()
+    return calls
+
+
+def _same(copy: np.ndarray, value: np.ndarray) -> bool:
+    return (copy.shape == value.shape and copy.dtype == value.dtype
+            and copy.tobytes() == value.tobytes())
+
+
+def _fresh(calls: list) -> list:
+    """``calls`` with a new copy of each array, shared where the arrays were shared."""
+    new: dict[int, np.ndarray] = {}
+
+    def fresh(value):
+        if not isinstance(value, np.ndarray):
+            return value
+        if id(value) not in new:
+            new[id(value)] = value.copy()
+        return new[id(value)]
+    return [(function, tuple(fresh(value) for value in args)) for function, args in calls]
+
+
+def replayed(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUNDS
+             ) -> tuple[float, float]:
+    """CPU seconds of making ``calls`` one after another (the fastest of ``rounds``, each
+    on fresh copies of the arguments, made before the timing and shared as the calls
+    shared them), and of the same calls made to :func:`returning_at_once` of each call's
+    arity: what passing the arguments costs in the same loop (its rounds alternate with
+    the others).
+
+    Examples
+    --------
+    >>> from symbiosis_abm.kernels import capped_months
+    >>> call = (capped_months, (np.ones((1, 2)), np.full((1, 2), 2.0), np.array([0]),
+    ...                         np.array([0]), np.array([0.25])))
+    >>> work, passing = replayed([call] * 3, rounds=2)
+    >>> work > 0 and passing > 0
+    True
+    """
+    at_once = {arity: returning_at_once(arity) for arity in {len(a) for _, a in calls}}
+    for _, args in calls:   # (compiled for each type signature met, outside the timing)
+        at_once[len(args)](*args)
+    passing_calls = [(at_once[len(a)], a) for _, a in calls]
+    work = passing = float("inf")
+    for _ in range(rounds):   # (alternating: a slower moment of the machine falls on both)
+        passing = min(passing, _replay_seconds(passing_calls))
+        work = min(work, _replay_seconds(_fresh(calls)))
+    return work, passing
+
+
+def _replay_seconds(calls: list) -> float:
+    started = time.process_time()
+    for function, args in calls:
+        function(*args)
+    return time.process_time() - started
+
+
 def workload(args: argparse.Namespace, seed_offset: int = 0):
     """The measured part as (prepare, run, ticks): ``prepare()`` builds what ``run`` needs
     outside the timing; ``run(prepared)`` advances it."""
@@ -220,10 +323,26 @@ def workload(args: argparse.Namespace, seed_offset: int = 0):
     return prepare_regions, run_regions, args.regions * args.ticks
 
 
-def measure(args: argparse.Namespace) -> tuple[float, float, float, Costs, int]:
-    """The tick's CPU microseconds without timers, its wall microseconds with them, its
-    CPU microseconds with every phase emptied (:func:`emptied`), the costs gathered and the
-    ticks measured."""
+@dataclass
+class Measured:
+    """A workload's figures: microseconds a tick without timers (CPU), with them (wall),
+    with every phase emptied (CPU), the costs the timers gathered and the ticks measured;
+    and for the runs (regions) replayed, their plain tick, their kernels replayed back to
+    back and passing the arguments in the same loop (CPU; None without a replay)."""
+    plain: float
+    timed: float
+    bare: float
+    costs: Costs
+    ticks: int
+    replay_plain: float | None = None
+    replay: float | None = None
+    replay_passing: float | None = None
+    replay_ticks: int = 0
+
+
+def measure(args: argparse.Namespace) -> Measured:
+    """The workload's :class:`Measured` figures (the replay of ``args.replay`` of its
+    runs or regions, none if 0)."""
     prepare, run, ticks = workload(args, seed_offset=10**6)
     run(prepare())   # loads every kernel the workload calls (another seed)
     prepare, run, ticks = workload(args)
@@ -232,7 +351,17 @@ def measure(args: argparse.Namespace) -> tuple[float, float, float, Costs, int]:
     timed = _per_tick(run, prepare(), ticks, time.perf_counter, lambda: instrument(costs))
     costs.passing_ns = passing_costs(costs.samples)
     bare = _per_tick(run, prepare(), ticks, time.process_time, emptied)
-    return plain, timed, bare, costs, ticks
+    measured = Measured(plain, timed, bare, costs, ticks)
+    if args.replay:   # (the first runs or regions of the workload: their own plain tick)
+        fewer = argparse.Namespace(**{**vars(args), "runs": args.replay,
+                                      "regions": args.replay})
+        prepare, run, replay_ticks = workload(fewer)
+        measured.replay_plain = _per_tick(run, prepare(), replay_ticks, time.process_time)
+        work, passed = replayed(recorded_calls(run, prepare()))
+        measured.replay = work / replay_ticks * 1e6
+        measured.replay_passing = passed / replay_ticks * 1e6
+        measured.replay_ticks = replay_ticks
+    return measured
 
 
 def _per_tick(run, prepared, ticks: int, clock: Callable[[], float],
@@ -249,21 +378,22 @@ def _per_tick(run, prepared, ticks: int, clock: Callable[[], float],
             restore()
 
 
-def report(plain: float, timed: float, bare: float, costs: Costs, ticks: int, top: int
-           ) -> str:
-    """The two tables as text."""
+def report(m: Measured, top: int) -> str:
+    """The figures and the two tables as text."""
+    costs, ticks, timed = m.costs, m.ticks, m.timed
+
     def us(ns: float) -> float:
         return ns / ticks / 1e3
 
     in_kernels = us(sum(costs.kernel_ns.values()))
     passing = us(sum(costs.passing_ns[name] * calls
                      for name, calls in costs.kernel_calls.items()))
-    lines = [f"a tick: {plain:.1f} us CPU without timers; {timed:.1f} us with them, of it "
+    lines = [f"a tick: {m.plain:.1f} us CPU without timers; {timed:.1f} us with them, of it "
              f"{in_kernels:.1f} us in kernel calls ({in_kernels / timed:.0%}), "
              f"{sum(costs.kernel_calls.values()) / ticks:.1f} calls; passing their arguments "
              f"{passing:.1f} us ({passing / timed:.0%})",
-             f"with every phase emptied (Mesa's event loop and step() itself): {bare:.1f} us "
-             f"CPU", "",
+             f"with every phase emptied (Mesa's event loop and step() itself): {m.bare:.1f} us "
+             f"CPU", *_replay_lines(m), "",
              f"{'phase':28s} {'us/tick':>8s} {'share':>6s} {'kernels':>8s} {'glue':>8s} "
              f"{'calls':>6s}"]
     for label, _, _ in phase_methods():
@@ -281,6 +411,18 @@ def report(plain: float, timed: float, bare: float, costs: Costs, ticks: int, to
     return "\n".join(lines)
 
 
+def _replay_lines(m: Measured) -> list[str]:
+    if m.replay is None:
+        return []
+    work = m.replay - m.replay_passing
+    floor = work + m.bare
+    return [f"the kernels of {m.replay_ticks} of these ticks replayed back to back: "
+            f"{m.replay:.1f} us CPU a tick (their plain tick {m.replay_plain:.1f} us), passing "
+            f"their arguments in the same loop {m.replay_passing:.1f} us: their own work "
+            f"{work:.1f} us; with Mesa's loop {floor:.1f} us, {floor / m.replay_plain:.0%} of "
+            f"their tick (a floor for a tick compiled whole)"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--firms", type=int, default=0,
@@ -292,9 +434,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=None,
                         help="ticks measured a run (default 120 for kalundborg, 20 else)")
     parser.add_argument("--top", type=int, default=15, help="kernels listed")
+    parser.add_argument("--replay", type=int, default=None,
+                        help="runs (regions) whose kernel calls are replayed back to back "
+                             "(default 4 kalundborg runs, 1 synthetic region; 0: none)")
     args = parser.parse_args(argv)
     if args.ticks is None:
         args.ticks = 120 if args.firms == 0 else 20
+    if args.replay is None:
+        args.replay = 4 if args.firms == 0 else 1
+    if args.replay < 0:
+        parser.error(f"--replay: runs or regions, at least 0, got {args.replay}")
     for name in ("runs", "regions", "ticks", "top"):
         if getattr(args, name) < 1:
             parser.error(f"--{name}: at least 1, got {getattr(args, name)}")
@@ -304,9 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--from: a tick, at least 0, got {args.start}")
     what = ("kalundborg" if args.firms == 0 else f"synthetic, {args.firms:,} firms, ticks "
             f"{args.start}-{args.start + args.ticks - 1}")
-    plain, timed, bare, costs, ticks = measure(args)
-    print(f"{what}: {ticks} ticks measured\n")
-    print(report(plain, timed, bare, costs, ticks, args.top))
+    measured = measure(args)
+    print(f"{what}: {measured.ticks} ticks measured\n")
+    print(report(measured, args.top))
     return 0
 
 

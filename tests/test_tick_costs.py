@@ -4,6 +4,7 @@ bad input refused in one line."""
 from __future__ import annotations
 
 import inspect
+import re
 
 import benchmark_scripts
 import pytest
@@ -59,7 +60,7 @@ def test_the_timers_are_removed(tick_costs):
 
 @pytest.mark.parametrize(("argv", "named"), [
     (["--runs", "0"], "--runs"), (["--firms", "5"], "--firms"), (["--ticks", "0"], "--ticks"),
-    (["--from", "-1"], "--from")])
+    (["--from", "-1"], "--from"), (["--replay", "-1"], "--replay")])
 def test_bad_input_refused(tick_costs, capsys, argv, named):
     with pytest.raises(SystemExit) as stop:
         tick_costs.main(argv)
@@ -86,3 +87,35 @@ def test_each_kernel_row_names_its_arity(tick_costs, capsys):
     assert arity["measure_flat"] == len(inspect.signature(
         measurement.measure_flat.py_func).parameters)
     assert all(n > 0 for n in arity.values())
+
+
+def test_the_replay_bounds_a_tick_compiled_whole(tick_costs, capsys):
+    assert tick_costs.main(["--runs", "1", "--ticks", "12", "--top", "1", "--replay", "1"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("the kernels"))
+    assert line.startswith("the kernels of 12 of these ticks")
+    replay, plain, passing, work, floor = map(float, re.findall(r"([0-9.]+) us", line))
+    assert 0 < passing < replay and work == pytest.approx(replay - passing, abs=0.15)
+    assert work < floor < plain   # Mesa's loop on top; the glue and dispatch gone
+    assert line.endswith(f"{floor / plain:.0%} of their tick (a floor for a tick compiled whole)")
+
+
+def test_the_recorded_calls_share_what_the_run_shared(tick_costs):
+    model = SymbiosisModel("kalundborg", rng=3)
+    calls = tick_costs.recorded_calls(lambda m: m.run(3), model)
+    assert len(calls) > 10
+    # each call holds copies, never the model's own arrays
+    own = {id(v) for v in vars(model).values() if hasattr(v, "dtype")}
+    assert not own & {id(a) for _, args in calls for a in args if hasattr(a, "dtype")}
+    # an array that no phase writes (the edges' slots) is one copy for every call
+    slots = {id(args[list(inspect.signature(kernel.py_func).parameters).index("slot_sr")])
+             for kernel, args in calls
+             if "slot_sr" in inspect.signature(kernel.py_func).parameters}
+    assert len(slots) == 1
+    # the copies are of the values at the call: replaying them gives the kernels' answers
+    work, passing = tick_costs.replayed(calls, rounds=1)
+    assert work > 0 and passing > 0
+
+
+def test_no_replay_asked_none_made(tick_costs, capsys):
+    assert tick_costs.main(["--runs", "1", "--ticks", "2", "--top", "1", "--replay", "0"]) == 0
+    assert "replayed" not in capsys.readouterr().out
