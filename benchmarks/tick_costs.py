@@ -21,9 +21,9 @@ wall-clock timer, runs the workload, and prints per tick:
   first line gives its sum over a tick;
 * the kernels replayed back to back: every kernel call of ``--replay`` runs (or
   regions) of the workload recorded in order, each with a copy of the arguments it was
-  given, then made again one after another on fresh copies, with nothing but a loop
-  between them, and the same calls made to functions of the same arity that return at
-  once. The difference is the kernels' own work (boxing what they return included);
+  given (one copy serving the calls between which an array did not change), then made
+  again one after another on fresh copies, with nothing but a loop between them, and the
+  same calls made to functions of the same arity that return at once. The difference is the kernels' own work (boxing what they return included);
   with the emptied tick (Mesa's loop) it bounds from below what a tick compiled whole, its
   glue and dispatch gone, could cost on these kernels (``benchmarks/README.md``, "By
   phase and by kernel").
@@ -219,9 +219,9 @@ def recorded_calls(run, prepared) -> list[tuple[CPUDispatcher, tuple]]:
     def copied(value):
         if not isinstance(value, np.ndarray):
             return value
-        held = copies.get(id(value))
-        if held is None or held[0] is not value or not _same(held[1], value):
-            held = copies[id(value)] = (value, value.copy())   # (the array kept: its id)
+        held = copies.get(id(value))   # (the array is kept with its copy: its id stays its)
+        if held is None or not _same(held[1], value):
+            held = copies[id(value)] = (value, value.copy())
         return held[1]
 
     def recorder(dispatcher):

@@ -9,6 +9,7 @@ import benchmark_scripts
 import numpy as np
 import pytest
 from numba import njit
+from numba.core import event
 
 
 @pytest.fixture(scope="module")
@@ -16,9 +17,14 @@ def peer_bench():
     return benchmark_scripts.load("peer_bench")
 
 
-def test_a_kernel_loaded_inside_a_tick_is_set_aside(peer_bench):
-    loading = peer_bench.kernel_loading()
+@pytest.fixture
+def loading(peer_bench):
+    listener = peer_bench.kernel_loading()
+    yield listener
+    event.unregister("numba:compiler_lock", listener)   # (the tests' process goes on)
 
+
+def test_a_kernel_loaded_inside_a_tick_is_set_aside(peer_bench, loading):
     @njit
     def fresh_kernel(values):   # (new to this process: its first call compiles it)
         return values.sum()
