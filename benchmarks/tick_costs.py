@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import copy
 import inspect
 import sys
 import time
@@ -57,6 +58,7 @@ from numba.core.registry import CPUDispatcher
 from paired_ab import synthetic  # (bench.py's region of n firms)
 
 from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.draws import stream_address
 
 #: the calls of each kernel whose arguments are kept to time their passing
 SAMPLES = 50
@@ -212,11 +214,16 @@ def recorded_calls(run, prepared) -> list[tuple[CPUDispatcher, tuple]]:
     (kernels write into theirs). An array whose values have not changed since its last
     copy was made gives that copy again, so the calls share what the run's calls shared
     (the world's arrays, what a tick did not change) and the replay's memory is the run's,
-    not one copy of everything a call."""
+    not one copy of everything a call. A random stream a kernel draws from itself (the
+    address of a model's stream in ``prepared``, :func:`.draws.stream_address`) is held as
+    a copy of the stream's ``Generator`` in its state at the call (:class:`StreamCopy`)."""
     calls: list = []
     copies: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # id: (array, its last copy)
+    streams = _streams_of(prepared)
 
     def copied(value):
+        if type(value) is int and value in streams:
+            return StreamCopy(copy.deepcopy(streams[value]))
         if not isinstance(value, np.ndarray):
             return value
         held = copies.get(id(value))   # (the array is kept with its copy: its id stays its)
@@ -243,22 +250,50 @@ def recorded_calls(run, prepared) -> list[tuple[CPUDispatcher, tuple]]:
     return calls
 
 
-def _same(copy: np.ndarray, value: np.ndarray) -> bool:
-    return (copy.shape == value.shape and copy.dtype == value.dtype
-            and copy.tobytes() == value.tobytes())
+class StreamCopy:
+    """A random stream as a recorded call held it: a copy of its ``Generator`` at the
+    call, and the address a kernel takes (valid while this copy lives)."""
+
+    def __init__(self, generator: np.random.Generator):
+        self.generator = generator
+        self.address = stream_address(generator)
 
 
-def _fresh(calls: list) -> list:
-    """``calls`` with a new copy of each array, shared where the arrays were shared."""
+def _streams_of(prepared) -> dict[int, np.random.Generator]:
+    """The random streams of the models in ``prepared`` (a model or a list of them), by
+    the address a kernel takes."""
+    models = prepared if isinstance(prepared, list) else [prepared]
+    return {stream_address(generator): generator for model in models
+            for generator in vars(getattr(model, "streams", object())).values()}
+
+
+def _same(held: np.ndarray, value: np.ndarray) -> bool:
+    return (held.shape == value.shape and held.dtype == value.dtype
+            and held.tobytes() == value.tobytes())
+
+
+def _fresh(calls: list) -> tuple[list, list]:
+    """``calls`` with a new copy of each array, shared where the arrays were shared, and
+    of each stream (its address: the copies, to be held while the calls are made, are
+    the second item)."""
     new: dict[int, np.ndarray] = {}
+    held: list = []
 
     def fresh(value):
+        if isinstance(value, StreamCopy):
+            held.append(StreamCopy(copy.deepcopy(value.generator)))
+            return held[-1].address
         if not isinstance(value, np.ndarray):
             return value
         if id(value) not in new:
             new[id(value)] = value.copy()
         return new[id(value)]
-    return [(function, tuple(fresh(value) for value in args)) for function, args in calls]
+    return [(function, tuple(fresh(value) for value in args)) for function, args in calls], held
+
+
+def _as_given(args: tuple) -> tuple:
+    """``args`` with each stream copy as its address (what passing them costs)."""
+    return tuple(value.address if isinstance(value, StreamCopy) else value for value in args)
 
 
 def replayed(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUNDS
@@ -279,13 +314,15 @@ def replayed(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUN
     True
     """
     at_once = {arity: returning_at_once(arity) for arity in {len(a) for _, a in calls}}
-    for _, args in calls:   # (compiled for each type signature met, outside the timing)
-        at_once[len(args)](*args)
-    passing_calls = [(at_once[len(a)], a) for _, a in calls]
+    passing_calls = [(at_once[len(a)], _as_given(a)) for _, a in calls]
+    for function, args in passing_calls:   # (compiled for each type signature met,
+        function(*args)                    # outside the timing)
     work = passing = float("inf")
     for _ in range(rounds):   # (alternating: a slower moment of the machine falls on both)
         passing = min(passing, _replay_seconds(passing_calls))
-        work = min(work, _replay_seconds(_fresh(calls)))
+        fresh, streams = _fresh(calls)
+        work = min(work, _replay_seconds(fresh))
+        del streams   # (held until the calls were made)
     return work, passing
 
 

@@ -111,9 +111,17 @@ def test_the_recorded_calls_share_what_the_run_shared(tick_costs):
              for kernel, args in calls
              if "slot_sr" in inspect.signature(kernel.py_func).parameters}
     assert len(slots) == 1
+    # a stream a kernel draws from is a copy of the model's, as it was at the call (the
+    # first tick's noise: the stream as a new model holds it), never the model's own
+    noise = [args[0] for kernel, args in calls if kernel.py_func.__name__ == "realised_drawn"]
+    assert len(noise) == 3 and all(isinstance(s, tick_costs.StreamCopy) for s in noise)
+    fresh = SymbiosisModel("kalundborg", rng=3).streams.noise
+    assert noise[0].generator.bit_generator.state == fresh.bit_generator.state
+    assert noise[0].generator is not model.streams.noise
     # the copies are of the values at the call: replaying them gives the kernels' answers
     work, passing = tick_costs.replayed(calls, rounds=1)
     assert work > 0 and passing > 0
+    assert noise[0].generator.bit_generator.state == fresh.bit_generator.state   # untouched
 
 
 def test_no_replay_asked_none_made(tick_costs, capsys):

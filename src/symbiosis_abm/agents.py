@@ -16,16 +16,21 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from . import terms
+from .codes import IDLE, MIN_OPEN_SHARE, NEGOTIATING, OPEN
 from .input_watch import edges_by_item
-from .kernels import recruit_members, still_open
+from .kernels import still_open
+from .kernels_drawn import recruit_drawn, stream_address
 from .kernels_tick import (
     RANKED_STRATEGIES,
+    broker_month,
     broker_proposals,
     meet_pairs,
     open_split,
     ordered_pairs,
 )
 from .negotiation import ROOM_ROUNDS
+from .negotiation_book import talk_columns
 from .region import SIZES
 from .state import phase
 from .world import SME
@@ -279,11 +284,11 @@ class Facilitator(mesa.Agent):
     def _recruit(self) -> None:
         """Non-members join the registry; joining gets likelier as membership grows."""
         model, rates = self.model, self.model.rates
-        # one compiled pass (kernels.recruit_members): the open firms' members' share
-        # before anyone joins, the chance it gives, who joins
-        recruit_members(model.firm_member, model.firm_open,
-                        model.streams.recruitment.random(len(model.firm_open)),
-                        float(rates.join), float(rates.network_effect))
+        # one compiled pass (kernels_drawn.recruit_drawn): a draw per firm, the open
+        # firms' members' share before anyone joins, the chance it gives, who joins
+        recruit_drawn(model.firm_member, model.firm_open,
+                      stream_address(model.streams.recruitment), float(rates.join),
+                      float(rates.network_effect))
 
     def _map(self) -> None:
         """Publish the opportunity map: both sides of every candidate link that would pay
@@ -341,6 +346,20 @@ class Facilitator(mesa.Agent):
         # firm's open edges too (kept for the search, PartnerSearch.open_edges_split); the
         # co-funding available (cofunding.available: none without the role)
         available = model.cofunding_available() if p.cofunder else 0.0
+        code = _STRATEGY_CODES[p.targeting]
+        # a ranked targeting in a region whose remembered surpluses need no input watch
+        # (fewer than WATCH_FROM_EDGES candidate edges) and whose open edges are found in
+        # one pass: the month in one compiled call
+        n_edges = len(model.world.edges)
+        if code >= 0 and n_edges < terms.WATCH_FROM_EDGES and n_edges <= ONE_PASS_UP_TO_EDGES:
+            self._month_in_one_call(affordable, available, code)
+        else:
+            self._month_step_by_step(affordable, available, code)
+
+    def _month_step_by_step(self, affordable: int, available: float, code: int) -> None:
+        """:meth:`_broker`'s month with ``affordable`` proposals, co-funding ``available``
+        and the targeting of ``code`` (-1: random), a pass at a time."""
+        model, p = self.model, self.model.params
         if len(model.world.edges) <= ONE_PASS_UP_TO_EDGES:
             self.open_now, edges = model.open_edges_split(self._building, self._sizes,
                                                           available)
@@ -357,7 +376,7 @@ class Facilitator(mesa.Agent):
         # opened from them are those opened from the whole order (only the candidates
         # that can come first are sorted: the first RANKED_PER_PROPOSAL per proposal,
         # eight times as many while too few of them fit the firms' room)
-        code, ex = _STRATEGY_CODES[p.targeting], model.exchanges
+        ex = model.exchanges
         edges = broker_proposals(
             edges, surplus, capex, model.remembered_annual_capex(), p.cofund_share,
             available, model.edge_counted, code,
@@ -372,20 +391,54 @@ class Facilitator(mesa.Agent):
                                                           limit=affordable)
         if len(chosen) == 0:
             return
-        self.proposals_made += len(chosen)
-        self.spend(p.proposal_cost_eur * len(chosen))
+        self._proposals_made(chosen)
         # the open edges now: the talks just opened took their edges and some firms'
         # room; the spending may have changed the co-funding available, which decides
         # which edges wait for it (then the search makes its own pass)
-        if self.open_now is None:
-            return
-        if p.cofunder and model.cofunding_available() != available:
+        if self.open_now is None or (p.cofunder and model.cofunding_available() != available):
             self.open_now = None
         else:
             w = model.world
             self.open_now = still_open(self.open_now, chosen, w.edge_supplier, w.edge_receiver,
                                        model.firm_negotiations, self._building,
                                        p.max_negotiations, *self._edges_of())
+
+    def _month_in_one_call(self, affordable: int, available: float, code: int) -> None:
+        """:meth:`_month_step_by_step` for a ranked targeting (``code`` >= 0) in a region
+        without an input watch, its passes in one compiled call
+        (kernels_tick.broker_month): the open edges, the members' remembered surplus
+        (:meth:`.DealTerms._surplus_cache` at no co-funding), the proposals in targeting
+        order, the talks opened from them into the book's spare rows (room for
+        ``affordable``, the most that open) and the edges open after them."""
+        model, p, w = self.model, self.model.params, self.model.world
+        book, ex = model.negotiations, model.exchanges
+        cache = model._surplus_cache(0.0)
+        columns = talk_columns(book.spare(affordable))
+        self.open_now, chosen = broker_month(
+            affordable, available, code, p.cofund_share, RANKED_PER_PROPOSAL * affordable,
+            max(model.tick, 0), ROOM_ROUNDS, MIN_OPEN_SHARE, p.max_negotiations,
+            model.edge_status, model.edge_retry, w.stream_edges, w.stream_firm, w.need_firm,
+            model.firm_open, model.firm_negotiations, ex["active"], ex["first"],
+            ex["supplier"], ex["receiver"], model.firm_member, model.cofund_wait,
+            self._building, self._sizes, model.assets.table["changes"], cache["inputs"],
+            cache["surplus"], cache["capex"], cache["annual"], terms.RECOMPUTE_SLICE,
+            *model._price_inputs(model._free_inputs()), w.stream_disposal_cost,
+            w.need_virgin_price, w.edge_supplier, w.edge_receiver, w.firm_size, SME, IDLE,
+            model.pairs.aware, model.pairs.met, NEGOTIATING, float(model.rates.negotiation),
+            model.edge_counted, OPEN, len(book), *columns, *self._edges_of())
+        self._proposed = chosen
+        if len(chosen) == 0:
+            return
+        book.extend(len(chosen))
+        model.counts["negotiations_opened"] += len(chosen)
+        self._proposals_made(chosen)
+        if p.cofunder and model.cofunding_available() != available:
+            self.open_now = None   # (the spending changed which edges wait for co-funding)
+
+    def _proposals_made(self, chosen: np.ndarray) -> None:
+        """Count and pay for the proposals whose talks opened (``chosen``)."""
+        self.proposals_made += len(chosen)
+        self.spend(self.model.params.proposal_cost_eur * len(chosen))
 
     def _edges_of(self) -> tuple:
         """Each firm's edges as supplier and as receiver (``starts, edges`` each, as

@@ -50,6 +50,7 @@ from .kernels import (
     start_on_routes,
     start_priced,
 )
+from .kernels_drawn import realised_drawn, stream_address
 from .kernels_tick import (
     DELIVERY_FLOAT_COLUMNS,
     DELIVERY_INT_COLUMNS,
@@ -59,7 +60,6 @@ from .kernels_tick import (
     RENEWED,
     deliver_pass,
     delivery_fixed,
-    realised_ratios,
     renewal_codes,
     worn_rows,
 )
@@ -229,12 +229,13 @@ class ContractBook:
         if month not in by_month:
             by_month[month] = (season_at(w.stream_season, t, tm), season_at(w.need_season, t, tm))
         self.stream_season_now, self.need_season_now = by_month[month]
-        z = self.streams.noise.standard_normal(len(w.stream_volume))
-        # with process changes and, for streams made from inputs, what the input receives;
-        # nothing at a closed firm (one compiled pass, into the model's arrays)
-        realised_ratios(self.stream_season_now, self.need_season_now, z, w.stream_variability,
-                        self.stream_level, self.stream_made, self.need_level, self.firm_open,
-                        w.stream_firm, w.need_firm, self.stream_ratio, self.need_ratio)
+        # the volume noise (one normal per stream) with process changes and, for streams
+        # made from inputs, what the input receives; nothing at a closed firm (one
+        # compiled pass that draws the normals, into the model's arrays)
+        realised_drawn(stream_address(self.streams.noise), self.stream_season_now,
+                       self.need_season_now, w.stream_variability, self.stream_level,
+                       self.stream_made, self.need_level, self.firm_open, w.stream_firm,
+                       w.need_firm, self.stream_ratio, self.need_ratio)
 
     @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
                   "_min_trust", "need_ratio", "need_season_now", "params", "rates",

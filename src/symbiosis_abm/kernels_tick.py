@@ -3410,3 +3410,92 @@ def leaving_rows(t, firm_open, close_tick, u_close, close_chance, u, hazard, vac
     out[a:b] = hit
     out[b:] = talks
     return out
+
+
+# ---- the broker's month in one call
+# (Facilitator._broker's passes, and what it did between them, in one call)
+
+from .kernels import open_edges_split, still_open  # noqa: E402 - this section's own imports
+
+__all__ += ["broker_month"]
+
+
+@kernel
+def broker_month(affordable, available, strategy, cofund_share, first, now, rounds,
+                 min_share, max_negotiations, status, retry, stream_edges, stream_firm,
+                 need_firm, firm_open, negotiations, ex_active, ex_first, ex_supplier,
+                 ex_receiver, member, cofund_wait, building, sizes, changes, seen,
+                 surplus_of, capex_of, annual_of, slice_size, edge_stream, edge_need,
+                 stream_volume, stream_level, stream_made, stream_committed, need_level,
+                 need_volume, need_committed, tick, edge_route, route_asset, until,
+                 edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                 asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                 capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                 cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                 slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                 disposal, capital, need_firm_of_deal, half_cost, trial_share, distrust,
+                 beta, disposal_cost, virgin_price, supplier, receiver, firm_size, sme,
+                 idle, aware, met, negotiating, base_ticks, edge_counted, open_status,
+                 size, c_edge, c_opened, c_due, c_volume, c_via_broker, c_cofund, c_trial,
+                 c_status, c_reason, c_closed, supplier_starts, supplier_edges,
+                 receiver_starts, receiver_edges):  # pragma: no cover - compiled
+    """The broker's month (``Facilitator._broker`` for a ranked targeting ``strategy``,
+    with ``affordable`` > 0 proposals and co-funding ``available``) in one call:
+
+    1. :func:`.kernels.open_edges_split`: every firm's open edges and the members' (at
+       ``now``; ``building`` and ``sizes`` its buffers);
+    2. the members' remembered surplus and capex (:func:`refresh_surplus` without a
+       watch, at no co-funding: ``changes`` ... ``beta`` its arguments);
+    3. :func:`broker_proposals`: those worth proposing, the first ``first`` in targeting
+       order (the co-funding share each counts on written into ``edge_counted``);
+    4. :func:`open_talks_building` on them, at most ``affordable``, via the broker, into
+       the book's rows from ``size`` (``c_*``: its whole columns, with room for them);
+    5. :func:`.kernels.still_open`: the open edges once those talks opened.
+
+    Returns the open edges (every firm's: after the talks opened, where some did) and
+    the edges whose talks opened (empty where the month stopped short), as the Python
+    method leaves them in ``open_now`` and ``_proposed``.
+    """
+    out = open_edges_split(status, retry, now, stream_edges, edge_need, stream_volume,
+                           stream_level, stream_made, stream_committed, need_volume,
+                           need_level, need_committed, stream_firm, need_firm, firm_open,
+                           negotiations, ex_active, ex_first, ex_supplier, ex_receiver,
+                           max_negotiations, member, cofund_wait, available, min_share,
+                           building, sizes)
+    n = len(status)
+    open_now = out[:sizes[0]]
+    edges = out[n:n + sizes[1]]
+    chosen = edges[:0]
+    if len(edges) == 0:
+        return open_now, chosen
+    surplus, capex = refresh_surplus(
+        edges, 0.0, changes, seen, surplus_of, capex_of, annual_of, slice_size, edge_stream,
+        edge_need, stream_volume, stream_level, stream_made, stream_committed, need_level,
+        need_volume, need_committed, tick, edge_route, route_asset, until, edge_user, load,
+        capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key,
+        n_class, distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+        routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
+        plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season, need_season,
+        virgin, disposal, capital, need_firm_of_deal, half_cost, trial_share, distrust, beta)
+    edges = broker_proposals(edges, surplus, capex, annual_of, cofund_share, available,
+                             edge_counted, strategy, first, affordable, edge_stream,
+                             edge_need, stream_volume, disposal_cost, virgin_price,
+                             supplier, receiver, firm_size, sme, negotiations,
+                             max_negotiations, ex_active, ex_first, ex_supplier,
+                             ex_receiver, now, rounds)
+    if len(edges) == 0:
+        return open_now, chosen
+    chosen = open_talks_building(edges, affordable, status, idle, supplier, receiver,
+                                 negotiations, ex_active, ex_first, ex_supplier, ex_receiver,
+                                 max_negotiations, rounds, slot_sr, slot_rs, aware, met,
+                                 pair_trust, negotiating, now, base_ticks, True, edge_counted,
+                                 edge_stream, edge_need, stream_volume, stream_level,
+                                 stream_made, stream_committed, need_volume, need_level,
+                                 need_committed, open_status, size, c_edge, c_opened, c_due,
+                                 c_volume, c_via_broker, c_cofund, c_trial, c_status,
+                                 c_reason, c_closed)
+    if len(chosen) == 0:
+        return open_now, chosen
+    return still_open(open_now, chosen, supplier, receiver, negotiations, building,
+                      max_negotiations, supplier_starts, supplier_edges, receiver_starts,
+                      receiver_edges), chosen

@@ -20,11 +20,12 @@ from .codes import (
     REASONS,
 )
 from .kernels import close_talks
-from .kernels_tick import deadlines_now, decide_close_talks, open_talks_building, talks_now
+from .kernels_drawn import deadlines_drawn, stream_address
+from .kernels_tick import decide_close_talks, open_talks_building, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
 
-__all__ = ["NegotiationBook"]
+__all__ = ["NegotiationBook", "talk_columns"]
 
 #: the codes of :meth:`NegotiationBook._fail_decided`'s reasons, as
 #: :func:`.kernels.failure_groups` takes them
@@ -36,7 +37,7 @@ _NO_COFUNDING, _BREAKDOWN, _TIMEOUT = (REASON_CODE[r] for r in ("no co-funding",
 _FAILED_KEYS = tuple(f"failed: {reason}" for reason in REASONS)
 
 #: the book's columns in the order :func:`.kernels.open_talk_rows` takes them
-_talk_columns = operator.itemgetter("edge", "opened", "due", "volume", "via_broker", "cofund",
+talk_columns = operator.itemgetter("edge", "opened", "due", "volume", "via_broker", "cofund",
                                     "trial", "status", "reason", "closed")
 
 
@@ -73,7 +74,7 @@ class NegotiationBook:
             w.edges.stream, w.edges.need, w.stream_volume, self.stream_level,
             self.stream_made, self.stream_committed, w.need_volume, self.need_level,
             self.need_committed, OPEN, size,
-            *_talk_columns(book.spare(len(edges) if limit is None else min(len(edges), limit))))
+            *talk_columns(book.spare(len(edges) if limit is None else min(len(edges), limit))))
         if len(edges):
             book.extend(len(edges))
             self.counts["negotiations_opened"] += len(edges)
@@ -104,10 +105,10 @@ class NegotiationBook:
         if n_closed:   # (most ticks none fails: no selections to make)
             self._fail(rows[len(rows) - n_closed:], t, "partner closed")
             rows = rows[:len(rows) - n_closed]
-        # breakdowns, timeouts and the talks due to decide in one compiled pass, one
-        # after another in one array (kernels_tick.deadlines_now)
-        ends, n_broke, n_late = deadlines_now(
-            rows, self.streams.breakdowns.random(len(rows)), rates.failure,
+        # a breakdown draw per talk; breakdowns, timeouts and the talks due to decide in
+        # one compiled pass, one after another in one array (kernels_drawn.deadlines_drawn)
+        ends, n_broke, n_late = deadlines_drawn(
+            rows, stream_address(self.streams.breakdowns), rates.failure,
             book["opened"], book["due"], t, rates.timeout)
         if n_broke or n_late:
             self._fail_ends(ends, n_broke, n_late, t)

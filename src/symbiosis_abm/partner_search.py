@@ -11,12 +11,11 @@ from .codes import (
     MIN_OPEN_SHARE,
 )
 from .kernels import (
-    budgeted_evaluations,
-    discover,
     evaluated_outcome,
     open_edges_now,
     open_edges_split,
 )
+from .kernels_drawn import found_and_evaluated, stream_address
 from .state import phase
 from .world import SME
 
@@ -55,22 +54,21 @@ class PartnerSearch:
         edges = self.open_edges() if fac is None or fac.open_now is None else fac.open_now
         if len(edges) == 0:
             return
-        # the find draws, then the side draws (one call: the same numbers, in order)
-        find_draw, side_draw = self.streams.discovery.random((2, len(edges)))
-        # unknown candidates are discovered (by one side); the known ones are evaluated
-        edges, evaluator = discover(edges, self.edge_slot_sr, self.edge_slot_rs, store.aware,
-                                    self.edge_discovery, find_draw, side_draw,
-                                    w.edge_supplier, w.edge_receiver)
-        # each evaluator pays for as many as its budget for the tick allows (expert
-        # support lowers an SME member's cost), in a random order: one compiled pass
-        # (kernels.budgeted_evaluations)
+        # unknown candidates are discovered (by one side: a find draw and a side draw
+        # each); the known ones are evaluated, each evaluator paying for as many as its
+        # budget for the tick allows (expert support lowers an SME member's cost), in a
+        # random order (a search draw each): one compiled pass that draws them
+        # (kernels_drawn.found_and_evaluated)
         # (facilitator_active(), with the facilitator at hand)
         supported = fac is not None and fac.is_active(t) and p.expert_support > 0
-        edges = budgeted_evaluations(edges, evaluator, self.streams.search.random(len(edges)),
-                                     w.firm_size, self.firm_member, SME, supported,
-                                     float(p.search_cost_eur), float(p.expert_support),
-                                     self.firm_search_budget, float(p.ticks_per_year),
-                                     self.firm_costs)
+        edges = found_and_evaluated(edges, stream_address(self.streams.discovery),
+                                    stream_address(self.streams.search), self.edge_slot_sr,
+                                    self.edge_slot_rs, store.aware, self.edge_discovery,
+                                    w.edge_supplier, w.edge_receiver, w.firm_size,
+                                    self.firm_member, SME, supported,
+                                    float(p.search_cost_eur), float(p.expert_support),
+                                    self.firm_search_budget, float(p.ticks_per_year),
+                                    self.firm_costs)
         self.counts["evaluations"] += len(edges)
         if len(edges) == 0:   # no budget left for any: nothing to evaluate
             return

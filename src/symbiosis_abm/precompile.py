@@ -58,7 +58,8 @@ __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "RECORDING_WATCH_FROM_EDGES"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
-KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick")
+KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick",
+                  "symbiosis_abm.kernels_drawn")
 
 #: what the recording run simulates (region, overrides, ticks): between them nearly every
 #: kernel a tick calls from Python, with a facilitator or without, in a small region or a

@@ -283,20 +283,7 @@ class DealTerms:
         (free volume, the two trusts, the route asset's state, the need's room) are
         compared bit for bit.
         """
-        w = self.world
-        caches = getattr(self, "_surplus_caches", None)
-        if (caches is None or caches["params"] is not self.params
-                or caches["prices"] != self.price_version):   # prices moved: all stale
-            index = caches["index"] if caches else None   # fixed for a run
-            caches = self._surplus_caches = {"params": self.params,
-                                             "prices": self.price_version, "index": index}
-        cache = caches.get(cofund)
-        if cache is None:
-            e, watch = len(w.edges), self._input_watch()
-            cache = caches[cofund] = {   # the inputs last seen: all five, or the watch's
-                "inputs": np.full((e, 5) if watch is None else e, np.nan),   # and a volume
-                "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
-                "watch": watch}
+        cache = self._surplus_cache(cofund)
         # one compiled pass (kernels_tick.refresh_surplus, refresh_marked): the stale
         # edges found (with a watch its marks made first: InputWatch.mark_terms' pass on
         # the asset book's route_state), priced in slices (when the prices move
@@ -316,6 +303,27 @@ class DealTerms:
                                  book.table["changes"], *kept, *watch.held,
                                  *self._price_inputs(self._free_inputs()))
         return got if with_capex else got[0]
+
+    def _surplus_cache(self, cofund: float) -> dict:
+        """What :meth:`expected_surplus` remembers at co-funding share ``cofund`` (made
+        anew, for every share, when the prices or the parameters changed): the inputs
+        last seen (all five per edge, or a volume per edge and the watch's), each edge's
+        surplus, capex and annuity factor, and the :class:`~.input_watch.InputWatch`
+        (None: without one)."""
+        caches = getattr(self, "_surplus_caches", None)
+        if (caches is None or caches["params"] is not self.params
+                or caches["prices"] != self.price_version):   # prices moved: all stale
+            index = caches["index"] if caches else None   # fixed for a run
+            caches = self._surplus_caches = {"params": self.params,
+                                             "prices": self.price_version, "index": index}
+        cache = caches.get(cofund)
+        if cache is None:
+            e, watch = len(self.world.edges), self._input_watch()
+            cache = caches[cofund] = {
+                "inputs": np.full((e, 5) if watch is None else e, np.nan),
+                "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
+                "watch": watch}
+        return cache
 
     def _input_watch(self) -> InputWatch | None:
         """A new watch over the remembered surpluses' inputs (None: a region with fewer
