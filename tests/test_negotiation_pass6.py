@@ -14,8 +14,8 @@ from helpers import priced_synthetic_model
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.codes import OPEN, REASON_CODE
-from symbiosis_abm.kernels import failure_groups, talk_deadlines
-from symbiosis_abm.kernels_tick import deadlines_now, talks_now, talks_tick
+from symbiosis_abm.kernels import failure_groups
+from symbiosis_abm.kernels_tick import talks_now, talks_tick
 from symbiosis_abm.negotiation_book import _FAILURE_CODES
 
 
@@ -123,16 +123,3 @@ def test_talks_now_is_talks_tick(seed):
     assert all(_same(a, b) for a, b in zip(args, want_args, strict=True)
                if isinstance(a, np.ndarray))   # the same writes
 
-
-@pytest.mark.parametrize("seed", range(30))
-def test_deadlines_now_is_talk_deadlines(seed):
-    rng = np.random.default_rng(seed)
-    n_book, n = 40, int(rng.integers(0, 20))
-    rows = rng.choice(n_book, n, replace=False).astype(np.int64)
-    opened = rng.integers(0, 10, n_book)
-    args = (rows, rng.random(n), 0.2, opened, opened + rng.integers(0, 12, n_book),
-            int(rng.integers(5, 20)), 6.0)
-    broke, late, due = talk_deadlines(*args)
-    got, n_broke, n_late = deadlines_now(*args)
-    assert (n_broke, n_late) == (len(broke), len(late))
-    assert _same(got, np.concatenate((broke, late, due)))

@@ -57,9 +57,9 @@ def recruit_drawn(member, firm_open, recruitment, join,
 @kernel
 def deadlines_drawn(rows, breakdowns, failure, opened, due, tick,
                     timeout):  # pragma: no cover - compiled
-    """:func:`.kernels_tick.deadlines_now` with its draws from the stream
-    ``breakdowns``: ``breakdowns.random(len(rows))``. Returns the rows that break down,
-    then those that time out, then those due, in one array, and the first two's sizes."""
+    """:func:`.kernels.talk_deadlines` with its draws from the stream ``breakdowns``
+    (``breakdowns.random(len(rows))``) and its three arrays in one: the rows that break
+    down, then those that time out, then those due, and the first two's sizes."""
     u = np.empty(len(rows))
     fill_uniform(breakdowns, u)
     broke, late, ready = talk_deadlines(rows, u, failure, opened, due, tick, timeout)

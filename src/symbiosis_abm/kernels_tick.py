@@ -1880,7 +1880,6 @@ from .kernels import (  # noqa: E402 - this section's own imports (merges stay s
     free_volumes,
     price_deals,
     price_few_deals,
-    talk_deadlines,
 )
 
 #: the rows of a pricing :func:`decide_close_talks` reads (as ``DealTerms`` names them)
@@ -1944,15 +1943,6 @@ def talks_now(status, open_code, book_edge, supplier, receiver, firm_open, firm_
             out[k + n_closed] = rows[i]
             n_closed += 1
     return out, n_closed
-
-
-@kernel
-def deadlines_now(rows, u, failure, opened, due, tick, timeout):  # pragma: no cover
-    """:func:`.kernels.talk_deadlines` (the same arguments) with its three arrays in one:
-    the rows that break down, then those that time out, then those due, and the first
-    two's sizes."""
-    broke, late, ready = talk_deadlines(rows, u, failure, opened, due, tick, timeout)
-    return np.concatenate((broke, late, ready)), len(broke), len(late)
 
 
 # --- Introductions and starvation ----------------------------------------------------
