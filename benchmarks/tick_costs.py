@@ -320,9 +320,8 @@ def replayed(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUN
     work = passing = float("inf")
     for _ in range(rounds):   # (alternating: a slower moment of the machine falls on both)
         passing = min(passing, _replay_seconds(passing_calls))
-        fresh, streams = _fresh(calls)
+        fresh, held = _fresh(calls)   # (``held``: the streams' copies, alive meanwhile)
         work = min(work, _replay_seconds(fresh))
-        del streams   # (held until the calls were made)
     return work, passing
 
 

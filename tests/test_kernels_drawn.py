@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from symbiosis_abm.draws import stream_address
 from symbiosis_abm.kernels import (
     budgeted_evaluations,
     discover,
@@ -18,7 +19,6 @@ from symbiosis_abm.kernels_drawn import (
     found_and_evaluated,
     realised_drawn,
     recruit_drawn,
-    stream_address,
 )
 from symbiosis_abm.kernels_tick import realised_ratios
 

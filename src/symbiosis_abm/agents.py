@@ -18,9 +18,10 @@ import numpy as np
 
 from . import terms
 from .codes import IDLE, MIN_OPEN_SHARE, NEGOTIATING, OPEN
+from .draws import stream_address
 from .input_watch import edges_by_item
 from .kernels import still_open
-from .kernels_drawn import recruit_drawn, stream_address
+from .kernels_drawn import recruit_drawn
 from .kernels_tick import (
     RANKED_STRATEGIES,
     broker_month,

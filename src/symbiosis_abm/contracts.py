@@ -38,6 +38,7 @@ from .codes import (
     REASON_CODE,
 )
 from .columns import Columns
+from .draws import stream_address
 from .kernels import (
     DEAL_FLAGS,
     DEAL_ROWS,
@@ -50,7 +51,7 @@ from .kernels import (
     start_on_routes,
     start_priced,
 )
-from .kernels_drawn import realised_drawn, stream_address
+from .kernels_drawn import realised_drawn
 from .kernels_tick import (
     DELIVERY_FLOAT_COLUMNS,
     DELIVERY_INT_COLUMNS,

@@ -10,6 +10,7 @@ wraps with numpy's draws).
 
 Examples
 --------
+>>> from symbiosis_abm.draws import stream_address
 >>> member, firm_open = np.array([True, False, False]), np.array([True, True, False])
 >>> a, b = np.random.default_rng(3), np.random.default_rng(3)
 >>> recruit_drawn(member, firm_open, stream_address(a), 0.1, 0.8)
@@ -24,12 +25,11 @@ from __future__ import annotations
 import numpy as np
 
 from .compiled import kernel
-from .draws import fill_standard_normal, fill_uniform, stream_address
+from .draws import fill_standard_normal, fill_uniform
 from .kernels import budgeted_evaluations, discover, recruit_members, talk_deadlines
 from .kernels_tick import realised_ratios
 
-__all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated",
-           "stream_address"]
+__all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated"]
 
 
 @kernel

@@ -19,8 +19,9 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
+from .draws import stream_address
 from .kernels import close_talks
-from .kernels_drawn import deadlines_drawn, stream_address
+from .kernels_drawn import deadlines_drawn
 from .kernels_tick import decide_close_talks, open_talks_building, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase

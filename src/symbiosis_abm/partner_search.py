@@ -10,12 +10,13 @@ import numpy as np
 from .codes import (
     MIN_OPEN_SHARE,
 )
+from .draws import stream_address
 from .kernels import (
     evaluated_outcome,
     open_edges_now,
     open_edges_split,
 )
-from .kernels_drawn import found_and_evaluated, stream_address
+from .kernels_drawn import found_and_evaluated
 from .state import phase
 from .world import SME
 
