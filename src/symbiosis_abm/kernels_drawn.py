@@ -26,10 +26,28 @@ import numpy as np
 
 from .compiled import kernel
 from .draws import fill_standard_normal, fill_uniform
-from .kernels import budgeted_evaluations, discover, recruit_members, talk_deadlines
-from .kernels_tick import realised_ratios
+from .kernels import (
+    DEAL_FLAGS,
+    DEAL_ROWS,
+    FEW_DEALS,
+    budgeted_evaluations,
+    cofund_shares,
+    discover,
+    evaluated_outcome,
+    price_deals,
+    price_few_deals,
+    recruit_members,
+    talk_deadlines,
+)
+from .kernels_tick import open_talks_building, realised_ratios
 
-__all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated"]
+__all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated",
+           "priced_rows", "search_month"]
+
+#: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, ``DEAL_FLAGS``) the search reads
+_SURPLUS, _CAPEX, _FACTOR = (DEAL_ROWS.index(name)
+                             for name in ("surplus", "capex", "annuity_factor"))
+_AFFORDABLE = DEAL_FLAGS.index("affordable")
 
 
 @kernel
@@ -87,3 +105,134 @@ def found_and_evaluated(edges, discovery, search, slot_sr, slot_rs, aware, chanc
     return budgeted_evaluations(found, evaluator, draws, firm_size, member, sme, helped,
                                 search_cost, expert_support, budget, ticks_per_year,
                                 firm_costs)
+
+
+@kernel
+def priced_rows(edges, cofund, edge_stream, edge_need, stream_volume, stream_level,
+                stream_made, stream_committed, need_level, need_volume, need_committed, tick,
+                edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+                asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class, distance,
+                capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+                routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
+                plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
+                need_season, virgin, disposal, capital, need_firm, half_cost, trial_share,
+                distrust, beta):  # pragma: no cover - compiled
+    """``DealTerms._price(edges, cofund=cofund)``: the deals at their free volumes, no
+    trial, at the pair's trusts, co-funded ``cofund`` (one share for all, or one each),
+    priced by :func:`.kernels.price_few_deals` up to ``FEW_DEALS`` deals, else
+    :func:`.kernels.price_deals` (the same bits). Returns the rows ``out`` and ``flags``;
+    the arguments from ``edge_stream`` on are ``DealTerms._price_inputs``'."""
+    k = len(edges)
+    out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
+    flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
+    each, held, trial = np.zeros(0), np.zeros(1), np.zeros(1, dtype=np.bool_)
+    if k <= FEW_DEALS:
+        price_few_deals(edges, each, held, cofund, trial, np.nan, edge_stream, edge_need,
+                        stream_volume, stream_level, stream_made, stream_committed,
+                        need_level, need_volume, need_committed, tick, edge_route,
+                        route_asset, until, edge_user, load, capacity, paid_off,
+                        asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+                        distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                        routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                        risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                        stream_season, need_season, virgin, disposal, capital, need_firm,
+                        half_cost, trial_share, distrust, beta, out, mode, flags)
+    else:
+        price_deals(edges, each, held, cofund, trial, np.nan, edge_stream, edge_need,
+                    stream_volume, stream_level, stream_made, stream_committed, need_level,
+                    need_volume, need_committed, tick, edge_route, route_asset, until,
+                    edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                    asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                    cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                    slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                    disposal, capital, need_firm, half_cost, trial_share, distrust, beta, out,
+                    mode, flags)
+    return out, flags
+
+
+@kernel
+def search_month(edges, discovery, search, chance, firm_size, member, sme, supported,
+                 search_cost, expert_support, budget, ticks_per_year, firm_costs,
+                 cofund_budget, cofund_share, retry, reconsider_at, counted, edge_status,
+                 idle, supplier, receiver, negotiations, ex_active, ex_first, ex_supplier,
+                 ex_receiver, max_negotiations, rounds, aware, met, negotiating, base_ticks,
+                 open_status, size, c_edge, c_opened, c_due, c_volume, c_via_broker, c_cofund,
+                 c_trial, c_status, c_reason, c_closed, edge_stream, edge_need, stream_volume,
+                 stream_level, stream_made, stream_committed, need_level, need_volume,
+                 need_committed, tick, edge_route, route_asset, until, edge_user, load,
+                 capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key,
+                 n_class, distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
+                 routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                 risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                 stream_season, need_season, virgin, disposal, capital, need_firm, half_cost,
+                 trial_share, distrust, beta):  # pragma: no cover - compiled
+    """The search's month (``PartnerSearch._search`` on the open ``edges``) in one call:
+
+    1. :func:`found_and_evaluated`: the edges discovered and evaluated within the firms'
+       budgets, with their draws from the streams ``discovery`` and ``search``;
+    2. their terms (:func:`priced_rows`, ``DealTerms.expected_terms``);
+    3. the co-funding rule on them (:func:`.kernels.cofund_shares`, ``cofunding.offer``;
+       none where ``cofund_budget <= 0``), the co-funded ones priced again with their
+       share, their surplus and affordability merged in;
+    4. :func:`.kernels.evaluated_outcome`: the worthwhile ones best first, the others
+       waiting until ``reconsider_at``, each share counted on;
+    5. :func:`.kernels_tick.open_talks_building` on those (not via the broker), into the
+       book's rows from ``size`` (``c_*``: its whole columns, with room for every one of
+       ``edges``).
+
+    Returns how many edges were evaluated and how many talks opened. The arguments from
+    ``edge_stream`` on are ``DealTerms._price_inputs``' (its ``tick`` the talks' too).
+    """
+    evaluated = found_and_evaluated(edges, discovery, search, slot_sr, slot_rs, aware,
+                                    chance, supplier, receiver, firm_size, member, sme,
+                                    supported, search_cost, expert_support, budget,
+                                    ticks_per_year, firm_costs)
+    n = len(evaluated)
+    if n == 0:
+        return 0, 0
+    out, flags = priced_rows(evaluated, np.zeros(1), edge_stream, edge_need, stream_volume,
+                             stream_level, stream_made, stream_committed, need_level,
+                             need_volume, need_committed, tick, edge_route, route_asset,
+                             until, edge_user, load, capacity, paid_off, asset_annuity,
+                             asset_volume, slack, asset_mode, edge_key, n_class, distance,
+                             capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+                             routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+                             risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
+                             stream_season, need_season, virgin, disposal, capital, need_firm,
+                             half_cost, trial_share, distrust, beta)
+    surplus, affordable = out[_SURPLUS], flags[_AFFORDABLE]
+    if cofund_budget <= 0:
+        share = np.zeros(n)
+    else:
+        capex = out[_CAPEX]
+        share = cofund_shares(surplus, capex * out[_FACTOR], capex, cofund_share,
+                              cofund_budget)
+    helped = np.nonzero(share > 0)[0]
+    if len(helped):
+        more, more_flags = priced_rows(
+            evaluated[helped], share[helped], edge_stream, edge_need, stream_volume,
+            stream_level, stream_made, stream_committed, need_level, need_volume,
+            need_committed, tick, edge_route, route_asset, until, edge_user, load, capacity,
+            paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
+            distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
+            routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
+            plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season, need_season,
+            virgin, disposal, capital, need_firm, half_cost, trial_share, distrust, beta)
+        for j in range(len(helped)):
+            surplus[helped[j]] = more[_SURPLUS, j]
+            affordable[helped[j]] = more_flags[_AFFORDABLE, j]
+    ordered = evaluated_outcome(evaluated, surplus, affordable, share, retry, reconsider_at,
+                                counted)
+    if len(ordered) == 0:
+        return n, 0
+    opened = open_talks_building(ordered, -1, edge_status, idle, supplier, receiver,
+                                 negotiations, ex_active, ex_first, ex_supplier, ex_receiver,
+                                 max_negotiations, rounds, slot_sr, slot_rs, aware, met,
+                                 pair_trust, negotiating, tick, base_ticks, False, counted,
+                                 edge_stream, edge_need, stream_volume, stream_level,
+                                 stream_made, stream_committed, need_volume, need_level,
+                                 need_committed, open_status, size, c_edge, c_opened, c_due,
+                                 c_volume, c_via_broker, c_cofund, c_trial, c_status,
+                                 c_reason, c_closed)
+    return n, len(opened)

@@ -8,7 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import (
+    IDLE,
     MIN_OPEN_SHARE,
+    NEGOTIATING,
+    OPEN,
 )
 from .draws import stream_address
 from .kernels import (
@@ -16,11 +19,20 @@ from .kernels import (
     open_edges_now,
     open_edges_split,
 )
-from .kernels_drawn import found_and_evaluated
+from .kernels_drawn import found_and_evaluated, search_month
+from .negotiation import ROOM_ROUNDS
+from .negotiation_book import talk_columns
 from .state import phase
+from .terms import WATCH_FROM_EDGES
 from .world import SME
 
 __all__ = ["PartnerSearch"]
+
+#: Regions with fewer candidate edges than this search in one compiled call
+#: (:meth:`PartnerSearch._search_in_one_call`), the negotiation book given room for every
+#: open edge (at most some 2.4 MB); larger ones a pass at a time. The broker's month in
+#: one call has the same bound (``terms.WATCH_FROM_EDGES``).
+ONE_CALL_BELOW_EDGES = WATCH_FROM_EDGES
 
 #: ``among`` not given: every firm (an empty mask, as open_edges_now reads it)
 _NOBODY = np.zeros(0, dtype=bool)
@@ -49,7 +61,7 @@ class PartnerSearch:
         search budget for the tick pays for. Worthwhile candidates open negotiations; the
         others are not looked at again for ``reconsider_months``.
         """
-        p, w, store = self.params, self.world, self.pairs
+        p, w = self.params, self.world
         # the broker's pass this tick found them already (Facilitator._broker), else one
         fac = self.facilitator
         edges = self.open_edges() if fac is None or fac.open_now is None else fac.open_now
@@ -59,9 +71,20 @@ class PartnerSearch:
         # each); the known ones are evaluated, each evaluator paying for as many as its
         # budget for the tick allows (expert support lowers an SME member's cost), in a
         # random order (a search draw each): one compiled pass that draws them
-        # (kernels_drawn.found_and_evaluated)
-        # (facilitator_active(), with the facilitator at hand)
+        # (kernels_drawn.found_and_evaluated); then their terms, co-funding, outcome and
+        # talks (facilitator_active(), with the facilitator at hand)
         supported = fac is not None and fac.is_active(t) and p.expert_support > 0
+        # in a region of fewer than ONE_CALL_BELOW_EDGES candidate edges, the month in
+        # one compiled call (the book given room for every open edge: a few MB at most)
+        if len(w.edges) < ONE_CALL_BELOW_EDGES:
+            self._search_in_one_call(edges, supported, t)
+        else:
+            self._search_step_by_step(edges, supported, t)
+
+    def _search_step_by_step(self, edges: np.ndarray, supported: bool, t: int) -> None:
+        """:meth:`_search` on the open ``edges`` (``supported``: expert support applies),
+        a pass at a time."""
+        p, w, store = self.params, self.world, self.pairs
         edges = found_and_evaluated(edges, stream_address(self.streams.discovery),
                                     stream_address(self.streams.search), self.edge_slot_sr,
                                     self.edge_slot_rs, store.aware, self.edge_discovery,
@@ -93,6 +116,30 @@ class PartnerSearch:
                                                  share, self.edge_retry,
                                                  t + self.rates.reconsider,
                                                  self.edge_counted))
+
+    def _search_in_one_call(self, edges: np.ndarray, supported: bool, t: int) -> None:
+        """:meth:`_search_step_by_step` in one compiled call
+        (:func:`.kernels_drawn.search_month`): the discovery and budgeted evaluation, the
+        terms, the co-funding rule, the outcome and the talks opened into the book's
+        spare rows (room for every open edge)."""
+        p, w, store, book, ex = (self.params, self.world, self.pairs, self.negotiations,
+                                 self.exchanges)
+        size = len(book)
+        n_evaluated, n_opened = search_month(
+            edges, stream_address(self.streams.discovery), stream_address(self.streams.search),
+            self.edge_discovery, w.firm_size, self.firm_member, SME, supported,
+            float(p.search_cost_eur), float(p.expert_support), self.firm_search_budget,
+            float(p.ticks_per_year), self.firm_costs, float(self.cofunding_available()),
+            float(p.cofund_share), self.edge_retry, t + self.rates.reconsider,
+            self.edge_counted, self.edge_status, IDLE, w.edge_supplier, w.edge_receiver,
+            self.firm_negotiations, ex["active"], ex["first"], ex["supplier"],
+            ex["receiver"], int(p.max_negotiations), ROOM_ROUNDS, store.aware, store.met,
+            NEGOTIATING, float(self.rates.negotiation), OPEN, size,
+            *talk_columns(book.spare(len(edges))), *self._price_inputs(self._free_inputs()))
+        self.counts["evaluations"] += n_evaluated
+        if n_opened:
+            book.extend(n_opened)
+            self.counts["negotiations_opened"] += n_opened
 
     def open_edges(self, among: np.ndarray | None = None) -> np.ndarray:
         """Candidate edges that could start a negotiation now (ascending); with ``among``
