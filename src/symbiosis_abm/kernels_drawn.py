@@ -29,20 +29,17 @@ from .draws import fill_standard_normal, fill_uniform
 from .kernels import (
     DEAL_FLAGS,
     DEAL_ROWS,
-    FEW_DEALS,
     budgeted_evaluations,
     cofund_shares,
     discover,
     evaluated_outcome,
-    price_deals,
-    price_few_deals,
     recruit_members,
     talk_deadlines,
 )
-from .kernels_tick import open_talks_building, realised_ratios
+from .kernels_tick import _price_some, open_talks_building, realised_ratios
 
 __all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated",
-           "priced_rows", "search_month"]
+           "search_month"]
 
 #: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, ``DEAL_FLAGS``) the search reads
 _SURPLUS, _CAPEX, _FACTOR = (DEAL_ROWS.index(name)
@@ -108,50 +105,6 @@ def found_and_evaluated(edges, discovery, search, slot_sr, slot_rs, aware, chanc
 
 
 @kernel
-def priced_rows(edges, cofund, edge_stream, edge_need, stream_volume, stream_level,
-                stream_made, stream_committed, need_level, need_volume, need_committed, tick,
-                edge_route, route_asset, until, edge_user, load, capacity, paid_off,
-                asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class, distance,
-                capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
-                routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
-                plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
-                need_season, virgin, disposal, capital, need_firm, half_cost, trial_share,
-                distrust, beta):  # pragma: no cover - compiled
-    """``DealTerms._price(edges, cofund=cofund)``: the deals at their free volumes, no
-    trial, at the pair's trusts, co-funded ``cofund`` (one share for all, or one each),
-    priced by :func:`.kernels.price_few_deals` up to ``FEW_DEALS`` deals, else
-    :func:`.kernels.price_deals` (the same bits). Returns the rows ``out`` and ``flags``;
-    the arguments from ``edge_stream`` on are ``DealTerms._price_inputs``'."""
-    k = len(edges)
-    out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
-    flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
-    each, held, trial = np.zeros(0), np.zeros(1), np.zeros(1, dtype=np.bool_)
-    if k <= FEW_DEALS:
-        price_few_deals(edges, each, held, cofund, trial, np.nan, edge_stream, edge_need,
-                        stream_volume, stream_level, stream_made, stream_committed,
-                        need_level, need_volume, need_committed, tick, edge_route,
-                        route_asset, until, edge_user, load, capacity, paid_off,
-                        asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
-                        distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
-                        routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
-                        risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
-                        stream_season, need_season, virgin, disposal, capital, need_firm,
-                        half_cost, trial_share, distrust, beta, out, mode, flags)
-    else:
-        price_deals(edges, each, held, cofund, trial, np.nan, edge_stream, edge_need,
-                    stream_volume, stream_level, stream_made, stream_committed, need_level,
-                    need_volume, need_committed, tick, edge_route, route_asset, until,
-                    edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
-                    asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
-                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
-                    cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
-                    slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
-                    disposal, capital, need_firm, half_cost, trial_share, distrust, beta, out,
-                    mode, flags)
-    return out, flags
-
-
-@kernel
 def search_month(edges, discovery, search, chance, firm_size, member, sme, supported,
                  search_cost, expert_support, budget, ticks_per_year, firm_costs,
                  cofund_budget, cofund_share, retry, reconsider_at, counted, edge_status,
@@ -171,7 +124,8 @@ def search_month(edges, discovery, search, chance, firm_size, member, sme, suppo
 
     1. :func:`found_and_evaluated`: the edges discovered and evaluated within the firms'
        budgets, with their draws from the streams ``discovery`` and ``search``;
-    2. their terms (:func:`priced_rows`, ``DealTerms.expected_terms``);
+    2. their terms at their free volumes (:func:`.kernels_tick._price_some`,
+       ``DealTerms.expected_terms``);
     3. the co-funding rule on them (:func:`.kernels.cofund_shares`, ``cofunding.offer``;
        none where ``cofund_budget <= 0``), the co-funded ones priced again with their
        share, their surplus and affordability merged in;
@@ -191,16 +145,16 @@ def search_month(edges, discovery, search, chance, firm_size, member, sme, suppo
     n = len(evaluated)
     if n == 0:
         return 0, 0
-    out, flags = priced_rows(evaluated, np.zeros(1), edge_stream, edge_need, stream_volume,
-                             stream_level, stream_made, stream_committed, need_level,
-                             need_volume, need_committed, tick, edge_route, route_asset,
-                             until, edge_user, load, capacity, paid_off, asset_annuity,
-                             asset_volume, slack, asset_mode, edge_key, n_class, distance,
-                             capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
-                             routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
-                             risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
-                             stream_season, need_season, virgin, disposal, capital, need_firm,
-                             half_cost, trial_share, distrust, beta)
+    pricing = (edge_stream, edge_need, stream_volume, stream_level, stream_made,
+               stream_committed, need_level, need_volume, need_committed, tick, edge_route,
+               route_asset, until, edge_user, load, capacity, paid_off, asset_annuity,
+               asset_volume, slack, asset_mode, edge_key, n_class, distance, capex_fixed,
+               heat_pump_capex, capex_per_km, max_distance, routed, routed_capex, routed_ok,
+               cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr,
+               slot_rs, pair_trust, stream_season, need_season, virgin, disposal, capital,
+               need_firm, half_cost, trial_share, distrust, beta)
+    each, no_trial = np.zeros(0), np.zeros(1, dtype=np.bool_)   # free volumes, no trial
+    out, _, flags = _price_some(evaluated, each, np.zeros(1), no_trial, *pricing)
     surplus, affordable = out[_SURPLUS], flags[_AFFORDABLE]
     if cofund_budget <= 0:
         share = np.zeros(n)
@@ -209,16 +163,9 @@ def search_month(edges, discovery, search, chance, firm_size, member, sme, suppo
         share = cofund_shares(surplus, capex * out[_FACTOR], capex, cofund_share,
                               cofund_budget)
     helped = np.nonzero(share > 0)[0]
-    if len(helped):
-        more, more_flags = priced_rows(
-            evaluated[helped], share[helped], edge_stream, edge_need, stream_volume,
-            stream_level, stream_made, stream_committed, need_level, need_volume,
-            need_committed, tick, edge_route, route_asset, until, edge_user, load, capacity,
-            paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
-            distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
-            routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
-            plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season, need_season,
-            virgin, disposal, capital, need_firm, half_cost, trial_share, distrust, beta)
+    if len(helped):   # the co-funded deals' surplus and affordability, priced with it
+        more, _, more_flags = _price_some(evaluated[helped], each, share[helped], no_trial,
+                                          *pricing)
         for j in range(len(helped)):
             surplus[helped[j]] = more[_SURPLUS, j]
             affordable[helped[j]] = more_flags[_AFFORDABLE, j]
