@@ -30,16 +30,23 @@ from .kernels import (
     DEAL_FLAGS,
     DEAL_ROWS,
     budgeted_evaluations,
+    close_talks,
     cofund_shares,
     discover,
     evaluated_outcome,
     recruit_members,
     talk_deadlines,
 )
-from .kernels_tick import _price_some, open_talks_building, realised_ratios
+from .kernels_tick import (
+    _price_some,
+    decide_close_talks,
+    open_talks_building,
+    realised_ratios,
+    talks_now,
+)
 
 __all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated",
-           "search_month"]
+           "search_month", "negotiate_month"]
 
 #: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, ``DEAL_FLAGS``) the search reads
 _SURPLUS, _CAPEX, _FACTOR = (DEAL_ROWS.index(name)
@@ -183,3 +190,77 @@ def search_month(edges, discovery, search, chance, firm_size, member, sme, suppo
                                  c_volume, c_via_broker, c_cofund, c_trial, c_status,
                                  c_reason, c_closed)
     return n, len(opened)
+
+
+@kernel
+def negotiate_month(firm_open, firm_costs, cost, contact, gain, breakdowns, failure,
+                    opened, due, tick, timeout, closed_code, breakdown_code, timeout_code,
+                    book_edge, book_volume, book_trial, book_cofund, no_surplus, no_cofunding,
+                    low_trust, no_capital, budget, cofund_share, trial_volume_share,
+                    supplier, receiver, min_trust, holdup, owned_from, mobile_specificity,
+                    payback_years, weight, trial_trust_share, failed, idle, retry,
+                    book_status, open_code, book_reason, book_closed, firm_negotiations,
+                    edge_status, edge_retry, edge_stream, edge_need, stream_volume,
+                    stream_level, stream_made, stream_committed, need_level, need_volume,
+                    need_committed, price_tick, edge_route, route_asset, until, edge_user,
+                    load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
+                    edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+                    max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
+                    cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr, slot_rs,
+                    pair_trust, stream_season, need_season, virgin, disposal, capital,
+                    need_firm, half_cost, trial_share, distrust, beta):  # pragma: no cover
+    """A tick of talks (``NegotiationBook._negotiate``) in one call:
+
+    1. :func:`.kernels_tick.talks_now`: the open talks, their costs and contact;
+    2. those with a closed firm fail (``closed_code``; :func:`.kernels.close_talks`, as
+       ``_fail`` closes them: their edges ``idle``, reconsidered from ``retry``);
+    3. :func:`deadlines_drawn` on the others (a draw each from the stream
+       ``breakdowns``): those that break down fail (``breakdown_code``), then those that
+       time out (``timeout_code``);
+    4. :func:`.kernels_tick.decide_close_talks` on those due at ``tick``: decided, and
+       those that did not conclude closed (the arguments from ``book_edge`` on are its
+       own after ``rows``; ``price_tick`` its pricing's ``tick``).
+
+    Returns the talks due (step 4's rows), what ``decide_close_talks`` returns for them
+    (its array, how many concluded, the deals' volumes), and how many failed for a closed
+    firm, by breakdown and by timeout: the caller counts them and fails the decided as
+    ``NegotiationBook._fail_decided`` does.
+    """
+    rows, n_closed = talks_now(book_status, open_code, book_edge, supplier, receiver,
+                               firm_open, firm_costs, cost, slot_sr, slot_rs, pair_trust,
+                               contact, gain)
+    nothing, no_volume = rows[:0], np.zeros(0)
+    if len(rows) == 0:
+        return nothing, nothing, 0, no_volume, 0, 0, 0
+    m = len(rows) - n_closed
+    if n_closed:
+        close_talks(rows[m:], failed, closed_code, tick, book_status, book_reason,
+                    book_closed, book_edge, supplier, receiver, firm_negotiations,
+                    edge_status, idle, edge_retry, retry)
+    ends, n_broke, n_late = deadlines_drawn(rows[:m], breakdowns, failure, opened, due, tick,
+                                            timeout)
+    if n_broke:
+        close_talks(ends[:n_broke], failed, breakdown_code, tick, book_status, book_reason,
+                    book_closed, book_edge, supplier, receiver, firm_negotiations,
+                    edge_status, idle, edge_retry, retry)
+    if n_late:
+        close_talks(ends[n_broke:n_broke + n_late], failed, timeout_code, tick, book_status,
+                    book_reason, book_closed, book_edge, supplier, receiver,
+                    firm_negotiations, edge_status, idle, edge_retry, retry)
+    ready = ends[n_broke + n_late:]
+    if len(ready) == 0:
+        return ready, nothing, 0, no_volume, n_closed, n_broke, n_late
+    out, n_ok, volume = decide_close_talks(
+        ready, book_edge, book_volume, book_trial, book_cofund, no_surplus, no_cofunding,
+        low_trust, no_capital, budget, cofund_share, trial_volume_share, supplier, receiver,
+        min_trust, holdup, owned_from, mobile_specificity, payback_years, weight,
+        trial_trust_share, failed, idle, tick, retry, book_status, book_reason, book_closed,
+        firm_negotiations, edge_status, edge_retry, edge_stream, edge_need, stream_volume,
+        stream_level, stream_made, stream_committed, need_level, need_volume, need_committed,
+        price_tick, edge_route, route_asset, until, edge_user, load, capacity, paid_off,
+        asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class, distance,
+        capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
+        routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+        slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin, disposal, capital,
+        need_firm, half_cost, trial_share, distrust, beta)
+    return ready, out, n_ok, volume, n_closed, n_broke, n_late

@@ -21,7 +21,7 @@ from .codes import (
 )
 from .draws import stream_address
 from .kernels import close_talks
-from .kernels_drawn import deadlines_drawn
+from .kernels_drawn import deadlines_drawn, negotiate_month
 from .kernels_tick import decide_close_talks, open_talks_building, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
@@ -32,8 +32,8 @@ __all__ = ["NegotiationBook", "talk_columns"]
 #: :func:`.kernels.failure_groups` takes them
 _FAILURE_CODES = tuple(REASON_CODE[r] for r in ("no surplus", "no co-funding", "low trust",
                                                  "no capital"))
-_NO_COFUNDING, _BREAKDOWN, _TIMEOUT = (REASON_CODE[r] for r in ("no co-funding", "breakdown",
-                                                                "timeout"))
+_NO_COFUNDING, _BREAKDOWN, _TIMEOUT, _PARTNER_CLOSED = (
+    REASON_CODE[r] for r in ("no co-funding", "breakdown", "timeout", "partner closed"))
 #: each reason's key in the model's counts (by its code)
 _FAILED_KEYS = tuple(f"failed: {reason}" for reason in REASONS)
 
@@ -93,9 +93,45 @@ class NegotiationBook:
 
         Returns the rows of negotiations that concluded (to be allocated).
         """
+        book, w, store, rates, p = (self.negotiations, self.world, self.pairs, self.rates,
+                                    self.params)
+        # one compiled pass (kernels_drawn.negotiate_month): the open talks, their costs
+        # and contact (trust toward 1) this tick; those with a closed firm fail; a
+        # breakdown draw per other talk: breakdowns and timeouts fail; the talks due
+        # decide (those that do not conclude closed, each for its first reason)
+        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
+        retry = max(self.tick, 0) + rates.reconsider
+        due, decided, n_ok, volume, n_closed, n_broke, n_late = negotiate_month(
+            self.firm_open, self.firm_costs, rates.negotiation_cost, store.contact,
+            rates.gain_contact, stream_address(self.streams.breakdowns), rates.failure,
+            book["opened"], book["due"], t, rates.timeout, _PARTNER_CLOSED, _BREAKDOWN,
+            _TIMEOUT, book["edge"], book["volume"], book["trial"], book["cofund"],
+            *_FAILURE_CODES, float(self.cofunding_available()), float(p.cofund_share),
+            float(p.trial_volume_share), w.edge_supplier, w.edge_receiver, self._min_trust,
+            p.holdup_weight > 0, self._edge_owned_from(), p.mobile_specificity,
+            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share, FAILED, IDLE, retry,
+            book["status"], OPEN, book["reason"], book["closed"], self.firm_negotiations,
+            self.edge_status, self.edge_retry, *edge_rows, w.stream_volume, self.stream_level,
+            self.stream_made, self.stream_committed, self.need_level, need_volume,
+            self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
+            store.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
+            *constants)
+        # counted as they closed: a closed firm's, the breakdowns, the timeouts, then the
+        # decided that did not conclude (NegotiationBook._fail_decided)
+        counts = self.counts
+        for n, code in ((n_closed, _PARTNER_CLOSED), (n_broke, _BREAKDOWN),
+                        (n_late, _TIMEOUT)):
+            if n:
+                counts["negotiations_failed"] += n
+                counts[_FAILED_KEYS[code]] += n
+        if n_ok < len(due):
+            self._fail_decided(due, decided[n_ok:], volume)
+        return decided[:n_ok]
+
+    def _negotiate_step_by_step(self, t: int) -> np.ndarray:
+        """:meth:`_negotiate` a pass at a time (the reference its one call is held to,
+        ``tests/test_negotiate_month.py``)."""
         book, w, store, rates = self.negotiations, self.world, self.pairs, self.rates
-        # one compiled pass: the open talks, those with a closed firm last, and the others'
-        # costs and contact (trust toward 1) this tick (kernels_tick.talks_now)
         rows, n_closed = talks_now(book["status"], OPEN, book["edge"], w.edge_supplier,
                                    w.edge_receiver, self.firm_open, self.firm_costs,
                                    rates.negotiation_cost, self.edge_slot_sr,
@@ -106,15 +142,12 @@ class NegotiationBook:
         if n_closed:   # (most ticks none fails: no selections to make)
             self._fail(rows[len(rows) - n_closed:], t, "partner closed")
             rows = rows[:len(rows) - n_closed]
-        # a breakdown draw per talk; breakdowns, timeouts and the talks due to decide in
-        # one compiled pass, one after another in one array (kernels_drawn.deadlines_drawn)
         ends, n_broke, n_late = deadlines_drawn(
             rows, stream_address(self.streams.breakdowns), rates.failure,
             book["opened"], book["due"], t, rates.timeout)
         if n_broke or n_late:
             self._fail_ends(ends, n_broke, n_late, t)
             ends = ends[n_broke + n_late:]
-        # (most ticks no talks are due: no call to decide nothing)
         return self._decide(ends, t) if len(ends) else ends
 
     def _fail_ends(self, ends: np.ndarray, n_broke: int, n_late: int, t: int) -> None:
