@@ -68,7 +68,9 @@ def test_the_recording_meets_every_call_a_compiled_run_makes():
         folded.add((s.module, s.name,
                     tuple(dispatcher.fold_argument_types(s.args, dict(s.kws))[1])))
     calls = _top_level_calls(pre.RECORDED_RUNS)
-    assert len(calls) > 40
+    # many signatures (40 once the search's month and a tick of talks became one call
+    # each: a phase joined into one call leaves fewer called from Python)
+    assert len(calls) > 30
     assert calls <= folded, sorted(c[:2] for c in calls - folded)
     names = {(s.module, s.name) for s in recorded}
     for kernel in ("allocate_start", "refresh_marked", "measure_flat", "deliver_pass"):
