@@ -194,21 +194,22 @@ def search_month(edges, discovery, search, chance, firm_size, member, sme, suppo
 
 @kernel
 def negotiate_month(firm_open, firm_costs, cost, contact, gain, breakdowns, failure,
-                    opened, due, tick, timeout, closed_code, breakdown_code, timeout_code,
-                    book_edge, book_volume, book_trial, book_cofund, no_surplus, no_cofunding,
-                    low_trust, no_capital, budget, cofund_share, trial_volume_share,
-                    supplier, receiver, min_trust, holdup, owned_from, mobile_specificity,
-                    payback_years, weight, trial_trust_share, failed, idle, retry,
-                    book_status, open_code, book_reason, book_closed, firm_negotiations,
-                    edge_status, edge_retry, edge_stream, edge_need, stream_volume,
-                    stream_level, stream_made, stream_committed, need_level, need_volume,
-                    need_committed, price_tick, edge_route, route_asset, until, edge_user,
-                    load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
-                    edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
-                    max_distance, routed, routed_capex, routed_ok, cost_per_unit_km,
-                    cost_per_unit, risk_annuity, plain_annuity, pipe, slot_sr, slot_rs,
-                    pair_trust, stream_season, need_season, virgin, disposal, capital,
-                    need_firm, half_cost, trial_share, distrust, beta):  # pragma: no cover
+                    opened, due, timeout, closed_code, breakdown_code, timeout_code,
+                    open_code, book_edge, book_volume, book_trial, book_cofund, no_surplus,
+                    no_cofunding, low_trust, no_capital, budget, cofund_share,
+                    trial_volume_share, supplier, receiver, min_trust, holdup, owned_from,
+                    mobile_specificity, payback_years, weight, trial_trust_share, failed,
+                    idle, tick, retry, book_status, book_reason, book_closed,
+                    firm_negotiations, edge_status, edge_retry, edge_stream, edge_need,
+                    stream_volume, stream_level, stream_made, stream_committed, need_level,
+                    need_volume, need_committed, price_tick, edge_route, route_asset, until,
+                    edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                    asset_mode, edge_key, n_class, distance, capex_fixed, heat_pump_capex,
+                    capex_per_km, max_distance, routed, routed_capex, routed_ok,
+                    cost_per_unit_km, cost_per_unit, risk_annuity, plain_annuity, pipe,
+                    slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin,
+                    disposal, capital, need_firm, half_cost, trial_share, distrust,
+                    beta):  # pragma: no cover - compiled
     """A tick of talks (``NegotiationBook._negotiate``) in one call:
 
     1. :func:`.kernels_tick.talks_now`: the open talks, their costs and contact;
@@ -219,7 +220,8 @@ def negotiate_month(firm_open, firm_costs, cost, contact, gain, breakdowns, fail
        time out (``timeout_code``);
     4. :func:`.kernels_tick.decide_close_talks` on those due at ``tick``: decided, and
        those that did not conclude closed (the arguments from ``book_edge`` on are its
-       own after ``rows``; ``price_tick`` its pricing's ``tick``).
+       own after ``rows``, in its order: ``tick`` its ``closed_tick``, ``price_tick`` its
+       pricing's ``tick``).
 
     Returns the talks due (step 4's rows), what ``decide_close_talks`` returns for them
     (its array, how many concluded, the deals' volumes), and how many failed for a closed

@@ -93,29 +93,17 @@ class NegotiationBook:
 
         Returns the rows of negotiations that concluded (to be allocated).
         """
-        book, w, store, rates, p = (self.negotiations, self.world, self.pairs, self.rates,
-                                    self.params)
+        book, store, rates = self.negotiations, self.pairs, self.rates
         # one compiled pass (kernels_drawn.negotiate_month): the open talks, their costs
         # and contact (trust toward 1) this tick; those with a closed firm fail; a
         # breakdown draw per other talk: breakdowns and timeouts fail; the talks due
         # decide (those that do not conclude closed, each for its first reason)
-        edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
-        retry = max(self.tick, 0) + rates.reconsider
         due, decided, n_ok, volume, n_closed, n_broke, n_late = negotiate_month(
             self.firm_open, self.firm_costs, rates.negotiation_cost, store.contact,
             rates.gain_contact, stream_address(self.streams.breakdowns), rates.failure,
-            book["opened"], book["due"], t, rates.timeout, _PARTNER_CLOSED, _BREAKDOWN,
-            _TIMEOUT, book["edge"], book["volume"], book["trial"], book["cofund"],
-            *_FAILURE_CODES, float(self.cofunding_available()), float(p.cofund_share),
-            float(p.trial_volume_share), w.edge_supplier, w.edge_receiver, self._min_trust,
-            p.holdup_weight > 0, self._edge_owned_from(), p.mobile_specificity,
-            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share, FAILED, IDLE, retry,
-            book["status"], OPEN, book["reason"], book["closed"], self.firm_negotiations,
-            self.edge_status, self.edge_retry, *edge_rows, w.stream_volume, self.stream_level,
-            self.stream_made, self.stream_committed, self.need_level, need_volume,
-            self.need_committed, *self.assets.use_inputs(max(self.tick, 0)), *modes,
-            store.trust, *seasons, self.virgin_now, self.disposal_now, self._capital,
-            *constants)
+            book["opened"], book["due"], rates.timeout, _PARTNER_CLOSED, _BREAKDOWN,
+            _TIMEOUT, OPEN, book["edge"], book["volume"], book["trial"], book["cofund"],
+            *self._decision_inputs(t))
         # counted as they closed: a closed firm's, the breakdowns, the timeouts, then the
         # decided that did not conclude (NegotiationBook._fail_decided)
         counts = self.counts
@@ -190,21 +178,29 @@ class NegotiationBook:
         failed at ``t``, by reason (:meth:`_close_talks`; :meth:`_fail_decided` counts
         them). Returns the rows that concluded followed by the others' reasons
         (:func:`.kernels.failure_groups`), how many concluded and each deal's volume."""
+        book = self.negotiations
+        return decide_close_talks(rows, book["edge"], volume, trial, book["cofund"],
+                                  *self._decision_inputs(t))
+
+    def _decision_inputs(self, t: int) -> tuple:
+        """What :func:`.kernels_tick.decide_close_talks` reads after the talks' own
+        columns (``book_cofund``), in its order: the failure codes, the co-funding
+        available, the signing rule's parameters, the closing at ``t`` (-1: none), the
+        book's and edges' columns it writes, and ``DealTerms._price_inputs`` (written
+        out: faster)."""
         w, p, book = self.world, self.params, self.negotiations
-        # (DealTerms._price_inputs, written out: faster)
         edge_rows, need_volume, modes, seasons, constants = self._deal_inputs()
-        return decide_close_talks(
-            rows, book["edge"], volume, trial, book["cofund"], *_FAILURE_CODES,
-            float(self.cofunding_available()), float(p.cofund_share),
-            float(p.trial_volume_share), w.edge_supplier, w.edge_receiver, self._min_trust,
-            p.holdup_weight > 0, self._edge_owned_from(), p.mobile_specificity,
-            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share, FAILED, IDLE, t,
-            max(self.tick, 0) + self.rates.reconsider, book["status"], book["reason"],
-            book["closed"], self.firm_negotiations, self.edge_status, self.edge_retry,
-            *edge_rows, w.stream_volume, self.stream_level, self.stream_made,
-            self.stream_committed, self.need_level, need_volume, self.need_committed,
-            *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust, *seasons,
-            self.virgin_now, self.disposal_now, self._capital, *constants)
+        return (*_FAILURE_CODES, float(self.cofunding_available()), float(p.cofund_share),
+                float(p.trial_volume_share), w.edge_supplier, w.edge_receiver,
+                self._min_trust, p.holdup_weight > 0, self._edge_owned_from(),
+                p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
+                p.trial_trust_share, FAILED, IDLE, t,
+                max(self.tick, 0) + self.rates.reconsider, book["status"], book["reason"],
+                book["closed"], self.firm_negotiations, self.edge_status, self.edge_retry,
+                *edge_rows, w.stream_volume, self.stream_level, self.stream_made,
+                self.stream_committed, self.need_level, need_volume, self.need_committed,
+                *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust,
+                *seasons, self.virgin_now, self.disposal_now, self._capital, *constants)
 
     def _fail_decided(self, rows: np.ndarray, groups: np.ndarray,
                       volume: np.ndarray) -> None:
