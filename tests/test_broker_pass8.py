@@ -15,7 +15,12 @@ from reference_kernels import keep_priced, take_stale
 from symbiosis_abm import SymbiosisModel, terms
 from symbiosis_abm.input_watch import EdgeIndex, InputWatch
 from symbiosis_abm.kernels import FEW_DEALS
-from symbiosis_abm.kernels_tick import refresh_marked, refresh_surplus, stale_edges
+from symbiosis_abm.kernels_tick import (
+    SURPLUS_PARTS,
+    refresh_marked,
+    refresh_surplus,
+    stale_edges,
+)
 
 _NO_PLACES, _NOWHERE = np.zeros(0, dtype=np.int64), (np.zeros(0), np.zeros(0))
 
@@ -31,7 +36,28 @@ def _cache(model, watched: bool) -> dict:
         watch = InputWatch(index, model.stream_free(), model.need_free(), model.pairs.trust)
     return {"inputs": np.full((e, 5) if watch is None else e, np.nan),
             "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
-            "watch": watch}
+            "parts": np.full((e, len(SURPLUS_PARTS)), np.nan),
+            "prices": np.full((e, 2), np.nan), "watch": watch,
+            "marks": None if watch is None else (
+                model.virgin_now.view(np.int64).copy(),
+                model.disposal_now.view(np.int64).copy(), np.zeros(e, dtype=np.bool_))}
+
+
+def _prices_moved(model, edges, cache, redo):
+    """The reference's rule for prices: those of ``edges`` not in
+    ``redo`` whose need's virgin or stream's disposal price per unit moved since their
+    surplus was made (each once, in the order asked), and every edge of both with the
+    prices now."""
+    w = model.world
+    now = np.stack([model.virgin_now[w.edges.need], model.disposal_now[w.edges.stream]], 1)
+    seen = cache["prices"]
+    moved = [e for e in dict.fromkeys(edges.tolist())
+             if e not in set(redo.tolist())
+             and not np.array_equal(seen[e].view(np.int64), now[e].view(np.int64))]
+    moved = np.array(moved, dtype=np.int64)
+    taken = np.concatenate([redo, moved])
+    seen[taken] = now[taken]
+    return moved
 
 
 def _by_steps(model, edges, cofund, cache, slice_size):
@@ -47,12 +73,18 @@ def _by_steps(model, edges, cofund, cache, slice_size):
                            model.edge_slot_rs, tick, book.edge_route, book.route_asset,
                            book.table["until"], book.table["changes"], book.edge_user,
                            cache["inputs"])
+        moved = _prices_moved(model, edges, cache, redo)
+        redo = np.concatenate([redo, moved])
     else:
         watch.mark_terms(free[2:], model.pairs.trust, *book.route_state(tick))
         redo, at, surplus, capex, ascending = take_stale(
             edges, watch.dirty, watch.stream_dirty, *free, cache["inputs"], cache["surplus"],
             cache["capex"])
-        got = (surplus, capex) if ascending else None
+        moved = _prices_moved(model, edges, cache, redo)
+        if len(moved):   # (the gathers below, after the keeping)
+            redo, got = np.concatenate([redo, moved]), None
+        else:
+            got = (surplus, capex) if ascending else None
     for start in range(0, len(redo), slice_size):
         part = redo[start: start + slice_size]
         keep_priced(part, model._price(part, cofund=cofund)[0], terms._KEPT_ROWS,
@@ -61,17 +93,19 @@ def _by_steps(model, edges, cofund, cache, slice_size):
                     *(_NOWHERE if got is None else got))
     if got is None:
         got = cache["surplus"][edges], cache["capex"][edges]
-    return got, len(redo)
+    return got, len(redo), len(moved)
 
 
 def _in_one_call(model, edges, cofund, cache, slice_size):
     book, watch = model.assets, cache["watch"]
-    kept = (cache["inputs"], cache["surplus"], cache["capex"], cache["annual"], slice_size)
+    kept = (cache["inputs"], cache["surplus"], cache["capex"], cache["annual"])
     priced = model._price_inputs(model._free_inputs())
     if watch is None:
-        return refresh_surplus(edges, float(cofund), book.table["changes"], *kept, *priced)
+        return refresh_surplus(edges, float(cofund), book.table["changes"], *kept,
+                               cache["parts"], slice_size, *priced)
     return refresh_marked(edges, float(cofund), book.table["route"], book.table["changes"],
-                          *kept, *watch.held, *priced)
+                          *kept, cache["parts"], *cache["marks"], slice_size, *watch.held,
+                          *priced)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -92,7 +126,7 @@ def test_refresh_is_the_steps_it_replaced(region, seed, cofund, slice_size, watc
     rng = np.random.default_rng(seed)
     e = len(model.world.edges)
     want_cache, got_cache = _cache(model, watched), _cache(model, watched)
-    stale_total, largest = 0, 0
+    stale_total, largest, moved_total = 0, 0, 0
     for _ in range(40):
         model.step()
         # all open edges, the members' and some out of order and repeated
@@ -104,8 +138,8 @@ def test_refresh_is_the_steps_it_replaced(region, seed, cofund, slice_size, watc
         for asked in (edges, members, mixed):
             forget = rng.integers(0, e, 5)   # some inputs seen forgotten: stale again
             want_cache["inputs"][forget] = got_cache["inputs"][forget] = np.nan
-            (want_s, want_c), n_stale = _by_steps(model, asked, cofund, want_cache,
-                                                  slice_size)
+            (want_s, want_c), n_stale, n_moved = _by_steps(model, asked, cofund,
+                                                           want_cache, slice_size)
             got_s, got_c = _in_one_call(model, asked, cofund, got_cache, slice_size)
             assert _same(got_s, want_s) and _same(got_c, want_c)
             for name in ("inputs", "surplus", "capex", "annual"):
@@ -115,7 +149,13 @@ def test_refresh_is_the_steps_it_replaced(region, seed, cofund, slice_size, watc
                     assert np.array_equal(got, want)
             stale_total += n_stale
             largest = max(largest, n_stale)
+            moved_total += n_moved
     assert stale_total > (30 if region == "kalundborg" else 1000)
+    if region == "synthetic":   # the prices moved (a new year at ticks 12, 24, 36) for
+        assert moved_total > 3000  # thousands of edges asked, made from their parts: every
+        parts = got_cache["parts"]  # edge priced kept parts that make its surplus again
+        priced = parts[:, 0] == parts[:, 0]   # (a NaN delivered: parts that did not)
+        assert priced.sum() > 1000 and not np.isnan(parts[priced, 2]).any()
     if region == "synthetic" and slice_size > FEW_DEALS:   # price_deals' branch was taken
         assert largest > FEW_DEALS
 

@@ -2588,17 +2588,112 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
 # argument, and those calls passed some thirty arguments twice)
 
 # (DEAL_FLAGS, DEAL_ROWS, FEW_DEALS, price_deals, price_few_deals: imported above)
-from .kernels import route_state_keys  # noqa: E402 - this section's own imports
+from .kernels import mark_changed, route_state_keys  # noqa: E402 - this section's own imports
 
-__all__ += ["refresh_surplus", "refresh_marked"]
+__all__ += ["refresh_surplus", "refresh_marked", "SURPLUS_PARTS"]
 
 #: the rows of a pricing the broker keeps (as ``terms._KEPT_ROWS`` names them)
 _KEPT_SURPLUS, _KEPT_CAPEX, _KEPT_FACTOR = (DEAL_ROWS.index(name) for name in
                                             ("surplus", "capex", "annuity_factor"))
+#: the rows of a pricing a remembered surplus's parts are taken from
+(_PART_TRANSPORT, _PART_TC_SUPPLIER, _PART_TC_RECEIVER, _PART_UTILISATION, _PART_VOLUME,
+ _PART_SHARE) = (DEAL_ROWS.index(name) for name in (
+    "transport", "tc_supplier", "tc_receiver", "utilisation", "volume", "route_share"))
+_PART_FEASIBLE = DEAL_FLAGS.index("feasible")
+
+#: the columns of a remembered surplus's parts (``DealTerms._surplus_cache``'s
+#: ``"parts"``, one row per edge), with which a price move makes the surplus again without
+#: pricing the deal: the prices per unit it was made at (its need's avoided virgin cost,
+#: its stream's avoided disposal cost), then what the prices multiply or leave as they are
+#: (:func:`.kernels.price_few_deals`' operands: the volume delivered, its transport, the
+#: yearly capex, both sides' transaction costs, the route asset's share charged) and
+#: whether a mode is feasible (1.0; else the surplus is ``-inf``). A NaN ``delivered``:
+#: no parts kept, the deal is priced again.
+SURPLUS_PARTS = ("virgin", "disposal", "delivered", "carried", "capex_year", "tc_supplier",
+                 "tc_receiver", "charged", "feasible")
+
+
+@njit(inline="always")
+def _surplus_from_parts(parts, e, virgin, disposal):  # pragma: no cover - compiled
+    """Edge ``e``'s surplus from its row of ``parts`` (:data:`SURPLUS_PARTS`) at the
+    prices per unit ``virgin`` and ``disposal``: :func:`.kernels.price_few_deals`' sum,
+    operation for operation on the same operands (so the bits it gives), less the route
+    share charged (``x - 0.0`` is ``x``: the same bits where none is), ``-inf`` where no
+    mode is feasible."""
+    delivered = parts[e, 2]
+    s = (delivered * virgin + delivered * disposal - parts[e, 3] - parts[e, 4]
+         - parts[e, 5] - parts[e, 6])
+    s = s - parts[e, 7]
+    return s if parts[e, 8] != 0.0 else -np.inf
+
+
+@njit(inline="always")
+def _keep_parts(part, out, mode, flags, cofund, parts, edge_stream, edge_need, edge_route,
+                route_asset, asset_mode, virgin, disposal):  # pragma: no cover - compiled
+    """The parts (:data:`SURPLUS_PARTS`) of the deals ``part`` just priced (``out``,
+    ``mode``, ``flags``: their pricing at the co-funding share ``cofund``), each written
+    into its edge's row of ``parts`` where they make its surplus again bit for bit (else
+    a NaN ``delivered``: no shortcut)."""
+    paid = 1.0 - cofund
+    for j in range(len(part)):
+        e = part[j]
+        si, ni = edge_stream[e], edge_need[e]
+        share, charged = out[_PART_SHARE, j], 0.0
+        if share != 0.0:   # charged where the deal takes the mode the route's asset serves
+            a = route_asset[edge_route[e]]
+            if a >= 0 and mode[j] == asset_mode[a]:
+                charged = share
+        parts[e, 0], parts[e, 1] = virgin[ni], disposal[si]
+        parts[e, 2] = out[_PART_VOLUME, j] * out[_PART_UTILISATION, j]
+        parts[e, 3] = out[_PART_TRANSPORT, j]
+        parts[e, 4] = out[_KEPT_FACTOR, j] * out[_KEPT_CAPEX, j] * paid
+        parts[e, 5], parts[e, 6] = out[_PART_TC_SUPPLIER, j], out[_PART_TC_RECEIVER, j]
+        parts[e, 7] = charged
+        parts[e, 8] = 1.0 if flags[_PART_FEASIBLE, j] else 0.0
+        if not same_bits(_surplus_from_parts(parts, e, virgin[ni], disposal[si]),
+                         out[_KEPT_SURPLUS, j]):
+            parts[e, 2] = np.nan
+
+
+@njit(inline="always")
+def _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need, virgin,
+                       disposal):  # pragma: no cover - compiled
+    """The stale ``redo`` and those of ``edges`` whose prices moved since their surplus
+    was made and whose parts cannot make it again; the others whose prices moved get
+    their surplus from their parts at the prices now (:func:`_surplus_from_parts`) and
+    those prices written into ``parts``."""
+    moved = np.empty(len(edges), dtype=np.int64)
+    m = 0
+    for k in range(len(edges)):
+        e = edges[k]
+        if not (same_bits(parts[e, 0], virgin[edge_need[e]])
+                and same_bits(parts[e, 1], disposal[edge_stream[e]])):
+            moved[m] = e
+            m += 1
+    if m == 0:   # (most ticks: the prices move once a year)
+        return redo
+    priced = np.zeros(len(surplus_of), dtype=np.bool_)   # (priced anew: parts and all)
+    for k in range(len(redo)):
+        priced[redo[k]] = True
+    more = np.empty(m, dtype=np.int64)
+    r = 0
+    for k in range(m):
+        e = moved[k]
+        if priced[e]:
+            continue
+        if parts[e, 2] == parts[e, 2]:
+            si, ni = edge_stream[e], edge_need[e]
+            surplus_of[e] = _surplus_from_parts(parts, e, virgin[ni], disposal[si])
+            parts[e, 0], parts[e, 1] = virgin[ni], disposal[si]
+        else:
+            priced[e] = True
+            more[r] = e
+            r += 1
+    return np.concatenate((redo, more[:r])) if r else redo
 
 
 @kernel
-def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_size,
+def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, parts, slice_size,
                   edge_stream, edge_need, stream_volume, stream_level, stream_made,
                   stream_committed, need_level, need_volume, need_committed, tick,
                   edge_route, route_asset, until, edge_user, load, capacity, paid_off,
@@ -2613,8 +2708,9 @@ def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_si
     ``FEW_DEALS`` a slice, else :func:`.kernels.price_deals`: the batches and calls
     ``DealTerms._price`` made, so the same bits), kept (each edge's surplus, capex and
     yearly capex, capex x annuity factor, written at the edge in ``surplus_of``,
-    ``capex_of``, ``annual_of``); then the remembered surplus and capex of every one of
-    ``edges`` gathered, after the keeping. The arguments from
+    ``capex_of``, ``annual_of``; where ``parts`` has rows, each one's
+    :data:`SURPLUS_PARTS` in its row: :func:`_keep_parts`); then the remembered surplus
+    and capex of every one of ``edges`` gathered, after the keeping. The arguments from
     ``edge_stream`` on are :func:`.kernels.price_deals`' after the deals' own values
     (``DealTerms._price_inputs`` with the free volumes' inputs)."""
     each, held, trial = np.zeros(0), np.zeros(1), np.zeros(1, dtype=np.bool_)
@@ -2652,6 +2748,9 @@ def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_si
             surplus, capex = out[_KEPT_SURPLUS, j], out[_KEPT_CAPEX, j]
             surplus_of[e], capex_of[e] = surplus, capex
             annual_of[e] = capex * out[_KEPT_FACTOR, j]
+        if len(parts):
+            _keep_parts(part, out, mode, flags, cofund, parts, edge_stream, edge_need,
+                        edge_route, route_asset, asset_mode, virgin, disposal)
     n = len(edges)
     got_surplus, got_capex = np.empty(n), np.empty(n)
     for k in range(n):
@@ -2660,7 +2759,8 @@ def keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_si
 
 
 @kernel
-def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_of, slice_size,
+def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_of, parts,
+                    slice_size,
                     edge_stream, edge_need, stream_volume, stream_level, stream_made,
                     stream_committed, need_level, need_volume, need_committed, tick,
                     edge_route, route_asset, until, edge_user, load, capacity, paid_off,
@@ -2671,9 +2771,10 @@ def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_o
                     stream_season, need_season, virgin, disposal, capital, need_firm,
                     half_cost, trial_share, distrust, beta):  # pragma: no cover - compiled
     """``DealTerms.expected_surplus`` without a watch, in one call: the stale ``edges``
-    (:func:`stale_edges`, on ``seen``; the route assets' ``changes``), priced, kept and
-    the remembered values of ``edges`` gathered (:func:`keep_repriced`, whose arguments
-    these are).
+    (:func:`stale_edges`, on ``seen``; the route assets' ``changes``), with those whose
+    prices moved since their surplus was made (:func:`_with_prices_moved` on ``parts``:
+    most made again from their parts, without pricing), priced, kept and the remembered
+    values of ``edges`` gathered (:func:`keep_repriced`, whose arguments these are).
 
     Examples
     --------
@@ -2683,7 +2784,10 @@ def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_o
                        stream_made, stream_committed, need_volume, need_level,
                        need_committed, pair_trust, slot_sr, slot_rs, tick, edge_route,
                        route_asset, until, changes, edge_user, seen)
-    return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_size,
+    redo = _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need, virgin,
+                              disposal)
+    return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, parts,
+                         slice_size,
                          edge_stream, edge_need, stream_volume, stream_level, stream_made,
                          stream_committed, need_level, need_volume, need_committed, tick,
                          edge_route, route_asset, until, edge_user, load, capacity, paid_off,
@@ -2693,6 +2797,38 @@ def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_o
                          risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
                          stream_season, need_season, virgin, disposal, capital, need_firm,
                          half_cost, trial_share, distrust, beta)
+
+
+@njit(inline="always")
+def _with_prices_marked(redo, edges, parts, need_prices, stream_prices, price_dirty,
+                        surplus_of, edge_stream, edge_need, virgin, disposal, need_starts,
+                        need_members, stream_starts):  # pragma: no cover - compiled
+    """:func:`_with_prices_moved` with a watch: the needs' and streams' prices per unit
+    that moved since last seen (``need_prices``, ``stream_prices``: their bits) mark their
+    edges in ``price_dirty`` (as the watch marks its inputs' edges), and only the marked
+    ones of ``edges`` are looked at: those in ``redo`` are priced anew, the others made
+    again from their parts where they can, else added to ``redo``; their marks cleared."""
+    mark_changed(np.zeros(0, dtype=np.int64), virgin.view(np.int64), need_prices,
+                 need_starts, need_members, price_dirty)
+    mark_changed(np.zeros(0, dtype=np.int64), disposal.view(np.int64), stream_prices,
+                 stream_starts, np.zeros(0, dtype=np.int32), price_dirty)
+    for k in range(len(redo)):   # priced anew, at the prices now
+        price_dirty[redo[k]] = False
+    more = np.empty(len(edges), dtype=np.int64)
+    r = 0
+    for k in range(len(edges)):
+        e = edges[k]
+        if not price_dirty[e]:
+            continue
+        price_dirty[e] = False
+        if parts[e, 2] == parts[e, 2]:
+            si, ni = edge_stream[e], edge_need[e]
+            surplus_of[e] = _surplus_from_parts(parts, e, virgin[ni], disposal[si])
+            parts[e, 0], parts[e, 1] = virgin[ni], disposal[si]
+        else:
+            more[r] = e
+            r += 1
+    return np.concatenate((redo, more[:r])) if r else redo
 
 
 @njit(inline="always")
@@ -2723,7 +2859,7 @@ def _marked_stale(edges, marks, stream_marks, stream, need, stream_volume, strea
 
 @kernel
 def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, annual_of,
-                   slice_size, stream_seen, need_seen, slot_seen, route_seen, stream_starts,
+                   parts, need_prices, stream_prices, price_dirty, slice_size, stream_seen, need_seen, slot_seen, route_seen, stream_starts,
                    need_starts, need_members, slot_starts, slot_members, route_starts,
                    route_members, stream_dirty, dirty, edge_stream, edge_need,
                    stream_volume, stream_level, stream_made, stream_committed, need_level,
@@ -2740,8 +2876,10 @@ def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, a
     ``routes`` with :func:`.kernels.route_state_keys`' keys, as
     ``InputWatch.mark_terms`` with ``AssetBook.route_state``; ``stream_seen`` ...
     ``dirty`` are the watch's), the stale ones of ``edges`` taken (:func:`_marked_stale`'s
-    rule, on ``seen``), priced, kept and the remembered values of ``edges`` gathered
-    (:func:`keep_repriced`, whose arguments the rest are).
+    rule, on ``seen``) with, where ``parts`` has rows, those whose prices moved
+    (:func:`_with_prices_marked`: most made again from their parts, without pricing),
+    priced, kept and the remembered values of ``edges`` gathered (:func:`keep_repriced`,
+    whose arguments the rest are).
 
     Examples
     --------
@@ -2755,7 +2893,12 @@ def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, a
     redo = _marked_stale(edges, dirty, stream_dirty, edge_stream, edge_need, stream_volume,
                          stream_level, stream_made, stream_committed, need_volume,
                          need_level, need_committed, seen)
-    return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, slice_size,
+    if len(parts):   # (else the caches are made anew when the prices move)
+        redo = _with_prices_marked(redo, edges, parts, need_prices, stream_prices,
+                                   price_dirty, surplus_of, edge_stream, edge_need, virgin,
+                                   disposal, need_starts, need_members, stream_starts)
+    return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, parts,
+                         slice_size,
                          edge_stream, edge_need, stream_volume, stream_level, stream_made,
                          stream_committed, need_level, need_volume, need_committed, tick,
                          edge_route, route_asset, until, edge_user, load, capacity, paid_off,
@@ -3415,7 +3558,7 @@ def broker_month(affordable, available, strategy, cofund_share, first, now, roun
                  min_share, max_negotiations, status, retry, stream_edges, stream_firm,
                  need_firm, firm_open, negotiations, ex_active, ex_first, ex_supplier,
                  ex_receiver, member, cofund_wait, building, sizes, changes, seen,
-                 surplus_of, capex_of, annual_of, slice_size, edge_stream, edge_need,
+                 surplus_of, capex_of, annual_of, parts, slice_size, edge_stream, edge_need,
                  stream_volume, stream_level, stream_made, stream_committed, need_level,
                  need_volume, need_committed, tick, edge_route, route_asset, until,
                  edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
@@ -3459,7 +3602,8 @@ def broker_month(affordable, available, strategy, cofund_share, first, now, roun
     if len(edges) == 0:
         return open_now, chosen
     surplus, capex = refresh_surplus(
-        edges, 0.0, changes, seen, surplus_of, capex_of, annual_of, slice_size, edge_stream,
+        edges, 0.0, changes, seen, surplus_of, capex_of, annual_of, parts, slice_size,
+        edge_stream,
         edge_need, stream_volume, stream_level, stream_made, stream_committed, need_level,
         need_volume, need_committed, tick, edge_route, route_asset, until, edge_user, load,
         capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key,

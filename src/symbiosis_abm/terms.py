@@ -24,7 +24,7 @@ from .kernels import (
     price_deals,
     price_few_deals,
 )
-from .kernels_tick import cofund_priced, refresh_marked, refresh_surplus
+from .kernels_tick import SURPLUS_PARTS, cofund_priced, refresh_marked, refresh_surplus
 from .mode_costs import ModeCosts
 from .relations import OWNERSHIP_KINDS, common_owner_tick, tie_tick
 
@@ -41,6 +41,12 @@ WATCH_FROM_EDGES = 30_000
 
 #: remembered surpluses are recomputed this many edges at a time (bounds the temporaries)
 RECOMPUTE_SLICE = 1 << 17
+
+#: up to this many candidate edges each remembered surplus keeps its parts
+#: (``kernels_tick.SURPLUS_PARTS``, 72 bytes an edge: 72 MB at most), so that a price move
+#: makes it again without pricing; above, every surplus is priced again when the prices
+#: move (100,000 firms: some 2.5 million edges, whose parts would take 180 MB)
+PARTS_UP_TO_EDGES = 1_000_000
 
 __all__ = ["DealTerms"]
 
@@ -275,8 +281,14 @@ class DealTerms:
         not changed since it last looked. A surplus is a pure function of the edge, its
         free volume, the two trusts, its asset and the prices (the rest of its inputs are
         fixed for a run), so it is recomputed only for edges where one of those changed
-        (bit for bit), and for all when the prices (``price_version``) or the parameters
-        did: the result is the same as computing every edge anew. In a large region only
+        (bit for bit), and for all when the parameters did: the result is the same as
+        computing every edge anew. The prices enter a surplus only as its need's avoided
+        virgin cost and its stream's avoided disposal cost per unit, each times the volume
+        delivered, so an edge whose prices alone moved (once a year) gets its surplus
+        from the parts it was made of (``kernels_tick.SURPLUS_PARTS``: the same
+        operations on the same operands, so the same bits) without being priced again;
+        with a watch, every edge is priced again when the prices (``price_version``)
+        move. In a large region only
         the edges an :class:`~.input_watch.InputWatch` marked (a stream, need, trust or
         route asset of theirs moved) are looked at; of those whose stream alone moved,
         only those whose free volume did. Without a watch all five inputs of each edge
@@ -292,37 +304,47 @@ class DealTerms:
         # other edges priced with it: the same bits), their surplus, capex and annuity
         # factor rows kept, and the remembered values of ``edges`` gathered
         book, watch = self.assets, cache["watch"]
-        kept = (cache["inputs"], cache["surplus"], cache["capex"], cache["annual"],
-                RECOMPUTE_SLICE)
+        kept = (cache["inputs"], cache["surplus"], cache["capex"], cache["annual"])
         edges = np.asarray(edges, dtype=np.int64)
         if watch is None:
             got = refresh_surplus(edges, float(cofund), book.table["changes"], *kept,
+                                  cache["parts"], RECOMPUTE_SLICE,
                                   *self._price_inputs(self._free_inputs()))
         else:
             got = refresh_marked(edges, float(cofund), book.table["route"],
-                                 book.table["changes"], *kept, *watch.held,
+                                 book.table["changes"], *kept, cache["parts"],
+                                 *cache["prices"], RECOMPUTE_SLICE, *watch.held,
                                  *self._price_inputs(self._free_inputs()))
         return got if with_capex else got[0]
 
     def _surplus_cache(self, cofund: float) -> dict:
         """What :meth:`expected_surplus` remembers at co-funding share ``cofund`` (made
-        anew, for every share, when the prices or the parameters changed): the inputs
-        last seen (all five per edge, or a volume per edge and the watch's), each edge's
-        surplus, capex and annuity factor, and the :class:`~.input_watch.InputWatch`
-        (None: without one)."""
+        anew, for every share, when the parameters changed, and when the prices moved in
+        a region of more than ``PARTS_UP_TO_EDGES`` edges): the inputs last seen (all
+        five per edge, or a volume per edge and the watch's), each edge's surplus, capex
+        and annuity factor, its parts (``kernels_tick.SURPLUS_PARTS``; no rows above
+        ``PARTS_UP_TO_EDGES``), the :class:`~.input_watch.InputWatch` (None: without one)
+        and, with a watch, the needs' and streams' prices last seen (bits) and the edges
+        whose prices moved since their surplus was made."""
         caches = getattr(self, "_surplus_caches", None)
+        e = len(self.world.edges)
         if (caches is None or caches["params"] is not self.params
-                or caches["prices"] != self.price_version):   # prices moved: all stale
+                or (e > PARTS_UP_TO_EDGES and caches["prices"] != self.price_version)):
             index = caches["index"] if caches else None   # fixed for a run
             caches = self._surplus_caches = {"params": self.params,
                                              "prices": self.price_version, "index": index}
         cache = caches.get(cofund)
         if cache is None:
-            e, watch = len(self.world.edges), self._input_watch()
+            watch = self._input_watch()
             cache = caches[cofund] = {
                 "inputs": np.full((e, 5) if watch is None else e, np.nan),
                 "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
-                "watch": watch}
+                "parts": np.full((e if e <= PARTS_UP_TO_EDGES else 0, len(SURPLUS_PARTS)),
+                                 np.nan),
+                "watch": watch,
+                "prices": None if watch is None else (
+                    self.virgin_now.view(np.int64).copy(),
+                    self.disposal_now.view(np.int64).copy(), np.zeros(e, dtype=np.bool_))}
         return cache
 
     def _input_watch(self) -> InputWatch | None:
