@@ -2784,8 +2784,9 @@ def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_o
                        stream_made, stream_committed, need_volume, need_level,
                        need_committed, pair_trust, slot_sr, slot_rs, tick, edge_route,
                        route_asset, until, changes, edge_user, seen)
-    redo = _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need, virgin,
-                              disposal)
+    if len(parts):   # (else the caches are made anew when the prices move)
+        redo = _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need,
+                                  virgin, disposal)
     return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, parts,
                          slice_size,
                          edge_stream, edge_need, stream_volume, stream_level, stream_made,

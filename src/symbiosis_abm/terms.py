@@ -336,15 +336,14 @@ class DealTerms:
         cache = caches.get(cofund)
         if cache is None:
             watch = self._input_watch()
+            kept = e if e <= PARTS_UP_TO_EDGES else 0   # (edges whose parts are kept)
             cache = caches[cofund] = {
                 "inputs": np.full((e, 5) if watch is None else e, np.nan),
                 "surplus": np.zeros(e), "capex": np.zeros(e), "annual": np.zeros(e),
-                "parts": np.full((e if e <= PARTS_UP_TO_EDGES else 0, len(SURPLUS_PARTS)),
-                                 np.nan),
-                "watch": watch,
+                "parts": np.full((kept, len(SURPLUS_PARTS)), np.nan), "watch": watch,
                 "prices": None if watch is None else (
                     self.virgin_now.view(np.int64).copy(),
-                    self.disposal_now.view(np.int64).copy(), np.zeros(e, dtype=np.bool_))}
+                    self.disposal_now.view(np.int64).copy(), np.zeros(kept, dtype=np.bool_))}
         return cache
 
     def _input_watch(self) -> InputWatch | None:
