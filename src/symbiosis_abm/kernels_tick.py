@@ -2628,6 +2628,20 @@ def _surplus_from_parts(parts, e, virgin, disposal):  # pragma: no cover - compi
 
 
 @njit(inline="always")
+def _made_from_parts(e, parts, surplus_of, edge_stream, edge_need, virgin,
+                     disposal):  # pragma: no cover - compiled
+    """Edge ``e``'s surplus made again from its parts at the prices now (written into
+    ``surplus_of``, those prices into ``parts``): True; False where it kept no parts (a
+    NaN ``delivered``: it is to be priced)."""
+    if parts[e, 2] != parts[e, 2]:
+        return False
+    si, ni = edge_stream[e], edge_need[e]
+    surplus_of[e] = _surplus_from_parts(parts, e, virgin[ni], disposal[si])
+    parts[e, 0], parts[e, 1] = virgin[ni], disposal[si]
+    return True
+
+
+@njit(inline="always")
 def _keep_parts(part, out, mode, flags, cofund, parts, edge_stream, edge_need, edge_route,
                 route_asset, asset_mode, virgin, disposal):  # pragma: no cover - compiled
     """The parts (:data:`SURPLUS_PARTS`) of the deals ``part`` just priced (``out``,
@@ -2679,13 +2693,8 @@ def _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need, v
     r = 0
     for k in range(m):
         e = moved[k]
-        if priced[e]:
-            continue
-        if parts[e, 2] == parts[e, 2]:
-            si, ni = edge_stream[e], edge_need[e]
-            surplus_of[e] = _surplus_from_parts(parts, e, virgin[ni], disposal[si])
-            parts[e, 0], parts[e, 1] = virgin[ni], disposal[si]
-        else:
+        if not (priced[e] or _made_from_parts(e, parts, surplus_of, edge_stream, edge_need,
+                                              virgin, disposal)):
             priced[e] = True
             more[r] = e
             r += 1
@@ -2788,16 +2797,16 @@ def refresh_surplus(edges, cofund, changes, seen, surplus_of, capex_of, annual_o
         redo = _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need,
                                   virgin, disposal)
     return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, parts,
-                         slice_size,
-                         edge_stream, edge_need, stream_volume, stream_level, stream_made,
-                         stream_committed, need_level, need_volume, need_committed, tick,
-                         edge_route, route_asset, until, edge_user, load, capacity, paid_off,
-                         asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
-                         distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
-                         routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
-                         risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
-                         stream_season, need_season, virgin, disposal, capital, need_firm,
-                         half_cost, trial_share, distrust, beta)
+                         slice_size, edge_stream, edge_need, stream_volume, stream_level,
+                         stream_made, stream_committed, need_level, need_volume,
+                         need_committed, tick, edge_route, route_asset, until, edge_user,
+                         load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                         asset_mode, edge_key, n_class, distance, capex_fixed,
+                         heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
+                         routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
+                         plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
+                         need_season, virgin, disposal, capital, need_firm, half_cost,
+                         trial_share, distrust, beta)
 
 
 @njit(inline="always")
@@ -2822,11 +2831,8 @@ def _with_prices_marked(redo, edges, parts, need_prices, stream_prices, price_di
         if not price_dirty[e]:
             continue
         price_dirty[e] = False
-        if parts[e, 2] == parts[e, 2]:
-            si, ni = edge_stream[e], edge_need[e]
-            surplus_of[e] = _surplus_from_parts(parts, e, virgin[ni], disposal[si])
-            parts[e, 0], parts[e, 1] = virgin[ni], disposal[si]
-        else:
+        if not _made_from_parts(e, parts, surplus_of, edge_stream, edge_need, virgin,
+                                disposal):
             more[r] = e
             r += 1
     return np.concatenate((redo, more[:r])) if r else redo
@@ -2860,9 +2866,10 @@ def _marked_stale(edges, marks, stream_marks, stream, need, stream_volume, strea
 
 @kernel
 def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, annual_of,
-                   parts, need_prices, stream_prices, price_dirty, slice_size, stream_seen, need_seen, slot_seen, route_seen, stream_starts,
-                   need_starts, need_members, slot_starts, slot_members, route_starts,
-                   route_members, stream_dirty, dirty, edge_stream, edge_need,
+                   parts, need_prices, stream_prices, price_dirty, slice_size, stream_seen,
+                   need_seen, slot_seen, route_seen, stream_starts, need_starts,
+                   need_members, slot_starts, slot_members, route_starts, route_members,
+                   stream_dirty, dirty, edge_stream, edge_need,
                    stream_volume, stream_level, stream_made, stream_committed, need_level,
                    need_volume, need_committed, tick, edge_route, route_asset, until,
                    edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack,
@@ -2899,16 +2906,16 @@ def refresh_marked(edges, cofund, routes, changes, seen, surplus_of, capex_of, a
                                    price_dirty, surplus_of, edge_stream, edge_need, virgin,
                                    disposal, need_starts, need_members, stream_starts)
     return keep_repriced(redo, edges, cofund, surplus_of, capex_of, annual_of, parts,
-                         slice_size,
-                         edge_stream, edge_need, stream_volume, stream_level, stream_made,
-                         stream_committed, need_level, need_volume, need_committed, tick,
-                         edge_route, route_asset, until, edge_user, load, capacity, paid_off,
-                         asset_annuity, asset_volume, slack, asset_mode, edge_key, n_class,
-                         distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
-                         routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
-                         risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
-                         stream_season, need_season, virgin, disposal, capital, need_firm,
-                         half_cost, trial_share, distrust, beta)
+                         slice_size, edge_stream, edge_need, stream_volume, stream_level,
+                         stream_made, stream_committed, need_level, need_volume,
+                         need_committed, tick, edge_route, route_asset, until, edge_user,
+                         load, capacity, paid_off, asset_annuity, asset_volume, slack,
+                         asset_mode, edge_key, n_class, distance, capex_fixed,
+                         heat_pump_capex, capex_per_km, max_distance, routed, routed_capex,
+                         routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
+                         plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
+                         need_season, virgin, disposal, capital, need_firm, half_cost,
+                         trial_share, distrust, beta)
 
 
 # ---- eighth pass: pass8-talks
@@ -3604,14 +3611,14 @@ def broker_month(affordable, available, strategy, cofund_share, first, now, roun
         return open_now, chosen
     surplus, capex = refresh_surplus(
         edges, 0.0, changes, seen, surplus_of, capex_of, annual_of, parts, slice_size,
-        edge_stream,
-        edge_need, stream_volume, stream_level, stream_made, stream_committed, need_level,
-        need_volume, need_committed, tick, edge_route, route_asset, until, edge_user, load,
-        capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key,
-        n_class, distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance, routed,
-        routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
-        plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season, need_season,
-        virgin, disposal, capital, need_firm_of_deal, half_cost, trial_share, distrust, beta)
+        edge_stream, edge_need, stream_volume, stream_level, stream_made, stream_committed,
+        need_level, need_volume, need_committed, tick, edge_route, route_asset, until,
+        edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
+        edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+        max_distance, routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+        risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
+        need_season, virgin, disposal, capital, need_firm_of_deal, half_cost, trial_share,
+        distrust, beta)
     edges = broker_proposals(edges, surplus, capex, annual_of, cofund_share, available,
                              edge_counted, strategy, first, affordable, edge_stream,
                              edge_need, stream_volume, disposal_cost, virgin_price,

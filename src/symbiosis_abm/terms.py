@@ -286,9 +286,9 @@ class DealTerms:
         virgin cost and its stream's avoided disposal cost per unit, each times the volume
         delivered, so an edge whose prices alone moved (once a year) gets its surplus
         from the parts it was made of (``kernels_tick.SURPLUS_PARTS``: the same
-        operations on the same operands, so the same bits) without being priced again;
-        with a watch, every edge is priced again when the prices (``price_version``)
-        move. In a large region only
+        operations on the same operands, so the same bits) without being priced again
+        (above ``PARTS_UP_TO_EDGES`` edges no parts are kept, and every edge is priced
+        again when the prices, ``price_version``, move). In a large region only
         the edges an :class:`~.input_watch.InputWatch` marked (a stream, need, trust or
         route asset of theirs moved) are looked at; of those whose stream alone moved,
         only those whose free volume did. Without a watch all five inputs of each edge
