@@ -26,7 +26,10 @@ wall-clock timer, runs the workload, and prints per tick:
   same calls made to functions of the same arity that return at once. The difference is the kernels' own work (boxing what they return included);
   with the emptied tick (Mesa's loop) it bounds from below what a tick compiled whole, its
   glue and dispatch gone, could cost on these kernels (``benchmarks/README.md``, "By
-  phase and by kernel").
+  phase and by kernel");
+* the same replay kernel by kernel (each call timed on its own, wall): calls and
+  microseconds a tick, of them passing the arguments, and the kernel's own work (the
+  ``--top`` kernels by time, then the sum over all).
 
 The workload: ``kalundborg`` runs of ``--ticks`` ticks (``--runs`` seeds, built
 beforehand: a run's construction is not timed), or with ``--firms N`` ticks ``--from`` to
@@ -332,6 +335,50 @@ def _replay_seconds(calls: list) -> float:
     return time.process_time() - started
 
 
+def replayed_by_kernel(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUNDS
+                       ) -> dict[str, tuple[int, float, float]]:
+    """:func:`replayed` kernel by kernel: for each kernel its calls, and the nanoseconds
+    of its calls and of passing their arguments (the same calls made to
+    :func:`returning_at_once`), each call timed on its own (a clock read around each
+    adds some 0.1 us a call, to both), the fastest of ``rounds`` per kernel (each round on
+    fresh copies). Own work is the first less the second.
+
+    Examples
+    --------
+    >>> from symbiosis_abm.kernels import capped_months
+    >>> call = (capped_months, (np.ones((1, 2)), np.full((1, 2), 2.0), np.array([0]),
+    ...                         np.array([0]), np.array([0.25])))
+    >>> [(name, calls)] = [(k, v[0]) for k, v in replayed_by_kernel([call] * 3, 2).items()]
+    >>> name, calls
+    ('capped_months', 3)
+    """
+    at_once = {arity: returning_at_once(arity) for arity in {len(a) for _, a in calls}}
+    names = [function.py_func.__name__ for function, _ in calls]
+    passing_calls = [(at_once[len(a)], _as_given(a)) for _, a in calls]
+    for function, args in passing_calls:   # (compiled outside the timing)
+        function(*args)
+    work: dict[str, float] = {}
+    passing: dict[str, float] = {}
+    for _ in range(rounds):
+        for best, timed in ((passing, _timed_calls(names, passing_calls)),
+                            (work, _timed_calls(names, _fresh(calls)[0]))):
+            for name, ns in timed.items():
+                best[name] = min(best.get(name, float("inf")), ns)
+    counts = collections.Counter(names)
+    return {name: (counts[name], work[name], passing[name]) for name in counts}
+
+
+def _timed_calls(names: list[str], calls: list) -> dict[str, float]:
+    """Nanoseconds of ``calls`` by the name of each, each call timed on its own."""
+    spent: dict[str, float] = collections.defaultdict(float)
+    clock = time.perf_counter_ns
+    for name, (function, args) in zip(names, calls):
+        started = clock()
+        function(*args)
+        spent[name] += clock() - started
+    return spent
+
+
 def workload(args: argparse.Namespace, seed_offset: int = 0):
     """The measured part as (prepare, run, ticks): ``prepare()`` builds what ``run`` needs
     outside the timing; ``run(prepared)`` advances it."""
@@ -364,7 +411,8 @@ class Measured:
     """A workload's figures: microseconds a tick without timers (CPU), with them (wall),
     with every phase emptied (CPU), the costs the timers gathered and the ticks measured;
     and for the runs (regions) replayed, their plain tick, their kernels replayed back to
-    back and passing the arguments in the same loop (CPU; None without a replay)."""
+    back and passing the arguments in the same loop (CPU; None without a replay), and
+    :func:`replayed_by_kernel`'s figures (wall)."""
     plain: float
     timed: float
     bare: float
@@ -374,6 +422,7 @@ class Measured:
     replay: float | None = None
     replay_passing: float | None = None
     replay_ticks: int = 0
+    replay_kernels: dict[str, tuple[int, float, float]] = field(default_factory=dict)
 
 
 def measure(args: argparse.Namespace) -> Measured:
@@ -393,7 +442,9 @@ def measure(args: argparse.Namespace) -> Measured:
                                       "regions": args.replay})
         prepare, run, replay_ticks = workload(fewer)
         measured.replay_plain = _per_tick(run, prepare(), replay_ticks, time.process_time)
-        work, passed = replayed(recorded_calls(run, prepare()))
+        calls = recorded_calls(run, prepare())
+        work, passed = replayed(calls)
+        measured.replay_kernels = replayed_by_kernel(calls)
         measured.replay = work / replay_ticks * 1e6
         measured.replay_passing = passed / replay_ticks * 1e6
         measured.replay_ticks = replay_ticks
@@ -429,7 +480,7 @@ def report(m: Measured, top: int) -> str:
              f"{sum(costs.kernel_calls.values()) / ticks:.1f} calls; passing their arguments "
              f"{passing:.1f} us ({passing / timed:.0%})",
              f"with every phase emptied (Mesa's event loop and step() itself): {m.bare:.1f} us "
-             f"CPU", *_replay_lines(m), "",
+             f"CPU", *_replay_lines(m), *_replay_table(m, top), "",
              f"{'phase':28s} {'us/tick':>8s} {'share':>6s} {'kernels':>8s} {'glue':>8s} "
              f"{'calls':>6s}"]
     for label, _, _ in phase_methods():
@@ -445,6 +496,25 @@ def report(m: Measured, top: int) -> str:
         lines.append(f"{name:28s} {calls / ticks:10.2f} {us(ns):8.1f} {ns / calls / 1e3:8.2f} "
                      f"{costs.passing_ns[name] / 1e3:8.2f} {len(costs.samples[name][0]):9d}")
     return "\n".join(lines)
+
+
+def _replay_table(m: Measured, top: int) -> list[str]:
+    """The kernels replayed, by kernel: calls and microseconds a tick, of them passing the
+    arguments, and the kernel's own work (the ``top`` by time, then all of them)."""
+    if not m.replay_kernels:
+        return []
+    ticks = m.replay_ticks
+
+    def row(name: str, calls: int, work: float, passing: float) -> str:
+        return (f"{name:28s} {calls / ticks:10.2f} {work / ticks / 1e3:8.1f} "
+                f"{passing / ticks / 1e3:8.1f} {(work - passing) / ticks / 1e3:8.1f}")
+
+    ranked = sorted(m.replay_kernels.items(), key=lambda item: -item[1][1])
+    total = [sum(v[i] for _, v in ranked) for i in range(3)]
+    return ["", f"kernels replayed, by kernel ({ticks} ticks, each call timed, wall)",
+            f"{'kernel':28s} {'calls/tick':>10s} {'us/tick':>8s} {'passing':>8s} {'own':>8s}",
+            *(row(name, *values) for name, values in ranked[:top]),
+            row(f"(all {len(ranked)} kernels)", *total)]
 
 
 def _replay_lines(m: Measured) -> list[str]:

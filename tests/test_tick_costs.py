@@ -127,3 +127,29 @@ def test_the_recorded_calls_share_what_the_run_shared(tick_costs):
 def test_no_replay_asked_none_made(tick_costs, capsys):
     assert tick_costs.main(["--runs", "1", "--ticks", "2", "--top", "1", "--replay", "0"]) == 0
     assert "replayed" not in capsys.readouterr().out
+
+
+def test_the_replay_by_kernel_splits_each_kernels_time(tick_costs, capsys):
+    assert tick_costs.main(["--runs", "1", "--ticks", "12", "--top", "3", "--replay", "1"]) == 0
+    out = capsys.readouterr().out
+    table = out.split("each call timed, wall)\n")[1].split("\n\n")[0].splitlines()[1:]
+    assert len(table) == 4   # the top three, then all of them
+    rows = {line.rsplit(None, 4)[0]: [float(x) for x in line.rsplit(None, 4)[1:]]
+            for line in table}
+    for calls, total, passing, own in rows.values():
+        assert calls > 0 and 0 < passing < total
+        assert own == pytest.approx(total - passing, abs=0.15)
+    (name, (calls, total, passing, own)), = [(k, v) for k, v in rows.items()
+                                             if k.startswith("(all ")]
+    top = [v for k, v in rows.items() if k != name]
+    assert total >= sum(v[1] for v in top) - 0.15   # the sum covers the top ones and more
+    assert calls == pytest.approx(12.0, abs=6.0)     # about a dozen calls a tick
+
+
+def test_the_replay_by_kernel_counts_each_kernels_calls(tick_costs):
+    model = SymbiosisModel("kalundborg", rng=3)
+    calls = tick_costs.recorded_calls(lambda m: m.run(4), model)
+    by_kernel = tick_costs.replayed_by_kernel(calls, rounds=1)
+    assert sum(n for n, _, _ in by_kernel.values()) == len(calls)
+    assert by_kernel["measure_flat"][0] == 4   # once a tick
+    assert all(work > 0 and passing > 0 for _, work, passing in by_kernel.values())
