@@ -360,8 +360,9 @@ def replayed_by_kernel(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = R
     work: dict[str, float] = {}
     passing: dict[str, float] = {}
     for _ in range(rounds):
+        fresh, held = _fresh(calls)   # (``held``: the streams' copies, alive meanwhile)
         for best, timed in ((passing, _timed_calls(names, passing_calls)),
-                            (work, _timed_calls(names, _fresh(calls)[0]))):
+                            (work, _timed_calls(names, fresh))):
             for name, ns in timed.items():
                 best[name] = min(best.get(name, float("inf")), ns)
     counts = collections.Counter(names)
