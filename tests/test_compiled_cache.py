@@ -8,11 +8,18 @@ each cache entry's read and write.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 from cache_race import RACER_SOURCE, load_both, save_at_once
 from numba.core.registry import CPUDispatcher
 
+import symbiosis_abm.compiled as compiled
 import symbiosis_abm.kernels as kernels
 import symbiosis_abm.kernels_tick as kernels_tick
 from symbiosis_abm.compiled import SharedFunctionCache
@@ -66,3 +73,69 @@ def test_every_kernel_uses_the_shared_cache():
     plain = [name for name, kernel in found.items()
              if name not in inlined and not isinstance(kernel._cache, SharedFunctionCache)]
     assert len(found) - len(inlined) > 90 and plain == []
+
+
+# ---- a kernel's cache entry goes stale with any source compiled code is made from
+_PACKAGE = Path(compiled.__file__).parent
+_DEFINES_COMPILED = re.compile(
+    r"^\s*@(kernel|borrowing|njit|register_jitable|overload|intrinsic)\b|\b(njit|intrinsic)\(",
+    re.M)
+_RELATIVE_IMPORT = re.compile(r"^from \.(\w+) import", re.M)
+
+
+def test_every_module_compiled_code_is_made_from_stamps_the_cache():
+    """The modules that define compiled functions, and every module of the package they
+    import from (whose functions and constants numba compiles in), are the stamped ones."""
+    defining = {path.stem for path in _PACKAGE.rglob("*.py")
+                if _DEFINES_COMPILED.search(path.read_text())}
+    imported = {name for module in defining
+                for name in _RELATIVE_IMPORT.findall((_PACKAGE / f"{module}.py").read_text())}
+    assert defining >= {"kernels", "kernels_tick", "kernels_drawn", "draws", "compiled"}
+    assert defining | imported == set(compiled.COMPILED_SOURCES)
+    stamp = kernels.capped_months._cache._cache_file._source_stamp
+    assert stamp[1] == compiled.sources_stamp()
+    assert [name for name, _, _ in stamp[1]] == list(compiled.COMPILED_SOURCES)
+
+
+def test_the_stamp_follows_each_sources_time_and_size(tmp_path):
+    for name in compiled.COMPILED_SOURCES:
+        (tmp_path / f"{name}.py").write_text("x = 1\n")
+    before = compiled.sources_stamp.__wrapped__(tmp_path)
+    (tmp_path / "codes.py").write_text("x = 12\n")   # one source, a byte longer
+    after = compiled.sources_stamp.__wrapped__(tmp_path)
+    assert [a == b for a, b in zip(before, after)] == [
+        name != "codes" for name in compiled.COMPILED_SOURCES]
+
+
+_CALLER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import symbiosis_abm.compiled as compiled
+if sys.argv[2] == "changed":   # as if draws.py had changed since the entry was made
+    stamp = compiled.sources_stamp()
+    compiled.sources_stamp = lambda: tuple((n, t + 1.0, s) for n, t, s in stamp)
+import stamped
+stamped.plus_one(1)
+stats = stamped.plus_one.stats
+print(json.dumps([len(stats.cache_hits), len(stats.cache_misses)]))
+"""
+
+
+def test_an_entry_made_before_a_compiled_source_changed_is_compiled_anew(tmp_path):
+    """A kernel saved to the cache is loaded by the next process; once a source of the
+    package's compiled code has changed (its stamp), it is compiled again, not loaded."""
+    (tmp_path / "stamped.py").write_text(
+        "from symbiosis_abm.compiled import kernel\n\n\n"
+        "@kernel\ndef plus_one(x):\n    return x + 1\n")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("NUMBA_DISABLE_JIT", None)
+
+    def run(state):
+        done = subprocess.run([sys.executable, "-c", _CALLER, str(tmp_path), state],
+                              env=env, capture_output=True, text=True, timeout=300,
+                              check=True)
+        return json.loads(done.stdout.splitlines()[-1])
+
+    assert run("same") == [0, 1]      # compiled and saved
+    assert run("same") == [1, 0]      # loaded
+    assert run("changed") == [0, 1]   # stale: compiled again

@@ -12,6 +12,15 @@ in this project's CI, 2026-12-05). :func:`kernel` is ``njit(nogil=True)`` with n
 cache, except that reading or writing a cache entry holds a lock file in the cache's
 folder, so the index is read and extended, and the data written, as one step.
 
+numba also stamps a cache entry with its own function's source file alone (its time and
+size). A kernel compiled with a helper of another module (a kernel of ``kernels.py`` that
+``kernels_tick.py`` calls, a draw of ``draws.py``, a code of ``codes.py`` frozen in as a
+constant) keeps that helper's machine code as it was: after a change to that module only
+(a ``git pull``, an edit), the cached kernel would run the old helper, with no error. So
+every kernel's entry is stamped with every module compiled code is made from
+(:data:`COMPILED_SOURCES`, :func:`sources_stamp`), and a change to any of them makes every
+entry stale: compiled anew, once (``symbiosis-abm precompile``).
+
 Examples
 --------
 >>> import numpy as np
@@ -26,12 +35,20 @@ array([[0.5, 0.5]])
 from __future__ import annotations
 
 import os
+from functools import cache
+from pathlib import Path
 
 from filelock import FileLock
 from numba import njit
 from numba.core.caching import FunctionCache, IndexDataCacheFile
 
-__all__ = ["kernel", "borrowing", "SharedFunctionCache", "LOCK_NAME"]
+__all__ = ["kernel", "borrowing", "SharedFunctionCache", "LOCK_NAME", "COMPILED_SOURCES",
+           "sources_stamp"]
+
+#: The package's modules (in its folder) that its compiled code is made from: those that
+#: define kernels and the helpers they compile in, and those whose constants they freeze
+#: in (``tests/test_compiled_cache.py`` checks none is missing).
+COMPILED_SOURCES = ("codes", "compiled", "draws", "kernels", "kernels_drawn", "kernels_tick")
 
 #: The lock file, one per cache folder: entries are read and written in a few
 #: milliseconds, so one lock for all the folder's functions costs nothing.
@@ -58,15 +75,36 @@ class _LockedCacheFile(IndexDataCacheFile):
         return FileLock(os.path.join(self._cache_path, LOCK_NAME))
 
 
+@cache
+def sources_stamp(folder: Path = Path(__file__).parent) -> tuple:
+    """``(name, mtime, size)`` of each of :data:`COMPILED_SOURCES` in ``folder`` (the
+    package's), as numba stamps a function's own file: made once per process, as numba
+    reads its stamp once per function.
+
+    Examples
+    --------
+    >>> [name for name, _, _ in sources_stamp()] == list(COMPILED_SOURCES)
+    True
+    """
+    stamps = []
+    for name in COMPILED_SOURCES:
+        stat = os.stat(folder / f"{name}.py")
+        stamps.append((name, stat.st_mtime, stat.st_size))
+    return tuple(stamps)
+
+
 class SharedFunctionCache(FunctionCache):
-    """numba's per-function cache, with :class:`_LockedCacheFile` for its files."""
+    """numba's per-function cache, with :class:`_LockedCacheFile` for its files, stamped
+    with the function's own source and the package's compiled sources
+    (:func:`sources_stamp`): an entry made before any of them changed is stale."""
 
     def __init__(self, py_func):
         super().__init__(py_func)
         plain = self._cache_file
         self._cache_file = _LockedCacheFile(cache_path=plain._cache_path,
                                             filename_base=self._impl.filename_base,
-                                            source_stamp=plain._source_stamp)
+                                            source_stamp=(plain._source_stamp,
+                                                          sources_stamp()))
 
 
 def kernel(func):

@@ -50,7 +50,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from .compiled import SharedFunctionCache
+from .compiled import SharedFunctionCache, sources_stamp
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
@@ -427,13 +427,12 @@ def _cache_folder() -> Path:
 
 
 def _sources() -> dict:
-    """What a cache entry depends on: numba's and Python's versions and each kernel
-    module's source (its size and time, as numba stamps its index)."""
-    stamps = {}
-    for name in KERNEL_MODULES:
-        stat = os.stat(import_module(name).__file__)
-        stamps[name] = [stat.st_mtime, stat.st_size]
+    """What a cache entry depends on: numba's and Python's versions and each source the
+    package's compiled code is made from (its time and size, as the entries are stamped:
+    :func:`.compiled.sources_stamp`)."""
     import numba
+    stamps = {f"symbiosis_abm.{name}": [mtime, size]
+              for name, mtime, size in sources_stamp.__wrapped__()}   # (as they are now)
     return {"numba": numba.__version__, "python": sys.version, "sources": stamps}
 
 
