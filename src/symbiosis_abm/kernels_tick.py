@@ -2678,10 +2678,10 @@ def _with_prices_moved(redo, edges, parts, surplus_of, edge_stream, edge_need, v
     those prices written into ``parts``."""
     moved = np.empty(len(edges), dtype=np.int64)
     m = 0
-    for k in range(len(edges)):
-        e = edges[k]
-        if not (same_bits(parts[e, 0], virgin[edge_need[e]])
-                and same_bits(parts[e, 1], disposal[edge_stream[e]])):
+    for k in range(np.uint64(len(edges))):   # (unsigned: see .kernels.open_edges_split)
+        e = np.uint64(edges[k])
+        if not (same_bits(parts[e, 0], virgin[np.uint64(edge_need[e])])
+                and same_bits(parts[e, 1], disposal[np.uint64(edge_stream[e])])):
             moved[m] = e
             m += 1
     if m == 0:   # (most ticks: the prices move once a year)
