@@ -111,7 +111,7 @@ _CALLER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import symbiosis_abm.compiled as compiled
-if sys.argv[2] == "changed":   # as if draws.py had changed since the entry was made
+if sys.argv[2] == "changed":   # as if a compiled source had changed since then
     stamp = compiled.sources_stamp()
     compiled.sources_stamp = lambda: tuple((n, t + 1.0, s) for n, t, s in stamp)
 import stamped
