@@ -787,10 +787,8 @@ def discover(edges, slot_sr, slot_rs, aware, chance, find_draw, side_draw, suppl
     kept_sr = np.empty(n, dtype=slot_sr.dtype)   # the kept edge's supplier -> receiver slot
     finds = np.empty(n, dtype=slot_sr.dtype)     # slots that learn of the other this tick
     n_kept = n_found = 0
-    for k in range(np.uint64(n)):
-        # who knew whom before this tick's finds: the finds are written after the pass.
-        # (The positions as unsigned integers: numba then indexes without testing for a
-        # negative index, a third less time in this loop; see open_edges_split)
+    for k in range(np.uint64(n)):   # (unsigned: see open_edges_split)
+        # who knew whom before this tick's finds: the finds are written after the pass
         e = np.uint64(edges[k])
         sr, rs = np.uint64(slot_sr[e]), np.uint64(slot_rs[e])
         if aware[sr] or aware[rs]:
