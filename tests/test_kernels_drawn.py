@@ -16,11 +16,21 @@ from symbiosis_abm.kernels import (
 )
 from symbiosis_abm.kernels_drawn import (
     deadlines_drawn,
+    event_drawn,
     found_and_evaluated,
+    leaving_drawn,
     realised_drawn,
     recruit_drawn,
+    uniforms_passed,
 )
-from symbiosis_abm.kernels_tick import realised_ratios
+from symbiosis_abm.kernels_tick import (
+    leaving_rows,
+    meet_pairs,
+    open_split,
+    ordered_pairs,
+    realised_ratios,
+)
+from symbiosis_abm.trust import PairStore
 
 
 def _bits(a: np.ndarray) -> bytes:
@@ -125,4 +135,89 @@ def test_found_and_evaluated_is_discovery_then_budgeted_evaluation(seed):
         assert np.array_equal(aware, want_aware) and _bits(costs) == _bits(want_costs)
         if n == 2000:
             assert 0 < len(got) < len(found) < n   # some found, some over budget
+    assert _left_alike(pairs)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_leaving_drawn_is_leaving_rows_with_a_draw_per_firm_and_two_exit_draws(seed):
+    rng = np.random.default_rng(seed)
+    f, n_ex, n_book = 30, 25, 20
+    pairs = _streams(seed, 2)
+    (closures, numpy_closures), (exits, numpy_exits) = pairs
+    close_tick = np.where(rng.random(f) < 0.2, rng.integers(0, 6, f), -1)
+    hazard = rng.random(f) * 0.3
+    rows = (rng.random(n_ex) < 0.7, rng.integers(0, f, n_ex), rng.integers(0, f, n_ex),
+            rng.integers(0, 3, n_book).astype(float), 1, rng.integers(0, 40, n_book),
+            rng.integers(0, f, 40), rng.integers(0, f, 40))
+    got_open = rng.random(f) < 0.8
+    want_open = got_open.copy()
+    for t in range(6):   # six ticks: the streams move on between them
+        got_vacant = ~got_open & (rng.random(f) < 0.5)   # (the exits' sites written)
+        want_vacant = got_vacant.copy()
+        got = leaving_drawn(stream_address(closures), stream_address(exits), t, got_open,
+                            close_tick, 0.05, hazard, got_vacant, 0.3, *rows)
+        want = leaving_rows(t, want_open, close_tick, numpy_closures.random(f), 0.05,
+                            numpy_exits.random((2, f)), hazard, want_vacant, 0.3, *rows)
+        assert got.tolist() == want.tolist()
+        assert np.array_equal(got_open, want_open)
+        assert np.array_equal(got_vacant, want_vacant)
+    assert _left_alike(pairs)
+
+
+@pytest.mark.parametrize("n_first, n_second", [(0, 0), (1, 7), (17, 34), (600, 1200)])
+def test_uniforms_passed_leaves_the_streams_where_numpys_draws_leave_them(n_first,
+                                                                          n_second):
+    pairs = _streams(n_first + n_second, 2)
+    (first, numpy_first), (second, numpy_second) = pairs
+    uniforms_passed(stream_address(first), n_first, stream_address(second), n_second)
+    numpy_first.random(n_first)
+    numpy_second.random(n_second)
+    assert _left_alike(pairs)
+    assert first.random() == numpy_first.random()
+
+
+def _convened_as_before(store, stream, firm_open, member, reach, gain):
+    """Facilitator._convene's event as it was written before event_drawn: the pools
+    shuffled by numpy, the pairs' slots from PairStore.slots, then meet_pairs."""
+    members, others = open_split(firm_open, member)
+    stream.shuffle(members)
+    stream.shuffle(others)
+    attendees = np.concatenate((members, others))[:reach]
+    if len(attendees) < 2:
+        return attendees
+    slots = store.slots(*ordered_pairs(attendees))
+    meet_pairs(slots, store.trust, store.aware, store.met, store.contact, gain)
+    return attendees
+
+
+def _state(store):
+    n = store.size
+    return (store.size, store._keys.tolist(), store._key_slot.tolist(),
+            store.src[:n].tolist(), store.dst[:n].tolist(), _bits(store.trust),
+            store.aware.tolist(), store.met.tolist(), store.contact.tolist())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_event_drawn_meets_the_pairs_of_numpys_shuffled_pools(seed):
+    # events of a few attendees, then larger ones, in a store that starts small: pairs
+    # found, pairs added within the room, and (returned to the caller) pairs that do not
+    # fit; each event as Facilitator._convene takes event_drawn's answer
+    rng = np.random.default_rng(seed)
+    f = 24
+    ours, theirs = PairStore(f, 0.3, capacity=16), PairStore(f, 0.3, capacity=16)
+    pairs = _streams(seed)
+    stream, numpy_stream = pairs[0]
+    for reach in (0, 1, 3, 4, 6, 10, 10, 24):
+        firm_open, member = rng.random(f) < 0.85, rng.random(f) < 0.4
+        want = _convened_as_before(theirs, numpy_stream, firm_open, member, reach, 0.25)
+        added, got = event_drawn(stream_address(stream), firm_open, member, reach,
+                                 *ours.buffers(), 0.25)
+        assert got.tolist() == want.tolist()
+        if added >= 0:
+            ours.taken_in(int(added))
+        elif added < -1:   # no room: as the caller does
+            slots = ours.slots(*ordered_pairs(got))
+            meet_pairs(slots, ours.trust, ours.aware, ours.met, ours.contact, 0.25)
+        assert added != -1 or len(got) < 2
+        assert _state(ours) == _state(theirs)
     assert _left_alike(pairs)

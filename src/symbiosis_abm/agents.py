@@ -21,13 +21,12 @@ from .codes import IDLE, MIN_OPEN_SHARE, NEGOTIATING, OPEN
 from .draws import stream_address
 from .input_watch import edges_by_item
 from .kernels import still_open
-from .kernels_drawn import recruit_drawn
+from .kernels_drawn import event_drawn, recruit_drawn
 from .kernels_tick import (
     RANKED_STRATEGIES,
     broker_month,
     broker_proposals,
     meet_pairs,
-    open_split,
     ordered_pairs,
 )
 from .negotiation import ROOM_ROUNDS
@@ -315,24 +314,25 @@ class Facilitator(mesa.Agent):
         model, p = self.model, self.model.params
         if p.event_cost_eur > self.budget_left_this_year() or p.convener_attendees < 2:
             return
-        members, others = open_split(model.firm_open, model.firm_member)   # (ascending)
-        # each in a random order: shuffled in place, the draws and order of numpy's
-        # permutation (a shuffled copy), without the copies
-        model.streams.events.shuffle(members)
-        model.streams.events.shuffle(others)
-        pool = np.concatenate((members, others))
-        # a share of the region's firms, at most a room's worth (issue 19)
+        # a share of the region's open firms, at most a room's worth (issue 19)
         reach = min(p.convener_attendees,
-                    int(round(p.convener_share * (len(members) + len(others)))))
-        attendees = pool[:reach]
-        if len(attendees) < 2:
-            return
-        # every ordered pair of attendees (a meshgrid, row by row) meets: trust toward 1
-        # (trust.toward), aware, met, in contact (kernels_tick.meet_pairs)
+                    int(round(p.convener_share * np.count_nonzero(model.firm_open))))
+        # in one compiled pass (kernels_drawn.event_drawn): the open members and the other
+        # open firms, each in a random order (numpy's shuffle of each pool, members first),
+        # the first ``reach`` attend, and every ordered pair of attendees meets: trust
+        # toward 1 (trust.toward), aware, met, in contact
         store = model.pairs
-        slots = store.slots(*ordered_pairs(attendees))
-        meet_pairs(slots, store.trust, store.aware, store.met, store.contact,
-                   float(p.convener_trust_gain))
+        added, attendees = event_drawn(stream_address(model.streams.events), model.firm_open,
+                                       model.firm_member, reach, *store.buffers(),
+                                       float(p.convener_trust_gain))
+        if added == -1:   # (fewer than two attend)
+            return
+        if added >= 0:
+            store.taken_in(int(added))
+        else:   # the store had no room for the new pairs: they are added, then meet
+            slots = store.slots(*ordered_pairs(attendees))
+            meet_pairs(slots, store.trust, store.aware, store.met, store.contact,
+                       float(p.convener_trust_gain))
         self.events_held += 1
         self.spend(p.event_cost_eur)
 

@@ -33,7 +33,9 @@ import numpy as np
 
 from .cascade import STARVED
 from .codes import OPEN
-from .kernels_tick import closing_rows, leaving_rows, take_over_sites
+from .draws import stream_address
+from .kernels_drawn import leaving_drawn, uniforms_passed
+from .kernels_tick import closing_rows, take_over_sites
 from .pace import hazard_per_tick
 from .relations import tie_trust
 from .state import phase
@@ -153,29 +155,32 @@ class Demography:
     def _close_firms(self, t: int) -> None:
         """Scheduled closures, the uniform hazard, size-class exits; then site take-overs
         (the rules :func:`exits` and :func:`entries`, in one compiled pass)."""
-        p, w, streams = self.params, self.world, self.streams
-        draws = streams.closures.random(w.n_firms)   # one draw per firm and tick
-        u = streams.exits.random((2, w.n_firms))   # exits, entries
+        p, w = self.params, self.world
         # remembered per parameters (as remembered() would, without a call and a closure
         # a tick)
         last = self.__dict__.get("_exit_hazard")
         if last is None or last[0] is not p:
             last = self._exit_hazard = (p, _exit_rates(p, w))
         hazard, every, reuse, may_close, closing_ticks = last[1]
+        n = w.n_firms
+        closures, exits = stream_address(self.streams.closures), stream_address(self.streams.exits)
         if not (may_close or t in closing_ticks
                 or (t % every == 0 and reuse > 0 and self.firm_vacant.any())):
-            self.counts["firms_exited"] += 0   # nothing can close or enter (as the kernel)
+            # nothing can close or enter: the draws made all the same (a draw per firm and
+            # tick from the closures, two from the exits), as the kernel would make them
+            uniforms_passed(closures, n, exits, 2 * n)
+            self.counts["firms_exited"] += 0
             return
         chance = 0.0   # no uniform hazard: no draw falls below it
         if p.closure_rate_per_year > 0:
             chance = 1.0 - (1.0 - p.closure_rate_per_year) ** (1.0 / p.ticks_per_year)
         ex, book = self.exchanges, self.negotiations
-        # who leaves, the sites taken over and what the leavers leave, in one call (one
-        # array: the counts, then the firms, sites, exchanges' and talks' rows)
-        out = leaving_rows(t, self.firm_open, w.firm_close_tick, draws, chance, u, hazard,
-                           self.firm_vacant, reuse if t % every == 0 else 0.0, ex["active"],
-                           ex["supplier"], ex["receiver"], book["status"], OPEN,
-                           book["edge"], w.edge_supplier, w.edge_receiver)
+        # the draws, who leaves, the sites taken over and what the leavers leave, in one
+        # call (one array: the counts, then the firms, sites, exchanges' and talks' rows)
+        out = leaving_drawn(closures, exits, t, self.firm_open, w.firm_close_tick, chance,
+                            hazard, self.firm_vacant, reuse if t % every == 0 else 0.0,
+                            ex["active"], ex["supplier"], ex["receiver"], book["status"],
+                            OPEN, book["edge"], w.edge_supplier, w.edge_receiver)
         n_gone, n_exits, n_coming, n_hit = out[:4].tolist()
         self.counts["firms_exited"] += n_exits
         a = 4 + n_gone

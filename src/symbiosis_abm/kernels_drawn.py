@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compiled import kernel
-from .draws import fill_standard_normal, fill_uniform
+from .draws import fill_standard_normal, fill_uniform, next_double, shuffle
 from .kernels import (
     DEAL_FLAGS,
     DEAL_ROWS,
@@ -40,13 +40,17 @@ from .kernels import (
 from .kernels_tick import (
     _price_some,
     decide_close_talks,
+    leaving_rows,
+    meet_pairs,
+    open_split,
     open_talks_building,
+    pair_slots,
     realised_ratios,
     talks_now,
 )
 
-__all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "found_and_evaluated",
-           "search_month", "negotiate_month"]
+__all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "leaving_drawn",
+           "uniforms_passed", "event_drawn", "found_and_evaluated", "search_month", "negotiate_month"]
 
 #: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, ``DEAL_FLAGS``) the search reads
 _SURPLUS, _CAPEX, _FACTOR = (DEAL_ROWS.index(name)
@@ -86,6 +90,75 @@ def deadlines_drawn(rows, breakdowns, failure, opened, due, tick,
     fill_uniform(breakdowns, u)
     broke, late, ready = talk_deadlines(rows, u, failure, opened, due, tick, timeout)
     return np.concatenate((broke, late, ready)), len(broke), len(late)
+
+
+@kernel
+def leaving_drawn(closures, exits, t, firm_open, close_tick, close_chance, hazard, vacant,
+                  reuse, active, supplier, receiver, status, open_code, book_edge,
+                  edge_supplier, edge_receiver):  # pragma: no cover - compiled
+    """:func:`.kernels_tick.leaving_rows` with its draws from the streams ``closures``
+    (``closures.random(len(firm_open))``) and ``exits`` (``exits.random((2,
+    len(firm_open)))``)."""
+    n = len(firm_open)
+    u_close, u = np.empty(n), np.empty((2, n))
+    fill_uniform(closures, u_close)
+    fill_uniform(exits, u[0])
+    fill_uniform(exits, u[1])
+    return leaving_rows(t, firm_open, close_tick, u_close, close_chance, u, hazard, vacant,
+                        reuse, active, supplier, receiver, status, open_code, book_edge,
+                        edge_supplier, edge_receiver)
+
+
+@kernel
+def uniforms_passed(first, n_first, second, n_second):  # pragma: no cover - compiled
+    """Draw ``n_first`` uniforms from the stream ``first`` and ``n_second`` from
+    ``second``, and drop them: the streams then stand where ``first.random(n_first)`` and
+    ``second.random(n_second)`` leave them, for a phase whose draws were not needed."""
+    for _ in range(n_first):
+        next_double(first)
+    for _ in range(n_second):
+        next_double(second)
+
+
+@kernel
+def event_drawn(events, firm_open, member, reach, key_buffer, slot_buffer, n_keys, start, src,
+                dst, n_firms, trust, aware, met, contact, gain):  # pragma: no cover - compiled
+    """The convener's event (:meth:`.agents.Facilitator._convene`) in one call, its
+    attendees drawn from the stream ``events``.
+
+    The open firms are split into members and others (:func:`.kernels_tick.open_split`),
+    each pool shuffled as ``events.shuffle`` shuffles it (the members' first); the first
+    ``reach`` of the members then the others attend. Every ordered pair of attendees
+    (:func:`.kernels_tick.ordered_pairs`' order) is found in the pair store, or added
+    where its buffers have room (:func:`.kernels_tick.pair_slots`: the index
+    ``key_buffer``, ``slot_buffer`` of ``n_keys`` keys, new slots from ``start``), and
+    the pairs meet (:func:`.kernels_tick.meet_pairs` on the state's whole buffers).
+
+    Returns ``(added, attendees)``: how many pairs were added (the caller takes them
+    into the store), -1 where fewer than two attend (nothing met), or ``-2 - absent``
+    where the ``absent`` new pairs do not fit (nothing added or met: the caller adds them
+    and meets the attendees' pairs).
+    """
+    members, others = open_split(firm_open, member)
+    shuffle(events, members)
+    shuffle(events, others)
+    attendees = np.concatenate((members, others))[:reach]
+    m = len(attendees)
+    if m < 2:
+        return np.int64(-1), attendees
+    keys = np.empty(m * (m - 1), dtype=np.int64)
+    k = 0
+    for a in range(m):   # (attendees are distinct firms: no pair of a firm with itself)
+        for b in range(m):
+            if a != b:
+                keys[k] = attendees[a] * n_firms + attendees[b]
+                k += 1
+    slots = np.empty(len(keys), dtype=np.int64)
+    added = pair_slots(key_buffer, slot_buffer, n_keys, keys, slots, start, src, dst, n_firms)
+    if added < 0:
+        return np.int64(-2 + added), attendees
+    meet_pairs(slots, trust, aware, met, contact, gain)
+    return np.int64(added), attendees
 
 
 @kernel

@@ -176,12 +176,30 @@ class PairStore:
             n = self._room(n_new)
             add_pairs(self._key_buffer, self._slot_buffer, n, keys, out, start, self.src,
                       self.dst, self.n_firms)
-        elif n_new:
-            self._grow(n_new)   # (within the capacity: only the size and the views)
-        if n_new:
             self._keys = self._key_buffer[:n + n_new]
             self._key_slot = self._slot_buffer[:n + n_new]
+        else:
+            self.taken_in(n_new)
         return out
+
+    def buffers(self) -> tuple:
+        """What a compiled pass that finds or adds pairs (:func:`.kernels_tick.pair_slots`)
+        and writes their state reads: the index's buffers and its number of keys, the
+        next slot, the pairs' firms, ``n_firms``, then the whole buffers of trust,
+        awareness, met and contact (a slot added within the room already holds the
+        initial state there). After such a pass, :meth:`taken_in`."""
+        return (self._key_buffer, self._slot_buffer, len(self._keys), self.size, self.src,
+                self.dst, self.n_firms, self._trust, self._aware, self._met, self._contact)
+
+    def taken_in(self, n_new: int) -> None:
+        """Take in the ``n_new`` pairs a compiled pass added within the room (merged into
+        the index's buffers, their slots next after ``size``): the size, the index's
+        length and the views."""
+        if n_new:
+            n = len(self._keys)
+            self._grow(n_new)   # (within the capacity: only the size and the views)
+            self._keys = self._key_buffer[:n + n_new]
+            self._key_slot = self._slot_buffer[:n + n_new]
 
     def find(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Slots of pairs (i, j), -1 where the pair has none (nothing is created)."""
