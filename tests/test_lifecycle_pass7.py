@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from symbiosis_abm import SymbiosisModel, lifecycle
+from symbiosis_abm.draws import stream_address
 from symbiosis_abm.fading import dissolved
 from symbiosis_abm.kernels import FADE_SLOT_BY_SLOT, change_levels, fade_pairs
-from symbiosis_abm.kernels_tick import count_starvation, events_and_starvation, rows_below
+from symbiosis_abm.kernels_drawn import process_events_drawn
+from symbiosis_abm.kernels_tick import count_starvation, rows_below
 
 
 def _fade_numpy(aware, met, contact, trust, u_aware, chance, baseline):
@@ -124,19 +126,26 @@ def test_prices_from_remembered_parts_are_the_prices_made_afresh(region, overrid
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_events_and_starvation_is_the_two_calls(seed):
+@pytest.mark.parametrize("counting", [True, False])
+def test_process_events_drawn_is_numpys_draws_then_the_two_calls(seed, counting):
     rng = np.random.default_rng(seed)
     n, n_need, n_firms = int(rng.integers(0, 200)), int(rng.integers(1, 60)), 8
-    u, h = rng.random(n), float(rng.choice([0.0, 0.01, 0.3, 1.0]))
+    h = float(rng.choice([0.0, 0.01, 0.3, 1.0]))
     key_input, firm_open = rng.random(n_need) < 0.5, rng.random(n_firms) < 0.7
     need_firm = rng.integers(0, n_firms, n_need)
     starved = rng.choice([0, 1, 5, -1], n_need)
     share = rng.choice([0.0, 0.3, 0.5, 0.9], n_need)
     want_rows, got_rows = np.empty(n, np.int64), np.empty(n, np.int64)
     want_starved, got_starved = starved.copy(), starved.copy()
-    count_starvation(key_input, firm_open, need_firm, want_starved, share, 0.5, -1)
+    ours, numpys = np.random.default_rng(seed + 50), np.random.default_rng(seed + 50)
+    u = numpys.random(n)
+    if counting:
+        count_starvation(key_input, firm_open, need_firm, want_starved, share, 0.5, -1)
     want = rows_below(u, h, want_rows)
-    got = events_and_starvation(u, h, got_rows, key_input, firm_open, need_firm,
-                                got_starved, share, 0.5, -1)
+    got, got_u = process_events_drawn(stream_address(ours), n, h, got_rows, counting,
+                                      key_input, firm_open, need_firm, got_starved, share,
+                                      0.5, -1)
     assert got == want and got_rows[:got].tolist() == want_rows[:want].tolist()
+    assert got_u.tobytes() == u.tobytes()
     assert got_starved.tolist() == want_starved.tolist()
+    assert ours.bit_generator.state == numpys.bit_generator.state

@@ -39,6 +39,7 @@ from .kernels import (
 )
 from .kernels_tick import (
     _price_some,
+    count_starvation,
     decide_close_talks,
     leaving_rows,
     meet_pairs,
@@ -46,11 +47,12 @@ from .kernels_tick import (
     open_talks_building,
     pair_slots,
     realised_ratios,
+    rows_below,
     talks_now,
 )
 
 __all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "leaving_drawn",
-           "uniforms_passed", "event_drawn", "found_and_evaluated", "search_month", "negotiate_month"]
+           "uniforms_passed", "event_drawn", "process_events_drawn", "found_and_evaluated", "search_month", "negotiate_month"]
 
 #: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, ``DEAL_FLAGS``) the search reads
 _SURPLUS, _CAPEX, _FACTOR = (DEAL_ROWS.index(name)
@@ -159,6 +161,24 @@ def event_drawn(events, firm_open, member, reach, key_buffer, slot_buffer, n_key
         return np.int64(-2 + added), attendees
     meet_pairs(slots, trust, aware, met, contact, gain)
     return np.int64(added), attendees
+
+
+@kernel
+def process_events_drawn(process, n, h, rows, counting, key_input, firm_open, need_firm,
+                         need_starved, need_share, threshold,
+                         starved_marker):  # pragma: no cover - compiled
+    """The process changes' event draws of a tick (:meth:`.lifecycle.Lifecycle.
+    _process_changes`, both kinds in one draw: ``u = process.random(n)``) and the
+    positions of those below ``h`` into ``rows`` (:func:`.kernels_tick.rows_below`);
+    with ``counting``, the starvation counters first
+    (:func:`.kernels_tick.count_starvation`, the arguments from ``key_input`` on; the
+    process changes touch none of their inputs). Returns how many fell below, and ``u``."""
+    u = np.empty(n)
+    fill_uniform(process, u)
+    if counting:
+        count_starvation(key_input, firm_open, need_firm, need_starved, need_share,
+                         threshold, starved_marker)
+    return rows_below(u, h, rows), u
 
 
 @kernel

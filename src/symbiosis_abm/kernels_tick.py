@@ -2437,33 +2437,6 @@ def measure_flat(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
             n_pairs, largest)
 
 
-# ---- seventh pass: p7-lifecycle
-
-__all__ += ["events_and_starvation"]
-
-
-@kernel
-def events_and_starvation(u, h, rows, key_input, firm_open, need_firm, need_starved,
-                          need_share, threshold, starved_marker):  # pragma: no cover
-    """A region change's tick in one call where no firm may close for starvation
-    (:meth:`.lifecycle.Lifecycle._process_changes`): the starvation counters
-    (:func:`count_starvation`, whose inputs the process changes do not touch) and the
-    positions of the process draws ``u`` below ``h`` into ``rows`` (:func:`rows_below`);
-    returns how many.
-
-    Examples
-    --------
-    >>> rows, starved = np.empty(3, dtype=np.int64), np.array([0, 5])
-    >>> events_and_starvation(np.array([0.5, 0.01, 0.2]), 0.1, rows, np.array([True, True]),
-    ...                       np.array([True]), np.array([0, 0]), starved,
-    ...                       np.array([0.1, 0.9]), 0.5, -1), rows[:1], starved
-    (1, array([1]), array([1, 0]))
-    """
-    count_starvation(key_input, firm_open, need_firm, need_starved, need_share, threshold,
-                     starved_marker)
-    return rows_below(u, h, rows)
-
-
 # ---- seventh pass: p7-trust
 
 @kernel

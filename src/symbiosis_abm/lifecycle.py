@@ -26,13 +26,14 @@ from .cascade import (
     received_share_table,
 )
 from .dates import parse_month
+from .draws import stream_address
 from .fading import lapse
 from .kernels import change_levels, fade_pairs, quiet_pairs
+from .kernels_drawn import process_events_drawn
 from .kernels_tick import (
     breach_trust,
     count_starvation,
     events_and_closing,
-    events_and_starvation,
     introduce_drawn,
     introducible_edges,
     introducible_small,
@@ -284,14 +285,12 @@ class Lifecycle:
         kinds = (("stream", level_s), ("need", level_n))
         if together:
             n_s = len(level_s)
-            u_event = rng.random(n_s + len(level_n))
-            if counting:
-                p = self.params
-                n_event = events_and_starvation(
-                    u_event, h, rows, self.key_input, self.firm_open, self.world.need_firm,
-                    self.need_starved, self.need_share, p.cascade_threshold, STARVED)
-            else:
-                n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0]
+            # the draws, (u_event < h).nonzero()[0] into rows and, with counting, the
+            # starvation counters, in one compiled pass
+            n_event, u_event = process_events_drawn(
+                stream_address(rng), n_s + len(level_n), h, rows, counting, self.key_input,
+                self.firm_open, self.world.need_firm, self.need_starved, self.need_share,
+                self.params.cascade_threshold, STARVED)
             if n_event == 0:   # most ticks nothing changes: levels and contracts stay
                 return 0
             if rows[0] >= n_s:   # no stream changes: the needs' draws were the next ones
