@@ -200,15 +200,16 @@ def _state(store):
 @pytest.mark.parametrize("seed", range(8))
 def test_event_drawn_meets_the_pairs_of_numpys_shuffled_pools(seed):
     # events of a few attendees, then larger ones, in a store that starts small: pairs
-    # found, pairs added within the room, and (returned to the caller) pairs that do not
-    # fit; each event as Facilitator._convene takes event_drawn's answer
+    # added within the room, (returned to the caller) pairs that do not fit, and at last
+    # every pair found; each event as Facilitator._convene takes event_drawn's answer
     rng = np.random.default_rng(seed)
     f = 24
     ours, theirs = PairStore(f, 0.3, capacity=16), PairStore(f, 0.3, capacity=16)
     pairs = _streams(seed)
     stream, numpy_stream = pairs[0]
-    for reach in (0, 1, 3, 4, 6, 10, 10, 24):
-        firm_open, member = rng.random(f) < 0.85, rng.random(f) < 0.4
+    for k, reach in enumerate((0, 1, 3, 4, 6, 10, 10, 24, 24)):
+        if k < 8:   # (the last event: every open firm again, every pair found)
+            firm_open, member = rng.random(f) < 0.85, rng.random(f) < 0.4
         want = _convened_as_before(theirs, numpy_stream, firm_open, member, reach, 0.25)
         added, got = event_drawn(stream_address(stream), firm_open, member, reach,
                                  *ours.buffers(), 0.25)
@@ -220,4 +221,5 @@ def test_event_drawn_meets_the_pairs_of_numpys_shuffled_pools(seed):
             meet_pairs(slots, ours.trust, ours.aware, ours.met, ours.contact, 0.25)
         assert added != -1 or len(got) < 2
         assert _state(ours) == _state(theirs)
+    assert added == 0
     assert _left_alike(pairs)
