@@ -52,7 +52,8 @@ from .kernels_tick import (
 )
 
 __all__ = ["realised_drawn", "recruit_drawn", "deadlines_drawn", "leaving_drawn",
-           "uniforms_passed", "event_drawn", "process_events_drawn", "found_and_evaluated", "search_month", "negotiate_month"]
+           "uniforms_passed", "event_drawn", "process_events_drawn", "found_and_evaluated",
+           "search_month", "negotiate_month"]
 
 #: the rows of a pricing (:data:`.kernels.DEAL_ROWS`, ``DEAL_FLAGS``) the search reads
 _SURPLUS, _CAPEX, _FACTOR = (DEAL_ROWS.index(name)
