@@ -1,15 +1,26 @@
 """The delivery phase's eighth-pass kernels are the rules they replaced, bit for bit, over
 random states: a renewal's or price review's decision and re-pricing in one call
 (kernels_tick.renewal_codes) is deal_signs, the numpy of ContractBook._renew_or_expire
-and _review_price, and reprice_rows."""
+and _review_price, and reprice_rows; with the pricings in the same call
+(kernels_tick.renewal_priced), it is DealTerms._price then renewal_codes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from symbiosis_abm import SymbiosisModel
+from symbiosis_abm.catalogue import MODES
 from symbiosis_abm.columns import Columns
-from symbiosis_abm.kernels import DEAL_FLAGS, DEAL_ROWS, deal_signs, reprice_rows
+from symbiosis_abm.contracts import _DELIVERY_ROWS as DELIVERY_ROWS
+from symbiosis_abm.contracts import _contract_ticks as contract_ticks
+from symbiosis_abm.kernels import (
+    DEAL_FLAGS,
+    DEAL_ROWS,
+    FEW_DEALS,
+    deal_signs,
+    reprice_rows,
+)
 from symbiosis_abm.kernels_tick import (
     DELIVERY_FLOAT_COLUMNS,
     DELIVERY_INT_COLUMNS,
@@ -138,3 +149,51 @@ def test_the_random_books_reach_every_code():
     for seed in range(24):
         seen |= set(_reference(_state(seed, True), True).tolist())
     assert seen == {RENEWED, GROWN, NOT_VIABLE, NOT_SIGNED}
+
+
+def _renegotiated_in_steps(model, rows: np.ndarray, renewing: bool) -> np.ndarray:
+    """ContractBook._renegotiate as it was written before kernels_tick.renewal_priced:
+    the pricing at the contracts' volumes (DealTerms._price), with a renewal that of the
+    trials' full links, then renewal_codes."""
+    ex, w, p = model.exchanges, model.world, model.params
+    edges, trial, volume = ex["edge"][rows], ex["trial"][rows], ex["volume"][rows]
+    out, mode, flags = model._price(edges, volume, trial=trial, held=volume)
+    full = (np.empty((len(DEAL_ROWS), 0)), np.empty(0, dtype=np.int64),
+            np.empty((len(DEAL_FLAGS), 0), dtype=bool))
+    if renewing and np.count_nonzero(trial):
+        full = model._price(edges[trial], volume[trial] / max(p.trial_volume_share, 1e-12),
+                            held=volume[trial])
+    term = contract_ticks(p) if renewing else np.zeros(2, dtype=np.int64)
+    return renewal_codes(
+        rows, edges, trial, out, mode, flags, *full, w.edge_supplier, w.edge_receiver,
+        model._min_trust, model.edge_slot_sr, model.edge_slot_rs, model.pairs.trust,
+        p.holdup_weight > 0, model._edge_owned_from(), max(model.tick, 0), MODES.index("pipe"),
+        p.mobile_specificity, p.holdup_payback_years, p.holdup_weight, p.trial_trust_share,
+        renewing, term, ex.block(np.int64), ex.block(np.float64), DELIVERY_ROWS,
+        model.virgin_now, model.disposal_now)
+
+
+@pytest.mark.parametrize("region, seed, ticks, settings", [
+    ("kalundborg", 2, 20, {}),
+    ("synthetic", 0, 20, {"n_firms": 300, "region_seed": 3}),
+])
+@pytest.mark.parametrize("renewing", [False, True])
+def test_renewal_priced_is_the_pricings_then_renewal_codes(region, seed, ticks, settings,
+                                                           renewing):
+    # the model's own contracts mid-run, each way in one of two equal runs: the codes and
+    # every exchange column bit for bit; the contracts once, and repeated past FEW_DEALS
+    # (the pricing of many deals at once); runs whose exchanges include trials
+    for repeat in (False, True):
+        fused, stepped = (SymbiosisModel(region, rng=seed, **settings) for _ in range(2))
+        fused.run(ticks)
+        stepped.run(ticks)
+        rows = np.flatnonzero(fused.exchanges["active"])
+        assert len(rows) > 3 and fused.exchanges["trial"][rows].any()
+        if repeat:
+            rows = np.tile(rows, FEW_DEALS // len(rows) + 1)
+        got = fused._renegotiate(rows, renewing)
+        want = _renegotiated_in_steps(stepped, rows, renewing)
+        assert got.tolist() == want.tolist()
+        for kind in (np.int64, np.float64):
+            assert (fused.exchanges.block(kind).tobytes()
+                    == stepped.exchanges.block(kind).tobytes())

@@ -40,8 +40,6 @@ from .codes import (
 from .columns import Columns
 from .draws import stream_address
 from .kernels import (
-    DEAL_FLAGS,
-    DEAL_ROWS,
     building_counts,
     end_rows,
     fit_within_band,
@@ -61,7 +59,7 @@ from .kernels_tick import (
     RENEWED,
     deliver_pass,
     delivery_fixed,
-    renewal_codes,
+    renewal_priced,
     worn_rows,
 )
 from .pace import lead_ticks
@@ -373,25 +371,20 @@ class ContractBook:
         link does not go on). Returns each one's code (:data:`.kernels_tick.RENEWED`,
         ``GROWN``, ``NOT_VIABLE``, ``NOT_SIGNED``).
 
-        The pricing is :meth:`expected_terms`' compiled pass (its rows, without the terms
-        and info made of them); the signatures (:meth:`_signs`), the decision and the
-        re-pricing are one compiled call (:func:`.kernels_tick.renewal_codes`)."""
+        The pricing (:meth:`expected_terms`' compiled pass, its rows without the terms
+        and info made of them), the signatures (:meth:`_signs`), the decision and the
+        re-pricing are one compiled call (:func:`.kernels_tick.renewal_priced`)."""
         ex, w, p = self.exchanges, self.world, self.params
-        edges, trial, volume = ex["edge"][rows], ex["trial"][rows], ex["volume"][rows]
-        out, mode, flags = self._price(edges, volume, trial=trial, held=volume)
-        full = _NOT_PRICED
-        if renewing and np.count_nonzero(trial):   # the trials' full links
-            full = self._price(edges[trial], volume[trial] / max(p.trial_volume_share, 1e-12),
-                               held=volume[trial])
         term = (remembered(self, "_contract_ticks", p, lambda: _contract_ticks(p))
                 if renewing else _NO_TERM)
-        return renewal_codes(
-            rows, edges, trial, out, mode, flags, *full, w.edge_supplier, w.edge_receiver,
-            self._min_trust, self.edge_slot_sr, self.edge_slot_rs, self.pairs.trust,
-            p.holdup_weight > 0, self._edge_owned_from(), max(self.tick, 0), _PIPE,
-            p.mobile_specificity, p.holdup_payback_years, p.holdup_weight,
-            p.trial_trust_share, renewing, term, ex.block(np.int64), ex.block(np.float64),
-            _DELIVERY_ROWS, self.virgin_now, self.disposal_now)
+        return renewal_priced(
+            rows, ex["edge"], ex["trial"], ex["volume"], p.trial_volume_share,
+            w.edge_supplier, w.edge_receiver, self._min_trust, self.edge_slot_sr,
+            self.edge_slot_rs, self.pairs.trust, p.holdup_weight > 0, self._edge_owned_from(),
+            max(self.tick, 0), _PIPE, p.mobile_specificity, p.holdup_payback_years,
+            p.holdup_weight, p.trial_trust_share, renewing, term, ex.block(np.int64),
+            ex.block(np.float64), _DELIVERY_ROWS, self.virgin_now, self.disposal_now,
+            *self._price_inputs_at_volumes())
 
     def _reprice(self, rows: np.ndarray, terms, info, sel: np.ndarray, *,
                  trial: np.ndarray | None = None, term: np.ndarray | None = None) -> None:
@@ -623,11 +616,6 @@ _NO_TERM = np.zeros(2, dtype=np.int64)
 
 #: the mode whose own capex is all dedicated (:meth:`.terms.DealTerms._signs`)
 _PIPE = MODES.index("pipe")
-
-#: no pricing of trials' full links (:meth:`ContractBook._renegotiate`): the rows, modes
-#: and flags of :meth:`.terms.DealTerms._price` for no deal
-_NOT_PRICED = (np.empty((len(DEAL_ROWS), 0)), np.empty(0, dtype=np.int64),
-               np.empty((len(DEAL_FLAGS), 0), dtype=bool))
 
 
 def _lead_by_mode(p) -> np.ndarray:

@@ -2554,6 +2554,55 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
     return codes
 
 
+__all__ += ["renewal_priced"]
+
+
+@njit(inline="always")
+def _priced(edges, volume, held, trial, price_inputs):  # pragma: no cover - compiled
+    """``DealTerms._price(edges, volume, trial=trial, held=held)`` (no co-funding, the
+    pairs' own trusts; ``price_inputs``: :meth:`.terms.DealTerms._price_inputs` of no
+    free volumes): its rows, modes and flags, by :func:`.kernels.price_few_deals` up to
+    ``FEW_DEALS`` deals and :func:`.kernels.price_deals` above, as it chooses."""
+    k = len(edges)
+    out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
+    flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
+    if k <= FEW_DEALS:
+        price_few_deals(edges, volume, held, np.zeros(1), trial, np.nan, *price_inputs, out,
+                        mode, flags)
+    else:
+        price_deals(edges, volume, held, np.zeros(1), trial, np.nan, *price_inputs, out, mode,
+                    flags)
+    return out, mode, flags
+
+
+@kernel
+def renewal_priced(rows, ex_edge, ex_trial, ex_volume, trial_volume_share, supplier,
+                   receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup, owned_from,
+                   tick, pipe, mobile_specificity, payback_years, weight, trial_share,
+                   renewing, term, ex_ints, ex_floats, columns, virgin_now, disposal_now,
+                   *price_inputs):  # pragma: no cover - compiled
+    """:meth:`.contracts.ContractBook._renegotiate` in one call: contracts ``rows``
+    priced anew at their volume (``held``: the volume they hold), with a renewal the
+    trials' full links too (their volume over ``trial_volume_share``, no trial), then
+    :func:`renewal_codes` on those pricings (the arguments ``supplier`` ...
+    ``disposal_now`` are its). ``price_inputs``: :meth:`.terms.DealTerms._price_inputs`
+    of no free volumes. Returns each contract's code."""
+    edges, trial, volume = ex_edge[rows], ex_trial[rows], ex_volume[rows]
+    out, mode, flags = _priced(edges, volume, volume, trial, price_inputs)
+    if renewing and np.any(trial):   # the trials' full links
+        full_out, full_mode, full_flags = _priced(
+            edges[trial], volume[trial] / max(trial_volume_share, 1e-12), volume[trial],
+            np.zeros(1, dtype=np.bool_), price_inputs)
+    else:
+        full_out, full_mode = np.empty((len(DEAL_ROWS), 0)), np.empty(0, dtype=np.int64)
+        full_flags = np.empty((len(DEAL_FLAGS), 0), dtype=np.bool_)
+    return renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode,
+                         full_flags, supplier, receiver, min_trust, slot_sr, slot_rs,
+                         pair_trust, holdup, owned_from, tick, pipe, mobile_specificity,
+                         payback_years, weight, trial_share, renewing, term, ex_ints,
+                         ex_floats, columns, virgin_now, disposal_now)
+
+
 # ---- eighth pass: pass8-broker
 # (the broker's remembered surpluses in one call, with a watch or without: the stale
 # check, the pricing of the stale ones, their keeping and the gathers, which were three or

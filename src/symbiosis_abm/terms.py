@@ -225,6 +225,10 @@ class DealTerms:
                 *self.assets.use_inputs(max(self.tick, 0)), *modes, self.pairs.trust,
                 *seasons, self.virgin_now, self.disposal_now, self._capital, *constants)
 
+    def _price_inputs_at_volumes(self) -> tuple:
+        """:meth:`_price_inputs` for deals whose volumes are given (no free volume read)."""
+        return self._price_inputs(_UNREAD)
+
     def _free_inputs(self) -> tuple:
         """The ``free`` of :meth:`_price_inputs` that a free volume reads."""
         return (self.world.stream_volume, self.stream_level, self.stream_made,
