@@ -1892,6 +1892,25 @@ _D_KEPT = np.array([DEAL_ROWS.index(name) for name in ("surplus", "capex", "annu
                    dtype=np.int64)
 
 
+@njit(inline="always")
+def _priced(edges, volume, held, cofund, trial, price_inputs):  # pragma: no cover - compiled
+    """``DealTerms._price(edges, volume, cofund, trial=trial, held=held)`` (the pairs' own
+    trusts; ``price_inputs``: what :func:`.kernels.price_deals` reads after ``trust``
+    and before ``out``, :meth:`.terms.DealTerms._price_inputs`): its rows, modes and
+    flags, by :func:`.kernels.price_few_deals` up to ``FEW_DEALS`` deals and
+    :func:`.kernels.price_deals` above, as it chooses."""
+    k = len(edges)
+    out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
+    flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
+    if k <= FEW_DEALS:
+        price_few_deals(edges, volume, held, cofund, trial, np.nan, *price_inputs, out, mode,
+                        flags)
+    else:
+        price_deals(edges, volume, held, cofund, trial, np.nan, *price_inputs, out, mode,
+                    flags)
+    return out, mode, flags
+
+
 @kernel
 def _price_some(edges, volume, cofund, trial, edge_stream, edge_need, stream_volume,
                 stream_level, stream_made, stream_committed, need_level, need_volume,
@@ -1905,23 +1924,15 @@ def _price_some(edges, volume, cofund, trial, edge_stream, edge_need, stream_vol
     """``DealTerms._price(edges, volume, cofund, trial=trial)`` (no ``held``, the pairs'
     own trusts): the rows ``out``, ``mode`` and ``flags`` of :func:`.kernels.price_deals`,
     or of :func:`.kernels.price_few_deals` up to ``FEW_DEALS`` deals, as it chooses."""
-    k = len(edges)
-    out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
-    flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
-    args = (edges, volume, np.zeros(1), cofund, trial, np.nan, edge_stream, edge_need,
-            stream_volume, stream_level, stream_made, stream_committed, need_level,
-            need_volume, need_committed, tick, edge_route, route_asset, until, edge_user, load,
-            capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key,
-            n_class, distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
-            routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit, risk_annuity,
-            plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season, need_season,
-            virgin, disposal, capital, need_firm, half_cost, trial_share, distrust, beta, out,
-            mode, flags)
-    if k <= FEW_DEALS:
-        price_few_deals(*args)
-    else:
-        price_deals(*args)
-    return out, mode, flags
+    return _priced(edges, volume, np.zeros(1), cofund, trial, (
+        edge_stream, edge_need, stream_volume, stream_level, stream_made, stream_committed,
+        need_level, need_volume, need_committed, tick, edge_route, route_asset, until,
+        edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
+        edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
+        max_distance, routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
+        risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
+        need_season, virgin, disposal, capital, need_firm, half_cost, trial_share, distrust,
+        beta))
 
 
 @kernel
@@ -2557,24 +2568,6 @@ def renewal_codes(rows, edges, trial, out, mode, flags, full_out, full_mode, ful
 __all__ += ["renewal_priced"]
 
 
-@njit(inline="always")
-def _priced(edges, volume, held, trial, price_inputs):  # pragma: no cover - compiled
-    """``DealTerms._price(edges, volume, trial=trial, held=held)`` (no co-funding, the
-    pairs' own trusts; ``price_inputs``: :meth:`.terms.DealTerms._price_inputs` of no
-    free volumes): its rows, modes and flags, by :func:`.kernels.price_few_deals` up to
-    ``FEW_DEALS`` deals and :func:`.kernels.price_deals` above, as it chooses."""
-    k = len(edges)
-    out, mode = np.empty((len(DEAL_ROWS), k)), np.empty(k, dtype=np.int64)
-    flags = np.empty((len(DEAL_FLAGS), k), dtype=np.bool_)
-    if k <= FEW_DEALS:
-        price_few_deals(edges, volume, held, np.zeros(1), trial, np.nan, *price_inputs, out,
-                        mode, flags)
-    else:
-        price_deals(edges, volume, held, np.zeros(1), trial, np.nan, *price_inputs, out, mode,
-                    flags)
-    return out, mode, flags
-
-
 @kernel
 def renewal_priced(rows, ex_edge, ex_trial, ex_volume, trial_volume_share, supplier,
                    receiver, min_trust, slot_sr, slot_rs, pair_trust, holdup, owned_from,
@@ -2588,11 +2581,11 @@ def renewal_priced(rows, ex_edge, ex_trial, ex_volume, trial_volume_share, suppl
     ``disposal_now`` are its). ``price_inputs``: :meth:`.terms.DealTerms._price_inputs`
     of no free volumes. Returns each contract's code."""
     edges, trial, volume = ex_edge[rows], ex_trial[rows], ex_volume[rows]
-    out, mode, flags = _priced(edges, volume, volume, trial, price_inputs)
+    out, mode, flags = _priced(edges, volume, volume, np.zeros(1), trial, price_inputs)
     if renewing and np.any(trial):   # the trials' full links
         full_out, full_mode, full_flags = _priced(
             edges[trial], volume[trial] / max(trial_volume_share, 1e-12), volume[trial],
-            np.zeros(1, dtype=np.bool_), price_inputs)
+            np.zeros(1), np.zeros(1, dtype=np.bool_), price_inputs)
     else:
         full_out, full_mode = np.empty((len(DEAL_ROWS), 0)), np.empty(0, dtype=np.int64)
         full_flags = np.empty((len(DEAL_FLAGS), 0), dtype=np.bool_)
