@@ -1912,27 +1912,13 @@ def _priced(edges, volume, held, cofund, trial, price_inputs):  # pragma: no cov
 
 
 @kernel
-def _price_some(edges, volume, cofund, trial, edge_stream, edge_need, stream_volume,
-                stream_level, stream_made, stream_committed, need_level, need_volume,
-                need_committed, tick, edge_route, route_asset, until, edge_user, load,
-                capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode, edge_key,
-                n_class, distance, capex_fixed, heat_pump_capex, capex_per_km, max_distance,
-                routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
-                risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust,
-                stream_season, need_season, virgin, disposal, capital, need_firm, half_cost,
-                trial_share, distrust, beta):  # pragma: no cover - compiled
+def _price_some(edges, volume, cofund, trial, *price_inputs):  # pragma: no cover - compiled
     """``DealTerms._price(edges, volume, cofund, trial=trial)`` (no ``held``, the pairs'
-    own trusts): the rows ``out``, ``mode`` and ``flags`` of :func:`.kernels.price_deals`,
-    or of :func:`.kernels.price_few_deals` up to ``FEW_DEALS`` deals, as it chooses."""
-    return _priced(edges, volume, np.zeros(1), cofund, trial, (
-        edge_stream, edge_need, stream_volume, stream_level, stream_made, stream_committed,
-        need_level, need_volume, need_committed, tick, edge_route, route_asset, until,
-        edge_user, load, capacity, paid_off, asset_annuity, asset_volume, slack, asset_mode,
-        edge_key, n_class, distance, capex_fixed, heat_pump_capex, capex_per_km,
-        max_distance, routed, routed_capex, routed_ok, cost_per_unit_km, cost_per_unit,
-        risk_annuity, plain_annuity, pipe, slot_sr, slot_rs, pair_trust, stream_season,
-        need_season, virgin, disposal, capital, need_firm, half_cost, trial_share, distrust,
-        beta))
+    own trusts; ``price_inputs``: what :func:`.kernels.price_deals` reads after ``trust``
+    and before ``out``): the rows ``out``, ``mode`` and ``flags`` of
+    :func:`.kernels.price_deals`, or of :func:`.kernels.price_few_deals` up to
+    ``FEW_DEALS`` deals, as it chooses (:func:`_priced`)."""
+    return _priced(edges, volume, np.zeros(1), cofund, trial, price_inputs)
 
 
 @kernel
