@@ -51,7 +51,7 @@ def test_reputation_slots_are_the_links_of_the_active_exchanges(seed):
     memo = SlotMemo(store).ready()
     got = reputation_slots(active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys,
                            store._key_slot, memo.table, memo.count)
-    assert got.dtype == np.int64 and got.shape[1:] == (3,)
+    assert got.dtype == np.int32 and got.shape[1:] == (3,)
     if active.sum() < 2:   # no reputation passes: no links
         assert len(got) == 0
         return

@@ -46,7 +46,7 @@ def test_reputation_slots_through_the_memo_are_the_index_slots(seed, rows):
         memo.ready()   # the keys held without a slot take theirs; it may grow
         got = reputation_slots(active, sup, rec, edge, slot_sr, slot_rs, firms, store._keys,
                                store._key_slot, memo.table, memo.count)
-        assert got.dtype == np.int64 and got.shape[1:] == (3,)
+        assert got.dtype == np.int32 and got.shape[1:] == (3,)
         assert got.tolist() == _expected(active, sup, rec, store)
         held = memo.table[memo.table[:, 0] >= 0]
         assert len(held) == memo.held <= len(memo.table) // 2

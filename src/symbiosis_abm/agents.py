@@ -286,9 +286,9 @@ class Facilitator(mesa.Agent):
         model, rates = self.model, self.model.rates
         # one compiled pass (kernels_drawn.recruit_drawn): a draw per firm, the open
         # firms' members' share before anyone joins, the chance it gives, who joins
-        recruit_drawn(model.firm_member, model.firm_open,
-                      stream_address(model.streams.recruitment), float(rates.join),
-                      float(rates.network_effect))
+        model._kernels[recruit_drawn](
+            model.firm_member, model.firm_open, stream_address(model.streams.recruitment),
+            float(rates.join), float(rates.network_effect))
 
     def _map(self) -> None:
         """Publish the opportunity map: both sides of every candidate link that would pay
@@ -322,9 +322,9 @@ class Facilitator(mesa.Agent):
         # the first ``reach`` attend, and every ordered pair of attendees meets: trust
         # toward 1 (trust.toward), aware, met, in contact
         store = model.pairs
-        added, attendees = event_drawn(stream_address(model.streams.events), model.firm_open,
-                                       model.firm_member, reach, *store.buffers(),
-                                       float(p.convener_trust_gain))
+        added, attendees = model._kernels[event_drawn](
+            stream_address(model.streams.events), model.firm_open, model.firm_member,
+            reach, *store.buffers(), float(p.convener_trust_gain))
         if added == -1:   # (fewer than two attend)
             return
         if added >= 0:
@@ -400,9 +400,10 @@ class Facilitator(mesa.Agent):
             self.open_now = None
         else:
             w = model.world
-            self.open_now = still_open(self.open_now, chosen, w.edge_supplier, w.edge_receiver,
-                                       model.firm_negotiations, self._building,
-                                       p.max_negotiations, *self._edges_of())
+            self.open_now = model._kernels[still_open](
+                self.open_now, chosen, w.edge_supplier, w.edge_receiver,
+                model.firm_negotiations, self._building, p.max_negotiations,
+                *self._edges_of())
 
     def _month_in_one_call(self, affordable: int, available: float, code: int) -> None:
         """:meth:`_month_step_by_step` for a ranked targeting (``code`` >= 0) in a region
@@ -415,7 +416,7 @@ class Facilitator(mesa.Agent):
         book, ex = model.negotiations, model.exchanges
         cache = model._surplus_cache(0.0)
         columns = talk_columns(book.spare(affordable))
-        self.open_now, chosen = broker_month(
+        self.open_now, chosen = model._kernels[broker_month](
             affordable, available, code, p.cofund_share, RANKED_PER_PROPOSAL * affordable,
             max(model.tick, 0), ROOM_ROUNDS, MIN_OPEN_SHARE, p.max_negotiations,
             model.edge_status, model.edge_retry, w.stream_edges, w.stream_firm, w.need_firm,

@@ -104,7 +104,7 @@ class AllocationPhase:
         # where every deal is allocated (most ticks), the rule, the talks' close and the
         # exchanges' start in one compiled pass (kernels_tick.allocate_start; the pricing
         # reads the asset book and exchange table with room for the new rows)
-        subsidy, after, trials = allocate_start(
+        subsidy, after, trials = self._kernels[allocate_start](
             *deals, book["status"], book["reason"], book["closed"], self.firm_negotiations,
             self.edge_status, self.edge_retry, CONCLUDED, ACTIVE, max(self.tick, 0),
             w.stream_volume, self.stream_level, self.stream_made, self.need_level,
@@ -116,7 +116,7 @@ class AllocationPhase:
             self._count_started(n, after, load, subsidy if offered else None, trials)
             return
         # some refused: the rule's rows, in serving order (nothing was written)
-        rows, edges, granted, counted, cofund, out, mode, flags = allocate_priced(
+        rows, edges, granted, counted, cofund, out, mode, flags = self._kernels[allocate_priced](
             *deals, *self._price_inputs(self._free_inputs()))
         ok = self._refuse(t, rows, granted, out, flags, counted, cofund)
         self._close_talks(rows[ok], t, CONCLUDED)

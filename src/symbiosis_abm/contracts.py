@@ -231,10 +231,11 @@ class ContractBook:
         # the volume noise (one normal per stream) with process changes and, for streams
         # made from inputs, what the input receives; nothing at a closed firm (one
         # compiled pass that draws the normals, into the model's arrays)
-        realised_drawn(stream_address(self.streams.noise), self.stream_season_now,
-                       self.need_season_now, w.stream_variability, self.stream_level,
-                       self.stream_made, self.need_level, self.firm_open, w.stream_firm,
-                       w.need_firm, self.stream_ratio, self.need_ratio)
+        self._kernels[realised_drawn](
+            stream_address(self.streams.noise), self.stream_season_now,
+            self.need_season_now, w.stream_variability, self.stream_level,
+            self.stream_made, self.need_level, self.firm_open, w.stream_firm, w.need_firm,
+            self.stream_ratio, self.need_ratio)
 
     @phase(reads=("_capital", "disposal_now", "edge_slot_rs", "edge_slot_sr", "facilitator",
                   "_min_trust", "need_ratio", "need_season_now", "params", "rates",
@@ -258,7 +259,7 @@ class ContractBook:
         check_worn = True
         while True:
             table = self.assets.table
-            rows, amounts = deliver_pass(
+            rows, amounts = self._kernels[deliver_pass](
                 t, check_worn, ex["active"], ex.block(np.int64), ex.block(np.float64),
                 table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
                 self.pairs.trust, self.pairs.contact, self.stream_ratio,
@@ -494,8 +495,8 @@ class ContractBook:
         capex, 0 or NaN: its sum is not positive)."""
         n = len(edges)
         load, starting = self._start_inputs(n)
-        subsidy, after, trials = start_priced(t, ok, edges, out, mode, flags, cofund,
-                                              *starting)
+        subsidy, after, trials = self._kernels[start_priced](
+            t, ok, edges, out, mode, flags, cofund, *starting)
         self._count_started(n, after, load, subsidy if offered else None, trials)
 
     def _start_inputs(self, n: int) -> tuple:
@@ -534,8 +535,9 @@ class ContractBook:
         level = self.stream_level if stream else self.need_level
         volume = w.stream_volume if stream else w.need_volume
         # the rows and within_band's rule in one compiled pass
-        rows, below, new = fit_within_band(fell, ex[kind], ex["active"], volume, level,
-                                           ex["volume"], ex["max_volume"], p.min_volume_share)
+        rows, below, new = self._kernels[fit_within_band](
+            fell, ex[kind], ex["active"], volume, level, ex["volume"], ex["max_volume"],
+            p.min_volume_share)
         n_below = int(np.count_nonzero(below))
         if n_below:
             self._breach(rows[below], np.full(n_below, stream))
@@ -553,13 +555,14 @@ class ContractBook:
         table = self.assets.table
         # one compiled pass: the commitments, plan, expected gains and volume, then the
         # assets' load and annuity split (kernels.resize_rows)
-        resize_rows(np.asarray(rows, dtype=np.int64), np.asarray(new_volume, dtype=float),
-                    ex["stream"], ex["need"], ex["volume"], ex["planned"], ex["price"],
-                    ex["disposal_unit"], ex["virgin_unit"], ex["transport_unit"],
-                    ex["expected_supplier"], ex["expected_receiver"], self.stream_committed,
-                    self.need_committed, ex["active"], ex["asset"], ex["annuity"],
-                    w.stream_season, table["volume"], self.assets.load, table["changes"],
-                    ROUNDING, table["annuity"])
+        self._kernels[resize_rows](
+            np.asarray(rows, dtype=np.int64), np.asarray(new_volume, dtype=float),
+            ex["stream"], ex["need"], ex["volume"], ex["planned"], ex["price"],
+            ex["disposal_unit"], ex["virgin_unit"], ex["transport_unit"],
+            ex["expected_supplier"], ex["expected_receiver"], self.stream_committed,
+            self.need_committed, ex["active"], ex["asset"], ex["annuity"], w.stream_season,
+            table["volume"], self.assets.load, table["changes"], ROUNDING,
+            table["annuity"])
         self.counts["volumes adjusted"] += len(rows)
 
     def _end_exchanges(self, rows: np.ndarray, t: int, reason: str) -> None:
@@ -573,15 +576,15 @@ class ContractBook:
         # on an asset no contract uses any more, owed by the leavers' receivers, pro rata,
         # 7.15), _share_annuity's split; a partner's closure retires the assets left
         # unused (the site's end of the line is gone with it, AssetBook.retire)
-        n = end_rows(np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason], ex["active"],
-                     ex["ended"], ex["reason"], ex["edge"], ex["stream"], ex["need"],
-                     ex["volume"], self.stream_committed, self.need_committed,
-                     self.edge_status, self.edge_retry, IDLE, t + self.rates.reconsider,
-                     float(self.params.ticks_per_year), ex["asset"], ex["annuity"],
-                     ex["receiver"], self.world.stream_season, table["volume"], book.load,
-                     table["changes"], ROUNDING, book.edge_user, table["until"],
-                     table["paid_off"], table["stranded"], table["last_used"],
-                     table["annuity"], self.firm_stranded, reason == "partner closed")
+        n = self._kernels[end_rows](
+            np.asarray(rows, dtype=np.int64), t, REASON_CODE[reason], ex["active"],
+            ex["ended"], ex["reason"], ex["edge"], ex["stream"], ex["need"], ex["volume"],
+            self.stream_committed, self.need_committed, self.edge_status, self.edge_retry,
+            IDLE, t + self.rates.reconsider, float(self.params.ticks_per_year),
+            ex["asset"], ex["annuity"], ex["receiver"], self.world.stream_season,
+            table["volume"], book.load, table["changes"], ROUNDING, book.edge_user,
+            table["until"], table["paid_off"], table["stranded"], table["last_used"],
+            table["annuity"], self.firm_stranded, reason == "partner closed")
         if n:
             self.counts[f"ended: {reason}"] += n
 
@@ -595,12 +598,12 @@ class ContractBook:
         table = self.assets.table
         # one compiled pass (kernels.settle_rows): early_end_payment's rule, the annuity
         # still to come on each asset not paid off, the payers' and payees' savings
-        paid = settle_rows(np.asarray(rows, dtype=np.int64),
-                           np.asarray(by_supplier, dtype=bool), t, float(p.ticks_per_year), float(p.notice_months),
-                           float(p.stranded_compensation_share), ex["asset"], ex["annuity"],
-                           ex["expected_supplier"], ex["expected_receiver"], ex["supplier"],
-                           ex["receiver"], table["until"], table["paid_off"],
-                           self.firm_savings)
+        paid = self._kernels[settle_rows](
+            np.asarray(rows, dtype=np.int64), np.asarray(by_supplier, dtype=bool), t,
+            float(p.ticks_per_year), float(p.notice_months),
+            float(p.stranded_compensation_share), ex["asset"], ex["annuity"],
+            ex["expected_supplier"], ex["expected_receiver"], ex["supplier"],
+            ex["receiver"], table["until"], table["paid_off"], self.firm_savings)
         self.counts["early termination paid (EUR)"] += float(paid.sum())
 
 

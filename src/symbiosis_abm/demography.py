@@ -168,7 +168,7 @@ class Demography:
                 or (t % every == 0 and reuse > 0 and self.firm_vacant.any())):
             # nothing can close or enter: the draws made all the same (a draw per firm and
             # tick from the closures, two from the exits), as the kernel would make them
-            uniforms_passed(closures, n, exits, 2 * n)
+            self._kernels[uniforms_passed](closures, n, exits, 2 * n)
             self.counts["firms_exited"] += 0
             return
         chance = 0.0   # no uniform hazard: no draw falls below it
@@ -177,10 +177,11 @@ class Demography:
         ex, book = self.exchanges, self.negotiations
         # the draws, who leaves, the sites taken over and what the leavers leave, in one
         # call (one array: the counts, then the firms, sites, exchanges' and talks' rows)
-        out = leaving_drawn(closures, exits, t, self.firm_open, w.firm_close_tick, chance,
-                            hazard, self.firm_vacant, reuse if t % every == 0 else 0.0,
-                            ex["active"], ex["supplier"], ex["receiver"], book["status"],
-                            OPEN, book["edge"], w.edge_supplier, w.edge_receiver)
+        out = self._kernels[leaving_drawn](
+            closures, exits, t, self.firm_open, w.firm_close_tick, chance, hazard,
+            self.firm_vacant, reuse if t % every == 0 else 0.0, ex["active"],
+            ex["supplier"], ex["receiver"], book["status"], OPEN, book["edge"],
+            w.edge_supplier, w.edge_receiver)
         n_gone, n_exits, n_coming, n_hit = out[:4].tolist()
         self.counts["firms_exited"] += n_exits
         a = 4 + n_gone

@@ -1230,7 +1230,7 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
         if active[r]:
             m += 1
     if m < 2:
-        return np.zeros((0, 3), dtype=np.int64)
+        return np.zeros((0, 3), dtype=np.int32)
     # both directions of each link: its key (hub x n + other), the slot of (hub, other)
     # and of (other, hub); sorted by key, one of each (links_by_hub's order)
     keys = np.empty(2 * m, dtype=np.int64)
@@ -1262,7 +1262,7 @@ def reputation_slots(active, supplier, receiver, edge, slot_sr, slot_rs, n, inde
     # keys, each searched from where the one before it was found (galloping), the first
     # of a run by bisection
     size, mask = len(index_keys), len(memo) - 1
-    pulls = np.empty((len(ki), 3), dtype=np.int64)
+    pulls = np.empty((len(ki), 3), dtype=np.int32)   # (slots: a store's are int32)
     has = pos = 0
     searched = -1
     for y in range(len(ki)):

@@ -213,8 +213,9 @@ class Lifecycle:
         if len(rows) == 0 or self.params.trust_loss_breach <= 0:
             return
         # relations.after_breach at the pairs' slots, in one compiled pass
-        breach_trust(rows, by_supplier, self.exchanges["edge"], self.edge_slot_rs,
-                     self.edge_slot_sr, self.pairs.trust, float(self.params.trust_loss_breach))
+        self._kernels[breach_trust](
+            rows, by_supplier, self.exchanges["edge"], self.edge_slot_rs,
+            self.edge_slot_sr, self.pairs.trust, float(self.params.trust_loss_breach))
 
     # ------------------------------------------------------------------ step 8
     @phase(reads=("edge_keys_sorted", "edge_slot_rs", "edge_slot_sr", "facilitator",
@@ -287,7 +288,7 @@ class Lifecycle:
             n_s = len(level_s)
             # the draws, (u_event < h).nonzero()[0] into rows and, with counting, the
             # starvation counters, in one compiled pass
-            n_event, u_event = process_events_drawn(
+            n_event, u_event = self._kernels[process_events_drawn](
                 stream_address(rng), n_s + len(level_n), h, rows, counting, self.key_input,
                 self.firm_open, self.world.need_firm, self.need_starved, self.need_share,
                 self.params.cascade_threshold, STARVED)
@@ -298,7 +299,7 @@ class Lifecycle:
                 return 0
             rng.bit_generator.advance(-len(level_n))   # back to the streams' level draws
             self._levels_change("stream", level_s,
-                                rows[:rows_below(u_event[:n_s], h, rows)], t)
+                                rows[:self._kernels[rows_below](u_event[:n_s], h, rows)], t)
             kinds = kinds[1:]
         n_closing = 0
         for kind, level in kinds:
@@ -306,7 +307,7 @@ class Lifecycle:
             if closing is not None and level is level_n:   # and the starvation counters
                 n_event, n_closing = self._need_events_closing(u_event, h, rows, closing)
             else:
-                n_event = rows_below(u_event, h, rows)   # (u_event < h).nonzero()[0]
+                n_event = self._kernels[rows_below](u_event, h, rows)   # (u_event < h).nonzero()[0]
             if n_event:   # most ticks nothing changes: levels and contracts stay
                 self._levels_change(kind, level, rows[:n_event], t)
         return n_closing
@@ -332,7 +333,7 @@ class Lifecycle:
         u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
         drawn = np.exp(p.process_change_sigma * z)
         stream = kind == "stream"
-        fell = change_levels(
+        fell = self._kernels[change_levels](
             event, u_stop, drawn, p.process_stop_share, level,
             w.stream_firm if stream else w.need_firm, self.firm_open,
             self.stream_committed if stream else self.need_committed,
@@ -393,12 +394,13 @@ class Lifecycle:
                                                                      months))
         u_aware = _NO_DRAWS
         if p.awareness_fade_rate > 0:   # one draw per quiet pair (aware, no contact)
-            quiet = quiet_pairs(store.aware, store.contact)   # compiled count
+            quiet = self._kernels[quiet_pairs](store.aware, store.contact)   # compiled count
             u_aware = rng.random(quiet, dtype=np.float32)   # many pairs: single precision
         # the quiet pairs forget, weak ties at the baseline dissolve (fading.dissolved),
         # in one compiled pass
-        fade_pairs(store.aware, store.met, store.contact, store.trust, u_aware, forget_below,
-                   p.trust_baseline, 0.01)
+        self._kernels[fade_pairs](
+            store.aware, store.met, store.contact, store.trust, u_aware, forget_below,
+            p.trust_baseline, 0.01)
 
     def _introduce(self, chance: float) -> None:
         """Candidates sharing an exchange partner become known to each other (Ghali et al.
@@ -413,7 +415,7 @@ class Lifecycle:
             return
         u = self.streams.introductions.random(len(hit))
         # the drawn pairs become known both ways, in one compiled pass
-        self.counts["introductions"] += introduce_drawn(
+        self.counts["introductions"] += self._kernels[introduce_drawn](
             hit, u, chance, self.edge_slot_sr, self.edge_slot_rs, self.pairs.aware)
 
     def _introducible(self, act: np.ndarray) -> np.ndarray:
@@ -423,8 +425,9 @@ class Lifecycle:
         per set of exchanges)."""
         ex, w = self.exchanges, self.world
         if w.n_firms * w.n_firms <= _SMALL_PAIRS:   # through tables of all pairs
-            return introducible_small(act, ex["supplier"], ex["receiver"], w.n_firms,
-                                      MAX_DEGREE, w.edge_supplier, w.edge_receiver)
+            return self._kernels[introducible_small](
+                act, ex["supplier"], ex["receiver"], w.n_firms, MAX_DEGREE,
+                w.edge_supplier, w.edge_receiver)
         # common_partner_pairs of the active links and the candidate edges of those
         # pairs, in one compiled call
         keys, order = self.edge_keys_sorted

@@ -53,7 +53,7 @@ class Measurement:
         # figures if fresh
         (n_active, n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
          mean_trust, mean_strong, mean_weak, diverted_t, energy, water, savings, costs,
-         stranded, *topology) = measure_flat(
+         stranded, *topology) = self._kernels[measure_flat](
             fresh, t, active, ex["edge"], ex["first"], ex["ended"], ex["reason"],
             ex["supplier"], ex["receiver"], _INTERNAL, book["status"], book["edge"], OPEN,
             store.trust, store.met, memo.lower, self.edge_slot_sr, self.edge_slot_rs,

@@ -52,6 +52,7 @@ from .contracts import (
 )
 from .demography import Demography
 from .economics import annuity_factors, asset_lives
+from .entry_points import BoundKernels
 from .errors import RegionError
 from .initial_network import open_initial_network
 from .kernels_tick import firm_traits
@@ -135,6 +136,8 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         **overrides: Any,
     ):
         super().__init__(rng=rng, scenario=scenario)
+        # each kernel the run calls, bound at its first call to its compiled entry point
+        self._kernels = BoundKernels()
         # common random numbers: one stream per random process (randomness.py)
         self.streams = random_streams(self.rng if isinstance(rng, np.random.Generator) else rng)
         overrides = {**_scenario_overrides(scenario), **overrides}

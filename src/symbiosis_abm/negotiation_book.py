@@ -65,7 +65,7 @@ class NegotiationBook:
         t = max(self.tick, 0)
         size = len(book)
         ex = self.exchanges
-        edges = open_talks_building(
+        edges = self._kernels[open_talks_building](
             edges, -1 if limit is None else int(limit), self.edge_status, IDLE,
             w.edge_supplier, w.edge_receiver, self.firm_negotiations, ex["active"],
             ex["first"], ex["supplier"], ex["receiver"], int(p.max_negotiations),
@@ -98,7 +98,7 @@ class NegotiationBook:
         # and contact (trust toward 1) this tick; those with a closed firm fail; a
         # breakdown draw per other talk: breakdowns and timeouts fail; the talks due
         # decide (those that do not conclude closed, each for its first reason)
-        due, decided, n_ok, volume, n_closed, n_broke, n_late = negotiate_month(
+        due, decided, n_ok, volume, n_closed, n_broke, n_late = self._kernels[negotiate_month](
             self.firm_open, self.firm_costs, rates.negotiation_cost, store.contact,
             rates.gain_contact, stream_address(self.streams.breakdowns), rates.failure,
             book["opened"], book["due"], rates.timeout, _PARTNER_CLOSED, _BREAKDOWN,
@@ -120,17 +120,16 @@ class NegotiationBook:
         """:meth:`_negotiate` a pass at a time (the reference its one call is held to,
         ``tests/test_negotiate_month.py``)."""
         book, w, store, rates = self.negotiations, self.world, self.pairs, self.rates
-        rows, n_closed = talks_now(book["status"], OPEN, book["edge"], w.edge_supplier,
-                                   w.edge_receiver, self.firm_open, self.firm_costs,
-                                   rates.negotiation_cost, self.edge_slot_sr,
-                                   self.edge_slot_rs, store.trust, store.contact,
-                                   rates.gain_contact)
+        rows, n_closed = self._kernels[talks_now](
+            book["status"], OPEN, book["edge"], w.edge_supplier, w.edge_receiver,
+            self.firm_open, self.firm_costs, rates.negotiation_cost, self.edge_slot_sr,
+            self.edge_slot_rs, store.trust, store.contact, rates.gain_contact)
         if len(rows) == 0:   # no talks: nothing to pay, draw or decide
             return rows
         if n_closed:   # (most ticks none fails: no selections to make)
             self._fail(rows[len(rows) - n_closed:], t, "partner closed")
             rows = rows[:len(rows) - n_closed]
-        ends, n_broke, n_late = deadlines_drawn(
+        ends, n_broke, n_late = self._kernels[deadlines_drawn](
             rows, stream_address(self.streams.breakdowns), rates.failure,
             book["opened"], book["due"], t, rates.timeout)
         if n_broke or n_late:
@@ -148,10 +147,10 @@ class NegotiationBook:
         for n, code, key in ((n_broke, _BREAKDOWN, _FAILED_KEYS[_BREAKDOWN]),
                              (n_late, _TIMEOUT, _FAILED_KEYS[_TIMEOUT])):
             if n:
-                close_talks(ends[start:start + n], FAILED, code, t, book["status"],
-                            book["reason"], book["closed"], book["edge"], w.edge_supplier,
-                            w.edge_receiver, self.firm_negotiations, self.edge_status, IDLE,
-                            self.edge_retry, retry)
+                self._kernels[close_talks](
+                    ends[start:start + n], FAILED, code, t, book["status"], book["reason"],
+                    book["closed"], book["edge"], w.edge_supplier, w.edge_receiver,
+                    self.firm_negotiations, self.edge_status, IDLE, self.edge_retry, retry)
                 counts["negotiations_failed"] += n
                 counts[key] += n
                 start += n
@@ -179,8 +178,8 @@ class NegotiationBook:
         them). Returns the rows that concluded followed by the others' reasons
         (:func:`.kernels.failure_groups`), how many concluded and each deal's volume."""
         book = self.negotiations
-        return decide_close_talks(rows, book["edge"], volume, trial, book["cofund"],
-                                  *self._decision_inputs(t))
+        return self._kernels[decide_close_talks](
+            rows, book["edge"], volume, trial, book["cofund"], *self._decision_inputs(t))
 
     def _decision_inputs(self, t: int) -> tuple:
         """What :func:`.kernels_tick.decide_close_talks` reads after the talks' own
@@ -261,8 +260,8 @@ class NegotiationBook:
         each (one compiled pass, kernels.close_talks)."""
         book, w = self.negotiations, self.world
         failed = status == FAILED
-        close_talks(np.asarray(rows, dtype=np.int64), status, reason, t, book["status"],
-                    book["reason"], book["closed"], book["edge"], w.edge_supplier,
-                    w.edge_receiver, self.firm_negotiations, self.edge_status,
-                    IDLE if failed else ACTIVE,
-                    self.edge_retry, max(self.tick, 0) + self.rates.reconsider if failed else -1)
+        self._kernels[close_talks](
+            np.asarray(rows, dtype=np.int64), status, reason, t, book["status"],
+            book["reason"], book["closed"], book["edge"], w.edge_supplier, w.edge_receiver,
+            self.firm_negotiations, self.edge_status, IDLE if failed else ACTIVE,
+            self.edge_retry, max(self.tick, 0) + self.rates.reconsider if failed else -1)

@@ -85,14 +85,13 @@ class PartnerSearch:
         """:meth:`_search` on the open ``edges`` (``supported``: expert support applies),
         a pass at a time."""
         p, w, store = self.params, self.world, self.pairs
-        edges = found_and_evaluated(edges, stream_address(self.streams.discovery),
-                                    stream_address(self.streams.search), self.edge_slot_sr,
-                                    self.edge_slot_rs, store.aware, self.edge_discovery,
-                                    w.edge_supplier, w.edge_receiver, w.firm_size,
-                                    self.firm_member, SME, supported,
-                                    float(p.search_cost_eur), float(p.expert_support),
-                                    self.firm_search_budget, float(p.ticks_per_year),
-                                    self.firm_costs)
+        edges = self._kernels[found_and_evaluated](
+            edges, stream_address(self.streams.discovery),
+            stream_address(self.streams.search), self.edge_slot_sr, self.edge_slot_rs,
+            store.aware, self.edge_discovery, w.edge_supplier, w.edge_receiver,
+            w.firm_size, self.firm_member, SME, supported, float(p.search_cost_eur),
+            float(p.expert_support), self.firm_search_budget, float(p.ticks_per_year),
+            self.firm_costs)
         self.counts["evaluations"] += len(edges)
         if len(edges) == 0:   # no budget left for any: nothing to evaluate
             return
@@ -125,7 +124,7 @@ class PartnerSearch:
         p, w, store, book, ex = (self.params, self.world, self.pairs, self.negotiations,
                                  self.exchanges)
         size = len(book)
-        n_evaluated, n_opened = search_month(
+        n_evaluated, n_opened = self._kernels[search_month](
             edges, stream_address(self.streams.discovery), stream_address(self.streams.search),
             self.edge_discovery, w.firm_size, self.firm_member, SME, supported,
             float(p.search_cost_eur), float(p.expert_support), self.firm_search_budget,

@@ -8,7 +8,8 @@ counters. What it holds fixed is the *context* :data:`CONTEXT`: the static
 :class:`~.world.World`, the frozen :class:`~.params.Parameters`, their per-tick rates and
 tables derived from them once. Each random process draws from its own stream
 (:mod:`.randomness`). Everything else a model keeps is *memo* (:data:`MEMO`): results
-remembered from the state (:func:`._arrays.remembered`), never read as state.
+remembered from the state (:func:`._arrays.remembered`), never read as state, and the
+run's table of its kernels' entry points (:class:`.entry_points.BoundKernels`).
 
 Each phase of the tick declares its effects with :func:`phase`: the state and context it
 reads, the state it writes and the random streams it draws. ``tests/test_phases.py`` runs
@@ -118,6 +119,7 @@ MEMO = frozenset({
     "_lead_ticks", "_opening_ticks", "_season_months", "_starving",
     "_deal_inputs_of", "_contract_ticks",
     "_delivery_fixed",
+    "_kernels",   # (not a result: each kernel's entry point, bound at its first call)
 })
 
 

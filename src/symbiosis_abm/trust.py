@@ -368,7 +368,7 @@ class TrustUpkeep:
             if last is None or last[0] != key:
                 if store.size <= _SMALL_STORE:   # memo, links, slots and upkeep in one call
                     memo = self._slot_memo()
-                    pulls = upkeep_with_memo(
+                    pulls = self._kernels[upkeep_with_memo](
                         store.trust, store.met, store.contact, baseline, rates.trust_decay,
                         initial, rates.reputation, active, ex["supplier"], ex["receiver"],
                         ex["edge"], self.edge_slot_sr, self.edge_slot_rs, store.n_firms,
@@ -381,8 +381,9 @@ class TrustUpkeep:
                     return
                 last = self._reputation_links = (key, self._reputation_pulls(active))
             pulls = last[1]
-        trust_upkeep(store.trust, store.met, store.contact, baseline, rates.trust_decay,
-                     pulls, initial, rates.reputation)
+        self._kernels[trust_upkeep](
+            store.trust, store.met, store.contact, baseline, rates.trust_decay, pulls,
+            initial, rates.reputation)
 
     def _slot_memo(self) -> SlotMemo:
         store = self.pairs
@@ -403,8 +404,9 @@ class TrustUpkeep:
 
 #: No keys (to grow a :class:`SlotMemo`'s table).
 _NO_KEYS = np.zeros(0, dtype=np.int64)
-#: No reputation pulls (rows ij, ik, kj).
-_NO_PULLS = np.zeros((0, 3), dtype=np.int64)
+#: No reputation pulls (rows ij, ik, kj; int32 as the store's slots, as every pull is:
+#: a run binds trust_upkeep to one dtype, entry_points.BoundKernels).
+_NO_PULLS = np.zeros((0, 3), dtype=np.int32)
 #: Pair stores of up to this many slots look the links' slots up in their sorted index,
 #: within the links' compiled pass (through a :class:`SlotMemo`'s table there); larger
 #: ones through a :class:`SlotMemo`.
