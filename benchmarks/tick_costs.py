@@ -9,21 +9,25 @@ module attributes; kernels called from compiled code are part of their caller) w
 wall-clock timer, runs the workload, and prints per tick:
 
 * the tick's time without the timers (CPU, ``time.process_time``) and with them (the
-  timers add some 0.2-0.5 us a call: read the shares); and its CPU time with every phase
-  replaced by a function that returns at once (what Mesa's event loop and ``step()``
-  itself cost);
+  timers add some 0.2-0.5 us a call: read the shares; a timed kernel is called through
+  numba's dispatcher, which a run without the timers skips: it calls each kernel at its
+  compiled entry point, :mod:`symbiosis_abm.entry_points`); and its CPU time with every
+  phase replaced by a function that returns at once (what Mesa's event loop and
+  ``step()`` itself cost);
 * per phase: its time, the part inside kernel calls, the rest (glue), the kernel calls;
 * the ``--top`` kernels by time: calls and microseconds a tick, microseconds a call, and
   what passing the call's arguments costs: a compiled function of the same arity that
   returns at once, called with arguments the kernel was given in the run (up to
-  ``SAMPLES`` calls of each kernel kept), microseconds a call (numba's dispatch and the
-  unboxing of each argument: the part of a call that fewer, larger calls save). The
+  ``SAMPLES`` calls of each kernel kept), at its entry point as a run calls it,
+  microseconds a call (unboxing each argument: the part of a call that fewer, larger
+  calls save). The
   first line gives its sum over a tick;
 * the kernels replayed back to back: every kernel call of ``--replay`` runs (or
   regions) of the workload recorded in order, each with a copy of the arguments it was
   given (one copy serving the calls between which an array did not change), then made
   again one after another on fresh copies, with nothing but a loop between them, and the
-  same calls made to functions of the same arity that return at once. The difference is the kernels' own work (boxing what they return included);
+  same calls made to functions of the same arity that return at once, all at their
+  entry points. The difference is the kernels' own work (boxing what they return included);
   with the emptied tick (Mesa's loop) it bounds from below what a tick compiled whole, its
   glue and dispatch gone, could cost on these kernels (``benchmarks/README.md``, "By
   phase and by kernel");
@@ -62,6 +66,7 @@ from paired_ab import synthetic  # (bench.py's region of n firms)
 
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.draws import stream_address
+from symbiosis_abm.entry_points import entry_point
 
 #: the calls of each kernel whose arguments are kept to time their passing
 SAMPLES = 50
@@ -201,11 +206,12 @@ def passing_costs(samples: dict, repeats: int = 20) -> dict[str, float]:
         noop = returning_at_once(len(calls[0]))
         for args in calls:   # (compiled for each type signature met)
             noop(*args)
+        entries = [entry_point(noop, args) for args in calls]
         best = float("inf")
         for _ in range(repeats):
             started = time.perf_counter_ns()
-            for args in calls:
-                noop(*args)
+            for call, args in zip(entries, calls):
+                call(*args)
             best = min(best, (time.perf_counter_ns() - started) / len(calls))
         costs[name] = best
     return costs
@@ -320,12 +326,20 @@ def replayed(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUN
     passing_calls = [(at_once[len(a)], _as_given(a)) for _, a in calls]
     for function, args in passing_calls:   # (compiled for each type signature met,
         function(*args)                    # outside the timing)
+    passing_calls = at_entry_points(passing_calls)
     work = passing = float("inf")
     for _ in range(rounds):   # (alternating: a slower moment of the machine falls on both)
         passing = min(passing, _replay_seconds(passing_calls))
         fresh, held = _fresh(calls)   # (``held``: the streams' copies, alive meanwhile)
-        work = min(work, _replay_seconds(fresh))
+        work = min(work, _replay_seconds(at_entry_points(fresh)))
     return work, passing
+
+
+def at_entry_points(calls: list) -> list:
+    """``calls`` (``(kernel, args)``, each kernel compiled for its arguments' types) made
+    at their overloads' entry points, as a run makes them (:class:`symbiosis_abm.
+    entry_points.BoundKernels`): the dispatcher's choice is made here, not timed."""
+    return [(entry_point(function, args), args) for function, args in calls]
 
 
 def _replay_seconds(calls: list) -> float:
@@ -357,12 +371,13 @@ def replayed_by_kernel(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = R
     passing_calls = [(at_once[len(a)], _as_given(a)) for _, a in calls]
     for function, args in passing_calls:   # (compiled outside the timing)
         function(*args)
+    passing_calls = at_entry_points(passing_calls)
     work: dict[str, float] = {}
     passing: dict[str, float] = {}
     for _ in range(rounds):
         fresh, held = _fresh(calls)   # (``held``: the streams' copies, alive meanwhile)
         for best, timed in ((passing, _timed_calls(names, passing_calls)),
-                            (work, _timed_calls(names, fresh))):
+                            (work, _timed_calls(names, at_entry_points(fresh)))):
             for name, ns in timed.items():
                 best[name] = min(best.get(name, float("inf")), ns)
     counts = collections.Counter(names)
