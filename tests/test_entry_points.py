@@ -48,7 +48,7 @@ def _run(region: str, ticks: int, **overrides) -> SymbiosisModel:
 
 @pytest.mark.skipif(not COMPILED, reason="binds compiled overloads (numba's JIT is off)")
 def test_the_first_call_goes_through_the_dispatcher_then_the_entry_point():
-    table = BoundKernels()
+    table = BoundKernels(checked=False)
     assert capped_months not in table
     first = table[capped_months](*_months_args())
     bound = table[capped_months]

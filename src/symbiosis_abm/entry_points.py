@@ -2,9 +2,8 @@
 
 Calling a numba kernel goes through its dispatcher, which types every argument and picks
 the compiled overload for those types before it unboxes them and runs the machine code.
-For a kernel of a hundred arguments that choice costs about 2 us a call, as much as the
-small work the kernel then does in a 17-firm region; a ``kalundborg`` tick makes a dozen
-such calls. A run's calls of one kernel repeat the same argument types: its state arrays
+For a kernel of a hundred arguments that choice costs 2-4 us a call, a third of what
+the call costs warm in a 17-firm region; a ``kalundborg`` tick makes a dozen such calls. A run's calls of one kernel repeat the same argument types: its state arrays
 keep their dtypes, its parameters do not change. So a run's table binds each kernel, at
 its first call (made through the dispatcher, which compiles it if need be), to the entry
 point of the overload the dispatcher chose, and later calls go there directly: the same
@@ -95,7 +94,7 @@ def entry_point(kernel: Callable, args: tuple) -> Callable:
     return kernel if found is None else found.entry_point
 
 
-@cache   # (inspect.signature costs some 20 us; a run binds a few dozen kernels)
+@cache   # (inspect.signature costs 20-200 us a kernel; a run binds a few dozen)
 def _takes_star_args(kernel) -> bool:
     return any(p.kind is p.VAR_POSITIONAL
                for p in inspect.signature(kernel.py_func).parameters.values())
