@@ -2,9 +2,10 @@
 
 Calling a numba kernel goes through its dispatcher, which types every argument and picks
 the compiled overload for those types before it unboxes them and runs the machine code.
-For a kernel of a hundred arguments that choice costs 2-4 us a call, a third of what
-the call costs warm in a 17-firm region; a ``kalundborg`` tick makes a dozen such calls. A run's calls of one kernel repeat the same argument types: its state arrays
-keep their dtypes, its parameters do not change. So a run's table binds each kernel, at
+For a kernel of a hundred arguments that choice costs 2-4 us a call, a quarter to a half
+of what the call costs warm in ``kalundborg`` (27 firms), whose tick makes a dozen such
+calls. A run's calls of one kernel repeat the same argument types: its state arrays keep
+their dtypes, its parameters do not change. So a run's table binds each kernel, at
 its first call (made through the dispatcher, which compiles it if need be), to the entry
 point of the overload the dispatcher chose, and later calls go there directly: the same
 machine code and the same unboxing, without the choice. The results are the same bit for
