@@ -55,8 +55,8 @@ def test_a_stopped_sweep_leaves_no_worker_and_resumes(tmp_path, backend, stop):
     children = psutil.Process(proc.pid).children(recursive=True)
     assert children, "no worker processes seen"
     proc.send_signal(stop)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err
+    said, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, f"stdout: {said}\nstderr: {err}"   # (both, for a rare miss)
     last = err.strip().splitlines()[-1]
     assert f"STOPPED: interrupted ({stop.name})" in last and "rerun" in last, err
     assert "Traceback" not in err
