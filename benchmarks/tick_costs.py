@@ -206,11 +206,11 @@ def passing_costs(samples: dict, repeats: int = 20) -> dict[str, float]:
         noop = returning_at_once(len(calls[0]))
         for args in calls:   # (compiled for each type signature met)
             noop(*args)
-        entries = [entry_point(noop, args) for args in calls]
+        entries = at_entry_points([(noop, args) for args in calls])
         best = float("inf")
         for _ in range(repeats):
             started = time.perf_counter_ns()
-            for call, args in zip(entries, calls):
+            for call, args in entries:
                 call(*args)
             best = min(best, (time.perf_counter_ns() - started) / len(calls))
         costs[name] = best
