@@ -30,10 +30,12 @@ def _command(spec: Path, out: Path, backend: str) -> list[str]:
             "--no-progress"]
 
 
-#: The CLI run as a shell runs it, Ctrl-C handled as Python handles it by default. A
-#: child inherits its parent's SIGINT ignored or blocked, and a Python started so ignores
-#: Ctrl-C: a test run before this one in the same pytest worker process can leave it so
-#: (seen in CI: the sweep ran to its end and exited 0).
+#: The CLI run as an interactive shell runs it, Ctrl-C handled as Python handles it by
+#: default. A child inherits its parent's SIGINT ignored or blocked, and a Python started
+#: so ignores Ctrl-C. A non-interactive shell starts a background job (``cmd &``) with
+#: SIGINT ignored, so pytest launched so passes it on to every process it starts (seen:
+#: the sweep ran to its end and exited 0). No test leaves it so: a plugin comparing
+#: SIGINT's handler and mask before and after each test found no change in a full run.
 _WITH_CTRL_C = ("import runpy, signal; "
                 "signal.signal(signal.SIGINT, signal.default_int_handler); "
                 "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); "
