@@ -58,6 +58,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from numba import njit
@@ -183,8 +184,10 @@ def _timed_kernel(costs: Costs, name: str, dispatcher):
     return kernel
 
 
+@cache   # one per arity and process: compiling one for 100 arrays takes about a second
 def returning_at_once(arity: int) -> CPUDispatcher:
-    """A compiled function of ``arity`` positional arguments that returns at once.
+    """A compiled function of ``arity`` positional arguments that returns at once (the
+    same one for every call with that ``arity``: each type signature is compiled once).
 
     Examples
     --------

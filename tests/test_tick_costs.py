@@ -72,6 +72,8 @@ def test_passing_costs_grow_with_the_arguments(tick_costs):
     import numpy as np
 
     assert tick_costs.returning_at_once(3)(np.zeros(2), 1, np.ones(4)) == 0
+    # one per arity, its signatures compiled once a process
+    assert tick_costs.returning_at_once(3) is tick_costs.returning_at_once(3)
     a = np.zeros(5)
     costs = tick_costs.passing_costs({"one": [(a,)], "forty": [(a,) * 40, (a,) * 40]},
                                      repeats=5)
