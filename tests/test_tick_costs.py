@@ -98,7 +98,10 @@ def test_the_replay_bounds_a_tick_compiled_whole(tick_costs, capsys):
     replay, plain, passing, work, floor = map(float, re.findall(r"([0-9.]+) us", line))
     assert 0 < passing < replay and work == pytest.approx(replay - passing, abs=0.15)
     assert work < floor < plain   # Mesa's loop on top; the glue and dispatch gone
-    assert line.endswith(f"{floor / plain:.0%} of their tick (a floor for a tick compiled whole)")
+    share = re.search(r"(\d+)% of their tick \(a floor for a tick compiled whole\)$", line)
+    # The figures are printed rounded to 0.1 us, so the share recomputed from them
+    # may round the other way (16.49% against a printed 17%).
+    assert share and abs(int(share[1]) - 100 * floor / plain) <= 0.51
 
 
 def test_the_recorded_calls_share_what_the_run_shared(tick_costs):
