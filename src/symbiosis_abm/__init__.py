@@ -1,6 +1,8 @@
 """symbiosis-abm: an agent-based model of how industrial symbiosis networks emerge.
 
-The public API is small; everything else is in private-by-convention modules.
+The public API is small; everything else is in private-by-convention modules. Each name
+is imported when first used, so that the command line (``symbiosis-abm --help``, an
+input error) answers without loading the model, Mesa and the compiled kernels.
 
 Examples
 --------
@@ -11,15 +13,23 @@ Examples
 ['active_exchanges', 'assets_built', 'candidate_pairs']
 """
 
-from .agents import Facilitator, Firm
-from .catalogue import ResourceCatalogue, load_catalogue
-from .errors import ParameterError, RegionError, SymbiosisInputError
-from .exchange import Exchange
-from .model import SymbiosisModel
-from .opportunities import opportunities
-from .params import Parameters, parameter_table
-from .region import Region, bundled_regions, load_region
-from .sweep import load_results
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__ as __version__  # (the release number)
+
+if TYPE_CHECKING:   # (what the names are, for type checkers and readers)
+    from .agents import Facilitator, Firm
+    from .catalogue import ResourceCatalogue, load_catalogue
+    from .errors import ParameterError, RegionError, SymbiosisInputError
+    from .exchange import Exchange
+    from .model import SymbiosisModel
+    from .opportunities import opportunities
+    from .params import Parameters, parameter_table
+    from .region import Region, bundled_regions, load_region
+    from .sweep import load_results
 
 __all__ = [
     "SymbiosisModel", "opportunities", "Firm", "Facilitator", "Exchange",
@@ -27,4 +37,23 @@ __all__ = [
     "Region", "load_region", "bundled_regions", "ResourceCatalogue", "load_catalogue",
     "SymbiosisInputError", "RegionError", "ParameterError", "load_results",
 ]
-from ._version import __version__ as __version__  # noqa: E402  (the release number)
+
+#: the module each public name lives in
+_HOME = {"Facilitator": "agents", "Firm": "agents", "ResourceCatalogue": "catalogue",
+         "load_catalogue": "catalogue", "ParameterError": "errors",
+         "RegionError": "errors", "SymbiosisInputError": "errors", "Exchange": "exchange",
+         "SymbiosisModel": "model", "opportunities": "opportunities",
+         "Parameters": "params", "parameter_table": "params", "Region": "region",
+         "bundled_regions": "region", "load_region": "region", "load_results": "sweep"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+        globals()[name] = value   # (looked up once)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import SymbiosisInputError
+from ..sweep.backend_names import BACKENDS
 
 __all__ = ["register"]
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "runs/calibration/NAME); an existing one is resumed")
     p.add_argument("--quick", action="store_true",
                    help="the spec's [quick] size, into OUT/quick (a smoke test)")
-    p.add_argument("--backend", default="processes", choices=("serial", "processes", "dask"),
+    p.add_argument("--backend", default="processes", choices=BACKENDS,
                    help="where particles run (default processes)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: one per core)")

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 
 from ..errors import SymbiosisInputError
 from ..region import load_region
+from ..sweep.backend_names import BACKENDS
 from .patterns import PATTERNS, PatternContext, read_links
 from .posterior import Posterior
 from .sampler import SlotSampler
@@ -45,7 +46,6 @@ from .spec import CalibrationSpec
 __all__ = ["calibrate", "Simulator", "PatternDistance", "observed_statistics",
            "CalibrationResult", "BACKENDS"]
 
-BACKENDS = ("serial", "processes", "dask")
 _DB = "abc.db"
 _MANIFEST = "manifest.json"
 

@@ -4,12 +4,35 @@ A sweep is a spec TOML (:mod:`.spec`) expanded into runs (:mod:`.design`), execu
 backend (:mod:`.backends`, :mod:`.worker`) and streamed into a folder of Parquet files
 (:mod:`.store`) that :func:`load_results` reads and :mod:`.analyze` summarises.
 ``symbiosis-abm sweep SPEC --out DIR`` and ``symbiosis-abm analyze DIR`` are the command
-line (:mod:`.cli`). See ``docs/sweeps.md``.
+line (:mod:`.cli`). See ``docs/sweeps.md``. Each name is imported when first used (as
+the package's own), so the command line starts without the model.
 """
 
-from .results import SweepResults, load_results
-from .runner import SweepReport, run_sweep
-from .spec import SpecError, SweepSpec, load_spec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .results import SweepResults, load_results
+    from .runner import SweepReport, run_sweep
+    from .spec import SpecError, SweepSpec, load_spec
 
 __all__ = ["load_spec", "SweepSpec", "SpecError", "run_sweep", "SweepReport",
            "load_results", "SweepResults"]
+
+_HOME = {"SweepResults": "results", "load_results": "results", "SweepReport": "runner",
+         "run_sweep": "runner", "SpecError": "spec", "SweepSpec": "spec",
+         "load_spec": "spec"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+        globals()[name] = value   # (looked up once)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

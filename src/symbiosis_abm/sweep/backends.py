@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import SymbiosisInputError
+from .backend_names import BACKENDS
 from .design import Run
 from .pool import supervised
 from .worker import Task, run_chunk, warm_up
@@ -38,7 +39,7 @@ from .worker import Task, run_chunk, warm_up
 __all__ = ["BACKENDS", "execute", "chunked", "chunk_size", "default_workers", "dask_client",
            "DASK_RETRIES"]
 
-BACKENDS = ("serial", "processes", "dask")
+
 def default_workers() -> int:
     """One worker per core this process may use."""
     try:

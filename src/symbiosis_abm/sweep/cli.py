@@ -22,7 +22,7 @@ CONFIRM_RUNS = 50_000
 
 def register_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``sweep`` and ``analyze`` to the ``symbiosis-abm`` subcommands."""
-    from .backends import BACKENDS
+    from .backend_names import BACKENDS
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep from a spec TOML "
                                          "(resumable, parallel; docs/sweeps.md)")

@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..precompile import ensure_precompiled
-from .backends import BACKENDS
+from .backend_names import BACKENDS
 from .results import SweepResults, load_results
 from .runner import SweepReport, run_sweep
 from .spec import load_spec

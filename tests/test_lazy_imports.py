@@ -1,0 +1,61 @@
+"""The package's public names load on first use, so the command line answers at once.
+
+``symbiosis-abm --help`` and an argument error need neither the model, Mesa nor the
+compiled kernels (about 1.5 s of imports); the public API is the same as before.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import symbiosis_abm
+import symbiosis_abm.sweep
+
+HEAVY = ("symbiosis_abm.model", "symbiosis_abm.params", "mesa", "numba", "pandas")
+
+
+def _modules_after(code: str) -> set[str]:
+    """The heavy modules loaded by a fresh interpreter running ``code``."""
+    probe = f"{code}\nimport sys\nprint(*[m for m in {HEAVY!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    return set(done.stdout.split())
+
+
+def test_importing_the_package_loads_no_model():
+    assert _modules_after("import symbiosis_abm, symbiosis_abm.sweep") == set()
+
+
+def test_the_command_line_help_and_its_errors_load_no_model():
+    for argv in (["--help"], ["sweep", "--help"], ["calibrate", "--help"],
+                 ["run", "--no-such-option"]):
+        code = ("import contextlib, io, sys\nfrom symbiosis_abm.cli import main\n"
+                f"sys.argv = ['symbiosis-abm', *{argv!r}]\n"
+                "with contextlib.redirect_stdout(io.StringIO()), "
+                "contextlib.redirect_stderr(io.StringIO()), "
+                "contextlib.suppress(SystemExit):\n    main()")
+        assert _modules_after(code) == set(), argv
+
+
+def test_every_public_name_resolves_to_its_home_module():
+    for package in (symbiosis_abm, symbiosis_abm.sweep):
+        for name in package.__all__:
+            value = getattr(package, name)
+            assert value.__module__.startswith(package.__name__), name
+        assert set(package.__all__) <= set(dir(package))
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    try:
+        symbiosis_abm.NoSuchThing  # noqa: B018
+    except AttributeError as error:
+        assert "NoSuchThing" in str(error)
+    else:
+        raise AssertionError("symbiosis_abm.NoSuchThing resolved")
+
+
+def test_star_import_gives_the_public_api():
+    scope: dict = {}
+    exec("from symbiosis_abm import *", scope)
+    assert {"SymbiosisModel", "Parameters", "load_results"} <= set(scope)
