@@ -33,6 +33,7 @@ import math
 import numpy as np
 
 from ._arrays import RowsByKey, unique_sorted
+from .portable_math import power
 from .world import SME
 
 __all__ = ["process_end_chance", "firm_exit_chance", "link_end_chance", "risk_rate",
@@ -127,7 +128,7 @@ def annuity_factor_at(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
                                       np.asarray(years, dtype=float))
     out = 1.0 / years
     pos = rate > 0
-    out[pos] = rate[pos] / (1.0 - (1.0 + rate[pos]) ** -years[pos])
+    out[pos] = rate[pos] / (1.0 - power(1.0 + rate[pos], -years[pos]))
     return out
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from .codes import ACTIVE
 from .dates import tick_of
 from .errors import RegionError
+from .portable_math import power
 
 __all__ = ["trust_of_age", "initial_edges", "open_initial_network", "formed_in_run"]
 
@@ -48,7 +49,7 @@ def trust_of_age(initial: float, gain_per_tick: float, age_ticks: int | np.ndarr
     [0.5, 0.75, 0.875]
     """
     age = np.maximum(np.asarray(age_ticks, dtype=float), 0.0)
-    return 1.0 - (1.0 - initial) * (1.0 - gain_per_tick) ** age
+    return 1.0 - (1.0 - initial) * power(1.0 - gain_per_tick, age)
 
 
 def initial_edges(model) -> tuple[np.ndarray, np.ndarray]:

@@ -43,6 +43,7 @@ from .kernels_tick import (
 from .markets import price_step
 from .pace import hazard_per_tick
 from .policy import carbon_value, landfill_cost, schedule_or_constant
+from .portable_math import exp
 from .relations import MAX_DEGREE
 from .state import phase
 from .surplus_heat import calendar_year, stream_tax
@@ -173,7 +174,7 @@ class Lifecycle:
         self._price_key = (key, t, _price_horizon(t, p.tick_months, w.region.start,
                                                   schedules.values()),
                            (energy, carbon_part, disposal_now))
-        virgin_now = (w.need_virgin_price * np.exp(self.price_log[w.need_resource]) * energy
+        virgin_now = (w.need_virgin_price * exp(self.price_log[w.need_resource]) * energy
                       + carbon_part)
         old = getattr(self, "virgin_now", None)
         # the same bits: the same prices (a byte comparison, cheaper than array_equal's;
@@ -327,11 +328,11 @@ class Lifecycle:
                        t: int) -> None:
         """The items ``event`` of ``kind`` (their levels ``level``) change: the rule
         (pace.process_change) on those at open firms, in one compiled pass
-        (kernels.change_levels), the drawn levels' exponential as numpy's exp makes it
-        (capped at 1 in the pass)."""
+        (kernels.change_levels), the drawn levels' exponential as the C library makes it
+        (:func:`.portable_math.exp`: the same bits on every machine; capped at 1 in the pass)."""
         w, p, rng = self.world, self.params, self.streams.process
         u_stop, z = rng.random(len(event)), rng.standard_normal(len(event))
-        drawn = np.exp(p.process_change_sigma * z)
+        drawn = exp(p.process_change_sigma * z)
         stream = kind == "stream"
         fell = self._kernels[change_levels](
             event, u_stop, drawn, p.process_stop_share, level,

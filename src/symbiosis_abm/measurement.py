@@ -73,8 +73,9 @@ class Measurement:
             "materials_diverted_t": diverted_t,
             "energy_recovered_mwh": energy,
             "water_reused_m3": water,
-            # ndarray.dot: the same BLAS dot as ``@`` (the same bits), with less dispatch
-            "co2e_avoided_t": float(delivered.dot(w.catalogue.co2e_avoided)),
+            # numpy's pairwise sum of the products, not a BLAS dot: OpenBLAS picks its dot
+            # by processor (Haswell, SkylakeX, ...), and their sums differ in the last bit
+            "co2e_avoided_t": float(np.add.reduce(delivered * w.catalogue.co2e_avoided)),
             "firm_net_savings_eur": savings - costs - stranded,
             "public_cost_eur": public,
             "public_cost_per_t_diverted": (public / self._diverted_total

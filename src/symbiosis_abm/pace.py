@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .portable_math import exp, power
+
 __all__ = ["lead_ticks", "project_room", "process_change", "hazard_per_tick"]
 
 
@@ -40,7 +42,7 @@ def hazard_per_tick(per_year: float | np.ndarray, tick_months: float) -> np.ndar
     rate = np.asarray(per_year, dtype=float)
     if tick_months == 12.0:
         return rate  # exact: 1 - (1 - x) is not x in floating point
-    return 1.0 - (1.0 - rate) ** (tick_months / 12.0)
+    return 1.0 - power(1.0 - rate, tick_months / 12.0)
 
 
 def lead_ticks(mode: np.ndarray, lead_months_by_mode: np.ndarray, tick_months: float,
@@ -103,6 +105,6 @@ def process_change(
     event = np.asarray(u_event) < hazard
     dormant = level <= 0
     stop = event & ~dormant & (np.asarray(u_stop) < stop_share)
-    drawn = np.minimum(np.exp(sigma * np.asarray(z)), 1.0)
+    drawn = np.minimum(exp(sigma * np.asarray(z)), 1.0)
     new = np.where(event & dormant, 1.0, np.where(stop, 0.0, np.where(event, drawn, level)))
     return new, new < level

@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 
 from ._arrays import unique_sorted
 from .kernels import first_in_groups
+from .portable_math import exp
 
 __all__ = ["CandidateEdges", "candidate_edges", "discovery_chance", "first_per_group"]
 
@@ -103,7 +104,7 @@ def discovery_chance(distance_km: np.ndarray, rate: float, scale_km: float) -> n
     >>> discovery_chance(np.array([0.0, 10.0]), 0.5, 10.0).round(3)
     array([0.5  , 0.184])
     """
-    return rate * np.exp(-np.asarray(distance_km) / scale_km)
+    return rate * exp(-np.asarray(distance_km) / scale_km)
 
 
 def first_per_group(group: np.ndarray, order_key: np.ndarray, limit: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 from .catalogue import REFERENCE_SPEC, ResourceCatalogue, read_toml
 from .errors import RegionError
 from .params import Parameters
+from .portable_math import exp
 from .region import FirmSpec, NeedSpec, Region, StreamSpec
 from .schema import Field, Table, check
 
@@ -145,4 +146,4 @@ def _volumes(drawn: list[tuple[dict, float, float]]) -> list[float]:
     median = np.array([m for _, m, _ in drawn], dtype=float)
     sigma = np.array([item["sigma"] for item, _, _ in drawn], dtype=float)
     z = np.array([z for _, _, z in drawn], dtype=float)
-    return (median * np.exp(sigma * z)).tolist()
+    return (median * exp(sigma * z)).tolist()
