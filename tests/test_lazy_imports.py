@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import symbiosis_abm
+import symbiosis_abm.calibration
 import symbiosis_abm.sweep
 
 HEAVY = ("symbiosis_abm.model", "symbiosis_abm.params", "mesa", "numba", "pandas")
@@ -24,7 +25,8 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_importing_the_package_loads_no_model():
-    assert _modules_after("import symbiosis_abm, symbiosis_abm.sweep") == set()
+    assert _modules_after("import symbiosis_abm, symbiosis_abm.sweep, "
+                          "symbiosis_abm.calibration") == set()
 
 
 def test_the_command_line_help_and_its_errors_load_no_model():
@@ -39,7 +41,7 @@ def test_the_command_line_help_and_its_errors_load_no_model():
 
 
 def test_every_public_name_resolves_to_its_home_module():
-    for package in (symbiosis_abm, symbiosis_abm.sweep):
+    for package in (symbiosis_abm, symbiosis_abm.sweep, symbiosis_abm.calibration):
         for name in package.__all__:
             value = getattr(package, name)
             assert value.__module__.startswith(package.__name__), name

@@ -15,9 +15,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from ._version import __version__ as __version__  # (the release number)
 
 if TYPE_CHECKING:   # (what the names are, for type checkers and readers)
@@ -46,14 +46,4 @@ _HOME = {"Facilitator": "agents", "Firm": "agents", "ResourceCatalogue": "catalo
          "Parameters": "params", "parameter_table": "params", "Region": "region",
          "bundled_regions": "region", "load_region": "region", "load_results": "sweep"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-        globals()[name] = value   # (looked up once)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, __all__)

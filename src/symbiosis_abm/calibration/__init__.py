@@ -11,8 +11,7 @@ line starts fast and ``run --posterior`` works without it.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_attributes
 
 __all__ = ["calibrate", "CalibrationResult", "CalibrationSpec", "CalibrationSpecError",
            "load_calibration_spec", "Posterior", "load_posterior"]
@@ -21,8 +20,4 @@ _HOME = {"calibrate": "smc", "CalibrationResult": "smc", "CalibrationSpec": "spe
          "CalibrationSpecError": "spec", "load_calibration_spec": "spec",
          "Posterior": "posterior", "load_posterior": "posterior"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, __all__)

@@ -10,8 +10,9 @@ the package's own), so the command line starts without the model.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .results import SweepResults, load_results
@@ -25,14 +26,4 @@ _HOME = {"SweepResults": "results", "load_results": "results", "SweepReport": "r
          "run_sweep": "runner", "SpecError": "spec", "SweepSpec": "spec",
          "load_spec": "spec"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-        globals()[name] = value   # (looked up once)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, __all__)
