@@ -61,3 +61,14 @@ def test_star_import_gives_the_public_api():
     scope: dict = {}
     exec("from symbiosis_abm import *", scope)
     assert {"SymbiosisModel", "Parameters", "load_results"} <= set(scope)
+
+
+def test_a_name_shared_with_its_module_stays_the_function_once_the_module_loads():
+    """``symbiosis_abm.opportunities`` is the function, also after ``opportunities.py``
+    is imported (the import system binds a loaded submodule to its package's name)."""
+    code = ("import types, symbiosis_abm\n"
+            "from symbiosis_abm.opportunities import link_census\n"
+            "import symbiosis_abm.opportunities\n"
+            "assert isinstance(symbiosis_abm.opportunities, types.FunctionType)\n"
+            "assert symbiosis_abm.opportunities.__module__ == 'symbiosis_abm.opportunities'")
+    subprocess.run([sys.executable, "-c", code], check=True)

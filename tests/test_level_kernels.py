@@ -12,6 +12,7 @@ import pytest
 from symbiosis_abm.fading import dissolved
 from symbiosis_abm.kernels import change_levels, fade_pairs
 from symbiosis_abm.pace import process_change
+from symbiosis_abm.portable_math import exp
 
 
 def _change_numpy(level, u_event, u_stop, z, h, stop_share, sigma, item_firm, firm_open,
@@ -40,7 +41,7 @@ def test_change_levels_is_the_numpy_process_change(seed):
     sigma, stop_share = 0.4, 0.25
     want_level, want_fell = _change_numpy(level, u_event, u_stop, z, h, stop_share, sigma,
                                           item_firm, firm_open, committed, volume)
-    drawn = np.minimum(np.exp(sigma * z[event]), 1.0)
+    drawn = np.minimum(exp(sigma * z[event]), 1.0)   # (as Lifecycle draws them)
     got_level = level.copy()
     fell = change_levels(event, u_stop[event], drawn, stop_share, got_level, item_firm,
                          firm_open, committed, volume)

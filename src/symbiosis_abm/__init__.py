@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_attributes
+from ._lazy import lazy_package
 from ._version import __version__ as __version__  # (the release number)
 
 if TYPE_CHECKING:   # (what the names are, for type checkers and readers)
@@ -46,4 +46,4 @@ _HOME = {"Facilitator": "agents", "Firm": "agents", "ResourceCatalogue": "catalo
          "Parameters": "params", "parameter_table": "params", "Region": "region",
          "bundled_regions": "region", "load_region": "region", "load_results": "sweep"}
 
-__getattr__, __dir__ = lazy_attributes(__name__, _HOME, __all__)
+lazy_package(__name__, _HOME, __all__)

@@ -6,9 +6,8 @@ argument error starts at once.
 
 Examples
 --------
->>> getattr_, dir_ = lazy_attributes("symbiosis_abm", {"load_region": "region"},
-...                                  ["load_region"])
->>> getattr_("load_region").__module__, "load_region" in dir_()
+>>> import symbiosis_abm
+>>> symbiosis_abm.load_region.__module__, "load_region" in dir(symbiosis_abm)
 ('symbiosis_abm.region', True)
 """
 
@@ -16,26 +15,38 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
+import types
 from typing import Any
 
-__all__ = ["lazy_attributes"]
+__all__ = ["lazy_package"]
 
 
-def lazy_attributes(package: str, home: dict[str, str], public: list[str]
-                    ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """The module-level ``__getattr__`` and ``__dir__`` of ``package``: each name of
-    ``home`` is imported from its module (``home[name]``, a module of ``package``) when
-    first looked up, and kept on the package; ``dir()`` lists ``public`` too."""
+def lazy_package(package: str, home: dict[str, str], public: list[str]) -> None:
+    """Make ``package`` (imported, its ``__init__`` running) import each name of ``home``
+    from its module (``home[name]``, a module of ``package``) when first looked up, keep
+    it on the package, and list ``public`` in ``dir()``.
 
-    def __getattr__(name: str) -> Any:
-        if name not in home:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f".{home[name]}", package), name)
-        setattr(sys.modules[package], name, value)   # (looked up once)
-        return value
+    A name that is also its module's (``symbiosis_abm.opportunities``, the function in
+    ``opportunities.py``) stays the name's object when that module is imported: the
+    import system binds a submodule to the package once it is loaded, which would
+    otherwise replace the function by its module (an eager ``__init__`` rebinds it).
+    """
 
-    def __dir__() -> list[str]:
-        return sorted({*vars(sys.modules[package]), *public})
+    class LazyPackage(types.ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            if name not in home:
+                raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            value = getattr(importlib.import_module(f".{home[name]}", package), name)
+            setattr(self, name, value)   # (looked up once)
+            return value
 
-    return __getattr__, __dir__
+        def __dir__(self) -> list[str]:
+            return sorted({*vars(self), *public})
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if (name in home and isinstance(value, types.ModuleType)
+                    and value.__name__ == f"{package}.{name}"):
+                value = getattr(value, name)
+            super().__setattr__(name, value)
+
+    sys.modules[package].__class__ = LazyPackage

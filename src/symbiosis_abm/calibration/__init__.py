@@ -11,7 +11,7 @@ line starts fast and ``run --posterior`` works without it.
 
 from __future__ import annotations
 
-from .._lazy import lazy_attributes
+from .._lazy import lazy_package
 
 __all__ = ["calibrate", "CalibrationResult", "CalibrationSpec", "CalibrationSpecError",
            "load_calibration_spec", "Posterior", "load_posterior"]
@@ -20,4 +20,4 @@ _HOME = {"calibrate": "smc", "CalibrationResult": "smc", "CalibrationSpec": "spe
          "CalibrationSpecError": "spec", "load_calibration_spec": "spec",
          "Posterior": "posterior", "load_posterior": "posterior"}
 
-__getattr__, __dir__ = lazy_attributes(__name__, _HOME, __all__)
+lazy_package(__name__, _HOME, __all__)

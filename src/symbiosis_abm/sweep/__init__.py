@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_attributes
+from .._lazy import lazy_package
 
 if TYPE_CHECKING:
     from .results import SweepResults, load_results
@@ -26,4 +26,4 @@ _HOME = {"SweepResults": "results", "load_results": "results", "SweepReport": "r
          "run_sweep": "runner", "SpecError": "spec", "SweepSpec": "spec",
          "load_spec": "spec"}
 
-__getattr__, __dir__ = lazy_attributes(__name__, _HOME, __all__)
+lazy_package(__name__, _HOME, __all__)
