@@ -6,7 +6,7 @@ around which a network like Kalundborg's grew. It writes a copy of the region fi
 which the anchor closes at month ``[anchor] exit_tick`` (``closes_at_tick``), then runs
 the original ("anchor_stays", the reference) and the copy ("anchor_exits") on the same
 seeds, so the two versions pair by replicate. The copies and the generated spec go to
-``OUT-inputs/regions`` and ``OUT-inputs/spec.toml``.
+``OUT/inputs/regions`` and ``OUT/inputs/spec.toml``, inside the results folder.
 
 Measures: active exchanges and firms in an active exchange at the end, materials
 diverted, and ``others_exchanges``: active exchanges at the end that do not involve the
@@ -147,7 +147,7 @@ DESIGN = Design(
 def main(argv: list[str] | None = None) -> int:
     args = experiment_parser(DESIGN, ROOT).parse_args(argv)
     out = args.out or Path(args.default_out + ("-quick" if args.quick else ""))
-    inputs = Path(f"{out}-inputs")       # beside the sweep folder, which must be a sweep's
+    inputs = out / "inputs"   # (a command writes only under its --out)
     spec = variant_spec(inputs) if not args.report_only else inputs / "spec.toml"
     argv = list(argv or [])
     if "--out" not in argv:

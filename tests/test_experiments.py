@@ -44,6 +44,7 @@ def test_experiment_runs_quick(name, tmp_path):
     for figure in FIGURES[name]:
         assert (results / figure).stat().st_size > 1000, figure
     assert (out / "summary.parquet").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "results"]  # (no more)
     if name in ("facilitator_roles", "distance_trust", "withdrawal", "anchor_exit",
                 "policy"):
         effects = pd.read_parquet(out / "effects.parquet")

@@ -94,6 +94,28 @@ def test_a_different_spec_into_a_used_folder_is_refused_and_fresh_starts_over(tm
     assert "1 runs finished (1 now, 0 already done)" in capsys.readouterr().out
 
 
+
+def test_a_folder_holding_only_its_inputs_is_taken_and_fresh_keeps_them(tmp_path, capsys):
+    """An experiment writes the files its spec is made from into OUT/inputs before the
+    sweep starts (anchor_exit's region copies): the sweep takes such a folder, and
+    ``--fresh`` deletes its results but not those files; anything else is refused."""
+    out = tmp_path / "out"
+    (out / "inputs").mkdir(parents=True)
+    (out / "inputs" / "region.toml").write_text("kept\n", encoding="utf-8")
+    spec = write_spec(tmp_path, ticks=2, replicates=1)
+    assert main(["sweep", str(spec), "--out", str(out), "--backend", "serial",
+                 "--no-progress"]) == 0
+    assert main(["sweep", str(spec), "--out", str(out), "--backend", "serial",
+                 "--no-progress", "--fresh"]) == 0
+    assert "1 runs finished (1 now, 0 already done)" in capsys.readouterr().out
+    assert (out / "inputs" / "region.toml").read_text(encoding="utf-8") == "kept\n"
+    other = tmp_path / "other"
+    (other / "inputs").mkdir(parents=True)
+    (other / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(other), "--backend", "serial"]) == 2
+    assert "not empty and not a sweep folder" in capsys.readouterr().err
+    assert (other / "notes.txt").is_file()
+
 def test_the_example_spec_is_valid_and_has_about_40_runs():
     from symbiosis_abm.sweep.design import expand
 

@@ -55,6 +55,9 @@ __all__ = ["Store", "write_parquet", "read_parts", "code_fingerprint", "design_f
 
 MANIFEST = "manifest.json"
 _TMP = ".tmp-"
+#: a folder the sweep leaves alone: the files its spec was made from (an experiment's
+#: region copies, ``experiments/anchor_exit.py``), written before the sweep starts
+INPUTS = "inputs"
 _DATASETS = ("timeseries", "exchanges", "tables")
 #: the columns naming a run in every part (write_batch)
 _RUN_KEYS = ("run_id", "region", "arm", "point", "replicate", "seed")
@@ -119,7 +122,7 @@ class Store:
         if fresh and self.root.exists():
             self._clear()
         self.root.mkdir(parents=True, exist_ok=True)
-        if old is None and any(self.root.iterdir()):
+        if old is None and self._other_contents():
             raise SpecError(f"--out {self.root}: not empty and not a sweep folder; choose "
                             "an empty or new folder, or add --fresh to delete its contents")
         self._session = {"started": _now(), "ended": None, **(extra or {}),
@@ -142,11 +145,20 @@ class Store:
     def _finished_ids(self) -> set[str]:
         return set(read_parts(self.root / "parts" / "summary", ["run_id"])["run_id"])
 
+    def _other_contents(self) -> list[Path]:
+        """What the folder holds besides its :data:`INPUTS`."""
+        return [p for p in self.root.iterdir() if p.name != INPUTS]
+
     def _clear(self) -> None:
-        if not (self.root / MANIFEST).exists() and any(self.root.iterdir()):
+        """Delete the folder's results (for ``--fresh``), its :data:`INPUTS` kept."""
+        if not (self.root / MANIFEST).exists() and self._other_contents():
             raise SpecError(f"--out {self.root}: --fresh deletes only sweep folders (with a "
                             f"{MANIFEST}); this one has none: choose another folder")
-        shutil.rmtree(self.root)
+        for path in self._other_contents():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
     def _stale_reason(self, old: dict, ids: set[str]) -> str:
         """Why the folder's results cannot be grown by this code and spec ("" if they can)."""
