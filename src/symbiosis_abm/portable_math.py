@@ -41,11 +41,10 @@ def _shaped(out: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | np.float64:
 def exp(x) -> np.ndarray | np.float64:
     """``np.exp(x)`` as the C library makes it."""
     a = np.asarray(x, dtype=float)
-    return _shaped(exp_each(np.ascontiguousarray(a).reshape(-1)), a.shape)
+    return _shaped(exp_each(a.ravel()), a.shape)   # (ravel: C order, contiguous)
 
 
 def power(x, y) -> np.ndarray | np.float64:
     """``np.power(x, y)`` (broadcast) as the C library's ``pow`` makes it."""
     a, b = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    return _shaped(power_each(np.ascontiguousarray(a).reshape(-1),
-                              np.ascontiguousarray(b).reshape(-1)), a.shape)
+    return _shaped(power_each(a.ravel(), b.ravel()), a.shape)
