@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,29 @@ def test_they_take_shapes_and_scalars_as_numpys_ufuncs():
     assert exp(np.zeros((2, 0, 3))).shape == (2, 0, 3)
     strided = np.arange(12.0).reshape(3, 4)[:, ::2]
     assert exp(strided).tolist() == [[math.exp(v) for v in row] for row in strided.tolist()]
+
+
+_FIRST_POWER = ("import numpy as np; from symbiosis_abm.portable_math import power; "
+                "print(power(0.5, np.array([3.0])).tolist())")
+
+
+def test_power_hands_its_loop_arrays_of_its_own_without_a_warning():
+    """A broadcast input is spread into an array of its own: ``np.broadcast_arrays``' view
+    of a scalar spread to one item passed through ``ravel`` as itself (one item is
+    contiguous at any stride), and the dispatcher's reading of its ``writeable`` flag, on
+    a process's first call, warned (numpy 2) in the first run of ``vastra_malardalen``
+    (one initial tie's age)."""
+    first = subprocess.run([sys.executable, "-W", "error", "-c", _FIRST_POWER],
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and first.stderr == "", first.stderr[-300:]
+    assert first.stdout.strip() == "[0.125]"
+    column, row = np.array([[2.0], [3.0]]), np.array([0.5, 2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grid = power(row, column)
+        same = power(row, row)
+    assert grid.shape == (2, 3) and grid.tolist() == np.power(row, column).tolist()
+    assert same.tolist() == [math.pow(v, v) for v in row.tolist()]
 
 
 def _variants() -> dict[str, dict[str, str]]:

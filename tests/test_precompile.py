@@ -118,6 +118,60 @@ def test_a_precompiled_cache_serves_the_run_that_follows(tmp_path):
     assert got == {"current": True, "compiled": []}
 
 
+_STAR_KERNEL = textwrap.dedent("""
+    import numba
+
+    @numba.njit(cache=True)
+    def spread(a, *rest):
+        return a + len(rest)
+""")
+
+_COMPILE_STAR = textwrap.dedent("""
+    from numba import types
+    from symbiosis_abm.precompile import Signature, compile_signature
+    compile_signature(Signature("star_kernel", "spread",
+                                (types.float64, types.float64, types.int64)))
+""")
+
+_CALL_STAR = textwrap.dedent("""
+    import json
+    from numba.core import event
+    compiled = []
+
+    class Count(event.Listener):
+        def on_start(self, e): pass
+        def on_end(self, e): compiled.append(e.data["dispatcher"].py_func.__name__)
+
+    event.register("numba:compile", Count())
+    from star_kernel import spread
+    print(json.dumps({"result": spread(1.0, 2.0, 3), "compiled": compiled}))
+""")
+
+
+def test_a_kernel_taking_star_args_is_cached_under_the_key_a_call_looks_up(tmp_path):
+    """``compile_signature`` of a ``*args`` kernel (as ``renewal_priced``) fills the cache
+    so that a call in a new process loads it: it once cached the folded ``StarArgTuple``,
+    which no call looks up, and the first run of every fresh cache compiled it again."""
+    (tmp_path / "star_kernel.py").write_text(_STAR_KERNEL)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    subprocess.run([sys.executable, "-c", _COMPILE_STAR], env=env, cwd=tmp_path,
+                   capture_output=True, text=True, timeout=300, check=True)
+    after = subprocess.run([sys.executable, "-c", _CALL_STAR], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300, check=True)
+    assert json.loads(after.stdout.splitlines()[-1]) == {"result": 3.0, "compiled": []}
+
+
+def test_the_recording_meets_a_line_worn_out_and_built_again():
+    """A recorded run meets the replacement of worn lines (``kalundborg_history``'s old
+    lines wear out in its 22nd year): their kernels are compiled ahead too."""
+    runs = [r for r in pre.RECORDED_RUNS if r[1].get("lifetime_years")]
+    assert runs
+    names = {name for _, name, _ in _top_level_calls(runs)}
+    assert {"worn_rows", "place_on_routes", "spread_annuity"} <= names
+
+
 def test_ensure_does_nothing_where_the_cache_is_current(monkeypatch, capsys):
     monkeypatch.setattr(pre, "is_current", lambda: True)
     monkeypatch.setattr(pre, "precompile", lambda **kw: pytest.fail("compiled again"))

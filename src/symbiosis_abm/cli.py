@@ -190,10 +190,6 @@ def _set_message(problem: str, name: str, text: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .model import SymbiosisModel
-    from .output import write_outputs
-    from .precompile import ensure_precompiled
-
     if args.steps < 1:
         raise SymbiosisInputError(f"--steps {args.steps}: must be a whole number >= 1")
     if args.seed < 0:
@@ -205,6 +201,14 @@ def _run(args: argparse.Namespace) -> int:
         overrides["facilitator"] = False
     drawn = _posterior_draw(args.posterior, args.seed, overrides)
     overrides = {**drawn, **overrides}
+    if args.region != "synthetic":   # a wrong name or file told before the model loads
+        from .region import load_region
+
+        load_region(args.region)
+    from .model import SymbiosisModel
+    from .output import write_outputs
+    from .precompile import ensure_precompiled
+
     interactive = sys.stderr.isatty()
     if interactive and overrides.get("n_firms", 0) >= 10000:
         print(f"building a region of {overrides['n_firms']:,} firms ...", file=sys.stderr)

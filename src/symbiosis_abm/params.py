@@ -24,11 +24,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import ParameterError, did_you_mean
+
+if TYPE_CHECKING:   # (pandas only for the table: a --set error answers without it)
+    import pandas as pd
 
 __all__ = ["Parameters", "STATIC_WORLD", "TARGETING_STRATEGIES", "parameter_table",
            "parameter_markdown", "coerce"]
@@ -732,6 +733,8 @@ def parameter_table() -> pd.DataFrame:
     >>> t.loc["facilitator_end_tick", "default"]
     'None'
     """
+    import pandas as pd
+
     rows = []
     for f in fields(Parameters):
         m = f.metadata

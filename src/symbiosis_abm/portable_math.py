@@ -46,5 +46,16 @@ def exp(x) -> np.ndarray | np.float64:
 
 def power(x, y) -> np.ndarray | np.float64:
     """``np.power(x, y)`` (broadcast) as the C library's ``pow`` makes it."""
-    a, b = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    return _shaped(power_each(a.ravel(), b.ravel()), a.shape)
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    return _shaped(power_each(_flat(a, shape), _flat(b, shape)), shape)
+
+
+def _flat(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` broadcast to ``shape`` as a flat C-order array of its own where it must be
+    spread: ``np.broadcast_arrays``' views warn (numpy 2) when the compiled loop's
+    dispatcher reads their ``writeable`` flag, and ``np.broadcast_to``'s are read-only (a
+    second compiled signature)."""
+    if a.shape == shape:
+        return a.ravel()
+    return np.broadcast_to(a, shape).flatten()
