@@ -16,9 +16,9 @@ import symbiosis_abm.sweep
 HEAVY = ("symbiosis_abm.model", "symbiosis_abm.params", "mesa", "numba", "pandas")
 
 
-def _modules_after(code: str) -> set[str]:
-    """The heavy modules loaded by a fresh interpreter running ``code``."""
-    probe = f"{code}\nimport sys\nprint(*[m for m in {HEAVY!r} if m in sys.modules])"
+def _modules_after(code: str, heavy: tuple[str, ...] = HEAVY) -> set[str]:
+    """The ``heavy`` modules loaded by a fresh interpreter running ``code``."""
+    probe = f"{code}\nimport sys\nprint(*[m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     return set(done.stdout.split())
@@ -29,13 +29,13 @@ def test_importing_the_package_loads_no_model():
                           "symbiosis_abm.calibration") == set()
 
 
-def _after_cli(argv: list[str]) -> set[str]:
-    """The heavy modules loaded by ``symbiosis-abm *argv`` (its output swallowed)."""
+def _after_cli(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> set[str]:
+    """The ``heavy`` modules loaded by ``symbiosis-abm *argv`` (its output swallowed)."""
     return _modules_after("import contextlib, io, sys\nfrom symbiosis_abm.cli import main\n"
                           f"sys.argv = ['symbiosis-abm', *{argv!r}]\n"
                           "with contextlib.redirect_stdout(io.StringIO()), "
                           "contextlib.redirect_stderr(io.StringIO()), "
-                          "contextlib.suppress(SystemExit):\n    main()")
+                          "contextlib.suppress(SystemExit):\n    main()", heavy)
 
 
 def test_the_command_line_help_and_its_errors_load_no_model():
@@ -44,13 +44,17 @@ def test_the_command_line_help_and_its_errors_load_no_model():
         assert _after_cli(argv) == set(), argv
 
 
-def test_a_runs_wrong_region_or_setting_is_told_before_the_model_loads():
-    """``run`` checks its ``--set`` values and its region before it loads the model (a
-    wrong region took 1.9 s to be told, a wrong ``--set`` 1.8 s)."""
-    assert _after_cli(["run", "kalundborg", "--set", "no_such=1"]) == {"symbiosis_abm.params"}
-    wrong_region = _after_cli(["run", "no_such_region"])
-    assert "symbiosis_abm.model" not in wrong_region and "mesa" not in wrong_region
-    assert "numba" not in wrong_region
+def test_a_wrong_region_setting_or_spec_is_told_before_the_model_loads():
+    """``run`` and ``opportunities`` check their ``--set`` values and region, and
+    ``calibrate`` its spec, before they load the model or pyabc (a wrong region took 1.9 s
+    to be told, a wrong ``--set`` 1.8 s, a missing spec 3.9 s)."""
+    for command in ("run", "opportunities"):
+        assert _after_cli([command, "kalundborg", "--set", "no_such=1"]) == {
+            "symbiosis_abm.params"}, command
+        wrong_region = _after_cli([command, "no_such_region"])
+        assert not wrong_region & {"symbiosis_abm.model", "mesa", "numba"}, command
+    missing_spec = _after_cli(["calibrate", "no_such_spec.toml"], HEAVY + ("pyabc",))
+    assert not missing_spec & {"symbiosis_abm.model", "mesa", "numba", "pyabc"}
 
 
 def test_every_public_name_resolves_to_its_home_module():

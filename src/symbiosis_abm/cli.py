@@ -201,10 +201,7 @@ def _run(args: argparse.Namespace) -> int:
         overrides["facilitator"] = False
     drawn = _posterior_draw(args.posterior, args.seed, overrides)
     overrides = {**drawn, **overrides}
-    if args.region != "synthetic":   # a wrong name or file told before the model loads
-        from .region import load_region
-
-        load_region(args.region)
+    _check_region(args.region)
     from .model import SymbiosisModel
     from .output import write_outputs
     from .precompile import ensure_precompiled
@@ -229,6 +226,15 @@ def _run(args: argparse.Namespace) -> int:
             raise SymbiosisInputError(f"--out {args.out}: cannot write: {exc.strerror}") from None
         print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}")
     return 0
+
+
+def _check_region(source: str) -> None:
+    """Raise :class:`~.errors.RegionError` for a wrong region name or file, before a
+    command loads the model (about 1.5 s of imports); ``synthetic`` is the model's."""
+    if source != "synthetic":
+        from .region import load_region
+
+        load_region(source)
 
 
 def _precompile(args: argparse.Namespace) -> int:
@@ -326,11 +332,13 @@ def _resources(args: argparse.Namespace) -> int:
 
 
 def _opportunities(args: argparse.Namespace) -> int:
-    from .opportunities import format_opportunities, opportunities
-
     if args.top is not None and args.top < 1:
         raise SymbiosisInputError(f"--top {args.top}: must be a whole number >= 1")
-    table = opportunities(args.region, **parse_overrides(args.overrides))
+    overrides = parse_overrides(args.overrides)
+    _check_region(args.region)
+    from .opportunities import format_opportunities, opportunities
+
+    table = opportunities(args.region, **overrides)
     if table.empty:
         print("no feasible exchanges")
     else:

@@ -44,20 +44,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from ..precompile import ensure_precompiled
     from ..sweep.backends import default_workers
     from .spec import load_calibration_spec
 
+    # the spec and the options checked first: pyabc and the model take seconds to load
+    spec = load_calibration_spec(args.spec)
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        raise SymbiosisInputError(f"--workers {workers}: must be a whole number >= 1")
     try:
         from .smc import calibrate
     except ImportError as exc:
         raise SymbiosisInputError(f"calibrate needs pyabc ({exc.name} is missing): pip "
                                   "install -e '.[calibration]'") from None
+    from ..precompile import ensure_precompiled
 
-    spec = load_calibration_spec(args.spec)
-    workers = args.workers if args.workers is not None else default_workers()
-    if workers < 1:
-        raise SymbiosisInputError(f"--workers {workers}: must be a whole number >= 1")
     out = args.out or Path("runs") / "calibration" / spec.name
     if args.quick:
         spec, out = spec.quickened(), out / "quick"
