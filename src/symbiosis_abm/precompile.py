@@ -3,7 +3,7 @@
 numba compiles a kernel when a tick first calls it, for the types of that call, and keeps
 the machine code on disk (:mod:`.compiled`). A checkout whose kernels were never compiled
 (a fresh clone, or after ``kernels.py`` changed) therefore spends its first run compiling
-some fifty kernels one after another: about a minute of one core, with nothing shown. This
+some fifty kernels one after another: over two minutes of one core, with nothing shown. This
 module does that work first, on every core, with a progress bar:
 
 1. a short run in numba's pure-Python mode (``NUMBA_DISABLE_JIT=1``, in a child process:
