@@ -81,7 +81,8 @@ def test_the_recording_meets_every_call_a_compiled_run_makes():
     assert start.kernels == start.beneath | {"allocate_start"}
 
 
-_RUN_AFTER = textwrap.dedent("""
+#: a child's lines that list, in ``compiled``, each function numba compiles after them
+_COUNT_COMPILES = textwrap.dedent("""
     import json, sys
     from numba.core import event
     compiled = []
@@ -91,6 +92,9 @@ _RUN_AFTER = textwrap.dedent("""
         def on_end(self, e): compiled.append(e.data["dispatcher"].py_func.__name__)
 
     event.register("numba:compile", Count())
+""")
+
+_RUN_AFTER = _COUNT_COMPILES + textwrap.dedent("""
     from symbiosis_abm.precompile import is_current
     from symbiosis_abm.model import SymbiosisModel
     current = is_current()
@@ -133,16 +137,7 @@ _COMPILE_STAR = textwrap.dedent("""
                                 (types.float64, types.float64, types.int64)))
 """)
 
-_CALL_STAR = textwrap.dedent("""
-    import json
-    from numba.core import event
-    compiled = []
-
-    class Count(event.Listener):
-        def on_start(self, e): pass
-        def on_end(self, e): compiled.append(e.data["dispatcher"].py_func.__name__)
-
-    event.register("numba:compile", Count())
+_CALL_STAR = _COUNT_COMPILES + textwrap.dedent("""
     from star_kernel import spread
     print(json.dumps({"result": spread(1.0, 2.0, 3), "compiled": compiled}))
 """)
