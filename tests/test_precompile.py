@@ -73,8 +73,11 @@ def test_the_recording_meets_every_call_a_compiled_run_makes():
     assert len(calls) > 30
     assert calls <= folded, sorted(c[:2] for c in calls - folded)
     names = {(s.module, s.name) for s in recorded}
-    for kernel in ("allocate_start", "refresh_marked", "measure_flat", "deliver_pass"):
-        assert ("symbiosis_abm.kernels_tick", kernel) in names
+    # with the broker's watch and a large pair store's links, which a region of 3,000
+    # firms or more meets (RECORDING_WATCH_FROM_EDGES, RECORDING_SMALL_STORE)
+    for kernel in ("allocate_start", "refresh_marked", "measure_flat", "deliver_pass",
+                   "reputation_links", "memo_lookup", "memo_insert", "memo_update"):
+        assert ("symbiosis_abm.kernels_tick", kernel) in names, kernel
     # what a kernel calls in turn is named beneath it (the scheduling keeps such apart)
     start = next(s for s in recorded if s.name == "allocate_start")
     assert {"start_priced", "price_few_deals"} <= start.beneath

@@ -55,20 +55,20 @@ from .compiled import SharedFunctionCache, sources_stamp
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
            "ensure_precompiled", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
-           "RECORDING_WATCH_FROM_EDGES"]
+           "RECORDING_WATCH_FROM_EDGES", "RECORDING_SMALL_STORE"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
 KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick",
                   "symbiosis_abm.kernels_drawn")
 
-#: what the recording run simulates (region, overrides, ticks): between them nearly every
-#: kernel a tick calls from Python, with a facilitator or without, in a small region or a
-#: large one (the 300-firm region's broker watches its inputs while recording:
-#: :data:`RECORDING_WATCH_FROM_EDGES`), and lines that wear out and are built again (a
-#: year's life: ``kalundborg_history``'s old lines wear out from its 22nd year); about 8 s
-#: in pure Python. The few others (a pair store past 65,536 slots, as in a region of
-#: 3,000 firms: its reputation pass and trust memo) are compiled by the run that meets
-#: them, a second or two.
+#: what the recording run simulates (region, overrides, ticks): between them every kernel
+#: a tick calls from Python, with a facilitator or without, in a small region or a large
+#: one (the 300-firm region's broker watches its inputs and its pair store takes a large
+#: store's path while recording, :data:`RECORDING_WATCH_FROM_EDGES` and
+#: :data:`RECORDING_SMALL_STORE`), and lines that wear out and are built again (a year's
+#: life: ``kalundborg_history``'s old lines wear out from its 22nd year); about 8 s in
+#: pure Python. A signature the recording did not meet is compiled by the run that meets
+#: it, a second or two.
 RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False}, 24),
                  ("synthetic", {"n_firms": 300}, 36),
                  ("kalundborg", {"lifetime_years": 1.0}, 36))
@@ -77,6 +77,12 @@ RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False},
 #: while recording, so that the 300-firm region (some 6,000 edges) meets the watch's
 #: kernels, as a region of 1,500 firms or more does, and ``kalundborg`` (102) does not
 RECORDING_WATCH_FROM_EDGES = 1000
+
+#: a pair store is large (:data:`.trust._SMALL_STORE`: its reputation links looked up
+#: through a memo's hash table) from this many slots while recording, so that the 300-firm
+#: region (some 10,000 slots) meets a large store's kernels, as a region of 3,000 firms or
+#: more does (65,536 slots), and ``kalundborg`` (702) does not
+RECORDING_SMALL_STORE = 1000
 
 #: the file beside the kernels' cache that names the sources it was compiled from
 MARK_NAME = "symbiosis-abm-precompiled.json"
@@ -222,7 +228,7 @@ def record(runs=RECORDED_RUNS) -> list[Signature]:
     from .model import SymbiosisModel
 
     recording = _Recording()
-    with (kernels_wrapped(recording.recorder), _watching_from(RECORDING_WATCH_FROM_EDGES),
+    with (kernels_wrapped(recording.recorder), _recording_thresholds(),
           warnings.catch_warnings()):
         # the integer hashes overflow by design (in numpy scalars here, as compiled)
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -232,15 +238,18 @@ def record(runs=RECORDED_RUNS) -> list[Signature]:
 
 
 @contextlib.contextmanager
-def _watching_from(edges: int):
-    """The broker's input watch on from ``edges`` candidate edges for the duration."""
-    from . import terms
+def _recording_thresholds():
+    """For the duration, the broker's input watch on from
+    :data:`RECORDING_WATCH_FROM_EDGES` candidate edges and a pair store large from
+    :data:`RECORDING_SMALL_STORE` slots."""
+    from . import terms, trust
 
-    saved, terms.WATCH_FROM_EDGES = terms.WATCH_FROM_EDGES, edges
+    saved = terms.WATCH_FROM_EDGES, trust._SMALL_STORE
+    terms.WATCH_FROM_EDGES, trust._SMALL_STORE = RECORDING_WATCH_FROM_EDGES, RECORDING_SMALL_STORE
     try:
         yield
     finally:
-        terms.WATCH_FROM_EDGES = saved
+        terms.WATCH_FROM_EDGES, trust._SMALL_STORE = saved
 
 
 #: the recording child's program: :func:`_main` imported by the package's name, so that
