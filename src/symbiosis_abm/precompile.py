@@ -66,7 +66,7 @@ KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick",
 #: one (the 300-firm region's broker watches its inputs and its pair store takes a large
 #: store's path while recording, :data:`RECORDING_WATCH_FROM_EDGES` and
 #: :data:`RECORDING_SMALL_STORE`), and lines that wear out and are built again (a year's
-#: life: ``kalundborg_history``'s old lines wear out from its 22nd year); about 8 s in
+#: life: ``kalundborg_history``'s old lines wear out from its 22nd year); about 9 s in
 #: pure Python. A signature the recording did not meet is compiled by the run that meets
 #: it, a second or two.
 RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False}, 24),
