@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import mesa
 import networkx as nx
 import pandas as pd
 
-from symbiosis_abm import SymbiosisModel
+from symbiosis_abm import SymbiosisModel, precompile
 from symbiosis_abm.cli import main
 
 
@@ -55,6 +56,16 @@ def test_cli_synthetic_2000_firms_as_console_script(tmp_path):
          "--steps", "60"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "firms                       2000" in done.stdout or "2000" in done.stdout
+
+
+def test_a_runs_seconds_leave_out_the_compiling_before_it(tmp_path, monkeypatch, capsys):
+    """The summary's ``seconds`` is the run's own time: a first run's compiling of the
+    kernels (``ensure_precompiled``, here made to take 2 s) is not counted in it."""
+    monkeypatch.setattr(precompile, "ensure_precompiled", lambda: time.sleep(2.0))
+    out = tmp_path / "run"
+    assert main(["run", "kalundborg", "--steps", "3", "--out", str(out)]) == 0
+    seconds = json.loads((out / "summary.json").read_text())["seconds"]
+    assert 0 < seconds < 1.0
 
 
 def test_bad_set_value_is_one_line_exit_2(capsys):
