@@ -65,8 +65,12 @@ def with_exit(text: str, firm: str, tick: int) -> str:
 
 def variant_spec(out: Path) -> Path:
     """Write the anchor-exit copies of the spec's regions and a spec running both."""
+    from symbiosis_abm.precompile import ensure_precompiled
     from symbiosis_abm.region import bundled_regions
 
+    # the kernels compiled on every core first: finding each anchor builds a model, which
+    # would compile the few kernels it calls one by one (a fresh checkout's 5 s)
+    ensure_precompiled()
     data = tomllib.loads(SPEC.read_text(encoding="utf-8"))
     tick = int(data.pop("anchor")["exit_tick"])
     folder = out / "regions"
