@@ -78,10 +78,10 @@ RECORDED_RUNS = (("kalundborg", {}, 120), ("kalundborg", {"facilitator": False},
 #: kernels, as a region of 1,500 firms or more does, and ``kalundborg`` (102) does not
 RECORDING_WATCH_FROM_EDGES = 1000
 
-#: a pair store is large (:data:`.trust._SMALL_STORE`: its reputation links looked up
-#: through a memo's hash table) from this many slots while recording, so that the 300-firm
-#: region (some 10,000 slots) meets a large store's kernels, as a region of 3,000 firms or
-#: more does (65,536 slots), and ``kalundborg`` (702) does not
+#: a pair store is large (past :data:`.trust.SMALL_STORE_SLOTS`: its reputation links
+#: looked up through a memo's hash table) from this many slots while recording, so that
+#: the 300-firm region (some 10,000 slots) meets a large store's kernels, as a region of
+#: 3,000 firms or more does (65,536 slots), and ``kalundborg`` (702) does not
 RECORDING_SMALL_STORE = 1000
 
 #: the file beside the kernels' cache that names the sources it was compiled from
@@ -244,12 +244,13 @@ def _recording_thresholds():
     :data:`RECORDING_SMALL_STORE` slots."""
     from . import terms, trust
 
-    saved = terms.WATCH_FROM_EDGES, trust._SMALL_STORE
-    terms.WATCH_FROM_EDGES, trust._SMALL_STORE = RECORDING_WATCH_FROM_EDGES, RECORDING_SMALL_STORE
+    saved = terms.WATCH_FROM_EDGES, trust.SMALL_STORE_SLOTS
+    terms.WATCH_FROM_EDGES = RECORDING_WATCH_FROM_EDGES
+    trust.SMALL_STORE_SLOTS = RECORDING_SMALL_STORE
     try:
         yield
     finally:
-        terms.WATCH_FROM_EDGES, trust._SMALL_STORE = saved
+        terms.WATCH_FROM_EDGES, trust.SMALL_STORE_SLOTS = saved
 
 
 #: the recording child's program: :func:`_main` imported by the package's name, so that

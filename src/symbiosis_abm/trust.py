@@ -33,7 +33,7 @@ from .kernels_tick import (
 from .state import phase
 
 __all__ = ["PairStore", "SlotMemo", "toward", "after_delivery", "reputation_pull",
-           "TrustUpkeep"]
+           "TrustUpkeep", "SMALL_STORE_SLOTS"]
 
 
 def toward(value: np.ndarray, target: float | np.ndarray, rate: float | np.ndarray) -> np.ndarray:
@@ -366,7 +366,7 @@ class TrustUpkeep:
             key = (active.tobytes(), store.size)
             last = self.__dict__.get("_reputation_links")
             if last is None or last[0] != key:
-                if store.size <= _SMALL_STORE:   # memo, links, slots and upkeep in one call
+                if store.size <= SMALL_STORE_SLOTS:   # memo, links, slots and upkeep in one call
                     memo = self._slot_memo()
                     pulls = self._kernels[upkeep_with_memo](
                         store.trust, store.met, store.contact, baseline, rates.trust_decay,
@@ -410,7 +410,7 @@ _NO_PULLS = np.zeros((0, 3), dtype=np.int32)
 #: Pair stores of up to this many slots look the links' slots up in their sorted index,
 #: within the links' compiled pass (through a :class:`SlotMemo`'s table there); larger
 #: ones through a :class:`SlotMemo`.
-_SMALL_STORE = 1 << 16
+SMALL_STORE_SLOTS = 1 << 16
 
 
 def _reputation_links(sup: np.ndarray, rec: np.ndarray, store: PairStore,
