@@ -12,8 +12,9 @@ functions that count references (``NRT_incref``, ``NRT_decref``). A kernel's siz
 taken as the distance to the next address known (its inlined helpers are counted in it).
 
 The child process runs the workload once to load the compiled kernels, then the measured
-part (``kalundborg`` runs of 120 ticks, or ticks 5-24 of a synthetic region of
-``--firms`` firms sized as ``bench.py`` sizes it, built and run to tick 5 beforehand; a
+part (``kalundborg`` runs of 120 ticks, or ticks ``--from`` (5) to ``--ticks`` - 1 (24) of
+a synthetic region of ``--firms`` firms sized as ``bench.py`` sizes it, built and run to
+tick ``--from`` beforehand; a
 ``kalundborg`` run's construction is measured with it), and tells the parent the monotonic
 clock at both ends, so only the measured part's samples are read. Printed: the CPU time
 per tick (``time.process_time``), its share by kind of code, and the symbols that take
@@ -25,6 +26,7 @@ Usage::
 
     python benchmarks/perf_profile.py                      # kalundborg, 300 runs
     python benchmarks/perf_profile.py --firms 600 --runs 60
+    python benchmarks/perf_profile.py --firms 600 --runs 6 --from 60 --ticks 72  # late
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ def child(args: argparse.Namespace) -> None:
         def workload(seed: int) -> tuple:
             model = SymbiosisModel("synthetic", rng=seed, region_seed=seed,
                                    **region_overrides(args.firms))
-            model.run(5)
-            return model, args.ticks - 5
+            model.run(args.start)
+            return model, args.ticks - args.start
     else:
         def workload(seed: int) -> tuple:
             return SymbiosisModel("kalundborg", rng=seed), args.ticks
@@ -177,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=300, help="measured runs")
     parser.add_argument("--ticks", type=int, default=0,
                         help="ticks a run (default: 120, or 25 for a synthetic region)")
+    parser.add_argument("--from", dest="start", type=int, default=5,
+                        help="a synthetic region's first measured tick (default: 5)")
     parser.add_argument("--frequency", type=int, default=4000, help="samples a second")
     parser.add_argument("--top", type=int, default=30, help="symbols listed")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/perf")
@@ -185,12 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-map", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.ticks = args.ticks or (25 if args.firms else 120)
-    for name in ("firms", "runs", "ticks", "frequency", "top"):
-        if getattr(args, name) < (0 if name == "firms" else 1):
-            parser.error(f"--{name}: at least {0 if name == 'firms' else 1}, "
-                         f"got {getattr(args, name)}")
-    if args.firms and args.ticks <= 5:
-        parser.error("--ticks: a synthetic region's run measures ticks 5 on, so more than 5")
+    for name in ("firms", "runs", "ticks", "frequency", "top", "start"):
+        least = 0 if name in ("firms", "start") else 1
+        if getattr(args, name) < least:
+            flag = "from" if name == "start" else name
+            parser.error(f"--{flag}: at least {least}, got {getattr(args, name)}")
+    if args.firms and args.ticks <= args.start:
+        parser.error(f"--ticks: a synthetic region's run measures ticks {args.start} on "
+                     f"(--from), so more than {args.start}")
     if args.child:
         child(args)
         return 0
@@ -200,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.out / "perf.data"
     command = [sys.executable, __file__, "--child", "--write-map", "--runs", str(args.runs),
-               "--ticks", str(args.ticks), "--firms", str(args.firms)]
+               "--ticks", str(args.ticks), "--firms", str(args.firms), "--from",
+               str(args.start)]
     done = subprocess.run(["perf", "record", "-F", str(args.frequency), "-k", "CLOCK_MONOTONIC",
                            "-o", str(data), "--", *command], capture_output=True, text=True)
     if done.returncode != 0:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -113,9 +114,19 @@ def test_without_perf_one_line_and_exit_2(perf_profile, monkeypatch, capsys, tmp
 
 @pytest.mark.parametrize(("argv", "named"), [
     (["--runs", "0"], "--runs"), (["--firms", "-3"], "--firms"),
-    (["--firms", "600", "--ticks", "5"], "--ticks"), (["--top", "0"], "--top")])
+    (["--firms", "600", "--ticks", "5"], "--ticks"), (["--top", "0"], "--top"),
+    (["--firms", "600", "--from", "60", "--ticks", "60"], "--ticks"),
+    (["--firms", "600", "--from", "-1"], "--from")])
 def test_bad_counts_refused(perf_profile, capsys, argv, named):
     with pytest.raises(SystemExit) as stop:
         perf_profile.main(argv)
     assert stop.value.code == 2
     assert named in capsys.readouterr().err
+
+
+def test_child_measures_from_the_tick_asked(perf_profile, capsys):
+    # a synthetic region run to tick --from unmeasured, then measured up to --ticks
+    assert perf_profile.main(["--child", "--firms", "30", "--runs", "2", "--from", "3",
+                              "--ticks", "5"]) == 0
+    measured = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert measured["ticks"] == 2 * (5 - 3) and measured["cpu_s"] > 0
