@@ -14,11 +14,10 @@ taken as the distance to the next address known (its inlined helpers are counted
 The child process runs the workload once to load the compiled kernels, then the measured
 part (``kalundborg`` runs of 120 ticks, or ticks ``--from`` (5) to ``--ticks`` - 1 (24) of
 a synthetic region of ``--firms`` firms sized as ``bench.py`` sizes it, built and run to
-tick ``--from`` beforehand; a
-``kalundborg`` run's construction is measured with it), and tells the parent the monotonic
-clock at both ends, so only the measured part's samples are read. Printed: the CPU time
-per tick (``time.process_time``), its share by kind of code, and the symbols that take
-most. It writes ``perf.data`` under ``--out`` (git-ignored ``benchmarks/results/perf``) and,
+tick ``--from`` beforehand; a ``kalundborg`` run's construction is measured with it), and
+tells the parent the monotonic clock at both ends, so only the measured part's samples
+are read. Printed: the CPU time per tick (``time.process_time``), its share by kind of
+code, and the symbols that take most. It writes ``perf.data`` under ``--out`` (git-ignored ``benchmarks/results/perf``) and,
 while ``perf`` reads it, the map in ``/tmp``; nothing else. ``perf`` adds about a tenth to
 the CPU time; read the shares. Needs ``perf`` (``linux-perf``) and ``perf_event_paranoid`` <= 2.
 
@@ -179,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=300, help="measured runs")
     parser.add_argument("--ticks", type=int, default=0,
                         help="ticks a run (default: 120, or 25 for a synthetic region)")
-    parser.add_argument("--from", dest="start", type=int, default=5,
+    parser.add_argument("--from", dest="start", type=int, default=None,
                         help="a synthetic region's first measured tick (default: 5)")
     parser.add_argument("--frequency", type=int, default=4000, help="samples a second")
     parser.add_argument("--top", type=int, default=30, help="symbols listed")
@@ -189,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-map", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.ticks = args.ticks or (25 if args.firms else 120)
+    if args.start is not None and not args.firms:
+        parser.error("--from: only with --firms (a kalundborg run is measured whole)")
+    args.start = 5 if args.start is None else args.start
     for name in ("firms", "runs", "ticks", "frequency", "top", "start"):
         least = 0 if name in ("firms", "start") else 1
         if getattr(args, name) < least:

@@ -116,7 +116,7 @@ def test_without_perf_one_line_and_exit_2(perf_profile, monkeypatch, capsys, tmp
     (["--runs", "0"], "--runs"), (["--firms", "-3"], "--firms"),
     (["--firms", "600", "--ticks", "5"], "--ticks"), (["--top", "0"], "--top"),
     (["--firms", "600", "--from", "60", "--ticks", "60"], "--ticks"),
-    (["--firms", "600", "--from", "-1"], "--from")])
+    (["--firms", "600", "--from", "-1"], "--from"), (["--from", "10"], "--from")])
 def test_bad_counts_refused(perf_profile, capsys, argv, named):
     with pytest.raises(SystemExit) as stop:
         perf_profile.main(argv)
