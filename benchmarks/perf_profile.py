@@ -171,6 +171,16 @@ def report(shares: dict[tuple[str, str], float], per_tick_us: float, top: int) -
         print(f"{symbol[:48]:48s} {100 * share / total:6.2f}%  {kind_of(dso, symbol)}")
 
 
+def child_argv(args: argparse.Namespace) -> list[str]:
+    """The arguments of the measured child process: the workload of ``args``, and the
+    perf map written. ``--from`` goes with a synthetic region only (the child refuses it
+    for ``kalundborg``, which is measured whole)."""
+    argv = ["--child", "--write-map", "--runs", str(args.runs), "--ticks", str(args.ticks)]
+    if args.firms:
+        argv += ["--firms", str(args.firms), "--from", str(args.start)]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--firms", type=int, default=0,
@@ -207,11 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.out / "perf.data"
-    command = [sys.executable, __file__, "--child", "--write-map", "--runs", str(args.runs),
-               "--ticks", str(args.ticks), "--firms", str(args.firms), "--from",
-               str(args.start)]
     done = subprocess.run(["perf", "record", "-F", str(args.frequency), "-k", "CLOCK_MONOTONIC",
-                           "-o", str(data), "--", *command], capture_output=True, text=True)
+                           "-o", str(data), "--", sys.executable, __file__, *child_argv(args)],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         print(f"perf_profile: perf record failed: {last}", file=sys.stderr)

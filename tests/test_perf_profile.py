@@ -130,3 +130,25 @@ def test_child_measures_from_the_tick_asked(perf_profile, capsys):
                               "--ticks", "5"]) == 0
     measured = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert measured["ticks"] == 2 * (5 - 3) and measured["cpu_s"] > 0
+
+
+@pytest.mark.parametrize("argv", [[], ["--runs", "7"], ["--firms", "600", "--from", "60",
+                                                        "--ticks", "72"]])
+def test_child_is_given_arguments_it_accepts(perf_profile, monkeypatch, tmp_path, argv):
+    # the command under perf is parsed as the child parses it: a kalundborg profile must
+    # not hand the child a --from it refuses
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"] = command
+        return subprocess.CompletedProcess(command, 1, stdout="", stderr="stopped here")
+
+    monkeypatch.setattr(perf_profile.shutil, "which", lambda name: "/usr/bin/perf")
+    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+    assert perf_profile.main([*argv, "--out", str(tmp_path)]) == 1
+    child = seen["command"][seen["command"].index("--") + 3:]
+    assert child[:2] == ["--child", "--write-map"]
+    monkeypatch.setattr(perf_profile, "child", lambda args: seen.update(child_args=args))
+    assert perf_profile.main(child) == 0
+    assert seen["child_args"].firms == (600 if argv[:1] == ["--firms"] else 0)
+    assert seen["child_args"].runs == (7 if argv[:1] == ["--runs"] else 300)
