@@ -66,6 +66,7 @@ from .region import Region, load_region
 from .relations import group_pairs, tie_tick
 from .search import discovery_chance
 from .state import phase
+from .stepping import advance_until
 from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
@@ -186,13 +187,15 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self.datacollector.collect(self)
 
     def run(self, steps: int, *, progress: bool = False) -> None:
-        """Advance ``steps`` ticks, with a progress bar if ``progress``."""
-        if not progress:   # Mesa's own loop: a tick's step event each, as ``step()``
-            if steps > 0:     # runs it, without a call and an event look-up more
-                self.run_for(steps)
+        """Advance ``steps`` ticks, with a progress bar if ``progress``: Mesa's
+        ``run_for``, without a new step event a tick while nothing else is scheduled
+        (:mod:`.stepping`)."""
+        if not progress:
+            if steps > 0:
+                advance_until(self, self.time + steps)
             return
         for _ in tqdm(range(steps), desc=self.world.region.name, unit="tick", leave=False):
-            self.step()
+            advance_until(self, self.time + 1)
 
     # ------------------------------------------------------------------ state
     def _init_state(self, start: _Start, take: Callable[[np.ndarray], np.ndarray]) -> None:

@@ -1,0 +1,108 @@
+"""Mesa's step schedule advanced without a new event a tick while nothing else is due.
+
+Mesa 3.5 runs a model's ``step`` as a recurring event. Each tick, ``run_for`` pops the
+step's event from the model's event list, sets ``model.time`` to it, runs it, and the
+event's generator makes the next one (a new :class:`mesa.time.Event`, holding a weak
+reference to the step) and pushes it onto the list. In a ``kalundborg`` run that costs
+some 15 us a tick, about 8 % of the run (benchmarks/README.md, "Mesa's event loop, one
+event a run"): much more than on an empty model, as the tick's own work has left the
+loop's code and objects out of the cache.
+
+:func:`advance_until` has the same effects as Mesa's loop: ``model.time`` set to each
+tick's time before its step and to the end time after the last, ``model.steps`` counted
+by Mesa's own ``_do_step``, the generator's execution count, one pending event at the next
+tick's time, the ``time`` observable's signals. It moves the pending event to the next
+tick instead of making a new one. It does so only while that event is the only one on
+the list and its schedule a plain interval (no count, no end, no interval computed); for
+anything else it hands the rest of the run to Mesa's own loop, so events that users or
+a step schedule run when Mesa would run them.
+
+This reads Mesa 3.5's model internals (``_event_list``, ``_default_schedule``); the
+package pins ``mesa==3.5.*`` and ``tests/test_stepping.py`` holds it to ``run_for``.
+
+Examples
+--------
+>>> import mesa
+>>> class Ticker(mesa.Model):
+...     def step(self):
+...         pass
+>>> fast, plain = Ticker(rng=1), Ticker(rng=1)
+>>> advance_until(fast, 5)
+>>> plain.run_for(5)
+>>> (fast.time, fast.steps) == (plain.time, plain.steps) == (5, 5)
+True
+>>> fast._default_schedule.next_scheduled_time, plain._default_schedule.next_scheduled_time
+(6.0, 6.0)
+"""
+
+from __future__ import annotations
+
+import mesa
+
+
+def advance_until(model: mesa.Model, until: float) -> None:
+    """Run ``model`` until time ``until`` as Mesa's ``Model.run_until`` does (for an
+    ``until`` not before ``model.time``), without a new event a tick while the step's own
+    event is the only one due."""
+    schedule = model._default_schedule
+    if not _plain(schedule, model):
+        _mesa_loop(model, until)
+        return
+    interval = schedule.schedule.interval
+    while True:
+        event = schedule._current_event
+        if not _alone(model, schedule, event):
+            _mesa_loop(model, until)
+            return
+        if event.time > until:
+            break
+        model._event_list._events.pop()      # (the list's only event: Mesa's pop_event)
+        model.time = event.time
+        model._do_step()
+        schedule._execution_count += 1
+        next_time = model.time + interval
+        if model._event_list._events or not _still_pending(schedule, event):
+            schedule._schedule_next(next_time)   # the step changed the schedule: Mesa's way
+            continue
+        event.time = next_time
+        model._event_list._events.append(event)
+    model.time = until
+
+
+def _plain(schedule, model: mesa.Model) -> bool:
+    """Whether the step's schedule is Mesa's default for ``model``: ``_do_step`` at a
+    fixed interval, without a count or an end."""
+    plan = schedule.schedule
+    return (plan.count is None and plan.end is None and not callable(plan.interval)
+            and schedule.function() == model._do_step)
+
+
+def _alone(model: mesa.Model, schedule, event) -> bool:
+    """Whether the step's pending ``event`` is the only event on the model's list."""
+    events = model._event_list._events
+    return (event is not None and len(events) == 1 and events[0] is event
+            and _still_pending(schedule, event))
+
+
+def _still_pending(schedule, event) -> bool:
+    return schedule._active and not schedule._paused and not event.CANCELED \
+        and schedule._current_event is event
+
+
+def _mesa_loop(model: mesa.Model, until: float) -> None:
+    """Mesa 3.5's ``Model._advance_time`` after its check of ``until`` (which warns and
+    stops at ``until == model.time``, where a handed-back run still has the events at
+    that time to run)."""
+    events = model._event_list
+    while True:
+        try:
+            event = events.pop_event()
+        except IndexError:
+            break
+        if event.time <= until:
+            model.time = event.time
+            event.execute()
+        else:
+            events.add_event(event)
+            break
+    model.time = until
