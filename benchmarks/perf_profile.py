@@ -26,6 +26,17 @@ Usage::
     python benchmarks/perf_profile.py                      # kalundborg, 300 runs
     python benchmarks/perf_profile.py --firms 600 --runs 60
     python benchmarks/perf_profile.py --firms 600 --runs 6 --from 60 --ticks 72  # late
+    python benchmarks/perf_profile.py --python             # by Python function, 60 runs
+
+``--python`` sorts the samples by the code that owns them instead: the innermost Python
+function (CPython 3.12's ``-X perf`` names each function's frame for ``perf``) or
+compiled kernel on the sample's stack, with the C code it called (the interpreter's,
+numpy's, numba's unboxing). ``perf`` unwinds each sample's stack from a copy of it
+(``--call-graph dwarf``) up to the first such frame, which is all it needs. It shows
+which of the phases' functions the interpreter's share is spent in, without a Python
+profiler's cost per call; samples whose stack reaches neither (code made at run time
+that is not named, a stack cut short) are listed as such. Its samples are larger: the
+defaults drop to 60 runs at 1,000 samples a second.
 """
 
 from __future__ import annotations
@@ -95,9 +106,10 @@ def kernel_addresses() -> list[tuple[int, str]]:
 
 
 def write_perf_map(entries: list[tuple[int, str]], path: Path | None = None) -> None:
-    """``path`` (``perf``'s ``/tmp/perf-<pid>.map`` of this process): each entry's start,
-    size (to the next start; 64 KiB for the last, at most 1 MiB) and name, in hex."""
-    with open(path or f"/tmp/perf-{os.getpid()}.map", "w") as out:
+    """Append to ``path`` (``perf``'s ``/tmp/perf-<pid>.map`` of this process, where
+    ``-X perf`` writes Python's entries) each entry's start, size (to the next start; 64
+    KiB for the last, at most 1 MiB) and name, in hex."""
+    with open(path or f"/tmp/perf-{os.getpid()}.map", "a") as out:   # (after -X perf's)
         for (start, name), (following, _) in zip(entries, entries[1:] + [(0, "")]):
             size = following - start if following > start else 1 << 16
             out.write(f"{start:x} {min(size, 1 << 20):x} {name}\n")
@@ -151,6 +163,67 @@ def samples_by_symbol(data: Path, start: float, end: float) -> dict[tuple[str, s
     return shares
 
 
+#: a frame of ``perf script -F ip,sym,dso``: address, symbol, shared object (a run-time
+#: map for Python's functions under ``-X perf`` and the kernels named by this script)
+FRAME = re.compile(r"^\s*[0-9a-f]+ (.+) \((.+)\)\s*$")
+#: the share of samples whose stack reaches no Python function and no named kernel
+UNOWNED = "(no Python function or named kernel on the stack)"
+
+
+def samples_by_owner(data: Path, start: float, end: float) -> dict[str, float]:
+    """The share (%) of the samples in ``start..end`` owned by each Python function
+    (``py::`` frames of ``-X perf``, named ``function:file``) or compiled kernel
+    (``[compiled] name``): the innermost such frame of each sample's stack."""
+    script = subprocess.run(
+        ["perf", "script", "-i", str(data), "-F", "ip,sym,dso", "--time",
+         f"{start:.6f},{end:.6f}"], capture_output=True, text=True, check=True).stdout
+    owners: collections.Counter = collections.Counter()
+    for sample in re.split(r"\n\s*\n", script):
+        frames = [FRAME.match(line) for line in sample.splitlines()]
+        frames = [frame.groups() for frame in frames if frame]
+        if frames:
+            owners[owner_of(frames)] += 1
+    total = sum(owners.values()) or 1
+    return {owner: 100.0 * count / total for owner, count in owners.items()}
+
+
+def owner_of(frames: list[tuple[str, str]]) -> str:
+    """The owner of a sample whose stack is ``frames`` ((symbol, shared object), the
+    innermost first): see :func:`samples_by_owner`."""
+    for symbol, dso in frames:
+        if re.match(r"^/tmp/perf-\d+\.map$", dso) and not symbol.startswith("0x"):
+            if symbol.startswith("py::"):
+                return _short_path(symbol[4:])
+            return f"[compiled] {symbol}"
+    return UNOWNED
+
+
+def _short_path(function: str) -> str:
+    """``name:path`` with the path from the package or the library's folder on."""
+    name, _, path = function.partition(":")
+    for cut in ("/src/", "/site-packages/", "/lib/python3.12/"):
+        if cut in path:
+            path = path.split(cut, 1)[1]
+            break
+    return f"{name}:{path}" if path else name
+
+
+def report_owners(shares: dict[str, float], per_tick_us: float, top: int) -> None:
+    """Print the ``top`` owners of samples with their share and microseconds a tick, and
+    the share of all Python functions and of all kernels."""
+    python = sum(v for k, v in shares.items() if not k.startswith("[compiled]") and k != UNOWNED)
+    compiled = sum(v for k, v in shares.items() if k.startswith("[compiled]"))
+    print(f"{'Python functions (with the C code they called)':58s} {python:6.1f}% "
+          f"{per_tick_us * python / 100:8.1f}")
+    print(f"{'compiled kernels (with their callees)':58s} {compiled:6.1f}% "
+          f"{per_tick_us * compiled / 100:8.1f}")
+    print(f"{UNOWNED:58s} {shares.get(UNOWNED, 0.0):6.1f}% "
+          f"{per_tick_us * shares.get(UNOWNED, 0.0) / 100:8.1f}\n")
+    print(f"{'owner':70s} {'share':>7s} {'us/tick':>8s}")
+    for owner, share in sorted(shares.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"{owner[:70]:70s} {share:6.2f}% {per_tick_us * share / 100:8.1f}")
+
+
 def kind_of(dso: str, symbol: str) -> str:
     """The kind of code (:data:`KINDS`) of a symbol in a shared object."""
     return next(kind for kind, matches in KINDS if matches(dso, symbol))
@@ -171,6 +244,18 @@ def report(shares: dict[tuple[str, str], float], per_tick_us: float, top: int) -
         print(f"{symbol[:48]:48s} {100 * share / total:6.2f}%  {kind_of(dso, symbol)}")
 
 
+def record_command(args: argparse.Namespace, data: Path) -> list[str]:
+    """``perf record`` of the child into ``data``; with ``--python``, each sample's
+    stack copied for unwinding and the child's Python functions named (``-X perf``)."""
+    command = ["perf", "record", "-F", str(args.frequency), "-k", "CLOCK_MONOTONIC",
+               "-o", str(data)]
+    python = [sys.executable]
+    if args.python:
+        command += ["--call-graph", "dwarf,16384"]
+        python += ["-X", "perf"]
+    return [*command, "--", *python, __file__, *child_argv(args)]
+
+
 def child_argv(args: argparse.Namespace) -> list[str]:
     """The arguments of the measured child process: the workload of ``args``, and the
     perf map written. ``--from`` goes with a synthetic region only (the child refuses it
@@ -185,12 +270,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--firms", type=int, default=0,
                         help="a synthetic region of this many firms (default: kalundborg)")
-    parser.add_argument("--runs", type=int, default=300, help="measured runs")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="measured runs (default 300, or 60 with --python)")
     parser.add_argument("--ticks", type=int, default=0,
                         help="ticks a run (default: 120, or 25 for a synthetic region)")
     parser.add_argument("--from", dest="start", type=int, default=None,
                         help="a synthetic region's first measured tick (default: 5)")
-    parser.add_argument("--frequency", type=int, default=4000, help="samples a second")
+    parser.add_argument("--frequency", type=int, default=None,
+                        help="samples a second (default 4000, or 1000 with --python)")
+    parser.add_argument("--python", action="store_true",
+                        help="samples by the Python function or kernel that owns them")
     parser.add_argument("--top", type=int, default=30, help="symbols listed")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/perf")
     parser.add_argument("--child", action="store_true",
@@ -198,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-map", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.ticks = args.ticks or (25 if args.firms else 120)
+    args.runs = (60 if args.python else 300) if args.runs is None else args.runs
+    args.frequency = (1000 if args.python else 4000) if args.frequency is None else args.frequency
     if args.start is not None and not args.firms:
         parser.error("--from: only with --firms (a kalundborg run is measured whole)")
     args.start = 5 if args.start is None else args.start
@@ -217,23 +308,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.out / "perf.data"
-    done = subprocess.run(["perf", "record", "-F", str(args.frequency), "-k", "CLOCK_MONOTONIC",
-                           "-o", str(data), "--", sys.executable, __file__, *child_argv(args)],
-                          capture_output=True, text=True)
+    done = subprocess.run(record_command(args, data), capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         print(f"perf_profile: perf record failed: {last}", file=sys.stderr)
         return 1
     measured = json.loads(done.stdout.strip().splitlines()[-1])
+    read = samples_by_owner if args.python else samples_by_symbol
     try:
-        shares = samples_by_symbol(data, measured["start"], measured["end"])
+        shares = read(data, measured["start"], measured["end"])
     finally:   # perf has read the map: it is not left behind
         Path(f"/tmp/perf-{measured['pid']}.map").unlink(missing_ok=True)
     per_tick_us = measured["cpu_s"] / measured["ticks"] * 1e6
     what = f"synthetic, {args.firms} firms" if args.firms else "kalundborg"
     print(f"{what}: {measured['ticks']} ticks measured, {per_tick_us:.1f} us CPU a tick "
           f"(under perf)\n")
-    report(shares, per_tick_us, args.top)
+    (report_owners if args.python else report)(shares, per_tick_us, args.top)
     return 0
 
 

@@ -152,3 +152,83 @@ def test_child_is_given_arguments_it_accepts(perf_profile, monkeypatch, tmp_path
     assert perf_profile.main(child) == 0
     assert seen["child_args"].firms == (600 if argv[:1] == ["--firms"] else 0)
     assert seen["child_args"].runs == (7 if argv[:1] == ["--runs"] else 300)
+
+
+SCRIPT = """\
+
+\t          10eefe _PyEval_EvalFrameDefault (/usr/lib/libpython3.12.so.1.0)
+\t    7effe51ce35b py::Measurement._measure:/repo/src/symbiosis_abm/measurement.py (/tmp/perf-20958.map)
+
+\t          170c77 PyObject_CallFunctionObjArgs (/usr/lib/libpython3.12.so.1.0)
+\t            cc65 numba_unpickle (/venv/site-packages/numba/_helperlib.so)
+\t    7effe508a4c7 exp_each[wrapper] (/tmp/perf-20958.map)
+\t    7effe51ce35b py::exp:/repo/src/symbiosis_abm/portable_math.py (/tmp/perf-20958.map)
+
+\t           144b0 __tls_get_addr (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+\t          1cfdc8 get_state (inlined)
+\t    7effd6c295c5 py::Model._do_step:/venv/lib/python3.12/site-packages/mesa/model.py (/tmp/perf-20958.map)
+
+\t    7effd6c29000 0x00007effd6c29000 (/tmp/perf-20958.map)
+\t          1cfdc8 PyObject_Malloc (/usr/lib/libpython3.12.so.1.0)
+
+\t    7effe51ce35b py::Measurement._measure:/repo/src/symbiosis_abm/measurement.py (/tmp/perf-20958.map)
+"""
+
+
+def test_samples_owned_by_the_innermost_python_function_or_kernel(perf_profile, monkeypatch):
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"] = command
+        return subprocess.CompletedProcess(command, 0, stdout=SCRIPT, stderr="")
+
+    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+    shares = perf_profile.samples_by_owner(Path("perf.data"), 1.5, 2.0)
+    assert seen["command"][:3] == ["perf", "script", "-i"]
+    assert seen["command"][-2:] == ["--time", "1.500000,2.000000"]
+    assert shares == {"Measurement._measure:symbiosis_abm/measurement.py": 40.0,
+                      "[compiled] exp_each[wrapper]": 20.0,
+                      "Model._do_step:mesa/model.py": 20.0,
+                      perf_profile.UNOWNED: 20.0}
+
+
+def test_owners_report_adds_up(perf_profile, capsys):
+    shares = {"Measurement._measure:symbiosis_abm/measurement.py": 50.0,
+              "[compiled] measure_flat": 30.0, perf_profile.UNOWNED: 20.0}
+    perf_profile.report_owners(shares, per_tick_us=200.0, top=2)
+    out = capsys.readouterr().out
+    assert "Python functions (with the C code they called)" in out
+    lines = {line[:58].strip(): line[58:].split() for line in out.splitlines()[:3]}
+    assert lines["Python functions (with the C code they called)"] == ["50.0%", "100.0"]
+    assert lines["compiled kernels (with their callees)"] == ["30.0%", "60.0"]
+    assert lines[perf_profile.UNOWNED] == ["20.0%", "40.0"]
+    assert "Measurement._measure" in out and "(no Python" not in out.split("owner")[1]
+
+
+@pytest.mark.parametrize(("python", "runs", "frequency"), [(False, "300", "4000"),
+                                                          (True, "60", "1000")])
+def test_python_view_records_stacks_and_names_functions(perf_profile, monkeypatch, tmp_path,
+                                                        python, runs, frequency):
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"] = command
+        return subprocess.CompletedProcess(command, 1, stdout="", stderr="stopped here")
+
+    monkeypatch.setattr(perf_profile.shutil, "which", lambda name: "/usr/bin/perf")
+    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+    argv = ["--python"] if python else []
+    assert perf_profile.main([*argv, "--out", str(tmp_path)]) == 1
+    command = seen["command"]
+    record, child = command[:command.index("--")], command[command.index("--") + 1:]
+    assert record[record.index("-F") + 1] == frequency
+    assert ("--call-graph" in record) == python and ("-X" in child) == python
+    assert child[child.index("--runs") + 1] == runs
+
+
+def test_map_appended_after_pythons_own_entries(perf_profile, tmp_path):
+    path = tmp_path / "perf.map"
+    path.write_text("7f0000001000 40 py::step:model.py\n")
+    perf_profile.write_perf_map([(0x7F0000002000, "measure_flat")], path)
+    assert path.read_text().splitlines() == ["7f0000001000 40 py::step:model.py",
+                                             "7f0000002000 10000 measure_flat"]
