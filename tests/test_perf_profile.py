@@ -17,6 +17,24 @@ def perf_profile():
     return benchmark_scripts.load("perf_profile")
 
 
+@pytest.fixture
+def fake_perf(perf_profile, monkeypatch):
+    """``perf`` installed and its commands answered by ``answer(returncode, stdout)``;
+    the last command run is the returned dict's ``"command"``."""
+    def answer(returncode: int = 0, stdout: str = "") -> dict:
+        seen = {}
+
+        def run(command, **kwargs):
+            seen["command"] = command
+            return subprocess.CompletedProcess(command, returncode, stdout=stdout,
+                                               stderr="stopped here")
+
+        monkeypatch.setattr(perf_profile.subprocess, "run", run)
+        monkeypatch.setattr(perf_profile.shutil, "which", lambda name: "/usr/bin/perf")
+        return seen
+    return answer
+
+
 REPORT = """\
 # Samples: 32K of event 'cpu-clock:ppp'
 #
@@ -33,14 +51,8 @@ REPORT = """\
 """
 
 
-def test_report_read_by_shared_object_and_symbol(perf_profile, monkeypatch):
-    seen = {}
-
-    def fake_run(command, **kwargs):
-        seen["command"] = command
-        return subprocess.CompletedProcess(command, 0, stdout=REPORT, stderr="")
-
-    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+def test_report_read_by_shared_object_and_symbol(perf_profile, fake_perf):
+    seen = fake_perf(stdout=REPORT)
     shares = perf_profile.samples_by_symbol(Path("perf.data"), 12.5, 13.25)
     assert seen["command"][-2:] == ["--time", "12.500000,13.250000"]
     assert shares == {
@@ -134,17 +146,11 @@ def test_child_measures_from_the_tick_asked(perf_profile, capsys):
 
 @pytest.mark.parametrize("argv", [[], ["--runs", "7"], ["--firms", "600", "--from", "60",
                                                         "--ticks", "72"]])
-def test_child_is_given_arguments_it_accepts(perf_profile, monkeypatch, tmp_path, argv):
+def test_child_is_given_arguments_it_accepts(perf_profile, fake_perf, monkeypatch, tmp_path,
+                                             argv):
     # the command under perf is parsed as the child parses it: a kalundborg profile must
     # not hand the child a --from it refuses
-    seen = {}
-
-    def fake_run(command, **kwargs):
-        seen["command"] = command
-        return subprocess.CompletedProcess(command, 1, stdout="", stderr="stopped here")
-
-    monkeypatch.setattr(perf_profile.shutil, "which", lambda name: "/usr/bin/perf")
-    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+    seen = fake_perf(1)
     assert perf_profile.main([*argv, "--out", str(tmp_path)]) == 1
     child = seen["command"][seen["command"].index("--") + 3:]
     assert child[:2] == ["--child", "--write-map"]
@@ -175,14 +181,8 @@ SCRIPT = """\
 """
 
 
-def test_samples_owned_by_the_innermost_python_function_or_kernel(perf_profile, monkeypatch):
-    seen = {}
-
-    def fake_run(command, **kwargs):
-        seen["command"] = command
-        return subprocess.CompletedProcess(command, 0, stdout=SCRIPT, stderr="")
-
-    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+def test_samples_owned_by_the_innermost_python_function_or_kernel(perf_profile, fake_perf):
+    seen = fake_perf(stdout=SCRIPT)
     shares = perf_profile.samples_by_owner(Path("perf.data"), 1.5, 2.0)
     assert seen["command"][:3] == ["perf", "script", "-i"]
     assert seen["command"][-2:] == ["--time", "1.500000,2.000000"]
@@ -207,16 +207,9 @@ def test_owners_report_adds_up(perf_profile, capsys):
 
 @pytest.mark.parametrize(("python", "runs", "frequency"), [(False, "300", "4000"),
                                                           (True, "60", "1000")])
-def test_python_view_records_stacks_and_names_functions(perf_profile, monkeypatch, tmp_path,
+def test_python_view_records_stacks_and_names_functions(perf_profile, fake_perf, tmp_path,
                                                         python, runs, frequency):
-    seen = {}
-
-    def fake_run(command, **kwargs):
-        seen["command"] = command
-        return subprocess.CompletedProcess(command, 1, stdout="", stderr="stopped here")
-
-    monkeypatch.setattr(perf_profile.shutil, "which", lambda name: "/usr/bin/perf")
-    monkeypatch.setattr(perf_profile.subprocess, "run", fake_run)
+    seen = fake_perf(1)
     argv = ["--python"] if python else []
     assert perf_profile.main([*argv, "--out", str(tmp_path)]) == 1
     command = seen["command"]
