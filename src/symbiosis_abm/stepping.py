@@ -23,6 +23,7 @@ package pins ``mesa==3.5.*`` and ``tests/test_stepping.py`` holds it to ``run_fo
 Examples
 --------
 >>> import mesa
+from mesa.time import Event, EventGenerator
 >>> class Ticker(mesa.Model):
 ...     def step(self):
 ...         pass
@@ -38,6 +39,7 @@ True
 from __future__ import annotations
 
 import mesa
+from mesa.time import Event, EventGenerator
 
 
 def advance_until(model: mesa.Model, until: float) -> None:
@@ -69,7 +71,7 @@ def advance_until(model: mesa.Model, until: float) -> None:
     model.time = until
 
 
-def _plain(schedule, model: mesa.Model) -> bool:
+def _plain(schedule: EventGenerator, model: mesa.Model) -> bool:
     """Whether the step's schedule is Mesa's default for ``model``: ``_do_step`` at a
     fixed interval, without a count or an end."""
     plan = schedule.schedule
@@ -77,16 +79,17 @@ def _plain(schedule, model: mesa.Model) -> bool:
             and schedule.function() == model._do_step)
 
 
-def _alone(model: mesa.Model, schedule, event) -> bool:
+def _alone(model: mesa.Model, schedule: EventGenerator, event: Event | None) -> bool:
     """Whether the step's pending ``event`` is the only event on the model's list."""
     events = model._event_list._events
     return (event is not None and len(events) == 1 and events[0] is event
             and _still_pending(schedule, event))
 
 
-def _still_pending(schedule, event) -> bool:
-    return schedule._active and not schedule._paused and not event.CANCELED \
-        and schedule._current_event is event
+def _still_pending(schedule: EventGenerator, event: Event) -> bool:
+    """Whether ``event`` is still the running schedule's next, not cancelled."""
+    return (schedule._active and not schedule._paused and not event.CANCELED
+            and schedule._current_event is event)
 
 
 def _mesa_loop(model: mesa.Model, until: float) -> None:
