@@ -23,7 +23,6 @@ package pins ``mesa==3.5.*`` and ``tests/test_stepping.py`` holds it to ``run_fo
 Examples
 --------
 >>> import mesa
-from mesa.time import Event, EventGenerator
 >>> class Ticker(mesa.Model):
 ...     def step(self):
 ...         pass
