@@ -17,9 +17,10 @@ a synthetic region of ``--firms`` firms sized as ``bench.py`` sizes it, built an
 tick ``--from`` beforehand; a ``kalundborg`` run's construction is measured with it), and
 tells the parent the monotonic clock at both ends, so only the measured part's samples
 are read. Printed: the CPU time per tick (``time.process_time``), its share by kind of
-code, and the symbols that take most. It writes ``perf.data`` under ``--out`` (git-ignored ``benchmarks/results/perf``) and,
-while ``perf`` reads it, the map in ``/tmp``; nothing else. ``perf`` adds about a tenth to
-the CPU time; read the shares. Needs ``perf`` (``linux-perf``) and ``perf_event_paranoid`` <= 2.
+code, and the symbols that take most. It writes ``perf.data`` under ``--out`` (git-ignored
+``benchmarks/results/perf``) and, while ``perf`` reads it, the map in ``/tmp``; nothing
+else. ``perf`` adds about a tenth to the CPU time; read the shares. Needs ``perf``
+(``linux-perf``) and ``perf_event_paranoid`` <= 2.
 
 Usage::
 
@@ -166,6 +167,8 @@ def samples_by_symbol(data: Path, start: float, end: float) -> dict[tuple[str, s
 #: a frame of ``perf script -F ip,sym,dso``: address, symbol, shared object (a run-time
 #: map for Python's functions under ``-X perf`` and the kernels named by this script)
 FRAME = re.compile(r"^\s*[0-9a-f]+ (.+) \((.+)\)\s*$")
+#: the shared object of code made at run time and named in a process's map
+RUN_TIME_MAP = re.compile(r"^/tmp/perf-\d+\.map$")
 #: the share of samples whose stack reaches no Python function and no named kernel
 UNOWNED = "(no Python function or named kernel on the stack)"
 
@@ -191,7 +194,7 @@ def owner_of(frames: list[tuple[str, str]]) -> str:
     """The owner of a sample whose stack is ``frames`` ((symbol, shared object), the
     innermost first): see :func:`samples_by_owner`."""
     for symbol, dso in frames:
-        if re.match(r"^/tmp/perf-\d+\.map$", dso) and not symbol.startswith("0x"):
+        if RUN_TIME_MAP.match(dso) and not symbol.startswith("0x"):
             if symbol.startswith("py::"):
                 return _short_path(symbol[4:])
             return f"[compiled] {symbol}"
