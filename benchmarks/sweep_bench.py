@@ -88,11 +88,11 @@ def run_wall_ms(out: Path) -> float:
 
     Examples
     --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> pd.DataFrame({"run_id": ["a", "b"], "ok": [True, True],
-    ...               "seconds": [0.030, 0.034]}).to_parquet(folder / "times.parquet")
-    >>> round(run_wall_ms(folder), 1)
+    >>> with tempfile.TemporaryDirectory() as name:
+    ...     folder = Path(name)
+    ...     pd.DataFrame({"run_id": ["a", "b"], "ok": [True, True],
+    ...                   "seconds": [0.030, 0.034]}).to_parquet(folder / "times.parquet")
+    ...     print(round(run_wall_ms(folder), 1))
     32.0
     """
     return 1000 * float(pd.read_parquet(out / "times.parquet", columns=["seconds"])
