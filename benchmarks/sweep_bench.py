@@ -14,8 +14,8 @@ Four measurements (each can be run alone):
     mean N-worker one, with both measured in the same stretch of the machine's time.
     Target (issue 17): >= 1.8x on 2 workers of an idle 2-core machine. It also prints a
     run's mean wall time inside a worker (the sweep's ``times.parquet``) on N workers and
-    on 1: where the workers slow each other on shared cores, the first is the larger, and
-    no change of the engine or the model can make up for that.
+    on 1: where the workers slow each other on shared cores, the first is the larger, by
+    what the engine's feeding of its workers cannot win back.
 ``scaling``
     ``--scaling-runs`` runs (default 400) of a 200-firm synthetic region with the engine on
     1 worker and on 2 workers: the speedup (expect >= 1.6x on 2 free cores; with few runs
