@@ -63,6 +63,7 @@ def test_measure_flat_is_measure_pass(seed, scale, met_share, fresh):
         sup = rec = np.zeros(1, dtype=np.int64)
     (first, ended, reason, internal, firm_open, member, money, delivered,
      units) = measure_extras(rng, t, rows, n_firms)
+    co2e = rng.random(len(delivered)) * 2.5   # CO2e avoided per unit
     want = measure_pass(fresh, t, active, ex_edge, first, ended, reason, ex_sup, ex_rec,
                         internal, status, book_edge, 1, store.trust, store.met, store.src,
                         store.dst, slot_sr, slot_rs, sup, rec, firm_open, member, 0.35,
@@ -72,7 +73,8 @@ def test_measure_flat_is_measure_pass(seed, scale, met_share, fresh):
     got = measure_flat(fresh, t, active, ex_edge, first, ended, reason, ex_sup, ex_rec,
                        internal, status, book_edge, 1, store.trust, store.met, lower,
                        slot_sr, slot_rs, firm_open, member, 0.35, *money, delivered,
-                       np.array(units))
+                       np.array(units), co2e)
+    want = (*want[:15], float(np.add.reduce(delivered * co2e)), *want[15:])
     assert _bits(got) == _bits(want)
     assert [type(x) for x in got] == [type(x) for x in want]
 

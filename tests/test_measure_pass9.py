@@ -14,6 +14,7 @@ import pytest
 from helpers import measure_extras
 
 from symbiosis_abm.kernels_tick import (
+    _product_sum_in,
     closing_rows,
     closures_and_entries,
     leaving_rows,
@@ -95,6 +96,7 @@ def test_measure_flat_reads_the_tail_word(seed, n_other):
     status, book_edge = rng.integers(0, 3, talks), rng.integers(0, n_edges, talks)
     (first, ended, reason, internal, firm_open, member, money, delivered,
      units) = measure_extras(rng, t, rows, n_firms)
+    co2e = rng.random(len(delivered)) * 2.5   # CO2e avoided per unit
     ex_sup, ex_rec = sup[ex_edge], rec[ex_edge]
     want = measure_pass(True, t, active, ex_edge, first, ended, reason, ex_sup, ex_rec,
                         internal, status, book_edge, 1, store.trust, store.met, store.src,
@@ -103,7 +105,8 @@ def test_measure_flat_reads_the_tail_word(seed, n_other):
     got = measure_flat(True, t, active, ex_edge, first, ended, reason, ex_sup, ex_rec,
                        internal, status, book_edge, 1, store.trust, store.met,
                        store.src[:size] < store.dst[:size], slot_sr, slot_rs, firm_open,
-                       member, 0.35, *money, delivered, np.array(units))
+                       member, 0.35, *money, delivered, np.array(units), co2e)
+    want = (*want[:15], float(np.add.reduce(delivered * co2e)), *want[15:])
     assert _bits(got) == _bits(want)
     assert [type(x) for x in got] == [type(x) for x in want]
 
@@ -127,3 +130,17 @@ def test_the_traits_memo_follows_the_registry():
         assert all(np.array_equal(a, b) for a, b in zip(got, want))
         members.add(int(model.firm_member.sum()))
     assert len(members) > 1   # the registry did change
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 31, 128, 129, 300, 1037])
+def test_the_co2e_sum_is_numpys(n):
+    """The CO2e avoided as the measure pass sums it: each product rounded once, then
+    numpy's pairwise sum (blocks of 8 accumulators, halves above 128 values), bit for bit,
+    whatever the scratch's length past ``n``."""
+    rng = np.random.default_rng(n)
+    delivered = rng.random(n) * 10.0 ** rng.integers(-3, 7, n)
+    co2e = rng.random(n) * rng.choice([1e-3, 1.0, 800.0], n)
+    scratch = rng.random(n + 5)
+    got = _product_sum_in(delivered, co2e, scratch)
+    assert _bits([got]) == _bits([float(np.add.reduce(delivered * co2e))])
+    assert type(got) is float

@@ -2367,15 +2367,26 @@ def _masked_sum_in(values, mask, scratch):  # pragma: no cover - compiled
 
 
 @kernel
+def _product_sum_in(a, b, scratch):  # pragma: no cover - compiled
+    """``float(np.add.reduce(a * b))`` of two float64 arrays of one length, bit for bit
+    (each product rounded once, then numpy's pairwise sum, :func:`numpy_sum`), with the
+    products written into ``scratch`` (at least as long): no allocation."""
+    for i in range(len(a)):
+        scratch[i] = a[i] * b[i]
+    return numpy_sum(scratch[:len(a)])
+
+
+@kernel
 def measure_flat(fresh, t, active, ex_edge, first, ended, reason, supplier, receiver,
                  internal, status, book_edge, open_code, trust, met, lower, slot_sr,
                  slot_rs, firm_open, firm_member, initial_trust, savings, costs, stranded,
-                 delivered, units):  # pragma: no cover - compiled
+                 delivered, units, co2e):  # pragma: no cover - compiled
     """:func:`measure_pass`'s figures, in the same order and of the same types, without
     the pairs' ends or the edges' firms: ``lower[i]`` is the pair store's
     ``src[i] < dst[i]`` (at least ``len(trust)`` of them: a slot's ends never change,
     so the caller keeps them), ``units`` the three unit masks as the rows of one array
-    (t, MWh, m3).
+    (t, MWh, m3). After the delivered volume of m3, one figure more: the CO2e avoided,
+    ``float(np.add.reduce(delivered * co2e))`` (``co2e``: per unit of each resource).
 
     The strong ties, which :func:`measure_pass` counts as the distinct unordered firm
     pairs of the edges held (``min * n + max`` keys sorted), are the strong slots with
@@ -2430,6 +2441,7 @@ def measure_flat(fresh, t, active, ex_edge, first, ended, reason, supplier, rece
             _mean_or(weak_trust, np.nan), _masked_sum_in(delivered, units[0], scratch),
             _masked_sum_in(delivered, units[1], scratch),
             _masked_sum_in(delivered, units[2], scratch),
+            _product_sum_in(delivered, co2e, scratch),
             numpy_sum(savings), numpy_sum(costs), numpy_sum(stranded), participating,
             n_pairs, largest)
 

@@ -51,14 +51,18 @@ class Measurement:
         delivered = self.delivered_by_resource[-1]
         # the tick's counts, mean trusts and sums in one compiled pass, with the network's
         # figures if fresh
+        # numpy's pairwise sum of the CO2e products (kernels_tick._product_sum_in), not a
+        # BLAS dot: OpenBLAS picks its dot by processor (Haswell, SkylakeX, ...), and
+        # their sums differ in the last bit
         (n_active, n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
-         mean_trust, mean_strong, mean_weak, diverted_t, energy, water, savings, costs,
+         mean_trust, mean_strong, mean_weak, diverted_t, energy, water, co2e, savings, costs,
          stranded, *topology) = self._kernels[measure_flat](
             fresh, t, active, ex["edge"], ex["first"], ex["ended"], ex["reason"],
             ex["supplier"], ex["receiver"], _INTERNAL, book["status"], book["edge"], OPEN,
             store.trust, store.met, memo.lower, self.edge_slot_sr, self.edge_slot_rs,
             self.firm_open, self.firm_member, self.params.initial_trust, self.firm_savings,
-            self.firm_costs, self.firm_stranded, delivered, memo.units)
+            self.firm_costs, self.firm_stranded, delivered, memo.units,
+            w.catalogue.co2e_avoided)
         if fresh:
             memo.key, memo.topology = key, topology
         participating, n_pairs, largest = memo.topology
@@ -73,9 +77,7 @@ class Measurement:
             "materials_diverted_t": diverted_t,
             "energy_recovered_mwh": energy,
             "water_reused_m3": water,
-            # numpy's pairwise sum of the products, not a BLAS dot: OpenBLAS picks its dot
-            # by processor (Haswell, SkylakeX, ...), and their sums differ in the last bit
-            "co2e_avoided_t": float(np.add.reduce(delivered * w.catalogue.co2e_avoided)),
+            "co2e_avoided_t": co2e,
             "firm_net_savings_eur": savings - costs - stranded,
             "public_cost_eur": public,
             "public_cost_per_t_diverted": (public / self._diverted_total
