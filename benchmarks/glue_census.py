@@ -38,7 +38,14 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from tick_costs import Costs, _replaced, instrument, workload
+from tick_costs import (
+    Costs,
+    _replaced,
+    add_workload_arguments,
+    check_workload,
+    instrument,
+    workload,
+)
 
 import symbiosis_abm
 from symbiosis_abm import SymbiosisModel
@@ -199,31 +206,13 @@ def report(census: Census, ticks: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--firms", type=int, default=0,
-                        help="synthetic region of N firms (0: kalundborg, the default)")
-    parser.add_argument("--runs", type=int, default=20, help="kalundborg runs")
-    parser.add_argument("--regions", type=int, default=4, help="synthetic regions")
-    parser.add_argument("--from", dest="start", type=int, default=5,
-                        help="first counted tick of a synthetic region")
-    parser.add_argument("--ticks", type=int, default=None,
-                        help="ticks counted a run (default 120 for kalundborg, 20 else)")
+    add_workload_arguments(parser, runs=20, regions=4)
     args = parser.parse_args(argv)
-    if args.ticks is None:
-        args.ticks = 120 if args.firms == 0 else 20
-    for name in ("runs", "regions", "ticks"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name}: at least 1, got {getattr(args, name)}")
-    if args.firms < 0 or 0 < args.firms < 10:
-        parser.error(f"--firms: 0 (kalundborg) or at least 10, got {args.firms}")
-    if args.start < 0:
-        parser.error(f"--from: a tick, at least 0, got {args.start}")
+    what = check_workload(parser, args)
     census, ticks = take_census(args)
-    what = ("kalundborg" if args.firms == 0 else f"synthetic, {args.firms:,} firms, ticks "
-            f"{args.start}-{args.start + args.ticks - 1}")
     print(f"{what}: {ticks:,} ticks counted\n")
     print(report(census, ticks))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -548,36 +548,50 @@ def _replay_lines(m: Measured) -> list[str]:
             f"their tick (a floor for a tick compiled whole)"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_workload_arguments(parser: argparse.ArgumentParser, runs: int, regions: int) -> None:
+    """The options of :func:`workload`, with ``runs`` kalundborg runs and ``regions``
+    synthetic regions by default (``glue_census.py`` takes the same)."""
     parser.add_argument("--firms", type=int, default=0,
                         help="synthetic region of N firms (0: kalundborg, the default)")
-    parser.add_argument("--runs", type=int, default=40, help="kalundborg runs")
-    parser.add_argument("--regions", type=int, default=10, help="synthetic regions")
+    parser.add_argument("--runs", type=int, default=runs, help="kalundborg runs")
+    parser.add_argument("--regions", type=int, default=regions, help="synthetic regions")
     parser.add_argument("--from", dest="start", type=int, default=5,
                         help="first measured tick of a synthetic region")
     parser.add_argument("--ticks", type=int, default=None,
                         help="ticks measured a run (default 120 for kalundborg, 20 else)")
-    parser.add_argument("--top", type=int, default=15, help="kernels listed")
-    parser.add_argument("--replay", type=int, default=None,
-                        help="runs (regions) whose kernel calls are replayed back to back "
-                             "(default 4 kalundborg runs, 1 synthetic region; 0: none)")
-    args = parser.parse_args(argv)
+
+
+def check_workload(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """Fill in the default ``--ticks`` and refuse a bad workload option in one line
+    (``parser.error``); returns the workload's name as the reports print it."""
     if args.ticks is None:
         args.ticks = 120 if args.firms == 0 else 20
-    if args.replay is None:
-        args.replay = 4 if args.firms == 0 else 1
-    if args.replay < 0:
-        parser.error(f"--replay: runs or regions, at least 0, got {args.replay}")
-    for name in ("runs", "regions", "ticks", "top"):
+    for name in ("runs", "regions", "ticks"):
         if getattr(args, name) < 1:
             parser.error(f"--{name}: at least 1, got {getattr(args, name)}")
     if args.firms < 0 or 0 < args.firms < 10:
         parser.error(f"--firms: 0 (kalundborg) or at least 10, got {args.firms}")
     if args.start < 0:
         parser.error(f"--from: a tick, at least 0, got {args.start}")
-    what = ("kalundborg" if args.firms == 0 else f"synthetic, {args.firms:,} firms, ticks "
+    return ("kalundborg" if args.firms == 0 else f"synthetic, {args.firms:,} firms, ticks "
             f"{args.start}-{args.start + args.ticks - 1}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_workload_arguments(parser, runs=40, regions=10)
+    parser.add_argument("--top", type=int, default=15, help="kernels listed")
+    parser.add_argument("--replay", type=int, default=None,
+                        help="runs (regions) whose kernel calls are replayed back to back "
+                             "(default 4 kalundborg runs, 1 synthetic region; 0: none)")
+    args = parser.parse_args(argv)
+    what = check_workload(parser, args)
+    if args.replay is None:
+        args.replay = 4 if args.firms == 0 else 1
+    if args.replay < 0:
+        parser.error(f"--replay: runs or regions, at least 0, got {args.replay}")
+    if args.top < 1:
+        parser.error(f"--top: at least 1, got {args.top}")
     measured = measure(args)
     print(f"{what}: {measured.ticks} ticks measured\n")
     print(report(measured, args.top))

@@ -74,3 +74,13 @@ def test_the_hooks_are_removed(glue_census):
     assert dict(vars(SymbiosisModel)) == model_before
     assert dict(vars(Facilitator)) == facilitator_before
     assert sys.getprofile() is None
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--runs", "0"], "--runs"), (["--firms", "5"], "--firms"), (["--ticks", "0"], "--ticks"),
+    (["--from", "-1"], "--from"), (["--regions", "0"], "--regions")])
+def test_bad_input_refused(glue_census, capsys, argv, named):
+    with pytest.raises(SystemExit) as stop:
+        glue_census.main(argv)
+    assert stop.value.code == 2
+    assert named in capsys.readouterr().err

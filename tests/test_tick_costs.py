@@ -60,7 +60,7 @@ def test_the_timers_are_removed(tick_costs):
 
 @pytest.mark.parametrize(("argv", "named"), [
     (["--runs", "0"], "--runs"), (["--firms", "5"], "--firms"), (["--ticks", "0"], "--ticks"),
-    (["--from", "-1"], "--from"), (["--replay", "-1"], "--replay")])
+    (["--from", "-1"], "--from"), (["--replay", "-1"], "--replay"), (["--top", "0"], "--top")])
 def test_bad_input_refused(tick_costs, capsys, argv, named):
     with pytest.raises(SystemExit) as stop:
         tick_costs.main(argv)
