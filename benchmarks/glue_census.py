@@ -129,14 +129,15 @@ class Census:
             self.functions[label].add(frame.f_code)
             self.python_calls[label] += 1
 
-    def rebinding(self, cls: type, prefix: str, names) -> tuple:
-        """A ``__setattr__`` for ``cls`` that counts, under the current phase, the
-        attributes in ``names`` (all if None) set to another object than they held."""
+    def rebinding(self, cls: type, prefix: str, names: set[str] | None) -> tuple:
+        """``(cls, "__setattr__", setter)`` for :func:`tick_costs._replaced`: a setter
+        that counts, under the current phase, the attributes in ``names`` (all if None)
+        that held an object and are set to another one."""
         inherited = cls.__setattr__
 
         def setattr_counted(holder, name, value):
-            if (names is None or name in names) and vars(holder).get(name, None) is not value \
-                    and name in vars(holder):
+            held = vars(holder)
+            if (names is None or name in names) and name in held and held[name] is not value:
                 key = prefix + name
                 self.rebinds[self.phase()][key] += 1
                 if isinstance(value, np.ndarray):
