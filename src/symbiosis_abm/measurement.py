@@ -50,10 +50,9 @@ class Measurement:
             memo.lower_upto(size)
         delivered = self.delivered_by_resource[-1]
         # the tick's counts, mean trusts and sums in one compiled pass, with the network's
-        # figures if fresh
-        # numpy's pairwise sum of the CO2e products (kernels_tick._product_sum_in), not a
-        # BLAS dot: OpenBLAS picks its dot by processor (Haswell, SkylakeX, ...), and
-        # their sums differ in the last bit
+        # figures if fresh; the CO2e avoided as numpy's pairwise sum of the products
+        # (kernels_tick._product_sum_in), not a BLAS dot: OpenBLAS picks its dot by
+        # processor (Haswell, SkylakeX, ...), and their sums differ in the last bit
         (n_active, n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
          mean_trust, mean_strong, mean_weak, diverted_t, energy, water, co2e, savings, costs,
          stranded, *topology) = self._kernels[measure_flat](
