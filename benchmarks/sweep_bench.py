@@ -1,6 +1,6 @@
 """Sweep throughput, scaling and memory, measured against references in the same run.
 
-Four measurements (each can be run alone):
+Five measurements (each can be run alone):
 
 ``kalundborg``
     ``--runs`` runs (default 1,000) of ``kalundborg`` for ``--ticks`` months (default 120)
@@ -23,13 +23,20 @@ Four measurements (each can be run alone):
 ``memory``
     A ``--memory-runs`` run sweep (default 2,000) of a small region with few ticks; the
     main process's resident memory is sampled as runs accumulate (it should stay flat).
+``together``
+    A worker's chunk of 16 ``kalundborg`` runs of ``--ticks`` months, in one process,
+    advanced together a phase at a time (the worker's way for small regions,
+    ``sweep.worker._run_together``) and one after another, the two in turn for
+    ``--together-rounds`` rounds (default 10; which goes first alternates): CPU time a
+    run of each and the median of the rounds' ratios (together / one after another).
 
 Usage::
 
-    python benchmarks/sweep_bench.py                       # all four
+    python benchmarks/sweep_bench.py                       # all five
     python benchmarks/sweep_bench.py speedup
     python benchmarks/sweep_bench.py kalundborg --runs 200
     python benchmarks/sweep_bench.py memory --memory-runs 2000
+    python benchmarks/sweep_bench.py together --together-rounds 20
 """
 
 from __future__ import annotations
@@ -201,15 +208,45 @@ def bench_memory(args, tmp: Path) -> None:
           f"batch to the last {marks[-1][1] - marks[0][1]:+.1f} MiB")
 
 
+def bench_together(args, tmp: Path) -> None:
+    """A chunk's runs advanced together and one after another, in turn in one process."""
+    from symbiosis_abm.sweep import worker
+    from symbiosis_abm.sweep.design import expand
+
+    s = spec("bench_together", "kalundborg", args.ticks, 16)
+    runs, task = expand(s), worker.Task.of(s)
+    small = worker.TOGETHER_UP_TO_FIRMS
+    worker.run_chunk(runs[:2], task)   # (the kernels loaded)
+    spent: dict[str, list[float]] = {"together": [], "alone": []}
+    try:
+        for i in range(args.together_rounds):
+            for way in (("together", "alone") if i % 2 == 0 else ("alone", "together")):
+                worker.TOGETHER_UP_TO_FIRMS = small if way == "together" else -1
+                started = time.process_time()
+                results = worker.run_chunk(runs, task)
+                spent[way].append((time.process_time() - started) / len(runs))
+                assert all(r["ok"] for r in results)
+    finally:
+        worker.TOGETHER_UP_TO_FIRMS = small
+    ratios = np.array(spent["together"]) / np.array(spent["alone"])
+    q1, median, q3 = np.percentile(ratios, [25, 50, 75])
+    print(f"together: a chunk of {len(runs)} kalundborg runs x {args.ticks} ticks, "
+          f"{args.together_rounds} rounds in one process: CPU a run "
+          f"{np.median(spent['together']) * 1e3:.1f} ms advanced together, "
+          f"{np.median(spent['alone']) * 1e3:.1f} ms one after another (medians); "
+          f"ratio together / one after another, median of the rounds {median:.3f} "
+          f"(quartiles {q1:.3f}-{q3:.3f})")
+
+
 BENCHES = {"kalundborg": bench_kalundborg, "speedup": bench_speedup,
-           "scaling": bench_scaling, "memory": bench_memory}
+           "scaling": bench_scaling, "memory": bench_memory, "together": bench_together}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # no list default: argparse checks a nargs="*" default against the choices as one value
     parser.add_argument("which", nargs="*", choices=list(BENCHES),
-                        help="which benchmarks (default: all four)")
+                        help="which benchmarks (default: all five)")
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--ticks", type=int, default=120)
     parser.add_argument("--workers", type=int, default=2)
@@ -220,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scaling-ticks", type=int, default=60)
     parser.add_argument("--memory-runs", type=int, default=2000)
     parser.add_argument("--memory-ticks", type=int, default=12)
+    parser.add_argument("--together-rounds", type=int, default=10)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)

@@ -73,3 +73,14 @@ class SlowModel(SymbiosisModel):
         if os.environ.get("SWEEP_TEST_SLOW"):
             time.sleep(0.1)
         super().step()
+
+
+class PhaseTroubleModel(SymbiosisModel):
+    """The model, except that its measurement raises at tick 3 for ``broker_capacity == 2``:
+    a run whose step is the package's own (so a worker advances it with others) and that
+    fails in the middle of a tick."""
+
+    def _measure(self, t):
+        if t == 3 and self.params.broker_capacity == 2:
+            raise RuntimeError("test hook: a phase raised")
+        super()._measure(t)

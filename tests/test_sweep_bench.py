@@ -40,3 +40,26 @@ def test_speedup_reports_a_runs_time_inside_a_worker_on_each_pool(sweep_bench, t
     assert many == pytest.approx(mean[2], abs=0.05)
     assert one == pytest.approx(mean[1], abs=0.05)
     assert ratio == pytest.approx(mean[2] / mean[1], abs=0.006)
+
+
+def test_together_times_the_chunk_both_ways_in_turn(sweep_bench, tmp_path, capsys,
+                                                    monkeypatch):
+    from symbiosis_abm.sweep import worker
+
+    batches = []
+    original = worker.advance_together
+    monkeypatch.setattr(worker, "advance_together",
+                        lambda models, steps, **kw: batches.append(len(models))
+                        or original(models, steps, **kw))
+    small = worker.TOGETHER_UP_TO_FIRMS
+    sweep_bench.bench_together(argparse.Namespace(ticks=2, together_rounds=3), tmp_path)
+    # the warm-up's two runs, then per round the chunk of 16 together and none together
+    assert batches == [2, 16, 0, 0, 16, 16, 0]
+    assert worker.TOGETHER_UP_TO_FIRMS == small   # put back
+    line = capsys.readouterr().out
+    found = re.search(r"CPU a run ([\d.]+) ms advanced together, ([\d.]+) ms one after "
+                      r"another .*median of the rounds ([\d.]+) \(quartiles ([\d.]+)-([\d.]+)\)",
+                      line)
+    assert found, line
+    together, alone, median, q1, q3 = (float(x) for x in found.groups())
+    assert together > 0 and alone > 0 and q1 <= median <= q3

@@ -29,7 +29,7 @@ Examples
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ from .region import Region, load_region
 from .relations import group_pairs, tie_tick
 from .search import discovery_chance
 from .state import phase
-from .stepping import advance_until
+from .stepping import advance_until, interleavable
 from .synthetic import generate_synthetic
 from .terms import DealTerms
 from .timing import in_ticks, tick_rates
@@ -168,22 +168,43 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
         self.running = True
 
     # ------------------------------------------------------------------ one tick
+    @interleavable
     def step(self) -> None:
-        """One tick, in the order of the ODD (docs/ODD.md, section 3)."""
+        """One tick, in the order of the ODD (docs/ODD.md, section 3): the phases of
+        :meth:`tick_phases`, one after another."""
+        for _ in self.tick_phases():
+            pass
+
+    def tick_phases(self) -> Iterator[None]:
+        """One tick, pausing after each phase of :data:`PHASES`: :meth:`step` runs it
+        through; :func:`.stepping.advance_together` runs a phase for several models
+        before the next."""
         t = self.tick = self.steps - 1
         self._open_firms(t)                         # 0. firms due to open this month enter
+        yield
         self._firm_traits(t)
+        yield
         self._realise_streams(t)                    # 1. streams realise
+        yield
         self._deliver(t)                            # 2. exchanges deliver, trust, endings
+        yield
         if self.facilitator is not None:
             self.facilitator.act(t)                 # 3. facilitator's roles
+        yield
         self._search(t)                             # 4-5. search and evaluate
+        yield
         deals = self._negotiate(t)                  # 6. negotiate
+        yield
         self._allocate(t, deals)                    # 7. allocate
+        yield
         self._close_firms(t)                        # 8. exits and entries, process
+        yield
         self._change(t)                             #    changes, cascades, fading,
+        yield
         self._update_trust()                        #    trust decay, reputation
+        yield
         self._measure(t)                            # 9. collect data
+        yield
         self.datacollector.collect(self)
 
     def run(self, steps: int, *, progress: bool = False) -> None:

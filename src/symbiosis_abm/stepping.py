@@ -17,6 +17,11 @@ the list and its schedule a plain interval (no count, no end, no interval comput
 anything else it hands the rest of the run to Mesa's own loop, so events that users or
 a step schedule run when Mesa would run them.
 
+:func:`advance_together` advances several models so, each phase of a tick for every model
+before the next phase (a step marked :func:`interleavable` runs the model's
+``tick_phases()``, which pauses after each phase): each model ends as it would alone, and
+a phase's code, run for one model after another, stays in the processor's caches.
+
 This reads Mesa 3.5's model internals (``_event_list``, ``_default_schedule``); the
 package pins ``mesa==3.5.*`` and ``tests/test_stepping.py`` holds it to ``run_for``.
 
@@ -37,8 +42,20 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import mesa
+from mesa.model import _mesa_logger
 from mesa.time import Event, EventGenerator
+
+
+def interleavable(step: Callable) -> Callable:
+    """Mark a model class's ``step`` as running the model's ``tick_phases()`` (a generator
+    that pauses after each phase) through, and nothing else: :func:`advance_together`
+    may then run the phases of several such models in turn. A subclass that overrides
+    ``step`` without the mark is advanced alone."""
+    step.interleavable = True
+    return step
 
 
 def advance_until(model: mesa.Model, until: float) -> None:
@@ -60,14 +77,107 @@ def advance_until(model: mesa.Model, until: float) -> None:
         model._event_list._events.pop()      # (the list's only event: Mesa's pop_event)
         model.time = event.time
         model._do_step()
-        schedule._execution_count += 1
-        next_time = model.time + interval
-        if model._event_list._events or not _still_pending(schedule, event):
-            schedule._schedule_next(next_time)   # the step changed the schedule: Mesa's way
-            continue
+        _schedule_next_tick(model, event, interval)
+    model.time = until
+
+
+def advance_together(models: Sequence[mesa.Model], steps: int, *,
+                     on_error: Callable[[mesa.Model, Exception], None] | None = None) -> None:
+    """Advance each of ``models`` ``steps`` ticks as ``advance_until(model, model.time +
+    steps)`` would, running each phase of a tick for every model before the next phase.
+
+    The models' results are each their own (no phase reads another model's state); only
+    the order of the work changes, so that a phase's code, run for one model after
+    another, stays in the processor's caches (benchmarks/README.md, "Runs advanced
+    together").
+    A model is advanced this way while its step is :func:`interleavable` and the step's
+    event is the only one due, as :func:`advance_until` requires; otherwise it is
+    advanced alone, by :func:`advance_until`. With ``on_error``, a model whose tick
+    raises is handed to ``on_error(model, exception)`` (inside the ``except``: the
+    traceback is current) and goes no further, while the others go on; without it the
+    exception propagates and leaves the models mid-tick.
+    """
+    if steps <= 0:
+        return
+    pending = []   # (model, until, interval) of the models advanced together
+    for model in models:
+        until = model.time + steps
+        if _interleavable(model) and _plain(model._default_schedule, model):
+            pending.append((model, until, model._default_schedule.schedule.interval))
+        else:
+            _guarded(advance_until, model, until, on_error)
+    while pending:
+        ticking = []
+        for model, until, interval in pending:
+            schedule = model._default_schedule
+            event = schedule._current_event
+            if not _alone(model, schedule, event):
+                _guarded(advance_until, model, until, on_error)
+            elif event.time > until:
+                model.time = until
+            else:   # (advance_until's tick up to the step, and Mesa's _do_step's count)
+                model._event_list._events.pop()
+                model.time = event.time
+                model.steps += 1
+                _mesa_logger.info(f"Step {model.steps} at time {model.time}")
+                ticking.append((model, (until, interval), event, model.tick_phases()))
+        pending = []
+        for model, (until, interval), event in _phases_in_turn(ticking, on_error):
+            _schedule_next_tick(model, event, interval)
+            pending.append((model, until, interval))
+
+
+def _phases_in_turn(ticking: list[tuple], on_error) -> list[tuple]:
+    """Run the ticks of ``ticking`` (model, what it carries, event, phases) a phase at a
+    time for every model in turn; returns (model, what it carries, event) of those whose
+    tick ended."""
+    done, running = [], ticking
+    while running:
+        still = []
+        for item in running:
+            try:
+                next(item[3])
+            except StopIteration:
+                done.append(item[:3])
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(item[0], exc)
+            else:
+                still.append(item)
+        running = still
+    return done
+
+
+def _schedule_next_tick(model: mesa.Model, event: Event, interval: float) -> None:
+    """After a step run from the step's pending ``event``: the schedule's count, and its
+    next event ``interval`` later (``event`` moved there; a new one, Mesa's way, where
+    the step changed the schedule)."""
+    schedule = model._default_schedule
+    schedule._execution_count += 1
+    next_time = model.time + interval
+    if model._event_list._events or not _still_pending(schedule, event):
+        schedule._schedule_next(next_time)
+    else:
         event.time = next_time
         model._event_list._events.append(event)
-    model.time = until
+
+
+def _guarded(advance: Callable, model: mesa.Model, until: float, on_error) -> None:
+    """``advance(model, until)``, its exception handed to ``on_error`` if given."""
+    if on_error is None:
+        advance(model, until)
+        return
+    try:
+        advance(model, until)
+    except Exception as exc:
+        on_error(model, exc)
+
+
+def _interleavable(model: mesa.Model) -> bool:
+    """Whether ``model``'s step is marked :func:`interleavable` (``tick_phases`` through)."""
+    step = getattr(model, "_user_step", None)
+    return bool(getattr(getattr(step, "__func__", None), "interleavable", False))
 
 
 def _plain(schedule: EventGenerator, model: mesa.Model) -> bool:

@@ -5,7 +5,10 @@ the resource catalogue and parsed regions (cached by :func:`symbiosis_abm.load_r
 the model factory and the collect hook. A result is a plain dict that pickles cheaply:
 the summary row (numeric scalar entries of ``model.summary()`` plus the hook's scalars),
 the thinned time series, the exchange log and the hook's tables, as requested by the
-spec's ``[outputs]``. A run that raises becomes a result with its traceback.
+spec's ``[outputs]``. A run that raises becomes a result with its traceback. The runs of
+a chunk whose regions are small are advanced together, each phase of a tick for every
+run before the next (:func:`~symbiosis_abm.stepping.advance_together`): the same
+results, with less of the processor's time spent fetching the phases' code.
 
 Examples
 --------
@@ -36,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..stepping import advance_together
 from .design import Run
 from .spec import SweepSpec
 
@@ -88,8 +92,54 @@ def run_chunk(runs: list[Run], task: Task, timeout: float | None = None
     which the backend reports as a dead worker.
     """
     if timeout is None:
+        if len(runs) > 1:
+            return _run_together(runs, task)
         return [run_one(run, task) for run in runs]
     return [_guarded(run, task, timeout) for run in runs]
+
+
+#: Runs of regions of at most this many firms are advanced together, a phase at a time
+#: (:func:`_run_together`): a chunk's models are held at once, and a small region's
+#: tick is where the phases' code, not their data, fills the processor's caches.
+TOGETHER_UP_TO_FIRMS = 300
+
+
+def _run_together(runs: list[Run], task: Task) -> list[dict[str, Any]]:
+    """The runs of a chunk, those of small regions advanced together, each phase of a tick
+    for every run before the next (:func:`~symbiosis_abm.stepping.advance_together`),
+    the others one after another: each result as :func:`run_one` gives it (a run that
+    raises fails alone), in the chunk's order. A run advanced with others has for
+    ``seconds`` its share of their wall time."""
+    results: list[dict[str, Any] | None] = [None] * len(runs)
+    together: dict[int, Any] = {}   # position in the chunk -> model
+    shared = 0.0   # the wall time of the runs advanced together
+    for i, run in enumerate(runs):
+        started = time.perf_counter()
+        try:
+            model = _built(run, task)
+        except Exception:  # noqa: BLE001  (a sweep records a failed run and goes on)
+            results[i] = _failed(run)
+        else:
+            if _small(model):
+                together[i] = model
+                shared += time.perf_counter() - started
+                continue
+            results[i] = _finished(run, task, model)
+        results[i]["seconds"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    errors: dict[int, str] = {}
+
+    def failed(model: Any, _exception: Exception) -> None:
+        errors[id(model)] = traceback.format_exc(limit=20)
+
+    advance_together(list(together.values()), task.ticks, on_error=failed)
+    for i, model in together.items():
+        results[i] = ({"run": runs[i], "ok": False, "error": errors[id(model)]}
+                      if id(model) in errors else _result_of(runs[i], task, model))
+    shared += time.perf_counter() - started
+    for i in together:
+        results[i]["seconds"] = round(shared / len(together), 3)
+    return results
 
 
 class RunTimeout(Exception):
@@ -147,9 +197,31 @@ def run_one(run: Run, task: Task) -> dict[str, Any]:
 
 def _attempt(run: Run, task: Task) -> dict[str, Any]:
     try:
-        factory = _resolve(task.model, task.base_dir) if task.model else _default_model()
-        model = factory(run.source, rng=run.seed, **run.params)
+        model = _built(run, task)
+    except Exception:  # noqa: BLE001  (a sweep records a failed run and goes on)
+        return _failed(run)
+    return _finished(run, task, model)
+
+
+def _built(run: Run, task: Task) -> Any:
+    """The run's model, made by the spec's factory (the package's model by default)."""
+    factory = _resolve(task.model, task.base_dir) if task.model else _default_model()
+    return factory(run.source, rng=run.seed, **run.params)
+
+
+def _finished(run: Run, task: Task, model: Any) -> dict[str, Any]:
+    """``model`` run for the sweep's ticks, and its result."""
+    try:
         model.run(task.ticks)
+    except Exception:  # noqa: BLE001
+        return _failed(run)
+    return _result_of(run, task, model)
+
+
+def _result_of(run: Run, task: Task, model: Any) -> dict[str, Any]:
+    """The result of a run whose ``model`` has run: its parameters, summary row and the
+    tables the spec asks for."""
+    try:
         params = {n: getattr(model.params, n, run.params.get(n)) for n in task.param_names}
         row = metrics_of(model.summary())
         tables: dict[str, pd.DataFrame] = {}
@@ -164,8 +236,19 @@ def _attempt(run: Run, task: Task) -> dict[str, Any]:
         if task.exchanges:
             tables["exchanges"] = model.exchanges_frame()
         return {"run": run, "ok": True, "params": params, "row": row, "tables": tables}
-    except Exception:  # noqa: BLE001  (a sweep records a failed run and goes on)
-        return {"run": run, "ok": False, "error": traceback.format_exc(limit=20)}
+    except Exception:  # noqa: BLE001
+        return _failed(run)
+
+
+def _failed(run: Run) -> dict[str, Any]:
+    """A failed run's result, with the traceback being handled."""
+    return {"run": run, "ok": False, "error": traceback.format_exc(limit=20)}
+
+
+def _small(model: Any) -> bool:
+    """Whether ``model`` is of a region small enough to advance with others."""
+    n_firms = getattr(getattr(model, "world", None), "n_firms", None)
+    return n_firms is not None and n_firms <= TOGETHER_UP_TO_FIRMS
 
 
 def metrics_of(summary: dict[str, Any]) -> dict[str, float | int]:
