@@ -10,7 +10,11 @@ worker died or hung:
 
 * a worker that dies (a signal, ``os._exit``, the out-of-memory killer) turns the run it
   was running into a failed result naming the cause (signal or exit status); the rest of
-  its chunk goes back to the queue and a fresh worker takes its place;
+  its chunk goes back to the queue and a fresh worker takes its place. Without a per-run
+  timeout a worker advances a chunk's runs of small regions together
+  (:func:`.worker.run_chunk`), so which of them was running is not known: if it dies
+  then, each of that chunk's runs goes back to run alone, and the one that ends its
+  worker again is named;
 * a run that exceeds the per-run ``timeout`` has its worker killed and is recorded as
   failed ("timed out"), and the sweep goes on;
 * runs in flight on other workers are never touched.
@@ -53,7 +57,7 @@ from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from .design import Run
-from .worker import Task, run_one, warm_up
+from .worker import Task, run_chunk, run_one, warm_up
 
 __all__ = ["supervised", "death_cause", "READY", "JOIN_SECONDS"]
 
@@ -99,8 +103,10 @@ def _failure(run: Run, kind: str, cause: str, seconds: float) -> dict[str, Any]:
             "error": f"{kind}: {cause} while running run {run.run_id}"}
 
 
-def _serve(conn, task: Task) -> None:
-    """A worker's loop: receive a chunk, send one result per run; None or EOF ends it."""
+def _serve(conn, task: Task, together: bool) -> None:
+    """A worker's loop: receive a chunk, send one result per run; None or EOF ends it.
+    With ``together`` (no per-run timeout) the chunk is :func:`.worker.run_chunk`'s: the
+    runs of small regions advanced together, their results sent when all have ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent stops the sweep
     # its parent: the sweep, or the fork server, which ends when the sweep does
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
@@ -113,8 +119,9 @@ def _serve(conn, task: Task) -> None:
             chunk = None
         if chunk is None:
             _end_now()
-        for run in chunk:
-            conn.send(run_one(run, task))
+        for result in (run_chunk(chunk, task) if together else
+                       (run_one(run, task) for run in chunk)):
+            conn.send(result)
 
 
 def _end_now() -> None:
@@ -144,9 +151,11 @@ class _Worker:
     """One worker process, its pipe, the runs it holds (and how many of each chunk it
     was sent are left) and the current run's deadline."""
 
-    def __init__(self, context, task: Task):
+    def __init__(self, context, task: Task, together: bool):
         self.conn, child = context.Pipe()
-        self.proc = context.Process(target=_serve, args=(child, task), daemon=True)
+        self.together = together
+        self.proc = context.Process(target=_serve, args=(child, task, together),
+                                    daemon=True)
         self.proc.start()
         child.close()
         self.ready = False
@@ -211,7 +220,9 @@ def supervised(runs: Sequence[Run], task: Task, workers: int, size: int,
     pool: list[_Worker] = []
     with _start_method() as context:
         try:
-            pool = [_Worker(context, task) for _ in range(min(workers, len(queue)))]
+            together = timeout is None   # (a chunk advanced together has no run alone to time)
+            pool = [_Worker(context, task, together)
+                    for _ in range(min(workers, len(queue)))]
             woke = 0.0
             while queue or any(w.runs for w in pool):
                 for worker in pool:
@@ -304,7 +315,15 @@ def _wait_once(pool: list[_Worker], queue: collections.deque, context, task: Tas
         if late:
             worker.proc.kill()
         worker.proc.join(JOIN_SECONDS)
-        if worker.runs:
+        if worker.runs and worker.together and worker.chunks_left[0] > 1:
+            # its chunk's runs were advanced together: which of them ended the worker is
+            # not known, so each goes back to run alone (the one that did so again is
+            # then named), and the chunk held ahead goes back as it was
+            current = [worker.runs.popleft() for _ in range(worker.chunks_left[0])]
+            if worker.runs:
+                queue.appendleft(list(worker.runs))
+            queue.extendleft([run] for run in reversed(current))
+        elif worker.runs:
             run = worker.runs.popleft()
             seconds = round(now - worker.started, 3)
             if late:
@@ -321,7 +340,7 @@ def _wait_once(pool: list[_Worker], queue: collections.deque, context, task: Tas
             raise RuntimeError(f"a sweep worker could not start: "
                                f"{death_cause(worker.proc.exitcode)}")
         worker.conn.close()
-        pool[i] = _Worker(context, task)
+        pool[i] = _Worker(context, task, worker.together)
 
 
 def _drain(worker: _Worker) -> list[dict[str, Any]]:
