@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..stepping import advance_together
 from .design import Run
 from .spec import SweepSpec
 
@@ -96,6 +95,14 @@ def run_chunk(runs: list[Run], task: Task, timeout: float | None = None
             return _run_together(runs, task)
         return [run_one(run, task) for run in runs]
     return [_guarded(run, task, timeout) for run in runs]
+
+
+def advance_together(models: list[Any], steps: int, **kwargs: Any) -> None:
+    """:func:`symbiosis_abm.stepping.advance_together`, imported at the first call: a
+    sweep's spec is checked before Mesa loads (``tests/test_lazy_imports.py``)."""
+    from ..stepping import advance_together as advance
+
+    advance(models, steps, **kwargs)
 
 
 #: Runs of regions of at most this many firms are advanced together, a phase at a time
