@@ -120,25 +120,25 @@ def advance_together(models: Sequence[mesa.Model], steps: int, *,
                 model.time = event.time
                 model.steps += 1
                 _mesa_logger.info(f"Step {model.steps} at time {model.time}")
-                ticking.append((model, (until, interval), event, model.tick_phases()))
+                ticking.append((model, until, interval, event, model.tick_phases()))
         pending = []
-        for model, (until, interval), event in _phases_in_turn(ticking, on_error):
+        for model, until, interval, event, _ in _phases_in_turn(ticking, on_error):
             _schedule_next_tick(model, event, interval)
             pending.append((model, until, interval))
 
 
 def _phases_in_turn(ticking: list[tuple], on_error) -> list[tuple]:
-    """Run the ticks of ``ticking`` (model, what it carries, event, phases) a phase at a
-    time for every model in turn; returns (model, what it carries, event) of those whose
-    tick ended."""
+    """Run the ticks of ``ticking`` (tuples whose first item is a model and last its
+    ``tick_phases()``) a phase at a time for every model in turn; returns the tuples of
+    the ticks that ended (not those handed to ``on_error``)."""
     done, running = [], ticking
     while running:
         still = []
         for item in running:
             try:
-                next(item[3])
+                next(item[-1])
             except StopIteration:
-                done.append(item[:3])
+                done.append(item)
             except Exception as exc:
                 if on_error is None:
                     raise
