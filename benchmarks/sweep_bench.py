@@ -15,7 +15,10 @@ Five measurements (each can be run alone):
     Target (issue 17): >= 1.8x on 2 workers of an idle 2-core machine. It also prints a
     run's mean wall time inside a worker (the sweep's ``times.parquet``) on N workers and
     on 1: where the workers slow each other on shared cores, the first is the larger, by
-    what the engine's feeding of its workers cannot win back.
+    what the engine's feeding of its workers cannot win back. And the time outside the
+    runs (a sweep's wall time less its runs' time over its workers: the pool's start,
+    about 2 s, its end and the feeding), which is the same on N workers as on 1 and so
+    holds the speedup below what the runs alone give (printed too).
 ``scaling``
     ``--scaling-runs`` runs (default 400) of a 200-firm synthetic region with the engine on
     1 worker and on 2 workers: the speedup (expect >= 1.6x on 2 free cores; with few runs
@@ -89,6 +92,22 @@ def spec(name: str, region: str, ticks: int, replicates: int, **fixed) -> object
                            "fixed": fixed}, f"{name}.toml")
 
 
+def runs_seconds(out: Path) -> float:
+    """Wall seconds the workers spent in the runs of the sweep written to ``out``: the sum
+    of its ``times.parquet`` (a run advanced together with others counts its share).
+
+    Examples
+    --------
+    >>> with tempfile.TemporaryDirectory() as name:
+    ...     folder = Path(name)
+    ...     pd.DataFrame({"run_id": ["a", "b"], "ok": [True, True],
+    ...                   "seconds": [0.030, 0.034]}).to_parquet(folder / "times.parquet")
+    ...     print(round(runs_seconds(folder), 3))
+    0.064
+    """
+    return float(pd.read_parquet(out / "times.parquet", columns=["seconds"])["seconds"].sum())
+
+
 def run_wall_ms(out: Path) -> float:
     """Mean wall time in milliseconds of the runs of the sweep written to ``out`` (its
     ``times.parquet``): a run's time inside its worker, without the pool's start and stop.
@@ -150,13 +169,16 @@ def bench_speedup(args, tmp: Path) -> None:
     n, load = args.workers, os.getloadavg()[0]
     walls: dict[int, list[float]] = {n: [], 1: []}
     run_ms: dict[int, list[float]] = {n: [], 1: []}
+    outside: dict[int, list[float]] = {n: [], 1: []}
     for i in range(args.rounds):
         for workers in (n, 1, 1, n):
             out = tmp / f"speedup{i}_{len(walls[workers])}_{workers}"
             walls[workers].append(engine(s, workers, out)[0])
             run_ms[workers].append(run_wall_ms(out))
+            outside[workers].append(walls[workers][-1] - runs_seconds(out) / workers)
     many, one = float(np.mean(walls[n])), float(np.mean(walls[1]))
     run_many, run_one = float(np.mean(run_ms[n])), float(np.mean(run_ms[1]))
+    out_many, out_one = float(np.mean(outside[n])), float(np.mean(outside[1]))
     print(f"speedup: {args.runs} runs x {args.ticks} ticks of kalundborg, engine (load "
           f"average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; order "
           f"{n},1,1,{n} x {args.rounds}): {n} workers "
@@ -166,7 +188,10 @@ def bench_speedup(args, tmp: Path) -> None:
              if (args.runs, args.ticks, n) == (1000, 120, 2) else "")
           + f"; a run inside a worker (wall, mean): {run_many:.1f} ms on {n} workers, "
           f"{run_one:.1f} ms on 1 ({run_many / run_one:.2f}x: how much the workers slow "
-          "each other)")
+          f"each other); outside the runs (the pool's start and end, the feeding: the wall "
+          f"time less the runs' time over the workers), mean: {out_many:.2f} s on {n} "
+          f"workers, {out_one:.2f} s on 1; the runs alone would give "
+          f"{n * run_one / run_many:.2f}x")
 
 
 def bench_scaling(args, tmp: Path) -> None:

@@ -42,6 +42,30 @@ def test_speedup_reports_a_runs_time_inside_a_worker_on_each_pool(sweep_bench, t
     assert ratio == pytest.approx(mean[2] / mean[1], abs=0.006)
 
 
+
+def test_speedup_reports_the_time_outside_the_runs(sweep_bench, tmp_path, capsys,
+                                                    monkeypatch):
+    # sweeps of known figures: 8 runs of 2.0 s on 2 workers in 10 s of wall time, of
+    # 1.9 s on 1 worker in 18 s
+    def engine(spec, workers, out):
+        out.mkdir()
+        pd.DataFrame({"run_id": list("abcdefgh"), "ok": True,
+                      "seconds": 2.0 if workers == 2 else 1.9}).to_parquet(
+            out / "times.parquet")
+        return (10.0 if workers == 2 else 18.0), 0.0
+
+    monkeypatch.setattr(sweep_bench, "engine", engine)
+    sweep_bench.bench_speedup(argparse.Namespace(runs=8, ticks=2, workers=2, rounds=1),
+                              tmp_path)
+    line = capsys.readouterr().out
+    assert "speedup 1.80x" in line
+    assert "2000.0 ms on 2 workers, 1900.0 ms on 1 (1.05x" in line
+    # 10 - 8 x 2.0 / 2 and 18 - 8 x 1.9; the runs alone: 2 x 1.9 / 2.0
+    assert ("outside the runs (the pool's start and end, the feeding: the wall time less "
+            "the runs' time over the workers), mean: 2.00 s on 2 workers, 2.80 s on 1; the "
+            "runs alone would give 1.90x") in line
+
+
 def test_together_times_the_chunk_both_ways_in_turn(sweep_bench, tmp_path, capsys,
                                                     monkeypatch):
     from symbiosis_abm.sweep import worker
