@@ -92,9 +92,10 @@ def spec(name: str, region: str, ticks: int, replicates: int, **fixed) -> object
                            "fixed": fixed}, f"{name}.toml")
 
 
-def runs_seconds(out: Path) -> float:
-    """Wall seconds the workers spent in the runs of the sweep written to ``out``: the sum
-    of its ``times.parquet`` (a run advanced together with others counts its share).
+def run_seconds(out: Path) -> pd.Series:
+    """Each run's wall seconds inside its worker, without the pool's start and stop, from
+    the ``times.parquet`` of the sweep written to ``out`` (a run advanced together with
+    others has its share of their time).
 
     Examples
     --------
@@ -102,27 +103,20 @@ def runs_seconds(out: Path) -> float:
     ...     folder = Path(name)
     ...     pd.DataFrame({"run_id": ["a", "b"], "ok": [True, True],
     ...                   "seconds": [0.030, 0.034]}).to_parquet(folder / "times.parquet")
-    ...     print(round(runs_seconds(folder), 3))
-    0.064
+    ...     print(round(run_wall_ms(folder), 1), round(runs_seconds(folder), 3))
+    32.0 0.064
     """
-    return float(pd.read_parquet(out / "times.parquet", columns=["seconds"])["seconds"].sum())
+    return pd.read_parquet(out / "times.parquet", columns=["seconds"])["seconds"]
 
 
 def run_wall_ms(out: Path) -> float:
-    """Mean wall time in milliseconds of the runs of the sweep written to ``out`` (its
-    ``times.parquet``): a run's time inside its worker, without the pool's start and stop.
+    """A run's mean wall time inside its worker (:func:`run_seconds`), in milliseconds."""
+    return 1000 * float(run_seconds(out).mean())
 
-    Examples
-    --------
-    >>> with tempfile.TemporaryDirectory() as name:
-    ...     folder = Path(name)
-    ...     pd.DataFrame({"run_id": ["a", "b"], "ok": [True, True],
-    ...                   "seconds": [0.030, 0.034]}).to_parquet(folder / "times.parquet")
-    ...     print(round(run_wall_ms(folder), 1))
-    32.0
-    """
-    return 1000 * float(pd.read_parquet(out / "times.parquet", columns=["seconds"])
-                        ["seconds"].mean())
+
+def runs_seconds(out: Path) -> float:
+    """The wall seconds the workers spent in runs (:func:`run_seconds`), in all."""
+    return float(run_seconds(out).sum())
 
 
 def engine(s, workers: int, out: Path) -> tuple[float, float]:
