@@ -42,7 +42,6 @@ def test_speedup_reports_a_runs_time_inside_a_worker_on_each_pool(sweep_bench, t
     assert ratio == pytest.approx(mean[2] / mean[1], abs=0.006)
 
 
-
 def test_speedup_reports_the_time_outside_the_runs(sweep_bench, tmp_path, capsys,
                                                     monkeypatch):
     # sweeps of known figures: 8 runs of 2.0 s on 2 workers in 10 s of wall time, of
