@@ -141,8 +141,8 @@ def _run_together(runs: list[Run], task: Task) -> list[dict[str, Any]]:
 
     advance_together(list(together.values()), task.ticks, on_error=failed)
     for i, model in together.items():
-        results[i] = ({"run": runs[i], "ok": False, "error": errors[id(model)]}
-                      if id(model) in errors else _result_of(runs[i], task, model))
+        results[i] = (_failed(runs[i], errors[id(model)]) if id(model) in errors
+                      else _result_of(runs[i], task, model))
     shared += time.perf_counter() - started
     for i in together:
         results[i]["seconds"] = round(shared / len(together), 3)
@@ -247,9 +247,10 @@ def _result_of(run: Run, task: Task, model: Any) -> dict[str, Any]:
         return _failed(run)
 
 
-def _failed(run: Run) -> dict[str, Any]:
-    """A failed run's result, with the traceback being handled."""
-    return {"run": run, "ok": False, "error": traceback.format_exc(limit=20)}
+def _failed(run: Run, error: str | None = None) -> dict[str, Any]:
+    """A failed run's result, with ``error`` (default: the traceback being handled)."""
+    return {"run": run, "ok": False,
+            "error": traceback.format_exc(limit=20) if error is None else error}
 
 
 def _small(model: Any) -> bool:
