@@ -89,3 +89,23 @@ def test_a_name_shared_with_its_module_stays_the_function_once_the_module_loads(
             "assert isinstance(symbiosis_abm.opportunities, types.FunctionType)\n"
             "assert symbiosis_abm.opportunities.__module__ == 'symbiosis_abm.opportunities'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_deferred_module_runs_at_its_first_use_and_not_at_an_import_statement():
+    """``defer_import``: further ``import`` statements (``import x``, ``from x import``
+    of a submodule's parent) give the module without running it; its first attribute
+    lookup, or the import of a submodule, runs it once, and it then works as imported."""
+    code = ("import sys\n"
+            "from symbiosis_abm._lazy import defer_import\n"
+            "defer_import('json')\n"
+            "import json\n"
+            "import json as again\n"
+            "print('json.decoder' in sys.modules, json is again)\n"
+            "import json.tool\n"
+            "print('json.decoder' in sys.modules, type(json).__name__)\n"
+            "print(json.dumps({'a': 1}), json.tool.__name__)\n"
+            "defer_import('no_such_module_here'); print('no_such_module_here' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines() == ["False True", "True module", '{"a": 1} json.tool',
+                                        "False"]

@@ -177,3 +177,31 @@ def test_a_second_sweep_while_one_has_the_fork_server_spawns_its_workers():
     assert server._forkserver_pid is None
     with pool._start_method() as again:   # free again once the first has ended
         assert again.get_start_method() == "forkserver"
+
+
+def test_the_preload_leaves_pandas_to_a_run_that_uses_it():
+    """The fork server, every sweep's start, does not import pandas (Mesa's import of it
+    is deferred: about 0.4 s); a worker's run whose result has a table imports it then,
+    and its table is the one an ordinary process gives."""
+    code = ("import sys\n"
+            "import symbiosis_abm.sweep.preload\n"
+            "print('pandas.core.frame' in sys.modules)\n"
+            "from symbiosis_abm.sweep.design import expand\n"
+            "from symbiosis_abm.sweep.spec import spec_from_dict\n"
+            "from symbiosis_abm.sweep.worker import Task, run_one\n"
+            f"spec = spec_from_dict({_TABLE_SPEC!r}, 'p.toml')\n"
+            "result = run_one(expand(spec)[0], Task.of(spec))\n"
+            "print(result['tables']['timeseries'].to_json())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    loaded, table = done.stdout.splitlines()
+    assert loaded == "False"
+    spec = spec_from_dict(_TABLE_SPEC, "p.toml")
+    from symbiosis_abm.sweep.worker import run_one
+
+    expected = run_one(expand(spec)[0], Task.of(spec))["tables"]["timeseries"]
+    assert table == expected.to_json()
+
+
+_TABLE_SPEC = {"sweep": {"name": "p", "regions": ["kalundborg"], "ticks": 24,
+                         "replicates": 1}, "outputs": {"timeseries_every": 6}}

@@ -1,8 +1,11 @@
-"""A package's public names imported when first used (PEP 562).
+"""Imports made when first used.
 
-A package's ``__init__`` names the module each public name lives in; importing the
-package then loads none of them, so a command line that only prints its help or an
-argument error starts at once.
+A package's public names (PEP 562, :func:`lazy_package`): a package's ``__init__`` names
+the module each public name lives in; importing the package then loads none of them, so
+a command line that only prints its help or an argument error starts at once.
+
+A whole module (:func:`defer_import`): a sweep's fork server defers pandas, which Mesa
+imports but a run never uses, so each sweep starts sooner.
 
 Examples
 --------
@@ -14,11 +17,12 @@ Examples
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
 from typing import Any
 
-__all__ = ["lazy_package"]
+__all__ = ["lazy_package", "defer_import"]
 
 
 def lazy_package(package: str, home: dict[str, str], public: list[str]) -> None:
@@ -50,3 +54,53 @@ def lazy_package(package: str, home: dict[str, str], public: list[str]) -> None:
             super().__setattr__(name, value)
 
     sys.modules[package].__class__ = LazyPackage
+
+
+class _Deferred(types.ModuleType):
+    """A module not yet run: the first attribute it lacks (a name, or ``__path__`` when
+    one of its submodules is imported) runs it, and it becomes a plain module."""
+
+    def __getattr__(self, name: str) -> Any:
+        spec = self.__spec__
+        self.__class__ = types.ModuleType
+        if spec.submodule_search_locations is not None:
+            self.__path__ = spec.submodule_search_locations
+        try:
+            spec.loader.exec_module(self)
+        except BaseException:
+            sys.modules.pop(spec.name, None)   # (as a failed import leaves it)
+            raise
+        return getattr(self, name)
+
+
+def defer_import(name: str) -> None:
+    """Import the top-level module ``name`` only when it is first used.
+
+    ``import name`` anywhere then gives a module object that runs its code at the first
+    lookup of an attribute it lacks. Unlike :class:`importlib.util.LazyLoader`'s modules,
+    it is not run by the next ``import`` statement naming it (the import system reads
+    ``__spec__``, which this one has). For a process whose imports run one thread at a
+    time, such as a sweep's fork server (:mod:`.sweep.preload`); a module already
+    imported, or not installed, is left as it is.
+
+    Examples
+    --------
+    >>> import subprocess, sys
+    >>> probe = ("from symbiosis_abm._lazy import defer_import; defer_import('fractions');"
+    ...          "import sys, fractions; print(type(fractions).__name__);"
+    ...          "print(fractions.Fraction(1, 3) * 3, type(fractions).__name__)")
+    >>> print(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+    ...                      text=True, check=True).stdout, end="")
+    _Deferred
+    1 module
+    """
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    # a package without ``__path__`` until it runs: importing a submodule runs it first
+    module.__dict__.pop("__path__", None)
+    module.__class__ = _Deferred
+    sys.modules[name] = module

@@ -6,17 +6,28 @@ imports this module first: the model, the resource catalogue and a short run of
 run the model, compiled) once, and each worker forked from that state starts at once
 instead of importing and loading them itself (about 1.3 s a worker).
 
+Every sweep waits for this, whatever its workers: it is the part of a sweep that more
+workers do not shorten. pandas is therefore imported only when first used: Mesa imports
+it (``mesa.agent``) but a run does not use it, and it is about a third of the model's
+imports (:func:`.._lazy.defer_import`; a worker whose run does use it imports it then).
+
 Importing this module runs that warm-up; nothing else imports it. A warm-up that fails
 is left to the workers, which meet the same error in their runs and report it.
 """
 
 from __future__ import annotations
 
+from .._lazy import defer_import
+
 WARM_UP_REGION = "kalundborg"
 WARM_UP_TICKS = 120
+#: Imported by the model's imports but not used by a run.
+DEFERRED = ("pandas",)
 
 
 def _warm_up() -> None:
+    for name in DEFERRED:
+        defer_import(name)
     from ..model import SymbiosisModel
     from .worker import warm_up
 
