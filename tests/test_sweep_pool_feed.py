@@ -15,7 +15,7 @@ import pytest
 from symbiosis_abm.sweep import pool
 from symbiosis_abm.sweep.design import expand
 from symbiosis_abm.sweep.spec import spec_from_dict
-from symbiosis_abm.sweep.worker import Task
+from symbiosis_abm.sweep.worker import Task, run_one
 
 HAS_FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
 
@@ -179,6 +179,11 @@ def test_a_second_sweep_while_one_has_the_fork_server_spawns_its_workers():
         assert again.get_start_method() == "forkserver"
 
 
+#: A sweep of one run whose result has a table (its time series).
+_TABLE_SPEC = {"sweep": {"name": "p", "regions": ["kalundborg"], "ticks": 24,
+                         "replicates": 1}, "outputs": {"timeseries_every": 6}}
+
+
 def test_the_preload_leaves_pandas_to_a_run_that_uses_it():
     """The fork server, every sweep's start, does not import pandas (Mesa's import of it
     is deferred: about 0.4 s); a worker's run whose result has a table imports it then,
@@ -197,11 +202,6 @@ def test_the_preload_leaves_pandas_to_a_run_that_uses_it():
     loaded, table = done.stdout.splitlines()
     assert loaded == "False"
     spec = spec_from_dict(_TABLE_SPEC, "p.toml")
-    from symbiosis_abm.sweep.worker import run_one
-
     expected = run_one(expand(spec)[0], Task.of(spec))["tables"]["timeseries"]
     assert table == expected.to_json()
 
-
-_TABLE_SPEC = {"sweep": {"name": "p", "regions": ["kalundborg"], "ticks": 24,
-                         "replicates": 1}, "outputs": {"timeseries_every": 6}}
