@@ -5,6 +5,7 @@ mode meets the signatures a compiled run calls its kernels with, and a cache fil
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from filelock import FileLock
@@ -281,3 +283,47 @@ def test_workers_that_die_fail_what_is_left_and_nothing_hangs(monkeypatch):
     started = time.perf_counter()
     assert pre._compile_all(signatures, 2, bar) == 5
     assert bar.n == 5 and time.perf_counter() - started < 30
+
+
+def _bytecode_is_current(source) -> bool:
+    """Whether ``source`` has bytecode the interpreter would load: its header names the
+    source's modification time and size."""
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    if not cached.exists():
+        return False
+    header = cached.read_bytes()[:16]
+    stat = source.stat()
+    return (header[:4] == importlib.util.MAGIC_NUMBER
+            and int.from_bytes(header[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF
+            and int.from_bytes(header[12:16], "little") == stat.st_size & 0xFFFFFFFF)
+
+
+def test_the_bytecode_is_written_where_missing_or_stale_even_if_python_would_not(
+        tmp_path, monkeypatch):
+    """``PYTHONDONTWRITEBYTECODE`` (``sys.dont_write_bytecode``) stops the interpreter
+    from writing an editable install's bytecode, not :func:`pre.write_bytecode`."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    modules = [package / "__init__.py", package / "sub" / "leaf.py"]
+    for module in modules:
+        module.write_text("VALUE = 1\n")
+    assert not any(_bytecode_is_current(m) for m in modules)
+    assert pre.write_bytecode(package) is True
+    assert all(_bytecode_is_current(m) for m in modules)
+    modules[1].write_text("VALUE = 22\n")
+    os.utime(modules[1], (1_000_000_000, 1_000_000_000))   # another time: stale bytecode
+    assert not _bytecode_is_current(modules[1])
+    assert pre.write_bytecode(package) is True
+    assert all(_bytecode_is_current(m) for m in modules)
+
+
+def test_a_current_cache_still_has_the_package_bytecode_written(monkeypatch):
+    """``ensure_precompiled`` writes the package's missing bytecode even where the
+    kernels' cache is current (a module of the package without it, here ``odd.py``)."""
+    source = Path(pre.__file__).with_name("odd.py")
+    Path(importlib.util.cache_from_source(str(source))).unlink(missing_ok=True)
+    assert not _bytecode_is_current(source)
+    monkeypatch.setattr(pre, "is_current", lambda: True)
+    assert pre.ensure_precompiled() is None
+    assert _bytecode_is_current(source)

@@ -4,8 +4,9 @@ A package's public names (PEP 562, :func:`lazy_package`): a package's ``__init__
 the module each public name lives in; importing the package then loads none of them, so
 a command line that only prints its help or an argument error starts at once.
 
-A whole module (:func:`defer_import`): a sweep's fork server defers pandas, which Mesa
-imports but a run never uses, so each sweep starts sooner.
+A whole module (:func:`defer_import`): a sweep's fork server defers pandas, networkx and
+two of Mesa's own modules, which Mesa imports but a run never uses, so each sweep starts
+sooner.
 
 Examples
 --------
@@ -17,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import types
@@ -74,14 +76,16 @@ class _Deferred(types.ModuleType):
 
 
 def defer_import(name: str) -> None:
-    """Import the top-level module ``name`` only when it is first used.
+    """Import the module ``name`` only when it is first used.
 
     ``import name`` anywhere then gives a module object that runs its code at the first
     lookup of an attribute it lacks. Unlike :class:`importlib.util.LazyLoader`'s modules,
     it is not run by the next ``import`` statement naming it (the import system reads
-    ``__spec__``, which this one has). For a process whose imports run one thread at a
-    time, such as a sweep's fork server (:mod:`.sweep.preload`); a module already
-    imported, or not installed, is left as it is.
+    ``__spec__``, which this one has). A package's submodule (``"mesa.space"``) is found
+    without running the package, which, imported later, binds the deferred module as it
+    would the module itself. For a process whose imports run one thread at a time, such
+    as a sweep's fork server (:mod:`.sweep.preload`); a module already imported, or not
+    installed, is left as it is.
 
     Examples
     --------
@@ -96,7 +100,7 @@ def defer_import(name: str) -> None:
     """
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
+    spec = _spec_without_running(name)
     if spec is None or spec.loader is None:
         return
     module = importlib.util.module_from_spec(spec)
@@ -104,3 +108,19 @@ def defer_import(name: str) -> None:
     module.__dict__.pop("__path__", None)
     module.__class__ = _Deferred
     sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent in sys.modules:   # as the import system binds a submodule it has loaded
+        setattr(sys.modules[parent], child, module)
+
+
+def _spec_without_running(name: str) -> importlib.machinery.ModuleSpec | None:
+    """The spec of the module ``name``, its parent packages found and not run
+    (:func:`importlib.util.find_spec` runs them)."""
+    parts = name.split(".")
+    spec = importlib.util.find_spec(parts[0])
+    for depth in range(2, len(parts) + 1):
+        if spec is None or spec.submodule_search_locations is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(
+            ".".join(parts[:depth]), spec.submodule_search_locations)
+    return spec

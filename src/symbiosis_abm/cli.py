@@ -73,8 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     pre = sub.add_parser("precompile",
-                         help="compile the model's kernels ahead, on every core (the first "
-                              "command that runs the model does it by itself)")
+                         help="compile the model's kernels (and write its bytecode) ahead, "
+                              "on every core (the first command that runs the model does "
+                              "it by itself)")
     pre.add_argument("--workers", type=int, default=None,
                      help="processes compiling at once (default: one per core)")
     pre.set_defaults(handler=_precompile)
@@ -241,11 +242,12 @@ def _check_region(source: str) -> None:
 
 
 def _precompile(args: argparse.Namespace) -> int:
-    from .precompile import is_current, precompile
+    from .precompile import is_current, precompile, write_bytecode
 
     if args.workers is not None and args.workers < 1:
         raise SymbiosisInputError(f"--workers {args.workers}: must be a whole number >= 1")
     if is_current():
+        write_bytecode()
         print("the kernels' cache is current: nothing to compile")
         return 0
     try:

@@ -20,6 +20,11 @@ The run that follows loads each kernel from the cache. Its results cannot change
 cache holds the machine code the run would have compiled itself (the same compiler, the
 same types); a signature the short run did not meet is compiled by the run, as before.
 
+The same step writes the package's own Python bytecode (:func:`write_bytecode`), which an
+editable install leaves to the interpreter and the interpreter does not write where
+``PYTHONDONTWRITEBYTECODE`` is set: every new process (a command, a sweep's fork server)
+would otherwise compile the package's source again as it imports it.
+
 Examples
 --------
 >>> from symbiosis_abm.precompile import kernel_names
@@ -30,6 +35,7 @@ True
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -54,7 +60,7 @@ from .compiled import SharedFunctionCache, sources_stamp
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
-           "ensure_precompiled", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
+           "ensure_precompiled", "write_bytecode", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
            "RECORDING_WATCH_FROM_EDGES", "RECORDING_SMALL_STORE"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
@@ -437,6 +443,7 @@ def precompile(workers: int | None = None, progress: bool | None = None,
     meets. The recording run failing raises :class:`RuntimeError`.
     """
     started = time.perf_counter()
+    write_bytecode()
     signatures = _recorded_in_child(timeout, runs)
     n_workers = _workers(workers, len(signatures))
     with tqdm(total=len(signatures), desc="compiling kernels", unit="kernel",
@@ -445,6 +452,30 @@ def precompile(workers: int | None = None, progress: bool | None = None,
     _write_mark()
     return Report(len(signatures) - failed, failed, n_workers,
                   time.perf_counter() - started)
+
+
+# ------------------------------------------------------------- the package's bytecode
+def write_bytecode(package: Path | None = None) -> bool:
+    """Write the bytecode (``__pycache__/*.pyc``) of each module under ``package`` (default:
+    this package's folder) whose bytecode is missing or older than its source, as ``pip``
+    does when it installs a package; True when every module has current bytecode after it.
+
+    An editable install (``pip install -e``) leaves that to the interpreter, which skips
+    it where ``PYTHONDONTWRITEBYTECODE`` is set: each new process then compiles the
+    package's source as it imports it (about 0.15 s of a sweep's start, measured on
+    2026-12-07). Takes a few milliseconds where the bytecode is current, about 0.3 s
+    where none is. A folder it may not write is left as it is (False).
+
+    Examples
+    --------
+    >>> write_bytecode()
+    True
+    """
+    root = package or Path(__file__).resolve().parent
+    try:
+        return bool(compileall.compile_dir(root, quiet=2))
+    except OSError:
+        return False
 
 
 # ------------------------------------------------------------------------ the mark
@@ -486,6 +517,7 @@ def ensure_precompiled(progress: bool | None = None) -> Report | None:
     under way waits for it (:data:`LOCK_NAME`), then finds the cache current. Anything
     going wrong is one line on stderr and the run goes on: it compiles its kernels
     itself, as without this step."""
+    write_bytecode()
     if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0") or is_current():
         return None
     try:

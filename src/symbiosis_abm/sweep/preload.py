@@ -7,9 +7,11 @@ run the model, compiled) once, and each worker forked from that state starts at 
 instead of importing and loading them itself (about 1.3 s a worker).
 
 Every sweep waits for this, whatever its workers: it is the part of a sweep that more
-workers do not shorten. pandas is therefore imported only when first used: Mesa imports
-it (``mesa.agent``) but a run does not use it, and it is about a third of the model's
-imports (:func:`.._lazy.defer_import`; a worker whose run does use it imports it then).
+workers do not shorten. So the modules that Mesa or the model imports but a run does not
+use (:data:`DEFERRED`) are imported only when first used (:func:`.._lazy.defer_import`; a
+worker whose run, or whose model of its own, does use one imports it then): pandas
+(``mesa.agent`` imports it; about 0.4 s), Mesa's grids and spaces (``mesa`` imports them;
+about 0.15 s with networkx, whose graph the model makes only for its outputs).
 
 Importing this module runs that warm-up; nothing else imports it. A warm-up that fails
 is left to the workers, which meet the same error in their runs and report it.
@@ -22,7 +24,7 @@ from .._lazy import defer_import
 WARM_UP_REGION = "kalundborg"
 WARM_UP_TICKS = 120
 #: Imported by the model's imports but not used by a run.
-DEFERRED = ("pandas",)
+DEFERRED = ("pandas", "networkx", "mesa.discrete_space", "mesa.space")
 
 
 def _warm_up() -> None:
