@@ -7,14 +7,16 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import multiprocessing.forkserver
+import os
 import subprocess
 import sys
 
 import pytest
 
-from symbiosis_abm.sweep import pool
+from symbiosis_abm.sweep import fork_server, pool
 from symbiosis_abm.sweep.design import expand
-from symbiosis_abm.sweep.spec import spec_from_dict
+from symbiosis_abm.sweep.runner import run_sweep
+from symbiosis_abm.sweep.spec import SpecError, spec_from_dict
 from symbiosis_abm.sweep.worker import Task, run_one
 
 HAS_FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
@@ -123,9 +125,9 @@ def test_a_sweep_forks_its_workers_from_its_own_fork_server_and_stops_it_after()
     server = multiprocessing.forkserver._forkserver
     assert server._forkserver_pid is None
     preload = list(server._preload_modules)
-    with pool._start_method() as context:
+    with fork_server.start_method() as context:
         assert context.get_start_method() == "forkserver"
-        assert server._preload_modules == [pool.PRELOAD]
+        assert server._preload_modules == [fork_server.PRELOAD]
         process = context.Process(target=sys.exit, args=(0,))
         process.start()
         process.join()
@@ -142,12 +144,64 @@ def test_a_fork_server_already_running_is_left_alone_and_the_workers_spawned():
     server.ensure_running()   # someone else's: not ours to preload or stop
     try:
         pid = server._forkserver_pid
-        with pool._start_method() as context:
+        with fork_server.start_method() as context:
             assert context.get_start_method() == "spawn"
         assert server._forkserver_pid == pid and server._preload_modules == []
     finally:
         server._stop()
         server.set_forkserver_preload(preload)
+
+
+@pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
+def test_a_fork_server_started_early_is_the_one_the_sweep_takes_and_stops():
+    """``start_early`` starts the server and goes on; the next sweep forks its workers from
+    that same server (it is not started again, nor are the workers spawned) and stops it."""
+    server = multiprocessing.forkserver._forkserver
+    preload = list(server._preload_modules)
+    assert fork_server.start_early() is True
+    pid = server._forkserver_pid
+    assert pid is not None and server._preload_modules == [fork_server.PRELOAD]
+    assert fork_server.start_early() is False   # (one is running)
+    spec = _spec(replicates=2)
+    results = [r for batch in pool.supervised(expand(spec), Task.of(spec), workers=2, size=1)
+               for r in batch]
+    assert [r["ok"] for r in results] == [True, True]
+    assert server._forkserver_pid is None   # stopped after the sweep that took it
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert server._preload_modules == preload
+
+
+@pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
+def test_a_sweep_that_stops_before_its_workers_stops_the_server_it_started(tmp_path):
+    """``run_sweep`` starts the workers' server as it begins; a sweep that ends before it
+    takes a worker (here its results folder is a file) does not leave it running, and a
+    sweep after it starts its own."""
+    server = multiprocessing.forkserver._forkserver
+    spec = _spec(replicates=2)
+    (tmp_path / "taken").write_text("not a folder")
+    with pytest.raises(SpecError, match="exists and is not a folder"):
+        run_sweep(spec, tmp_path / "taken", workers=1, progress=False)
+    assert server._forkserver_pid is None
+    report = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    assert (report.ran, report.failed, server._forkserver_pid) == (2, 0, None)
+
+
+def test_the_preload_leaves_the_kernels_to_the_workers_where_the_cache_is_not_current():
+    """A server started before the sweep compiles the kernels (a checkout's first sweep)
+    does not compile them alone: it imports the model and runs no warm-up."""
+    code = ("import symbiosis_abm.precompile as pre\n"
+            "pre.is_current = lambda: False\n"
+            "import symbiosis_abm.sweep.preload\n"
+            "import sys\n"
+            "from symbiosis_abm import kernels_tick\n"
+            "from numba.core.registry import CPUDispatcher\n"
+            "loaded = [f for f in vars(kernels_tick).values()\n"
+            "          if isinstance(f, CPUDispatcher) and f.signatures]\n"
+            "print(len(loaded), 'symbiosis_abm.model' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["0", "True"]
 
 
 def test_the_preload_loads_the_compiled_kernels_before_any_worker_is_forked():
@@ -169,13 +223,13 @@ def test_a_second_sweep_while_one_has_the_fork_server_spawns_its_workers():
     """Two sweeps of one process at once (threads): the second must not share, or stop,
     the first one's fork server, whose end would end the first one's workers."""
     server = multiprocessing.forkserver._forkserver
-    with pool._start_method() as first:
-        with pool._start_method() as second:
+    with fork_server.start_method() as first:
+        with fork_server.start_method() as second:
             assert second.get_start_method() == "spawn"
         assert first.get_start_method() == "forkserver"
-        assert server._preload_modules == [pool.PRELOAD]   # the second left it alone
+        assert server._preload_modules == [fork_server.PRELOAD]   # the second left it alone
     assert server._forkserver_pid is None
-    with pool._start_method() as again:   # free again once the first has ended
+    with fork_server.start_method() as again:   # free again once the first has ended
         assert again.get_start_method() == "forkserver"
 
 

@@ -81,9 +81,6 @@ def register_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .runner import run_sweep
-    from .spec import load_spec
-
     if args.workers is not None and args.workers < 1:
         raise SymbiosisInputError(f"--workers {args.workers}: must be a whole number >= 1")
     if args.chunk is not None and args.chunk < 1:
@@ -98,7 +95,15 @@ def _sweep(args: argparse.Namespace) -> int:
         raise SymbiosisInputError("sweep: --out FOLDER is required (or --dry-run)")
     if args.timeout is not None and not args.timeout > 0:
         raise SymbiosisInputError(f"--timeout {args.timeout}: must be a number of seconds > 0")
+    from .spec import load_spec
+
     spec = load_spec(args.spec)
+    if args.backend == "processes" and not args.dry_run:
+        from .fork_server import start_early
+
+        start_early()   # the workers' server loads the model while this process imports
+    from .runner import run_sweep
+
     if args.posterior is not None:
         import dataclasses
 

@@ -2,11 +2,11 @@
 
 The ``processes`` backend runs chunks of runs on worker processes, one pipe per worker.
 The workers are forked from a fork server that has imported the model and loaded its
-compiled kernels once (:mod:`.preload`; spawned where there is no fork server, as on
-Windows): either way a worker inherits nothing of the sweep's own process. Because the
-parent knows which chunk each worker holds and which of its runs have already come back
-(a worker sends one result per run), it knows exactly which run was in progress when a
-worker died or hung:
+compiled kernels once (:mod:`.fork_server`, :mod:`.preload`; spawned where there is no
+fork server, as on Windows): either way a worker inherits nothing of the sweep's own
+process. Because the parent knows which chunk each worker holds and which of its runs
+have already come back (a worker sends one result per run), it knows exactly which run
+was in progress when a worker died or hung:
 
 * a worker that dies (a signal, ``os._exit``, the out-of-memory killer) turns the run it
   was running into a failed result naming the cause (signal or exit status); the rest of
@@ -43,9 +43,6 @@ Examples
 from __future__ import annotations
 
 import collections
-import contextlib
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -57,6 +54,7 @@ from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from .design import Run
+from .fork_server import start_method
 from .worker import Task, run_chunk, run_one, warm_up
 
 __all__ = ["supervised", "death_cause", "READY", "JOIN_SECONDS"]
@@ -69,10 +67,6 @@ _PARENT_POLL_SECONDS = 0.5
 AHEAD_BYTES = 32_768
 #: The shortest time between two readings of the workers' results.
 WAKE_SECONDS = 0.02
-#: What the fork server imports before it forks a worker.
-PRELOAD = "symbiosis_abm.sweep.preload"
-#: Held by the sweep that has the fork server (one at a time; others spawn their workers).
-_FORK_SERVER_TAKEN = threading.Lock()
 
 
 def death_cause(exitcode: int | None) -> str:
@@ -218,7 +212,7 @@ def supervised(runs: Sequence[Run], task: Task, workers: int, size: int,
     """
     queue = collections.deque(tapered(runs, size, workers))
     pool: list[_Worker] = []
-    with _start_method() as context:
+    with start_method() as context:
         try:
             together = timeout is None   # (a chunk advanced together has no run alone to time)
             pool = [_Worker(context, task, together)
@@ -239,41 +233,6 @@ def supervised(runs: Sequence[Run], task: Task, workers: int, size: int,
                 worker.ask_to_stop(kill=bool(worker.runs))
             for worker in pool:
                 worker.join()
-
-
-@contextlib.contextmanager
-def _start_method() -> Iterator[Any]:
-    """The workers' multiprocessing context for one sweep.
-
-    The fork server, started for this sweep with :data:`PRELOAD` and stopped after it, so
-    that each sweep's workers run the code as it is when the sweep starts, as spawned ones
-    would. Spawn where there is no fork server (Windows), where one is already running in
-    this process (it is someone else's and has not loaded the model: spawned workers load
-    it themselves) or while another sweep of this process has it. (The fork server is
-    multiprocessing's one per process; ``_forkserver`` and its ``_stop`` are private, so
-    their absence also means spawn.)
-    """
-    server = getattr(multiprocessing.forkserver, "_forkserver", None)
-    if ("forkserver" not in multiprocessing.get_all_start_methods()
-            or not hasattr(server, "_stop")
-            or not _FORK_SERVER_TAKEN.acquire(blocking=False)):
-        yield multiprocessing.get_context("spawn")
-        return
-    try:
-        if getattr(server, "_forkserver_pid", 0) is not None:
-            yield multiprocessing.get_context("spawn")
-            return
-        earlier = server._preload_modules
-        server.set_forkserver_preload([PRELOAD])
-        try:
-            yield multiprocessing.get_context("forkserver")
-        finally:   # its workers are joined; killed, it skips a teardown of about 0.35 s
-            with contextlib.suppress(OSError, TypeError):
-                os.kill(server._forkserver_pid, signal.SIGKILL)
-            server._stop()
-            server.set_forkserver_preload(earlier)
-    finally:
-        _FORK_SERVER_TAKEN.release()
 
 
 def tapered(runs: Sequence[Run], size: int, workers: int) -> list[list[Run]]:

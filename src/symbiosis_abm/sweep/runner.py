@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from ..precompile import ensure_precompiled
 from .backends import NoWorkersLeft, chunk_size, chunked, default_workers, execute
 from .design import check_combinations, expand
+from .fork_server import start_early, stop_unused
 from .preflight import check_before_running
 from .spec import SweepSpec
 from .store import Store
@@ -92,37 +93,42 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
     finished runs are kept and ``aborted`` says so; rerunning resumes.
     """
     started = time.perf_counter()
-    workers = workers or (1 if backend == "serial" else default_workers())
-    timeout = timeout if timeout is not None else spec.timeout
-    check_combinations(spec)
-    check_before_running(spec)
-    runs = expand(spec)
-    store = Store(out, spec)
-    done = store.open(fresh=fresh, extra={"runs": len(runs), "backend": backend,
-                                          "workers": workers, "scheduler": scheduler,
-                                          "timeout": timeout},
-                      run_ids=[r.run_id for r in runs], stale=stale)
-    todo = [r for r in runs if r.run_id not in done]
-    size = chunk or chunk_size(len(todo), workers)
-    chunks = chunked(todo, size)
-    if todo:   # a checkout's first sweep: the kernels compiled once, not by every worker
-        ensure_precompiled(progress=progress)
-    with _sigterm_as_interrupt():
-        ok, aborted = _stream(store, execute(chunks, Task.of(spec), backend, workers,
-                                             scheduler, timeout),
-                              len(todo), spec.name, progress, batch)
-    finished, failures = store.finish(ran=ok, aborted=aborted)
-    seconds = time.perf_counter() - started
-    line = (f"sweep {spec.name}: {finished} runs finished ({ok} now, "
-            f"{len(runs) - len(todo)} already done), {failures} failed in {seconds:.1f} s; "
-            f"results in {store.root}")
-    if failures:
-        line += f"; failed runs: {store.root / 'failures.parquet'} (rerun to retry them)"
-    if aborted:
-        line += (f"; STOPPED: {aborted}; {len(runs) - finished - failures} runs not done, "
-                 "rerun the same command to resume")
-    return SweepReport(len(runs), len(todo), len(runs) - len(todo), failures, seconds,
-                       store.root, line, aborted)
+    if backend == "processes":   # its workers' fork server loads meanwhile
+        start_early()
+    try:
+        workers = workers or (1 if backend == "serial" else default_workers())
+        timeout = timeout if timeout is not None else spec.timeout
+        check_combinations(spec)
+        check_before_running(spec)
+        runs = expand(spec)
+        store = Store(out, spec)
+        done = store.open(fresh=fresh, extra={"runs": len(runs), "backend": backend,
+                                              "workers": workers, "scheduler": scheduler,
+                                              "timeout": timeout},
+                          run_ids=[r.run_id for r in runs], stale=stale)
+        todo = [r for r in runs if r.run_id not in done]
+        size = chunk or chunk_size(len(todo), workers)
+        chunks = chunked(todo, size)
+        if todo:   # a checkout's first sweep: the kernels compiled once, not by every worker
+            ensure_precompiled(progress=progress)
+        with _sigterm_as_interrupt():
+            ok, aborted = _stream(store, execute(chunks, Task.of(spec), backend, workers,
+                                                 scheduler, timeout),
+                                  len(todo), spec.name, progress, batch)
+        finished, failures = store.finish(ran=ok, aborted=aborted)
+        seconds = time.perf_counter() - started
+        line = (f"sweep {spec.name}: {finished} runs finished ({ok} now, "
+                f"{len(runs) - len(todo)} already done), {failures} failed in {seconds:.1f} s; "
+                f"results in {store.root}")
+        if failures:
+            line += f"; failed runs: {store.root / 'failures.parquet'} (rerun to retry them)"
+        if aborted:
+            line += (f"; STOPPED: {aborted}; {len(runs) - finished - failures} runs not done, "
+                     "rerun the same command to resume")
+        return SweepReport(len(runs), len(todo), len(runs) - len(todo), failures, seconds,
+                           store.root, line, aborted)
+    finally:   # (one started early for a sweep that had nothing left to run)
+        stop_unused()
 
 
 class _NoBar:
