@@ -282,3 +282,36 @@ def test_after_the_preload_the_deferred_modules_work_at_first_use():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.splitlines() == ["12 5", "True"]
+
+
+@pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
+def test_the_sweep_command_starts_the_server_before_it_imports_the_engine(tmp_path):
+    """``symbiosis-abm sweep`` starts the workers' server once the spec is read and
+    counted, before it imports the sweep engine (whose imports the server's loading
+    then overlaps), and the server is stopped after the sweep; a dry run, or a spec that
+    is refused, starts none."""
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\nname = "s"\nregions = ["kalundborg"]\nticks = 2\n'
+                    'replicates = 2\nseed = 1\n')
+    big = tmp_path / "big.toml"
+    big.write_text(spec.read_text().replace("replicates = 2", "replicates = 60000"))
+    code = ("import multiprocessing.forkserver, sys\n"
+            "from symbiosis_abm.cli import main\n"
+            "from symbiosis_abm.sweep import fork_server\n"
+            "real = fork_server.start_early\n"
+            "def start_early():\n"
+            "    print('start', 'symbiosis_abm.sweep.runner' in sys.modules, flush=True)\n"
+            "    return real()\n"
+            "fork_server.start_early = start_early\n"
+            "for argv in sys.argv[1:]:\n"
+            "    code = main(argv.split())\n"
+            "    print('exit', code, multiprocessing.forkserver._forkserver._forkserver_pid,\n"
+            "          flush=True)\n")
+    argvs = [f"sweep {spec} --out {tmp_path / 'out'} --workers 1 --no-progress",
+             f"sweep {big} --out {tmp_path / 'big'}", f"sweep {spec} --dry-run"]
+    done = subprocess.run([sys.executable, "-c", code, *argvs], capture_output=True,
+                          text=True, cwd=tmp_path)
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("start", "exit"))]
+    # the command's call, then run_sweep's own (which finds the server running)
+    assert lines == ["start False", "start True", "exit 0 None", "exit 2 None",
+                     "exit 0 None"]

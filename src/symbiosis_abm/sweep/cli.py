@@ -98,12 +98,6 @@ def _sweep(args: argparse.Namespace) -> int:
     from .spec import load_spec
 
     spec = load_spec(args.spec)
-    if args.backend == "processes" and not args.dry_run:
-        from .fork_server import start_early
-
-        start_early()   # the workers' server loads the model while this process imports
-    from .runner import run_sweep
-
     if args.posterior is not None:
         import dataclasses
 
@@ -122,6 +116,12 @@ def _sweep(args: argparse.Namespace) -> int:
         raise SymbiosisInputError(
             f"{args.spec}: {runs:,} runs (more than {CONFIRM_RUNS:,}); check the estimate "
             "with --dry-run, then add --yes to run them")
+    if args.backend == "processes":
+        from .fork_server import start_early
+
+        start_early()   # the workers' server loads the model while this process imports
+    from .runner import run_sweep
+
     report = run_sweep(spec, args.out, backend=args.backend, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh,
                        progress=not args.no_progress, chunk=args.chunk,
