@@ -28,6 +28,19 @@ def _spec(replicates: int, ticks: int = 2):
                           "feed.toml")
 
 
+def _python(code: str, *args: str, **kwargs) -> str:
+    """What ``code`` prints, run by a fresh interpreter (as a fork server starts)."""
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                          text=True, check=True, **kwargs).stdout
+
+
+#: prints how many of the tick's kernels are loaded (have a compiled signature)
+_LOADED_KERNELS = ("from symbiosis_abm import kernels_tick\n"
+                   "from numba.core.registry import CPUDispatcher\n"
+                   "print(len([f for f in vars(kernels_tick).values()\n"
+                   "           if isinstance(f, CPUDispatcher) and f.signatures]))\n")
+
+
 @pytest.mark.parametrize("n, size, workers", [(1000, 16, 2), (40, 8, 2), (7, 16, 3),
                                               (100, 16, 1), (1, 4, 2), (0, 4, 2)])
 def test_tapered_chunks_cover_the_runs_in_order_and_shrink_at_the_end(n, size, workers):
@@ -194,28 +207,14 @@ def test_the_preload_leaves_the_kernels_to_the_workers_where_the_cache_is_not_cu
             "pre.is_current = lambda: False\n"
             "import symbiosis_abm.sweep.preload\n"
             "import sys\n"
-            "from symbiosis_abm import kernels_tick\n"
-            "from numba.core.registry import CPUDispatcher\n"
-            "loaded = [f for f in vars(kernels_tick).values()\n"
-            "          if isinstance(f, CPUDispatcher) and f.signatures]\n"
-            "print(len(loaded), 'symbiosis_abm.model' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.split() == ["0", "True"]
+            "print('symbiosis_abm.model' in sys.modules)\n" + _LOADED_KERNELS)
+    assert _python(code).split() == ["True", "0"]
 
 
 def test_the_preload_loads_the_compiled_kernels_before_any_worker_is_forked():
     """Imported alone (as the fork server imports it), the module leaves the kernels of a
     kalundborg run loaded: a worker forked after it compiles and loads nothing."""
-    code = ("import symbiosis_abm.sweep.preload\n"
-            "from symbiosis_abm import kernels_tick\n"
-            "from numba.core.registry import CPUDispatcher\n"
-            "loaded = [f for f in vars(kernels_tick).values()\n"
-            "          if isinstance(f, CPUDispatcher) and f.signatures]\n"
-            "print(len(loaded))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert int(done.stdout) >= 5
+    assert int(_python("import symbiosis_abm.sweep.preload\n" + _LOADED_KERNELS)) >= 5
 
 
 @pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
@@ -255,9 +254,7 @@ def test_the_preload_leaves_what_a_run_does_not_use_to_a_run_that_does():
             f"spec = spec_from_dict({_TABLE_SPEC!r}, 'p.toml')\n"
             "result = run_one(expand(spec)[0], Task.of(spec))\n"
             "print(result['tables']['timeseries'].to_json())\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    loaded, table = done.stdout.splitlines()
+    loaded, table = _python(code).splitlines()
     assert loaded == "[]"
     spec = spec_from_dict(_TABLE_SPEC, "p.toml")
     expected = run_one(expand(spec)[0], Task.of(spec))["tables"]["timeseries"]
@@ -279,9 +276,7 @@ def test_after_the_preload_the_deferred_modules_work_at_first_use():
             "model = SymbiosisModel('kalundborg', rng=1)\n"
             "model.run(12)\n"
             "print(sorted(model.network().nodes) == sorted(model.world.firm_ids))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.splitlines() == ["12 5", "True"]
+    assert _python(code).splitlines() == ["12 5", "True"]
 
 
 @pytest.mark.skipif(not HAS_FORK_SERVER, reason="this platform has no fork server")
@@ -309,9 +304,8 @@ def test_the_sweep_command_starts_the_server_before_it_imports_the_engine(tmp_pa
             "          flush=True)\n")
     argvs = [f"sweep {spec} --out {tmp_path / 'out'} --workers 1 --no-progress",
              f"sweep {big} --out {tmp_path / 'big'}", f"sweep {spec} --dry-run"]
-    done = subprocess.run([sys.executable, "-c", code, *argvs], capture_output=True,
-                          text=True, cwd=tmp_path)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(("start", "exit"))]
+    lines = [line for line in _python(code, *argvs, cwd=tmp_path).splitlines()
+             if line.startswith(("start", "exit"))]
     # the command's call, then run_sweep's own (which finds the server running)
     assert lines == ["start False", "start True", "exit 0 None", "exit 2 None",
                      "exit 0 None"]
