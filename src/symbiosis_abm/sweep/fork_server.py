@@ -9,7 +9,7 @@ command's imports, reading the spec, opening the results): :func:`start_early` s
 server then, on another core, so the two overlap (a sweep from the command line starts
 about half a second sooner). :func:`start_method` gives the sweep that server, or starts
 one, and stops it after the sweep; :func:`stop_unused` stops one started early that no
-sweep took (a sweep with nothing left to run).
+sweep took (a sweep that ended before it needed a worker, on an error).
 
 Only this module starts or stops it: multiprocessing has one fork server per process, so
 a server already running that this module did not start is someone else's, and a sweep

@@ -127,7 +127,7 @@ def run_sweep(spec: SweepSpec, out: Path | str, *, backend: str = "processes",
                      "rerun the same command to resume")
         return SweepReport(len(runs), len(todo), len(runs) - len(todo), failures, seconds,
                            store.root, line, aborted)
-    finally:   # (one started early for a sweep that had nothing left to run)
+    finally:   # (a server started early for a sweep that stopped before its workers)
         stop_unused()
 
 
