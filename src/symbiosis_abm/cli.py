@@ -246,8 +246,8 @@ def _precompile(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise SymbiosisInputError(f"--workers {args.workers}: must be a whole number >= 1")
+    write_bytecode()
     if is_current():
-        write_bytecode()
         print("the kernels' cache is current: nothing to compile")
         return 0
     try:

@@ -443,7 +443,6 @@ def precompile(workers: int | None = None, progress: bool | None = None,
     meets. The recording run failing raises :class:`RuntimeError`.
     """
     started = time.perf_counter()
-    write_bytecode()
     signatures = _recorded_in_child(timeout, runs)
     n_workers = _workers(workers, len(signatures))
     with tqdm(total=len(signatures), desc="compiling kernels", unit="kernel",

@@ -100,7 +100,8 @@ def start_method() -> Iterator[Any]:
             yield multiprocessing.get_context("spawn")
             return
         earlier, _early = (_early if running else list(server._preload_modules)), None
-        server.set_forkserver_preload([PRELOAD])
+        if not running:   # (one started early has it already)
+            server.set_forkserver_preload([PRELOAD])
         try:
             yield multiprocessing.get_context("forkserver")
         finally:
