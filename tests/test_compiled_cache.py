@@ -16,7 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import llvmlite.binding as llvm
+import numpy as np
 from cache_race import RACER_SOURCE, load_both, save_at_once
+from numba.core.codegen import JitEngine
 from numba.core.registry import CPUDispatcher
 
 import symbiosis_abm.compiled as compiled
@@ -139,3 +142,65 @@ def test_an_entry_made_before_a_compiled_source_changed_is_compiled_anew(tmp_pat
     assert run("same") == [0, 1]      # compiled and saved
     assert run("same") == [1, 0]      # loaded
     assert run("changed") == [0, 1]   # stale: compiled again
+
+
+# ---- an entry loaded from the cache parses its bitcode only when code links it
+_LOADER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from numba import njit
+import listed
+total = listed.total(np.arange(5.0))
+library = listed.total.overloads[listed.total.signatures[0]].library
+def pending():   # the bitcode kept, not yet parsed
+    return getattr(library, "_bitcode", None) is not None
+
+
+before = [type(library).__name__, pending()]
+
+@njit
+def caller(values):   # linked with total's library: its bitcode is needed now
+    return listed.total(values) * 2.0
+
+doubled = caller(np.arange(5.0))
+print(json.dumps([total, doubled, *before, pending(),
+                  len(listed.total.stats.cache_hits)]))
+"""
+
+
+def test_a_loaded_entry_runs_unparsed_and_is_parsed_when_linked(tmp_path):
+    """A kernel's entry saved with its defined names (``compiled.LISTED``) is loaded
+    by the next process without a parse of its bitcode, gives the same result, and
+    is parsed when new compiled code calls it (numba links its bitcode in)."""
+    (tmp_path / "listed.py").write_text(
+        "from symbiosis_abm.compiled import kernel\n\n\n"
+        "@kernel\ndef total(values):\n    s = 0.0\n    for v in values:\n"
+        "        s += v\n    return s\n")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("NUMBA_DISABLE_JIT", None)
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", _LOADER, str(tmp_path)], env=env,
+                              capture_output=True, text=True, timeout=300, check=True)
+        return json.loads(done.stdout.splitlines()[-1])
+
+    # compiled here: numba's own library, whose module it made as it compiled
+    assert run() == [10.0, 20.0, "JITCodeLibrary", False, False, 0]
+    # loaded: its bitcode kept unparsed until the caller is compiled, then parsed
+    assert run() == [10.0, 20.0, "_LinkedOnDemand", True, False, 1]
+
+
+def test_the_names_listed_are_those_numba_records_on_loading():
+    """``compiled.defined_names`` of a kernel's saved bitcode is the set numba's engine
+    would add from the parsed module (``JitEngine._load_defined_symbols``)."""
+    kernels.capped_months(np.ones((1, 2)), np.full((1, 2), 2.0), np.array([0]),
+                          np.array([0]), np.array([0.25]))
+    cres = next(iter(kernels.capped_months.overloads.values()))
+    module = llvm.parse_bitcode(cres.library._get_module_for_linking().as_bitcode())
+    engine = JitEngine.__new__(JitEngine)
+    engine._defined_symbols = set()
+    engine._load_defined_symbols(module)
+    assert compiled.defined_names(module) == engine._defined_symbols
+    # among them the wrapper a call from Python enters (the loader looks it up by name)
+    assert cres.fndesc.llvm_cpython_wrapper_name in engine._defined_symbols

@@ -21,6 +21,18 @@ every kernel's entry is stamped with every module compiled code is made from
 (:data:`COMPILED_SOURCES`, :func:`sources_stamp`), and a change to any of them makes every
 entry stale: compiled anew, once (``symbiosis-abm precompile``).
 
+Loading an entry is most of what a process pays before its first run (about 0.6 s for the
+35 kernels of a ``kalundborg`` run): numba parses each entry's LLVM bitcode, kept beside
+its machine code only to link it into code compiled later, and walks the parsed module
+for the names it defines, which the machine code's loader needs. :class:`SharedFunctionCache`
+lists those names when it saves an entry, and a loaded entry's library
+(:class:`_LinkedOnDemand`) parses its bitcode only if something links it (code compiled
+later that calls it; in a run from a current cache, nothing does). The same machine code
+runs, and about half the loading time goes (benchmarks/README.md, "Kernels loaded without
+their bitcode parsed"). This takes numba's library internals as numba 0.68 has them (the
+package pins it); ``tests/test_compiled_cache.py`` holds the names listed to those numba
+records and runs a loaded entry, unparsed, then linked.
+
 Examples
 --------
 >>> import numpy as np
@@ -38,12 +50,14 @@ import os
 from functools import cache
 from pathlib import Path
 
+import llvmlite.binding as llvm
 from filelock import FileLock
 from numba import njit
-from numba.core.caching import FunctionCache, IndexDataCacheFile
+from numba.core.caching import CompileResultCacheImpl, FunctionCache, IndexDataCacheFile
+from numba.core.codegen import JITCodeLibrary
 
 __all__ = ["kernel", "borrowing", "SharedFunctionCache", "LOCK_NAME", "COMPILED_SOURCES",
-           "sources_stamp"]
+           "sources_stamp", "LISTED", "defined_names"]
 
 #: The package's modules (in its folder) that its compiled code is made from: those that
 #: define kernels and the helpers they compile in, and those whose constants they freeze
@@ -93,10 +107,84 @@ def sources_stamp(folder: Path = Path(__file__).parent) -> tuple:
     return tuple(stamps)
 
 
+#: The kind of a saved library (numba's are "object" and "bitcode") whose entry also lists
+#: the names its module defines (:class:`_ListedSymbols`).
+LISTED = "object, defined names listed"
+
+
+class _LinkedOnDemand(JITCodeLibrary):
+    """A library loaded from the cache whose bitcode, which numba keeps to link the library
+    into code compiled later, is parsed when that first happens (numba parses it as it
+    loads); the machine code is loaded as numba loads it."""
+
+    _bitcode: bytes | None = None
+    _parsed = None
+
+    @property
+    def _shared_module(self):
+        if self._parsed is None and self._bitcode is not None:
+            self._parsed, self._bitcode = llvm.parse_bitcode(self._bitcode), None
+        return self._parsed
+
+    @_shared_module.setter
+    def _shared_module(self, module) -> None:   # (numba sets it: None, then a module)
+        self._parsed = module
+
+
+def defined_names(module) -> frozenset[str]:
+    """The names an LLVM ``module`` defines, as numba's engine records them when it loads
+    a library (``JitEngine._load_defined_symbols``)."""
+    return frozenset(value.name for values in (module.functions, module.global_variables)
+                     for value in values if not value.is_declaration)
+
+
+def _load_listed(codegen, serialized: tuple) -> _LinkedOnDemand:
+    """numba's ``CPUCodeLibrary._unserialize`` of an ``"object"`` entry, for a
+    :data:`LISTED` one: the same steps, with the defined names read from the entry and
+    the bitcode left to :class:`_LinkedOnDemand`."""
+    name, _, (object_code, bitcode, names) = serialized
+    library = _LinkedOnDemand(codegen, name)
+    library._bitcode = bitcode
+    library.enable_object_caching()
+    library._set_compiled_object(object_code)
+    library._finalize_final_module()
+    codegen._engine._defined_symbols |= names
+    return library
+
+
+class _ListedSymbols(CompileResultCacheImpl):
+    """numba's cache of compiled results, whose saved libraries list the names they
+    define (:data:`LISTED`), so that loading one needs no parse of its bitcode."""
+
+    def reduce(self, cres):
+        libdata, *rest = super().reduce(cres)
+        name, kind, data = libdata
+        if kind == "object":
+            object_code, bitcode = data
+            libdata = (name, LISTED,
+                       (object_code, bitcode, defined_names(llvm.parse_bitcode(bitcode))))
+        return (libdata, *rest)
+
+    def rebuild(self, target_context, payload):
+        if payload[0][1] != LISTED:
+            return super().rebuild(target_context, payload)
+        codegen = target_context.codegen()
+        # numba's rebuild calls codegen.unserialize_library; for this one call (under
+        # numba's compiler lock, which every load holds) it is _load_listed
+        codegen.unserialize_library = lambda serialized: _load_listed(codegen, serialized)
+        try:
+            return super().rebuild(target_context, payload)
+        finally:
+            del codegen.unserialize_library   # (the class's method again)
+
+
 class SharedFunctionCache(FunctionCache):
     """numba's per-function cache, with :class:`_LockedCacheFile` for its files, stamped
     with the function's own source and the package's compiled sources
-    (:func:`sources_stamp`): an entry made before any of them changed is stale."""
+    (:func:`sources_stamp`): an entry made before any of them changed is stale. Its
+    entries list the names their libraries define (:class:`_ListedSymbols`)."""
+
+    _impl_class = _ListedSymbols
 
     def __init__(self, py_func):
         super().__init__(py_func)

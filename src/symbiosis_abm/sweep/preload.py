@@ -4,7 +4,7 @@ The ``processes`` backend starts its workers from a fork server (:mod:`.fork_ser
 which imports this module first: the model, the resource catalogue and a short run of
 ``kalundborg``, so that the compiled kernels are loaded from their cache once, and each
 worker forked from that state starts at once instead of importing and loading them
-itself (about 1.3 s a worker).
+itself (about 1 s a worker).
 
 Every sweep waits for this, whatever its workers: it is the part of a sweep that more
 workers do not shorten. So the modules that Mesa or the model imports but a run does not
