@@ -108,18 +108,32 @@ _RUN_AFTER = _COUNT_COMPILES + textwrap.dedent("""
 """)
 
 
+_FILL = textwrap.dedent("""
+    import json
+    from symbiosis_abm.precompile import _cache_folder, precompile
+    folder = _cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    planted = ["kernels.capped_months-1.py312.nbi", "kernels.capped_months-1.py312.1.nbc",
+               "kernels_tick.gone-7.py311.nbi", "draws.helper-3.py312.nbi"]
+    for name in planted:   # a kernel's files at an earlier line, a removed kernel's, and
+        (folder / name).write_bytes(bytes(10))   # a file of another module's function
+    r = precompile(workers=2, progress=False, runs=[["kalundborg", {}, 2]])
+    print(json.dumps([r.compiled, r.failed, r.removed, r.freed,
+                      [(folder / name).exists() for name in planted]]))
+""")
+
+
 def test_a_precompiled_cache_serves_the_run_that_follows(tmp_path):
-    """In an empty cache: ``precompile`` of two Kalundborg ticks fills it and marks it
-    current; a new process running those ticks then compiles nothing."""
+    """In an empty cache: ``precompile`` of two Kalundborg ticks fills it, removes the
+    kernel modules' files that no kernel reads (:func:`~.precompile.prune_cache`) and
+    marks it current; a new process running those ticks then compiles nothing."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("NUMBA_DISABLE_JIT", None)
-    fill = ("from symbiosis_abm.precompile import precompile\n"
-            "r = precompile(workers=2, progress=False, runs=[['kalundborg', {}, 2]])\n"
-            "print(r.compiled, r.failed)")
-    done = subprocess.run([sys.executable, "-c", fill], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", _FILL], env=env, capture_output=True,
                           text=True, timeout=600, check=True)
-    compiled, failed = map(int, done.stdout.split())
+    compiled, failed, removed, freed, left = json.loads(done.stdout.splitlines()[-1])
     assert compiled > 10 and failed == 0
+    assert (removed, freed, left) == (3, 30, [False, False, False, True])
     assert (tmp_path / "cache").is_dir()
     after = subprocess.run([sys.executable, "-c", _RUN_AFTER], env=env, capture_output=True,
                            text=True, timeout=600, check=True)
@@ -218,6 +232,12 @@ def test_cli_precompile(monkeypatch, capsys):
     monkeypatch.setattr(pre, "is_current", lambda: True)
     assert main(["precompile"]) == 0
     assert capsys.readouterr().out.strip() == "the kernels' cache is current: nothing to compile"
+
+
+def test_the_report_names_the_stale_files_removed():
+    assert pre.Report(60, 0, 2, 70.0).pruned == ""
+    assert pre.Report(60, 0, 2, 70.0, 1184, 129_293_184).pruned == (
+        "; removed 1184 stale cache files (129 MB)")
 
 
 def test_cli_precompile_reports_a_failed_recording(monkeypatch, capsys):

@@ -257,7 +257,7 @@ def _precompile(args: argparse.Namespace) -> int:
         return 1
     failed = f" ({report.failed} signatures failed)" if report.failed else ""
     print(f"compiled {report.compiled} kernels on {report.workers} processes in "
-          f"{report.seconds:.1f} s{failed}")
+          f"{report.seconds:.1f} s{failed}{report.pruned}")
     return 0
 
 

@@ -13,7 +13,9 @@ module does that work first, on every core, with a progress bar:
    compile those signatures at once, each into the shared on-disk cache
    (:func:`compile_signature`), the largest kernels first, and two that call the same
    kernels not at the same time while another can go (:func:`next_signature`);
-3. a mark beside the cache (:data:`MARK_NAME`) names the kernels' sources it holds, so a
+3. the kernel modules' cache files that no kernel as it is now reads are removed
+   (:func:`prune_cache`: numba leaves a kernel's entries behind when an edit moves it);
+4. a mark beside the cache (:data:`MARK_NAME`) names the kernels' sources it holds, so a
    later command sees the cache is current without looking further (:func:`is_current`).
 
 The run that follows loads each kernel from the cache. Its results cannot change: the
@@ -56,11 +58,12 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
+from .compiled import LOCK_NAME as CACHE_LOCK_NAME
 from .compiled import SharedFunctionCache, sources_stamp
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
-           "ensure_precompiled", "write_bytecode", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
+           "ensure_precompiled", "write_bytecode", "prune_cache", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
            "RECORDING_WATCH_FROM_EDGES", "RECORDING_SMALL_STORE"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
@@ -128,6 +131,16 @@ class Report:
     failed: int
     workers: int
     seconds: float
+    #: the stale cache files removed after compiling (:func:`prune_cache`) and their bytes
+    removed: int = 0
+    freed: int = 0
+
+    @property
+    def pruned(self) -> str:
+        """``"; removed N stale cache files (X MB)"``, or nothing where none was."""
+        if not self.removed:
+            return ""
+        return f"; removed {self.removed} stale cache files ({self.freed / 1e6:.0f} MB)"
 
 
 def _is_kernel(value: object) -> bool:
@@ -448,9 +461,44 @@ def precompile(workers: int | None = None, progress: bool | None = None,
     with tqdm(total=len(signatures), desc="compiling kernels", unit="kernel",
               disable=None if progress is None else not progress, leave=False) as bar:
         failed = _compile_all(signatures, n_workers, bar)
+    removed, freed = prune_cache()
     _write_mark()
     return Report(len(signatures) - failed, failed, n_workers,
-                  time.perf_counter() - started)
+                  time.perf_counter() - started, removed, freed)
+
+
+def prune_cache() -> tuple[int, int]:
+    """Remove the kernels' cache files that no kernel as it is now reads; returns how
+    many and their bytes.
+
+    numba names a kernel's entries by the line its function starts on, so an edit above
+    a kernel leaves its earlier index and data files behind, never read again (a
+    checkout that follows the code gathers hundreds of megabytes). Removed: every entry
+    file of the kernel modules (:data:`KERNEL_MODULES`) but the current index of each
+    kernel and the data files it names (so also those of a kernel under another line or
+    Python version, or since removed). Under the cache folder's lock
+    (:data:`.compiled.LOCK_NAME`), so no entry is removed while a process saves one.
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
+        return 0, 0
+    folder = _cache_folder()
+    kernels = [getattr(import_module(module), name)._cache._cache_file
+               for module, name in kernel_names()]
+    # numba names a module's entries "<module's file name>.<function>-<line>..."
+    modules = tuple(f"{name.rsplit('.', 1)[1]}." for name in KERNEL_MODULES)
+    removed = freed = 0
+    with FileLock(folder / CACHE_LOCK_NAME):   # (an entry is saved whole under it)
+        keep = set()
+        for files in kernels:
+            keep.add(files._index_name)
+            keep.update(files._load_index().values())   # (stale: {}, its data goes too)
+        for path in folder.iterdir():
+            if (path.suffix in (".nbi", ".nbc") and path.name not in keep
+                    and path.name.startswith(modules)):
+                size = path.stat().st_size
+                path.unlink(missing_ok=True)
+                removed, freed = removed + 1, freed + size
+    return removed, freed
 
 
 # ------------------------------------------------------------- the package's bytecode
@@ -531,7 +579,7 @@ def ensure_precompiled(progress: bool | None = None) -> Report | None:
               file=sys.stderr)
         return None
     print(f"compiled {report.compiled} kernels on {report.workers} cores in "
-          f"{report.seconds:.0f} s", file=sys.stderr)
+          f"{report.seconds:.0f} s{report.pruned}", file=sys.stderr)
     return report
 
 
