@@ -63,8 +63,8 @@ from .compiled import SharedFunctionCache, sources_stamp
 
 __all__ = ["Signature", "Report", "kernel_names", "record", "compile_signature",
            "next_signature", "kernels_wrapped", "is_current", "precompile",
-           "ensure_precompiled", "write_bytecode", "prune_cache", "MARK_NAME", "LOCK_NAME", "RECORDED_RUNS",
-           "RECORDING_WATCH_FROM_EDGES", "RECORDING_SMALL_STORE"]
+           "ensure_precompiled", "write_bytecode", "prune_cache", "MARK_NAME", "LOCK_NAME",
+           "RECORDED_RUNS", "RECORDING_WATCH_FROM_EDGES", "RECORDING_SMALL_STORE"]
 
 #: the modules that define the package's kernels (:func:`.compiled.kernel`)
 KERNEL_MODULES = ("symbiosis_abm.kernels", "symbiosis_abm.kernels_tick",
@@ -479,9 +479,9 @@ def prune_cache() -> tuple[int, int]:
     Python version, or since removed). Under the cache folder's lock
     (:data:`.compiled.LOCK_NAME`), so no entry is removed while a process saves one.
     """
-    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
-        return 0, 0
     folder = _cache_folder()
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0") or not folder.is_dir():
+        return 0, 0
     kernels = [getattr(import_module(module), name)._cache._cache_file
                for module, name in kernel_names()]
     # numba names a module's entries "<module's file name>.<function>-<line>..."
