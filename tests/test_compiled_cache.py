@@ -153,9 +153,9 @@ from numba import njit
 import listed
 total = listed.total(np.arange(5.0))
 library = listed.total.overloads[listed.total.signatures[0]].library
+
 def pending():   # the bitcode kept, not yet parsed
     return getattr(library, "_bitcode", None) is not None
-
 
 before = [type(library).__name__, pending()]
 
