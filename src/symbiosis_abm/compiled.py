@@ -159,10 +159,9 @@ class _ListedSymbols(CompileResultCacheImpl):
     def reduce(self, cres):
         libdata, *rest = super().reduce(cres)
         name, kind, data = libdata
-        if kind == "object":
-            object_code, bitcode = data
-            libdata = (name, LISTED,
-                       (object_code, bitcode, defined_names(llvm.parse_bitcode(bitcode))))
+        if kind == "object":   # (the bitcode saved is that module's: no second parse)
+            names = defined_names(cres.library._get_module_for_linking())
+            libdata = (name, LISTED, (*data, names))
         return (libdata, *rest)
 
     def rebuild(self, target_context, payload):

@@ -2,7 +2,7 @@
 
 Where the platform has one (Linux, macOS), the ``processes`` backend forks its workers
 from a fork server that has imported the model and loaded its compiled kernels once
-(:mod:`.preload`, about 1.5 s), so that each worker starts at once and runs the code as it
+(:mod:`.preload`, about 1.2 s), so that each worker starts at once and runs the code as it
 is when the sweep starts. That start is the part of a sweep that more workers do not
 shorten, and the sweep's own process has work of its own before it needs a worker (a
 command's imports, reading the spec, opening the results): :func:`start_early` starts the
