@@ -25,7 +25,8 @@ wall-clock timer, runs the workload, and prints per tick:
 * the kernels replayed back to back: every kernel call of ``--replay`` runs (or
   regions) of the workload recorded in order, each with a copy of the arguments it was
   given (one copy serving the calls between which an array did not change), then made
-  again one after another on fresh copies, with nothing but a loop between them, and the
+  again one after another on fresh copies (a record of the run's arrays, held.py, made
+  again of fresh copies of its arrays), with nothing but a loop between them, and the
   same calls made to functions of the same arity that return at once, all at their
   entry points. The difference is the kernels' own work (boxing what they return included);
   with the emptied tick (Mesa's loop) it bounds from below what a tick compiled whole, its
@@ -68,6 +69,8 @@ from paired_ab import synthetic  # (bench.py's region of n firms)
 from symbiosis_abm import SymbiosisModel
 from symbiosis_abm.draws import stream_address
 from symbiosis_abm.entry_points import entry_point
+from symbiosis_abm.held import RunArrays
+from symbiosis_abm.kernels_tick import hold_run
 
 #: the calls of each kernel whose arguments are kept to time their passing
 SAMPLES = 50
@@ -236,6 +239,8 @@ def recorded_calls(run, prepared) -> list[tuple[CPUDispatcher, tuple]]:
     def copied(value):
         if type(value) is int and value in streams:
             return StreamCopy(copy.deepcopy(streams[value]))
+        if isinstance(value, RunArrays):   # (a record of arrays: a copy of each)
+            return RecordCopy(tuple(copied(a) for a in _held_arrays(value, prepared)))
         if not isinstance(value, np.ndarray):
             return value
         held = copies.get(id(value))   # (the array is kept with its copy: its id stays its)
@@ -271,6 +276,28 @@ class StreamCopy:
         self.address = stream_address(generator)
 
 
+class RecordCopy:
+    """A run's record of arrays (:mod:`symbiosis_abm.held`) as a recorded call held it:
+    a copy of each of its arrays at the call; :meth:`record` makes a record of them."""
+
+    def __init__(self, arrays: tuple):
+        self.arrays = arrays
+
+    def record(self):
+        return hold_run(*self.arrays)
+
+
+def _held_arrays(record, prepared) -> tuple:
+    """The arrays ``record`` holds: a record a model in ``prepared`` made last."""
+    models = prepared if isinstance(prepared, list) else [prepared]
+    for model in models:
+        held = model.__dict__.get("_held")
+        arrays = held.arrays_of(record) if held is not None else None
+        if arrays is not None:
+            return arrays
+    raise ValueError("a record no model of the workload made last")
+
+
 def _streams_of(prepared) -> dict[int, np.random.Generator]:
     """The random streams of the models in ``prepared`` (a model or a list of them), by
     the address a kernel takes."""
@@ -295,6 +322,8 @@ def _fresh(calls: list) -> tuple[list, list]:
         if isinstance(value, StreamCopy):
             held.append(StreamCopy(copy.deepcopy(value.generator)))
             return held[-1].address
+        if isinstance(value, RecordCopy):   # (a record of fresh copies of its arrays)
+            return RecordCopy(tuple(fresh(a) for a in value.arrays)).record()
         if not isinstance(value, np.ndarray):
             return value
         if id(value) not in new:
@@ -305,7 +334,8 @@ def _fresh(calls: list) -> tuple[list, list]:
 
 def _as_given(args: tuple) -> tuple:
     """``args`` with each stream copy as its address (what passing them costs)."""
-    return tuple(value.address if isinstance(value, StreamCopy) else value for value in args)
+    return tuple(value.address if isinstance(value, StreamCopy) else
+                 value.record() if isinstance(value, RecordCopy) else value for value in args)
 
 
 def replayed(calls: list[tuple[CPUDispatcher, tuple]], rounds: int = REPLAY_ROUNDS

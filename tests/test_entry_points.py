@@ -115,7 +115,8 @@ def test_a_failed_first_call_binds_nothing():
 def test_a_run_binds_each_kernel_it_calls():
     model = _run("kalundborg", 24)
     names = {getattr(k, "__name__", "") for k in model._kernels}
-    assert {"broker_month", "negotiate_month", "deliver_pass", "measure_flat"} <= names
+    assert {"broker_month_held", "negotiate_month_held", "deliver_pass_held",
+            "measure_flat_held"} <= names
     if COMPILED:
         bound = model._kernels
         assert all(v is not k for k, v in bound.items() if k is not renewal_priced)

@@ -127,6 +127,18 @@ class RecordingModel(SymbiosisModel):
             log.append(name)
         return object.__getattribute__(self, name)
 
+    def _run_record(self):
+        # the record of the run's arrays (held.py) gathers every array it holds, in
+        # whichever phase first asks for it after a table grew: not that phase's reads.
+        # A phase's kernel reads through it the arrays it was given as arguments before.
+        state = object.__getattribute__(self, "__dict__")
+        log = state.pop("_reads", None)
+        try:
+            return SymbiosisModel._run_record(self)
+        finally:
+            if log is not None:
+                state["_reads"] = log
+
 
 def record_phases(model: RecordingModel, ticks: int) -> dict[str, dict[str, set]]:
     """Per phase: the state and context read, the state changed, the streams drawn."""

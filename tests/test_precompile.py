@@ -77,7 +77,7 @@ def test_the_recording_meets_every_call_a_compiled_run_makes():
     names = {(s.module, s.name) for s in recorded}
     # with the broker's watch and a large pair store's links, which a region of 3,000
     # firms or more meets (RECORDING_WATCH_FROM_EDGES, RECORDING_SMALL_STORE)
-    for kernel in ("allocate_start", "refresh_marked", "measure_flat", "deliver_pass",
+    for kernel in ("allocate_start", "refresh_marked", "measure_flat_held", "deliver_pass_held",
                    "reputation_links", "memo_lookup", "memo_insert", "memo_update"):
         assert ("symbiosis_abm.kernels_tick", kernel) in names, kernel
     # what a kernel calls in turn is named beneath it (the scheduling keeps such apart)

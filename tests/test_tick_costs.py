@@ -55,7 +55,7 @@ def test_the_timers_are_removed(tick_costs):
     before = dict(vars(SymbiosisModel))
     tick_costs.main(["--runs", "1", "--ticks", "2", "--top", "1"])
     assert dict(vars(SymbiosisModel)) == before
-    assert isinstance(measurement.measure_flat, CPUDispatcher)
+    assert isinstance(measurement.measure_flat_held, CPUDispatcher)
 
 
 @pytest.mark.parametrize(("argv", "named"), [
@@ -86,8 +86,8 @@ def test_each_kernel_row_names_its_arity(tick_costs, capsys):
     assert "passing their arguments" in out.splitlines()[2]
     rows = out.split("arguments\n")[1].strip().splitlines()
     arity = {row.split()[0]: int(row.split()[-1]) for row in rows}
-    assert arity["measure_flat"] == len(inspect.signature(
-        measurement.measure_flat.py_func).parameters)
+    assert arity["measure_flat_held"] == len(inspect.signature(
+        measurement.measure_flat_held.py_func).parameters)
     assert all(n > 0 for n in arity.values())
 
 
@@ -156,5 +156,5 @@ def test_the_replay_by_kernel_counts_each_kernels_calls(tick_costs):
     calls = tick_costs.recorded_calls(lambda m: m.run(4), model)
     by_kernel = tick_costs.replayed_by_kernel(calls, rounds=1)
     assert sum(n for n, _, _ in by_kernel.values()) == len(calls)
-    assert by_kernel["measure_flat"][0] == 4   # once a tick
+    assert by_kernel["measure_flat_held"][0] == 4   # once a tick
     assert all(work > 0 and passing > 0 for _, work, passing in by_kernel.values())

@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 
 from . import terms
+from .assets import ROUNDING
 from .codes import IDLE, MIN_OPEN_SHARE, NEGOTIATING, OPEN
 from .draws import stream_address
 from .input_watch import edges_by_item
@@ -24,13 +25,12 @@ from .kernels import still_open
 from .kernels_drawn import event_drawn, recruit_drawn
 from .kernels_tick import (
     RANKED_STRATEGIES,
-    broker_month,
+    broker_month_held,
     broker_proposals,
     meet_pairs,
     ordered_pairs,
 )
 from .negotiation import ROOM_ROUNDS
-from .negotiation_book import talk_columns
 from .region import SIZES
 from .state import phase
 from .world import SME
@@ -408,27 +408,26 @@ class Facilitator(mesa.Agent):
     def _month_in_one_call(self, affordable: int, available: float, code: int) -> None:
         """:meth:`_month_step_by_step` for a ranked targeting (``code`` >= 0) in a region
         without an input watch, its passes in one compiled call
-        (kernels_tick.broker_month): the open edges, the members' remembered surplus
+        (kernels_tick.broker_month, the run's arrays held in one record:
+        :mod:`.held`): the open edges, the members' remembered surplus
         (:meth:`.DealTerms._surplus_cache` at no co-funding), the proposals in targeting
         order, the talks opened from them into the book's spare rows (room for
         ``affordable``, the most that open) and the edges open after them."""
-        model, p, w = self.model, self.model.params, self.model.world
-        book, ex = model.negotiations, model.exchanges
+        model, p = self.model, self.model.params
+        book = model.negotiations
+        book.spare(affordable)   # (room first: a book that grows replaces its columns)
         cache = model._surplus_cache(0.0)
-        columns = talk_columns(book.spare(affordable))
-        self.open_now, chosen = model._kernels[broker_month](
+        n_class, half_cost, trial_share, distrust, beta = model._deal_scalars()
+        tick = max(model.tick, 0)
+        self.open_now, chosen = model._kernels[broker_month_held](
+            model._run_record(), cache["inputs"], cache["surplus"], cache["capex"],
+            cache["annual"], cache["parts"], self._building, self._sizes, *self._edges_of(),
+            model.assets.load, model.virgin_now, model.disposal_now, model._capital,
             affordable, available, code, p.cofund_share, RANKED_PER_PROPOSAL * affordable,
-            max(model.tick, 0), ROOM_ROUNDS, MIN_OPEN_SHARE, p.max_negotiations,
-            model.edge_status, model.edge_retry, w.stream_edges, w.stream_firm, w.need_firm,
-            model.firm_open, model.firm_negotiations, ex["active"], ex["first"],
-            ex["supplier"], ex["receiver"], model.firm_member, model.cofund_wait,
-            self._building, self._sizes, model.assets.table["changes"], cache["inputs"],
-            cache["surplus"], cache["capex"], cache["annual"], cache["parts"],
-            terms.RECOMPUTE_SLICE,
-            *model._price_inputs(model._free_inputs()), w.stream_disposal_cost,
-            w.need_virgin_price, w.edge_supplier, w.edge_receiver, w.firm_size, SME, IDLE,
-            model.pairs.aware, model.pairs.met, NEGOTIATING, float(model.rates.negotiation),
-            model.edge_counted, OPEN, len(book), *columns, *self._edges_of())
+            tick, ROOM_ROUNDS, MIN_OPEN_SHARE, p.max_negotiations, terms.RECOMPUTE_SLICE,
+            tick, 1.0 + ROUNDING, n_class, terms.PIPE, half_cost, trial_share, distrust,
+            beta, SME, IDLE, NEGOTIATING, float(model.rates.negotiation), OPEN, len(book),
+            len(model.exchanges), len(model.assets.table), model.pairs.size)
         self._proposed = chosen
         if len(chosen) == 0:
             return

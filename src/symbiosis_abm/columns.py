@@ -86,6 +86,13 @@ class Columns(dict):
         table grows past its room."""
         return self._by_kind[kind]
 
+    @property
+    def layout(self) -> dict:
+        """The table's blocks: a new dict whenever the table grows past its room, which
+        replaces every whole column (what a holder of the columns watches,
+        :class:`.held.HeldArrays`)."""
+        return self._blocks
+
     def row(self, name: str) -> int:
         """The row of column ``name`` in its dtype's block (:meth:`block`).
 

@@ -62,7 +62,8 @@ __all__ = ["kernel", "borrowing", "SharedFunctionCache", "LOCK_NAME", "COMPILED_
 #: The package's modules (in its folder) that its compiled code is made from: those that
 #: define kernels and the helpers they compile in, and those whose constants they freeze
 #: in (``tests/test_compiled_cache.py`` checks none is missing).
-COMPILED_SOURCES = ("codes", "compiled", "draws", "kernels", "kernels_drawn", "kernels_tick")
+COMPILED_SOURCES = ("codes", "compiled", "draws", "held", "kernels", "kernels_drawn",
+                    "kernels_tick")
 
 #: The lock file, one per cache folder: entries are read and written in a few
 #: milliseconds, so one lock for all the folder's functions costs nothing.

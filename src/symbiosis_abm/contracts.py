@@ -57,7 +57,7 @@ from .kernels_tick import (
     NOT_SIGNED,
     NOT_VIABLE,
     RENEWED,
-    deliver_pass,
+    deliver_pass_held,
     delivery_fixed,
     renewal_priced,
     worn_rows,
@@ -258,16 +258,13 @@ class ContractBook:
         # streams that follow them (7.19); the contracts whose term ends
         check_worn = True
         while True:
-            table = self.assets.table
-            rows, amounts = self._kernels[deliver_pass](
-                t, check_worn, ex["active"], ex.block(np.int64), ex.block(np.float64),
-                table["paid_off"], table["until"], self.edge_slot_sr, self.edge_slot_rs,
-                self.pairs.trust, self.pairs.contact, self.stream_ratio,
-                self.stream_committed, self.need_ratio, self.need_committed,
-                self.need_season_now, self.stream_season_now, self.disposal_now,
-                self.virgin_now, self.firm_savings, self.firm_paid_in, self.firm_paid_out,
-                self.need_share, self.stream_made,
-                *remembered(self, "_delivery_fixed", self.params, self._delivery_tables))
+            # (the run's arrays held in one record, held.py: made again where replacing
+            # the worn lines grew a table)
+            rows, amounts = self._kernels[deliver_pass_held](
+                self._run_record(), t, check_worn, self.need_season_now,
+                self.stream_season_now, self.disposal_now, self.virgin_now,
+                *remembered(self, "_delivery_fixed", self.params, self._delivery_tables),
+                len(ex), len(self.assets.table), self.pairs.size)
             m, n_lost, n_over = rows[:3].tolist()
             if m >= 0:   # (-1: worn lines, nothing done)
                 break

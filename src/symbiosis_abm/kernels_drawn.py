@@ -360,3 +360,73 @@ def negotiate_month(firm_open, firm_costs, cost, contact, gain, breakdowns, fail
         slot_sr, slot_rs, pair_trust, stream_season, need_season, virgin, disposal, capital,
         need_firm, half_cost, trial_share, distrust, beta)
     return ready, out, n_ok, volume, n_closed, n_broke, n_late
+
+
+@kernel
+def negotiate_month_held(h, min_trust, load, virgin, disposal, capital, cost, gain,
+                         breakdowns, failure, timeout, closed_code, breakdown_code,
+                         timeout_code, open_code, no_surplus, no_cofunding, low_trust,
+                         no_capital, budget, cofund_share, trial_volume_share, holdup,
+                         mobile_specificity, payback_years, weight, trial_trust_share,
+                         failed, idle, tick, retry, price_tick, slack, n_class, pipe,
+                         half_cost, trial_share, distrust, beta, n_talks, n_assets,
+                         n_pairs):  # pragma: no cover - compiled
+    """:func:`negotiate_month` with the run's arrays read from ``h``
+    (:class:`.held.RunArrays`: the negotiation book's ``n_talks``, the asset book's
+    ``n_assets`` and the pair store's ``n_pairs`` used rows taken of their tables' whole
+    columns), the trust each firm needs to sign, the asset book's ``load``, this tick's
+    prices and capital (each replaced now and then: not held) and the scalars given."""
+    b, a, p = n_talks, n_assets, n_pairs
+    return negotiate_month(
+        h.firm_open, h.firm_costs, cost, h.pair_contact[:p], gain, breakdowns, failure,
+        h.c_opened[:b], h.c_due[:b], timeout, closed_code, breakdown_code, timeout_code,
+        open_code, h.c_edge[:b], h.c_volume[:b], h.c_trial[:b], h.c_cofund[:b], no_surplus,
+        no_cofunding, low_trust, no_capital, budget, cofund_share, trial_volume_share,
+        h.supplier, h.receiver, min_trust, holdup, h.owned_from, mobile_specificity,
+        payback_years, weight, trial_trust_share, failed, idle, tick, retry,
+        h.c_status[:b], h.c_reason[:b], h.c_closed[:b], h.negotiations, h.status, h.retry,
+        h.edge_stream, h.edge_need, h.stream_volume, h.stream_level, h.stream_made,
+        h.stream_committed, h.need_level, h.need_volume, h.need_committed, price_tick,
+        h.edge_route, h.route_asset, h.asset_until[:a], h.edge_user, load,
+        h.asset_capacity[:a], h.asset_paid_off[:a], h.asset_annuity[:a],
+        h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key, n_class, h.distance,
+        h.capex_fixed, h.heat_pump_capex, h.capex_per_km, h.max_distance, h.routed,
+        h.routed_capex, h.routed_ok, h.cost_per_unit_km, h.cost_per_unit, h.risk_annuity,
+        h.plain_annuity, pipe, h.slot_sr, h.slot_rs, h.pair_trust[:p], h.stream_season,
+        h.need_season, virgin, disposal, capital, h.need_firm, half_cost, trial_share,
+        distrust, beta)
+
+
+@kernel
+def search_month_held(h, edges, discovery, search, chance, budget, load, virgin, disposal,
+                      capital, sme, supported, search_cost, expert_support, ticks_per_year,
+                      cofund_budget, cofund_share, reconsider_at, idle, max_negotiations,
+                      rounds, negotiating, base_ticks, open_status, size, tick, slack,
+                      n_class, pipe, half_cost, trial_share, distrust, beta, n_exchanges,
+                      n_assets, n_pairs):  # pragma: no cover - compiled
+    """:func:`search_month` on the open ``edges`` with the run's arrays read from ``h``
+    (:class:`.held.RunArrays`: the exchanges' ``n_exchanges``, the asset book's
+    ``n_assets`` and the pair store's ``n_pairs`` used rows taken of their tables' whole
+    columns; the book's whole columns, as ``search_month`` takes them), each edge's
+    chance of discovery, the firms' search budgets, the asset book's ``load``, this
+    tick's prices and capital (each replaced now and then: not held) and the scalars
+    given."""
+    x, a, p = n_exchanges, n_assets, n_pairs
+    return search_month(
+        edges, discovery, search, chance, h.firm_size, h.member, sme, supported,
+        search_cost, expert_support, budget, ticks_per_year, h.firm_costs, cofund_budget,
+        cofund_share, h.retry, reconsider_at, h.edge_counted, h.status, idle, h.supplier,
+        h.receiver, h.negotiations, h.ex_active[:x], h.ex_first[:x], h.ex_supplier[:x],
+        h.ex_receiver[:x], max_negotiations, rounds, h.pair_aware[:p], h.pair_met[:p],
+        negotiating, base_ticks, open_status, size, h.c_edge, h.c_opened, h.c_due,
+        h.c_volume, h.c_via_broker, h.c_cofund, h.c_trial, h.c_status, h.c_reason,
+        h.c_closed, h.edge_stream, h.edge_need, h.stream_volume, h.stream_level,
+        h.stream_made, h.stream_committed, h.need_level, h.need_volume, h.need_committed,
+        tick, h.edge_route, h.route_asset, h.asset_until[:a], h.edge_user, load,
+        h.asset_capacity[:a], h.asset_paid_off[:a], h.asset_annuity[:a],
+        h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key, n_class, h.distance,
+        h.capex_fixed, h.heat_pump_capex, h.capex_per_km, h.max_distance, h.routed,
+        h.routed_capex, h.routed_ok, h.cost_per_unit_km, h.cost_per_unit, h.risk_annuity,
+        h.plain_annuity, pipe, h.slot_sr, h.slot_rs, h.pair_trust[:p], h.stream_season,
+        h.need_season, virgin, disposal, capital, h.need_firm, half_cost, trial_share,
+        distrust, beta)

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from .compiled import kernel
+from .held import RunArrays
 from .kernels import (
     _free_volume,
     _search_left,
@@ -3654,3 +3655,85 @@ def broker_month(affordable, available, strategy, cofund_share, first, now, roun
     return still_open(open_now, chosen, supplier, receiver, negotiations, building,
                       max_negotiations, supplier_starts, supplier_edges, receiver_starts,
                       receiver_edges), chosen
+
+
+
+@kernel
+def hold_run(*arrays):  # pragma: no cover - compiled
+    """The record of a run's held arrays (:class:`.held.RunArrays`, in the order of
+    :data:`.held.RUN_FIELDS`): one handle each, made once for the calls that follow
+    (:class:`.held.HeldArrays`)."""
+    return RunArrays(*arrays)
+
+
+@kernel
+def broker_month_held(h, seen, surplus_of, capex_of, annual_of, parts, building, sizes,
+                      supplier_starts, supplier_edges, receiver_starts, receiver_edges,
+                      load, virgin, disposal, capital, affordable, available, strategy,
+                      cofund_share, first, now, rounds, min_share, max_negotiations,
+                      slice_size, tick, slack, n_class, pipe, half_cost, trial_share,
+                      distrust, beta, sme, idle, negotiating, base_ticks, open_status,
+                      size, n_exchanges, n_assets, n_pairs):  # pragma: no cover - compiled
+    """:func:`broker_month` with the run's arrays read from ``h`` (:class:`.held.RunArrays`:
+    the exchanges' ``n_exchanges``, the asset book's ``n_assets`` and the pair store's
+    ``n_pairs`` used rows taken of their tables' whole columns; the book's whole
+    columns, as ``broker_month`` takes them), and the broker's own arrays (its memo of
+    surpluses, ``seen`` ... ``parts``; its buffers and the firms' edges), the asset
+    book's ``load``, this tick's prices and capital (each replaced now and then: not
+    held) and the scalars given."""
+    x, a, p = n_exchanges, n_assets, n_pairs
+    return broker_month(
+        affordable, available, strategy, cofund_share, first, now, rounds, min_share,
+        max_negotiations, h.status, h.retry, h.stream_edges, h.stream_firm, h.need_firm,
+        h.firm_open, h.negotiations, h.ex_active[:x], h.ex_first[:x], h.ex_supplier[:x],
+        h.ex_receiver[:x], h.member, h.cofund_wait, building, sizes, h.asset_changes[:a],
+        seen, surplus_of, capex_of, annual_of, parts, slice_size, h.edge_stream,
+        h.edge_need, h.stream_volume, h.stream_level, h.stream_made, h.stream_committed,
+        h.need_level, h.need_volume, h.need_committed, tick, h.edge_route, h.route_asset,
+        h.asset_until[:a], h.edge_user, load, h.asset_capacity[:a], h.asset_paid_off[:a],
+        h.asset_annuity[:a], h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key,
+        n_class, h.distance, h.capex_fixed, h.heat_pump_capex, h.capex_per_km,
+        h.max_distance, h.routed, h.routed_capex, h.routed_ok, h.cost_per_unit_km,
+        h.cost_per_unit, h.risk_annuity, h.plain_annuity, pipe, h.slot_sr, h.slot_rs,
+        h.pair_trust[:p], h.stream_season, h.need_season, virgin, disposal, capital,
+        h.need_firm, half_cost, trial_share, distrust, beta, h.disposal_cost,
+        h.virgin_price, h.supplier, h.receiver, h.firm_size, sme, idle, h.pair_aware[:p],
+        h.pair_met[:p], negotiating, base_ticks, h.edge_counted, open_status, size,
+        h.c_edge, h.c_opened, h.c_due, h.c_volume, h.c_via_broker, h.c_cofund, h.c_trial,
+        h.c_status, h.c_reason, h.c_closed, supplier_starts, supplier_edges,
+        receiver_starts, receiver_edges)
+
+
+@kernel
+def deliver_pass_held(h, t, check_worn, need_season_now, stream_season_now, disposal_now,
+                      virgin_now, fixed, index, n_exchanges, n_assets,
+                      n_pairs):  # pragma: no cover - compiled
+    """:func:`deliver_pass` with the run's arrays read from ``h`` (:class:`.held.RunArrays`:
+    the exchanges' ``n_exchanges``, the asset book's ``n_assets`` and the pair store's
+    ``n_pairs`` used rows taken of their tables' whole columns; the exchanges' whole
+    blocks), this tick's seasons and prices (replaced now and then: not held) and the
+    run's fixed tables (:func:`delivery_fixed`)."""
+    x, a, p = n_exchanges, n_assets, n_pairs
+    return deliver_pass(
+        t, check_worn, h.ex_active[:x], h.ex_ints, h.ex_floats, h.asset_paid_off[:a],
+        h.asset_until[:a], h.slot_sr, h.slot_rs, h.pair_trust[:p], h.pair_contact[:p],
+        h.stream_ratio, h.stream_committed, h.need_ratio, h.need_committed,
+        need_season_now, stream_season_now, disposal_now, virgin_now, h.firm_savings,
+        h.firm_paid_in, h.firm_paid_out, h.need_share, h.stream_made, fixed, index)
+
+
+@kernel
+def measure_flat_held(h, fresh, t, internal, open_code, lower, initial_trust, delivered,
+                      units, co2e, n_exchanges, n_talks,
+                      n_pairs):  # pragma: no cover - compiled
+    """:func:`measure_flat` with the run's arrays read from ``h``
+    (:class:`.held.RunArrays`: the exchanges' ``n_exchanges``, the negotiation book's
+    ``n_talks`` and the pair store's ``n_pairs`` used rows taken of their tables' whole
+    columns) and the rest as it takes them."""
+    x, b, p = n_exchanges, n_talks, n_pairs
+    return measure_flat(
+        fresh, t, h.ex_active[:x], h.ex_edge[:x], h.ex_first[:x], h.ex_ended[:x],
+        h.ex_reason[:x], h.ex_supplier[:x], h.ex_receiver[:x], internal, h.c_status[:b],
+        h.c_edge[:b], open_code, h.pair_trust[:p], h.pair_met[:p], lower, h.slot_sr,
+        h.slot_rs, h.firm_open, h.member, initial_trust, h.firm_savings, h.firm_costs,
+        h.firm_stranded, delivered, units, co2e)

@@ -16,7 +16,7 @@ from .codes import (
     REASON_CODE,
     REASONS,
 )
-from .kernels_tick import measure_flat
+from .kernels_tick import measure_flat_held
 from .state import phase
 
 __all__ = ["Measurement", "TickRecord"]
@@ -49,19 +49,17 @@ class Measurement:
         if size > memo.known:
             memo.lower_upto(size)
         delivered = self.delivered_by_resource[-1]
-        # the tick's counts, mean trusts and sums in one compiled pass, with the network's
+        # the tick's counts, mean trusts and sums in one compiled pass (the run's arrays
+        # held in one record: held.py), with the network's
         # figures if fresh; the CO2e avoided as numpy's pairwise sum of the products
         # (kernels_tick._product_sum_in), not a BLAS dot: OpenBLAS picks its dot by
         # processor (Haswell, SkylakeX, ...), and their sums differ in the last bit
         (n_active, n_talks, n_strong, building, n_ended, n_internal, n_weak, n_open, members,
          mean_trust, mean_strong, mean_weak, diverted_t, energy, water, co2e, savings, costs,
-         stranded, *topology) = self._kernels[measure_flat](
-            fresh, t, active, ex["edge"], ex["first"], ex["ended"], ex["reason"],
-            ex["supplier"], ex["receiver"], _INTERNAL, book["status"], book["edge"], OPEN,
-            store.trust, store.met, memo.lower, self.edge_slot_sr, self.edge_slot_rs,
-            self.firm_open, self.firm_member, self.params.initial_trust, self.firm_savings,
-            self.firm_costs, self.firm_stranded, delivered, memo.units,
-            w.catalogue.co2e_avoided)
+         stranded, *topology) = self._kernels[measure_flat_held](
+            self._run_record(), fresh, t, _INTERNAL, OPEN, memo.lower,
+            self.params.initial_trust, delivered, memo.units, w.catalogue.co2e_avoided,
+            len(ex), len(book), size)
         if fresh:
             memo.key, memo.topology = key, topology
         participating, n_pairs, largest = memo.topology

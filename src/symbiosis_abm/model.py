@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,9 @@ from .demography import Demography
 from .economics import annuity_factors, asset_lives
 from .entry_points import BoundKernels
 from .errors import RegionError
+from .held import HeldArrays, RunArrays, run_anchors, run_arrays
 from .initial_network import open_initial_network
-from .kernels_tick import firm_traits
+from .kernels_tick import firm_traits, hold_run
 from .lifecycle import Lifecycle, fixed_lifecycle
 from .measurement import _STAT_NAMES, Measurement, TickRecord
 from .negotiation_book import NegotiationBook
@@ -219,6 +221,15 @@ class SymbiosisModel(ContractBook, AssetUse, DealTerms, PartnerSearch, Negotiati
             advance_until(self, self.time + 1)
 
     # ------------------------------------------------------------------ state
+    def _run_record(self) -> RunArrays:
+        """The run's arrays held in one record for the compiled calls that read it
+        (:mod:`.held`): made at the first call, and again when a table grew."""
+        held = self.__dict__.get("_held")
+        if held is None:
+            held = self._held = HeldArrays(RunArrays, partial(run_arrays, self),
+                                           partial(run_anchors, self), build=hold_run)
+        return held.record()
+
     def _init_state(self, start: _Start, take: Callable[[np.ndarray], np.ndarray]) -> None:
         """The run's state at tick -1, from ``start`` (its arrays held through ``take``:
         copies of a shared start)."""

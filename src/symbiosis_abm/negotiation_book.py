@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from .assets import ROUNDING
 from .codes import (
     ACTIVE,
     FAILED,
@@ -21,10 +22,11 @@ from .codes import (
 )
 from .draws import stream_address
 from .kernels import close_talks
-from .kernels_drawn import deadlines_drawn, negotiate_month
+from .kernels_drawn import deadlines_drawn, negotiate_month_held
 from .kernels_tick import decide_close_talks, open_talks_building, talks_now
 from .negotiation import ROOM_ROUNDS
 from .state import phase
+from .terms import PIPE
 
 __all__ = ["NegotiationBook", "talk_columns"]
 
@@ -93,17 +95,25 @@ class NegotiationBook:
 
         Returns the rows of negotiations that concluded (to be allocated).
         """
-        book, store, rates = self.negotiations, self.pairs, self.rates
-        # one compiled pass (kernels_drawn.negotiate_month): the open talks, their costs
-        # and contact (trust toward 1) this tick; those with a closed firm fail; a
-        # breakdown draw per other talk: breakdowns and timeouts fail; the talks due
-        # decide (those that do not conclude closed, each for its first reason)
-        due, decided, n_ok, volume, n_closed, n_broke, n_late = self._kernels[negotiate_month](
-            self.firm_open, self.firm_costs, rates.negotiation_cost, store.contact,
-            rates.gain_contact, stream_address(self.streams.breakdowns), rates.failure,
-            book["opened"], book["due"], rates.timeout, _PARTNER_CLOSED, _BREAKDOWN,
-            _TIMEOUT, OPEN, book["edge"], book["volume"], book["trial"], book["cofund"],
-            *self._decision_inputs(t))
+        book, rates, p = self.negotiations, self.rates, self.params
+        # one compiled pass (kernels_drawn.negotiate_month, the run's arrays held in one
+        # record: held.py): the open talks, their costs and contact (trust toward 1) this
+        # tick; those with a closed firm fail; a breakdown draw per other talk:
+        # breakdowns and timeouts fail; the talks due decide (those that do not conclude
+        # closed, each for its first reason)
+        n_class, half_cost, trial_share, distrust, beta = self._deal_scalars()
+        tick = max(self.tick, 0)
+        due, decided, n_ok, volume, n_closed, n_broke, n_late = self._kernels[
+            negotiate_month_held](
+            self._run_record(), self._min_trust, self.assets.load, self.virgin_now,
+            self.disposal_now, self._capital, rates.negotiation_cost, rates.gain_contact,
+            stream_address(self.streams.breakdowns), rates.failure, rates.timeout,
+            _PARTNER_CLOSED, _BREAKDOWN, _TIMEOUT, OPEN, *_FAILURE_CODES,
+            float(self.cofunding_available()), float(p.cofund_share),
+            float(p.trial_volume_share), p.holdup_weight > 0, p.mobile_specificity,
+            p.holdup_payback_years, p.holdup_weight, p.trial_trust_share, FAILED, IDLE, t,
+            tick + rates.reconsider, tick, 1.0 + ROUNDING, n_class, PIPE, half_cost,
+            trial_share, distrust, beta, len(book), len(self.assets.table), self.pairs.size)
         # counted as they closed: a closed firm's, the breakdowns, the timeouts, then the
         # decided that did not conclude (NegotiationBook._fail_decided)
         counts = self.counts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .assets import ROUNDING
 from .codes import (
     IDLE,
     MIN_OPEN_SHARE,
@@ -19,11 +20,10 @@ from .kernels import (
     open_edges_now,
     open_edges_split,
 )
-from .kernels_drawn import found_and_evaluated, search_month
+from .kernels_drawn import found_and_evaluated, search_month_held
 from .negotiation import ROOM_ROUNDS
-from .negotiation_book import talk_columns
 from .state import phase
-from .terms import WATCH_FROM_EDGES
+from .terms import PIPE, WATCH_FROM_EDGES
 from .world import SME
 
 __all__ = ["PartnerSearch"]
@@ -118,23 +118,25 @@ class PartnerSearch:
 
     def _search_in_one_call(self, edges: np.ndarray, supported: bool, t: int) -> None:
         """:meth:`_search_step_by_step` in one compiled call
-        (:func:`.kernels_drawn.search_month`): the discovery and budgeted evaluation, the
+        (:func:`.kernels_drawn.search_month`, the run's arrays held in one record:
+        :mod:`.held`): the discovery and budgeted evaluation, the
         terms, the co-funding rule, the outcome and the talks opened into the book's
         spare rows (room for every open edge)."""
-        p, w, store, book, ex = (self.params, self.world, self.pairs, self.negotiations,
-                                 self.exchanges)
+        p, book = self.params, self.negotiations
         size = len(book)
-        n_evaluated, n_opened = self._kernels[search_month](
-            edges, stream_address(self.streams.discovery), stream_address(self.streams.search),
-            self.edge_discovery, w.firm_size, self.firm_member, SME, supported,
-            float(p.search_cost_eur), float(p.expert_support), self.firm_search_budget,
-            float(p.ticks_per_year), self.firm_costs, float(self.cofunding_available()),
-            float(p.cofund_share), self.edge_retry, t + self.rates.reconsider,
-            self.edge_counted, self.edge_status, IDLE, w.edge_supplier, w.edge_receiver,
-            self.firm_negotiations, ex["active"], ex["first"], ex["supplier"],
-            ex["receiver"], int(p.max_negotiations), ROOM_ROUNDS, store.aware, store.met,
-            NEGOTIATING, float(self.rates.negotiation), OPEN, size,
-            *talk_columns(book.spare(len(edges))), *self._price_inputs(self._free_inputs()))
+        book.spare(len(edges))   # (room first: a book that grows replaces its columns)
+        n_class, half_cost, trial_share, distrust, beta = self._deal_scalars()
+        n_evaluated, n_opened = self._kernels[search_month_held](
+            self._run_record(), edges, stream_address(self.streams.discovery),
+            stream_address(self.streams.search), self.edge_discovery,
+            self.firm_search_budget, self.assets.load, self.virgin_now, self.disposal_now,
+            self._capital, SME, supported, float(p.search_cost_eur),
+            float(p.expert_support), float(p.ticks_per_year),
+            float(self.cofunding_available()), float(p.cofund_share),
+            t + self.rates.reconsider, IDLE, int(p.max_negotiations), ROOM_ROUNDS,
+            NEGOTIATING, float(self.rates.negotiation), OPEN, size, max(self.tick, 0),
+            1.0 + ROUNDING, n_class, PIPE, half_cost, trial_share, distrust, beta,
+            len(self.exchanges), len(self.assets.table), self.pairs.size)
         self.counts["evaluations"] += n_evaluated
         if n_opened:
             book.extend(n_opened)

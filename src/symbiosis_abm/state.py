@@ -119,6 +119,7 @@ MEMO = frozenset({
     "_lead_ticks", "_opening_ticks", "_season_months", "_starving",
     "_deal_inputs_of", "_contract_ticks",
     "_delivery_fixed",
+    "_held",      # (the run's arrays held in one record for its compiled calls: held.py)
     "_kernels",   # (not a result: each kernel's entry point, bound at its first call)
 })
 

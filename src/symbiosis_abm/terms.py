@@ -251,6 +251,13 @@ class DealTerms:
                  p.distrust_cost_factor, p.bargaining_power)))
         return last[2]
 
+    def _deal_scalars(self) -> tuple:
+        """The scalars of :meth:`_deal_inputs` (the mode costs' number of classes, then
+        the constants after the needs' firms), for a kernel that reads its arrays from the
+        run's record (:mod:`.held`)."""
+        _, _, modes, _, constants = self._deal_inputs()
+        return (modes[1], *constants[1:])
+
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
         plain and hazard-adjusted annuities; ``["capex"]`` reads like an ``(edges, modes)``

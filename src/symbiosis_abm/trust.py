@@ -146,6 +146,13 @@ class PairStore:
     def contact(self) -> np.ndarray:
         return self._views[3]
 
+    @property
+    def layout(self) -> np.ndarray:
+        """The whole trust buffer: replaced, with every other buffer, whenever the store
+        grows past its room (what a holder of the buffers watches,
+        :class:`.held.HeldArrays`)."""
+        return self._trust
+
     def _renew_views(self) -> None:
         n = self.size
         self._views = (self._trust[:n], self._aware[:n], self._met[:n], self._contact[:n])
