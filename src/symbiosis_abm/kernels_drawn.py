@@ -46,6 +46,7 @@ from .kernels_tick import (
     open_split,
     open_talks_building,
     pair_slots,
+    price_inputs_held,
     realised_ratios,
     rows_below,
     talks_now,
@@ -385,16 +386,8 @@ def negotiate_month_held(h, min_trust, load, virgin, disposal, capital, cost, ga
         h.supplier, h.receiver, min_trust, holdup, h.owned_from, mobile_specificity,
         payback_years, weight, trial_trust_share, failed, idle, tick, retry,
         h.c_status[:b], h.c_reason[:b], h.c_closed[:b], h.negotiations, h.status, h.retry,
-        h.edge_stream, h.edge_need, h.stream_volume, h.stream_level, h.stream_made,
-        h.stream_committed, h.need_level, h.need_volume, h.need_committed, price_tick,
-        h.edge_route, h.route_asset, h.asset_until[:a], h.edge_user, load,
-        h.asset_capacity[:a], h.asset_paid_off[:a], h.asset_annuity[:a],
-        h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key, n_class, h.distance,
-        h.capex_fixed, h.heat_pump_capex, h.capex_per_km, h.max_distance, h.routed,
-        h.routed_capex, h.routed_ok, h.cost_per_unit_km, h.cost_per_unit, h.risk_annuity,
-        h.plain_annuity, pipe, h.slot_sr, h.slot_rs, h.pair_trust[:p], h.stream_season,
-        h.need_season, virgin, disposal, capital, h.need_firm, half_cost, trial_share,
-        distrust, beta)
+        *price_inputs_held(h, a, p, price_tick, load, slack, n_class, pipe, virgin,
+                            disposal, capital, half_cost, trial_share, distrust, beta))
 
 
 @kernel
@@ -420,13 +413,5 @@ def search_month_held(h, edges, discovery, search, chance, budget, load, virgin,
         h.ex_receiver[:x], max_negotiations, rounds, h.pair_aware[:p], h.pair_met[:p],
         negotiating, base_ticks, open_status, size, h.c_edge, h.c_opened, h.c_due,
         h.c_volume, h.c_via_broker, h.c_cofund, h.c_trial, h.c_status, h.c_reason,
-        h.c_closed, h.edge_stream, h.edge_need, h.stream_volume, h.stream_level,
-        h.stream_made, h.stream_committed, h.need_level, h.need_volume, h.need_committed,
-        tick, h.edge_route, h.route_asset, h.asset_until[:a], h.edge_user, load,
-        h.asset_capacity[:a], h.asset_paid_off[:a], h.asset_annuity[:a],
-        h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key, n_class, h.distance,
-        h.capex_fixed, h.heat_pump_capex, h.capex_per_km, h.max_distance, h.routed,
-        h.routed_capex, h.routed_ok, h.cost_per_unit_km, h.cost_per_unit, h.risk_annuity,
-        h.plain_annuity, pipe, h.slot_sr, h.slot_rs, h.pair_trust[:p], h.stream_season,
-        h.need_season, virgin, disposal, capital, h.need_firm, half_cost, trial_share,
-        distrust, beta)
+        h.c_closed, *price_inputs_held(h, a, p, tick, load, slack, n_class, pipe, virgin, disposal,
+                            capital, half_cost, trial_share, distrust, beta))

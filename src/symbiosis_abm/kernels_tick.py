@@ -3666,6 +3666,27 @@ def hold_run(*arrays):  # pragma: no cover - compiled
     return RunArrays(*arrays)
 
 
+@njit(inline="always")
+def price_inputs_held(h, n_assets, n_pairs, tick, load, slack, n_class, pipe, virgin,
+                      disposal, capital, half_cost, trial_share, distrust,
+                      beta):  # pragma: no cover - compiled
+    """What :func:`.kernels.price_deals` reads after the deals' own values, in its order
+    (``DealTerms._price_inputs`` with the free volume's inputs), the run's arrays read from
+    ``h`` (:class:`.held.RunArrays`: the asset book's ``n_assets`` and the pair store's
+    ``n_pairs`` used rows) and the rest as given: for a kernel that hands them on."""
+    a, p = n_assets, n_pairs
+    return (h.edge_stream, h.edge_need, h.stream_volume, h.stream_level, h.stream_made,
+            h.stream_committed, h.need_level, h.need_volume, h.need_committed, tick,
+            h.edge_route, h.route_asset, h.asset_until[:a], h.edge_user, load,
+            h.asset_capacity[:a], h.asset_paid_off[:a], h.asset_annuity[:a],
+            h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key, n_class, h.distance,
+            h.capex_fixed, h.heat_pump_capex, h.capex_per_km, h.max_distance, h.routed,
+            h.routed_capex, h.routed_ok, h.cost_per_unit_km, h.cost_per_unit,
+            h.risk_annuity, h.plain_annuity, pipe, h.slot_sr, h.slot_rs, h.pair_trust[:p],
+            h.stream_season, h.need_season, virgin, disposal, capital, h.need_firm,
+            half_cost, trial_share, distrust, beta)
+
+
 @kernel
 def broker_month_held(h, seen, surplus_of, capex_of, annual_of, parts, building, sizes,
                       supplier_starts, supplier_edges, receiver_starts, receiver_edges,
@@ -3687,16 +3708,9 @@ def broker_month_held(h, seen, surplus_of, capex_of, annual_of, parts, building,
         max_negotiations, h.status, h.retry, h.stream_edges, h.stream_firm, h.need_firm,
         h.firm_open, h.negotiations, h.ex_active[:x], h.ex_first[:x], h.ex_supplier[:x],
         h.ex_receiver[:x], h.member, h.cofund_wait, building, sizes, h.asset_changes[:a],
-        seen, surplus_of, capex_of, annual_of, parts, slice_size, h.edge_stream,
-        h.edge_need, h.stream_volume, h.stream_level, h.stream_made, h.stream_committed,
-        h.need_level, h.need_volume, h.need_committed, tick, h.edge_route, h.route_asset,
-        h.asset_until[:a], h.edge_user, load, h.asset_capacity[:a], h.asset_paid_off[:a],
-        h.asset_annuity[:a], h.asset_volume[:a], slack, h.asset_mode[:a], h.edge_key,
-        n_class, h.distance, h.capex_fixed, h.heat_pump_capex, h.capex_per_km,
-        h.max_distance, h.routed, h.routed_capex, h.routed_ok, h.cost_per_unit_km,
-        h.cost_per_unit, h.risk_annuity, h.plain_annuity, pipe, h.slot_sr, h.slot_rs,
-        h.pair_trust[:p], h.stream_season, h.need_season, virgin, disposal, capital,
-        h.need_firm, half_cost, trial_share, distrust, beta, h.disposal_cost,
+        seen, surplus_of, capex_of, annual_of, parts, slice_size,
+        *price_inputs_held(h, a, p, tick, load, slack, n_class, pipe, virgin, disposal,
+                           capital, half_cost, trial_share, distrust, beta), h.disposal_cost,
         h.virgin_price, h.supplier, h.receiver, h.firm_size, sme, idle, h.pair_aware[:p],
         h.pair_met[:p], negotiating, base_ticks, h.edge_counted, open_status, size,
         h.c_edge, h.c_opened, h.c_due, h.c_volume, h.c_via_broker, h.c_cofund, h.c_trial,
