@@ -122,6 +122,8 @@ def run_arrays(model) -> tuple:
     w, assets, store = model.world, model.assets, model.pairs
     ex, table, book = model.exchanges.spare(0), assets.table.spare(0), model.negotiations.spare(0)
     edge_rows, _, modes, seasons, _ = model._deal_inputs()
+    # (modes: ModeCosts.mode_inputs, edge_key, n_class, then its 12 arrays, then PIPE and
+    # the edges' two pair slots; n_class and PIPE are passed as scalars)
     _, _, _, _, _, _, _, trust, aware, met, contact = store.buffers()
     return (w.stream_edges, w.stream_firm, w.need_firm, *edge_rows, w.stream_volume,
             w.need_volume, *seasons, w.stream_disposal_cost, w.need_virgin_price,

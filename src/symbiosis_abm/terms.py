@@ -256,7 +256,7 @@ class DealTerms:
         the constants after the needs' firms), for a kernel that reads its arrays from the
         run's record (:mod:`.held`)."""
         _, _, modes, _, constants = self._deal_inputs()
-        return (modes[1], *constants[1:])
+        return (modes[1], *constants[1:])   # (mode_inputs' n_class; need_firm is an array)
 
     def _edge_costs(self) -> ModeCosts:
         """Each candidate edge's mode costs (:class:`.mode_costs.ModeCosts`: capex, reach,
